@@ -1,0 +1,147 @@
+# credo -- build, test and demo. `make demo` and `make test` install missing
+# Debian packages first (scripts/deps.sh), then build.
+#
+# Layout of outputs (nothing generated is committed):
+#   $(BUILD)/gen/      lexer.c (re2c), cql.c/cql.h (lemon)
+#   $(BUILD)/obj/      objects, PIC, with .d dependency files
+#   $(BUILD)/lib/      libcredo.a, libcredo.so.0.1.0 (+ soname links)
+#   $(BUILD)/bin/      credo, credo-server, credo-demo
+#   $(BUILD)/tests/    one cmocka binary per tests/unit/test_*.c
+# `make SAN=1 BUILD=build/asan ...` builds the same with ASan+UBSan.
+
+CC      ?= gcc
+BUILD   ?= build
+SAN     ?=
+VERSION := $(shell sed -n 's/^\#define CREDO_VERSION "\(.*\)"/\1/p' include/credo.h)
+SOMAJOR := $(firstword $(subst ., ,$(VERSION)))
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+CFLAGS  ?= -O2 -g
+ifeq ($(SAN),1)
+CFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+           -fno-sanitize-recover=undefined
+LDSAN   := -fsanitize=address,undefined
+endif
+CPPFLAGS_ALL := -D_GNU_SOURCE -DCREDO_BUILDING -Iinclude -Istorage -Iengine \
+                -Iparser -Iclient -Iserver -I$(BUILD)/gen
+CFLAGS_ALL   := -std=c11 $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -MMD -MP
+LIBS    := -llmdb -lxxhash -ljansson -lsodium -lpthread -lm
+LDFLAGS_ALL := $(LDSAN) $(LDFLAGS)
+
+LIB_SRC := $(wildcard storage/*.c engine/*.c parser/*.c client/cl_*.c)
+# The generated parser joins the library once its sources exist.
+GEN_SRC := $(if $(wildcard parser/cql.y),$(BUILD)/gen/lexer.c $(BUILD)/gen/cql.c)
+GEN_HDR := $(if $(wildcard parser/cql.y),$(BUILD)/gen/cql.h)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(GEN_SRC:$(BUILD)/gen/%.c=$(BUILD)/obj/gen/%.o)
+CLI_SRC := $(filter-out client/cl_%.c,$(wildcard client/*.c))
+SRV_SRC := $(wildcard server/*.c)
+TEST_SRC := $(wildcard tests/unit/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TEST_HELP := $(wildcard tests/unit/th_*.c)
+
+LIBA    := $(BUILD)/lib/libcredo.a
+LIBSO   := $(BUILD)/lib/libcredo.so.$(VERSION)
+PROGS   := $(BUILD)/bin/credo-demo $(if $(CLI_SRC),$(BUILD)/bin/credo) \
+           $(if $(SRV_SRC),$(BUILD)/bin/credo-server)
+
+.PHONY: all deps lib progs unit unit-run integration test asan demo clean \
+        format format-check bench
+.DEFAULT_GOAL := all
+
+all: lib progs $(TEST_BIN)
+lib: $(LIBA) $(LIBSO)
+progs: $(PROGS)
+
+deps:
+	@scripts/deps.sh
+
+# ---------------------------------------------------------- generated C
+$(BUILD)/gen/cql.c $(BUILD)/gen/cql.h: parser/cql.y
+	@mkdir -p $(BUILD)/gen
+	lemon -q -l -T/usr/share/lemon/lempar.c -d$(BUILD)/gen $<
+
+$(BUILD)/gen/lexer.c: parser/lexer.re $(BUILD)/gen/cql.h
+	@mkdir -p $(BUILD)/gen
+	re2c -W --no-generation-date -o $@ $<
+
+# --------------------------------------------------------------- objects
+$(BUILD)/obj/%.o: %.c | $(GEN_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c -o $@ $<
+
+# Generated code gets the same warnings, minus the ones lemon's template
+# trips over.
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -Wno-unused-variable \
+	  -Wno-implicit-fallthrough -Wno-shadow -Wno-sign-compare -c -o $@ $<
+
+$(LIBA): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIBSO): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) -shared -Wl,-soname,libcredo.so.$(SOMAJOR) -o $@ $^ $(LDFLAGS_ALL) $(LIBS)
+	ln -sf libcredo.so.$(VERSION) $(BUILD)/lib/libcredo.so.$(SOMAJOR)
+	ln -sf libcredo.so.$(SOMAJOR) $(BUILD)/lib/libcredo.so
+
+# -------------------------------------------------------------- programs
+$(BUILD)/bin/credo-demo: $(BUILD)/obj/examples/demo.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS)
+
+$(BUILD)/bin/credo: $(CLI_SRC:%.c=$(BUILD)/obj/%.o) $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -ledit
+
+$(BUILD)/bin/credo-server: $(SRV_SRC:%.c=$(BUILD)/obj/%.o) $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lssl -lcrypto
+
+# ----------------------------------------------------------------- tests
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_HELP:%.c=$(BUILD)/obj/%.o) $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lcmocka
+
+unit: $(TEST_BIN)
+
+# Runs every cmocka suite, prints their summaries, fails if any failed.
+unit-run: unit
+	@fail=0; for t in $(TEST_BIN); do \
+	  echo "== $$t"; \
+	  CREDO_TEST_TMP=$(BUILD)/tmp $$t || { echo "FAILED: $$t"; fail=1; }; \
+	done; exit $$fail
+
+integration: all
+	@fail=0; for t in tests/integration/*.sh; do \
+	  [ -e "$$t" ] || continue; \
+	  echo "== $$t"; \
+	  BUILD=$(BUILD) bash $$t || { echo "FAILED: $$t"; fail=1; }; \
+	done; exit $$fail
+
+asan:
+	$(MAKE) SAN=1 BUILD=build/asan unit-run
+
+test: deps
+	$(MAKE) all
+	$(MAKE) unit-run
+	$(MAKE) integration
+	$(MAKE) asan
+	@echo "make test: all suites passed"
+
+demo: deps
+	$(MAKE) all
+	rm -rf $(BUILD)/demo-store
+	$(BUILD)/bin/credo-demo $(BUILD)/demo-store
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,514 @@
+/*
+ * credo.h -- the public C API of credo, a temporal store for credit records.
+ *
+ * Everything a program embedding credo needs is declared here; nothing else
+ * under include/ is public. Names start with credo_ / CREDO_.
+ *
+ * Handles. `credo` is a connection to one store: an embedded store opened on
+ * a directory. `credo_stmt` is a prepared CQL statement belonging to one
+ * `credo`. Both are opaque.
+ *
+ * Return codes. Every function that can fail returns an int from the table
+ * CREDO_ERRORS below: CREDO_OK (0) on success, CREDO_ROW / CREDO_DONE (> 0)
+ * from credo_step, a negative code on failure. credo_strerror() names a code;
+ * credo_errmsg() gives the detailed message of the last failure on a handle
+ * (with "line L, column C: " for CQL errors, and credo_errpos() for the
+ * numbers).
+ *
+ * Threads and processes (the rules are LMDB's). A `credo` handle and its
+ * statements are used by one thread at a time. To serve several threads,
+ * give each its own handle with credo_dup(): handles made by credo_dup share
+ * the open store, so any number of them read in parallel while one at a
+ * time writes (writers queue). Several processes may open the same store
+ * directory at once; the same rules hold across them. Do not open the same
+ * directory twice in one process with credo_open(): use credo_dup().
+ *
+ * Time. credo_time is a count of microseconds since 1970-01-01T00:00:00Z.
+ * CREDO_TIME_OPEN stands for an open end (a window with no end);
+ * CREDO_TIME_NOW asks for "now" (the session clock, or for AS OF the latest
+ * committed state); CREDO_TIME_DEFAULT asks the engine to compute a value
+ * from the type's policy.
+ *
+ * Memory. Strings passed in are copied when needed; the caller keeps
+ * ownership. Strings handed out are owned by the library, and each function
+ * says how long they stay valid.
+ */
+#ifndef CREDO_H
+#define CREDO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CREDO_VERSION_MAJOR 0
+#define CREDO_VERSION_MINOR 1
+#define CREDO_VERSION_PATCH 0
+#define CREDO_VERSION "0.1.0"
+#define CREDO_VERSION_NUMBER                                                   \
+  (CREDO_VERSION_MAJOR * 10000 + CREDO_VERSION_MINOR * 100 + CREDO_VERSION_PATCH)
+
+#if defined(CREDO_BUILDING) && defined(__GNUC__)
+#define CREDO_API __attribute__((visibility("default")))
+#else
+#define CREDO_API
+#endif
+
+/* ---------------------------------------------------------------- codes */
+
+/* X(name, value, message). The one table of return codes. */
+#define CREDO_ERRORS(X)                                                        \
+  X(CREDO_OK, 0, "ok")                                                         \
+  X(CREDO_ROW, 1, "a row is ready")                                            \
+  X(CREDO_DONE, 2, "statement finished")                                       \
+  X(CREDO_ERROR, -1, "internal error")                                         \
+  X(CREDO_MISUSE, -2, "library used incorrectly")                              \
+  X(CREDO_INVALID, -3, "invalid argument")                                     \
+  X(CREDO_NOMEM, -4, "out of memory")                                          \
+  X(CREDO_IO, -5, "input/output error")                                        \
+  X(CREDO_FULL, -6, "disk full")                                               \
+  X(CREDO_CORRUPT, -7, "store is corrupt")                                     \
+  X(CREDO_VERSION, -8, "unsupported store format version")                     \
+  X(CREDO_BUSY, -9, "store is busy")                                           \
+  X(CREDO_READONLY, -10, "store is read-only")                                 \
+  X(CREDO_NOTFOUND, -11, "not found")                                          \
+  X(CREDO_EXISTS, -12, "already exists")                                       \
+  X(CREDO_CONFLICT, -13, "conflicting record")                                 \
+  X(CREDO_REFUSED, -14, "refused by publicity policy")                         \
+  X(CREDO_DENIED, -15, "permission denied")                                    \
+  X(CREDO_BADID, -16, "invalid identifier")                                    \
+  X(CREDO_SYNTAX, -17, "syntax error")                                         \
+  X(CREDO_SEMANTIC, -18, "invalid statement")                                  \
+  X(CREDO_RANGE, -19, "value out of range")                                    \
+  X(CREDO_AUTH, -20, "authentication failed")                                  \
+  X(CREDO_PROTOCOL, -21, "protocol error")                                     \
+  X(CREDO_LIMIT, -22, "limit exceeded")                                        \
+  X(CREDO_CANCELLED, -23, "statement cancelled")                               \
+  X(CREDO_NOTSUP, -24, "not supported")                                        \
+  X(CREDO_TXN, -25, "transaction state error")                                 \
+  X(CREDO_CONN, -26, "connection error")
+
+enum credo_code {
+#define CREDO_X_ENUM(name, value, msg) name = value,
+  CREDO_ERRORS(CREDO_X_ENUM)
+#undef CREDO_X_ENUM
+};
+
+/* The fixed message of a code ("not found"); "unknown code" for others.
+ * Never NULL, static storage. Thread-safe. */
+CREDO_API const char *credo_strerror(int rc);
+/* The code's name ("CREDO_NOTFOUND"); "CREDO_UNKNOWN" for others. */
+CREDO_API const char *credo_errname(int rc);
+
+/* The library's version string, equal to CREDO_VERSION of the build. */
+CREDO_API const char *credo_version(void);
+
+/* ----------------------------------------------------------------- time */
+
+typedef int64_t credo_time; /* microseconds since 1970-01-01T00:00:00Z */
+
+#define CREDO_TIME_OPEN INT64_MAX          /* open end of a window */
+#define CREDO_TIME_NOW (INT64_MIN + 1)     /* now / latest */
+#define CREDO_TIME_DEFAULT (INT64_MIN + 2) /* computed from the policy */
+#define CREDO_TIME_MIN (INT64_MIN + 16)    /* smallest real instant */
+
+#define CREDO_USEC_PER_SEC INT64_C(1000000)
+#define CREDO_USEC_PER_DAY (INT64_C(86400) * CREDO_USEC_PER_SEC)
+
+/* A calendar duration: months (calendar months, a year is 12) plus an exact
+ * number of microseconds (days, hours, ...). */
+typedef struct credo_duration {
+  int32_t months;
+  int64_t usec;
+} credo_duration;
+
+/* Parses an ISO 8601 date or date-time ("2025-03-01",
+ * "2025-03-01T09:30:00", "2025-03-01 09:30:00.25+08:00", "...Z").
+ * A value without an offset is read in `tz_offset_sec` (seconds east of UTC).
+ * Returns CREDO_OK or CREDO_INVALID (not a time, or not a real date).
+ * Thread-safe. */
+CREDO_API int credo_time_parse(const char *s, int tz_offset_sec,
+                               credo_time *out);
+
+/* Writes `t` as ISO 8601 with offset ("2025-03-01T00:00:00+08:00"), fractions
+ * only when non-zero; CREDO_TIME_OPEN is written "open". Returns CREDO_OK,
+ * or CREDO_RANGE when `n` is too small (32 bytes always suffice). */
+CREDO_API int credo_time_format(credo_time t, int tz_offset_sec, char *buf,
+                                size_t n);
+
+/* t + d, adding months on the calendar of `tz_offset_sec` (the day of month
+ * is clamped: 2024-02-29 + 1 year = 2025-02-28). CREDO_TIME_OPEN stays open.
+ * Saturates instead of overflowing. */
+CREDO_API credo_time credo_time_add(credo_time t, credo_duration d,
+                                    int tz_offset_sec);
+
+/* Writes a duration as CQL would ("1 YEAR 3 MONTHS", "90 DAYS"). */
+CREDO_API int credo_duration_format(credo_duration d, char *buf, size_t n);
+
+/* ------------------------------------------------------------ identifiers */
+
+typedef enum credo_kind {
+  CREDO_KIND_ORG = 1,    /* Unified Social Credit Code, GB 32100-2015 */
+  CREDO_KIND_PERSON = 2, /* resident identity number, GB 11643-1999 */
+  CREDO_KIND_OTHER = 3   /* free-form, 1-64 bytes of UTF-8 */
+} credo_kind;
+
+/* Checks `id` for `kind`. Returns CREDO_OK or CREDO_BADID with a sentence
+ * naming the failed check written to `why` (if not NULL, truncated to
+ * `whylen`). Thread-safe. */
+CREDO_API int credo_id_check(credo_kind kind, const char *id, char *why,
+                             size_t whylen);
+
+/* "org", "person", "other"; NULL for anything else. */
+CREDO_API const char *credo_kind_name(credo_kind kind);
+
+/* --------------------------------------------------------------- handles */
+
+typedef struct credo credo;
+typedef struct credo_stmt credo_stmt;
+
+/* Open flags. */
+#define CREDO_OPEN_NOSYNC 0x1u   /* do not fsync at commit (bulk loads): a \
+                                    crash may lose the last commits, never  \
+                                    corrupt the store */
+#define CREDO_OPEN_READONLY 0x2u /* no writes; the store must exist */
+#define CREDO_OPEN_NOCREATE 0x4u /* fail with CREDO_NOTFOUND if missing */
+
+typedef struct credo_options {
+  unsigned flags;          /* CREDO_OPEN_* */
+  size_t map_size;         /* initial map size in bytes; 0 = default. The map
+                              grows by itself when full. */
+  unsigned max_readers;    /* concurrent read transactions; 0 = default 126 */
+} credo_options;
+
+/* Opens (creating if missing, unless CREDO_OPEN_NOCREATE) the store in
+ * directory `path`. `opt` may be NULL for defaults. On success *out is a new
+ * handle with role admin and actor "local" (whoever can open the directory
+ * has full control of it anyway). On failure *out is set to NULL, unless
+ * the failure happened after the handle was allocated, in which case *out
+ * is a handle whose credo_errmsg() tells what went wrong and which the
+ * caller must still credo_close(). Errors: CREDO_IO, CREDO_VERSION (the
+ * store was written by a newer format), CREDO_CORRUPT, CREDO_NOTFOUND,
+ * CREDO_NOMEM, CREDO_INVALID. */
+CREDO_API int credo_open(const char *path, const credo_options *opt,
+                         credo **out);
+
+/* Makes another handle on the store open in `db`, for another thread. The
+ * new handle starts with `db`'s actor, role, clock and time zone, and has
+ * its own error state and transaction. The store stays open until its last
+ * handle is closed. Thread-safe with respect to other handles. */
+CREDO_API int credo_dup(credo *db, credo **out);
+
+/* Closes a handle, rolling back its open transaction and finalizing its
+ * statements. Accepts NULL. After it, `db` is freed. */
+CREDO_API void credo_close(credo *db);
+
+/* The code and detailed message of the last failed call on `db`. The message
+ * lives until the next call on `db`. credo_errpos gives the 1-based line and
+ * column of a CQL error (0, 0 when it has none). */
+CREDO_API int credo_errcode(const credo *db);
+CREDO_API const char *credo_errmsg(const credo *db);
+CREDO_API void credo_errpos(const credo *db, int *line, int *column);
+
+/* ------------------------------------------------------------- sessions */
+
+typedef enum credo_role {
+  CREDO_ROLE_PUBLIC = 0,   /* what is public now, nothing else */
+  CREDO_ROLE_ANALYST = 1,  /* reads everything */
+  CREDO_ROLE_RECORDER = 2, /* analyst + subjects, record, correct */
+  CREDO_ROLE_REPAIRER = 3, /* analyst + repair, retract */
+  CREDO_ROLE_ADMIN = 4     /* everything: types, users, backups */
+} credo_role;
+
+/* "public", "analyst", ...; NULL when out of range. */
+CREDO_API const char *credo_role_name(credo_role role);
+/* Parses a role name (case-insensitive). CREDO_OK or CREDO_INVALID. */
+CREDO_API int credo_role_parse(const char *name, credo_role *out);
+
+/* Sets who is acting on this handle. `actor` (1-64 bytes) is written into
+ * every version the handle records. A handle may lower its role, or keep
+ * it; only an admin handle may raise it (CREDO_DENIED otherwise). */
+CREDO_API int credo_set_user(credo *db, const char *actor, credo_role role);
+CREDO_API credo_role credo_get_role(const credo *db);
+
+/* Replaces the wall clock of this handle, for tests. `fn(arg)` returns the
+ * current time; NULL restores the system clock. Transaction times stay
+ * strictly increasing whatever the clock says. */
+typedef credo_time (*credo_clock_fn)(void *arg);
+CREDO_API int credo_set_clock(credo *db, credo_clock_fn fn, void *arg);
+/* The handle's idea of now. */
+CREDO_API credo_time credo_now(credo *db);
+
+/* Session time zone as an offset east of UTC in seconds (-18h..+18h); used
+ * for literals without an offset, for printing times, and for calendar
+ * arithmetic. Default 0 (UTC). */
+CREDO_API int credo_set_tz(credo *db, int offset_sec);
+CREDO_API int credo_get_tz(const credo *db);
+
+/* --------------------------------------------------------- transactions */
+
+/* Starts an explicit write transaction on this handle: the changes made
+ * until credo_commit() become visible together, with one transaction time,
+ * or not at all (credo_rollback). While it is open, reads on this handle
+ * see its changes; other handles do not. Holds the store's one writer slot
+ * (other writers wait). CREDO_TXN when one is already open. */
+CREDO_API int credo_begin(credo *db);
+CREDO_API int credo_commit(credo *db);
+CREDO_API int credo_rollback(credo *db);
+/* 1 when an explicit transaction is open on `db`. */
+CREDO_API int credo_in_txn(const credo *db);
+
+/* --------------------------------------------------- types and subjects */
+
+/* Declares a credit event type. `name` is an identifier
+ * ([A-Za-z_][A-Za-z0-9_]*, at most 64 bytes). `publicity` is the default
+ * window length from `occurred` (months and usec both 0 means an open
+ * window); `repairable_after` the minimum publicity before repair.
+ * Requires admin. Errors: CREDO_EXISTS, CREDO_INVALID, CREDO_DENIED. */
+CREDO_API int credo_create_type(credo *db, const char *name,
+                                credo_duration publicity,
+                                credo_duration repairable_after);
+
+typedef struct credo_type_info {
+  const char *name;
+  uint32_t id;
+  credo_duration publicity;
+  credo_duration repairable_after;
+  credo_time created;
+} credo_type_info;
+
+/* Looks up a type by name. Strings in *out stay valid until the next call
+ * on `db`. CREDO_NOTFOUND (the message lists the known types). */
+CREDO_API int credo_get_type(credo *db, const char *name,
+                             credo_type_info *out);
+
+/* Calls `cb` for each type in name order; a non-zero return from `cb`
+ * stops the walk and is returned. Strings are valid during the call. */
+typedef int (*credo_type_cb)(const credo_type_info *t, void *arg);
+CREDO_API int credo_list_types(credo *db, credo_type_cb cb, void *arg);
+
+/* Registers a subject. `id` must pass credo_id_check for `kind`
+ * (CREDO_BADID, message names the check). `name` is optional (NULL), at
+ * most 512 bytes. Requires recorder. CREDO_EXISTS if the id is taken with a
+ * different kind or name; registering the same subject again is CREDO_OK. */
+CREDO_API int credo_create_subject(credo *db, const char *id, credo_kind kind,
+                                   const char *name);
+
+typedef struct credo_subject_info {
+  const char *id;
+  credo_kind kind;
+  const char *name; /* "" when none */
+  credo_time created;
+} credo_subject_info;
+
+/* Looks up a subject; strings valid until the next call on `db`. */
+CREDO_API int credo_get_subject(credo *db, const char *id,
+                                credo_subject_info *out);
+
+/* --------------------------------------------------------------- events */
+
+typedef enum credo_op {
+  CREDO_OP_RECORD = 1,
+  CREDO_OP_CORRECT = 2,
+  CREDO_OP_REPAIR = 3,
+  CREDO_OP_RETRACT = 4
+} credo_op;
+
+/* "record", "correct", "repair", "retract". */
+CREDO_API const char *credo_op_name(int op);
+
+/* One version of one event, as a read returns it. */
+typedef struct credo_event {
+  uint64_t id;
+  const char *subject;
+  const char *type;
+  credo_time occurred;
+  credo_time public_from;
+  credo_time public_until; /* CREDO_TIME_OPEN when open */
+  const char *source;
+  const char *ref;
+  const char *data; /* JSON object text, compact, keys sorted */
+  uint32_t version; /* 1 for the first version */
+  credo_time recorded; /* transaction time of this version */
+  const char *actor;
+  int op;             /* credo_op that made this version */
+  const char *reason; /* "" when none was given */
+  int retracted;      /* 1 once retracted */
+  int is_public;      /* public at the visibility instant of the read */
+} credo_event;
+
+/* What to record. public_from / public_until may be CREDO_TIME_DEFAULT:
+ * from = occurred, until = occurred + the type's PUBLICITY (open when the
+ * type has none). `data` is a JSON object text or NULL ({}); `reason` may be
+ * NULL. */
+typedef struct credo_record {
+  const char *subject;
+  const char *type;
+  credo_time occurred;
+  credo_time public_from;
+  credo_time public_until;
+  const char *source; /* 1-128 bytes */
+  const char *ref;    /* 1-256 bytes */
+  const char *data;
+  const char *reason;
+} credo_record;
+
+/* Records an event: a new event id and its version 1. Idempotent on
+ * (source, ref): recording the same content again returns the existing id
+ * with *created = 0; the same (source, ref) with different content is
+ * CREDO_CONFLICT. Requires recorder. Errors: CREDO_NOTFOUND (subject or
+ * type; the message says which), CREDO_INVALID (bad JSON, window, lengths),
+ * CREDO_CONFLICT, CREDO_DENIED. `id_out`, `created` may be NULL. */
+CREDO_API int credo_record_event(credo *db, const credo_record *rec,
+                                 uint64_t *id_out, int *created);
+
+#define CREDO_SET_OCCURRED 0x01u
+#define CREDO_SET_PUBLIC_FROM 0x02u
+#define CREDO_SET_PUBLIC_UNTIL 0x04u
+#define CREDO_SET_DATA 0x08u
+#define CREDO_SET_TYPE 0x10u
+
+/* A correction: the fields named in `set` replace the current ones. When
+ * `occurred` moves and the window is not set explicitly, the window moves
+ * with it by the same amount (its length is kept). `data` replaces the whole
+ * object. */
+typedef struct credo_correction {
+  unsigned set;
+  credo_time occurred;
+  credo_time public_from;
+  credo_time public_until;
+  const char *data;
+  const char *type;
+} credo_correction;
+
+/* Appends a "correct" version (异议处理). `reason` is required. Requires
+ * recorder. Errors: CREDO_NOTFOUND, CREDO_INVALID, CREDO_DENIED, CREDO_TXN
+ * (retracted event). */
+CREDO_API int credo_correct_event(credo *db, uint64_t id,
+                                  const credo_correction *c,
+                                  const char *reason);
+
+/* Ends publicity early (信用修复): appends a "repair" version with
+ * public_until = `effective` (CREDO_TIME_NOW for now). CREDO_REFUSED when
+ * `effective` is before public_from + REPAIRABLE AFTER (the message gives
+ * the earliest allowed date), when the window has already ended, or when
+ * the event is retracted. Requires repairer. */
+CREDO_API int credo_repair_event(credo *db, uint64_t id, credo_time effective,
+                                 const char *reason);
+
+/* Withdraws an event recorded in error: appends a "retract" version; the
+ * event disappears from every read but history. Requires repairer. */
+CREDO_API int credo_retract_event(credo *db, uint64_t id, const char *reason);
+
+/* Reads: `as_of` picks, for each event, its latest version recorded at or
+ * before it (CREDO_TIME_NOW: the latest committed); `visible_at` is the
+ * instant at which publicity is judged (CREDO_TIME_NOW: the as_of instant,
+ * or now when as_of is the latest). A public-role handle may only pass
+ * CREDO_TIME_NOW for both (CREDO_DENIED otherwise). */
+#define CREDO_READ_HIDDEN 0x1u    /* keep versions not public at visible_at */
+#define CREDO_READ_RETRACTED 0x2u /* keep retracted events too */
+
+/* Reads one event as of `as_of`. Fills *out (strings valid until the next
+ * call on `db`). CREDO_NOTFOUND when it did not exist then, or (without
+ * CREDO_READ_HIDDEN / _RETRACTED) was not public / was retracted. Costs one
+ * B-tree lookup whatever the number of versions. */
+CREDO_API int credo_get_event(credo *db, uint64_t id, credo_time as_of,
+                              credo_time visible_at, unsigned flags,
+                              credo_event *out);
+
+/* Calls `cb` for each event of `subject` (in id order) that passes the read
+ * rules above. Strings in *ev are valid during the call only. A non-zero
+ * return from `cb` stops the walk and is returned. Reads one consistent
+ * snapshot. CREDO_NOTFOUND when the subject does not exist. */
+typedef int (*credo_event_cb)(const credo_event *ev, void *arg);
+CREDO_API int credo_subject_events(credo *db, const char *subject,
+                                   credo_time as_of, credo_time visible_at,
+                                   unsigned flags, credo_event_cb cb,
+                                   void *arg);
+
+/* Calls `cb` for every version of event `id`, oldest first. is_public is
+ * judged at each version's own transaction time. Not for the public role
+ * (CREDO_DENIED). */
+CREDO_API int credo_event_history(credo *db, uint64_t id, credo_event_cb cb,
+                                  void *arg);
+
+/* ------------------------------------------------------------ statistics */
+
+typedef struct credo_stats {
+  uint64_t subjects, types, events, versions;
+  credo_time last_recorded; /* transaction time of the last commit, or 0 */
+  uint64_t map_size, used_bytes;
+  uint32_t format_version;
+} credo_stats;
+
+CREDO_API int credo_get_stats(credo *db, credo_stats *out);
+
+/* ------------------------------------------------------------------ CQL */
+
+/* Column / value types of CQL results. */
+typedef enum credo_type {
+  CREDO_T_NULL = 0,
+  CREDO_T_INT = 1,  /* int64 */
+  CREDO_T_REAL = 2, /* double */
+  CREDO_T_TEXT = 3, /* UTF-8 */
+  CREDO_T_BOOL = 4,
+  CREDO_T_TIME = 5, /* credo_time */
+  CREDO_T_JSON = 6  /* JSON text */
+} credo_type;
+
+/* Compiles the first statement of `sql` (`len` bytes, or -1 for up to NUL).
+ * On success *out is the statement (NULL if `sql` held only blanks and
+ * comments) and *tail (if not NULL) points past it. On failure *out is NULL
+ * and credo_errmsg / credo_errpos say what and where. */
+CREDO_API int credo_prepare(credo *db, const char *sql, int len,
+                            credo_stmt **out, const char **tail);
+
+/* Binds parameter `i` (1-based, the i-th `?`). The text is copied.
+ * CREDO_RANGE for a bad index, CREDO_MISUSE while the statement runs. */
+CREDO_API int credo_bind_null(credo_stmt *st, int i);
+CREDO_API int credo_bind_int64(credo_stmt *st, int i, int64_t v);
+CREDO_API int credo_bind_double(credo_stmt *st, int i, double v);
+CREDO_API int credo_bind_text(credo_stmt *st, int i, const char *s, int len);
+CREDO_API int credo_bind_time(credo_stmt *st, int i, credo_time t);
+CREDO_API int credo_bind_count(const credo_stmt *st);
+CREDO_API int credo_clear_bindings(credo_stmt *st);
+
+/* Runs the statement one row further: CREDO_ROW when a row is ready,
+ * CREDO_DONE when finished, a negative code on failure (the statement's
+ * writes are then rolled back; inside BEGIN ... COMMIT the transaction stays
+ * open for the caller to roll back or go on). */
+CREDO_API int credo_step(credo_stmt *st);
+/* Rewinds a statement to run again; bindings are kept. */
+CREDO_API int credo_reset(credo_stmt *st);
+/* Frees a statement. Accepts NULL. Returns CREDO_OK. */
+CREDO_API int credo_finalize(credo_stmt *st);
+
+/* Result columns, 0-based. Values are valid until the next step, reset or
+ * finalize of the statement. credo_column_text renders any type as text
+ * (times in the session zone, JSON as text, NULL as NULL pointer). */
+CREDO_API int credo_column_count(const credo_stmt *st);
+CREDO_API const char *credo_column_name(const credo_stmt *st, int i);
+CREDO_API credo_type credo_column_decltype(const credo_stmt *st, int i);
+CREDO_API credo_type credo_column_type(credo_stmt *st, int i);
+CREDO_API int64_t credo_column_int64(credo_stmt *st, int i);
+CREDO_API double credo_column_double(credo_stmt *st, int i);
+CREDO_API const char *credo_column_text(credo_stmt *st, int i);
+CREDO_API credo_time credo_column_time(credo_stmt *st, int i);
+/* Rows changed by the last write statement run on `db`. */
+CREDO_API uint64_t credo_changes(const credo *db);
+
+/* Runs every statement of `sql` in order. For each result row, calls `cb`
+ * (if not NULL) with the values as text (NULL for NULL) and the column
+ * names; a non-zero return stops and makes credo_exec return CREDO_CANCELLED.
+ * Stops at the first failing statement. */
+typedef int (*credo_exec_cb)(void *arg, int ncol, const char *const *values,
+                             const char *const *names);
+CREDO_API int credo_exec(credo *db, const char *sql, credo_exec_cb cb,
+                         void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CREDO_H */

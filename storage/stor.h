@@ -1,0 +1,174 @@
+/*
+ * stor.h -- the storage layer: an ordered key-value store with named tables
+ * and transactions, on LMDB.
+ *
+ * Owns: the LMDB environment of one store directory, its tables, read and
+ * write transactions, cursors, map growth, the stored format version, and
+ * snapshots (copies). Only storage/ includes lmdb.h; everything above sees
+ * this interface, which any ordered transactional key-value engine could
+ * implement.
+ *
+ * Invariants:
+ *  - keys compare as unsigned bytes (memcmp, shorter first on a tie);
+ *  - one write transaction at a time per store (across processes); any
+ *    number of readers, each on a consistent snapshot;
+ *  - a full map is never the caller's problem: a write that fills the map
+ *    makes the layer abort, grow the map, replay the transaction's writes
+ *    and go on, invisibly (see stor.c for the conditions);
+ *  - a commit is durable when stor_txn_commit returns CREDO_OK, unless the
+ *    store was opened with nosync.
+ *
+ * Does not: know what the tables mean (engine/ does), encode values (engine
+ * codecs), or allocate in the read path.
+ *
+ * Errors are credo codes (credo.h): CREDO_NOTFOUND, CREDO_EXISTS, CREDO_IO,
+ * CREDO_FULL (disk full), CREDO_CORRUPT, CREDO_BUSY (no reader slot),
+ * CREDO_NOMEM, CREDO_READONLY, CREDO_INVALID. Only stor_open has a message.
+ *
+ * Threads: a stor_env is shared by all threads of a process. A stor_txn and
+ * its cursors belong to one thread at a time. A thread must not begin a
+ * write transaction while it holds a read transaction (map growth would wait
+ * for that reader forever).
+ */
+#ifndef CREDO_STOR_H
+#define CREDO_STOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "credo.h"
+
+/* The stored format this build writes. A store with a larger number is
+ * refused with CREDO_VERSION. */
+#define STOR_FORMAT_VERSION 1u
+
+/* The tables. Their meaning and byte layouts are in docs/storage.md. */
+enum stor_table {
+  STOR_META = 0,     /* store-wide counters and settings */
+  STOR_SUBJECTS,     /* subject id -> subject record */
+  STOR_TYPES,        /* type name -> type record */
+  STOR_TYPE_IDS,     /* type id -> type name */
+  STOR_EVENTS,       /* event id -> latest version of the event */
+  STOR_VERSIONS,     /* (event id, recorded, version no) -> older version */
+  STOR_SUBJ_EVENTS,  /* (subject id, event id) -> nothing */
+  STOR_TYPE_EVENTS,  /* (type id, event id) -> nothing */
+  STOR_SOURCE_REF,   /* (source, ref) -> event id */
+  STOR_UNTIL_EVENTS, /* (public_until, event id) -> nothing */
+  STOR_USERS,        /* user name -> user record */
+  STOR_NTABLES
+};
+
+/* Name of a table as stored in LMDB ("events"); NULL when out of range. */
+const char *stor_table_name(int table);
+
+typedef struct stor_env stor_env;
+typedef struct stor_txn stor_txn;
+typedef struct stor_cursor stor_cursor;
+
+/* A byte string. Values handed out point into the store's memory: in a read
+ * transaction they stay valid until it ends; in a write transaction, until
+ * the next write (put/del) on it or its end. */
+typedef struct stor_val {
+  const void *data;
+  size_t len;
+} stor_val;
+
+typedef struct stor_options {
+  size_t map_size;      /* initial map size in bytes; 0 = default */
+  unsigned max_readers; /* 0 = default */
+  int nosync;           /* skip fsync at commit */
+  int readonly;         /* open read-only: the store must exist */
+  int nocreate;         /* fail with CREDO_NOTFOUND if missing */
+} stor_options;
+
+/* Opens or creates the store in directory `path` (the directory is created
+ * when missing unless readonly/nocreate). Writes the format version into a
+ * new store; refuses (CREDO_VERSION) a newer one; clears stale reader slots
+ * left by dead processes. On failure *out is NULL and `err` (if not NULL)
+ * holds a message of at most `errlen` bytes. */
+int stor_open(const char *path, const stor_options *opt, stor_env **out,
+              char *err, size_t errlen);
+/* Closes the store. All transactions must have ended. Accepts NULL. */
+void stor_close(stor_env *env);
+
+/* Stored format version of the open store. */
+uint32_t stor_format_version(const stor_env *env);
+/* Current map size and bytes used by the data file's pages. */
+int stor_space(stor_env *env, uint64_t *map_size, uint64_t *used);
+/* The directory the env was opened on (owned by the env). */
+const char *stor_path(const stor_env *env);
+
+/* Begins a transaction. `write` != 0 makes it the store's one writer
+ * (waits for the slot). CREDO_READONLY for a write on a read-only store. */
+int stor_txn_begin(stor_env *env, int write, stor_txn **out);
+/* Commits and frees the transaction. On failure the transaction is aborted
+ * and freed as well, and nothing of it is in the store. For a read
+ * transaction this is the same as abort and returns CREDO_OK. */
+int stor_txn_commit(stor_txn *txn);
+/* Aborts and frees. Accepts NULL. */
+void stor_txn_abort(stor_txn *txn);
+int stor_txn_is_write(const stor_txn *txn);
+stor_env *stor_txn_env(stor_txn *txn);
+
+/* Point operations. stor_get returns CREDO_NOTFOUND when absent. stor_put
+ * inserts or overwrites. stor_put_new inserts, or returns CREDO_EXISTS and
+ * leaves the old value. stor_del returns CREDO_NOTFOUND when absent.
+ * Keys are 1..STOR_KEY_MAX bytes (CREDO_INVALID otherwise). */
+#define STOR_KEY_MAX 511
+int stor_get(stor_txn *txn, int table, stor_val key, stor_val *val);
+int stor_put(stor_txn *txn, int table, stor_val key, stor_val val);
+int stor_put_new(stor_txn *txn, int table, stor_val key, stor_val val);
+int stor_del(stor_txn *txn, int table, stor_val key);
+
+/* Number of entries in a table, from the B-tree's own count (O(1)). */
+int stor_count(stor_txn *txn, int table, uint64_t *n);
+
+/* Cursors walk a table in key order. Each positioning call returns
+ * CREDO_OK with *key / *val (either may be NULL) set, or CREDO_NOTFOUND
+ * when there is no such entry (the cursor is then unpositioned).
+ *  - seek:    first entry with key >= `key`
+ *  - seek_le: last entry with key <= `key`
+ * A cursor stays usable across writes in its own write transaction.
+ * Closing accepts NULL; cursors must be closed before their txn ends. */
+int stor_cursor_open(stor_txn *txn, int table, stor_cursor **out);
+void stor_cursor_close(stor_cursor *c);
+int stor_cursor_first(stor_cursor *c, stor_val *key, stor_val *val);
+int stor_cursor_last(stor_cursor *c, stor_val *key, stor_val *val);
+int stor_cursor_seek(stor_cursor *c, stor_val k, stor_val *key, stor_val *val);
+int stor_cursor_seek_le(stor_cursor *c, stor_val k, stor_val *key,
+                        stor_val *val);
+int stor_cursor_next(stor_cursor *c, stor_val *key, stor_val *val);
+int stor_cursor_prev(stor_cursor *c, stor_val *key, stor_val *val);
+
+/* Writes a consistent snapshot of the store, as of the moment of the call,
+ * into the empty or missing directory `dest` (as its data.mdb), compacting
+ * free pages. Runs beside writers without blocking them. */
+int stor_copy(stor_env *env, const char *dest);
+
+/* ------------------------------------------------------ key encodings
+ * Keys are built so that memcmp order is the order of the values:
+ *  - unsigned integers big-endian;
+ *  - signed 64-bit integers (times) big-endian with the sign bit flipped;
+ *  - strings as their bytes and a terminating 0x00 (strings never contain
+ *    NUL), so "ab" < "abc" < "b" and a string key is a prefix-free field.
+ */
+typedef struct stor_key {
+  unsigned char buf[STOR_KEY_MAX];
+  size_t len;
+  int overflow; /* set when a field did not fit; the key is then unusable */
+} stor_key;
+
+void stor_key_init(stor_key *k);
+void stor_key_u32(stor_key *k, uint32_t v);
+void stor_key_u64(stor_key *k, uint64_t v);
+void stor_key_i64(stor_key *k, int64_t v);
+void stor_key_str(stor_key *k, const char *s);
+/* The key as a stor_val (points into k). */
+stor_val stor_key_val(const stor_key *k);
+
+/* Decoders of the same fields at `p` (caller checks lengths). */
+uint32_t stor_dec_u32(const unsigned char *p);
+uint64_t stor_dec_u64(const unsigned char *p);
+int64_t stor_dec_i64(const unsigned char *p);
+
+#endif /* CREDO_STOR_H */
