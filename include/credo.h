@@ -70,7 +70,7 @@ extern "C" {
   X(CREDO_IO, -5, "input/output error")                                        \
   X(CREDO_FULL, -6, "disk full")                                               \
   X(CREDO_CORRUPT, -7, "store is corrupt")                                     \
-  X(CREDO_VERSION, -8, "unsupported store format version")                     \
+  X(CREDO_FORMAT, -8, "unsupported store format version")                      \
   X(CREDO_BUSY, -9, "store is busy")                                           \
   X(CREDO_READONLY, -10, "store is read-only")                                 \
   X(CREDO_NOTFOUND, -11, "not found")                                          \
@@ -189,7 +189,7 @@ typedef struct credo_options {
  * has full control of it anyway). On failure *out is set to NULL, unless
  * the failure happened after the handle was allocated, in which case *out
  * is a handle whose credo_errmsg() tells what went wrong and which the
- * caller must still credo_close(). Errors: CREDO_IO, CREDO_VERSION (the
+ * caller must still credo_close(). Errors: CREDO_IO, CREDO_FORMAT (the
  * store was written by a newer format), CREDO_CORRUPT, CREDO_NOTFOUND,
  * CREDO_NOMEM, CREDO_INVALID. */
 CREDO_API int credo_open(const char *path, const credo_options *opt,

@@ -39,7 +39,7 @@
 #include "credo.h"
 
 /* The stored format this build writes. A store with a larger number is
- * refused with CREDO_VERSION. */
+ * refused with CREDO_FORMAT. */
 #define STOR_FORMAT_VERSION 1u
 
 /* The tables. Their meaning and byte layouts are in docs/storage.md. */
@@ -83,7 +83,7 @@ typedef struct stor_options {
 
 /* Opens or creates the store in directory `path` (the directory is created
  * when missing unless readonly/nocreate). Writes the format version into a
- * new store; refuses (CREDO_VERSION) a newer one; clears stale reader slots
+ * new store; refuses (CREDO_FORMAT) a newer one; clears stale reader slots
  * left by dead processes. On failure *out is NULL and `err` (if not NULL)
  * holds a message of at most `errlen` bytes. */
 int stor_open(const char *path, const stor_options *opt, stor_env **out,

@@ -1,0 +1,249 @@
+/*
+ * sh_exec.c -- owns running CQL text through the public API and reporting
+ * what happened: credo_prepare looping on the tail pointer, credo_step into
+ * an sh_result, credo_finalize; "error: ..." with the source line and a
+ * caret; "Time: ..." when timing is on.
+ *
+ * Error positions: credo_errpos counts lines and columns from the text
+ * handed to that credo_prepare call (the tail of the input). They are
+ * mapped back to the whole input, so "line L, column C" in a message names
+ * the line of the script or -c text and the caret lands under the right
+ * character (tabs are copied, wide characters padded by display width).
+ *
+ * Invariants: every prepared statement is finalized; the statement's error
+ * is read before any other call on the handle; results go to sh->out,
+ * errors and timing to sh->err, and sh->out is flushed before an error so
+ * the two interleave in order.
+ *
+ * Does not: read input, decide what a line is, or format values.
+ */
+#include "sh_exec.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sh_split.h"
+
+/* Text handed to the engine: `n` bytes, of which the user wrote `shown`
+ * (the rest is a ';' the shell appended); text[0] is on input line
+ * `first_line`. */
+typedef struct source {
+  const char *text;
+  size_t n, shown;
+  int first_line;
+} source;
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int go_on(const credo_shell *sh) {
+  return sh->keep_going || sh->interactive;
+}
+
+void sh_exec_error(credo_shell *sh, const char *fmt, ...) {
+  va_list ap;
+  fflush(sh->out);
+  fputs("error: ", sh->err);
+  va_start(ap, fmt);
+  vfprintf(sh->err, fmt, ap);
+  va_end(ap);
+  fputc('\n', sh->err);
+  sh->failed = 1;
+}
+
+/* Writes the line of `pos` and under it a caret at its column. */
+static void print_caret(FILE *f, const source *src, const sh_pos *pos) {
+  const char *line = src->text + pos->line_start;
+  size_t end = pos->line_end < src->shown ? pos->line_end : src->shown;
+  fprintf(f, "%.*s\n", (int)(end - pos->line_start), line);
+  size_t k = pos->offset - pos->line_start;
+  for (size_t i = 0; i < k;) {
+    uint32_t cp;
+    size_t len = line[i] == '\t' ? 1 : sh_utf8_next(line + i, k - i, &cp);
+    if (line[i] == '\t')
+      fputc('\t', f);
+    else
+      fprintf(f, "%*s", sh_char_width(cp), "");
+    i += len;
+  }
+  fputs("^\n", f);
+}
+
+/* The message after its leading "line L, column C: ", when it has exactly
+ * that prefix for (line, col); else NULL. */
+static const char *after_position(const char *msg, int line, int col) {
+  char prefix[64];
+  int k = snprintf(prefix, sizeof prefix, "line %d, column %d: ", line, col);
+  return strncmp(msg, prefix, (size_t)k) == 0 ? msg + k : NULL;
+}
+
+/* Reports the handle's last error (code rc) for the statement that starts
+ * at byte `from` of src. */
+static void report(credo_shell *sh, int rc, const source *src, size_t from) {
+  const char *m = credo_errmsg(sh->db);
+  char *msg = strdup(m && *m ? m : credo_strerror(rc));
+  int line = 0, col = 0;
+  sh_pos pos;
+  credo_errpos(sh->db, &line, &col);
+  if (!msg || line < 1 || sh_locate(src->text, src->n, from, line, col, &pos)) {
+    sh_exec_error(sh, "%s", msg ? msg : credo_strerror(rc));
+    goto done;
+  }
+  if (pos.offset > src->shown) { /* in the appended ';': after the text */
+    size_t end = src->shown;
+    while (end > 0 && isspace((unsigned char)src->text[end - 1]))
+      end--;
+    sh_pos_at(src->text, src->n, end, &pos);
+  }
+  const char *rest = after_position(msg, line, col);
+  if (rest)
+    sh_exec_error(sh, "line %d, column %d: %s",
+                  src->first_line + pos.line - 1, pos.column, rest);
+  else
+    sh_exec_error(sh, "%s", msg);
+  print_caret(sh->err, src, &pos);
+done:
+  free(msg);
+}
+
+/* Reads the current row of st into vals[0..ncol). Text pointers stay
+ * valid until the next step. */
+static void fetch_row(credo_stmt *st, sh_value *vals, int ncol) {
+  for (int c = 0; c < ncol; c++) {
+    sh_value *v = &vals[c];
+    memset(v, 0, sizeof *v);
+    v->type = credo_column_type(st, c);
+    if (v->type == CREDO_T_INT || v->type == CREDO_T_BOOL)
+      v->i = credo_column_int64(st, c);
+    else if (v->type == CREDO_T_REAL)
+      v->r = credo_column_double(st, c);
+    else if (v->type != CREDO_T_NULL)
+      v->text = credo_column_text(st, c);
+  }
+}
+
+/* Starts the result of st with its columns; *vals gets room for a row.
+ * 0 or -1 (out of memory). */
+static int begin_result(credo_shell *sh, credo_stmt *st, sh_result *res,
+                        sh_value **vals) {
+  int ncol = credo_column_count(st), rc = -1;
+  ncol = ncol > 0 ? ncol : 0;
+  const char **names = calloc((size_t)ncol + 1, sizeof *names);
+  credo_type *decl = calloc((size_t)ncol + 1, sizeof *decl);
+  *vals = calloc((size_t)ncol + 1, sizeof **vals);
+  if (!names || !decl || !*vals)
+    goto done;
+  for (int c = 0; c < ncol; c++) {
+    names[c] = credo_column_name(st, c);
+    decl[c] = credo_column_decltype(st, c);
+  }
+  rc = sh_result_begin(res, sh->format, sh->out, ncol, names, decl);
+done:
+  free(names);
+  free(decl);
+  return rc;
+}
+
+/* Steps st to the end, printing its rows. 0, -1 when the statement failed
+ * (reported from the handle), -2 when printing failed (reported here). */
+static int run_stmt(credo_shell *sh, credo_stmt *st, const source *src,
+                    size_t from) {
+  sh_result res = {0};
+  sh_value *vals = NULL;
+  int begun = 0, rc, out_rc = 0;
+  while ((rc = credo_step(st)) == CREDO_ROW || rc == CREDO_DONE) {
+    if (!begun) {
+      begun = 1;
+      if (begin_result(sh, st, &res, &vals) < 0) {
+        out_rc = -2;
+        break;
+      }
+    }
+    if (rc == CREDO_DONE)
+      break;
+    fetch_row(st, vals, res.ncol);
+    if (sh_result_row(&res, vals) < 0) {
+      out_rc = -2;
+      break;
+    }
+  }
+  if (rc < 0)
+    report(sh, rc, src, from);
+  if (rc == CREDO_DONE && out_rc == 0) {
+    int ncol = res.ncol;
+    out_rc = sh_result_end(&res) < 0 ? -2 : 0;
+    if (out_rc == 0 && ncol == 0 && sh->interactive)
+      fputs("OK\n", sh->out);
+  } else if (begun) {
+    sh_result_abort(&res);
+  }
+  if (out_rc < 0)
+    sh_exec_error(sh, "cannot write the result (out of memory or I/O)");
+  free(vals);
+  return rc < 0 ? -1 : out_rc;
+}
+
+/* Prepares and runs each statement of src in turn. 0 or -1. */
+static int run_source(credo_shell *sh, const source *src) {
+  const char *p = src->text, *end = src->text + src->n;
+  int rc = 0;
+  while (p < end) {
+    credo_stmt *st = NULL;
+    const char *tail = NULL;
+    double t0 = now_ms();
+    int len = end - p > INT_MAX ? INT_MAX : (int)(end - p);
+    int prc = credo_prepare(sh->db, p, len, &st, &tail);
+    if (prc != CREDO_OK) {
+      report(sh, prc, src, (size_t)(p - src->text));
+      rc = -1;
+      size_t k = sh_split_first(p, (size_t)(end - p));
+      if (!go_on(sh) || k == 0)
+        break;
+      p += k;
+      continue;
+    }
+    if (!st)
+      break; /* only blanks and comments were left */
+    int r = run_stmt(sh, st, src, (size_t)(p - src->text));
+    credo_finalize(st);
+    if (sh->timing)
+      fprintf(sh->err, "Time: %.3f ms\n", now_ms() - t0);
+    if (r < 0 && (rc = -1, !go_on(sh)))
+      break;
+    if (!tail || tail <= p || tail > end)
+      break;
+    p = tail;
+  }
+  return rc;
+}
+
+int sh_exec_text(credo_shell *sh, const char *text, size_t n, int first_line) {
+  source src = {text, n, n, first_line};
+  size_t whole = sh_split_complete(text, n);
+  if (whole == n || sh_split_blank(text + whole, n - whole))
+    return run_source(sh, &src);
+  /* A last statement without ';': end it, unless it is inside a string,
+   * identifier or JSON (the engine then reports what is unterminated). */
+  sh_split_state st = sh_split_end_state(text, n);
+  if (st != SH_SPLIT_TOP && st != SH_SPLIT_LINE_COMMENT)
+    return run_source(sh, &src);
+  const char *end = st == SH_SPLIT_TOP ? ";" : "\n;";
+  char *copy = malloc(n + 3);
+  if (!copy) {
+    sh_exec_error(sh, "out of memory");
+    return -1;
+  }
+  memcpy(copy, text, n);
+  strcpy(copy + n, end);
+  src.text = copy, src.n = n + strlen(end);
+  int rc = run_source(sh, &src);
+  free(copy);
+  return rc;
+}

@@ -1,0 +1,45 @@
+/*
+ * sh_shell.h -- the `credo` shell as a subcommand, and the context every
+ * part of the shell shares.
+ *
+ * One credo_shell lives for one run of the shell (it is main's, on the
+ * stack); the REPL, the statement runner and the backslash commands all
+ * work through it, so there is no global state.
+ */
+#ifndef SH_SHELL_H
+#define SH_SHELL_H
+
+#include <stdio.h>
+
+#include "credo.h"
+#include "sh_output.h"
+
+typedef struct credo_shell {
+  credo *db;        /* the open store (or, later, server connection) */
+  FILE *out;        /* results */
+  FILE *err;        /* errors, timing */
+  sh_format format; /* result format */
+  int interactive;  /* reading a terminal: "OK" after statements without
+                       rows, never stops on errors */
+  int timing;       /* print each statement's elapsed time to err */
+  int keep_going;   /* go on after a failing statement (non-interactive) */
+  int failed;       /* some statement or command failed */
+} credo_shell;
+
+/* The shell subcommand: `credo [OPTIONS] STORE_DIR [-c TEXT | -f FILE]`.
+ * argv[0] is the program or subcommand name. Returns the exit status: 0,
+ * 1 when a statement failed or the store could not be opened, 2 for a
+ * usage error. */
+int sh_shell_main(int argc, char **argv);
+
+/* Prints the shell's part of the usage text. */
+void sh_shell_usage(FILE *f);
+
+/* Parses a session time zone: "+HH:MM", "-HH:MM", "+HHMM", "+HH", "Z" or
+ * "UTC" (case-insensitive), at most 18 hours. 0 and *offset_sec (seconds
+ * east of UTC), or -1. */
+int sh_tz_parse(const char *s, int *offset_sec);
+/* Writes an offset as "+08:00" / "-05:30" / "Z" into buf (>= 8 bytes). */
+void sh_tz_format(int offset_sec, char *buf, size_t n);
+
+#endif /* SH_SHELL_H */

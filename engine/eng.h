@@ -1,0 +1,231 @@
+/*
+ * eng.h -- the engine's internal interface: the handle, the shared store,
+ * transactions, record codecs and event scans.
+ *
+ * The public API (credo.h) is implemented on these; the CQL executor uses
+ * them too, so both paths run through the same functions. Nothing here is
+ * exported from the shared library.
+ *
+ * Transaction scopes on a handle (db->txn):
+ *   none          -> each call opens and ends its own transaction;
+ *   explicit      -> credo_begin() opened a write txn; every call on the
+ *                    handle reads and writes in it until commit/rollback;
+ *   statement     -> the executor opened a write txn for one CQL statement
+ *                    (eng_write_scope_begin) so that a multi-row write is
+ *                    atomic; it commits at the statement's end.
+ * Typed API calls made inside a scope neither commit nor abort it: they
+ * return their code and the scope's owner decides.
+ */
+#ifndef CREDO_ENG_H
+#define CREDO_ENG_H
+
+#include <pthread.h>
+#include <stdarg.h>
+
+#include "credo.h"
+#include "stor.h"
+
+/* Limits on stored strings (bytes, excluding the NUL). */
+#define ENG_MAX_TYPE_NAME 64
+#define ENG_MAX_SUBJECT_ID 64
+#define ENG_MAX_SUBJECT_NAME 512
+#define ENG_MAX_SOURCE 128
+#define ENG_MAX_REF 256
+#define ENG_MAX_ACTOR 64
+#define ENG_MAX_REASON 4096
+#define ENG_MAX_DATA (1u << 20)
+
+/* One open store, shared by the handles made with credo_dup. */
+typedef struct eng_store {
+  stor_env *stor;
+  pthread_mutex_t mu; /* guards refs */
+  int refs;
+} eng_store;
+
+/* A type as the engine caches it (per handle, by id; types are never
+ * renamed or deleted, so an entry never goes stale). */
+typedef struct eng_type {
+  uint32_t id;
+  char name[ENG_MAX_TYPE_NAME + 1];
+  credo_duration publicity;
+  credo_duration repairable_after;
+  credo_time created;
+} eng_type;
+
+enum eng_txn_mode { ENG_TXN_NONE = 0, ENG_TXN_EXPLICIT, ENG_TXN_STATEMENT };
+
+struct credo {
+  eng_store *store;
+  /* session */
+  char actor[ENG_MAX_ACTOR + 1];
+  credo_role role;
+  credo_clock_fn clock;
+  void *clock_arg;
+  int tz; /* seconds east of UTC */
+  /* transaction scope */
+  stor_txn *txn;
+  int txn_mode;
+  credo_time txn_time; /* transaction time of db->txn, 0 until a write */
+  uint64_t changes;
+  /* last error */
+  int errcode;
+  int errline, errcol;
+  char errmsg[1024];
+  /* caches and scratch */
+  eng_type *types; /* indexed by id; types[i].id == 0 when not cached */
+  uint32_t ntypes;
+  unsigned char *scratch; /* copy of a version being superseded */
+  size_t scratch_cap;
+  char *out_buf; /* strings of the last credo_get_* result */
+  size_t out_cap;
+  /* remote connection (client/), NULL for an embedded store */
+  void *remote;
+};
+
+/* ------------------------------------------------------------ errors */
+
+/* Records an error on the handle and returns `code`. The message is
+ * printf-formatted; it replaces the previous one. */
+int eng_err(credo *db, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The same with a CQL position (1-based line/column). */
+int eng_err_at(credo *db, int code, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* Clears the handle's error; every API entry point calls it first. */
+void eng_err_clear(credo *db);
+/* Sets a generic message for a storage failure code and returns it. */
+int eng_err_stor(credo *db, int code, const char *what);
+
+/* ------------------------------------------------------------ session */
+
+int eng_can_write_records(const credo *db); /* recorder or admin */
+int eng_can_repair(const credo *db);        /* repairer or admin */
+int eng_require(credo *db, int allowed, const char *what);
+/* Formats `t` in the session zone into buf (>= 40 bytes); date only when
+ * the time of day is midnight there. Returns buf. */
+const char *eng_fmt_time(const credo *db, credo_time t, char *buf, size_t n);
+
+/* ------------------------------------------------------- transactions */
+
+/* Gives the transaction to read in: the handle's scope txn if any (owned
+ * = 0), else a new read txn (owned = 1, end it with eng_read_end). */
+int eng_read_begin(credo *db, stor_txn **txn, int *owned);
+void eng_read_end(stor_txn *txn, int owned);
+
+/* Gives the write txn: the scope's, or a new one owned by the call. */
+int eng_write_begin(credo *db, stor_txn **txn, int *owned);
+/* Ends a write started by eng_write_begin: when owned, commits on rc >= 0
+ * (returning the commit's code) or aborts; when not owned, returns rc. */
+int eng_write_end(credo *db, stor_txn *txn, int owned, int rc);
+/* The transaction time for writes in `txn`: assigned at the first call in
+ * a transaction as max(now, last + 1 microsecond) and stored in META. */
+int eng_txn_time(credo *db, stor_txn *txn, credo_time *out);
+/* The last committed transaction time, 0 for a store never written. */
+int eng_last_tx(credo *db, stor_txn *txn, credo_time *out);
+
+/* Statement scope for the executor: opens a write txn on the handle unless
+ * one is open; *started tells whether this call opened it. End it with
+ * eng_write_scope_end(db, started, rc): commits or aborts if started. */
+int eng_write_scope_begin(credo *db, int *started);
+int eng_write_scope_end(credo *db, int started, int rc);
+
+/* ------------------------------------------------------------- types */
+
+/* Looks a type up by name / id, through the handle's cache. */
+int eng_type_by_name(credo *db, stor_txn *txn, const char *name,
+                     const eng_type **out);
+int eng_type_by_id(credo *db, stor_txn *txn, uint32_t id,
+                   const eng_type **out);
+/* Writes "unknown type "x" (known: a, b, ...)" on the handle. */
+int eng_err_unknown_type(credo *db, stor_txn *txn, const char *name);
+
+/* Canonical JSON text of an object (compact, keys sorted), malloc'ed. */
+int eng_json_canon(credo *db, const char *in, char **out);
+/* CREDO_OK when subject `id` exists, else CREDO_NOTFOUND with a message. */
+int eng_subject_exists(credo *db, stor_txn *txn, const char *id);
+
+/* ----------------------------------------------------------- records */
+
+/* A decoded event version: fixed fields plus pointers to NUL-terminated
+ * strings inside the stored value (valid as the stor_val they came from). */
+typedef struct eng_version {
+  uint8_t op;
+  uint8_t retracted;
+  uint32_t type_id;
+  uint32_t vno;
+  credo_time recorded, occurred, public_from, public_until;
+  const char *subject, *source, *ref, *actor, *reason, *data;
+  uint32_t data_len;
+} eng_version;
+
+/* Encodes `v` into a malloc'ed buffer (*buf, *len). */
+int eng_version_encode(const eng_version *v, unsigned char **buf,
+                       size_t *len);
+/* Decodes; CREDO_CORRUPT when the bytes are not a version record. */
+int eng_version_decode(stor_val val, eng_version *v);
+/* Fills a public credo_event from a version (type name via the cache). */
+int eng_version_to_event(credo *db, stor_txn *txn, uint64_t id,
+                         const eng_version *v, credo_time visible_at,
+                         credo_event *ev);
+/* Public at instant t: not retracted and from <= t < until. */
+int eng_version_public(const eng_version *v, credo_time t);
+
+/* Reads the version of event `id` current as of `as_of` (CREDO_TIME_OPEN
+ * = the latest). CREDO_NOTFOUND when the event did not exist then. One
+ * B-tree lookup, two when as_of is before the latest version. */
+int eng_version_as_of(stor_txn *txn, uint64_t id, credo_time as_of,
+                      eng_version *v);
+
+/* ------------------------------------------------------------- reads */
+
+/* Resolves the read instants of a query: as_of CREDO_TIME_NOW becomes
+ * CREDO_TIME_OPEN (the latest), visible_at CREDO_TIME_NOW becomes as_of
+ * or, for the latest, the handle's now. Enforces the public role (only
+ * NOW/NOW and no flags). */
+int eng_resolve_read(credo *db, credo_time as_of, credo_time visible_at,
+                     unsigned flags, credo_time *r_as_of,
+                     credo_time *r_visible);
+
+/* Access paths of an event scan. */
+enum eng_path {
+  ENG_PATH_FULL = 0,   /* every event, id order */
+  ENG_PATH_ID,         /* one event id */
+  ENG_PATH_SUBJECT,    /* events of one subject, id order */
+  ENG_PATH_SOURCE_REF, /* the event with one (source, ref) */
+  ENG_PATH_TYPE,       /* events of one type, id order */
+  ENG_PATH_UNTIL       /* events with until_lo <= public_until < until_hi */
+};
+
+typedef struct eng_scan_spec {
+  int path;
+  uint64_t id;
+  const char *subject;
+  const char *source, *ref;
+  uint32_t type_id;
+  credo_time until_lo, until_hi;
+  credo_time as_of;      /* resolved (eng_resolve_read) */
+  credo_time visible_at; /* resolved */
+  unsigned flags;        /* CREDO_READ_* */
+} eng_scan_spec;
+
+typedef struct eng_scan eng_scan;
+
+/* Opens a scan in `txn` (which must outlive it). Each eng_scan_next
+ * returns CREDO_ROW with *ev filled (strings valid until the next call or
+ * a write in the txn), CREDO_DONE at the end, or an error. Each event is
+ * produced at most once, as of spec->as_of, filtered by the read flags. */
+int eng_scan_open(credo *db, stor_txn *txn, const eng_scan_spec *spec,
+                  eng_scan **out);
+int eng_scan_next(eng_scan *s, credo_event *ev);
+void eng_scan_close(eng_scan *s);
+
+/* Estimated number of events a path yields (for EXPLAIN and planning). */
+int eng_scan_estimate(credo *db, stor_txn *txn, const eng_scan_spec *spec,
+                      uint64_t *rows);
+
+/* Subject and type walks for SELECT ... FROM subjects / types. */
+typedef int (*eng_subject_cb)(const credo_subject_info *s, void *arg);
+int eng_subjects_walk(credo *db, stor_txn *txn, const char *from_id,
+                      eng_subject_cb cb, void *arg);
+
+#endif /* CREDO_ENG_H */

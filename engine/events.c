@@ -1,0 +1,562 @@
+/*
+ * events.c -- the write side of events: record, correct, repair, retract.
+ *
+ * Every change appends a version; nothing stored is ever rewritten in
+ * place. STOR_EVENTS holds each event's latest version; when a new version
+ * arrives, the one it supersedes moves, byte for byte, to STOR_VERSIONS
+ * under (event id, recorded, version no). So "the latest" is one lookup and
+ * "as of T" is one more (read.c).
+ *
+ * Indexes: subject and (source, ref) never change for an event; the type
+ * and public_until indexes are supersets: a correction or repair adds an
+ * entry for the new value and keeps the old one, so they serve AS OF reads
+ * of any past state; scans re-check each candidate against the version
+ * they read (read.c), which also makes each event come out once.
+ *
+ * Publicity policy: the window is computed when an event is recorded, from
+ * its type's policy, and stored with it (a later policy change would not
+ * rewrite it). Repair is refused before public_from + REPAIRABLE AFTER.
+ *
+ * Does not: read for queries (read.c) or parse CQL.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "eng.h"
+#include "ids.h"
+
+static const char KEY_NEXT_EVENT[] = "next_event";
+
+
+/* ------------------------------------------------------------ helpers */
+
+/* Canonical JSON text of an object: compact, keys sorted. *out is
+ * malloc'ed. CREDO_INVALID with jansson's position for bad text. */
+int eng_json_canon(credo *db, const char *in, char **out) {
+  json_error_t je;
+  json_t *j;
+  *out = NULL;
+  if (!in)
+    in = "{}";
+  if (strlen(in) > ENG_MAX_DATA)
+    return eng_err(db, CREDO_INVALID, "data is larger than %u bytes",
+                   ENG_MAX_DATA);
+  j = json_loads(in, JSON_REJECT_DUPLICATES, &je);
+  if (!j)
+    return eng_err(db, CREDO_INVALID, "data is not valid JSON: %s (line %d, "
+                   "column %d)", je.text, je.line, je.column);
+  if (!json_is_object(j)) {
+    json_decref(j);
+    return eng_err(db, CREDO_INVALID, "data must be a JSON object");
+  }
+  *out = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+  json_decref(j);
+  return *out ? CREDO_OK : eng_err(db, CREDO_NOMEM, "out of memory");
+}
+
+static int check_text(credo *db, const char *what, const char *s, size_t max,
+                      int required) {
+  size_t n = s ? strlen(s) : 0;
+  if (required && n == 0)
+    return eng_err(db, CREDO_INVALID, "%s is required", what);
+  if (n > max)
+    return eng_err(db, CREDO_INVALID, "%s is longer than %zu bytes", what,
+                   max);
+  if (n && !eng_utf8_valid(s, n))
+    return eng_err(db, CREDO_INVALID, "%s is not valid UTF-8", what);
+  return CREDO_OK;
+}
+
+static int put_index(credo *db, stor_txn *txn, int table, const stor_key *k,
+                     stor_val v) {
+  int rc = stor_put(txn, table, stor_key_val(k), v);
+  return rc == CREDO_OK ? rc : eng_err_stor(db, rc, "cannot write an index");
+}
+
+static int index_type(credo *db, stor_txn *txn, uint32_t type, uint64_t id) {
+  stor_key k;
+  stor_key_init(&k);
+  stor_key_u32(&k, type);
+  stor_key_u64(&k, id);
+  return put_index(db, txn, STOR_TYPE_EVENTS, &k, (stor_val){"", 0});
+}
+
+static int index_until(credo *db, stor_txn *txn, credo_time until,
+                       uint64_t id) {
+  stor_key k;
+  stor_key_init(&k);
+  stor_key_i64(&k, until);
+  stor_key_u64(&k, id);
+  return put_index(db, txn, STOR_UNTIL_EVENTS, &k, (stor_val){"", 0});
+}
+
+static int put_version(credo *db, stor_txn *txn, int table, uint64_t id,
+                       const eng_version *v) {
+  unsigned char *buf;
+  size_t len;
+  stor_key k;
+  int rc = eng_version_encode(v, &buf, &len);
+  if (rc != CREDO_OK)
+    return eng_err(db, rc, "cannot encode a version");
+  stor_key_init(&k);
+  stor_key_u64(&k, id);
+  if (table == STOR_VERSIONS) {
+    stor_key_i64(&k, v->recorded);
+    stor_key_u32(&k, v->vno);
+  }
+  rc = stor_put(txn, table, stor_key_val(&k), (stor_val){buf, len});
+  free(buf);
+  return rc == CREDO_OK ? rc : eng_err_stor(db, rc, "cannot write a version");
+}
+
+/* Loads the latest version of `id` into the handle's scratch buffer, so
+ * that it survives the writes that follow; *v points into it. */
+static int load_latest(credo *db, stor_txn *txn, uint64_t id,
+                       eng_version *v) {
+  stor_key k;
+  stor_val val;
+  int rc;
+  stor_key_init(&k);
+  stor_key_u64(&k, id);
+  rc = stor_get(txn, STOR_EVENTS, stor_key_val(&k), &val);
+  if (rc == CREDO_NOTFOUND)
+    return eng_err(db, rc, "event %llu does not exist",
+                   (unsigned long long)id);
+  if (rc != CREDO_OK)
+    return eng_err_stor(db, rc, "cannot read an event");
+  if (db->scratch_cap < val.len) {
+    unsigned char *p = realloc(db->scratch, val.len);
+    if (!p)
+      return eng_err(db, CREDO_NOMEM, "out of memory");
+    db->scratch = p;
+    db->scratch_cap = val.len;
+  }
+  memcpy(db->scratch, val.data, val.len);
+  rc = eng_version_decode((stor_val){db->scratch, val.len}, v);
+  if (rc != CREDO_OK)
+    return eng_err(db, rc, "event %llu has a corrupt record",
+                   (unsigned long long)id);
+  return CREDO_OK;
+}
+
+/* Appends `nv` (built from `old`, the latest) as the event's new latest
+ * version, moving `old` to STOR_VERSIONS and extending the indexes. */
+static int append_version(credo *db, stor_txn *txn, uint64_t id,
+                          const eng_version *old, eng_version *nv, int op,
+                          const char *reason) {
+  int rc;
+  nv->op = (uint8_t)op;
+  nv->vno = old->vno + 1;
+  nv->actor = db->actor;
+  nv->reason = reason;
+  if ((rc = eng_txn_time(db, txn, &nv->recorded)) != CREDO_OK)
+    return rc;
+  if ((rc = put_version(db, txn, STOR_VERSIONS, id, old)) != CREDO_OK)
+    return rc;
+  if ((rc = put_version(db, txn, STOR_EVENTS, id, nv)) != CREDO_OK)
+    return rc;
+  if (nv->type_id != old->type_id &&
+      (rc = index_type(db, txn, nv->type_id, id)) != CREDO_OK)
+    return rc;
+  if (nv->public_until != old->public_until &&
+      (rc = index_until(db, txn, nv->public_until, id)) != CREDO_OK)
+    return rc;
+  db->changes = 1;
+  return CREDO_OK;
+}
+
+/* ------------------------------------------------------------- record */
+
+static int next_event_id(credo *db, stor_txn *txn, uint64_t *id) {
+  stor_val k = {KEY_NEXT_EVENT, sizeof KEY_NEXT_EVENT - 1}, v;
+  stor_key nk;
+  int rc = stor_get(txn, STOR_META, k, &v);
+  *id = 1;
+  if (rc == CREDO_OK && v.len == 8)
+    *id = stor_dec_u64(v.data);
+  else if (rc != CREDO_NOTFOUND)
+    return eng_err(db, rc == CREDO_OK ? CREDO_CORRUPT : rc,
+                   "cannot read META next_event");
+  stor_key_init(&nk);
+  stor_key_u64(&nk, *id + 1);
+  rc = stor_put(txn, STOR_META, k, stor_key_val(&nk));
+  return rc == CREDO_OK ? rc : eng_err_stor(db, rc, "cannot allocate an id");
+}
+
+/* The first version of event `id` (what was recorded), decoded into the
+ * handle's scratch buffer. */
+static int load_first(credo *db, stor_txn *txn, uint64_t id, eng_version *v) {
+  stor_cursor *c = NULL;
+  stor_key k;
+  stor_val key, val;
+  int rc;
+  stor_key_init(&k);
+  stor_key_u64(&k, id);
+  if ((rc = stor_cursor_open(txn, STOR_VERSIONS, &c)) != CREDO_OK)
+    return eng_err_stor(db, rc, "cannot read versions");
+  rc = stor_cursor_seek(c, stor_key_val(&k), &key, &val);
+  if (rc == CREDO_OK && key.len == 20 && stor_dec_u64(key.data) == id) {
+    if (db->scratch_cap < val.len) {
+      unsigned char *p = realloc(db->scratch, val.len);
+      if (!p) {
+        stor_cursor_close(c);
+        return eng_err(db, CREDO_NOMEM, "out of memory");
+      }
+      db->scratch = p;
+      db->scratch_cap = val.len;
+    }
+    memcpy(db->scratch, val.data, val.len);
+    stor_cursor_close(c);
+    rc = eng_version_decode((stor_val){db->scratch, val.len}, v);
+    return rc == CREDO_OK ? rc : eng_err(db, rc, "corrupt version");
+  }
+  stor_cursor_close(c);
+  return load_latest(db, txn, id, v); /* never superseded: it is v1 */
+}
+
+/* Same fact recorded again? Compares what the caller gave with what was
+ * recorded first; explicit window ends only when the caller gave them. */
+static int same_fact(credo *db, stor_txn *txn, uint64_t id,
+                     const eng_version *nv, const credo_record *r) {
+  eng_version v1;
+  const char *diff = NULL;
+  int rc = load_first(db, txn, id, &v1);
+  if (rc != CREDO_OK)
+    return rc;
+  if (strcmp(v1.subject, nv->subject) != 0)
+    diff = "subject";
+  else if (v1.type_id != nv->type_id)
+    diff = "type";
+  else if (v1.occurred != nv->occurred)
+    diff = "occurred";
+  else if (r->public_from != CREDO_TIME_DEFAULT &&
+           v1.public_from != nv->public_from)
+    diff = "public_from";
+  else if (r->public_until != CREDO_TIME_DEFAULT &&
+           v1.public_until != nv->public_until)
+    diff = "public_until";
+  else if (strcmp(v1.data, nv->data) != 0)
+    diff = "data";
+  if (!diff)
+    return CREDO_OK;
+  return eng_err(db, CREDO_CONFLICT,
+                 "source \"%s\" ref \"%s\" is already event %llu with a "
+                 "different %s",
+                 nv->source, nv->ref, (unsigned long long)id, diff);
+}
+
+static int check_record_args(credo *db, const credo_record *r) {
+  int rc;
+  if ((rc = check_text(db, "subject", r->subject, ENG_MAX_SUBJECT_ID, 1)) ||
+      (rc = check_text(db, "type", r->type, ENG_MAX_TYPE_NAME, 1)) ||
+      (rc = check_text(db, "source", r->source, ENG_MAX_SOURCE, 1)) ||
+      (rc = check_text(db, "ref", r->ref, ENG_MAX_REF, 1)) ||
+      (rc = check_text(db, "reason", r->reason, ENG_MAX_REASON, 0)))
+    return rc;
+  if (r->occurred == CREDO_TIME_DEFAULT || r->occurred == CREDO_TIME_OPEN)
+    return eng_err(db, CREDO_INVALID, "occurred must be a point in time");
+  return CREDO_OK;
+}
+
+/* Computes the stored window from the arguments and the type's policy. */
+static int window(credo *db, const credo_record *r, const eng_type *t,
+                  eng_version *v) {
+  char a[48], b[48];
+  credo_duration p = t->publicity;
+  v->public_from = r->public_from == CREDO_TIME_DEFAULT ? v->occurred
+                   : r->public_from == CREDO_TIME_NOW   ? credo_now(db)
+                                                        : r->public_from;
+  if (r->public_until != CREDO_TIME_DEFAULT)
+    v->public_until =
+        r->public_until == CREDO_TIME_NOW ? credo_now(db) : r->public_until;
+  else if (p.months == 0 && p.usec == 0)
+    v->public_until = CREDO_TIME_OPEN;
+  else
+    v->public_until = credo_time_add(v->occurred, p, db->tz);
+  if (v->public_until <= v->public_from)
+    return eng_err(db, CREDO_INVALID,
+                   "publicity window is empty: public until %s is not after "
+                   "public from %s",
+                   eng_fmt_time(db, v->public_until, a, sizeof a),
+                   eng_fmt_time(db, v->public_from, b, sizeof b));
+  return CREDO_OK;
+}
+
+static int record_in(credo *db, stor_txn *txn, const credo_record *r,
+                     const char *data, uint64_t *id_out, int *created) {
+  const eng_type *t;
+  eng_version v = {0};
+  stor_key sr, k;
+  stor_val val;
+  unsigned char idb[8];
+  uint64_t id;
+  int rc;
+
+  if ((rc = eng_type_by_name(db, txn, r->type, &t)) != CREDO_OK)
+    return rc;
+  if ((rc = eng_subject_exists(db, txn, r->subject)) != CREDO_OK)
+    return rc;
+  v.op = CREDO_OP_RECORD;
+  v.vno = 1;
+  v.type_id = t->id;
+  v.subject = r->subject;
+  v.source = r->source;
+  v.ref = r->ref;
+  v.actor = db->actor;
+  v.reason = r->reason ? r->reason : "";
+  v.data = data;
+  v.occurred = r->occurred == CREDO_TIME_NOW ? credo_now(db) : r->occurred;
+  if ((rc = window(db, r, t, &v)) != CREDO_OK)
+    return rc;
+  stor_key_init(&sr);
+  stor_key_str(&sr, r->source);
+  stor_key_str(&sr, r->ref);
+  rc = stor_get(txn, STOR_SOURCE_REF, stor_key_val(&sr), &val);
+  if (rc == CREDO_OK && val.len == 8) {
+    id = stor_dec_u64(val.data);
+    *id_out = id;
+    return same_fact(db, txn, id, &v, r);
+  }
+  if (rc != CREDO_NOTFOUND)
+    return eng_err_stor(db, rc == CREDO_OK ? CREDO_CORRUPT : rc,
+                        "cannot read the (source, ref) index");
+  if ((rc = next_event_id(db, txn, &id)) != CREDO_OK ||
+      (rc = eng_txn_time(db, txn, &v.recorded)) != CREDO_OK ||
+      (rc = put_version(db, txn, STOR_EVENTS, id, &v)) != CREDO_OK)
+    return rc;
+  stor_key_init(&k);
+  stor_key_u64(&k, id);
+  memcpy(idb, k.buf, 8);
+  if ((rc = put_index(db, txn, STOR_SOURCE_REF, &sr, (stor_val){idb, 8})))
+    return rc;
+  stor_key_init(&k);
+  stor_key_str(&k, r->subject);
+  stor_key_u64(&k, id);
+  if ((rc = put_index(db, txn, STOR_SUBJ_EVENTS, &k, (stor_val){"", 0})) ||
+      (rc = index_type(db, txn, t->id, id)) ||
+      (rc = index_until(db, txn, v.public_until, id)))
+    return rc;
+  *id_out = id;
+  *created = 1;
+  db->changes = 1;
+  return CREDO_OK;
+}
+
+int credo_record_event(credo *db, const credo_record *rec, uint64_t *id_out,
+                       int *created) {
+  char *data = NULL;
+  stor_txn *txn;
+  uint64_t id = 0;
+  int owned, rc, made = 0;
+
+  if (!db)
+    return CREDO_MISUSE;
+  eng_err_clear(db);
+  db->changes = 0;
+  if ((rc = eng_require(db, eng_can_write_records(db), "record events")))
+    return rc;
+  if (!rec)
+    return eng_err(db, CREDO_INVALID, "record is NULL");
+  if ((rc = check_record_args(db, rec)) != CREDO_OK)
+    return rc;
+  if ((rc = eng_json_canon(db, rec->data, &data)) != CREDO_OK)
+    return rc;
+  if ((rc = eng_write_begin(db, &txn, &owned)) == CREDO_OK) {
+    rc = record_in(db, txn, rec, data, &id, &made);
+    rc = eng_write_end(db, txn, owned, rc);
+  }
+  free(data);
+  if (rc == CREDO_OK) {
+    if (id_out)
+      *id_out = id;
+    if (created)
+      *created = made;
+  }
+  return rc;
+}
+
+/* ------------------------------------------------------------ correct */
+
+static int correct_in(credo *db, stor_txn *txn, uint64_t id,
+                      const credo_correction *c, const char *data,
+                      const char *reason) {
+  eng_version old, nv;
+  const eng_type *t;
+  char a[48], b[48];
+  int rc;
+
+  if ((rc = load_latest(db, txn, id, &old)) != CREDO_OK)
+    return rc;
+  if (old.retracted)
+    return eng_err(db, CREDO_REFUSED, "event %llu is retracted",
+                   (unsigned long long)id);
+  nv = old;
+  if (c->set & CREDO_SET_TYPE) {
+    if ((rc = eng_type_by_name(db, txn, c->type, &t)) != CREDO_OK)
+      return rc;
+    nv.type_id = t->id;
+  }
+  if (c->set & CREDO_SET_OCCURRED) {
+    credo_time delta = c->occurred - old.occurred;
+    nv.occurred = c->occurred;
+    if (!(c->set & CREDO_SET_PUBLIC_FROM))
+      nv.public_from = old.public_from + delta;
+    if (!(c->set & CREDO_SET_PUBLIC_UNTIL) && old.public_until != CREDO_TIME_OPEN)
+      nv.public_until = old.public_until + delta;
+  }
+  if (c->set & CREDO_SET_PUBLIC_FROM)
+    nv.public_from = c->public_from;
+  if (c->set & CREDO_SET_PUBLIC_UNTIL)
+    nv.public_until = c->public_until;
+  if (nv.public_until <= nv.public_from)
+    return eng_err(db, CREDO_INVALID,
+                   "publicity window is empty: public until %s is not after "
+                   "public from %s",
+                   eng_fmt_time(db, nv.public_until, a, sizeof a),
+                   eng_fmt_time(db, nv.public_from, b, sizeof b));
+  if (data) {
+    nv.data = data;
+    nv.data_len = (uint32_t)strlen(data);
+  }
+  return append_version(db, txn, id, &old, &nv, CREDO_OP_CORRECT, reason);
+}
+
+static int check_time_arg(credo *db, const char *what, credo_time t,
+                          int open_ok) {
+  if (t == CREDO_TIME_DEFAULT || t == CREDO_TIME_NOW ||
+      (t == CREDO_TIME_OPEN && !open_ok) || t < CREDO_TIME_MIN)
+    return eng_err(db, CREDO_INVALID, "%s must be a point in time", what);
+  return CREDO_OK;
+}
+
+int credo_correct_event(credo *db, uint64_t id, const credo_correction *c,
+                        const char *reason) {
+  char *data = NULL;
+  stor_txn *txn;
+  int owned, rc;
+
+  if (!db)
+    return CREDO_MISUSE;
+  eng_err_clear(db);
+  db->changes = 0;
+  if ((rc = eng_require(db, eng_can_write_records(db), "correct events")))
+    return rc;
+  if (!c || c->set == 0)
+    return eng_err(db, CREDO_INVALID, "a correction must set something");
+  if ((rc = check_text(db, "reason", reason, ENG_MAX_REASON, 1)))
+    return rc;
+  if (((c->set & CREDO_SET_OCCURRED) &&
+       (rc = check_time_arg(db, "occurred", c->occurred, 0))) ||
+      ((c->set & CREDO_SET_PUBLIC_FROM) &&
+       (rc = check_time_arg(db, "public_from", c->public_from, 0))) ||
+      ((c->set & CREDO_SET_PUBLIC_UNTIL) &&
+       (rc = check_time_arg(db, "public_until", c->public_until, 1))))
+    return rc;
+  if ((c->set & CREDO_SET_TYPE) && !c->type)
+    return eng_err(db, CREDO_INVALID, "type is required");
+  if ((c->set & CREDO_SET_DATA) &&
+      (rc = eng_json_canon(db, c->data, &data)) != CREDO_OK)
+    return rc;
+  if ((rc = eng_write_begin(db, &txn, &owned)) == CREDO_OK) {
+    rc = correct_in(db, txn, id, c, data, reason);
+    rc = eng_write_end(db, txn, owned, rc);
+  }
+  free(data);
+  return rc;
+}
+
+/* ------------------------------------------------------------- repair */
+
+static int repair_in(credo *db, stor_txn *txn, uint64_t id,
+                     credo_time eff, const char *reason) {
+  eng_version old, nv;
+  const eng_type *t;
+  char a[48], b[64];
+  credo_time earliest;
+  int rc;
+
+  if ((rc = load_latest(db, txn, id, &old)) != CREDO_OK)
+    return rc;
+  if (old.retracted)
+    return eng_err(db, CREDO_REFUSED, "repair refused: event %llu is "
+                   "retracted", (unsigned long long)id);
+  if (old.public_until != CREDO_TIME_OPEN && old.public_until <= eff)
+    return eng_err(db, CREDO_REFUSED,
+                   "repair refused: publicity of event %llu already ends "
+                   "%s, not after %s",
+                   (unsigned long long)id,
+                   eng_fmt_time(db, old.public_until, a, sizeof a),
+                   eng_fmt_time(db, eff, b, sizeof b));
+  if ((rc = eng_type_by_id(db, txn, old.type_id, &t)) != CREDO_OK)
+    return rc;
+  earliest = credo_time_add(old.public_from, t->repairable_after, db->tz);
+  if (eff < earliest) {
+    credo_duration_format(t->repairable_after, b, sizeof b);
+    return eng_err(db, CREDO_REFUSED,
+                   "repair refused: earliest allowed %s (REPAIRABLE AFTER %s)",
+                   eng_fmt_time(db, earliest, a, sizeof a), b);
+  }
+  nv = old;
+  nv.public_until = eff;
+  return append_version(db, txn, id, &old, &nv, CREDO_OP_REPAIR, reason);
+}
+
+int credo_repair_event(credo *db, uint64_t id, credo_time effective,
+                       const char *reason) {
+  stor_txn *txn;
+  int owned, rc;
+
+  if (!db)
+    return CREDO_MISUSE;
+  eng_err_clear(db);
+  db->changes = 0;
+  if ((rc = eng_require(db, eng_can_repair(db), "repair events")))
+    return rc;
+  if ((rc = check_text(db, "reason", reason, ENG_MAX_REASON, 1)))
+    return rc;
+  if (effective == CREDO_TIME_NOW)
+    effective = credo_now(db);
+  if ((rc = check_time_arg(db, "effective", effective, 0)))
+    return rc;
+  if ((rc = eng_write_begin(db, &txn, &owned)) != CREDO_OK)
+    return rc;
+  rc = repair_in(db, txn, id, effective, reason);
+  return eng_write_end(db, txn, owned, rc);
+}
+
+/* ------------------------------------------------------------ retract */
+
+static int retract_in(credo *db, stor_txn *txn, uint64_t id,
+                      const char *reason) {
+  eng_version old, nv;
+  int rc;
+  if ((rc = load_latest(db, txn, id, &old)) != CREDO_OK)
+    return rc;
+  if (old.retracted)
+    return eng_err(db, CREDO_REFUSED, "event %llu is already retracted",
+                   (unsigned long long)id);
+  nv = old;
+  nv.retracted = 1;
+  return append_version(db, txn, id, &old, &nv, CREDO_OP_RETRACT, reason);
+}
+
+int credo_retract_event(credo *db, uint64_t id, const char *reason) {
+  stor_txn *txn;
+  int owned, rc;
+
+  if (!db)
+    return CREDO_MISUSE;
+  eng_err_clear(db);
+  db->changes = 0;
+  if ((rc = eng_require(db, eng_can_repair(db), "retract events")))
+    return rc;
+  if ((rc = check_text(db, "reason", reason, ENG_MAX_REASON, 1)))
+    return rc;
+  if ((rc = eng_write_begin(db, &txn, &owned)) != CREDO_OK)
+    return rc;
+  rc = retract_in(db, txn, id, reason);
+  return eng_write_end(db, txn, owned, rc);
+}

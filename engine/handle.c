@@ -1,0 +1,297 @@
+/*
+ * handle.c -- the credo handle: opening, sharing and closing a store, the
+ * session (actor, role, clock, time zone) and the handle's error state.
+ *
+ * Invariants: a handle always points at a live eng_store; the store's refs
+ * count the handles on it and the last credo_close closes the storage
+ * environment. A handle's error is cleared at the start of every API call
+ * that can fail, so credo_errmsg describes the last failing call.
+ *
+ * Does not: run transactions (txn.c) or touch records.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "eng.h"
+#include "ids.h"
+
+#define DEFAULT_ACTOR "local"
+
+static const char *const role_names[] = {"public", "analyst", "recorder",
+                                         "repairer", "admin"};
+
+/* ------------------------------------------------------------ errors */
+
+static int verr(credo *db, int code, int line, int col, const char *fmt,
+                va_list ap) {
+  if (!db)
+    return code;
+  db->errcode = code;
+  db->errline = line;
+  db->errcol = col;
+  vsnprintf(db->errmsg, sizeof db->errmsg, fmt, ap);
+  return code;
+}
+
+int eng_err(credo *db, int code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  verr(db, code, 0, 0, fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+int eng_err_at(credo *db, int code, int line, int col, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  verr(db, code, line, col, fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+void eng_err_clear(credo *db) {
+  db->errcode = CREDO_OK;
+  db->errline = db->errcol = 0;
+  db->errmsg[0] = '\0';
+}
+
+int eng_err_stor(credo *db, int code, const char *what) {
+  if (code == CREDO_FULL)
+    return eng_err(db, code,
+                   "%s: disk full; the transaction was rolled back and "
+                   "committed data is intact",
+                   what);
+  return eng_err(db, code, "%s: %s", what, credo_strerror(code));
+}
+
+int credo_errcode(const credo *db) { return db ? db->errcode : CREDO_MISUSE; }
+
+const char *credo_errmsg(const credo *db) {
+  if (!db)
+    return "no handle";
+  if (db->errmsg[0])
+    return db->errmsg;
+  return credo_strerror(db->errcode);
+}
+
+void credo_errpos(const credo *db, int *line, int *column) {
+  if (line)
+    *line = db ? db->errline : 0;
+  if (column)
+    *column = db ? db->errcol : 0;
+}
+
+/* ------------------------------------------------------------ opening */
+
+static credo *handle_new(eng_store *store) {
+  credo *db = calloc(1, sizeof *db);
+  if (!db)
+    return NULL;
+  db->store = store;
+  snprintf(db->actor, sizeof db->actor, "%s", DEFAULT_ACTOR);
+  db->role = CREDO_ROLE_ADMIN;
+  return db;
+}
+
+int credo_open(const char *path, const credo_options *opt, credo **out) {
+  stor_options so = {0};
+  eng_store *store = NULL;
+  char err[512] = "";
+  int rc;
+
+  if (!out)
+    return CREDO_MISUSE;
+  *out = NULL;
+  if (!path || !*path)
+    return CREDO_INVALID;
+  if (opt) {
+    so.map_size = opt->map_size;
+    so.max_readers = opt->max_readers;
+    so.nosync = (opt->flags & CREDO_OPEN_NOSYNC) != 0;
+    so.readonly = (opt->flags & CREDO_OPEN_READONLY) != 0;
+    so.nocreate = (opt->flags & CREDO_OPEN_NOCREATE) != 0;
+  }
+  store = calloc(1, sizeof *store);
+  if (!store)
+    return CREDO_NOMEM;
+  pthread_mutex_init(&store->mu, NULL);
+  store->refs = 1;
+  *out = handle_new(store);
+  if (!*out) {
+    rc = CREDO_NOMEM;
+    goto fail;
+  }
+  rc = stor_open(path, &so, &store->stor, err, sizeof err);
+  if (rc != CREDO_OK) {
+    eng_err(*out, rc, "%s", err[0] ? err : credo_strerror(rc));
+    return rc; /* the caller closes *out, which frees the store */
+  }
+  return CREDO_OK;
+fail:
+  pthread_mutex_destroy(&store->mu);
+  free(store);
+  return rc;
+}
+
+int credo_dup(credo *db, credo **out) {
+  credo *n;
+  if (!db || !out)
+    return CREDO_MISUSE;
+  *out = NULL;
+  if (db->remote || !db->store->stor)
+    return eng_err(db, CREDO_NOTSUP, "credo_dup needs an open embedded store");
+  n = handle_new(db->store);
+  if (!n)
+    return eng_err(db, CREDO_NOMEM, "out of memory");
+  memcpy(n->actor, db->actor, sizeof n->actor);
+  n->role = db->role;
+  n->clock = db->clock;
+  n->clock_arg = db->clock_arg;
+  n->tz = db->tz;
+  pthread_mutex_lock(&db->store->mu);
+  db->store->refs++;
+  pthread_mutex_unlock(&db->store->mu);
+  *out = n;
+  return CREDO_OK;
+}
+
+
+void credo_close(credo *db) {
+  eng_store *store;
+  int last;
+  if (!db)
+    return;
+  if (db->txn) {
+    stor_txn_abort(db->txn);
+    db->txn = NULL;
+  }
+  store = db->store;
+  free(db->types);
+  free(db->scratch);
+  free(db->out_buf);
+  free(db);
+  if (!store)
+    return;
+  pthread_mutex_lock(&store->mu);
+  last = --store->refs == 0;
+  pthread_mutex_unlock(&store->mu);
+  if (!last)
+    return;
+  stor_close(store->stor);
+  pthread_mutex_destroy(&store->mu);
+  free(store);
+}
+
+/* ------------------------------------------------------------ session */
+
+const char *credo_role_name(credo_role role) {
+  if ((int)role < 0 || (int)role > CREDO_ROLE_ADMIN)
+    return NULL;
+  return role_names[role];
+}
+
+int credo_role_parse(const char *name, credo_role *out) {
+  if (!name || !out)
+    return CREDO_INVALID;
+  for (int i = 0; i <= CREDO_ROLE_ADMIN; i++)
+    if (strcasecmp(name, role_names[i]) == 0) {
+      *out = (credo_role)i;
+      return CREDO_OK;
+    }
+  return CREDO_INVALID;
+}
+
+/* public < analyst < recorder, repairer < admin. */
+static int role_rank(credo_role r) {
+  switch (r) {
+  case CREDO_ROLE_PUBLIC:
+    return 0;
+  case CREDO_ROLE_ANALYST:
+    return 1;
+  case CREDO_ROLE_ADMIN:
+    return 3;
+  default:
+    return 2;
+  }
+}
+
+int credo_set_user(credo *db, const char *actor, credo_role role) {
+  size_t n;
+  if (!db)
+    return CREDO_MISUSE;
+  eng_err_clear(db);
+  if (!actor || !credo_role_name(role))
+    return eng_err(db, CREDO_INVALID, "actor and a valid role are required");
+  n = strlen(actor);
+  if (n == 0 || n > ENG_MAX_ACTOR || !eng_utf8_valid(actor, n))
+    return eng_err(db, CREDO_INVALID,
+                   "actor must be 1-%d bytes of UTF-8", ENG_MAX_ACTOR);
+  if (db->role != CREDO_ROLE_ADMIN && role != db->role &&
+      role_rank(role) >= role_rank(db->role))
+    return eng_err(db, CREDO_DENIED,
+                   "a %s session cannot take the role %s",
+                   role_names[db->role], role_names[role]);
+  memcpy(db->actor, actor, n + 1);
+  db->role = role;
+  return CREDO_OK;
+}
+
+credo_role credo_get_role(const credo *db) {
+  return db ? db->role : CREDO_ROLE_PUBLIC;
+}
+
+int credo_set_clock(credo *db, credo_clock_fn fn, void *arg) {
+  if (!db)
+    return CREDO_MISUSE;
+  db->clock = fn;
+  db->clock_arg = arg;
+  return CREDO_OK;
+}
+
+credo_time credo_now(credo *db) {
+  struct timespec ts;
+  if (db && db->clock)
+    return db->clock(db->clock_arg);
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (credo_time)ts.tv_sec * CREDO_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+int credo_set_tz(credo *db, int offset_sec) {
+  if (!db)
+    return CREDO_MISUSE;
+  if (offset_sec < -18 * 3600 || offset_sec > 18 * 3600)
+    return eng_err(db, CREDO_RANGE, "time zone offset must be within +-18:00");
+  db->tz = offset_sec;
+  return CREDO_OK;
+}
+
+int credo_get_tz(const credo *db) { return db ? db->tz : 0; }
+
+int eng_can_write_records(const credo *db) {
+  return db->role == CREDO_ROLE_RECORDER || db->role == CREDO_ROLE_ADMIN;
+}
+
+int eng_can_repair(const credo *db) {
+  return db->role == CREDO_ROLE_REPAIRER || db->role == CREDO_ROLE_ADMIN;
+}
+
+int eng_require(credo *db, int allowed, const char *what) {
+  if (allowed)
+    return CREDO_OK;
+  return eng_err(db, CREDO_DENIED, "permission denied: role %s may not %s",
+                 role_names[db->role], what);
+}
+
+const char *eng_fmt_time(const credo *db, credo_time t, char *buf, size_t n) {
+  int tz = db ? db->tz : 0;
+  if (credo_time_format(t, tz, buf, n) != CREDO_OK)
+    snprintf(buf, n, "?");
+  else if (t != CREDO_TIME_OPEN && strlen(buf) >= 25 &&
+           strncmp(buf + 10, "T00:00:00", 9) == 0 &&
+           (buf[19] == '+' || buf[19] == '-'))
+    buf[10] = '\0'; /* midnight in the session zone: the date says it all */
+  return buf;
+}

@@ -1,0 +1,456 @@
+/*
+ * read.c -- the read side: versions as of a transaction time, publicity at
+ * a visibility instant, event scans over the access paths, and the public
+ * read functions (get, subject listing, history).
+ *
+ * Cost model: the latest version of an event is one B-tree lookup
+ * (STOR_EVENTS); a version as of an earlier instant is one more, a seek in
+ * STOR_VERSIONS to (id, as_of, max) and one step back. Never a walk over
+ * an event's versions. A subject listing reads only that subject's keys.
+ *
+ * Scans re-check every index candidate against the version they read: the
+ * type and until indexes are supersets (events.c), and an entry only
+ * yields its event when it matches the version's own value, so each event
+ * comes out once.
+ *
+ * Does not: write.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "eng.h"
+
+
+int eng_version_public(const eng_version *v, credo_time t) {
+  return !v->retracted && v->public_from <= t && t < v->public_until;
+}
+
+/* Version of `id` as of `as_of`; `vc` is an optional open cursor on
+ * STOR_VERSIONS (scans reuse theirs). */
+static int version_as_of(stor_txn *txn, stor_cursor *vc, uint64_t id,
+                         credo_time as_of, eng_version *v) {
+  stor_key k;
+  stor_val key, val;
+  stor_cursor *own = NULL;
+  int rc;
+
+  stor_key_init(&k);
+  stor_key_u64(&k, id);
+  rc = stor_get(txn, STOR_EVENTS, stor_key_val(&k), &val);
+  if (rc != CREDO_OK)
+    return rc;
+  if ((rc = eng_version_decode(val, v)) != CREDO_OK)
+    return rc;
+  if (v->recorded <= as_of)
+    return CREDO_OK;
+  if (!vc && (rc = stor_cursor_open(txn, STOR_VERSIONS, &own)) != CREDO_OK)
+    return rc;
+  stor_key_i64(&k, as_of);
+  stor_key_u32(&k, UINT32_MAX);
+  rc = stor_cursor_seek_le(vc ? vc : own, stor_key_val(&k), &key, &val);
+  if (rc == CREDO_OK && (key.len != 20 || stor_dec_u64(key.data) != id))
+    rc = CREDO_NOTFOUND;
+  if (rc == CREDO_OK)
+    rc = eng_version_decode(val, v);
+  stor_cursor_close(own);
+  return rc;
+}
+
+int eng_version_as_of(stor_txn *txn, uint64_t id, credo_time as_of,
+                      eng_version *v) {
+  return version_as_of(txn, NULL, id, as_of, v);
+}
+
+int eng_version_to_event(credo *db, stor_txn *txn, uint64_t id,
+                         const eng_version *v, credo_time visible_at,
+                         credo_event *ev) {
+  const eng_type *t;
+  int rc = eng_type_by_id(db, txn, v->type_id, &t);
+  if (rc != CREDO_OK)
+    return rc;
+  ev->id = id;
+  ev->subject = v->subject;
+  ev->type = t->name;
+  ev->occurred = v->occurred;
+  ev->public_from = v->public_from;
+  ev->public_until = v->public_until;
+  ev->source = v->source;
+  ev->ref = v->ref;
+  ev->data = v->data;
+  ev->version = v->vno;
+  ev->recorded = v->recorded;
+  ev->actor = v->actor;
+  ev->op = v->op;
+  ev->reason = v->reason;
+  ev->retracted = v->retracted;
+  ev->is_public = eng_version_public(v, visible_at);
+  return CREDO_OK;
+}
+
+int eng_resolve_read(credo *db, credo_time as_of, credo_time visible_at,
+                     unsigned flags, credo_time *r_as_of,
+                     credo_time *r_visible) {
+  if (flags & ~(CREDO_READ_HIDDEN | CREDO_READ_RETRACTED))
+    return eng_err(db, CREDO_INVALID, "unknown read flags 0x%x", flags);
+  if (db->role == CREDO_ROLE_PUBLIC &&
+      (as_of != CREDO_TIME_NOW || visible_at != CREDO_TIME_NOW || flags))
+    return eng_err(db, CREDO_DENIED,
+                   "permission denied: role public sees only what is public "
+                   "now (no AS OF, VISIBLE AT or INCLUDE)");
+  if (as_of == CREDO_TIME_DEFAULT || visible_at == CREDO_TIME_DEFAULT ||
+      as_of == CREDO_TIME_OPEN || visible_at == CREDO_TIME_OPEN)
+    return eng_err(db, CREDO_INVALID, "read instants must be points in time");
+  *r_as_of = as_of == CREDO_TIME_NOW ? CREDO_TIME_OPEN : as_of;
+  if (visible_at != CREDO_TIME_NOW)
+    *r_visible = visible_at;
+  else
+    *r_visible = as_of == CREDO_TIME_NOW ? credo_now(db) : as_of;
+  return CREDO_OK;
+}
+
+static int passes(const eng_version *v, credo_time visible, unsigned flags) {
+  if (v->retracted && !(flags & CREDO_READ_RETRACTED))
+    return 0;
+  if (!(flags & CREDO_READ_HIDDEN) && !eng_version_public(v, visible))
+    return v->retracted && (flags & CREDO_READ_RETRACTED);
+  return 1;
+}
+
+/* ------------------------------------------------------------- scans */
+
+struct eng_scan {
+  credo *db;
+  stor_txn *txn;
+  eng_scan_spec spec;
+  stor_cursor *idx; /* index (or STOR_EVENTS for a full scan) */
+  stor_cursor *vc;  /* STOR_VERSIONS, opened at the first as-of miss */
+  stor_key prefix;  /* subject / type key prefix of index entries */
+  int started, done;
+};
+
+int eng_scan_open(credo *db, stor_txn *txn, const eng_scan_spec *spec,
+                  eng_scan **out) {
+  static const int table[] = {
+      [ENG_PATH_FULL] = STOR_EVENTS,       [ENG_PATH_ID] = -1,
+      [ENG_PATH_SUBJECT] = STOR_SUBJ_EVENTS, [ENG_PATH_SOURCE_REF] = -1,
+      [ENG_PATH_TYPE] = STOR_TYPE_EVENTS,  [ENG_PATH_UNTIL] = STOR_UNTIL_EVENTS};
+  eng_scan *s;
+  int rc;
+
+  *out = NULL;
+  if (spec->path < ENG_PATH_FULL || spec->path > ENG_PATH_UNTIL)
+    return eng_err(db, CREDO_MISUSE, "bad scan path %d", spec->path);
+  s = calloc(1, sizeof *s);
+  if (!s)
+    return eng_err(db, CREDO_NOMEM, "out of memory");
+  s->db = db;
+  s->txn = txn;
+  s->spec = *spec;
+  stor_key_init(&s->prefix);
+  if (spec->path == ENG_PATH_SUBJECT)
+    stor_key_str(&s->prefix, spec->subject ? spec->subject : "");
+  else if (spec->path == ENG_PATH_TYPE)
+    stor_key_u32(&s->prefix, spec->type_id);
+  else if (spec->path == ENG_PATH_SOURCE_REF) {
+    stor_key_str(&s->prefix, spec->source ? spec->source : "");
+    stor_key_str(&s->prefix, spec->ref ? spec->ref : "");
+  }
+  if (s->prefix.overflow)
+    s->done = 1; /* too long to be stored: matches nothing */
+  if (table[spec->path] >= 0 &&
+      (rc = stor_cursor_open(txn, table[spec->path], &s->idx)) != CREDO_OK) {
+    free(s);
+    return eng_err_stor(db, rc, "cannot open a scan");
+  }
+  *out = s;
+  return CREDO_OK;
+}
+
+void eng_scan_close(eng_scan *s) {
+  if (!s)
+    return;
+  stor_cursor_close(s->idx);
+  stor_cursor_close(s->vc);
+  free(s);
+}
+
+/* Moves the index cursor to its next entry: *id and, for the until index,
+ * *until. CREDO_NOTFOUND at the end of the path. */
+static int next_entry(eng_scan *s, uint64_t *id, credo_time *until) {
+  stor_val k, v;
+  stor_key start;
+  int rc;
+
+  if (!s->started) {
+    s->started = 1;
+    stor_key_init(&start);
+    if (s->spec.path == ENG_PATH_UNTIL) {
+      stor_key_i64(&start, s->spec.until_lo);
+      rc = stor_cursor_seek(s->idx, stor_key_val(&start), &k, &v);
+    } else if (s->spec.path == ENG_PATH_FULL)
+      rc = stor_cursor_first(s->idx, &k, &v);
+    else
+      rc = stor_cursor_seek(s->idx, stor_key_val(&s->prefix), &k, &v);
+  } else
+    rc = stor_cursor_next(s->idx, &k, &v);
+  if (rc != CREDO_OK)
+    return rc;
+  if (k.len < 8)
+    return CREDO_CORRUPT;
+  if (s->spec.path == ENG_PATH_UNTIL) {
+    *until = stor_dec_i64(k.data);
+    if (k.len != 16 || *until >= s->spec.until_hi)
+      return CREDO_NOTFOUND;
+  } else if (s->spec.path != ENG_PATH_FULL &&
+             (k.len != s->prefix.len + 8 ||
+              memcmp(k.data, s->prefix.buf, s->prefix.len) != 0))
+    return CREDO_NOTFOUND;
+  *id = stor_dec_u64((const unsigned char *)k.data + k.len - 8);
+  return CREDO_OK;
+}
+
+/* The one candidate of an ID or SOURCE_REF path. */
+static int single_id(eng_scan *s, uint64_t *id) {
+  stor_val v;
+  int rc;
+  if (s->started)
+    return CREDO_NOTFOUND;
+  s->started = 1;
+  if (s->spec.path == ENG_PATH_ID) {
+    *id = s->spec.id;
+    return CREDO_OK;
+  }
+  rc = stor_get(s->txn, STOR_SOURCE_REF, stor_key_val(&s->prefix), &v);
+  if (rc == CREDO_OK && v.len != 8)
+    return CREDO_CORRUPT;
+  if (rc == CREDO_OK)
+    *id = stor_dec_u64(v.data);
+  return rc;
+}
+
+/* Reads the candidate's version as of the scan and checks that the index
+ * entry that produced it is the version's own (superset indexes). */
+static int candidate(eng_scan *s, uint64_t id, credo_time until,
+                     eng_version *v) {
+  int rc;
+  if (!s->vc && s->spec.as_of != CREDO_TIME_OPEN &&
+      (rc = stor_cursor_open(s->txn, STOR_VERSIONS, &s->vc)) != CREDO_OK)
+    return rc;
+  rc = version_as_of(s->txn, s->vc, id, s->spec.as_of, v);
+  if (rc != CREDO_OK)
+    return rc;
+  if (s->spec.path == ENG_PATH_TYPE && v->type_id != s->spec.type_id)
+    return CREDO_NOTFOUND;
+  if (s->spec.path == ENG_PATH_UNTIL && v->public_until != until)
+    return CREDO_NOTFOUND;
+  if (!passes(v, s->spec.visible_at, s->spec.flags))
+    return CREDO_NOTFOUND;
+  return CREDO_OK;
+}
+
+int eng_scan_next(eng_scan *s, credo_event *ev) {
+  eng_version v;
+  uint64_t id = 0;
+  credo_time until = 0;
+  int rc;
+
+  while (!s->done) {
+    if (s->spec.path == ENG_PATH_ID || s->spec.path == ENG_PATH_SOURCE_REF)
+      rc = single_id(s, &id);
+    else
+      rc = next_entry(s, &id, &until);
+    if (rc == CREDO_NOTFOUND)
+      break;
+    if (rc != CREDO_OK)
+      return eng_err_stor(s->db, rc, "scan failed");
+    rc = candidate(s, id, until, &v);
+    if (rc == CREDO_NOTFOUND)
+      continue;
+    if (rc != CREDO_OK)
+      return eng_err_stor(s->db, rc, "cannot read an event");
+    return eng_version_to_event(s->db, s->txn, id, &v, s->spec.visible_at,
+                                ev) == CREDO_OK
+               ? CREDO_ROW
+               : s->db->errcode;
+  }
+  s->done = 1;
+  return CREDO_DONE;
+}
+
+int eng_scan_estimate(credo *db, stor_txn *txn, const eng_scan_spec *spec,
+                      uint64_t *rows) {
+  uint64_t events = 0, n = 0;
+  int rc = stor_count(txn, STOR_EVENTS, &events);
+  if (rc != CREDO_OK)
+    return eng_err_stor(db, rc, "cannot count events");
+  switch (spec->path) {
+  case ENG_PATH_ID:
+  case ENG_PATH_SOURCE_REF:
+    *rows = events ? 1 : 0;
+    return CREDO_OK;
+  case ENG_PATH_SUBJECT:
+    rc = stor_count(txn, STOR_SUBJECTS, &n);
+    break;
+  case ENG_PATH_TYPE:
+    rc = stor_count(txn, STOR_TYPES, &n);
+    break;
+  case ENG_PATH_UNTIL:
+    n = 4; /* a window range: assume a quarter without statistics */
+    break;
+  default:
+    n = 1;
+  }
+  if (rc != CREDO_OK)
+    return eng_err_stor(db, rc, "cannot count");
+  *rows = n ? (events + n - 1) / n : events;
+  return CREDO_OK;
+}
+
+/* ------------------------------------------------------- public reads */
+
+/* Copies the strings of *ev into the handle's output buffer. */
+static int keep_event(credo *db, credo_event *ev) {
+  const char **f[] = {&ev->subject, &ev->type,  &ev->source, &ev->ref,
+                      &ev->data,    &ev->actor, &ev->reason};
+  size_t n = sizeof f / sizeof f[0], total = 0, len[7];
+  char *p;
+  for (size_t i = 0; i < n; i++)
+    total += (len[i] = strlen(*f[i]) + 1);
+  if (db->out_cap < total) {
+    p = realloc(db->out_buf, total);
+    if (!p)
+      return eng_err(db, CREDO_NOMEM, "out of memory");
+    db->out_buf = p;
+    db->out_cap = total;
+  }
+  p = db->out_buf;
+  for (size_t i = 0; i < n; i++) {
+    memcpy(p, *f[i], len[i]);
+    *f[i] = p;
+    p += len[i];
+  }
+  return CREDO_OK;
+}
+
+int credo_get_event(credo *db, uint64_t id, credo_time as_of,
+                    credo_time visible_at, unsigned flags, credo_event *out) {
+  eng_scan_spec spec = {.path = ENG_PATH_ID, .id = id, .flags = flags};
+  eng_scan *s = NULL;
+  stor_txn *txn;
+  int owned, rc;
+
+  if (!db)
+    return CREDO_MISUSE;
+  eng_err_clear(db);
+  if (!out)
+    return eng_err(db, CREDO_INVALID, "out is NULL");
+  rc = eng_resolve_read(db, as_of, visible_at, flags, &spec.as_of,
+                        &spec.visible_at);
+  if (rc != CREDO_OK)
+    return rc;
+  if ((rc = eng_read_begin(db, &txn, &owned)) != CREDO_OK)
+    return rc;
+  if ((rc = eng_scan_open(db, txn, &spec, &s)) == CREDO_OK)
+    rc = eng_scan_next(s, out);
+  if (rc == CREDO_ROW)
+    rc = keep_event(db, out);
+  else if (rc == CREDO_DONE)
+    rc = eng_err(db, CREDO_NOTFOUND, "event %llu not found",
+                 (unsigned long long)id);
+  eng_scan_close(s);
+  eng_read_end(txn, owned);
+  return rc;
+}
+
+int credo_subject_events(credo *db, const char *subject, credo_time as_of,
+                         credo_time visible_at, unsigned flags,
+                         credo_event_cb cb, void *arg) {
+  eng_scan_spec spec = {.path = ENG_PATH_SUBJECT, .flags = flags};
+  eng_scan *s = NULL;
+  credo_event ev;
+  stor_txn *txn;
+  int owned, rc;
+
+  if (!db)
+    return CREDO_MISUSE;
+  eng_err_clear(db);
+  if (!subject || !cb)
+    return eng_err(db, CREDO_INVALID, "subject and callback are required");
+  spec.subject = subject;
+  rc = eng_resolve_read(db, as_of, visible_at, flags, &spec.as_of,
+                        &spec.visible_at);
+  if (rc != CREDO_OK)
+    return rc;
+  if ((rc = eng_read_begin(db, &txn, &owned)) != CREDO_OK)
+    return rc;
+  if ((rc = eng_subject_exists(db, txn, subject)) != CREDO_OK)
+    goto done;
+  if ((rc = eng_scan_open(db, txn, &spec, &s)) != CREDO_OK)
+    goto done;
+  while ((rc = eng_scan_next(s, &ev)) == CREDO_ROW)
+    if ((rc = cb(&ev, arg)) != 0)
+      goto done;
+  if (rc == CREDO_DONE)
+    rc = CREDO_OK;
+done:
+  eng_scan_close(s);
+  eng_read_end(txn, owned);
+  return rc;
+}
+
+static int history_one(credo *db, stor_txn *txn, uint64_t id, stor_val val,
+                       credo_event_cb cb, void *arg) {
+  eng_version v;
+  credo_event ev;
+  int rc = eng_version_decode(val, &v);
+  if (rc != CREDO_OK)
+    return eng_err(db, rc, "event %llu has a corrupt version",
+                   (unsigned long long)id);
+  if ((rc = eng_version_to_event(db, txn, id, &v, v.recorded, &ev)))
+    return rc;
+  return cb(&ev, arg);
+}
+
+int credo_event_history(credo *db, uint64_t id, credo_event_cb cb,
+                        void *arg) {
+  stor_cursor *c = NULL;
+  stor_txn *txn;
+  stor_key k;
+  stor_val key, val;
+  int owned, rc;
+
+  if (!db)
+    return CREDO_MISUSE;
+  eng_err_clear(db);
+  if (!cb)
+    return eng_err(db, CREDO_INVALID, "callback is required");
+  if ((rc = eng_require(db, db->role != CREDO_ROLE_PUBLIC, "read history")))
+    return rc;
+  if ((rc = eng_read_begin(db, &txn, &owned)) != CREDO_OK)
+    return rc;
+  stor_key_init(&k);
+  stor_key_u64(&k, id);
+  rc = stor_get(txn, STOR_EVENTS, stor_key_val(&k), &val);
+  if (rc != CREDO_OK) {
+    rc = rc == CREDO_NOTFOUND ? eng_err(db, rc, "event %llu not found",
+                                        (unsigned long long)id)
+                              : eng_err_stor(db, rc, "cannot read an event");
+    goto done;
+  }
+  if ((rc = stor_cursor_open(txn, STOR_VERSIONS, &c)) != CREDO_OK)
+    goto done;
+  for (rc = stor_cursor_seek(c, stor_key_val(&k), &key, &val);
+       rc == CREDO_OK && key.len == 20 && stor_dec_u64(key.data) == id;
+       rc = stor_cursor_next(c, &key, &val))
+    if ((rc = history_one(db, txn, id, val, cb, arg)) != 0)
+      goto done;
+  if (rc != CREDO_OK && rc != CREDO_NOTFOUND)
+    goto done;
+  if ((rc = stor_get(txn, STOR_EVENTS, stor_key_val(&k), &val)) == CREDO_OK)
+    rc = history_one(db, txn, id, val, cb, arg);
+done:
+  stor_cursor_close(c);
+  eng_read_end(txn, owned);
+  return rc;
+}

@@ -1,0 +1,26 @@
+/*
+ * th.h -- helpers shared by the unit tests: temporary store directories
+ * and a settable clock. Linked into every test binary (tests/unit/th_*.c).
+ */
+#ifndef CREDO_TH_H
+#define CREDO_TH_H
+
+#include "credo.h"
+
+/* Makes a fresh empty directory under $CREDO_TEST_TMP (or /tmp) and
+ * returns its path (static buffer per call site is not used: malloc'ed,
+ * free with th_rmdir). */
+char *th_tmpdir(const char *tag);
+/* Removes the directory tree and frees the path. Accepts NULL. */
+void th_rmdir(char *path);
+
+/* A clock the test sets: credo_set_clock(db, th_clock_fn, &clk). */
+typedef struct th_clock {
+  credo_time now;
+} th_clock;
+credo_time th_clock_fn(void *arg);
+
+/* Parses a time literal or fails the test. UTC unless it has an offset. */
+credo_time th_t(const char *iso);
+
+#endif

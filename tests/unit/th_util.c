@@ -1,0 +1,58 @@
+/*
+ * th_util.c -- test helpers: temporary directories, a fake clock, time
+ * literals. Test-only code; never linked into the library.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "th.h"
+
+char *th_tmpdir(const char *tag) {
+  const char *base = getenv("CREDO_TEST_TMP");
+  char *p;
+  if (!base || !*base)
+    base = "/tmp";
+  mkdir(base, 0755);
+  if (asprintf(&p, "%s/credo-%s-XXXXXX", base, tag ? tag : "t") < 0)
+    return NULL;
+  if (!mkdtemp(p)) {
+    free(p);
+    return NULL;
+  }
+  return p;
+}
+
+static int rm_one(const char *path, const struct stat *sb, int flag,
+                  struct FTW *ftw) {
+  (void)sb;
+  (void)flag;
+  (void)ftw;
+  return remove(path);
+}
+
+void th_rmdir(char *path) {
+  if (!path)
+    return;
+  nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+  free(path);
+}
+
+credo_time th_clock_fn(void *arg) { return ((th_clock *)arg)->now; }
+
+credo_time th_t(const char *iso) {
+  credo_time t = 0;
+  int rc = credo_time_parse(iso, 0, &t);
+  if (rc != CREDO_OK)
+    fail_msg("bad time literal in test: %s", iso);
+  return t;
+}
