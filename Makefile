@@ -99,6 +99,17 @@ $(BUILD)/bin/credo-server: $(SRV_SRC:%.c=$(BUILD)/obj/%.o) $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lssl -lcrypto
 
+# ------------------------------------------------------------ benchmarks
+# Bench programs may include peers' headers (lmdb.h, sqlite3.h): they
+# measure credo beside them and are not part of the product.
+$(BUILD)/bin/bench_%: $(BUILD)/obj/bench/bench_%.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lsqlite3
+
+BENCH_N ?= 200000
+bench: deps $(BUILD)/bin/bench_core
+	$(BUILD)/bin/bench_core -n $(BENCH_N)
+
 # ----------------------------------------------------------------- tests
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_HELP:%.c=$(BUILD)/obj/%.o) $(LIBA)
 	@mkdir -p $(dir $@)

@@ -475,7 +475,7 @@ static void table_print(sh_result *r) {
 /* ---------------------------------------------------------- lifecycle */
 
 static void result_free(sh_result *r) {
-  for (size_t i = 0; i < r->nrows * (size_t)r->ncol; i++)
+  for (size_t i = 0; r->cells && i < r->nrows * (size_t)r->ncol; i++)
     free(r->cells[i]);
   for (int c = 0; c < r->ncol; c++) {
     if (r->names)

@@ -2,8 +2,8 @@
  * sh_shell.h -- the `credo` shell as a subcommand, and the context every
  * part of the shell shares.
  *
- * One credo_shell lives for one run of the shell (it is main's, on the
- * stack); the REPL, the statement runner and the backslash commands all
+ * The shell's entry point is sh_shell_main (sh_cmd.h). One credo_shell
+ * lives for one run of the shell (on sh_shell_main's stack); the REPL, the statement runner and the backslash commands all
  * work through it, so there is no global state.
  */
 #ifndef SH_SHELL_H
@@ -25,15 +25,6 @@ typedef struct credo_shell {
   int keep_going;   /* go on after a failing statement (non-interactive) */
   int failed;       /* some statement or command failed */
 } credo_shell;
-
-/* The shell subcommand: `credo [OPTIONS] STORE_DIR [-c TEXT | -f FILE]`.
- * argv[0] is the program or subcommand name. Returns the exit status: 0,
- * 1 when a statement failed or the store could not be opened, 2 for a
- * usage error. */
-int sh_shell_main(int argc, char **argv);
-
-/* Prints the shell's part of the usage text. */
-void sh_shell_usage(FILE *f);
 
 /* Parses a session time zone: "+HH:MM", "-HH:MM", "+HHMM", "+HH", "Z" or
  * "UTC" (case-insensitive), at most 18 hours. 0 and *offset_sec (seconds

@@ -21,7 +21,8 @@
 #define ENG_TZ_MAX_SEC (18 * 3600)
 
 /* Bytes credo_time_format may need, NUL included, for any credo_time:
- * "-292277-01-10T04:00:54.775808+00:00" is 35 characters. */
+ * "-290308-12-21T01:59:05.224208-18:00" (CREDO_TIME_MIN) is 35 characters,
+ * and a plain "2025-03-01T00:00:00.123456+08:00" already needs 33 bytes. */
 #define ENG_TIME_BUFSZ 40
 
 /* A broken-down local time. A "real" value has m 1-12, d 1-days in month,

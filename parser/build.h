@@ -99,9 +99,16 @@ cql_expr_list cql_b_list1(cql_ctx *ctx, cql_expr *e);
 void cql_b_list_add(cql_ctx *ctx, cql_expr_list *l, cql_expr *e);
 void cql_expr_list_free(cql_expr_list *l);
 
+/* A path being parsed, with its source span. */
+typedef struct cql_pathx {
+  cql_path p;
+  cql_pos pos; /* first segment */
+  size_t end;  /* just past the last segment */
+} cql_pathx;
+
 /* Paths: `a`, then `.b`... Identifiers are unquoted here. */
-cql_path cql_b_path1(cql_ctx *ctx, const cql_token *id);
-void cql_b_path_add(cql_ctx *ctx, cql_path *p, const cql_token *id);
+cql_pathx cql_b_path1(cql_ctx *ctx, const cql_token *id);
+void cql_b_path_add(cql_ctx *ctx, cql_pathx *p, const cql_token *id);
 void cql_path_free(cql_path *p);
 
 /* ---------------------------------------------------------------- SELECT */

@@ -171,6 +171,8 @@ int stor_grow(stor_env *env, size_t seen, long patience_ms) {
     rc = mdb_env_set_mapsize(env->mdb, next_size(env, cur));
     env->grows++;
   }
+  if (rc != 0)
+    atomic_store(&env->broken, 1); /* LMDB unmapped before failing */
   stor_gate_unlock(&env->gate);
   return rc;
 }

@@ -171,4 +171,41 @@ uint32_t stor_dec_u32(const unsigned char *p);
 uint64_t stor_dec_u64(const unsigned char *p);
 int64_t stor_dec_i64(const unsigned char *p);
 
+/* ------------------------------------------------- additions (storage)
+ * Further rules of the interface above, as implemented:
+ *  - A key that overflowed gives stor_key_val() a length of 0, which every
+ *    call taking a key refuses with CREDO_INVALID.
+ *  - stor_put/put_new/del on a read transaction return CREDO_MISUSE. After
+ *    a write failed with anything but CREDO_NOTFOUND / CREDO_EXISTS, the
+ *    write transaction is failed: every call returns that code and commit
+ *    aborts.
+ *  - stor_cursor_next/prev on a cursor that is not positioned (new, or
+ *    after CREDO_NOTFOUND) behave as first/last.
+ *  - A write transaction must end (commit/abort) on the thread that began
+ *    it (the writer lock is a mutex). A read transaction may move between
+ *    threads, one at a time.
+ *  - A thread that holds a read transaction must not write: map growth
+ *    waits for every transaction of the process to end (it gives up after
+ *    a minute with CREDO_BUSY rather than hang).
+ *  - CREDO_BUSY from a write (rare): the map had to grow and another
+ *    process committed between the abort and the replay; the transaction
+ *    is lost (nothing of it committed) and may be retried from the start.
+ */
+
+/* Counters of an open env, for tests and monitoring. */
+typedef struct stor_stats {
+  uint64_t grows;         /* map growths done by this process */
+  uint64_t adopts;        /* map sizes adopted from other processes */
+  uint64_t replays;       /* write transactions replayed on a grown map */
+  unsigned stale_cleared; /* stale reader slots cleared by stor_open */
+} stor_stats;
+void stor_get_stats(stor_env *env, stor_stats *out);
+
+/* Read transactions active in the store, in all processes (reader slots
+ * holding a snapshot). */
+int stor_readers(stor_env *env, unsigned *n);
+/* Clears the reader slots of dead processes now (stor_open does it too);
+ * *cleared (may be NULL) tells how many. */
+int stor_reader_check(stor_env *env, int *cleared);
+
 #endif /* CREDO_STOR_H */

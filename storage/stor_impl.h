@@ -110,6 +110,7 @@ struct stor_env {
   stor_txn *spare;
   unsigned nspare, spare_max;
   atomic_ullong grows, adopts, replays; /* see stor_stats */
+  atomic_int broken; /* a remap failed: the env has no map any more */
   unsigned stale_cleared; /* reader slots cleared by stor_open */
 };
 
@@ -148,6 +149,14 @@ int stor_err(int rc);
 int stor_grow(stor_env *env, size_t seen, long patience_ms);
 /* The current map size and used bytes; the caller holds the gate. */
 void stor_map_usage(stor_env *env, size_t *map, size_t *used);
+/* mkdir -p with the store's directory mode. 0 or an errno value. */
+int stor_mkdirs(const char *path);
+/* Checks the arguments of a read (get, cursor): CREDO_OK or the code. */
+int stor_check_read(stor_txn *txn, int table, stor_val key);
+/* Applies a put/put_new/del (STOR_OP_*) to a write transaction, logging it
+ * and growing the map as needed. Returns a credo code. */
+int stor_txn_write(stor_txn *txn, int op, int table, stor_val key,
+                   stor_val val);
 /* Drops the spare read transactions (frees their reader slots). */
 void stor_spares_drop(stor_env *env);
 void stor_txn_free_spare(stor_txn *txn);

@@ -1,0 +1,94 @@
+/*
+ * credo.c -- main() of the `credo` program: sets the locale, handles the
+ * global options (--help, --version) and dispatches to a subcommand.
+ *
+ * Dispatch: `credo NAME ARGS...` runs the subcommand NAME from the table
+ * below with argv starting at NAME. A first argument that is not an option
+ * handled here nor a subcommand name is the shell's: `credo STORE_DIR ...`
+ * and `credo --format csv STORE_DIR ...` run the shell on the whole argv
+ * (`credo shell STORE_DIR` reaches a store named like a command).
+ *
+ * Invariants: the exit status is the subcommand's (0 ok, 1 failure, 2
+ * usage), or 1 when stdout cannot be flushed at the end. The only state is
+ * main's.
+ *
+ * Does not: parse a subcommand's options or touch a store.
+ */
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "credo.h"
+#include "sh_cmd.h"
+
+typedef struct subcommand {
+  const char *name;
+  int (*fn)(int argc, char **argv);
+  const char *args; /* synopsis after the name, for the usage text */
+  const char *help;
+} subcommand;
+
+static int help_main(int argc, char **argv);
+
+/* One entry per subcommand; see sh_cmd.h. */
+static const subcommand subcommands[] = {
+    {"shell", sh_shell_main, "STORE_DIR [OPTIONS]",
+     "the shell (for a STORE_DIR named like a command)"},
+    {"help", help_main, "", "show this help"},
+};
+#define NSUBCOMMANDS (sizeof subcommands / sizeof *subcommands)
+
+static void usage(FILE *f) {
+  sh_shell_usage(f);
+  fputs("\nCommands:\n", f);
+  for (size_t i = 0; i < NSUBCOMMANDS; i++) {
+    char head[64];
+    snprintf(head, sizeof head, "%s %s", subcommands[i].name,
+             subcommands[i].args);
+    fprintf(f, "  %-28s %s\n", head, subcommands[i].help);
+  }
+  fputs("\nIn the shell, \\help lists the statements and commands.\n"
+        "Exit status: 0 success, 1 a statement or command failed, 2 usage "
+        "error.\n",
+        f);
+}
+
+static int help_main(int argc, char **argv) {
+  (void)argc, (void)argv;
+  usage(stdout);
+  return 0;
+}
+
+/* UTF-8 character handling for display widths and line editing; only
+ * LC_CTYPE, so numbers keep their '.'. */
+static void set_locale(void) {
+  if (!setlocale(LC_CTYPE, "C.UTF-8") && !setlocale(LC_CTYPE, "C.utf8"))
+    setlocale(LC_CTYPE, "");
+}
+
+int main(int argc, char **argv) {
+  int rc = -1;
+  set_locale();
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  const char *first = argv[1];
+  if (strcmp(first, "-h") == 0 || strcmp(first, "--help") == 0) {
+    rc = help_main(argc - 1, argv + 1);
+  } else if (strcmp(first, "-V") == 0 || strcmp(first, "--version") == 0) {
+    printf("credo %s (library %s)\n", CREDO_VERSION, credo_version());
+    rc = 0;
+  }
+  for (size_t i = 0; rc < 0 && i < NSUBCOMMANDS; i++) {
+    if (strcmp(first, subcommands[i].name) == 0)
+      rc = subcommands[i].fn(argc - 1, argv + 1);
+  }
+  if (rc < 0)
+    rc = sh_shell_main(argc, argv);
+  if (fflush(stdout) != 0) {
+    fprintf(stderr, "error: cannot write output\n");
+    rc = 1;
+  }
+  return rc;
+}

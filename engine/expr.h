@@ -1,0 +1,224 @@
+/*
+ * expr.h -- CQL expressions compiled for evaluation: column catalogs of the
+ * three tables, compilation of AST expressions (column references resolved
+ * to indexes, functions and aggregates checked, literal types checked),
+ * evaluation with SQL three-valued logic, and aggregate states.
+ *
+ * Ownership: a compiled eng_expr tree is malloc'ed and freed with
+ * eng_expr_free; it borrows strings (JSON path segments, literal texts)
+ * from the AST it was compiled from, which must outlive it.
+ *
+ * Errors: compilation and evaluation failures are written on the handle
+ * with eng_err_at (the position of the offending node) and returned.
+ *
+ * Does not: choose access paths (plan.c) or drive statements (exec.c).
+ */
+#ifndef CREDO_ENG_EXPR_H
+#define CREDO_ENG_EXPR_H
+
+#include "ast.h"
+#include "eng.h"
+#include "value.h"
+
+/* ------------------------------------------------------------ columns */
+
+/* Columns of events (HISTORY rows too). The first ENG_EV_STAR are `*`. */
+enum eng_ev_col {
+  ENG_EV_ID = 0,
+  ENG_EV_SUBJECT,
+  ENG_EV_TYPE,
+  ENG_EV_OCCURRED,
+  ENG_EV_PUBLIC_FROM,
+  ENG_EV_PUBLIC_UNTIL,
+  ENG_EV_SOURCE,
+  ENG_EV_REF,
+  ENG_EV_DATA,
+  ENG_EV_VERSION,
+  ENG_EV_RECORDED,
+  ENG_EV_ACTOR,
+  ENG_EV_PUBLIC,
+  ENG_EV_SUBJECT_NAME,
+  ENG_EV_SUBJECT_KIND,
+  ENG_EV_OP,
+  ENG_EV_REASON,
+  ENG_EV_NCOLS
+};
+#define ENG_EV_STAR 13
+
+enum eng_subj_col {
+  ENG_SU_ID = 0,
+  ENG_SU_KIND,
+  ENG_SU_NAME,
+  ENG_SU_CREATED,
+  ENG_SU_NCOLS
+};
+
+enum eng_type_col {
+  ENG_TY_NAME = 0,
+  ENG_TY_ID,
+  ENG_TY_PUBLICITY,
+  ENG_TY_REPAIRABLE,
+  ENG_TY_CREATED,
+  ENG_TY_NCOLS
+};
+
+/* Number of columns of table `table` (CQL_TABLE_*), and the i-th one's
+ * name and static type. `*` expands to eng_table_star(table) columns. */
+int eng_table_ncols(int table);
+int eng_table_star(int table);
+const char *eng_col_name(int table, int col);
+int eng_col_type(int table, int col);
+/* Column index by name (case-insensitive), -1 when unknown. */
+int eng_col_find(int table, const char *name);
+
+/* ---------------------------------------------------------- compiled */
+
+enum eng_xkind {
+  ENG_X_CONST = 1, /* val */
+  ENG_X_COL,       /* idx = column */
+  ENG_X_JPATH,     /* data.a.b: segs / nsegs below data */
+  ENG_X_PARAM,     /* idx = 1-based parameter */
+  ENG_X_NOW,
+  ENG_X_NEG,
+  ENG_X_NOT,
+  ENG_X_BIN,     /* op = cql_op */
+  ENG_X_IN,      /* a, args */
+  ENG_X_BETWEEN, /* a, b, c */
+  ENG_X_LIKE,    /* a, b */
+  ENG_X_ISNULL,  /* a */
+  ENG_X_FUNC,    /* idx = ENG_FN_*, args */
+  ENG_X_AGG,     /* idx = aggregate slot (its value after grouping) */
+  ENG_X_KEY,     /* idx = GROUP BY key (its value after grouping) */
+  ENG_X_OUT      /* idx = output column (ORDER BY alias / position) */
+};
+
+enum eng_fn {
+  ENG_FN_LOWER = 1,
+  ENG_FN_UPPER,
+  ENG_FN_LENGTH,
+  ENG_FN_COALESCE,
+  ENG_FN_COUNT_STAR,
+  ENG_FN_COUNT,
+  ENG_FN_SUM,
+  ENG_FN_AVG,
+  ENG_FN_MIN,
+  ENG_FN_MAX
+};
+
+typedef struct eng_expr eng_expr;
+struct eng_expr {
+  int kind;     /* enum eng_xkind */
+  int op;       /* BIN: cql_op */
+  int idx;      /* see the kinds */
+  int negated;  /* IN, BETWEEN, LIKE, ISNULL */
+  int st;       /* static type, ENG_V_ANY when it depends on the row */
+  eng_value val;             /* CONST */
+  char *const *segs;         /* JPATH, borrowed from the AST */
+  size_t nsegs;
+  eng_expr *a, *b, *c;
+  eng_expr **args;
+  size_t nargs;
+  int line, col; /* position of the first character */
+  size_t off, end; /* source span, byte offsets in the statement text */
+};
+
+/* One aggregate call collected while compiling. */
+typedef struct eng_agg_spec {
+  int fn;        /* ENG_FN_COUNT_STAR .. ENG_FN_MAX */
+  eng_expr *arg; /* NULL for count(*) */
+} eng_agg_spec;
+
+/* What compilation may see. */
+typedef struct eng_cctx {
+  credo *db;
+  int table;          /* CQL_TABLE_*; 0 when no row (constants only) */
+  int nparams;        /* parameters of the statement */
+  const char *clause; /* "WHERE", "LIMIT", ... for messages */
+  /* Aggregates: when aggs_ok, calls are collected into the array and
+   * compiled as ENG_X_AGG; otherwise they are an error. */
+  int aggs_ok;
+  eng_agg_spec *aggs;
+  size_t naggs, aggs_cap;
+  /* Grouping: subtrees equal to a key become ENG_X_KEY; with `grouped`,
+   * a column outside an aggregate and outside every key is an error. */
+  int grouped;
+  eng_expr **keys;
+  size_t nkeys;
+} eng_cctx;
+
+/* Compiles `e`. On failure *out is NULL and the error is on the handle. */
+int eng_expr_compile(eng_cctx *cc, const cql_expr *e, eng_expr **out);
+void eng_expr_free(eng_expr *e);
+void eng_aggs_free(eng_agg_spec *aggs, size_t n);
+/* 1 when `e` reads no row (literals, parameters, NOW, operators). */
+int eng_expr_is_const(const eng_expr *e);
+/* 1 when two compiled trees compute the same thing. */
+int eng_expr_same(const eng_expr *a, const eng_expr *b);
+/* 1 when the tree contains an aggregate. */
+int eng_expr_has_agg(const eng_expr *e);
+
+/* --------------------------------------------------------- evaluation */
+
+/* The row and session an expression is evaluated against. Everything is
+ * borrowed; the arena takes the values computed for the row (reset by the
+ * caller between rows). */
+typedef struct eng_ectx {
+  credo *db;
+  stor_txn *txn; /* for subject look-ups of subject_name / subject_kind */
+  int table;
+  const credo_event *ev;
+  const credo_subject_info *subj;
+  const credo_type_info *ty;
+  const eng_value *params;
+  int nparams;
+  credo_time now;
+  eng_arena *arena;
+  /* lazily filled per row; eng_ectx_row clears them */
+  json_t *json;
+  int json_state; /* 0 not parsed, 1 parsed, -1 not JSON */
+  /* the subject of the last row (copied, survives rows) */
+  eng_buf subj_id, subj_name;
+  int subj_kind; /* 0 when unknown */
+  /* after grouping */
+  const eng_value *keys;
+  const eng_value *aggv;
+  const eng_value *outv;
+} eng_ectx;
+
+/* Starts a new row: drops the parsed JSON of the previous one and resets
+ * the arena. */
+void eng_ectx_row(eng_ectx *x);
+/* Frees what the context owns (parsed JSON, subject cache). */
+void eng_ectx_free(eng_ectx *x);
+
+/* Evaluates `e`. The result may point into the row, the arena or the
+ * statement; it is valid until the next eng_ectx_row. */
+int eng_eval(eng_ectx *x, const eng_expr *e, eng_value *out);
+/* Evaluates a condition: *tri = 1 true, 0 false, -1 unknown (NULL). */
+int eng_eval_cond(eng_ectx *x, const eng_expr *e, int *tri);
+/* Reads column `col` of the current row. */
+int eng_column_value(eng_ectx *x, int col, eng_value *out);
+
+/* Evaluates a constant as a time (TEXT is read in the session zone).
+ * `what` names the value in messages ("AS OF"). NULL is an error. */
+int eng_eval_time(eng_ectx *x, const eng_expr *e, const char *what,
+                  credo_time *out);
+
+/* ---------------------------------------------------------- aggregates */
+
+typedef struct eng_agg_state {
+  int64_t count;
+  int64_t isum;
+  double rsum;
+  int real;       /* sum went REAL */
+  eng_brow *best; /* min / max: owned copy */
+} eng_agg_state;
+
+/* Feeds the current row into `s`. */
+int eng_agg_step(eng_ectx *x, const eng_agg_spec *a, eng_agg_state *s);
+/* The aggregate's value; text points into the state. */
+void eng_agg_final(const eng_agg_spec *a, const eng_agg_state *s,
+                   eng_value *out);
+void eng_agg_state_free(eng_agg_state *s);
+
+#endif /* CREDO_ENG_EXPR_H */
