@@ -45,7 +45,7 @@ PROGS   := $(BUILD)/bin/credo-demo $(if $(CLI_SRC),$(BUILD)/bin/credo) \
            $(if $(SRV_SRC),$(BUILD)/bin/credo-server)
 
 .PHONY: all deps lib progs unit unit-run integration test asan demo clean \
-        format format-check bench
+        format format-check bench install uninstall check-exports
 .DEFAULT_GOAL := all
 
 all: lib progs $(TEST_BIN)
@@ -136,6 +136,7 @@ asan:
 
 test: deps
 	$(MAKE) all
+	$(MAKE) check-exports
 	$(MAKE) unit-run
 	$(MAKE) integration
 	$(MAKE) asan
@@ -145,6 +146,46 @@ demo: deps
 	$(MAKE) all
 	rm -rf $(BUILD)/demo-store
 	$(BUILD)/bin/credo-demo $(BUILD)/demo-store
+
+# ------------------------------------------------------------ install
+PREFIX  ?= /usr/local
+DESTDIR ?=
+LIBDIR  := $(DESTDIR)$(PREFIX)/lib
+MANPAGES := $(wildcard docs/man/*.[0-9])
+INSTALLED_PROGS := $(filter-out $(BUILD)/bin/credo-demo,$(PROGS))
+
+install: lib progs
+	install -d $(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include \
+	  $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/man/man3
+	install -m 644 $(LIBA) $(LIBDIR)/
+	install -m 755 $(LIBSO) $(LIBDIR)/
+	ln -sf libcredo.so.$(VERSION) $(LIBDIR)/libcredo.so.$(SOMAJOR)
+	ln -sf libcredo.so.$(SOMAJOR) $(LIBDIR)/libcredo.so
+	install -m 644 include/credo.h $(DESTDIR)$(PREFIX)/include/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' credo.pc.in \
+	  > $(LIBDIR)/pkgconfig/credo.pc
+	$(if $(INSTALLED_PROGS),install -m 755 $(INSTALLED_PROGS) $(DESTDIR)$(PREFIX)/bin/)
+	for m in $(MANPAGES); do \
+	  s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; \
+	done
+
+uninstall:
+	rm -f $(LIBDIR)/libcredo.a $(LIBDIR)/libcredo.so $(LIBDIR)/libcredo.so.$(SOMAJOR) \
+	  $(LIBDIR)/libcredo.so.$(VERSION) $(LIBDIR)/pkgconfig/credo.pc \
+	  $(DESTDIR)$(PREFIX)/include/credo.h \
+	  $(foreach p,$(INSTALLED_PROGS),$(DESTDIR)$(PREFIX)/bin/$(notdir $(p)))
+	for m in $(MANPAGES); do \
+	  s=$${m##*.}; rm -f $(DESTDIR)$(PREFIX)/share/man/man$$s/$$(basename $$m); \
+	done
+
+# The shared library exports the public API and nothing else.
+check-exports: $(LIBSO)
+	@bad=$$(nm -D --defined-only $(LIBSO) | awk '$$2 ~ /^[TDBR]$$/ {print $$3}' \
+	  | grep -v '^credo_' || true); \
+	if [ -n "$$bad" ]; then echo "check-exports: non-API symbols exported:"; \
+	  echo "$$bad"; exit 1; fi; \
+	echo "check-exports: $$(nm -D --defined-only $(LIBSO) | grep -c ' T credo_') credo_* symbols, nothing else"
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
