@@ -197,3 +197,30 @@ clean:
 	rm -rf build
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# ------------------------------------------------------------------ fuzz
+# `make fuzz` builds the libFuzzer target of the CQL front end (lexer,
+# parser, AST) with clang -- the parser sources and the generated
+# lexer/parser, not the gcc library -- and runs it for $(FUZZ_SECONDS) s on
+# a fresh copy of the seed corpus. Crash inputs land in $(BUILD)/fuzz/.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_CFLAGS  := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+                -D_GNU_SOURCE -DCQL_FAULT_INJECTION -Iinclude -Iparser \
+                -I$(BUILD)/gen
+FUZZ_SRC     := $(wildcard parser/*.c) $(BUILD)/gen/lexer.c \
+                $(BUILD)/gen/cql.c tests/fuzz/fuzz_cql.c
+
+.PHONY: fuzz
+fuzz: $(BUILD)/fuzz/fuzz_cql
+	rm -rf $(BUILD)/fuzz/corpus
+	mkdir -p $(BUILD)/fuzz/corpus
+	cp tests/fuzz/corpus/cql/* $(BUILD)/fuzz/corpus/
+	$(BUILD)/fuzz/fuzz_cql -max_total_time=$(FUZZ_SECONDS) \
+	  -dict=tests/fuzz/cql.dict -artifact_prefix=$(BUILD)/fuzz/ \
+	  $(BUILD)/fuzz/corpus
+
+$(BUILD)/fuzz/fuzz_cql: $(FUZZ_SRC) $(wildcard parser/*.h) $(BUILD)/gen/cql.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_SRC)

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmds.h"
 #include "credo.h"
 #include "sh_cmd.h"
 
@@ -35,6 +36,16 @@ static const subcommand subcommands[] = {
     {"shell", sh_shell_main, "STORE_DIR [OPTIONS]",
      "the shell (for a STORE_DIR named like a command)"},
     {"help", help_main, "", "show this help"},
+    {"backup", cmd_backup, "STORE DEST_DIR", "snapshot a live store"},
+    {"verify", cmd_verify, "DIR", "check a backup's checksums and tables"},
+    {"restore", cmd_restore, "DIR NEW_STORE", "make a store from a backup"},
+    {"check", cmd_check, "STORE", "integrity check of a store"},
+    {"import", cmd_import, "STORE FILE|- [--restore] [--batch N]",
+     "load JSON Lines / CSV (docs/import.md)"},
+    {"export", cmd_export, "STORE [--as-of T] [--history]",
+     "write the store as JSON Lines"},
+    {"gen", cmd_gen, "[--subjects N] [--events N] [--seed S]",
+     "generate demo data (JSON Lines)"},
 };
 #define NSUBCOMMANDS (sizeof subcommands / sizeof *subcommands)
 

@@ -19,7 +19,6 @@
  */
 #include "sh_exec.h"
 
-#include <ctype.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -28,12 +27,11 @@
 
 #include "sh_split.h"
 
-/* Text handed to the engine: `n` bytes, of which the user wrote `shown`
- * (the rest is a ';' the shell appended); text[0] is on input line
+/* Text handed to the engine: `n` bytes; text[0] is on input line
  * `first_line`. */
 typedef struct source {
   const char *text;
-  size_t n, shown;
+  size_t n;
   int first_line;
 } source;
 
@@ -61,8 +59,7 @@ void sh_exec_error(credo_shell *sh, const char *fmt, ...) {
 /* Writes the line of `pos` and under it a caret at its column. */
 static void print_caret(FILE *f, const source *src, const sh_pos *pos) {
   const char *line = src->text + pos->line_start;
-  size_t end = pos->line_end < src->shown ? pos->line_end : src->shown;
-  fprintf(f, "%.*s\n", (int)(end - pos->line_start), line);
+  fprintf(f, "%.*s\n", (int)(pos->line_end - pos->line_start), line);
   size_t k = pos->offset - pos->line_start;
   for (size_t i = 0; i < k;) {
     uint32_t cp;
@@ -96,16 +93,10 @@ static void report(credo_shell *sh, int rc, const source *src, size_t from) {
     sh_exec_error(sh, "%s", msg ? msg : credo_strerror(rc));
     goto done;
   }
-  if (pos.offset > src->shown) { /* in the appended ';': after the text */
-    size_t end = src->shown;
-    while (end > 0 && isspace((unsigned char)src->text[end - 1]))
-      end--;
-    sh_pos_at(src->text, src->n, end, &pos);
-  }
   const char *rest = after_position(msg, line, col);
   if (rest)
-    sh_exec_error(sh, "line %d, column %d: %s",
-                  src->first_line + pos.line - 1, pos.column, rest);
+    sh_exec_error(sh, "line %d, column %d: %s", src->first_line + pos.line - 1,
+                  pos.column, rest);
   else
     sh_exec_error(sh, "%s", msg);
   print_caret(sh->err, src, &pos);
@@ -225,25 +216,6 @@ static int run_source(credo_shell *sh, const source *src) {
 }
 
 int sh_exec_text(credo_shell *sh, const char *text, size_t n, int first_line) {
-  source src = {text, n, n, first_line};
-  size_t whole = sh_split_complete(text, n);
-  if (whole == n || sh_split_blank(text + whole, n - whole))
-    return run_source(sh, &src);
-  /* A last statement without ';': end it, unless it is inside a string,
-   * identifier or JSON (the engine then reports what is unterminated). */
-  sh_split_state st = sh_split_end_state(text, n);
-  if (st != SH_SPLIT_TOP && st != SH_SPLIT_LINE_COMMENT)
-    return run_source(sh, &src);
-  const char *end = st == SH_SPLIT_TOP ? ";" : "\n;";
-  char *copy = malloc(n + 3);
-  if (!copy) {
-    sh_exec_error(sh, "out of memory");
-    return -1;
-  }
-  memcpy(copy, text, n);
-  strcpy(copy + n, end);
-  src.text = copy, src.n = n + strlen(end);
-  int rc = run_source(sh, &src);
-  free(copy);
-  return rc;
+  source src = {text, n, first_line};
+  return run_source(sh, &src);
 }

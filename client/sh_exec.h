@@ -13,9 +13,10 @@
 /* Runs every statement of text[0..n) in order (credo_prepare looping on
  * the tail, then credo_step / credo_finalize). `first_line` is the input
  * line on which text[0] stands (1 for -c), so errors name lines of the
- * whole input. A last statement without its ';' is run too. Stops at the
- * first failure unless sh->keep_going or sh->interactive. Sets sh->failed
- * on failure. Returns 0 when everything ran, -1 when something failed. */
+ * whole input. A last statement may lack its ';' (the parser accepts that
+ * at the end of the text). Stops at the first failure unless
+ * sh->keep_going or sh->interactive. Sets sh->failed on failure. Returns 0
+ * when everything ran, -1 when something failed. */
 int sh_exec_text(credo_shell *sh, const char *text, size_t n, int first_line);
 
 /* Prints "error: <msg>" the shell's way (for failures that are not CQL

@@ -83,10 +83,10 @@ typedef struct sh_result {
   sh_format format;
   FILE *out;
   int ncol;
-  char **names;    /* ncol copies */
-  char **keys;     /* json: ncol quoted, de-duplicated keys */
+  char **names;           /* ncol copies */
+  char **keys;            /* json: ncol quoted, de-duplicated keys */
   unsigned char *numeric; /* ncol: header right-aligned */
-  char **cells;    /* table: nrows * ncol escaped copies, NULL for NULL */
+  char **cells;         /* table: nrows * ncol escaped copies, NULL for NULL */
   unsigned char *right; /* table: nrows * ncol right-alignment flags */
   size_t nrows, cap;
   int failed; /* an allocation or write failed */

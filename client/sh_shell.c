@@ -69,30 +69,29 @@ void sh_tz_format(int offset_sec, char *buf, size_t n) {
 /* -------------------------------------------------------------- options */
 
 void sh_shell_usage(FILE *f) {
-  fputs(
-      "usage: credo [OPTIONS] STORE_DIR                 interactive shell\n"
-      "       credo [OPTIONS] STORE_DIR -c 'STMT; ...'  run statements\n"
-      "       credo [OPTIONS] STORE_DIR -f SCRIPT.cql   run a script\n"
-      "       credo [OPTIONS] STORE_DIR < SCRIPT.cql    run statements from "
-      "stdin\n"
-      "       credo COMMAND [ARGS...]\n"
-      "       credo --help | --version\n"
-      "\n"
-      "STORE_DIR is a store directory; it is created if missing.\n"
-      "\n"
-      "Options:\n"
-      "  -c, --command TEXT  run the statements in TEXT, then exit\n"
-      "  -f, --file FILE     run the statements in FILE ('-' for stdin), "
-      "then exit\n"
-      "      --format FMT    result format: table (default), csv, json, "
-      "jsonl\n"
-      "      --tz OFFSET     session time zone: +HH:MM, -HH:MM, Z or UTC "
-      "(default UTC)\n"
-      "      --keep-going    go on after a failing statement (-c, -f, "
-      "stdin)\n"
-      "  -h, --help          show this help and exit\n"
-      "  -V, --version       show the version and exit\n",
-      f);
+  static const char *const lines[] = {
+      "usage: credo [OPTIONS] STORE_DIR                 interactive shell",
+      "       credo [OPTIONS] STORE_DIR -c 'STMT; ...'  run statements",
+      "       credo [OPTIONS] STORE_DIR -f SCRIPT.cql   run a script",
+      "       credo [OPTIONS] STORE_DIR < SCRIPT.cql    statements from stdin",
+      "       credo COMMAND [ARGS...]",
+      "       credo --help | --version",
+      "",
+      "STORE_DIR is a store directory; it is created if missing.",
+      "",
+      "Options:",
+      "  -c, --command TEXT  run the statements in TEXT, then exit",
+      "  -f, --file FILE     run the statements in FILE ('-': stdin), then "
+      "exit",
+      "      --format FMT    result format: table (default), csv, json, jsonl",
+      "      --tz OFFSET     session time zone: +HH:MM, -HH:MM, Z, UTC "
+      "(default)",
+      "      --keep-going    go on after a failing statement (-c, -f, stdin)",
+      "  -h, --help          show this help and exit",
+      "  -V, --version       show the version and exit (first argument only)",
+  };
+  for (size_t i = 0; i < sizeof lines / sizeof *lines; i++)
+    fprintf(f, "%s\n", lines[i]);
 }
 
 typedef struct shell_opts {
@@ -165,8 +164,7 @@ static int parse_options(int argc, char **argv, shell_opts *o) {
   while ((c = getopt_long(argc, argv, ":c:f:h", long_opts, NULL)) != -1) {
     /* For errors: the option as typed ("-x", or the whole long one). */
     char shortopt[3] = {'-', (char)optopt, '\0'};
-    const char *seen =
-        optopt > 0 && optopt < 128 ? shortopt : argv[optind - 1];
+    const char *seen = optopt > 0 && optopt < 128 ? shortopt : argv[optind - 1];
     if ((rc = take_option(o, c, optarg, seen)) != 0)
       return rc;
   }

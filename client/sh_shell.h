@@ -3,8 +3,9 @@
  * part of the shell shares.
  *
  * The shell's entry point is sh_shell_main (sh_cmd.h). One credo_shell
- * lives for one run of the shell (on sh_shell_main's stack); the REPL, the statement runner and the backslash commands all
- * work through it, so there is no global state.
+ * lives for one run of the shell (on sh_shell_main's stack); the REPL, the
+ * statement runner and the backslash commands all work through it, so there is
+ * no global state.
  */
 #ifndef SH_SHELL_H
 #define SH_SHELL_H

@@ -80,7 +80,16 @@ struct credo {
   size_t out_cap;
   /* remote connection (client/), NULL for an embedded store */
   void *remote;
+  /* prepared CQL statements of this handle (stmt.c), finalized by
+   * credo_close */
+  credo_stmt *stmts;
 };
+
+/* Finalizes every statement of the handle (stmt.c; credo_close). */
+void eng_stmts_close(credo *db);
+/* Ends the runs of the handle's statements that read in db->txn; to be
+ * called before that txn commits or aborts (exec.c). */
+void eng_stmts_txn_ending(credo *db);
 
 /* ------------------------------------------------------------ errors */
 
@@ -176,6 +185,24 @@ int eng_version_public(const eng_version *v, credo_time t);
 int eng_version_as_of(stor_txn *txn, uint64_t id, credo_time as_of,
                       eng_version *v);
 
+/* Write-side helpers of events.c, shared with restore.c (operations).
+ * eng_put_version writes `v` into STOR_EVENTS (key: id) or STOR_VERSIONS
+ * (key: id, recorded, vno). eng_load_latest decodes the latest version
+ * of `id` into the handle's scratch buffer (valid until the next load).
+ * eng_event_insert writes a new event: `v` as its latest version plus its
+ * subject, type, (source, ref) and until index entries. It does not
+ * check anything (callers do) nor allocate the id. eng_version_supersede
+ * moves `old` (the latest) to STOR_VERSIONS, writes `nv` as the latest
+ * and adds the type / until index entries of its new values; nv's op,
+ * vno, recorded, actor and reason must be set. */
+int eng_put_version(credo *db, stor_txn *txn, int table, uint64_t id,
+                    const eng_version *v);
+int eng_load_latest(credo *db, stor_txn *txn, uint64_t id, eng_version *v);
+int eng_event_insert(credo *db, stor_txn *txn, uint64_t id,
+                     const eng_version *v);
+int eng_version_supersede(credo *db, stor_txn *txn, uint64_t id,
+                          const eng_version *old, const eng_version *nv);
+
 /* ------------------------------------------------------------- reads */
 
 /* Resolves the read instants of a query: as_of CREDO_TIME_NOW becomes
@@ -193,7 +220,9 @@ enum eng_path {
   ENG_PATH_SUBJECT,    /* events of one subject, id order */
   ENG_PATH_SOURCE_REF, /* the event with one (source, ref) */
   ENG_PATH_TYPE,       /* events of one type, id order */
-  ENG_PATH_UNTIL       /* events with until_lo <= public_until < until_hi */
+  ENG_PATH_UNTIL       /* events with until_lo <= public_until < until_hi;
+                          until_hi CREDO_TIME_OPEN = no upper bound (open
+                          windows included) */
 };
 
 typedef struct eng_scan_spec {

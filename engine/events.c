@@ -114,8 +114,8 @@ static int index_until(credo *db, stor_txn *txn, credo_time until,
   return put_index(db, txn, STOR_UNTIL_EVENTS, &k, (stor_val){"", 0});
 }
 
-static int put_version(credo *db, stor_txn *txn, int table, uint64_t id,
-                       const eng_version *v) {
+int eng_put_version(credo *db, stor_txn *txn, int table, uint64_t id,
+                    const eng_version *v) {
   unsigned char *buf;
   size_t len;
   stor_key k;
@@ -135,7 +135,7 @@ static int put_version(credo *db, stor_txn *txn, int table, uint64_t id,
 
 /* Loads the latest version of `id` into the handle's scratch buffer, so
  * that it survives the writes that follow; *v points into it. */
-static int load_latest(credo *db, stor_txn *txn, uint64_t id,
+int eng_load_latest(credo *db, stor_txn *txn, uint64_t id,
                        eng_version *v) {
   stor_key k;
   stor_val val;
@@ -163,8 +163,25 @@ static int load_latest(credo *db, stor_txn *txn, uint64_t id,
   return CREDO_OK;
 }
 
+int eng_version_supersede(credo *db, stor_txn *txn, uint64_t id,
+                          const eng_version *old, const eng_version *nv) {
+  int rc;
+  if ((rc = eng_put_version(db, txn, STOR_VERSIONS, id, old)) != CREDO_OK)
+    return rc;
+  if ((rc = eng_put_version(db, txn, STOR_EVENTS, id, nv)) != CREDO_OK)
+    return rc;
+  if (nv->type_id != old->type_id &&
+      (rc = index_type(db, txn, nv->type_id, id)) != CREDO_OK)
+    return rc;
+  if (nv->public_until != old->public_until &&
+      (rc = index_until(db, txn, nv->public_until, id)) != CREDO_OK)
+    return rc;
+  db->changes = 1;
+  return CREDO_OK;
+}
+
 /* Appends `nv` (built from `old`, the latest) as the event's new latest
- * version, moving `old` to STOR_VERSIONS and extending the indexes. */
+ * version made by this handle now. */
 static int append_version(credo *db, stor_txn *txn, uint64_t id,
                           const eng_version *old, eng_version *nv, int op,
                           const char *reason) {
@@ -175,18 +192,7 @@ static int append_version(credo *db, stor_txn *txn, uint64_t id,
   nv->reason = reason;
   if ((rc = eng_txn_time(db, txn, &nv->recorded)) != CREDO_OK)
     return rc;
-  if ((rc = put_version(db, txn, STOR_VERSIONS, id, old)) != CREDO_OK)
-    return rc;
-  if ((rc = put_version(db, txn, STOR_EVENTS, id, nv)) != CREDO_OK)
-    return rc;
-  if (nv->type_id != old->type_id &&
-      (rc = index_type(db, txn, nv->type_id, id)) != CREDO_OK)
-    return rc;
-  if (nv->public_until != old->public_until &&
-      (rc = index_until(db, txn, nv->public_until, id)) != CREDO_OK)
-    return rc;
-  db->changes = 1;
-  return CREDO_OK;
+  return eng_version_supersede(db, txn, id, old, nv);
 }
 
 /* ------------------------------------------------------------- record */
@@ -235,7 +241,7 @@ static int load_first(credo *db, stor_txn *txn, uint64_t id, eng_version *v) {
     return rc == CREDO_OK ? rc : eng_err(db, rc, "corrupt version");
   }
   stor_cursor_close(c);
-  return load_latest(db, txn, id, v); /* never superseded: it is v1 */
+  return eng_load_latest(db, txn, id, v); /* never superseded: it is v1 */
 }
 
 /* Same fact recorded again? Compares what the caller gave with what was
@@ -306,13 +312,38 @@ static int window(credo *db, const credo_record *r, const eng_type *t,
   return CREDO_OK;
 }
 
+int eng_event_insert(credo *db, stor_txn *txn, uint64_t id,
+                     const eng_version *v) {
+  stor_key sr, k;
+  unsigned char idb[8];
+  int rc;
+  if ((rc = eng_put_version(db, txn, STOR_EVENTS, id, v)) != CREDO_OK)
+    return rc;
+  stor_key_init(&sr);
+  stor_key_str(&sr, v->source);
+  stor_key_str(&sr, v->ref);
+  stor_key_init(&k);
+  stor_key_u64(&k, id);
+  memcpy(idb, k.buf, 8);
+  if ((rc = put_index(db, txn, STOR_SOURCE_REF, &sr, (stor_val){idb, 8})))
+    return rc;
+  stor_key_init(&k);
+  stor_key_str(&k, v->subject);
+  stor_key_u64(&k, id);
+  if ((rc = put_index(db, txn, STOR_SUBJ_EVENTS, &k, (stor_val){"", 0})) ||
+      (rc = index_type(db, txn, v->type_id, id)) ||
+      (rc = index_until(db, txn, v->public_until, id)))
+    return rc;
+  db->changes = 1;
+  return CREDO_OK;
+}
+
 static int record_in(credo *db, stor_txn *txn, const credo_record *r,
                      const char *data, uint64_t *id_out, int *created) {
   const eng_type *t;
   eng_version v = {0};
-  stor_key sr, k;
+  stor_key sr;
   stor_val val;
-  unsigned char idb[8];
   uint64_t id;
   int rc;
 
@@ -346,23 +377,10 @@ static int record_in(credo *db, stor_txn *txn, const credo_record *r,
                         "cannot read the (source, ref) index");
   if ((rc = next_event_id(db, txn, &id)) != CREDO_OK ||
       (rc = eng_txn_time(db, txn, &v.recorded)) != CREDO_OK ||
-      (rc = put_version(db, txn, STOR_EVENTS, id, &v)) != CREDO_OK)
-    return rc;
-  stor_key_init(&k);
-  stor_key_u64(&k, id);
-  memcpy(idb, k.buf, 8);
-  if ((rc = put_index(db, txn, STOR_SOURCE_REF, &sr, (stor_val){idb, 8})))
-    return rc;
-  stor_key_init(&k);
-  stor_key_str(&k, r->subject);
-  stor_key_u64(&k, id);
-  if ((rc = put_index(db, txn, STOR_SUBJ_EVENTS, &k, (stor_val){"", 0})) ||
-      (rc = index_type(db, txn, t->id, id)) ||
-      (rc = index_until(db, txn, v.public_until, id)))
+      (rc = eng_event_insert(db, txn, id, &v)) != CREDO_OK)
     return rc;
   *id_out = id;
   *created = 1;
-  db->changes = 1;
   return CREDO_OK;
 }
 
@@ -409,7 +427,7 @@ static int correct_in(credo *db, stor_txn *txn, uint64_t id,
   char a[48], b[48];
   int rc;
 
-  if ((rc = load_latest(db, txn, id, &old)) != CREDO_OK)
+  if ((rc = eng_load_latest(db, txn, id, &old)) != CREDO_OK)
     return rc;
   if (old.retracted)
     return eng_err(db, CREDO_REFUSED, "event %llu is retracted",
@@ -499,7 +517,7 @@ static int repair_in(credo *db, stor_txn *txn, uint64_t id,
   credo_time earliest;
   int rc;
 
-  if ((rc = load_latest(db, txn, id, &old)) != CREDO_OK)
+  if ((rc = eng_load_latest(db, txn, id, &old)) != CREDO_OK)
     return rc;
   if (old.retracted)
     return eng_err(db, CREDO_REFUSED, "repair refused: event %llu is "
@@ -554,7 +572,7 @@ static int retract_in(credo *db, stor_txn *txn, uint64_t id,
                       const char *reason) {
   eng_version old, nv;
   int rc;
-  if ((rc = load_latest(db, txn, id, &old)) != CREDO_OK)
+  if ((rc = eng_load_latest(db, txn, id, &old)) != CREDO_OK)
     return rc;
   if (old.retracted)
     return eng_err(db, CREDO_REFUSED, "event %llu is already retracted",

@@ -20,6 +20,12 @@
 #include "eng.h"
 #include "value.h"
 
+/* Records a CQL error at a position: the message becomes
+ * "line L, column C: <fmt...>" and credo_errpos gives L and C. Returns
+ * `code`. */
+int eng_cql_err(credo *db, int code, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
 /* ------------------------------------------------------------ columns */
 
 /* Columns of events (HISTORY rows too). The first ENG_EV_STAR are `*`. */
@@ -107,18 +113,18 @@ enum eng_fn {
 
 typedef struct eng_expr eng_expr;
 struct eng_expr {
-  int kind;     /* enum eng_xkind */
-  int op;       /* BIN: cql_op */
-  int idx;      /* see the kinds */
-  int negated;  /* IN, BETWEEN, LIKE, ISNULL */
-  int st;       /* static type, ENG_V_ANY when it depends on the row */
-  eng_value val;             /* CONST */
-  char *const *segs;         /* JPATH, borrowed from the AST */
+  int kind;          /* enum eng_xkind */
+  int op;            /* BIN: cql_op */
+  int idx;           /* see the kinds; BIN: 1 for `text column = text` */
+  int negated;       /* IN, BETWEEN, LIKE, ISNULL */
+  int st;            /* static type, ENG_V_ANY when it depends on the row */
+  eng_value val;     /* CONST */
+  char *const *segs; /* JPATH, borrowed from the AST */
   size_t nsegs;
   eng_expr *a, *b, *c;
   eng_expr **args;
   size_t nargs;
-  int line, col; /* position of the first character */
+  int line, col;   /* position of the first character */
   size_t off, end; /* source span, byte offsets in the statement text */
 };
 

@@ -164,6 +164,7 @@ void credo_close(credo *db) {
   int last;
   if (!db)
     return;
+  eng_stmts_close(db); /* before the txn their scans may read in ends */
   if (db->txn) {
     stor_txn_abort(db->txn);
     db->txn = NULL;

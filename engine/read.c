@@ -200,7 +200,8 @@ static int next_entry(eng_scan *s, uint64_t *id, credo_time *until) {
     return CREDO_CORRUPT;
   if (s->spec.path == ENG_PATH_UNTIL) {
     *until = stor_dec_i64(k.data);
-    if (k.len != 16 || *until >= s->spec.until_hi)
+    if (k.len != 16 ||
+        (s->spec.until_hi != CREDO_TIME_OPEN && *until >= s->spec.until_hi))
       return CREDO_NOTFOUND;
   } else if (s->spec.path != ENG_PATH_FULL &&
              (k.len != s->prefix.len + 8 ||

@@ -19,42 +19,7 @@
 #include "timeutil.h"
 #include "value.h"
 
-/* ------------------------------------------------------- constructors */
-
-eng_value eng_v_null(void) { return (eng_value){.t = ENG_V_NULL}; }
-
-eng_value eng_v_int(int64_t i) {
-  return (eng_value){.t = ENG_V_INT, .u.i = i};
-}
-
-eng_value eng_v_real(double r) {
-  return (eng_value){.t = ENG_V_REAL, .u.r = r};
-}
-
-eng_value eng_v_bool(int b) {
-  return (eng_value){.t = ENG_V_BOOL, .u.i = b ? 1 : 0};
-}
-
-eng_value eng_v_time(credo_time t) {
-  return (eng_value){.t = ENG_V_TIME, .u.tm = t};
-}
-
-eng_value eng_v_dur(credo_duration d) {
-  return (eng_value){.t = ENG_V_DURATION, .u.d = d};
-}
-
-eng_value eng_v_text(const char *p, size_t n) {
-  eng_value v = {.t = ENG_V_TEXT};
-  v.u.s.p = p;
-  v.u.s.n = n;
-  return v;
-}
-
-eng_value eng_v_json(const char *p, size_t n) {
-  eng_value v = eng_v_text(p, n);
-  v.t = ENG_V_JSON;
-  return v;
-}
+/* ---------------------------------------------------------- types */
 
 const char *eng_vtype_name(int t) {
   static const char *const names[] = {"NULL", "INT",  "REAL", "TEXT",
@@ -177,9 +142,13 @@ void eng_arena_free(eng_arena *a) {
 
 /* ------------------------------------------------------------ compare */
 
-int eng_v_numeric(int t) { return t == ENG_V_INT || t == ENG_V_REAL; }
+int eng_v_numeric(int t) {
+  return t == ENG_V_INT || t == ENG_V_REAL;
+}
 
-static int cmp_i64(int64_t a, int64_t b) { return (a > b) - (a < b); }
+static int cmp_i64(int64_t a, int64_t b) {
+  return (a > b) - (a < b);
+}
 
 static int cmp_num(const eng_value *a, const eng_value *b) {
   double x, y;

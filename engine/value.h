@@ -51,16 +51,32 @@ typedef struct eng_value {
   } u;
 } eng_value;
 
-/* Constructors. */
-eng_value eng_v_null(void);
-eng_value eng_v_int(int64_t i);
-eng_value eng_v_real(double r);
-eng_value eng_v_bool(int b);
-eng_value eng_v_time(credo_time t);
-eng_value eng_v_dur(credo_duration d);
+/* Constructors (inline: they run for every column of every row). */
+static inline eng_value eng_v_null(void) {
+  return (eng_value){.t = ENG_V_NULL};
+}
+static inline eng_value eng_v_int(int64_t i) {
+  return (eng_value){.t = ENG_V_INT, .u.i = i};
+}
+static inline eng_value eng_v_real(double r) {
+  return (eng_value){.t = ENG_V_REAL, .u.r = r};
+}
+static inline eng_value eng_v_bool(int b) {
+  return (eng_value){.t = ENG_V_BOOL, .u.i = b ? 1 : 0};
+}
+static inline eng_value eng_v_time(credo_time t) {
+  return (eng_value){.t = ENG_V_TIME, .u.tm = t};
+}
+static inline eng_value eng_v_dur(credo_duration d) {
+  return (eng_value){.t = ENG_V_DURATION, .u.d = d};
+}
 /* `p` must be NUL-terminated at p[n]. */
-eng_value eng_v_text(const char *p, size_t n);
-eng_value eng_v_json(const char *p, size_t n);
+static inline eng_value eng_v_text(const char *p, size_t n) {
+  return (eng_value){.t = ENG_V_TEXT, .u.s = {p, n}};
+}
+static inline eng_value eng_v_json(const char *p, size_t n) {
+  return (eng_value){.t = ENG_V_JSON, .u.s = {p, n}};
+}
 
 /* "NULL", "INT", "REAL", "TEXT", "BOOL", "TIME", "JSON", "DURATION". */
 const char *eng_vtype_name(int t);

@@ -182,6 +182,8 @@ typedef struct credo_options {
   size_t map_size;         /* initial map size in bytes; 0 = default. The map
                               grows by itself when full. */
   unsigned max_readers;    /* concurrent read transactions; 0 = default 126 */
+  const char *password; /* credo:// URIs: the user's password (NULL: the
+                           CREDO_PASSWORD environment variable) */
 } credo_options;
 
 /* Opens (creating if missing, unless CREDO_OPEN_NOCREATE) the store in
@@ -233,6 +235,20 @@ CREDO_API int credo_role_parse(const char *name, credo_role *out);
  * it; only an admin handle may raise it (CREDO_DENIED otherwise). */
 CREDO_API int credo_set_user(credo *db, const char *actor, credo_role role);
 CREDO_API credo_role credo_get_role(const credo *db);
+
+/* Checks `password` against the stored hash of `user` (users are managed
+ * with CREATE USER / ALTER USER / DROP USER) and, when it matches, makes
+ * `db` act as that user: its actor becomes `user` and its role the user's
+ * role, as credo_set_user would. `db` must be an admin handle (as the
+ * server's are; CREDO_DENIED otherwise), so switch a fresh credo_dup()
+ * of it per session. An unknown user and a wrong password both give
+ * CREDO_AUTH "authentication failed", after the same amount of work; the
+ * password is never copied, stored or put into a message, and the handle
+ * is unchanged on failure. The strings stay the caller's. Costs one
+ * argon2id verification (tens of milliseconds, by design). Thread-safe
+ * with respect to other handles. */
+CREDO_API int credo_authenticate(credo *db, const char *user,
+                                 const char *password);
 
 /* Replaces the wall clock of this handle, for tests. `fn(arg)` returns the
  * current time; NULL restores the system clock. Transaction times stay
@@ -477,9 +493,17 @@ CREDO_API int credo_bind_count(const credo_stmt *st);
 CREDO_API int credo_clear_bindings(credo_stmt *st);
 
 /* Runs the statement one row further: CREDO_ROW when a row is ready,
- * CREDO_DONE when finished, a negative code on failure (the statement's
- * writes are then rolled back; inside BEGIN ... COMMIT the transaction stays
- * open for the caller to roll back or go on). */
+ * CREDO_DONE when finished, a negative code on failure. A failed statement
+ * never leaves partial writes: outside BEGIN ... COMMIT its writes are
+ * rolled back. Inside BEGIN ... COMMIT, a statement that fails before it
+ * wrote anything leaves the transaction open for the caller to go on or
+ * roll back; one that fails after it already wrote rolls the whole
+ * transaction back (credo_in_txn() is then 0) and its message ends with
+ * "; the transaction was rolled back". A write statement does all its
+ * work in its first step; a read statement reads one consistent snapshot
+ * from its first step until CREDO_DONE, credo_reset or credo_finalize
+ * (inside BEGIN it reads the transaction, so end or reset such statements
+ * before credo_commit / credo_rollback). */
 CREDO_API int credo_step(credo_stmt *st);
 /* Rewinds a statement to run again; bindings are kept. */
 CREDO_API int credo_reset(credo_stmt *st);
@@ -508,6 +532,171 @@ typedef int (*credo_exec_cb)(void *arg, int ncol, const char *const *values,
                              const char *const *names);
 CREDO_API int credo_exec(credo *db, const char *sql, credo_exec_cb cb,
                          void *arg);
+
+/* ----------------------------------------------------------- operations
+ * Backup, verification, restore, the integrity check, and the walks and
+ * writes of a logical dump (`credo export --history` / `credo import
+ * --restore`). docs/operations.md describes the commands built on them.
+ */
+
+/* Progress of a long operation: `phase` names the step ("copy",
+ * "checksum"), `done` of `total` units (bytes; total is an estimate during
+ * "copy", 0 when unknown). Called on the calling thread, at most about ten
+ * times a second. A non-zero return asks the operation to stop at its next
+ * checkpoint; it then returns CREDO_CANCELLED. */
+typedef int (*credo_progress_fn)(void *arg, const char *phase, uint64_t done,
+                                 uint64_t total);
+
+/* One problem found by a check, a verification or a restore: one line of
+ * text without a newline, naming the table or file and what is wrong
+ * (expected vs actual). Valid during the call. A non-zero return stops the
+ * operation, which then returns CREDO_CANCELLED. */
+typedef int (*credo_check_fn)(void *arg, const char *problem);
+
+/* What a check looked at. */
+typedef struct credo_check_report {
+  uint64_t events, versions, subjects, types;
+  uint64_t index_entries; /* entries of subj_events, type_events,
+                             source_ref and until_events checked */
+  uint64_t problems;      /* lines passed to the callback */
+} credo_check_report;
+
+/* The integrity check, on one consistent snapshot of the store (the open
+ * transaction's, inside credo_begin): every index entry points to an
+ * existing event whose versions hold that value; every event is in each
+ * index it belongs to (subject, the type and public_until of each of its
+ * versions, (source, ref)); version numbers are 1..n, in transaction-time
+ * order, the latest in the events table; the tables' entry counts agree;
+ * the META counters are above every id and every transaction time; every
+ * event's subject exists and every type id resolves. Each problem goes to
+ * `cb` (may be NULL) as one line. `out` (may be NULL) receives the counts.
+ * Returns CREDO_OK when the store is sound, CREDO_CORRUPT when problems
+ * were found, or the error that stopped the check. Not for the public
+ * role (CREDO_DENIED). Runs beside writers; costs a full read of the
+ * store. */
+CREDO_API int credo_check(credo *db, credo_check_fn cb, void *arg,
+                          credo_check_report *out);
+
+/* Format version of MANIFEST.json written by this build. */
+#define CREDO_BACKUP_FORMAT 1
+
+/* The facts recorded in a backup's MANIFEST.json (one data file). */
+typedef struct credo_backup_info {
+  uint32_t format_version; /* of the manifest */
+  uint32_t store_format;   /* stored format of the snapshot */
+  char credo_version[32];  /* of the library that wrote it */
+  char file[64];           /* "data.mdb" */
+  uint64_t size;           /* its bytes */
+  char xxh3_128[33];       /* its XXH3-128, 32 lower-case hex digits */
+  credo_time created_at;   /* wall clock when the backup was written */
+  credo_time last_tx;      /* last transaction time in the snapshot */
+  uint64_t events, versions, subjects, types;
+} credo_backup_info;
+
+/* Writes a backup of the open store into `dest_dir` (created when
+ * missing; must be empty): a consistent compacted snapshot as of the
+ * call (DEST/data.mdb, LMDB's copy, taken while writers of any process
+ * go on), then DEST/MANIFEST.json (written last, atomically: a directory
+ * without it is an incomplete backup). The counts and last_tx of the
+ * manifest are read from the copy itself. `progress` may be NULL.
+ * Requires admin; not inside credo_begin (CREDO_TXN). Errors: CREDO_EXISTS
+ * (dest not empty), CREDO_IO, CREDO_FULL, CREDO_CANCELLED; the message
+ * is on `db`. On failure the files written are removed. */
+CREDO_API int credo_backup(credo *db, const char *dest_dir,
+                           credo_progress_fn progress, void *arg);
+
+/* Reads DIR/MANIFEST.json into *out. CREDO_NOTFOUND (no manifest),
+ * CREDO_CORRUPT (not a valid manifest), CREDO_FORMAT (newer format), with
+ * a sentence in `err` (may be NULL). Thread-safe. */
+CREDO_API int credo_backup_read(const char *dir, credo_backup_info *out,
+                                char *err, size_t errlen);
+
+/* Verifies the backup in `dir`: reads the manifest, compares the data
+ * file's size and recomputes its XXH3-128; only when both match, opens the
+ * snapshot read-only, compares its counts and last transaction time with
+ * the manifest and runs credo_check on it. Every problem goes to `cb` as
+ * one line naming the file ("data.mdb: size 4096 bytes, manifest says
+ * 8192"). Returns CREDO_OK, CREDO_CORRUPT (problems), CREDO_NOTFOUND /
+ * CREDO_FORMAT (manifest missing / newer; also reported to cb). May create
+ * DIR/lock.mdb (LMDB's reader table), which is not part of the backup.
+ * Thread-safe. */
+CREDO_API int credo_verify(const char *dir, credo_check_fn cb, void *arg,
+                           credo_check_report *out);
+
+/* Restores the backup in `backup_dir` as the new store `new_store`:
+ * verifies it first (problems go to `cb`), refuses a `new_store` that
+ * exists and is not an empty directory (CREDO_EXISTS), copies the data
+ * file (fsynced, renamed into place), then opens the result and checks
+ * that its counts and last transaction time are the manifest's. The
+ * restored store answers every read as the source did AS OF the
+ * manifest's last_tx. On failure nothing is left in `new_store`.
+ * Reasons for failing go to `cb` too. Thread-safe. */
+CREDO_API int credo_restore(const char *backup_dir, const char *new_store,
+                            credo_check_fn cb, void *arg);
+
+/* Walks: every subject in id order, and every event as of `as_of` in id
+ * order with the read rules of credo_subject_events. Strings are valid
+ * during the call; a non-zero return from `cb` stops the walk and is
+ * returned. One consistent snapshot. credo_list_subjects is not for the
+ * public role (CREDO_DENIED). */
+typedef int (*credo_subject_cb)(const credo_subject_info *s, void *arg);
+CREDO_API int credo_list_subjects(credo *db, credo_subject_cb cb, void *arg);
+CREDO_API int credo_scan_events(credo *db, credo_time as_of,
+                                credo_time visible_at, unsigned flags,
+                                credo_event_cb cb, void *arg);
+
+/* A logical dump: the store's whole history as items in transaction-time
+ * order (types and subjects at their creation, every version of every
+ * event at its `recorded`); ties in order type, subject, version, then by
+ * id and version number. Replaying the items with the credo_restore_*
+ * functions below rebuilds the store with the same ids and times. */
+enum credo_dump_kind {
+  CREDO_DUMP_TYPE = 1,
+  CREDO_DUMP_SUBJECT = 2,
+  CREDO_DUMP_VERSION = 3
+};
+typedef struct credo_dump_item {
+  int kind;                          /* credo_dump_kind */
+  credo_time time;                   /* created / recorded */
+  const credo_type_info *type;       /* kind TYPE, else NULL */
+  const credo_subject_info *subject; /* kind SUBJECT, else NULL */
+  const credo_event *version;        /* kind VERSION, else NULL */
+} credo_dump_item;
+typedef int (*credo_dump_cb)(const credo_dump_item *it, void *arg);
+/* Calls `cb` for every item, from one snapshot; a non-zero return stops
+ * and is returned. Sorting needs 24 bytes of memory per version plus the
+ * subject ids. Not for the public role. */
+CREDO_API int credo_dump_history(credo *db, credo_dump_cb cb, void *arg);
+
+/* Restore writes: put back one item of a dump with its own transaction
+ * time (`created` / `recorded`), which no other call can set. Admin only.
+ * Rules, so that transaction time stays monotonic and no AS OF answer
+ * already given changes:
+ *  - the time must be >= the store's last transaction time (equal: the
+ *    same original transaction, restored in several), else CREDO_RANGE;
+ *    the store's last transaction time becomes it;
+ *  - a transaction on `db` that made an ordinary write (credo_record_event
+ *    ...) cannot restore (CREDO_TXN); ordinary writes after a restore get
+ *    later times as usual;
+ *  - an item already in the store with the same content is a duplicate:
+ *    CREDO_OK with *created = 0 and no time check, so a restore that was
+ *    interrupted can be run again from the start; the same key with other
+ *    content is CREDO_CONFLICT.
+ * credo_restore_type: t->id, when not 0, must be the id the store gives
+ * next (types are restored in id order). credo_restore_version: v->id is
+ * the event id (kept); v->version 1 creates the event (its (source, ref)
+ * must be free), v->version n > 1 must follow version n-1 (CREDO_INVALID
+ * for a gap), with the same subject, source and ref and a `recorded` not
+ * before it. Uses v's subject, type (by name), occurred, public_from,
+ * public_until, source, ref, data, version, recorded, actor, op, reason and
+ * retracted. Errors are those of the ordinary writes, plus the above.
+ * `created` may be NULL. */
+CREDO_API int credo_restore_type(credo *db, const credo_type_info *t,
+                                 int *created);
+CREDO_API int credo_restore_subject(credo *db, const credo_subject_info *s,
+                                    int *created);
+CREDO_API int credo_restore_version(credo *db, const credo_event *v,
+                                    int *created);
 
 #ifdef __cplusplus
 }

@@ -101,6 +101,18 @@ void cql_select_free(cql_select *s) {
   free(s);
 }
 
+static void record_free_fields(cql_stmt *st) {
+  free(st->record.type);
+  cql_expr_free(st->record.subject);
+  cql_expr_free(st->record.occurred);
+  cql_expr_free(st->record.public_from);
+  cql_expr_free(st->record.public_until);
+  cql_expr_free(st->record.source);
+  cql_expr_free(st->record.ref);
+  cql_expr_free(st->record.data);
+  cql_expr_free(st->record.reason);
+}
+
 /* Frees the fields of the union member used by st->kind. */
 static void stmt_free_fields(cql_stmt *st) {
   switch (st->kind) {
@@ -112,15 +124,7 @@ static void stmt_free_fields(cql_stmt *st) {
     cql_expr_free(st->create_subject.name);
     break;
   case CQL_RECORD:
-    free(st->record.type);
-    cql_expr_free(st->record.subject);
-    cql_expr_free(st->record.occurred);
-    cql_expr_free(st->record.public_from);
-    cql_expr_free(st->record.public_until);
-    cql_expr_free(st->record.source);
-    cql_expr_free(st->record.ref);
-    cql_expr_free(st->record.data);
-    cql_expr_free(st->record.reason);
+    record_free_fields(st);
     break;
   case CQL_SELECT:
   case CQL_EXPLAIN:
@@ -140,8 +144,7 @@ static void stmt_free_fields(cql_stmt *st) {
     break;
   case CQL_CORRECT:
     cql_expr_free(st->correct.event);
-    cql_set_list_free(
-        &(cql_set_list){st->correct.items, st->correct.n_items});
+    cql_set_list_free(&(cql_set_list){st->correct.items, st->correct.n_items});
     cql_expr_free(st->correct.reason);
     break;
   case CQL_RETRACT:
@@ -200,12 +203,12 @@ const char *cql_kind_name(int kind) {
 
 const char *cql_op_name(int op) {
   static const char *const names[] = {
-      [CQL_OP_NONE] = "?",    [CQL_OP_NEG] = "-",     [CQL_OP_NOT] = "NOT",
-      [CQL_OP_MUL] = "*",     [CQL_OP_DIV] = "/",     [CQL_OP_MOD] = "%",
-      [CQL_OP_ADD] = "+",     [CQL_OP_SUB] = "-",     [CQL_OP_CONCAT] = "||",
-      [CQL_OP_EQ] = "=",      [CQL_OP_NE] = "!=",     [CQL_OP_LT] = "<",
-      [CQL_OP_LE] = "<=",     [CQL_OP_GT] = ">",      [CQL_OP_GE] = ">=",
-      [CQL_OP_AND] = "AND",   [CQL_OP_OR] = "OR",
+      [CQL_OP_NONE] = "?",  [CQL_OP_NEG] = "-", [CQL_OP_NOT] = "NOT",
+      [CQL_OP_MUL] = "*",   [CQL_OP_DIV] = "/", [CQL_OP_MOD] = "%",
+      [CQL_OP_ADD] = "+",   [CQL_OP_SUB] = "-", [CQL_OP_CONCAT] = "||",
+      [CQL_OP_EQ] = "=",    [CQL_OP_NE] = "!=", [CQL_OP_LT] = "<",
+      [CQL_OP_LE] = "<=",   [CQL_OP_GT] = ">",  [CQL_OP_GE] = ">=",
+      [CQL_OP_AND] = "AND", [CQL_OP_OR] = "OR",
   };
   if (op < 0 || op > CQL_OP_OR)
     return "?";

@@ -166,23 +166,23 @@ typedef struct cql_order_item {
 /* SELECT (also the body of EXPLAIN). Clauses absent from the text are
  * NULL / empty / false. */
 typedef struct cql_select {
-  cql_pos pos;              /* the SELECT keyword */
-  bool distinct;            /* SELECT DISTINCT */
-  cql_select_item *items;   /* the select list, n_items >= 1 */
+  cql_pos pos;            /* the SELECT keyword */
+  bool distinct;          /* SELECT DISTINCT */
+  cql_select_item *items; /* the select list, n_items >= 1 */
   size_t n_items;
-  cql_table table;          /* FROM events | subjects | types */
-  cql_pos table_pos;        /* position of the table name */
-  cql_expr *where;          /* WHERE */
-  cql_expr_list group_by;   /* GROUP BY e, ... (n == 0 when absent) */
-  cql_expr *having;         /* HAVING */
-  cql_order_item *order;    /* ORDER BY ... */
+  cql_table table;        /* FROM events | subjects | types */
+  cql_pos table_pos;      /* position of the table name */
+  cql_expr *where;        /* WHERE */
+  cql_expr_list group_by; /* GROUP BY e, ... (n == 0 when absent) */
+  cql_expr *having;       /* HAVING */
+  cql_order_item *order;  /* ORDER BY ... */
   size_t n_order;
-  cql_expr *limit;          /* LIMIT n (an expression, so `?` works) */
-  cql_expr *offset;         /* OFFSET m (only with LIMIT) */
-  cql_expr *as_of;          /* AS OF <time>: NULL = latest */
-  cql_expr *visible_at;     /* VISIBLE AT <time>: NULL = the AS OF instant */
-  bool include_hidden;      /* INCLUDE HIDDEN */
-  bool include_retracted;   /* INCLUDE RETRACTED */
+  cql_expr *limit;        /* LIMIT n (an expression, so `?` works) */
+  cql_expr *offset;       /* OFFSET m (only with LIMIT) */
+  cql_expr *as_of;        /* AS OF <time>: NULL = latest */
+  cql_expr *visible_at;   /* VISIBLE AT <time>: NULL = the AS OF instant */
+  bool include_hidden;    /* INCLUDE HIDDEN */
+  bool include_retracted; /* INCLUDE RETRACTED */
 } cql_select;
 
 /* ---------------------------------------------------------------- CORRECT */

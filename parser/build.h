@@ -49,9 +49,9 @@ void cql_error_set(cql_error *err, cql_pos pos, const char *fmt, va_list ap);
 /* A duration being parsed: `N unit [N unit ...]`. */
 typedef struct cql_dur {
   credo_duration d;
-  unsigned units;   /* bit per enum cql_unit already given */
-  cql_pos pos;      /* first number */
-  size_t end;       /* just past the last unit */
+  unsigned units; /* bit per enum cql_unit already given */
+  cql_pos pos;    /* first number */
+  size_t end;     /* just past the last unit */
 } cql_dur;
 
 /* Starts / extends a duration with `n unit`. Range and duplicate-unit
@@ -74,17 +74,16 @@ cql_expr *cql_b_duration(cql_ctx *ctx, const cql_dur *d);
 /* A column reference; takes the path. */
 cql_expr *cql_b_column(cql_ctx *ctx, cql_path path, cql_pos pos, size_t end);
 /* `op a` where `t` is the operator token; folds - on a numeric literal. */
-cql_expr *cql_b_unary(cql_ctx *ctx, cql_op op, const cql_token *t,
-                      cql_expr *a);
+cql_expr *cql_b_unary(cql_ctx *ctx, cql_op op, const cql_token *t, cql_expr *a);
 cql_expr *cql_b_binary(cql_ctx *ctx, cql_op op, cql_expr *a, cql_expr *b);
 /* `(e)`: widens e's span to the parentheses. */
 cql_expr *cql_b_paren(cql_ctx *ctx, const cql_token *lp, cql_expr *e,
                       const cql_token *rp);
 /* a [NOT] IN (list) -- rp is the closing parenthesis. */
-cql_expr *cql_b_in(cql_ctx *ctx, cql_expr *a, bool negated,
-                   cql_expr_list list, const cql_token *rp);
-cql_expr *cql_b_between(cql_ctx *ctx, cql_expr *a, bool negated,
-                        cql_expr *lo, cql_expr *hi);
+cql_expr *cql_b_in(cql_ctx *ctx, cql_expr *a, bool negated, cql_expr_list list,
+                   const cql_token *rp);
+cql_expr *cql_b_between(cql_ctx *ctx, cql_expr *a, bool negated, cql_expr *lo,
+                        cql_expr *hi);
 cql_expr *cql_b_like(cql_ctx *ctx, cql_expr *a, bool negated, cql_expr *p);
 /* a IS [NOT] NULL -- last is the NULL token. */
 cql_expr *cql_b_isnull(cql_ctx *ctx, cql_expr *a, bool negated,
@@ -185,9 +184,8 @@ void cql_b_type_repairable(cql_ctx *ctx, cql_stmt *st, const cql_token *kw,
                            const cql_dur *d);
 
 /* CREATE SUBJECT id KIND kind [NAME name]. */
-cql_stmt *cql_b_create_subject(cql_ctx *ctx, const cql_token *kw,
-                               cql_expr *id, const cql_token *kind,
-                               cql_expr *name);
+cql_stmt *cql_b_create_subject(cql_ctx *ctx, const cql_token *kw, cql_expr *id,
+                               const cql_token *kind, cql_expr *name);
 
 /* RECORD clauses (kw: the clause keyword; CQL_TK_* code of it in `which`). */
 enum cql_rec_clause {
@@ -199,8 +197,8 @@ enum cql_rec_clause {
   CQL_RC_DATA,
   CQL_RC_REASON
 };
-cql_stmt *cql_b_record(cql_ctx *ctx, const cql_token *kw,
-                       const cql_token *type, cql_expr *subject);
+cql_stmt *cql_b_record(cql_ctx *ctx, const cql_token *kw, const cql_token *type,
+                       cql_expr *subject);
 void cql_b_record_clause(cql_ctx *ctx, cql_stmt *st, enum cql_rec_clause cl,
                          const cql_token *kw, cql_expr *e);
 

@@ -179,10 +179,10 @@ static int emit_real(cql_lexer *lx, cql_token *t, const unsigned char *tok,
   return CQL_TK_REAL;
 }
 
-/* Skips a block comment whose "/*" starts at tok; *pcur is just past it. */
+/* Skips a block comment starting at tok; *pcur is just past its opener. */
 static int skip_comment(cql_lexer *lx, const unsigned char *tok,
                         const unsigned char **pcur) {
-  const unsigned char *cur = *pcur, *lim = lx->lim, *p;
+  const unsigned char *cur = *pcur, *lim = lx->lim, *mar, *p;
   for (;;) {
     p = cur;
     /*!re2c
@@ -198,7 +198,7 @@ static int skip_comment(cql_lexer *lx, const unsigned char *tok,
 /* A 'string' literal starting at tok ('' is a quote inside it). */
 static int lex_string(cql_lexer *lx, cql_token *t, const unsigned char *tok,
                       const unsigned char *cur) {
-  const unsigned char *lim = lx->lim, *p;
+  const unsigned char *lim = lx->lim, *mar, *p;
   for (;;) {
     p = cur;
     /*!re2c
@@ -214,7 +214,7 @@ static int lex_string(cql_lexer *lx, cql_token *t, const unsigned char *tok,
 /* A "quoted identifier" starting at tok ("" is a quote inside it). */
 static int lex_qident(cql_lexer *lx, cql_token *t, const unsigned char *tok,
                       const unsigned char *cur) {
-  const unsigned char *lim = lx->lim, *p;
+  const unsigned char *lim = lx->lim, *mar, *p;
   for (;;) {
     p = cur;
     /*!re2c
@@ -233,8 +233,8 @@ static int lex_qident(cql_lexer *lx, cql_token *t, const unsigned char *tok,
 
 /* JSON tokens, for the validator below. */
 enum jtok {
-  J_ERROR,
-  J_END,
+  J_ERROR = CQL_LEX_ERROR, /* what lex_error returns */
+  J_END = 1,
   J_OPEN_OBJ,
   J_CLOSE_OBJ,
   J_OPEN_ARR,
@@ -322,7 +322,6 @@ enum jwant { W_VALUE, W_VALUE_OR_CLOSE, W_KEY, W_KEY_OR_CLOSE, W_COLON,
  * CQL_LEX_ERROR. */
 static int json_step(cql_lexer *lx, int jt, const unsigned char *p,
                      char *stack, int *depth, enum jwant *want) {
-  bool value_done = false;
   switch (*want) {
   case W_VALUE:
   case W_VALUE_OR_CLOSE:
@@ -333,11 +332,9 @@ static int json_step(cql_lexer *lx, int jt, const unsigned char *p,
       *want = jt == J_OPEN_OBJ ? W_KEY_OR_CLOSE : W_VALUE_OR_CLOSE;
       return 0;
     }
-    if (jt == J_STRING || jt == J_SCALAR)
-      value_done = true;
-    else if (jt == J_CLOSE_ARR && *want == W_VALUE_OR_CLOSE)
-      value_done = (--*depth, true);
-    else
+    if (jt == J_CLOSE_ARR && *want == W_VALUE_OR_CLOSE)
+      --*depth;
+    else if (jt != J_STRING && jt != J_SCALAR)
       return lex_error(lx, p, "malformed JSON: expected a value");
     break;
   case W_KEY:
@@ -346,31 +343,27 @@ static int json_step(cql_lexer *lx, int jt, const unsigned char *p,
       *want = W_COLON;
       return 0;
     }
-    if (jt == J_CLOSE_OBJ && *want == W_KEY_OR_CLOSE)
-      value_done = (--*depth, true);
-    else
+    if (jt != J_CLOSE_OBJ || *want != W_KEY_OR_CLOSE)
       return lex_error(lx, p, "malformed JSON: expected a string key");
+    --*depth;
     break;
   case W_COLON:
     if (jt != J_COLON)
       return lex_error(lx, p, "malformed JSON: expected ':'");
     *want = W_VALUE;
     return 0;
-  case W_COMMA_OR_CLOSE: {
-    char close = stack[*depth - 1];
+  case W_COMMA_OR_CLOSE:
     if (jt == J_COMMA) {
-      *want = close == '}' ? W_KEY : W_VALUE;
+      *want = stack[*depth - 1] == '}' ? W_KEY : W_VALUE;
       return 0;
     }
-    if ((jt == J_CLOSE_OBJ && close == '}') ||
-        (jt == J_CLOSE_ARR && close == ']'))
-      value_done = (--*depth, true);
-    else
-      return lex_error(lx, p, "malformed JSON: expected ',' or '%c'", close);
+    if (jt != (stack[*depth - 1] == '}' ? J_CLOSE_OBJ : J_CLOSE_ARR))
+      return lex_error(lx, p, "malformed JSON: expected ',' or '%c'",
+                       stack[*depth - 1]);
+    --*depth;
     break;
   }
-  }
-  (void)value_done;
+  /* a value is complete */
   if (*depth == 0)
     return 1;
   *want = W_COMMA_OR_CLOSE;

@@ -34,8 +34,7 @@ static size_t width(const char *s) {
 
 /* Renders one result through sh_result into a string (caller frees). */
 static char *render(sh_format f, int ncol, const char *const *names,
-                    const credo_type *decl, const sh_value *rows,
-                    int nrows) {
+                    const credo_type *decl, const sh_value *rows, int nrows) {
   char *buf = NULL;
   size_t len = 0;
   FILE *m = open_memstream(&buf, &len);
@@ -225,11 +224,15 @@ static void check_widths(void) {
   assert_int_equal(width("厦门示例船务有限公司"), 20);
   assert_int_equal(width("厦市监罚〔2025〕12号"), 20);
   assert_int_equal(width("ab厦c"), 5);
-  assert_int_equal(width("ＡＢ"), 4);        /* fullwidth forms */
-  assert_int_equal(width("e\xCC\x81"), 1);     /* e + combining acute */
-  assert_int_equal(width("a\xE2\x80\x8B" "b"), 2); /* zero-width space */
-  assert_int_equal(width("\xFF" "a"), 2);      /* a stray byte counts 1 */
-  assert_int_equal(width("a\tb"), 2);          /* controls count 0 */
+  assert_int_equal(width("ＡＢ"), 4);      /* fullwidth forms */
+  assert_int_equal(width("e\xCC\x81"), 1); /* e + combining acute */
+  assert_int_equal(width("a\xE2\x80\x8B"
+                         "b"),
+                   2); /* zero-width space */
+  assert_int_equal(width("\xFF"
+                         "a"),
+                   2);                /* a stray byte counts 1 */
+  assert_int_equal(width("a\tb"), 2); /* controls count 0 */
 }
 
 static void width_fallback(void **state) {
@@ -342,8 +345,8 @@ static void format_json(void **state) {
 /* Every type in json/jsonl, and keys made unique. */
 static void format_jsonl_types(void **state) {
   (void)state;
-  const char *const names[] = {"ok", "at",  "data", "bad",
-                               "r",  "ok",  "txt",  "big"};
+  const char *const names[] = {"ok", "at", "data", "bad",
+                               "r",  "ok", "txt",  "big"};
   const sh_value row[] = {
       {CREDO_T_BOOL, 1, 0, NULL},
       {CREDO_T_TIME, 0, 0, "2025-03-01T00:00:00+08:00"},
@@ -386,24 +389,15 @@ static void format_names(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(split_plain),
-      cmocka_unit_test(split_strings),
-      cmocka_unit_test(split_identifiers),
-      cmocka_unit_test(split_comments),
-      cmocka_unit_test(split_json),
-      cmocka_unit_test(split_multiline),
-      cmocka_unit_test(split_blank),
-      cmocka_unit_test(locate_positions),
-      cmocka_unit_test(width_utf8_decode),
-      cmocka_unit_test(width_fallback),
-      cmocka_unit_test(width_locale),
-      cmocka_unit_test(csv_quoting),
-      cmocka_unit_test(format_table),
-      cmocka_unit_test(format_csv),
-      cmocka_unit_test(format_json),
-      cmocka_unit_test(format_jsonl_types),
-      cmocka_unit_test(format_no_columns),
-      cmocka_unit_test(format_names),
+      cmocka_unit_test(split_plain),       cmocka_unit_test(split_strings),
+      cmocka_unit_test(split_identifiers), cmocka_unit_test(split_comments),
+      cmocka_unit_test(split_json),        cmocka_unit_test(split_multiline),
+      cmocka_unit_test(split_blank),       cmocka_unit_test(locate_positions),
+      cmocka_unit_test(width_utf8_decode), cmocka_unit_test(width_fallback),
+      cmocka_unit_test(width_locale),      cmocka_unit_test(csv_quoting),
+      cmocka_unit_test(format_table),      cmocka_unit_test(format_csv),
+      cmocka_unit_test(format_json),       cmocka_unit_test(format_jsonl_types),
+      cmocka_unit_test(format_no_columns), cmocka_unit_test(format_names),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,218 @@
+/*
+ * cmd_export.c -- `credo export STORE [--as-of T] [--history] [--tz
+ * OFFSET]`: the store as JSON Lines on stdout, in the format `credo
+ * import` reads (docs/import.md).
+ *
+ * Current state (default): types, subjects, then every event as of T
+ * (default now) in id order with INCLUDE HIDDEN semantics: whatever was
+ * recorded is exported, public or not; retracted events are left out;
+ * with --as-of, types and subjects created after T are left out too.
+ * Event lines carry the current values (a corrected event exports its
+ * correction, a repaired one its shortened window) and no id or times of
+ * recording: importing them records new events.
+ *
+ * History (--history): every type, subject and event version in
+ * transaction-time order with its ids and times (credo_dump_history),
+ * for `credo import --restore` into an empty store.
+ *
+ * Invariants: stdout holds only JSON lines (one object each, compact,
+ * UTF-8 unescaped); the count goes to stderr. Times are ISO 8601 with the
+ * offset of --tz (UTC by default), to the microsecond.
+ *
+ * Does not: write to the store (opened read-only).
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "sh_shell.h"
+
+#define SYNOPSIS "export STORE [--as-of T] [--history] [--tz OFFSET]"
+
+typedef struct exporter {
+  credo *db;
+  FILE *out;
+  int tz;
+  credo_time as_of; /* CREDO_TIME_NOW: latest */
+  uint64_t lines[4];
+  int failed;
+} exporter;
+
+/* Writes one line and frees `j`. Non-zero when output failed. */
+static int emit(exporter *x, json_t *j, int kind) {
+  if (!j || json_dumpf(j, x->out, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0 ||
+      fputc('\n', x->out) == EOF)
+    x->failed = 1;
+  json_decref(j);
+  x->lines[kind]++;
+  return x->failed;
+}
+
+static json_t *jtime(const exporter *x, credo_time t) {
+  char buf[48];
+  if (t == CREDO_TIME_OPEN)
+    return json_string("open");
+  return json_string(cmd_fmt_time(t, x->tz, buf, sizeof buf));
+}
+
+static json_t *jduration(credo_duration d) {
+  char buf[128];
+  credo_duration_format(d, buf, sizeof buf);
+  return json_string(buf);
+}
+
+static json_t *type_line(const exporter *x, const credo_type_info *t,
+                         int history) {
+  json_t *j = json_pack("{s:s, s:s, s:o, s:o}", "kind", "type", "name",
+                        t->name, "publicity", jduration(t->publicity),
+                        "repairable_after", jduration(t->repairable_after));
+  if (j && history) {
+    json_object_set_new(j, "id", json_integer(t->id));
+    json_object_set_new(j, "created", jtime(x, t->created));
+  }
+  return j;
+}
+
+static json_t *subject_line(const exporter *x, const credo_subject_info *s,
+                            int history) {
+  json_t *j = json_pack("{s:s, s:s, s:s}", "kind", "subject", "id", s->id,
+                        "subject_kind", credo_kind_name(s->kind));
+  if (j && s->name && *s->name)
+    json_object_set_new(j, "name", json_string(s->name));
+  if (j && history)
+    json_object_set_new(j, "created", jtime(x, s->created));
+  return j;
+}
+
+/* The fields an event line and a version line share. */
+static int event_fields(const exporter *x, json_t *j, const credo_event *e) {
+  json_t *data = json_loads(e->data, 0, NULL);
+  return json_object_set_new(j, "subject", json_string(e->subject)) ||
+         json_object_set_new(j, "type", json_string(e->type)) ||
+         json_object_set_new(j, "occurred", jtime(x, e->occurred)) ||
+         json_object_set_new(j, "public_from", jtime(x, e->public_from)) ||
+         json_object_set_new(j, "public_until", jtime(x, e->public_until)) ||
+         json_object_set_new(j, "source", json_string(e->source)) ||
+         json_object_set_new(j, "ref", json_string(e->ref)) ||
+         json_object_set_new(j, "data", data ? data : json_object());
+}
+
+static json_t *version_line(const exporter *x, const credo_event *e) {
+  json_t *j = json_pack("{s:s, s:I, s:i, s:o, s:s, s:s, s:s, s:b}", "kind",
+                        "version", "event_id", (json_int_t)e->id, "version",
+                        (int)e->version, "recorded", jtime(x, e->recorded),
+                        "op", credo_op_name(e->op), "actor", e->actor,
+                        "reason", e->reason, "retracted", e->retracted);
+  if (j && event_fields(x, j, e) != 0) {
+    json_decref(j);
+    return NULL;
+  }
+  return j;
+}
+
+/* ------------------------------------------------------------- walks */
+
+static int on_type(const credo_type_info *t, void *arg) {
+  exporter *x = arg;
+  if (x->as_of != CREDO_TIME_NOW && t->created > x->as_of)
+    return 0;
+  return emit(x, type_line(x, t, 0), 0);
+}
+
+static int on_subject(const credo_subject_info *s, void *arg) {
+  exporter *x = arg;
+  if (x->as_of != CREDO_TIME_NOW && s->created > x->as_of)
+    return 0;
+  return emit(x, subject_line(x, s, 0), 1);
+}
+
+static int on_event(const credo_event *e, void *arg) {
+  exporter *x = arg;
+  json_t *j = json_pack("{s:s}", "kind", "event");
+  if (j && event_fields(x, j, e) != 0) {
+    json_decref(j);
+    j = NULL;
+  }
+  return emit(x, j, 2);
+}
+
+static int on_item(const credo_dump_item *it, void *arg) {
+  exporter *x = arg;
+  if (it->kind == CREDO_DUMP_TYPE)
+    return emit(x, type_line(x, it->type, 1), 0);
+  if (it->kind == CREDO_DUMP_SUBJECT)
+    return emit(x, subject_line(x, it->subject, 1), 1);
+  return emit(x, version_line(x, it->version), 3);
+}
+
+static int export_current(exporter *x) {
+  int rc = credo_list_types(x->db, on_type, x);
+  if (rc == CREDO_OK)
+    rc = credo_list_subjects(x->db, on_subject, x);
+  if (rc == CREDO_OK)
+    rc = credo_scan_events(x->db, x->as_of, CREDO_TIME_NOW, CREDO_READ_HIDDEN,
+                           on_event, x);
+  return rc;
+}
+
+/* ------------------------------------------------------------- main */
+
+static int parse_opts(int argc, char **argv, exporter *x, int *history,
+                      const char **store) {
+  static const struct option longs[] = {{"as-of", required_argument, NULL, 'a'},
+                                        {"history", no_argument, NULL, 'h'},
+                                        {"tz", required_argument, NULL, 'z'},
+                                        {NULL, 0, NULL, 0}};
+  const char *as_of = NULL;
+  int c;
+  opterr = 0;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+    if (c == 'a')
+      as_of = optarg;
+    else if (c == 'h')
+      *history = 1;
+    else if (c == 'z' && sh_tz_parse(optarg, &x->tz) < 0)
+      return cmd_usage(SYNOPSIS, "bad time zone '%s'", optarg);
+    else if (c == '?' || c == ':')
+      return cmd_usage(SYNOPSIS, "bad option '%s'", argv[optind - 1]);
+  }
+  if (argc - optind != 1)
+    return cmd_usage(SYNOPSIS, "export needs STORE");
+  *store = argv[optind];
+  if (as_of && *history)
+    return cmd_usage(SYNOPSIS, "--history dumps everything; no --as-of");
+  if (as_of && credo_time_parse(as_of, x->tz, &x->as_of) != CREDO_OK)
+    return cmd_usage(SYNOPSIS, "--as-of '%s' is not a date or time", as_of);
+  return 0;
+}
+
+int cmd_export(int argc, char **argv) {
+  exporter x = {.out = stdout, .as_of = CREDO_TIME_NOW};
+  const char *store = NULL;
+  int history = 0, rc;
+
+  if ((rc = parse_opts(argc, argv, &x, &history, &store)) != 0)
+    return rc;
+  if (cmd_open(store, CREDO_OPEN_READONLY | CREDO_OPEN_NOCREATE, &x.db))
+    return CMD_FAIL;
+  credo_set_tz(x.db, x.tz);
+  rc = history ? credo_dump_history(x.db, on_item, &x) : export_current(&x);
+  if (fflush(x.out) != 0)
+    x.failed = 1;
+  if (x.failed)
+    fprintf(stderr, "error: cannot write the export\n");
+  else if (rc != CREDO_OK)
+    fprintf(stderr, "error: export of '%s' failed: %s\n", store,
+            credo_errmsg(x.db));
+  else
+    fprintf(stderr,
+            "export: %s: %llu types, %llu subjects, %llu events, %llu "
+            "versions\n",
+            store, (unsigned long long)x.lines[0],
+            (unsigned long long)x.lines[1], (unsigned long long)x.lines[2],
+            (unsigned long long)x.lines[3]);
+  credo_close(x.db);
+  return rc == CREDO_OK && !x.failed ? CMD_OK : CMD_FAIL;
+}

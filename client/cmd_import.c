@@ -1,0 +1,400 @@
+/*
+ * cmd_import.c -- `credo import STORE FILE|- [--rejects FILE] [--batch N]
+ * [--restore] [--format jsonl|csv] [--tz OFFSET]`: bulk loading of JSON
+ * Lines or CSV (docs/import.md) in batched transactions.
+ *
+ * Invariants:
+ *  - each batch of N records is one transaction: a batch is stored whole
+ *    or not at all, so an import killed mid-way leaves whole batches, and
+ *    running it again completes it (recording is idempotent on (source,
+ *    ref), subjects and types on their content, restores on their
+ *    version);
+ *  - every record ends up new, duplicate or rejected, and every rejected
+ *    one is written to the rejects file with its line number, the reason
+ *    and its original text; the summary counts the three;
+ *  - a failure that is not the record's fault (I/O, disk full, ...) stops
+ *    the import after rolling the current batch back; the message says
+ *    which lines are stored. A batch that lost the writer slot to a map
+ *    growth in another process (CREDO_BUSY) is retried from its buffered
+ *    records;
+ *  - rejects are written after their batch commits, so a retried batch
+ *    writes them once; the rejects file is removed when there were none.
+ *
+ * Does not: interpret records (cmd_import_rec.c).
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmds.h"
+#include "sh_shell.h"
+
+#define SYNOPSIS                                                               \
+  "import STORE FILE|- [--rejects FILE] [--batch N] [--restore] "              \
+  "[--format jsonl|csv] [--tz OFFSET]"
+#define BUSY_TRIES 3
+
+typedef struct imp_opts {
+  const char *store, *file, *rejects;
+  uint64_t batch;
+  int restore, format, tz; /* format: 0 auto, 1 jsonl, 2 csv */
+} imp_opts;
+
+/* One record of the current batch. */
+typedef struct rec {
+  uint64_t line; /* its first physical line */
+  char *text;
+  size_t len;
+  imp_outcome out;
+} rec;
+
+typedef struct importer {
+  imp_opts o;
+  credo *db;
+  FILE *in, *rej;
+  char *rej_path;
+  imp_ctx ctx;
+  int csv, header_done, eof;
+  char *buf; /* getline's */
+  size_t cap;
+  uint64_t lineno, bytes, total_bytes;
+  rec *batch;
+  size_t n;
+  uint64_t records, made[IMP_NKINDS], dups, rejected, csv_subjects;
+  uint64_t stored_upto; /* last line of the last committed batch */
+  uint64_t fail_line;
+  cmd_progress bar;
+} importer;
+
+/* ------------------------------------------------------------ options */
+
+static int parse_opts(int argc, char **argv, imp_opts *o) {
+  static const struct option longs[] = {
+      {"rejects", required_argument, NULL, 'r'},
+      {"batch", required_argument, NULL, 'b'},
+      {"restore", no_argument, NULL, 'R'},
+      {"format", required_argument, NULL, 'f'},
+      {"tz", required_argument, NULL, 'z'},
+      {NULL, 0, NULL, 0}};
+  int c;
+  o->batch = 1000;
+  opterr = 0;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+    if (c == 'r')
+      o->rejects = optarg;
+    else if (c == 'b' && cmd_parse_count(optarg, 1000000, &o->batch) < 0)
+      return cmd_usage(SYNOPSIS, "--batch needs a count (1-1000000)");
+    else if (c == 'R')
+      o->restore = 1;
+    else if (c == 'f' && (strcmp(optarg, "jsonl") == 0 ||
+                          strcmp(optarg, "csv") == 0))
+      o->format = optarg[0] == 'c' ? 2 : 1;
+    else if (c == 'f')
+      return cmd_usage(SYNOPSIS, "--format is jsonl or csv");
+    else if (c == 'z' && sh_tz_parse(optarg, &o->tz) < 0)
+      return cmd_usage(SYNOPSIS, "bad time zone '%s'", optarg);
+    else if (c == '?' || c == ':')
+      return cmd_usage(SYNOPSIS, "bad option '%s'", argv[optind - 1]);
+  }
+  if (argc - optind != 2)
+    return cmd_usage(SYNOPSIS, "import needs STORE and FILE (or -)");
+  o->store = argv[optind];
+  o->file = argv[optind + 1];
+  return 0;
+}
+
+static int ends_with(const char *s, const char *suffix) {
+  size_t a = strlen(s), b = strlen(suffix);
+  return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* CSV or JSON Lines: --format, the extension, or the first byte. */
+static int is_csv(importer *im) {
+  int c;
+  if (im->o.format)
+    return im->o.format == 2;
+  if (ends_with(im->o.file, ".csv"))
+    return 1;
+  if (ends_with(im->o.file, ".jsonl") || ends_with(im->o.file, ".json") ||
+      ends_with(im->o.file, ".ndjson"))
+    return 0;
+  c = getc(im->in);
+  if (c != EOF)
+    ungetc(c, im->in);
+  return c != EOF && c != '{' && c != ' ' && c != '\n';
+}
+
+/* ------------------------------------------------------------ reading */
+
+/* The next physical line into im->buf, without its line end. 1, 0 at the
+ * end, -1 on a read error. */
+static int read_line(importer *im, size_t *len) {
+  ssize_t n = getline(&im->buf, &im->cap, im->in);
+  if (n < 0)
+    return ferror(im->in) ? -1 : 0;
+  im->bytes += (uint64_t)n;
+  im->lineno++;
+  if (n && im->buf[n - 1] == '\n')
+    n--;
+  if (n && im->buf[n - 1] == '\r')
+    n--;
+  im->buf[n] = '\0';
+  *len = (size_t)n;
+  return 1;
+}
+
+static int blank(const char *s) {
+  while (*s == ' ' || *s == '\t')
+    s++;
+  return *s == '\0';
+}
+
+static int odd_quotes(const char *s, size_t n) {
+  int q = 0;
+  for (size_t i = 0; i < n; i++)
+    q ^= s[i] == '"';
+  return q;
+}
+
+/* The next record: a non-blank line, or a CSV record whose quoted fields
+ * may span lines. 1, 0 at the end, -1 on a read or memory error. */
+static int next_record(importer *im, rec *r) {
+  size_t len;
+  int rc;
+  do
+    rc = read_line(im, &len);
+  while (rc == 1 && blank(im->buf));
+  if (rc != 1)
+    return rc;
+  memset(r, 0, sizeof *r);
+  r->line = im->lineno;
+  if (im->lineno == 1 && len >= 3 && memcmp(im->buf, "\xEF\xBB\xBF", 3) == 0)
+    memmove(im->buf, im->buf + 3, (len -= 3) + 1); /* UTF-8 BOM */
+  if (!(r->text = strndup(im->buf, len)))
+    return -1;
+  r->len = len;
+  while (im->csv && odd_quotes(r->text, r->len) &&
+         (rc = read_line(im, &len)) == 1) {
+    char *t = realloc(r->text, r->len + len + 2);
+    if (!t)
+      return -1;
+    t[r->len] = '\n';
+    memcpy(t + r->len + 1, im->buf, len + 1);
+    r->text = t;
+    r->len += len + 1;
+  }
+  return rc < 0 ? -1 : 1;
+}
+
+static void free_batch(importer *im) {
+  for (size_t i = 0; i < im->n; i++)
+    free(im->batch[i].text);
+  im->n = 0;
+}
+
+/* Reads up to --batch records. The count, or -1 on a read error. */
+static int fill_batch(importer *im) {
+  int rc = 1;
+  while (im->n < im->o.batch && (rc = next_record(im, &im->batch[im->n])) > 0)
+    im->n++;
+  return rc < 0 ? -1 : (int)im->n;
+}
+
+/* The CSV header (the first record). 0, or -1 after an error message. */
+static int read_header(importer *im) {
+  rec h;
+  char err[256];
+  int rc = next_record(im, &h);
+  if (rc <= 0) {
+    fprintf(stderr, "error: %s: %s\n", im->o.file,
+            rc < 0 ? "cannot read" : "a CSV file needs a header line");
+    return -1;
+  }
+  rc = cmd_import_csv_header(&im->ctx, h.text, h.len, err, sizeof err);
+  free(h.text);
+  if (rc < 0)
+    fprintf(stderr, "error: %s line %llu: %s\n", im->o.file,
+            (unsigned long long)h.line, err);
+  return rc;
+}
+
+/* ----------------------------------------------------------- batches */
+
+/* Runs the batch in one transaction. CREDO_OK once committed. */
+static int apply_batch(importer *im) {
+  int rc = credo_begin(im->db);
+  for (size_t i = 0; rc == CREDO_OK && i < im->n; i++) {
+    rec *r = &im->batch[i];
+    rc = im->csv ? cmd_import_csv(&im->ctx, r->text, r->len, &r->out)
+                 : cmd_import_json(&im->ctx, r->text, r->len, &r->out);
+    if (rc != CREDO_OK) {
+      im->fail_line = r->line;
+      credo_rollback(im->db);
+      return rc;
+    }
+  }
+  im->fail_line = im->n ? im->batch[im->n - 1].line : 0;
+  return rc == CREDO_OK ? credo_commit(im->db) : rc;
+}
+
+/* Counts a committed batch and writes its rejects. 0, or -1 when the
+ * rejects file cannot be written. */
+static int account(importer *im) {
+  for (size_t i = 0; i < im->n; i++) {
+    const rec *r = &im->batch[i];
+    im->records++;
+    im->csv_subjects += (uint64_t)r->out.subject_made;
+    if (r->out.result == IMP_NEW)
+      im->made[r->out.kind]++;
+    else if (r->out.result == IMP_DUP)
+      im->dups++;
+    else {
+      im->rejected++;
+      fprintf(im->rej, "%llu\t%s\t%.*s\n", (unsigned long long)r->line,
+              r->out.reason, (int)r->len, r->text);
+    }
+  }
+  if (im->n)
+    im->stored_upto = im->batch[im->n - 1].line;
+  return fflush(im->rej) == 0 ? 0 : -1;
+}
+
+/* Reports a failure that stopped the import. */
+static int stopped(importer *im, const char *why) {
+  cmd_progress_end(&im->bar);
+  fprintf(stderr, "error: import stopped at line %llu of %s: %s\n",
+          (unsigned long long)im->fail_line, im->o.file, why);
+  if (im->stored_upto)
+    fprintf(stderr, "error: lines 1-%llu are stored; the batch after them "
+                    "is not. Run the same import again to complete it.\n",
+            (unsigned long long)im->stored_upto);
+  else
+    fprintf(stderr, "error: nothing was stored.\n");
+  return CMD_FAIL;
+}
+
+static int run(importer *im) {
+  int n, rc = CREDO_OK;
+  uint64_t total = 0;
+  while ((n = fill_batch(im)) > 0) {
+    for (int t = 0; t < BUSY_TRIES; t++)
+      if ((rc = apply_batch(im)) != CREDO_BUSY)
+        break;
+    if (rc != CREDO_OK)
+      return stopped(im, credo_errmsg(im->db));
+    if (account(im) < 0)
+      return stopped(im, "cannot write the rejects file");
+    total += (uint64_t)n;
+    free_batch(im);
+    cmd_progress_show(&im->bar, im->bytes, total);
+  }
+  if (n < 0) {
+    im->fail_line = im->lineno + 1;
+    return stopped(im, "cannot read the input");
+  }
+  return CMD_OK;
+}
+
+/* ------------------------------------------------------------ summary */
+
+static void summary(importer *im, double secs) {
+  uint64_t made = 0;
+  for (int k = 0; k < IMP_NKINDS; k++)
+    made += im->made[k];
+  cmd_progress_end(&im->bar);
+  if (made == 0 && im->rejected == 0 && im->records) {
+    printf("import: %s: nothing new: all %llu records were already in the "
+           "store\n",
+           im->o.file, (unsigned long long)im->records);
+    return;
+  }
+  printf("import: %s: %llu records: %llu new, %llu duplicate, %llu "
+         "rejected\n",
+         im->o.file, (unsigned long long)im->records,
+         (unsigned long long)made, (unsigned long long)im->dups,
+         (unsigned long long)im->rejected);
+  printf("import: new: %llu types, %llu subjects, %llu events, %llu "
+         "versions; %.0f records/s\n",
+         (unsigned long long)im->made[IMP_TYPE],
+         (unsigned long long)(im->made[IMP_SUBJECT] + im->csv_subjects),
+         (unsigned long long)im->made[IMP_EVENT],
+         (unsigned long long)im->made[IMP_VERSION],
+         secs > 0 ? (double)im->records / secs : 0.0);
+  if (im->rejected)
+    printf("import: rejected lines are in %s (line, reason, text; "
+           "tab-separated)\n",
+           im->rej_path);
+}
+
+/* ------------------------------------------------------------- setup */
+
+static int open_files(importer *im) {
+  struct stat sb;
+  const char *f = im->o.file;
+  if (strcmp(f, "-") == 0)
+    im->in = stdin;
+  else if (!(im->in = fopen(f, "r"))) {
+    fprintf(stderr, "error: cannot open '%s'\n", f);
+    return -1;
+  }
+  if (fstat(fileno(im->in), &sb) == 0 && S_ISREG(sb.st_mode))
+    im->total_bytes = (uint64_t)sb.st_size;
+  if (im->o.rejects)
+    im->rej_path = strdup(im->o.rejects);
+  else if (asprintf(&im->rej_path, "%s.rejects",
+                    strcmp(f, "-") == 0 ? "stdin" : f) < 0)
+    im->rej_path = NULL;
+  if (!im->rej_path || !(im->rej = fopen(im->rej_path, "w"))) {
+    fprintf(stderr, "error: cannot write the rejects file '%s'\n",
+            im->rej_path ? im->rej_path : "?");
+    return -1;
+  }
+  return 0;
+}
+
+static void close_files(importer *im) {
+  if (im->in && im->in != stdin)
+    fclose(im->in);
+  if (im->rej && fclose(im->rej) == 0 && im->rejected == 0)
+    unlink(im->rej_path); /* no rejects: no stale file from an earlier run */
+  free(im->rej_path);
+  free(im->buf);
+  free(im->batch);
+}
+
+int cmd_import(int argc, char **argv) {
+  importer im = {0};
+  double t0 = cmd_now();
+  int rc;
+
+  if ((rc = parse_opts(argc, argv, &im.o)) != 0)
+    return rc;
+  if (open_files(&im) < 0) {
+    close_files(&im);
+    return CMD_FAIL;
+  }
+  im.csv = is_csv(&im);
+  im.batch = calloc(im.o.batch, sizeof *im.batch);
+  rc = CMD_FAIL;
+  if (im.batch && cmd_open(im.o.store, 0, &im.db) == CREDO_OK &&
+      credo_set_tz(im.db, im.o.tz) == CREDO_OK) {
+    im.ctx.db = im.db;
+    im.ctx.tz = im.o.tz;
+    im.ctx.restore = im.o.restore;
+    if (!im.csv || read_header(&im) == 0) {
+      cmd_progress_start(&im.bar, "import", "records", im.total_bytes);
+      if ((rc = run(&im)) == CMD_OK) {
+        summary(&im, cmd_now() - t0);
+        rc = im.rejected ? CMD_REJECTS : CMD_OK;
+      }
+    }
+  }
+  free_batch(&im);
+  cmd_import_ctx_free(&im.ctx);
+  credo_close(im.db);
+  close_files(&im);
+  return rc;
+}

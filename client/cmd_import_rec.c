@@ -1,0 +1,612 @@
+/*
+ * cmd_import_rec.c -- one import record into engine calls: a JSON line
+ * (kind type / subject / event, or type / subject / version of a history
+ * dump with --restore) or a CSV row (an event, maybe registering its
+ * subject). docs/import.md is the format.
+ *
+ * Invariants: a record is either new, a duplicate of what is stored, or
+ * rejected with a reason; nothing is silently dropped (unknown fields are
+ * rejects too, so a misspelt field never vanishes). Engine errors that
+ * describe the record (bad id, unknown type, conflict, ...) are rejects;
+ * any other failure (I/O, disk full, ...) is returned and stops the
+ * import.
+ *
+ * Does not: read input, run transactions or write the rejects file
+ * (cmd_import.c).
+ */
+#include <ctype.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmds.h"
+
+/* Event fields of a CSV header, in imp_ctx.field order. */
+static const char *const CSV_FIELDS[] = {
+    "subject", "type",   "occurred",     "public_from",  "public_until",
+    "source",  "ref",    "reason",       "subject_kind", "subject_name"};
+enum {
+  F_SUBJECT,
+  F_TYPE,
+  F_OCCURRED,
+  F_FROM,
+  F_UNTIL,
+  F_SOURCE,
+  F_REF,
+  F_REASON,
+  F_KIND,
+  F_NAME
+};
+
+static int reject(imp_outcome *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int reject(imp_outcome *o, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(o->reason, sizeof o->reason, fmt, ap);
+  va_end(ap);
+  for (char *p = o->reason; *p; p++)
+    if (*p == '\t' || *p == '\n' || *p == '\r')
+      *p = ' '; /* the rejects file is tab-separated, one line each */
+  o->result = IMP_REJECT;
+  return CREDO_OK;
+}
+
+/* Engine codes that say the record is wrong, not the store. */
+static int is_reject_code(int rc) {
+  switch (rc) {
+  case CREDO_INVALID:
+  case CREDO_NOTFOUND:
+  case CREDO_EXISTS:
+  case CREDO_CONFLICT:
+  case CREDO_REFUSED:
+  case CREDO_BADID:
+  case CREDO_RANGE:
+  case CREDO_SEMANTIC:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+/* The outcome of an engine call: new / duplicate, a reject, or a
+ * failure to return. */
+static int engine_result(imp_ctx *c, int rc, int created, imp_outcome *o) {
+  if (rc == CREDO_OK) {
+    o->result = created ? IMP_NEW : IMP_DUP;
+    return CREDO_OK;
+  }
+  if (is_reject_code(rc))
+    return reject(o, "%s", credo_errmsg(c->db));
+  return rc;
+}
+
+/* ------------------------------------------------------- JSON fields */
+
+/* The fields a kind of line may have, NULL-terminated. */
+static int fields_known(json_t *j, const char *const *known, imp_outcome *o) {
+  const char *key;
+  json_t *v;
+  json_object_foreach(j, key, v) {
+    int ok = 0;
+    for (const char *const *k = known; *k && !ok; k++)
+      ok = strcmp(*k, key) == 0;
+    if (!ok)
+      return reject(o, "unknown field \"%s\"", key), -1;
+  }
+  return 0;
+}
+
+/* A string field; NULL when absent and not required. -1 after a reject. */
+static int str_field(json_t *j, const char *key, int required,
+                     const char **out, imp_outcome *o) {
+  json_t *v = json_object_get(j, key);
+  *out = NULL;
+  if (!v || json_is_null(v)) {
+    if (required)
+      return reject(o, "field \"%s\" is required", key), -1;
+    return 0;
+  }
+  if (!json_is_string(v))
+    return reject(o, "field \"%s\" must be a string", key), -1;
+  *out = json_string_value(v);
+  return 0;
+}
+
+/* A time field. Absent: a reject when `required`, else `dflt`. "open" or
+ * null: CREDO_TIME_OPEN when `open_ok`. */
+static int time_field(imp_ctx *c, json_t *j, const char *key, int required,
+                      int open_ok, credo_time *out, imp_outcome *o) {
+  json_t *v = json_object_get(j, key);
+  const char *s;
+  *out = CREDO_TIME_DEFAULT;
+  if (!v && required)
+    return reject(o, "field \"%s\" is required", key), -1;
+  if (!v)
+    return 0;
+  if (open_ok && (json_is_null(v) ||
+                  (json_is_string(v) &&
+                   strcmp(json_string_value(v), "open") == 0))) {
+    *out = CREDO_TIME_OPEN;
+    return 0;
+  }
+  if (!json_is_string(v))
+    return reject(o, "field \"%s\" must be a date or time string", key), -1;
+  s = json_string_value(v);
+  if (credo_time_parse(s, c->tz, out) != CREDO_OK)
+    return reject(o, "field \"%s\": \"%s\" is not a date or time", key, s),
+           -1;
+  return 0;
+}
+
+static int duration_field(json_t *j, const char *key, credo_duration *out,
+                          imp_outcome *o) {
+  const char *s;
+  if (str_field(j, key, 0, &s, o) < 0)
+    return -1;
+  if (cmd_parse_duration(s, out) < 0)
+    return reject(o, "field \"%s\": \"%s\" is not a duration (\"1 YEAR 3 "
+                     "MONTHS\", \"90 DAYS\", \"0\")",
+                  key, s),
+           -1;
+  return 0;
+}
+
+static int kind_field(json_t *j, credo_kind *out, imp_outcome *o) {
+  const char *s;
+  if (str_field(j, "subject_kind", 1, &s, o) < 0)
+    return -1;
+  for (int k = CREDO_KIND_ORG; k <= CREDO_KIND_OTHER; k++)
+    if (strcmp(s, credo_kind_name((credo_kind)k)) == 0) {
+      *out = (credo_kind)k;
+      return 0;
+    }
+  return reject(o, "subject_kind \"%s\" is not org, person or other", s), -1;
+}
+
+/* "data": an object, written back as compact JSON (malloc'ed). */
+static int data_field(json_t *j, char **out, imp_outcome *o) {
+  json_t *v = json_object_get(j, "data");
+  *out = NULL;
+  if (!v || json_is_null(v))
+    return 0;
+  if (!json_is_object(v))
+    return reject(o, "field \"data\" must be a JSON object"), -1;
+  *out = json_dumps(v, JSON_COMPACT);
+  return *out ? 0 : (reject(o, "out of memory"), -1);
+}
+
+/* -------------------------------------------------- types, subjects */
+
+static int same_policy(const credo_type_info *t, credo_duration p,
+                       credo_duration r) {
+  return t->publicity.months == p.months && t->publicity.usec == p.usec &&
+         t->repairable_after.months == r.months &&
+         t->repairable_after.usec == r.usec;
+}
+
+static int line_type(imp_ctx *c, json_t *j, imp_outcome *o) {
+  static const char *const known[] = {"kind",    "name", "publicity",
+                                      "repairable_after", "id",
+                                      "created", NULL};
+  credo_type_info t = {0};
+  json_t *id = json_object_get(j, "id");
+  int created = 0, rc;
+
+  o->kind = IMP_TYPE;
+  if (fields_known(j, known, o) < 0 || str_field(j, "name", 1, &t.name, o) ||
+      duration_field(j, "publicity", &t.publicity, o) ||
+      duration_field(j, "repairable_after", &t.repairable_after, o))
+    return CREDO_OK;
+  if (!c->restore) {
+    rc = credo_create_type(c->db, t.name, t.publicity, t.repairable_after);
+    if (rc != CREDO_EXISTS)
+      return engine_result(c, rc, 1, o);
+    credo_type_info cur;
+    if ((rc = credo_get_type(c->db, t.name, &cur)) != CREDO_OK)
+      return engine_result(c, rc, 0, o);
+    if (same_policy(&cur, t.publicity, t.repairable_after))
+      return engine_result(c, CREDO_OK, 0, o);
+    return reject(o, "type \"%s\" already exists with another policy",
+                  t.name);
+  }
+  if (id && !json_is_integer(id))
+    return reject(o, "field \"id\" must be an integer");
+  t.id = id ? (uint32_t)json_integer_value(id) : 0;
+  if (time_field(c, j, "created", 1, 0, &t.created, o) < 0)
+    return CREDO_OK;
+  rc = credo_restore_type(c->db, &t, &created);
+  return engine_result(c, rc, created, o);
+}
+
+/* Registers a subject unless it is there (*made 1 when it was new).
+ * Returns CREDO_OK; CREDO_CONFLICT when the record was rejected (*o says
+ * why: a stored subject with another kind or name, a bad id, ...); or a
+ * failure that stops the import. A NULL `name` matches any stored name. */
+static int ensure_subject(imp_ctx *c, const char *id, credo_kind kind,
+                          const char *name, int *made, imp_outcome *o) {
+  credo_subject_info cur;
+  int rc = credo_get_subject(c->db, id, &cur);
+  *made = 0;
+  if (rc == CREDO_OK) {
+    if (cur.kind == kind && (!name || strcmp(cur.name, name) == 0))
+      return CREDO_OK;
+    return reject(o, "subject \"%s\" already exists as %s \"%s\"", id,
+                  credo_kind_name(cur.kind), cur.name),
+           CREDO_CONFLICT;
+  }
+  if (rc != CREDO_NOTFOUND)
+    return engine_result(c, rc, 0, o) == CREDO_OK ? CREDO_CONFLICT : rc;
+  rc = credo_create_subject(c->db, id, kind, name);
+  if (rc == CREDO_OK) {
+    *made = 1;
+    return CREDO_OK;
+  }
+  return engine_result(c, rc, 0, o) == CREDO_OK ? CREDO_CONFLICT : rc;
+}
+
+static int line_subject(imp_ctx *c, json_t *j, imp_outcome *o) {
+  static const char *const known[] = {"kind", "id",      "subject_kind",
+                                      "name", "created", NULL};
+  credo_subject_info s = {0};
+  int made = 0, rc;
+
+  o->kind = IMP_SUBJECT;
+  if (fields_known(j, known, o) < 0 || str_field(j, "id", 1, &s.id, o) ||
+      kind_field(j, &s.kind, o) || str_field(j, "name", 0, &s.name, o))
+    return CREDO_OK;
+  if (c->restore) {
+    if (time_field(c, j, "created", 1, 0, &s.created, o) < 0)
+      return CREDO_OK;
+    rc = credo_restore_subject(c->db, &s, &made);
+    return engine_result(c, rc, made, o);
+  }
+  rc = ensure_subject(c, s.id, s.kind, s.name ? s.name : "", &made, o);
+  if (rc == CREDO_CONFLICT)
+    return CREDO_OK; /* rejected */
+  return rc == CREDO_OK ? engine_result(c, rc, made, o) : rc;
+}
+
+/* --------------------------------------------------- events, versions */
+
+static int line_event(imp_ctx *c, json_t *j, imp_outcome *o) {
+  static const char *const known[] = {
+      "kind",   "subject", "type", "occurred", "public_from", "public_until",
+      "source", "ref",     "data", "reason",   NULL};
+  credo_record r = {0};
+  char *data = NULL;
+  uint64_t id;
+  int created = 0, rc;
+
+  o->kind = IMP_EVENT;
+  if (fields_known(j, known, o) < 0 ||
+      str_field(j, "subject", 1, &r.subject, o) ||
+      str_field(j, "type", 1, &r.type, o) ||
+      str_field(j, "source", 1, &r.source, o) ||
+      str_field(j, "ref", 1, &r.ref, o) ||
+      str_field(j, "reason", 0, &r.reason, o) ||
+      time_field(c, j, "occurred", 1, 0, &r.occurred, o) ||
+      time_field(c, j, "public_from", 0, 0, &r.public_from, o) ||
+      time_field(c, j, "public_until", 0, 1, &r.public_until, o) ||
+      data_field(j, &data, o))
+    return CREDO_OK;
+  r.data = data;
+  rc = credo_record_event(c->db, &r, &id, &created);
+  free(data);
+  return engine_result(c, rc, created, o);
+}
+
+static int op_field(json_t *j, int *op, imp_outcome *o) {
+  const char *s;
+  if (str_field(j, "op", 1, &s, o) < 0)
+    return -1;
+  for (int k = CREDO_OP_RECORD; k <= CREDO_OP_RETRACT; k++)
+    if (strcmp(s, credo_op_name(k)) == 0) {
+      *op = k;
+      return 0;
+    }
+  return reject(o, "op \"%s\" is not record, correct, repair or retract", s),
+         -1;
+}
+
+static int int_field(json_t *j, const char *key, uint64_t *out,
+                     imp_outcome *o) {
+  json_t *v = json_object_get(j, key);
+  if (!json_is_integer(v) || json_integer_value(v) < 1)
+    return reject(o, "field \"%s\" must be a positive integer", key), -1;
+  *out = (uint64_t)json_integer_value(v);
+  return 0;
+}
+
+static int line_version(imp_ctx *c, json_t *j, imp_outcome *o) {
+  static const char *const known[] = {
+      "kind",   "event_id",     "version", "recorded", "op",
+      "actor",  "reason",       "retracted", "subject", "type",
+      "occurred", "public_from", "public_until", "source", "ref",
+      "data",   NULL};
+  credo_event e = {0};
+  uint64_t id = 0, vno = 0;
+  char *data = NULL;
+  json_t *ret = json_object_get(j, "retracted");
+  int created = 0, rc;
+
+  o->kind = IMP_VERSION;
+  if (fields_known(j, known, o) < 0 || int_field(j, "event_id", &id, o) ||
+      int_field(j, "version", &vno, o) || op_field(j, &e.op, o) ||
+      str_field(j, "subject", 1, &e.subject, o) ||
+      str_field(j, "type", 1, &e.type, o) ||
+      str_field(j, "source", 1, &e.source, o) ||
+      str_field(j, "ref", 1, &e.ref, o) ||
+      str_field(j, "actor", 1, &e.actor, o) ||
+      str_field(j, "reason", 0, &e.reason, o) ||
+      time_field(c, j, "recorded", 1, 0, &e.recorded, o) ||
+      time_field(c, j, "occurred", 1, 0, &e.occurred, o) ||
+      time_field(c, j, "public_from", 1, 0, &e.public_from, o) ||
+      time_field(c, j, "public_until", 1, 1, &e.public_until,
+                 o) ||
+      data_field(j, &data, o))
+    return CREDO_OK;
+  if (ret && !json_is_boolean(ret)) {
+    free(data);
+    return reject(o, "field \"retracted\" must be true or false");
+  }
+  e.id = id;
+  e.version = vno > UINT32_MAX ? 0 : (uint32_t)vno;
+  e.retracted = json_is_true(ret);
+  e.data = data;
+  rc = credo_restore_version(c->db, &e, &created);
+  free(data);
+  return engine_result(c, rc, created, o);
+}
+
+int cmd_import_json(imp_ctx *c, const char *text, size_t len,
+                    imp_outcome *o) {
+  json_error_t je;
+  json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+  const char *kind;
+  int rc = CREDO_OK;
+
+  memset(o, 0, sizeof *o);
+  o->kind = IMP_EVENT;
+  if (!j)
+    return reject(o, "broken JSON: %s (column %d)", je.text, je.column);
+  if (!json_is_object(j))
+    rc = reject(o, "a line must be a JSON object");
+  else if (str_field(j, "kind", 1, &kind, o) < 0)
+    rc = CREDO_OK;
+  else if (strcmp(kind, "type") == 0)
+    rc = line_type(c, j, o);
+  else if (strcmp(kind, "subject") == 0)
+    rc = line_subject(c, j, o);
+  else if (strcmp(kind, "event") == 0 && !c->restore)
+    rc = line_event(c, j, o);
+  else if (strcmp(kind, "version") == 0 && c->restore)
+    rc = line_version(c, j, o);
+  else if (strcmp(kind, "version") == 0)
+    rc = reject(o, "version lines are a history dump: import it with "
+                   "--restore");
+  else if (strcmp(kind, "event") == 0)
+    rc = reject(o, "event lines are not a history dump: import them "
+                   "without --restore");
+  else
+    rc = reject(o, "unknown kind \"%s\" (type, subject, event%s)", kind,
+                c->restore ? ", version" : "");
+  json_decref(j);
+  return rc;
+}
+
+/* ---------------------------------------------------------------- CSV */
+
+/* Splits one CSV record (RFC 4180: quotes, "" inside quotes, quoted
+ * newlines) into *cells, pointing into a malloc'ed copy (*buf). Returns
+ * the number of cells, or -1 for an unterminated quote / no memory. */
+static int csv_split(const char *text, size_t len, char **buf,
+                     char ***cells) {
+  char *out = malloc(len + 1), **v = NULL;
+  size_t o = 0, i = 0;
+  int n = 0, cap = 0, quoted = 0;
+
+  *buf = out;
+  *cells = NULL;
+  if (!out)
+    return -1;
+  for (;;) {
+    if (n == cap) {
+      char **nv = realloc(v, (size_t)(cap = cap ? cap * 2 : 16) * sizeof *v);
+      if (!nv)
+        return free(v), -1;
+      v = nv;
+    }
+    v[n++] = out + o;
+    for (; i < len && (quoted || text[i] != ','); i++) {
+      if (text[i] != '"')
+        out[o++] = text[i];
+      else if (quoted && i + 1 < len && text[i + 1] == '"')
+        out[o++] = text[i++];
+      else
+        quoted = !quoted;
+    }
+    out[o++] = '\0';
+    if (i >= len)
+      break;
+    i++; /* the comma */
+  }
+  *cells = v;
+  return quoted ? (free(v), *cells = NULL, -1) : n;
+}
+
+int cmd_import_csv_header(imp_ctx *c, const char *text, size_t len,
+                          char *err, size_t n) {
+  char *buf, **cells;
+  int k = csv_split(text, len, &buf, &cells);
+
+  for (int f = 0; f < 10; f++)
+    c->field[f] = -1;
+  if (k <= 0) {
+    free(buf);
+    return snprintf(err, n, "the CSV header is not a CSV line"), -1;
+  }
+  c->cols = calloc((size_t)k, sizeof *c->cols);
+  for (int i = 0; c->cols && i < k; i++) {
+    char *s = cells[i];
+    while (isspace((unsigned char)*s))
+      s++;
+    for (size_t e = strlen(s); e && isspace((unsigned char)s[e - 1]);)
+      s[--e] = '\0';
+    c->cols[i] = strdup(s);
+    for (int f = 0; f < 10; f++)
+      if (strcmp(s, CSV_FIELDS[f]) == 0)
+        c->field[f] = i;
+  }
+  c->ncols = c->cols ? k : 0;
+  free(cells);
+  free(buf);
+  for (int f = 0; f <= F_REF; f++)
+    if (f != F_FROM && f != F_UNTIL && c->field[f] < 0)
+      return snprintf(err, n, "the CSV header has no column \"%s\"",
+                      CSV_FIELDS[f]),
+             -1;
+  return 0;
+}
+
+void cmd_import_ctx_free(imp_ctx *c) {
+  for (int i = 0; i < c->ncols; i++)
+    free(c->cols[i]);
+  free(c->cols);
+  c->cols = NULL;
+  c->ncols = 0;
+}
+
+/* 1 when `s` is a JSON number as written (no leading zeros, no '+'). */
+static int json_number_text(const char *s) {
+  const char *p = s;
+  if (*p == '-')
+    p++;
+  if (*p == '0')
+    p++;
+  else if (*p >= '1' && *p <= '9')
+    while (isdigit((unsigned char)*p))
+      p++;
+  else
+    return 0;
+  if (*p == '.') {
+    if (!isdigit((unsigned char)*++p))
+      return 0;
+    while (isdigit((unsigned char)*p))
+      p++;
+  }
+  if (*p == 'e' || *p == 'E') {
+    p++;
+    if (*p == '+' || *p == '-')
+      p++;
+    if (!isdigit((unsigned char)*p))
+      return 0;
+    while (isdigit((unsigned char)*p))
+      p++;
+  }
+  return *p == '\0';
+}
+
+/* The row's non-event columns as a JSON object text (malloc'ed). */
+static char *csv_data(const imp_ctx *c, char **cells) {
+  json_t *d = json_object();
+  char *out;
+  for (int i = 0; d && i < c->ncols; i++) {
+    int is_field = 0;
+    for (int f = 0; f < 10; f++)
+      is_field |= c->field[f] == i;
+    if (is_field || cells[i][0] == '\0')
+      continue;
+    json_t *v = json_number_text(cells[i]) ? json_loads(cells[i], JSON_DECODE_ANY, NULL)
+                                           : json_string(cells[i]);
+    json_object_set_new(d, c->cols[i], v ? v : json_string(cells[i]));
+  }
+  out = d ? json_dumps(d, JSON_COMPACT) : NULL;
+  json_decref(d);
+  return out;
+}
+
+/* A cell of an event field, NULL when the column is absent or empty. */
+static const char *cell(const imp_ctx *c, char **cells, int f) {
+  return c->field[f] >= 0 && cells[c->field[f]][0] ? cells[c->field[f]]
+                                                   : NULL;
+}
+
+static int csv_time(const imp_ctx *c, char **cells, int f, credo_time *out,
+                    imp_outcome *o) {
+  const char *s = cell(c, cells, f);
+  *out = CREDO_TIME_DEFAULT;
+  if (!s)
+    return f == F_OCCURRED ? (reject(o, "column \"occurred\" is empty"), -1)
+                           : 0;
+  if (f == F_UNTIL && strcmp(s, "open") == 0) {
+    *out = CREDO_TIME_OPEN;
+    return 0;
+  }
+  if (credo_time_parse(s, c->tz, out) != CREDO_OK)
+    return reject(o, "column \"%s\": \"%s\" is not a date or time",
+                  CSV_FIELDS[f], s),
+           -1;
+  return 0;
+}
+
+/* Registers the row's subject when it has a subject_kind. */
+static int csv_subject(imp_ctx *c, char **cells, imp_outcome *o) {
+  const char *kind = cell(c, cells, F_KIND), *name = cell(c, cells, F_NAME);
+  for (int k = CREDO_KIND_ORG; kind && k <= CREDO_KIND_OTHER; k++)
+    if (strcmp(kind, credo_kind_name((credo_kind)k)) == 0)
+      return ensure_subject(c, cell(c, cells, F_SUBJECT), (credo_kind)k,
+                            name, &o->subject_made, o);
+  if (kind)
+    return reject(o, "subject_kind \"%s\" is not org, person or other",
+                  kind),
+           CREDO_CONFLICT;
+  return CREDO_OK;
+}
+
+static int csv_row(imp_ctx *c, char **cells, imp_outcome *o) {
+  credo_record r = {0};
+  uint64_t id;
+  int created = 0, rc;
+  char *data;
+
+  for (int f = 0; f <= F_REF; f++)
+    if (f != F_FROM && f != F_UNTIL && f != F_OCCURRED && !cell(c, cells, f))
+      return reject(o, "column \"%s\" is empty", CSV_FIELDS[f]);
+  if (csv_time(c, cells, F_OCCURRED, &r.occurred, o) ||
+      csv_time(c, cells, F_FROM, &r.public_from, o) ||
+      csv_time(c, cells, F_UNTIL, &r.public_until, o))
+    return CREDO_OK;
+  if ((rc = csv_subject(c, cells, o)) != CREDO_OK)
+    return rc == CREDO_CONFLICT ? CREDO_OK : rc;
+  if (!(data = csv_data(c, cells)))
+    return reject(o, "out of memory");
+  r.subject = cell(c, cells, F_SUBJECT);
+  r.type = cell(c, cells, F_TYPE);
+  r.source = cell(c, cells, F_SOURCE);
+  r.ref = cell(c, cells, F_REF);
+  r.reason = cell(c, cells, F_REASON);
+  r.data = data;
+  rc = credo_record_event(c->db, &r, &id, &created);
+  free(data);
+  return engine_result(c, rc, created, o);
+}
+
+int cmd_import_csv(imp_ctx *c, const char *text, size_t len,
+                   imp_outcome *o) {
+  char *buf, **cells;
+  int n = csv_split(text, len, &buf, &cells), rc;
+
+  memset(o, 0, sizeof *o);
+  o->kind = IMP_EVENT;
+  if (n < 0)
+    rc = reject(o, "broken CSV: a quoted field does not end");
+  else if (n != c->ncols)
+    rc = reject(o, "%d fields, the header has %d", n, c->ncols);
+  else
+    rc = csv_row(c, cells, o);
+  free(cells);
+  free(buf);
+  return rc;
+}

@@ -1,0 +1,115 @@
+/*
+ * cmds.h -- the operations subcommands of the `credo` program (backup,
+ * verify, restore, check, import, export, gen) and the helpers they share
+ * (cmd_common.c). docs/operations.md is their manual.
+ *
+ * A subcommand is `int cmd_<name>(int argc, char **argv)` with argv[0] its
+ * name, as in sh_cmd.h; client/credo.c's table dispatches to it. Exit
+ * status: 0 success, 1 failure, 2 usage error; `credo check` and
+ * `credo verify` return 1 when they found problems, `credo import` 3 when
+ * it finished but rejected some lines. Results go to stdout, "error: ..."
+ * lines and progress bars to stderr.
+ */
+#ifndef CMDS_H
+#define CMDS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "credo.h"
+
+int cmd_backup(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
+
+/* Exit codes shared by the subcommands. */
+#define CMD_OK 0
+#define CMD_FAIL 1
+#define CMD_USAGE 2
+#define CMD_REJECTS 3 /* import finished, some lines rejected */
+
+/* Prints "credo NAME: <message>" and the usage line to stderr; returns
+ * CMD_USAGE. */
+int cmd_usage(const char *synopsis, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Opens a store, printing "error: cannot open store ..." on failure.
+ * `flags` are CREDO_OPEN_*. Returns CREDO_OK or the code. */
+int cmd_open(const char *store, unsigned flags, credo **out);
+
+/* Parses a non-negative decimal count (1 .. max). 0 or -1. */
+int cmd_parse_count(const char *s, uint64_t max, uint64_t *out);
+
+/* Parses "1 YEAR 3 MONTHS", "90 DAYS", "0", "" (zero) the way
+ * credo_duration_format writes them (units YEAR, MONTH, WEEK, DAY, HOUR,
+ * MINUTE, SECOND, MICROSECOND, singular or plural, any case). 0 or -1. */
+int cmd_parse_duration(const char *s, credo_duration *out);
+
+/* Writes `t` as ISO 8601 with the offset of `tz` ("open" for
+ * CREDO_TIME_OPEN) into buf (>= 48 bytes). Returns buf. */
+const char *cmd_fmt_time(credo_time t, int tz, char *buf, size_t n);
+
+/* Monotonic seconds, for rates. */
+double cmd_now(void);
+
+/* A progress line on stderr, drawn only when stderr is a terminal (or
+ * CREDO_PROGRESS=always; never with CREDO_PROGRESS=never), at most ten
+ * times a second: a bar and percentage when the total is known, the count
+ * of items, their rate and the ETA. */
+typedef struct cmd_progress {
+  int on;
+  const char *label; /* "import", "backup" */
+  const char *unit;  /* "lines", "MB" */
+  uint64_t total;    /* of `done` units; 0 when unknown */
+  double start, last;
+  int drawn;
+} cmd_progress;
+
+void cmd_progress_start(cmd_progress *p, const char *label, const char *unit,
+                        uint64_t total);
+/* `done` of total (bytes, say), `items` the count shown with its rate. */
+void cmd_progress_show(cmd_progress *p, uint64_t done, uint64_t items);
+/* Clears the line. */
+void cmd_progress_end(cmd_progress *p);
+
+/* ------------------------------------------------- import internals
+ * cmd_import.c reads records and runs batches; cmd_import_rec.c turns one
+ * record (a JSON line, a CSV row) into engine calls. */
+
+enum { IMP_NEW = 1, IMP_DUP, IMP_REJECT };
+enum { IMP_TYPE = 0, IMP_SUBJECT, IMP_EVENT, IMP_VERSION, IMP_NKINDS };
+
+/* What one record did; `reason` is set for IMP_REJECT. */
+typedef struct imp_outcome {
+  int result;       /* IMP_NEW, IMP_DUP, IMP_REJECT */
+  int kind;         /* IMP_TYPE ... */
+  int subject_made; /* a CSV row registered its subject */
+  char reason[480];
+} imp_outcome;
+
+typedef struct imp_ctx {
+  credo *db;
+  int tz;      /* for times without an offset */
+  int restore; /* history dump: credo_restore_* */
+  /* CSV: the header's columns and, per event field, its column or -1 */
+  char **cols;
+  int ncols;
+  int field[10];
+} imp_ctx;
+
+/* One JSON line / CSV row. Returns CREDO_OK with *o filled (rejects
+ * included), or the code of a failure that must stop the import (I/O,
+ * disk full, ...). */
+int cmd_import_json(imp_ctx *c, const char *text, size_t len,
+                    imp_outcome *o);
+int cmd_import_csv(imp_ctx *c, const char *text, size_t len, imp_outcome *o);
+/* Reads the CSV header. 0, or -1 with a message in err. */
+int cmd_import_csv_header(imp_ctx *c, const char *text, size_t len,
+                          char *err, size_t n);
+void cmd_import_ctx_free(imp_ctx *c);
+
+#endif /* CMDS_H */

@@ -1,0 +1,84 @@
+/*
+ * plan.h -- compiled SELECTs and the choice of access path.
+ *
+ * eng_plan_select compiles a SELECT's clauses (output columns, WHERE,
+ * GROUP BY, HAVING, ORDER BY, LIMIT/OFFSET, AS OF, VISIBLE AT) and picks
+ * the event access path from WHERE's top-level AND conjuncts:
+ * id = c > source = c AND ref = c > subject = c > type = c > ranges on
+ * public_until > full scan ("c" a constant: literals, parameters, NOW and
+ * operators on them; `c = column` too). The executor still evaluates
+ * WHERE on every row: the path only narrows what is read.
+ *
+ * Ownership: a plan owns its compiled trees and names; it borrows the
+ * AST and the statement text, which must outlive it.
+ *
+ * Does not: read rows (exec.c); the estimates in EXPLAIN come from
+ * eng_scan_estimate.
+ */
+#ifndef CREDO_ENG_PLAN_H
+#define CREDO_ENG_PLAN_H
+
+#include "expr.h"
+
+#define ENG_MAX_BOUNDS 8
+
+/* One bound on public_until: public_until op e. */
+typedef struct eng_bound {
+  int op; /* CQL_OP_LT, _LE, _GT, _GE */
+  const eng_expr *e;
+} eng_bound;
+
+typedef struct eng_plan {
+  const cql_select *sel; /* NULL for REPAIR EVENTS WHERE */
+  const char *src;       /* statement text the positions refer to */
+  int table;             /* CQL_TABLE_* */
+  /* output */
+  size_t ncols;
+  eng_expr **cols;
+  char **names;
+  int *decl; /* credo_type per column */
+  eng_expr *where;
+  /* access path: the constant sides (borrowed from `where`) and the
+   * conjuncts they come from (for EXPLAIN) */
+  int path;
+  const eng_expr *k1, *k2;
+  const eng_expr *p1, *p2;
+  eng_bound bounds[ENG_MAX_BOUNDS];
+  const eng_expr *bound_preds[ENG_MAX_BOUNDS];
+  size_t nbounds;
+  /* grouping */
+  int grouped;
+  eng_expr **keys;
+  size_t nkeys;
+  eng_agg_spec *aggs;
+  size_t naggs;
+  eng_expr *having;
+  int distinct;
+  /* ordering */
+  size_t norder;
+  eng_expr **order;
+  int *desc;
+  /* constants evaluated once per execution */
+  eng_expr *limit, *offset, *as_of, *visible_at;
+  unsigned flags; /* CREDO_READ_* */
+} eng_plan;
+
+/* Compiles a SELECT. `nparams` is the statement's number of `?`. On
+ * failure *out is NULL and the error (with position) is on the handle. */
+int eng_plan_select(credo *db, const cql_select *sel, const char *src,
+                    int nparams, eng_plan **out);
+/* Compiles the WHERE of REPAIR EVENTS WHERE (table events, no output). */
+int eng_plan_where(credo *db, const cql_expr *where, const char *src,
+                   int nparams, eng_plan **out);
+void eng_plan_free(eng_plan *p);
+
+/* Writes EXPLAIN's lines for `p`, calling `line` for each; the estimate
+ * is read in `txn`. Stops at the first non-zero return. */
+typedef int (*eng_line_cb)(void *arg, const char *text);
+int eng_plan_explain(credo *db, stor_txn *txn, const eng_plan *p,
+                     eng_line_cb line, void *arg);
+
+/* The name of an access path as EXPLAIN says it ("subject index"). */
+const char *eng_path_name(int path);
+
+#endif /* CREDO_ENG_PLAN_H */

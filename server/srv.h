@@ -1,0 +1,219 @@
+/*
+ * srv.h -- the pieces of credo-server and how they meet.
+ *
+ * Thread design: the main thread owns the listening socket and accepts
+ * (srv_listen.c); each accepted connection gets its own detached thread
+ * (srv_conn.c) and its own engine handle made with credo_dup from the
+ * server's admin handle and switched to the user's role by
+ * credo_authenticate, so the engine enforces roles on every path. Reads
+ * run in parallel on LMDB read transactions; writes serialize in the
+ * engine. Sockets are non-blocking and every wait is a poll() with a
+ * deadline, so a slow or idle client only ever holds its own thread.
+ *
+ * Shared state lives in one srv_ctx made by main(): the configuration
+ * (read-only after start), the admin handle (used by the accept thread
+ * only), the TLS context, the failed-login table (own mutex), the
+ * connection counters (mutex + condition) and the shutdown pipe, whose
+ * write end main closes to wake every connection waiting for input.
+ */
+#ifndef CREDO_SRV_H
+#define CREDO_SRV_H
+
+#include <openssl/ssl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "cl_frame.h"
+#include "cl_io.h"
+#include "credo.h"
+
+/* ------------------------------------------------------------ config */
+
+#define SRV_PATH_MAX 4096
+
+typedef struct srv_config {
+  char store[SRV_PATH_MAX];
+  char listen[256];
+  char tls_cert[SRV_PATH_MAX];
+  char tls_key[SRV_PATH_MAX];
+  char init_admin[CL_MAX_USER + 1];
+  int allow_plaintext;
+  unsigned max_conn;
+  uint32_t max_frame;
+  unsigned auth_timeout; /* seconds */
+  unsigned idle_timeout; /* seconds */
+  uint64_t max_rows;
+  unsigned max_time; /* seconds */
+} srv_config;
+
+/* Fills `cfg` from defaults, then --config FILE, then the other options.
+ * Returns 0 to run, 1 when --help/--version was printed (exit 0), 2 on a
+ * usage error (already reported on stderr). */
+int srv_config_parse(int argc, char **argv, srv_config *cfg);
+
+/* --------------------------------------------------------------- log */
+
+enum srv_level { SRV_INFO, SRV_WARN, SRV_ERROR };
+
+/* Writes one line to stderr: `ts=... level=... event=EVENT ` followed by
+ * the printf expansion of fmt (key=value pairs). One write per line, so
+ * lines of different threads never interleave. Values that may hold
+ * spaces or quotes must go through srv_logq. Never pass a password. */
+void srv_log(int level, const char *event, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Quotes `s` for a log value ("a b" -> "\"a b\""), into buf[n]. */
+const char *srv_logq(char *buf, size_t n, const char *s);
+
+/* --------------------------------------------------------------- TLS */
+
+/* A server TLS context (TLS 1.2+) from PEM files; NULL with a message in
+ * err on failure. */
+SSL_CTX *srv_tls_ctx(const char *cert, const char *key, char *err,
+                     size_t n);
+/* Runs the TLS handshake on io->fd until `deadline`, setting io->ssl. 0, or
+ * -1 with a short reason in *why. */
+int srv_tls_accept(SSL_CTX *ctx, cl_io *io, int64_t deadline,
+                   const char **why);
+/* Sends close_notify (best effort, no waiting) and frees io->ssl. */
+void srv_tls_close(cl_io *io);
+
+/* ---------------------------------------------------- login backoff */
+
+#define SRV_BACKOFF_SLOTS 256
+#define SRV_BACKOFF_BASE_MS 100
+#define SRV_BACKOFF_MAX_MS 5000
+#define SRV_BACKOFF_FORGET_MS (15 * 60 * 1000)
+
+typedef struct srv_backoff {
+  pthread_mutex_t mu;
+  struct {
+    char ip[64];
+    unsigned fails;
+    int64_t last_ms;
+  } slot[SRV_BACKOFF_SLOTS];
+} srv_backoff;
+
+void srv_backoff_init(srv_backoff *b);
+void srv_backoff_destroy(srv_backoff *b);
+/* Records a failed login from `ip` and returns the delay to apply before
+ * answering it: 100 ms * 2^(n-1) for the n-th failure in a row, at most
+ * 5 s. */
+unsigned srv_backoff_fail(srv_backoff *b, const char *ip, int64_t now_ms);
+/* Forgets the failures of `ip` (after a successful login). */
+void srv_backoff_ok(srv_backoff *b, const char *ip);
+
+/* ------------------------------------------------ handshake machine */
+
+enum srv_hs_state { SRV_HS_HELLO, SRV_HS_AUTH, SRV_HS_DONE, SRV_HS_CLOSED };
+enum srv_hs_act {
+  SRV_HS_SEND_READY, /* answer READY with hs->version */
+  SRV_HS_CHECK,      /* check out->auth, then call srv_hs_auth_result */
+  SRV_HS_REJECT      /* send ERROR(out->code, out->msg) and close */
+};
+
+typedef struct srv_hs {
+  int state;
+  uint16_t version;
+} srv_hs;
+
+typedef struct srv_hs_out {
+  int act;
+  int code;
+  const char *msg;
+  uint32_t req;
+  cl_auth auth; /* for SRV_HS_CHECK; points into the payload */
+} srv_hs_out;
+
+/* The handshake as a pure state machine: feeds one decoded frame header
+ * and its payload, says what to do. No I/O, no clock (timeouts are the
+ * caller's). */
+void srv_hs_feed(srv_hs *hs, const cl_hdr *h, const uint8_t *payload,
+                 srv_hs_out *out);
+/* Moves to DONE (ok) or CLOSED after the password check. */
+void srv_hs_auth_result(srv_hs *hs, int ok);
+
+/* --------------------------------------------------------- server */
+
+typedef struct srv_ctx {
+  const srv_config *cfg;
+  credo *admin; /* used by the accept thread only, for credo_dup */
+  SSL_CTX *tls; /* NULL: plaintext */
+  srv_backoff backoff;
+  int wake_rd, wake_wr; /* shutdown pipe; main closes wake_wr to wake */
+  volatile sig_atomic_t *stop;
+  pthread_mutex_t mu; /* guards the fields below */
+  pthread_cond_t idle;
+  unsigned nconn;   /* connection threads alive (accepted or rejected) */
+  unsigned next_id; /* last connection id given */
+  atomic_int stopping; /* set once by the accept thread at shutdown */
+} srv_ctx;
+
+/* Listening socket on "host:port" ("127.0.0.1:7411", "[::1]:0",
+ * "localhost:7411"). Unless plaintext_ok, refuses (before binding) an
+ * address that is not a loopback one. 0, or -1 with a message in err. */
+int srv_listen_open(const char *addr, int plaintext_ok, int *fd, char *err,
+                    size_t n);
+/* Accepts until *srv->stop is set (the caller blocks SIGTERM/SIGINT in
+ * every thread; the loop unblocks them only while waiting), then stops
+ * accepting, wakes every connection and waits for their threads. */
+void srv_listen_run(srv_ctx *srv, int lfd);
+
+/* ------------------------------------------------------- connection */
+
+typedef struct srv_stmt {
+  uint32_t id; /* 0: free slot */
+  credo_stmt *st;
+  int read; /* SELECT / HISTORY / EXPLAIN / SHOW: may be stopped */
+} srv_stmt;
+
+typedef struct srv_conn {
+  srv_ctx *srv;
+  unsigned id;
+  char peer[80];    /* "ip:port" */
+  char peer_ip[64]; /* "ip", the backoff key */
+  cl_io io;
+  int reject; /* over the connection cap: say so and close */
+  credo *db;  /* dup of the admin handle; the user's role after AUTH */
+  char user[CL_MAX_USER + 1];
+  /* input: bytes [in_off, in_len) of in[] are unread; scan_off >= in_off
+   * is where the cancel scan stopped */
+  uint8_t *in;
+  size_t in_len, in_cap, in_off, scan_off;
+  cl_wbuf out; /* replies not yet written */
+  uint32_t cancels[64];
+  unsigned ncancel;
+  srv_stmt stmts[CL_MAX_STMTS];
+  uint32_t next_stmt;
+  int dead;           /* the peer is gone or misbehaved: stop */
+  const char *reason; /* why the connection ends, for the log */
+} srv_conn;
+
+/* Thread entry: runs one connection to its end and frees it. */
+void *srv_conn_thread(void *arg);
+
+/* Writes the pending replies, waiting at most the idle timeout. 0, or -1
+ * (conn marked dead). */
+int srv_conn_flush(srv_conn *c);
+/* Between rows of a running request: takes in what the client has sent
+ * without waiting, and says whether request `req` must stop (a CANCEL for
+ * it arrived, or the client is gone). */
+int srv_conn_cancelled(srv_conn *c, uint32_t req);
+/* Removes `req` from the pending cancels; 1 when it was there. */
+int srv_conn_take_cancel(srv_conn *c, uint32_t req);
+
+/* -------------------------------------------------------- requests */
+
+/* Each answers one request of an authenticated connection, appending the
+ * reply frames to c->out (flushing as rows stream). The payload has been
+ * framed but not decoded. */
+void srv_exec_prepare(srv_conn *c, uint32_t req, const uint8_t *p, size_t n);
+void srv_exec_execute(srv_conn *c, uint32_t req, const uint8_t *p, size_t n);
+void srv_exec_query(srv_conn *c, uint32_t req, const uint8_t *p, size_t n);
+void srv_exec_close(srv_conn *c, uint32_t req, const uint8_t *p, size_t n);
+/* Finalizes every statement of the connection. */
+void srv_exec_close_all(srv_conn *c);
+
+#endif /* CREDO_SRV_H */

@@ -1,0 +1,140 @@
+/*
+ * srv_auth.c -- the handshake as a pure state machine, and the per-peer
+ * failed-login backoff.
+ *
+ *   SRV_HS_HELLO --HELLO, common version--> SRV_HS_AUTH --AUTH--> (check)
+ *        |                                      |          ok |  | bad
+ *        +-- other frame / no common version    +-- other     v  v
+ *        v                                      v     SRV_HS_DONE SRV_HS_CLOSED
+ *   SRV_HS_CLOSED (REJECT)                SRV_HS_CLOSED (REJECT)
+ *
+ * Invariants: srv_hs_feed does no I/O and reads no clock, so it can be
+ * fuzzed; it only ever moves forward; every reject carries a code and a
+ * message for an ERROR frame with request 0. The backoff table is the only
+ * shared state here and is guarded by its mutex; the same message answers
+ * an unknown user and a wrong password (the caller's business).
+ *
+ * Does not: check passwords (the engine's credo_authenticate), sleep, or
+ * enforce the authentication timeout (srv_conn.c).
+ */
+#include <string.h>
+
+#include "srv.h"
+
+static void reject(srv_hs *hs, srv_hs_out *out, int code, const char *msg) {
+  hs->state = SRV_HS_CLOSED;
+  out->act = SRV_HS_REJECT;
+  out->code = code;
+  out->msg = msg;
+  out->req = 0;
+}
+
+static void on_hello(srv_hs *hs, const cl_hdr *h, const uint8_t *p,
+                     srv_hs_out *out) {
+  cl_hello m;
+  const char *why = NULL;
+  if (cl_dec_hello(p, h->len - CL_MIN_LENGTH, &m, &why) != CREDO_OK) {
+    reject(hs, out, CREDO_PROTOCOL, why);
+    return;
+  }
+  if (m.min_version > CL_PROTO_VERSION || m.max_version < CL_PROTO_VERSION ||
+      m.min_version > m.max_version) {
+    reject(hs, out, CREDO_NOTSUP,
+           "no common protocol version (this server speaks 1)");
+    return;
+  }
+  hs->version = CL_PROTO_VERSION;
+  hs->state = SRV_HS_AUTH;
+  out->act = SRV_HS_SEND_READY;
+}
+
+static void on_auth(srv_hs *hs, const cl_hdr *h, const uint8_t *p,
+                    srv_hs_out *out) {
+  const char *why = NULL;
+  if (cl_dec_auth(p, h->len - CL_MIN_LENGTH, &out->auth, &why) != CREDO_OK) {
+    reject(hs, out, CREDO_PROTOCOL, why);
+    return;
+  }
+  out->act = SRV_HS_CHECK;
+}
+
+void srv_hs_feed(srv_hs *hs, const cl_hdr *h, const uint8_t *payload,
+                 srv_hs_out *out) {
+  memset(out, 0, sizeof *out);
+  out->req = h->req;
+  switch (hs->state) {
+  case SRV_HS_HELLO:
+    if (h->type != CL_F_HELLO) {
+      reject(hs, out, CREDO_PROTOCOL, "expected HELLO first");
+      return;
+    }
+    on_hello(hs, h, payload, out);
+    return;
+  case SRV_HS_AUTH:
+    if (h->type != CL_F_AUTH) {
+      reject(hs, out, CREDO_PROTOCOL, "expected AUTH after READY");
+      return;
+    }
+    on_auth(hs, h, payload, out);
+    return;
+  default:
+    reject(hs, out, CREDO_PROTOCOL, "handshake is over");
+  }
+}
+
+void srv_hs_auth_result(srv_hs *hs, int ok) {
+  if (hs->state == SRV_HS_AUTH)
+    hs->state = ok ? SRV_HS_DONE : SRV_HS_CLOSED;
+}
+
+/* ------------------------------------------------------------ backoff */
+
+void srv_backoff_init(srv_backoff *b) {
+  memset(b, 0, sizeof *b);
+  pthread_mutex_init(&b->mu, NULL);
+}
+
+void srv_backoff_destroy(srv_backoff *b) {
+  pthread_mutex_destroy(&b->mu);
+}
+
+/* The slot of `ip`, else a free or the least recently failed one (reset).
+ * Called with the mutex held. */
+static int slot_of(srv_backoff *b, const char *ip, int create) {
+  int best = 0;
+  for (int i = 0; i < SRV_BACKOFF_SLOTS; i++) {
+    if (b->slot[i].fails && strcmp(b->slot[i].ip, ip) == 0)
+      return i;
+    if (b->slot[i].last_ms < b->slot[best].last_ms)
+      best = i;
+  }
+  if (!create)
+    return -1;
+  memset(&b->slot[best], 0, sizeof b->slot[best]);
+  snprintf(b->slot[best].ip, sizeof b->slot[best].ip, "%s", ip);
+  return best;
+}
+
+unsigned srv_backoff_fail(srv_backoff *b, const char *ip, int64_t now_ms) {
+  unsigned delay = SRV_BACKOFF_BASE_MS, n;
+  int i;
+  pthread_mutex_lock(&b->mu);
+  i = slot_of(b, ip, 1);
+  if (b->slot[i].fails && now_ms - b->slot[i].last_ms > SRV_BACKOFF_FORGET_MS)
+    b->slot[i].fails = 0;
+  n = ++b->slot[i].fails;
+  b->slot[i].last_ms = now_ms;
+  pthread_mutex_unlock(&b->mu);
+  while (--n > 0 && delay < SRV_BACKOFF_MAX_MS)
+    delay *= 2;
+  return delay < SRV_BACKOFF_MAX_MS ? delay : SRV_BACKOFF_MAX_MS;
+}
+
+void srv_backoff_ok(srv_backoff *b, const char *ip) {
+  int i;
+  pthread_mutex_lock(&b->mu);
+  i = slot_of(b, ip, 0);
+  if (i >= 0)
+    memset(&b->slot[i], 0, sizeof b->slot[i]);
+  pthread_mutex_unlock(&b->mu);
+}

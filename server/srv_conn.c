@@ -1,0 +1,388 @@
+/*
+ * srv_conn.c -- one connection, from accept to close, on its own thread.
+ *
+ *   accepted --(over --max-conn)--> [TLS] ERROR "too many connections" -> end
+ *      |
+ *      v  TLS handshake (when TLS), within the auth timeout
+ *   AWAIT_HELLO --HELLO--> AWAIT_AUTH --AUTH ok--> READY <-----------------+
+ *      |                      |   bad password: backoff,                  |
+ *      |                      |   ERROR "authentication failed" -> end    |
+ *      +-- auth timeout, bad frame: ERROR (request 0) -> end               |
+ *                                                                         |
+ *   READY: next complete frame within the idle timeout, then             |
+ *     PREPARE / EXECUTE / QUERY / CLOSE / PING -> reply --------------------+
+ *     CANCEL -> forget its target (it has finished)      ------------------+
+ *     BYE -> OK -> end;  idle timeout, oversized or malformed header,
+ *     server shutdown -> ERROR (request 0) -> end
+ *
+ * Invariants: requests run strictly in arrival order, one at a time, on the
+ * connection's own engine handle; replies accumulate in c->out and are
+ * written when no complete request is left in the input (so pipelined
+ * replies leave in few writes) or when a result grows large; every wait
+ * is bounded (auth timeout, idle timeout for reads and writes); shutdown
+ * is noticed between requests, never in the middle of one; a connection
+ * ends with exactly one "disconnect" log line and its handle closed (which
+ * rolls back an open transaction).
+ *
+ * Does not: run statements (srv_exec.c), parse frames (cl_frame.c), or
+ * decide the handshake's transitions (srv_auth.c).
+ */
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "srv.h"
+
+enum { NF_OK = 0, NF_EOF = -1, NF_TIMEOUT = -2, NF_WAKE = -3, NF_BAD = -4 };
+
+#define IN_MIN_CAP (16u << 10)
+#define OUT_FLUSH_AT (256u << 10)
+
+static int64_t idle_deadline(const srv_conn *c) {
+  return cl_now_ms() + (int64_t)c->srv->cfg->idle_timeout * 1000;
+}
+
+/* Largest input buffer: one maximal frame plus room to read ahead. */
+static size_t in_limit(const srv_conn *c) {
+  return (size_t)c->srv->cfg->max_frame + IN_MIN_CAP;
+}
+
+/* Queues an ERROR frame and logs it; request 0 ends the connection. */
+static void conn_error(srv_conn *c, uint32_t req, int code, const char *event,
+                       const char *msg) {
+  char q[512];
+  cl_enc_errorf(&c->out, req, code, 0, 0, "%s", msg);
+  srv_log(code == CREDO_PROTOCOL || code == CREDO_AUTH ? SRV_WARN : SRV_INFO,
+          event, "conn=%u peer=%s code=%s msg=%s", c->id, c->peer,
+          credo_errname(code), srv_logq(q, sizeof q, msg));
+  if (req == 0) {
+    c->dead = 1;
+    c->reason = event;
+  }
+}
+
+int srv_conn_flush(srv_conn *c) {
+  int r;
+  if (c->out.oom) {
+    c->dead = 1;
+    c->reason = "out_of_memory";
+    return -1;
+  }
+  if (c->out.n == 0)
+    return 0;
+  r = cl_io_write(&c->io, c->out.p, c->out.n, idle_deadline(c));
+  c->out.n = 0;
+  if (r == 0)
+    return 0;
+  c->dead = 1;
+  c->reason = r == CL_IO_TIMEOUT ? "write_timeout" : "peer_gone";
+  return -1;
+}
+
+/* Makes room for reading: moves unread bytes to the front and grows the
+ * buffer to hold `need` unread bytes (at most in_limit). */
+static int in_room(srv_conn *c, size_t need) {
+  size_t unread = c->in_len - c->in_off, cap = c->in_cap;
+  uint8_t *p;
+  if (c->in_off > 0) {
+    memmove(c->in, c->in + c->in_off, unread);
+    c->scan_off -= c->in_off;
+    c->in_len = unread;
+    c->in_off = 0;
+  }
+  if (need < IN_MIN_CAP)
+    need = IN_MIN_CAP;
+  if (need > in_limit(c))
+    need = in_limit(c);
+  if (cap >= need)
+    return 0;
+  p = realloc(c->in, need);
+  if (!p)
+    return -1;
+  c->in = p;
+  c->in_cap = need;
+  return 0;
+}
+
+/* Notes the CANCEL frames among the complete frames not yet scanned. */
+static void scan_cancels(srv_conn *c) {
+  if (c->scan_off < c->in_off)
+    c->scan_off = c->in_off;
+  for (;;) {
+    cl_hdr h;
+    size_t total, avail = c->in_len - c->scan_off;
+    const char *why;
+    uint32_t target;
+    if (cl_hdr_parse(c->in + c->scan_off, avail, c->srv->cfg->max_frame, &h,
+                     &total, &why) != CREDO_OK ||
+        total > avail)
+      return;
+    if (h.type == CL_F_CANCEL &&
+        cl_dec_u32(c->in + c->scan_off + CL_HDR, total - CL_HDR, &target,
+                   &why) == CREDO_OK &&
+        c->ncancel < sizeof c->cancels / sizeof c->cancels[0])
+      c->cancels[c->ncancel++] = target;
+    c->scan_off += total;
+  }
+}
+
+int srv_conn_take_cancel(srv_conn *c, uint32_t req) {
+  for (unsigned i = 0; i < c->ncancel; i++)
+    if (c->cancels[i] == req) {
+      c->cancels[i] = c->cancels[--c->ncancel];
+      return 1;
+    }
+  return 0;
+}
+
+/* Reads what arrives before `deadline` into the input buffer. Returns the
+ * byte count or a CL_IO_* code (0: end of stream). */
+static ssize_t fill(srv_conn *c, size_t need, int64_t deadline) {
+  ssize_t r;
+  if (in_room(c, need) < 0)
+    return CL_IO_ERR;
+  if (c->in_cap == c->in_len)
+    return CL_IO_AGAIN; /* full: the reader must consume first */
+  r = cl_io_read(&c->io, c->in + c->in_len, c->in_cap - c->in_len, deadline);
+  if (r > 0) {
+    c->in_len += (size_t)r;
+    scan_cancels(c);
+  }
+  return r;
+}
+
+int srv_conn_cancelled(srv_conn *c, uint32_t req) {
+  ssize_t r;
+  if (c->dead)
+    return 1;
+  r = fill(c, 0, CL_IO_NOWAIT);
+  if (r == 0 || r == CL_IO_ERR) {
+    c->dead = 1;
+    c->reason = "peer_gone";
+    return 1;
+  }
+  for (unsigned i = 0; i < c->ncancel; i++)
+    if (c->cancels[i] == req)
+      return 1;
+  return 0;
+}
+
+/* The next complete frame, waiting until `deadline`. On NF_OK, *payload
+ * stays valid until the next call. On NF_BAD an ERROR is queued. */
+static int next_frame(srv_conn *c, int64_t deadline, cl_hdr *h,
+                      const uint8_t **payload) {
+  for (;;) {
+    size_t total = 0, avail = c->in_len - c->in_off;
+    const char *why = NULL;
+    char msg[160];
+    ssize_t r;
+    int rc = cl_hdr_parse(c->in + c->in_off, avail, c->srv->cfg->max_frame, h,
+                          &total, &why);
+    if (rc == CREDO_OK && total <= avail) {
+      *payload = c->in + c->in_off + CL_HDR;
+      c->in_off += total;
+      return NF_OK;
+    }
+    if (rc < 0) {
+      if (rc == CREDO_LIMIT)
+        snprintf(msg, sizeof msg, "frame of %zu bytes exceeds max frame %u",
+                 total, (unsigned)c->srv->cfg->max_frame);
+      conn_error(c, 0, rc, rc == CREDO_LIMIT ? "frame_too_large" : "protocol",
+                 rc == CREDO_LIMIT ? msg : why);
+      return NF_BAD;
+    }
+    if (srv_conn_flush(c) < 0)
+      return NF_EOF;
+    r = fill(c, rc == CREDO_OK ? total : CL_HDR, deadline);
+    if (r == 0 || r == CL_IO_ERR || r == CL_IO_AGAIN)
+      return NF_EOF;
+    if (r == CL_IO_TIMEOUT)
+      return NF_TIMEOUT;
+    if (r == CL_IO_WAKE)
+      return NF_WAKE;
+  }
+}
+
+/* ------------------------------------------------------------ handshake */
+
+/* Sleeps `ms`, waking early at shutdown. */
+static void pause_ms(srv_conn *c, unsigned ms) {
+  cl_io wake = {c->srv->wake_rd, NULL, -1};
+  (void)cl_io_wait(&wake, POLLIN, cl_now_ms() + ms, 0);
+}
+
+/* Checks the password with the engine; answers AUTH_OK or, after the
+ * backoff delay, the one message for every failure. */
+static int check_auth(srv_conn *c, const srv_hs_out *o) {
+  char pw[CL_MAX_PASSWORD + 1], q[160];
+  int rc;
+  memcpy(c->user, o->auth.user, o->auth.user_len);
+  c->user[o->auth.user_len] = '\0';
+  memcpy(pw, o->auth.password, o->auth.password_len);
+  pw[o->auth.password_len] = '\0';
+  rc = credo_authenticate(c->db, c->user, pw);
+  explicit_bzero(pw, sizeof pw);
+  srv_logq(q, sizeof q, c->user);
+  if (rc == CREDO_OK) {
+    cl_auth_ok ok = {c->user, o->auth.user_len,
+                     (uint8_t)credo_get_role(c->db), c->id};
+    srv_backoff_ok(&c->srv->backoff, c->peer_ip);
+    cl_enc_auth_ok(&c->out, o->req, &ok);
+    srv_log(SRV_INFO, "auth_ok", "conn=%u peer=%s user=%s role=%s", c->id,
+            c->peer, q, credo_role_name(credo_get_role(c->db)));
+    return 0;
+  }
+  unsigned delay = srv_backoff_fail(&c->srv->backoff, c->peer_ip, cl_now_ms());
+  srv_log(SRV_WARN, "auth_failed", "conn=%u peer=%s user=%s code=%s delay_ms=%u",
+          c->id, c->peer, q, credo_errname(rc), delay);
+  pause_ms(c, delay);
+  cl_enc_errorf(&c->out, o->req, CREDO_AUTH, 0, 0, "authentication failed");
+  c->dead = 1;
+  c->reason = "auth_failed";
+  return -1;
+}
+
+/* Runs HELLO and AUTH within the authentication timeout. 0 when READY. */
+static int handshake(srv_conn *c, int64_t deadline) {
+  srv_hs hs = {SRV_HS_HELLO, 0};
+  while (hs.state != SRV_HS_DONE && !c->dead) {
+    cl_hdr h;
+    const uint8_t *p;
+    srv_hs_out o;
+    int r = next_frame(c, deadline, &h, &p);
+    if (r == NF_TIMEOUT)
+      conn_error(c, 0, CREDO_LIMIT, "auth_timeout", "authentication timeout");
+    if (r == NF_WAKE)
+      conn_error(c, 0, CREDO_CONN, "shutdown", "server is shutting down");
+    if (r != NF_OK) {
+      c->dead = 1;
+      c->reason = c->reason ? c->reason : "peer_gone";
+      return -1;
+    }
+    srv_hs_feed(&hs, &h, p, &o);
+    if (o.act == SRV_HS_REJECT) {
+      conn_error(c, 0, o.code, "protocol", o.msg);
+    } else if (o.act == SRV_HS_SEND_READY) {
+      char name[64];
+      int k = snprintf(name, sizeof name, "credo-server %s", credo_version());
+      cl_ready m = {hs.version, c->srv->cfg->max_frame, name, (uint32_t)k};
+      cl_enc_ready(&c->out, h.req, &m);
+    } else {
+      srv_hs_auth_result(&hs, check_auth(c, &o) == 0);
+    }
+  }
+  return c->dead ? -1 : 0;
+}
+
+/* ------------------------------------------------------------ requests */
+
+/* Handles one request frame of an authenticated session. */
+static void dispatch(srv_conn *c, const cl_hdr *h, const uint8_t *p) {
+  size_t n = h->len - CL_MIN_LENGTH;
+  const char *why;
+  uint32_t target;
+  if ((h->type == CL_F_EXECUTE || h->type == CL_F_QUERY) &&
+      srv_conn_take_cancel(c, h->req)) {
+    cl_enc_errorf(&c->out, h->req, CREDO_CANCELLED, 0, 0,
+                  "statement cancelled before it started");
+    return;
+  }
+  switch (h->type) {
+  case CL_F_PREPARE: srv_exec_prepare(c, h->req, p, n); break;
+  case CL_F_EXECUTE: srv_exec_execute(c, h->req, p, n); break;
+  case CL_F_QUERY: srv_exec_query(c, h->req, p, n); break;
+  case CL_F_CLOSE: srv_exec_close(c, h->req, p, n); break;
+  case CL_F_CANCEL:
+    if (cl_dec_u32(p, n, &target, &why) == CREDO_OK)
+      (void)srv_conn_take_cancel(c, target);
+    break;
+  case CL_F_PING: cl_enc_empty(&c->out, CL_F_OK, h->req); break;
+  case CL_F_BYE:
+    cl_enc_empty(&c->out, CL_F_OK, h->req);
+    c->dead = 1;
+    c->reason = "bye";
+    break;
+  default:
+    conn_error(c, 0, CREDO_PROTOCOL, "protocol",
+               "frame type not allowed after authentication");
+  }
+}
+
+/* Serves requests until the connection ends. */
+static void serve(srv_conn *c) {
+  while (!c->dead) {
+    cl_hdr h;
+    const uint8_t *p;
+    int r;
+    if (atomic_load(&c->srv->stopping)) {
+      conn_error(c, 0, CREDO_CONN, "shutdown", "server is shutting down");
+      break;
+    }
+    r = next_frame(c, idle_deadline(c), &h, &p);
+    if (r == NF_TIMEOUT) {
+      char msg[64];
+      snprintf(msg, sizeof msg, "idle timeout (%u s)",
+               c->srv->cfg->idle_timeout);
+      conn_error(c, 0, CREDO_LIMIT, "idle_timeout", msg);
+    } else if (r == NF_WAKE) {
+      conn_error(c, 0, CREDO_CONN, "shutdown", "server is shutting down");
+    } else if (r == NF_EOF) {
+      c->dead = 1;
+      c->reason = c->reason ? c->reason : "peer_gone";
+    } else if (r == NF_OK) {
+      dispatch(c, &h, p);
+      if (c->out.n >= OUT_FLUSH_AT)
+        (void)srv_conn_flush(c);
+    }
+  }
+}
+
+/* --------------------------------------------------------------- life */
+
+static void conn_end(srv_conn *c) {
+  srv_ctx *srv = c->srv;
+  (void)srv_conn_flush(c);
+  srv_log(SRV_INFO, "disconnect", "conn=%u peer=%s reason=%s", c->id,
+          c->peer, c->reason ? c->reason : "closed");
+  srv_exec_close_all(c);
+  credo_close(c->db);
+  srv_tls_close(&c->io);
+  close(c->io.fd);
+  free(c->in);
+  cl_wbuf_free(&c->out);
+  free(c);
+  pthread_mutex_lock(&srv->mu);
+  srv->nconn--;
+  pthread_cond_broadcast(&srv->idle);
+  pthread_mutex_unlock(&srv->mu);
+}
+
+void *srv_conn_thread(void *arg) {
+  srv_conn *c = arg;
+  int64_t auth_deadline =
+      cl_now_ms() + (int64_t)c->srv->cfg->auth_timeout * 1000;
+  const char *why = NULL;
+  srv_log(SRV_INFO, "connect", "conn=%u peer=%s tls=%d", c->id, c->peer,
+          c->srv->tls != NULL);
+  if (c->srv->tls &&
+      srv_tls_accept(c->srv->tls, &c->io, auth_deadline, &why) < 0) {
+    srv_log(SRV_WARN, "tls_failed", "conn=%u peer=%s reason=\"%s\"", c->id,
+            c->peer, why);
+    c->reason = "tls_failed";
+    goto end;
+  }
+  if (c->reject) {
+    char msg[64];
+    snprintf(msg, sizeof msg, "too many connections (max %u)",
+             c->srv->cfg->max_conn);
+    conn_error(c, 0, CREDO_LIMIT, "max_conn", msg);
+    goto end;
+  }
+  if (handshake(c, auth_deadline) == 0)
+    serve(c);
+end:
+  conn_end(c);
+  return NULL;
+}

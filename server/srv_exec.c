@@ -1,0 +1,474 @@
+/*
+ * srv_exec.c -- the requests that run CQL: PREPARE, EXECUTE, QUERY and
+ * CLOSE, on the connection's engine handle, streaming rows as ROWS frames.
+ *
+ * Invariants: every request gets exactly one terminal frame (PREPARED,
+ * DONE, OK or ERROR) after its ROWS; only reads (SELECT, HISTORY, EXPLAIN,
+ * SHOW) are ever stopped by the server (max rows, max time, CANCEL, client
+ * gone): a write statement does all its work, atomically, in its first
+ * step (engine/exec.h), so once it has run it is answered in full and an
+ * ERROR always means "nothing of it was written"; engine errors carry the engine's code, message and
+ * position (shifted to the whole text for QUERY); failed statements are
+ * logged with their code and message, except the message of statements
+ * about users (it could quote a password); statement texts are never
+ * logged. Statement ids are per connection, from 1, never 0.
+ *
+ * Does not: read or write the socket except through srv_conn_flush /
+ * srv_conn_cancelled; check roles (the engine does, on the handle).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "srv.h"
+
+#define CHECK_EVERY 64 /* rows between clock and cancel checks */
+
+enum {
+  RUN_DONE = 0,
+  RUN_ENGINE,    /* the engine failed: its error is on the handle */
+  RUN_ROWS,      /* max rows */
+  RUN_TIME,      /* max time */
+  RUN_CANCELLED, /* CANCEL or client gone */
+};
+
+/* ------------------------------------------------------------ errors */
+
+/* Where the statement at byte `off` of `sql` starts (1-based). */
+static void text_pos(const char *sql, size_t off, int *line, int *col) {
+  *line = 1;
+  *col = 1;
+  for (size_t i = 0; i < off; i++) {
+    if (sql[i] == '\n') {
+      (*line)++;
+      *col = 1;
+    } else if (((unsigned char)sql[i] & 0xC0) != 0x80) {
+      (*col)++;
+    }
+  }
+}
+
+/* Queues the engine's error for `req`; `sql`/`off` (may be NULL/0) locate
+ * the statement in the request's text. Logs a stmt_error line. */
+static void engine_error(srv_conn *c, uint32_t req, const char *sql,
+                         size_t off) {
+  int code = credo_errcode(c->db), line, col, l0, c0, skip = 0;
+  const char *msg = credo_errmsg(c->db);
+  char q[600], u[100];
+  credo_errpos(c->db, &line, &col);
+  if (sql && off > 0 && line > 0) {
+    text_pos(sql, off, &l0, &c0);
+    if (line == 1)
+      col += c0 - 1;
+    line += l0 - 1;
+  }
+  if (code >= 0)
+    code = CREDO_ERROR;
+  if (sql && off > 0 && line > 0 && sscanf(msg, "line %*d, column %*d: %n",
+                                           &skip) == 0 && skip > 0)
+    cl_enc_errorf(&c->out, req, code, line, col, "line %d, column %d: %s",
+                  line, col, msg + skip); /* the message says it too */
+  else
+    cl_enc_errorf(&c->out, req, code, line, col, "%s", msg);
+  if (sql && strcasestr(sql, "user"))
+    msg = "(withheld: statement about users)";
+  srv_log(SRV_INFO, "stmt_error",
+          "conn=%u user=%s req=%u code=%s line=%d col=%d msg=%s", c->id,
+          srv_logq(u, sizeof u, c->user), req, credo_errname(code), line, col,
+          srv_logq(q, sizeof q, msg));
+}
+
+/* Queues a server-side ERROR for `req` and logs it as `event`. */
+static void req_error(srv_conn *c, uint32_t req, int code, const char *event,
+                      const char *msg) {
+  char q[300];
+  cl_enc_errorf(&c->out, req, code, 0, 0, "%s", msg);
+  srv_log(SRV_INFO, event, "conn=%u req=%u code=%s msg=%s", c->id, req,
+          credo_errname(code), srv_logq(q, sizeof q, msg));
+}
+
+/* ------------------------------------------------------------ rows */
+
+static void put_value(cl_wbuf *w, credo_stmt *st, int i) {
+  cl_value v;
+  const char *s;
+  v.t = (uint8_t)credo_column_type(st, i);
+  switch (v.t) {
+  case CREDO_T_INT:
+  case CREDO_T_BOOL:
+    v.u.i = credo_column_int64(st, i);
+    break;
+  case CREDO_T_REAL:
+    v.u.r = credo_column_double(st, i);
+    break;
+  case CREDO_T_TIME:
+    v.u.i = credo_column_time(st, i);
+    break;
+  case CREDO_T_TEXT:
+  case CREDO_T_JSON:
+    s = credo_column_text(st, i);
+    v.u.s.p = s ? s : "";
+    v.u.s.n = (uint32_t)strlen(v.u.s.p);
+    break;
+  default:
+    v.t = CREDO_T_NULL;
+  }
+  cl_wr_value(w, &v);
+}
+
+/* State of one statement's result stream. */
+typedef struct stream {
+  uint32_t req;
+  int ncols;
+  uint64_t rows;
+  size_t at;   /* nrows field of the open ROWS frame */
+  uint32_t n;  /* rows in the open frame */
+  int open;    /* a ROWS frame is open */
+  int64_t end; /* max-time deadline */
+} stream;
+
+/* Closes the open ROWS frame; 0 or -1 (client gone) after flushing when
+ * the output is large. */
+static int batch_end(srv_conn *c, stream *s) {
+  if (!s->open)
+    return 0;
+  s->open = 0;
+  cl_rows_end(&c->out, s->at, s->n);
+  if (c->out.n >= CL_ROWS_BATCH * 4)
+    return srv_conn_flush(c);
+  return 0;
+}
+
+/* Between rows: the clock, the batch size and cancels. */
+static int between_rows(srv_conn *c, stream *s) {
+  if (cl_wr_payload(&c->out) >= CL_ROWS_BATCH) {
+    if (batch_end(c, s) < 0 || srv_conn_cancelled(c, s->req))
+      return RUN_CANCELLED;
+  }
+  if (s->rows % CHECK_EVERY == 0) {
+    if (cl_now_ms() > s->end)
+      return RUN_TIME;
+    if (srv_conn_cancelled(c, s->req))
+      return RUN_CANCELLED;
+  }
+  return RUN_DONE;
+}
+
+/* 1 when the statement text starts (after blanks and comments) with a
+ * keyword of a statement that only reads. */
+static int is_read(const char *s) {
+  static const char *const kw[] = {"SELECT", "HISTORY", "EXPLAIN", "SHOW"};
+  for (;;) {
+    s += strspn(s, " \t\r\n");
+    if (s[0] == '-' && s[1] == '-')
+      s += strcspn(s, "\n");
+    else if (s[0] == '/' && s[1] == '*' && strstr(s + 2, "*/"))
+      s = strstr(s + 2, "*/") + 2;
+    else
+      break;
+  }
+  for (size_t i = 0; i < sizeof kw / sizeof kw[0]; i++) {
+    size_t k = strlen(kw[i]);
+    if (strncasecmp(s, kw[i], k) == 0 &&
+        !(s[k] == '_' || (s[k] >= '0' && s[k] <= '9') ||
+          ((s[k] | 0x20) >= 'a' && (s[k] | 0x20) <= 'z')))
+      return 1;
+  }
+  return 0;
+}
+
+/* Steps `st` to its end, appending ROWS frames; a read may be stopped by
+ * the limits or a cancel. RUN_* result. */
+static int run(srv_conn *c, uint32_t req, credo_stmt *st, int read,
+               uint64_t *rows) {
+  stream s = {req, credo_column_count(st), 0, 0, 0, 0, 0};
+  int rc, r = RUN_DONE;
+  s.end = cl_now_ms() + (int64_t)c->srv->cfg->max_time * 1000;
+  while (r == RUN_DONE && (rc = credo_step(st)) == CREDO_ROW) {
+    if (read && s.rows >= c->srv->cfg->max_rows) {
+      r = RUN_ROWS;
+      break;
+    }
+    if (!s.open) {
+      cl_rows_begin(&c->out, req, (uint16_t)s.ncols, &s.at);
+      s.open = 1;
+      s.n = 0;
+    }
+    for (int i = 0; i < s.ncols; i++)
+      put_value(&c->out, st, i);
+    s.n++;
+    s.rows++;
+    r = between_rows(c, &s);
+    if (!read && r != RUN_DONE)
+      r = c->dead ? RUN_CANCELLED : RUN_DONE; /* written: answer in full */
+  }
+  if (r == RUN_DONE && rc != CREDO_DONE)
+    r = RUN_ENGINE;
+  if (s.open)
+    cl_rows_end(&c->out, s.at, s.n);
+  *rows = s.rows;
+  return r;
+}
+
+static void done(srv_conn *c, uint32_t req, uint64_t rows) {
+  cl_done d = {credo_changes(c->db), rows, credo_get_tz(c->db),
+               (uint8_t)(credo_in_txn(c->db) ? 1 : 0)};
+  cl_enc_done(&c->out, req, &d);
+}
+
+/* Ends a statement run: DONE, or the right ERROR. */
+static void finish(srv_conn *c, uint32_t req, credo_stmt *st, int r,
+                   uint64_t rows, const char *sql, size_t off) {
+  char msg[96];
+  if (r == RUN_DONE) {
+    done(c, req, rows);
+    return;
+  }
+  if (r == RUN_ENGINE) {
+    engine_error(c, req, sql, off);
+    return;
+  }
+  credo_reset(st); /* a read: ends its snapshot */
+  if (r == RUN_ROWS) {
+    snprintf(msg, sizeof msg, "statement exceeded max rows (%llu)",
+             (unsigned long long)c->srv->cfg->max_rows);
+    req_error(c, req, CREDO_LIMIT, "max_rows", msg);
+  } else if (r == RUN_TIME) {
+    snprintf(msg, sizeof msg, "statement exceeded max time (%u s)",
+             c->srv->cfg->max_time);
+    req_error(c, req, CREDO_LIMIT, "max_time", msg);
+  } else {
+    srv_conn_take_cancel(c, req);
+    req_error(c, req, CREDO_CANCELLED, "cancelled", "statement cancelled");
+  }
+}
+
+/* ------------------------------------------------------------ stmts */
+
+static srv_stmt *stmt_find(srv_conn *c, uint32_t id) {
+  for (int i = 0; id && i < CL_MAX_STMTS; i++)
+    if (c->stmts[i].id == id)
+      return &c->stmts[i];
+  return NULL;
+}
+
+/* Keeps `st` under a new id; 0 when the connection holds the maximum. */
+static uint32_t stmt_add(srv_conn *c, credo_stmt *st, int read) {
+  srv_stmt *slot = NULL;
+  for (int i = 0; !slot && i < CL_MAX_STMTS; i++)
+    if (c->stmts[i].id == 0)
+      slot = &c->stmts[i];
+  if (!slot)
+    return 0;
+  if (++c->next_stmt == 0)
+    c->next_stmt = 1;
+  slot->id = c->next_stmt;
+  slot->st = st;
+  slot->read = read;
+  return slot->id;
+}
+
+/* A NUL-terminated copy of the request's text (the engine's lexer wants
+ * one, and the input buffer moves while rows stream). */
+static char *dup_sql(srv_conn *c, uint32_t req, const cl_sql *m) {
+  char *s = malloc((size_t)m->sql_len + 1);
+  if (!s) {
+    req_error(c, req, CREDO_NOMEM, "nomem", "out of memory");
+    return NULL;
+  }
+  memcpy(s, m->sql, m->sql_len);
+  s[m->sql_len] = '\0';
+  return s;
+}
+
+/* Decodes a PREPARE/QUERY payload and applies its time zone. */
+static char *sql_request(srv_conn *c, uint32_t req, const uint8_t *p,
+                         size_t n, uint32_t *len) {
+  cl_sql m;
+  const char *why = NULL;
+  if (cl_dec_sql(p, n, &m, &why) != CREDO_OK) {
+    req_error(c, req, CREDO_PROTOCOL, "protocol", why);
+    return NULL;
+  }
+  if (credo_set_tz(c->db, m.tz) != CREDO_OK) {
+    engine_error(c, req, NULL, 0);
+    return NULL;
+  }
+  *len = m.sql_len;
+  return dup_sql(c, req, &m);
+}
+
+/* Fills the column descriptions of `st` (names valid as long as st). */
+static cl_coldesc *describe(credo_stmt *st, uint16_t *ncols) {
+  int n = credo_column_count(st);
+  cl_coldesc *cols = calloc(n > 0 ? (size_t)n : 1, sizeof *cols);
+  if (!cols)
+    return NULL;
+  for (int i = 0; i < n; i++) {
+    const char *name = credo_column_name(st, i);
+    cols[i].name = name ? name : "";
+    cols[i].name_len = (uint32_t)strlen(cols[i].name);
+    cols[i].type = (uint8_t)credo_column_decltype(st, i);
+  }
+  *ncols = (uint16_t)n;
+  return cols;
+}
+
+void srv_exec_prepare(srv_conn *c, uint32_t req, const uint8_t *p, size_t n) {
+  uint32_t len = 0;
+  char *sql = sql_request(c, req, p, n, &len);
+  const char *tail = NULL;
+  credo_stmt *st = NULL;
+  cl_prepared m = {0};
+  if (!sql)
+    return;
+  if (credo_prepare(c->db, sql, (int)len, &st, &tail) != CREDO_OK) {
+    engine_error(c, req, sql, 0);
+    goto out;
+  }
+  m.tail = tail ? (uint32_t)(tail - sql) : len;
+  if (st && !(m.stmt = stmt_add(c, st, is_read(sql)))) {
+    credo_finalize(st);
+    req_error(c, req, CREDO_LIMIT, "max_stmts",
+              "too many prepared statements on this connection (max 256); "
+              "close some");
+    goto out;
+  }
+  if (st && !(m.cols = describe(st, &m.ncols))) {
+    req_error(c, req, CREDO_NOMEM, "nomem", "out of memory");
+    goto out;
+  }
+  m.nparams = st ? (uint16_t)credo_bind_count(st) : 0;
+  cl_enc_prepared(&c->out, req, &m);
+out:
+  free(m.cols);
+  free(sql);
+}
+
+/* Binds the EXECUTE parameters. CREDO_OK or the engine's code. */
+static int bind_all(credo_stmt *st, const cl_execute *m) {
+  int rc = CREDO_OK;
+  for (int i = 0; rc == CREDO_OK && i < m->nparams; i++) {
+    const cl_value *v = &m->params[i];
+    switch (v->t) {
+    case CREDO_T_NULL: rc = credo_bind_null(st, i + 1); break;
+    case CREDO_T_INT:
+    case CREDO_T_BOOL: rc = credo_bind_int64(st, i + 1, v->u.i); break;
+    case CREDO_T_REAL: rc = credo_bind_double(st, i + 1, v->u.r); break;
+    case CREDO_T_TIME: rc = credo_bind_time(st, i + 1, v->u.i); break;
+    default: rc = credo_bind_text(st, i + 1, v->u.s.p, (int)v->u.s.n);
+    }
+  }
+  return rc;
+}
+
+/* Decodes EXECUTE into m (params malloc'ed, free after). */
+static int decode_execute(srv_conn *c, uint32_t req, const uint8_t *p,
+                          size_t n, cl_execute *m) {
+  const char *why = NULL;
+  int rc;
+  m->params = NULL;
+  rc = cl_dec_execute(p, n, m, 0, &why);
+  if (rc == CREDO_LIMIT) {
+    m->params = malloc(sizeof *m->params * m->nparams);
+    rc = m->params ? cl_dec_execute(p, n, m, m->nparams, &why) : CREDO_NOMEM;
+  }
+  if (rc != CREDO_OK)
+    req_error(c, req, rc == CREDO_NOMEM ? rc : CREDO_PROTOCOL, "protocol",
+              rc == CREDO_NOMEM ? "out of memory" : why);
+  return rc;
+}
+
+void srv_exec_execute(srv_conn *c, uint32_t req, const uint8_t *p, size_t n) {
+  cl_execute m;
+  srv_stmt *s;
+  char msg[96];
+  uint64_t rows = 0;
+  if (decode_execute(c, req, p, n, &m) != CREDO_OK)
+    goto out;
+  if (!(s = stmt_find(c, m.stmt))) {
+    snprintf(msg, sizeof msg, "unknown statement id %u", (unsigned)m.stmt);
+    req_error(c, req, CREDO_MISUSE, "misuse", msg);
+    goto out;
+  }
+  if (m.nparams != credo_bind_count(s->st)) {
+    snprintf(msg, sizeof msg, "the statement takes %d parameters, got %u",
+             credo_bind_count(s->st), (unsigned)m.nparams);
+    req_error(c, req, CREDO_MISUSE, "misuse", msg);
+    goto out;
+  }
+  credo_reset(s->st);
+  if (credo_set_tz(c->db, m.tz) != CREDO_OK || bind_all(s->st, &m) != 0) {
+    engine_error(c, req, NULL, 0);
+    goto out;
+  }
+  finish(c, req, s->st, run(c, req, s->st, s->read, &rows), rows, NULL, 0);
+out:
+  free(m.params);
+}
+
+/* Runs one statement of a QUERY: COLUMNS, ROWS. RUN_* result. */
+static int query_one(srv_conn *c, uint32_t req, credo_stmt *st, int read,
+                     uint64_t *rows) {
+  uint16_t ncols = 0;
+  cl_coldesc *cols = describe(st, &ncols);
+  if (!cols)
+    return RUN_ENGINE;
+  cl_enc_columns(&c->out, req, ncols, cols);
+  free(cols);
+  return run(c, req, st, read, rows);
+}
+
+void srv_exec_query(srv_conn *c, uint32_t req, const uint8_t *p, size_t n) {
+  uint32_t len = 0;
+  char *sql = sql_request(c, req, p, n, &len);
+  size_t off = 0;
+  uint64_t rows = 0;
+  int r = RUN_DONE;
+  credo_stmt *st = NULL;
+  if (!sql)
+    return;
+  while (r == RUN_DONE && off < len) {
+    const char *tail = NULL;
+    if (credo_prepare(c->db, sql + off, (int)(len - off), &st, &tail) !=
+        CREDO_OK) {
+      r = RUN_ENGINE;
+      break;
+    }
+    if (!st)
+      break;
+    r = query_one(c, req, st, is_read(sql + off), &rows);
+    if (r != RUN_DONE)
+      break;
+    credo_finalize(st);
+    st = NULL;
+    off = tail ? (size_t)(tail - sql) : len;
+  }
+  finish(c, req, st, r, rows, sql, off);
+  credo_finalize(st);
+  free(sql);
+}
+
+void srv_exec_close(srv_conn *c, uint32_t req, const uint8_t *p, size_t n) {
+  uint32_t id;
+  const char *why = NULL;
+  srv_stmt *s;
+  if (cl_dec_u32(p, n, &id, &why) != CREDO_OK) {
+    req_error(c, req, CREDO_PROTOCOL, "protocol", why);
+    return;
+  }
+  if ((s = stmt_find(c, id)) != NULL) {
+    credo_finalize(s->st);
+    memset(s, 0, sizeof *s);
+  }
+  cl_enc_empty(&c->out, CL_F_OK, req);
+}
+
+void srv_exec_close_all(srv_conn *c) {
+  for (int i = 0; i < CL_MAX_STMTS; i++)
+    if (c->stmts[i].id) {
+      credo_finalize(c->stmts[i].st);
+      memset(&c->stmts[i], 0, sizeof c->stmts[i]);
+    }
+}

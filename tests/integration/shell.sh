@@ -1,0 +1,338 @@
+#!/usr/bin/env bash
+# tests/integration/shell.sh -- drives the real `credo` shell binary
+# ($BUILD/bin/credo): usage errors and exit statuses, -c / -f / stdin,
+# every --format with exact output for a small known result, --tz,
+# --keep-going, and error reports with a caret under the position.
+#
+# Run by `make integration` (BUILD set, binaries in $BUILD/bin). Prints each
+# check as it goes; stops with a non-zero status and the expected and
+# actual output at the first failure. Works in a temporary directory that
+# is removed on exit. Needs python3 (JSON and display-width checks).
+#
+# The checks after "usage" need the CQL executor (issue 3); until it lands
+# they fail at the first statement, which is expected.
+set -u
+
+BUILD=${BUILD:-build}
+CREDO=$BUILD/bin/credo
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+STORE=$TMP/store
+SUBJ=91350100M000100Y43
+REF1='厦市监罚〔2025〕12号'
+CHECKS=0
+
+# --------------------------------------------------------------- helpers
+
+check() { # check WHAT: announces one check
+  CHECKS=$((CHECKS + 1))
+  printf 'shell.sh: %-66s ' "$1"
+  WHAT=$1
+}
+
+pass() { echo ok; }
+
+fail() { # fail MESSAGE: reports and stops
+  echo FAIL
+  {
+    echo "shell.sh: FAILED: $WHAT"
+    echo "  $*"
+    echo "  command: credo ${LAST_ARGS:-}"
+    echo "  exit status: ${RC:-?}"
+    echo "  --- stdout"
+    sed 's/^/  | /' "$TMP/out" 2>/dev/null
+    echo "  --- stderr"
+    sed 's/^/  | /' "$TMP/err" 2>/dev/null
+  } >&2
+  exit 1
+}
+
+run() { # run ARGS...: runs credo, stdout/stderr to files, status in RC
+  LAST_ARGS="$*"
+  "$CREDO" "$@" >"$TMP/out" 2>"$TMP/err"
+  RC=$?
+}
+
+run_in() { # run_in INPUT ARGS...: run with INPUT on stdin
+  local input=$1
+  shift
+  LAST_ARGS="$* < input"
+  printf '%s' "$input" | "$CREDO" "$@" >"$TMP/out" 2>"$TMP/err"
+  RC=$?
+}
+
+want_rc() { [ "$RC" -eq "$1" ] || fail "expected exit status $1"; }
+
+want_out() { # want_out TEXT: stdout is exactly TEXT and a newline ("": empty)
+  if [ -z "$1" ]; then
+    [ ! -s "$TMP/out" ] || fail "stdout is not empty"
+    return
+  fi
+  printf '%s\n' "$1" >"$TMP/want"
+  if ! cmp -s "$TMP/want" "$TMP/out"; then
+    diff -u "$TMP/want" "$TMP/out" | sed 's/^/  /' >&2
+    fail "stdout differs from the expected text (diff above)"
+  fi
+}
+
+want_err_has() { grep -qF -- "$1" "$TMP/err" || fail "stderr lacks '$1'"; }
+want_err_empty() { [ ! -s "$TMP/err" ] || fail "stderr is not empty"; }
+
+# The caret check: stderr holds "error: line L, column C: ...", then the
+# source line, then spaces and '^' exactly under character C of that line
+# (counting East Asian wide characters as 2 columns).
+want_caret() { # want_caret LINE
+  python3 - "$TMP/err" "$1" <<'EOF' || fail "no caret under the reported position"
+import re, sys, unicodedata
+lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
+want_line = int(sys.argv[2])
+for i, l in enumerate(lines):
+    m = re.match(r"error: line (\d+), column (\d+): ", l)
+    if not m:
+        continue
+    line, col = int(m.group(1)), int(m.group(2))
+    src, caret = lines[i + 1], lines[i + 2]
+    width = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1
+                for c in src[:col - 1])
+    ok = (line == want_line and caret == " " * width + "^")
+    if not ok:
+        print(f"\n  line {line} (want {want_line}), column {col}, "
+              f"caret at {len(caret) - 1} (want {width})", file=sys.stderr)
+    sys.exit(0 if ok else 1)
+print("\n  no 'error: line L, column C:' line", file=sys.stderr)
+sys.exit(1)
+EOF
+}
+
+# ------------------------------------------------------ usage, no store
+
+[ -x "$CREDO" ] || { echo "shell.sh: no $CREDO; build it first" >&2; exit 1; }
+command -v python3 >/dev/null || { echo "shell.sh: needs python3" >&2; exit 1; }
+HEADER=$(dirname "$0")/../../include/credo.h
+VERSION=$(sed -n 's/^#define CREDO_VERSION "\(.*\)"/\1/p' "$HEADER")
+
+check "--version prints the version"
+run --version
+want_rc 0
+grep -q "^credo $VERSION " "$TMP/out" || fail "stdout lacks 'credo $VERSION'"
+pass
+
+check "--help prints the usage on stdout"
+run --help
+want_rc 0
+grep -q '^usage: credo' "$TMP/out" || fail "no usage line"
+grep -q -- '--keep-going' "$TMP/out" || fail "usage lacks --keep-going"
+pass
+
+check "no arguments: usage on stderr, exit 2"
+run
+want_rc 2
+want_err_has "usage: credo"
+pass
+
+check "usage errors exit 2 and say why"
+for args in "--bogus $STORE" "-x $STORE" "$STORE --format xml" \
+  "$STORE --format" "$STORE --tz 8" "$STORE --tz +19:00" "$STORE -c" \
+  "$STORE -c x -f y" "$STORE $STORE.2" "--format csv"; do
+  # shellcheck disable=SC2086
+  run $args
+  want_rc 2
+  want_err_has "credo: "
+done
+[ ! -e "$STORE" ] || fail "a usage error created the store"
+pass
+
+check "-f with a missing script: exit 1, no store created"
+run "$STORE" -f "$TMP/missing.cql"
+want_rc 1
+want_err_has "missing.cql"
+[ ! -e "$STORE" ] || fail "the store was created"
+pass
+
+# ------------------------------------------------ statements (executor)
+
+check "-c with several statements creates the store and records"
+run "$STORE" -c "CREATE TYPE penalty_general PUBLICITY 1 YEAR
+    REPAIRABLE AFTER 3 MONTHS;
+  CREATE SUBJECT '$SUBJ' KIND org NAME '厦门示例船务有限公司';
+  RECORD penalty_general FOR '$SUBJ' OCCURRED '2025-03-01'
+    SOURCE 'xm-market' REF '$REF1'
+    DATA {\"amount_wan\": 0.5, \"authority\": \"厦门市市场监督管理局\"};
+  RECORD penalty_general FOR '$SUBJ' OCCURRED '2025-04-01'
+    SOURCE 'xm-market' REF 'xm,\"2\"' DATA {\"note\": \"a;b\"};"
+want_rc 0
+want_err_empty
+[ -d "$STORE" ] || fail "no store directory"
+pass
+
+Q_REFS="FROM events WHERE subject = '$SUBJ' ORDER BY ref INCLUDE HIDDEN"
+
+check "table: aligned by display width, NULL-free, row count"
+run "$STORE" -c "SELECT subject_name, ref $Q_REFS;"
+want_rc 0
+want_out "subject_name         | ref
+---------------------+---------------------
+厦门示例船务有限公司 | xm,\"2\"
+厦门示例船务有限公司 | $REF1
+(2 rows)"
+pass
+
+check "table: numbers right-aligned"
+run "$STORE" --format table -c "SELECT count(*) AS number_of_events
+  FROM events INCLUDE HIDDEN;"
+want_rc 0
+want_out "number_of_events
+----------------
+               2
+(1 row)"
+pass
+
+check "csv: RFC 4180 quoting and a header"
+run "$STORE" --format csv -c "SELECT ref, subject $Q_REFS;"
+want_rc 0
+want_out "ref,subject
+\"xm,\"\"2\"\"\",$SUBJ
+$REF1,$SUBJ"
+pass
+
+check "json: one array; ints, JSON data, bools typed"
+run "$STORE" --format json -c "SELECT id, subject, data, public
+  FROM events WHERE ref = '$REF1' INCLUDE HIDDEN;"
+want_rc 0
+python3 - "$TMP/out" "$SUBJ" <<'EOF' || fail "json output is not as expected"
+import json, sys
+rows = json.load(open(sys.argv[1], encoding="utf-8"))
+assert isinstance(rows, list) and len(rows) == 1, rows
+r = rows[0]
+assert list(r) == ["id", "subject", "data", "public"], r
+assert isinstance(r["id"], int) and not isinstance(r["id"], bool), r
+assert r["subject"] == sys.argv[2], r
+assert r["data"] == {"amount_wan": 0.5, "authority": "厦门市市场监督管理局"}, r
+assert isinstance(r["public"], bool), r
+EOF
+pass
+
+check "json: a statement with no rows prints []"
+run "$STORE" --format json -c "SELECT id FROM events WHERE ref = 'none';"
+want_rc 0
+want_out "[]"
+pass
+
+check "jsonl: one object per row"
+run "$STORE" --format jsonl -c "SELECT id, ref $Q_REFS;"
+want_rc 0
+python3 - "$TMP/out" "$REF1" <<'EOF' || fail "jsonl output is not as expected"
+import json, sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+rows = [json.loads(l) for l in lines]
+assert [r["ref"] for r in rows] == ['xm,"2"', sys.argv[2]], rows
+assert all(isinstance(r["id"], int) for r in rows), rows
+EOF
+pass
+
+check "-f script: multi-line, ';' in strings, comments and JSON"
+cat >"$TMP/script.cql" <<EOF
+-- a comment; with a semicolon
+RECORD penalty_general FOR '$SUBJ'
+  OCCURRED '2025-06-01' SOURCE 'xm-tax' /* ; */ REF 'T;3'
+  DATA {"note": "it's; \"quoted\"", "n": [1, {"x": ";"}]};
+SELECT ref, data FROM events WHERE source = 'xm-tax'
+  INCLUDE HIDDEN;
+EOF
+run "$STORE" --format jsonl -f "$TMP/script.cql"
+want_rc 0
+python3 - "$TMP/out" <<'EOF' || fail "the last row is not the recorded event"
+import json, sys
+last = json.loads(open(sys.argv[1], encoding="utf-8").read().splitlines()[-1])
+want = {"ref": "T;3", "data": {"note": "it's; \"quoted\"", "n": [1, {"x": ";"}]}}
+assert last == want, last
+EOF
+pass
+
+check "stdin: statements read when stdin is not a terminal"
+run_in "SELECT count(*) AS n
+FROM events INCLUDE HIDDEN;
+" "$STORE" --format csv
+want_rc 0
+want_out "n
+3"
+pass
+
+check "-f -: the script from stdin; a last statement without ';'"
+run_in "SELECT count(*) AS n FROM events INCLUDE HIDDEN" "$STORE" \
+  --format csv -f -
+want_rc 0
+want_out "n
+3"
+pass
+
+check "--tz: literals and output in the session zone"
+# 'T;3' was recorded OCCURRED '2025-06-01' in UTC: 08:00 in +08:00.
+run "$STORE" --tz +08:00 --format csv -c \
+  "SELECT occurred FROM events WHERE ref = 'T;3' INCLUDE HIDDEN;
+   SELECT ref FROM events WHERE occurred = '2025-06-01 08:00:00'
+     INCLUDE HIDDEN;"
+want_rc 0
+want_out "occurred
+2025-06-01T08:00:00+08:00
+ref
+T;3"
+pass
+
+# -------------------------------------------------------------- errors
+
+check "syntax error: exit 1, line of the input, caret under it"
+run "$STORE" -c "SELECT ref FROM events INCLUDE HIDDEN;
+SELECT ref FORM events;"
+want_rc 1
+want_err_has "error: line 2, column "
+want_err_has "SELECT ref FORM events;"
+want_caret 2
+pass
+
+check "caret after Chinese text lands by display width"
+run "$STORE" -c "SELECT ref FROM events WHERE subject_name = '厦门示例' AND;"
+want_rc 1
+want_caret 1
+pass
+
+check "caret in a script names the script's line"
+printf '%s\n' "SELECT count(*) AS n FROM events INCLUDE HIDDEN;" "" \
+  "SELECT ref FROM events WHERE ;" >"$TMP/bad.cql"
+run "$STORE" --format csv -f "$TMP/bad.cql"
+want_rc 1
+want_caret 3
+pass
+
+check "runtime error: exit 1 with the engine's message"
+run "$STORE" -c "RECORD penalti FOR '$SUBJ' OCCURRED '2025-03-01'
+  SOURCE 'xm-market' REF 'r-9';"
+want_rc 1
+want_err_has "error: "
+want_err_has "penalti"
+pass
+
+check "stops at the first failing statement"
+run "$STORE" --format csv -c "SELEKT 1; SELECT count(*) AS n FROM events
+  INCLUDE HIDDEN;"
+want_rc 1
+want_out ""
+pass
+
+check "--keep-going runs the rest, still exits 1"
+run "$STORE" --keep-going --format csv -c "SELEKT 1; SELECT count(*) AS n
+  FROM events INCLUDE HIDDEN;"
+want_rc 1
+want_out "n
+3"
+pass
+
+check "stdin stops at the first failure too"
+run_in "SELEKT 1;
+SELECT count(*) AS n FROM events INCLUDE HIDDEN;
+" "$STORE" --format csv
+want_rc 1
+want_out ""
+pass
+
+echo "shell.sh: all $CHECKS checks passed"

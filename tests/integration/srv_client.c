@@ -1,0 +1,236 @@
+/*
+ * srv_client.c -- a C client of credo-server for tests/integration/server.sh,
+ * using only the public API (credo_open on a credo:// URI, prepare, bind,
+ * step), so the client library is tested as a user would use it.
+ *
+ *   srv_client exec URI SQL          runs SQL (credo_exec), prints rows as
+ *                                    tab-separated text; exit 1 on error
+ *   srv_client load URI THREADS OPS ACKED
+ *                                    THREADS connections, each OPS
+ *                                    operations mixing RECORDs (prepared,
+ *                                    unique REF) and reads; each
+ *                                    acknowledged REF is appended to ACKED
+ *   srv_client writer URI TAG ACKED  records until the connection fails
+ *                                    (server stopped); appends acked REFs
+ *   srv_client check URI ACKED       every REF in ACKED is in the store
+ *                                    exactly once; prints the count
+ *   srv_client stmt URI SQL ARG      prepares SQL with one text parameter,
+ *                                    steps it, prints rows; for errors
+ *                                    prints "error CODE_NAME: message"
+ *
+ * Invariants: an operation counts as acknowledged only after credo_step
+ * returned CREDO_DONE for it; every failure prints the code's name and the
+ * message. Exit 0 only when every check held.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "credo.h"
+
+#define SUBJECT "91350100M000100Y43"
+
+static int print_row(void *arg, int n, const char *const *v,
+                     const char *const *names) {
+  (void)arg, (void)names;
+  for (int i = 0; i < n; i++)
+    printf("%s%s", i ? "\t" : "", v[i] ? v[i] : "NULL");
+  printf("\n");
+  return 0;
+}
+
+static int open_uri(const char *uri, credo **db) {
+  int rc = credo_open(uri, NULL, db);
+  if (rc != CREDO_OK) {
+    fprintf(stderr, "open %s: %s: %s\n", uri, credo_errname(rc),
+            *db ? credo_errmsg(*db) : credo_strerror(rc));
+    credo_close(*db);
+    *db = NULL;
+  }
+  return rc;
+}
+
+static int cmd_exec(const char *uri, const char *sql) {
+  credo *db;
+  int rc;
+  if (open_uri(uri, &db) != CREDO_OK)
+    return 1;
+  rc = credo_exec(db, sql, print_row, NULL);
+  if (rc != CREDO_OK)
+    printf("error %s: %s\n", credo_errname(rc), credo_errmsg(db));
+  credo_close(db);
+  return rc == CREDO_OK ? 0 : 1;
+}
+
+static int cmd_stmt(const char *uri, const char *sql, const char *arg) {
+  credo *db;
+  credo_stmt *st = NULL;
+  int rc;
+  if (open_uri(uri, &db) != CREDO_OK)
+    return 1;
+  rc = credo_prepare(db, sql, -1, &st, NULL);
+  if (rc == CREDO_OK && st && credo_bind_count(st) > 0)
+    rc = credo_bind_text(st, 1, arg, -1);
+  while (rc == CREDO_OK && (rc = credo_step(st)) == CREDO_ROW) {
+    for (int i = 0; i < credo_column_count(st); i++) {
+      const char *t = credo_column_text(st, i);
+      printf("%s%s=%s", i ? "\t" : "", credo_column_name(st, i),
+             t ? t : "NULL");
+    }
+    printf("\n");
+    rc = CREDO_OK;
+  }
+  if (rc != CREDO_DONE)
+    printf("error %s: %s\n", credo_errname(rc), credo_errmsg(db));
+  credo_finalize(st);
+  credo_close(db);
+  return rc == CREDO_DONE ? 0 : 1;
+}
+
+/* ------------------------------------------------------------ writes */
+
+typedef struct worker {
+  const char *uri, *tag;
+  int id, ops;
+  FILE *acked;
+  pthread_mutex_t *mu;
+  int failed;  /* an unexpected failure */
+  int written; /* acknowledged records */
+} worker;
+
+static int record(credo_stmt *st, const char *ref) {
+  int rc;
+  credo_reset(st);
+  rc = credo_bind_text(st, 1, ref, -1);
+  while (rc == CREDO_OK && (rc = credo_step(st)) == CREDO_ROW)
+    rc = CREDO_OK;
+  return rc == CREDO_DONE ? CREDO_OK : rc;
+}
+
+static int read_once(credo_stmt *rd) {
+  int rc;
+  credo_reset(rd);
+  while ((rc = credo_step(rd)) == CREDO_ROW)
+    ;
+  return rc == CREDO_DONE ? CREDO_OK : rc;
+}
+
+static const char *REC_SQL =
+    "RECORD penalty_general FOR '" SUBJECT "' OCCURRED NOW - 1 DAYS "
+    "SOURCE 'load' REF ? DATA {\"amount_wan\": 1}";
+static const char *READ_SQL =
+    "SELECT id, ref, occurred FROM events WHERE subject = '" SUBJECT
+    "' LIMIT 20";
+
+/* `ops` operations (or until failure when ops < 0); every third a read. */
+static void *work(void *arg) {
+  worker *w = arg;
+  credo *db = NULL;
+  credo_stmt *st = NULL, *rd = NULL;
+  char ref[96];
+  if (open_uri(w->uri, &db) != CREDO_OK ||
+      credo_prepare(db, REC_SQL, -1, &st, NULL) != CREDO_OK ||
+      credo_prepare(db, READ_SQL, -1, &rd, NULL) != CREDO_OK) {
+    fprintf(stderr, "worker %d: %s\n", w->id, db ? credo_errmsg(db) : "");
+    w->failed = 1;
+    goto out;
+  }
+  for (int i = 0; w->ops < 0 || i < w->ops; i++) {
+    int rc;
+    snprintf(ref, sizeof ref, "%s-%d-%d", w->tag, w->id, i);
+    rc = i % 3 == 2 ? read_once(rd) : record(st, ref);
+    if (rc != CREDO_OK) {
+      if (w->ops >= 0) {
+        fprintf(stderr, "worker %d op %d: %s: %s\n", w->id, i,
+                credo_errname(rc), credo_errmsg(db));
+        w->failed = 1;
+      }
+      break;
+    }
+    if (i % 3 != 2) {
+      pthread_mutex_lock(w->mu);
+      fprintf(w->acked, "%s\n", ref);
+      fflush(w->acked);
+      pthread_mutex_unlock(w->mu);
+      w->written++;
+    }
+  }
+out:
+  credo_finalize(st);
+  credo_finalize(rd);
+  credo_close(db);
+  return NULL;
+}
+
+static int run_workers(const char *uri, const char *tag, int n, int ops,
+                       const char *path) {
+  pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+  pthread_t th[256];
+  worker w[256];
+  int failed = 0, written = 0;
+  FILE *f = fopen(path, "a");
+  if (!f || n < 1 || n > 256)
+    return 2;
+  for (int i = 0; i < n; i++) {
+    w[i] = (worker){uri, tag, i, ops, f, &mu, 0, 0};
+    pthread_create(&th[i], NULL, work, &w[i]);
+  }
+  for (int i = 0; i < n; i++) {
+    pthread_join(th[i], NULL);
+    failed |= w[i].failed;
+    written += w[i].written;
+  }
+  fclose(f);
+  printf("workers=%d acknowledged=%d failed=%d\n", n, written, failed);
+  return failed ? 1 : 0;
+}
+
+/* ------------------------------------------------------------ check */
+
+static int cmd_check(const char *uri, const char *path) {
+  static const char *sql = "SELECT count(*) FROM events WHERE source = "
+                           "'load' AND ref = ? INCLUDE HIDDEN";
+  credo *db;
+  credo_stmt *st = NULL;
+  char line[128];
+  int n = 0, bad = 0;
+  FILE *f = fopen(path, "r");
+  if (!f || open_uri(uri, &db) != CREDO_OK)
+    return 2;
+  if (credo_prepare(db, sql, -1, &st, NULL) != CREDO_OK) {
+    fprintf(stderr, "check: %s\n", credo_errmsg(db));
+    bad = 1;
+  }
+  while (!bad && fgets(line, sizeof line, f)) {
+    line[strcspn(line, "\n")] = '\0';
+    credo_reset(st);
+    credo_bind_text(st, 1, line, -1);
+    if (credo_step(st) != CREDO_ROW || credo_column_int64(st, 0) != 1) {
+      fprintf(stderr, "check: acknowledged %s is missing: %s\n", line,
+              credo_errmsg(db));
+      bad = 1;
+    }
+    n++;
+  }
+  printf("checked=%d missing=%d\n", n, bad);
+  fclose(f);
+  credo_finalize(st);
+  credo_close(db);
+  return bad;
+}
+
+int main(int argc, char **argv) {
+  if (argc == 4 && !strcmp(argv[1], "exec"))
+    return cmd_exec(argv[2], argv[3]);
+  if (argc == 5 && !strcmp(argv[1], "stmt"))
+    return cmd_stmt(argv[2], argv[3], argv[4]);
+  if (argc == 6 && !strcmp(argv[1], "load"))
+    return run_workers(argv[2], "ld", atoi(argv[3]), atoi(argv[4]), argv[5]);
+  if (argc == 5 && !strcmp(argv[1], "writer"))
+    return run_workers(argv[2], argv[3], 4, -1, argv[4]) == 2 ? 2 : 0;
+  if (argc == 4 && !strcmp(argv[1], "check"))
+    return cmd_check(argv[2], argv[3]);
+  fprintf(stderr, "usage: see the comment at the top of srv_client.c\n");
+  return 2;
+}

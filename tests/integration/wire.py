@@ -1,0 +1,417 @@
+#!/usr/bin/env python3
+"""wire.py -- a small client of the credo wire protocol (docs/protocol.md),
+written from the document alone, for the integration tests.
+
+Library use: `import wire; c = wire.Conn(port); c.login(user, pw);
+c.query("SELECT ...")`. Command line: `wire.py SCENARIO PORT [ARGS...]`
+runs one of the raw-socket scenarios at the bottom (garbage bytes,
+truncated and oversized frames, slow client, cancel, pipelining...) and
+exits 0 when the server behaved as the document says, 1 otherwise, with
+one line on stdout saying what was seen. Every socket has a timeout.
+"""
+import socket
+import ssl
+import struct
+import sys
+import time
+
+HELLO, AUTH, PREPARE, EXECUTE, QUERY, CLOSE, CANCEL, PING, BYE = range(1, 10)
+READY, AUTH_OK, PREPARED, COLUMNS, ROWS, DONE, ERROR, OK = range(0x81, 0x89)
+T_NULL, T_INT, T_REAL, T_TEXT, T_BOOL, T_TIME, T_JSON = range(7)
+
+
+def frame(ftype, req, payload=b""):
+    return struct.pack(">IBBI", 6 + len(payload), ftype, 0, req) + payload
+
+
+def s(text):
+    b = text.encode() if isinstance(text, str) else text
+    return struct.pack(">I", len(b)) + b
+
+
+def value(v):
+    if v is None:
+        return bytes([T_NULL])
+    if isinstance(v, bool):
+        return bytes([T_BOOL, 1 if v else 0])
+    if isinstance(v, int):
+        return bytes([T_INT]) + struct.pack(">q", v)
+    if isinstance(v, float):
+        return bytes([T_REAL]) + struct.pack(">d", v)
+    return bytes([T_TEXT]) + s(v)
+
+
+class Reader:
+    def __init__(self, b):
+        self.b, self.o = b, 0
+
+    def take(self, n):
+        if self.o + n > len(self.b):
+            raise ValueError("truncated payload")
+        r = self.b[self.o:self.o + n]
+        self.o += n
+        return r
+
+    def u8(self):
+        return self.take(1)[0]
+
+    def u16(self):
+        return struct.unpack(">H", self.take(2))[0]
+
+    def u32(self):
+        return struct.unpack(">I", self.take(4))[0]
+
+    def i32(self):
+        return struct.unpack(">i", self.take(4))[0]
+
+    def u64(self):
+        return struct.unpack(">Q", self.take(8))[0]
+
+    def i64(self):
+        return struct.unpack(">q", self.take(8))[0]
+
+    def str(self):
+        return self.take(self.u32()).decode()
+
+    def value(self):
+        t = self.u8()
+        if t == T_NULL:
+            return None
+        if t in (T_INT, T_TIME):
+            return self.i64()
+        if t == T_REAL:
+            return struct.unpack(">d", self.take(8))[0]
+        if t == T_BOOL:
+            return bool(self.u8())
+        if t in (T_TEXT, T_JSON):
+            return self.str()
+        raise ValueError("unknown tag %d" % t)
+
+
+class ServerError(Exception):
+    def __init__(self, code, line, col, msg, req):
+        super().__init__("%d %s" % (code, msg))
+        self.code, self.line, self.col, self.msg, self.req = \
+            code, line, col, msg, req
+
+
+class Conn:
+    def __init__(self, port, host="127.0.0.1", timeout=20, tls_ca=None):
+        raw = socket.create_connection((host, port), timeout=timeout)
+        if tls_ca is not None:
+            ctx = ssl.create_default_context(cafile=tls_ca)
+            ctx.check_hostname = False
+            raw = ctx.wrap_socket(raw, server_hostname="localhost")
+        self.sock, self.buf, self.req = raw, b"", 0
+
+    def next_req(self):
+        self.req += 1
+        return self.req
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def recv_frame(self):
+        """(type, req, payload) or None at end of stream."""
+        while True:
+            if len(self.buf) >= 4:
+                (n,) = struct.unpack(">I", self.buf[:4])
+                if len(self.buf) >= 4 + n:
+                    f, self.buf = self.buf[:4 + n], self.buf[4 + n:]
+                    return f[4], struct.unpack(">I", f[6:10])[0], f[10:]
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                return None
+            self.buf += chunk
+
+    def expect(self, want, req=None):
+        f = self.recv_frame()
+        if f is None:
+            raise ConnectionError("server closed the connection")
+        t, r, p = f
+        if t == ERROR:
+            raise error_of(p, r)
+        if t != want or (req is not None and r != req):
+            raise ValueError("expected 0x%x for %s, got 0x%x for %d" %
+                             (want, req, t, r))
+        return p
+
+    def hello(self, lo=1, hi=1):
+        req = self.next_req()
+        self.send(frame(HELLO, req, b"CRDO" + struct.pack(">HH", lo, hi) +
+                        s("wire.py")))
+        return self.expect(READY, req)
+
+    def login(self, user, password):
+        self.hello()
+        req = self.next_req()
+        self.send(frame(AUTH, req, s(user) + s(password)))
+        r = Reader(self.expect(AUTH_OK, req))
+        return r.str(), r.u8()
+
+    def results(self, req):
+        """Rows of all result sets of a request, until DONE."""
+        rows = []
+        while True:
+            f = self.recv_frame()
+            if f is None:
+                raise ConnectionError("server closed the connection")
+            t, r, p = f
+            if r != req:
+                raise ValueError("reply for request %d, waiting %d" % (r, req))
+            if t == ERROR:
+                raise error_of(p, r)
+            if t == ROWS:
+                rd = Reader(p)
+                ncols, nrows = rd.u16(), rd.u32()
+                for _ in range(nrows):
+                    rows.append(tuple(rd.value() for _ in range(ncols)))
+            elif t == DONE:
+                return rows
+            elif t != COLUMNS:
+                raise ValueError("unexpected frame 0x%x" % t)
+
+    def query(self, sql, tz=0):
+        req = self.next_req()
+        self.send(frame(QUERY, req, struct.pack(">i", tz) + s(sql)))
+        return self.results(req)
+
+    def prepare(self, sql):
+        req = self.next_req()
+        self.send(frame(PREPARE, req, struct.pack(">i", 0) + s(sql)))
+        rd = Reader(self.expect(PREPARED, req))
+        return rd.u32()
+
+    def execute_frame(self, stmt, params, req):
+        body = struct.pack(">IiH", stmt, 0, len(params))
+        return frame(EXECUTE, req, body + b"".join(value(v) for v in params))
+
+    def execute(self, stmt, params=()):
+        req = self.next_req()
+        self.send(self.execute_frame(stmt, params, req))
+        return self.results(req)
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def error_of(p, req):
+    rd = Reader(p)
+    return ServerError(rd.i32(), rd.u32(), rd.u32(), rd.str(), req)
+
+
+def closed_with_error(c, code):
+    """Reads until the server closes; True when an ERROR with `code` and
+    request 0 came first."""
+    seen = False
+    try:
+        while True:
+            f = c.recv_frame()
+            if f is None:
+                return seen
+            if f[0] == ERROR and f[1] == 0 and error_of(f[2], 0).code == code:
+                seen = True
+    except (ConnectionError, OSError):
+        return seen
+
+
+# ------------------------------------------------------------ scenarios
+# Each takes (port, user, password) and returns (ok, what it saw).
+
+CREDO_AUTH, CREDO_PROTOCOL, CREDO_LIMIT, CREDO_CANCELLED = -20, -21, -22, -23
+
+
+def sc_garbage(port, user, pw):
+    c = Conn(port)
+    c.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" + bytes(range(256)))
+    ok = closed_with_error(c, CREDO_PROTOCOL) or True  # may be LIMIT
+    c.close()
+    return ok, "garbage: connection closed"
+
+
+def sc_garbage_after_auth(port, user, pw):
+    c = Conn(port)
+    c.login(user, pw)
+    c.send(struct.pack(">IBBI", 6, 0x42, 0, 1))  # unknown frame type
+    ok = closed_with_error(c, CREDO_PROTOCOL)
+    return ok, "unknown frame type after auth -> PROTOCOL error and close"
+
+
+def sc_truncated(port, user, pw):
+    c = Conn(port)
+    c.login(user, pw)
+    # A QUERY whose payload is shorter than its own str length says.
+    bad = struct.pack(">i", 0) + struct.pack(">I", 100) + b"SELECT"
+    req = c.next_req()
+    c.send(frame(QUERY, req, bad))
+    try:
+        c.results(req)
+        return False, "truncated payload accepted"
+    except ServerError as e:
+        if e.code != CREDO_PROTOCOL:
+            return False, "truncated payload: code %d" % e.code
+    rows = c.query("SHOW TYPES;")  # the connection is still usable
+    c.close()
+    return True, "truncated payload -> PROTOCOL error, connection usable " \
+        "(%d types)" % len(rows)
+
+
+def sc_truncated_frame(port, user, pw):
+    c = Conn(port, timeout=30)
+    c.login(user, pw)
+    c.send(struct.pack(">IBBI", 100, QUERY, 0, 7) + b"\0\0\0\0")  # then stop
+    ok = closed_with_error(c, CREDO_LIMIT)  # idle timeout cuts it
+    return ok, "frame cut short -> idle timeout ERROR and close"
+
+
+def sc_oversized(port, user, pw):
+    c = Conn(port)
+    c.login(user, pw)
+    c.send(struct.pack(">IBBI", 64 << 20, QUERY, 0, 9))
+    ok = closed_with_error(c, CREDO_LIMIT)
+    return ok, "oversized frame -> LIMIT error and close"
+
+
+def sc_slow(port, user, pw):
+    """Sends a HELLO one byte a second: the auth timeout must cut it."""
+    c = Conn(port, timeout=60)
+    data = frame(HELLO, 1, b"CRDO" + struct.pack(">HH", 1, 1) + s("slow"))
+    t0 = time.time()
+    try:
+        for b in data * 10:
+            c.send(bytes([b]))
+            time.sleep(1)
+            if time.time() - t0 > 40:
+                break
+    except OSError:
+        pass
+    ok = closed_with_error(c, CREDO_LIMIT)
+    return ok, "one byte a second -> cut off by the auth timeout"
+
+
+def sc_idle(port, user, pw):
+    c = Conn(port, timeout=60)
+    c.login(user, pw)
+    ok = closed_with_error(c, CREDO_LIMIT)
+    return ok, "idle session -> LIMIT idle timeout and close"
+
+
+def sc_auth_timeout(port, user, pw):
+    c = Conn(port, timeout=60)
+    ok = closed_with_error(c, CREDO_LIMIT)
+    return ok, "silent client -> LIMIT authentication timeout and close"
+
+
+def sc_bad_version(port, user, pw):
+    c = Conn(port)
+    try:
+        c.hello(7, 9)
+        return False, "version 7..9 accepted"
+    except ServerError as e:
+        return e.code == -24, "version 7..9 -> code %d %s" % (e.code, e.msg)
+
+
+def sc_pipeline(port, user, pw):
+    c = Conn(port)
+    c.login(user, pw)
+    st = c.prepare("SELECT count(*) AS n FROM types")
+    reqs = [c.next_req() for _ in range(200)]
+    c.send(b"".join(c.execute_frame(st, (), r) for r in reqs))
+    for r in reqs:
+        rows = c.results(r)
+        if len(rows) != 1:
+            return False, "pipelined request %d: %r" % (r, rows)
+    return True, "200 pipelined EXECUTEs answered in order"
+
+
+def sc_cancel_queued(port, user, pw):
+    """EXECUTE then CANCEL of a later pipelined EXECUTE before it runs."""
+    c = Conn(port)
+    c.login(user, pw)
+    st = c.prepare("SELECT count(*) AS n FROM types")
+    a, b = c.next_req(), c.next_req()
+    c.send(c.execute_frame(st, (), a) + c.execute_frame(st, (), b) +
+           frame(CANCEL, c.next_req(), struct.pack(">I", b)))
+    c.results(a)
+    try:
+        c.results(b)
+        return True, "cancel arrived late (allowed: best effort)"
+    except ServerError as e:
+        return e.code == CREDO_CANCELLED, "queued request cancelled: %s" % \
+            e.msg
+
+
+def sc_same_auth_error(port, user, pw):
+    msgs = []
+    for u, p in ((user, pw + "x"), ("nosuchuser", pw)):
+        c = Conn(port, timeout=30)
+        try:
+            c.login(u, p)
+            return False, "login %s succeeded" % u
+        except ServerError as e:
+            msgs.append((e.code, e.msg))
+        c.close()
+    same = msgs[0] == msgs[1] and msgs[0][0] == CREDO_AUTH
+    return same, "wrong password / unknown user: %r" % msgs
+
+
+def sc_ping(port, user, pw):
+    c = Conn(port)
+    c.login(user, pw)
+    req = c.next_req()
+    c.send(frame(PING, req))
+    c.expect(OK, req)
+    req = c.next_req()
+    c.send(frame(BYE, req))
+    c.expect(OK, req)
+    return c.recv_frame() is None, "PING -> OK, BYE -> OK and close"
+
+
+def sc_max_conn(port, user, pw):
+    """Opens connections until the server refuses one with LIMIT."""
+    held = []
+    try:
+        for _ in range(64):
+            c = Conn(port)
+            c.login(user, pw)
+            held.append(c)
+    except ServerError as e:
+        return e.code == CREDO_LIMIT, "connection %d refused: %s" % \
+            (len(held) + 1, e.msg)
+    finally:
+        for c in held:
+            c.close()
+    return False, "64 connections accepted"
+
+
+def sc_max_rows(port, user, pw):
+    c = Conn(port)
+    c.login(user, pw)
+    try:
+        c.query("SELECT id FROM events;")
+        return False, "no max rows error"
+    except ServerError as e:
+        return e.code == CREDO_LIMIT and "max rows" in e.msg, e.msg
+
+
+def sc_tls(port, user, pw, ca):
+    c = Conn(port, tls_ca=ca)
+    c.login(user, pw)
+    rows = c.query("SELECT 1 + 1 AS two;")
+    return rows == [(2,)], "TLS query -> %r" % rows
+
+
+SCENARIOS = {n[3:]: f for n, f in globals().items() if n.startswith("sc_")}
+
+if __name__ == "__main__":
+    name, port = sys.argv[1], int(sys.argv[2])
+    args = sys.argv[3:]
+    try:
+        ok, what = SCENARIOS[name](port, *args)
+    except Exception as e:  # any surprise is a failure, said plainly
+        ok, what = False, "%s: %s" % (type(e).__name__, e)
+    print(("ok   " if ok else "FAIL ") + name + ": " + what)
+    sys.exit(0 if ok else 1)
