@@ -111,9 +111,11 @@ bench: deps $(BUILD)/bin/bench_core
 	$(BUILD)/bin/bench_core -n $(BENCH_N)
 
 # ----------------------------------------------------------------- tests
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_HELP:%.c=$(BUILD)/obj/%.o) $(LIBA)
+# Unit tests may also test the shell's pure functions (client/sh_*.c).
+SH_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard client/sh_*.c))
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_HELP:%.c=$(BUILD)/obj/%.o) $(SH_OBJ) $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lcmocka
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lcmocka -ledit
 
 unit: $(TEST_BIN)
 

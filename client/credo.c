@@ -53,10 +53,13 @@ static void usage(FILE *f) {
   sh_shell_usage(f);
   fputs("\nCommands:\n", f);
   for (size_t i = 0; i < NSUBCOMMANDS; i++) {
-    char head[64];
+    char head[160];
     snprintf(head, sizeof head, "%s %s", subcommands[i].name,
              subcommands[i].args);
-    fprintf(f, "  %-28s %s\n", head, subcommands[i].help);
+    if (strlen(head) > 28) /* a long synopsis gets its own line */
+      fprintf(f, "  %s\n  %-28s %s\n", head, "", subcommands[i].help);
+    else
+      fprintf(f, "  %-28s %s\n", head, subcommands[i].help);
   }
   fputs("\nIn the shell, \\help lists the statements and commands.\n"
         "Exit status: 0 success, 1 a statement or command failed, 2 usage "

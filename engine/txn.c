@@ -171,6 +171,7 @@ int credo_commit(credo *db) {
   eng_err_clear(db);
   if (!db->txn || db->txn_mode != ENG_TXN_EXPLICIT)
     return eng_err(db, CREDO_TXN, "no transaction is open");
+  eng_stmts_txn_ending(db);
   txn = db->txn;
   db->txn = NULL;
   db->txn_mode = ENG_TXN_NONE;
@@ -183,6 +184,7 @@ int credo_rollback(credo *db) {
   eng_err_clear(db);
   if (!db->txn || db->txn_mode != ENG_TXN_EXPLICIT)
     return eng_err(db, CREDO_TXN, "no transaction is open");
+  eng_stmts_txn_ending(db);
   stor_txn_abort(db->txn);
   db->txn = NULL;
   db->txn_mode = ENG_TXN_NONE;

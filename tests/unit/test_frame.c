@@ -1,0 +1,648 @@
+/*
+ * test_frame.c -- the wire codec (client/cl_frame.c) against
+ * docs/protocol.md: round trips of every frame type and value type, the
+ * exact bytes of the document's worked example, and malformed inputs
+ * (bad lengths, unknown types, truncation at every byte, oversized
+ * frames, bad UTF-8, lying counts) that must give errors, never crashes.
+ * Also the credo:// URI parser.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cl_frame.h"
+#include "cl_remote.h"
+
+/* ------------------------------------------------------------ helpers */
+
+/* Parses the one whole frame in w and returns its payload. */
+static const uint8_t *only_frame(const cl_wbuf *w, int type, uint32_t req,
+                                 size_t *n) {
+  cl_hdr h;
+  size_t total = 0;
+  const char *why = NULL;
+  assert_int_equal(cl_hdr_parse(w->p, w->n, CL_MAX_SERVER_FRAME, &h, &total,
+                                &why),
+                   CREDO_OK);
+  assert_int_equal(total, w->n);
+  assert_int_equal(h.type, type);
+  assert_int_equal(h.req, req);
+  *n = w->n - CL_HDR;
+  return w->p + CL_HDR;
+}
+
+static void hex_to(const char *hex, uint8_t *out, size_t *n) {
+  size_t k = 0;
+  for (const char *p = hex; *p;) {
+    unsigned v;
+    if (*p == ' ' || *p == '|') {
+      p++;
+      continue;
+    }
+    assert_int_equal(sscanf(p, "%2x", &v), 1);
+    out[k++] = (uint8_t)v;
+    p += 2;
+  }
+  *n = k;
+}
+
+static void assert_bytes(const cl_wbuf *w, const char *hex) {
+  uint8_t want[512];
+  size_t n;
+  hex_to(hex, want, &n);
+  assert_int_equal(w->n, n);
+  assert_memory_equal(w->p, want, n);
+}
+
+static int str_is(const char *p, uint32_t n, const char *want) {
+  return n == strlen(want) && memcmp(p, want, n) == 0;
+}
+
+/* ------------------------------------------------------- round trips */
+
+static void test_hello_ready_auth(void **state) {
+  (void)state;
+  cl_wbuf w = {0};
+  size_t n;
+  const uint8_t *p;
+  const char *why;
+  cl_hello h = {1, 3, "x", 1}, h2;
+  cl_ready r = {1, 4096, "srv", 3}, r2;
+  cl_auth a = {"alice", "pä", 5, 3}, a2;
+  cl_auth_ok k = {"alice", 5, CREDO_ROLE_REPAIRER, 77}, k2;
+
+  cl_enc_hello(&w, 9, &h);
+  p = only_frame(&w, CL_F_HELLO, 9, &n);
+  assert_int_equal(cl_dec_hello(p, n, &h2, &why), CREDO_OK);
+  assert_int_equal(h2.min_version, 1);
+  assert_int_equal(h2.max_version, 3);
+  assert_true(str_is(h2.client, h2.client_len, "x"));
+  w.n = 0;
+  cl_enc_ready(&w, 9, &r);
+  p = only_frame(&w, CL_F_READY, 9, &n);
+  assert_int_equal(cl_dec_ready(p, n, &r2, &why), CREDO_OK);
+  assert_int_equal(r2.max_frame, 4096);
+  assert_true(str_is(r2.server, r2.server_len, "srv"));
+  w.n = 0;
+  cl_enc_auth(&w, 10, &a);
+  p = only_frame(&w, CL_F_AUTH, 10, &n);
+  assert_int_equal(cl_dec_auth(p, n, &a2, &why), CREDO_OK);
+  assert_true(str_is(a2.password, a2.password_len, "pä"));
+  w.n = 0;
+  cl_enc_auth_ok(&w, 10, &k);
+  p = only_frame(&w, CL_F_AUTH_OK, 10, &n);
+  assert_int_equal(cl_dec_auth_ok(p, n, &k2, &why), CREDO_OK);
+  assert_int_equal(k2.role, CREDO_ROLE_REPAIRER);
+  assert_int_equal(k2.conn, 77);
+  cl_wbuf_free(&w);
+}
+
+static void test_sql_prepared_columns(void **state) {
+  (void)state;
+  cl_wbuf w = {0};
+  size_t n;
+  const uint8_t *p;
+  const char *why;
+  cl_sql q = {-28800, "SELECT 1", 8}, q2;
+  cl_coldesc cols[2] = {{"id", 2, CREDO_T_INT}, {"名称", 6, CREDO_T_TEXT}};
+  cl_coldesc got[2];
+  cl_prepared m = {5, 8, 2, 2, cols}, m2 = {0};
+  uint16_t nc;
+
+  for (int type = CL_F_PREPARE; type <= CL_F_QUERY; type += 2) {
+    w.n = 0;
+    cl_enc_sql(&w, type, 3, &q);
+    p = only_frame(&w, type, 3, &n);
+    assert_int_equal(cl_dec_sql(p, n, &q2, &why), CREDO_OK);
+    assert_int_equal(q2.tz, -28800);
+    assert_true(str_is(q2.sql, q2.sql_len, "SELECT 1"));
+  }
+  w.n = 0;
+  cl_enc_prepared(&w, 4, &m);
+  p = only_frame(&w, CL_F_PREPARED, 4, &n);
+  assert_int_equal(cl_dec_prepared(p, n, &m2, 0, &why), CREDO_LIMIT);
+  assert_int_equal(m2.ncols, 2); /* tells the caller how many to allocate */
+  m2.cols = got;
+  assert_int_equal(cl_dec_prepared(p, n, &m2, 2, &why), CREDO_OK);
+  assert_int_equal(m2.stmt, 5);
+  assert_int_equal(m2.tail, 8);
+  assert_int_equal(m2.nparams, 2);
+  assert_true(str_is(got[1].name, got[1].name_len, "名称"));
+  assert_int_equal(got[1].type, CREDO_T_TEXT);
+  w.n = 0;
+  cl_enc_columns(&w, 4, 2, cols);
+  p = only_frame(&w, CL_F_COLUMNS, 4, &n);
+  assert_int_equal(cl_dec_columns(p, n, &nc, got, 2, &why), CREDO_OK);
+  assert_int_equal(nc, 2);
+  assert_int_equal(got[0].type, CREDO_T_INT);
+  cl_wbuf_free(&w);
+}
+
+/* Every value type, with edge values, through EXECUTE and ROWS. */
+static void test_values(void **state) {
+  (void)state;
+  cl_value v[] = {
+      {.t = CREDO_T_NULL},
+      {.t = CREDO_T_INT, .u.i = INT64_MIN},
+      {.t = CREDO_T_INT, .u.i = INT64_MAX},
+      {.t = CREDO_T_REAL, .u.r = -0.5},
+      {.t = CREDO_T_REAL, .u.r = 1e308},
+      {.t = CREDO_T_TEXT, .u.s = {"厦市监罚〔2025〕12号", 0}},
+      {.t = CREDO_T_TEXT, .u.s = {"", 0}},
+      {.t = CREDO_T_BOOL, .u.i = 1},
+      {.t = CREDO_T_BOOL, .u.i = 0},
+      {.t = CREDO_T_TIME, .u.i = CREDO_TIME_OPEN},
+      {.t = CREDO_T_TIME, .u.i = -1},
+      {.t = CREDO_T_JSON, .u.s = {"{\"a\":[1,2]}", 0}},
+  };
+  const size_t nv = sizeof v / sizeof v[0];
+  cl_value got[16];
+  cl_execute e = {7, 3600, (uint16_t)nv, v}, e2 = {0};
+  cl_wbuf w = {0};
+  size_t n, at;
+  const uint8_t *p;
+  const char *why;
+  cl_rd rd;
+  uint16_t nc;
+  uint32_t nr;
+
+  for (size_t i = 0; i < nv; i++)
+    if (v[i].t == CREDO_T_TEXT || v[i].t == CREDO_T_JSON)
+      v[i].u.s.n = (uint32_t)strlen(v[i].u.s.p);
+  cl_enc_execute(&w, 1, &e);
+  p = only_frame(&w, CL_F_EXECUTE, 1, &n);
+  e2.params = got;
+  assert_int_equal(cl_dec_execute(p, n, &e2, 16, &why), CREDO_OK);
+  assert_int_equal(e2.nparams, nv);
+  assert_int_equal(e2.tz, 3600);
+  for (size_t i = 0; i < nv; i++) {
+    assert_int_equal(got[i].t, v[i].t);
+    if (v[i].t == CREDO_T_REAL)
+      assert_true(got[i].u.r == v[i].u.r);
+    else if (v[i].t == CREDO_T_TEXT || v[i].t == CREDO_T_JSON)
+      assert_true(str_is(got[i].u.s.p, got[i].u.s.n, v[i].u.s.p));
+    else if (v[i].t != CREDO_T_NULL)
+      assert_true(got[i].u.i == v[i].u.i);
+  }
+  /* the same values as two rows of 6 columns */
+  w.n = 0;
+  cl_rows_begin(&w, 2, 6, &at);
+  for (size_t i = 0; i < nv; i++)
+    cl_wr_value(&w, &v[i]);
+  cl_rows_end(&w, at, 2);
+  p = only_frame(&w, CL_F_ROWS, 2, &n);
+  assert_int_equal(cl_dec_rows_begin(p, n, &rd, &nc, &nr, &why), CREDO_OK);
+  assert_int_equal(nc, 6);
+  assert_int_equal(nr, 2);
+  for (size_t i = 0; i < nv; i++) {
+    cl_rd_value(&rd, &got[i]);
+    assert_int_equal(got[i].t, v[i].t);
+  }
+  assert_int_equal(cl_rd_end(&rd), CREDO_OK);
+  cl_wbuf_free(&w);
+}
+
+static void test_done_error_small(void **state) {
+  (void)state;
+  cl_wbuf w = {0};
+  size_t n;
+  const uint8_t *p;
+  const char *why;
+  cl_done d = {UINT64_MAX, 3, -3600, 1}, d2;
+  cl_error e2;
+  uint32_t v;
+
+  cl_enc_done(&w, 5, &d);
+  p = only_frame(&w, CL_F_DONE, 5, &n);
+  assert_int_equal(cl_dec_done(p, n, &d2, &why), CREDO_OK);
+  assert_true(d2.changes == UINT64_MAX);
+  assert_int_equal(d2.tz, -3600);
+  assert_int_equal(d2.in_txn, 1);
+  w.n = 0;
+  cl_enc_errorf(&w, 6, CREDO_SYNTAX, 2, 17, "syntax error near \"%s\"",
+                "FORM");
+  p = only_frame(&w, CL_F_ERROR, 6, &n);
+  assert_int_equal(cl_dec_error(p, n, &e2, &why), CREDO_OK);
+  assert_int_equal(e2.code, CREDO_SYNTAX);
+  assert_int_equal(e2.line, 2);
+  assert_int_equal(e2.column, 17);
+  assert_true(str_is(e2.msg, e2.msg_len, "syntax error near \"FORM\""));
+  for (int t = CL_F_CLOSE; t <= CL_F_CANCEL; t++) {
+    w.n = 0;
+    cl_enc_u32(&w, t, 8, 42);
+    p = only_frame(&w, t, 8, &n);
+    assert_int_equal(cl_dec_u32(p, n, &v, &why), CREDO_OK);
+    assert_int_equal(v, 42);
+  }
+  int empties[] = {CL_F_PING, CL_F_BYE, CL_F_OK};
+  for (int i = 0; i < 3; i++) {
+    w.n = 0;
+    cl_enc_empty(&w, empties[i], 9);
+    p = only_frame(&w, empties[i], 9, &n);
+    assert_int_equal(cl_dec_empty(p, n, &why), CREDO_OK);
+  }
+  cl_wbuf_free(&w);
+}
+
+/* An error message is always a valid str, even cut inside a character. */
+static void test_error_message_clipped(void **state) {
+  (void)state;
+  char big[1500];
+  cl_wbuf w = {0};
+  cl_error e;
+  size_t n;
+  const uint8_t *p;
+  const char *why;
+  for (size_t i = 0; i + 3 <= sizeof big - 1; i += 3)
+    memcpy(big + i, "名", 3);
+  big[sizeof big - 1] = '\0';
+  cl_enc_errorf(&w, 1, CREDO_ERROR, 0, 0, "x%s", big);
+  p = only_frame(&w, CL_F_ERROR, 1, &n);
+  assert_int_equal(cl_dec_error(p, n, &e, &why), CREDO_OK);
+  assert_true(e.msg_len < 1024);
+  cl_wbuf_free(&w);
+}
+
+/* -------------------------------------------- the document's example */
+
+static void test_worked_example(void **state) {
+  (void)state;
+  cl_wbuf w = {0};
+  size_t at;
+  cl_hello h = {1, 1, "demo", 4};
+  cl_ready r = {1, 0x100000, "credo-server 0.1.0", 18};
+  cl_auth a = {"alice", "pw", 5, 2};
+  cl_auth_ok k = {"alice", 5, 1, 7};
+  cl_sql q = {0, "SELECT count(*) AS n FROM types;", 32};
+  cl_coldesc cn = {"n", 1, CREDO_T_INT}, cx = {"x", 1, CREDO_T_NULL};
+  cl_value two = {.t = CREDO_T_INT, .u.i = 2};
+  cl_value hi = {.t = CREDO_T_TEXT, .u.s = {"hi", 2}};
+  cl_done d = {0, 1, 0, 0};
+  cl_sql pq = {0, "SELECT ? AS x", 13};
+  cl_prepared pm = {1, 13, 1, 1, &cx};
+  cl_execute ex = {1, 0, 1, &hi};
+
+  cl_enc_hello(&w, 1, &h);
+  assert_bytes(&w, "00000016 | 01 | 00 | 00000001 | 4352444f | 0001 | 0001 "
+                   "| 00000004 64656d6f");
+  w.n = 0;
+  cl_enc_ready(&w, 1, &r);
+  assert_bytes(&w, "00000022 | 81 | 00 | 00000001 | 0001 | 00100000 | "
+                   "00000012 63726564 6f2d7365 72766572 20302e31 2e30");
+  w.n = 0;
+  cl_enc_auth(&w, 2, &a);
+  assert_bytes(&w, "00000015 | 02 | 00 | 00000002 | 00000005 616c6963 65 | "
+                   "00000002 7077");
+  w.n = 0;
+  cl_enc_auth_ok(&w, 2, &k);
+  assert_bytes(&w, "00000014 | 82 | 00 | 00000002 | 00000005 616c6963 65 | "
+                   "01 | 00000007");
+  w.n = 0;
+  cl_enc_sql(&w, CL_F_QUERY, 3, &q);
+  assert_bytes(&w, "0000002e | 05 | 00 | 00000003 | 00000000 | 00000020 "
+                   "53454c45 43542063 6f756e74 282a2920 4153206e 2046524f "
+                   "4d207479 7065733b");
+  w.n = 0;
+  cl_enc_columns(&w, 3, 1, &cn);
+  cl_rows_begin(&w, 3, 1, &at);
+  cl_wr_value(&w, &two);
+  cl_rows_end(&w, at, 1);
+  cl_enc_done(&w, 3, &d);
+  assert_bytes(&w, "0000000e | 84 | 00 | 00000003 | 0001 | 00000001 6e | 01"
+                   "00000015 | 85 | 00 | 00000003 | 0001 | 00000001 | 01 "
+                   "0000000000000002"
+                   "0000001b | 86 | 00 | 00000003 | 0000000000000000 | "
+                   "0000000000000001 | 00000000 | 00");
+  w.n = 0;
+  cl_enc_sql(&w, CL_F_PREPARE, 4, &pq);
+  assert_bytes(&w, "0000001b | 03 | 00 | 00000004 | 00000000 | 0000000d "
+                   "53454c45 4354203f 20415320 78");
+  w.n = 0;
+  cl_enc_prepared(&w, 4, &pm);
+  assert_bytes(&w, "00000018 | 83 | 00 | 00000004 | 00000001 | 0000000d | "
+                   "0001 | 0001 | 00000001 78 | 00");
+  w.n = 0;
+  cl_enc_execute(&w, 5, &ex);
+  cl_enc_u32(&w, CL_F_CLOSE, 6, 1);
+  assert_bytes(&w, "00000017 | 04 | 00 | 00000005 | 00000001 | 00000000 | "
+                   "0001 | 03 00000002 6869"
+                   "0000000a | 06 | 00 | 00000006 | 00000001");
+  w.n = 0;
+  cl_rows_begin(&w, 5, 1, &at);
+  cl_wr_value(&w, &hi);
+  cl_rows_end(&w, at, 1);
+  cl_enc_done(&w, 5, &d);
+  cl_enc_empty(&w, CL_F_OK, 6);
+  assert_bytes(&w, "00000013 | 85 | 00 | 00000005 | 0001 | 00000001 | 03 "
+                   "00000002 6869"
+                   "0000001b | 86 | 00 | 00000005 | 0000000000000000 | "
+                   "0000000000000001 | 00000000 | 00"
+                   "00000006 | 88 | 00 | 00000006");
+  w.n = 0;
+  cl_enc_empty(&w, CL_F_BYE, 7);
+  assert_bytes(&w, "00000006 | 09 | 00 | 00000007");
+  cl_wbuf_free(&w);
+}
+
+/* ------------------------------------------------------- malformed */
+
+static void test_bad_headers(void **state) {
+  (void)state;
+  uint8_t b[CL_HDR];
+  cl_hdr h;
+  size_t total;
+  const char *why;
+  /* fewer than 10 bytes: need more, at every length */
+  for (size_t n = 0; n < CL_HDR; n++)
+    assert_int_equal(cl_hdr_parse(b, n, 4096, &h, &total, &why), 1);
+  hex_to("00000005 03 00 00000001", b, &total);
+  assert_int_equal(cl_hdr_parse(b, CL_HDR, 4096, &h, &total, &why),
+                   CREDO_PROTOCOL);
+  hex_to("00001000 03 00 00000001", b, &total); /* 4 + 4096 > 4096 */
+  assert_int_equal(cl_hdr_parse(b, CL_HDR, 4096, &h, &total, &why),
+                   CREDO_LIMIT);
+  hex_to("ffffffff 03 00 00000001", b, &total);
+  assert_int_equal(cl_hdr_parse(b, CL_HDR, 4096, &h, &total, &why),
+                   CREDO_LIMIT);
+  hex_to("00000006 42 00 00000001", b, &total);
+  assert_int_equal(cl_hdr_parse(b, CL_HDR, 4096, &h, &total, &why),
+                   CREDO_PROTOCOL);
+  hex_to("00000006 08 01 00000001", b, &total);
+  assert_int_equal(cl_hdr_parse(b, CL_HDR, 4096, &h, &total, &why),
+                   CREDO_PROTOCOL);
+  hex_to("00000006 08 00 00000001", b, &total);
+  assert_int_equal(cl_hdr_parse(b, CL_HDR, 4096, &h, &total, &why), CREDO_OK);
+  assert_int_equal(total, CL_HDR);
+}
+
+/* Decodes payload p[0..n) as a frame of `type` with every decoder that
+ * applies; returns the code. */
+static int decode_any(int type, const uint8_t *p, size_t n) {
+  union {
+    cl_hello h;
+    cl_ready r;
+    cl_auth a;
+    cl_auth_ok k;
+    cl_sql q;
+    cl_execute e;
+    cl_prepared pm;
+    cl_done d;
+    cl_error er;
+  } m;
+  cl_value vals[8];
+  cl_coldesc cols[8];
+  const char *why = NULL;
+  uint32_t v;
+  uint16_t nc;
+  uint32_t nr;
+  cl_rd rd;
+  int rc;
+  memset(&m, 0, sizeof m);
+  switch (type) {
+  case CL_F_HELLO: return cl_dec_hello(p, n, &m.h, &why);
+  case CL_F_READY: return cl_dec_ready(p, n, &m.r, &why);
+  case CL_F_AUTH: return cl_dec_auth(p, n, &m.a, &why);
+  case CL_F_AUTH_OK: return cl_dec_auth_ok(p, n, &m.k, &why);
+  case CL_F_PREPARE:
+  case CL_F_QUERY: return cl_dec_sql(p, n, &m.q, &why);
+  case CL_F_EXECUTE:
+    m.e.params = vals;
+    return cl_dec_execute(p, n, &m.e, 8, &why);
+  case CL_F_PREPARED:
+    m.pm.cols = cols;
+    return cl_dec_prepared(p, n, &m.pm, 8, &why);
+  case CL_F_COLUMNS: return cl_dec_columns(p, n, &nc, cols, 8, &why);
+  case CL_F_DONE: return cl_dec_done(p, n, &m.d, &why);
+  case CL_F_ERROR: return cl_dec_error(p, n, &m.er, &why);
+  case CL_F_CLOSE:
+  case CL_F_CANCEL: return cl_dec_u32(p, n, &v, &why);
+  case CL_F_ROWS:
+    rc = cl_dec_rows_begin(p, n, &rd, &nc, &nr, &why);
+    for (uint64_t i = 0; rc == CREDO_OK && i < (uint64_t)nc * nr; i++)
+      cl_rd_value(&rd, &vals[0]);
+    return rc == CREDO_OK ? cl_rd_end(&rd) : rc;
+  default: return cl_dec_empty(p, n, &why);
+  }
+}
+
+/* Every proper prefix of a valid payload, and the payload plus a trailing
+ * byte, are refused; copies are exact-size heap blocks so ASan sees any
+ * read past the end. */
+static void assert_truncations_fail(const cl_wbuf *w) {
+  cl_hdr h;
+  size_t total;
+  const char *why;
+  assert_int_equal(cl_hdr_parse(w->p, w->n, CL_MAX_SERVER_FRAME, &h, &total,
+                                &why),
+                   CREDO_OK);
+  size_t n = w->n - CL_HDR;
+  assert_int_equal(decode_any(h.type, w->p + CL_HDR, n), CREDO_OK);
+  for (size_t k = 0; k < n; k++) {
+    uint8_t *cut = malloc(k ? k : 1);
+    memcpy(cut, w->p + CL_HDR, k);
+    assert_int_not_equal(decode_any(h.type, cut, k), CREDO_OK);
+    free(cut);
+  }
+  uint8_t *more = malloc(n + 1);
+  memcpy(more, w->p + CL_HDR, n);
+  more[n] = 0;
+  assert_int_not_equal(decode_any(h.type, more, n + 1), CREDO_OK);
+  free(more);
+}
+
+static void test_truncated_every_frame(void **state) {
+  (void)state;
+  cl_wbuf w = {0};
+  cl_value v[3] = {{.t = CREDO_T_TEXT, .u.s = {"ab", 2}},
+                   {.t = CREDO_T_REAL, .u.r = 1.5},
+                   {.t = CREDO_T_BOOL, .u.i = 1}};
+  cl_coldesc c = {"id", 2, CREDO_T_INT};
+  size_t at;
+#define CASE(call)                                                             \
+  do {                                                                         \
+    w.n = 0;                                                                   \
+    call;                                                                      \
+    assert_truncations_fail(&w);                                               \
+  } while (0)
+  CASE(cl_enc_hello(&w, 1, &(cl_hello){1, 1, "c", 1}));
+  CASE(cl_enc_ready(&w, 1, &(cl_ready){1, 4096, "s", 1}));
+  CASE(cl_enc_auth(&w, 1, &(cl_auth){"u", "p", 1, 1}));
+  CASE(cl_enc_auth_ok(&w, 1, &(cl_auth_ok){"u", 1, 0, 3}));
+  CASE(cl_enc_sql(&w, CL_F_PREPARE, 1, &(cl_sql){0, "x", 1}));
+  CASE(cl_enc_execute(&w, 1, &(cl_execute){1, 0, 3, v}));
+  CASE(cl_enc_prepared(&w, 1, &(cl_prepared){1, 1, 0, 1, &c}));
+  CASE(cl_enc_columns(&w, 1, 1, &c));
+  CASE(cl_enc_done(&w, 1, &(cl_done){1, 2, 3, 0}));
+  CASE(cl_enc_errorf(&w, 1, CREDO_DENIED, 1, 2, "no"));
+  CASE(cl_enc_u32(&w, CL_F_CANCEL, 1, 4));
+  CASE({
+    cl_rows_begin(&w, 1, 3, &at);
+    for (int i = 0; i < 3; i++)
+      cl_wr_value(&w, &v[i]);
+    cl_rows_end(&w, at, 1);
+  });
+#undef CASE
+  cl_wbuf_free(&w);
+}
+
+static void test_bad_utf8_and_tags(void **state) {
+  (void)state;
+  static const char *bad[] = {
+      "\xc0\xaf",         /* overlong '/' */
+      "\xe0\x80\xaf",     /* overlong */
+      "\xed\xa0\x80",     /* surrogate U+D800 */
+      "\xf4\x90\x80\x80", /* above U+10FFFF */
+      "\xe5\x8e",         /* truncated sequence */
+      "\x80",             /* lone continuation */
+      "\xff",
+  };
+  uint8_t buf[64];
+  const char *why;
+  cl_sql q;
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    size_t k = strlen(bad[i]);
+    memset(buf, 0, 4); /* tz 0 */
+    buf[4] = buf[5] = buf[6] = 0;
+    buf[7] = (uint8_t)k;
+    memcpy(buf + 8, bad[i], k);
+    assert_int_equal(cl_dec_sql(buf, 8 + k, &q, &why), CREDO_PROTOCOL);
+    assert_false(cl_utf8_ok(bad[i], k));
+  }
+  assert_false(cl_utf8_ok("a\0b", 3)); /* NUL */
+  assert_true(cl_utf8_ok("厦门 \n\t", strlen("厦门 \n\t")));
+  assert_true(cl_utf8_ok("\xf0\x9f\x98\x80", 4)); /* U+1F600 */
+
+  /* value tags: 7 is unknown, BOOL 2 is refused */
+  uint8_t ex[] = {0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 7};
+  cl_value v[1];
+  cl_execute e = {.params = v};
+  assert_int_equal(cl_dec_execute(ex, sizeof ex, &e, 1, &why),
+                   CREDO_PROTOCOL);
+  uint8_t eb[] = {0, 0, 0, 1, 0, 0, 0, 0, 0, 1, CREDO_T_BOOL, 2};
+  assert_int_equal(cl_dec_execute(eb, sizeof eb, &e, 1, &why),
+                   CREDO_PROTOCOL);
+  /* more parameters than the caller has room for */
+  uint8_t many[] = {0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 0, 0};
+  assert_int_equal(cl_dec_execute(many, sizeof many, &e, 1, &why),
+                   CREDO_LIMIT);
+  /* time zone out of range */
+  uint8_t tz[] = {0, 0x01, 0, 0, 0, 0, 0, 0};
+  assert_int_equal(cl_dec_sql(tz, sizeof tz, &q, &why), CREDO_PROTOCOL);
+}
+
+static void test_lies(void **state) {
+  (void)state;
+  const char *why;
+  cl_rd rd;
+  uint16_t nc;
+  uint32_t nr;
+  cl_hello h;
+  cl_auth a;
+  /* 65535 columns x 4 billion rows in an 8-byte payload */
+  uint8_t rows[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0};
+  assert_int_equal(cl_dec_rows_begin(rows, sizeof rows, &rd, &nc, &nr, &why),
+                   CREDO_PROTOCOL);
+  uint8_t norows[] = {0, 0, 0, 0, 0, 5};
+  assert_int_equal(
+      cl_dec_rows_begin(norows, sizeof norows, &rd, &nc, &nr, &why),
+      CREDO_PROTOCOL);
+  /* a str longer than the payload */
+  uint8_t s[] = {0x7f, 0xff, 0xff, 0xff, 'a'};
+  cl_sql q;
+  uint8_t qq[4 + sizeof s];
+  memset(qq, 0, 4);
+  memcpy(qq + 4, s, sizeof s);
+  assert_int_equal(cl_dec_sql(qq, sizeof qq, &q, &why), CREDO_PROTOCOL);
+  /* bad magic, empty user */
+  uint8_t hb[] = {'H', 'T', 'T', 'P', 0, 1, 0, 1, 0, 0, 0, 0};
+  assert_int_equal(cl_dec_hello(hb, sizeof hb, &h, &why), CREDO_PROTOCOL);
+  uint8_t ab[] = {0, 0, 0, 0, 0, 0, 0, 0};
+  assert_int_equal(cl_dec_auth(ab, sizeof ab, &a, &why), CREDO_PROTOCOL);
+}
+
+/* Random bytes into every decoder: errors or success, never a crash (the
+ * fuzz target does this at scale; this keeps a quick version in make
+ * test). */
+static void test_random_bytes(void **state) {
+  (void)state;
+  uint32_t x = 2463534242u;
+  for (int round = 0; round < 20000; round++) {
+    size_t n = round % 40;
+    uint8_t *p = malloc(n ? n : 1);
+    for (size_t i = 0; i < n; i++) {
+      x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+      p[i] = (uint8_t)(round & 1 ? x % 4 : x);
+    }
+    int types[] = {CL_F_HELLO,    CL_F_AUTH,     CL_F_PREPARE, CL_F_EXECUTE,
+                   CL_F_CLOSE,    CL_F_READY,    CL_F_AUTH_OK, CL_F_PREPARED,
+                   CL_F_COLUMNS,  CL_F_ROWS,     CL_F_DONE,    CL_F_ERROR,
+                   CL_F_PING};
+    (void)decode_any(types[round % 13], p, n);
+    free(p);
+  }
+}
+
+/* ------------------------------------------------------------- URIs */
+
+static void test_uri(void **state) {
+  (void)state;
+  cl_uri u;
+  char err[256];
+  assert_int_equal(cl_uri_parse("credo://alice@127.0.0.1:7500", &u, err,
+                                sizeof err),
+                   CREDO_OK);
+  assert_string_equal(u.user, "alice");
+  assert_string_equal(u.host, "127.0.0.1");
+  assert_string_equal(u.port, "7500");
+  assert_int_equal(u.tls, 0);
+  assert_int_equal(cl_uri_parse("credos://bob@localhost", &u, err,
+                                sizeof err),
+                   CREDO_OK);
+  assert_int_equal(u.tls, 1);
+  assert_string_equal(u.port, "7411");
+  assert_int_equal(cl_uri_parse("credo://a%40b@[::1]:9?tls=1&ca=/x/c.pem&"
+                                "timeout=5",
+                                &u, err, sizeof err),
+                   CREDO_OK);
+  assert_string_equal(u.user, "a@b");
+  assert_string_equal(u.host, "::1");
+  assert_string_equal(u.port, "9");
+  assert_string_equal(u.ca, "/x/c.pem");
+  assert_int_equal(u.timeout_s, 5);
+  assert_int_equal(u.tls, 1);
+  const char *bad[] = {"credo://127.0.0.1",   "credo://@h",
+                       "credo://u@",          "credo://u@h:0",
+                       "credo://u@h:70000",   "credo://u@h:12x",
+                       "credo://u@h?tsl=1",   "credo://u@[::1",
+                       "credo://u@h?insecure=yes", "http://u@h"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    assert_int_equal(cl_uri_parse(bad[i], &u, err, sizeof err),
+                     CREDO_INVALID);
+  assert_true(cl_remote_is_uri("credos://x@y"));
+  assert_false(cl_remote_is_uri("/var/lib/credo"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_hello_ready_auth),
+      cmocka_unit_test(test_sql_prepared_columns),
+      cmocka_unit_test(test_values),
+      cmocka_unit_test(test_done_error_small),
+      cmocka_unit_test(test_error_message_clipped),
+      cmocka_unit_test(test_worked_example),
+      cmocka_unit_test(test_bad_headers),
+      cmocka_unit_test(test_truncated_every_frame),
+      cmocka_unit_test(test_bad_utf8_and_tags),
+      cmocka_unit_test(test_lies),
+      cmocka_unit_test(test_random_bytes),
+      cmocka_unit_test(test_uri),
+  };
+  return cmocka_run_group_tests_name("frame", tests, NULL, NULL);
+}
