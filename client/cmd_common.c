@@ -174,9 +174,10 @@ void cmd_progress_show(cmd_progress *p, uint64_t done, uint64_t items) {
       fmt_eta(el / f - el, eta, sizeof eta);
     fprintf(stderr, "[%s] %5.1f%% ", bar, f * 100);
   }
-  fprintf(stderr, "%llu %s  %.0f/s", (unsigned long long)items, p->unit,
-          rate);
-  if (*eta)
+  fprintf(stderr, "%llu %s", (unsigned long long)items, p->unit);
+  if (el >= 0.5) /* rates and ETAs from the first moments are noise */
+    fprintf(stderr, "  %.0f %s/s", rate, p->unit);
+  if (*eta && el >= 0.5)
     fprintf(stderr, "  ETA %s", eta);
   fputs("\033[K", stderr);
   fflush(stderr);

@@ -31,8 +31,8 @@ cc -std=c11 -Wall -Wextra -Werror "$root/examples/embed.c" $flags -o "$tmp/embed
 out=$(LD_LIBRARY_PATH=$lib "$tmp/embed" "$tmp/store")
 echo "$out"
 grep -q "credo 0.1.0" <<<"$out"
-grep -q "as of 2025-06-01: event 1 penalty_general" <<<"$out"
-grep -q "now (incl. hidden): event 1" <<<"$out"
+grep -q "public on 2025-06-01: event 1 penalty_general" <<<"$out"
+grep -q "on 2025-08-01, hidden included: event 1 .*public until 2025-07-01 (not public)" <<<"$out"
 # the program really used the shared library it was built against
 LD_LIBRARY_PATH=$lib ldd "$tmp/embed" | grep -q "$lib/libcredo.so.0"
 

@@ -619,7 +619,7 @@ static void test_growth_many_txns(void **state) {
   stor_stats st;
   stor_txn *t;
   stor_key k;
-  uint64_t i = 0, map;
+  uint64_t i = 0, map, map2;
   int j, x;
 
   assert_non_null(f->env = open_store(f->path, 64 * KIB, 1));
@@ -636,11 +636,13 @@ static void test_growth_many_txns(void **state) {
   stor_get_stats(f->env, &st);
   assert_true(st.grows > 0);
   verify_events(f->env, i);
-  stor_close(f->env);
-  /* after reopen with a tiny map asked: the store keeps its size */
-  assert_non_null(f->env = open_store(f->path, 64 * KIB, 1));
   assert_int_equal(stor_space(f->env, &map, NULL), CREDO_OK);
   assert_true(map >= (uint64_t)PER * NTXN * VLEN);
+  stor_close(f->env);
+  /* after reopen with a tiny map asked: the store keeps its grown size */
+  assert_non_null(f->env = open_store(f->path, 64 * KIB, 1));
+  assert_int_equal(stor_space(f->env, &map2, NULL), CREDO_OK);
+  assert_true(map2 >= map);
   verify_events(f->env, i);
 }
 
@@ -653,6 +655,39 @@ static void test_growth_reopen(void **state) {
   stor_close(f->env);
   assert_non_null(f->env = open_store(f->path, 64 * KIB, 1));
   verify_events(f->env, 12500);
+}
+
+/* Every put copies a value just read from the store (so it points into the
+ * map or into a page of this transaction) while the map keeps filling: the
+ * put that hits the full map must still write the right bytes. */
+static void test_put_value_from_map(void **state) {
+  fx *f = *state;
+  enum { N = 300, LEN = 3000 };
+  static unsigned char buf[LEN];
+  stor_stats st;
+  stor_txn *t;
+  stor_key k;
+  stor_val v;
+  uint64_t i;
+
+  assert_non_null(f->env = open_store(f->path, 64 * KIB, 1));
+  assert_int_equal(stor_txn_begin(f->env, 1, &t), CREDO_OK);
+  fill_val(buf, 0, LEN);
+  assert_int_equal(stor_put(t, STOR_EVENTS, U64(&k, 0), (stor_val){buf, LEN}),
+                   CREDO_OK);
+  for (i = 1; i < N; i++) {
+    assert_int_equal(stor_get(t, STOR_EVENTS, U64(&k, i - 1), &v), CREDO_OK);
+    assert_int_equal(stor_put(t, STOR_EVENTS, U64(&k, i), v), CREDO_OK);
+  }
+  stor_get_stats(f->env, &st);
+  assert_true(st.replays > 0);
+  assert_int_equal(stor_txn_commit(t), CREDO_OK);
+  assert_int_equal(stor_txn_begin(f->env, 0, &t), CREDO_OK);
+  for (i = 0; i < N; i++) {
+    assert_int_equal(stor_get(t, STOR_EVENTS, U64(&k, i), &v), CREDO_OK);
+    assert_true(check_val(v, 0, LEN));
+  }
+  stor_txn_abort(t);
 }
 
 /* A cursor whose key was deleted before a replay resumes beside it. */
@@ -809,6 +844,40 @@ static void test_fork_reader(void **state) {
   assert_int_equal(waitpid(pid, &status, 0), pid);
   assert_true(WIFEXITED(status));
   assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* Another process grows the store far past this env's map; the next write
+ * here must adopt the larger map, invisibly. */
+static void test_fork_writer_adopt(void **state) {
+  fx *f = *state;
+  uint64_t total = 0, mine = 0, map;
+  int status, j;
+  pid_t pid;
+
+  assert_non_null(f->env = open_store(f->path, 64 * KIB, 1));
+  assert_int_equal(stor_space(f->env, &map, NULL), CREDO_OK);
+  assert_true(map <= 64 * KIB);
+  fflush(NULL);
+  pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) { /* never touches the parent's env */
+    stor_env *env = open_store(f->path, 64 * KIB, 1);
+    for (j = 0; env && j < RW_TXNS; j++)
+      if (rw_commit(env, &total) != CREDO_OK)
+        _exit(1);
+    stor_close(env);
+    _exit(env ? 0 : 2);
+  }
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+  total = (uint64_t)RW_TXNS * RW_PER;
+  assert_int_equal(rw_check(f->env), (int64_t)total); /* reader adopts */
+  mine = total;
+  assert_int_equal(rw_commit(f->env, &mine), CREDO_OK); /* writer too */
+  assert_int_equal(rw_check(f->env), (int64_t)mine);
+  assert_int_equal(stor_space(f->env, &map, NULL), CREDO_OK);
+  assert_true(map >= total * RW_VLEN);
 }
 
 typedef struct rw_shared {
@@ -1095,9 +1164,11 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_growth_big_txn, setup, teardown),
       cmocka_unit_test_setup_teardown(test_growth_many_txns, setup, teardown),
       cmocka_unit_test_setup_teardown(test_growth_reopen, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_put_value_from_map, setup, teardown),
       cmocka_unit_test_setup_teardown(test_cursor_reseat_deleted, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_fork_reader, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_fork_writer_adopt, setup, teardown),
       cmocka_unit_test_setup_teardown(test_thread_readers, setup, teardown),
       cmocka_unit_test_setup_teardown(test_stale_reader, setup, teardown),
       cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
