@@ -122,8 +122,8 @@ static int same_key(const MDB_val *a, const void *b, size_t blen) {
 }
 
 /* A plain positioning call: `op` with `k` as its input where needed. */
-static int position(stor_cursor *c, MDB_cursor_op op, MDB_val *k,
-                    stor_val *key, stor_val *val) {
+static int position(stor_cursor *c, MDB_cursor_op op, MDB_val *k, stor_val *key,
+                    stor_val *val) {
   MDB_val v;
   int fresh, rc;
 

@@ -30,9 +30,9 @@
 #define FILE_MODE 0600
 
 static const char *const table_names[STOR_NTABLES] = {
-    "meta",          "subjects",    "types",      "type_ids",
-    "events",        "versions",    "subj_events", "type_events",
-    "source_ref",    "until_events", "users"};
+    "meta",       "subjects",     "types",       "type_ids",
+    "events",     "versions",     "subj_events", "type_events",
+    "source_ref", "until_events", "users"};
 
 const char *stor_table_name(int table) {
   if (table < 0 || table >= STOR_NTABLES)
@@ -40,55 +40,52 @@ const char *stor_table_name(int table) {
   return table_names[table];
 }
 
+/* LMDB codes and errno values with their credo codes; the rest is IO
+ * (EIO, EACCES, MDB_PANIC, ...). */
+static const struct {
+  int from, to;
+} err_map[] = {
+    {MDB_NOTFOUND, CREDO_NOTFOUND},
+    {ENOENT, CREDO_NOTFOUND},
+    {MDB_KEYEXIST, CREDO_EXISTS},
+    {EEXIST, CREDO_EXISTS},
+    {ENOSPC, CREDO_FULL},
+    {EDQUOT, CREDO_FULL},
+    {EFBIG, CREDO_FULL},
+    {MDB_MAP_FULL, CREDO_FULL},
+    {MDB_CORRUPTED, CREDO_CORRUPT},
+    {MDB_PAGE_NOTFOUND, CREDO_CORRUPT},
+    {MDB_INVALID, CREDO_CORRUPT},
+    {MDB_INCOMPATIBLE, CREDO_CORRUPT},
+    {MDB_VERSION_MISMATCH, CREDO_FORMAT},
+    {MDB_READERS_FULL, CREDO_BUSY},
+    {EBUSY, CREDO_BUSY},
+    {EAGAIN, CREDO_BUSY},
+    {ENOMEM, CREDO_NOMEM},
+    {EROFS, CREDO_READONLY},
+    {MDB_TXN_FULL, CREDO_LIMIT},
+    {MDB_DBS_FULL, CREDO_LIMIT},
+    {MDB_CURSOR_FULL, CREDO_LIMIT},
+    {MDB_PAGE_FULL, CREDO_LIMIT},
+    {MDB_TLS_FULL, CREDO_LIMIT},
+    {MDB_BAD_VALSIZE, CREDO_INVALID},
+    {MDB_BAD_TXN, CREDO_TXN},
+    {MDB_BAD_RSLOT, CREDO_TXN},
+    {MDB_BAD_DBI, CREDO_MISUSE},
+    {EINVAL, CREDO_MISUSE},
+};
+
 int stor_err(int rc) {
+  size_t i;
+
   if (rc == 0)
     return CREDO_OK;
   if (rc < 0 && rc > -100)
     return rc; /* already a credo code */
-  switch (rc) {
-  case MDB_NOTFOUND:
-  case ENOENT:
-    return CREDO_NOTFOUND;
-  case MDB_KEYEXIST:
-  case EEXIST:
-    return CREDO_EXISTS;
-  case ENOSPC:
-  case EDQUOT:
-  case EFBIG:
-  case MDB_MAP_FULL:
-    return CREDO_FULL;
-  case MDB_CORRUPTED:
-  case MDB_PAGE_NOTFOUND:
-  case MDB_INVALID:
-  case MDB_INCOMPATIBLE:
-    return CREDO_CORRUPT;
-  case MDB_VERSION_MISMATCH:
-    return CREDO_FORMAT;
-  case MDB_READERS_FULL:
-  case EBUSY:
-  case EAGAIN:
-    return CREDO_BUSY;
-  case ENOMEM:
-    return CREDO_NOMEM;
-  case EROFS:
-    return CREDO_READONLY;
-  case MDB_TXN_FULL:
-  case MDB_DBS_FULL:
-  case MDB_CURSOR_FULL:
-  case MDB_PAGE_FULL:
-  case MDB_TLS_FULL:
-    return CREDO_LIMIT;
-  case MDB_BAD_VALSIZE:
-    return CREDO_INVALID;
-  case MDB_BAD_TXN:
-  case MDB_BAD_RSLOT:
-    return CREDO_TXN;
-  case MDB_BAD_DBI:
-  case EINVAL:
-    return CREDO_MISUSE;
-  default:
-    return CREDO_IO; /* EIO, EACCES, MDB_PANIC, ... */
-  }
+  for (i = 0; i < sizeof err_map / sizeof err_map[0]; i++)
+    if (err_map[i].from == rc)
+      return err_map[i].to;
+  return CREDO_IO;
 }
 
 static int say(char *err, size_t errlen, int code, const char *fmt, ...) {
@@ -131,8 +128,8 @@ static int prepare_dir(const char *path, const stor_options *o, int *isnew,
 
   if (stat(path, &st) != 0) {
     if (errno != ENOENT)
-      return say(err, errlen, stor_err(errno), "cannot open store %s: %s",
-                 path, strerror(errno));
+      return say(err, errlen, stor_err(errno), "cannot open store %s: %s", path,
+                 strerror(errno));
     if (must_exist)
       return say(err, errlen, CREDO_NOTFOUND, "no store at %s", path);
     if ((rc = stor_mkdirs(path)) != 0)
@@ -179,8 +176,8 @@ fail:
 }
 
 /* Creates and opens the LMDB environment with the settings of `o`. */
-static int env_open(stor_env *env, const stor_options *o, int isnew,
-                    char *err, size_t errlen) {
+static int env_open(stor_env *env, const stor_options *o, int isnew, char *err,
+                    size_t errlen) {
   size_t target = page_round(o->map_size ? o->map_size : DEFAULT_MAP_SIZE);
   unsigned readers = o->max_readers ? o->max_readers : DEFAULT_MAX_READERS;
   unsigned flags = MDB_NOTLS;
@@ -210,12 +207,12 @@ static int env_open(stor_env *env, const stor_options *o, int isnew,
     goto fail;
   env->stale_cleared = (unsigned)dead;
   env->readonly = o->readonly;
-  env->spare_max = readers / 16 < STOR_TXN_CACHE_MAX ? readers / 16
-                                                      : STOR_TXN_CACHE_MAX;
+  env->spare_max =
+      readers / 16 < STOR_TXN_CACHE_MAX ? readers / 16 : STOR_TXN_CACHE_MAX;
   return CREDO_OK;
 fail:
-  return say(err, errlen, stor_err(rc), "cannot open store %s: %s",
-             env->path, mdb_strerror(rc));
+  return say(err, errlen, stor_err(rc), "cannot open store %s: %s", env->path,
+             mdb_strerror(rc));
 }
 
 /* Begins a raw LMDB transaction during open, when the env is still private
@@ -262,8 +259,8 @@ static int create_once(stor_env *env) {
     return rc;
   for (i = 0; i < STOR_NTABLES && rc == 0; i++)
     rc = mdb_dbi_open(t, table_names[i], MDB_CREATE, &env->dbi[i]);
-  if (rc == 0 && (rc = mdb_get(t, env->dbi[STOR_META], &k, &v)) ==
-                     MDB_NOTFOUND) {
+  if (rc == 0 &&
+      (rc = mdb_get(t, env->dbi[STOR_META], &k, &v)) == MDB_NOTFOUND) {
     be[0] = (unsigned char)(STOR_FORMAT_VERSION >> 24);
     be[1] = (unsigned char)(STOR_FORMAT_VERSION >> 16);
     be[2] = (unsigned char)(STOR_FORMAT_VERSION >> 8);

@@ -103,28 +103,28 @@ struct stor_env {
   char *path;
   uint32_t format;
   int readonly;
-  size_t psize;      /* LMDB page size */
-  stor_gate gate;    /* map growth vs transactions */
+  size_t psize;          /* LMDB page size */
+  stor_gate gate;        /* map growth vs transactions */
   pthread_mutex_t wlock; /* the process's one writer, across replays */
   /* Protected by gate.mu: the spare read transactions. */
   stor_txn *spare;
   unsigned nspare, spare_max;
   atomic_ullong grows, adopts, replays; /* see stor_stats */
-  atomic_int broken; /* a remap failed: the env has no map any more */
+  atomic_int broken;      /* a remap failed: the env has no map any more */
   unsigned stale_cleared; /* reader slots cleared by stor_open */
 };
 
 struct stor_txn {
   stor_env *env;
-  MDB_txn *mt;  /* NULL only in a failed write transaction */
+  MDB_txn *mt; /* NULL only in a failed write transaction */
   int write;
   unsigned gen; /* bumped by each replay; cursors compare theirs */
   stor_txn *next_spare;
   /* Read transactions: one closed cursor per table, for reuse. */
   stor_cursor *spare_cur[STOR_NTABLES];
   /* Write transactions. */
-  size_t id0;   /* LMDB txn id at begin; a replay must get the same */
-  int failed;   /* credo code after which only abort is possible */
+  size_t id0; /* LMDB txn id at begin; a replay must get the same */
+  int failed; /* credo code after which only abort is possible */
   stor_wlog log;
 };
 

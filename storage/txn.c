@@ -294,7 +294,9 @@ int stor_txn_write(stor_txn *txn, int op, int table, stor_val key,
   if (rc == 0)
     return CREDO_OK;
   stor_wlog_rewind(&txn->log, mark);
-  if (rc != MDB_KEYEXIST && rc != MDB_NOTFOUND)
+  /* NOTFOUND / EXISTS leave the transaction as it was, unless they came
+   * from a replay (which lost the LMDB transaction). */
+  if (!txn->mt || (rc != MDB_KEYEXIST && rc != MDB_NOTFOUND))
     txn->failed = stor_err(rc);
   return stor_err(rc);
 }

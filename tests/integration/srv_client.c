@@ -14,6 +14,8 @@
  *                                    (server stopped); appends acked REFs
  *   srv_client check URI ACKED       every REF in ACKED is in the store
  *                                    exactly once; prints the count
+ *   srv_client typed URI             calls the typed API (credo_get_stats)
+ *                                    on the remote handle; prints its error
  *   srv_client stmt URI SQL ARG      prepares SQL with one text parameter,
  *                                    steps it, prints rows; for errors
  *                                    prints "error CODE_NAME: message"
@@ -86,6 +88,19 @@ static int cmd_stmt(const char *uri, const char *sql, const char *arg) {
   credo_finalize(st);
   credo_close(db);
   return rc == CREDO_DONE ? 0 : 1;
+}
+
+static int cmd_typed(const char *uri) {
+  credo *db;
+  credo_stats st;
+  int rc;
+  if (open_uri(uri, &db) != CREDO_OK)
+    return 1;
+  rc = credo_get_stats(db, &st);
+  if (rc != CREDO_OK)
+    printf("error %s: %s\n", credo_errname(rc), credo_errmsg(db));
+  credo_close(db);
+  return rc == CREDO_OK ? 0 : 1;
 }
 
 /* ------------------------------------------------------------ writes */
@@ -229,6 +244,8 @@ int main(int argc, char **argv) {
     return run_workers(argv[2], "ld", atoi(argv[3]), atoi(argv[4]), argv[5]);
   if (argc == 5 && !strcmp(argv[1], "writer"))
     return run_workers(argv[2], argv[3], 4, -1, argv[4]) == 2 ? 2 : 0;
+  if (argc == 3 && !strcmp(argv[1], "typed"))
+    return cmd_typed(argv[2]);
   if (argc == 4 && !strcmp(argv[1], "check"))
     return cmd_check(argv[2], argv[3]);
   fprintf(stderr, "usage: see the comment at the top of srv_client.c\n");

@@ -224,7 +224,7 @@ def closed_with_error(c, code):
 CREDO_AUTH, CREDO_PROTOCOL, CREDO_LIMIT, CREDO_CANCELLED = -20, -21, -22, -23
 
 
-def sc_garbage(port, user, pw):
+def sc_garbage(port, user=None, pw=None):
     c = Conn(port)
     c.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" + bytes(range(256)))
     ok = closed_with_error(c, CREDO_PROTOCOL) or True  # may be LIMIT
@@ -232,7 +232,7 @@ def sc_garbage(port, user, pw):
     return ok, "garbage: connection closed"
 
 
-def sc_garbage_after_auth(port, user, pw):
+def sc_garbage_after_auth(port, user=None, pw=None):
     c = Conn(port)
     c.login(user, pw)
     c.send(struct.pack(">IBBI", 6, 0x42, 0, 1))  # unknown frame type
@@ -240,7 +240,7 @@ def sc_garbage_after_auth(port, user, pw):
     return ok, "unknown frame type after auth -> PROTOCOL error and close"
 
 
-def sc_truncated(port, user, pw):
+def sc_truncated(port, user=None, pw=None):
     c = Conn(port)
     c.login(user, pw)
     # A QUERY whose payload is shorter than its own str length says.
@@ -259,7 +259,7 @@ def sc_truncated(port, user, pw):
         "(%d types)" % len(rows)
 
 
-def sc_truncated_frame(port, user, pw):
+def sc_truncated_frame(port, user=None, pw=None):
     c = Conn(port, timeout=30)
     c.login(user, pw)
     c.send(struct.pack(">IBBI", 100, QUERY, 0, 7) + b"\0\0\0\0")  # then stop
@@ -267,7 +267,7 @@ def sc_truncated_frame(port, user, pw):
     return ok, "frame cut short -> idle timeout ERROR and close"
 
 
-def sc_oversized(port, user, pw):
+def sc_oversized(port, user=None, pw=None):
     c = Conn(port)
     c.login(user, pw)
     c.send(struct.pack(">IBBI", 64 << 20, QUERY, 0, 9))
@@ -275,7 +275,7 @@ def sc_oversized(port, user, pw):
     return ok, "oversized frame -> LIMIT error and close"
 
 
-def sc_slow(port, user, pw):
+def sc_slow(port, user=None, pw=None):
     """Sends a HELLO one byte a second: the auth timeout must cut it."""
     c = Conn(port, timeout=60)
     data = frame(HELLO, 1, b"CRDO" + struct.pack(">HH", 1, 1) + s("slow"))
@@ -292,20 +292,20 @@ def sc_slow(port, user, pw):
     return ok, "one byte a second -> cut off by the auth timeout"
 
 
-def sc_idle(port, user, pw):
+def sc_idle(port, user=None, pw=None):
     c = Conn(port, timeout=60)
     c.login(user, pw)
     ok = closed_with_error(c, CREDO_LIMIT)
     return ok, "idle session -> LIMIT idle timeout and close"
 
 
-def sc_auth_timeout(port, user, pw):
+def sc_auth_timeout(port, user=None, pw=None):
     c = Conn(port, timeout=60)
     ok = closed_with_error(c, CREDO_LIMIT)
     return ok, "silent client -> LIMIT authentication timeout and close"
 
 
-def sc_bad_version(port, user, pw):
+def sc_bad_version(port, user=None, pw=None):
     c = Conn(port)
     try:
         c.hello(7, 9)
@@ -314,7 +314,7 @@ def sc_bad_version(port, user, pw):
         return e.code == -24, "version 7..9 -> code %d %s" % (e.code, e.msg)
 
 
-def sc_pipeline(port, user, pw):
+def sc_pipeline(port, user=None, pw=None):
     c = Conn(port)
     c.login(user, pw)
     st = c.prepare("SELECT count(*) AS n FROM types")
@@ -327,7 +327,7 @@ def sc_pipeline(port, user, pw):
     return True, "200 pipelined EXECUTEs answered in order"
 
 
-def sc_cancel_queued(port, user, pw):
+def sc_cancel_queued(port, user=None, pw=None):
     """EXECUTE then CANCEL of a later pipelined EXECUTE before it runs."""
     c = Conn(port)
     c.login(user, pw)
@@ -344,7 +344,7 @@ def sc_cancel_queued(port, user, pw):
             e.msg
 
 
-def sc_same_auth_error(port, user, pw):
+def sc_same_auth_error(port, user=None, pw=None):
     msgs = []
     for u, p in ((user, pw + "x"), ("nosuchuser", pw)):
         c = Conn(port, timeout=30)
@@ -358,7 +358,7 @@ def sc_same_auth_error(port, user, pw):
     return same, "wrong password / unknown user: %r" % msgs
 
 
-def sc_ping(port, user, pw):
+def sc_ping(port, user=None, pw=None):
     c = Conn(port)
     c.login(user, pw)
     req = c.next_req()
@@ -370,7 +370,7 @@ def sc_ping(port, user, pw):
     return c.recv_frame() is None, "PING -> OK, BYE -> OK and close"
 
 
-def sc_max_conn(port, user, pw):
+def sc_max_conn(port, user=None, pw=None):
     """Opens connections until the server refuses one with LIMIT."""
     held = []
     try:
@@ -387,7 +387,7 @@ def sc_max_conn(port, user, pw):
     return False, "64 connections accepted"
 
 
-def sc_max_rows(port, user, pw):
+def sc_max_rows(port, user=None, pw=None):
     c = Conn(port)
     c.login(user, pw)
     try:
@@ -400,8 +400,8 @@ def sc_max_rows(port, user, pw):
 def sc_tls(port, user, pw, ca):
     c = Conn(port, tls_ca=ca)
     c.login(user, pw)
-    rows = c.query("SELECT 1 + 1 AS two;")
-    return rows == [(2,)], "TLS query -> %r" % rows
+    rows = c.query("SELECT count(*) AS n FROM types;")
+    return len(rows) == 1 and rows[0][0] >= 1, "TLS query -> %r" % rows
 
 
 SCENARIOS = {n[3:]: f for n, f in globals().items() if n.startswith("sc_")}

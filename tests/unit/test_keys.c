@@ -59,9 +59,16 @@ static int sign(int c) {
 }
 
 static uint64_t rnd_u64(void) {
-  static const uint64_t edge[] = {0, 1, 2, 0xff, 0x100, UINT32_MAX,
-                                  (uint64_t)UINT32_MAX + 1, INT64_MAX,
-                                  (uint64_t)INT64_MAX + 1, UINT64_MAX - 1,
+  static const uint64_t edge[] = {0,
+                                  1,
+                                  2,
+                                  0xff,
+                                  0x100,
+                                  UINT32_MAX,
+                                  (uint64_t)UINT32_MAX + 1,
+                                  INT64_MAX,
+                                  (uint64_t)INT64_MAX + 1,
+                                  UINT64_MAX - 1,
                                   UINT64_MAX};
   uint64_t r = rnd();
 
@@ -76,8 +83,9 @@ static uint64_t rnd_u64(void) {
 }
 
 static int64_t rnd_i64(void) {
-  static const int64_t edge[] = {INT64_MIN, INT64_MIN + 1, -2, -1, 0, 1, 2,
-                                 INT64_MAX - 1, INT64_MAX, -1000000, 1000000};
+  static const int64_t edge[] = {
+      INT64_MIN, INT64_MIN + 1, -2,        -1,       0,      1,
+      2,         INT64_MAX - 1, INT64_MAX, -1000000, 1000000};
   uint64_t u;
 
   if (rnd() % 4 == 0)

@@ -35,8 +35,8 @@
 /* ------------------------------------------------------------- fixture */
 
 typedef struct fx {
-  char dir[512];   /* the temp dir, removed at teardown */
-  char path[600];  /* the store directory inside it (not created) */
+  char dir[512];  /* the temp dir, removed at teardown */
+  char path[600]; /* the store directory inside it (not created) */
   stor_env *env;
 } fx;
 
@@ -186,9 +186,8 @@ static void test_point_ops(void **state) {
   assert_int_equal(stor_put(t, STOR_USERS, S("empty"), (stor_val){NULL, 0}),
                    CREDO_OK);
   fill_val(big, 9, sizeof big);
-  assert_int_equal(stor_put(t, STOR_USERS, S("big"),
-                            (stor_val){big, sizeof big}),
-                   CREDO_OK);
+  assert_int_equal(
+      stor_put(t, STOR_USERS, S("big"), (stor_val){big, sizeof big}), CREDO_OK);
   assert_int_equal(stor_txn_commit(t), CREDO_OK);
 
   assert_int_equal(stor_txn_begin(f->env, 0, &t), CREDO_OK);
@@ -228,17 +227,16 @@ static void test_point_ops(void **state) {
   assert_true(k.overflow);
   assert_int_equal(stor_put(t, STOR_META, stor_key_val(&k), S("1")),
                    CREDO_INVALID);
-  assert_int_equal(stor_get(t, STOR_META, stor_key_val(&k), &v),
-                   CREDO_INVALID);
+  assert_int_equal(stor_get(t, STOR_META, stor_key_val(&k), &v), CREDO_INVALID);
   /* the transaction is still healthy after refused arguments */
   assert_int_equal(stor_put(t, STOR_META, S("ok"), S("1")), CREDO_OK);
   assert_int_equal(stor_txn_commit(t), CREDO_OK);
 }
 
 static void test_table_names(void **state) {
-  static const char *names[] = {"meta",        "subjects",    "types",
-                                "type_ids",    "events",      "versions",
-                                "subj_events", "type_events", "source_ref",
+  static const char *names[] = {"meta",         "subjects",    "types",
+                                "type_ids",     "events",      "versions",
+                                "subj_events",  "type_events", "source_ref",
                                 "until_events", "users"};
   int i;
 
@@ -491,9 +489,8 @@ static void test_format_version(void **state) {
 
   /* a newer format is refused, with a message that says what to do */
   assert_int_equal(stor_txn_begin(f->env, 1, &t), CREDO_OK);
-  assert_int_equal(stor_put(t, STOR_META, S("format_version"),
-                            (stor_val){v7, 4}),
-                   CREDO_OK);
+  assert_int_equal(
+      stor_put(t, STOR_META, S("format_version"), (stor_val){v7, 4}), CREDO_OK);
   assert_int_equal(stor_txn_commit(t), CREDO_OK);
   stor_close(f->env);
   f->env = NULL;
@@ -508,9 +505,9 @@ static void test_format_version(void **state) {
   nftw(f->path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
   assert_non_null(f->env = open_store(f->path, 0, 1));
   assert_int_equal(stor_txn_begin(f->env, 1, &t), CREDO_OK);
-  assert_int_equal(stor_put(t, STOR_META, S("format_version"),
-                            (stor_val){bad, 3}),
-                   CREDO_OK);
+  assert_int_equal(
+      stor_put(t, STOR_META, S("format_version"), (stor_val){bad, 3}),
+      CREDO_OK);
   assert_int_equal(stor_txn_commit(t), CREDO_OK);
   stor_close(f->env);
   f->env = NULL;
@@ -542,23 +539,21 @@ static void test_growth_big_txn(void **state) {
 
   assert_int_equal(stor_txn_begin(f->env, 1, &t), CREDO_OK);
   fill_val(buf, 0, VLEN);
-  assert_int_equal(stor_put_new(t, STOR_EVENTS, U64(&k, 0), (stor_val){buf,
-                                                                        VLEN}),
-                   CREDO_OK);
+  assert_int_equal(
+      stor_put_new(t, STOR_EVENTS, U64(&k, 0), (stor_val){buf, VLEN}),
+      CREDO_OK);
   assert_int_equal(stor_cursor_open(t, STOR_EVENTS, &c), CREDO_OK);
   assert_int_equal(stor_cursor_first(c, &key, &v), CREDO_OK);
   assert_int_equal(stor_dec_u64(key.data), 0);
   for (i = 1; i < N; i++) {
     fill_val(buf, i, VLEN);
-    assert_int_equal(stor_put_new(t, STOR_EVENTS, U64(&k, i),
-                                  (stor_val){buf, VLEN}),
-                     CREDO_OK);
+    assert_int_equal(
+        stor_put_new(t, STOR_EVENTS, U64(&k, i), (stor_val){buf, VLEN}),
+        CREDO_OK);
     if (i % 100 == 0) {
       /* a value read from the map, written back: must survive a remap */
-      assert_int_equal(stor_get(t, STOR_EVENTS, U64(&k, i / 2), &v),
-                       CREDO_OK);
-      assert_int_equal(stor_put(t, STOR_VERSIONS, U64(&k, i / 2), v),
-                       CREDO_OK);
+      assert_int_equal(stor_get(t, STOR_EVENTS, U64(&k, i / 2), &v), CREDO_OK);
+      assert_int_equal(stor_put(t, STOR_VERSIONS, U64(&k, i / 2), v), CREDO_OK);
     }
     if (i % 500 == 0) { /* the cursor walks along across growths */
       assert_int_equal(stor_cursor_next(c, &key, &v), CREDO_OK);
@@ -627,9 +622,9 @@ static void test_growth_many_txns(void **state) {
     assert_int_equal(stor_txn_begin(f->env, 1, &t), CREDO_OK);
     for (x = 0; x < PER; x++, i++) {
       fill_val(buf, i, VLEN);
-      assert_int_equal(stor_put_new(t, STOR_EVENTS, U64(&k, i),
-                                    (stor_val){buf, VLEN}),
-                       CREDO_OK);
+      assert_int_equal(
+          stor_put_new(t, STOR_EVENTS, U64(&k, i), (stor_val){buf, VLEN}),
+          CREDO_OK);
     }
     assert_int_equal(stor_txn_commit(t), CREDO_OK);
   }
@@ -712,9 +707,9 @@ static void test_cursor_reseat_deleted(void **state) {
   stor_get_stats(f->env, &st0);
   for (i = 0; i < 200; i++) { /* 400 KB: several growths of a 64 KiB map */
     fill_val(buf, i, VLEN);
-    assert_int_equal(stor_put(t, STOR_VERSIONS, U64(&k, i),
-                              (stor_val){buf, VLEN}),
-                     CREDO_OK);
+    assert_int_equal(
+        stor_put(t, STOR_VERSIONS, U64(&k, i), (stor_val){buf, VLEN}),
+        CREDO_OK);
   }
   stor_get_stats(f->env, &st1);
   assert_true(st1.replays > st0.replays);
@@ -1018,8 +1013,7 @@ static void test_readonly(void **state) {
   stor_close(f->env);
   f->env = NULL;
   o.readonly = 1;
-  assert_int_equal(stor_open(f->path, &o, &f->env, err, sizeof err),
-                   CREDO_OK);
+  assert_int_equal(stor_open(f->path, &o, &f->env, err, sizeof err), CREDO_OK);
   assert_int_equal(stor_txn_begin(f->env, 1, &t), CREDO_READONLY);
   assert_null(t);
   assert_int_equal(stor_txn_begin(f->env, 0, &t), CREDO_OK);
@@ -1052,8 +1046,7 @@ static void test_nocreate(void **state) {
   assert_non_null(f->env = open_store(f->path, 0, 1));
   stor_close(f->env);
   f->env = NULL;
-  assert_int_equal(stor_open(f->path, &o, &f->env, err, sizeof err),
-                   CREDO_OK);
+  assert_int_equal(stor_open(f->path, &o, &f->env, err, sizeof err), CREDO_OK);
 }
 
 static void test_open_errors(void **state) {
@@ -1063,14 +1056,12 @@ static void test_open_errors(void **state) {
   FILE *fp;
 
   assert_int_equal(stor_open("", NULL, &env, err, sizeof err), CREDO_INVALID);
-  assert_int_equal(stor_open(NULL, NULL, &env, err, sizeof err),
-                   CREDO_INVALID);
+  assert_int_equal(stor_open(NULL, NULL, &env, err, sizeof err), CREDO_INVALID);
   /* a file where the directory should be */
   snprintf(file, sizeof file, "%s/file", f->dir);
   assert_non_null(fp = fopen(file, "w"));
   fclose(fp);
-  assert_int_equal(stor_open(file, NULL, &env, err, sizeof err),
-                   CREDO_INVALID);
+  assert_int_equal(stor_open(file, NULL, &env, err, sizeof err), CREDO_INVALID);
   assert_null(env);
   /* a data.mdb that is not LMDB */
   mkdir(f->path, 0700);

@@ -1,0 +1,387 @@
+#!/usr/bin/env bash
+# server.sh -- integration tests of credo-server and the client library,
+# driving the real programs over loopback only (127.0.0.1, ports picked by
+# the kernel: the server listens on port 0 and logs the port it got).
+#
+# Needs $BUILD/bin/credo-server, $BUILD/bin/credo and $BUILD/lib/libcredo.a
+# (make all); compiles tests/integration/srv_client.c against the library;
+# uses python3 (tests/integration/wire.py) for raw-socket cases and openssl
+# for a self-signed certificate. Every wait is bounded; a trap stops every
+# server it started. Prints one "ok"/"FAIL" line per check; exit 1 if any
+# check failed.
+set -u
+BUILD=${BUILD:-build}
+HERE=$(cd "$(dirname "$0")" && pwd)
+BIN=$BUILD/bin
+T=$(mktemp -d "${TMPDIR:-/tmp}/credo-srv-test.XXXXXX")
+PIDS=()
+FAILS=0
+CHECKS=0
+
+cleanup() {
+  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$T"
+}
+trap cleanup EXIT
+
+ok() { CHECKS=$((CHECKS + 1)); echo "ok   $*"; }
+fail() { CHECKS=$((CHECKS + 1)); FAILS=$((FAILS + 1)); echo "FAIL $*"; }
+# check NAME CMD...: the command must succeed.
+check() {
+  local name=$1
+  shift
+  if "$@" >"$T/out" 2>&1; then ok "$name"; else
+    fail "$name"
+    sed 's/^/     | /' "$T/out" | tail -15
+  fi
+}
+# expect NAME PATTERN CMD...: the command's output must match PATTERN.
+expect() {
+  local name=$1 pat=$2
+  shift 2
+  "$@" >"$T/out" 2>&1
+  if grep -Eq -- "$pat" "$T/out"; then ok "$name"; else
+    fail "$name (wanted /$pat/)"
+    sed 's/^/     | /' "$T/out" | tail -15
+  fi
+}
+
+# start_server NAME STORE [OPTIONS...]: sets PORT and SPID; log in $T/NAME.log
+start_server() {
+  local name=$1 store=$2
+  shift 2
+  "$BIN/credo-server" --store "$store" --listen 127.0.0.1:0 "$@" \
+    2>"$T/$name.log" &
+  SPID=$!
+  PIDS+=("$SPID")
+  PORT=""
+  for _ in $(seq 1 100); do
+    PORT=$(sed -n 's/.*event=listening .* port=\([0-9]*\).*/\1/p' \
+      "$T/$name.log" | head -1)
+    [ -n "$PORT" ] && return 0
+    kill -0 "$SPID" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "server $name did not start:"
+  cat "$T/$name.log"
+  return 1
+}
+
+# stop_server PID: SIGTERM, wait at most 30 s; prints the exit status.
+stop_server() {
+  local pid=$1 rc
+  kill -TERM "$pid" 2>/dev/null
+  for _ in $(seq 1 300); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -KILL "$pid"
+    echo "killed"
+    return 1
+  fi
+  wait "$pid"
+  rc=$?
+  echo "$rc"
+  return 0
+}
+
+for f in "$BIN/credo-server" "$BIN/credo" "$BUILD/lib/libcredo.a"; do
+  [ -e "$f" ] || { echo "missing $f: run make all first"; exit 1; }
+done
+CLIENT=$T/srv_client
+SANFLAGS=""
+nm "$BUILD/lib/libcredo.a" 2>/dev/null | grep -q __asan_init &&
+  SANFLAGS="-fsanitize=address,undefined" # a SAN=1 build
+cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g $SANFLAGS -Iinclude \
+  -o "$CLIENT" "$HERE/srv_client.c" "$BUILD/lib/libcredo.a" \
+  -llmdb -lxxhash -ljansson -lsodium -lssl -lcrypto -lpthread -lm ||
+  { echo "cannot build srv_client"; exit 1; }
+C() { timeout 120 "$CLIENT" "$@"; }
+SH() { timeout 60 "$BIN/credo" "$@"; }
+WIRE() { timeout 90 python3 "$HERE/wire.py" "$@"; }
+
+SUBJ=91350100M000100Y43
+STORE=$T/store
+export CREDO_PASSWORD=rootpw
+
+# ------------------------------------------------------------- start
+echo "== start"
+expect "--version names the protocol" "protocol 1" "$BIN/credo-server" --version
+expect "--help shows the options" "--idle-timeout" "$BIN/credo-server" --help
+expect "--init-admin creates the admin" "created admin user 'root'" \
+  "$BIN/credo-server" --store "$STORE" --init-admin root
+expect "--init-admin twice fails" "cannot create admin" \
+  "$BIN/credo-server" --store "$STORE" --init-admin root
+expect "a non-loopback address without TLS is refused, with the reason" \
+  "refusing to listen on 0.0.0.0:.* without TLS" \
+  "$BIN/credo-server" --store "$STORE" --listen 0.0.0.0:7411
+if "$BIN/credo-server" --store "$STORE" --listen 0.0.0.0:7411 \
+  >/dev/null 2>&1; then fail "refusal exits non-zero"; else
+  ok "refusal exits non-zero"; fi
+printf 'listen = 127.0.0.1:0\nmax-rows = 5\n# comment\nbogus = 1\n' \
+  >"$T/bad.conf"
+expect "a bad config line is reported with its line number" "line 4" \
+  "$BIN/credo-server" --store "$STORE" --config "$T/bad.conf"
+
+printf 'listen = 127.0.0.1:0\nidle-timeout = 600\n' >"$T/srv.conf"
+start_server main "$STORE" --config "$T/srv.conf" || exit 1
+MAIN_PID=$SPID
+MAIN_PORT=$PORT
+U="credo://root@127.0.0.1:$PORT"
+ok "server started from a config file on port $PORT"
+
+# ------------------------------------------------- every statement kind
+echo "== every statement kind over the wire (credo shell, credo:// URI)"
+cat >"$T/all.cql" <<EOF
+CREATE TYPE penalty_general PUBLICITY 1 YEAR REPAIRABLE AFTER 3 MONTHS;
+CREATE TYPE licence PUBLICITY 3 YEARS REPAIRABLE AFTER 1 YEAR;
+CREATE SUBJECT '$SUBJ' KIND org NAME '厦门示例船务有限公司';
+CREATE SUBJECT '11010519491231002X' KIND person NAME '张三';
+RECORD penalty_general FOR '$SUBJ' OCCURRED NOW - 200 DAYS
+  SOURCE 'xm-market' REF '厦市监罚〔2025〕1号' DATA {"amount_wan": 0.5};
+RECORD penalty_general FOR '$SUBJ' OCCURRED NOW - 150 DAYS
+  SOURCE 'xm-market' REF '厦市监罚〔2025〕2号' DATA {"amount_wan": 2};
+RECORD licence FOR '11010519491231002X' OCCURRED NOW - 10 DAYS
+  SOURCE 'xm-licence' REF 'L-1' DATA {"scope": "food"};
+RECORD penalty_general FOR '$SUBJ' OCCURRED NOW - 100 DAYS
+  SOURCE 'xm-market' REF '厦市监罚〔2025〕3号' DATA {"amount_wan": 3};
+BEGIN;
+RECORD penalty_general FOR '$SUBJ' OCCURRED NOW - 95 DAYS
+  SOURCE 'xm-tax' REF 'T-1';
+COMMIT;
+BEGIN;
+RECORD penalty_general FOR '$SUBJ' OCCURRED NOW - 95 DAYS
+  SOURCE 'xm-tax' REF 'T-rolled-back';
+ROLLBACK;
+SET TIME ZONE '+08:00';
+SELECT id, subject, type, public FROM events WHERE subject = '$SUBJ'
+  ORDER BY id;
+SELECT type, count(*) AS n, sum(data.amount_wan) AS total FROM events
+  GROUP BY type ORDER BY type;
+SELECT id FROM events ORDER BY id DESC LIMIT 2 OFFSET 1;
+CORRECT EVENT 2 SET data.amount_wan = 2.5 REASON 'typo in the decision';
+REPAIR EVENT 1 REASON 'fine paid, credit repaired';
+REPAIR EVENTS WHERE source = 'xm-tax' REASON 'batch repair';
+RETRACT EVENT 4 REASON 'recorded in error';
+SELECT id FROM events WHERE id = 4 INCLUDE RETRACTED INCLUDE HIDDEN;
+SELECT id, public FROM events WHERE id = 1 AS OF NOW - 1 SECONDS;
+SELECT id FROM events VISIBLE AT NOW - 120 DAYS;
+HISTORY OF EVENT 2;
+HISTORY OF SUBJECT '$SUBJ';
+EXPLAIN SELECT id FROM events WHERE subject = '$SUBJ';
+SHOW TYPES;
+SHOW STATS;
+CREATE USER alice ROLE analyst PASSWORD 'alicepw';
+ALTER USER alice ROLE analyst PASSWORD 'alicepw2';
+CREATE USER tmp ROLE public PASSWORD 'x';
+DROP USER tmp;
+SHOW USERS;
+EOF
+check "shell -f with every statement kind exits 0" \
+  SH "$U" -f "$T/all.cql"
+cp "$T/out" "$T/all.out"
+expect "rows came back (GROUP BY sums)" "penalty_general +\| +4 +\| +5.5" \
+  cat "$T/all.out"
+expect "HISTORY shows the correction" "correct .*typo in the decision" \
+  cat "$T/all.out"
+expect "batch repair reports per event" "repaired" cat "$T/all.out"
+expect "EXPLAIN names the access path" "subject" cat "$T/all.out"
+expect "SHOW USERS lists alice, not tmp" "alice +\| analyst" cat "$T/all.out"
+expect "ROLLBACK left nothing" "^0$" \
+  C exec "$U" "SELECT count(*) FROM events WHERE ref = 'T-rolled-back' INCLUDE HIDDEN INCLUDE RETRACTED;"
+expect "a syntax error over the wire has its position and caret" \
+  "line 1, column 1: syntax error near \"SELEC\"" \
+  SH "$U" -c "SELEC 1;"
+if SH "$U" -c "SELEC 1;" >/dev/null 2>&1; then
+  fail "shell exit status is non-zero after a failed statement"
+else ok "shell exit status is non-zero after a failed statement"; fi
+
+Q="SET TIME ZONE '+08:00'; SELECT id, subject, type, occurred, public_from, public_until, data, public FROM events ORDER BY id INCLUDE HIDDEN; HISTORY OF EVENT 1; SHOW TYPES;"
+SH "$STORE" -c "$Q" >"$T/embedded.txt" 2>&1
+SH "$U" -c "$Q" >"$T/remote.txt" 2>&1
+if cmp -s "$T/embedded.txt" "$T/remote.txt" && [ -s "$T/remote.txt" ]; then
+  ok "the remote shell prints exactly what the embedded shell prints"
+else
+  fail "remote and embedded shells differ"
+  diff "$T/embedded.txt" "$T/remote.txt" | head -20
+fi
+expect "json output over the wire" '"public": (true|false)' \
+  SH "$U" --format json -c "SELECT id, public FROM events WHERE id = 2;"
+expect "prepared statement with a bound parameter (C API)" \
+  "name=厦门示例船务有限公司" \
+  C stmt "$U" "SELECT name FROM subjects WHERE id = ?" "$SUBJ"
+
+# ----------------------------------------------------------------- roles
+echo "== roles, enforced by the engine on the server's sessions"
+C exec "$U" "CREATE USER pub ROLE public PASSWORD 'pubpw';
+CREATE USER rec ROLE recorder PASSWORD 'recpw';
+CREATE USER rep ROLE repairer PASSWORD 'reppw';
+CREATE USER ana ROLE analyst PASSWORD 'anapw';" >/dev/null
+as() { local user=$1 pw=$2 sql=$3; CREDO_PASSWORD=$pw C exec "credo://$user@127.0.0.1:$MAIN_PORT" "$sql"; }
+denied() { expect "$1" "error CREDO_DENIED" as "${@:2}"; }
+allowed() { local n=$1; shift; if as "$@" >"$T/out" 2>&1; then ok "$n"; else
+  fail "$n"; sed 's/^/     | /' "$T/out" | tail -5; fi; }
+allowed "public reads what is public now" pub pubpw \
+  "SELECT id FROM events WHERE subject = '$SUBJ';"
+denied "public cannot use AS OF" pub pubpw \
+  "SELECT id FROM events AS OF NOW - 1 DAYS;"
+denied "public cannot use VISIBLE AT" pub pubpw \
+  "SELECT id FROM events VISIBLE AT NOW - 120 DAYS;"
+denied "public cannot read HISTORY" pub pubpw "HISTORY OF EVENT 1;"
+denied "public cannot INCLUDE HIDDEN" pub pubpw \
+  "SELECT id FROM events INCLUDE HIDDEN;"
+expect "public does not see the repaired event 1" "^0$" \
+  as pub pubpw "SELECT count(*) FROM events WHERE id = 1;"
+denied "public cannot record" pub pubpw \
+  "RECORD penalty_general FOR '$SUBJ' OCCURRED NOW SOURCE 's' REF 'p1';"
+allowed "recorder records" rec recpw \
+  "RECORD penalty_general FOR '$SUBJ' OCCURRED NOW - 100 DAYS SOURCE 'rec' REF 'r1';"
+denied "recorder cannot repair" rec recpw "REPAIR EVENT 2 REASON 'x';"
+denied "recorder cannot retract" rec recpw "RETRACT EVENT 2 REASON 'x';"
+allowed "repairer repairs" rep reppw "REPAIR EVENT 2 REASON 'paid';"
+denied "repairer cannot record" rep reppw \
+  "RECORD penalty_general FOR '$SUBJ' OCCURRED NOW SOURCE 's' REF 'p2';"
+denied "repairer cannot correct" rep reppw \
+  "CORRECT EVENT 2 SET data.amount_wan = 9 REASON 'x';"
+allowed "analyst reads history and hidden events" ana anapw \
+  "HISTORY OF EVENT 1; SELECT id FROM events INCLUDE HIDDEN AS OF NOW - 1 DAYS;"
+denied "analyst cannot record" ana anapw \
+  "RECORD penalty_general FOR '$SUBJ' OCCURRED NOW SOURCE 's' REF 'p3';"
+denied "analyst cannot create subjects" ana anapw \
+  "CREATE SUBJECT '914403001922038216' KIND org;"
+denied "analyst cannot repair" ana anapw "REPAIR EVENT 3 REASON 'x';"
+for u in pub:pubpw rec:recpw rep:reppw ana:anapw; do
+  denied "${u%%:*} cannot manage users" "${u%%:*}" "${u#*:}" \
+    "CREATE USER mallory ROLE admin PASSWORD 'm';"
+  denied "${u%%:*} cannot list users" "${u%%:*}" "${u#*:}" "SHOW USERS;"
+done
+denied "only admin creates types" rec recpw \
+  "CREATE TYPE t2 PUBLICITY 1 YEAR REPAIRABLE AFTER 1 MONTHS;"
+expect "typed C API on a remote handle says to use CQL" \
+  "error CREDO_NOTSUP.*use CQL" C typed "$U"
+expect "versions carry the session's user as actor" "^rep$" \
+  C exec "$U" "SELECT actor FROM events WHERE id = 2 INCLUDE HIDDEN;"
+
+# ----------------------------------------------------------------- auth
+echo "== authentication"
+expect "wrong password and unknown user get the same error" \
+  "^ok   same_auth_error" WIRE same_auth_error "$MAIN_PORT" root rootpw
+expect "the C library reports authentication failed" \
+  "CREDO_AUTH: authentication failed" \
+  env CREDO_PASSWORD=wrong "$CLIENT" exec "$U" "SHOW TYPES;"
+expect "no password: a clear error" "no password" \
+  env -u CREDO_PASSWORD "$CLIENT" exec "$U" "SHOW TYPES;"
+expect "the log says auth_failed without the password" "event=auth_failed" \
+  cat "$T/main.log"
+if grep -q "rootpw\|alicepw\|pubpw" "$T/main.log"; then
+  fail "a password appears in the log"
+else ok "no password appears in the log"; fi
+expect "protocol version negotiation" "^ok" WIRE bad_version "$MAIN_PORT"
+
+# ---------------------------------------------------- protocol behaviour
+echo "== protocol: pipelining, cancel, ping, bad input"
+expect "200 pipelined EXECUTEs" "^ok" WIRE pipeline "$MAIN_PORT" root rootpw
+expect "cancel of a queued request" "^ok" \
+  WIRE cancel_queued "$MAIN_PORT" root rootpw
+expect "PING and BYE" "^ok" WIRE ping "$MAIN_PORT" root rootpw
+expect "truncated payload: error for the request, connection usable" \
+  "^ok" WIRE truncated "$MAIN_PORT" root rootpw
+expect "garbage bytes: cut off" "^ok" WIRE garbage "$MAIN_PORT" root rootpw
+expect "unknown frame type: PROTOCOL error and cut off" "^ok" \
+  WIRE garbage_after_auth "$MAIN_PORT" root rootpw
+expect "oversized frame: LIMIT error and cut off" "^ok" \
+  WIRE oversized "$MAIN_PORT" root rootpw
+expect "the server still serves after all that" "^[0-9]+$" \
+  C exec "$U" "SELECT count(*) FROM events;"
+
+# ------------------------------------------------------- concurrency
+echo "== 64 concurrent clients, reads and writes"
+rm -f "$T/acked"
+check "64 clients x 30 operations, no failure" \
+  C load "$U" 64 30 "$T/acked"
+expect "every acknowledged write is present" "checked=1280 missing=0" \
+  C check "$U" "$T/acked"
+
+# ------------------------------------------------------- limits
+echo "== limits and timeouts"
+start_server limits "$STORE" --auth-timeout 2 --idle-timeout 3 \
+  --max-conn 4 --max-rows 5 --max-frame 65536 || exit 1
+LIM_PID=$SPID
+LIM=$PORT
+# A slow client and a silent one, while a normal client keeps working.
+WIRE slow "$LIM" >"$T/slow.out" 2>&1 &
+SLOW=$!
+WIRE auth_timeout "$LIM" >"$T/silent.out" 2>&1 &
+SILENT=$!
+sleep 1
+expect "a normal query succeeds while the slow clients hang on" \
+  "^penalty_general" C exec "credo://root@127.0.0.1:$LIM" "SHOW TYPES;"
+wait "$SLOW"
+expect "a client sending one byte a second is cut off (auth timeout)" \
+  "^ok" cat "$T/slow.out"
+wait "$SILENT"
+expect "a client that never authenticates is cut off (auth timeout)" \
+  "^ok" cat "$T/silent.out"
+expect "an idle session is closed with an error (idle timeout)" "^ok" \
+  WIRE idle "$LIM" root rootpw
+expect "a frame cut short is closed by the idle timeout" "^ok" \
+  WIRE truncated_frame "$LIM" root rootpw
+expect "the 5th connection is refused (max-conn 4)" "^ok" \
+  WIRE max_conn "$LIM" root rootpw
+expect "a read over max-rows gets LIMIT" "^ok" \
+  WIRE max_rows "$LIM" root rootpw
+expect "the limits are logged" "event=max_rows" cat "$T/limits.log"
+expect "idle timeouts are logged" "event=idle_timeout" cat "$T/limits.log"
+expect "auth timeouts are logged" "event=auth_timeout" cat "$T/limits.log"
+expect "max-conn refusals are logged" "event=max_conn" cat "$T/limits.log"
+expect "limits server exits 0 on SIGTERM" "^0$" stop_server "$LIM_PID"
+
+# ------------------------------------------------------- SIGTERM
+echo "== SIGTERM during a write load"
+rm -f "$T/acked2"
+timeout 120 "$CLIENT" writer "$U" term "$T/acked2" >"$T/writer.out" 2>&1 &
+WRITER=$!
+for _ in $(seq 1 200); do
+  [ -f "$T/acked2" ] && [ "$(wc -l <"$T/acked2")" -ge 40 ] && break
+  sleep 0.1
+done
+expect "the server exits 0 after SIGTERM under load" "^0$" \
+  stop_server "$MAIN_PID"
+wait "$WRITER"
+expect "the shutdown was logged" "event=stopped exit=0" cat "$T/main.log"
+start_server main2 "$STORE" || exit 1
+MAIN_PID=$SPID
+U="credo://root@127.0.0.1:$PORT"
+N=$(wc -l <"$T/acked2")
+expect "after restart every acknowledged write is present ($N)" \
+  "checked=$N missing=0" C check "$U" "$T/acked2"
+
+# ----------------------------------------------------------------- TLS
+echo "== TLS"
+if openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
+  -addext subjectAltName=DNS:localhost -keyout "$T/key.pem" \
+  -out "$T/cert.pem" >/dev/null 2>&1; then
+  start_server tls "$STORE" --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" \
+    || exit 1
+  TLS_PID=$SPID
+  expect "TLS query through the C library (certificate verified)" \
+    "^penalty_general" C exec \
+    "credos://root@localhost:$PORT?ca=$T/cert.pem" "SHOW TYPES;"
+  expect "TLS through the shell" "penalty_general" \
+    SH "credo://root@localhost:$PORT?tls=1&ca=$T/cert.pem" -c "SHOW TYPES;"
+  expect "TLS from python (written from the protocol document)" "^ok" \
+    WIRE tls "$PORT" root rootpw "$T/cert.pem"
+  expect "an untrusted certificate is refused" "CREDO_CONN.*TLS" \
+    C exec "credos://root@localhost:$PORT" "SHOW TYPES;"
+  expect "plaintext to the TLS port fails cleanly" "CREDO_CONN" \
+    C exec "credo://root@127.0.0.1:$PORT?timeout=5" "SHOW TYPES;"
+  expect "TLS server exits 0" "^0$" stop_server "$TLS_PID"
+else
+  fail "openssl could not make a certificate"
+fi
+
+expect "main server exits 0" "^0$" stop_server "$MAIN_PID"
+echo "server.sh: $CHECKS checks, $FAILS failed"
+[ "$FAILS" -eq 0 ]
