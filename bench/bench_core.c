@@ -63,7 +63,7 @@ static uint64_t rnd(void) {
 /* A valid USCC in Xiamen (region 350200) for subject number i. */
 static void uscc(int i, char out[19]) {
   int sum = 0;
-  snprintf(out, 19, "91350200%09dX", i);
+  snprintf(out, 19, "91350200%09uX", (unsigned)i % 1000000000u);
   out[17] = 0;
   for (int k = 0; k < 17; k++) {
     const char *p = strchr(ALPHA, out[k]);
