@@ -144,10 +144,14 @@ test: deps
 	$(MAKE) asan
 	@echo "make test: all suites passed"
 
+# The C demo (typed API, fixed clock), then the CQL showcase through the
+# shell on a fresh store (demo/showcase.cql; its dates follow the clock).
 demo: deps
 	$(MAKE) all
-	rm -rf $(BUILD)/demo-store
+	rm -rf $(BUILD)/demo-store $(BUILD)/demo-cql
 	$(BUILD)/bin/credo-demo $(BUILD)/demo-store
+	@echo
+	$(BUILD)/bin/credo $(BUILD)/demo-cql --tz +08:00 -f demo/showcase.cql
 
 # ------------------------------------------------------------ install
 PREFIX  ?= /usr/local

@@ -2,8 +2,9 @@
 # bench_ops.sh -- operations figures for docs/performance.md ("## Operations"):
 #   import   `credo import` of a `credo gen` file beside the C API writing
 #            the same records (bench_ops), both in batches of 1000;
-#   backup   `credo backup` and credo_backup beside `cp` of the same
-#            data.mdb (page cache warm for all: the file was just written);
+#   backup   `credo backup` and credo_backup beside `cp` (and `cp` + `sync`,
+#            since a backup fsyncs its copy) of the same data.mdb (page
+#            cache warm for all: the file was just written);
 #   verify, check, export: their wall time on the same store.
 #
 # Usage: BUILD=build bash bench/bench_ops.sh [SUBJECTS]   (default 20000)
@@ -27,11 +28,16 @@ echo "data: credo gen --subjects $N --seed 1: $lines records, $events events, $(
 
 s=$(secs "$BIN/credo" import imported data.jsonl)
 echo "credo import: $lines records in ${s} s: $(rate "$lines" "$s") records/s, $(rate "$events" "$s") events/s"
+sync
 "$BIN/bench_ops" data.jsonl api api-backup
 
+sync # the stores just written are flushed before timing file copies
 size=$(du -m imported/data.mdb | cut -f1)
 s=$(secs cp imported/data.mdb copy.mdb)
-echo "cp data.mdb: $size MB in ${s} s: $(rate "$size" "$s") MB/s"
+echo "cp data.mdb: $size MB in ${s} s: $(rate "$size" "$s") MB/s (page cache, no fsync)"
+rm -f copy.mdb
+s=$(secs sh -c 'cp imported/data.mdb copy.mdb && sync copy.mdb')
+echo "cp + sync data.mdb: $size MB in ${s} s: $(rate "$size" "$s") MB/s"
 s=$(secs "$BIN/credo" backup imported backup)
 bsize=$(du -m backup/data.mdb | cut -f1)
 echo "credo backup: $size MB store -> $bsize MB snapshot in ${s} s: $(rate "$size" "$s") MB/s of store"

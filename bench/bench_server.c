@@ -6,8 +6,10 @@
  *   bench_server setup STORE NSUBJECTS
  *       fills an embedded store: one type, NSUBJECTS subjects "S00000"...
  *       with 3 events each (typed API, one transaction)
- *   bench_server run PORT USER CONNS PIPELINE SECONDS NSUBJECTS
- *       CONNS connections (one thread each), each authenticated (password
+ *   bench_server run PORT USER CONNS PIPELINE SECONDS NSUBJECTS [THREADS]
+ *       CONNS connections, split over THREADS (default 2) driver threads
+ *       that each run one poll() loop as redis-benchmark drives its
+ *       clients, each connection authenticated (password
  *       from CREDO_PASSWORD) and holding the prepared statement
  *         SELECT id, type, occurred, public_until, data FROM events
  *         WHERE subject = ?
@@ -18,12 +20,13 @@
  *       A request's latency is from the write of its batch to its DONE.
  *
  * The client speaks the protocol with the codec (client/cl_frame.h) over
- * plain blocking sockets, so it costs the machine as little as possible:
- * the server and this client share the same cores.
+ * plain sockets from a few threads, so it costs the machine as little as
+ * possible: the server and this client share the same cores.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +39,7 @@
 #include "credo.h"
 
 #define LOOKUP                                                                 \
-  "SELECT id, type, occurred, public_until, data FROM events WHERE "          \
+  "SELECT id, type, occurred, public_until, data FROM events WHERE "           \
   "subject = ?"
 
 static int64_t now_ns(void) {
@@ -85,46 +88,58 @@ static int setup(const char *dir, int nsubj) {
 
 /* ------------------------------------------------------------ client */
 
+/* One connection of the load: its socket, input buffer and batch. */
 typedef struct conn {
   int fd;
-  uint8_t buf[1 << 18];
+  uint8_t buf[1 << 16];
   size_t len, off;
+  uint32_t stmt, req; /* next request id */
+  int pending;        /* DONEs still expected for the batch */
+  int64_t t0;         /* when the batch was written */
 } conn;
 
-typedef struct worker {
+/* The connections one driver thread runs with poll(), as redis-benchmark
+ * does, and what it measured. */
+typedef struct load {
   int port, pipeline, nsubj;
   const char *user, *password;
-  pthread_barrier_t *start;
-  int seconds;
+  conn *c;
+  int n;
   int64_t *lat; /* latencies, ns */
   size_t nlat, cap;
   uint64_t rows;
   unsigned seed;
-  int failed;
-} worker;
+} load;
 
-/* Reads the next frame; its payload stays valid until the next call. */
-static int next_frame(conn *c, cl_hdr *h, const uint8_t **p) {
-  for (;;) {
-    size_t total = 0;
-    const char *why;
-    int rc = cl_hdr_parse(c->buf + c->off, c->len - c->off,
-                          CL_MAX_SERVER_FRAME, h, &total, &why);
-    if (rc < 0 || total > sizeof c->buf)
-      return -1;
-    if (rc == CREDO_OK && c->len - c->off >= total) {
-      *p = c->buf + c->off + CL_HDR;
-      c->off += total;
-      return 0;
-    }
+/* Parses the next complete frame in c's buffer: 1, 0 (need more), -1. */
+static int take(conn *c, cl_hdr *h, const uint8_t **p) {
+  size_t total = 0;
+  const char *why;
+  int rc = cl_hdr_parse(c->buf + c->off, c->len - c->off, CL_MAX_SERVER_FRAME,
+                        h, &total, &why);
+  if (rc < 0 || total > sizeof c->buf)
+    return -1;
+  if (rc != CREDO_OK || c->len - c->off < total) {
     memmove(c->buf, c->buf + c->off, c->len - c->off);
     c->len -= c->off;
     c->off = 0;
-    ssize_t r = recv(c->fd, c->buf + c->len, sizeof c->buf - c->len, 0);
-    if (r <= 0)
-      return -1;
-    c->len += (size_t)r;
+    return 0;
   }
+  *p = c->buf + c->off + CL_HDR;
+  c->off += total;
+  return 1;
+}
+
+/* Reads once (blocking) and returns the next frame, for the setup. */
+static int next_frame(conn *c, cl_hdr *h, const uint8_t **p) {
+  int r;
+  while ((r = take(c, h, p)) == 0) {
+    ssize_t k = recv(c->fd, c->buf + c->len, sizeof c->buf - c->len, 0);
+    if (k <= 0)
+      return -1;
+    c->len += (size_t)k;
+  }
+  return r > 0 ? 0 : -1;
 }
 
 static int send_all(int fd, const cl_wbuf *w) {
@@ -138,45 +153,47 @@ static int send_all(int fd, const cl_wbuf *w) {
   return 0;
 }
 
-/* Waits for the terminal frame of request `req` (counting ROWS rows). */
-static int wait_for(conn *c, uint32_t req, int want, uint64_t *rows,
-                    const uint8_t **payload, size_t *n) {
+static void print_error(const uint8_t *p, size_t n) {
+  cl_error e;
+  const char *why;
+  if (cl_dec_error(p, n, &e, &why) == CREDO_OK)
+    fprintf(stderr, "server error: %.*s\n", (int)e.msg_len, e.msg);
+}
+
+/* Waits for the reply `want` to request `req` during the setup. */
+static int wait_for(conn *c, uint32_t req, int want, const uint8_t **payload,
+                    size_t *n) {
   for (;;) {
     cl_hdr h;
     const uint8_t *p;
     if (next_frame(c, &h, &p) < 0 || h.req != req)
       return -1;
-    if (h.type == CL_F_ROWS && rows)
-      *rows += (uint32_t)(p[2] << 24 | p[3] << 16 | p[4] << 8 | p[5]);
     if (h.type == CL_F_ERROR) {
-      cl_error e;
-      const char *why;
-      if (cl_dec_error(p, h.len - CL_MIN_LENGTH, &e, &why) == CREDO_OK)
-        fprintf(stderr, "server error: %.*s\n", (int)e.msg_len, e.msg);
+      print_error(p, h.len - CL_MIN_LENGTH);
       return -1;
     }
     if (h.type == want) {
-      if (payload)
-        *payload = p, *n = h.len - CL_MIN_LENGTH;
+      *payload = p;
+      *n = h.len - CL_MIN_LENGTH;
       return 0;
     }
   }
 }
 
-static int connect_login(worker *w, conn *c, uint32_t *stmt) {
+static int connect_login(load *l, conn *c) {
   struct sockaddr_in a = {0};
-  int one = 1;
+  int one = 1, rc;
   cl_wbuf out = {0};
   cl_hello hello = {1, 1, "bench", 5};
-  cl_auth auth = {w->user, w->password, (uint32_t)strlen(w->user),
-                  (uint32_t)strlen(w->password)};
+  cl_auth auth = {l->user, l->password, (uint32_t)strlen(l->user),
+                  (uint32_t)strlen(l->password)};
   cl_sql q = {0, LOOKUP, (uint32_t)strlen(LOOKUP)};
   const uint8_t *p;
   size_t n;
   cl_prepared pm = {0};
   const char *why;
   a.sin_family = AF_INET;
-  a.sin_port = htons((uint16_t)w->port);
+  a.sin_port = htons((uint16_t)l->port);
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   c->fd = socket(AF_INET, SOCK_STREAM, 0);
   if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&a, sizeof a) < 0)
@@ -185,70 +202,73 @@ static int connect_login(worker *w, conn *c, uint32_t *stmt) {
   cl_enc_hello(&out, 1, &hello);
   cl_enc_auth(&out, 2, &auth);
   cl_enc_sql(&out, CL_F_PREPARE, 3, &q);
-  int rc = send_all(c->fd, &out) < 0 ||
-           wait_for(c, 1, CL_F_READY, NULL, NULL, NULL) < 0 ||
-           wait_for(c, 2, CL_F_AUTH_OK, NULL, NULL, NULL) < 0 ||
-           wait_for(c, 3, CL_F_PREPARED, NULL, &p, &n) < 0;
+  rc = send_all(c->fd, &out) < 0 || wait_for(c, 1, CL_F_READY, &p, &n) < 0 ||
+       wait_for(c, 2, CL_F_AUTH_OK, &p, &n) < 0 ||
+       wait_for(c, 3, CL_F_PREPARED, &p, &n) < 0;
   cl_wbuf_free(&out);
   if (rc || cl_dec_prepared(p, n, &pm, 0, &why) == CREDO_PROTOCOL)
     return -1;
-  *stmt = pm.stmt;
+  c->stmt = pm.stmt;
+  c->req = 10;
   return 0;
 }
 
-static void add_lat(worker *w, int64_t ns) {
-  if (w->nlat == w->cap) {
-    size_t cap = w->cap ? w->cap * 2 : 1 << 16;
-    int64_t *p = realloc(w->lat, cap * sizeof *p);
+static void add_lat(load *l, int64_t ns) {
+  if (l->nlat == l->cap) {
+    size_t cap = l->cap ? l->cap * 2 : 1 << 16;
+    int64_t *p = realloc(l->lat, cap * sizeof *p);
     if (!p)
       return;
-    w->lat = p;
-    w->cap = cap;
+    l->lat = p;
+    l->cap = cap;
   }
-  w->lat[w->nlat++] = ns;
+  l->lat[l->nlat++] = ns;
 }
 
-/* One batch: `pipeline` EXECUTEs in one write, then their DONEs. */
-static int batch(worker *w, conn *c, uint32_t stmt, uint32_t *req) {
+/* Writes a batch: `pipeline` EXECUTEs of random subjects, one write. */
+static int send_batch(load *l, conn *c) {
   cl_wbuf out = {0};
   char subj[16];
   cl_value v = {.t = CREDO_T_TEXT};
-  cl_execute e = {stmt, 0, 1, &v};
-  uint32_t first = *req;
-  int64_t t0;
-  for (int i = 0; i < w->pipeline; i++) {
-    snprintf(subj, sizeof subj, "S%05d", rand_r(&w->seed) % w->nsubj);
+  cl_execute e = {c->stmt, 0, 1, &v};
+  int rc;
+  for (int i = 0; i < l->pipeline; i++) {
+    snprintf(subj, sizeof subj, "S%05d", rand_r(&l->seed) % l->nsubj);
     v.u.s.p = subj;
     v.u.s.n = (uint32_t)strlen(subj);
-    cl_enc_execute(&out, (*req)++, &e);
+    cl_enc_execute(&out, c->req++, &e);
   }
-  t0 = now_ns();
-  int rc = send_all(c->fd, &out);
+  c->pending = l->pipeline;
+  c->t0 = now_ns();
+  rc = send_all(c->fd, &out);
   cl_wbuf_free(&out);
-  for (uint32_t r = first; rc == 0 && r != *req; r++) {
-    rc = wait_for(c, r, CL_F_DONE, &w->rows, NULL, NULL);
-    add_lat(w, now_ns() - t0);
-  }
   return rc;
 }
 
-static void *work(void *arg) {
-  worker *w = arg;
-  conn *c = calloc(1, sizeof *c);
-  uint32_t stmt = 0, req = 10;
-  if (!c || connect_login(w, c, &stmt) < 0) {
-    fprintf(stderr, "bench: cannot connect/login/prepare\n");
-    w->failed = 1;
+/* Reads what c has, handles its frames; sends the next batch when the
+ * current one is answered and time is not up. 0 or -1. */
+static int on_readable(load *l, conn *c, int64_t end) {
+  cl_hdr h;
+  const uint8_t *p;
+  int r;
+  ssize_t k = recv(c->fd, c->buf + c->len, sizeof c->buf - c->len, 0);
+  if (k <= 0)
+    return -1;
+  c->len += (size_t)k;
+  while ((r = take(c, &h, &p)) > 0) {
+    if (h.type == CL_F_ROWS)
+      l->rows += (uint32_t)(p[2] << 24 | p[3] << 16 | p[4] << 8 | p[5]);
+    if (h.type == CL_F_ERROR) {
+      print_error(p, h.len - CL_MIN_LENGTH);
+      return -1;
+    }
+    if (h.type == CL_F_DONE) {
+      add_lat(l, now_ns() - c->t0);
+      if (--c->pending == 0 && now_ns() < end && send_batch(l, c) < 0)
+        return -1;
+    }
   }
-  pthread_barrier_wait(w->start);
-  int64_t end = now_ns() + (int64_t)w->seconds * 1000000000;
-  while (!w->failed && now_ns() < end)
-    if (batch(w, c, stmt, &req) < 0)
-      w->failed = 1;
-  if (c && c->fd > 0)
-    close(c->fd);
-  free(c);
-  return NULL;
+  return r;
 }
 
 static int cmp64(const void *a, const void *b) {
@@ -256,61 +276,109 @@ static int cmp64(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-static int run(int port, const char *user, int conns, int pipeline,
-               int seconds, int nsubj) {
-  pthread_barrier_t start;
-  pthread_t *th = calloc((size_t)conns, sizeof *th);
-  worker *w = calloc((size_t)conns, sizeof *w);
+/* Drives every connection until `seconds` pass and all batches are in. */
+static int drive(load *l, int seconds) {
+  struct pollfd *pf = calloc((size_t)l->n, sizeof *pf);
+  int64_t end = now_ns() + (int64_t)seconds * 1000000000;
+  int busy = l->n, rc = 0;
+  if (!pf)
+    return -1;
+  for (int i = 0; i < l->n && rc == 0; i++)
+    rc = send_batch(l, &l->c[i]);
+  while (rc == 0 && busy > 0) {
+    busy = 0;
+    for (int i = 0; i < l->n; i++) {
+      pf[i].fd = l->c[i].pending ? l->c[i].fd : -1;
+      pf[i].events = POLLIN;
+      busy += l->c[i].pending > 0;
+    }
+    if (busy && poll(pf, (nfds_t)l->n, 30000) <= 0)
+      rc = -1;
+    for (int i = 0; rc == 0 && i < l->n; i++)
+      if (pf[i].fd >= 0 && pf[i].revents)
+        rc = on_readable(l, &l->c[i], end);
+  }
+  free(pf);
+  return rc;
+}
+
+typedef struct driver {
+  load l;
+  int seconds, rc;
+} driver;
+
+static void *drive_thread(void *arg) {
+  driver *d = arg;
+  d->rc = drive(&d->l, d->seconds);
+  return NULL;
+}
+
+/* CONNS connections split over `threads` drivers (each one poll loop). */
+static int run(int port, const char *user, int conns, int pipeline, int seconds,
+               int nsubj, int threads) {
   const char *pw = getenv("CREDO_PASSWORD");
-  int64_t *all, t_start;
-  size_t n = 0;
-  uint64_t rows = 0;
-  int failed = 0;
-  if (!th || !w || !pw)
+  conn *c = calloc((size_t)conns, sizeof *c);
+  driver *d = calloc((size_t)threads, sizeof *d);
+  pthread_t *th = calloc((size_t)threads, sizeof *th);
+  load all = {0};
+  int64_t t0;
+  int rc = 0;
+  if (!c || !d || !th || !pw)
     return 2;
-  pthread_barrier_init(&start, NULL, (unsigned)conns + 1);
-  for (int i = 0; i < conns; i++) {
-    w[i] = (worker){port, pipeline, nsubj, user, pw, &start, seconds,
-                    NULL, 0, 0, 0, (unsigned)i * 7919u + 1, 0};
-    pthread_create(&th[i], NULL, work, &w[i]);
+  for (int t = 0, first = 0; t < threads; t++) {
+    int n = conns / threads + (t < conns % threads);
+    d[t].l = (load){port, pipeline, nsubj, user, pw, c + first,
+                    n,    NULL,     0,     0,    0,  (unsigned)t * 7919u + 1};
+    d[t].seconds = seconds;
+    first += n;
+    for (int i = 0; i < n && rc == 0; i++)
+      rc = connect_login(&d[t].l, &d[t].l.c[i]);
   }
-  pthread_barrier_wait(&start); /* every connection is logged in */
-  t_start = now_ns();
-  for (int i = 0; i < conns; i++) {
-    pthread_join(th[i], NULL);
-    n += w[i].nlat;
-    rows += w[i].rows;
-    failed |= w[i].failed;
+  if (rc != 0) {
+    fprintf(stderr, "bench: cannot connect/login/prepare\n");
+    return 1;
   }
-  double secs = (double)(now_ns() - t_start) / 1e9;
-  all = malloc((n ? n : 1) * sizeof *all);
-  n = 0;
-  for (int i = 0; i < conns; i++) {
-    memcpy(all + n, w[i].lat, w[i].nlat * sizeof *all);
-    n += w[i].nlat;
-    free(w[i].lat);
+  t0 = now_ns();
+  for (int t = 0; t < threads; t++)
+    pthread_create(&th[t], NULL, drive_thread, &d[t]);
+  for (int t = 0; t < threads; t++) {
+    pthread_join(th[t], NULL);
+    rc |= d[t].rc;
+    all.rows += d[t].l.rows;
+    for (size_t i = 0; i < d[t].l.nlat; i++)
+      add_lat(&all, d[t].l.lat[i]);
+    free(d[t].l.lat);
   }
-  qsort(all, n, sizeof *all, cmp64);
-  printf("conns=%d pipeline=%d queries=%zu qps=%.0f p50_us=%.0f "
+  double secs = (double)(now_ns() - t0) / 1e9;
+  qsort(all.lat, all.nlat, sizeof *all.lat, cmp64);
+  printf("conns=%d pipeline=%d threads=%d queries=%zu qps=%.0f p50_us=%.0f "
          "p99_us=%.0f rows=%llu failed=%d\n",
-         conns, pipeline, n, (double)n / secs,
-         n ? (double)all[n / 2] / 1e3 : 0.0,
-         n ? (double)all[(size_t)((double)n * 0.99)] / 1e3 : 0.0,
-         (unsigned long long)rows, failed);
-  free(all);
+         conns, pipeline, threads, all.nlat, (double)all.nlat / secs,
+         all.nlat ? (double)all.lat[all.nlat / 2] / 1e3 : 0.0,
+         all.nlat ? (double)all.lat[(size_t)((double)all.nlat * 0.99)] / 1e3
+                  : 0.0,
+         (unsigned long long)all.rows, rc != 0);
+  for (int i = 0; i < conns; i++)
+    close(c[i].fd);
+  free(c);
+  free(d);
   free(th);
-  free(w);
-  return failed;
+  free(all.lat);
+  return rc != 0;
 }
 
 int main(int argc, char **argv) {
   if (argc == 4 && strcmp(argv[1], "setup") == 0)
     return setup(argv[2], atoi(argv[3]));
-  if (argc == 8 && strcmp(argv[1], "run") == 0)
-    return run(atoi(argv[2]), argv[3], atoi(argv[4]), atoi(argv[5]),
-               atoi(argv[6]), atoi(argv[7]));
+  if ((argc == 8 || argc == 9) && strcmp(argv[1], "run") == 0) {
+    int conns = atoi(argv[4]), threads = argc == 9 ? atoi(argv[8]) : 2;
+    if (conns < 1 || threads < 1)
+      return 2;
+    return run(atoi(argv[2]), argv[3], conns, atoi(argv[5]), atoi(argv[6]),
+               atoi(argv[7]), threads < conns ? threads : conns);
+  }
   fprintf(stderr, "usage: bench_server setup STORE NSUBJECTS\n"
                   "       bench_server run PORT USER CONNS PIPELINE SECONDS "
-                  "NSUBJECTS\n");
+                  "NSUBJECTS [THREADS]\n");
   return 2;
 }

@@ -118,8 +118,7 @@ static int tls_connect(cl_conn *c, const cl_uri *u, char *err, size_t n) {
 fail:
   snprintf(err, n, "TLS with %s failed: %s", u->host,
            c->io.ssl && SSL_get_verify_result(c->io.ssl) != X509_V_OK
-               ? X509_verify_cert_error_string(
-                     SSL_get_verify_result(c->io.ssl))
+               ? X509_verify_cert_error_string(SSL_get_verify_result(c->io.ssl))
            : ERR_peek_last_error()
                ? ERR_reason_error_string(ERR_peek_last_error())
                : "handshake failed or timed out");
@@ -204,10 +203,9 @@ int cl_conn_read(cl_conn *c, cl_msg **out, char *err, size_t n) {
       return CREDO_OK;
     if (t < 0 || in_room(c, need) < 0)
       goto bad;
-    r = cl_io_read(&c->io, c->in + c->in_len, c->in_cap - c->in_len,
-                   deadline);
+    r = cl_io_read(&c->io, c->in + c->in_len, c->in_cap - c->in_len, deadline);
     if (r <= 0) {
-      why = r == 0 ? "the server closed the connection"
+      why = r == 0               ? "the server closed the connection"
             : r == CL_IO_TIMEOUT ? "timeout waiting for the server"
                                  : "connection failed";
       goto broken;
@@ -281,8 +279,8 @@ static int handshake(cl_conn *c, const cl_uri *u, const char *password,
   return rc;
 }
 
-int cl_conn_open(cl_conn *c, const cl_uri *u, const char *password,
-                 char *err, size_t n) {
+int cl_conn_open(cl_conn *c, const cl_uri *u, const char *password, char *err,
+                 size_t n) {
   int rc;
   memset(c, 0, sizeof *c);
   c->io.fd = -1;

@@ -283,7 +283,7 @@ void cl_wbuf_free(cl_wbuf *w) {
 }
 
 void cl_wr_bytes(cl_wbuf *w, const void *p, size_t n) {
-  if (n == 0 || cl_wbuf_reserve(w, n) != CREDO_OK)
+  if (n == 0 || (w->cap - w->n < n && cl_wbuf_reserve(w, n) != CREDO_OK))
     return;
   memcpy(w->p + w->n, p, n);
   w->n += n;

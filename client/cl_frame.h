@@ -238,8 +238,7 @@ int cl_rows_end(cl_wbuf *w, size_t nrows_at, uint32_t nrows);
 int cl_dec_hello(const uint8_t *p, size_t n, cl_hello *m, const char **why);
 int cl_dec_ready(const uint8_t *p, size_t n, cl_ready *m, const char **why);
 int cl_dec_auth(const uint8_t *p, size_t n, cl_auth *m, const char **why);
-int cl_dec_auth_ok(const uint8_t *p, size_t n, cl_auth_ok *m,
-                   const char **why);
+int cl_dec_auth_ok(const uint8_t *p, size_t n, cl_auth_ok *m, const char **why);
 int cl_dec_sql(const uint8_t *p, size_t n, cl_sql *m, const char **why);
 int cl_dec_execute(const uint8_t *p, size_t n, cl_execute *m, size_t cap,
                    const char **why);

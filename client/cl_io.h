@@ -32,7 +32,7 @@ typedef struct cl_io {
   int wake_fd; /* -1 or a descriptor whose readability interrupts reads */
 } cl_io;
 
-/* Milliseconds on the monotonic clock. */
+/* Milliseconds on the monotonic clock (coarse: a few ms of resolution). */
 int64_t cl_now_ms(void);
 
 /* Reads up to n bytes (> 0). Returns the count, 0 at end of stream, or a

@@ -27,8 +27,8 @@ static void close_stmts(credo *db) {
 }
 
 int cl_remote_open(const char *uri, const credo_options *opt, credo **out) {
-  const char *pw = opt && opt->password ? opt->password
-                                        : getenv("CREDO_PASSWORD");
+  const char *pw =
+      opt && opt->password ? opt->password : getenv("CREDO_PASSWORD");
   char err[512];
   cl_uri u;
   cl_conn *c = NULL;
@@ -43,8 +43,10 @@ int cl_remote_open(const char *uri, const credo_options *opt, credo **out) {
   snprintf(db->actor, sizeof db->actor, "%s", u.user);
   if (!pw) {
     rc = CREDO_AUTH;
-    snprintf(err, sizeof err, "no password for %s: set CREDO_PASSWORD (or "
-                              "credo_options.password)", u.user);
+    snprintf(err, sizeof err,
+             "no password for %s: set CREDO_PASSWORD (or "
+             "credo_options.password)",
+             u.user);
     goto fail;
   }
   if (!(c = calloc(1, sizeof *c))) {

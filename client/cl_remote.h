@@ -64,8 +64,8 @@ typedef struct cl_conn {
 /* Connects, runs TLS when asked, says HELLO and authenticates. On success
  * c is ready (its fields owned, freed by cl_conn_close). CREDO_OK, or a
  * code with a message in err (CREDO_AUTH, CREDO_CONN, ...). */
-int cl_conn_open(cl_conn *c, const cl_uri *u, const char *password,
-                 char *err, size_t n);
+int cl_conn_open(cl_conn *c, const cl_uri *u, const char *password, char *err,
+                 size_t n);
 /* Says BYE (best effort), closes the socket and frees the buffers. */
 void cl_conn_close(cl_conn *c);
 /* A fresh request id (never 0). */
@@ -102,6 +102,10 @@ double cl_remote_column_double(credo_stmt *st, int i);
 const char *cl_remote_column_text(credo_stmt *st, int i);
 credo_time cl_remote_column_time(credo_stmt *st, int i);
 int cl_remote_exec(credo *db, const char *sql, credo_exec_cb cb, void *arg);
+/* Asks for the password on the terminal (echo off) when an argument is a
+ * credo:// URI, CREDO_PASSWORD is unset and stdin is a terminal, and puts
+ * it in CREDO_PASSWORD. 0, or -1 when nothing could be read. */
+int cl_password_prompt(int argc, char **argv);
 /* For the typed API on a remote handle: CREDO_NOTSUP with a message. */
 int cl_remote_notsup(credo *db, const char *what);
 

@@ -57,8 +57,12 @@ struct cl_rstmt {
   uint64_t *textgen;
 };
 
-static cl_rstmt *R(const credo_stmt *st) { return (cl_rstmt *)st; }
-static cl_conn *CONN(const credo *db) { return (cl_conn *)db->remote; }
+static cl_rstmt *R(const credo_stmt *st) {
+  return (cl_rstmt *)st;
+}
+static cl_conn *CONN(const credo *db) {
+  return (cl_conn *)db->remote;
+}
 
 /* ------------------------------------------------------------ frames */
 
@@ -115,8 +119,9 @@ static int recv_for(credo *db, uint32_t req, cl_rstmt *r, cl_msg **out) {
 
 static int usable(credo *db) {
   if (CONN(db)->broken)
-    return eng_err(db, CREDO_CONN, "the connection to the server is broken; "
-                                   "close the handle and open it again");
+    return eng_err(db, CREDO_CONN,
+                   "the connection to the server is broken; "
+                   "close the handle and open it again");
   return CREDO_OK;
 }
 
@@ -155,8 +160,8 @@ static cl_rstmt *rstmt_new(credo *db, const cl_prepared *p) {
   r->row = calloc(nc, sizeof *r->row);
   r->text = calloc(nc, sizeof *r->text);
   r->textgen = calloc(nc, sizeof *r->textgen);
-  if (!r->params || !r->ptext || !r->names || !r->decl || !r->row ||
-      !r->text || !r->textgen)
+  if (!r->params || !r->ptext || !r->names || !r->decl || !r->row || !r->text ||
+      !r->textgen)
     goto fail;
   r->nparams = p->nparams;
   for (int i = 0; i < r->nparams; i++)
@@ -232,8 +237,9 @@ static int bind_slot(credo_stmt *st, int i) {
   cl_rstmt *r = R(st);
   eng_err_clear(st->db);
   if (r->state == RS_RUN)
-    return eng_err(st->db, CREDO_MISUSE, "cannot bind while the statement "
-                                         "runs; credo_reset it first");
+    return eng_err(st->db, CREDO_MISUSE,
+                   "cannot bind while the statement "
+                   "runs; credo_reset it first");
   if (i < 1 || i > r->nparams)
     return eng_err(st->db, CREDO_RANGE,
                    "parameter index %d is out of range (the statement has "
@@ -288,7 +294,9 @@ int cl_remote_bind_text(credo_stmt *st, int i, const char *s, int len) {
   return CREDO_OK;
 }
 
-int cl_remote_bind_count(const credo_stmt *st) { return R(st)->nparams; }
+int cl_remote_bind_count(const credo_stmt *st) {
+  return R(st)->nparams;
+}
 
 int cl_remote_clear_bindings(credo_stmt *st) {
   cl_rstmt *r = R(st);
@@ -436,15 +444,16 @@ int cl_remote_finalize(credo_stmt *st) {
 
 /* ------------------------------------------------------------ columns */
 
-int cl_remote_column_count(const credo_stmt *st) { return R(st)->ncols; }
+int cl_remote_column_count(const credo_stmt *st) {
+  return R(st)->ncols;
+}
 
 const char *cl_remote_column_name(const credo_stmt *st, int i) {
   return i >= 0 && i < R(st)->ncols ? R(st)->names[i] : NULL;
 }
 
 credo_type cl_remote_column_decltype(const credo_stmt *st, int i) {
-  return i >= 0 && i < R(st)->ncols ? (credo_type)R(st)->decl[i]
-                                    : CREDO_T_NULL;
+  return i >= 0 && i < R(st)->ncols ? (credo_type)R(st)->decl[i] : CREDO_T_NULL;
 }
 
 static const cl_value *col(const credo_stmt *st, int i) {
@@ -502,9 +511,8 @@ credo_time cl_remote_column_time(credo_stmt *st, int i) {
     return 0;
   if (v->t == CREDO_T_TIME || v->t == CREDO_T_INT)
     return v->u.i;
-  if (v->t == CREDO_T_TEXT &&
-      credo_time_parse(cl_remote_column_text(st, i), st->db->tz, &t) ==
-          CREDO_OK)
+  if (v->t == CREDO_T_TEXT && credo_time_parse(cl_remote_column_text(st, i),
+                                               st->db->tz, &t) == CREDO_OK)
     return t;
   return 0;
 }
@@ -521,11 +529,20 @@ static int render(const cl_value *v, int tz, eng_buf *b) {
       return CREDO_NOMEM;
     b->p[b->n] = '\0';
     return CREDO_OK;
-  case CREDO_T_INT: e = eng_v_int(v->u.i); break;
-  case CREDO_T_REAL: e = eng_v_real(v->u.r); break;
-  case CREDO_T_BOOL: e = eng_v_bool((int)v->u.i); break;
-  case CREDO_T_TIME: e = eng_v_time(v->u.i); break;
-  default: e = eng_v_null();
+  case CREDO_T_INT:
+    e = eng_v_int(v->u.i);
+    break;
+  case CREDO_T_REAL:
+    e = eng_v_real(v->u.r);
+    break;
+  case CREDO_T_BOOL:
+    e = eng_v_bool((int)v->u.i);
+    break;
+  case CREDO_T_TIME:
+    e = eng_v_time(v->u.i);
+    break;
+  default:
+    e = eng_v_null();
   }
   if (eng_v_render(&e, tz, b) != CREDO_OK || eng_buf_reserve(b, 1) != 0)
     return CREDO_NOMEM;
@@ -623,9 +640,15 @@ static int xq_frame(xq *x, cl_msg *m, credo_exec_cb cb, void *arg, int *rc) {
   cl_done d;
   const char *why = NULL;
   switch (m->h.type) {
-  case CL_F_COLUMNS: *rc = xq_columns(x, m); return *rc != CREDO_OK;
-  case CL_F_ROWS: *rc = xq_rows(x, m, cb, arg); return *rc != CREDO_OK;
-  case CL_F_ERROR: *rc = server_error(x->db, m); return 1;
+  case CL_F_COLUMNS:
+    *rc = xq_columns(x, m);
+    return *rc != CREDO_OK;
+  case CL_F_ROWS:
+    *rc = xq_rows(x, m, cb, arg);
+    return *rc != CREDO_OK;
+  case CL_F_ERROR:
+    *rc = server_error(x->db, m);
+    return 1;
   case CL_F_DONE:
     *rc = cl_dec_done(m->p, m->n, &d, &why);
     if (*rc == CREDO_OK) {
@@ -633,7 +656,9 @@ static int xq_frame(xq *x, cl_msg *m, credo_exec_cb cb, void *arg, int *rc) {
       x->db->tz = d.tz;
     }
     return 1;
-  default: *rc = CREDO_PROTOCOL; return 1;
+  default:
+    *rc = CREDO_PROTOCOL;
+    return 1;
   }
 }
 
@@ -660,7 +685,7 @@ int cl_remote_exec(credo *db, const char *sql, credo_exec_cb cb, void *arg) {
     return eng_err(db, rc, "stopped by the callback");
   }
   if (rc == CREDO_PROTOCOL || rc == CREDO_NOMEM)
-    return conn_err(db, rc, rc == CREDO_NOMEM ? "out of memory"
-                                              : "bad reply to QUERY");
+    return conn_err(db, rc,
+                    rc == CREDO_NOMEM ? "out of memory" : "bad reply to QUERY");
   return rc;
 }

@@ -60,8 +60,9 @@ static int option(cl_uri *u, const char *s, size_t k, char *err, size_t n) {
            strspn(v, "0123456789") >= vl && atoi(v) > 0)
     u->timeout_s = atoi(v);
   else {
-    snprintf(err, n, "unknown or bad URI option '%.*s' (known: tls=0|1, "
-                     "ca=PATH, insecure=0|1, timeout=SECONDS)",
+    snprintf(err, n,
+             "unknown or bad URI option '%.*s' (known: tls=0|1, "
+             "ca=PATH, insecure=0|1, timeout=SECONDS)",
              (int)k, s);
     return -1;
   }
@@ -114,13 +115,15 @@ int cl_uri_parse(const char *s, cl_uri *u, char *err, size_t n) {
   end = s + strcspn(s, "?");
   at = memchr(s, '@', (size_t)(end - s));
   if (!at || at == s || copy_dec(u->user, sizeof u->user, s, at - s) < 0) {
-    snprintf(err, n, "the URI needs a user name of 1-64 bytes: "
-                     "credo://USER@HOST[:PORT]");
+    snprintf(err, n,
+             "the URI needs a user name of 1-64 bytes: "
+             "credo://USER@HOST[:PORT]");
     return CREDO_INVALID;
   }
   if (host_port(u, at + 1, (size_t)(end - at - 1)) < 0) {
-    snprintf(err, n, "bad host or port in the URI (HOST[:PORT], "
-                     "[v6-address][:PORT], port 1-65535)");
+    snprintf(err, n,
+             "bad host or port in the URI (HOST[:PORT], "
+             "[v6-address][:PORT], port 1-65535)");
     return CREDO_INVALID;
   }
   for (q = *end ? end + 1 : end; *q;) {

@@ -24,9 +24,10 @@ static int on_progress(void *arg, const char *phase, uint64_t done,
   backup_progress *p = arg;
   if (!p->phase || strcmp(p->phase, phase) != 0) {
     cmd_progress_end(&p->bar);
-    cmd_progress_start(&p->bar, strcmp(phase, "copy") == 0 ? "backup: copy"
-                                                            : "backup: "
-                                                              "checksum",
+    cmd_progress_start(&p->bar,
+                       strcmp(phase, "copy") == 0 ? "backup: copy"
+                                                  : "backup: "
+                                                    "checksum",
                        "MB", total);
     p->phase = phase;
   }

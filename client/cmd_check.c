@@ -32,8 +32,8 @@ int cmd_check(int argc, char **argv) {
            "%llu types, %llu index entries (%.2f s)\n",
            argv[1], (unsigned long long)rep.events,
            (unsigned long long)rep.versions, (unsigned long long)rep.subjects,
-           (unsigned long long)rep.types,
-           (unsigned long long)rep.index_entries, cmd_now() - t0);
+           (unsigned long long)rep.types, (unsigned long long)rep.index_entries,
+           cmd_now() - t0);
   else if (rc == CREDO_CORRUPT)
     printf("check: %s: %llu problem%s found\n", argv[1],
            (unsigned long long)rep.problems, rep.problems == 1 ? "" : "s");

@@ -64,8 +64,8 @@ static json_t *jduration(credo_duration d) {
 
 static json_t *type_line(const exporter *x, const credo_type_info *t,
                          int history) {
-  json_t *j = json_pack("{s:s, s:s, s:o, s:o}", "kind", "type", "name",
-                        t->name, "publicity", jduration(t->publicity),
+  json_t *j = json_pack("{s:s, s:s, s:o, s:o}", "kind", "type", "name", t->name,
+                        "publicity", jduration(t->publicity),
                         "repairable_after", jduration(t->repairable_after));
   if (j && history) {
     json_object_set_new(j, "id", json_integer(t->id));
@@ -102,8 +102,8 @@ static json_t *version_line(const exporter *x, const credo_event *e) {
   json_t *j = json_pack("{s:s, s:I, s:i, s:o, s:s, s:s, s:s, s:b}", "kind",
                         "version", "event_id", (json_int_t)e->id, "version",
                         (int)e->version, "recorded", jtime(x, e->recorded),
-                        "op", credo_op_name(e->op), "actor", e->actor,
-                        "reason", e->reason, "retracted", e->retracted);
+                        "op", credo_op_name(e->op), "actor", e->actor, "reason",
+                        e->reason, "retracted", e->retracted);
   if (j && event_fields(x, j, e) != 0) {
     json_decref(j);
     return NULL;

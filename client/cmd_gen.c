@@ -47,8 +47,12 @@ static uint64_t next64(rng *r) {
   return z ^ (z >> 31);
 }
 
-static uint32_t below(rng *r, uint32_t n) { return (uint32_t)(next64(r) % n); }
-static double unit(rng *r) { return (double)(next64(r) >> 11) * 0x1.0p-53; }
+static uint32_t below(rng *r, uint32_t n) {
+  return (uint32_t)(next64(r) % n);
+}
+static double unit(rng *r) {
+  return (double)(next64(r) >> 11) * 0x1.0p-53;
+}
 
 /* ----------------------------------------------------------- catalogue */
 
@@ -58,8 +62,18 @@ static const struct {
                  {"350211", "集美"}, {"350212", "同安"}, {"350213", "翔安"}};
 #define NDISTRICTS 6
 
-enum { T_MINOR, T_GENERAL, T_SERIOUS, T_LICENCE, T_COMMIT, T_BREACH,
-       T_HONOUR, T_LIST, T_TAX, NTYPES };
+enum {
+  T_MINOR,
+  T_GENERAL,
+  T_SERIOUS,
+  T_LICENCE,
+  T_COMMIT,
+  T_BREACH,
+  T_HONOUR,
+  T_LIST,
+  T_TAX,
+  NTYPES
+};
 
 static const struct {
   const char *name, *publicity, *repairable;
@@ -111,16 +125,16 @@ static const char *const BASES[NSOURCES][2] = {
 static const char *const WORDS[] = {"鹭岛", "海峡", "嘉禾", "筼筜", "五缘",
                                     "鼓浪", "白鹭", "同心", "闽南", "万石",
                                     "东渡", "金榜", "天竺", "云顶", "凤凰"};
-static const char *const TRADES[] = {"贸易", "科技", "食品", "建设", "物流",
-                                     "餐饮", "电子", "环保", "医药", "服装",
-                                     "信息技术", "工程", "进出口", "文化传媒"};
+static const char *const TRADES[] = {
+    "贸易", "科技", "食品", "建设",     "物流", "餐饮",   "电子",
+    "环保", "医药", "服装", "信息技术", "工程", "进出口", "文化传媒"};
 static const char *const SURNAMES[] = {"陈", "林", "黄", "张", "李", "王",
                                        "吴", "刘", "蔡", "杨", "郑", "许",
                                        "谢", "洪", "庄", "苏"};
-static const char *const GIVEN[] = {"伟", "芳", "娜", "敏", "静", "强",
-                                    "磊", "洋", "艳", "勇", "军", "杰",
-                                    "娟", "涛", "明", "超", "秀英", "志强",
-                                    "丽华", "建国", "海燕", "晓东"};
+static const char *const GIVEN[] = {
+    "伟",   "芳",   "娜",   "敏",   "静",   "强",  "磊", "洋",
+    "艳",   "勇",   "军",   "杰",   "娟",   "涛",  "明", "超",
+    "秀英", "志强", "丽华", "建国", "海燕", "晓东"};
 #define COUNT(a) (sizeof(a) / sizeof *(a))
 
 /* ------------------------------------------------------- identifiers */
@@ -161,7 +175,9 @@ static void make_uscc(uint64_t n, const char *cat, const char *district,
   out[18] = '\0';
 }
 
-static int leap(int y) { return (y % 4 == 0 && y % 100) || y % 400 == 0; }
+static int leap(int y) {
+  return (y % 4 == 0 && y % 100) || y % 400 == 0;
+}
 
 static int month_days(int y, int m) {
   static const int d[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -182,8 +198,8 @@ static void date_of(int y0, int k, int *y, int *m, int *d) {
  * from 1950-2005, a sequence and the check char; a bijection of n onto
  * (district, date, sequence), so ids never repeat. */
 static void make_resident_id(uint64_t n, char out[19]) {
-  static const int w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4,
-                            2};
+  static const int w[17] = {7, 9, 10, 5,  8, 4, 2, 1, 6,
+                            3, 7, 9,  10, 5, 8, 4, 2};
   const uint64_t days = 20454; /* 1950-01-01 .. 2005-12-31 */
   uint64_t x = (n * UINT64_C(1000003) + 977) % (6 * 1000 * days);
   int y, m, d, sum = 0;
@@ -203,10 +219,10 @@ static void make_resident_id(uint64_t n, char out[19]) {
 #define NSERIES (NTYPES + NSOURCES + 1)
 
 typedef struct gen {
-  rng r;             /* events */
-  uint64_t base;     /* subjects: derived from the seed only */
+  rng r;         /* events */
+  uint64_t base; /* subjects: derived from the seed only */
   uint64_t subjects, events;
-  uint32_t seq[NSERIES][5]; /* last number per series and year 2021-2025 */
+  uint32_t seq[NSERIES][5];     /* last number per series and year 2021-2025 */
   double zipf[MAX_PER_SUBJECT]; /* cumulative weights */
   int failed;
 } gen;
@@ -214,7 +230,8 @@ typedef struct gen {
 static void emit(gen *g, json_t *j) {
   if (!j ||
       json_dumpf(j, stdout,
-                 JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12)) ||
+                 JSON_COMPACT | JSON_PRESERVE_ORDER |
+                     JSON_REAL_PRECISION(12)) ||
       putchar('\n') == EOF)
     g->failed = 1;
   json_decref(j);
@@ -246,8 +263,7 @@ static int subject_of(const gen *g, uint64_t i, char id[19], char *name,
              WORDS[below(&r, COUNT(WORDS))], TRADES[below(&r, COUNT(TRADES))]);
   else
     snprintf(name, n, "厦门%s%s%s有限公司", WORDS[below(&r, COUNT(WORDS))],
-             WORDS[below(&r, COUNT(WORDS))],
-             TRADES[below(&r, COUNT(TRADES))]);
+             WORDS[below(&r, COUNT(WORDS))], TRADES[below(&r, COUNT(TRADES))]);
   return 0;
 }
 
@@ -256,8 +272,7 @@ static void emit_subjects(gen *g) {
   for (uint64_t i = 0; i < g->subjects; i++) {
     int person = subject_of(g, i, id, name, sizeof name);
     emit(g, json_pack("{s:s, s:s, s:s, s:s}", "kind", "subject", "id", id,
-                      "subject_kind", person ? "person" : "org", "name",
-                      name));
+                      "subject_kind", person ? "person" : "org", "name", name));
   }
 }
 
@@ -338,13 +353,13 @@ static int source_of(rng *r, int type) {
 
 /* The decision number: 厦市监罚〔2025〕123号, （2025）闽02执123号, ...
  * numbered per series and year, so (source, ref) never repeats. */
-static void make_ref(gen *g, int type, int src, int year, char *out,
-                     size_t n) {
+static void make_ref(gen *g, int type, int src, int year, char *out, size_t n) {
   static const char *const pen[NSOURCES] = {"厦市监罚", "厦环罚", "厦税稽罚",
-                                            "", "", "厦建罚"};
-  static const char *const prefix[NTYPES] = {
-      [T_COMMIT] = "厦发改承诺", [T_BREACH] = "厦发改违诺",
-      [T_HONOUR] = "厦税信", [T_TAX] = "厦税欠"};
+                                            "",         "",       "厦建罚"};
+  static const char *const prefix[NTYPES] = {[T_COMMIT] = "厦发改承诺",
+                                             [T_BREACH] = "厦发改违诺",
+                                             [T_HONOUR] = "厦税信",
+                                             [T_TAX] = "厦税欠"};
   int series = type;
   const char *pre = prefix[type];
   if (type <= T_SERIOUS) {
@@ -386,11 +401,11 @@ static json_t *make_data(rng *r, int type, int src, const char *prev_ref) {
                                : 50 + unit(r) * 450;
   amount = round(amount * 100) / 100;
   if (type == T_LIST || type == T_TAX)
-    return json_pack("{s:s, s:f, s:s}", "authority", auth, "amount_wan",
-                     amount, "basis",
-                     type == T_LIST ? "《最高人民法院关于公布失信被执行人名单"
-                                      "信息的若干规定》第一条"
-                                    : "《中华人民共和国税收征收管理法》第三十二条");
+    return json_pack(
+        "{s:s, s:f, s:s}", "authority", auth, "amount_wan", amount, "basis",
+        type == T_LIST ? "《最高人民法院关于公布失信被执行人名单"
+                         "信息的若干规定》第一条"
+                       : "《中华人民共和国税收征收管理法》第三十二条");
   return json_pack("{s:s, s:f, s:s}", "authority", auth, "amount_wan", amount,
                    "basis", BASES[src][below(r, 2)]);
 }
@@ -416,8 +431,8 @@ static void emit_events_of(gen *g, const char *id, int person, int count) {
     make_ref(g, type, src, y, ref, sizeof ref);
     json_t *data = make_data(&g->r, type, src, prev);
     emit(g, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "kind", "event",
-                      "subject", id, "type", TYPES[type].name, "occurred",
-                      date, "source", SOURCES[src].id, "ref", ref, "data",
+                      "subject", id, "type", TYPES[type].name, "occurred", date,
+                      "source", SOURCES[src].id, "ref", ref, "data",
                       data ? data : json_object()));
     if (type == T_COMMIT) {
       committed = 1;

@@ -89,8 +89,8 @@ static int parse_opts(int argc, char **argv, imp_opts *o) {
       return cmd_usage(SYNOPSIS, "--batch needs a count (1-1000000)");
     else if (c == 'R')
       o->restore = 1;
-    else if (c == 'f' && (strcmp(optarg, "jsonl") == 0 ||
-                          strcmp(optarg, "csv") == 0))
+    else if (c == 'f' &&
+             (strcmp(optarg, "jsonl") == 0 || strcmp(optarg, "csv") == 0))
       o->format = optarg[0] == 'c' ? 2 : 1;
     else if (c == 'f')
       return cmd_usage(SYNOPSIS, "--format is jsonl or csv");
@@ -268,8 +268,9 @@ static int stopped(importer *im, const char *why) {
   fprintf(stderr, "error: import stopped at line %llu of %s: %s\n",
           (unsigned long long)im->fail_line, im->o.file, why);
   if (im->stored_upto)
-    fprintf(stderr, "error: lines 1-%llu are stored; the batch after them "
-                    "is not. Run the same import again to complete it.\n",
+    fprintf(stderr,
+            "error: lines 1-%llu are stored; the batch after them "
+            "is not. Run the same import again to complete it.\n",
             (unsigned long long)im->stored_upto);
   else
     fprintf(stderr, "error: nothing was stored.\n");
@@ -313,9 +314,8 @@ static void summary(importer *im, double secs) {
   }
   printf("import: %s: %llu records: %llu new, %llu duplicate, %llu "
          "rejected\n",
-         im->o.file, (unsigned long long)im->records,
-         (unsigned long long)made, (unsigned long long)im->dups,
-         (unsigned long long)im->rejected);
+         im->o.file, (unsigned long long)im->records, (unsigned long long)made,
+         (unsigned long long)im->dups, (unsigned long long)im->rejected);
   printf("import: new: %llu types, %llu subjects, %llu events, %llu "
          "versions; %.0f records/s\n",
          (unsigned long long)im->made[IMP_TYPE],

@@ -24,8 +24,8 @@
 
 /* Event fields of a CSV header, in imp_ctx.field order. */
 static const char *const CSV_FIELDS[] = {
-    "subject", "type",   "occurred",     "public_from",  "public_until",
-    "source",  "ref",    "reason",       "subject_kind", "subject_name"};
+    "subject", "type", "occurred", "public_from",  "public_until",
+    "source",  "ref",  "reason",   "subject_kind", "subject_name"};
 enum {
   F_SUBJECT,
   F_TYPE,
@@ -99,8 +99,8 @@ static int fields_known(json_t *j, const char *const *known, imp_outcome *o) {
 }
 
 /* A string field; NULL when absent and not required. -1 after a reject. */
-static int str_field(json_t *j, const char *key, int required,
-                     const char **out, imp_outcome *o) {
+static int str_field(json_t *j, const char *key, int required, const char **out,
+                     imp_outcome *o) {
   json_t *v = json_object_get(j, key);
   *out = NULL;
   if (!v || json_is_null(v)) {
@@ -125,9 +125,9 @@ static int time_field(imp_ctx *c, json_t *j, const char *key, int required,
     return reject(o, "field \"%s\" is required", key), -1;
   if (!v)
     return 0;
-  if (open_ok && (json_is_null(v) ||
-                  (json_is_string(v) &&
-                   strcmp(json_string_value(v), "open") == 0))) {
+  if (open_ok &&
+      (json_is_null(v) ||
+       (json_is_string(v) && strcmp(json_string_value(v), "open") == 0))) {
     *out = CREDO_TIME_OPEN;
     return 0;
   }
@@ -135,8 +135,7 @@ static int time_field(imp_ctx *c, json_t *j, const char *key, int required,
     return reject(o, "field \"%s\" must be a date or time string", key), -1;
   s = json_string_value(v);
   if (credo_time_parse(s, c->tz, out) != CREDO_OK)
-    return reject(o, "field \"%s\": \"%s\" is not a date or time", key, s),
-           -1;
+    return reject(o, "field \"%s\": \"%s\" is not a date or time", key, s), -1;
   return 0;
 }
 
@@ -146,8 +145,9 @@ static int duration_field(json_t *j, const char *key, credo_duration *out,
   if (str_field(j, key, 0, &s, o) < 0)
     return -1;
   if (cmd_parse_duration(s, out) < 0)
-    return reject(o, "field \"%s\": \"%s\" is not a duration (\"1 YEAR 3 "
-                     "MONTHS\", \"90 DAYS\", \"0\")",
+    return reject(o,
+                  "field \"%s\": \"%s\" is not a duration (\"1 YEAR 3 "
+                  "MONTHS\", \"90 DAYS\", \"0\")",
                   key, s),
            -1;
   return 0;
@@ -187,9 +187,8 @@ static int same_policy(const credo_type_info *t, credo_duration p,
 }
 
 static int line_type(imp_ctx *c, json_t *j, imp_outcome *o) {
-  static const char *const known[] = {"kind",    "name", "publicity",
-                                      "repairable_after", "id",
-                                      "created", NULL};
+  static const char *const known[] = {
+      "kind", "name", "publicity", "repairable_after", "id", "created", NULL};
   credo_type_info t = {0};
   json_t *id = json_object_get(j, "id");
   int created = 0, rc;
@@ -208,8 +207,7 @@ static int line_type(imp_ctx *c, json_t *j, imp_outcome *o) {
       return engine_result(c, rc, 0, o);
     if (same_policy(&cur, t.publicity, t.repairable_after))
       return engine_result(c, CREDO_OK, 0, o);
-    return reject(o, "type \"%s\" already exists with another policy",
-                  t.name);
+    return reject(o, "type \"%s\" already exists with another policy", t.name);
   }
   if (id && !json_is_integer(id))
     return reject(o, "field \"id\" must be an integer");
@@ -321,10 +319,10 @@ static int int_field(json_t *j, const char *key, uint64_t *out,
 
 static int line_version(imp_ctx *c, json_t *j, imp_outcome *o) {
   static const char *const known[] = {
-      "kind",   "event_id",     "version", "recorded", "op",
-      "actor",  "reason",       "retracted", "subject", "type",
-      "occurred", "public_from", "public_until", "source", "ref",
-      "data",   NULL};
+      "kind",     "event_id",    "version",      "recorded", "op",
+      "actor",    "reason",      "retracted",    "subject",  "type",
+      "occurred", "public_from", "public_until", "source",   "ref",
+      "data",     NULL};
   credo_event e = {0};
   uint64_t id = 0, vno = 0;
   char *data = NULL;
@@ -343,8 +341,7 @@ static int line_version(imp_ctx *c, json_t *j, imp_outcome *o) {
       time_field(c, j, "recorded", 1, 0, &e.recorded, o) ||
       time_field(c, j, "occurred", 1, 0, &e.occurred, o) ||
       time_field(c, j, "public_from", 1, 0, &e.public_from, o) ||
-      time_field(c, j, "public_until", 1, 1, &e.public_until,
-                 o) ||
+      time_field(c, j, "public_until", 1, 1, &e.public_until, o) ||
       data_field(j, &data, o))
     return CREDO_OK;
   if (ret && !json_is_boolean(ret)) {
@@ -360,8 +357,7 @@ static int line_version(imp_ctx *c, json_t *j, imp_outcome *o) {
   return engine_result(c, rc, created, o);
 }
 
-int cmd_import_json(imp_ctx *c, const char *text, size_t len,
-                    imp_outcome *o) {
+int cmd_import_json(imp_ctx *c, const char *text, size_t len, imp_outcome *o) {
   json_error_t je;
   json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
   const char *kind;
@@ -401,8 +397,7 @@ int cmd_import_json(imp_ctx *c, const char *text, size_t len,
 /* Splits one CSV record (RFC 4180: quotes, "" inside quotes, quoted
  * newlines) into *cells, pointing into a malloc'ed copy (*buf). Returns
  * the number of cells, or -1 for an unterminated quote / no memory. */
-static int csv_split(const char *text, size_t len, char **buf,
-                     char ***cells) {
+static int csv_split(const char *text, size_t len, char **buf, char ***cells) {
   char *out = malloc(len + 1), **v = NULL;
   size_t o = 0, i = 0;
   int n = 0, cap = 0, quoted = 0;
@@ -436,8 +431,8 @@ static int csv_split(const char *text, size_t len, char **buf,
   return quoted ? (free(v), *cells = NULL, -1) : n;
 }
 
-int cmd_import_csv_header(imp_ctx *c, const char *text, size_t len,
-                          char *err, size_t n) {
+int cmd_import_csv_header(imp_ctx *c, const char *text, size_t len, char *err,
+                          size_t n) {
   char *buf, **cells;
   int k = csv_split(text, len, &buf, &cells);
 
@@ -518,8 +513,9 @@ static char *csv_data(const imp_ctx *c, char **cells) {
       is_field |= c->field[f] == i;
     if (is_field || cells[i][0] == '\0')
       continue;
-    json_t *v = json_number_text(cells[i]) ? json_loads(cells[i], JSON_DECODE_ANY, NULL)
-                                           : json_string(cells[i]);
+    json_t *v = json_number_text(cells[i])
+                    ? json_loads(cells[i], JSON_DECODE_ANY, NULL)
+                    : json_string(cells[i]);
     json_object_set_new(d, c->cols[i], v ? v : json_string(cells[i]));
   }
   out = d ? json_dumps(d, JSON_COMPACT) : NULL;
@@ -529,8 +525,7 @@ static char *csv_data(const imp_ctx *c, char **cells) {
 
 /* A cell of an event field, NULL when the column is absent or empty. */
 static const char *cell(const imp_ctx *c, char **cells, int f) {
-  return c->field[f] >= 0 && cells[c->field[f]][0] ? cells[c->field[f]]
-                                                   : NULL;
+  return c->field[f] >= 0 && cells[c->field[f]][0] ? cells[c->field[f]] : NULL;
 }
 
 static int csv_time(const imp_ctx *c, char **cells, int f, credo_time *out,
@@ -556,11 +551,10 @@ static int csv_subject(imp_ctx *c, char **cells, imp_outcome *o) {
   const char *kind = cell(c, cells, F_KIND), *name = cell(c, cells, F_NAME);
   for (int k = CREDO_KIND_ORG; kind && k <= CREDO_KIND_OTHER; k++)
     if (strcmp(kind, credo_kind_name((credo_kind)k)) == 0)
-      return ensure_subject(c, cell(c, cells, F_SUBJECT), (credo_kind)k,
-                            name, &o->subject_made, o);
+      return ensure_subject(c, cell(c, cells, F_SUBJECT), (credo_kind)k, name,
+                            &o->subject_made, o);
   if (kind)
-    return reject(o, "subject_kind \"%s\" is not org, person or other",
-                  kind),
+    return reject(o, "subject_kind \"%s\" is not org, person or other", kind),
            CREDO_CONFLICT;
   return CREDO_OK;
 }
@@ -593,8 +587,7 @@ static int csv_row(imp_ctx *c, char **cells, imp_outcome *o) {
   return engine_result(c, rc, created, o);
 }
 
-int cmd_import_csv(imp_ctx *c, const char *text, size_t len,
-                   imp_outcome *o) {
+int cmd_import_csv(imp_ctx *c, const char *text, size_t len, imp_outcome *o) {
   char *buf, **cells;
   int n = csv_split(text, len, &buf, &cells), rc;
 

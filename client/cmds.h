@@ -104,12 +104,11 @@ typedef struct imp_ctx {
 /* One JSON line / CSV row. Returns CREDO_OK with *o filled (rejects
  * included), or the code of a failure that must stop the import (I/O,
  * disk full, ...). */
-int cmd_import_json(imp_ctx *c, const char *text, size_t len,
-                    imp_outcome *o);
+int cmd_import_json(imp_ctx *c, const char *text, size_t len, imp_outcome *o);
 int cmd_import_csv(imp_ctx *c, const char *text, size_t len, imp_outcome *o);
 /* Reads the CSV header. 0, or -1 with a message in err. */
-int cmd_import_csv_header(imp_ctx *c, const char *text, size_t len,
-                          char *err, size_t n);
+int cmd_import_csv_header(imp_ctx *c, const char *text, size_t len, char *err,
+                          size_t n);
 void cmd_import_ctx_free(imp_ctx *c);
 
 #endif /* CMDS_H */

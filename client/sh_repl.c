@@ -2,8 +2,8 @@
  * sh_repl.c -- owns the shell's input: reading lines from the terminal
  * (libedit, persistent history) or from a script / pipe, accumulating them
  * until whole statements are there (sh_split decides), handing those to
- * sh_exec, and the backslash commands (\help, \timing, \format, \tz, \r,
- * \q).
+ * sh_exec, and the backslash commands (\help, \timing, \format, \tz,
+ * \echo, \sleep, \r, \q).
  *
  * Invariants: a line whose first non-blank character is '\' is a command
  * only when the text typed so far is not inside a string, identifier,
@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <editline/readline.h>
@@ -162,6 +163,33 @@ static int cmd_tz(credo_shell *sh, pending *pd, const char *arg) {
   return 0;
 }
 
+/* \echo TEXT: prints TEXT (section titles of scripts such as
+ * demo/showcase.cql). */
+static int cmd_echo(credo_shell *sh, pending *pd, const char *arg) {
+  (void)pd;
+  fprintf(sh->out, "%s\n", arg);
+  return 0;
+}
+
+/* \sleep SECONDS (at most 60, fractions allowed): lets a script put time
+ * between its statements, e.g. so that AS OF NOW - 1 SECOND names an
+ * instant between two writes. */
+static int cmd_sleep(credo_shell *sh, pending *pd, const char *arg) {
+  (void)pd;
+  char *end = NULL;
+  double s = strtod(arg, &end);
+  if (!*arg || *end || !(s >= 0 && s <= 60)) {
+    sh_exec_error(sh, "\\sleep takes a number of seconds (0-60), not '%s'",
+                  arg);
+    return -1;
+  }
+  fflush(sh->out);
+  struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+  while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+    ;
+  return 0;
+}
+
 static int cmd_reset(credo_shell *sh, pending *pd, const char *arg) {
   (void)sh, (void)arg;
   pending_clear(pd);
@@ -180,6 +208,8 @@ static const command commands[] = {
     {"timing", cmd_timing, " [on|off]", "print each statement's run time"},
     {"format", cmd_format, " [table|csv|json|jsonl]", "result format"},
     {"tz", cmd_tz, " [+HH:MM|-HH:MM|Z|UTC]", "session time zone"},
+    {"echo", cmd_echo, " TEXT", "print TEXT"},
+    {"sleep", cmd_sleep, " SECONDS", "wait (at most 60 s)"},
     {"r", cmd_reset, "", "discard the statement being typed"},
     {"q", cmd_quit, "", "quit"},
     {"quit", cmd_quit, "", NULL},

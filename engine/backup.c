@@ -18,7 +18,8 @@
  *  - a failed backup or restore removes the files it wrote (and the
  *    directory, when it made it);
  *  - no global state; the copy's progress is watched from the calling
- *    thread while a helper thread runs the copy.
+ *    thread while a helper thread runs the copy (only when a progress
+ *    callback is given).
  *
  * Does not: stream a backup over the network (the server's job), check
  * the store's tables itself (check.c), or know LMDB (stor_copy does).
@@ -29,7 +30,6 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +49,7 @@
 
 static int join(char *buf, size_t n, const char *dir, const char *name) {
   return snprintf(buf, n, "%s/%s", dir, name) < (int)n ? CREDO_OK
-                                                        : CREDO_INVALID;
+                                                       : CREDO_INVALID;
 }
 
 /* *state: 0 missing, 1 empty directory, 2 a non-empty directory or not a
@@ -150,44 +150,71 @@ typedef struct copy_job {
   stor_env *env;
   const char *dest;
   int rc;
-  atomic_int done;
+  int done; /* guarded by mu */
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
 } copy_job;
 
 static void *copy_main(void *p) {
   copy_job *j = p;
-  j->rc = stor_copy(j->env, j->dest);
-  atomic_store(&j->done, 1);
+  int rc = stor_copy(j->env, j->dest);
+  pthread_mutex_lock(&j->mu);
+  j->rc = rc;
+  j->done = 1;
+  pthread_cond_signal(&j->cv);
+  pthread_mutex_unlock(&j->mu);
   return NULL;
 }
 
-/* stor_copy into `dest`, reporting the growing partial file's size every
- * 100 ms when `progress` is set. LMDB's copy cannot be interrupted: a
- * cancel takes effect when it ends. */
+/* Waits up to 100 ms for the copy to end; 1 when it has. */
+static int copy_wait(copy_job *j) {
+  struct timespec until;
+  int done;
+  clock_gettime(CLOCK_REALTIME, &until);
+  until.tv_nsec += 100 * 1000 * 1000;
+  if (until.tv_nsec >= 1000 * 1000 * 1000) {
+    until.tv_sec++;
+    until.tv_nsec -= 1000 * 1000 * 1000;
+  }
+  pthread_mutex_lock(&j->mu);
+  if (!j->done)
+    pthread_cond_timedwait(&j->cv, &j->mu, &until);
+  done = j->done;
+  pthread_mutex_unlock(&j->mu);
+  return done;
+}
+
+/* stor_copy into `dest`, reporting the growing partial file's size about
+ * every 100 ms when `progress` is set. LMDB's copy cannot be interrupted:
+ * a cancel takes effect when it ends. */
 static int copy_watched(stor_env *env, const char *dest,
-                        credo_progress_fn progress, void *arg,
-                        uint64_t total) {
+                        credo_progress_fn progress, void *arg, uint64_t total) {
   copy_job job = {.env = env, .dest = dest};
-  struct timespec tick = {0, 100 * 1000 * 1000};
   char part[4096];
   struct stat sb;
   pthread_t th;
-  int cancel = 0;
+  int cancel = 0, rc;
 
   if (!progress)
     return stor_copy(env, dest);
   if (join(part, sizeof part, dest, DATA_FILE ".partial") != CREDO_OK)
     return CREDO_INVALID;
-  if (pthread_create(&th, NULL, copy_main, &job) != 0)
-    return stor_copy(env, dest);
-  while (!atomic_load(&job.done)) {
+  pthread_mutex_init(&job.mu, NULL);
+  pthread_cond_init(&job.cv, NULL);
+  if (pthread_create(&th, NULL, copy_main, &job) != 0) {
+    job.rc = stor_copy(env, dest);
+    goto done;
+  }
+  do {
     if (!cancel && stat(part, &sb) == 0)
       cancel = progress(arg, "copy", (uint64_t)sb.st_size, total) != 0;
-    nanosleep(&tick, NULL);
-  }
+  } while (!copy_wait(&job));
   pthread_join(th, NULL);
-  if (job.rc == CREDO_OK && cancel)
-    return CREDO_CANCELLED;
-  return job.rc;
+done:
+  rc = job.rc == CREDO_OK && cancel ? CREDO_CANCELLED : job.rc;
+  pthread_cond_destroy(&job.cv);
+  pthread_mutex_destroy(&job.mu);
+  return rc;
 }
 
 /* ----------------------------------------------------------- manifest */
@@ -202,11 +229,10 @@ static json_t *manifest_json(const credo_backup_info *b) {
       "format", MANIFEST_KIND, "format_version", (int)b->format_version,
       "credo_version", b->credo_version, "store_format", (int)b->store_format,
       "created_at", created, "created_at_us", (json_int_t)b->created_at,
-      "last_tx", last, "last_tx_us", (json_int_t)b->last_tx, "counts",
-      "events", (json_int_t)b->events, "versions", (json_int_t)b->versions,
-      "subjects", (json_int_t)b->subjects, "types", (json_int_t)b->types,
-      "files", "name", b->file, "size", (json_int_t)b->size, "xxh3_128",
-      b->xxh3_128);
+      "last_tx", last, "last_tx_us", (json_int_t)b->last_tx, "counts", "events",
+      (json_int_t)b->events, "versions", (json_int_t)b->versions, "subjects",
+      (json_int_t)b->subjects, "types", (json_int_t)b->types, "files", "name",
+      b->file, "size", (json_int_t)b->size, "xxh3_128", b->xxh3_128);
 }
 
 /* Writes MANIFEST.json atomically (temporary file, fsync, rename). */
@@ -260,8 +286,8 @@ static int manifest_fields(json_t *j, credo_backup_info *b, const char **bad) {
   const char *kind = NULL, *ver = NULL, *name = NULL, *hash = NULL;
   json_error_t je;
 
-  if (json_unpack_ex(j, &je, 0, "{s:s, s:I}", "format", &kind,
-                     "format_version", &fv) != 0 ||
+  if (json_unpack_ex(j, &je, 0, "{s:s, s:I}", "format", &kind, "format_version",
+                     &fv) != 0 ||
       strcmp(kind, MANIFEST_KIND) != 0)
     return *bad = "format", CREDO_CORRUPT;
   b->format_version = (uint32_t)fv;
@@ -272,9 +298,9 @@ static int manifest_fields(json_t *j, credo_backup_info *b, const char **bad) {
                      " s:[{s:s, s:I, s:s}]}",
                      "credo_version", &ver, "store_format", &sf,
                      "created_at_us", &ca, "last_tx_us", &lt, "counts",
-                     "events", &ev, "versions", &ve, "subjects", &su,
-                     "types", &ty, "files", "name", &name, "size", &size,
-                     "xxh3_128", &hash) != 0)
+                     "events", &ev, "versions", &ve, "subjects", &su, "types",
+                     &ty, "files", "name", &name, "size", &size, "xxh3_128",
+                     &hash) != 0)
     return *bad = je.text, CREDO_CORRUPT;
   if (strlen(hash) != 32 || strchr(name, '/') || size < 0)
     return *bad = "files", CREDO_CORRUPT;
@@ -353,8 +379,9 @@ static int backup_into(credo *db, const char *dest, credo_progress_fn progress,
   rc = copy_watched(db->store->stor, dest, progress, arg, used);
   if (rc != CREDO_OK)
     return rc == CREDO_CANCELLED ? eng_err(db, rc, "backup cancelled")
-                                 : eng_err_stor(db, rc, "cannot copy the "
-                                                        "store");
+                                 : eng_err_stor(db, rc,
+                                                "cannot copy the "
+                                                "store");
   if ((rc = join(data, sizeof data, dest, DATA_FILE)) != CREDO_OK ||
       (rc = hash_file(data, -1, "checksum", progress, arg, &b->size,
                       b->xxh3_128)) != CREDO_OK)
@@ -445,8 +472,7 @@ static int forward_problem(void *arg, const char *problem) {
 
 /* Compares the size and checksum of the data file; CREDO_CORRUPT when
  * they differ (reported). */
-static int verify_file(const char *dir, const credo_backup_info *b,
-                       vlog *log) {
+static int verify_file(const char *dir, const credo_backup_info *b, vlog *log) {
   char path[4096], hex[33];
   struct stat sb;
   uint64_t size;
@@ -459,12 +485,10 @@ static int verify_file(const char *dir, const credo_backup_info *b,
            CREDO_CORRUPT;
   if ((uint64_t)sb.st_size != b->size)
     return vreport(log, "%s: size %llu bytes, manifest says %llu", b->file,
-                   (unsigned long long)sb.st_size,
-                   (unsigned long long)b->size),
+                   (unsigned long long)sb.st_size, (unsigned long long)b->size),
            CREDO_CORRUPT;
   if ((rc = hash_file(path, -1, NULL, NULL, NULL, &size, hex)) != CREDO_OK)
-    return vreport(log, "%s: cannot read: %s", b->file, credo_strerror(rc)),
-           rc;
+    return vreport(log, "%s: cannot read: %s", b->file, credo_strerror(rc)), rc;
   if (strcmp(hex, b->xxh3_128) != 0)
     return vreport(log, "%s: XXH3-128 %s, manifest says %s", b->file, hex,
                    b->xxh3_128),
@@ -484,8 +508,8 @@ static void verify_counts(const credo_stats *st, const credo_backup_info *b,
               (unsigned long long)have[i], names[i],
               (unsigned long long)want[i]);
   if (st->last_recorded != b->last_tx)
-    vreport(log, "%s: last transaction time %lld, manifest says %lld",
-            b->file, (long long)st->last_recorded, (long long)b->last_tx);
+    vreport(log, "%s: last transaction time %lld, manifest says %lld", b->file,
+            (long long)st->last_recorded, (long long)b->last_tx);
 }
 
 /* Opens the snapshot read-only: counts against the manifest, then the
@@ -570,8 +594,9 @@ static int restore_copy(const char *backup_dir, const char *store,
   if (rc != CREDO_OK)
     return vreport(log, "%s: cannot copy: %s", data, credo_strerror(rc)), rc;
   if (strcmp(hex, b->xxh3_128) != 0 || size != b->size)
-    return vreport(log, "%s: changed while restoring (XXH3-128 %s, manifest "
-                        "says %s)",
+    return vreport(log,
+                   "%s: changed while restoring (XXH3-128 %s, manifest "
+                   "says %s)",
                    b->file, hex, b->xxh3_128),
            CREDO_CORRUPT;
   if (rename(part, data) != 0 || sync_dir(store) != CREDO_OK)
@@ -613,8 +638,9 @@ int credo_restore(const char *backup_dir, const char *new_store,
   if ((rc = credo_backup_read(backup_dir, &b, NULL, 0)) != CREDO_OK)
     return rc;
   if (dir_state(new_store, &state) != CREDO_OK || state == 2) {
-    vreport(&log, "%s: exists and is not an empty directory; restore "
-                  "writes only into an empty or missing one",
+    vreport(&log,
+            "%s: exists and is not an empty directory; restore "
+            "writes only into an empty or missing one",
             new_store);
     return CREDO_EXISTS;
   }

@@ -99,8 +99,7 @@ static int read_meta(ck *c) {
   }
   for (int i = 0; i < 2; i++) {
     *dst[i] = 1;
-    rc = stor_get(c->txn, STOR_META, (stor_val){keys[i], strlen(keys[i])},
-                  &v);
+    rc = stor_get(c->txn, STOR_META, (stor_val){keys[i], strlen(keys[i])}, &v);
     if (rc == CREDO_NOTFOUND)
       continue;
     if (rc != CREDO_OK)
@@ -123,8 +122,9 @@ static void check_meta_bounds(ck *c) {
     problem(c, "meta: next_type is %llu, but type id %llu exists",
             (unsigned long long)c->next_type, (unsigned long long)c->max_type);
   if (c->max_time > c->last_tx)
-    problem(c, "meta: last_tx is %lld, but a transaction time %lld is "
-               "recorded",
+    problem(c,
+            "meta: last_tx is %lld, but a transaction time %lld is "
+            "recorded",
             (long long)c->last_tx, (long long)c->max_time);
 }
 
@@ -147,8 +147,8 @@ static int check_type(ck *c, stor_val k, stor_val v) {
   stor_key_u32(&ik, t.id);
   rc = stor_get(c->txn, STOR_TYPE_IDS, stor_key_val(&ik), &name);
   if (rc == CREDO_NOTFOUND)
-    problem(c, "types: \"%s\" has id %u, which type_ids does not have",
-            t.name, t.id);
+    problem(c, "types: \"%s\" has id %u, which type_ids does not have", t.name,
+            t.id);
   else if (rc != CREDO_OK)
     return rc;
   else if (name.len != strlen(t.name) + 1 ||
@@ -229,8 +229,9 @@ static int check_version_indexes(ck *c, uint64_t id, const eng_version *v) {
   if ((rc = has_key(c, STOR_TYPE_EVENTS, &k, &found)) != CREDO_OK)
     return rc;
   if (!found)
-    problem(c, "type_events: missing entry (type %u, event %llu) of version "
-               "%u",
+    problem(c,
+            "type_events: missing entry (type %u, event %llu) of version "
+            "%u",
             v->type_id, (unsigned long long)id, v->vno);
   stor_key_init(&k);
   stor_key_i64(&k, v->public_until);
@@ -244,14 +245,14 @@ static int check_version_indexes(ck *c, uint64_t id, const eng_version *v) {
 }
 
 /* One version in its chain: numbering, order, immutable fields. */
-static int check_chain(ck *c, uint64_t id, const eng_version *v,
-                       chain *ch) {
+static int check_chain(ck *c, uint64_t id, const eng_version *v, chain *ch) {
   if (v->vno != ch->n + 1)
     problem(c, "versions: event %llu has version %u where %u was expected",
             (unsigned long long)id, v->vno, ch->n + 1);
   if (ch->n && v->recorded < ch->prev)
-    problem(c, "versions: event %llu version %u recorded %lld, before the "
-               "previous version (%lld)",
+    problem(c,
+            "versions: event %llu version %u recorded %lld, before the "
+            "previous version (%lld)",
             (unsigned long long)id, v->vno, (long long)v->recorded,
             (long long)ch->prev);
   if (!credo_op_name(v->op))
@@ -264,10 +265,11 @@ static int check_chain(ck *c, uint64_t id, const eng_version *v,
     ch->subject = v->subject;
     ch->source = v->source;
     ch->ref = v->ref;
-  } else if (strcmp(ch->subject, v->subject) ||
-             strcmp(ch->source, v->source) || strcmp(ch->ref, v->ref))
-    problem(c, "versions: event %llu version %u changes its subject, "
-               "source or ref",
+  } else if (strcmp(ch->subject, v->subject) || strcmp(ch->source, v->source) ||
+             strcmp(ch->ref, v->ref))
+    problem(c,
+            "versions: event %llu version %u changes its subject, "
+            "source or ref",
             (unsigned long long)id, v->vno);
   ch->n++;
   ch->prev = v->recorded;
@@ -287,8 +289,9 @@ static int check_old_version(ck *c, uint64_t id, stor_val k, stor_val v,
                    (unsigned long long)id, stor_dec_u32(p + 16)),
            CREDO_OK;
   if (stor_dec_i64(p + 8) != ver.recorded || stor_dec_u32(p + 16) != ver.vno)
-    problem(c, "versions: key (event %llu, %lld, %u) holds version %u "
-               "recorded %lld",
+    problem(c,
+            "versions: key (event %llu, %lld, %u) holds version %u "
+            "recorded %lld",
             (unsigned long long)id, (long long)stor_dec_i64(p + 8),
             stor_dec_u32(p + 16), ver.vno, (long long)ver.recorded);
   return check_chain(c, id, &ver, ch);
@@ -320,8 +323,8 @@ static int check_latest(ck *c, uint64_t id, stor_val v, chain *ch) {
   if ((rc = has_key(c, STOR_SUBJ_EVENTS, &k, &found)) != CREDO_OK)
     return rc;
   if (!found)
-    problem(c, "subj_events: missing entry (\"%s\", event %llu)",
-            ver.subject, (unsigned long long)id);
+    problem(c, "subj_events: missing entry (\"%s\", event %llu)", ver.subject,
+            (unsigned long long)id);
   stor_key_init(&k);
   stor_key_str(&k, ver.source);
   stor_key_str(&k, ver.ref);
@@ -380,8 +383,7 @@ static int check_event(ck *c, vcur *vc, uint64_t id, stor_val ev) {
 
   if ((rc = skip_orphans(c, vc, id)) != CREDO_OK)
     return rc;
-  while (vc->rc == CREDO_OK && !c->stop && vcur_id(c, vc, &vid) &&
-         vid == id) {
+  while (vc->rc == CREDO_OK && !c->stop && vcur_id(c, vc, &vid) && vid == id) {
     if ((rc = check_old_version(c, id, vc->k, vc->v, &ch)) != CREDO_OK)
       return rc;
     vc->rc = stor_cursor_next(vc->c, &vc->k, &vc->v);
@@ -431,8 +433,8 @@ static int version_has(const eng_version *v, int what, int64_t val) {
 
 /* Whether some version of `id` has type / public_until `val`. *exists is
  * 0 when the event does not exist. */
-static int any_version(ck *c, uint64_t id, int what, int64_t val,
-                       int *exists, int *found) {
+static int any_version(ck *c, uint64_t id, int what, int64_t val, int *exists,
+                       int *found) {
   stor_cursor *cur = NULL;
   stor_key k;
   stor_val key, v;
@@ -473,12 +475,14 @@ static int check_type_entry(ck *c, stor_val k, stor_val v) {
   if ((rc = any_version(c, id, HAS_TYPE, type, &exists, &found)))
     return rc;
   if (!exists)
-    problem(c, "type_events: entry (type %u, event %llu) points to a "
-               "missing event",
+    problem(c,
+            "type_events: entry (type %u, event %llu) points to a "
+            "missing event",
             type, (unsigned long long)id);
   else if (!found)
-    problem(c, "type_events: entry (type %u, event %llu): no version of the "
-               "event has that type",
+    problem(c,
+            "type_events: entry (type %u, event %llu): no version of the "
+            "event has that type",
             type, (unsigned long long)id);
   return CREDO_OK;
 }
@@ -488,20 +492,21 @@ static int check_until_entry(ck *c, stor_val k, stor_val v) {
   credo_time until;
   int exists, found, rc;
   if (k.len != 16)
-    return problem(c, "until_events: a key has %zu bytes, expected 16",
-                   k.len),
+    return problem(c, "until_events: a key has %zu bytes, expected 16", k.len),
            CREDO_OK;
   until = stor_dec_i64(k.data);
   id = stor_dec_u64((const unsigned char *)k.data + 8);
   if ((rc = any_version(c, id, HAS_UNTIL, until, &exists, &found)))
     return rc;
   if (!exists)
-    problem(c, "until_events: entry (%lld, event %llu) points to a missing "
-               "event",
+    problem(c,
+            "until_events: entry (%lld, event %llu) points to a missing "
+            "event",
             (long long)until, (unsigned long long)id);
   else if (!found)
-    problem(c, "until_events: entry (%lld, event %llu): no version of the "
-               "event has that public_until",
+    problem(c,
+            "until_events: entry (%lld, event %llu): no version of the "
+            "event has that public_until",
             (long long)until, (unsigned long long)id);
   return CREDO_OK;
 }
@@ -528,12 +533,14 @@ static int check_subj_entry(ck *c, stor_val k, stor_val v) {
   if ((rc = latest(c, id, &ver, &exists)) != CREDO_OK)
     return rc;
   if (!exists)
-    problem(c, "subj_events: entry (\"%s\", event %llu) points to a missing "
-               "event",
+    problem(c,
+            "subj_events: entry (\"%s\", event %llu) points to a missing "
+            "event",
             (const char *)k.data, (unsigned long long)id);
   else if (strcmp(ver.subject, k.data) != 0)
-    problem(c, "subj_events: entry (\"%s\", event %llu): the event's "
-               "subject is \"%s\"",
+    problem(c,
+            "subj_events: entry (\"%s\", event %llu): the event's "
+            "subject is \"%s\"",
             (const char *)k.data, (unsigned long long)id, ver.subject);
   return CREDO_OK;
 }
@@ -551,11 +558,12 @@ static int check_source_entry(ck *c, stor_val k, stor_val v) {
   if ((rc = latest(c, id, &ver, &exists)) != CREDO_OK)
     return rc;
   if (!exists)
-    problem(c, "source_ref: (\"%s\", \"%s\") points to missing event %llu",
-            src, ref, (unsigned long long)id);
+    problem(c, "source_ref: (\"%s\", \"%s\") points to missing event %llu", src,
+            ref, (unsigned long long)id);
   else if (strcmp(ver.source, src) || strcmp(ver.ref, ref))
-    problem(c, "source_ref: (\"%s\", \"%s\") points to event %llu, which is "
-               "(\"%s\", \"%s\")",
+    problem(c,
+            "source_ref: (\"%s\", \"%s\") points to event %llu, which is "
+            "(\"%s\", \"%s\")",
             src, ref, (unsigned long long)id, ver.source, ver.ref);
   return CREDO_OK;
 }
@@ -563,11 +571,10 @@ static int check_source_entry(ck *c, stor_val k, stor_val v) {
 /* ------------------------------------------------------------ counts */
 
 static int check_counts(ck *c, const uint64_t walked[STOR_NTABLES]) {
-  static const int tables[] = {STOR_TYPES,       STOR_TYPE_IDS,
-                               STOR_SUBJECTS,    STOR_EVENTS,
-                               STOR_VERSIONS,    STOR_SUBJ_EVENTS,
-                               STOR_TYPE_EVENTS, STOR_SOURCE_REF,
-                               STOR_UNTIL_EVENTS};
+  static const int tables[] = {
+      STOR_TYPES,       STOR_TYPE_IDS,   STOR_SUBJECTS,
+      STOR_EVENTS,      STOR_VERSIONS,   STOR_SUBJ_EVENTS,
+      STOR_TYPE_EVENTS, STOR_SOURCE_REF, STOR_UNTIL_EVENTS};
   uint64_t n[STOR_NTABLES] = {0};
   int rc;
   for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
@@ -585,15 +592,17 @@ static int check_counts(ck *c, const uint64_t walked[STOR_NTABLES]) {
             (unsigned long long)n[STOR_TYPE_IDS]);
   if (n[STOR_SUBJ_EVENTS] != n[STOR_EVENTS] ||
       n[STOR_SOURCE_REF] != n[STOR_EVENTS])
-    problem(c, "events: %llu events, but subj_events has %llu entries and "
-               "source_ref %llu",
+    problem(c,
+            "events: %llu events, but subj_events has %llu entries and "
+            "source_ref %llu",
             (unsigned long long)n[STOR_EVENTS],
             (unsigned long long)n[STOR_SUBJ_EVENTS],
             (unsigned long long)n[STOR_SOURCE_REF]);
   if (n[STOR_TYPE_EVENTS] < n[STOR_EVENTS] ||
       n[STOR_UNTIL_EVENTS] < n[STOR_EVENTS])
-    problem(c, "events: %llu events, but type_events has only %llu entries "
-               "and until_events %llu",
+    problem(c,
+            "events: %llu events, but type_events has only %llu entries "
+            "and until_events %llu",
             (unsigned long long)n[STOR_EVENTS],
             (unsigned long long)n[STOR_TYPE_EVENTS],
             (unsigned long long)n[STOR_UNTIL_EVENTS]);
@@ -622,12 +631,16 @@ static int run(ck *c) {
   c->rep.index_entries = before + w[3] + w[4] + w[5] + w[6];
   if (c->stop)
     return CREDO_OK;
-  uint64_t walked[STOR_NTABLES] = {
-      [STOR_TYPES] = w[1],       [STOR_TYPE_IDS] = w[2],
-      [STOR_SUBJECTS] = w[0],    [STOR_EVENTS] = c->rep.events,
-      [STOR_VERSIONS] = c->rep.versions - c->rep.events,
-      [STOR_SUBJ_EVENTS] = w[3], [STOR_TYPE_EVENTS] = w[4],
-      [STOR_SOURCE_REF] = w[5],  [STOR_UNTIL_EVENTS] = w[6]};
+  uint64_t walked[STOR_NTABLES] = {[STOR_TYPES] = w[1],
+                                   [STOR_TYPE_IDS] = w[2],
+                                   [STOR_SUBJECTS] = w[0],
+                                   [STOR_EVENTS] = c->rep.events,
+                                   [STOR_VERSIONS] =
+                                       c->rep.versions - c->rep.events,
+                                   [STOR_SUBJ_EVENTS] = w[3],
+                                   [STOR_TYPE_EVENTS] = w[4],
+                                   [STOR_SOURCE_REF] = w[5],
+                                   [STOR_UNTIL_EVENTS] = w[6]};
   check_meta_bounds(c);
   return check_counts(c, walked);
 }
@@ -653,8 +666,9 @@ int credo_check(credo *db, credo_check_fn cb, void *arg,
   if (rc != CREDO_OK)
     return db->errcode ? rc : eng_err_stor(db, rc, "check stopped");
   if (c.stop)
-    return eng_err(db, CREDO_CANCELLED, "check stopped by its caller after "
-                                        "%llu problems",
+    return eng_err(db, CREDO_CANCELLED,
+                   "check stopped by its caller after "
+                   "%llu problems",
                    (unsigned long long)c.rep.problems);
   if (c.rep.problems)
     return eng_err(db, CREDO_CORRUPT, "check found %llu problems",

@@ -135,8 +135,7 @@ int eng_put_version(credo *db, stor_txn *txn, int table, uint64_t id,
 
 /* Loads the latest version of `id` into the handle's scratch buffer, so
  * that it survives the writes that follow; *v points into it. */
-int eng_load_latest(credo *db, stor_txn *txn, uint64_t id,
-                       eng_version *v) {
+int eng_load_latest(credo *db, stor_txn *txn, uint64_t id, eng_version *v) {
   stor_key k;
   stor_val val;
   int rc;

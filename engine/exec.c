@@ -877,6 +877,13 @@ static int open_source(credo_stmt *st) {
   credo_time as_of = CREDO_TIME_NOW, vis = CREDO_TIME_NOW, ra, rv;
   int rc;
   if (p->table != CQL_TABLE_EVENTS) {
+    /* as credo_list_subjects: the public role sees events, not the list
+     * of every subject (persons' ids and names) */
+    if (p->table == CQL_TABLE_SUBJECTS &&
+        (rc = eng_require(st->db, st->db->role != CREDO_ROLE_PUBLIC,
+                          "list subjects")) != CREDO_OK)
+      return eng_cql_err(st->db, rc, p->sel->table_pos.line,
+                         p->sel->table_pos.column, "%s", credo_errmsg(st->db));
     if ((rc = begin_read(st)) != CREDO_OK)
       return rc;
     rc = stor_cursor_open(

@@ -529,8 +529,34 @@ fail:
 
 /* ------------------------------------------------------------ EXPLAIN */
 
+static int is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Appends the source text [off, end) on one line: outside quotes, a run
+ * of blanks that holds a line break or a tab becomes one space (a plan
+ * line of a statement written over several lines stays one line). */
 static int put_span(eng_buf *b, const char *src, size_t off, size_t end) {
-  return eng_buf_put(b, src + off, end > off ? end - off : 0);
+  char quote = 0;
+  for (size_t i = off; i < end; i++) {
+    size_t j = i;
+    int odd = 0;
+    if (!quote && is_blank(src[i])) {
+      for (; j < end && is_blank(src[j]); j++)
+        odd |= src[j] != ' ';
+      if (odd) {
+        i = j - 1;
+        if (eng_buf_put(b, " ", 1))
+          return CREDO_NOMEM;
+        continue;
+      }
+    } else if (src[i] == '\'' || src[i] == '"') {
+      quote = quote == src[i] ? 0 : quote ? quote : src[i];
+    }
+    if (eng_buf_put(b, src + i, 1))
+      return CREDO_NOMEM;
+  }
+  return CREDO_OK;
 }
 
 static int path_line(credo *db, stor_txn *txn, const eng_plan *p, eng_buf *b) {

@@ -190,8 +190,8 @@ static int dump_collect_versions(dump *d) {
       rc = CREDO_CORRUPT;
       break;
     }
-    rc = dump_push(d, CREDO_DUMP_VERSION, stor_dec_i64(p + 8),
-                   stor_dec_u64(p), stor_dec_u32(p + 16));
+    rc = dump_push(d, CREDO_DUMP_VERSION, stor_dec_i64(p + 8), stor_dec_u64(p),
+                   stor_dec_u32(p + 16));
     if (rc != CREDO_OK)
       break;
   }
@@ -207,10 +207,10 @@ static int dump_collect_versions(dump *d) {
                         stor_dec_u64(k.data), ver.vno)) != CREDO_OK)
       break;
   stor_cursor_close(c);
-  return rc == CREDO_NOTFOUND ? CREDO_OK
-                              : eng_err(d->db, rc == CREDO_OK ? CREDO_CORRUPT
-                                                              : rc,
-                                        "cannot collect events");
+  return rc == CREDO_NOTFOUND
+             ? CREDO_OK
+             : eng_err(d->db, rc == CREDO_OK ? CREDO_CORRUPT : rc,
+                       "cannot collect events");
 }
 
 static int dump_cmp(const void *a, const void *b) {
@@ -244,9 +244,10 @@ static int dump_read_version(dump *d, const dump_item *it, eng_version *v) {
   if (rc == CREDO_OK)
     rc = eng_version_decode(val, v);
   return rc == CREDO_OK ? rc
-                        : eng_err(d->db, rc, "cannot read version %u of event "
-                                  "%llu", it->vno,
-                                  (unsigned long long)it->key);
+                        : eng_err(d->db, rc,
+                                  "cannot read version %u of event "
+                                  "%llu",
+                                  it->vno, (unsigned long long)it->key);
 }
 
 /* Fills the public form of one item and hands it to the callback. */
@@ -272,8 +273,8 @@ static int dump_emit(dump *d, const dump_item *it, credo_dump_cb cb,
     stor_key_init(&k);
     stor_key_str(&k, d->arena + it->key);
     rc = stor_get(d->txn, STOR_SUBJECTS, stor_key_val(&k), &val);
-    if (rc != CREDO_OK || (rc = eng_subject_decode(stor_key_val(&k), val,
-                                                   &si)) != CREDO_OK)
+    if (rc != CREDO_OK ||
+        (rc = eng_subject_decode(stor_key_val(&k), val, &si)) != CREDO_OK)
       return eng_err(d->db, rc, "cannot read subject \"%s\"",
                      d->arena + it->key);
     si.id = d->arena + it->key;
@@ -321,8 +322,8 @@ done:
 
 /* Reads a META counter of `width` bytes (4 or 8, big-endian); `dflt`
  * when absent. */
-static int meta_counter(credo *db, stor_txn *txn, const char *key,
-                        size_t width, uint64_t dflt, uint64_t *out) {
+static int meta_counter(credo *db, stor_txn *txn, const char *key, size_t width,
+                        uint64_t dflt, uint64_t *out) {
   stor_val v;
   int rc = stor_get(txn, STOR_META, (stor_val){key, strlen(key)}, &v);
   *out = dflt;
@@ -344,8 +345,9 @@ static int clock_check(credo *db, stor_txn *txn, credo_time t) {
   int rc;
 
   if (db->txn_time)
-    return eng_err(db, CREDO_TXN, "this transaction made ordinary writes; "
-                                  "restore in a transaction of its own");
+    return eng_err(db, CREDO_TXN,
+                   "this transaction made ordinary writes; "
+                   "restore in a transaction of its own");
   if (t < CREDO_TIME_MIN || t == CREDO_TIME_OPEN)
     return eng_err(db, CREDO_INVALID, "a restored time must be an instant");
   if ((rc = eng_last_tx(db, txn, &last)) != CREDO_OK)
@@ -381,8 +383,7 @@ static int restore_begin(credo *db, int *started) {
   return eng_write_scope_begin(db, started);
 }
 
-static int restore_end(credo *db, int started, int rc, int made,
-                       int *created) {
+static int restore_end(credo *db, int started, int rc, int made, int *created) {
   rc = eng_write_scope_end(db, started, rc);
   if (rc == CREDO_OK && created)
     *created = made;
@@ -491,18 +492,16 @@ int credo_restore_subject(credo *db, const credo_subject_info *s,
 
 /* Checks the strings and times of a dumped version. */
 static int check_version_args(credo *db, const credo_event *e) {
-  const char *names[] = {"subject", "type", "source", "ref", "actor",
-                         "reason"};
-  const char *vals[] = {e->subject, e->type, e->source,
+  const char *names[] = {"subject", "type", "source", "ref", "actor", "reason"};
+  const char *vals[] = {e->subject, e->type,  e->source,
                         e->ref,     e->actor, e->reason ? e->reason : ""};
   const size_t max[] = {ENG_MAX_SUBJECT_ID, ENG_MAX_TYPE_NAME, ENG_MAX_SOURCE,
                         ENG_MAX_REF,        ENG_MAX_ACTOR,     ENG_MAX_REASON};
   for (int i = 0; i < 6; i++) {
     size_t n = vals[i] ? strlen(vals[i]) : 0;
     if ((i < 5 && n == 0) || n > max[i] || !eng_utf8_valid(vals[i], n))
-      return eng_err(db, CREDO_INVALID,
-                     "%s must be %s1-%zu bytes of UTF-8", names[i],
-                     i == 5 ? "empty or " : "", max[i]);
+      return eng_err(db, CREDO_INVALID, "%s must be %s1-%zu bytes of UTF-8",
+                     names[i], i == 5 ? "empty or " : "", max[i]);
   }
   if (e->id == 0 || e->version == 0)
     return eng_err(db, CREDO_INVALID, "event id and version start at 1");
@@ -511,8 +510,9 @@ static int check_version_args(credo *db, const credo_event *e) {
   if (e->occurred < CREDO_TIME_MIN || e->occurred == CREDO_TIME_OPEN ||
       e->public_from < CREDO_TIME_MIN || e->public_from == CREDO_TIME_OPEN ||
       e->public_until < CREDO_TIME_MIN)
-    return eng_err(db, CREDO_INVALID, "occurred and the window must be "
-                                      "instants (public_until may be open)");
+    return eng_err(db, CREDO_INVALID,
+                   "occurred and the window must be "
+                   "instants (public_until may be open)");
   return CREDO_OK;
 }
 
@@ -594,11 +594,10 @@ static int restore_first(credo *db, stor_txn *txn, uint64_t id,
   stor_key_str(&k, nv->ref);
   rc = stor_get(txn, STOR_SOURCE_REF, stor_key_val(&k), &val);
   if (rc == CREDO_OK)
-    return eng_err(db, CREDO_CONFLICT,
-                   "source \"%s\" ref \"%s\" is already event %llu",
-                   nv->source, nv->ref,
-                   (unsigned long long)(val.len == 8 ? stor_dec_u64(val.data)
-                                                     : 0));
+    return eng_err(
+        db, CREDO_CONFLICT, "source \"%s\" ref \"%s\" is already event %llu",
+        nv->source, nv->ref,
+        (unsigned long long)(val.len == 8 ? stor_dec_u64(val.data) : 0));
   if (rc != CREDO_NOTFOUND)
     return eng_err_stor(db, rc, "cannot read the (source, ref) index");
   if ((rc = meta_counter(db, txn, KEY_NEXT_EVENT, 8, 1, &next)) ||
@@ -645,8 +644,8 @@ static int restore_next(credo *db, stor_txn *txn, uint64_t id,
   return clock_advance(db, txn, nv->recorded);
 }
 
-static int restore_version_in(credo *db, const credo_event *e,
-                              const char *data, int *made) {
+static int restore_version_in(credo *db, const credo_event *e, const char *data,
+                              int *made) {
   stor_txn *txn = db->txn;
   const eng_type *t;
   eng_version nv = {0}, old;

@@ -71,12 +71,10 @@ const char *srv_logq(char *buf, size_t n, const char *s);
 
 /* A server TLS context (TLS 1.2+) from PEM files; NULL with a message in
  * err on failure. */
-SSL_CTX *srv_tls_ctx(const char *cert, const char *key, char *err,
-                     size_t n);
+SSL_CTX *srv_tls_ctx(const char *cert, const char *key, char *err, size_t n);
 /* Runs the TLS handshake on io->fd until `deadline`, setting io->ssl. 0, or
  * -1 with a short reason in *why. */
-int srv_tls_accept(SSL_CTX *ctx, cl_io *io, int64_t deadline,
-                   const char **why);
+int srv_tls_accept(SSL_CTX *ctx, cl_io *io, int64_t deadline, const char **why);
 /* Sends close_notify (best effort, no waiting) and frees io->ssl. */
 void srv_tls_close(cl_io *io);
 
@@ -146,8 +144,8 @@ typedef struct srv_ctx {
   volatile sig_atomic_t *stop;
   pthread_mutex_t mu; /* guards the fields below */
   pthread_cond_t idle;
-  unsigned nconn;   /* connection threads alive (accepted or rejected) */
-  unsigned next_id; /* last connection id given */
+  unsigned nconn;      /* connection threads alive (accepted or rejected) */
+  unsigned next_id;    /* last connection id given */
   atomic_int stopping; /* set once by the accept thread at shutdown */
 } srv_ctx;
 

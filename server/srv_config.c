@@ -144,10 +144,14 @@ static int apply(srv_config *c, int id, const char *v) {
   uint64_t n;
   int rc = 0;
   switch (id) {
-  case OPT_STORE: return copy("store", c->store, sizeof c->store, v);
-  case OPT_LISTEN: return copy("listen", c->listen, sizeof c->listen, v);
-  case OPT_CERT: return copy("tls-cert", c->tls_cert, sizeof c->tls_cert, v);
-  case OPT_KEY: return copy("tls-key", c->tls_key, sizeof c->tls_key, v);
+  case OPT_STORE:
+    return copy("store", c->store, sizeof c->store, v);
+  case OPT_LISTEN:
+    return copy("listen", c->listen, sizeof c->listen, v);
+  case OPT_CERT:
+    return copy("tls-cert", c->tls_cert, sizeof c->tls_cert, v);
+  case OPT_KEY:
+    return copy("tls-key", c->tls_key, sizeof c->tls_key, v);
   case OPT_INITADMIN:
     return copy("init-admin", c->init_admin, sizeof c->init_admin, v);
   case OPT_PLAIN:
@@ -194,8 +198,8 @@ static char *trim(char *s) {
   while (*s == ' ' || *s == '\t')
     s++;
   e = s + strlen(s);
-  while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
-                   e[-1] == '\r'))
+  while (e > s &&
+         (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
     *--e = '\0';
   return s;
 }

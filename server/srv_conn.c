@@ -169,8 +169,10 @@ int srv_conn_cancelled(srv_conn *c, uint32_t req) {
   return 0;
 }
 
-/* The next complete frame, waiting until `deadline`. On NF_OK, *payload
- * stays valid until the next call. On NF_BAD an ERROR is queued. */
+/* The next complete frame, waiting until `deadline` (0: the idle timeout
+ * from when the wait starts; the clock is read only when there is
+ * something to wait for). On NF_OK, *payload stays valid until the next
+ * call. On NF_BAD an ERROR is queued. */
 static int next_frame(srv_conn *c, int64_t deadline, cl_hdr *h,
                       const uint8_t **payload) {
   for (;;) {
@@ -195,6 +197,8 @@ static int next_frame(srv_conn *c, int64_t deadline, cl_hdr *h,
     }
     if (srv_conn_flush(c) < 0)
       return NF_EOF;
+    if (deadline == 0)
+      deadline = idle_deadline(c);
     r = fill(c, rc == CREDO_OK ? total : CL_HDR, deadline);
     if (r == 0 || r == CL_IO_ERR || r == CL_IO_AGAIN)
       return NF_EOF;
@@ -226,8 +230,8 @@ static int check_auth(srv_conn *c, const srv_hs_out *o) {
   explicit_bzero(pw, sizeof pw);
   srv_logq(q, sizeof q, c->user);
   if (rc == CREDO_OK) {
-    cl_auth_ok ok = {c->user, o->auth.user_len,
-                     (uint8_t)credo_get_role(c->db), c->id};
+    cl_auth_ok ok = {c->user, o->auth.user_len, (uint8_t)credo_get_role(c->db),
+                     c->id};
     srv_backoff_ok(&c->srv->backoff, c->peer_ip);
     cl_enc_auth_ok(&c->out, o->req, &ok);
     srv_log(SRV_INFO, "auth_ok", "conn=%u peer=%s user=%s role=%s", c->id,
@@ -235,8 +239,9 @@ static int check_auth(srv_conn *c, const srv_hs_out *o) {
     return 0;
   }
   unsigned delay = srv_backoff_fail(&c->srv->backoff, c->peer_ip, cl_now_ms());
-  srv_log(SRV_WARN, "auth_failed", "conn=%u peer=%s user=%s code=%s delay_ms=%u",
-          c->id, c->peer, q, credo_errname(rc), delay);
+  srv_log(SRV_WARN, "auth_failed",
+          "conn=%u peer=%s user=%s code=%s delay_ms=%u", c->id, c->peer, q,
+          credo_errname(rc), delay);
   pause_ms(c, delay);
   cl_enc_errorf(&c->out, o->req, CREDO_AUTH, 0, 0, "authentication failed");
   c->dead = 1;
@@ -290,15 +295,25 @@ static void dispatch(srv_conn *c, const cl_hdr *h, const uint8_t *p) {
     return;
   }
   switch (h->type) {
-  case CL_F_PREPARE: srv_exec_prepare(c, h->req, p, n); break;
-  case CL_F_EXECUTE: srv_exec_execute(c, h->req, p, n); break;
-  case CL_F_QUERY: srv_exec_query(c, h->req, p, n); break;
-  case CL_F_CLOSE: srv_exec_close(c, h->req, p, n); break;
+  case CL_F_PREPARE:
+    srv_exec_prepare(c, h->req, p, n);
+    break;
+  case CL_F_EXECUTE:
+    srv_exec_execute(c, h->req, p, n);
+    break;
+  case CL_F_QUERY:
+    srv_exec_query(c, h->req, p, n);
+    break;
+  case CL_F_CLOSE:
+    srv_exec_close(c, h->req, p, n);
+    break;
   case CL_F_CANCEL:
     if (cl_dec_u32(p, n, &target, &why) == CREDO_OK)
       (void)srv_conn_take_cancel(c, target);
     break;
-  case CL_F_PING: cl_enc_empty(&c->out, CL_F_OK, h->req); break;
+  case CL_F_PING:
+    cl_enc_empty(&c->out, CL_F_OK, h->req);
+    break;
   case CL_F_BYE:
     cl_enc_empty(&c->out, CL_F_OK, h->req);
     c->dead = 1;
@@ -320,7 +335,7 @@ static void serve(srv_conn *c) {
       conn_error(c, 0, CREDO_CONN, "shutdown", "server is shutting down");
       break;
     }
-    r = next_frame(c, idle_deadline(c), &h, &p);
+    r = next_frame(c, 0, &h, &p);
     if (r == NF_TIMEOUT) {
       char msg[64];
       snprintf(msg, sizeof msg, "idle timeout (%u s)",
@@ -344,8 +359,8 @@ static void serve(srv_conn *c) {
 static void conn_end(srv_conn *c) {
   srv_ctx *srv = c->srv;
   (void)srv_conn_flush(c);
-  srv_log(SRV_INFO, "disconnect", "conn=%u peer=%s reason=%s", c->id,
-          c->peer, c->reason ? c->reason : "closed");
+  srv_log(SRV_INFO, "disconnect", "conn=%u peer=%s reason=%s", c->id, c->peer,
+          c->reason ? c->reason : "closed");
   srv_exec_close_all(c);
   credo_close(c->db);
   srv_tls_close(&c->io);

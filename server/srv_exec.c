@@ -7,11 +7,11 @@
  * SHOW) are ever stopped by the server (max rows, max time, CANCEL, client
  * gone): a write statement does all its work, atomically, in its first
  * step (engine/exec.h), so once it has run it is answered in full and an
- * ERROR always means "nothing of it was written"; engine errors carry the engine's code, message and
- * position (shifted to the whole text for QUERY); failed statements are
- * logged with their code and message, except the message of statements
- * about users (it could quote a password); statement texts are never
- * logged. Statement ids are per connection, from 1, never 0.
+ * ERROR always means "nothing of it was written"; engine errors carry the
+ * engine's code, message and position (shifted to the whole text for QUERY);
+ * failed statements are logged with their code and message, except the message
+ * of statements about users (it could quote a password); statement texts are
+ * never logged. Statement ids are per connection, from 1, never 0.
  *
  * Does not: read or write the socket except through srv_conn_flush /
  * srv_conn_cancelled; check roles (the engine does, on the handle).
@@ -65,10 +65,10 @@ static void engine_error(srv_conn *c, uint32_t req, const char *sql,
   }
   if (code >= 0)
     code = CREDO_ERROR;
-  if (sql && off > 0 && line > 0 && sscanf(msg, "line %*d, column %*d: %n",
-                                           &skip) == 0 && skip > 0)
-    cl_enc_errorf(&c->out, req, code, line, col, "line %d, column %d: %s",
-                  line, col, msg + skip); /* the message says it too */
+  if (sql && off > 0 && line > 0 &&
+      sscanf(msg, "line %*d, column %*d: %n", &skip) == 0 && skip > 0)
+    cl_enc_errorf(&c->out, req, code, line, col, "line %d, column %d: %s", line,
+                  col, msg + skip); /* the message says it too */
   else
     cl_enc_errorf(&c->out, req, code, line, col, "%s", msg);
   if (sql && strcasestr(sql, "user"))
@@ -283,8 +283,8 @@ static char *dup_sql(srv_conn *c, uint32_t req, const cl_sql *m) {
 }
 
 /* Decodes a PREPARE/QUERY payload and applies its time zone. */
-static char *sql_request(srv_conn *c, uint32_t req, const uint8_t *p,
-                         size_t n, uint32_t *len) {
+static char *sql_request(srv_conn *c, uint32_t req, const uint8_t *p, size_t n,
+                         uint32_t *len) {
   cl_sql m;
   const char *why = NULL;
   if (cl_dec_sql(p, n, &m, &why) != CREDO_OK) {
@@ -352,24 +352,34 @@ static int bind_all(credo_stmt *st, const cl_execute *m) {
   for (int i = 0; rc == CREDO_OK && i < m->nparams; i++) {
     const cl_value *v = &m->params[i];
     switch (v->t) {
-    case CREDO_T_NULL: rc = credo_bind_null(st, i + 1); break;
+    case CREDO_T_NULL:
+      rc = credo_bind_null(st, i + 1);
+      break;
     case CREDO_T_INT:
-    case CREDO_T_BOOL: rc = credo_bind_int64(st, i + 1, v->u.i); break;
-    case CREDO_T_REAL: rc = credo_bind_double(st, i + 1, v->u.r); break;
-    case CREDO_T_TIME: rc = credo_bind_time(st, i + 1, v->u.i); break;
-    default: rc = credo_bind_text(st, i + 1, v->u.s.p, (int)v->u.s.n);
+    case CREDO_T_BOOL:
+      rc = credo_bind_int64(st, i + 1, v->u.i);
+      break;
+    case CREDO_T_REAL:
+      rc = credo_bind_double(st, i + 1, v->u.r);
+      break;
+    case CREDO_T_TIME:
+      rc = credo_bind_time(st, i + 1, v->u.i);
+      break;
+    default:
+      rc = credo_bind_text(st, i + 1, v->u.s.p, (int)v->u.s.n);
     }
   }
   return rc;
 }
 
-/* Decodes EXECUTE into m (params malloc'ed, free after). */
-static int decode_execute(srv_conn *c, uint32_t req, const uint8_t *p,
-                          size_t n, cl_execute *m) {
+/* Decodes EXECUTE into m, its parameters in `small` (16) when they fit,
+ * else in a malloc'ed array (free it when m->params != small). */
+static int decode_execute(srv_conn *c, uint32_t req, const uint8_t *p, size_t n,
+                          cl_execute *m, cl_value *small) {
   const char *why = NULL;
   int rc;
-  m->params = NULL;
-  rc = cl_dec_execute(p, n, m, 0, &why);
+  m->params = small;
+  rc = cl_dec_execute(p, n, m, 16, &why);
   if (rc == CREDO_LIMIT) {
     m->params = malloc(sizeof *m->params * m->nparams);
     rc = m->params ? cl_dec_execute(p, n, m, m->nparams, &why) : CREDO_NOMEM;
@@ -381,11 +391,12 @@ static int decode_execute(srv_conn *c, uint32_t req, const uint8_t *p,
 }
 
 void srv_exec_execute(srv_conn *c, uint32_t req, const uint8_t *p, size_t n) {
+  cl_value small[16];
   cl_execute m;
   srv_stmt *s;
   char msg[96];
   uint64_t rows = 0;
-  if (decode_execute(c, req, p, n, &m) != CREDO_OK)
+  if (decode_execute(c, req, p, n, &m, small) != CREDO_OK)
     goto out;
   if (!(s = stmt_find(c, m.stmt))) {
     snprintf(msg, sizeof msg, "unknown statement id %u", (unsigned)m.stmt);
@@ -399,13 +410,15 @@ void srv_exec_execute(srv_conn *c, uint32_t req, const uint8_t *p, size_t n) {
     goto out;
   }
   credo_reset(s->st);
-  if (credo_set_tz(c->db, m.tz) != CREDO_OK || bind_all(s->st, &m) != 0) {
+  if ((m.tz != credo_get_tz(c->db) && credo_set_tz(c->db, m.tz) != CREDO_OK) ||
+      bind_all(s->st, &m) != 0) {
     engine_error(c, req, NULL, 0);
     goto out;
   }
   finish(c, req, s->st, run(c, req, s->st, s->read, &rows), rows, NULL, 0);
 out:
-  free(m.params);
+  if (m.params != small)
+    free(m.params);
 }
 
 /* Runs one statement of a QUERY: COLUMNS, ROWS. RUN_* result. */

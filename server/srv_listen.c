@@ -46,8 +46,7 @@ static int split_addr(const char *addr, char *host, size_t hn, char *port,
       return -1;
     hl = (size_t)(colon - addr);
   }
-  if (hl == 0 || hl >= hn || strlen(colon + 1) == 0 ||
-      strlen(colon + 1) >= pn)
+  if (hl == 0 || hl >= hn || strlen(colon + 1) == 0 || strlen(colon + 1) >= pn)
     return -1;
   memcpy(host, addr, hl);
   host[hl] = '\0';
@@ -111,8 +110,8 @@ fail:
   return -1;
 }
 
-static void format_peer(const struct sockaddr_storage *ss, char *ip,
-                        size_t ipn, char *peer, size_t pn) {
+static void format_peer(const struct sockaddr_storage *ss, char *ip, size_t ipn,
+                        char *peer, size_t pn) {
   unsigned port = 0;
   if (ss->ss_family == AF_INET6) {
     const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;

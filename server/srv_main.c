@@ -100,8 +100,9 @@ static int init_admin(const srv_config *cfg) {
   credo_stmt *st = NULL;
   int rc;
   if (!valid_name(cfg->init_admin)) {
-    fprintf(stderr, "credo-server: user name '%s' must be letters, digits "
-                    "and _ (not starting with a digit)\n",
+    fprintf(stderr,
+            "credo-server: user name '%s' must be letters, digits "
+            "and _ (not starting with a digit)\n",
             cfg->init_admin);
     return 2;
   }

@@ -51,8 +51,7 @@ static void roundtrip_execute(const cl_execute *m) {
   cl_execute m2 = {.params = v};
   const char *why = NULL;
   CHECK(cl_enc_execute(&w, 1, m) == CREDO_OK);
-  CHECK(cl_dec_execute(w.p + CL_HDR, w.n - CL_HDR, &m2, 64, &why) ==
-        CREDO_OK);
+  CHECK(cl_dec_execute(w.p + CL_HDR, w.n - CL_HDR, &m2, 64, &why) == CREDO_OK);
   CHECK(m2.nparams == m->nparams && m2.stmt == m->stmt);
   for (unsigned i = 0; i < m->nparams; i++)
     CHECK(v[i].t == m->params[i].t);
@@ -78,8 +77,11 @@ static void request(const cl_hdr *h, const uint8_t *p, size_t n) {
       roundtrip_execute(&e);
     break;
   case CL_F_CLOSE:
-  case CL_F_CANCEL: rc = cl_dec_u32(p, n, &u, &why); break;
-  default: rc = cl_dec_empty(p, n, &why);
+  case CL_F_CANCEL:
+    rc = cl_dec_u32(p, n, &u, &why);
+    break;
+  default:
+    rc = cl_dec_empty(p, n, &why);
   }
   CHECK(rc == CREDO_OK || why != NULL);
 }

@@ -53,6 +53,11 @@ expect 0 "$CREDO" import s1 gen.jsonl
 has "nothing new: all $total records were already in the store"
 ok "import again adds nothing and says so"
 
+expect 0 "$CREDO" import s0 - < gen.jsonl
+has "$total records: $total new"
+"$CREDO" export s0 2>/dev/null | head -c 2000 | tail -c 200 > /dev/null
+ok "import reads standard input (-)"
+
 # ------------------------------------------------------------ bad lines
 ref=$(grep -m1 '"kind":"event"' gen.jsonl | sed 's/.*"ref":"\([^"]*\)".*/\1/')
 src=$(grep -m1 '"kind":"event"' gen.jsonl | sed 's/.*"source":"\([^"]*\)".*/\1/')

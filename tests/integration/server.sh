@@ -209,6 +209,8 @@ else
 fi
 expect "json output over the wire" '"public": (true|false)' \
   SH "$U" --format json -c "SELECT id, public FROM events WHERE id = 2;"
+expect "on a terminal the shell asks for the password, echo off" "^ok" \
+  WIRE shell_prompt "$MAIN_PORT" "$BIN/credo" rootpw
 expect "prepared statement with a bound parameter (C API)" \
   "name=厦门示例船务有限公司" \
   C stmt "$U" "SELECT name FROM subjects WHERE id = ?" "$SUBJ"
@@ -383,5 +385,11 @@ else
 fi
 
 expect "main server exits 0" "^0$" stop_server "$MAIN_PID"
+if grep -l "AddressSanitizer\|LeakSanitizer\|runtime error:" "$T"/*.log \
+  >/dev/null 2>&1; then
+  fail "a sanitizer reported a problem in a server log"
+  grep -h -A5 "AddressSanitizer\|LeakSanitizer\|runtime error:" "$T"/*.log |
+    head -30
+else ok "no sanitizer report in any server log"; fi
 echo "server.sh: $CHECKS checks, $FAILS failed"
 [ "$FAILS" -eq 0 ]

@@ -404,6 +404,39 @@ def sc_tls(port, user, pw, ca):
     return len(rows) == 1 and rows[0][0] >= 1, "TLS query -> %r" % rows
 
 
+def sc_shell_prompt(port, credo, password):
+    """The credo shell on a terminal asks for the password, echo off."""
+    import os
+    import pty
+    import select
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ.pop("CREDO_PASSWORD", None)
+        os.execv(credo, [credo, "credo://root@127.0.0.1:%d" % port, "-c",
+                         "SHOW TYPES;"])
+    out = b""
+    sent = False
+    end = time.time() + 20
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.2)
+        if r:
+            try:
+                d = os.read(fd, 4096)
+            except OSError:
+                break
+            if not d:
+                break
+            out += d
+        if not sent and b"password for" in out:
+            os.write(fd, password.encode() + b"\n")
+            sent = True
+    _, st = os.waitpid(pid, 0)
+    ok = sent and os.WEXITSTATUS(st) == 0 and b"penalty_general" in out \
+        and password.encode() not in out
+    return ok, "prompted=%s exit=%d echoed=%s" % (
+        sent, os.WEXITSTATUS(st), password.encode() in out)
+
+
 SCENARIOS = {n[3:]: f for n, f in globals().items() if n.startswith("sc_")}
 
 if __name__ == "__main__":

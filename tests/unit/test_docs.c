@@ -60,18 +60,18 @@ enum { EX_CQL = 1, EX_ERROR = 2 };
  * numbers are 0-based indexes into the doc's lines. */
 typedef struct example {
   int kind;
-  char *text;          /* the block's statements */
-  size_t open, close;  /* lines of its fences */
-  int has_out;         /* an output block follows */
+  char *text;         /* the block's statements */
+  size_t open, close; /* lines of its fences */
+  int has_out;        /* an output block follows */
   size_t out_open, out_close;
-  char *want;          /* the output block's text ("" when none) */
-  credo_time clock;    /* set before the block; 0 = keep */
-  int role;            /* run as this role; -1 = the admin handle */
-  char *got;           /* what running it printed */
+  char *want;       /* the output block's text ("" when none) */
+  credo_time clock; /* set before the block; 0 = keep */
+  int role;         /* run as this role; -1 = the admin handle */
+  char *got;        /* what running it printed */
 } example;
 
 typedef struct doc {
-  char *buf;    /* the file, lines NUL-terminated in place */
+  char *buf; /* the file, lines NUL-terminated in place */
   char **lines;
   size_t nlines;
   example *ex;
@@ -113,8 +113,8 @@ static void split_lines(doc *d) {
   for (char *p = d->buf; *p;) {
     char *nl = strchr(p, '\n');
     if (d->nlines == cap)
-      assert_non_null(d->lines = realloc(d->lines, (cap *= 2) *
-                                                       sizeof *d->lines));
+      assert_non_null(d->lines =
+                          realloc(d->lines, (cap *= 2) * sizeof *d->lines));
     d->lines[d->nlines++] = p;
     if (!nl)
       break;
@@ -163,8 +163,7 @@ static void directive(const char *line, size_t at, credo_time *clock,
   } else if (strcmp(word, "role") == 0 && credo_role_parse(value, &r) == 0) {
     *role = (int)r;
   } else {
-    fail_msg("%s:%zu: unknown directive %s %s", DOC_PATH, at + 1, word,
-             value);
+    fail_msg("%s:%zu: unknown directive %s %s", DOC_PATH, at + 1, word, value);
   }
 }
 
@@ -274,8 +273,7 @@ static int print_rows(credo_stmt *st, FILE *out) {
     names[c] = credo_column_name(st, c);
     decl[c] = credo_column_decltype(st, c);
   }
-  assert_int_equal(sh_result_begin(&res, SH_FORMAT_TABLE, out, n, names,
-                                   decl),
+  assert_int_equal(sh_result_begin(&res, SH_FORMAT_TABLE, out, n, names, decl),
                    0);
   while ((rc = credo_step(st)) == CREDO_ROW) {
     fetch_row(st, vals, n);
@@ -290,7 +288,7 @@ static int print_rows(credo_stmt *st, FILE *out) {
 
 /* Prints the handle's error as the shell does: "error: MESSAGE", then the
  * source line and a caret under the position (counted from `from`). */
-static void print_error(credo *db, const char *text, size_t from, FILE *out) {
+static void show_error(credo *db, const char *text, size_t from, FILE *out) {
   const char *msg = credo_errmsg(db), *rest = msg;
   int line = 0, col = 0, k;
   char prefix[64];
@@ -332,7 +330,7 @@ static size_t run_text(credo *db, const char *text, FILE *out) {
     doc_now += CREDO_USEC_PER_SEC;
     if (rc < 0) {
       fflush(out);
-      print_error(db, text, (size_t)(p - text), out);
+      show_error(db, text, (size_t)(p - text), out);
       credo_finalize(st);
       size_t k = sh_split_first(p, (size_t)(end - p));
       return (size_t)(p - text) + (k ? k : (size_t)(end - p));
@@ -343,14 +341,20 @@ static size_t run_text(credo *db, const char *text, FILE *out) {
   return 0;
 }
 
+/* 1 when `want` (a line of length wn) ends in "..." and `got` (gn)
+ * starts like it. */
+static int dots_match(const char *want, size_t wn, const char *got, size_t gn) {
+  return wn >= 3 && strncmp(want + wn - 3, "...", 3) == 0 && gn >= wn - 3 &&
+         strncmp(want, got, wn - 3) == 0;
+}
+
 /* 1 when the lines of `got` match those of `want`: equal, or, for a line
  * of `want` ending in "...", starting with the text before the dots. */
 static int outputs_match(const char *want, const char *got) {
   while (*want && *got) {
     size_t wn = strcspn(want, "\n"), gn = strcspn(got, "\n");
-    int dots = wn >= 3 && strncmp(want + wn - 3, "...", 3) == 0;
-    if (dots ? gn < wn - 3 || strncmp(want, got, wn - 3) != 0
-             : wn != gn || strncmp(want, got, wn) != 0)
+    if (!dots_match(want, wn, got, gn) &&
+        (wn != gn || strncmp(want, got, wn) != 0))
       return 0;
     want += wn + (want[wn] == '\n');
     got += gn + (got[gn] == '\n');
@@ -393,8 +397,20 @@ static const char *run_example(credo *db, example *e) {
 
 /* ------------------------------------------------------------ writing */
 
-static void write_output(FILE *f, const char *got) {
-  fprintf(f, "```output\n%s```\n", got);
+/* Writes an output block of `got`, keeping the "..." lines of `want`
+ * that still match. */
+static void write_output(FILE *f, const char *want, const char *got) {
+  fputs("```output\n", f);
+  while (*got) {
+    size_t wn = strcspn(want, "\n"), gn = strcspn(got, "\n");
+    if (dots_match(want, wn, got, gn))
+      fprintf(f, "%.*s\n", (int)wn, want);
+    else
+      fprintf(f, "%.*s\n", (int)gn, got);
+    want += wn + (want[wn] == '\n');
+    got += gn + (got[gn] == '\n');
+  }
+  fputs("```\n", f);
 }
 
 /* Writes the doc with each example's output replaced by what it printed
@@ -406,8 +422,7 @@ static void write_doc(const doc *d, const char *path) {
   for (size_t i = 0; i < d->nlines; i++) {
     const example *x = e < d->nex ? &d->ex[e] : NULL;
     if (x && x->has_out && i == x->out_open) {
-      write_output(f, x->got && !outputs_match(x->want, x->got) ? x->got
-                                                               : x->want);
+      write_output(f, x->want, x->got ? x->got : x->want);
       i = x->out_close;
       e++;
       continue;
@@ -416,7 +431,7 @@ static void write_doc(const doc *d, const char *path) {
     if (x && i == x->close && !x->has_out) {
       if (x->got && *x->got) {
         fputc('\n', f);
-        write_output(f, x->got);
+        write_output(f, "", x->got);
       }
       e++;
     }
@@ -470,28 +485,59 @@ static void test_examples(void **state) {
   if (nfail) {
     fprintf(stderr, "%s", report);
     free(report);
-    fail_msg("%zu of the examples in %s failed (see above)", nfail,
-             DOC_PATH);
+    fail_msg("%zu of the examples in %s failed (see above)", nfail, DOC_PATH);
   }
   free(report);
 }
 
 /* Every statement and clause of the language appears in some example. */
 static void test_coverage(void **state) {
-  static const char *const must[] = {
-      "CREATE TYPE",  "CREATE SUBJECT",    "RECORD ",        "SELECT ",
-      "DISTINCT",     "WHERE",             "GROUP BY",       "HAVING",
-      "ORDER BY",     "LIMIT",             "OFFSET",         "AS OF",
-      "VISIBLE AT",   "INCLUDE HIDDEN",    "INCLUDE RETRACTED",
-      "FROM subjects", "FROM types",       "HISTORY OF EVENT",
-      "HISTORY OF SUBJECT", "REPAIR EVENT ", "REPAIR EVENTS WHERE",
-      "EFFECTIVE",    "CORRECT EVENT",     "RETRACT EVENT",  "EXPLAIN",
-      "SHOW TYPES",   "SHOW STATS",        "SHOW USERS",     "SET TIME ZONE",
-      "BEGIN",        "COMMIT",            "ROLLBACK",       "CREATE USER",
-      "ALTER USER",   "DROP USER",         "PUBLIC FROM",    "UNTIL",
-      "BETWEEN",      "LIKE",              "IS NULL",        "IN (",
-      "NOW",          "?",                 "--",             "/*",
-      "''"};
+  static const char *const must[] = {"CREATE TYPE",
+                                     "CREATE SUBJECT",
+                                     "RECORD ",
+                                     "SELECT ",
+                                     "DISTINCT",
+                                     "WHERE",
+                                     "GROUP BY",
+                                     "HAVING",
+                                     "ORDER BY",
+                                     "LIMIT",
+                                     "OFFSET",
+                                     "AS OF",
+                                     "VISIBLE AT",
+                                     "INCLUDE HIDDEN",
+                                     "INCLUDE RETRACTED",
+                                     "FROM subjects",
+                                     "FROM types",
+                                     "HISTORY OF EVENT",
+                                     "HISTORY OF SUBJECT",
+                                     "REPAIR EVENT ",
+                                     "REPAIR EVENTS WHERE",
+                                     "EFFECTIVE",
+                                     "CORRECT EVENT",
+                                     "RETRACT EVENT",
+                                     "EXPLAIN",
+                                     "SHOW TYPES",
+                                     "SHOW STATS",
+                                     "SHOW USERS",
+                                     "SET TIME ZONE",
+                                     "BEGIN",
+                                     "COMMIT",
+                                     "ROLLBACK",
+                                     "CREATE USER",
+                                     "ALTER USER",
+                                     "DROP USER",
+                                     "PUBLIC FROM",
+                                     "UNTIL",
+                                     "BETWEEN",
+                                     "LIKE",
+                                     "IS NULL",
+                                     "IN (",
+                                     "NOW",
+                                     "?",
+                                     "--",
+                                     "/*",
+                                     "''"};
   doc d;
   (void)state;
   load_doc(&d);

@@ -28,9 +28,9 @@ static const uint8_t *only_frame(const cl_wbuf *w, int type, uint32_t req,
   cl_hdr h;
   size_t total = 0;
   const char *why = NULL;
-  assert_int_equal(cl_hdr_parse(w->p, w->n, CL_MAX_SERVER_FRAME, &h, &total,
-                                &why),
-                   CREDO_OK);
+  assert_int_equal(
+      cl_hdr_parse(w->p, w->n, CL_MAX_SERVER_FRAME, &h, &total, &why),
+      CREDO_OK);
   assert_int_equal(total, w->n);
   assert_int_equal(h.type, type);
   assert_int_equal(h.req, req);
@@ -226,8 +226,7 @@ static void test_done_error_small(void **state) {
   assert_int_equal(d2.tz, -3600);
   assert_int_equal(d2.in_txn, 1);
   w.n = 0;
-  cl_enc_errorf(&w, 6, CREDO_SYNTAX, 2, 17, "syntax error near \"%s\"",
-                "FORM");
+  cl_enc_errorf(&w, 6, CREDO_SYNTAX, 2, 17, "syntax error near \"%s\"", "FORM");
   p = only_frame(&w, CL_F_ERROR, 6, &n);
   assert_int_equal(cl_dec_error(p, n, &e2, &why), CREDO_OK);
   assert_int_equal(e2.code, CREDO_SYNTAX);
@@ -406,29 +405,39 @@ static int decode_any(int type, const uint8_t *p, size_t n) {
   int rc;
   memset(&m, 0, sizeof m);
   switch (type) {
-  case CL_F_HELLO: return cl_dec_hello(p, n, &m.h, &why);
-  case CL_F_READY: return cl_dec_ready(p, n, &m.r, &why);
-  case CL_F_AUTH: return cl_dec_auth(p, n, &m.a, &why);
-  case CL_F_AUTH_OK: return cl_dec_auth_ok(p, n, &m.k, &why);
+  case CL_F_HELLO:
+    return cl_dec_hello(p, n, &m.h, &why);
+  case CL_F_READY:
+    return cl_dec_ready(p, n, &m.r, &why);
+  case CL_F_AUTH:
+    return cl_dec_auth(p, n, &m.a, &why);
+  case CL_F_AUTH_OK:
+    return cl_dec_auth_ok(p, n, &m.k, &why);
   case CL_F_PREPARE:
-  case CL_F_QUERY: return cl_dec_sql(p, n, &m.q, &why);
+  case CL_F_QUERY:
+    return cl_dec_sql(p, n, &m.q, &why);
   case CL_F_EXECUTE:
     m.e.params = vals;
     return cl_dec_execute(p, n, &m.e, 8, &why);
   case CL_F_PREPARED:
     m.pm.cols = cols;
     return cl_dec_prepared(p, n, &m.pm, 8, &why);
-  case CL_F_COLUMNS: return cl_dec_columns(p, n, &nc, cols, 8, &why);
-  case CL_F_DONE: return cl_dec_done(p, n, &m.d, &why);
-  case CL_F_ERROR: return cl_dec_error(p, n, &m.er, &why);
+  case CL_F_COLUMNS:
+    return cl_dec_columns(p, n, &nc, cols, 8, &why);
+  case CL_F_DONE:
+    return cl_dec_done(p, n, &m.d, &why);
+  case CL_F_ERROR:
+    return cl_dec_error(p, n, &m.er, &why);
   case CL_F_CLOSE:
-  case CL_F_CANCEL: return cl_dec_u32(p, n, &v, &why);
+  case CL_F_CANCEL:
+    return cl_dec_u32(p, n, &v, &why);
   case CL_F_ROWS:
     rc = cl_dec_rows_begin(p, n, &rd, &nc, &nr, &why);
     for (uint64_t i = 0; rc == CREDO_OK && i < (uint64_t)nc * nr; i++)
       cl_rd_value(&rd, &vals[0]);
     return rc == CREDO_OK ? cl_rd_end(&rd) : rc;
-  default: return cl_dec_empty(p, n, &why);
+  default:
+    return cl_dec_empty(p, n, &why);
   }
 }
 
@@ -439,9 +448,9 @@ static void assert_truncations_fail(const cl_wbuf *w) {
   cl_hdr h;
   size_t total;
   const char *why;
-  assert_int_equal(cl_hdr_parse(w->p, w->n, CL_MAX_SERVER_FRAME, &h, &total,
-                                &why),
-                   CREDO_OK);
+  assert_int_equal(
+      cl_hdr_parse(w->p, w->n, CL_MAX_SERVER_FRAME, &h, &total, &why),
+      CREDO_OK);
   size_t n = w->n - CL_HDR;
   assert_int_equal(decode_any(h.type, w->p + CL_HDR, n), CREDO_OK);
   for (size_t k = 0; k < n; k++) {
@@ -523,15 +532,12 @@ static void test_bad_utf8_and_tags(void **state) {
   uint8_t ex[] = {0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 7};
   cl_value v[1];
   cl_execute e = {.params = v};
-  assert_int_equal(cl_dec_execute(ex, sizeof ex, &e, 1, &why),
-                   CREDO_PROTOCOL);
+  assert_int_equal(cl_dec_execute(ex, sizeof ex, &e, 1, &why), CREDO_PROTOCOL);
   uint8_t eb[] = {0, 0, 0, 1, 0, 0, 0, 0, 0, 1, CREDO_T_BOOL, 2};
-  assert_int_equal(cl_dec_execute(eb, sizeof eb, &e, 1, &why),
-                   CREDO_PROTOCOL);
+  assert_int_equal(cl_dec_execute(eb, sizeof eb, &e, 1, &why), CREDO_PROTOCOL);
   /* more parameters than the caller has room for */
   uint8_t many[] = {0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 0, 0};
-  assert_int_equal(cl_dec_execute(many, sizeof many, &e, 1, &why),
-                   CREDO_LIMIT);
+  assert_int_equal(cl_dec_execute(many, sizeof many, &e, 1, &why), CREDO_LIMIT);
   /* time zone out of range */
   uint8_t tz[] = {0, 0x01, 0, 0, 0, 0, 0, 0};
   assert_int_equal(cl_dec_sql(tz, sizeof tz, &q, &why), CREDO_PROTOCOL);
@@ -580,9 +586,9 @@ static void test_random_bytes(void **state) {
       x ^= x << 13, x ^= x >> 17, x ^= x << 5;
       p[i] = (uint8_t)(round & 1 ? x % 4 : x);
     }
-    int types[] = {CL_F_HELLO,    CL_F_AUTH,     CL_F_PREPARE, CL_F_EXECUTE,
-                   CL_F_CLOSE,    CL_F_READY,    CL_F_AUTH_OK, CL_F_PREPARED,
-                   CL_F_COLUMNS,  CL_F_ROWS,     CL_F_DONE,    CL_F_ERROR,
+    int types[] = {CL_F_HELLO,   CL_F_AUTH,  CL_F_PREPARE, CL_F_EXECUTE,
+                   CL_F_CLOSE,   CL_F_READY, CL_F_AUTH_OK, CL_F_PREPARED,
+                   CL_F_COLUMNS, CL_F_ROWS,  CL_F_DONE,    CL_F_ERROR,
                    CL_F_PING};
     (void)decode_any(types[round % 13], p, n);
     free(p);
@@ -595,15 +601,14 @@ static void test_uri(void **state) {
   (void)state;
   cl_uri u;
   char err[256];
-  assert_int_equal(cl_uri_parse("credo://alice@127.0.0.1:7500", &u, err,
-                                sizeof err),
-                   CREDO_OK);
+  assert_int_equal(
+      cl_uri_parse("credo://alice@127.0.0.1:7500", &u, err, sizeof err),
+      CREDO_OK);
   assert_string_equal(u.user, "alice");
   assert_string_equal(u.host, "127.0.0.1");
   assert_string_equal(u.port, "7500");
   assert_int_equal(u.tls, 0);
-  assert_int_equal(cl_uri_parse("credos://bob@localhost", &u, err,
-                                sizeof err),
+  assert_int_equal(cl_uri_parse("credos://bob@localhost", &u, err, sizeof err),
                    CREDO_OK);
   assert_int_equal(u.tls, 1);
   assert_string_equal(u.port, "7411");
@@ -617,14 +622,13 @@ static void test_uri(void **state) {
   assert_string_equal(u.ca, "/x/c.pem");
   assert_int_equal(u.timeout_s, 5);
   assert_int_equal(u.tls, 1);
-  const char *bad[] = {"credo://127.0.0.1",   "credo://@h",
-                       "credo://u@",          "credo://u@h:0",
-                       "credo://u@h:70000",   "credo://u@h:12x",
-                       "credo://u@h?tsl=1",   "credo://u@[::1",
-                       "credo://u@h?insecure=yes", "http://u@h"};
+  const char *bad[] = {
+      "credo://127.0.0.1", "credo://@h",        "credo://u@",
+      "credo://u@h:0",     "credo://u@h:70000", "credo://u@h:12x",
+      "credo://u@h?tsl=1", "credo://u@[::1",    "credo://u@h?insecure=yes",
+      "http://u@h"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-    assert_int_equal(cl_uri_parse(bad[i], &u, err, sizeof err),
-                     CREDO_INVALID);
+    assert_int_equal(cl_uri_parse(bad[i], &u, err, sizeof err), CREDO_INVALID);
   assert_true(cl_remote_is_uri("credos://x@y"));
   assert_false(cl_remote_is_uri("/var/lib/credo"));
 }

@@ -126,13 +126,12 @@ static void populate(credo *db, th_clock *clk) {
 
 /* Every field of an event, as one string. */
 static void event_text(const credo_event *e, char *buf, size_t n) {
-  snprintf(buf, n,
-           "%llu|%s|%s|%lld|%lld|%lld|%s|%s|%s|%u|%lld|%s|%d|%s|%d|%d\n",
-           (unsigned long long)e->id, e->subject, e->type,
-           (long long)e->occurred, (long long)e->public_from,
-           (long long)e->public_until, e->source, e->ref, e->data, e->version,
-           (long long)e->recorded, e->actor, e->op, e->reason, e->retracted,
-           e->is_public);
+  snprintf(
+      buf, n, "%llu|%s|%s|%lld|%lld|%lld|%s|%s|%s|%u|%lld|%s|%d|%s|%d|%d\n",
+      (unsigned long long)e->id, e->subject, e->type, (long long)e->occurred,
+      (long long)e->public_from, (long long)e->public_until, e->source, e->ref,
+      e->data, e->version, (long long)e->recorded, e->actor, e->op, e->reason,
+      e->retracted, e->is_public);
 }
 
 /* Appends events to a growing string. */
@@ -157,8 +156,8 @@ static int append_event(const credo_event *e, void *arg) {
 static char *subject_text(credo *db, const char *id, credo_time t,
                           unsigned flags) {
   text out = {calloc(1, 1), 0};
-  int rc = credo_subject_events(db, id, t, CREDO_TIME_NOW, flags,
-                                append_event, &out);
+  int rc = credo_subject_events(db, id, t, CREDO_TIME_NOW, flags, append_event,
+                                &out);
   if (rc == CREDO_NOTFOUND)
     return out.s;
   assert_int_equal(rc, CREDO_OK);
@@ -251,12 +250,12 @@ static void compare_as_of(credo *src, credo *dst, credo_time t) {
   for (uint64_t id = 1; id <= st.events + 5; id++) {
     credo_event a, b;
     char ta[2048] = "", tb[2048] = "";
-    int ra = credo_get_event(src, id, t, CREDO_TIME_NOW, CREDO_READ_HIDDEN |
-                             CREDO_READ_RETRACTED, &a);
+    int ra = credo_get_event(src, id, t, CREDO_TIME_NOW,
+                             CREDO_READ_HIDDEN | CREDO_READ_RETRACTED, &a);
     if (ra == CREDO_OK)
       event_text(&a, ta, sizeof ta);
-    int rb = credo_get_event(dst, id, t, CREDO_TIME_NOW, CREDO_READ_HIDDEN |
-                             CREDO_READ_RETRACTED, &b);
+    int rb = credo_get_event(dst, id, t, CREDO_TIME_NOW,
+                             CREDO_READ_HIDDEN | CREDO_READ_RETRACTED, &b);
     if (rb == CREDO_OK)
       event_text(&b, tb, sizeof tb);
     assert_int_equal(ra, rb);
@@ -432,8 +431,7 @@ static void test_backup_and_restore_refusals(void **state) {
   assert_int_equal(credo_begin(f->db), CREDO_OK);
   assert_int_equal(credo_backup(f->db, target, NULL, NULL), CREDO_TXN);
   assert_int_equal(credo_rollback(f->db), CREDO_OK);
-  assert_int_equal(credo_set_user(f->db, "ana", CREDO_ROLE_ANALYST),
-                   CREDO_OK);
+  assert_int_equal(credo_set_user(f->db, "ana", CREDO_ROLE_ANALYST), CREDO_OK);
   assert_int_equal(credo_backup(f->db, target, NULL, NULL), CREDO_DENIED);
   /* restore: into a non-empty directory; the file there stays */
   assert_int_equal(mkdir(target, 0755), 0);
@@ -495,14 +493,13 @@ static void break_indexes(stor_txn *t) {
   stor_key_init(&k);
   stor_key_str(&k, ORG);
   stor_key_u64(&k, 1);
-  assert_int_equal(stor_del(t, STOR_SUBJ_EVENTS, stor_key_val(&k)),
-                   CREDO_OK);
+  assert_int_equal(stor_del(t, STOR_SUBJ_EVENTS, stor_key_val(&k)), CREDO_OK);
   stor_key_init(&k);
   stor_key_u32(&k, 1);
   stor_key_u64(&k, 99);
-  assert_int_equal(stor_put(t, STOR_TYPE_EVENTS, stor_key_val(&k),
-                            (stor_val){"", 0}),
-                   CREDO_OK);
+  assert_int_equal(
+      stor_put(t, STOR_TYPE_EVENTS, stor_key_val(&k), (stor_val){"", 0}),
+      CREDO_OK);
 }
 
 static void test_check_broken_index(void **state) {
@@ -519,15 +516,15 @@ static void test_check_broken_index(void **state) {
   db = open_store(dir);
   assert_int_equal(credo_check(db, collect, &l, &rep), CREDO_CORRUPT);
   print_lines(&l);
-  assert_true(has_line(&l, "subj_events: missing entry (\"" ORG
-                           "\", event 1)",
-                       NULL));
-  assert_true(has_line(&l, "type_events: entry (type 1, event 99) points to "
-                           "a missing event",
+  assert_true(
+      has_line(&l, "subj_events: missing entry (\"" ORG "\", event 1)", NULL));
+  assert_true(has_line(&l,
+                       "type_events: entry (type 1, event 99) points to "
+                       "a missing event",
                        NULL));
   /* the table counts no longer agree */
-  assert_true(has_line(&l, "events: 4 events, but subj_events has 3 entries",
-                       NULL));
+  assert_true(
+      has_line(&l, "events: 4 events, but subj_events has 3 entries", NULL));
   assert_int_equal(rep.problems, (uint64_t)l.n);
   assert_int_equal(l.n, 3);
   credo_close(db);
@@ -547,9 +544,9 @@ static void drop_version_and_meta(stor_txn *t) {
   assert_int_equal(stor_del(t, STOR_VERSIONS, (stor_val){buf, 20}), CREDO_OK);
   stor_key_init(&k);
   stor_key_u64(&k, 2); /* next_event below existing ids */
-  assert_int_equal(stor_put(t, STOR_META, (stor_val){"next_event", 10},
-                            stor_key_val(&k)),
-                   CREDO_OK);
+  assert_int_equal(
+      stor_put(t, STOR_META, (stor_val){"next_event", 10}, stor_key_val(&k)),
+      CREDO_OK);
 }
 
 static void test_check_versions_and_meta(void **state) {
@@ -565,8 +562,9 @@ static void test_check_versions_and_meta(void **state) {
   db = open_store(dir);
   assert_int_equal(credo_check(db, collect, &l, NULL), CREDO_CORRUPT);
   print_lines(&l);
-  assert_true(has_line(&l, "versions: event 1 has version 2 where 1 was "
-                           "expected",
+  assert_true(has_line(&l,
+                       "versions: event 1 has version 2 where 1 was "
+                       "expected",
                        NULL));
   assert_true(has_line(&l, "meta: next_event is 2, but event 4 exists", NULL));
   credo_close(db);
@@ -588,7 +586,9 @@ typedef struct items {
   int n;
 } items;
 
-static char *dup_s(const char *s) { return s ? strdup(s) : NULL; }
+static char *dup_s(const char *s) {
+  return s ? strdup(s) : NULL;
+}
 
 static int keep_item(const credo_dump_item *it, void *arg) {
   items *all = arg;
@@ -684,10 +684,8 @@ static void test_history_roundtrip(void **state) {
   assert_int_equal(s1.last_recorded, s2.last_recorded);
   for (uint64_t id = 1; id <= s1.events; id++) {
     text h1 = {calloc(1, 1), 0}, h2 = {calloc(1, 1), 0};
-    assert_int_equal(credo_event_history(src, id, history_text, &h1),
-                     CREDO_OK);
-    assert_int_equal(credo_event_history(dst, id, history_text, &h2),
-                     CREDO_OK);
+    assert_int_equal(credo_event_history(src, id, history_text, &h1), CREDO_OK);
+    assert_int_equal(credo_event_history(dst, id, history_text, &h2), CREDO_OK);
     assert_string_equal(h1.s, h2.s);
     free(h1.s);
     free(h2.s);
@@ -745,8 +743,7 @@ static void test_restore_rules(void **state) {
   }
   assert_non_null(v1);
   assert_non_null(v2);
-  assert_int_equal(credo_restore_version(dst, &v2->e, &created),
-                   CREDO_INVALID);
+  assert_int_equal(credo_restore_version(dst, &v2->e, &created), CREDO_INVALID);
   assert_int_equal(credo_restore_version(dst, &v1->e, &created), CREDO_OK);
   assert_int_equal(created, 1);
   /* the same version with other content is a conflict */
@@ -766,8 +763,7 @@ static void test_restore_rules(void **state) {
   assert_int_equal(credo_rollback(dst), CREDO_OK);
   /* admin only */
   assert_int_equal(credo_set_user(dst, "rec", CREDO_ROLE_RECORDER), CREDO_OK);
-  assert_int_equal(credo_restore_version(dst, &v2->e, &created),
-                   CREDO_DENIED);
+  assert_int_equal(credo_restore_version(dst, &v2->e, &created), CREDO_DENIED);
   free_items(&all);
   credo_close(src);
   credo_close(dst);
