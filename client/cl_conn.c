@@ -190,7 +190,7 @@ static int take_frame(cl_conn *c, cl_msg **out, size_t *need,
 }
 
 int cl_conn_read(cl_conn *c, cl_msg **out, char *err, size_t n) {
-  int64_t deadline = deadline_of(c);
+  int64_t deadline = c->reply_ms ? cl_now_ms() + c->reply_ms : INT64_MAX;
   const char *why = "out of memory";
   *out = NULL;
   if (cl_conn_flush(c) != CREDO_OK)
@@ -286,6 +286,7 @@ int cl_conn_open(cl_conn *c, const cl_uri *u, const char *password, char *err,
   c->io.fd = -1;
   c->io.wake_fd = -1;
   c->timeout_ms = u->timeout_s * 1000;
+  c->reply_ms = c->timeout_ms; /* the handshake's replies */
   if (strlen(password) > CL_MAX_PASSWORD) {
     snprintf(err, n, "password longer than %d bytes", CL_MAX_PASSWORD);
     return CREDO_INVALID;
@@ -295,6 +296,7 @@ int cl_conn_open(cl_conn *c, const cl_uri *u, const char *password, char *err,
     rc = tls_connect(c, u, err, n);
   if (rc == CREDO_OK)
     rc = handshake(c, u, password, err, n);
+  c->reply_ms = u->reply_timeout_s * 1000;
   return rc;
 }
 

@@ -32,9 +32,11 @@ int cl_password_prompt(int argc, char **argv) {
     return 0;
   quiet = old;
   quiet.c_lflag &= ~(tcflag_t)ECHO;
+  tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet); /* before the prompt, so
+                                                 nothing typed after it is
+                                                 flushed */
   fprintf(stderr, "password for %s: ", uri);
   fflush(stderr);
-  tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
   got = fgets(pw, sizeof pw, stdin) != NULL;
   tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
   fputc('\n', stderr);

@@ -28,7 +28,9 @@ typedef struct cl_uri {
   int tls;
   int insecure;
   char ca[1024];
-  int timeout_s;
+  int timeout_s;       /* connect, handshake and writes (default 30) */
+  int reply_timeout_s; /* replies: 0 (default) waits as long as the server
+                          takes; timeout=S sets both */
 } cl_uri;
 
 /* 1 when `path` starts with credo:// or credos://. */
@@ -50,7 +52,8 @@ typedef struct cl_rstmt cl_rstmt;
 typedef struct cl_conn {
   cl_io io;
   SSL_CTX *ctx;
-  int timeout_ms;
+  int timeout_ms; /* connect, handshake, writes */
+  int reply_ms;   /* waiting for a reply; 0: as long as the server takes */
   uint32_t next_req;
   uint32_t max_frame; /* the server's, from READY */
   cl_wbuf out;        /* requests not yet written */

@@ -58,7 +58,7 @@ static int option(cl_uri *u, const char *s, size_t k, char *err, size_t n) {
     u->tls = 1;
   else if (kl == 7 && !strncmp(s, "timeout", 7) && vl > 0 && vl < 6 &&
            strspn(v, "0123456789") >= vl && atoi(v) > 0)
-    u->timeout_s = atoi(v);
+    u->timeout_s = u->reply_timeout_s = atoi(v);
   else {
     snprintf(err, n,
              "unknown or bad URI option '%.*s' (known: tls=0|1, "

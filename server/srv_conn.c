@@ -88,7 +88,7 @@ static int in_room(srv_conn *c, size_t need) {
   uint8_t *p;
   if (c->in_off > 0) {
     memmove(c->in, c->in + c->in_off, unread);
-    c->scan_off -= c->in_off;
+    c->scan_off = c->scan_off > c->in_off ? c->scan_off - c->in_off : 0;
     c->in_len = unread;
     c->in_off = 0;
   }

@@ -67,11 +67,11 @@ static int read_password(char *buf, size_t n) {
     return 0;
   }
   if (tty) {
-    fputs("password for the new admin: ", stderr);
     tcgetattr(STDIN_FILENO, &old);
     quiet = old;
     quiet.c_lflag &= ~(tcflag_t)ECHO;
     tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    fputs("password for the new admin: ", stderr);
   }
   ok = fgets(buf, (int)n, stdin) != NULL;
   if (tty) {
