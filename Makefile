@@ -152,6 +152,11 @@ demo: deps
 	$(BUILD)/bin/credo-demo $(BUILD)/demo-store
 	@echo
 	$(BUILD)/bin/credo $(BUILD)/demo-cql --tz +08:00 -f demo/showcase.cql
+	@echo
+	scripts/demo-big.sh $(BUILD) $(DEMO_SUBJECTS) $(DEMO_EVENTS)
+
+DEMO_SUBJECTS ?= 100000
+DEMO_EVENTS ?= 1000000
 
 # ------------------------------------------------------------ install
 PREFIX  ?= /usr/local

@@ -430,8 +430,15 @@ def sc_shell_prompt(port, credo, password):
         if not sent and b"password for" in out:
             os.write(fd, password.encode() + b"\n")
             sent = True
-    _, st = os.waitpid(pid, 0)
-    ok = sent and os.WEXITSTATUS(st) == 0 and b"penalty_general" in out \
+    for _ in range(50):  # at most 5 s more for it to exit
+        done, st = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.1)
+    else:  # still waiting for something: a failure, not a hang
+        os.kill(pid, 9)
+        _, st = os.waitpid(pid, 0)
+    ok = sent and os.WIFEXITED(st) and os.WEXITSTATUS(st) == 0 and b"penalty_general" in out \
         and password.encode() not in out
     return ok, "prompted=%s exit=%d echoed=%s" % (
         sent, os.WEXITSTATUS(st), password.encode() in out)
