@@ -523,6 +523,16 @@ static int latest(ck *c, uint64_t id, eng_version *ver, int *exists) {
   return rc == CREDO_NOTFOUND || rc == CREDO_OK ? CREDO_OK : rc;
 }
 
+/* The entry's payload (codec.h) is the latest version's publicity. An
+ * empty value (stores written before the payload) is also valid. */
+static int payload_matches(stor_val v, const eng_version *ver) {
+  eng_version p;
+  return eng_subj_payload_decode(v, &p) == CREDO_OK &&
+         p.retracted == ver->retracted &&
+         p.public_from == ver->public_from &&
+         p.public_until == ver->public_until;
+}
+
 static int check_subj_entry(ck *c, stor_val k, stor_val v) {
   eng_version ver;
   uint64_t id;
@@ -542,6 +552,11 @@ static int check_subj_entry(ck *c, stor_val k, stor_val v) {
             "subj_events: entry (\"%s\", event %llu): the event's "
             "subject is \"%s\"",
             (const char *)k.data, (unsigned long long)id, ver.subject);
+  else if (v.len != 0 && !payload_matches(v, &ver))
+    problem(c,
+            "subj_events: entry (\"%s\", event %llu): its publicity "
+            "payload differs from the latest version",
+            (const char *)k.data, (unsigned long long)id);
   return CREDO_OK;
 }
 

@@ -164,6 +164,23 @@ int eng_subject_decode(stor_val key, stor_val val, credo_subject_info *s) {
   return CREDO_OK;
 }
 
+void eng_subj_payload_encode(const eng_version *v,
+                             unsigned char out[ENG_SUBJ_PAYLOAD]) {
+  out[0] = v->retracted ? 1 : 0;
+  eng_put_u64(out + 1, (uint64_t)v->public_from);
+  eng_put_u64(out + 9, (uint64_t)v->public_until);
+}
+
+int eng_subj_payload_decode(stor_val val, eng_version *v) {
+  const unsigned char *p = val.data;
+  if (val.len != ENG_SUBJ_PAYLOAD)
+    return CREDO_CORRUPT;
+  v->retracted = p[0] & 1;
+  v->public_from = (credo_time)eng_get_u64(p + 1);
+  v->public_until = (credo_time)eng_get_u64(p + 9);
+  return CREDO_OK;
+}
+
 void eng_type_encode(const eng_type *t, unsigned char out[ENG_TYPE_LEN]) {
   memset(out, 0, ENG_TYPE_LEN);
   out[0] = ENG_RECORD_FORMAT;

@@ -23,6 +23,16 @@ int eng_subject_encode(credo_kind kind, const char *name, credo_time created,
 /* Points s->id at the key and s->name into the value. */
 int eng_subject_decode(stor_val key, stor_val val, credo_subject_info *s);
 
+/* The value of a subj_events entry: the latest version's publicity
+ * (flags byte, bit 0 retracted; public_from; public_until, i64 LE), so a
+ * "public now" look-up skips hidden events without reading them. */
+#define ENG_SUBJ_PAYLOAD 17
+void eng_subj_payload_encode(const eng_version *v,
+                             unsigned char out[ENG_SUBJ_PAYLOAD]);
+/* Fills the retracted / public_from / public_until fields of *v from a
+ * payload; CREDO_CORRUPT when `val` is not one. */
+int eng_subj_payload_decode(stor_val val, eng_version *v);
+
 void eng_type_encode(const eng_type *t, unsigned char out[ENG_TYPE_LEN]);
 int eng_type_decode(const char *name, stor_val val, eng_type *t);
 

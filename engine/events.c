@@ -114,6 +114,18 @@ static int index_until(credo *db, stor_txn *txn, credo_time until,
   return put_index(db, txn, STOR_UNTIL_EVENTS, &k, (stor_val){"", 0});
 }
 
+/* (subject, id) with the version's publicity as payload (codec.h). */
+static int index_subject(credo *db, stor_txn *txn, const eng_version *v,
+                         uint64_t id) {
+  unsigned char pay[ENG_SUBJ_PAYLOAD];
+  stor_key k;
+  stor_key_init(&k);
+  stor_key_str(&k, v->subject);
+  stor_key_u64(&k, id);
+  eng_subj_payload_encode(v, pay);
+  return put_index(db, txn, STOR_SUBJ_EVENTS, &k, (stor_val){pay, sizeof pay});
+}
+
 int eng_put_version(credo *db, stor_txn *txn, int table, uint64_t id,
                     const eng_version *v) {
   unsigned char *buf;
@@ -174,6 +186,11 @@ int eng_version_supersede(credo *db, stor_txn *txn, uint64_t id,
     return rc;
   if (nv->public_until != old->public_until &&
       (rc = index_until(db, txn, nv->public_until, id)) != CREDO_OK)
+    return rc;
+  if ((nv->public_from != old->public_from ||
+       nv->public_until != old->public_until ||
+       nv->retracted != old->retracted) &&
+      (rc = index_subject(db, txn, nv, id)) != CREDO_OK)
     return rc;
   db->changes = 1;
   return CREDO_OK;
@@ -326,10 +343,7 @@ int eng_event_insert(credo *db, stor_txn *txn, uint64_t id,
   memcpy(idb, k.buf, 8);
   if ((rc = put_index(db, txn, STOR_SOURCE_REF, &sr, (stor_val){idb, 8})))
     return rc;
-  stor_key_init(&k);
-  stor_key_str(&k, v->subject);
-  stor_key_u64(&k, id);
-  if ((rc = put_index(db, txn, STOR_SUBJ_EVENTS, &k, (stor_val){"", 0})) ||
+  if ((rc = index_subject(db, txn, v, id)) ||
       (rc = index_type(db, txn, v->type_id, id)) ||
       (rc = index_until(db, txn, v->public_until, id)))
     return rc;

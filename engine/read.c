@@ -126,6 +126,7 @@ struct eng_scan {
   stor_cursor *idx; /* index (or STOR_EVENTS for a full scan) */
   stor_cursor *vc;  /* STOR_VERSIONS, opened at the first as-of miss */
   stor_key prefix;  /* subject / type key prefix of index entries */
+  stor_val payload; /* value of the current index entry */
   int started, done;
 };
 
@@ -198,6 +199,7 @@ static int next_entry(eng_scan *s, uint64_t *id, credo_time *until) {
     return rc;
   if (k.len < 8)
     return CREDO_CORRUPT;
+  s->payload = v;
   if (s->spec.path == ENG_PATH_UNTIL) {
     *until = stor_dec_i64(k.data);
     if (k.len != 16 ||
@@ -230,11 +232,23 @@ static int single_id(eng_scan *s, uint64_t *id) {
   return rc;
 }
 
+/* For the latest state, a subject index entry carries the event's
+ * publicity: 1 when it already shows the event would be filtered out. */
+static int payload_rejects(const eng_scan *s) {
+  eng_version p;
+  if (s->spec.path != ENG_PATH_SUBJECT || s->spec.as_of != CREDO_TIME_OPEN ||
+      eng_subj_payload_decode(s->payload, &p) != CREDO_OK)
+    return 0; /* entries written before the payload existed are empty */
+  return !passes(&p, s->spec.visible_at, s->spec.flags);
+}
+
 /* Reads the candidate's version as of the scan and checks that the index
  * entry that produced it is the version's own (superset indexes). */
 static int candidate(eng_scan *s, uint64_t id, credo_time until,
                      eng_version *v) {
   int rc;
+  if (payload_rejects(s))
+    return CREDO_NOTFOUND;
   if (!s->vc && s->spec.as_of != CREDO_TIME_OPEN &&
       (rc = stor_cursor_open(s->txn, STOR_VERSIONS, &s->vc)) != CREDO_OK)
     return rc;
