@@ -136,12 +136,16 @@ integration: all
 asan:
 	$(MAKE) SAN=1 BUILD=build/asan unit-run
 
+# CI fuzzes each target for a minute; TEST_FUZZ_SECONDS=0 skips nothing
+# but makes each run a single pass over the seed corpus.
+TEST_FUZZ_SECONDS ?= 60
 test: deps
 	$(MAKE) all
 	$(MAKE) check-exports
 	$(MAKE) unit-run
 	$(MAKE) integration
 	$(MAKE) asan
+	$(MAKE) fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
 	@echo "make test: all suites passed"
 
 # The C demo (typed API, fixed clock), then the CQL showcase through the
@@ -224,14 +228,41 @@ FUZZ_SRC     := $(wildcard parser/*.c) $(BUILD)/gen/lexer.c \
                 $(BUILD)/gen/cql.c tests/fuzz/fuzz_cql.c
 
 .PHONY: fuzz
-fuzz: $(BUILD)/fuzz/fuzz_cql
+fuzz: $(BUILD)/fuzz/fuzz_cql $(BUILD)/fuzz/fuzz_plan $(BUILD)/fuzz/fuzz_frame
 	rm -rf $(BUILD)/fuzz/corpus
 	mkdir -p $(BUILD)/fuzz/corpus
 	cp tests/fuzz/corpus/cql/* $(BUILD)/fuzz/corpus/
 	$(BUILD)/fuzz/fuzz_cql -max_total_time=$(FUZZ_SECONDS) \
 	  -dict=tests/fuzz/cql.dict -artifact_prefix=$(BUILD)/fuzz/ \
 	  $(BUILD)/fuzz/corpus
+	rm -rf $(BUILD)/fuzz/corpus-plan
+	mkdir -p $(BUILD)/fuzz/corpus-plan
+	cp tests/fuzz/corpus/cql/* $(BUILD)/fuzz/corpus-plan/
+	$(BUILD)/fuzz/fuzz_plan -max_total_time=$(FUZZ_SECONDS) \
+	  -dict=tests/fuzz/cql.dict -artifact_prefix=$(BUILD)/fuzz/plan- \
+	  $(BUILD)/fuzz/corpus-plan
+	rm -rf $(BUILD)/fuzz/corpus-plan
+	rm -rf $(BUILD)/fuzz/corpus-frame
+	mkdir -p $(BUILD)/fuzz/corpus-frame
+	cp tests/fuzz/corpus/frame/* $(BUILD)/fuzz/corpus-frame/
+	$(BUILD)/fuzz/fuzz_frame -max_total_time=$(FUZZ_SECONDS) \
+	  -artifact_prefix=$(BUILD)/fuzz/frame- $(BUILD)/fuzz/corpus-frame
 
 $(BUILD)/fuzz/fuzz_cql: $(FUZZ_SRC) $(wildcard parser/*.h) $(BUILD)/gen/cql.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_SRC)
+
+# The whole CQL path on a real store (tests/fuzz/fuzz_plan.c): the library
+# compiled with clang and the fuzzer's sanitizers.
+FUZZ_LIB_SRC := $(LIB_SRC) $(BUILD)/gen/lexer.c $(BUILD)/gen/cql.c
+$(BUILD)/fuzz/fuzz_plan: $(FUZZ_LIB_SRC) tests/fuzz/fuzz_plan.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(filter-out -DCQL_FAULT_INJECTION,$(FUZZ_CFLAGS)) \
+	  -DCREDO_BUILDING -Istorage -Iengine -Iclient -o $@ $(FUZZ_LIB_SRC) \
+	  tests/fuzz/fuzz_plan.c $(LIBS)
+
+# The wire codec and the server's handshake machine (tests/fuzz/fuzz_frame.c).
+FUZZ_FRAME_SRC := client/cl_frame.c server/srv_auth.c tests/fuzz/fuzz_frame.c
+$(BUILD)/fuzz/fuzz_frame: $(FUZZ_FRAME_SRC) client/cl_frame.h server/srv.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iclient -Iserver -o $@ $(FUZZ_FRAME_SRC)

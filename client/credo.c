@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "cl_remote.h"
 #include "credo.h"
 #include "sh_cmd.h"
 
@@ -99,7 +100,7 @@ int main(int argc, char **argv) {
       rc = subcommands[i].fn(argc - 1, argv + 1);
   }
   if (rc < 0)
-    rc = sh_shell_main(argc, argv);
+    rc = cl_password_prompt(argc, argv) < 0 ? 1 : sh_shell_main(argc, argv);
   if (fflush(stdout) != 0) {
     fprintf(stderr, "error: cannot write output\n");
     rc = 1;

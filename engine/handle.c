@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "cl_remote.h"
 #include "eng.h"
 #include "ids.h"
 
@@ -107,6 +108,8 @@ int credo_open(const char *path, const credo_options *opt, credo **out) {
   *out = NULL;
   if (!path || !*path)
     return CREDO_INVALID;
+  if (cl_remote_is_uri(path))
+    return cl_remote_open(path, opt, out);
   if (opt) {
     so.map_size = opt->map_size;
     so.max_readers = opt->max_readers;
@@ -164,6 +167,10 @@ void credo_close(credo *db) {
   int last;
   if (!db)
     return;
+  if (db->remote) {
+    cl_remote_close(db);
+    return;
+  }
   eng_stmts_close(db); /* before the txn their scans may read in ends */
   if (db->txn) {
     stor_txn_abort(db->txn);

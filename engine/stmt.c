@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cl_remote.h"
 #include "cql_parse.h"
 #include "exec.h"
 
@@ -101,6 +102,8 @@ static int parse_error(credo *db, int rc, const cql_error *err) {
 
 int credo_prepare(credo *db, const char *sql, int len, credo_stmt **out,
                   const char **tail) {
+  if (db && out && db->remote)
+    return cl_remote_prepare(db, sql, len, out, tail);
   cql_stmt *ast = NULL;
   cql_error err = {0};
   size_t n, used = 0;
@@ -125,6 +128,8 @@ int credo_prepare(credo *db, const char *sql, int len, credo_stmt **out,
 }
 
 int credo_finalize(credo_stmt *st) {
+  if (st && st->db->remote)
+    return cl_remote_finalize(st);
   if (!st)
     return CREDO_OK;
   stmt_unlink(st);
@@ -138,6 +143,8 @@ void eng_stmts_close(credo *db) {
 }
 
 int credo_reset(credo_stmt *st) {
+  if (st && st->db->remote)
+    return cl_remote_reset(st);
   if (!st)
     return CREDO_MISUSE;
   eng_err_clear(st->db);
@@ -146,6 +153,8 @@ int credo_reset(credo_stmt *st) {
 }
 
 int credo_step(credo_stmt *st) {
+  if (st && st->db->remote)
+    return cl_remote_step(st);
   if (!st)
     return CREDO_MISUSE;
   if (st->state == ENG_ST_READY)
@@ -178,6 +187,8 @@ static int bind_slot(credo_stmt *st, int i) {
 }
 
 int credo_bind_null(credo_stmt *st, int i) {
+  if (st && st->db->remote)
+    return cl_remote_bind_null(st, i);
   int rc = bind_slot(st, i);
   if (rc == CREDO_OK)
     st->params[i - 1] = eng_v_null();
@@ -185,6 +196,8 @@ int credo_bind_null(credo_stmt *st, int i) {
 }
 
 int credo_bind_int64(credo_stmt *st, int i, int64_t v) {
+  if (st && st->db->remote)
+    return cl_remote_bind_int64(st, i, v);
   int rc = bind_slot(st, i);
   if (rc == CREDO_OK)
     st->params[i - 1] = eng_v_int(v);
@@ -192,6 +205,8 @@ int credo_bind_int64(credo_stmt *st, int i, int64_t v) {
 }
 
 int credo_bind_double(credo_stmt *st, int i, double v) {
+  if (st && st->db->remote)
+    return cl_remote_bind_double(st, i, v);
   int rc = bind_slot(st, i);
   if (rc == CREDO_OK)
     st->params[i - 1] = eng_v_real(v);
@@ -199,6 +214,8 @@ int credo_bind_double(credo_stmt *st, int i, double v) {
 }
 
 int credo_bind_time(credo_stmt *st, int i, credo_time t) {
+  if (st && st->db->remote)
+    return cl_remote_bind_time(st, i, t);
   int rc = bind_slot(st, i);
   if (rc == CREDO_OK)
     st->params[i - 1] = eng_v_time(t);
@@ -206,6 +223,8 @@ int credo_bind_time(credo_stmt *st, int i, credo_time t) {
 }
 
 int credo_bind_text(credo_stmt *st, int i, const char *s, int len) {
+  if (st && st->db->remote)
+    return cl_remote_bind_text(st, i, s, len);
   size_t n;
   char *p;
   int rc = bind_slot(st, i);
@@ -228,10 +247,14 @@ int credo_bind_text(credo_stmt *st, int i, const char *s, int len) {
 }
 
 int credo_bind_count(const credo_stmt *st) {
+  if (st && st->db->remote)
+    return cl_remote_bind_count(st);
   return st ? st->nparams : 0;
 }
 
 int credo_clear_bindings(credo_stmt *st) {
+  if (st && st->db->remote)
+    return cl_remote_clear_bindings(st);
   if (!st)
     return CREDO_MISUSE;
   if (st->state == ENG_ST_RUN)
@@ -248,6 +271,8 @@ int credo_clear_bindings(credo_stmt *st) {
 /* ---------------------------------------------------------- columns */
 
 int credo_column_count(const credo_stmt *st) {
+  if (st && st->db->remote)
+    return cl_remote_column_count(st);
   return st ? (int)st->ncols : 0;
 }
 
@@ -258,23 +283,31 @@ static const eng_value *col(const credo_stmt *st, int i) {
 }
 
 const char *credo_column_name(const credo_stmt *st, int i) {
+  if (st && st->db->remote)
+    return cl_remote_column_name(st, i);
   if (!st || i < 0 || (size_t)i >= st->ncols)
     return NULL;
   return st->names[i];
 }
 
 credo_type credo_column_decltype(const credo_stmt *st, int i) {
+  if (st && st->db->remote)
+    return cl_remote_column_decltype(st, i);
   if (!st || i < 0 || (size_t)i >= st->ncols)
     return CREDO_T_NULL;
   return (credo_type)st->decl[i];
 }
 
 credo_type credo_column_type(credo_stmt *st, int i) {
+  if (st && st->db->remote)
+    return cl_remote_column_type(st, i);
   const eng_value *v = col(st, i);
   return v ? eng_vtype_public(v->t) : CREDO_T_NULL;
 }
 
 int64_t credo_column_int64(credo_stmt *st, int i) {
+  if (st && st->db->remote)
+    return cl_remote_column_int64(st, i);
   const eng_value *v = col(st, i);
   if (!v)
     return 0;
@@ -294,6 +327,8 @@ int64_t credo_column_int64(credo_stmt *st, int i) {
 }
 
 double credo_column_double(credo_stmt *st, int i) {
+  if (st && st->db->remote)
+    return cl_remote_column_double(st, i);
   const eng_value *v = col(st, i);
   if (!v)
     return 0;
@@ -313,6 +348,8 @@ double credo_column_double(credo_stmt *st, int i) {
 }
 
 credo_time credo_column_time(credo_stmt *st, int i) {
+  if (st && st->db->remote)
+    return cl_remote_column_time(st, i);
   const eng_value *v = col(st, i);
   credo_time t = 0;
   if (!v)
@@ -327,6 +364,8 @@ credo_time credo_column_time(credo_stmt *st, int i) {
 }
 
 const char *credo_column_text(credo_stmt *st, int i) {
+  if (st && st->db->remote)
+    return cl_remote_column_text(st, i);
   const eng_value *v = col(st, i);
   eng_buf *b;
   if (!v || v->t == ENG_V_NULL)
@@ -368,6 +407,8 @@ static int exec_one(credo_stmt *st, credo_exec_cb cb, void *arg) {
 }
 
 int credo_exec(credo *db, const char *sql, credo_exec_cb cb, void *arg) {
+  if (db && sql && db->remote)
+    return cl_remote_exec(db, sql, cb, arg);
   cql_cursor cur;
   cql_error err = {0};
   cql_stmt *ast;

@@ -17,6 +17,7 @@
  */
 #include <string.h>
 
+#include "cl_remote.h"
 #include "eng.h"
 
 static const char KEY_LAST_TX[] = "last_tx";
@@ -28,6 +29,8 @@ int eng_read_begin(credo *db, stor_txn **txn, int *owned) {
     *owned = 0;
     return CREDO_OK;
   }
+  if (db->remote)
+    return cl_remote_notsup(db, "the typed C API");
   rc = stor_txn_begin(db->store->stor, 0, txn);
   if (rc != CREDO_OK)
     return eng_err_stor(db, rc, "cannot begin a read transaction");
@@ -47,6 +50,8 @@ int eng_write_begin(credo *db, stor_txn **txn, int *owned) {
     *owned = 0;
     return CREDO_OK;
   }
+  if (db->remote)
+    return cl_remote_notsup(db, "the typed C API");
   rc = stor_txn_begin(db->store->stor, 1, txn);
   if (rc == CREDO_READONLY)
     return eng_err(db, rc, "the store is open read-only");
@@ -124,6 +129,8 @@ int eng_write_scope_begin(credo *db, int *started) {
   *started = 0;
   if (db->txn)
     return CREDO_OK;
+  if (db->remote)
+    return cl_remote_notsup(db, "the typed C API");
   rc = stor_txn_begin(db->store->stor, 1, &db->txn);
   if (rc == CREDO_READONLY)
     return eng_err(db, rc, "the store is open read-only");
@@ -156,6 +163,8 @@ int credo_begin(credo *db) {
                    "permission denied: role %s may not open a write "
                    "transaction",
                    credo_role_name(db->role));
+  if (db->remote)
+    return cl_remote_notsup(db, "the typed C API");
   rc = stor_txn_begin(db->store->stor, 1, &db->txn);
   if (rc != CREDO_OK)
     return eng_err_stor(db, rc, "cannot begin a transaction");
