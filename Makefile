@@ -136,8 +136,8 @@ integration: all
 asan:
 	$(MAKE) SAN=1 BUILD=build/asan unit-run
 
-# CI fuzzes each target for a minute; TEST_FUZZ_SECONDS=0 skips nothing
-# but makes each run a single pass over the seed corpus.
+# make test (and so CI) fuzzes each target for TEST_FUZZ_SECONDS seconds;
+# it must be at least 1 (libFuzzer reads 0 as "no limit").
 TEST_FUZZ_SECONDS ?= 60
 test: deps
 	$(MAKE) all
