@@ -45,7 +45,7 @@ PROGS   := $(BUILD)/bin/credo-demo $(if $(CLI_SRC),$(BUILD)/bin/credo) \
            $(if $(SRV_SRC),$(BUILD)/bin/credo-server)
 
 .PHONY: all deps lib progs unit unit-run integration test asan demo clean \
-        format format-check bench install uninstall check-exports
+        format format-check bench bench-quick bench-core install uninstall check-exports
 .DEFAULT_GOAL := all
 
 all: lib progs $(TEST_BIN)
@@ -106,8 +106,26 @@ $(BUILD)/bin/bench_%: $(BUILD)/obj/bench/bench_%.o $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lsqlite3
 
+# bench_scale (bench/bench_scale.c + bench/bs_*.c) also talks to
+# PostgreSQL through libpq.
+BS_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,bench/bench_scale.c $(wildcard bench/bs_*.c))
+$(BS_OBJ): CPPFLAGS_ALL += -I/usr/include/postgresql
+$(BUILD)/bin/bench_scale: $(BS_OBJ) $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lsqlite3 -lpq
+
+# `make bench`: every peer at each of BENCH_SCALES, report and plot into
+# docs/performance.md and docs/bench/ (bench/run.sh; about an hour).
+# `make bench-quick`: the same at 100k events, about a minute.
+BENCH_SCALES ?= 1M 10M 50M
+bench: deps lib progs $(BUILD)/bin/bench_scale
+	BUILD=$(BUILD) BENCH_SCALES="$(BENCH_SCALES)" bash bench/run.sh
+
+bench-quick: deps lib progs $(BUILD)/bin/bench_scale
+	BUILD=$(BUILD) BENCH_QUICK=1 bash bench/run.sh
+
 BENCH_N ?= 200000
-bench: deps $(BUILD)/bin/bench_core
+bench-core: deps $(BUILD)/bin/bench_core
 	$(BUILD)/bin/bench_core -n $(BENCH_N)
 
 # ----------------------------------------------------------------- tests
@@ -116,6 +134,9 @@ SH_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard client/sh_*.c))
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_HELP:%.c=$(BUILD)/obj/%.o) $(SH_OBJ) $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lcmocka -ledit
+
+# test_frame also tests the server's handshake machine and login backoff.
+$(BUILD)/tests/test_frame: $(BUILD)/obj/server/srv_auth.o
 
 unit: $(TEST_BIN)
 

@@ -45,13 +45,21 @@ static int connect_one(const struct addrinfo *a, int64_t deadline) {
   if (errno != EINPROGRESS)
     goto fail;
   io.fd = fd, io.ssl = NULL, io.wake_fd = -1;
-  if (cl_io_wait(&io, POLLOUT, deadline, 0) != 0 ||
-      getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0 || err != 0)
+  if (cl_io_wait(&io, POLLOUT, deadline, 0) != 0) {
+    errno = ETIMEDOUT;
     goto fail;
+  }
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0 || err != 0) {
+    errno = err ? err : errno; /* why the connection failed */
+    goto fail;
+  }
   return fd;
 fail:
-  if (fd >= 0)
+  if (fd >= 0) {
+    int saved = errno;
     close(fd);
+    errno = saved;
+  }
   return -1;
 }
 
@@ -66,12 +74,13 @@ static int tcp_connect(cl_conn *c, const cl_uri *u, char *err, size_t n) {
     return CREDO_CONN;
   }
   c->io.fd = -1;
+  errno = 0;
   for (struct addrinfo *a = ai; a && c->io.fd < 0; a = a->ai_next)
     c->io.fd = connect_one(a, deadline_of(c));
   freeaddrinfo(ai);
   if (c->io.fd < 0) {
     snprintf(err, n, "cannot connect to %s port %s: %s", u->host, u->port,
-             errno ? strerror(errno) : "timeout");
+             strerror(errno));
     return CREDO_CONN;
   }
   return CREDO_OK;

@@ -2,6 +2,9 @@
  * cl_prompt.c -- the password prompt of programs that open credo:// URIs
  * from a terminal (the `credo` shell).
  *
+ * Owns: cl_read_password (a line from stdin, echo off on a terminal; also
+ * credo-server --init-admin's) and cl_password_prompt.
+ *
  * Invariants: prompts only when an argument is a credo:// or credos:// URI,
  * CREDO_PASSWORD is unset and stdin is a terminal; echo is off while the
  * password is typed and restored after, whatever happens; the password
@@ -19,30 +22,41 @@
 
 #include "cl_remote.h"
 
-int cl_password_prompt(int argc, char **argv) {
-  char pw[CL_MAX_PASSWORD + 2];
-  const char *uri = NULL;
+int cl_read_password(const char *prompt, char *buf, size_t n) {
   struct termios old, quiet;
-  int got;
+  int tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0, got;
+  if (tty) {
+    quiet = old;
+    quiet.c_lflag &= ~(tcflag_t)ECHO;
+    /* echo off before the prompt, so nothing typed after it is flushed */
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    fprintf(stderr, "%s", prompt);
+    fflush(stderr);
+  }
+  got = fgets(buf, (int)n, stdin) != NULL;
+  if (tty) {
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+    fputc('\n', stderr);
+  }
+  if (!got)
+    buf[0] = '\0';
+  buf[strcspn(buf, "\r\n")] = '\0';
+  return got ? 0 : -1;
+}
+
+int cl_password_prompt(int argc, char **argv) {
+  char pw[CL_MAX_PASSWORD + 2], prompt[300];
+  const char *uri = NULL;
+  int rc;
   for (int i = 1; i < argc && !uri; i++)
     if (cl_remote_is_uri(argv[i]))
       uri = argv[i];
-  if (!uri || getenv("CREDO_PASSWORD") || !isatty(STDIN_FILENO) ||
-      tcgetattr(STDIN_FILENO, &old) != 0)
+  if (!uri || getenv("CREDO_PASSWORD") || !isatty(STDIN_FILENO))
     return 0;
-  quiet = old;
-  quiet.c_lflag &= ~(tcflag_t)ECHO;
-  tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet); /* before the prompt, so
-                                                 nothing typed after it is
-                                                 flushed */
-  fprintf(stderr, "password for %s: ", uri);
-  fflush(stderr);
-  got = fgets(pw, sizeof pw, stdin) != NULL;
-  tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-  fputc('\n', stderr);
-  pw[strcspn(pw, "\r\n")] = '\0';
-  if (got)
+  snprintf(prompt, sizeof prompt, "password for %.250s: ", uri);
+  rc = cl_read_password(prompt, pw, sizeof pw);
+  if (rc == 0)
     setenv("CREDO_PASSWORD", pw, 1);
   explicit_bzero(pw, sizeof pw);
-  return got ? 0 : -1;
+  return rc;
 }

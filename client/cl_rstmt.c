@@ -117,6 +117,19 @@ static int recv_for(credo *db, uint32_t req, cl_rstmt *r, cl_msg **out) {
   }
 }
 
+/* Drops the frame being built at `start` when it exceeds the server's
+ * max frame (the server would cut the connection). */
+static int fits(credo *db, size_t start) {
+  cl_conn *c = CONN(db);
+  size_t size = c->out.n - start;
+  if (c->out.oom || size <= c->max_frame)
+    return CREDO_OK;
+  c->out.n = start;
+  return eng_err(db, CREDO_LIMIT,
+                 "request of %zu bytes exceeds the server's max frame (%u)",
+                 size, (unsigned)c->max_frame);
+}
+
 static int usable(credo *db) {
   if (CONN(db)->broken)
     return eng_err(db, CREDO_CONN,
@@ -198,6 +211,7 @@ int cl_remote_prepare(credo *db, const char *sql, int len, credo_stmt **out,
   cl_msg *m = NULL;
   cl_rstmt *r = NULL;
   uint32_t req;
+  size_t start;
   int rc;
   *out = NULL;
   eng_err_clear(db);
@@ -207,8 +221,10 @@ int cl_remote_prepare(credo *db, const char *sql, int len, credo_stmt **out,
     return rc;
   q.sql_len = len < 0 ? (uint32_t)strlen(sql) : (uint32_t)len;
   req = cl_conn_req(CONN(db));
+  start = CONN(db)->out.n;
   cl_enc_sql(&CONN(db)->out, CL_F_PREPARE, req, &q);
-  if ((rc = recv_for(db, req, NULL, &m)) != CREDO_OK)
+  if ((rc = fits(db, start)) != CREDO_OK ||
+      (rc = recv_for(db, req, NULL, &m)) != CREDO_OK)
     return rc;
   if (m->h.type == CL_F_ERROR) {
     rc = server_error(db, m);
@@ -334,6 +350,7 @@ static void abandon(cl_rstmt *r) {
 static int start(cl_rstmt *r) {
   credo *db = r->base.db;
   cl_execute e = {r->id, db->tz, (uint16_t)r->nparams, r->params};
+  size_t start;
   int rc = usable(db);
   if (rc != CREDO_OK)
     return rc;
@@ -341,7 +358,12 @@ static int start(cl_rstmt *r) {
     if (r->params[i].t == UNBOUND)
       return eng_err(db, CREDO_MISUSE, "parameter %d is not bound", i + 1);
   r->req = cl_conn_req(r->conn);
+  start = r->conn->out.n;
   cl_enc_execute(&r->conn->out, r->req, &e);
+  if ((rc = fits(db, start)) != CREDO_OK) {
+    r->req = 0;
+    return rc;
+  }
   r->state = RS_RUN;
   return CREDO_OK;
 }
@@ -666,12 +688,16 @@ int cl_remote_exec(credo *db, const char *sql, credo_exec_cb cb, void *arg) {
   cl_sql q = {db->tz, sql, (uint32_t)strlen(sql)};
   xq x = {db, 0, NULL, NULL, NULL, NULL};
   uint32_t req;
+  size_t start;
   int rc = usable(db), last = 0;
   if (rc != CREDO_OK)
     return rc;
   eng_err_clear(db);
   req = cl_conn_req(CONN(db));
+  start = CONN(db)->out.n;
   cl_enc_sql(&CONN(db)->out, CL_F_QUERY, req, &q);
+  if ((rc = fits(db, start)) != CREDO_OK)
+    return rc;
   while (!last) {
     cl_msg *m;
     if ((rc = recv_for(db, req, NULL, &m)) != CREDO_OK)

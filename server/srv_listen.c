@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "srv.h"
@@ -185,17 +186,20 @@ static void admit(srv_ctx *srv, int fd, const struct sockaddr_storage *ss) {
   pthread_mutex_unlock(&srv->mu);
 }
 
-/* Accepts every pending connection. */
-static void accept_all(srv_ctx *srv, int lfd) {
+/* Accepts every pending connection. -1 when out of file descriptors (the
+ * caller pauses instead of spinning on a listening socket that stays
+ * readable), else 0. */
+static int accept_all(srv_ctx *srv, int lfd) {
   for (;;) {
     struct sockaddr_storage ss;
     socklen_t sl = sizeof ss;
     int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
-    if (fd < 0) {
-      if (errno == EMFILE || errno == ENFILE)
-        srv_log(SRV_ERROR, "accept", "error=%s", "too_many_open_files");
-      return;
+    if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+      srv_log(SRV_ERROR, "accept", "error=too_many_open_files");
+      return -1;
     }
+    if (fd < 0)
+      return 0;
     admit(srv, fd, &ss);
   }
 }
@@ -229,8 +233,10 @@ void srv_listen_run(srv_ctx *srv, int lfd) {
       srv_log(SRV_ERROR, "accept", "error=poll_failed");
       break;
     }
-    if (r > 0)
-      accept_all(srv, lfd);
+    if (r > 0 && accept_all(srv, lfd) < 0) {
+      struct timespec pause = {0, 100 * 1000 * 1000};
+      ppoll(NULL, 0, &pause, &open_mask);
+    }
   }
   shutdown_all(srv, lfd);
 }

@@ -25,9 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <termios.h>
 #include <unistd.h>
 
+#include "cl_remote.h"
 #include "srv.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -60,26 +60,13 @@ static void setup_signals(void) {
  * on a terminal). 0, or -1 when none. */
 static int read_password(char *buf, size_t n) {
   const char *env = getenv("CREDO_PASSWORD");
-  struct termios old, quiet;
-  int tty = isatty(STDIN_FILENO), ok;
   if (env && *env) {
     snprintf(buf, n, "%s", env);
     return 0;
   }
-  if (tty) {
-    tcgetattr(STDIN_FILENO, &old);
-    quiet = old;
-    quiet.c_lflag &= ~(tcflag_t)ECHO;
-    tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-    fputs("password for the new admin: ", stderr);
-  }
-  ok = fgets(buf, (int)n, stdin) != NULL;
-  if (tty) {
-    tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-    fputc('\n', stderr);
-  }
-  buf[strcspn(buf, "\r\n")] = '\0';
-  return ok && buf[0] ? 0 : -1;
+  if (cl_read_password("password for the new admin: ", buf, n) < 0)
+    return -1;
+  return buf[0] ? 0 : -1;
 }
 
 /* A user name is a CQL identifier: [A-Za-z_][A-Za-z0-9_]*. */

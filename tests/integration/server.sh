@@ -112,6 +112,9 @@ expect "--version names the protocol" "protocol 1" "$BIN/credo-server" --version
 expect "--help shows the options" "--idle-timeout" "$BIN/credo-server" --help
 expect "--init-admin creates the admin" "created admin user 'root'" \
   "$BIN/credo-server" --store "$STORE" --init-admin root
+expect "--init-admin reads the password from stdin" "created admin user" \
+  sh -c "printf 'pw2\\n' | env -u CREDO_PASSWORD '$BIN/credo-server' \
+    --store '$STORE' --init-admin second"
 expect "--init-admin twice fails" "cannot create admin" \
   "$BIN/credo-server" --store "$STORE" --init-admin root
 expect "a non-loopback address without TLS is refused, with the reason" \
@@ -207,6 +210,9 @@ else
   fail "remote and embedded shells differ"
   diff "$T/embedded.txt" "$T/remote.txt" | head -20
 fi
+expect "the admin made with a password on stdin logs in with it" \
+  "^penalty_general" env CREDO_PASSWORD=pw2 "$CLIENT" exec \
+  "credo://second@127.0.0.1:$MAIN_PORT" "SHOW TYPES;"
 expect "json output over the wire" '"public": (true|false)' \
   SH "$U" --format json -c "SELECT id, public FROM events WHERE id = 2;"
 expect "on a terminal the shell asks for the password, echo off" "^ok" \
@@ -334,6 +340,10 @@ expect "the 5th connection is refused (max-conn 4)" "^ok" \
   WIRE max_conn "$LIM" root rootpw
 expect "a read over max-rows gets LIMIT" "^ok" \
   WIRE max_rows "$LIM" root rootpw
+BIG=$(python3 -c 'print("x" * 70000)')
+expect "the library refuses a request above the server's max frame" \
+  "CREDO_LIMIT.*max frame" \
+  C stmt "credo://root@127.0.0.1:$LIM" "SELECT name FROM subjects WHERE id = ?" "$BIG"
 expect "the limits are logged" "event=max_rows" cat "$T/limits.log"
 expect "idle timeouts are logged" "event=idle_timeout" cat "$T/limits.log"
 expect "auth timeouts are logged" "event=auth_timeout" cat "$T/limits.log"

@@ -4,7 +4,8 @@
  * exact bytes of the document's worked example, and malformed inputs
  * (bad lengths, unknown types, truncation at every byte, oversized
  * frames, bad UTF-8, lying counts) that must give errors, never crashes.
- * Also the credo:// URI parser.
+ * Also the credo:// URI parser, and the server's handshake state machine
+ * and failed-login backoff (server/srv_auth.c, linked into this test).
  */
 #include <math.h>
 #include <setjmp.h>
@@ -19,6 +20,7 @@
 
 #include "cl_frame.h"
 #include "cl_remote.h"
+#include "srv.h"
 
 /* ------------------------------------------------------------ helpers */
 
@@ -633,6 +635,99 @@ static void test_uri(void **state) {
   assert_false(cl_remote_is_uri("/var/lib/credo"));
 }
 
+/* ------------------------------------------------ handshake, backoff */
+
+/* Feeds one encoded frame (the only one in w) to the machine. */
+static void feed(srv_hs *hs, cl_wbuf *w, srv_hs_out *o) {
+  cl_hdr h;
+  size_t total;
+  const char *why;
+  assert_int_equal(cl_hdr_parse(w->p, w->n, 4096, &h, &total, &why), CREDO_OK);
+  srv_hs_feed(hs, &h, w->p + CL_HDR, o);
+  w->n = 0;
+}
+
+static void test_handshake(void **state) {
+  (void)state;
+  cl_wbuf w = {0};
+  srv_hs hs = {SRV_HS_HELLO, 0};
+  srv_hs_out o;
+
+  cl_enc_hello(&w, 1, &(cl_hello){1, 3, "t", 1});
+  feed(&hs, &w, &o);
+  assert_int_equal(o.act, SRV_HS_SEND_READY);
+  assert_int_equal(o.req, 1);
+  assert_int_equal(hs.version, 1);
+  assert_int_equal(hs.state, SRV_HS_AUTH);
+  cl_enc_auth(&w, 2, &(cl_auth){"alice", "pw", 5, 2});
+  feed(&hs, &w, &o);
+  assert_int_equal(o.act, SRV_HS_CHECK);
+  assert_int_equal(o.req, 2);
+  assert_true(str_is(o.auth.user, o.auth.user_len, "alice"));
+  assert_true(str_is(o.auth.password, o.auth.password_len, "pw"));
+  srv_hs_auth_result(&hs, 1);
+  assert_int_equal(hs.state, SRV_HS_DONE);
+  cl_enc_empty(&w, CL_F_PING, 3); /* the handshake is over */
+  feed(&hs, &w, &o);
+  assert_int_equal(o.act, SRV_HS_REJECT);
+
+  hs = (srv_hs){SRV_HS_HELLO, 0}; /* anything but HELLO first */
+  cl_enc_sql(&w, CL_F_QUERY, 1, &(cl_sql){0, "x", 1});
+  feed(&hs, &w, &o);
+  assert_int_equal(o.act, SRV_HS_REJECT);
+  assert_int_equal(o.code, CREDO_PROTOCOL);
+  assert_int_equal(o.req, 0);
+  assert_non_null(o.msg);
+  assert_int_equal(hs.state, SRV_HS_CLOSED);
+
+  hs = (srv_hs){SRV_HS_HELLO, 0}; /* no common version */
+  cl_enc_hello(&w, 1, &(cl_hello){2, 9, "t", 1});
+  feed(&hs, &w, &o);
+  assert_int_equal(o.act, SRV_HS_REJECT);
+  assert_int_equal(o.code, CREDO_NOTSUP);
+
+  hs = (srv_hs){SRV_HS_HELLO, 0}; /* HELLO twice */
+  cl_enc_hello(&w, 1, &(cl_hello){1, 1, "t", 1});
+  feed(&hs, &w, &o);
+  cl_enc_hello(&w, 2, &(cl_hello){1, 1, "t", 1});
+  feed(&hs, &w, &o);
+  assert_int_equal(o.act, SRV_HS_REJECT);
+
+  hs = (srv_hs){SRV_HS_HELLO, 0}; /* a bad password closes */
+  cl_enc_hello(&w, 1, &(cl_hello){1, 1, "t", 1});
+  feed(&hs, &w, &o);
+  cl_enc_auth(&w, 2, &(cl_auth){"bob", "x", 3, 1});
+  feed(&hs, &w, &o);
+  srv_hs_auth_result(&hs, 0);
+  assert_int_equal(hs.state, SRV_HS_CLOSED);
+  cl_wbuf_free(&w);
+}
+
+static void test_backoff(void **state) {
+  (void)state;
+  srv_backoff *b = malloc(sizeof *b);
+  unsigned want[] = {100, 200, 400, 800, 1600, 3200, 5000, 5000};
+  int64_t t = 1000000;
+  srv_backoff_init(b);
+  for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+    assert_int_equal(srv_backoff_fail(b, "10.0.0.1", t++), want[i]);
+  assert_int_equal(srv_backoff_fail(b, "10.0.0.2", t), 100); /* per peer */
+  srv_backoff_ok(b, "10.0.0.1");
+  assert_int_equal(srv_backoff_fail(b, "10.0.0.1", t), 100); /* cleared */
+  assert_int_equal(srv_backoff_fail(b, "10.0.0.1", t), 200);
+  /* failures long ago are forgotten */
+  assert_int_equal(
+      srv_backoff_fail(b, "10.0.0.1", t + SRV_BACKOFF_FORGET_MS + 1), 100);
+  /* more peers than slots: the table stays bounded and still answers */
+  for (int i = 0; i < 3 * SRV_BACKOFF_SLOTS; i++) {
+    char ip[32];
+    snprintf(ip, sizeof ip, "10.1.%d.%d", i / 256, i % 256);
+    assert_int_equal(srv_backoff_fail(b, ip, t + i), 100);
+  }
+  srv_backoff_destroy(b);
+  free(b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_hello_ready_auth),
@@ -647,6 +742,8 @@ int main(void) {
       cmocka_unit_test(test_lies),
       cmocka_unit_test(test_random_bytes),
       cmocka_unit_test(test_uri),
+      cmocka_unit_test(test_handshake),
+      cmocka_unit_test(test_backoff),
   };
   return cmocka_run_group_tests_name("frame", tests, NULL, NULL);
 }

@@ -1,0 +1,131 @@
+/*
+ * bench_scale.c -- credo beside its peers at the scale of a city registry,
+ * one peer per invocation, on the same generated data (bs_gen.c: the
+ * distribution of `credo gen`), appending its figures to a CSV that
+ * bench/run.sh turns into the tables and the plot of docs/performance.md.
+ *
+ *   bench_scale PEER -n EVENTS -o CSV -d DIR [options]
+ *
+ * PEER: credo (typed API, prepared CQL, CQL text), lmdb (raw LMDB doing
+ * the same key/value work), sqlite, pg (PostgreSQL over libpq; -P
+ * conninfo), server (credo-server through credo_open("credo://..."); -U
+ * uri), server-conc (credo-server at -c connections, pipelined -p).
+ *
+ * Owns: options, the plan of a scale (slice, deep events, batches) and
+ * dispatch. Does not: start or stop servers, check disk, or write the
+ * report (bench/run.sh).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bs.h"
+
+static const char USAGE[] =
+    "usage: bench_scale credo|lmdb|sqlite|pg|server|server-conc\n"
+    "         -n EVENTS -o CSV -d DIR [-L LABEL] [-s SUBJECTS] [-S SLICE]\n"
+    "         [-r RUNS] [-H HEAVY_RUNS] [-l LOOKUPS] [-R REPAIR_BATCH]\n"
+    "         [-k SEED] [-P CONNINFO] [-U URI] [-c CONNS] [-p PIPELINE]\n"
+    "         [-t SECONDS]\n"
+    "  counts accept k and M suffixes (200k, 1M)\n";
+
+/* "200k" -> 200000, "1M" -> 1000000; 0 on a bad count. */
+static uint64_t count_arg(const char *s) {
+  char *end;
+  double v = strtod(s, &end);
+  if (end == s || v < 0)
+    return 0;
+  if (*end == 'k' || *end == 'K')
+    v *= 1e3, end++;
+  else if (*end == 'M' || *end == 'm')
+    v *= 1e6, end++;
+  return *end ? 0 : (uint64_t)v;
+}
+
+static void plan_scale(bs_ctx *c, uint64_t subjects, uint64_t slice) {
+  bs_plan *p = &c->plan;
+  p->subjects = subjects ? subjects : (p->events / 10 ? p->events / 10 : 1);
+  p->slice = slice ? slice : (p->events / 5 < 200000 ? p->events / 5 : 200000);
+  if (p->slice >= p->events)
+    p->slice = p->events / 2;
+  if (p->slice < (uint64_t)p->runs)
+    p->slice = (uint64_t)p->runs;
+  p->built = p->events - p->slice;
+  for (int i = 0; i < 3; i++)
+    p->deep[i] = 1 + p->built * (uint64_t)(i + 1) / 7;
+  p->build_batch = 10000;
+  p->slice_batch = 1000;
+}
+
+static int parse(bs_ctx *c, int argc, char **argv) {
+  uint64_t subjects = 0, slice = 0;
+  int opt;
+  while ((opt = getopt(argc, argv, "n:o:d:L:s:S:r:H:l:R:k:P:U:c:p:t:")) !=
+         -1) {
+    switch (opt) {
+    case 'n': c->plan.events = count_arg(optarg); break;
+    case 'o': c->out.csv = optarg; break;
+    case 'd': c->dir = optarg; break;
+    case 'L': c->out.scale = optarg; break;
+    case 's': subjects = count_arg(optarg); break;
+    case 'S': slice = count_arg(optarg); break;
+    case 'r': c->plan.runs = atoi(optarg); break;
+    case 'H': c->heavy_runs = atoi(optarg); break;
+    case 'l': c->lookups = (int)count_arg(optarg); break;
+    case 'R': c->repair_batch = (size_t)count_arg(optarg); break;
+    case 'k': c->seed = count_arg(optarg); break;
+    case 'P': c->conninfo = optarg; break;
+    case 'U': c->server = optarg; break;
+    case 'c': c->conns = atoi(optarg); break;
+    case 'p': c->pipeline = atoi(optarg); break;
+    case 't': c->seconds = atoi(optarg); break;
+    default: return -1;
+    }
+  }
+  if (c->plan.events < 100 || !c->out.csv || !c->dir || c->plan.runs < 1 ||
+      c->plan.runs > 16 || c->heavy_runs < 1 || c->heavy_runs > 16 ||
+      c->lookups < 1 || c->seed < 1)
+    return -1;
+  plan_scale(c, subjects, slice);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  static char label[32];
+  bs_ctx c = {.plan = {.runs = 3}, .heavy_runs = 3, .lookups = 20000,
+              .repair_batch = 10000, .seed = 1, .conns = 32, .pipeline = 1,
+              .seconds = 5};
+  const char *peer = argc > 1 ? argv[1] : "";
+  if (argc < 2 || parse(&c, argc - 1, argv + 1) < 0) {
+    fputs(USAGE, stderr);
+    return 2;
+  }
+  if (!c.out.scale) {
+    snprintf(label, sizeof label, "%llu", (unsigned long long)c.plan.events);
+    c.out.scale = label;
+  }
+  c.out.events = c.plan.events;
+  c.out.peer = peer;
+  for (char *q = strchr(c.dir + 1, '/'); q; q = strchr(q + 1, '/')) {
+    *q = '\0'; /* mkdir -p */
+    mkdir(c.dir, 0755);
+    *q = '/';
+  }
+  mkdir(c.dir, 0755);
+  if (strcmp(peer, "credo") == 0)
+    return bs_run_credo(&c);
+  if (strcmp(peer, "lmdb") == 0)
+    return bs_run_lmdb(&c);
+  if (strcmp(peer, "sqlite") == 0)
+    return bs_run_sqlite(&c);
+  if (strcmp(peer, "pg") == 0)
+    return bs_run_pg(&c);
+  if (strcmp(peer, "server") == 0)
+    return bs_run_server(&c);
+  if (strcmp(peer, "server-conc") == 0)
+    return bs_run_server_conc(&c);
+  fputs(USAGE, stderr);
+  return 2;
+}

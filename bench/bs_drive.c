@@ -1,0 +1,167 @@
+/*
+ * bs_drive.c -- the measuring loops of bench_scale, shared by every peer:
+ * the measured ingest slice, look-ups with latencies, the deep-history
+ * as-of reads, whole-store operations, batch repairs and the size line.
+ * Each loop times only the peer's callback: inputs (events, subject ids)
+ * are prepared before the clock starts.
+ *
+ * Does not: know any peer's API.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bs.h"
+
+bs_gen *bs_ctx_gen(const bs_ctx *c) {
+  bs_gen *g = bs_gen_new(c->plan.subjects, c->plan.events, c->seed);
+  if (!g)
+    bs_die("generator", "out of memory");
+  if (bs_gen_events(g) != c->plan.events)
+    bs_die("generator", "cannot make that many events for these subjects");
+  return g;
+}
+
+bs_event *bs_take_events(bs_gen *g, uint64_t n) {
+  bs_event *ev = malloc((n ? n : 1) * sizeof *ev);
+  if (!ev)
+    bs_die("events", "out of memory");
+  for (uint64_t i = 0; i < n; i++)
+    if (!bs_gen_next(g, &ev[i]))
+      bs_die("generator", "ran out of events");
+  return ev;
+}
+
+/* ------------------------------------------------------------- ingest */
+
+void bs_ingest(const bs_ctx *c, bs_gen *g, bs_batch_fn fn, void *arg) {
+  const bs_plan *p = &c->plan;
+  uint64_t per = p->slice / (uint64_t)p->runs, k = 0;
+  size_t b = (size_t)p->slice_batch;
+  bs_fig f = {.note = "durable commits; 1000 per txn"};
+  for (int r = 0; r < p->runs; r++) {
+    uint64_t n = r + 1 == p->runs ? p->slice - per * (uint64_t)r : per;
+    bs_event *ev = bs_take_events(g, n);
+    double t0 = bs_now();
+    for (size_t i = 0; i < n; i += b, k++)
+      fn(arg, ev + i, n - i < b ? n - i : b, k);
+    bs_fig_add(&f, (double)n / (bs_now() - t0));
+    free(ev);
+  }
+  bs_emit(&c->out, "ingest", "ev/s", &f);
+}
+
+/* ------------------------------------------------------------ look-ups */
+
+static char (*pick_subjects(const bs_ctx *c, bs_gen *g, int run,
+                            int n))[19] {
+  char(*ids)[19] = malloc((size_t)n * sizeof *ids);
+  char name[160];
+  uint64_t s = c->seed * 1000 + (uint64_t)run;
+  if (!ids)
+    bs_die("look-ups", "out of memory");
+  for (int i = 0; i < n; i++)
+    bs_gen_subject(g, bs_rand(&s) % c->plan.subjects, ids[i], name,
+                   sizeof name);
+  return ids;
+}
+
+/* One run: n look-ups, each timed; returns the run's seconds. */
+static double lookup_run(char (*ids)[19], int n, bs_lookup_fn fn, void *arg,
+                         bs_lat *lat, uint64_t *rows) {
+  double start = bs_now(), t0 = start, t1;
+  for (int i = 0; i < n; i++, t0 = t1) {
+    fn(arg, ids[i], rows);
+    t1 = bs_now();
+    bs_lat_add(lat, (t1 - t0) * 1e6);
+  }
+  return t0 - start;
+}
+
+void bs_lookups(const bs_ctx *c, bs_gen *g, const char *workload,
+                bs_lookup_fn fn, void *arg) {
+  bs_fig f = {0};
+  bs_lat lat = {0};
+  for (int r = -1; r < c->plan.runs; r++) { /* run -1 warms up */
+    int n = r < 0 ? (c->lookups + 9) / 10 : c->lookups;
+    char(*ids)[19] = pick_subjects(c, g, r < 0 ? 99 : r, n);
+    uint64_t rows = 0;
+    double s = lookup_run(ids, n, fn, arg, &lat, &rows);
+    if (r >= 0) {
+      bs_fig_add(&f, n / s);
+      bs_fig_lat(&f, &lat);
+      f.rows += rows;
+    }
+    lat.n = 0;
+    free(ids);
+  }
+  bs_lat_free(&lat);
+  bs_emit(&c->out, workload, "ops/s", &f);
+}
+
+/* ------------------------------------------------------- deep history */
+
+void bs_deep_reads(const bs_ctx *c, bs_deep_fn fn, void *arg) {
+  static const char *const names[3] = {"asof_v1", "asof_v100", "asof_v10000"};
+  int reads = c->lookups;
+  for (int i = 0; i < 3; i++) {
+    bs_fig f = {.note = "one event as of mid-history"};
+    int want = BS_DEEP_VERSIONS[i] == 1 ? 1 : BS_DEEP_VERSIONS[i] / 2;
+    for (int r = -1; r < c->plan.runs; r++) {
+      int n = r < 0 ? reads / 10 + 1 : reads, v = 0;
+      double t0 = bs_now();
+      for (int k = 0; k < n; k++)
+        v = fn(arg, i, c->plan.deep[i]);
+      if (v != want)
+        bs_die(names[i], "the as-of read returned the wrong version");
+      if (r >= 0)
+        bs_fig_add(&f, (bs_now() - t0) / n * 1e6);
+    }
+    f.rows = (uint64_t)want;
+    bs_emit(&c->out, names[i], "us", &f);
+  }
+}
+
+/* -------------------------------------------------- whole-store ops */
+
+void bs_timed(const bs_ctx *c, const char *workload, int runs, bs_op_fn fn,
+              void *arg, const char *note) {
+  bs_fig f = {.note = note};
+  for (int r = 0; r < runs; r++) {
+    double t0 = bs_now();
+    f.rows = fn(arg, r);
+    bs_fig_add(&f, bs_now() - t0);
+  }
+  bs_emit(&c->out, workload, "s", &f);
+}
+
+void bs_repairs(const bs_ctx *c, const bs_cands *cands, bs_repair_fn fn,
+                void *arg) {
+  size_t n, b = c->repair_batch;
+  uint64_t *ids = malloc((b ? b : 1) * sizeof *ids);
+  char note[128];
+  bs_fig f = {.note = note};
+  if (!ids)
+    bs_die("repairs", "out of memory");
+  for (int r = 0; r < c->plan.runs; r++) {
+    bs_cands_run(cands, r, c->plan.runs, b, ids, &n);
+    double t0 = bs_now();
+    f.rows = fn(arg, ids, n, BS_T_REPAIR + r * CREDO_USEC_PER_SEC);
+    bs_fig_add(&f, bs_now() - t0);
+    snprintf(note, sizeof note, "one durable txn of %zu repairs", n);
+    if (f.rows != n)
+      bs_die("repairs", "a candidate was refused");
+  }
+  free(ids);
+  bs_emit(&c->out, "repair", "s", &f);
+}
+
+void bs_size(const bs_ctx *c, uint64_t bytes, const char *note) {
+  bs_fig f = {.note = note};
+  bs_fig_add(&f, (double)bytes / (double)c->plan.events);
+  f.rows = c->plan.events;
+  bs_emit(&c->out, "size", "B/ev", &f);
+  f.n = 0;
+  bs_fig_add(&f, (double)bytes / 1048576.0);
+  bs_emit(&c->out, "size_mb", "MB", &f);
+}
