@@ -249,25 +249,26 @@ FUZZ_SRC     := $(wildcard parser/*.c) $(BUILD)/gen/lexer.c \
                 $(BUILD)/gen/cql.c tests/fuzz/fuzz_cql.c
 
 .PHONY: fuzz
+# Runs one target on a fresh copy of its seed corpus; the fuzzer's chatter
+# goes to $(BUILD)/fuzz/NAME.log, the last lines are shown on a finding.
+# $(1) target, $(2) seed dir, $(3) extra options.
+define run_fuzz
+	rm -rf $(BUILD)/fuzz/corpus-$(1) && mkdir -p $(BUILD)/fuzz/corpus-$(1)
+	cp $(2)/* $(BUILD)/fuzz/corpus-$(1)/
+	@echo "fuzz: $(1) for $(FUZZ_SECONDS) s"
+	@$(BUILD)/fuzz/$(1) -max_total_time=$(FUZZ_SECONDS) $(3) \
+	  -artifact_prefix=$(BUILD)/fuzz/$(1)- $(BUILD)/fuzz/corpus-$(1) \
+	  > $(BUILD)/fuzz/$(1).log 2>&1 || { tail -40 $(BUILD)/fuzz/$(1).log; \
+	  echo "fuzz: $(1) FAILED (log: $(BUILD)/fuzz/$(1).log)"; exit 1; }
+	@echo "fuzz: $(1): $$(grep -o 'Done [0-9]* runs in [0-9]* second(s)' \
+	  $(BUILD)/fuzz/$(1).log), no findings"
+	rm -rf $(BUILD)/fuzz/corpus-$(1)
+endef
+
 fuzz: $(BUILD)/fuzz/fuzz_cql $(BUILD)/fuzz/fuzz_plan $(BUILD)/fuzz/fuzz_frame
-	rm -rf $(BUILD)/fuzz/corpus
-	mkdir -p $(BUILD)/fuzz/corpus
-	cp tests/fuzz/corpus/cql/* $(BUILD)/fuzz/corpus/
-	$(BUILD)/fuzz/fuzz_cql -max_total_time=$(FUZZ_SECONDS) \
-	  -dict=tests/fuzz/cql.dict -artifact_prefix=$(BUILD)/fuzz/ \
-	  $(BUILD)/fuzz/corpus
-	rm -rf $(BUILD)/fuzz/corpus-plan
-	mkdir -p $(BUILD)/fuzz/corpus-plan
-	cp tests/fuzz/corpus/cql/* $(BUILD)/fuzz/corpus-plan/
-	$(BUILD)/fuzz/fuzz_plan -max_total_time=$(FUZZ_SECONDS) \
-	  -dict=tests/fuzz/cql.dict -artifact_prefix=$(BUILD)/fuzz/plan- \
-	  $(BUILD)/fuzz/corpus-plan
-	rm -rf $(BUILD)/fuzz/corpus-plan
-	rm -rf $(BUILD)/fuzz/corpus-frame
-	mkdir -p $(BUILD)/fuzz/corpus-frame
-	cp tests/fuzz/corpus/frame/* $(BUILD)/fuzz/corpus-frame/
-	$(BUILD)/fuzz/fuzz_frame -max_total_time=$(FUZZ_SECONDS) \
-	  -artifact_prefix=$(BUILD)/fuzz/frame- $(BUILD)/fuzz/corpus-frame
+	$(call run_fuzz,fuzz_cql,tests/fuzz/corpus/cql,-dict=tests/fuzz/cql.dict)
+	$(call run_fuzz,fuzz_plan,tests/fuzz/corpus/cql,-dict=tests/fuzz/cql.dict)
+	$(call run_fuzz,fuzz_frame,tests/fuzz/corpus/frame,)
 
 $(BUILD)/fuzz/fuzz_cql: $(FUZZ_SRC) $(wildcard parser/*.h) $(BUILD)/gen/cql.h
 	@mkdir -p $(dir $@)

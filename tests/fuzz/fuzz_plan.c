@@ -14,10 +14,12 @@
  * message; the tail never moves backwards or past the end. Any violation
  * aborts (a finding); ASan/UBSan report memory errors and leaks.
  */
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "credo.h"
 
@@ -44,11 +46,25 @@ static const char SETUP[] =
     "REPAIR EVENT 1 EFFECTIVE '2025-07-01' REASON 'repair';";
 
 static credo *db;
+static char dir[] = "/tmp/credo-fuzz-plan-XXXXXX";
+
+static int rm_one(const char *path, const struct stat *sb, int flag,
+                  struct FTW *ftw) {
+  (void)sb, (void)flag, (void)ftw;
+  return remove(path);
+}
+
+/* libFuzzer ends with exit(): close the store and remove its directory. */
+static void cleanup(void) {
+  credo_close(db);
+  db = NULL;
+  nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
 
 static void setup(void) {
-  char dir[] = "/tmp/credo-fuzz-plan-XXXXXX";
   credo_options o = {.flags = CREDO_OPEN_NOSYNC};
   CHECK(mkdtemp(dir) != NULL);
+  atexit(cleanup);
   CHECK(credo_open(dir, &o, &db) == CREDO_OK);
   if (credo_exec(db, SETUP, NULL, NULL) != CREDO_OK) {
     fprintf(stderr, "fuzz_plan: setup: %s\n", credo_errmsg(db));
