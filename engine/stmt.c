@@ -436,3 +436,20 @@ int credo_exec(credo *db, const char *sql, credo_exec_cb cb, void *arg) {
       return rc;
   }
 }
+
+int credo_stmt_readonly(const credo_stmt *st) {
+  if (!st || !st->ast)
+    return 0;
+  switch (st->ast->kind) {
+  case CQL_SELECT:
+  case CQL_EXPLAIN:
+  case CQL_HISTORY_EVENT:
+  case CQL_HISTORY_SUBJECT:
+  case CQL_SHOW_TYPES:
+  case CQL_SHOW_STATS:
+  case CQL_SHOW_USERS:
+    return 1;
+  default:
+    return 0;
+  }
+}

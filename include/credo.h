@@ -521,6 +521,10 @@ CREDO_API int64_t credo_column_int64(credo_stmt *st, int i);
 CREDO_API double credo_column_double(credo_stmt *st, int i);
 CREDO_API const char *credo_column_text(credo_stmt *st, int i);
 CREDO_API credo_time credo_column_time(credo_stmt *st, int i);
+/* 1 when the statement only reads the store (SELECT, EXPLAIN, HISTORY,
+ * SHOW), 0 otherwise (it writes, or changes the session or transaction).
+ * Decided from the compiled statement, not from its text. */
+CREDO_API int credo_stmt_readonly(const credo_stmt *st);
 /* Rows changed by the last write statement run on `db`. */
 CREDO_API uint64_t credo_changes(const credo *db);
 

@@ -155,29 +155,6 @@ static int between_rows(srv_conn *c, stream *s) {
   return RUN_DONE;
 }
 
-/* 1 when the statement text starts (after blanks and comments) with a
- * keyword of a statement that only reads. */
-static int is_read(const char *s) {
-  static const char *const kw[] = {"SELECT", "HISTORY", "EXPLAIN", "SHOW"};
-  for (;;) {
-    s += strspn(s, " \t\r\n");
-    if (s[0] == '-' && s[1] == '-')
-      s += strcspn(s, "\n");
-    else if (s[0] == '/' && s[1] == '*' && strstr(s + 2, "*/"))
-      s = strstr(s + 2, "*/") + 2;
-    else
-      break;
-  }
-  for (size_t i = 0; i < sizeof kw / sizeof kw[0]; i++) {
-    size_t k = strlen(kw[i]);
-    if (strncasecmp(s, kw[i], k) == 0 &&
-        !(s[k] == '_' || (s[k] >= '0' && s[k] <= '9') ||
-          ((s[k] | 0x20) >= 'a' && (s[k] | 0x20) <= 'z')))
-      return 1;
-  }
-  return 0;
-}
-
 /* Steps `st` to its end, appending ROWS frames; a read may be stopped by
  * the limits or a cancel. RUN_* result. */
 static int run(srv_conn *c, uint32_t req, credo_stmt *st, int read,
@@ -328,7 +305,7 @@ void srv_exec_prepare(srv_conn *c, uint32_t req, const uint8_t *p, size_t n) {
     goto out;
   }
   m.tail = tail ? (uint32_t)(tail - sql) : len;
-  if (st && !(m.stmt = stmt_add(c, st, is_read(sql)))) {
+  if (st && !(m.stmt = stmt_add(c, st, credo_stmt_readonly(st)))) {
     credo_finalize(st);
     req_error(c, req, CREDO_LIMIT, "max_stmts",
               "too many prepared statements on this connection (max 256); "
@@ -451,7 +428,7 @@ void srv_exec_query(srv_conn *c, uint32_t req, const uint8_t *p, size_t n) {
     }
     if (!st)
       break;
-    r = query_one(c, req, st, is_read(sql + off), &rows);
+    r = query_one(c, req, st, credo_stmt_readonly(st), &rows);
     if (r != RUN_DONE)
       break;
     credo_finalize(st);

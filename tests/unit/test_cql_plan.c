@@ -279,6 +279,35 @@ static void t_errors(void **state) {
          "line 1, column 11: syntax error near \"FORM\"");
 }
 
+/* credo_stmt_readonly is decided from the compiled statement. */
+static void t_readonly(void **state) {
+  fx *f = *state;
+  static const struct {
+    const char *sql;
+    int ro;
+  } cases[] = {
+      {"SELECT id FROM events", 1},
+      {"  /* c */ -- x\n select count(*) FROM types", 1},
+      {"EXPLAIN SELECT * FROM events WHERE id = 1", 1},
+      {"HISTORY OF EVENT 1", 1},
+      {"SHOW STATS", 1},
+      {"REPAIR EVENT 1 REASON 'x'", 0},
+      {"RECORD honour FOR '" ORG "' OCCURRED '2025-01-01' SOURCE 's' "
+       "REF 'z'",
+       0},
+      {"SET TIME ZONE '+08:00'", 0},
+      {"BEGIN", 0},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    credo_stmt *st = NULL;
+    assert_int_equal(credo_prepare(f->db, cases[i].sql, -1, &st, NULL),
+                     CREDO_OK);
+    assert_int_equal(credo_stmt_readonly(st), cases[i].ro);
+    credo_finalize(st);
+  }
+  assert_int_equal(credo_stmt_readonly(NULL), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(t_paths, fx_setup, fx_teardown),
@@ -286,6 +315,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(t_lines, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_paths_agree, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_errors, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(t_readonly, fx_setup, fx_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
