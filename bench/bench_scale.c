@@ -9,7 +9,8 @@
  * PEER: credo (typed API, prepared CQL, CQL text), lmdb (raw LMDB doing
  * the same key/value work), sqlite, pg (PostgreSQL over libpq; -P
  * conninfo), server (credo-server through credo_open("credo://..."); -U
- * uri), server-conc (credo-server at -c connections, pipelined -p).
+ * uri), server-conc (credo-server at -c connections, pipelined -p); gen
+ * prints the generated events as TSV (to compare with `credo gen`).
  *
  * Owns: options, the plan of a scale (slice, deep events, batches) and
  * dispatch. Does not: start or stop servers, check disk, or write the
@@ -24,7 +25,7 @@
 #include "bs.h"
 
 static const char USAGE[] =
-    "usage: bench_scale credo|lmdb|sqlite|pg|server|server-conc\n"
+    "usage: bench_scale credo|lmdb|sqlite|pg|server|server-conc|gen\n"
     "         -n EVENTS -o CSV -d DIR [-L LABEL] [-s SUBJECTS] [-S SLICE]\n"
     "         [-r RUNS] [-H HEAVY_RUNS] [-l LOOKUPS] [-R REPAIR_BATCH]\n"
     "         [-k SEED] [-P CONNINFO] [-U URI] [-c CONNS] [-p PIPELINE]\n"
@@ -92,6 +93,21 @@ static int parse(bs_ctx *c, int argc, char **argv) {
   return 0;
 }
 
+/* `bench_scale gen`: the events as TSV on stdout (subject, type,
+ * occurred, source, ref, data), to compare with `credo gen`. */
+static int dump(const bs_ctx *c) {
+  bs_gen *g = bs_ctx_gen(c);
+  bs_event e;
+  char t[40];
+  while (bs_gen_next(g, &e)) {
+    bs_iso(e.occurred, t, sizeof t);
+    printf("%s\t%s\t%.10s\t%s\t%s\t%s\n", e.subject_id,
+           BS_TYPES[e.type].name, t, BS_SOURCES[e.source], e.ref, e.data);
+  }
+  bs_gen_free(g);
+  return fflush(stdout) != 0;
+}
+
 int main(int argc, char **argv) {
   static char label[32];
   bs_ctx c = {.plan = {.runs = 3}, .heavy_runs = 3, .lookups = 20000,
@@ -114,6 +130,8 @@ int main(int argc, char **argv) {
     *q = '/';
   }
   mkdir(c.dir, 0755);
+  if (strcmp(peer, "gen") == 0)
+    return dump(&c);
   if (strcmp(peer, "credo") == 0)
     return bs_run_credo(&c);
   if (strcmp(peer, "lmdb") == 0)

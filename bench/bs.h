@@ -267,6 +267,11 @@ typedef uint64_t (*bs_repair_fn)(void *arg, const uint64_t *ids, size_t n,
 void bs_repairs(const bs_ctx *c, const bs_cands *cands, bs_repair_fn fn,
                 void *arg);
 
+/* bs_timed of "backup" when the disk holds a copy of store_bytes with a
+ * margin; otherwise a "skipped" line saying why. */
+void bs_backup(const bs_ctx *c, uint64_t store_bytes, bs_op_fn fn, void *arg,
+               const char *note);
+
 /* Emits "size" (bytes on disk per event) and "size_mb". */
 void bs_size(const bs_ctx *c, uint64_t bytes, const char *note);
 

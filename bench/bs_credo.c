@@ -363,8 +363,8 @@ int bs_run_credo(bs_ctx *c) {
   bs_timed(c, "penalties_year", c->heavy_runs, penalties, &p,
            "prepared CQL, GROUP BY source");
   bs_repairs(c, &p.cands, repair_batch, &p);
-  bs_timed(c, "backup", c->heavy_runs, backup, &p,
-           "credo_backup: compacted copy + fsync + XXH3 + manifest");
+  bs_backup(c, bs_disk_bytes(p.path), backup, &p,
+            "credo_backup: compacted copy + fsync + XXH3 + manifest");
   credo_close(p.db);
   bs_size(c, bs_disk_bytes(p.path), "store directory");
   free(p.cands.id);

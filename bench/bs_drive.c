@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 
 #include "bs.h"
 
@@ -32,13 +33,66 @@ bs_event *bs_take_events(bs_gen *g, uint64_t n) {
   return ev;
 }
 
+/* ---------------------------------------------------------- profiling */
+
+/* BS_ONLY=w1,w2 runs only those workloads (profiling runs). */
+static int wanted(const char *w) {
+  const char *only = getenv("BS_ONLY"), *p;
+  size_t n = strlen(w);
+  if (!only || !*only)
+    return 1;
+  for (p = strstr(only, w); p; p = strstr(p + 1, w))
+    if ((p == only || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+      return 1;
+  return 0;
+}
+
+/* Under `perf record --control=fifo:CTL,ACK -D -1`, BS_PERF_CTL / ACK name
+ * the fifos and sampling is on only while workload BS_PROFILE runs. */
+static void profile(const char *w, int on) {
+  const char *want = getenv("BS_PROFILE"), *ctl = getenv("BS_PERF_CTL"),
+             *ack = getenv("BS_PERF_ACK");
+  char buf[16];
+  FILE *f;
+  if (!want || !ctl || !ack || strcmp(want, w) != 0)
+    return;
+  if (!(f = fopen(ctl, "w")))
+    bs_die("perf control fifo", ctl);
+  fputs(on ? "enable\n" : "disable\n", f);
+  fclose(f);
+  if ((f = fopen(ack, "r"))) {
+    if (!fgets(buf, sizeof buf, f))
+      buf[0] = '\0';
+    fclose(f);
+  }
+}
+
 /* ------------------------------------------------------------- ingest */
+
+/* Bytes this process has caused to be written to storage so far
+ * (/proc/self/io), 0 when unknown. */
+static uint64_t written(void) {
+  char line[128];
+  unsigned long long v = 0;
+  FILE *f = fopen("/proc/self/io", "r");
+  while (f && fgets(line, sizeof line, f))
+    if (sscanf(line, "write_bytes: %llu", &v) == 1)
+      break;
+  if (f)
+    fclose(f);
+  return v;
+}
 
 void bs_ingest(const bs_ctx *c, bs_gen *g, bs_batch_fn fn, void *arg) {
   const bs_plan *p = &c->plan;
-  uint64_t per = p->slice / (uint64_t)p->runs, k = 0;
+  uint64_t per = p->slice / (uint64_t)p->runs, k = 0, w0;
   size_t b = (size_t)p->slice_batch;
-  bs_fig f = {.note = "durable commits; 1000 per txn"};
+  static char note[128];
+  bs_fig f = {.note = note};
+  if (!wanted("ingest"))
+    return;
+  w0 = written();
+  profile("ingest", 1);
   for (int r = 0; r < p->runs; r++) {
     uint64_t n = r + 1 == p->runs ? p->slice - per * (uint64_t)r : per;
     bs_event *ev = bs_take_events(g, n);
@@ -48,6 +102,13 @@ void bs_ingest(const bs_ctx *c, bs_gen *g, bs_batch_fn fn, void *arg) {
     bs_fig_add(&f, (double)n / (bs_now() - t0));
     free(ev);
   }
+  profile("ingest", 0);
+  if (written() > w0)
+    snprintf(note, sizeof note,
+             "durable commits; 1000 per txn; this process wrote %.0f B/event",
+             (double)(written() - w0) / (double)p->slice);
+  else
+    snprintf(note, sizeof note, "durable commits; 1000 per txn");
   bs_emit(&c->out, "ingest", "ev/s", &f);
 }
 
@@ -82,11 +143,16 @@ void bs_lookups(const bs_ctx *c, bs_gen *g, const char *workload,
                 bs_lookup_fn fn, void *arg) {
   bs_fig f = {0};
   bs_lat lat = {0};
+  if (!wanted(workload))
+    return;
   for (int r = -1; r < c->plan.runs; r++) { /* run -1 warms up */
     int n = r < 0 ? (c->lookups + 9) / 10 : c->lookups;
     char(*ids)[19] = pick_subjects(c, g, r < 0 ? 99 : r, n);
     uint64_t rows = 0;
-    double s = lookup_run(ids, n, fn, arg, &lat, &rows);
+    double s;
+    if (r == 0)
+      profile(workload, 1);
+    s = lookup_run(ids, n, fn, arg, &lat, &rows);
     if (r >= 0) {
       bs_fig_add(&f, n / s);
       bs_fig_lat(&f, &lat);
@@ -95,6 +161,7 @@ void bs_lookups(const bs_ctx *c, bs_gen *g, const char *workload,
     lat.n = 0;
     free(ids);
   }
+  profile(workload, 0);
   bs_lat_free(&lat);
   bs_emit(&c->out, workload, "ops/s", &f);
 }
@@ -104,7 +171,7 @@ void bs_lookups(const bs_ctx *c, bs_gen *g, const char *workload,
 void bs_deep_reads(const bs_ctx *c, bs_deep_fn fn, void *arg) {
   static const char *const names[3] = {"asof_v1", "asof_v100", "asof_v10000"};
   int reads = c->lookups;
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < 3 && wanted("asof"); i++) {
     bs_fig f = {.note = "one event as of mid-history"};
     int want = BS_DEEP_VERSIONS[i] == 1 ? 1 : BS_DEEP_VERSIONS[i] / 2;
     for (int r = -1; r < c->plan.runs; r++) {
@@ -127,6 +194,8 @@ void bs_deep_reads(const bs_ctx *c, bs_deep_fn fn, void *arg) {
 void bs_timed(const bs_ctx *c, const char *workload, int runs, bs_op_fn fn,
               void *arg, const char *note) {
   bs_fig f = {.note = note};
+  if (!wanted(workload))
+    return;
   for (int r = 0; r < runs; r++) {
     double t0 = bs_now();
     f.rows = fn(arg, r);
@@ -143,7 +212,7 @@ void bs_repairs(const bs_ctx *c, const bs_cands *cands, bs_repair_fn fn,
   bs_fig f = {.note = note};
   if (!ids)
     bs_die("repairs", "out of memory");
-  for (int r = 0; r < c->plan.runs; r++) {
+  for (int r = 0; r < c->plan.runs && wanted("repair"); r++) {
     bs_cands_run(cands, r, c->plan.runs, b, ids, &n);
     double t0 = bs_now();
     f.rows = fn(arg, ids, n, BS_T_REPAIR + r * CREDO_USEC_PER_SEC);
@@ -164,4 +233,22 @@ void bs_size(const bs_ctx *c, uint64_t bytes, const char *note) {
   f.n = 0;
   bs_fig_add(&f, (double)bytes / 1048576.0);
   bs_emit(&c->out, "size_mb", "MB", &f);
+}
+
+void bs_backup(const bs_ctx *c, uint64_t store_bytes, bs_op_fn fn, void *arg,
+               const char *note) {
+  struct statvfs sv;
+  char why[160];
+  uint64_t need = store_bytes + store_bytes / 10 + (UINT64_C(1) << 30), avail;
+  if (statvfs(c->dir, &sv) != 0)
+    bs_die("statvfs", c->dir);
+  avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+  if (avail < need) {
+    snprintf(why, sizeof why,
+             "not enough disk for a copy: needs %.1f GB, %.1f GB free",
+             (double)need / 1e9, (double)avail / 1e9);
+    bs_emit_skip(&c->out, "backup", why);
+    return;
+  }
+  bs_timed(c, "backup", c->heavy_runs, fn, arg, note);
 }

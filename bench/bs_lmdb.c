@@ -471,8 +471,8 @@ int bs_run_lmdb(bs_ctx *c) {
     mdb_txn_abort(p.rtxn);
   bs_timed(c, "ending_30d", c->heavy_runs, ending_30d, &p,
            "until range + record check");
-  bs_timed(c, "backup", c->heavy_runs, backup, &p,
-           "mdb_env_copy2 compact + sync");
+  bs_backup(c, bs_disk_bytes(p.path), backup, &p,
+            "mdb_env_copy2 compact + fsync");
   mdb_env_close(p.env);
   bs_size(c, bs_disk_bytes(p.path), "store directory");
   bs_gen_free(p.gen);

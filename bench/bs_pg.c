@@ -437,7 +437,7 @@ int bs_run_pg(bs_ctx *c) {
            "prepared SQL, GROUP BY source");
   prepare(&p, "repair", REPAIR, 2);
   bs_repairs(c, &p.cands, repair_batch, &p);
-  bs_timed(c, "backup", c->heavy_runs, backup, &p, "pg_dump -Fc + sync");
+  bs_backup(c, db_size(&p) / 2, backup, &p, "pg_dump -Fc + sync");
   bs_size(c, db_size(&p), "pg_database_size (tables + indexes, no WAL)");
   PQfinish(p.db);
   free(p.buf);

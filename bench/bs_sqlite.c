@@ -396,8 +396,8 @@ int bs_run_sqlite(bs_ctx *c) {
   bs_timed(c, "penalties_year", c->heavy_runs, penalties, &p,
            "prepared SQL, GROUP BY source");
   bs_repairs(c, &p.cands, repair_batch, &p);
-  bs_timed(c, "backup", c->heavy_runs, backup, &p,
-           "sqlite3_backup (.backup) + fsync");
+  bs_backup(c, bs_disk_bytes(c->dir), backup, &p,
+            "sqlite3_backup (.backup) + fsync");
   sqlite3_finalize(p.ins);
   exec(&p, "PRAGMA wal_checkpoint(TRUNCATE)");
   sqlite3_close(p.db);

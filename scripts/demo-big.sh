@@ -34,7 +34,8 @@ q "how that look-up is planned" -c "
 before=$(date -u +%Y-%m-%dT%H:%M:%S.%6NZ)
 q "credit repair of its repairable public penalties (one row per event)" -c "
   REPAIR EVENTS WHERE subject = '$busiest' AND type IN ('penalty_general',
-  'penalty_serious', 'commitment_breach') REASON '信用修复: 已完成整改';"
+  'penalty_serious', 'commitment_breach') AND public_until > NOW
+  REASON '信用修复: 已完成整改';"
 q "what the register showed just before the repair ($before) vs now" -c "
   SELECT count(*) AS public_before FROM events WHERE subject = '$busiest'
   AS OF '$before';
