@@ -20,6 +20,7 @@
 #define CREDO_ENG_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 
 #include "credo.h"
@@ -78,6 +79,12 @@ struct credo {
   size_t scratch_cap;
   char *out_buf; /* strings of the last credo_get_* result */
   size_t out_cap;
+  /* interruption: set by credo_interrupt from any thread; the deadline
+   * (CLOCK_MONOTONIC usec, 0 = none) is armed when a statement or read
+   * starts (eng_run_begin) from timeout_us */
+  _Atomic int interrupt;
+  int64_t timeout_us, deadline;
+  unsigned ticks;
   /* remote connection (client/), NULL for an embedded store */
   void *remote;
   /* prepared CQL statements of this handle (stmt.c), finalized by
@@ -104,6 +111,13 @@ int eng_err_at(credo *db, int code, int line, int col, const char *fmt, ...)
 void eng_err_clear(credo *db);
 /* Sets a generic message for a storage failure code and returns it. */
 int eng_err_stor(credo *db, int code, const char *what);
+
+/* Arms the handle for a new statement or read: drops a stale interrupt
+ * request and sets the deadline from the handle's timeout. */
+void eng_run_begin(credo *db);
+/* CREDO_OK, or CREDO_CANCELLED (with a message) when the running work was
+ * interrupted or passed its deadline. Cheap: called per row scanned. */
+int eng_run_check(credo *db);
 
 /* ------------------------------------------------------------ session */
 

@@ -303,3 +303,44 @@ const char *eng_fmt_time(const credo *db, credo_time t, char *buf, size_t n) {
     buf[10] = '\0'; /* midnight in the session zone: the date says it all */
   return buf;
 }
+
+/* ------------------------------------------------------- interruption */
+
+static int64_t mono_usec(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void credo_interrupt(credo *db) {
+  if (db)
+    atomic_store(&db->interrupt, 1);
+}
+
+int credo_set_timeout(credo *db, int64_t usec) {
+  if (!db)
+    return CREDO_MISUSE;
+  if (usec < 0)
+    return eng_err(db, CREDO_RANGE, "a timeout cannot be negative");
+  db->timeout_us = usec;
+  return CREDO_OK;
+}
+
+void eng_run_begin(credo *db) {
+  atomic_store(&db->interrupt, 0);
+  db->deadline = db->timeout_us ? mono_usec() + db->timeout_us : 0;
+  db->ticks = 0;
+}
+
+int eng_run_check(credo *db) {
+  if (atomic_load_explicit(&db->interrupt, memory_order_relaxed)) {
+    atomic_store(&db->interrupt, 0);
+    return eng_err(db, CREDO_CANCELLED, "statement interrupted");
+  }
+  /* the clock is read every 64 rows: a few microseconds of work apart */
+  if (db->deadline && (++db->ticks & 63) == 0 && mono_usec() > db->deadline)
+    return eng_err(db, CREDO_CANCELLED,
+                   "statement exceeded its time limit (%lld ms)",
+                   (long long)(db->timeout_us / 1000));
+  return CREDO_OK;
+}

@@ -271,6 +271,8 @@ int eng_scan_next(eng_scan *s, credo_event *ev) {
   int rc;
 
   while (!s->done) {
+    if ((rc = eng_run_check(s->db)) != CREDO_OK)
+      return rc;
     if (s->spec.path == ENG_PATH_ID || s->spec.path == ENG_PATH_SOURCE_REF)
       rc = single_id(s, &id);
     else
@@ -358,6 +360,7 @@ int credo_get_event(credo *db, uint64_t id, credo_time as_of,
   if (!db)
     return CREDO_MISUSE;
   eng_err_clear(db);
+  eng_run_begin(db);
   if (!out)
     return eng_err(db, CREDO_INVALID, "out is NULL");
   rc = eng_resolve_read(db, as_of, visible_at, flags, &spec.as_of,
@@ -390,6 +393,7 @@ int credo_subject_events(credo *db, const char *subject, credo_time as_of,
   if (!db)
     return CREDO_MISUSE;
   eng_err_clear(db);
+  eng_run_begin(db);
   if (!subject || !cb)
     return eng_err(db, CREDO_INVALID, "subject and callback are required");
   spec.subject = subject;
@@ -438,6 +442,7 @@ int credo_event_history(credo *db, uint64_t id, credo_event_cb cb,
   if (!db)
     return CREDO_MISUSE;
   eng_err_clear(db);
+  eng_run_begin(db);
   if (!cb)
     return eng_err(db, CREDO_INVALID, "callback is required");
   if ((rc = eng_require(db, db->role != CREDO_ROLE_PUBLIC, "read history")))

@@ -67,6 +67,7 @@ int credo_scan_events(credo *db, credo_time as_of, credo_time visible_at,
   if (!db)
     return CREDO_MISUSE;
   eng_err_clear(db);
+  eng_run_begin(db);
   if (!cb)
     return eng_err(db, CREDO_INVALID, "callback is required");
   rc = eng_resolve_read(db, as_of, visible_at, flags, &spec.as_of,

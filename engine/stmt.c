@@ -157,8 +157,10 @@ int credo_step(credo_stmt *st) {
     return cl_remote_step(st);
   if (!st)
     return CREDO_MISUSE;
-  if (st->state == ENG_ST_READY)
+  if (st->state == ENG_ST_READY) {
     eng_err_clear(st->db);
+    eng_run_begin(st->db);
+  }
   return eng_exec_step(st);
 }
 

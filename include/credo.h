@@ -258,6 +258,20 @@ CREDO_API int credo_set_clock(credo *db, credo_clock_fn fn, void *arg);
 /* The handle's idea of now. */
 CREDO_API credo_time credo_now(credo *db);
 
+/* Asks the statement or read running on `db` to stop: it fails at its
+ * next check (within a few rows of work, also in the middle of one step,
+ * e.g. an aggregate over a large table) with CREDO_CANCELLED, and its
+ * writes are rolled back. The one function that may be called on a handle
+ * from another thread while that handle is in use. A request made while
+ * nothing runs is dropped when the next statement or read starts. */
+CREDO_API void credo_interrupt(credo *db);
+
+/* Limits every statement and read on `db` to `usec` microseconds of wall
+ * time (0, the default: no limit). Past it, the work fails with
+ * CREDO_CANCELLED ("... exceeded its time limit") at its next check,
+ * writing nothing. CREDO_RANGE for a negative value. */
+CREDO_API int credo_set_timeout(credo *db, int64_t usec);
+
 /* Session time zone as an offset east of UTC in seconds (-18h..+18h); used
  * for literals without an offset, for printing times, and for calendar
  * arithmetic. Default 0 (UTC). */

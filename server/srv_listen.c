@@ -145,6 +145,10 @@ static srv_conn *conn_new(srv_ctx *srv, int fd,
     free(c);
     return NULL;
   }
+  /* max_time also holds inside one step (an aggregate over everything):
+   * the engine checks it as it reads rows */
+  if (c->db)
+    credo_set_timeout(c->db, (int64_t)srv->cfg->max_time * 1000000);
   return c;
 }
 

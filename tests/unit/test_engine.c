@@ -561,6 +561,61 @@ static void test_reopen_and_tiny_map(void **state) {
   th_rmdir(dir);
 }
 
+static int interrupt_cb(const credo_event *ev, void *arg) {
+  credo *db = arg;
+  (void)ev;
+  credo_interrupt(db); /* as another thread would, mid-walk */
+  return 0;
+}
+
+/* credo_interrupt stops a running read at its next row; a request made
+ * while nothing runs is dropped; a time limit stops long work. */
+static void test_interrupt_and_timeout(void **state) {
+  fx *f = *state;
+  listed l = {0};
+  credo_stmt *st = NULL;
+  for (int i = 0; i < 300; i++) {
+    char ref[16];
+    snprintf(ref, sizeof ref, "i%d", i);
+    credo_record r = rec(ref, "2025-03-01", NULL);
+    assert_int_equal(credo_record_event(f->db, &r, NULL, NULL), CREDO_OK);
+  }
+  assert_int_equal(credo_subject_events(f->db, ORG, CREDO_TIME_NOW,
+                                        CREDO_TIME_NOW, CREDO_READ_HIDDEN,
+                                        interrupt_cb, f->db),
+                   CREDO_CANCELLED);
+  assert_non_null(strstr(credo_errmsg(f->db), "interrupted"));
+  credo_interrupt(f->db); /* nothing runs: dropped at the next start */
+  assert_int_equal(credo_subject_events(f->db, ORG, CREDO_TIME_NOW,
+                                        CREDO_TIME_NOW, CREDO_READ_HIDDEN,
+                                        count_cb, &l),
+                   CREDO_OK);
+  assert_int_equal(l.n, 300);
+  /* a CQL statement interrupted between two rows */
+  assert_int_equal(credo_prepare(f->db, "SELECT id FROM events INCLUDE HIDDEN",
+                                 -1, &st, NULL),
+                   CREDO_OK);
+  assert_int_equal(credo_step(st), CREDO_ROW);
+  credo_interrupt(f->db);
+  assert_int_equal(credo_step(st), CREDO_CANCELLED);
+  credo_reset(st);
+  assert_int_equal(credo_step(st), CREDO_ROW); /* runs again after reset */
+  credo_finalize(st);
+  /* a one-microsecond limit cannot cover 300 rows; none is far above */
+  assert_int_equal(credo_set_timeout(f->db, -1), CREDO_RANGE);
+  assert_int_equal(credo_set_timeout(f->db, 1), CREDO_OK);
+  assert_int_equal(credo_subject_events(f->db, ORG, CREDO_TIME_NOW,
+                                        CREDO_TIME_NOW, CREDO_READ_HIDDEN,
+                                        count_cb, &l),
+                   CREDO_CANCELLED);
+  assert_non_null(strstr(credo_errmsg(f->db), "time limit"));
+  assert_int_equal(credo_set_timeout(f->db, 0), CREDO_OK);
+  assert_int_equal(credo_subject_events(f->db, ORG, CREDO_TIME_NOW,
+                                        CREDO_TIME_NOW, CREDO_READ_HIDDEN,
+                                        count_cb, &l),
+                   CREDO_OK);
+}
+
 static void test_errors_table(void **state) {
   (void)state;
   assert_string_equal(credo_errname(CREDO_NOTFOUND), "CREDO_NOTFOUND");
@@ -592,6 +647,8 @@ int main(void) {
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_types, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_many_versions, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_interrupt_and_timeout, fx_setup,
                                       fx_teardown),
       cmocka_unit_test(test_reopen_and_tiny_map),
       cmocka_unit_test(test_errors_table),

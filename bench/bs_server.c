@@ -1,0 +1,365 @@
+/*
+ * bs_server.c -- credo-server in bench_scale, over loopback, on the store
+ * bs_credo.c built (bench/run.sh starts the server on it):
+ *
+ *   server       one connection through the C client library
+ *                (credo_open("credo://...")), the prepared subject
+ *                look-up, like the embedded peers' lookup_now;
+ *   server-conc  many connections (-c) driven from two threads with
+ *                poll(), each sending -p EXECUTEs at once and waiting for
+ *                their DONEs (bench/bench_server.c's load, on this
+ *                dataset's subjects), for -t seconds per run.
+ *
+ * The server's clock is the wall clock, so the statement names the
+ * instant: SELECT ... WHERE subject = ? VISIBLE AT ? with BS_T_NOW, which
+ * reads what the embedded lookup_now reads.
+ *
+ * Does not: start, stop or configure the server.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bs.h"
+#include "cl_frame.h"
+
+#define LOOKUP                                                                 \
+  "SELECT id, subject, type, occurred, public_from, public_until, source,"     \
+  " ref, data, version, recorded FROM events WHERE subject = ? VISIBLE AT ?"
+
+/* ------------------------------------------------------ one connection */
+
+typedef struct one {
+  credo *db;
+  credo_stmt *st;
+} one;
+
+static void one_lookup(void *arg, const char *id, uint64_t *rows) {
+  one *o = arg;
+  int rc;
+  credo_reset(o->st);
+  credo_bind_text(o->st, 1, id, -1);
+  credo_bind_time(o->st, 2, BS_T_NOW);
+  while ((rc = credo_step(o->st)) == CREDO_ROW) {
+    for (int c = 0; c < 11; c++)
+      credo_column_text(o->st, c);
+    ++*rows;
+  }
+  if (rc != CREDO_DONE)
+    bs_die("server look-up", credo_errmsg(o->db));
+}
+
+int bs_run_server(bs_ctx *c) {
+  one o = {0};
+  bs_gen *g;
+  c->out.peer = "credo-server";
+  if (!c->server)
+    bs_die("server", "no URI (-U)");
+  if (credo_open(c->server, NULL, &o.db) != CREDO_OK)
+    bs_die("credo_open", o.db ? credo_errmsg(o.db) : c->server);
+  if (credo_prepare(o.db, LOOKUP, -1, &o.st, NULL) != CREDO_OK)
+    bs_die("prepare", credo_errmsg(o.db));
+  g = bs_ctx_gen(c);
+  bs_lookups(c, g, "lookup_now", one_lookup, &o);
+  credo_finalize(o.st);
+  credo_close(o.db);
+  bs_gen_free(g);
+  return 0;
+}
+
+/* ------------------------------------------------- many connections */
+
+typedef struct conn {
+  int fd;
+  uint8_t buf[1 << 16];
+  size_t len, off;
+  uint32_t stmt, req;
+  int pending; /* DONEs still expected for the batch */
+  double t0;   /* when the batch was written */
+} conn;
+
+/* The connections one driver thread runs with poll(). */
+typedef struct load {
+  const bs_ctx *c;
+  conn *cs;
+  int n, rc;
+  char (*ids)[19];
+  size_t nids;
+  uint64_t seed, rows;
+  bs_lat lat;
+  double end;
+} load;
+
+/* The next complete frame in c's buffer: 1, 0 (need more), -1. */
+static int take(conn *c, cl_hdr *h, const uint8_t **p) {
+  size_t total = 0;
+  const char *why;
+  int rc = cl_hdr_parse(c->buf + c->off, c->len - c->off, CL_MAX_SERVER_FRAME,
+                        h, &total, &why);
+  if (rc < 0 || total > sizeof c->buf)
+    return -1;
+  if (rc != CREDO_OK || c->len - c->off < total) {
+    memmove(c->buf, c->buf + c->off, c->len - c->off);
+    c->len -= c->off;
+    c->off = 0;
+    return 0;
+  }
+  *p = c->buf + c->off + CL_HDR;
+  c->off += total;
+  return 1;
+}
+
+static int send_all(int fd, const cl_wbuf *w) {
+  for (size_t off = 0; off < w->n;) {
+    ssize_t r = send(fd, w->p + off, w->n - off, MSG_NOSIGNAL);
+    if (r <= 0)
+      return -1;
+    off += (size_t)r;
+  }
+  return 0;
+}
+
+static void print_error(const uint8_t *p, size_t n) {
+  cl_error e;
+  const char *why;
+  if (cl_dec_error(p, n, &e, &why) == CREDO_OK)
+    fprintf(stderr, "server error: %.*s\n", (int)e.msg_len, e.msg);
+}
+
+/* Blocks until the terminal reply to `req`; 0 when it is `want`. */
+static int wait_for(conn *c, uint32_t req, int want, const uint8_t **payload,
+                    size_t *n) {
+  for (;;) {
+    cl_hdr h;
+    const uint8_t *p;
+    int r;
+    while ((r = take(c, &h, &p)) == 0) {
+      ssize_t k = recv(c->fd, c->buf + c->len, sizeof c->buf - c->len, 0);
+      if (k <= 0)
+        return -1;
+      c->len += (size_t)k;
+    }
+    if (r < 0 || h.req != req)
+      return -1;
+    if (h.type == CL_F_ERROR) {
+      print_error(p, h.len - CL_MIN_LENGTH);
+      return -1;
+    }
+    if (h.type == want) {
+      *payload = p;
+      *n = h.len - CL_MIN_LENGTH;
+      return 0;
+    }
+  }
+}
+
+typedef struct target {
+  char user[64], host[64];
+  int port;
+  const char *password;
+} target;
+
+static int dial(const target *t) {
+  struct sockaddr_in a = {0};
+  int on = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
+  a.sin_family = AF_INET;
+  a.sin_port = htons((uint16_t)t->port);
+  if (fd < 0 || inet_pton(AF_INET, t->host, &a.sin_addr) != 1 ||
+      connect(fd, (struct sockaddr *)&a, sizeof a) < 0)
+    bs_die("connect", t->host);
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  return fd;
+}
+
+/* HELLO, AUTH, PREPARE on a new connection. */
+static void login(const target *t, conn *c) {
+  cl_wbuf out = {0};
+  cl_hello hello = {1, 1, "bench_scale", 11};
+  cl_auth auth = {t->user, t->password, (uint32_t)strlen(t->user),
+                  (uint32_t)strlen(t->password)};
+  cl_sql q = {0, LOOKUP, (uint32_t)strlen(LOOKUP)};
+  cl_prepared pm = {0};
+  const uint8_t *p;
+  const char *why;
+  size_t n;
+  c->fd = dial(t);
+  cl_enc_hello(&out, 1, &hello);
+  cl_enc_auth(&out, 2, &auth);
+  cl_enc_sql(&out, CL_F_PREPARE, 3, &q);
+  if (send_all(c->fd, &out) < 0 || wait_for(c, 1, CL_F_READY, &p, &n) < 0 ||
+      wait_for(c, 2, CL_F_AUTH_OK, &p, &n) < 0 ||
+      wait_for(c, 3, CL_F_PREPARED, &p, &n) < 0 ||
+      cl_dec_prepared(p, n, &pm, 0, &why) == CREDO_PROTOCOL)
+    bs_die("server", "cannot log in and prepare");
+  cl_wbuf_free(&out);
+  c->stmt = pm.stmt;
+  c->req = 10;
+}
+
+/* Writes a batch: `pipeline` EXECUTEs of random subjects, one write. */
+static int send_batch(load *l, conn *c) {
+  cl_wbuf out = {0};
+  cl_value v[2] = {{.t = CREDO_T_TEXT}, {.t = CREDO_T_TIME}};
+  cl_execute e = {c->stmt, 0, 2, v};
+  int rc;
+  v[1].u.i = BS_T_NOW;
+  for (int i = 0; i < l->c->pipeline; i++) {
+    const char *id = l->ids[bs_rand(&l->seed) % l->nids];
+    v[0].u.s.p = id;
+    v[0].u.s.n = (uint32_t)strlen(id);
+    cl_enc_execute(&out, c->req++, &e);
+  }
+  c->pending = l->c->pipeline;
+  c->t0 = bs_now();
+  rc = send_all(c->fd, &out);
+  cl_wbuf_free(&out);
+  return rc;
+}
+
+/* Reads what c has and handles its frames; the next batch goes out when
+ * the current one is answered and time is not up. 0 or -1. */
+static int on_readable(load *l, conn *c) {
+  cl_hdr h;
+  const uint8_t *p;
+  int r;
+  ssize_t k = recv(c->fd, c->buf + c->len, sizeof c->buf - c->len, 0);
+  if (k <= 0)
+    return -1;
+  c->len += (size_t)k;
+  while ((r = take(c, &h, &p)) > 0) {
+    if (h.type == CL_F_ROWS)
+      l->rows += (uint32_t)(p[2] << 24 | p[3] << 16 | p[4] << 8 | p[5]);
+    if (h.type == CL_F_ERROR) {
+      print_error(p, h.len - CL_MIN_LENGTH);
+      return -1;
+    }
+    if (h.type != CL_F_DONE)
+      continue;
+    bs_lat_add(&l->lat, (bs_now() - c->t0) * 1e6);
+    if (--c->pending == 0 && bs_now() < l->end && send_batch(l, c) < 0)
+      return -1;
+  }
+  return r;
+}
+
+/* Drives every connection until the end and all batches are answered. */
+static void *drive(void *arg) {
+  load *l = arg;
+  struct pollfd *pf = calloc((size_t)l->n, sizeof *pf);
+  int busy = l->n;
+  l->rc = pf ? 0 : -1;
+  for (int i = 0; i < l->n && l->rc == 0; i++)
+    l->rc = send_batch(l, &l->cs[i]);
+  while (l->rc == 0 && busy > 0) {
+    busy = 0;
+    for (int i = 0; i < l->n; i++) {
+      pf[i].fd = l->cs[i].pending ? l->cs[i].fd : -1;
+      pf[i].events = POLLIN;
+      busy += l->cs[i].pending > 0;
+    }
+    if (busy && poll(pf, (nfds_t)l->n, 30000) <= 0)
+      l->rc = -1;
+    for (int i = 0; l->rc == 0 && i < l->n; i++)
+      if (pf[i].fd >= 0 && pf[i].revents)
+        l->rc = on_readable(l, &l->cs[i]);
+  }
+  free(pf);
+  return NULL;
+}
+
+/* One timed run over both drivers; returns queries per second. */
+static double conc_run(load *l, int threads, double seconds, bs_lat *all,
+                       uint64_t *rows) {
+  pthread_t th[2];
+  double t0 = bs_now();
+  size_t queries = 0;
+  for (int t = 0; t < threads; t++) {
+    l[t].end = t0 + seconds;
+    pthread_create(&th[t], NULL, drive, &l[t]);
+  }
+  for (int t = 0; t < threads; t++) {
+    pthread_join(th[t], NULL);
+    if (l[t].rc != 0)
+      bs_die("server-conc", "a connection failed");
+    queries += l[t].lat.n;
+    for (size_t i = 0; i < l[t].lat.n; i++)
+      bs_lat_add(all, l[t].lat.us[i]);
+    l[t].lat.n = 0;
+    *rows += l[t].rows;
+    l[t].rows = 0;
+  }
+  return (double)queries / (bs_now() - t0);
+}
+
+static void parse_uri(const char *uri, target *t) {
+  if (sscanf(uri, "credo://%63[^@]@%63[^:]:%d", t->user, t->host, &t->port) !=
+      3)
+    bs_die("server URI must be credo://USER@HOST:PORT", uri);
+  t->password = getenv("CREDO_PASSWORD");
+  if (!t->password)
+    bs_die("server", "CREDO_PASSWORD is not set");
+}
+
+static char (*some_subjects(const bs_ctx *c, size_t n))[19] {
+  char(*ids)[19] = malloc(n * sizeof *ids), name[160];
+  bs_gen *g = bs_ctx_gen(c);
+  uint64_t s = c->seed * 7919;
+  if (!ids)
+    bs_die("server-conc", "out of memory");
+  for (size_t i = 0; i < n; i++)
+    bs_gen_subject(g, bs_rand(&s) % c->plan.subjects, ids[i], name,
+                   sizeof name);
+  bs_gen_free(g);
+  return ids;
+}
+
+/* Splits c->conns connections over two driver threads, logged in. */
+static void setup_loads(const bs_ctx *c, load *l, conn *cs) {
+  target t;
+  size_t nids = 65536;
+  char(*ids)[19] = some_subjects(c, nids);
+  parse_uri(c->server, &t);
+  for (int k = 0, first = 0; k < 2; k++) {
+    int n = c->conns / 2 + (k < c->conns % 2);
+    l[k] = (load){.c = c, .cs = cs + first, .n = n, .ids = ids,
+                  .nids = nids, .seed = (uint64_t)k * 7919 + 1};
+    for (int i = 0; i < n; i++)
+      login(&t, &cs[first + i]);
+    first += n;
+  }
+}
+
+int bs_run_server_conc(bs_ctx *c) {
+  char name[64];
+  conn *cs = calloc((size_t)c->conns, sizeof *cs);
+  load l[2];
+  bs_lat all = {0};
+  bs_fig f = {.note = "2 driver threads, poll(), loopback"};
+  int threads = c->conns > 1 ? 2 : 1;
+  c->out.peer = "credo-server";
+  if (!cs || c->conns < 1 || c->pipeline < 1)
+    bs_die("server-conc", "bad -c or -p");
+  setup_loads(c, l, cs);
+  conc_run(l, threads, 1.0, &all, &f.rows); /* warm-up */
+  all.n = 0;
+  f.rows = 0;
+  for (int r = 0; r < c->plan.runs; r++) {
+    bs_fig_add(&f, conc_run(l, threads, c->seconds, &all, &f.rows));
+    bs_fig_lat(&f, &all);
+  }
+  snprintf(name, sizeof name, "conc%d_p%d", c->conns, c->pipeline);
+  bs_emit(&c->out, name, "ops/s", &f);
+  for (int i = 0; i < c->conns; i++)
+    close(cs[i].fd);
+  free(l[0].ids);
+  free(cs);
+  bs_lat_free(&all);
+  return 0;
+}
