@@ -12,6 +12,10 @@
  * uri), server-conc (credo-server at -c connections, pipelined -p); gen
  * prints the generated events as TSV (to compare with `credo gen`).
  *
+ * -m build stops a peer after its build (the slice to ingest and the
+ * repair candidates saved in DIR); -m measure runs its workloads on that
+ * build; neither: both in one process.
+ *
  * Owns: options, the plan of a scale (slice, deep events, batches) and
  * dispatch. Does not: start or stop servers, check disk, or write the
  * report (bench/run.sh).
@@ -26,8 +30,10 @@
 
 static const char USAGE[] =
     "usage: bench_scale credo|lmdb|sqlite|pg|server|server-conc|gen\n"
-    "         -n EVENTS -o CSV -d DIR [-L LABEL] [-s SUBJECTS] [-S SLICE]\n"
-    "         [-r RUNS] [-H HEAVY_RUNS] [-l LOOKUPS] [-R REPAIR_BATCH]\n"
+    "         -n EVENTS -o CSV -d DIR [-m build|measure] [-L LABEL]\n"
+    "         [-s SUBJECTS] [-S SLICE]\n"
+    "         [-r RUNS] [-H HEAVY_RUNS] [-B BACKUP_RUNS] [-b BUILD_BATCH]\n"
+    "         [-l LOOKUPS] [-R REPAIR_BATCH]\n"
     "         [-k SEED] [-P CONNINFO] [-U URI] [-c CONNS] [-p PIPELINE]\n"
     "         [-t SECONDS]\n"
     "  counts accept k and M suffixes (200k, 1M)\n";
@@ -56,16 +62,22 @@ static void plan_scale(bs_ctx *c, uint64_t subjects, uint64_t slice) {
   p->built = p->events - p->slice;
   for (int i = 0; i < 3; i++)
     p->deep[i] = 1 + p->built * (uint64_t)(i + 1) / 7;
-  p->build_batch = 10000;
+  if (p->build_batch < 1)
+    p->build_batch = 10000;
   p->slice_batch = 1000;
 }
 
 static int parse(bs_ctx *c, int argc, char **argv) {
   uint64_t subjects = 0, slice = 0;
   int opt;
-  while ((opt = getopt(argc, argv, "n:o:d:L:s:S:r:H:l:R:k:P:U:c:p:t:")) !=
+  while ((opt = getopt(argc, argv, "m:n:o:d:L:s:S:r:H:B:b:l:R:k:P:U:c:p:t:")) !=
          -1) {
     switch (opt) {
+    case 'm':
+      c->mode = strcmp(optarg, "build") == 0     ? BS_BUILD
+                : strcmp(optarg, "measure") == 0 ? BS_MEASURE
+                                                 : -1;
+      break;
     case 'n': c->plan.events = count_arg(optarg); break;
     case 'o': c->out.csv = optarg; break;
     case 'd': c->dir = optarg; break;
@@ -74,6 +86,8 @@ static int parse(bs_ctx *c, int argc, char **argv) {
     case 'S': slice = count_arg(optarg); break;
     case 'r': c->plan.runs = atoi(optarg); break;
     case 'H': c->heavy_runs = atoi(optarg); break;
+    case 'B': c->backup_runs = atoi(optarg); break;
+    case 'b': c->plan.build_batch = (int)count_arg(optarg); break;
     case 'l': c->lookups = (int)count_arg(optarg); break;
     case 'R': c->repair_batch = (size_t)count_arg(optarg); break;
     case 'k': c->seed = count_arg(optarg); break;
@@ -87,7 +101,8 @@ static int parse(bs_ctx *c, int argc, char **argv) {
   }
   if (c->plan.events < 100 || !c->out.csv || !c->dir || c->plan.runs < 1 ||
       c->plan.runs > 16 || c->heavy_runs < 1 || c->heavy_runs > 16 ||
-      c->lookups < 1 || c->seed < 1)
+      c->backup_runs < 1 || c->backup_runs > 16 ||
+      c->lookups < 1 || c->seed < 1 || c->mode < 0)
     return -1;
   plan_scale(c, subjects, slice);
   return 0;
@@ -110,7 +125,8 @@ static int dump(const bs_ctx *c) {
 
 int main(int argc, char **argv) {
   static char label[32];
-  bs_ctx c = {.plan = {.runs = 3}, .heavy_runs = 3, .lookups = 20000,
+  bs_ctx c = {.plan = {.runs = 3}, .heavy_runs = 3, .backup_runs = 3,
+              .lookups = 20000,
               .repair_batch = 10000, .seed = 1, .conns = 32, .pipeline = 1,
               .seconds = 5};
   const char *peer = argc > 1 ? argv[1] : "";

@@ -202,15 +202,19 @@ static inline uint64_t bs_rand(uint64_t *s) {
 
 /* ------------------------------------------------------------- driver */
 
+enum { BS_BOTH, BS_BUILD, BS_MEASURE };
+
 /* What every peer's entry point gets. */
 typedef struct bs_ctx {
+  int mode;             /* BS_BOTH, BS_BUILD, BS_MEASURE (-m) */
   bs_plan plan;
   bs_out out;
   char *dir;            /* the peer's working directory */
   const char *conninfo; /* PostgreSQL (libpq) */
   const char *server;   /* credo:// URI */
   int lookups;          /* look-ups per run */
-  int heavy_runs;       /* runs of whole-store workloads */
+  int heavy_runs;       /* runs of whole-store queries */
+  int backup_runs;      /* runs of the backup */
   size_t repair_batch;  /* events per batch repair */
   uint64_t seed;
   int conns, pipeline, seconds; /* server concurrency runs */
@@ -232,13 +236,21 @@ bs_gen *bs_ctx_gen(const bs_ctx *c);
 /* The next n events of g, for a run that must not time the generator. */
 bs_event *bs_take_events(bs_gen *g, uint64_t n);
 
+/* Between a peer's build and its measured workloads: the ingest slice
+ * (the plan.slice events after the built ones) and the batch-repair
+ * candidates. Mode both: takes the slice from g, returns 0. Mode build
+ * (-m build): saves both under c->dir and returns 1 (the peer stops).
+ * Mode measure (-m measure, no build): loads them, returns 0. */
+int bs_handoff(const bs_ctx *c, bs_gen *g, bs_event **slice, bs_cands *cands);
+
 /* One batch of the measured ingest: writes ev[0..n) in one durable
  * transaction whose time is bs_tx(BS_T_SLICE, k). */
 typedef void (*bs_batch_fn)(void *arg, const bs_event *ev, size_t n,
                             uint64_t k);
-/* The last plan.slice events of g in plan.runs runs of batches of
- * plan.slice_batch; emits "ingest" in events/s. */
-void bs_ingest(const bs_ctx *c, bs_gen *g, bs_batch_fn fn, void *arg);
+/* The slice in plan.runs runs of batches of plan.slice_batch; emits
+ * "ingest" in events/s. */
+void bs_ingest(const bs_ctx *c, const bs_event *slice, bs_batch_fn fn,
+               void *arg);
 
 /* One look-up of a subject; adds the rows it saw to *rows. */
 typedef void (*bs_lookup_fn)(void *arg, const char *subject, uint64_t *rows);

@@ -163,6 +163,9 @@ static void deep_pass(peer *p) {
 static void build(peer *p) {
   double t0 = bs_now();
   bs_fig f = {.note = "bulk path: typed API, NOSYNC, 10k per txn"};
+  bs_log(&p->c->out, "building %llu events (%llu subjects)",
+         (unsigned long long)p->c->plan.events,
+         (unsigned long long)p->c->plan.subjects);
   open_store(p, CREDO_OPEN_NOSYNC);
   build_schema(p);
   build_events(p);
@@ -344,29 +347,35 @@ static uint64_t backup(void *arg, int run) {
   return info.events;
 }
 
+static void measure(peer *p, const bs_event *slice) {
+  bs_ctx *c = p->c;
+  open_store(p, 0);
+  bs_ingest(c, slice, ingest_batch, p);
+  bench_clock = BS_T_NOW;
+  all_lookups(p);
+  bs_deep_reads(c, deep_read, p);
+  bs_timed(c, "ending_30d", c->heavy_runs, ending_30d, p,
+           "prepared CQL, public now");
+  bs_timed(c, "penalties_year", c->heavy_runs, penalties, p,
+           "prepared CQL, GROUP BY source");
+  bs_repairs(c, &p->cands, repair_batch, p);
+  bs_backup(c, bs_disk_bytes(p->path), backup, p,
+            "credo_backup: compacted copy + fsync + XXH3 + manifest");
+  credo_close(p->db);
+  bs_size(c, bs_disk_bytes(p->path), "store directory");
+}
+
 int bs_run_credo(bs_ctx *c) {
   peer p = {.c = c};
+  bs_event *slice = NULL;
   snprintf(p.path, sizeof p.path, "%s/store", c->dir);
   p.gen = bs_ctx_gen(c);
   bs_cands_init(&p.cands, &c->plan, c->repair_batch * (size_t)c->plan.runs);
-  bs_log(&c->out, "building %llu events (%llu subjects)",
-         (unsigned long long)c->plan.events,
-         (unsigned long long)c->plan.subjects);
-  build(&p);
-  open_store(&p, 0);
-  bs_ingest(c, p.gen, ingest_batch, &p);
-  bench_clock = BS_T_NOW;
-  all_lookups(&p);
-  bs_deep_reads(c, deep_read, &p);
-  bs_timed(c, "ending_30d", c->heavy_runs, ending_30d, &p,
-           "prepared CQL, public now");
-  bs_timed(c, "penalties_year", c->heavy_runs, penalties, &p,
-           "prepared CQL, GROUP BY source");
-  bs_repairs(c, &p.cands, repair_batch, &p);
-  bs_backup(c, bs_disk_bytes(p.path), backup, &p,
-            "credo_backup: compacted copy + fsync + XXH3 + manifest");
-  credo_close(p.db);
-  bs_size(c, bs_disk_bytes(p.path), "store directory");
+  if (c->mode != BS_MEASURE)
+    build(&p);
+  if (bs_handoff(c, p.gen, &slice, &p.cands) == 0)
+    measure(&p, slice);
+  free(slice);
   free(p.cands.id);
   bs_gen_free(p.gen);
   return 0;

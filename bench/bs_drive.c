@@ -33,6 +33,66 @@ bs_event *bs_take_events(bs_gen *g, uint64_t n) {
   return ev;
 }
 
+/* ------------------------------------------------------------ handoff */
+
+typedef struct handoff_head {
+  char magic[8];
+  uint64_t events, slice, ncands;
+} handoff_head;
+
+static void handoff_path(const bs_ctx *c, char *out, size_t n) {
+  snprintf(out, n, "%s/handoff.bin", c->dir);
+}
+
+static void handoff_save(const bs_ctx *c, const bs_event *slice,
+                         const bs_cands *cands) {
+  char path[1100];
+  handoff_head h = {"bshand1", c->plan.events, c->plan.slice, cands->n};
+  FILE *f;
+  handoff_path(c, path, sizeof path);
+  if (!(f = fopen(path, "wb")) || fwrite(&h, sizeof h, 1, f) != 1 ||
+      fwrite(slice, sizeof *slice, h.slice, f) != h.slice ||
+      fwrite(cands->id, sizeof *cands->id, h.ncands, f) != h.ncands ||
+      fclose(f) != 0)
+    bs_die("cannot write", path);
+}
+
+static void handoff_load(const bs_ctx *c, bs_event **slice,
+                         bs_cands *cands) {
+  char path[1100];
+  handoff_head h;
+  FILE *f;
+  handoff_path(c, path, sizeof path);
+  if (!(f = fopen(path, "rb")) || fread(&h, sizeof h, 1, f) != 1 ||
+      strcmp(h.magic, "bshand1") != 0 || h.events != c->plan.events ||
+      h.slice != c->plan.slice)
+    bs_die("no build of this scale to measure (run -m build first)", path);
+  *slice = malloc((h.slice ? h.slice : 1) * sizeof **slice);
+  cands->id = malloc((h.ncands ? h.ncands : 1) * sizeof *cands->id);
+  if (!*slice || !cands->id ||
+      fread(*slice, sizeof **slice, h.slice, f) != h.slice ||
+      fread(cands->id, sizeof *cands->id, h.ncands, f) != h.ncands)
+    bs_die("cannot read", path);
+  cands->n = cands->cap = h.ncands;
+  fclose(f);
+}
+
+int bs_handoff(const bs_ctx *c, bs_gen *g, bs_event **slice, bs_cands *cands) {
+  if (c->mode == BS_MEASURE) {
+    handoff_load(c, slice, cands);
+    return 0;
+  }
+  *slice = bs_take_events(g, c->plan.slice);
+  if (c->mode != BS_BUILD)
+    return 0;
+  handoff_save(c, *slice, cands);
+  free(*slice);
+  free(cands->id);
+  *slice = NULL;
+  cands->id = NULL;
+  return 1;
+}
+
 /* ---------------------------------------------------------- profiling */
 
 /* BS_ONLY=w1,w2 runs only those workloads (profiling runs). */
@@ -83,7 +143,8 @@ static uint64_t written(void) {
   return v;
 }
 
-void bs_ingest(const bs_ctx *c, bs_gen *g, bs_batch_fn fn, void *arg) {
+void bs_ingest(const bs_ctx *c, const bs_event *slice, bs_batch_fn fn,
+               void *arg) {
   const bs_plan *p = &c->plan;
   uint64_t per = p->slice / (uint64_t)p->runs, k = 0, w0;
   size_t b = (size_t)p->slice_batch;
@@ -95,12 +156,11 @@ void bs_ingest(const bs_ctx *c, bs_gen *g, bs_batch_fn fn, void *arg) {
   profile("ingest", 1);
   for (int r = 0; r < p->runs; r++) {
     uint64_t n = r + 1 == p->runs ? p->slice - per * (uint64_t)r : per;
-    bs_event *ev = bs_take_events(g, n);
+    const bs_event *ev = slice + per * (uint64_t)r;
     double t0 = bs_now();
     for (size_t i = 0; i < n; i += b, k++)
       fn(arg, ev + i, n - i < b ? n - i : b, k);
     bs_fig_add(&f, (double)n / (bs_now() - t0));
-    free(ev);
   }
   profile("ingest", 0);
   if (written() > w0)
@@ -250,5 +310,5 @@ void bs_backup(const bs_ctx *c, uint64_t store_bytes, bs_op_fn fn, void *arg,
     bs_emit_skip(&c->out, "backup", why);
     return;
   }
-  bs_timed(c, "backup", c->heavy_runs, fn, arg, note);
+  bs_timed(c, "backup", c->backup_runs, fn, arg, note);
 }

@@ -351,6 +351,8 @@ static void deep_pass(peer *p) {
 static void build(peer *p) {
   double t0 = bs_now();
   bs_fig f = {.note = "MDB_NOSYNC, 10k per txn, then mdb_env_sync"};
+  bs_log(&p->c->out, "building %llu events",
+         (unsigned long long)p->c->plan.events);
   open_env(p, MDB_NOSYNC);
   p->next_id = 1;
   build_subjects(p);
@@ -457,24 +459,34 @@ static uint64_t backup(void *arg, int run) {
   return p->c->plan.events;
 }
 
+static void measure(peer *p, const bs_event *slice) {
+  bs_ctx *c = p->c;
+  open_env(p, 0);
+  p->next_id = c->plan.built + 1;
+  bs_ingest(c, slice, ingest_batch, p);
+  bs_lookups(c, p->gen, "lookup_now", one_now, p);
+  if (p->rtxn)
+    mdb_txn_abort(p->rtxn);
+  bs_timed(c, "ending_30d", c->heavy_runs, ending_30d, p,
+           "until range + record check");
+  bs_backup(c, bs_disk_bytes(p->path), backup, p,
+            "mdb_env_copy2 compact + fsync");
+  mdb_env_close(p->env);
+  bs_size(c, bs_disk_bytes(p->path), "store directory");
+}
+
 int bs_run_lmdb(bs_ctx *c) {
   peer p = {.c = c};
+  bs_event *slice = NULL;
+  bs_cands none = {0};
   snprintf(p.path, sizeof p.path, "%s/store", c->dir);
   p.gen = bs_ctx_gen(c);
-  bs_log(&c->out, "building %llu events", (unsigned long long)c->plan.events);
-  build(&p);
-  open_env(&p, 0);
-  p.next_id = c->plan.built + 1;
-  bs_ingest(c, p.gen, ingest_batch, &p);
-  bs_lookups(c, p.gen, "lookup_now", one_now, &p);
-  if (p.rtxn)
-    mdb_txn_abort(p.rtxn);
-  bs_timed(c, "ending_30d", c->heavy_runs, ending_30d, &p,
-           "until range + record check");
-  bs_backup(c, bs_disk_bytes(p.path), backup, &p,
-            "mdb_env_copy2 compact + fsync");
-  mdb_env_close(p.env);
-  bs_size(c, bs_disk_bytes(p.path), "store directory");
+  if (c->mode != BS_MEASURE)
+    build(&p);
+  if (bs_handoff(c, p.gen, &slice, &none) == 0)
+    measure(&p, slice);
+  free(slice);
+  free(none.id);
   bs_gen_free(p.gen);
   return 0;
 }

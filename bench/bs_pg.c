@@ -193,6 +193,8 @@ static void build(peer *p) {
   double t0 = bs_now();
   bs_fig f = {.note = "COPY FREEZE in the creating txn (wal_level=minimal), "
                       "then indexes"};
+  bs_log(&p->c->out, "building %llu events",
+         (unsigned long long)p->c->plan.events);
   exec(p, SCHEMA);
   copy_types(p);
   copy_subjects(p, 0);
@@ -417,30 +419,38 @@ static uint64_t db_size(peer *p) {
   return n;
 }
 
-int bs_run_pg(bs_ctx *c) {
-  peer p = {.c = c};
-  connect_db(&p);
-  p.gen = bs_ctx_gen(c);
-  bs_cands_init(&p.cands, &c->plan, c->repair_batch * (size_t)c->plan.runs);
-  bs_log(&c->out, "building %llu events", (unsigned long long)c->plan.events);
-  build(&p);
-  bs_ingest(c, p.gen, ingest_batch, &p);
-  exec(&p, "ANALYZE events");
-  all_lookups(&p);
-  prepare(&p, "deep",
+static void measure(peer *p, const bs_event *slice) {
+  bs_ctx *c = p->c;
+  bs_ingest(c, slice, ingest_batch, p);
+  exec(p, "ANALYZE events");
+  all_lookups(p);
+  prepare(p, "deep",
           "SELECT version, data FROM events WHERE id = $1 AND recorded <= $2"
           " ORDER BY recorded DESC, version DESC LIMIT 1",
           2);
-  bs_deep_reads(c, deep_read, &p);
-  bs_timed(c, "ending_30d", c->heavy_runs, ending_30d, &p, "prepared SQL");
-  bs_timed(c, "penalties_year", c->heavy_runs, penalties, &p,
+  bs_deep_reads(c, deep_read, p);
+  bs_timed(c, "ending_30d", c->heavy_runs, ending_30d, p, "prepared SQL");
+  bs_timed(c, "penalties_year", c->heavy_runs, penalties, p,
            "prepared SQL, GROUP BY source");
-  prepare(&p, "repair", REPAIR, 2);
-  bs_repairs(c, &p.cands, repair_batch, &p);
-  bs_backup(c, db_size(&p) / 2, backup, &p, "pg_dump -Fc + sync");
-  bs_size(c, db_size(&p), "pg_database_size (tables + indexes, no WAL)");
+  prepare(p, "repair", REPAIR, 2);
+  bs_repairs(c, &p->cands, repair_batch, p);
+  bs_backup(c, db_size(p) / 2, backup, p, "pg_dump -Fc + sync");
+  bs_size(c, db_size(p), "pg_database_size (tables + indexes, no WAL)");
+}
+
+int bs_run_pg(bs_ctx *c) {
+  peer p = {.c = c};
+  bs_event *slice = NULL;
+  connect_db(&p);
+  p.gen = bs_ctx_gen(c);
+  bs_cands_init(&p.cands, &c->plan, c->repair_batch * (size_t)c->plan.runs);
+  if (c->mode != BS_MEASURE)
+    build(&p);
+  if (bs_handoff(c, p.gen, &slice, &p.cands) == 0)
+    measure(&p, slice);
   PQfinish(p.db);
   free(p.buf);
+  free(slice);
   free(p.cands.id);
   bs_gen_free(p.gen);
   return 0;

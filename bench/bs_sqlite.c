@@ -134,6 +134,8 @@ static void build(peer *p) {
   uint64_t fated = 0;
   double t0 = bs_now();
   bs_fig f = {.note = "synchronous=OFF, no journal, indexes after the rows"};
+  bs_log(&p->c->out, "building %llu events",
+         (unsigned long long)p->c->plan.events);
   if (sqlite3_open(p->path, &p->db) != SQLITE_OK)
     bs_die("sqlite3_open", p->path);
   exec(p, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
@@ -374,34 +376,43 @@ static uint64_t backup(void *arg, int run) {
   return p->c->plan.events;
 }
 
+static void measure(peer *p, const bs_event *slice) {
+  bs_ctx *c = p->c;
+  deep d = {p, NULL};
+  open_measured(p);
+  bs_ingest(c, slice, ingest_batch, p);
+  all_lookups(p);
+  d.st = prepare(p, "SELECT version, data FROM events WHERE id = ?1 AND"
+                    " recorded <= ?2 ORDER BY recorded DESC, version DESC"
+                    " LIMIT 1");
+  bs_deep_reads(c, deep_read, &d);
+  sqlite3_finalize(d.st);
+  bs_timed(c, "ending_30d", c->heavy_runs, ending_30d, p, "prepared SQL");
+  bs_timed(c, "penalties_year", c->heavy_runs, penalties, p,
+           "prepared SQL, GROUP BY source");
+  bs_repairs(c, &p->cands, repair_batch, p);
+  bs_backup(c, bs_disk_bytes(c->dir), backup, p,
+            "sqlite3_backup (.backup) + fsync");
+  sqlite3_finalize(p->ins);
+  exec(p, "PRAGMA wal_checkpoint(TRUNCATE)");
+  sqlite3_close(p->db);
+  bs_size(c, bs_disk_bytes(p->path), "events.db (+ WAL, checkpointed)");
+}
+
 int bs_run_sqlite(bs_ctx *c) {
   peer p = {.c = c};
-  deep d = {&p, NULL};
+  bs_event *slice = NULL;
   snprintf(p.path, sizeof p.path, "%s/events.db", c->dir);
   p.gen = bs_ctx_gen(c);
   bs_cands_init(&p.cands, &c->plan, c->repair_batch * (size_t)c->plan.runs);
-  bs_log(&c->out, "building %llu events", (unsigned long long)c->plan.events);
-  build(&p);
-  sqlite3_finalize(p.ins);
-  sqlite3_close(p.db);
-  open_measured(&p);
-  bs_ingest(c, p.gen, ingest_batch, &p);
-  all_lookups(&p);
-  d.st = prepare(&p, "SELECT version, data FROM events WHERE id = ?1 AND"
-                     " recorded <= ?2 ORDER BY recorded DESC, version DESC"
-                     " LIMIT 1");
-  bs_deep_reads(c, deep_read, &d);
-  sqlite3_finalize(d.st);
-  bs_timed(c, "ending_30d", c->heavy_runs, ending_30d, &p, "prepared SQL");
-  bs_timed(c, "penalties_year", c->heavy_runs, penalties, &p,
-           "prepared SQL, GROUP BY source");
-  bs_repairs(c, &p.cands, repair_batch, &p);
-  bs_backup(c, bs_disk_bytes(c->dir), backup, &p,
-            "sqlite3_backup (.backup) + fsync");
-  sqlite3_finalize(p.ins);
-  exec(&p, "PRAGMA wal_checkpoint(TRUNCATE)");
-  sqlite3_close(p.db);
-  bs_size(c, bs_disk_bytes(c->dir), "events.db (+ WAL, checkpointed)");
+  if (c->mode != BS_MEASURE) {
+    build(&p);
+    sqlite3_finalize(p.ins);
+    sqlite3_close(p.db);
+  }
+  if (bs_handoff(c, p.gen, &slice, &p.cands) == 0)
+    measure(&p, slice);
+  free(slice);
   free(p.cands.id);
   bs_gen_free(p.gen);
   return 0;

@@ -28,11 +28,14 @@ void bs_die(const char *what, const char *msg) {
   exit(1);
 }
 
+static double t_start;
+__attribute__((constructor)) static void log_start(void) {
+  t_start = bs_now();
+}
+
 void bs_log(const bs_out *o, const char *fmt, ...) {
-  static double t0;
+  double t0 = t_start;
   va_list ap;
-  if (t0 == 0)
-    t0 = bs_now();
   fprintf(stderr, "[%s %s %6.1fs] ", o->scale, o->peer, bs_now() - t0);
   va_start(ap, fmt);
   vfprintf(stderr, fmt, ap);

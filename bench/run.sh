@@ -7,8 +7,10 @@
 #
 # Per scale (events; subjects = events / 10, the distribution of `credo
 # gen --seed 1`): checks free disk (skips the scale, saying so, when the
-# largest store seen so far would not fit), then one peer after another,
-# each on its own fresh copy of the same data, removed afterwards:
+# largest store seen so far would not fit), then the peers in two pairs,
+# (SQLite, credo) and (PostgreSQL, raw LMDB): a pair's builds run side by
+# side when the disk holds both stores (a build is not a measurement),
+# then each peer is measured alone, and its data removed:
 #   credo       bench_scale credo; then credo-server started on that store
 #               (--init-admin, loopback, port 0): bench_scale server (one
 #               connection through credo_open("credo://...")) and
@@ -31,7 +33,8 @@
 # BENCH_REPAIR (10000), BENCH_SECONDS (5, per concurrent run), BENCH_DIR
 # (BUILD/bench-scale), BENCH_DOCS, BENCH_PROFILE, BENCH_NOTE (conditions
 # written in the report), BENCH_PEER_TIMEOUT (s, 5400), BENCH_HEAVY_RUNS
-# (runs of whole-store workloads; default 3, 1 above 10M events).
+# (runs of the whole-store queries; default 3, 1 above 10M events),
+# BENCH_BACKUP_RUNS (default 3, 1 above 1M events).
 #
 # Installs, when missing, PostgreSQL, redis and gnuplot from Debian. Every
 # server it starts listens on 127.0.0.1 only and is stopped on exit (trap).
@@ -161,7 +164,8 @@ run_peer() {
   shift 4
   say "$scale: $peer"
   timeout "$PEER_TIMEOUT" "$BIN/bench_scale" "$peer" -n "$ev" -L "$scale" \
-    -o "$CSV" -d "$dir" -r "$RUNS" -H "$HEAVY" -l "$LOOKUPS" -R "$REPAIR" \
+    -o "$CSV" -d "$dir" -r "$RUNS" -H "$HEAVY" -B "$BACKUPS" -l "$LOOKUPS" \
+    -R "$REPAIR" \
     "$@" 2>&1 | tee -a "$log" >&2
   rc=${PIPESTATUS[0]}
   if [ "$rc" -ne 0 ]; then
@@ -212,14 +216,67 @@ server_runs() { # SCALE EVENTS
   stop_server
 }
 
-peer_credo() { # SCALE EVENTS
-  run_peer "$1" "$2" credo "$DIR/credo-$1" && server_runs "$1" "$2"
-  rm -rf "$DIR/credo-$1"
+# Two peers' builds run side by side when the disk holds both stores (a
+# build is not a measurement; the two cores are otherwise idle), then each
+# is measured alone. bpe: the largest bytes/event seen so far.
+pair_fits() { # EVENTS
+  local avail bpe
+  avail=$(df -PB1 "$DIR" | awk 'NR == 2 {print $4}')
+  bpe=$(awk -F, '$4 == "size" && $5 == "B/ev" && $6 + 0 > m {m = $6 + 0}
+    END {print (m > 0 ? m : 1000)}' "$CSV")
+  awk -v a="$avail" -v e="$1" -v b="$bpe" 'BEGIN {exit !(a >= 2.4 * e * b + 4 * 2^30)}'
 }
 
-peer_embedded() { # SCALE EVENTS PEER
-  run_peer "$1" "$2" "$3" "$DIR/$3-$1"
-  rm -rf "${DIR:?}/$3-$1"
+# build_pair SCALE EVENTS A B: builds A and B (in parallel when they fit);
+# sets OK_A / OK_B. A peer is "pg" (needs PG_PORT) or an embedded one.
+build_one() { # SCALE EVENTS PEER
+  if [ "$3" = pg ]; then
+    run_peer "$1" "$2" pg "$DIR/pg-$1/work" -m build \
+      -P "host=127.0.0.1 port=$PG_PORT dbname=bench user=bench"
+  else
+    run_peer "$1" "$2" "$3" "$DIR/$3-$1" -m build
+  fi
+}
+
+measure_one() { # SCALE EVENTS PEER
+  case $3 in
+    pg)
+      run_peer "$1" "$2" pg "$DIR/pg-$1/work" -m measure \
+        -P "host=127.0.0.1 port=$PG_PORT dbname=bench user=bench" &&
+        pgbench_runs "$1" "$2" "$DIR/pg-$1/work"
+      stop_pg
+      rm -rf "$DIR/pg-$1"
+      ;;
+    credo)
+      run_peer "$1" "$2" credo "$DIR/credo-$1" -m measure && server_runs "$1" "$2"
+      rm -rf "$DIR/credo-$1"
+      ;;
+    *)
+      run_peer "$1" "$2" "$3" "$DIR/$3-$1" -m measure
+      rm -rf "${DIR:?}/$3-$1"
+      ;;
+  esac
+}
+
+# Builds A and B (side by side when both fit), then measures each alone,
+# A first. A peer whose build failed is not measured.
+pair() { # SCALE EVENTS A B
+  local pa pb ra rb
+  if pair_fits "$2"; then
+    say "$1: building $3 and $4 side by side"
+    build_one "$1" "$2" "$3" & pa=$!
+    build_one "$1" "$2" "$4" & pb=$!
+    wait "$pa"; ra=$?
+    wait "$pb"; rb=$?
+    [ "$ra" -eq 0 ] && measure_one "$1" "$2" "$3"
+    [ "$rb" -eq 0 ] && measure_one "$1" "$2" "$4"
+  else
+    say "$1: the disk holds one store at a time: $3, then $4"
+    build_one "$1" "$2" "$3" && measure_one "$1" "$2" "$3"
+    build_one "$1" "$2" "$4" && measure_one "$1" "$2" "$4"
+  fi
+  [ "$3" = pg ] || [ "$4" = pg ] && stop_pg
+  rm -rf "$DIR/$3-$1" "$DIR/$4-$1"
 }
 
 pg_fail() { status "$1" pg failed "$2"; say "$1: PostgreSQL failed: $2"; }
@@ -271,17 +328,6 @@ pgbench_runs() { # SCALE EVENTS DIR
       "pgbench -M prepared -c $CONNS -j 2 (mean latency $(median "$lats") ms per script)"
     say "$1: pgbench conc${CONNS}_p$p: $(median "$vals") queries/s"
   done
-}
-
-peer_pg() { # SCALE EVENTS
-  local d=$DIR/pg-$1
-  if pg_start "$1" "$d"; then
-    run_peer "$1" "$2" pg "$d/work" \
-      -P "host=127.0.0.1 port=$PG_PORT dbname=bench user=bench" &&
-      pgbench_runs "$1" "$2" "$d/work"
-  fi
-  stop_pg
-  rm -rf "$d"
 }
 
 peer_redis() { # SCALE EVENTS
@@ -388,12 +434,15 @@ run_scale() { # SCALE
   [ "$ev" -ge 1000 ] || { say "bad scale '$1'"; status "$1" scale skipped "bad scale"; return; }
   disk_ok "$1" "$ev" || return
   HEAVY=${BENCH_HEAVY_RUNS:-$([ "$ev" -le 10000000 ] && echo "$RUNS" || echo 1)}
+  BACKUPS=${BENCH_BACKUP_RUNS:-$([ "$ev" -le 1000000 ] && echo "$RUNS" || echo 1)}
   t0=$(date +%s)
   say "scale $1: $ev events, $((ev / 10)) subjects"
-  peer_credo "$1" "$ev"
-  peer_embedded "$1" "$ev" lmdb
-  peer_embedded "$1" "$ev" sqlite
-  peer_pg "$1" "$ev"
+  pair "$1" "$ev" sqlite credo
+  if pg_start "$1" "$DIR/pg-$1"; then
+    pair "$1" "$ev" pg lmdb
+  else
+    build_one "$1" "$ev" lmdb && measure_one "$1" "$ev" lmdb
+  fi
   peer_redis "$1" "$ev"
   echo "- scale $1 took $(( ($(date +%s) - t0 + 30) / 60 )) min ($(( $(date +%s) - t0 )) s)" >>"$DIR/timing.md"
 }

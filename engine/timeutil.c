@@ -272,29 +272,54 @@ static int put_text(const char *text, char *buf, size_t n) {
   return CREDO_OK;
 }
 
+/* Writes `v` (0 <= v < 10^w) as exactly w digits at p. */
+static char *put_digits(char *p, int v, int w) {
+  for (int i = w - 1; i >= 0; i--, v /= 10)
+    p[i] = (char)('0' + v % 10);
+  return p + w;
+}
+
 /* The year as ISO 8601 writes it: 4 digits in 0000-9999, else signed
  * (expanded representation, "-0044", "+10000"). Returns chars written. */
 static int format_year(int64_t y, char *out, size_t n) {
-  if (y >= 0 && y <= 9999)
-    return snprintf(out, n, "%04" PRId64, y);
+  if (y >= 0 && y <= 9999) {
+    put_digits(out, (int)y, 4);
+    out[4] = '\0';
+    return 4;
+  }
   return snprintf(out, n, "%c%04" PRId64, y < 0 ? '-' : '+', y < 0 ? -y : y);
 }
 
-/* Writes a real instant into out[ENG_TIME_BUFSZ]. */
+/* Writes a real instant into out[ENG_TIME_BUFSZ]. Digits by hand: times
+ * are rendered for every row of a result, and snprintf costs a few
+ * hundred nanoseconds a call. */
 static void format_instant(credo_time t, int tz, char *out) {
   eng_civil c;
-  eng_time_split(t, tz, &c);
-  int len = format_year(c.y, out, ENG_TIME_BUFSZ);
-  len += snprintf(out + len, ENG_TIME_BUFSZ - len, "-%02d-%02dT%02d:%02d:%02d",
-                  c.m, c.d, c.hh, c.mm, c.ss);
-  if (c.usec != 0) {
-    len += snprintf(out + len, ENG_TIME_BUFSZ - len, ".%06d", c.usec);
-    while (out[len - 1] == '0')
-      out[--len] = '\0';
-  }
+  char *p;
   int a = tz < 0 ? -tz : tz;
-  snprintf(out + len, ENG_TIME_BUFSZ - len, "%c%02d:%02d", tz < 0 ? '-' : '+',
-           a / 3600, a % 3600 / 60);
+  eng_time_split(t, tz, &c);
+  p = out + format_year(c.y, out, ENG_TIME_BUFSZ);
+  *p++ = '-';
+  p = put_digits(p, c.m, 2);
+  *p++ = '-';
+  p = put_digits(p, c.d, 2);
+  *p++ = 'T';
+  p = put_digits(p, c.hh, 2);
+  *p++ = ':';
+  p = put_digits(p, c.mm, 2);
+  *p++ = ':';
+  p = put_digits(p, c.ss, 2);
+  if (c.usec != 0) {
+    *p++ = '.';
+    p = put_digits(p, c.usec, 6);
+    while (p[-1] == '0')
+      p--;
+  }
+  *p++ = tz < 0 ? '-' : '+';
+  p = put_digits(p, a / 3600, 2);
+  *p++ = ':';
+  p = put_digits(p, a % 3600 / 60, 2);
+  *p = '\0';
 }
 
 int credo_time_format(credo_time t, int tz_offset_sec, char *buf, size_t n) {

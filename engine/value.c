@@ -270,8 +270,17 @@ int eng_v_render(const eng_value *v, int tz, eng_buf *b) {
   switch (v->t) {
   case ENG_V_NULL:
     return eng_buf_put(b, "", 0);
-  case ENG_V_INT:
-    return eng_buf_printf(b, "%lld", (long long)v->u.i);
+  case ENG_V_INT: {
+    /* by hand: rendered for every row, and printf is slow */
+    uint64_t u = v->u.i < 0 ? 0 - (uint64_t)v->u.i : (uint64_t)v->u.i;
+    char *p = tmp + sizeof tmp;
+    do
+      *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v->u.i < 0)
+      *--p = '-';
+    return eng_buf_put(b, p, (size_t)(tmp + sizeof tmp - p));
+  }
   case ENG_V_REAL:
     return render_real(v->u.r, b);
   case ENG_V_BOOL:
