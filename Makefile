@@ -45,7 +45,7 @@ PROGS   := $(BUILD)/bin/credo-demo $(if $(CLI_SRC),$(BUILD)/bin/credo) \
            $(if $(SRV_SRC),$(BUILD)/bin/credo-server)
 
 .PHONY: all deps lib progs unit unit-run integration test asan demo clean \
-        format format-check bench bench-quick bench-core install uninstall check-exports
+        format format-check bench bench-quick bench-core bench-cql install uninstall check-exports
 .DEFAULT_GOAL := all
 
 all: lib progs $(TEST_BIN)
@@ -127,6 +127,9 @@ bench-quick: deps lib progs $(BUILD)/bin/bench_scale
 BENCH_N ?= 200000
 bench-core: deps $(BUILD)/bin/bench_core
 	$(BUILD)/bin/bench_core -n $(BENCH_N)
+
+bench-cql: deps $(BUILD)/bin/bench_cql
+	$(BUILD)/bin/bench_cql -n 100000 -l 30000
 
 # ----------------------------------------------------------------- tests
 # Unit tests may also test the shell's pure functions (client/sh_*.c).
