@@ -43,8 +43,8 @@ typedef struct cfg {
 } cfg;
 
 static const char ALPHA[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-static const int W[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20,
-                          29, 25, 13, 8, 24, 10, 30, 28};
+static const int W[17] = {1,  3,  9,  27, 19, 26, 16, 17, 20,
+                          29, 25, 13, 8,  24, 10, 30, 28};
 
 static double now_s(void) {
   struct timespec ts;
@@ -116,9 +116,15 @@ static double credo_ingest(credo *db, const cfg *c, const gen_event *ev) {
   for (int i = 0; i < c->n; i += c->batch) {
     credo_begin(db);
     for (int j = i; j < i + c->batch && j < c->n; j++) {
-      credo_record r = {id, TYPES[ev[j].type], ev[j].occurred,
-                        CREDO_TIME_DEFAULT, CREDO_TIME_DEFAULT, "xm-market",
-                        ev[j].ref, ev[j].data, NULL};
+      credo_record r = {id,
+                        TYPES[ev[j].type],
+                        ev[j].occurred,
+                        CREDO_TIME_DEFAULT,
+                        CREDO_TIME_DEFAULT,
+                        "xm-market",
+                        ev[j].ref,
+                        ev[j].data,
+                        NULL};
       uscc(ev[j].subject, id);
       if (credo_record_event(db, &r, NULL, NULL))
         die("record", credo_errmsg(db));
@@ -177,8 +183,8 @@ static void raw_open(raw *r, const char *dir) {
   mdb_txn_commit(t);
 }
 
-static void put(MDB_txn *t, MDB_dbi d, const void *k, size_t kl,
-                const void *v, size_t vl) {
+static void put(MDB_txn *t, MDB_dbi d, const void *k, size_t kl, const void *v,
+                size_t vl) {
   MDB_val key = {kl, (void *)k}, val = {vl, (void *)v};
   int rc = mdb_put(t, d, &key, &val, 0);
   if (rc)
@@ -283,8 +289,8 @@ static double sqlite_ingest(sqlite3 *db, const cfg *c, const gen_event *ev) {
   for (int i = 0; i < c->n; i += c->batch) {
     sql_exec(db, "BEGIN");
     for (int j = i; j < i + c->batch && j < c->n; j++) {
-      credo_time until = ev[j].occurred +
-                         (ev[j].type ? 3 : 1) * 365 * CREDO_USEC_PER_DAY;
+      credo_time until =
+          ev[j].occurred + (ev[j].type ? 3 : 1) * 365 * CREDO_USEC_PER_DAY;
       uscc(ev[j].subject, sid);
       sqlite3_bind_text(st, 1, sid, -1, SQLITE_STATIC);
       sqlite3_bind_text(st, 2, TYPES[ev[j].type], -1, SQLITE_STATIC);
@@ -342,8 +348,8 @@ static double asof_ns(credo *db, uint64_t id, int versions, int reads) {
   credo_event e;
   credo_time mid;
   double t0;
-  if (credo_get_event(db, id, CREDO_TIME_NOW, CREDO_TIME_NOW,
-                      CREDO_READ_HIDDEN, &e))
+  if (credo_get_event(db, id, CREDO_TIME_NOW, CREDO_TIME_NOW, CREDO_READ_HIDDEN,
+                      &e))
     die("get", credo_errmsg(db));
   /* the clock advances 1 ms per version: mid is inside the history */
   mid = e.recorded + (credo_time)(versions / 2) * 1000 + 500;
@@ -375,8 +381,9 @@ static void deep_history(const char *dir) {
   uscc(1, sid);
   credo_create_type(db, "t", (credo_duration){12, 0}, (credo_duration){3, 0});
   credo_create_subject(db, sid, CREDO_KIND_ORG, NULL);
-  credo_record r = {sid, "t", fake_now, CREDO_TIME_DEFAULT, CREDO_TIME_DEFAULT,
-                    "s", "one", NULL, NULL};
+  credo_record r = {
+      sid,   "t",  fake_now, CREDO_TIME_DEFAULT, CREDO_TIME_DEFAULT, "s",
+      "one", NULL, NULL};
   credo_record_event(db, &r, &a, NULL);
   r.ref = "thousand";
   credo_record_event(db, &r, &b, NULL);

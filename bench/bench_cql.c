@@ -23,8 +23,8 @@
 #include "credo.h"
 
 static const char ALPHA[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-static const int W[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20,
-                          29, 25, 13, 8, 24, 10, 30, 28};
+static const int W[17] = {1,  3,  9,  27, 19, 26, 16, 17, 20,
+                          29, 25, 13, 8,  24, 10, 30, 28};
 static const char *COLS = "id, subject, type, occurred, public_from, "
                           "public_until, source, ref, data";
 
@@ -76,8 +76,15 @@ static void load(credo *db, sqlite3 *sq, int n, int subjects) {
     uscc(rand() % subjects, id);
     snprintf(ref, sizeof ref, "厦市监罚〔2025〕%d号", i);
     snprintf(data, sizeof data, "{\"amount_wan\":%d}", rand() % 50);
-    credo_record r = {id,  "penalty_serious", occ, CREDO_TIME_DEFAULT,
-                      CREDO_TIME_DEFAULT, "xm-market", ref, data, NULL};
+    credo_record r = {id,
+                      "penalty_serious",
+                      occ,
+                      CREDO_TIME_DEFAULT,
+                      CREDO_TIME_DEFAULT,
+                      "xm-market",
+                      ref,
+                      data,
+                      NULL};
     if (credo_record_event(db, &r, &eid, NULL))
       die("record", credo_errmsg(db));
     sqlite3_bind_int64(ins, 1, (sqlite3_int64)eid);

@@ -58,15 +58,15 @@ uint64_t bs_gen_events(const bs_gen *g);
 
 /* Fixed instants (UTC), so that every peer holds the same transaction
  * times and the answers do not drift with the wall clock. */
-#define BS_T_SUBJ INT64_C(1764460800000000)   /* 2025-11-30 subjects */
-#define BS_T_BUILD INT64_C(1764547200000000)  /* 2025-12-01 bulk build */
-#define BS_T_ASOF INT64_C(1765756800000000)   /* 2025-12-15 past instant */
-#define BS_T_VERS INT64_C(1766188800000000)   /* 2025-12-20 history pass */
-#define BS_T_DEEP INT64_C(1766620800000000)   /* 2025-12-25 deep histories */
-#define BS_T_SLICE INT64_C(1766880000000000)  /* 2025-12-28 measured ingest */
-#define BS_T_NOW INT64_C(1767225600000000)    /* 2026-01-01 "now" of reads */
+#define BS_T_SUBJ INT64_C(1764460800000000)    /* 2025-11-30 subjects */
+#define BS_T_BUILD INT64_C(1764547200000000)   /* 2025-12-01 bulk build */
+#define BS_T_ASOF INT64_C(1765756800000000)    /* 2025-12-15 past instant */
+#define BS_T_VERS INT64_C(1766188800000000)    /* 2025-12-20 history pass */
+#define BS_T_DEEP INT64_C(1766620800000000)    /* 2025-12-25 deep histories */
+#define BS_T_SLICE INT64_C(1766880000000000)   /* 2025-12-28 measured ingest */
+#define BS_T_NOW INT64_C(1767225600000000)     /* 2026-01-01 "now" of reads */
 #define BS_T_VISIBLE INT64_C(1748736000000000) /* 2025-06-01 VISIBLE AT */
-#define BS_T_YEAR0 INT64_C(1735689600000000)  /* 2025-01-01 */
+#define BS_T_YEAR0 INT64_C(1735689600000000)   /* 2025-01-01 */
 #define BS_T_YEAR1 BS_T_NOW                    /* 2026-01-01 */
 #define BS_MS INT64_C(1000)
 #define BS_DAY CREDO_USEC_PER_DAY
@@ -206,7 +206,7 @@ enum { BS_BOTH, BS_BUILD, BS_MEASURE };
 
 /* What every peer's entry point gets. */
 typedef struct bs_ctx {
-  int mode;             /* BS_BOTH, BS_BUILD, BS_MEASURE (-m) */
+  int mode; /* BS_BOTH, BS_BUILD, BS_MEASURE (-m) */
   bs_plan plan;
   bs_out out;
   char *dir;            /* the peer's working directory */

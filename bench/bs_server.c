@@ -92,7 +92,7 @@ typedef struct load {
   int n, rc;
   char (*ids)[19];
   size_t nids;
-  uint64_t seed, rows;
+  uint64_t seed, rows, bytes;
   bs_lat lat;
   double end;
 } load;
@@ -233,6 +233,7 @@ static int on_readable(load *l, conn *c) {
   if (k <= 0)
     return -1;
   c->len += (size_t)k;
+  l->bytes += (uint64_t)k;
   while ((r = take(c, &h, &p)) > 0) {
     if (h.type == CL_F_ROWS)
       l->rows += (uint32_t)(p[2] << 24 | p[3] << 16 | p[4] << 8 | p[5]);
@@ -276,7 +277,7 @@ static void *drive(void *arg) {
 
 /* One timed run over both drivers; returns queries per second. */
 static double conc_run(load *l, int threads, double seconds, bs_lat *all,
-                       uint64_t *rows) {
+                       uint64_t *rows, uint64_t *bytes) {
   pthread_t th[2];
   double t0 = bs_now();
   size_t queries = 0;
@@ -293,7 +294,8 @@ static double conc_run(load *l, int threads, double seconds, bs_lat *all,
       bs_lat_add(all, l[t].lat.us[i]);
     l[t].lat.n = 0;
     *rows += l[t].rows;
-    l[t].rows = 0;
+    *bytes += l[t].bytes;
+    l[t].rows = l[t].bytes = 0;
   }
   return (double)queries / (bs_now() - t0);
 }
@@ -338,22 +340,30 @@ static void setup_loads(const bs_ctx *c, load *l, conn *cs) {
 
 int bs_run_server_conc(bs_ctx *c) {
   char name[64];
+  static char note[160];
   conn *cs = calloc((size_t)c->conns, sizeof *cs);
   load l[2];
   bs_lat all = {0};
-  bs_fig f = {.note = "2 driver threads, poll(), loopback"};
+  bs_fig f = {.note = note};
+  uint64_t bytes = 0;
+  size_t queries = 0;
   int threads = c->conns > 1 ? 2 : 1;
   c->out.peer = "credo-server";
   if (!cs || c->conns < 1 || c->pipeline < 1)
     bs_die("server-conc", "bad -c or -p");
   setup_loads(c, l, cs);
-  conc_run(l, threads, 1.0, &all, &f.rows); /* warm-up */
+  conc_run(l, threads, 1.0, &all, &f.rows, &bytes); /* warm-up */
   all.n = 0;
-  f.rows = 0;
+  f.rows = bytes = 0;
   for (int r = 0; r < c->plan.runs; r++) {
-    bs_fig_add(&f, conc_run(l, threads, c->seconds, &all, &f.rows));
+    bs_fig_add(&f, conc_run(l, threads, c->seconds, &all, &f.rows, &bytes));
+    queries += all.n;
     bs_fig_lat(&f, &all);
   }
+  snprintf(note, sizeof note,
+           "2 driver threads; %.1f rows and %.0f bytes per response",
+           (double)f.rows / (double)(queries ? queries : 1),
+           (double)bytes / (double)(queries ? queries : 1));
   snprintf(name, sizeof name, "conc%d_p%d", c->conns, c->pipeline);
   bs_emit(&c->out, name, "ops/s", &f);
   for (int i = 0; i < c->conns; i++)

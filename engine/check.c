@@ -528,8 +528,7 @@ static int latest(ck *c, uint64_t id, eng_version *ver, int *exists) {
 static int payload_matches(stor_val v, const eng_version *ver) {
   eng_version p;
   return eng_subj_payload_decode(v, &p) == CREDO_OK &&
-         p.retracted == ver->retracted &&
-         p.public_from == ver->public_from &&
+         p.retracted == ver->retracted && p.public_from == ver->public_from &&
          p.public_until == ver->public_until;
 }
 

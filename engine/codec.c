@@ -66,8 +66,7 @@ static void version_strings(const eng_version *v, const char *s[NSTR],
     n[i] = strlen(s[i]);
 }
 
-int eng_version_encode(const eng_version *v, unsigned char **buf,
-                       size_t *len) {
+int eng_version_encode(const eng_version *v, unsigned char **buf, size_t *len) {
   const char *s[NSTR];
   size_t n[NSTR], total = VERSION_HDR;
   unsigned char *p, *q;

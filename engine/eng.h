@@ -157,8 +157,7 @@ int eng_write_scope_end(credo *db, int started, int rc);
 /* Looks a type up by name / id, through the handle's cache. */
 int eng_type_by_name(credo *db, stor_txn *txn, const char *name,
                      const eng_type **out);
-int eng_type_by_id(credo *db, stor_txn *txn, uint32_t id,
-                   const eng_type **out);
+int eng_type_by_id(credo *db, stor_txn *txn, uint32_t id, const eng_type **out);
 /* Writes "unknown type "x" (known: a, b, ...)" on the handle. */
 int eng_err_unknown_type(credo *db, stor_txn *txn, const char *name);
 
@@ -182,8 +181,7 @@ typedef struct eng_version {
 } eng_version;
 
 /* Encodes `v` into a malloc'ed buffer (*buf, *len). */
-int eng_version_encode(const eng_version *v, unsigned char **buf,
-                       size_t *len);
+int eng_version_encode(const eng_version *v, unsigned char **buf, size_t *len);
 /* Decodes; CREDO_CORRUPT when the bytes are not a version record. */
 int eng_version_decode(stor_val val, eng_version *v);
 /* Fills a public credo_event from a version (type name via the cache). */

@@ -30,7 +30,6 @@
 
 static const char KEY_NEXT_EVENT[] = "next_event";
 
-
 /* ------------------------------------------------------------ helpers */
 
 /* 1 when every real in `j` survives printing with 15 significant digits,
@@ -66,14 +65,16 @@ int eng_json_canon(credo *db, const char *in, char **out) {
                    ENG_MAX_DATA);
   j = json_loads(in, JSON_REJECT_DUPLICATES, &je);
   if (!j)
-    return eng_err(db, CREDO_INVALID, "data is not valid JSON: %s (line %d, "
-                   "column %d)", je.text, je.line, je.column);
+    return eng_err(db, CREDO_INVALID,
+                   "data is not valid JSON: %s (line %d, "
+                   "column %d)",
+                   je.text, je.line, je.column);
   if (!json_is_object(j)) {
     json_decref(j);
     return eng_err(db, CREDO_INVALID, "data must be a JSON object");
   }
   *out = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS |
-                          JSON_REAL_PRECISION(reals_short(j) ? 15 : 17));
+                           JSON_REAL_PRECISION(reals_short(j) ? 15 : 17));
   json_decref(j);
   return *out ? CREDO_OK : eng_err(db, CREDO_NOMEM, "out of memory");
 }
@@ -84,8 +85,7 @@ static int check_text(credo *db, const char *what, const char *s, size_t max,
   if (required && n == 0)
     return eng_err(db, CREDO_INVALID, "%s is required", what);
   if (n > max)
-    return eng_err(db, CREDO_INVALID, "%s is longer than %zu bytes", what,
-                   max);
+    return eng_err(db, CREDO_INVALID, "%s is longer than %zu bytes", what, max);
   if (n && !eng_utf8_valid(s, n))
     return eng_err(db, CREDO_INVALID, "%s is not valid UTF-8", what);
   return CREDO_OK;
@@ -155,8 +155,7 @@ int eng_load_latest(credo *db, stor_txn *txn, uint64_t id, eng_version *v) {
   stor_key_u64(&k, id);
   rc = stor_get(txn, STOR_EVENTS, stor_key_val(&k), &val);
   if (rc == CREDO_NOTFOUND)
-    return eng_err(db, rc, "event %llu does not exist",
-                   (unsigned long long)id);
+    return eng_err(db, rc, "event %llu does not exist", (unsigned long long)id);
   if (rc != CREDO_OK)
     return eng_err_stor(db, rc, "cannot read an event");
   if (db->scratch_cap < val.len) {
@@ -456,7 +455,8 @@ static int correct_in(credo *db, stor_txn *txn, uint64_t id,
     nv.occurred = c->occurred;
     if (!(c->set & CREDO_SET_PUBLIC_FROM))
       nv.public_from = old.public_from + delta;
-    if (!(c->set & CREDO_SET_PUBLIC_UNTIL) && old.public_until != CREDO_TIME_OPEN)
+    if (!(c->set & CREDO_SET_PUBLIC_UNTIL) &&
+        old.public_until != CREDO_TIME_OPEN)
       nv.public_until = old.public_until + delta;
   }
   if (c->set & CREDO_SET_PUBLIC_FROM)
@@ -522,8 +522,8 @@ int credo_correct_event(credo *db, uint64_t id, const credo_correction *c,
 
 /* ------------------------------------------------------------- repair */
 
-static int repair_in(credo *db, stor_txn *txn, uint64_t id,
-                     credo_time eff, const char *reason) {
+static int repair_in(credo *db, stor_txn *txn, uint64_t id, credo_time eff,
+                     const char *reason) {
   eng_version old, nv;
   const eng_type *t;
   char a[48], b[64];
@@ -533,8 +533,10 @@ static int repair_in(credo *db, stor_txn *txn, uint64_t id,
   if ((rc = eng_load_latest(db, txn, id, &old)) != CREDO_OK)
     return rc;
   if (old.retracted)
-    return eng_err(db, CREDO_REFUSED, "repair refused: event %llu is "
-                   "retracted", (unsigned long long)id);
+    return eng_err(db, CREDO_REFUSED,
+                   "repair refused: event %llu is "
+                   "retracted",
+                   (unsigned long long)id);
   if (old.public_until != CREDO_TIME_OPEN && old.public_until <= eff)
     return eng_err(db, CREDO_REFUSED,
                    "repair refused: publicity of event %llu already ends "

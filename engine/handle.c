@@ -68,7 +68,9 @@ int eng_err_stor(credo *db, int code, const char *what) {
   return eng_err(db, code, "%s: %s", what, credo_strerror(code));
 }
 
-int credo_errcode(const credo *db) { return db ? db->errcode : CREDO_MISUSE; }
+int credo_errcode(const credo *db) {
+  return db ? db->errcode : CREDO_MISUSE;
+}
 
 const char *credo_errmsg(const credo *db) {
   if (!db)
@@ -161,7 +163,6 @@ int credo_dup(credo *db, credo **out) {
   return CREDO_OK;
 }
 
-
 void credo_close(credo *db) {
   eng_store *store;
   int last;
@@ -235,12 +236,11 @@ int credo_set_user(credo *db, const char *actor, credo_role role) {
     return eng_err(db, CREDO_INVALID, "actor and a valid role are required");
   n = strlen(actor);
   if (n == 0 || n > ENG_MAX_ACTOR || !eng_utf8_valid(actor, n))
-    return eng_err(db, CREDO_INVALID,
-                   "actor must be 1-%d bytes of UTF-8", ENG_MAX_ACTOR);
+    return eng_err(db, CREDO_INVALID, "actor must be 1-%d bytes of UTF-8",
+                   ENG_MAX_ACTOR);
   if (db->role != CREDO_ROLE_ADMIN && role != db->role &&
       role_rank(role) >= role_rank(db->role))
-    return eng_err(db, CREDO_DENIED,
-                   "a %s session cannot take the role %s",
+    return eng_err(db, CREDO_DENIED, "a %s session cannot take the role %s",
                    role_names[db->role], role_names[role]);
   memcpy(db->actor, actor, n + 1);
   db->role = role;
@@ -276,7 +276,9 @@ int credo_set_tz(credo *db, int offset_sec) {
   return CREDO_OK;
 }
 
-int credo_get_tz(const credo *db) { return db ? db->tz : 0; }
+int credo_get_tz(const credo *db) {
+  return db ? db->tz : 0;
+}
 
 int eng_can_write_records(const credo *db) {
   return db->role == CREDO_ROLE_RECORDER || db->role == CREDO_ROLE_ADMIN;

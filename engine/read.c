@@ -21,7 +21,6 @@
 #include "codec.h"
 #include "eng.h"
 
-
 int eng_version_public(const eng_version *v, credo_time t) {
   return !v->retracted && v->public_from <= t && t < v->public_until;
 }
@@ -132,10 +131,12 @@ struct eng_scan {
 
 int eng_scan_open(credo *db, stor_txn *txn, const eng_scan_spec *spec,
                   eng_scan **out) {
-  static const int table[] = {
-      [ENG_PATH_FULL] = STOR_EVENTS,       [ENG_PATH_ID] = -1,
-      [ENG_PATH_SUBJECT] = STOR_SUBJ_EVENTS, [ENG_PATH_SOURCE_REF] = -1,
-      [ENG_PATH_TYPE] = STOR_TYPE_EVENTS,  [ENG_PATH_UNTIL] = STOR_UNTIL_EVENTS};
+  static const int table[] = {[ENG_PATH_FULL] = STOR_EVENTS,
+                              [ENG_PATH_ID] = -1,
+                              [ENG_PATH_SUBJECT] = STOR_SUBJ_EVENTS,
+                              [ENG_PATH_SOURCE_REF] = -1,
+                              [ENG_PATH_TYPE] = STOR_TYPE_EVENTS,
+                              [ENG_PATH_UNTIL] = STOR_UNTIL_EVENTS};
   eng_scan *s;
   int rc;
 
@@ -431,8 +432,7 @@ static int history_one(credo *db, stor_txn *txn, uint64_t id, stor_val val,
   return cb(&ev, arg);
 }
 
-int credo_event_history(credo *db, uint64_t id, credo_event_cb cb,
-                        void *arg) {
+int credo_event_history(credo *db, uint64_t id, credo_event_cb cb, void *arg) {
   stor_cursor *c = NULL;
   stor_txn *txn;
   stor_key k;
@@ -453,9 +453,9 @@ int credo_event_history(credo *db, uint64_t id, credo_event_cb cb,
   stor_key_u64(&k, id);
   rc = stor_get(txn, STOR_EVENTS, stor_key_val(&k), &val);
   if (rc != CREDO_OK) {
-    rc = rc == CREDO_NOTFOUND ? eng_err(db, rc, "event %llu not found",
-                                        (unsigned long long)id)
-                              : eng_err_stor(db, rc, "cannot read an event");
+    rc = rc == CREDO_NOTFOUND
+             ? eng_err(db, rc, "event %llu not found", (unsigned long long)id)
+             : eng_err_stor(db, rc, "cannot read an event");
     goto done;
   }
   if ((rc = stor_cursor_open(txn, STOR_VERSIONS, &c)) != CREDO_OK)

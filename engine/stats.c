@@ -12,7 +12,6 @@
 
 #include "eng.h"
 
-
 const char *credo_op_name(int op) {
   static const char *const names[] = {NULL, "record", "correct", "repair",
                                       "retract"};

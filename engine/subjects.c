@@ -60,8 +60,8 @@ int eng_subject_exists(credo *db, stor_txn *txn, const char *id) {
   return lookup(db, txn, id, &s);
 }
 
-static int create_in(credo *db, stor_txn *txn, const char *id,
-                     credo_kind kind, const char *name) {
+static int create_in(credo *db, stor_txn *txn, const char *id, credo_kind kind,
+                     const char *name) {
   credo_subject_info old;
   unsigned char *buf = NULL;
   size_t len;
@@ -108,8 +108,9 @@ int credo_create_subject(credo *db, const char *id, credo_kind kind,
   if (!id)
     return eng_err(db, CREDO_INVALID, "subject id is required");
   if (!credo_kind_name(kind))
-    return eng_err(db, CREDO_INVALID, "subject kind must be org, person or "
-                                      "other");
+    return eng_err(db, CREDO_INVALID,
+                   "subject kind must be org, person or "
+                   "other");
   if (credo_id_check(kind, id, why, sizeof why) != CREDO_OK)
     return eng_err(db, CREDO_BADID, "invalid %s id \"%s\": %s",
                    credo_kind_name(kind), id, why);

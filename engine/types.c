@@ -166,8 +166,7 @@ static int create_type_in(credo *db, stor_txn *txn, eng_type *t) {
   if ((rc = eng_txn_time(db, txn, &t->created)) != CREDO_OK)
     return rc;
   eng_type_encode(t, rec);
-  rc = stor_put(txn, STOR_TYPES, stor_key_val(&k),
-                (stor_val){rec, sizeof rec});
+  rc = stor_put(txn, STOR_TYPES, stor_key_val(&k), (stor_val){rec, sizeof rec});
   if (rc == CREDO_OK) {
     stor_key_init(&ik);
     stor_key_u32(&ik, t->id);

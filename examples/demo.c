@@ -77,8 +77,15 @@ static void show(credo *db, const char *title, credo_time as_of) {
 static uint64_t record(credo *db, const char *type, const char *occurred,
                        const char *ref, const char *data) {
   uint64_t id = 0;
-  credo_record r = {ORG,      type,      T(occurred), CREDO_TIME_DEFAULT,
-                    CREDO_TIME_DEFAULT, "xm-market", ref, data, NULL};
+  credo_record r = {ORG,
+                    type,
+                    T(occurred),
+                    CREDO_TIME_DEFAULT,
+                    CREDO_TIME_DEFAULT,
+                    "xm-market",
+                    ref,
+                    data,
+                    NULL};
   check(db, credo_record_event(db, &r, &id, NULL), "record");
   return id;
 }
@@ -131,8 +138,8 @@ int main(int argc, char **argv) {
   }
   rc = credo_open(argv[1], NULL, &db);
   if (rc != CREDO_OK) {
-    fprintf(stderr, "credo-demo: %s\n", db ? credo_errmsg(db)
-                                           : credo_strerror(rc));
+    fprintf(stderr, "credo-demo: %s\n",
+            db ? credo_errmsg(db) : credo_strerror(rc));
     credo_close(db);
     return 1;
   }

@@ -48,7 +48,8 @@ extern "C" {
 #define CREDO_VERSION_PATCH 0
 #define CREDO_VERSION "0.1.0"
 #define CREDO_VERSION_NUMBER                                                   \
-  (CREDO_VERSION_MAJOR * 10000 + CREDO_VERSION_MINOR * 100 + CREDO_VERSION_PATCH)
+  (CREDO_VERSION_MAJOR * 10000 + CREDO_VERSION_MINOR * 100 +                   \
+   CREDO_VERSION_PATCH)
 
 #if defined(CREDO_BUILDING) && defined(__GNUC__)
 #define CREDO_API __attribute__((visibility("default")))
@@ -171,17 +172,18 @@ typedef struct credo credo;
 typedef struct credo_stmt credo_stmt;
 
 /* Open flags. */
-#define CREDO_OPEN_NOSYNC 0x1u   /* do not fsync at commit (bulk loads): a \
-                                    crash may lose the last commits, never  \
+#define CREDO_OPEN_NOSYNC                                                      \
+  0x1u                           /* do not fsync at commit (bulk loads): a     \
+                                    crash may lose the last commits, never     \
                                     corrupt the store */
 #define CREDO_OPEN_READONLY 0x2u /* no writes; the store must exist */
 #define CREDO_OPEN_NOCREATE 0x4u /* fail with CREDO_NOTFOUND if missing */
 
 typedef struct credo_options {
-  unsigned flags;          /* CREDO_OPEN_* */
-  size_t map_size;         /* initial map size in bytes; 0 = default. The map
-                              grows by itself when full. */
-  unsigned max_readers;    /* concurrent read transactions; 0 = default 126 */
+  unsigned flags;       /* CREDO_OPEN_* */
+  size_t map_size;      /* initial map size in bytes; 0 = default. The map
+                           grows by itself when full. */
+  unsigned max_readers; /* concurrent read transactions; 0 = default 126 */
   const char *password; /* credo:// URIs: the user's password (NULL: the
                            CREDO_PASSWORD environment variable) */
 } credo_options;
@@ -312,8 +314,7 @@ typedef struct credo_type_info {
 
 /* Looks up a type by name. Strings in *out stay valid until the next call
  * on `db`. CREDO_NOTFOUND (the message lists the known types). */
-CREDO_API int credo_get_type(credo *db, const char *name,
-                             credo_type_info *out);
+CREDO_API int credo_get_type(credo *db, const char *name, credo_type_info *out);
 
 /* Calls `cb` for each type in name order; a non-zero return from `cb`
  * stops the walk and is returned. Strings are valid during the call. */
@@ -360,8 +361,8 @@ typedef struct credo_event {
   credo_time public_until; /* CREDO_TIME_OPEN when open */
   const char *source;
   const char *ref;
-  const char *data; /* JSON object text, compact, keys sorted */
-  uint32_t version; /* 1 for the first version */
+  const char *data;    /* JSON object text, compact, keys sorted */
+  uint32_t version;    /* 1 for the first version */
   credo_time recorded; /* transaction time of this version */
   const char *actor;
   int op;             /* credo_op that made this version */

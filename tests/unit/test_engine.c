@@ -130,9 +130,8 @@ static void check_instant(fx *f, uint64_t id, const mver *v, int n,
   }
   rc = credo_get_event(f->db, id, as_of, vis, 0, &ev);
   assert_int_equal(rc, model_public(m, vis) ? CREDO_OK : CREDO_NOTFOUND);
-  assert_int_equal(credo_subject_events(f->db, ORG, as_of, vis, 0, count_cb,
-                                        &l),
-                   CREDO_OK);
+  assert_int_equal(
+      credo_subject_events(f->db, ORG, as_of, vis, 0, count_cb, &l), CREDO_OK);
   assert_int_equal(l.n, model_public(m, vis) ? 1 : 0);
 }
 
@@ -149,11 +148,15 @@ static void test_bitemporal_scenario(void **state) {
   mver v[5];
   int n = 0;
   credo_correction c = {0};
-  uint64_t id =
-      record_at(f, "2025-03-05", rec("厦市监罚〔2025〕12号", "2025-03-01",
-                                     "{\"amount_wan\": 0.5}"));
-  v[n++] = (mver){th_t("2025-03-05"), th_t("2025-03-01"), th_t("2025-03-01"),
-                  th_t("2026-03-01"), 0, "{\"amount_wan\":0.5}"};
+  uint64_t id = record_at(
+      f, "2025-03-05",
+      rec("厦市监罚〔2025〕12号", "2025-03-01", "{\"amount_wan\": 0.5}"));
+  v[n++] = (mver){th_t("2025-03-05"),
+                  th_t("2025-03-01"),
+                  th_t("2025-03-01"),
+                  th_t("2026-03-01"),
+                  0,
+                  "{\"amount_wan\":0.5}"};
   check_latest(f, id, v, n);
 
   /* correction moves occurred a day; the window follows */
@@ -162,9 +165,13 @@ static void test_bitemporal_scenario(void **state) {
   c.occurred = th_t("2025-03-02");
   c.data = "{\"amount_wan\": 0.8, \"authority\": \"厦门市市场监督管理局\"}";
   assert_int_equal(credo_correct_event(f->db, id, &c, "异议处理"), CREDO_OK);
-  v[n++] = (mver){th_t("2025-04-10"), th_t("2025-03-02"), th_t("2025-03-02"),
-                  th_t("2026-03-02"), 0,
-                  "{\"amount_wan\":0.8,\"authority\":\"厦门市市场监督管理局\"}"};
+  v[n++] =
+      (mver){th_t("2025-04-10"),
+             th_t("2025-03-02"),
+             th_t("2025-03-02"),
+             th_t("2026-03-02"),
+             0,
+             "{\"amount_wan\":0.8,\"authority\":\"厦门市市场监督管理局\"}"};
   check_latest(f, id, v, n);
 
   /* too early: refused with the earliest date, nothing written */
@@ -212,7 +219,8 @@ static void test_history(void **state) {
   fx *f = *state;
   const char *ops[] = {"record", "correct", "repair"};
   credo_correction c = {.set = CREDO_SET_DATA, .data = "{\"a\":2}"};
-  uint64_t id = record_at(f, "2025-03-05", rec("r1", "2025-03-01", "{\"a\":1}"));
+  uint64_t id =
+      record_at(f, "2025-03-05", rec("r1", "2025-03-01", "{\"a\":1}"));
   listed l = {0};
   f->clk.now = th_t("2025-04-01");
   assert_int_equal(credo_correct_event(f->db, id, &c, "fix"), CREDO_OK);
@@ -229,7 +237,8 @@ static void test_history(void **state) {
 
 static void test_idempotent_and_conflict(void **state) {
   fx *f = *state;
-  credo_record r = rec("厦市监罚〔2025〕12号", "2025-03-01", "{\"b\":1,\"a\":2}");
+  credo_record r =
+      rec("厦市监罚〔2025〕12号", "2025-03-01", "{\"b\":1,\"a\":2}");
   uint64_t id = record_at(f, "2025-03-05", r), id2 = 0;
   int created = -1;
   credo_stats st;
@@ -327,8 +336,8 @@ static void test_clock_steps_back(void **state) {
     snprintf(ref, sizeof ref, "f%d", i);
     credo_record r = rec(ref, "2025-03-01", NULL);
     assert_int_equal(credo_record_event(f->db, &r, &id, NULL), CREDO_OK);
-    assert_int_equal(credo_get_event(f->db, id, CREDO_TIME_NOW,
-                                     CREDO_TIME_NOW, CREDO_READ_HIDDEN, &e),
+    assert_int_equal(credo_get_event(f->db, id, CREDO_TIME_NOW, CREDO_TIME_NOW,
+                                     CREDO_READ_HIDDEN, &e),
                      CREDO_OK);
     assert_true(e.recorded > last && e.recorded > b.recorded);
     last = e.recorded;
@@ -339,8 +348,8 @@ static void test_transaction_shares_time(void **state) {
   fx *f = *state;
   uint64_t id1, id2;
   credo_event e1, e2;
-  credo_record r1 = rec("t1", "2025-03-01", NULL), r2 = rec("t2", "2025-03-01",
-                                                            NULL);
+  credo_record r1 = rec("t1", "2025-03-01", NULL),
+               r2 = rec("t2", "2025-03-01", NULL);
   f->clk.now = th_t("2025-03-05");
   assert_int_equal(credo_begin(f->db), CREDO_OK);
   assert_int_equal(credo_begin(f->db), CREDO_TXN);
@@ -380,21 +389,21 @@ static void test_roles(void **state) {
   assert_int_equal(credo_dup(f->db, &p), CREDO_OK);
   assert_int_equal(credo_set_user(p, "web", CREDO_ROLE_PUBLIC), CREDO_OK);
   /* the repaired record cannot be reached through the past */
-  assert_int_equal(credo_get_event(p, id, th_t("2025-06-01"), CREDO_TIME_NOW,
-                                   0, &ev),
-                   CREDO_DENIED);
-  assert_int_equal(credo_get_event(p, id, CREDO_TIME_NOW, th_t("2025-06-01"),
-                                   0, &ev),
-                   CREDO_DENIED);
+  assert_int_equal(
+      credo_get_event(p, id, th_t("2025-06-01"), CREDO_TIME_NOW, 0, &ev),
+      CREDO_DENIED);
+  assert_int_equal(
+      credo_get_event(p, id, CREDO_TIME_NOW, th_t("2025-06-01"), 0, &ev),
+      CREDO_DENIED);
   assert_int_equal(credo_get_event(p, id, CREDO_TIME_NOW, CREDO_TIME_NOW,
                                    CREDO_READ_HIDDEN, &ev),
                    CREDO_DENIED);
   assert_int_equal(credo_event_history(p, id, count_cb, &l), CREDO_DENIED);
-  assert_int_equal(credo_get_event(p, id, CREDO_TIME_NOW, CREDO_TIME_NOW, 0,
-                                   &ev),
-                   CREDO_NOTFOUND);
-  assert_int_equal(credo_subject_events(p, ORG, CREDO_TIME_NOW,
-                                        CREDO_TIME_NOW, 0, count_cb, &l),
+  assert_int_equal(
+      credo_get_event(p, id, CREDO_TIME_NOW, CREDO_TIME_NOW, 0, &ev),
+      CREDO_NOTFOUND);
+  assert_int_equal(credo_subject_events(p, ORG, CREDO_TIME_NOW, CREDO_TIME_NOW,
+                                        0, count_cb, &l),
                    CREDO_OK);
   assert_int_equal(l.n, 0);
   assert_int_equal(credo_record_event(p, &r, NULL, NULL), CREDO_DENIED);
@@ -415,13 +424,11 @@ static void test_roles(void **state) {
   assert_int_equal(credo_retract_event(p, id, "error"), CREDO_DENIED);
 
   /* recorder records but does not repair; repairer the reverse */
-  assert_int_equal(credo_set_user(f->db, "rec", CREDO_ROLE_RECORDER),
-                   CREDO_OK);
+  assert_int_equal(credo_set_user(f->db, "rec", CREDO_ROLE_RECORDER), CREDO_OK);
   assert_int_equal(credo_record_event(f->db, &r, &id, NULL), CREDO_OK);
   assert_int_equal(credo_repair_event(f->db, id, CREDO_TIME_NOW, "x"),
                    CREDO_DENIED);
-  assert_int_equal(credo_create_type(f->db, "t", YEAR1, MONTH3),
-                   CREDO_DENIED);
+  assert_int_equal(credo_create_type(f->db, "t", YEAR1, MONTH3), CREDO_DENIED);
   assert_int_equal(credo_set_user(f->db, "rep", CREDO_ROLE_REPAIRER),
                    CREDO_DENIED);
   credo_close(p);
@@ -448,28 +455,26 @@ static void test_actor_recorded(void **state) {
 
 static void test_subject_ids(void **state) {
   fx *f = *state;
-  assert_int_equal(credo_create_subject(f->db, "91350100M000100Y4Z",
-                                        CREDO_KIND_ORG, NULL),
-                   CREDO_BADID);
+  assert_int_equal(
+      credo_create_subject(f->db, "91350100M000100Y4Z", CREDO_KIND_ORG, NULL),
+      CREDO_BADID);
   assert_non_null(strstr(credo_errmsg(f->db), "check"));
-  assert_int_equal(credo_create_subject(f->db, PERSON, CREDO_KIND_PERSON,
-                                        "张三"),
-                   CREDO_OK);
+  assert_int_equal(
+      credo_create_subject(f->db, PERSON, CREDO_KIND_PERSON, "张三"), CREDO_OK);
   assert_int_equal(credo_create_subject(f->db, "11010519490231002X",
                                         CREDO_KIND_PERSON, NULL),
                    CREDO_BADID);
   /* the same subject again is fine, a different one under its id is not */
-  assert_int_equal(credo_create_subject(f->db, PERSON, CREDO_KIND_PERSON,
-                                        "张三"),
-                   CREDO_OK);
-  assert_int_equal(credo_create_subject(f->db, PERSON, CREDO_KIND_PERSON,
-                                        "李四"),
-                   CREDO_EXISTS);
+  assert_int_equal(
+      credo_create_subject(f->db, PERSON, CREDO_KIND_PERSON, "张三"), CREDO_OK);
+  assert_int_equal(
+      credo_create_subject(f->db, PERSON, CREDO_KIND_PERSON, "李四"),
+      CREDO_EXISTS);
   assert_int_equal(credo_create_subject(f->db, "", CREDO_KIND_OTHER, NULL),
                    CREDO_BADID);
-  assert_int_equal(credo_create_subject(f->db, "某社会组织", CREDO_KIND_OTHER,
-                                        NULL),
-                   CREDO_OK);
+  assert_int_equal(
+      credo_create_subject(f->db, "某社会组织", CREDO_KIND_OTHER, NULL),
+      CREDO_OK);
 }
 
 static void test_types(void **state) {
@@ -538,10 +543,14 @@ static void test_reopen_and_tiny_map(void **state) {
     for (int i = 0; i < 100; i++) {
       char ref[32];
       snprintf(ref, sizeof ref, "ref-%d-%d", b, i);
-      credo_record r = {ORG,  "t",
-                        th_t("2025-03-01"), CREDO_TIME_DEFAULT,
-                        CREDO_TIME_OPEN,    "src",
-                        ref,  "{\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}",
+      credo_record r = {ORG,
+                        "t",
+                        th_t("2025-03-01"),
+                        CREDO_TIME_DEFAULT,
+                        CREDO_TIME_OPEN,
+                        "src",
+                        ref,
+                        "{\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}",
                         NULL};
       assert_int_equal(credo_record_event(db, &r, NULL, NULL), CREDO_OK);
     }
@@ -552,9 +561,8 @@ static void test_reopen_and_tiny_map(void **state) {
   assert_int_equal(credo_get_stats(db, &st), CREDO_OK);
   assert_int_equal(st.events, 4000);
   assert_true(st.map_size > 64 * 1024);
-  assert_int_equal(credo_subject_events(db, ORG, CREDO_TIME_NOW,
-                                        CREDO_TIME_NOW, CREDO_READ_HIDDEN,
-                                        count_cb, &l),
+  assert_int_equal(credo_subject_events(db, ORG, CREDO_TIME_NOW, CREDO_TIME_NOW,
+                                        CREDO_READ_HIDDEN, count_cb, &l),
                    CREDO_OK);
   assert_int_equal(l.n, 4000);
   credo_close(db);
@@ -643,8 +651,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_roles, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_actor_recorded, fx_setup,
                                       fx_teardown),
-      cmocka_unit_test_setup_teardown(test_subject_ids, fx_setup,
-                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_subject_ids, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_types, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_many_versions, fx_setup,
                                       fx_teardown),

@@ -43,8 +43,15 @@ static int write_batch(credo *db, int b) {
   for (int i = 0; rc == CREDO_OK && i < BATCH; i++) {
     char ref[32];
     snprintf(ref, sizeof ref, "b%d-%d", b, i);
-    credo_record r = {ORG, "t", INT64_C(1740787200000000), CREDO_TIME_DEFAULT,
-                      CREDO_TIME_OPEN, "crash", ref, "{\"x\":1}", NULL};
+    credo_record r = {ORG,
+                      "t",
+                      INT64_C(1740787200000000),
+                      CREDO_TIME_DEFAULT,
+                      CREDO_TIME_OPEN,
+                      "crash",
+                      ref,
+                      "{\"x\":1}",
+                      NULL};
     rc = credo_record_event(db, &r, NULL, NULL);
   }
   if (rc != CREDO_OK) {

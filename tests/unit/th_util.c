@@ -47,7 +47,9 @@ void th_rmdir(char *path) {
   free(path);
 }
 
-credo_time th_clock_fn(void *arg) { return ((th_clock *)arg)->now; }
+credo_time th_clock_fn(void *arg) {
+  return ((th_clock *)arg)->now;
+}
 
 credo_time th_t(const char *iso) {
   credo_time t = 0;
