@@ -20,7 +20,7 @@
 
 #include "ast.h"
 #include "cql_parse.h"
-#include "lexer.h"
+#include "cql_lex.h"
 
 /* The state of one statement's parse (lemon's %extra_argument). */
 typedef struct cql_ctx {

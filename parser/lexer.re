@@ -24,7 +24,7 @@
 #include <string.h>
 
 #include "cql.h"
-#include "lexer.h"
+#include "cql_lex.h"
 
 #define JSON_MAX_DEPTH 256
 #define REAL_MAX_LEN 128

@@ -21,7 +21,7 @@
 #include "build.h"
 #include "cql.h"
 #include "cql_parse.h"
-#include "lexer.h"
+#include "cql_lex.h"
 
 /* The lemon parser (cql.y, generated into cql.c). */
 void *cql_ParseAlloc(void *(*malloc_fn)(size_t));

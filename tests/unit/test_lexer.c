@@ -18,7 +18,7 @@
 #include <cmocka.h>
 
 #include "cql.h"
-#include "lexer.h"
+#include "cql_lex.h"
 
 #define MAXTOK 64
 
