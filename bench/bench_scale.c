@@ -67,42 +67,58 @@ static void plan_scale(bs_ctx *c, uint64_t subjects, uint64_t slice) {
   p->slice_batch = 1000;
 }
 
+/* Options taking a count (k / M suffixes); 0 when `opt` is another. */
+/* clang-format off */
+static int count_opt(bs_ctx *c, int opt, uint64_t v, uint64_t *subjects,
+                     uint64_t *slice) {
+  switch (opt) {
+  case 'n': c->plan.events = v; return 1;
+  case 's': *subjects = v; return 1;
+  case 'S': *slice = v; return 1;
+  case 'l': c->lookups = (int)v; return 1;
+  case 'R': c->repair_batch = (size_t)v; return 1;
+  case 'k': c->seed = v; return 1;
+  case 'b': c->plan.build_batch = (int)v; return 1;
+  default: return 0;
+  }
+}
+
+/* Options taking a small integer or a string. -1 for an unknown one. */
+static int other_opt(bs_ctx *c, int opt, char *arg) {
+  switch (opt) {
+  case 'r': c->plan.runs = atoi(arg); return 0;
+  case 'H': c->heavy_runs = atoi(arg); return 0;
+  case 'B': c->backup_runs = atoi(arg); return 0;
+  case 'c': c->conns = atoi(arg); return 0;
+  case 'p': c->pipeline = atoi(arg); return 0;
+  case 't': c->seconds = atoi(arg); return 0;
+  case 'o': c->out.csv = arg; return 0;
+  case 'd': c->dir = arg; return 0;
+  case 'L': c->out.scale = arg; return 0;
+  case 'P': c->conninfo = arg; return 0;
+  case 'U': c->server = arg; return 0;
+  case 'm':
+    c->mode = strcmp(arg, "build") == 0     ? BS_BUILD
+              : strcmp(arg, "measure") == 0 ? BS_MEASURE
+                                            : -1;
+    return 0;
+  default: return -1;
+  }
+}
+/* clang-format on */
+
 static int parse(bs_ctx *c, int argc, char **argv) {
   uint64_t subjects = 0, slice = 0;
   int opt;
   while ((opt = getopt(argc, argv, "m:n:o:d:L:s:S:r:H:B:b:l:R:k:P:U:c:p:t:")) !=
-         -1) {
-    switch (opt) {
-    case 'm':
-      c->mode = strcmp(optarg, "build") == 0     ? BS_BUILD
-                : strcmp(optarg, "measure") == 0 ? BS_MEASURE
-                                                 : -1;
-      break;
-    case 'n': c->plan.events = count_arg(optarg); break;
-    case 'o': c->out.csv = optarg; break;
-    case 'd': c->dir = optarg; break;
-    case 'L': c->out.scale = optarg; break;
-    case 's': subjects = count_arg(optarg); break;
-    case 'S': slice = count_arg(optarg); break;
-    case 'r': c->plan.runs = atoi(optarg); break;
-    case 'H': c->heavy_runs = atoi(optarg); break;
-    case 'B': c->backup_runs = atoi(optarg); break;
-    case 'b': c->plan.build_batch = (int)count_arg(optarg); break;
-    case 'l': c->lookups = (int)count_arg(optarg); break;
-    case 'R': c->repair_batch = (size_t)count_arg(optarg); break;
-    case 'k': c->seed = count_arg(optarg); break;
-    case 'P': c->conninfo = optarg; break;
-    case 'U': c->server = optarg; break;
-    case 'c': c->conns = atoi(optarg); break;
-    case 'p': c->pipeline = atoi(optarg); break;
-    case 't': c->seconds = atoi(optarg); break;
-    default: return -1;
-    }
-  }
+         -1)
+    if (!count_opt(c, opt, count_arg(optarg), &subjects, &slice) &&
+        other_opt(c, opt, optarg) < 0)
+      return -1;
   if (c->plan.events < 100 || !c->out.csv || !c->dir || c->plan.runs < 1 ||
       c->plan.runs > 16 || c->heavy_runs < 1 || c->heavy_runs > 16 ||
-      c->backup_runs < 1 || c->backup_runs > 16 ||
-      c->lookups < 1 || c->seed < 1 || c->mode < 0)
+      c->backup_runs < 1 || c->backup_runs > 16 || c->lookups < 1 ||
+      c->seed < 1 || c->mode < 0)
     return -1;
   plan_scale(c, subjects, slice);
   return 0;
@@ -116,18 +132,32 @@ static int dump(const bs_ctx *c) {
   char t[40];
   while (bs_gen_next(g, &e)) {
     bs_iso(e.occurred, t, sizeof t);
-    printf("%s\t%s\t%.10s\t%s\t%s\t%s\n", e.subject_id,
-           BS_TYPES[e.type].name, t, BS_SOURCES[e.source], e.ref, e.data);
+    printf("%s\t%s\t%.10s\t%s\t%s\t%s\n", e.subject_id, BS_TYPES[e.type].name,
+           t, BS_SOURCES[e.source], e.ref, e.data);
   }
   bs_gen_free(g);
   return fflush(stdout) != 0;
 }
 
+static void mkdirs(char *dir) { /* mkdir -p */
+  for (char *q = strchr(dir + 1, '/'); q; q = strchr(q + 1, '/')) {
+    *q = '\0';
+    mkdir(dir, 0755);
+    *q = '/';
+  }
+  mkdir(dir, 0755);
+}
+
 int main(int argc, char **argv) {
   static char label[32];
-  bs_ctx c = {.plan = {.runs = 3}, .heavy_runs = 3, .backup_runs = 3,
+  bs_ctx c = {.plan = {.runs = 3},
+              .heavy_runs = 3,
+              .backup_runs = 3,
               .lookups = 20000,
-              .repair_batch = 10000, .seed = 1, .conns = 32, .pipeline = 1,
+              .repair_batch = 10000,
+              .seed = 1,
+              .conns = 32,
+              .pipeline = 1,
               .seconds = 5};
   const char *peer = argc > 1 ? argv[1] : "";
   if (argc < 2 || parse(&c, argc - 1, argv + 1) < 0) {
@@ -140,12 +170,7 @@ int main(int argc, char **argv) {
   }
   c.out.events = c.plan.events;
   c.out.peer = peer;
-  for (char *q = strchr(c.dir + 1, '/'); q; q = strchr(q + 1, '/')) {
-    *q = '\0'; /* mkdir -p */
-    mkdir(c.dir, 0755);
-    *q = '/';
-  }
-  mkdir(c.dir, 0755);
+  mkdirs(c.dir);
   if (strcmp(peer, "gen") == 0)
     return dump(&c);
   if (strcmp(peer, "credo") == 0)

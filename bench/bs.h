@@ -231,6 +231,11 @@ int bs_run_server_conc(bs_ctx *c);
  * The measuring loops every peer shares; a peer supplies one operation
  * as a callback and the driver times runs, keeps latencies and emits. */
 
+/* Under `perf record --control=fifo:CTL,ACK -D -1`, with BS_PERF_CTL and
+ * BS_PERF_ACK naming the fifos: sampling on (off) when workload `w` is
+ * BS_PROFILE. Nothing otherwise. */
+void bs_profile(const char *w, int on);
+
 /* The generator of the plan (aborts on failure). */
 bs_gen *bs_ctx_gen(const bs_ctx *c);
 /* The next n events of g, for a run that must not time the generator. */

@@ -64,9 +64,8 @@ static void build_schema(peer *p) {
     }
     int person = bs_gen_subject(p->gen, i, id, name, sizeof name);
     check(p,
-          credo_create_subject(p->db, id,
-                               person ? CREDO_KIND_PERSON : CREDO_KIND_ORG,
-                               name),
+          credo_create_subject(
+              p->db, id, person ? CREDO_KIND_PERSON : CREDO_KIND_ORG, name),
           "create subject");
   }
   check(p, credo_commit(p->db), "commit");
@@ -74,10 +73,14 @@ static void build_schema(peer *p) {
 
 static void record(peer *p, const bs_event *e) {
   uint64_t id = 0;
-  credo_record r = {e->subject_id,       BS_TYPES[e->type].name,
-                    e->occurred,         CREDO_TIME_DEFAULT,
-                    CREDO_TIME_DEFAULT,  BS_SOURCES[e->source],
-                    e->ref,              e->data,
+  credo_record r = {e->subject_id,
+                    BS_TYPES[e->type].name,
+                    e->occurred,
+                    CREDO_TIME_DEFAULT,
+                    CREDO_TIME_DEFAULT,
+                    BS_SOURCES[e->source],
+                    e->ref,
+                    e->data,
                     NULL};
   check(p, credo_record_event(p->db, &r, &id, NULL), "record");
   if (id != e->id)
@@ -113,16 +116,17 @@ static int type_index(const char *name) {
 static void apply_fate(peer *p, uint64_t id, int fate) {
   credo_event ev;
   char data[512];
-  check(p, credo_get_event(p->db, id, CREDO_TIME_NOW, CREDO_TIME_NOW,
-                           CREDO_READ_HIDDEN, &ev),
+  check(p,
+        credo_get_event(p->db, id, CREDO_TIME_NOW, CREDO_TIME_NOW,
+                        CREDO_READ_HIDDEN, &ev),
         "get event");
   if (fate == BS_FATE_CORRECT) {
     bs_corrected(ev.data, data, sizeof data);
     credo_correction c = {.set = CREDO_SET_DATA, .data = data};
     check(p, credo_correct_event(p->db, id, &c, "异议处理: 更正"), "correct");
   } else if (fate == BS_FATE_REPAIR &&
-             bs_repairable(type_index(ev.type), ev.public_from,
-                           ev.public_until, BS_T_VERS)) {
+             bs_repairable(type_index(ev.type), ev.public_from, ev.public_until,
+                           BS_T_VERS)) {
     check(p, credo_repair_event(p->db, id, BS_T_VERS, "信用修复"), "repair");
   } else if (fate == BS_FATE_RETRACT) {
     check(p, credo_retract_event(p->db, id, "录入错误"), "retract");
@@ -179,8 +183,7 @@ static void build(peer *p) {
 
 /* ------------------------------------------------------------- ingest */
 
-static void ingest_batch(void *arg, const bs_event *ev, size_t n,
-                         uint64_t k) {
+static void ingest_batch(void *arg, const bs_event *ev, size_t n, uint64_t k) {
   peer *p = arg;
   bench_clock = bs_tx(BS_T_SLICE, k);
   check(p, credo_begin(p->db), "begin");
@@ -199,22 +202,25 @@ static int count_cb(const credo_event *e, void *arg) {
 
 static void one_now(void *arg, const char *id, uint64_t *rows) {
   peer *p = arg;
-  check(p, credo_subject_events(p->db, id, CREDO_TIME_NOW, CREDO_TIME_NOW, 0,
-                                count_cb, rows),
+  check(p,
+        credo_subject_events(p->db, id, CREDO_TIME_NOW, CREDO_TIME_NOW, 0,
+                             count_cb, rows),
         "subject events");
 }
 
 static void one_asof(void *arg, const char *id, uint64_t *rows) {
   peer *p = arg;
-  check(p, credo_subject_events(p->db, id, BS_T_ASOF, CREDO_TIME_NOW, 0,
-                                count_cb, rows),
+  check(p,
+        credo_subject_events(p->db, id, BS_T_ASOF, CREDO_TIME_NOW, 0, count_cb,
+                             rows),
         "subject events as of");
 }
 
 static void one_visible(void *arg, const char *id, uint64_t *rows) {
   peer *p = arg;
-  check(p, credo_subject_events(p->db, id, CREDO_TIME_NOW, BS_T_VISIBLE, 0,
-                                count_cb, rows),
+  check(p,
+        credo_subject_events(p->db, id, CREDO_TIME_NOW, BS_T_VISIBLE, 0,
+                             count_cb, rows),
         "subject events visible at");
 }
 
@@ -281,8 +287,9 @@ static void all_lookups(peer *p) {
 static int deep_read(void *arg, int i, uint64_t id) {
   peer *p = arg;
   credo_event e;
-  check(p, credo_get_event(p->db, id, bs_deep_asof(i), CREDO_TIME_NOW,
-                           CREDO_READ_HIDDEN, &e),
+  check(p,
+        credo_get_event(p->db, id, bs_deep_asof(i), CREDO_TIME_NOW,
+                        CREDO_READ_HIDDEN, &e),
         "as-of read");
   return (int)e.version;
 }
@@ -329,8 +336,8 @@ static uint64_t repair_batch(void *arg, const uint64_t *ids, size_t n,
   bench_clock = t;
   check(p, credo_begin(p->db), "begin");
   for (size_t i = 0; i < n; i++)
-    done += credo_repair_event(p->db, ids[i], CREDO_TIME_NOW,
-                               "批量信用修复") == CREDO_OK;
+    done += credo_repair_event(p->db, ids[i], CREDO_TIME_NOW, "批量信用修复") ==
+            CREDO_OK;
   check(p, credo_commit(p->db), "commit");
   return done;
 }
@@ -351,6 +358,7 @@ static void measure(peer *p, const bs_event *slice) {
   bs_ctx *c = p->c;
   open_store(p, 0);
   bs_ingest(c, slice, ingest_batch, p);
+  bs_size(c, bs_disk_bytes(p->path), "store directory after the ingest");
   bench_clock = BS_T_NOW;
   all_lookups(p);
   bs_deep_reads(c, deep_read, p);
@@ -362,7 +370,6 @@ static void measure(peer *p, const bs_event *slice) {
   bs_backup(c, bs_disk_bytes(p->path), backup, p,
             "credo_backup: compacted copy + fsync + XXH3 + manifest");
   credo_close(p->db);
-  bs_size(c, bs_disk_bytes(p->path), "store directory");
 }
 
 int bs_run_credo(bs_ctx *c) {

@@ -57,8 +57,7 @@ static void handoff_save(const bs_ctx *c, const bs_event *slice,
     bs_die("cannot write", path);
 }
 
-static void handoff_load(const bs_ctx *c, bs_event **slice,
-                         bs_cands *cands) {
+static void handoff_load(const bs_ctx *c, bs_event **slice, bs_cands *cands) {
   char path[1100];
   handoff_head h;
   FILE *f;
@@ -95,21 +94,29 @@ int bs_handoff(const bs_ctx *c, bs_gen *g, bs_event **slice, bs_cands *cands) {
 
 /* ---------------------------------------------------------- profiling */
 
-/* BS_ONLY=w1,w2 runs only those workloads (profiling runs). */
-static int wanted(const char *w) {
-  const char *only = getenv("BS_ONLY"), *p;
+/* 1 when `w` is in the comma-separated list `list`. */
+static int listed(const char *list, const char *w) {
   size_t n = strlen(w);
-  if (!only || !*only)
-    return 1;
-  for (p = strstr(only, w); p; p = strstr(p + 1, w))
-    if ((p == only || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+  for (const char *p = list ? strstr(list, w) : NULL; p; p = strstr(p + 1, w))
+    if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
       return 1;
   return 0;
 }
 
+/* BS_ONLY=w1,w2 runs only those workloads (profiling runs); BS_SKIP=w1,w2
+ * skips those, saying so in the CSV (bench/run.sh's BENCH_SKIP). */
+static int wanted(const bs_ctx *c, const char *w) {
+  const char *only = getenv("BS_ONLY");
+  if (listed(getenv("BS_SKIP"), w)) {
+    bs_emit_skip(&c->out, w, "skipped by BENCH_SKIP");
+    return 0;
+  }
+  return !only || !*only || listed(only, w);
+}
+
 /* Under `perf record --control=fifo:CTL,ACK -D -1`, BS_PERF_CTL / ACK name
  * the fifos and sampling is on only while workload BS_PROFILE runs. */
-static void profile(const char *w, int on) {
+void bs_profile(const char *w, int on) {
   const char *want = getenv("BS_PROFILE"), *ctl = getenv("BS_PERF_CTL"),
              *ack = getenv("BS_PERF_ACK");
   char buf[16];
@@ -150,10 +157,10 @@ void bs_ingest(const bs_ctx *c, const bs_event *slice, bs_batch_fn fn,
   size_t b = (size_t)p->slice_batch;
   static char note[128];
   bs_fig f = {.note = note};
-  if (!wanted("ingest"))
+  if (!wanted(c, "ingest"))
     return;
   w0 = written();
-  profile("ingest", 1);
+  bs_profile("ingest", 1);
   for (int r = 0; r < p->runs; r++) {
     uint64_t n = r + 1 == p->runs ? p->slice - per * (uint64_t)r : per;
     const bs_event *ev = slice + per * (uint64_t)r;
@@ -162,7 +169,7 @@ void bs_ingest(const bs_ctx *c, const bs_event *slice, bs_batch_fn fn,
       fn(arg, ev + i, n - i < b ? n - i : b, k);
     bs_fig_add(&f, (double)n / (bs_now() - t0));
   }
-  profile("ingest", 0);
+  bs_profile("ingest", 0);
   if (written() > w0)
     snprintf(note, sizeof note,
              "durable commits; 1000 per txn; this process wrote %.0f B/event",
@@ -174,8 +181,7 @@ void bs_ingest(const bs_ctx *c, const bs_event *slice, bs_batch_fn fn,
 
 /* ------------------------------------------------------------ look-ups */
 
-static char (*pick_subjects(const bs_ctx *c, bs_gen *g, int run,
-                            int n))[19] {
+static char (*pick_subjects(const bs_ctx *c, bs_gen *g, int run, int n))[19] {
   char(*ids)[19] = malloc((size_t)n * sizeof *ids);
   char name[160];
   uint64_t s = c->seed * 1000 + (uint64_t)run;
@@ -203,7 +209,7 @@ void bs_lookups(const bs_ctx *c, bs_gen *g, const char *workload,
                 bs_lookup_fn fn, void *arg) {
   bs_fig f = {0};
   bs_lat lat = {0};
-  if (!wanted(workload))
+  if (!wanted(c, workload))
     return;
   for (int r = -1; r < c->plan.runs; r++) { /* run -1 warms up */
     int n = r < 0 ? (c->lookups + 9) / 10 : c->lookups;
@@ -211,7 +217,7 @@ void bs_lookups(const bs_ctx *c, bs_gen *g, const char *workload,
     uint64_t rows = 0;
     double s;
     if (r == 0)
-      profile(workload, 1);
+      bs_profile(workload, 1);
     s = lookup_run(ids, n, fn, arg, &lat, &rows);
     if (r >= 0) {
       bs_fig_add(&f, n / s);
@@ -221,7 +227,7 @@ void bs_lookups(const bs_ctx *c, bs_gen *g, const char *workload,
     lat.n = 0;
     free(ids);
   }
-  profile(workload, 0);
+  bs_profile(workload, 0);
   bs_lat_free(&lat);
   bs_emit(&c->out, workload, "ops/s", &f);
 }
@@ -231,7 +237,7 @@ void bs_lookups(const bs_ctx *c, bs_gen *g, const char *workload,
 void bs_deep_reads(const bs_ctx *c, bs_deep_fn fn, void *arg) {
   static const char *const names[3] = {"asof_v1", "asof_v100", "asof_v10000"};
   int reads = c->lookups;
-  for (int i = 0; i < 3 && wanted("asof"); i++) {
+  for (int i = 0; i < 3 && wanted(c, "asof"); i++) {
     bs_fig f = {.note = "one event as of mid-history"};
     int want = BS_DEEP_VERSIONS[i] == 1 ? 1 : BS_DEEP_VERSIONS[i] / 2;
     for (int r = -1; r < c->plan.runs; r++) {
@@ -254,7 +260,7 @@ void bs_deep_reads(const bs_ctx *c, bs_deep_fn fn, void *arg) {
 void bs_timed(const bs_ctx *c, const char *workload, int runs, bs_op_fn fn,
               void *arg, const char *note) {
   bs_fig f = {.note = note};
-  if (!wanted(workload))
+  if (!wanted(c, workload))
     return;
   for (int r = 0; r < runs; r++) {
     double t0 = bs_now();
@@ -272,7 +278,7 @@ void bs_repairs(const bs_ctx *c, const bs_cands *cands, bs_repair_fn fn,
   bs_fig f = {.note = note};
   if (!ids)
     bs_die("repairs", "out of memory");
-  for (int r = 0; r < c->plan.runs && wanted("repair"); r++) {
+  for (int r = 0; r < c->plan.runs && wanted(c, "repair"); r++) {
     bs_cands_run(cands, r, c->plan.runs, b, ids, &n);
     double t0 = bs_now();
     f.rows = fn(arg, ids, n, BS_T_REPAIR + r * CREDO_USEC_PER_SEC);

@@ -42,8 +42,17 @@ static double unit(rng *r) {
 
 /* ----------------------------------------------------------- catalogue */
 
-enum { T_MINOR, T_GENERAL, T_SERIOUS, T_LICENCE, T_COMMIT,
-       T_BREACH, T_HONOUR, T_LIST, T_TAX };
+enum {
+  T_MINOR,
+  T_GENERAL,
+  T_SERIOUS,
+  T_LICENCE,
+  T_COMMIT,
+  T_BREACH,
+  T_HONOUR,
+  T_LIST,
+  T_TAX
+};
 enum { S_MARKET, S_ENV, S_TAX, S_COURT, S_DEV, S_HOUSING };
 
 const bs_type BS_TYPES[BS_NTYPES] = {
@@ -306,9 +315,8 @@ static int source_of(rng *r, int type) {
 
 static void make_ref(bs_gen *g, int type, int src, int year, char *out,
                      size_t n) {
-  static const char *const pen[BS_NSOURCES] = {"厦市监罚", "厦环罚",
-                                               "厦税稽罚", "",
-                                               "",         "厦建罚"};
+  static const char *const pen[BS_NSOURCES] = {"厦市监罚", "厦环罚", "厦税稽罚",
+                                               "",         "",       "厦建罚"};
   static const char *const prefix[BS_NTYPES] = {[T_COMMIT] = "厦发改承诺",
                                                 [T_BREACH] = "厦发改违诺",
                                                 [T_HONOUR] = "厦税信",
@@ -450,13 +458,13 @@ static uint64_t mix(uint64_t x) {
 
 int bs_fate(const bs_plan *p, uint64_t id) {
   uint64_t h;
-  if (id > p->built || id == p->deep[0] || id == p->deep[1] ||
-      id == p->deep[2])
+  if (id > p->built || id == p->deep[0] || id == p->deep[1] || id == p->deep[2])
     return BS_FATE_NONE;
   h = mix(id) % 1000;
-  return h < 40 ? BS_FATE_CORRECT : h < 60 ? BS_FATE_REPAIR
-                                  : h == 60 ? BS_FATE_RETRACT
-                                            : BS_FATE_NONE;
+  return h < 40    ? BS_FATE_CORRECT
+         : h < 60  ? BS_FATE_REPAIR
+         : h == 60 ? BS_FATE_RETRACT
+                   : BS_FATE_NONE;
 }
 
 void bs_corrected(const char *data, char *out, size_t n) {

@@ -22,8 +22,7 @@
 
 #include "bs.h"
 
-enum { META, SUBJECTS, EVENTS, VERSIONS, SUBJ_EV, TYPE_EV, SREF, UNTIL,
-       NDBI };
+enum { META, SUBJECTS, EVENTS, VERSIONS, SUBJ_EV, TYPE_EV, SREF, UNTIL, NDBI };
 static const char *const DBI_NAMES[NDBI] = {
     "meta",        "subjects",    "events",     "versions",
     "subj_events", "type_events", "source_ref", "until_events"};
@@ -111,8 +110,8 @@ static int64_t rd64(const unsigned char *p) {
 static size_t encode_event(const bs_event *e, credo_time tx, int op,
                            int retracted, uint32_t version, credo_time until,
                            const char *data, unsigned char *v) {
-  const char *s[6] = {e->subject_id, BS_SOURCES[e->source], e->ref,
-                      "local",       "",                    data};
+  const char *s[6] = {e->subject_id, BS_SOURCES[e->source], e->ref, "local", "",
+                      data};
   size_t off = 60;
   uint32_t u32;
   uint16_t len;
@@ -142,8 +141,8 @@ static void subj_payload(unsigned char *pl, int retracted, credo_time from,
 
 /* ------------------------------------------------------------- writes */
 
-static void put_subject(peer *p, const char *id, int person,
-                        const char *name, credo_time created) {
+static void put_subject(peer *p, const char *id, int person, const char *name,
+                        credo_time created) {
   unsigned char v[600];
   uint16_t len = (uint16_t)strlen(name);
   v[0] = 1, v[1] = person ? 2 : 1;
@@ -246,9 +245,9 @@ static size_t move_to_versions(peer *p, uint64_t id, unsigned char *old,
 }
 
 /* The next version of record old[0..n): data replaced when given. */
-static size_t next_record(peer *p, const unsigned char *old, size_t n,
-                          int op, int retracted, credo_time until,
-                          const char *data, unsigned char *v) {
+static size_t next_record(peer *p, const unsigned char *old, size_t n, int op,
+                          int retracted, credo_time until, const char *data,
+                          unsigned char *v) {
   uint32_t ver, dl;
   size_t head;
   memcpy(&ver, old + 8, 4);
@@ -367,8 +366,7 @@ static void build(peer *p) {
 
 /* ---------------------------------------------------------- workloads */
 
-static void ingest_batch(void *arg, const bs_event *ev, size_t n,
-                         uint64_t k) {
+static void ingest_batch(void *arg, const bs_event *ev, size_t n, uint64_t k) {
   peer *p = arg;
   begin(p, bs_tx(BS_T_SLICE, k));
   for (size_t i = 0; i < n; i++)
@@ -464,6 +462,7 @@ static void measure(peer *p, const bs_event *slice) {
   open_env(p, 0);
   p->next_id = c->plan.built + 1;
   bs_ingest(c, slice, ingest_batch, p);
+  bs_size(c, bs_disk_bytes(p->path), "store directory after the ingest");
   bs_lookups(c, p->gen, "lookup_now", one_now, p);
   if (p->rtxn)
     mdb_txn_abort(p->rtxn);
@@ -472,7 +471,6 @@ static void measure(peer *p, const bs_event *slice) {
   bs_backup(c, bs_disk_bytes(p->path), backup, p,
             "mdb_env_copy2 compact + fsync");
   mdb_env_close(p->env);
-  bs_size(c, bs_disk_bytes(p->path), "store directory");
 }
 
 int bs_run_lmdb(bs_ctx *c) {

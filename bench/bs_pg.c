@@ -52,7 +52,7 @@ static void connect_db(peer *p) {
   p->db = PQconnectdb(p->c->conninfo);
   if (PQstatus(p->db) != CONNECTION_OK)
     bs_die("cannot connect to PostgreSQL", PQerrorMessage(p->db));
-  exec(p, "SET TimeZone = 'UTC'");
+  exec(p, "SET TimeZone = 'UTC'; SET client_min_messages = warning");
 }
 
 /* --------------------------------------------------------------- COPY */
@@ -152,13 +152,13 @@ static void copy_types(peer *p) {
   copy_begin(p, "COPY types FROM STDIN");
   for (int i = 0; i < BS_NTYPES; i++) {
     const bs_type *ty = &BS_TYPES[i];
-    int n = ty->publicity.months
-                ? snprintf(line, sizeof line,
-                           "%s\t%d\t%d months\t%d months\t%s\n", ty->name,
-                           i + 1, ty->publicity.months,
-                           ty->repairable.months, t)
-                : snprintf(line, sizeof line, "%s\t%d\t\\N\t%d months\t%s\n",
-                           ty->name, i + 1, ty->repairable.months, t);
+    int n =
+        ty->publicity.months
+            ? snprintf(line, sizeof line, "%s\t%d\t%d months\t%d months\t%s\n",
+                       ty->name, i + 1, ty->publicity.months,
+                       ty->repairable.months, t)
+            : snprintf(line, sizeof line, "%s\t%d\t\\N\t%d months\t%s\n",
+                       ty->name, i + 1, ty->repairable.months, t);
     copy_grow(p, (size_t)n);
     memcpy(p->buf + p->len, line, (size_t)n);
     p->len += (size_t)n;
@@ -175,12 +175,12 @@ static void copy_subjects(peer *p, int numbers) {
     int person = bs_gen_subject(p->gen, i, id, name, sizeof name);
     copy_grow(p, 512);
     bs_iso(bs_tx(BS_T_SUBJ, i / b), t, sizeof t);
-    p->len += (size_t)(
-        numbers ? snprintf(p->buf + p->len, p->cap - p->len, "%llu\t%s\n",
-                           (unsigned long long)i, id)
-                : snprintf(p->buf + p->len, p->cap - p->len,
-                           "%s\t%s\t%s\t%s\n", id, person ? "person" : "org",
-                           name, t));
+    p->len +=
+        (size_t)(numbers ? snprintf(p->buf + p->len, p->cap - p->len,
+                                    "%llu\t%s\n", (unsigned long long)i, id)
+                         : snprintf(p->buf + p->len, p->cap - p->len,
+                                    "%s\t%s\t%s\t%s\n", id,
+                                    person ? "person" : "org", name, t));
     if (p->len > (1 << 20))
       copy_flush(p);
   }
@@ -216,11 +216,11 @@ static void build(peer *p) {
 
 /* ------------------------------------------------------------- ingest */
 
-static void ingest_batch(void *arg, const bs_event *ev, size_t n,
-                         uint64_t k) {
+static void ingest_batch(void *arg, const bs_event *ev, size_t n, uint64_t k) {
   peer *p = arg;
-  bs_row r = {NULL, 1, CREDO_OP_RECORD, 0, 0, bs_tx(BS_T_SLICE, k),
-              CREDO_TIME_OPEN, NULL, NULL};
+  bs_row r = {
+      NULL, 1,   CREDO_OP_RECORD, 0, 0, bs_tx(BS_T_SLICE, k), CREDO_TIME_OPEN,
+      NULL, NULL};
   copy_begin(p, "COPY events FROM STDIN");
   for (size_t i = 0; i < n; i++) {
     r.e = &ev[i];
@@ -292,8 +292,8 @@ static void one_text(void *arg, const char *id, uint64_t *rows) {
   touch(r, rows);
 }
 
-static void lookup(peer *p, const char *name, const char *where,
-                   credo_time t, bs_lookup_fn fn) {
+static void lookup(peer *p, const char *name, const char *where, credo_time t,
+                   bs_lookup_fn fn) {
   char sql[512];
   lk k = {p, name, ""};
   bs_iso(t, k.t, sizeof k.t);
@@ -307,8 +307,8 @@ static void all_lookups(peer *p) {
   lookup(p, "lookup_now", now, BS_T_NOW, one_prepared);
   lookup(p, "lookup_now_text", now, BS_T_NOW, one_text);
   lookup(p, "lookup_asof",
-         "recorded <= $2 AND $2 < superseded AND NOT retracted AND "
-         PUBLIC_AT("$2"),
+         "recorded <= $2 AND $2 < superseded AND NOT retracted AND " PUBLIC_AT(
+             "$2"),
          BS_T_ASOF, one_prepared);
   lookup(p, "lookup_visible", now, BS_T_VISIBLE, one_prepared);
 }
@@ -422,6 +422,7 @@ static uint64_t db_size(peer *p) {
 static void measure(peer *p, const bs_event *slice) {
   bs_ctx *c = p->c;
   bs_ingest(c, slice, ingest_batch, p);
+  bs_size(c, db_size(p), "pg_database_size after the ingest (no WAL)");
   exec(p, "ANALYZE events");
   all_lookups(p);
   prepare(p, "deep",
@@ -435,7 +436,6 @@ static void measure(peer *p, const bs_event *slice) {
   prepare(p, "repair", REPAIR, 2);
   bs_repairs(c, &p->cands, repair_batch, p);
   bs_backup(c, db_size(p) / 2, backup, p, "pg_dump -Fc + sync");
-  bs_size(c, db_size(p), "pg_database_size (tables + indexes, no WAL)");
 }
 
 int bs_run_pg(bs_ctx *c) {

@@ -35,9 +35,9 @@ static void deep_rows(const bs_row *first, int i, bs_row_fn fn, void *arg) {
 static int fate_row(const bs_event *e, int fate, bs_row *r, char *data,
                     size_t n) {
   r->version = 2;
-  r->op = fate == BS_FATE_CORRECT   ? CREDO_OP_CORRECT
-          : fate == BS_FATE_REPAIR  ? CREDO_OP_REPAIR
-                                    : CREDO_OP_RETRACT;
+  r->op = fate == BS_FATE_CORRECT  ? CREDO_OP_CORRECT
+          : fate == BS_FATE_REPAIR ? CREDO_OP_REPAIR
+                                   : CREDO_OP_RETRACT;
   if (fate == BS_FATE_CORRECT) {
     bs_corrected(e->data, data, n);
     r->data = data;
@@ -57,12 +57,15 @@ static int fate_row(const bs_event *e, int fate, bs_row *r, char *data,
 void bs_event_rows(const bs_plan *p, const bs_event *e, uint64_t *fated,
                    bs_row_fn fn, void *arg) {
   char data[512];
-  bs_row v1 = {e,        1,
+  bs_row v1 = {e,
+               1,
                CREDO_OP_RECORD,
-               0,        e->until,
+               0,
+               e->until,
                bs_tx(BS_T_BUILD, (e->id - 1) / (uint64_t)p->build_batch),
                CREDO_TIME_OPEN,
-               e->data,  NULL};
+               e->data,
+               NULL};
   bs_row v2 = v1;
   int fate = bs_fate(p, e->id);
   for (int i = 0; i < 3; i++)

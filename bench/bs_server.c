@@ -330,8 +330,12 @@ static void setup_loads(const bs_ctx *c, load *l, conn *cs) {
   parse_uri(c->server, &t);
   for (int k = 0, first = 0; k < 2; k++) {
     int n = c->conns / 2 + (k < c->conns % 2);
-    l[k] = (load){.c = c, .cs = cs + first, .n = n, .ids = ids,
-                  .nids = nids, .seed = (uint64_t)k * 7919 + 1};
+    l[k] = (load){.c = c,
+                  .cs = cs + first,
+                  .n = n,
+                  .ids = ids,
+                  .nids = nids,
+                  .seed = (uint64_t)k * 7919 + 1};
     for (int i = 0; i < n; i++)
       login(&t, &cs[first + i]);
     first += n;
@@ -352,19 +356,21 @@ int bs_run_server_conc(bs_ctx *c) {
   if (!cs || c->conns < 1 || c->pipeline < 1)
     bs_die("server-conc", "bad -c or -p");
   setup_loads(c, l, cs);
+  snprintf(name, sizeof name, "conc%d_p%d", c->conns, c->pipeline);
   conc_run(l, threads, 1.0, &all, &f.rows, &bytes); /* warm-up */
   all.n = 0;
   f.rows = bytes = 0;
+  bs_profile(name, 1);
   for (int r = 0; r < c->plan.runs; r++) {
     bs_fig_add(&f, conc_run(l, threads, c->seconds, &all, &f.rows, &bytes));
     queries += all.n;
     bs_fig_lat(&f, &all);
   }
+  bs_profile(name, 0);
   snprintf(note, sizeof note,
            "2 driver threads; %.1f rows and %.0f bytes per response",
            (double)f.rows / (double)(queries ? queries : 1),
            (double)bytes / (double)(queries ? queries : 1));
-  snprintf(name, sizeof name, "conc%d_p%d", c->conns, c->pipeline);
   bs_emit(&c->out, name, "ops/s", &f);
   for (int i = 0; i < c->conns; i++)
     close(cs[i].fd);

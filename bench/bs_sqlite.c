@@ -167,11 +167,11 @@ static void open_measured(peer *p) {
 
 /* ------------------------------------------------------------- ingest */
 
-static void ingest_batch(void *arg, const bs_event *ev, size_t n,
-                         uint64_t k) {
+static void ingest_batch(void *arg, const bs_event *ev, size_t n, uint64_t k) {
   peer *p = arg;
-  bs_row r = {NULL, 1, CREDO_OP_RECORD, 0, 0, bs_tx(BS_T_SLICE, k),
-              CREDO_TIME_OPEN, NULL, NULL};
+  bs_row r = {
+      NULL, 1,   CREDO_OP_RECORD, 0, 0, bs_tx(BS_T_SLICE, k), CREDO_TIME_OPEN,
+      NULL, NULL};
   exec(p, "BEGIN");
   for (size_t i = 0; i < n; i++) {
     r.e = &ev[i];
@@ -235,8 +235,8 @@ static void one_text(void *arg, const char *id, uint64_t *rows) {
     bs_die("sqlite3_exec", sqlite3_errmsg(k->p->db));
 }
 
-static void lookup(peer *p, const char *name, const char *where,
-                   credo_time t, bs_lookup_fn fn) {
+static void lookup(peer *p, const char *name, const char *where, credo_time t,
+                   bs_lookup_fn fn) {
   char sql[512];
   lk k = {p, NULL, t};
   snprintf(sql, sizeof sql, COLS "WHERE subject = ?1 AND %s", where);
@@ -381,6 +381,9 @@ static void measure(peer *p, const bs_event *slice) {
   deep d = {p, NULL};
   open_measured(p);
   bs_ingest(c, slice, ingest_batch, p);
+  exec(p, "PRAGMA wal_checkpoint(TRUNCATE)");
+  bs_size(c, bs_disk_bytes(p->path),
+          "events.db after the ingest (checkpointed)");
   all_lookups(p);
   d.st = prepare(p, "SELECT version, data FROM events WHERE id = ?1 AND"
                     " recorded <= ?2 ORDER BY recorded DESC, version DESC"
@@ -394,9 +397,7 @@ static void measure(peer *p, const bs_event *slice) {
   bs_backup(c, bs_disk_bytes(c->dir), backup, p,
             "sqlite3_backup (.backup) + fsync");
   sqlite3_finalize(p->ins);
-  exec(p, "PRAGMA wal_checkpoint(TRUNCATE)");
   sqlite3_close(p->db);
-  bs_size(c, bs_disk_bytes(p->path), "events.db (+ WAL, checkpointed)");
 }
 
 int bs_run_sqlite(bs_ctx *c) {

@@ -118,9 +118,18 @@ static void append_line(const bs_out *o, const char *line) {
     bs_die("cannot write", o->csv);
 }
 
+/* The note without commas (the CSV's last column stays one field). */
+static const char *csv_note(const char *note, char *buf, size_t n) {
+  snprintf(buf, n, "%s", note ? note : "");
+  for (char *p = buf; *p; p++)
+    if (*p == ',')
+      *p = ';';
+  return buf;
+}
+
 void bs_emit(const bs_out *o, const char *workload, const char *unit,
              const bs_fig *f) {
-  char line[1024];
+  char line[1024], note[512];
   if (f->n == 0)
     return;
   snprintf(line, sizeof line,
@@ -128,8 +137,8 @@ void bs_emit(const bs_out *o, const char *workload, const char *unit,
            (unsigned long long)o->events, o->peer, workload, unit,
            median(f->v, f->n), extreme(f->v, f->n, 0), extreme(f->v, f->n, 1),
            f->n, f->nlat ? median(f->p50, f->nlat) : 0,
-           f->nlat ? median(f->p99, f->nlat) : 0,
-           (unsigned long long)f->rows, f->note ? f->note : "");
+           f->nlat ? median(f->p99, f->nlat) : 0, (unsigned long long)f->rows,
+           csv_note(f->note, note, sizeof note));
   append_line(o, line);
   bs_log(o, "%-22s %12.6g %s (min %.6g, max %.6g, %d runs)%s%s", workload,
          median(f->v, f->n), unit, extreme(f->v, f->n, 0),
@@ -139,8 +148,10 @@ void bs_emit(const bs_out *o, const char *workload, const char *unit,
 
 void bs_emit_skip(const bs_out *o, const char *workload, const char *why) {
   char line[1024];
+  char note[512];
   snprintf(line, sizeof line, "%s,%llu,%s,%s,skipped,0,0,0,0,0,0,0,%s\n",
-           o->scale, (unsigned long long)o->events, o->peer, workload, why);
+           o->scale, (unsigned long long)o->events, o->peer, workload,
+           csv_note(why, note, sizeof note));
   append_line(o, line);
   bs_log(o, "%-22s skipped: %s", workload, why);
 }
@@ -177,9 +188,8 @@ void bs_iso(credo_time t, char *out, size_t n) {
     return;
   }
   gmtime_r(&s, &tm);
-  snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%06ld+00",
-           tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-           tm.tm_min, tm.tm_sec, us);
+  snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%06ld+00", tm.tm_year + 1900,
+           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us);
 }
 
 void bs_fsync_path(const char *path) {

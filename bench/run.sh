@@ -34,7 +34,9 @@
 # (BUILD/bench-scale), BENCH_DOCS, BENCH_PROFILE, BENCH_NOTE (conditions
 # written in the report), BENCH_PEER_TIMEOUT (s, 5400), BENCH_HEAVY_RUNS
 # (runs of the whole-store queries; default 3, 1 above 10M events),
-# BENCH_BACKUP_RUNS (default 3, 1 above 1M events).
+# BENCH_BACKUP_RUNS (default 3, 1 above 1M events), BENCH_SKIP
+# (comma-separated workloads not to run, e.g. "backup"; said so in the
+# report).
 #
 # Installs, when missing, PostgreSQL, redis and gnuplot from Debian. Every
 # server it starts listens on 127.0.0.1 only and is stopped on exit (trap).
@@ -70,6 +72,7 @@ STATUS=$DIR/status.txt
 export CREDO_PASSWORD="bench-$$-$RANDOM"
 CONNS=32
 PIPE=16
+export BS_SKIP=${BENCH_SKIP:-}
 
 say() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
@@ -112,9 +115,8 @@ setup_tools() {
   need_pkgs postgresql postgresql-contrib redis-server redis-tools gnuplot-nox linux-perf ||
     say "some packages could not be installed; their peers will fail"
   PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-  for f in bench_scale credo-server; do
-    [ -x "$BIN/$f" ] || { say "missing $BIN/$f (make BUILD=$BUILD $BUILD/bin/$f)"; exit 2; }
-  done
+  [ -x "$BIN/bench_scale" ] ||
+    { say "missing $BIN/bench_scale (make BUILD=$BUILD $BUILD/bin/bench_scale)"; exit 2; }
 }
 
 free_port() { # a loopback port nothing listens on
@@ -129,7 +131,7 @@ status() { echo "$1|$2|$3|$4" >>"$STATUS"; }
 # emit SCALE EVENTS PEER WORKLOAD UNIT "V1 V2 ..." P50 P99 ROWS NOTE
 emit() {
   echo "$6" | tr ' ' '\n' | grep . | sort -g | awk -v h="$1,$2,$3,$4,$5" \
-    -v t="$7,$8,$9,${10}" '{v[NR] = $1}
+    -v t="$7,$8,$9,${10//,/;}" '{v[NR] = $1}
     END { if (NR == 0) exit; m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
           printf "%s,%.6g,%.6g,%.6g,%d,%s\n", h, m, v[1], v[NR], NR, t }' >>"$CSV"
 }
@@ -160,16 +162,17 @@ machine_info() {
 # ----------------------------------------------------------------- peers
 # run_peer SCALE EVENTS PEER DIR [ARGS...]: bench_scale PEER; 0 when it ran.
 run_peer() {
-  local scale=$1 ev=$2 peer=$3 dir=$4 log=$DIR/log-$1.txt rc
+  local scale=$1 ev=$2 peer=$3 dir=$4 log=$DIR/log-$1-$3.txt rc why
   shift 4
   say "$scale: $peer"
   timeout "$PEER_TIMEOUT" "$BIN/bench_scale" "$peer" -n "$ev" -L "$scale" \
     -o "$CSV" -d "$dir" -r "$RUNS" -H "$HEAVY" -B "$BACKUPS" -l "$LOOKUPS" \
-    -R "$REPAIR" \
-    "$@" 2>&1 | tee -a "$log" >&2
+    -R "$REPAIR" "$@" 2>&1 | tee "$log" | tee -a "$DIR/log-$scale.txt" >&2
   rc=${PIPESTATUS[0]}
   if [ "$rc" -ne 0 ]; then
-    status "$scale" "$peer" failed "exit $rc: $(grep -v '^\[' "$log" | tail -1)"
+    why="exit $rc: $(grep -v '^\[' "$log" | tail -1)"
+    [ "$rc" -eq 124 ] && why="timed out after $PEER_TIMEOUT s (BENCH_PEER_TIMEOUT)"
+    status "$scale" "$peer" failed "$why"
     return 1
   fi
   status "$scale" "$peer" ok ""
@@ -178,7 +181,7 @@ run_peer() {
 server_skip() { # SCALE EVENTS REASON
   local w
   for w in lookup_now conc32_p1 conc32_p16; do
-    echo "$1,$2,credo-server,$w,skipped,0,0,0,0,0,0,0,$3" >>"$CSV"
+    echo "$1,$2,credo-server,$w,skipped,0,0,0,0,0,0,0,${3//,/;}" >>"$CSV"
   done
   status "$1" credo-server skipped "$3"
   say "$1: $3"
@@ -187,6 +190,7 @@ server_skip() { # SCALE EVENTS REASON
 start_server() { # STORE LOG: sets SRV_PID and SRV_PORT, or returns 1
   local _
   SRV_PORT=""
+  [ -x "$BIN/credo-server" ] || { echo "no $BIN/credo-server" >>"$2"; return 1; }
   "$BIN/credo-server" --store "$1" --init-admin bench >/dev/null 2>>"$2" || return 1
   "$BIN/credo-server" --store "$1" --listen 127.0.0.1:0 --max-conn 256 2>>"$2" &
   SRV_PID=$!
@@ -218,17 +222,22 @@ server_runs() { # SCALE EVENTS
 
 # Two peers' builds run side by side when the disk holds both stores (a
 # build is not a measurement; the two cores are otherwise idle), then each
-# is measured alone. bpe: the largest bytes/event seen so far.
-pair_fits() { # EVENTS
-  local avail bpe
-  avail=$(df -PB1 "$DIR" | awk 'NR == 2 {print $4}')
-  bpe=$(awk -F, '$4 == "size" && $5 == "B/ev" && $6 + 0 > m {m = $6 + 0}
-    END {print (m > 0 ? m : 1000)}' "$CSV")
-  awk -v a="$avail" -v e="$1" -v b="$bpe" 'BEGIN {exit !(a >= 2.4 * e * b + 4 * 2^30)}'
+# is measured alone. Bytes/event per peer from the previous scale (1000
+# when none), x1.15, + 4 GB, + 8 GB more for PostgreSQL (WAL, sort files).
+bpe_of() { # PEER
+  awk -F, -v p="$1" '$3 == p && $4 == "size" && $5 == "B/ev" {b = $6 + 0}
+    END {printf "%d\n", (b > 0 ? b : 1000)}' "$CSV"
 }
 
-# build_pair SCALE EVENTS A B: builds A and B (in parallel when they fit);
-# sets OK_A / OK_B. A peer is "pg" (needs PG_PORT) or an embedded one.
+pair_fits() { # EVENTS A B
+  local avail
+  avail=$(df -PB1 "$DIR" | awk 'NR == 2 {print $4}')
+  awk -v a="$avail" -v e="$1" -v b="$(($(bpe_of "$2") + $(bpe_of "$3")))" \
+    -v pg=$( [ "$2" = pg ] || [ "$3" = pg ] && echo 8 || echo 0) \
+    'BEGIN {exit !(a >= 1.15 * e * b + (4 + pg) * 2^30)}'
+}
+
+# A peer's build (-m build); "pg" needs the server (PG_PORT) started.
 build_one() { # SCALE EVENTS PEER
   if [ "$3" = pg ]; then
     run_peer "$1" "$2" pg "$DIR/pg-$1/work" -m build \
@@ -238,6 +247,8 @@ build_one() { # SCALE EVENTS PEER
   fi
 }
 
+# A peer's measured workloads on its build (-m measure), then its data
+# removed; credo's store serves the server runs first, PostgreSQL's pgbench.
 measure_one() { # SCALE EVENTS PEER
   case $3 in
     pg)
@@ -262,7 +273,7 @@ measure_one() { # SCALE EVENTS PEER
 # A first. A peer whose build failed is not measured.
 pair() { # SCALE EVENTS A B
   local pa pb ra rb
-  if pair_fits "$2"; then
+  if pair_fits "$2" "$3" "$4"; then
     say "$1: building $3 and $4 side by side"
     build_one "$1" "$2" "$3" & pa=$!
     build_one "$1" "$2" "$4" & pb=$!
@@ -330,8 +341,26 @@ pgbench_runs() { # SCALE EVENTS DIR
   done
 }
 
+redis_runs() { # SCALE EVENTS PORT SUFFIX NOTE: GET at 32 conns, plain and pipelined
+  local p r out vals p50s p99s n
+  for p in 1 $PIPE; do
+    vals="" p50s="" p99s=""
+    n=$((SECS * (p == 1 ? 60000 : 400000)))
+    for r in $(seq 1 "$RUNS"); do
+      out=$(timeout 300 redis-benchmark -h 127.0.0.1 -p "$3" -t get -c $CONNS \
+        -P "$p" -n "$n" --csv 2>/dev/null | tr -d '"' | grep '^GET,')
+      [ -n "$out" ] || { status "$1" redis failed "redis-benchmark gave no figure"; return 1; }
+      vals="$vals $(cut -d, -f2 <<<"$out")"
+      p50s="$p50s $(awk -F, '{print $5 * 1000}' <<<"$out")"
+      p99s="$p99s $(awk -F, '{print $7 * 1000}' <<<"$out")"
+    done
+    emit "$1" "$2" redis "conc${CONNS}_p$p$4" ops/s "$vals" "$(median "$p50s")" \
+      "$(median "$p99s")" 0 "redis-benchmark GET -c $CONNS -P $p$5"
+  done
+}
+
 peer_redis() { # SCALE EVENTS
-  local port p r out vals p50s p99s n _
+  local port size _
   if ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/null; then
     status "$1" redis failed "redis is not installed"
     return
@@ -343,20 +372,14 @@ peer_redis() { # SCALE EVENTS
   for _ in $(seq 1 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
   redis-cli -p "$port" set key:__rand_int__ xxx >/dev/null 2>&1 ||
     { status "$1" redis failed "redis-server did not start"; stop_redis; return; }
-  for p in 1 $PIPE; do
-    vals="" p50s="" p99s=""
-    n=$((SECS * (p == 1 ? 60000 : 400000)))
-    for r in $(seq 1 "$RUNS"); do
-      out=$(timeout 300 redis-benchmark -h 127.0.0.1 -p "$port" -t get -c $CONNS \
-        -P "$p" -n "$n" --csv 2>/dev/null | tr -d '"' | grep '^GET,')
-      [ -n "$out" ] || { status "$1" redis failed "redis-benchmark gave no figure"; stop_redis; return; }
-      vals="$vals $(cut -d, -f2 <<<"$out")"
-      p50s="$p50s $(awk -F, '{print $5 * 1000}' <<<"$out")"
-      p99s="$p99s $(awk -F, '{print $7 * 1000}' <<<"$out")"
-    done
-    emit "$1" "$2" redis "conc${CONNS}_p$p" ops/s "$vals" "$(median "$p50s")" \
-      "$(median "$p99s")" 0 "redis-benchmark GET -c $CONNS -P $p"
-  done
+  redis_runs "$1" "$2" "$port" "" "" || { stop_redis; return; }
+  # the same with a value as large as credo-server's mean response
+  size=$(awk -F, -v s="$1" '$1 == s && $3 == "credo-server" && $4 == "conc32_p1" {
+    if (match($0, /[0-9]+ bytes per response/)) print substr($0, RSTART, RLENGTH) + 0}' "$CSV")
+  if [ -n "$size" ] && [ "$size" -gt 0 ]; then
+    head -c "$size" /dev/zero | tr '\0' x | redis-cli -p "$port" -x set key:__rand_int__ >/dev/null
+    redis_runs "$1" "$2" "$port" _sized ", value of $size B (credo-server's mean response)"
+  fi
   status "$1" redis ok ""
   stop_redis
 }
@@ -398,20 +421,27 @@ profile_credo() {
   rm -rf "$d"
 }
 
-# credo-server under perf during a 32-connection run, once the clients
-# have logged in (argon2id at login would dominate otherwise).
+# credo-server under perf during a 32-connection run; the load generator
+# switches sampling on once its clients have logged in (argon2id at login
+# would dominate otherwise) and off at the end.
 profile_server() { # URI EVENTS
-  local d=$DIR/prof-srv bp
+  local d=$DIR/prof-srv pp
   command -v perf >/dev/null || return
+  rm -rf "$d"
   mkdir -p "$d"
+  mkfifo "$d/ctl" "$d/ack"
   say "profile: credo-server"
-  "$BIN/bench_scale" server-conc -n "$2" -o "$d/p.csv" -d "$d" -U "$1" -c $CONNS \
-    -p 1 -t 8 -r 1 >/dev/null 2>&1 &
-  bp=$!
-  sleep 4
-  perf record -q -F 999 --call-graph dwarf,16384 -p "$SRV_PID" -o "$d/perf.data" \
-    -- sleep 3 >/dev/null 2>&1 && perf_top "$d/perf.data" "$DIR/profile-server.txt"
-  wait "$bp"
+  perf record -q -F 999 --call-graph dwarf,16384 -D -1 \
+    --control="fifo:$d/ctl,$d/ack" -p "$SRV_PID" -o "$d/perf.data" \
+    >"$d/perf.log" 2>&1 &
+  pp=$!
+  sleep 1
+  BS_PROFILE=conc${CONNS}_p1 BS_PERF_CTL=$d/ctl BS_PERF_ACK=$d/ack \
+    timeout 300 "$BIN/bench_scale" server-conc -n "$2" -o "$d/p.csv" -d "$d" \
+    -U "$1" -c $CONNS -p 1 -t 3 -r 1 >"$d/run.log" 2>&1
+  kill -INT "$pp" 2>/dev/null
+  wait "$pp"
+  perf_top "$d/perf.data" "$DIR/profile-server.txt"
   rm -rf "$d"
 }
 
@@ -469,19 +499,19 @@ set grid
 set format x "%.0s%c"
 set ylabel "subject look-up p50 latency (µs, log)"
 set logscale y
-plot "$d/credo.dat" u 1:2 w lp lw 2 t "credo (C API)", \
-     "$d/credo-server.dat" u 1:2 w lp t "credo-server (1 connection)", \
-     "$d/lmdb.dat" u 1:2 w lp t "raw LMDB", \
-     "$d/sqlite.dat" u 1:2 w lp t "SQLite", \
-     "$d/pg.dat" u 1:2 w lp t "PostgreSQL (libpq)"
+plot "$d/credo.dat" u 1:2 w lp lw 2 lc rgb "#7b1fa2" t "credo (C API)", \
+     "$d/credo-server.dat" u 1:2 w lp lc rgb "#2e7d32" t "credo-server (1 connection)", \
+     "$d/lmdb.dat" u 1:2 w lp lc rgb "#0288d1" t "raw LMDB", \
+     "$d/sqlite.dat" u 1:2 w lp lc rgb "#ef6c00" t "SQLite", \
+     "$d/pg.dat" u 1:2 w lp lc rgb "#c62828" t "PostgreSQL (libpq)"
 set ylabel "bulk ingest, durable (events/s)"
 unset logscale y
 set yrange [0:*]
 set format y "%.0s%c"
-plot "$d/credo.dat" u 1:3 w lp lw 2 t "credo", \
-     "$d/lmdb.dat" u 1:3 w lp t "raw LMDB", \
-     "$d/sqlite.dat" u 1:3 w lp t "SQLite", \
-     "$d/pg.dat" u 1:3 w lp t "PostgreSQL"
+plot "$d/credo.dat" u 1:3 w lp lw 2 lc rgb "#7b1fa2" t "credo", \
+     "$d/lmdb.dat" u 1:3 w lp lc rgb "#0288d1" t "raw LMDB", \
+     "$d/sqlite.dat" u 1:3 w lp lc rgb "#ef6c00" t "SQLite", \
+     "$d/pg.dat" u 1:3 w lp lc rgb "#c62828" t "PostgreSQL"
 unset multiplot
 GP
 }
@@ -491,8 +521,8 @@ profile_section() {
   for f in ingest lookup_now server; do
     [ -s "$DIR/profile-$f.txt" ] || continue
     case $f in
-      ingest) title="credo ingest (typed API, durable, 200k events)" ;;
-      lookup_now) title="credo subject look-up (typed API, 200k events)" ;;
+      ingest) title="credo ingest (typed API, durable; 300k-event store)" ;;
+      lookup_now) title="credo subject look-up (typed API; 300k-event store)" ;;
       server) title="credo-server, 32 connections (the server process)" ;;
     esac
     printf '\n<details><summary>perf: %s — hottest symbols, self time</summary>\n\n```\n' "$title"
