@@ -87,6 +87,8 @@ stop_pg() {
   PG_DATA=""
 }
 cleanup() {
+  local j
+  for j in $(jobs -p); do kill "$j" 2>/dev/null; done # our background builds
   stop_server
   stop_redis
   stop_pg
@@ -119,9 +121,10 @@ setup_tools() {
     { say "missing $BIN/bench_scale (make BUILD=$BUILD $BUILD/bin/bench_scale)"; exit 2; }
 }
 
-free_port() { # a loopback port nothing listens on
-  local p
-  for p in $(seq $((20000 + RANDOM % 20000)) 1 60000); do
+free_port() { # a loopback port nothing listens on, below the ephemeral range
+  local p _
+  for _ in $(seq 1 200); do
+    p=$((20000 + RANDOM % 12000))
     (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
   done
 }
@@ -293,17 +296,22 @@ pair() { # SCALE EVENTS A B
 pg_fail() { status "$1" pg failed "$2"; say "$1: PostgreSQL failed: $2"; }
 
 pg_start() { # SCALE DIR: sets PG_PORT and PG_DATA, or returns 1
-  local d=$2
+  local d=$2 _
   [ -n "$PGBIN" ] && [ -x "$PGBIN/initdb" ] || { pg_fail "$1" "PostgreSQL is not installed"; return 1; }
   mkdir -p "$d/sock" "$d/work"
   [ "$(id -u)" -eq 0 ] && chown postgres "$d" "$d/sock"
   as_pg "$PGBIN/initdb" -D "$d/data" -U bench --auth=trust -E UTF8 --locale=C \
     >"$d/work/initdb.log" 2>&1 || { pg_fail "$1" "initdb: $(tail -1 "$d/work/initdb.log")"; return 1; }
-  PG_PORT=$(free_port)
   PG_DATA=$d/data
-  as_pg "$PGBIN/pg_ctl" -D "$d/data" -l "$d/data/server.log" -w -t 120 -o \
-    "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $d/sock -c wal_level=minimal -c max_wal_senders=0 -c shared_buffers=2GB -c maintenance_work_mem=1GB -c max_wal_size=4GB -c checkpoint_timeout=30min -c timezone=UTC" \
-    start >/dev/null 2>&1 || { pg_fail "$1" "did not start: $(tail -1 "$d/data/server.log" 2>/dev/null)"; PG_DATA=""; return 1; }
+  for _ in 1 2 3; do # a port taken meanwhile: another one
+    PG_PORT=$(free_port)
+    as_pg "$PGBIN/pg_ctl" -D "$d/data" -l "$d/data/server.log" -w -t 120 -o \
+      "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $d/sock -c wal_level=minimal -c max_wal_senders=0 -c shared_buffers=2GB -c maintenance_work_mem=1GB -c max_wal_size=4GB -c checkpoint_timeout=30min -c timezone=UTC" \
+      start >/dev/null 2>&1 && break
+    PG_PORT=""
+  done
+  [ -n "$PG_PORT" ] ||
+    { pg_fail "$1" "did not start: $(tail -1 "$d/data/server.log" 2>/dev/null)"; PG_DATA=""; return 1; }
   psql -h 127.0.0.1 -p "$PG_PORT" -U bench -d postgres -qc 'CREATE DATABASE bench' \
     >/dev/null 2>&1 || { pg_fail "$1" "cannot create the database"; return 1; }
 }
@@ -365,13 +373,17 @@ peer_redis() { # SCALE EVENTS
     status "$1" redis failed "redis is not installed"
     return
   fi
-  port=$(free_port)
-  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no \
-    --daemonize no >"$DIR/redis.log" 2>&1 &
-  RDS_PID=$!
-  for _ in $(seq 1 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-  redis-cli -p "$port" set key:__rand_int__ xxx >/dev/null 2>&1 ||
-    { status "$1" redis failed "redis-server did not start"; stop_redis; return; }
+  for _ in 1 2 3; do # a port taken meanwhile: another one
+    port=$(free_port)
+    redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no \
+      --daemonize no >"$DIR/redis.log" 2>&1 &
+    RDS_PID=$!
+    for _ in $(seq 1 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+    redis-cli -p "$port" set key:__rand_int__ xxx >/dev/null 2>&1 && break
+    stop_redis
+  done
+  [ -n "$RDS_PID" ] ||
+    { status "$1" redis failed "redis-server did not start: $(tail -1 "$DIR/redis.log")"; return; }
   redis_runs "$1" "$2" "$port" "" "" || { stop_redis; return; }
   # the same with a value as large as credo-server's mean response
   size=$(awk -F, -v s="$1" '$1 == s && $3 == "credo-server" && $4 == "conc32_p1" {
