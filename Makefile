@@ -168,6 +168,7 @@ asan:
 TEST_FUZZ_SECONDS ?= 60
 test: deps
 	$(MAKE) all
+	$(MAKE) format-check
 	$(MAKE) check-exports
 	$(MAKE) unit-run
 	$(MAKE) integration
@@ -232,8 +233,10 @@ check-exports: $(LIBSO)
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
+# One code format, enforced by make test (.clang-format).
 format-check:
-	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
+	@clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h') && \
+	  echo "format-check: $$(git ls-files '*.c' '*.h' | wc -l) files formatted"
 
 clean:
 	rm -rf build

@@ -236,7 +236,7 @@ pair_fits() { # EVENTS A B
   local avail
   avail=$(df -PB1 "$DIR" | awk 'NR == 2 {print $4}')
   awk -v a="$avail" -v e="$1" -v b="$(($(bpe_of "$2") + $(bpe_of "$3")))" \
-    -v pg=$( [ "$2" = pg ] || [ "$3" = pg ] && echo 8 || echo 0) \
+    -v pg="$( [ "$2" = pg ] || [ "$3" = pg ] && echo 8 || echo 0)" \
     'BEGIN {exit !(a >= 1.15 * e * b + (4 + pg) * 2^30)}'
 }
 
@@ -330,11 +330,11 @@ pgbench_scripts() { # DIR NSUBJECTS
 }
 
 pgbench_runs() { # SCALE EVENTS DIR
-  local p r out tps lat vals lats
+  local p _ out tps lat vals lats
   pgbench_scripts "$3" $(($2 / 10))
   for p in 1 $PIPE; do
     vals="" lats=""
-    for r in $(seq 1 "$RUNS"); do
+    for _ in $(seq 1 "$RUNS"); do
       out=$(timeout $((SECS * 4 + 120)) pgbench -h 127.0.0.1 -p "$PG_PORT" -U bench -n \
         -M prepared -c $CONNS -j 2 -T "$SECS" -f "$3/p$p.sql" bench 2>&1)
       tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' <<<"$out" | tail -1)
@@ -350,11 +350,11 @@ pgbench_runs() { # SCALE EVENTS DIR
 }
 
 redis_runs() { # SCALE EVENTS PORT SUFFIX NOTE: GET at 32 conns, plain and pipelined
-  local p r out vals p50s p99s n
+  local p _ out vals p50s p99s n
   for p in 1 $PIPE; do
     vals="" p50s="" p99s=""
     n=$((SECS * (p == 1 ? 60000 : 400000)))
-    for r in $(seq 1 "$RUNS"); do
+    for _ in $(seq 1 "$RUNS"); do
       out=$(timeout 300 redis-benchmark -h 127.0.0.1 -p "$3" -t get -c $CONNS \
         -P "$p" -n "$n" --csv 2>/dev/null | tr -d '"' | grep '^GET,')
       [ -n "$out" ] || { status "$1" redis failed "redis-benchmark gave no figure"; return 1; }
