@@ -484,6 +484,20 @@ static int check_time_arg(credo *db, const char *what, credo_time t,
   return CREDO_OK;
 }
 
+/* The common entry of the calls that append a version (correct, repair,
+ * retract): clears the handle's error and change count, then checks the
+ * role (`allowed`, for the message: `what`) and that a reason is given.
+ * CREDO_OK or the error, already on the handle. */
+static int version_entry(credo *db, int allowed, const char *what,
+                         const char *reason) {
+  int rc;
+  eng_err_clear(db);
+  db->changes = 0;
+  if ((rc = eng_require(db, allowed, what)))
+    return rc;
+  return check_text(db, "reason", reason, ENG_MAX_REASON, 1);
+}
+
 int credo_correct_event(credo *db, uint64_t id, const credo_correction *c,
                         const char *reason) {
   char *data = NULL;
@@ -492,14 +506,11 @@ int credo_correct_event(credo *db, uint64_t id, const credo_correction *c,
 
   if (!db)
     return CREDO_MISUSE;
-  eng_err_clear(db);
-  db->changes = 0;
-  if ((rc = eng_require(db, eng_can_write_records(db), "correct events")))
+  if ((rc = version_entry(db, eng_can_write_records(db), "correct events",
+                          reason)))
     return rc;
   if (!c || c->set == 0)
     return eng_err(db, CREDO_INVALID, "a correction must set something");
-  if ((rc = check_text(db, "reason", reason, ENG_MAX_REASON, 1)))
-    return rc;
   if (((c->set & CREDO_SET_OCCURRED) &&
        (rc = check_time_arg(db, "occurred", c->occurred, 0))) ||
       ((c->set & CREDO_SET_PUBLIC_FROM) &&
@@ -565,11 +576,7 @@ int credo_repair_event(credo *db, uint64_t id, credo_time effective,
 
   if (!db)
     return CREDO_MISUSE;
-  eng_err_clear(db);
-  db->changes = 0;
-  if ((rc = eng_require(db, eng_can_repair(db), "repair events")))
-    return rc;
-  if ((rc = check_text(db, "reason", reason, ENG_MAX_REASON, 1)))
+  if ((rc = version_entry(db, eng_can_repair(db), "repair events", reason)))
     return rc;
   if (effective == CREDO_TIME_NOW)
     effective = credo_now(db);
@@ -603,11 +610,7 @@ int credo_retract_event(credo *db, uint64_t id, const char *reason) {
 
   if (!db)
     return CREDO_MISUSE;
-  eng_err_clear(db);
-  db->changes = 0;
-  if ((rc = eng_require(db, eng_can_repair(db), "retract events")))
-    return rc;
-  if ((rc = check_text(db, "reason", reason, ENG_MAX_REASON, 1)))
+  if ((rc = version_entry(db, eng_can_repair(db), "retract events", reason)))
     return rc;
   if ((rc = eng_write_begin(db, &txn, &owned)) != CREDO_OK)
     return rc;
