@@ -419,7 +419,7 @@ perf_top() { # PERF_DATA OUT: time by library, then the credo functions
 profile_credo() {
   local d=$DIR/prof w
   command -v perf >/dev/null || { say "perf not available: no profiles"; return; }
-  for w in ingest lookup_now; do
+  for w in ingest lookup_now penalties_year; do
     rm -rf "$d"
     mkdir -p "$d"
     mkfifo "$d/ctl" "$d/ack"
@@ -530,11 +530,12 @@ GP
 
 profile_section() {
   local f title
-  for f in ingest lookup_now server; do
+  for f in ingest lookup_now penalties_year server; do
     [ -s "$DIR/profile-$f.txt" ] || continue
     case $f in
       ingest) title="credo ingest (typed API, durable; 300k-event store)" ;;
       lookup_now) title="credo subject look-up (typed API; 300k-event store)" ;;
+      penalties_year) title="credo penalties per source over one year, CQL aggregate (300k-event store)" ;;
       server) title="credo-server, 32 connections (the server process)" ;;
     esac
     printf '\n<details><summary>perf: %s — hottest symbols, self time</summary>\n\n```\n' "$title"
