@@ -42,6 +42,8 @@ const char *cl_ftype_name(int type) {
     return "PING";
   case CL_F_BYE:
     return "BYE";
+  case CL_F_BACKUP:
+    return "BACKUP";
   case CL_F_READY:
     return "READY";
   case CL_F_AUTH_OK:
@@ -58,6 +60,10 @@ const char *cl_ftype_name(int type) {
     return "ERROR";
   case CL_F_OK:
     return "OK";
+  case CL_F_BACKUP_DATA:
+    return "BACKUP_DATA";
+  case CL_F_BACKUP_END:
+    return "BACKUP_END";
   default:
     return NULL;
   }
@@ -455,6 +461,22 @@ int cl_enc_done(cl_wbuf *w, uint32_t req, const cl_done *m) {
   return cl_wr_end(w);
 }
 
+int cl_enc_bdata(cl_wbuf *w, uint32_t req, const cl_bdata *m) {
+  cl_wr_begin(w, CL_F_BACKUP_DATA, req);
+  cl_wr_u64(w, m->offset);
+  cl_wr_u64(w, m->estimate);
+  cl_wr_u32(w, m->n);
+  cl_wr_bytes(w, m->data, m->n);
+  return cl_wr_end(w);
+}
+
+int cl_enc_bend(cl_wbuf *w, uint32_t req, const cl_bend *m) {
+  cl_wr_begin(w, CL_F_BACKUP_END, req);
+  cl_wr_u64(w, m->size);
+  cl_wr_bytes(w, m->xxh3_128, sizeof m->xxh3_128);
+  return cl_wr_end(w);
+}
+
 int cl_enc_error(cl_wbuf *w, uint32_t req, const cl_error *m) {
   cl_wr_begin(w, CL_F_ERROR, req);
   cl_wr_u32(w, (uint32_t)m->code);
@@ -678,4 +700,26 @@ int cl_dec_rows_begin(const uint8_t *p, size_t n, cl_rd *r, uint16_t *ncols,
   if (r->err != CREDO_OK)
     *why = r->why;
   return r->err;
+}
+
+int cl_dec_bdata(const uint8_t *p, size_t n, cl_bdata *m, const char **why) {
+  cl_rd r;
+  cl_rd_init(&r, p, n);
+  m->offset = cl_rd_u64(&r);
+  m->estimate = cl_rd_u64(&r);
+  m->n = cl_rd_u32(&r);
+  if (r.err == CREDO_OK && (m->n == 0 || m->n > CL_MAX_CHUNK))
+    rd_fail(&r, "backup chunk size out of range");
+  m->data = rd_take(&r, m->n);
+  return rd_done(&r, why);
+}
+
+int cl_dec_bend(const uint8_t *p, size_t n, cl_bend *m, const char **why) {
+  cl_rd r;
+  const uint8_t *h;
+  cl_rd_init(&r, p, n);
+  m->size = cl_rd_u64(&r);
+  if ((h = rd_take(&r, sizeof m->xxh3_128)))
+    memcpy(m->xxh3_128, h, sizeof m->xxh3_128);
+  return rd_done(&r, why);
 }

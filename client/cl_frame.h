@@ -30,6 +30,7 @@
 #define CL_MAX_PASSWORD 1024
 #define CL_MAX_CLIENT_NAME 64
 #define CL_MAX_STMTS 256
+#define CL_MAX_CHUNK (1u << 20) /* bytes of one BACKUP_DATA */
 
 enum cl_ftype {
   CL_F_HELLO = 0x01,
@@ -41,6 +42,7 @@ enum cl_ftype {
   CL_F_CANCEL = 0x07,
   CL_F_PING = 0x08,
   CL_F_BYE = 0x09,
+  CL_F_BACKUP = 0x0A,
   CL_F_READY = 0x81,
   CL_F_AUTH_OK = 0x82,
   CL_F_PREPARED = 0x83,
@@ -48,7 +50,9 @@ enum cl_ftype {
   CL_F_ROWS = 0x85,
   CL_F_DONE = 0x86,
   CL_F_ERROR = 0x87,
-  CL_F_OK = 0x88
+  CL_F_OK = 0x88,
+  CL_F_BACKUP_DATA = 0x89,
+  CL_F_BACKUP_END = 0x8A
 };
 
 /* "HELLO", "ROWS", ...; NULL for an unknown type. */
@@ -209,6 +213,20 @@ typedef struct cl_error {
   uint32_t msg_len;
 } cl_error;
 
+/* BACKUP_DATA: `n` (1..CL_MAX_CHUNK) bytes of the stream at `offset`. */
+typedef struct cl_bdata {
+  uint64_t offset, estimate;
+  const uint8_t *data;
+  uint32_t n;
+} cl_bdata;
+
+/* BACKUP_END: the stream's size and its XXH3-128, canonical (big-endian)
+ * bytes. */
+typedef struct cl_bend {
+  uint64_t size;
+  uint8_t xxh3_128[16];
+} cl_bend;
+
 /* Encoders append one whole frame to `w`; CREDO_OK or CREDO_NOMEM. */
 int cl_enc_hello(cl_wbuf *w, uint32_t req, const cl_hello *m);
 int cl_enc_ready(cl_wbuf *w, uint32_t req, const cl_ready *m);
@@ -223,6 +241,8 @@ int cl_enc_columns(cl_wbuf *w, uint32_t req, uint16_t ncols,
                    const cl_coldesc *cols);
 int cl_enc_done(cl_wbuf *w, uint32_t req, const cl_done *m);
 int cl_enc_error(cl_wbuf *w, uint32_t req, const cl_error *m);
+int cl_enc_bdata(cl_wbuf *w, uint32_t req, const cl_bdata *m);
+int cl_enc_bend(cl_wbuf *w, uint32_t req, const cl_bend *m);
 /* An ERROR frame from a code and a printf message. */
 int cl_enc_errorf(cl_wbuf *w, uint32_t req, int code, int line, int col,
                   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
@@ -250,6 +270,8 @@ int cl_dec_columns(const uint8_t *p, size_t n, uint16_t *ncols,
                    cl_coldesc *cols, size_t cap, const char **why);
 int cl_dec_done(const uint8_t *p, size_t n, cl_done *m, const char **why);
 int cl_dec_error(const uint8_t *p, size_t n, cl_error *m, const char **why);
+int cl_dec_bdata(const uint8_t *p, size_t n, cl_bdata *m, const char **why);
+int cl_dec_bend(const uint8_t *p, size_t n, cl_bend *m, const char **why);
 /* ROWS: reads the counts; then the caller reads nrows * ncols values with
  * cl_rd_value on *r and calls cl_rd_end. */
 int cl_dec_rows_begin(const uint8_t *p, size_t n, cl_rd *r, uint16_t *ncols,

@@ -79,6 +79,25 @@ int cl_conn_flush(cl_conn *c);
  * (message in err). */
 int cl_conn_read(cl_conn *c, cl_msg **out, char *err, size_t n);
 
+/* The next frame of request `req` on a remote handle, malloc'ed (the
+ * caller frees it); frames of other requests met on the way go to the
+ * statement waiting for them or are dropped. `r` is the statement whose
+ * queue to look at first (may be NULL). CREDO_OK, or CREDO_CONN /
+ * CREDO_PROTOCOL with the message on the handle (connection broken). */
+int cl_remote_recv(credo *db, uint32_t req, cl_rstmt *r, cl_msg **out);
+/* The server's ERROR frame `m` as the handle's error; returns its code. */
+int cl_remote_error(credo *db, const cl_msg *m);
+
+/* Streams the server's BACKUP into `fd` (written in order, not synced),
+ * reporting "receive" progress. On success *size is the byte count and
+ * hex the XXH3-128 of the bytes received, which must equal the one in
+ * the server's BACKUP_END (else CREDO_CORRUPT). A non-zero progress
+ * return sends CANCEL and returns CREDO_CANCELLED once the server has
+ * answered. Errors on the handle (the server's, CREDO_IO for a local write
+ * failure, CREDO_CONN, CREDO_PROTOCOL). */
+int cl_remote_backup(credo *db, int fd, credo_progress_fn progress, void *arg,
+                     uint64_t *size, char hex[33]);
+
 /* ----------------------------------------------- hooks of the API */
 
 int cl_remote_open(const char *uri, const credo_options *opt, credo **out);

@@ -70,8 +70,7 @@ static int conn_err(credo *db, int rc, const char *msg) {
   return eng_err(db, rc, "%s (connection to the server)", msg);
 }
 
-/* The server's ERROR as the handle's error; returns its code. */
-static int server_error(credo *db, const cl_msg *m) {
+int cl_remote_error(credo *db, const cl_msg *m) {
   cl_error e;
   const char *why = NULL;
   if (cl_dec_error(m->p, m->n, &e, &why) != CREDO_OK)
@@ -94,8 +93,7 @@ static void route(cl_conn *c, cl_msg *m) {
   free(m);
 }
 
-/* The next frame of request `req` (owned by `r`, or by nobody). */
-static int recv_for(credo *db, uint32_t req, cl_rstmt *r, cl_msg **out) {
+int cl_remote_recv(credo *db, uint32_t req, cl_rstmt *r, cl_msg **out) {
   cl_conn *c = CONN(db);
   char err[256];
   if (r && r->qhead) {
@@ -224,10 +222,10 @@ int cl_remote_prepare(credo *db, const char *sql, int len, credo_stmt **out,
   start = CONN(db)->out.n;
   cl_enc_sql(&CONN(db)->out, CL_F_PREPARE, req, &q);
   if ((rc = fits(db, start)) != CREDO_OK ||
-      (rc = recv_for(db, req, NULL, &m)) != CREDO_OK)
+      (rc = cl_remote_recv(db, req, NULL, &m)) != CREDO_OK)
     return rc;
   if (m->h.type == CL_F_ERROR) {
-    rc = server_error(db, m);
+    rc = cl_remote_error(db, m);
   } else if (m->h.type != CL_F_PREPARED || decode_prepared(m, &p) != 0 ||
              p.tail > q.sql_len) {
     rc = conn_err(db, CREDO_PROTOCOL, "bad reply to PREPARE");
@@ -402,7 +400,7 @@ static int on_frame(cl_rstmt *r, cl_msg *m) {
     r->state = RS_DONE;
     rc = CREDO_DONE;
   } else if (m->h.type == CL_F_ERROR) {
-    rc = server_error(db, m);
+    rc = cl_remote_error(db, m);
     r->state = RS_FAILED;
   } else {
     rc = conn_err(db, CREDO_PROTOCOL, "unexpected reply to EXECUTE");
@@ -432,7 +430,7 @@ int cl_remote_step(credo_stmt *st) {
       return next_row(r);
     free(r->cur);
     r->cur = NULL;
-    if ((rc = recv_for(st->db, r->req, r, &m)) != CREDO_OK) {
+    if ((rc = cl_remote_recv(st->db, r->req, r, &m)) != CREDO_OK) {
       r->state = RS_FAILED;
       return rc;
     }
@@ -669,7 +667,7 @@ static int xq_frame(xq *x, cl_msg *m, credo_exec_cb cb, void *arg, int *rc) {
     *rc = xq_rows(x, m, cb, arg);
     return *rc != CREDO_OK;
   case CL_F_ERROR:
-    *rc = server_error(x->db, m);
+    *rc = cl_remote_error(x->db, m);
     return 1;
   case CL_F_DONE:
     *rc = cl_dec_done(m->p, m->n, &d, &why);
@@ -700,7 +698,7 @@ int cl_remote_exec(credo *db, const char *sql, credo_exec_cb cb, void *arg) {
     return rc;
   while (!last) {
     cl_msg *m;
-    if ((rc = recv_for(db, req, NULL, &m)) != CREDO_OK)
+    if ((rc = cl_remote_recv(db, req, NULL, &m)) != CREDO_OK)
       break;
     last = xq_frame(&x, m, cb, arg, &rc);
     free(m);

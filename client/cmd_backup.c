@@ -1,18 +1,21 @@
 /*
- * cmd_backup.c -- `credo backup STORE DEST_DIR`: a consistent snapshot of
- * a live store plus its manifest (credo_backup), with a progress line on
- * a terminal, and a summary of what the manifest records.
+ * cmd_backup.c -- `credo backup STORE|credo://admin@host DEST_DIR`: a
+ * consistent snapshot of a live store plus its manifest (credo_backup),
+ * with a progress line on a terminal, and a summary of what the manifest
+ * records. From a server, the snapshot is streamed over the protocol
+ * (BACKUP) and the manifest written here; the password comes from
+ * CREDO_PASSWORD or a no-echo prompt.
  *
- * Invariants: the store is opened read-only and must exist (a typo never
- * creates an empty store to back up); DEST_DIR must be missing or empty.
- *
- * Does not: stream from a server (credo://, not implemented yet).
+ * Invariants: a local store is opened read-only and must exist (a typo
+ * never creates an empty store to back up); DEST_DIR must be missing or
+ * empty.
  */
 #include <string.h>
 
+#include "cl_remote.h"
 #include "cmds.h"
 
-#define SYNOPSIS "backup STORE DEST_DIR"
+#define SYNOPSIS "backup STORE|credo://USER@HOST[:PORT] DEST_DIR"
 
 typedef struct backup_progress {
   cmd_progress bar;
@@ -25,9 +28,9 @@ static int on_progress(void *arg, const char *phase, uint64_t done,
   if (!p->phase || strcmp(p->phase, phase) != 0) {
     cmd_progress_end(&p->bar);
     cmd_progress_start(&p->bar,
-                       strcmp(phase, "copy") == 0 ? "backup: copy"
-                                                  : "backup: "
-                                                    "checksum",
+                       strcmp(phase, "copy") == 0      ? "backup: copy"
+                       : strcmp(phase, "receive") == 0 ? "backup: receive"
+                                                       : "backup: checksum",
                        "MB", total);
     p->phase = phase;
   }
@@ -57,11 +60,8 @@ int cmd_backup(int argc, char **argv) {
 
   if (argc != 3)
     return cmd_usage(SYNOPSIS, "backup needs STORE and DEST_DIR");
-  if (strncmp(argv[1], "credo://", 8) == 0) {
-    fprintf(stderr, "error: backup over the protocol needs the server, "
-                    "which is not available yet\n");
+  if (cl_remote_is_uri(argv[1]) && cl_password_prompt(argc, argv) < 0)
     return CMD_FAIL;
-  }
   if (cmd_open(argv[1], CREDO_OPEN_READONLY | CREDO_OPEN_NOCREATE, &db))
     return CMD_FAIL;
   rc = credo_backup(db, argv[2], on_progress, &p);

@@ -21,7 +21,12 @@
  *    thread while a helper thread runs the copy (only when a progress
  *    callback is given).
  *
- * Does not: stream a backup over the network (the server's job), check
+ * On a remote handle the snapshot's bytes come from the server
+ * (cl_backup.c) instead of stor_copy; the rest -- checksum read back from
+ * the disk, counts from the copy, the manifest -- is the same, so a
+ * streamed backup is an ordinary backup directory.
+ *
+ * Does not: serve a backup stream (bstream.c, the server), check
  * the store's tables itself (check.c), or know LMDB (stor_copy does).
  */
 #include <dirent.h>
@@ -38,6 +43,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "cl_remote.h"
 #include "eng.h"
 
 #define DATA_FILE "data.mdb"
@@ -98,7 +104,7 @@ static void clean_dir(const char *dir, int made) {
 
 /* --------------------------------------------------------- checksums */
 
-static void hex128(XXH128_hash_t h, char out[33]) {
+void eng_hex128(XXH128_hash_t h, char out[33]) {
   XXH128_canonical_t c;
   XXH128_canonicalFromHash(&c, h);
   for (int i = 0; i < 16; i++)
@@ -133,7 +139,7 @@ static int hash_file(const char *src, int dst_fd, const char *phase,
     }
   }
   if (n == 0) {
-    hex128(XXH3_128bits_digest(st), hex);
+    eng_hex128(XXH3_128bits_digest(st), hex);
     rc = CREDO_OK;
   }
 done:
@@ -366,26 +372,66 @@ static int snapshot_stats(const char *dir, credo_stats *st, char *err,
   return rc;
 }
 
-/* The copy, its checksum and counts, into *b. */
+/* The server's stream (credo_backup on a remote handle) into
+ * DEST/data.mdb: written to data.mdb.partial, fsynced, then linked, as
+ * stor_copy does for a local copy. `hex` gets the XXH3-128 of the bytes
+ * received, equal to the server's. */
+static int remote_copy(credo *db, const char *dest, credo_progress_fn progress,
+                       void *arg, char hex[33]) {
+  char part[4096], data[4096];
+  uint64_t size;
+  int fd, rc;
+
+  if (join(part, sizeof part, dest, DATA_FILE ".partial") != CREDO_OK ||
+      join(data, sizeof data, dest, DATA_FILE) != CREDO_OK)
+    return eng_err(db, CREDO_INVALID, "backup directory path too long");
+  if (mkdir(dest, 0755) != 0 && errno != EEXIST)
+    return eng_err(db, CREDO_IO, "cannot create %s: %s", dest, strerror(errno));
+  if ((fd = open(part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+    return eng_err(db, CREDO_IO, "cannot create %s: %s", part, strerror(errno));
+  rc = cl_remote_backup(db, fd, progress, arg, &size, hex);
+  if (rc == CREDO_OK && fsync(fd) != 0)
+    rc = eng_err(db, CREDO_IO, "cannot sync %s: %s", part, strerror(errno));
+  if (close(fd) != 0 && rc == CREDO_OK)
+    rc = eng_err(db, CREDO_IO, "cannot write %s: %s", part, strerror(errno));
+  if (rc == CREDO_OK && link(part, data) != 0)
+    rc = eng_err(db, CREDO_IO, "cannot link %s: %s", data, strerror(errno));
+  unlink(part);
+  if (rc == CREDO_OK && sync_dir(dest) != CREDO_OK)
+    rc = eng_err(db, CREDO_IO, "cannot sync %s", dest);
+  return rc;
+}
+
+/* The copy (local, or streamed from the server), its checksum and counts,
+ * into *b. */
 static int backup_into(credo *db, const char *dest, credo_progress_fn progress,
                        void *arg, credo_backup_info *b) {
-  char data[4096], err[1024];
+  char data[4096], err[1024], sent[33] = "";
   uint64_t map, used;
   credo_stats st;
   int rc;
 
-  if (stor_space(db->store->stor, &map, &used) != CREDO_OK)
-    used = 0;
-  rc = copy_watched(db->store->stor, dest, progress, arg, used);
-  if (rc != CREDO_OK)
-    return rc == CREDO_CANCELLED ? eng_err(db, rc, "backup cancelled")
-                                 : eng_err_stor(db, rc,
-                                                "cannot copy the "
-                                                "store");
+  if (db->remote) {
+    if ((rc = remote_copy(db, dest, progress, arg, sent)) != CREDO_OK)
+      return rc;
+  } else {
+    if (stor_space(db->store->stor, &map, &used) != CREDO_OK)
+      used = 0;
+    rc = copy_watched(db->store->stor, dest, progress, arg, used);
+    if (rc != CREDO_OK)
+      return rc == CREDO_CANCELLED
+                 ? eng_err(db, rc, "backup cancelled")
+                 : eng_err_stor(db, rc, "cannot copy the store");
+  }
   if ((rc = join(data, sizeof data, dest, DATA_FILE)) != CREDO_OK ||
       (rc = hash_file(data, -1, "checksum", progress, arg, &b->size,
                       b->xxh3_128)) != CREDO_OK)
     return eng_err_stor(db, rc, "cannot checksum the copy");
+  if (*sent && strcmp(sent, b->xxh3_128) != 0)
+    return eng_err(db, CREDO_CORRUPT,
+                   "%s/" DATA_FILE " reads back as XXH3-128 %s, "
+                   "but %s was received",
+                   dest, b->xxh3_128, sent);
   if ((rc = snapshot_stats(dest, &st, err, sizeof err)) != CREDO_OK)
     return eng_err(db, rc, "cannot open the copy: %s", err);
   b->store_format = st.format_version;
@@ -406,10 +452,11 @@ int credo_backup(credo *db, const char *dest_dir, credo_progress_fn progress,
   if (!db)
     return CREDO_MISUSE;
   eng_err_clear(db);
-  if ((rc = eng_require(db, db->role == CREDO_ROLE_ADMIN, "back up")))
+  if (!db->remote && (rc = eng_require(db, db->role == CREDO_ROLE_ADMIN,
+                                       "back up"))) /* the server checks */
     return rc;
-  if (db->remote || !db->store->stor)
-    return eng_err(db, CREDO_NOTSUP, "backup needs an embedded store");
+  if (!db->remote && !db->store->stor)
+    return eng_err(db, CREDO_NOTSUP, "backup needs an open store");
   if (db->txn)
     return eng_err(db, CREDO_TXN, "backup cannot run inside a transaction");
   if (!dest_dir || !*dest_dir)

@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdarg.h>
+#include <xxhash.h>
 
 #include "credo.h"
 #include "stor.h"
@@ -118,6 +119,13 @@ void eng_run_begin(credo *db);
 /* CREDO_OK, or CREDO_CANCELLED (with a message) when the running work was
  * interrupted or passed its deadline. Cheap: called per row scanned. */
 int eng_run_check(credo *db);
+
+/* ------------------------------------------------------------ backups */
+
+/* An XXH3-128 as the 32 lower-case hex digits of its canonical
+ * (big-endian) form, NUL-terminated, as manifests and the protocol's
+ * BACKUP_END carry it. */
+void eng_hex128(XXH128_hash_t h, char out[33]);
 
 /* ------------------------------------------------------------ session */
 

@@ -620,9 +620,35 @@ typedef struct credo_backup_info {
  * manifest are read from the copy itself. `progress` may be NULL.
  * Requires admin; not inside credo_begin (CREDO_TXN). Errors: CREDO_EXISTS
  * (dest not empty), CREDO_IO, CREDO_FULL, CREDO_CANCELLED; the message
- * is on `db`. On failure the files written are removed. */
+ * is on `db`. On failure the files written are removed.
+ * On a remote handle (credo://admin@host) the server streams the snapshot
+ * (BACKUP, docs/protocol.md) into DEST/data.mdb; the XXH3-128 of the bytes
+ * received must equal the server's (else CREDO_CORRUPT) and the manifest
+ * is then written here from the received copy, so the result is the same
+ * backup directory. Progress phases: "receive" (total: the server's
+ * estimate), then "checksum". The server checks the admin role. */
 CREDO_API int credo_backup(credo *db, const char *dest_dir,
                            credo_progress_fn progress, void *arg);
+
+/* Receives the bytes of a streamed backup, in order, `len` (1 to 1 MiB)
+ * at a time, valid during the call. Returns 0 to go on; non-zero stops
+ * the stream. */
+typedef int (*credo_sink_fn)(void *arg, const void *buf, size_t len);
+
+/* Streams the data file of a backup -- exactly the bytes credo_backup
+ * writes as DEST/data.mdb: a consistent compacted snapshot as of the call,
+ * taken while writers go on -- through `sink`, on the calling thread (a
+ * helper thread runs the copy into a pipe). On success *size (may be
+ * NULL) is the number of bytes and `xxh3_128` (may be NULL) receives their
+ * XXH3-128, 32 lower-case hex digits. This is what credo-server sends for
+ * a BACKUP request (docs/protocol.md). Requires admin (CREDO_DENIED); an
+ * embedded handle (CREDO_NOTSUP on a remote one); not inside credo_begin
+ * (CREDO_TXN). Errors: CREDO_CANCELLED (the sink returned non-zero),
+ * CREDO_IO, CREDO_NOMEM; the message is on `db`. The snapshot's read
+ * transaction lasts as long as the stream: a slow sink delays the reuse
+ * of pages freed meanwhile, as any long read does. */
+CREDO_API int credo_backup_stream(credo *db, credo_sink_fn sink, void *arg,
+                                  uint64_t *size, char xxh3_128[33]);
 
 /* Reads DIR/MANIFEST.json into *out. CREDO_NOTFOUND (no manifest),
  * CREDO_CORRUPT (not a valid manifest), CREDO_FORMAT (newer format), with

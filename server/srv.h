@@ -211,6 +211,9 @@ void srv_exec_prepare(srv_conn *c, uint32_t req, const uint8_t *p, size_t n);
 void srv_exec_execute(srv_conn *c, uint32_t req, const uint8_t *p, size_t n);
 void srv_exec_query(srv_conn *c, uint32_t req, const uint8_t *p, size_t n);
 void srv_exec_close(srv_conn *c, uint32_t req, const uint8_t *p, size_t n);
+/* BACKUP: the store's snapshot as BACKUP_DATA frames, then BACKUP_END
+ * (srv_backup.c). */
+void srv_exec_backup(srv_conn *c, uint32_t req, const uint8_t *p, size_t n);
 /* Finalizes every statement of the connection. */
 void srv_exec_close_all(srv_conn *c);
 

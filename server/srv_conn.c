@@ -10,7 +10,7 @@
  *      +-- auth timeout, bad frame: ERROR (request 0) -> end               |
  *                                                                         |
  *   READY: next complete frame within the idle timeout, then             |
- *     PREPARE / EXECUTE / QUERY / CLOSE / PING -> reply --------------------+
+ *     PREPARE / EXECUTE / QUERY / CLOSE / PING / BACKUP -> reply -----------+
  *     CANCEL -> forget its target (it has finished)      ------------------+
  *     BYE -> OK -> end;  idle timeout, oversized or malformed header,
  *     server shutdown -> ERROR (request 0) -> end
@@ -288,7 +288,8 @@ static void dispatch(srv_conn *c, const cl_hdr *h, const uint8_t *p) {
   size_t n = h->len - CL_MIN_LENGTH;
   const char *why;
   uint32_t target;
-  if ((h->type == CL_F_EXECUTE || h->type == CL_F_QUERY) &&
+  if ((h->type == CL_F_EXECUTE || h->type == CL_F_QUERY ||
+       h->type == CL_F_BACKUP) &&
       srv_conn_take_cancel(c, h->req)) {
     cl_enc_errorf(&c->out, h->req, CREDO_CANCELLED, 0, 0,
                   "statement cancelled before it started");
@@ -306,6 +307,9 @@ static void dispatch(srv_conn *c, const cl_hdr *h, const uint8_t *p) {
     break;
   case CL_F_CLOSE:
     srv_exec_close(c, h->req, p, n);
+    break;
+  case CL_F_BACKUP:
+    srv_exec_backup(c, h->req, p, n);
     break;
   case CL_F_CANCEL:
     if (cl_dec_u32(p, n, &target, &why) == CREDO_OK)

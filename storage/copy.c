@@ -12,6 +12,10 @@
  * map growth in this process waits for it); an existing DEST/data.mdb is
  * never overwritten (CREDO_EXISTS).
  *
+ * stor_copy_fd writes the same bytes to a descriptor (a pipe or a socket:
+ * LMDB writes them in order, from a thread of its own that blocks SIGPIPE)
+ * for streamed backups.
+ *
  * Does not: copy lock.mdb (a store's lock file is rebuilt on open), or
  * verify the copy.
  */
@@ -24,13 +28,15 @@
 
 #define COPY_TRIES 8
 
-/* Copies into the open file `fd`, adopting a map grown by another process
- * (the copy's read transaction would fail with MDB_MAP_RESIZED). */
-static int copy_into(stor_env *env, int fd) {
+/* Copies into `fd`, adopting a map grown by another process (the copy's
+ * read transaction would fail with MDB_MAP_RESIZED, before LMDB writes a
+ * byte, so a retry starts clean even on a pipe). A regular file is
+ * rewound before each try and fsynced at the end. */
+static int copy_into(stor_env *env, int fd, int file) {
   int rc = MDB_MAP_RESIZED, tries;
 
   for (tries = 0; rc == MDB_MAP_RESIZED && tries < COPY_TRIES; tries++) {
-    if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0)
+    if (file && (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0))
       return errno;
     stor_gate_enter(&env->gate);
     rc = mdb_env_copyfd2(env->mdb, fd, MDB_CP_COMPACT);
@@ -38,9 +44,17 @@ static int copy_into(stor_env *env, int fd) {
     if (rc == MDB_MAP_RESIZED && (rc = stor_grow(env, 0, -1)) == 0)
       rc = MDB_MAP_RESIZED;
   }
-  if (rc == 0 && fsync(fd) != 0)
+  if (rc == 0 && file && fsync(fd) != 0)
     rc = errno;
   return rc;
+}
+
+int stor_copy_fd(stor_env *env, int fd) {
+  if (!env || fd < 0)
+    return CREDO_MISUSE;
+  if (atomic_load(&env->broken))
+    return CREDO_IO;
+  return stor_err(copy_into(env, fd, 0));
 }
 
 static int sync_dir(const char *dir) {
@@ -73,7 +87,7 @@ int stor_copy(stor_env *env, const char *dest) {
   fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0)
     return stor_err(errno);
-  if ((rc = copy_into(env, fd)) != 0)
+  if ((rc = copy_into(env, fd, 1)) != 0)
     goto fail;
   if (close(fd) != 0) {
     fd = -1;

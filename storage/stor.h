@@ -144,6 +144,10 @@ int stor_cursor_prev(stor_cursor *c, stor_val *key, stor_val *val);
  * into the empty or missing directory `dest` (as its data.mdb), compacting
  * free pages. Runs beside writers without blocking them. */
 int stor_copy(stor_env *env, const char *dest);
+/* The same snapshot written in order to `fd` (a pipe, a socket or a file
+ * positioned at its start), which is neither rewound, synced nor closed.
+ * A write error (EPIPE when the reader went away) fails the copy. */
+int stor_copy_fd(stor_env *env, int fd);
 
 /* ------------------------------------------------------ key encodings
  * Keys are built so that memcmp order is the order of the values:

@@ -95,10 +95,15 @@ static void replies(const uint8_t *p, size_t n) {
   cl_prepared pm = {.cols = cols};
   cl_done d;
   cl_error e;
+  cl_bdata bd;
+  cl_bend be;
   uint16_t nc;
   uint32_t nr;
   cl_rd rd;
   cl_value v;
+  if (cl_dec_bdata(p, n, &bd, &why) == CREDO_OK)
+    CHECK(bd.n >= 1 && bd.n <= CL_MAX_CHUNK && bd.data + bd.n == p + n);
+  (void)cl_dec_bend(p, n, &be, &why);
   (void)cl_dec_ready(p, n, &r, &why);
   (void)cl_dec_auth_ok(p, n, &k, &why);
   (void)cl_dec_prepared(p, n, &pm, 16, &why);

@@ -350,6 +350,49 @@ expect "auth timeouts are logged" "event=auth_timeout" cat "$T/limits.log"
 expect "max-conn refusals are logged" "event=max_conn" cat "$T/limits.log"
 expect "limits server exits 0 on SIGTERM" "^0$" stop_server "$LIM_PID"
 
+# ------------------------------------------------- backup over the wire
+echo "== backup over the protocol (credo backup credo://...)"
+manifest_hash() {
+  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["files"][0]["xxh3_128"])' "$1/MANIFEST.json"
+}
+rm -f "$T/acked3"
+timeout 120 "$CLIENT" load "$U" 2 300 "$T/acked3" >"$T/bkload.out" 2>&1 &
+BKLOAD=$!
+sleep 0.3
+check "credo backup credo://root@... streams a snapshot while others write" \
+  SH backup "$U" "$T/rbk"
+wait "$BKLOAD"
+expect "the streamed backup verifies (checksum, counts, integrity check)" \
+  "OK: data.mdb" SH verify "$T/rbk"
+expect "the server logged it with the manifest's checksum" \
+  "event=backup_end .*code=CREDO_OK .*xxh3_128=$(manifest_hash "$T/rbk")" \
+  cat "$T/main.log"
+check "a second streamed backup, with no writer" SH backup "$U" "$T/rbk2"
+check "restore of the streamed backup" SH restore "$T/rbk2" "$T/restored"
+SH "$T/restored" -c "$Q" >"$T/restored.txt" 2>&1
+SH "$U" -c "$Q" >"$T/served.txt" 2>&1
+if cmp -s "$T/restored.txt" "$T/served.txt" && [ -s "$T/served.txt" ]; then
+  ok "the restored store answers exactly as the server does"
+else
+  fail "restored and served answers differ"
+  diff "$T/restored.txt" "$T/served.txt" | head -20
+fi
+expect "an analyst may not back up (the server says so)" \
+  "permission denied: role analyst may not back up" \
+  env CREDO_PASSWORD=anapw "$BIN/credo" backup \
+  "credo://ana@127.0.0.1:$MAIN_PORT" "$T/denied"
+if [ -e "$T/denied" ]; then fail "a refused backup left $T/denied"; else
+  ok "a refused backup leaves no directory"; fi
+expect "a backup into a non-empty directory is refused" "exists and is not empty" \
+  SH backup "$U" "$T/rbk"
+expect "a backup cancelled by its progress callback leaves nothing; the connection still works" \
+  "after the cancel the connection answered [1-9]" \
+  C backup-cancel "$U" "$T/cancelled"
+expect "raw BACKUP from python (written from the protocol document)" "^ok" \
+  WIRE backup "$MAIN_PORT" root rootpw
+expect "clients that hang up mid-backup do not hurt the server" "^ok" \
+  WIRE backup_abandoned "$MAIN_PORT" root rootpw
+
 # ------------------------------------------------------- SIGTERM
 echo "== SIGTERM during a write load"
 rm -f "$T/acked2"

@@ -19,6 +19,11 @@
  *   srv_client stmt URI SQL ARG      prepares SQL with one text parameter,
  *                                    steps it, prints rows; for errors
  *                                    prints "error CODE_NAME: message"
+ *   srv_client backup-cancel URI DEST
+ *                                    credo_backup whose progress callback
+ *                                    stops it at once: must return
+ *                                    CREDO_CANCELLED and leave no DEST;
+ *                                    then the same handle runs a query
  *
  * Invariants: an operation counts as acknowledged only after credo_step
  * returned CREDO_DONE for it; every failure prints the code's name and the
@@ -235,6 +240,43 @@ static int cmd_check(const char *uri, const char *path) {
   return bad;
 }
 
+/* ------------------------------------------------------------ backup */
+
+static int stop_at_once(void *arg, const char *phase, uint64_t done,
+                        uint64_t total) {
+  (void)arg, (void)done, (void)total;
+  return strcmp(phase, "receive") == 0;
+}
+
+static int count_types(void *arg, int n, const char *const *v,
+                       const char *const *names) {
+  (void)n, (void)v, (void)names;
+  ++*(int *)arg;
+  return 0;
+}
+
+static int cmd_backup_cancel(const char *uri, const char *dest) {
+  credo *db;
+  int rc, rows = 0;
+  FILE *f;
+  if (open_uri(uri, &db) != CREDO_OK)
+    return 2;
+  rc = credo_backup(db, dest, stop_at_once, NULL);
+  printf("backup: %s: %s\n", credo_errname(rc), credo_errmsg(db));
+  if (rc == CREDO_CANCELLED && (f = fopen(dest, "r")) != NULL) {
+    printf("backup: %s was left behind\n", dest);
+    fclose(f);
+    rc = CREDO_ERROR;
+  }
+  if (rc == CREDO_CANCELLED &&
+      credo_exec(db, "SHOW TYPES;", count_types, &rows) == CREDO_OK)
+    printf("after the cancel the connection answered %d rows\n", rows);
+  else
+    rows = -1;
+  credo_close(db);
+  return rc == CREDO_CANCELLED && rows > 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
   if (argc == 4 && !strcmp(argv[1], "exec"))
     return cmd_exec(argv[2], argv[3]);
@@ -248,6 +290,8 @@ int main(int argc, char **argv) {
     return cmd_typed(argv[2]);
   if (argc == 4 && !strcmp(argv[1], "check"))
     return cmd_check(argv[2], argv[3]);
+  if (argc == 4 && !strcmp(argv[1], "backup-cancel"))
+    return cmd_backup_cancel(argv[2], argv[3]);
   fprintf(stderr, "usage: see the comment at the top of srv_client.c\n");
   return 2;
 }

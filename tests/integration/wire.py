@@ -17,6 +17,7 @@ import time
 
 HELLO, AUTH, PREPARE, EXECUTE, QUERY, CLOSE, CANCEL, PING, BYE = range(1, 10)
 READY, AUTH_OK, PREPARED, COLUMNS, ROWS, DONE, ERROR, OK = range(0x81, 0x89)
+BACKUP, BACKUP_DATA, BACKUP_END = 0x0A, 0x89, 0x8A
 T_NULL, T_INT, T_REAL, T_TEXT, T_BOOL, T_TIME, T_JSON = range(7)
 
 
@@ -342,6 +343,61 @@ def sc_cancel_queued(port, user=None, pw=None):
     except ServerError as e:
         return e.code == CREDO_CANCELLED, "queued request cancelled: %s" % \
             e.msg
+
+
+def sc_backup(port, user=None, pw=None):
+    """BACKUP: contiguous BACKUP_DATA chunks of an LMDB file, BACKUP_END
+    with their size; a BACKUP with a payload is a request error; the
+    connection stays usable."""
+    c = Conn(port, timeout=60)
+    c.login(user, pw)
+    req = c.next_req()
+    c.send(frame(BACKUP, req))
+    data, chunks = b"", 0
+    while True:
+        f = c.recv_frame()
+        if f is None or f[1] != req:
+            return False, "unexpected frame %r" % (f and f[:2],)
+        if f[0] == ERROR:
+            raise error_of(f[2], req)
+        rd = Reader(f[2])
+        if f[0] == BACKUP_END:
+            size, digest = rd.u64(), rd.take(16)
+            break
+        off, _estimate, n = rd.u64(), rd.u64(), rd.u32()
+        if f[0] != BACKUP_DATA or off != len(data) or not 1 <= n <= 1 << 20:
+            return False, "bad chunk at %d (offset %d, %d bytes)" % (
+                len(data), off, n)
+        data += rd.take(n)
+        chunks += 1
+    lmdb_magic = data[16:20] == struct.pack("<I", 0xBEEFC0DE)
+    bad = c.next_req()
+    c.send(frame(BACKUP, bad, b"x"))
+    try:
+        c.expect(OK, bad)
+        return False, "a BACKUP with a payload was answered OK"
+    except ServerError as e:
+        refused = e.code == CREDO_PROTOCOL
+    ping = c.next_req()
+    c.send(frame(PING, ping))
+    c.expect(OK, ping)
+    ok = size == len(data) > 0 and lmdb_magic and len(digest) == 16 and refused
+    return ok, "%d bytes in %d chunks, LMDB magic %s, payload refused %s" % (
+        len(data), chunks, lmdb_magic, refused)
+
+
+def sc_backup_abandoned(port, user=None, pw=None):
+    """A client that asks for a BACKUP and hangs up: the server goes on
+    serving others."""
+    for _ in range(3):
+        c = Conn(port)
+        c.login(user, pw)
+        c.send(frame(BACKUP, c.next_req()))
+        c.close()
+    c = Conn(port)
+    c.login(user, pw)
+    rows = c.query("SELECT count(*) AS n FROM types")
+    return len(rows) == 1, "after 3 abandoned backups: %r" % (rows,)
 
 
 def sc_same_auth_error(port, user=None, pw=None):

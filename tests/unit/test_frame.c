@@ -252,6 +252,51 @@ static void test_done_error_small(void **state) {
   cl_wbuf_free(&w);
 }
 
+/* BACKUP_DATA and BACKUP_END byte for byte (docs/protocol.md), and the
+ * chunk sizes a receiver refuses. */
+static void test_backup_frames(void **state) {
+  (void)state;
+  cl_wbuf w = {0};
+  cl_bdata d = {0x0102030405060708ull, 4096, (const uint8_t *)"xyz", 3}, d2;
+  cl_bend e = {3, {0}}, e2;
+  const uint8_t *p;
+  const char *why;
+  size_t n;
+
+  for (int i = 0; i < 16; i++)
+    e.xxh3_128[i] = (uint8_t)(0xA0 + i);
+  cl_enc_empty(&w, CL_F_BACKUP, 7);
+  assert_bytes(&w, "00000006 0a 00 00000007");
+  w.n = 0;
+  cl_enc_bdata(&w, 7, &d);
+  assert_bytes(&w, "0000001d 89 00 00000007 0102030405060708 0000000000001000"
+                   " 00000003 78797a");
+  p = only_frame(&w, CL_F_BACKUP_DATA, 7, &n);
+  assert_int_equal(cl_dec_bdata(p, n, &d2, &why), CREDO_OK);
+  assert_true(d2.offset == d.offset && d2.estimate == 4096 && d2.n == 3);
+  assert_memory_equal(d2.data, "xyz", 3);
+  w.n = 0;
+  cl_enc_bend(&w, 7, &e);
+  assert_bytes(&w, "0000001e 8a 00 00000007 0000000000000003"
+                   " a0a1a2a3a4a5a6a7a8a9aaabacadaeaf");
+  p = only_frame(&w, CL_F_BACKUP_END, 7, &n);
+  assert_int_equal(cl_dec_bend(p, n, &e2, &why), CREDO_OK);
+  assert_true(e2.size == 3);
+  assert_memory_equal(e2.xxh3_128, e.xxh3_128, 16);
+  w.n = 0; /* an empty chunk is malformed */
+  cl_enc_bdata(&w, 7, &(cl_bdata){0, 0, (const uint8_t *)"", 0});
+  p = only_frame(&w, CL_F_BACKUP_DATA, 7, &n);
+  assert_int_equal(cl_dec_bdata(p, n, &d2, &why), CREDO_PROTOCOL);
+  assert_string_equal(why, "backup chunk size out of range");
+  uint8_t big[20] = {0}; /* a chunk claiming more than 1 MiB */
+  big[16] = 0x00, big[17] = 0x10, big[18] = 0x00, big[19] = 0x01;
+  assert_int_equal(cl_dec_bdata(big, sizeof big, &d2, &why), CREDO_PROTOCOL);
+  assert_string_equal(cl_ftype_name(CL_F_BACKUP), "BACKUP");
+  assert_int_equal(cl_ftype_dir(CL_F_BACKUP), 1);
+  assert_int_equal(cl_ftype_dir(CL_F_BACKUP_END), 2);
+  cl_wbuf_free(&w);
+}
+
 /* An error message is always a valid str, even cut inside a character. */
 static void test_error_message_clipped(void **state) {
   (void)state;
@@ -396,6 +441,8 @@ static int decode_any(int type, const uint8_t *p, size_t n) {
     cl_prepared pm;
     cl_done d;
     cl_error er;
+    cl_bdata bd;
+    cl_bend be;
   } m;
   cl_value vals[8];
   cl_coldesc cols[8];
@@ -433,6 +480,10 @@ static int decode_any(int type, const uint8_t *p, size_t n) {
   case CL_F_CLOSE:
   case CL_F_CANCEL:
     return cl_dec_u32(p, n, &v, &why);
+  case CL_F_BACKUP_DATA:
+    return cl_dec_bdata(p, n, &m.bd, &why);
+  case CL_F_BACKUP_END:
+    return cl_dec_bend(p, n, &m.be, &why);
   case CL_F_ROWS:
     rc = cl_dec_rows_begin(p, n, &rd, &nc, &nr, &why);
     for (uint64_t i = 0; rc == CREDO_OK && i < (uint64_t)nc * nr; i++)
@@ -493,6 +544,8 @@ static void test_truncated_every_frame(void **state) {
   CASE(cl_enc_done(&w, 1, &(cl_done){1, 2, 3, 0}));
   CASE(cl_enc_errorf(&w, 1, CREDO_DENIED, 1, 2, "no"));
   CASE(cl_enc_u32(&w, CL_F_CANCEL, 1, 4));
+  CASE(cl_enc_bdata(&w, 1, &(cl_bdata){0, 9, (const uint8_t *)"abc", 3}));
+  CASE(cl_enc_bend(&w, 1, &(cl_bend){3, {1, 2, 3}}));
   CASE({
     cl_rows_begin(&w, 1, 3, &at);
     for (int i = 0; i < 3; i++)
@@ -734,6 +787,7 @@ int main(void) {
       cmocka_unit_test(test_sql_prepared_columns),
       cmocka_unit_test(test_values),
       cmocka_unit_test(test_done_error_small),
+      cmocka_unit_test(test_backup_frames),
       cmocka_unit_test(test_error_message_clipped),
       cmocka_unit_test(test_worked_example),
       cmocka_unit_test(test_bad_headers),

@@ -5,7 +5,7 @@
  * truncated file; restore refusing a non-empty target; the integrity
  * check, clean and on deliberately broken index entries (written with the
  * storage layer directly); the history dump restored with its ids and
- * transaction times.
+ * transaction times; the backup stream equal to the backup's data file.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -449,6 +449,74 @@ static void test_backup_and_restore_refusals(void **state) {
   free(target);
 }
 
+/* The streamed data file is the backup's data.mdb, byte for byte: with no
+ * write in between, its size and XXH3-128 are the manifest's. */
+typedef struct sink_state {
+  FILE *f;
+  uint64_t bytes;
+  int chunks, stop_after;
+} sink_state;
+
+static int to_file(void *arg, const void *buf, size_t len) {
+  sink_state *s = arg;
+  assert_true(len >= 1 && len <= (1u << 20));
+  assert_int_equal(fwrite(buf, 1, len, s->f), len);
+  s->bytes += len;
+  return ++s->chunks == s->stop_after;
+}
+
+static void test_backup_stream(void **state) {
+  bfx *f = *state;
+  char *copy = path_in(f->out, "streamed.mdb"), hex[33] = "";
+  credo_backup_info b;
+  sink_state s = {0};
+  uint64_t size = 0;
+
+  assert_int_equal(credo_backup_read(f->dest, &b, NULL, 0), CREDO_OK);
+  assert_non_null(s.f = fopen(copy, "w"));
+  assert_int_equal(credo_backup_stream(f->db, to_file, &s, &size, hex),
+                   CREDO_OK);
+  fclose(s.f);
+  assert_true(size == b.size && s.bytes == b.size && s.chunks >= 1);
+  assert_string_equal(hex, b.xxh3_128);
+  /* a store of a few MB streams in several chunks; a sink that stops after
+   * the first ends the copy midway (EPIPE on LMDB's side) with
+   * CREDO_CANCELLED, and the next stream still works */
+  assert_int_equal(credo_begin(f->db), CREDO_OK);
+  for (int i = 0; i < 6000; i++) {
+    char ref[32];
+    snprintf(ref, sizeof ref, "bulk-%d", i);
+    record(f->db, ORG2, "penalty_general", ref, "2025-02-01", NULL);
+  }
+  assert_int_equal(credo_commit(f->db), CREDO_OK);
+  /* a sink that stops: CREDO_CANCELLED, and the next stream still works */
+  s = (sink_state){.stop_after = 1};
+  assert_non_null(s.f = fopen(copy, "w"));
+  assert_int_equal(credo_backup_stream(f->db, to_file, &s, &size, hex),
+                   CREDO_CANCELLED);
+  fclose(s.f);
+  assert_int_equal(s.chunks, 1);
+  assert_non_null(strstr(credo_errmsg(f->db), "stopped after"));
+  s = (sink_state){0};
+  assert_non_null(s.f = fopen(copy, "w"));
+  assert_int_equal(credo_backup_stream(f->db, to_file, &s, &size, NULL),
+                   CREDO_OK);
+  fclose(s.f);
+  assert_true(s.bytes == size && size > 2 * b.size && s.chunks > 4);
+  /* refusals: no sink, inside a transaction, not admin */
+  assert_int_equal(credo_backup_stream(f->db, NULL, NULL, NULL, NULL),
+                   CREDO_INVALID);
+  assert_int_equal(credo_begin(f->db), CREDO_OK);
+  assert_int_equal(credo_backup_stream(f->db, to_file, &s, NULL, NULL),
+                   CREDO_TXN);
+  assert_int_equal(credo_rollback(f->db), CREDO_OK);
+  assert_int_equal(credo_set_user(f->db, "ana", CREDO_ROLE_ANALYST), CREDO_OK);
+  assert_int_equal(credo_backup_stream(f->db, to_file, &s, NULL, NULL),
+                   CREDO_DENIED);
+  unlink(copy);
+  free(copy);
+}
+
 /* --------------------------------------------------------------- check */
 
 static void test_check_clean(void **state) {
@@ -817,6 +885,8 @@ int main(void) {
                                       bfx_teardown),
       cmocka_unit_test_setup_teardown(test_backup_and_restore_refusals,
                                       bfx_setup, bfx_teardown),
+      cmocka_unit_test_setup_teardown(test_backup_stream, bfx_setup,
+                                      bfx_teardown),
       cmocka_unit_test(test_check_clean),
       cmocka_unit_test(test_check_broken_index),
       cmocka_unit_test(test_check_versions_and_meta),
