@@ -47,6 +47,18 @@ expect() {
   fi
 }
 
+# same_answers NAME A B: `credo A -c "$Q"` and `credo B -c "$Q"` print the
+# same non-empty text (A, B: store paths or URIs).
+same_answers() {
+  local name=$1
+  SH "$2" -c "$Q" >"$T/a.txt" 2>&1
+  SH "$3" -c "$Q" >"$T/b.txt" 2>&1
+  if cmp -s "$T/a.txt" "$T/b.txt" && [ -s "$T/b.txt" ]; then ok "$name"; else
+    fail "$name"
+    diff "$T/a.txt" "$T/b.txt" | head -20
+  fi
+}
+
 # start_server NAME STORE [OPTIONS...]: sets PORT and SPID; log in $T/NAME.log
 start_server() {
   local name=$1 store=$2
@@ -202,14 +214,8 @@ if SH "$U" -c "SELEC 1;" >/dev/null 2>&1; then
 else ok "shell exit status is non-zero after a failed statement"; fi
 
 Q="SET TIME ZONE '+08:00'; SELECT id, subject, type, occurred, public_from, public_until, data, public FROM events ORDER BY id INCLUDE HIDDEN; HISTORY OF EVENT 1; SHOW TYPES;"
-SH "$STORE" -c "$Q" >"$T/embedded.txt" 2>&1
-SH "$U" -c "$Q" >"$T/remote.txt" 2>&1
-if cmp -s "$T/embedded.txt" "$T/remote.txt" && [ -s "$T/remote.txt" ]; then
-  ok "the remote shell prints exactly what the embedded shell prints"
-else
-  fail "remote and embedded shells differ"
-  diff "$T/embedded.txt" "$T/remote.txt" | head -20
-fi
+same_answers "the remote shell prints exactly what the embedded shell prints" \
+  "$STORE" "$U"
 expect "the admin made with a password on stdin logs in with it" \
   "^penalty_general" env CREDO_PASSWORD=pw2 "$CLIENT" exec \
   "credo://second@127.0.0.1:$MAIN_PORT" "SHOW TYPES;"
@@ -369,14 +375,8 @@ expect "the server logged it with the manifest's checksum" \
   cat "$T/main.log"
 check "a second streamed backup, with no writer" SH backup "$U" "$T/rbk2"
 check "restore of the streamed backup" SH restore "$T/rbk2" "$T/restored"
-SH "$T/restored" -c "$Q" >"$T/restored.txt" 2>&1
-SH "$U" -c "$Q" >"$T/served.txt" 2>&1
-if cmp -s "$T/restored.txt" "$T/served.txt" && [ -s "$T/served.txt" ]; then
-  ok "the restored store answers exactly as the server does"
-else
-  fail "restored and served answers differ"
-  diff "$T/restored.txt" "$T/served.txt" | head -20
-fi
+same_answers "the restored store answers exactly as the server does" \
+  "$T/restored" "$U"
 expect "an analyst may not back up (the server says so)" \
   "permission denied: role analyst may not back up" \
   env CREDO_PASSWORD=anapw "$BIN/credo" backup \
