@@ -46,8 +46,8 @@ static void *copy_main(void *p) {
 
 /* Reads the pipe to its end, feeding the hash and the sink. CREDO_OK at
  * end of stream, CREDO_CANCELLED when the sink said stop, CREDO_IO. */
-static int pump(int fd, XXH3_state_t *h, unsigned char *buf,
-                credo_sink_fn sink, void *arg, uint64_t *size) {
+static int pump(int fd, XXH3_state_t *h, unsigned char *buf, credo_sink_fn sink,
+                void *arg, uint64_t *size) {
   for (;;) {
     ssize_t n = read(fd, buf, CHUNK);
     if (n < 0 && errno == EINTR)
@@ -68,8 +68,7 @@ static int stream_checks(credo *db, credo_sink_fn sink) {
   if ((rc = eng_require(db, db->role == CREDO_ROLE_ADMIN, "back up")))
     return rc;
   if (db->remote || !db->store->stor)
-    return eng_err(db, CREDO_NOTSUP,
-                   "a backup stream needs an embedded store");
+    return eng_err(db, CREDO_NOTSUP, "a backup stream needs an embedded store");
   if (db->txn)
     return eng_err(db, CREDO_TXN, "backup cannot run inside a transaction");
   if (!sink)

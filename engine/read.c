@@ -389,6 +389,7 @@ int credo_subject_events(credo *db, const char *subject, credo_time as_of,
   eng_scan *s = NULL;
   credo_event ev;
   stor_txn *txn;
+  uint64_t rows = 0;
   int owned, rc;
 
   if (!db)
@@ -404,15 +405,18 @@ int credo_subject_events(credo *db, const char *subject, credo_time as_of,
     return rc;
   if ((rc = eng_read_begin(db, &txn, &owned)) != CREDO_OK)
     return rc;
-  if ((rc = eng_subject_exists(db, txn, subject)) != CREDO_OK)
-    goto done;
   if ((rc = eng_scan_open(db, txn, &spec, &s)) != CREDO_OK)
     goto done;
-  while ((rc = eng_scan_next(s, &ev)) == CREDO_ROW)
+  while ((rc = eng_scan_next(s, &ev)) == CREDO_ROW) {
+    rows++;
     if ((rc = cb(&ev, arg)) != 0)
       goto done;
+  }
+  /* Subjects are never deleted and every event's subject exists, so a row
+   * proves the subject; only an empty answer needs the look-up that tells
+   * "no events" from "no such subject" (CREDO_NOTFOUND). */
   if (rc == CREDO_DONE)
-    rc = CREDO_OK;
+    rc = rows ? CREDO_OK : eng_subject_exists(db, txn, subject);
 done:
   eng_scan_close(s);
   eng_read_end(txn, owned);

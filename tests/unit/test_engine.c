@@ -475,6 +475,22 @@ static void test_subject_ids(void **state) {
   assert_int_equal(
       credo_create_subject(f->db, "某社会组织", CREDO_KIND_OTHER, NULL),
       CREDO_OK);
+  /* listing: a subject without events answers nothing; an unknown one, or
+   * a malformed id, is NOTFOUND, not an empty answer */
+  listed l = {0};
+  assert_int_equal(credo_subject_events(f->db, PERSON, CREDO_TIME_NOW,
+                                        CREDO_TIME_NOW, 0, count_cb, &l),
+                   CREDO_OK);
+  assert_int_equal(l.n, 0);
+  assert_int_equal(credo_subject_events(f->db, "914403001922038216",
+                                        CREDO_TIME_NOW, CREDO_TIME_NOW,
+                                        CREDO_READ_HIDDEN, count_cb, &l),
+                   CREDO_NOTFOUND);
+  assert_non_null(strstr(credo_errmsg(f->db), "914403001922038216"));
+  assert_int_equal(credo_subject_events(f->db, "nonsense", CREDO_TIME_NOW,
+                                        CREDO_TIME_NOW, 0, count_cb, &l),
+                   CREDO_NOTFOUND);
+  assert_int_equal(l.n, 0);
 }
 
 static void test_types(void **state) {
