@@ -86,6 +86,10 @@ struct credo {
   _Atomic int interrupt;
   int64_t timeout_us, deadline;
   unsigned ticks;
+  /* credo_set_check_handler: called every check_every checks */
+  credo_check_handler check_fn;
+  void *check_arg;
+  unsigned check_every, check_ticks;
   /* remote connection (client/), NULL for an embedded store */
   void *remote;
   /* prepared CQL statements of this handle (stmt.c), finalized by

@@ -328,10 +328,24 @@ int credo_set_timeout(credo *db, int64_t usec) {
   return CREDO_OK;
 }
 
+int credo_set_check_handler(credo *db, unsigned every, credo_check_handler fn,
+                            void *arg) {
+  if (!db)
+    return CREDO_MISUSE;
+  if (fn && every == 0)
+    return eng_err(db, CREDO_RANGE, "a check handler needs every >= 1");
+  db->check_fn = fn;
+  db->check_arg = arg;
+  db->check_every = every;
+  db->check_ticks = 0;
+  return CREDO_OK;
+}
+
 void eng_run_begin(credo *db) {
   atomic_store(&db->interrupt, 0);
   db->deadline = db->timeout_us ? mono_usec() + db->timeout_us : 0;
   db->ticks = 0;
+  db->check_ticks = 0;
 }
 
 int eng_run_check(credo *db) {
@@ -344,5 +358,10 @@ int eng_run_check(credo *db) {
     return eng_err(db, CREDO_CANCELLED,
                    "statement exceeded its time limit (%lld ms)",
                    (long long)(db->timeout_us / 1000));
+  if (db->check_fn && ++db->check_ticks >= db->check_every) {
+    db->check_ticks = 0;
+    if (db->check_fn(db->check_arg) != 0)
+      return eng_err(db, CREDO_CANCELLED, "statement cancelled");
+  }
   return CREDO_OK;
 }

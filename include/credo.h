@@ -274,6 +274,19 @@ CREDO_API void credo_interrupt(credo *db);
  * writing nothing. CREDO_RANGE for a negative value. */
 CREDO_API int credo_set_timeout(credo *db, int64_t usec);
 
+/* Installs `fn` (NULL removes it), called on the thread running a
+ * statement or read of `db` about every `every` rows it examines (every
+ * row a scan, an aggregate or a batch write looks at, kept or not; `every`
+ * >= 1). A non-zero return stops the work at once with CREDO_CANCELLED
+ * ("statement cancelled"), writing nothing, as credo_interrupt does. Use
+ * it to watch for a cancel request on the same thread (credo-server polls
+ * its socket for CANCEL with it) or to report progress. `fn` must not
+ * use `db`. Not copied by credo_dup; never called on a remote handle
+ * (the server runs the statement). CREDO_RANGE when every is 0. */
+typedef int (*credo_check_handler)(void *arg);
+CREDO_API int credo_set_check_handler(credo *db, unsigned every,
+                                      credo_check_handler fn, void *arg);
+
 /* Session time zone as an offset east of UTC in seconds (-18h..+18h); used
  * for literals without an offset, for printing times, and for calendar
  * arithmetic. Default 0 (UTC). */

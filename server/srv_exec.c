@@ -4,10 +4,13 @@
  *
  * Invariants: every request gets exactly one terminal frame (PREPARED,
  * DONE, OK or ERROR) after its ROWS; only reads (SELECT, HISTORY, EXPLAIN,
- * SHOW) are ever stopped by the server (max rows, max time, CANCEL, client
- * gone): a write statement does all its work, atomically, in its first
- * step (engine/exec.h), so once it has run it is answered in full and an
- * ERROR always means "nothing of it was written"; engine errors carry the
+ * SHOW) are stopped by max rows, CANCEL or the client leaving, between
+ * rows or inside a long step (the engine's check handler polls the socket
+ * every WATCH_EVERY rows examined); max time stops any statement inside
+ * the engine. A write statement does all its work, atomically, in its
+ * first step (engine/exec.h): stopped there it writes nothing, and once it
+ * has run it is answered in full, so an ERROR always means "nothing of it
+ * was written"; engine errors carry the
  * engine's code, message and position (shifted to the whole text for QUERY);
  * failed statements are logged with their code and message, except the message
  * of statements about users (it could quote a password); statement texts are
@@ -23,7 +26,8 @@
 
 #include "srv.h"
 
-#define CHECK_EVERY 64 /* rows between clock and cancel checks */
+#define CHECK_EVERY 64   /* rows between clock and cancel checks */
+#define WATCH_EVERY 1024 /* rows examined between the engine's checks */
 
 enum {
   RUN_DONE = 0,
@@ -155,13 +159,41 @@ static int between_rows(srv_conn *c, stream *s) {
   return RUN_DONE;
 }
 
+/* The engine's check handler during a read: stops one long step (an
+ * aggregate over the whole store produces no row for a long time) when a
+ * CANCEL for it arrives or the client is gone. */
+typedef struct watch {
+  srv_conn *c;
+  uint32_t req;
+} watch;
+
+static int watch_cancel(void *arg) {
+  watch *w = arg;
+  return srv_conn_cancelled(w->c, w->req);
+}
+
+/* Why the engine stopped a step with `rc`: CREDO_CANCELLED comes from the
+ * check handler (a CANCEL, or the client gone) or from the handle's time
+ * limit (credo_set_timeout with max time, srv_listen.c); anything else is
+ * the engine's own error. */
+static int stopped_why(srv_conn *c, const stream *s, int rc, int read) {
+  if (rc == CREDO_CANCELLED && read && srv_conn_cancelled(c, s->req))
+    return RUN_CANCELLED;
+  if (rc == CREDO_CANCELLED && cl_now_ms() >= s->end)
+    return RUN_TIME;
+  return RUN_ENGINE;
+}
+
 /* Steps `st` to its end, appending ROWS frames; a read may be stopped by
- * the limits or a cancel. RUN_* result. */
+ * the limits or a cancel, also inside a step. RUN_* result. */
 static int run(srv_conn *c, uint32_t req, credo_stmt *st, int read,
                uint64_t *rows) {
   stream s = {req, credo_column_count(st), 0, 0, 0, 0, 0};
+  watch w = {c, req};
   int rc, r = RUN_DONE;
   s.end = cl_now_ms() + (int64_t)c->srv->cfg->max_time * 1000;
+  if (read)
+    credo_set_check_handler(c->db, WATCH_EVERY, watch_cancel, &w);
   while (r == RUN_DONE && (rc = credo_step(st)) == CREDO_ROW) {
     if (read && s.rows >= c->srv->cfg->max_rows) {
       r = RUN_ROWS;
@@ -180,8 +212,9 @@ static int run(srv_conn *c, uint32_t req, credo_stmt *st, int read,
     if (!read && r != RUN_DONE)
       r = c->dead ? RUN_CANCELLED : RUN_DONE; /* written: answer in full */
   }
+  credo_set_check_handler(c->db, 0, NULL, NULL);
   if (r == RUN_DONE && rc != CREDO_DONE)
-    r = RUN_ENGINE;
+    r = stopped_why(c, &s, rc, read);
   if (s.open)
     cl_rows_end(&c->out, s.at, s.n);
   *rows = s.rows;

@@ -356,6 +356,21 @@ expect "auth timeouts are logged" "event=auth_timeout" cat "$T/limits.log"
 expect "max-conn refusals are logged" "event=max_conn" cat "$T/limits.log"
 expect "limits server exits 0 on SIGTERM" "^0$" stop_server "$LIM_PID"
 
+# ------------------------------------------------ cancel inside a step
+echo "== CANCEL of a statement already running (one long step)"
+if SH gen --subjects 10000 --events 200000 --seed 5 >"$T/big.jsonl" 2>/dev/null &&
+  CREDO_PROGRESS=never SH import "$T/bigstore" "$T/big.jsonl" >/dev/null 2>&1 &&
+  "$BIN/credo-server" --store "$T/bigstore" --init-admin root >/dev/null 2>&1 &&
+  start_server big "$T/bigstore"; then
+  BIG_PID=$SPID
+  expect "an aggregate over 200k events stops at a CANCEL sent while it runs" \
+    "^ok" WIRE cancel_running "$PORT" root rootpw
+  expect "the cancel is logged" "event=cancelled" cat "$T/big.log"
+  expect "big server exits 0" "^0$" stop_server "$BIG_PID"
+else
+  fail "could not build the 200k-event store"
+fi
+
 # ------------------------------------------------- backup over the wire
 echo "== backup over the protocol (credo backup credo://...)"
 manifest_hash() {

@@ -400,6 +400,31 @@ def sc_backup_abandoned(port, user=None, pw=None):
     return len(rows) == 1, "after 3 abandoned backups: %r" % (rows,)
 
 
+def sc_cancel_running(port, user=None, pw=None):
+    """CANCEL of an aggregate already running: it yields no row until it
+    has scanned the whole store, so only a check inside the step can stop
+    it. Tries a few delays; ok when one run ends CANCELLED "statement
+    cancelled" (not "before it started")."""
+    c = Conn(port, timeout=60)
+    c.login(user, pw)
+    seen = []
+    for delay in (0.01, 0.003, 0.03, 0.001, 0.1):
+        req = c.next_req()
+        c.send(frame(QUERY, req, struct.pack(">i", 0) +
+                     s("SELECT count(*) AS n, sum(data.amount_wan) AS t "
+                       "FROM events INCLUDE HIDDEN")))
+        time.sleep(delay)
+        c.send(frame(CANCEL, c.next_req(), struct.pack(">I", req)))
+        try:
+            c.results(req)
+            seen.append("done")
+        except ServerError as e:
+            seen.append(e.msg)
+            if e.code == CREDO_CANCELLED and e.msg == "statement cancelled":
+                return True, "cancelled after %g s: %r" % (delay, seen)
+    return False, "never stopped inside the step: %r" % seen
+
+
 def sc_same_auth_error(port, user=None, pw=None):
     msgs = []
     for u, p in ((user, pw + "x"), ("nosuchuser", pw)):

@@ -592,6 +592,66 @@ static int interrupt_cb(const credo_event *ev, void *arg) {
   return 0;
 }
 
+/* A check handler that says stop on its n-th call. */
+typedef struct stopper {
+  int calls, stop_at;
+} stopper;
+
+static int stop_on(void *arg) {
+  stopper *s = arg;
+  return ++s->calls == s->stop_at;
+}
+
+/* The check handler is called inside one step: an aggregate over 300
+ * events yields no row until it has seen them all, and a handler that
+ * returns non-zero stops it there, with nothing written. */
+static void check_handler_stops_one_step(fx *f) {
+  static const char *agg = "SELECT count(*) FROM events INCLUDE HIDDEN";
+  stopper s = {0, 0};
+  credo_stmt *st = NULL;
+  f->clk.now = th_t("2025-09-01"); /* the events became repairable */
+  assert_int_equal(credo_set_check_handler(f->db, 0, stop_on, &s), CREDO_RANGE);
+  assert_int_equal(credo_set_check_handler(f->db, 10, stop_on, &s), CREDO_OK);
+  assert_int_equal(credo_prepare(f->db, agg, -1, &st, NULL), CREDO_OK);
+  assert_int_equal(credo_step(st), CREDO_ROW); /* never stops: counted */
+  assert_true(credo_column_int64(st, 0) >= 300);
+  assert_true(s.calls >= 30);
+  s = (stopper){0, 3};
+  credo_reset(st);
+  assert_int_equal(credo_step(st), CREDO_CANCELLED);
+  assert_int_equal(s.calls, 3);
+  assert_string_equal(credo_errmsg(f->db), "statement cancelled");
+  /* a batch repair stopped midway writes nothing */
+  s = (stopper){0, 5};
+  assert_int_equal(
+      credo_exec(f->db, "REPAIR EVENTS WHERE subject = '" ORG "' REASON 'x'",
+                 NULL, NULL),
+      CREDO_CANCELLED);
+  assert_int_equal(credo_set_check_handler(f->db, 1, NULL, NULL), CREDO_OK);
+  s = (stopper){0, 0};
+  credo_reset(st);
+  assert_int_equal(credo_step(st), CREDO_ROW);
+  assert_int_equal(s.calls, 0);
+  credo_finalize(st);
+  assert_int_equal(
+      credo_prepare(f->db,
+                    "SELECT count(*) FROM events WHERE subject = '" ORG
+                    "' AND op = 'repair' INCLUDE HIDDEN",
+                    -1, &st, NULL),
+      CREDO_OK);
+  assert_int_equal(credo_step(st), CREDO_ROW);
+  assert_int_equal(credo_column_int64(st, 0), 0);
+  /* without the handler the same batch repair does write */
+  assert_int_equal(
+      credo_exec(f->db, "REPAIR EVENTS WHERE subject = '" ORG "' REASON 'x'",
+                 NULL, NULL),
+      CREDO_OK);
+  credo_reset(st);
+  assert_int_equal(credo_step(st), CREDO_ROW);
+  assert_true(credo_column_int64(st, 0) > 50);
+  credo_finalize(st);
+}
+
 /* credo_interrupt stops a running read at its next row; a request made
  * while nothing runs is dropped; a time limit stops long work. */
 static void test_interrupt_and_timeout(void **state) {
@@ -638,6 +698,7 @@ static void test_interrupt_and_timeout(void **state) {
                                         CREDO_TIME_NOW, CREDO_READ_HIDDEN,
                                         count_cb, &l),
                    CREDO_OK);
+  check_handler_stops_one_step(f);
 }
 
 static void test_errors_table(void **state) {
