@@ -117,6 +117,7 @@ int credo_open(const char *path, const credo_options *opt, credo **out) {
     so.max_readers = opt->max_readers;
     so.nosync = (opt->flags & CREDO_OPEN_NOSYNC) != 0;
     so.readonly = (opt->flags & CREDO_OPEN_READONLY) != 0;
+    so.readahead = (opt->flags & CREDO_OPEN_READAHEAD) != 0;
     so.nocreate = (opt->flags & CREDO_OPEN_NOCREATE) != 0;
   }
   store = calloc(1, sizeof *store);

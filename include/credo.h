@@ -178,6 +178,12 @@ typedef struct credo_stmt credo_stmt;
                                     corrupt the store */
 #define CREDO_OPEN_READONLY 0x2u /* no writes; the store must exist */
 #define CREDO_OPEN_NOCREATE 0x4u /* fail with CREDO_NOTFOUND if missing */
+/* Let the OS read ahead around each page the store reads (LMDB's default).
+ * credo turns readahead off unless asked: a look-up reads scattered
+ * pages, and on a store larger than RAM readahead read 2.2 MB per look-up
+ * (about 50x the pages it needed) at 50M events, evicting the cache
+ * (docs/performance.md). Worth it only for scan-heavy use of such a store. */
+#define CREDO_OPEN_READAHEAD 0x8u
 
 typedef struct credo_options {
   unsigned flags;       /* CREDO_OPEN_* */

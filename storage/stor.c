@@ -194,6 +194,7 @@ static int env_open(stor_env *env, const stor_options *o, int isnew, char *err,
     goto fail;
   flags |= o->nosync ? MDB_NOSYNC : 0;
   flags |= o->readonly ? MDB_RDONLY : 0;
+  flags |= o->readahead ? 0 : MDB_NORDAHEAD;
   if ((rc = mdb_env_open(env->mdb, env->path, flags, FILE_MODE)) != 0)
     goto fail;
   mdb_env_stat(env->mdb, &st);

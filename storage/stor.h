@@ -79,6 +79,7 @@ typedef struct stor_options {
   int nosync;           /* skip fsync at commit */
   int readonly;         /* open read-only: the store must exist */
   int nocreate;         /* fail with CREDO_NOTFOUND if missing */
+  int readahead;        /* let the OS read ahead (MDB_NORDAHEAD otherwise) */
 } stor_options;
 
 /* Opens or creates the store in directory `path` (the directory is created

@@ -470,6 +470,14 @@ static void test_reopen(void **state) {
   assert_int_equal(stor_get(t, STOR_TYPES, S("penalty"), &v), CREDO_OK);
   assert_true(val_is(v, "P"));
   stor_txn_abort(t);
+  /* readahead is an open-time choice only: the same data either way */
+  stor_close(f->env);
+  stor_options o = {.readahead = 1};
+  assert_int_equal(stor_open(f->path, &o, &f->env, NULL, 0), CREDO_OK);
+  assert_int_equal(stor_txn_begin(f->env, 0, &t), CREDO_OK);
+  assert_int_equal(stor_get(t, STOR_TYPES, S("penalty"), &v), CREDO_OK);
+  assert_true(val_is(v, "P"));
+  stor_txn_abort(t);
 }
 
 static void test_format_version(void **state) {
