@@ -36,8 +36,13 @@ static void check(peer *p, int rc, const char *what) {
     bs_die(what, p->db ? credo_errmsg(p->db) : credo_strerror(rc));
 }
 
+/* BS_READAHEAD=1 opens with CREDO_OPEN_READAHEAD (the OS's readahead
+ * on, LMDB's default), to measure what turning it off buys. */
 static void open_store(peer *p, unsigned flags) {
+  const char *ra = getenv("BS_READAHEAD");
   credo_options o = {.flags = flags, .map_size = (size_t)1 << 30};
+  if (ra && strcmp(ra, "1") == 0)
+    o.flags |= CREDO_OPEN_READAHEAD;
   if (credo_open(p->path, &o, &p->db) != CREDO_OK)
     bs_die("credo_open", p->db ? credo_errmsg(p->db) : p->path);
   credo_set_clock(p->db, clock_fn, NULL);
