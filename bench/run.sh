@@ -627,6 +627,7 @@ if [ -n "${BENCH_REPORT_ONLY:-}" ]; then
         status "$s" "$p" failed "not measured: $BENCH_REPORT_ONLY"
     done
   done
+  [ "$PROFILE" = 1 ] && profile_credo
   report
   exit 0
 fi
