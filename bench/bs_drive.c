@@ -262,11 +262,13 @@ void bs_timed(const bs_ctx *c, const char *workload, int runs, bs_op_fn fn,
   bs_fig f = {.note = note};
   if (!wanted(c, workload))
     return;
+  bs_profile(workload, 1);
   for (int r = 0; r < runs; r++) {
     double t0 = bs_now();
     f.rows = fn(arg, r);
     bs_fig_add(&f, bs_now() - t0);
   }
+  bs_profile(workload, 0);
   bs_emit(&c->out, workload, "s", &f);
 }
 
