@@ -258,7 +258,7 @@ build_one() { # SCALE EVENTS PEER
 warm_cache() { # SCALE PEER DIR
   local bytes mem
   bytes=$(du -sb "$3" 2>/dev/null | cut -f1)
-  mem=$(awk '/^MemTotal:/ {print $2 * 1024}' /proc/meminfo)
+  mem=$(awk '/^MemTotal:/ {printf "%.0f\n", $2 * 1024}' /proc/meminfo)
   if [ -n "$bytes" ] && [ "$bytes" -le $((mem / 2)) ]; then
     find "$3" -type f -exec cat {} + >/dev/null 2>&1
     echo "- $1 $2: its $((bytes >> 20)) MB read into the page cache before measuring" >>"$DIR/warm.md"
