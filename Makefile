@@ -108,7 +108,7 @@ $(BUILD)/bin/bench_%: $(BUILD)/obj/bench/bench_%.o $(LIBA)
 
 # bench_scale (bench/bench_scale.c + bench/bs_*.c) also talks to
 # PostgreSQL through libpq.
-BS_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,bench/bench_scale.c $(wildcard bench/bs_*.c))
+BS_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,bench/bench_scale.c $(wildcard bench/bs_*.c) client/gen_data.c)
 $(BS_OBJ): CPPFLAGS_ALL += -I/usr/include/postgresql
 $(BUILD)/bin/bench_scale: $(BS_OBJ) $(LIBA)
 	@mkdir -p $(dir $@)

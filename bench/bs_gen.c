@@ -19,26 +19,9 @@
 #include <string.h>
 
 #include "bs.h"
+#include "gen_data.h"
 
 #define MAX_PER_SUBJECT 100
-#define COUNT(a) (sizeof(a) / sizeof *(a))
-
-typedef struct rng {
-  uint64_t s;
-} rng;
-
-static uint64_t next64(rng *r) {
-  uint64_t z = (r->s += UINT64_C(0x9E3779B97F4A7C15));
-  z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-  z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-  return z ^ (z >> 31);
-}
-static uint32_t below(rng *r, uint32_t n) {
-  return (uint32_t)(next64(r) % n);
-}
-static double unit(rng *r) {
-  return (double)(next64(r) >> 11) * 0x1.0p-53;
-}
 
 /* ----------------------------------------------------------- catalogue */
 
@@ -74,115 +57,12 @@ static const char *const AUTHORITY[BS_NSOURCES] = {
     "国家税务总局厦门市税务局", "厦门市中级人民法院",
     "厦门市发展和改革委员会",   "厦门市住房和建设局"};
 
-static const struct {
-  const char *code, *name;
-} DISTRICTS[] = {{"350203", "思明"}, {"350205", "海沧"}, {"350206", "湖里"},
-                 {"350211", "集美"}, {"350212", "同安"}, {"350213", "翔安"}};
-static const int ORG_MIX[BS_NTYPES] = {260, 180, 50, 230, 90, 30, 80, 20, 60};
-static const int PERSON_MIX[BS_NTYPES] = {300, 150, 20, 0, 0, 0, 80, 300, 150};
-static const char *const BASES[BS_NSOURCES][2] = {
-    {"《中华人民共和国食品安全法》第一百二十四条",
-     "《中华人民共和国广告法》第五十五条"},
-    {"《中华人民共和国大气污染防治法》第九十九条",
-     "《中华人民共和国水污染防治法》第八十三条"},
-    {"《中华人民共和国税收征收管理法》第六十三条",
-     "《中华人民共和国税收征收管理法》第六十四条"},
-    {"", ""},
-    {"", ""},
-    {"《建设工程质量管理条例》第六十四条",
-     "《中华人民共和国安全生产法》第一百零二条"},
-};
-static const char *const WORDS[] = {"鹭岛", "海峡", "嘉禾", "筼筜", "五缘",
-                                    "鼓浪", "白鹭", "同心", "闽南", "万石",
-                                    "东渡", "金榜", "天竺", "云顶", "凤凰"};
-static const char *const TRADES[] = {
-    "贸易", "科技", "食品", "建设",     "物流", "餐饮",   "电子",
-    "环保", "医药", "服装", "信息技术", "工程", "进出口", "文化传媒"};
-static const char *const SURNAMES[] = {"陈", "林", "黄", "张", "李", "王",
-                                       "吴", "刘", "蔡", "杨", "郑", "许",
-                                       "谢", "洪", "庄", "苏"};
-static const char *const GIVEN[] = {
-    "伟",   "芳",   "娜",   "敏",   "静",   "强",  "磊", "洋",
-    "艳",   "勇",   "军",   "杰",   "娟",   "涛",  "明", "超",
-    "秀英", "志强", "丽华", "建国", "海燕", "晓东"};
-
-/* ------------------------------------------------------- identifiers */
-
-static const char USCC_ALPHA[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-
-static int alpha_value(char ch) {
-  return (int)(strchr(USCC_ALPHA, ch) - USCC_ALPHA);
-}
-
-static char orgcode_check(const char *body) {
-  static const int w[8] = {3, 7, 9, 10, 5, 8, 4, 2};
-  int sum = 0, c;
-  for (int i = 0; i < 8; i++) {
-    char ch = body[i];
-    sum += (ch >= '0' && ch <= '9' ? ch - '0' : ch - 'A' + 10) * w[i];
-  }
-  c = 11 - sum % 11;
-  return c == 10 ? 'X' : c == 11 ? '0' : (char)('0' + c);
-}
-
-static void make_uscc(uint64_t n, const char *cat, const char *district,
-                      char out[19]) {
-  static const int w[17] = {1,  3,  9,  27, 19, 26, 16, 17, 20,
-                            29, 25, 13, 8,  24, 10, 30, 28};
-  uint64_t x = (n * UINT64_C(7919) + 12345) % UINT64_C(887503681);
-  int sum = 0;
-  memcpy(out, cat, 2);
-  memcpy(out + 2, district, 6);
-  out[8] = 'M';
-  out[9] = 'A';
-  for (int i = 15; i >= 10; i--, x /= 31)
-    out[i] = USCC_ALPHA[x % 31];
-  out[16] = orgcode_check(out + 8);
-  for (int i = 0; i < 17; i++)
-    sum += alpha_value(out[i]) * w[i];
-  out[17] = USCC_ALPHA[(31 - sum % 31) % 31];
-  out[18] = '\0';
-}
-
-static int leap(int y) {
-  return (y % 4 == 0 && y % 100) || y % 400 == 0;
-}
-
-static int month_days(int y, int m) {
-  static const int d[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && leap(y) ? 29 : d[m - 1];
-}
-
-static void date_of(int y0, int k, int *y, int *m, int *d) {
-  *y = y0;
-  while (k >= (leap(*y) ? 366 : 365))
-    k -= leap((*y)++) ? 366 : 365;
-  for (*m = 1; k >= month_days(*y, *m); (*m)++)
-    k -= month_days(*y, *m);
-  *d = k + 1;
-}
-
-static void make_resident_id(uint64_t n, char out[19]) {
-  static const int w[17] = {7, 9, 10, 5,  8, 4, 2, 1, 6,
-                            3, 7, 9,  10, 5, 8, 4, 2};
-  const uint64_t days = 20454;
-  uint64_t x = (n * UINT64_C(1000003) + 977) % (6 * 1000 * days);
-  int y, m, d, sum = 0;
-  date_of(1950, (int)(x / 6000), &y, &m, &d);
-  snprintf(out, 19, "%s%04d%02d%02d%03d", DISTRICTS[x % 6].code, y, m, d,
-           (int)(x / 6 % 1000));
-  for (int i = 0; i < 17; i++)
-    sum += (out[i] - '0') * w[i];
-  out[17] = "10X98765432"[sum % 11];
-  out[18] = '\0';
-}
-
 /* ----------------------------------------------------------- state */
 
 #define NSERIES (BS_NTYPES + BS_NSOURCES + 1)
 
 struct bs_gen {
-  rng r;
+  gen_rng r;
   uint64_t base, subjects, events;
   uint32_t seq[NSERIES][5];
   double zipf[MAX_PER_SUBJECT];
@@ -196,21 +76,26 @@ struct bs_gen {
 
 int bs_gen_subject(const bs_gen *g, uint64_t i, char id[19], char *name,
                    size_t n) {
-  rng r = {g->base ^ (i * UINT64_C(0x2545F4914F6CDD1D))};
-  uint32_t roll = below(&r, 100), dist = below(&r, COUNT(DISTRICTS));
+  gen_rng r = {g->base ^ (i * UINT64_C(0x2545F4914F6CDD1D))};
+  uint32_t roll = gen_below(&r, 100),
+           dist = gen_below(&r, GEN_COUNT(GEN_DISTRICTS));
   if (roll < 20) {
-    make_resident_id(i, id);
-    snprintf(name, n, "%s%s", SURNAMES[below(&r, COUNT(SURNAMES))],
-             GIVEN[below(&r, COUNT(GIVEN))]);
+    gen_make_resident_id(i, id);
+    snprintf(name, n, "%s%s",
+             GEN_SURNAMES[gen_below(&r, GEN_COUNT(GEN_SURNAMES))],
+             GEN_GIVEN[gen_below(&r, GEN_COUNT(GEN_GIVEN))]);
     return 1;
   }
-  make_uscc(i, roll < 28 ? "92" : "91", DISTRICTS[dist].code, id);
+  gen_make_uscc(i, roll < 28 ? "92" : "91", GEN_DISTRICTS[dist].code, id);
   if (roll < 28)
-    snprintf(name, n, "厦门市%s区%s%s店", DISTRICTS[dist].name,
-             WORDS[below(&r, COUNT(WORDS))], TRADES[below(&r, COUNT(TRADES))]);
+    snprintf(name, n, "厦门市%s区%s%s店", GEN_DISTRICTS[dist].name,
+             GEN_WORDS[gen_below(&r, GEN_COUNT(GEN_WORDS))],
+             GEN_TRADES[gen_below(&r, GEN_COUNT(GEN_TRADES))]);
   else
-    snprintf(name, n, "厦门%s%s%s有限公司", WORDS[below(&r, COUNT(WORDS))],
-             WORDS[below(&r, COUNT(WORDS))], TRADES[below(&r, COUNT(TRADES))]);
+    snprintf(name, n, "厦门%s%s%s有限公司",
+             GEN_WORDS[gen_below(&r, GEN_COUNT(GEN_WORDS))],
+             GEN_WORDS[gen_below(&r, GEN_COUNT(GEN_WORDS))],
+             GEN_TRADES[gen_below(&r, GEN_COUNT(GEN_TRADES))]);
   return 0;
 }
 
@@ -221,7 +106,7 @@ static void zipf_init(bs_gen *g) {
 }
 
 static int zipf_count(bs_gen *g) {
-  double u = unit(&g->r) * g->zipf[MAX_PER_SUBJECT - 1];
+  double u = gen_unit(&g->r) * g->zipf[MAX_PER_SUBJECT - 1];
   for (int k = 0; k < MAX_PER_SUBJECT; k++)
     if (u <= g->zipf[k])
       return k + 1;
@@ -248,7 +133,7 @@ static int plan_counts(bs_gen *g) {
       sum = s2;
   }
   while (sum != target && g->subjects) {
-    uint64_t i = next64(&g->r) % g->subjects;
+    uint64_t i = gen_next64(&g->r) % g->subjects;
     int up = sum < target;
     if (up ? c[i] < MAX_PER_SUBJECT : c[i] > (target >= g->subjects))
       c[i] += up ? 1 : -1, sum += up ? 1 : (uint64_t)-1;
@@ -263,7 +148,7 @@ bs_gen *bs_gen_new(uint64_t subjects, uint64_t events, uint64_t seed) {
   g->subjects = subjects;
   g->events = events;
   g->r.s = seed * UINT64_C(0xD1B54A32D192ED03);
-  g->base = next64(&(rng){seed ^ UINT64_C(0x5851F42D4C957F2D)});
+  g->base = gen_next64(&(gen_rng){seed ^ UINT64_C(0x5851F42D4C957F2D)});
   zipf_init(g);
   if (plan_counts(g) < 0) {
     free(g);
@@ -286,20 +171,20 @@ uint64_t bs_gen_events(const bs_gen *g) {
 
 /* ----------------------------------------------------------- events */
 
-static int pick_type(rng *r, int person) {
-  const int *mix = person ? PERSON_MIX : ORG_MIX;
-  int roll = (int)below(r, 1000);
+static int pick_type(gen_rng *r, int person) {
+  const int *mix = person ? GEN_PERSON_MIX : GEN_ORG_MIX;
+  int roll = (int)gen_below(r, 1000);
   for (int t = 0; t < BS_NTYPES; t++)
     if ((roll -= mix[t]) < 0)
       return t;
   return T_MINOR;
 }
 
-static int source_of(rng *r, int type) {
+static int source_of(gen_rng *r, int type) {
   static const int pen[] = {S_MARKET, S_MARKET, S_ENV, S_TAX, S_HOUSING};
   switch (type) {
   case T_LICENCE:
-    return below(r, 3) ? S_MARKET : S_HOUSING;
+    return gen_below(r, 3) ? S_MARKET : S_HOUSING;
   case T_COMMIT:
   case T_BREACH:
     return S_DEV;
@@ -309,7 +194,7 @@ static int source_of(rng *r, int type) {
   case T_LIST:
     return S_COURT;
   default:
-    return pen[below(r, COUNT(pen))];
+    return pen[gen_below(r, GEN_COUNT(pen))];
   }
 }
 
@@ -344,26 +229,26 @@ static void fmt_real(double v, char *out, size_t n) {
     strncat(out, ".0", n - strlen(out) - 1);
 }
 
-static void amount_data(rng *r, int type, int src, char *out, size_t n) {
+static void amount_data(gen_rng *r, int type, int src, char *out, size_t n) {
   const char *auth = AUTHORITY[src], *basis;
   char a[32];
-  double amount = type == T_MINOR     ? 0.05 + unit(r) * 0.95
-                  : type == T_GENERAL ? 1 + unit(r) * 49
-                                      : 50 + unit(r) * 450;
+  double amount = type == T_MINOR     ? 0.05 + gen_unit(r) * 0.95
+                  : type == T_GENERAL ? 1 + gen_unit(r) * 49
+                                      : 50 + gen_unit(r) * 450;
   fmt_real(round(amount * 100) / 100, a, sizeof a);
   if (type == T_LIST)
     basis = "《最高人民法院关于公布失信被执行人名单信息的若干规定》第一条";
   else if (type == T_TAX)
     basis = "《中华人民共和国税收征收管理法》第三十二条";
   else
-    basis = BASES[src][below(r, 2)];
+    basis = GEN_BASES[src][gen_below(r, 2)];
   snprintf(out, n, "{\"amount_wan\":%s,\"authority\":\"%s\",\"basis\":\"%s\"}",
            a, auth, basis);
 }
 
 /* The data object, keys sorted (credo's canonical form). */
-static void make_data(rng *r, int type, int src, const char *prev, char *out,
-                      size_t n) {
+static void make_data(gen_rng *r, int type, int src, const char *prev,
+                      char *out, size_t n) {
   const char *auth = AUTHORITY[src];
   switch (type) {
   case T_LICENCE:
@@ -405,7 +290,7 @@ static int next_subject(bs_gen *g) {
   } while (g->count == 0);
   g->person = bs_gen_subject(g, g->subj, g->id, name, sizeof name);
   for (int k = 0; k < g->count; k++)
-    g->days[k] = (int)below(&g->r, 1826); /* 2021-01-01 .. 2025-12-31 */
+    g->days[k] = (int)gen_below(&g->r, 1826); /* 2021-01-01 .. 2025-12-31 */
   qsort(g->days, (size_t)g->count, sizeof *g->days, by_day);
   g->k = 0;
   g->committed = 0;
@@ -429,7 +314,7 @@ int bs_gen_next(bs_gen *g, bs_event *e) {
   if (e->type == T_BREACH && !g->committed)
     e->type = T_COMMIT;
   e->source = source_of(&g->r, e->type);
-  date_of(2021, g->days[g->k], &y, &m, &d);
+  gen_date_of(2021, g->days[g->k], &y, &m, &d);
   e->occurred =
       (credo_time)(18628 + g->days[g->k]) * CREDO_USEC_PER_DAY; /* 2021-01-01 */
   make_ref(g, e->type, e->source, y, e->ref, sizeof e->ref);
@@ -452,8 +337,8 @@ int bs_gen_next(bs_gen *g, bs_event *e) {
 const int BS_DEEP_VERSIONS[3] = {1, 100, 10000};
 
 static uint64_t mix(uint64_t x) {
-  rng r = {x ^ UINT64_C(0xA0761D6478BD642F)};
-  return next64(&r);
+  gen_rng r = {x ^ UINT64_C(0xA0761D6478BD642F)};
+  return gen_next64(&r);
 }
 
 int bs_fate(const bs_plan *p, uint64_t id) {

@@ -23,6 +23,9 @@
  * cleanly into an empty store. Corrections and repairs are not generated:
  * the demo applies them through CQL.
  *
+ * The catalogue, the random stream and the identifiers come from
+ * gen_data.c, shared with the benchmark's generator (bench/bs_gen.c).
+ *
  * Does not: touch a store.
  */
 #include <getopt.h>
@@ -32,35 +35,12 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "gen_data.h"
 
 #define SYNOPSIS "gen [--subjects N] [--events N] [--seed S] > FILE.jsonl"
 #define MAX_PER_SUBJECT 100
 
-typedef struct rng {
-  uint64_t s;
-} rng;
-
-static uint64_t next64(rng *r) {
-  uint64_t z = (r->s += UINT64_C(0x9E3779B97F4A7C15));
-  z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-  z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-  return z ^ (z >> 31);
-}
-
-static uint32_t below(rng *r, uint32_t n) {
-  return (uint32_t)(next64(r) % n);
-}
-static double unit(rng *r) {
-  return (double)(next64(r) >> 11) * 0x1.0p-53;
-}
-
 /* ----------------------------------------------------------- catalogue */
-
-static const struct {
-  const char *code, *name;
-} DISTRICTS[] = {{"350203", "思明"}, {"350205", "海沧"}, {"350206", "湖里"},
-                 {"350211", "集美"}, {"350212", "同安"}, {"350213", "翔安"}};
-#define NDISTRICTS 6
 
 enum {
   T_MINOR,
@@ -103,115 +83,6 @@ static const source SOURCES[] = {
 };
 enum { S_MARKET, S_ENV, S_TAX, S_COURT, S_DEV, S_HOUSING, NSOURCES };
 
-/* Weights per type for enterprises and for persons (per mille). */
-static const int ORG_MIX[NTYPES] = {260, 180, 50, 230, 90, 30, 80, 20, 60};
-static const int PERSON_MIX[NTYPES] = {300, 150, 20, 0, 0, 0, 80, 300, 150};
-
-/* Legal bases of penalties, two per source (market, env, tax, -, -,
- * housing). */
-static const char *const BASES[NSOURCES][2] = {
-    {"《中华人民共和国食品安全法》第一百二十四条",
-     "《中华人民共和国广告法》第五十五条"},
-    {"《中华人民共和国大气污染防治法》第九十九条",
-     "《中华人民共和国水污染防治法》第八十三条"},
-    {"《中华人民共和国税收征收管理法》第六十三条",
-     "《中华人民共和国税收征收管理法》第六十四条"},
-    {"", ""},
-    {"", ""},
-    {"《建设工程质量管理条例》第六十四条",
-     "《中华人民共和国安全生产法》第一百零二条"},
-};
-
-static const char *const WORDS[] = {"鹭岛", "海峡", "嘉禾", "筼筜", "五缘",
-                                    "鼓浪", "白鹭", "同心", "闽南", "万石",
-                                    "东渡", "金榜", "天竺", "云顶", "凤凰"};
-static const char *const TRADES[] = {
-    "贸易", "科技", "食品", "建设",     "物流", "餐饮",   "电子",
-    "环保", "医药", "服装", "信息技术", "工程", "进出口", "文化传媒"};
-static const char *const SURNAMES[] = {"陈", "林", "黄", "张", "李", "王",
-                                       "吴", "刘", "蔡", "杨", "郑", "许",
-                                       "谢", "洪", "庄", "苏"};
-static const char *const GIVEN[] = {
-    "伟",   "芳",   "娜",   "敏",   "静",   "强",  "磊", "洋",
-    "艳",   "勇",   "军",   "杰",   "娟",   "涛",  "明", "超",
-    "秀英", "志强", "丽华", "建国", "海燕", "晓东"};
-#define COUNT(a) (sizeof(a) / sizeof *(a))
-
-/* ------------------------------------------------------- identifiers */
-
-static const char USCC_ALPHA[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-
-/* The organisation code check character (GB 11714) of 8 body chars. */
-static char orgcode_check(const char *body) {
-  static const int w[8] = {3, 7, 9, 10, 5, 8, 4, 2};
-  int sum = 0, c;
-  for (int i = 0; i < 8; i++) {
-    char ch = body[i];
-    sum += (ch >= '0' && ch <= '9' ? ch - '0' : ch - 'A' + 10) * w[i];
-  }
-  c = 11 - sum % 11;
-  return c == 10 ? 'X' : c == 11 ? '0' : (char)('0' + c);
-}
-
-/* A valid USCC (GB 32100) for subject number `n`: category `cat` ("91"
- * enterprise, "92" individual business), the district, an organisation
- * code "MA" + 6 chars that is a bijection of n, and the check char. */
-static void make_uscc(uint64_t n, const char *cat, const char *district,
-                      char out[19]) {
-  static const int w[17] = {1,  3,  9,  27, 19, 26, 16, 17, 20,
-                            29, 25, 13, 8,  24, 10, 30, 28};
-  uint64_t x = (n * UINT64_C(7919) + 12345) % UINT64_C(887503681); /* 31^6 */
-  int sum = 0;
-  memcpy(out, cat, 2);
-  memcpy(out + 2, district, 6);
-  out[8] = 'M';
-  out[9] = 'A';
-  for (int i = 15; i >= 10; i--, x /= 31)
-    out[i] = USCC_ALPHA[x % 31];
-  out[16] = orgcode_check(out + 8);
-  for (int i = 0; i < 17; i++)
-    sum += (int)(strchr(USCC_ALPHA, out[i]) - USCC_ALPHA) * w[i];
-  out[17] = USCC_ALPHA[(31 - sum % 31) % 31];
-  out[18] = '\0';
-}
-
-static int leap(int y) {
-  return (y % 4 == 0 && y % 100) || y % 400 == 0;
-}
-
-static int month_days(int y, int m) {
-  static const int d[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && leap(y) ? 29 : d[m - 1];
-}
-
-/* Day number `k` counted from y0-01-01 as a date. */
-static void date_of(int y0, int k, int *y, int *m, int *d) {
-  *y = y0;
-  while (k >= (leap(*y) ? 366 : 365))
-    k -= leap((*y)++) ? 366 : 365;
-  for (*m = 1; k >= month_days(*y, *m); (*m)++)
-    k -= month_days(*y, *m);
-  *d = k + 1;
-}
-
-/* A valid resident id for person number `n`: district, a real birth date
- * from 1950-2005, a sequence and the check char; a bijection of n onto
- * (district, date, sequence), so ids never repeat. */
-static void make_resident_id(uint64_t n, char out[19]) {
-  static const int w[17] = {7, 9, 10, 5,  8, 4, 2, 1, 6,
-                            3, 7, 9,  10, 5, 8, 4, 2};
-  const uint64_t days = 20454; /* 1950-01-01 .. 2005-12-31 */
-  uint64_t x = (n * UINT64_C(1000003) + 977) % (6 * 1000 * days);
-  int y, m, d, sum = 0;
-  date_of(1950, (int)(x / 6000), &y, &m, &d);
-  snprintf(out, 19, "%s%04d%02d%02d%03d", DISTRICTS[x % 6].code, y, m, d,
-           (int)(x / 6 % 1000));
-  for (int i = 0; i < 17; i++)
-    sum += (out[i] - '0') * w[i];
-  out[17] = "10X98765432"[sum % 11];
-  out[18] = '\0';
-}
-
 /* ----------------------------------------------------------- output */
 
 /* Decision-number series: one per type, but penalties one per source
@@ -219,7 +90,7 @@ static void make_resident_id(uint64_t n, char out[19]) {
 #define NSERIES (NTYPES + NSOURCES + 1)
 
 typedef struct gen {
-  rng r;         /* events */
+  gen_rng r;     /* events */
   uint64_t base; /* subjects: derived from the seed only */
   uint64_t subjects, events;
   uint32_t seq[NSERIES][5];     /* last number per series and year 2021-2025 */
@@ -249,21 +120,26 @@ static void emit_types(gen *g) {
  * always gives the same subject. */
 static int subject_of(const gen *g, uint64_t i, char id[19], char *name,
                       size_t n) {
-  rng r = {g->base ^ (i * UINT64_C(0x2545F4914F6CDD1D))};
-  uint32_t roll = below(&r, 100), dist = below(&r, NDISTRICTS);
+  gen_rng r = {g->base ^ (i * UINT64_C(0x2545F4914F6CDD1D))};
+  uint32_t roll = gen_below(&r, 100),
+           dist = gen_below(&r, GEN_COUNT(GEN_DISTRICTS));
   if (roll < 20) {
-    make_resident_id(i, id);
-    snprintf(name, n, "%s%s", SURNAMES[below(&r, COUNT(SURNAMES))],
-             GIVEN[below(&r, COUNT(GIVEN))]);
+    gen_make_resident_id(i, id);
+    snprintf(name, n, "%s%s",
+             GEN_SURNAMES[gen_below(&r, GEN_COUNT(GEN_SURNAMES))],
+             GEN_GIVEN[gen_below(&r, GEN_COUNT(GEN_GIVEN))]);
     return 1;
   }
-  make_uscc(i, roll < 28 ? "92" : "91", DISTRICTS[dist].code, id);
+  gen_make_uscc(i, roll < 28 ? "92" : "91", GEN_DISTRICTS[dist].code, id);
   if (roll < 28)
-    snprintf(name, n, "厦门市%s区%s%s店", DISTRICTS[dist].name,
-             WORDS[below(&r, COUNT(WORDS))], TRADES[below(&r, COUNT(TRADES))]);
+    snprintf(name, n, "厦门市%s区%s%s店", GEN_DISTRICTS[dist].name,
+             GEN_WORDS[gen_below(&r, GEN_COUNT(GEN_WORDS))],
+             GEN_TRADES[gen_below(&r, GEN_COUNT(GEN_TRADES))]);
   else
-    snprintf(name, n, "厦门%s%s%s有限公司", WORDS[below(&r, COUNT(WORDS))],
-             WORDS[below(&r, COUNT(WORDS))], TRADES[below(&r, COUNT(TRADES))]);
+    snprintf(name, n, "厦门%s%s%s有限公司",
+             GEN_WORDS[gen_below(&r, GEN_COUNT(GEN_WORDS))],
+             GEN_WORDS[gen_below(&r, GEN_COUNT(GEN_WORDS))],
+             GEN_TRADES[gen_below(&r, GEN_COUNT(GEN_TRADES))]);
   return 0;
 }
 
@@ -286,7 +162,7 @@ static void zipf_init(gen *g) {
 }
 
 static int zipf_count(gen *g) {
-  double u = unit(&g->r) * g->zipf[MAX_PER_SUBJECT - 1];
+  double u = gen_unit(&g->r) * g->zipf[MAX_PER_SUBJECT - 1];
   for (int k = 0; k < MAX_PER_SUBJECT; k++)
     if (u <= g->zipf[k])
       return k + 1;
@@ -314,7 +190,7 @@ static int *plan_counts(gen *g) {
       sum = s2;
   }
   while (sum != target && g->subjects) {
-    uint64_t i = next64(&g->r) % g->subjects;
+    uint64_t i = gen_next64(&g->r) % g->subjects;
     int up = sum < target;
     if (up ? c[i] < MAX_PER_SUBJECT : c[i] > (target >= g->subjects))
       c[i] += up ? 1 : -1, sum += up ? 1 : (uint64_t)-1;
@@ -322,9 +198,9 @@ static int *plan_counts(gen *g) {
   return c;
 }
 
-static int pick_type(rng *r, int person) {
-  const int *mix = person ? PERSON_MIX : ORG_MIX;
-  int roll = (int)below(r, 1000);
+static int pick_type(gen_rng *r, int person) {
+  const int *mix = person ? GEN_PERSON_MIX : GEN_ORG_MIX;
+  int roll = (int)gen_below(r, 1000);
   for (int t = 0; t < NTYPES; t++)
     if ((roll -= mix[t]) < 0)
       return t;
@@ -332,12 +208,12 @@ static int pick_type(rng *r, int person) {
 }
 
 /* The department that records a type (penalties spread over several). */
-static int source_of(rng *r, int type) {
+static int source_of(gen_rng *r, int type) {
   static const int penalty_sources[] = {S_MARKET, S_MARKET, S_ENV, S_TAX,
                                         S_HOUSING};
   switch (type) {
   case T_LICENCE:
-    return below(r, 3) ? S_MARKET : S_HOUSING;
+    return gen_below(r, 3) ? S_MARKET : S_HOUSING;
   case T_COMMIT:
   case T_BREACH:
     return S_DEV;
@@ -347,7 +223,7 @@ static int source_of(rng *r, int type) {
   case T_LIST:
     return S_COURT;
   default:
-    return penalty_sources[below(r, COUNT(penalty_sources))];
+    return penalty_sources[gen_below(r, GEN_COUNT(penalty_sources))];
   }
 }
 
@@ -376,7 +252,7 @@ static void make_ref(gen *g, int type, int src, int year, char *out, size_t n) {
     snprintf(out, n, "%s〔%d〕%u号", pre, year, no);
 }
 
-static json_t *make_data(rng *r, int type, int src, const char *prev_ref) {
+static json_t *make_data(gen_rng *r, int type, int src, const char *prev_ref) {
   const char *auth = SOURCES[src].authority;
   double amount;
   switch (type) {
@@ -396,9 +272,9 @@ static json_t *make_data(rng *r, int type, int src, const char *prev_ref) {
   default:
     break;
   }
-  amount = type == T_MINOR     ? 0.05 + unit(r) * 0.95
-           : type == T_GENERAL ? 1 + unit(r) * 49
-                               : 50 + unit(r) * 450;
+  amount = type == T_MINOR     ? 0.05 + gen_unit(r) * 0.95
+           : type == T_GENERAL ? 1 + gen_unit(r) * 49
+                               : 50 + gen_unit(r) * 450;
   amount = round(amount * 100) / 100;
   if (type == T_LIST || type == T_TAX)
     return json_pack(
@@ -407,7 +283,7 @@ static json_t *make_data(rng *r, int type, int src, const char *prev_ref) {
                          "信息的若干规定》第一条"
                        : "《中华人民共和国税收征收管理法》第三十二条");
   return json_pack("{s:s, s:f, s:s}", "authority", auth, "amount_wan", amount,
-                   "basis", BASES[src][below(r, 2)]);
+                   "basis", GEN_BASES[src][gen_below(r, 2)]);
 }
 
 static int by_day(const void *a, const void *b) {
@@ -419,14 +295,14 @@ static void emit_events_of(gen *g, const char *id, int person, int count) {
   int days[MAX_PER_SUBJECT], y, m, d, committed = 0;
   char ref[96], prev[96] = "", date[16];
   for (int k = 0; k < count; k++)
-    days[k] = (int)below(&g->r, 1826); /* 2021-01-01 .. 2025-12-31 */
+    days[k] = (int)gen_below(&g->r, 1826); /* 2021-01-01 .. 2025-12-31 */
   qsort(days, (size_t)count, sizeof *days, by_day);
   for (int k = 0; k < count; k++) {
     int type = pick_type(&g->r, person);
     if (type == T_BREACH && !committed)
       type = T_COMMIT; /* a breach follows a commitment */
     int src = source_of(&g->r, type);
-    date_of(2021, days[k], &y, &m, &d);
+    gen_date_of(2021, days[k], &y, &m, &d);
     snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
     make_ref(g, type, src, y, ref, sizeof ref);
     json_t *data = make_data(&g->r, type, src, prev);
@@ -476,7 +352,7 @@ int cmd_gen(int argc, char **argv) {
   if (optind != argc)
     return cmd_usage(SYNOPSIS, "unexpected argument '%s'", argv[optind]);
   g.r.s = seed * UINT64_C(0xD1B54A32D192ED03);
-  g.base = next64(&(rng){seed ^ UINT64_C(0x5851F42D4C957F2D)});
+  g.base = gen_next64(&(gen_rng){seed ^ UINT64_C(0x5851F42D4C957F2D)});
   zipf_init(&g);
   emit_types(&g);
   emit_subjects(&g);

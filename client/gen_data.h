@@ -1,0 +1,70 @@
+/*
+ * gen_data.h -- what `credo gen` (client/cmd_gen.c) and the benchmark's
+ * in-process generator (bench/bs_gen.c) share, so both describe the same
+ * subjects from the same random stream: splitmix64, the Xiamen catalogue
+ * (districts, names, type mixes, legal bases) and the identifiers (valid
+ * USCCs and resident ids, bijections of the subject number).
+ *
+ * Invariants: pure functions of their arguments; no global mutable state.
+ * Changing anything here changes both datasets (and the published
+ * benchmark figures' data), on purpose together.
+ *
+ * Does not: write output or know types' windows.
+ */
+#ifndef CREDO_GEN_DATA_H
+#define CREDO_GEN_DATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define GEN_COUNT(a) (sizeof(a) / sizeof *(a))
+
+/* splitmix64 */
+typedef struct gen_rng {
+  uint64_t s;
+} gen_rng;
+
+static inline uint64_t gen_next64(gen_rng *r) {
+  uint64_t z = (r->s += UINT64_C(0x9E3779B97F4A7C15));
+  z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+  z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+  return z ^ (z >> 31);
+}
+static inline uint32_t gen_below(gen_rng *r, uint32_t n) {
+  return (uint32_t)(gen_next64(r) % n);
+}
+static inline double gen_unit(gen_rng *r) {
+  return (double)(gen_next64(r) >> 11) * 0x1.0p-53;
+}
+
+#define GEN_NTYPES 9   /* minor, general, serious, licence, commitment,
+                          breach, honour, dishonesty list, tax arrear */
+#define GEN_NSOURCES 6 /* market, env, tax, court, dev, housing */
+
+typedef struct gen_district {
+  const char *code, *name;
+} gen_district;
+
+extern const gen_district GEN_DISTRICTS[6];
+/* Weights per type for enterprises and for persons (per mille). */
+extern const int GEN_ORG_MIX[GEN_NTYPES], GEN_PERSON_MIX[GEN_NTYPES];
+/* Legal bases of penalties, two per source ("" for court and dev). */
+extern const char *const GEN_BASES[GEN_NSOURCES][2];
+/* Name parts; the counts are the arrays' lengths. */
+extern const char *const GEN_WORDS[15], *const GEN_TRADES[14],
+    *const GEN_SURNAMES[16], *const GEN_GIVEN[22];
+
+/* A valid USCC (GB 32100) for subject number `n`: category `cat` ("91"
+ * enterprise, "92" individual business), the district code, an
+ * organisation code "MA" + 6 chars that is a bijection of n (its GB 11714
+ * check char valid too), and the check char. */
+void gen_make_uscc(uint64_t n, const char *cat, const char *district,
+                   char out[19]);
+/* A valid resident id (GB 11643) for person number `n`: district, a real
+ * birth date from 1950-2005, a sequence and the check char; a bijection
+ * of n, so ids never repeat. */
+void gen_make_resident_id(uint64_t n, char out[19]);
+/* Day number `k` counted from y0-01-01 as a date. */
+void gen_date_of(int y0, int k, int *y, int *m, int *d);
+
+#endif /* CREDO_GEN_DATA_H */
