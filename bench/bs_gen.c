@@ -21,22 +21,9 @@
 #include "bs.h"
 #include "gen_data.h"
 
-#define MAX_PER_SUBJECT 100
+#define MAX_PER_SUBJECT GEN_MAX_PER_SUBJECT
 
 /* ----------------------------------------------------------- catalogue */
-
-enum {
-  T_MINOR,
-  T_GENERAL,
-  T_SERIOUS,
-  T_LICENCE,
-  T_COMMIT,
-  T_BREACH,
-  T_HONOUR,
-  T_LIST,
-  T_TAX
-};
-enum { S_MARKET, S_ENV, S_TAX, S_COURT, S_DEV, S_HOUSING };
 
 const bs_type BS_TYPES[BS_NTYPES] = {
     {"penalty_minor", {3, 0}, {0, 0}},
@@ -65,7 +52,6 @@ struct bs_gen {
   gen_rng r;
   uint64_t base, subjects, events;
   uint32_t seq[NSERIES][5];
-  double zipf[MAX_PER_SUBJECT];
   int *counts;
   /* the subject being emitted */
   uint64_t subj, next_id;
@@ -76,69 +62,7 @@ struct bs_gen {
 
 int bs_gen_subject(const bs_gen *g, uint64_t i, char id[19], char *name,
                    size_t n) {
-  gen_rng r = {g->base ^ (i * UINT64_C(0x2545F4914F6CDD1D))};
-  uint32_t roll = gen_below(&r, 100),
-           dist = gen_below(&r, GEN_COUNT(GEN_DISTRICTS));
-  if (roll < 20) {
-    gen_make_resident_id(i, id);
-    snprintf(name, n, "%s%s",
-             GEN_SURNAMES[gen_below(&r, GEN_COUNT(GEN_SURNAMES))],
-             GEN_GIVEN[gen_below(&r, GEN_COUNT(GEN_GIVEN))]);
-    return 1;
-  }
-  gen_make_uscc(i, roll < 28 ? "92" : "91", GEN_DISTRICTS[dist].code, id);
-  if (roll < 28)
-    snprintf(name, n, "厦门市%s区%s%s店", GEN_DISTRICTS[dist].name,
-             GEN_WORDS[gen_below(&r, GEN_COUNT(GEN_WORDS))],
-             GEN_TRADES[gen_below(&r, GEN_COUNT(GEN_TRADES))]);
-  else
-    snprintf(name, n, "厦门%s%s%s有限公司",
-             GEN_WORDS[gen_below(&r, GEN_COUNT(GEN_WORDS))],
-             GEN_WORDS[gen_below(&r, GEN_COUNT(GEN_WORDS))],
-             GEN_TRADES[gen_below(&r, GEN_COUNT(GEN_TRADES))]);
-  return 0;
-}
-
-static void zipf_init(bs_gen *g) {
-  double sum = 0;
-  for (int k = 0; k < MAX_PER_SUBJECT; k++)
-    g->zipf[k] = (sum += 1.0 / pow(k + 1, 1.1));
-}
-
-static int zipf_count(bs_gen *g) {
-  double u = gen_unit(&g->r) * g->zipf[MAX_PER_SUBJECT - 1];
-  for (int k = 0; k < MAX_PER_SUBJECT; k++)
-    if (u <= g->zipf[k])
-      return k + 1;
-  return MAX_PER_SUBJECT;
-}
-
-/* cmd_gen's plan_counts, step for step (it consumes the same stream). */
-static int plan_counts(bs_gen *g) {
-  uint64_t sum = 0, target = g->events;
-  int *c = calloc(g->subjects ? g->subjects : 1, sizeof *c);
-  if (!(g->counts = c))
-    return -1;
-  for (uint64_t i = 0; i < g->subjects; i++)
-    sum += (uint64_t)(c[i] = zipf_count(g));
-  if (!target)
-    return g->events = sum, 0;
-  if (target > g->subjects * MAX_PER_SUBJECT)
-    target = g->events = g->subjects * MAX_PER_SUBJECT;
-  for (uint64_t i = 0, s2 = 0; i < g->subjects; i++) {
-    double want = (double)c[i] * (double)target / (double)sum;
-    c[i] = (int)fmin(MAX_PER_SUBJECT, fmax(target >= g->subjects, want));
-    s2 += (uint64_t)c[i];
-    if (i + 1 == g->subjects)
-      sum = s2;
-  }
-  while (sum != target && g->subjects) {
-    uint64_t i = gen_next64(&g->r) % g->subjects;
-    int up = sum < target;
-    if (up ? c[i] < MAX_PER_SUBJECT : c[i] > (target >= g->subjects))
-      c[i] += up ? 1 : -1, sum += up ? 1 : (uint64_t)-1;
-  }
-  return 0;
+  return gen_subject(g->base, i, id, name, n);
 }
 
 bs_gen *bs_gen_new(uint64_t subjects, uint64_t events, uint64_t seed) {
@@ -149,11 +73,11 @@ bs_gen *bs_gen_new(uint64_t subjects, uint64_t events, uint64_t seed) {
   g->events = events;
   g->r.s = seed * UINT64_C(0xD1B54A32D192ED03);
   g->base = gen_next64(&(gen_rng){seed ^ UINT64_C(0x5851F42D4C957F2D)});
-  zipf_init(g);
-  if (plan_counts(g) < 0) {
+  if (!(g->counts = calloc(subjects ? subjects : 1, sizeof *g->counts))) {
     free(g);
     return NULL;
   }
+  gen_plan_counts(&g->r, g->subjects, &g->events, g->counts);
   g->subj = (uint64_t)-1; /* before the first subject */
   g->next_id = 1;
   return g;
@@ -170,33 +94,6 @@ uint64_t bs_gen_events(const bs_gen *g) {
 }
 
 /* ----------------------------------------------------------- events */
-
-static int pick_type(gen_rng *r, int person) {
-  const int *mix = person ? GEN_PERSON_MIX : GEN_ORG_MIX;
-  int roll = (int)gen_below(r, 1000);
-  for (int t = 0; t < BS_NTYPES; t++)
-    if ((roll -= mix[t]) < 0)
-      return t;
-  return T_MINOR;
-}
-
-static int source_of(gen_rng *r, int type) {
-  static const int pen[] = {S_MARKET, S_MARKET, S_ENV, S_TAX, S_HOUSING};
-  switch (type) {
-  case T_LICENCE:
-    return gen_below(r, 3) ? S_MARKET : S_HOUSING;
-  case T_COMMIT:
-  case T_BREACH:
-    return S_DEV;
-  case T_HONOUR:
-  case T_TAX:
-    return S_TAX;
-  case T_LIST:
-    return S_COURT;
-  default:
-    return pen[gen_below(r, GEN_COUNT(pen))];
-  }
-}
 
 static void make_ref(bs_gen *g, int type, int src, int year, char *out,
                      size_t n) {
@@ -310,10 +207,10 @@ int bs_gen_next(bs_gen *g, bs_event *e) {
   int y, m, d;
   if ((g->subj == (uint64_t)-1 || g->k >= g->count) && !next_subject(g))
     return 0;
-  e->type = pick_type(&g->r, g->person);
+  e->type = gen_pick_type(&g->r, g->person);
   if (e->type == T_BREACH && !g->committed)
     e->type = T_COMMIT;
-  e->source = source_of(&g->r, e->type);
+  e->source = gen_source_of(&g->r, e->type);
   gen_date_of(2021, g->days[g->k], &y, &m, &d);
   e->occurred =
       (credo_time)(18628 + g->days[g->k]) * CREDO_USEC_PER_DAY; /* 2021-01-01 */

@@ -38,26 +38,13 @@
 #include "gen_data.h"
 
 #define SYNOPSIS "gen [--subjects N] [--events N] [--seed S] > FILE.jsonl"
-#define MAX_PER_SUBJECT 100
+#define MAX_PER_SUBJECT GEN_MAX_PER_SUBJECT
 
 /* ----------------------------------------------------------- catalogue */
 
-enum {
-  T_MINOR,
-  T_GENERAL,
-  T_SERIOUS,
-  T_LICENCE,
-  T_COMMIT,
-  T_BREACH,
-  T_HONOUR,
-  T_LIST,
-  T_TAX,
-  NTYPES
-};
-
 static const struct {
   const char *name, *publicity, *repairable;
-} TYPES[NTYPES] = {
+} TYPES[GEN_NTYPES] = {
     {"penalty_minor", "3 MONTHS", "0 DAYS"},
     {"penalty_general", "1 YEAR", "3 MONTHS"},
     {"penalty_serious", "3 YEARS", "1 YEAR"},
@@ -81,20 +68,18 @@ static const source SOURCES[] = {
     {"xm-dev", "厦门市发展和改革委员会"},
     {"xm-housing", "厦门市住房和建设局"},
 };
-enum { S_MARKET, S_ENV, S_TAX, S_COURT, S_DEV, S_HOUSING, NSOURCES };
 
 /* ----------------------------------------------------------- output */
 
 /* Decision-number series: one per type, but penalties one per source
  * and housing licences their own. */
-#define NSERIES (NTYPES + NSOURCES + 1)
+#define NSERIES (GEN_NTYPES + GEN_NSOURCES + 1)
 
 typedef struct gen {
   gen_rng r;     /* events */
   uint64_t base; /* subjects: derived from the seed only */
   uint64_t subjects, events;
-  uint32_t seq[NSERIES][5];     /* last number per series and year 2021-2025 */
-  double zipf[MAX_PER_SUBJECT]; /* cumulative weights */
+  uint32_t seq[NSERIES][5]; /* last number per series and year 2021-2025 */
   int failed;
 } gen;
 
@@ -109,44 +94,16 @@ static void emit(gen *g, json_t *j) {
 }
 
 static void emit_types(gen *g) {
-  for (int t = 0; t < NTYPES; t++)
+  for (int t = 0; t < GEN_NTYPES; t++)
     emit(g, json_pack("{s:s, s:s, s:s, s:s}", "kind", "type", "name",
                       TYPES[t].name, "publicity", TYPES[t].publicity,
                       "repairable_after", TYPES[t].repairable));
 }
 
-/* Subject number i: about 72% enterprises, 8% individual businesses, 20%
- * persons. Writes its id and name; returns 1 for a person. The same i
- * always gives the same subject. */
-static int subject_of(const gen *g, uint64_t i, char id[19], char *name,
-                      size_t n) {
-  gen_rng r = {g->base ^ (i * UINT64_C(0x2545F4914F6CDD1D))};
-  uint32_t roll = gen_below(&r, 100),
-           dist = gen_below(&r, GEN_COUNT(GEN_DISTRICTS));
-  if (roll < 20) {
-    gen_make_resident_id(i, id);
-    snprintf(name, n, "%s%s",
-             GEN_SURNAMES[gen_below(&r, GEN_COUNT(GEN_SURNAMES))],
-             GEN_GIVEN[gen_below(&r, GEN_COUNT(GEN_GIVEN))]);
-    return 1;
-  }
-  gen_make_uscc(i, roll < 28 ? "92" : "91", GEN_DISTRICTS[dist].code, id);
-  if (roll < 28)
-    snprintf(name, n, "厦门市%s区%s%s店", GEN_DISTRICTS[dist].name,
-             GEN_WORDS[gen_below(&r, GEN_COUNT(GEN_WORDS))],
-             GEN_TRADES[gen_below(&r, GEN_COUNT(GEN_TRADES))]);
-  else
-    snprintf(name, n, "厦门%s%s%s有限公司",
-             GEN_WORDS[gen_below(&r, GEN_COUNT(GEN_WORDS))],
-             GEN_WORDS[gen_below(&r, GEN_COUNT(GEN_WORDS))],
-             GEN_TRADES[gen_below(&r, GEN_COUNT(GEN_TRADES))]);
-  return 0;
-}
-
 static void emit_subjects(gen *g) {
   char id[19], name[160];
   for (uint64_t i = 0; i < g->subjects; i++) {
-    int person = subject_of(g, i, id, name, sizeof name);
+    int person = gen_subject(g->base, i, id, name, sizeof name);
     emit(g, json_pack("{s:s, s:s, s:s, s:s}", "kind", "subject", "id", id,
                       "subject_kind", person ? "person" : "org", "name", name));
   }
@@ -155,91 +112,19 @@ static void emit_subjects(gen *g) {
 /* ----------------------------------------------------------- events */
 
 /* Zipf(1.1) over 1..100: the number of events of one subject. */
-static void zipf_init(gen *g) {
-  double sum = 0;
-  for (int k = 0; k < MAX_PER_SUBJECT; k++)
-    g->zipf[k] = (sum += 1.0 / pow(k + 1, 1.1));
-}
-
-static int zipf_count(gen *g) {
-  double u = gen_unit(&g->r) * g->zipf[MAX_PER_SUBJECT - 1];
-  for (int k = 0; k < MAX_PER_SUBJECT; k++)
-    if (u <= g->zipf[k])
-      return k + 1;
-  return MAX_PER_SUBJECT;
-}
-
-/* Per-subject event counts summing to g->events (1-100 each while the
- * total allows). */
-static int *plan_counts(gen *g) {
-  int *c = calloc(g->subjects ? g->subjects : 1, sizeof *c);
-  uint64_t sum = 0, target = g->events;
-  if (!c)
-    return NULL;
-  for (uint64_t i = 0; i < g->subjects; i++)
-    sum += (uint64_t)(c[i] = zipf_count(g));
-  if (!target)
-    return g->events = sum, c;
-  if (target > g->subjects * MAX_PER_SUBJECT)
-    target = g->events = g->subjects * MAX_PER_SUBJECT;
-  for (uint64_t i = 0, s2 = 0; i < g->subjects; i++) {
-    double want = (double)c[i] * (double)target / (double)sum;
-    c[i] = (int)fmin(MAX_PER_SUBJECT, fmax(target >= g->subjects, want));
-    s2 += (uint64_t)c[i];
-    if (i + 1 == g->subjects)
-      sum = s2;
-  }
-  while (sum != target && g->subjects) {
-    uint64_t i = gen_next64(&g->r) % g->subjects;
-    int up = sum < target;
-    if (up ? c[i] < MAX_PER_SUBJECT : c[i] > (target >= g->subjects))
-      c[i] += up ? 1 : -1, sum += up ? 1 : (uint64_t)-1;
-  }
-  return c;
-}
-
-static int pick_type(gen_rng *r, int person) {
-  const int *mix = person ? GEN_PERSON_MIX : GEN_ORG_MIX;
-  int roll = (int)gen_below(r, 1000);
-  for (int t = 0; t < NTYPES; t++)
-    if ((roll -= mix[t]) < 0)
-      return t;
-  return T_MINOR;
-}
-
-/* The department that records a type (penalties spread over several). */
-static int source_of(gen_rng *r, int type) {
-  static const int penalty_sources[] = {S_MARKET, S_MARKET, S_ENV, S_TAX,
-                                        S_HOUSING};
-  switch (type) {
-  case T_LICENCE:
-    return gen_below(r, 3) ? S_MARKET : S_HOUSING;
-  case T_COMMIT:
-  case T_BREACH:
-    return S_DEV;
-  case T_HONOUR:
-  case T_TAX:
-    return S_TAX;
-  case T_LIST:
-    return S_COURT;
-  default:
-    return penalty_sources[gen_below(r, GEN_COUNT(penalty_sources))];
-  }
-}
-
 /* The decision number: 厦市监罚〔2025〕123号, （2025）闽02执123号, ...
  * numbered per series and year, so (source, ref) never repeats. */
 static void make_ref(gen *g, int type, int src, int year, char *out, size_t n) {
-  static const char *const pen[NSOURCES] = {"厦市监罚", "厦环罚", "厦税稽罚",
-                                            "",         "",       "厦建罚"};
-  static const char *const prefix[NTYPES] = {[T_COMMIT] = "厦发改承诺",
-                                             [T_BREACH] = "厦发改违诺",
-                                             [T_HONOUR] = "厦税信",
-                                             [T_TAX] = "厦税欠"};
+  static const char *const pen[GEN_NSOURCES] = {
+      "厦市监罚", "厦环罚", "厦税稽罚", "", "", "厦建罚"};
+  static const char *const prefix[GEN_NTYPES] = {[T_COMMIT] = "厦发改承诺",
+                                                 [T_BREACH] = "厦发改违诺",
+                                                 [T_HONOUR] = "厦税信",
+                                                 [T_TAX] = "厦税欠"};
   int series = type;
   const char *pre = prefix[type];
   if (type <= T_SERIOUS) {
-    series = NTYPES + src;
+    series = GEN_NTYPES + src;
     pre = pen[src];
   } else if (type == T_LICENCE) {
     series = src == S_MARKET ? T_LICENCE : NSERIES - 1;
@@ -298,10 +183,10 @@ static void emit_events_of(gen *g, const char *id, int person, int count) {
     days[k] = (int)gen_below(&g->r, 1826); /* 2021-01-01 .. 2025-12-31 */
   qsort(days, (size_t)count, sizeof *days, by_day);
   for (int k = 0; k < count; k++) {
-    int type = pick_type(&g->r, person);
+    int type = gen_pick_type(&g->r, person);
     if (type == T_BREACH && !committed)
       type = T_COMMIT; /* a breach follows a commitment */
-    int src = source_of(&g->r, type);
+    int src = gen_source_of(&g->r, type);
     gen_date_of(2021, days[k], &y, &m, &d);
     snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
     make_ref(g, type, src, y, ref, sizeof ref);
@@ -318,12 +203,13 @@ static void emit_events_of(gen *g, const char *id, int person, int count) {
 }
 
 static int emit_events(gen *g) {
-  int *counts = plan_counts(g);
+  int *counts = calloc(g->subjects ? g->subjects : 1, sizeof *counts);
   char id[19], name[160];
   if (!counts)
     return -1;
+  gen_plan_counts(&g->r, g->subjects, &g->events, counts);
   for (uint64_t i = 0; i < g->subjects && !g->failed; i++) {
-    int person = subject_of(g, i, id, name, sizeof name);
+    int person = gen_subject(g->base, i, id, name, sizeof name);
     emit_events_of(g, id, person, counts[i]);
   }
   free(counts);
@@ -353,7 +239,6 @@ int cmd_gen(int argc, char **argv) {
     return cmd_usage(SYNOPSIS, "unexpected argument '%s'", argv[optind]);
   g.r.s = seed * UINT64_C(0xD1B54A32D192ED03);
   g.base = gen_next64(&(gen_rng){seed ^ UINT64_C(0x5851F42D4C957F2D)});
-  zipf_init(&g);
   emit_types(&g);
   emit_subjects(&g);
   if (emit_events(&g) < 0 || g.failed || fflush(stdout) != 0) {
@@ -361,7 +246,7 @@ int cmd_gen(int argc, char **argv) {
     return CMD_FAIL;
   }
   fprintf(stderr, "gen: %llu types, %llu subjects, %llu events (seed %llu)\n",
-          (unsigned long long)NTYPES, (unsigned long long)g.subjects,
+          (unsigned long long)GEN_NTYPES, (unsigned long long)g.subjects,
           (unsigned long long)g.events, (unsigned long long)seed);
   return CMD_OK;
 }

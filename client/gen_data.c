@@ -1,15 +1,18 @@
 /*
- * gen_data.c -- the catalogue and identifiers shared by `credo gen` and
- * the benchmark's generator (gen_data.h).
+ * gen_data.c -- the catalogue, identifiers, subjects and per-subject
+ * counts shared by `credo gen` and the benchmark's generator
+ * (gen_data.h). Each function consumes the random stream exactly as the
+ * generators did before they shared it, so datasets keep their seeds.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "gen_data.h"
 
-const gen_district GEN_DISTRICTS[6] = {
-    {"350203", "思明"}, {"350205", "海沧"}, {"350206", "湖里"},
-    {"350211", "集美"}, {"350212", "同安"}, {"350213", "翔安"}};
+const gen_district GEN_DISTRICTS[6] = {{"350203", "思明"}, {"350205", "海沧"},
+                                       {"350206", "湖里"}, {"350211", "集美"},
+                                       {"350212", "同安"}, {"350213", "翔安"}};
 const int GEN_ORG_MIX[GEN_NTYPES] = {260, 180, 50, 230, 90, 30, 80, 20, 60};
 const int GEN_PERSON_MIX[GEN_NTYPES] = {300, 150, 20, 0, 0, 0, 80, 300, 150};
 const char *const GEN_BASES[GEN_NSOURCES][2] = {
@@ -104,4 +107,97 @@ void gen_make_resident_id(uint64_t n, char out[19]) {
     sum += (out[i] - '0') * w[i];
   out[17] = "10X98765432"[sum % 11];
   out[18] = '\0';
+}
+
+int gen_subject(uint64_t base, uint64_t i, char id[19], char *name, size_t n) {
+  gen_rng r = {base ^ (i * UINT64_C(0x2545F4914F6CDD1D))};
+  uint32_t roll = gen_below(&r, 100),
+           dist = gen_below(&r, GEN_COUNT(GEN_DISTRICTS));
+  if (roll < 20) {
+    gen_make_resident_id(i, id);
+    snprintf(name, n, "%s%s",
+             GEN_SURNAMES[gen_below(&r, GEN_COUNT(GEN_SURNAMES))],
+             GEN_GIVEN[gen_below(&r, GEN_COUNT(GEN_GIVEN))]);
+    return 1;
+  }
+  gen_make_uscc(i, roll < 28 ? "92" : "91", GEN_DISTRICTS[dist].code, id);
+  if (roll < 28)
+    snprintf(name, n, "厦门市%s区%s%s店", GEN_DISTRICTS[dist].name,
+             GEN_WORDS[gen_below(&r, GEN_COUNT(GEN_WORDS))],
+             GEN_TRADES[gen_below(&r, GEN_COUNT(GEN_TRADES))]);
+  else
+    snprintf(name, n, "厦门%s%s%s有限公司",
+             GEN_WORDS[gen_below(&r, GEN_COUNT(GEN_WORDS))],
+             GEN_WORDS[gen_below(&r, GEN_COUNT(GEN_WORDS))],
+             GEN_TRADES[gen_below(&r, GEN_COUNT(GEN_TRADES))]);
+  return 0;
+}
+
+/* ------------------------------------------------------------- counts */
+
+static int zipf_count(gen_rng *r, const double *zipf) {
+  double u = gen_unit(r) * zipf[GEN_MAX_PER_SUBJECT - 1];
+  for (int k = 0; k < GEN_MAX_PER_SUBJECT; k++)
+    if (u <= zipf[k])
+      return k + 1;
+  return GEN_MAX_PER_SUBJECT;
+}
+
+void gen_plan_counts(gen_rng *r, uint64_t subjects, uint64_t *events, int *c) {
+  const int max = GEN_MAX_PER_SUBJECT;
+  double zipf[GEN_MAX_PER_SUBJECT], acc = 0;
+  uint64_t sum = 0, target = *events;
+  for (int k = 0; k < max; k++)
+    zipf[k] = (acc += 1.0 / pow(k + 1, 1.1));
+  for (uint64_t i = 0; i < subjects; i++)
+    sum += (uint64_t)(c[i] = zipf_count(r, zipf));
+  if (!target) {
+    *events = sum;
+    return;
+  }
+  if (target > subjects * max)
+    target = *events = subjects * max;
+  for (uint64_t i = 0, s2 = 0; i < subjects; i++) {
+    double want = (double)c[i] * (double)target / (double)sum;
+    c[i] = (int)fmin(max, fmax(target >= subjects, want));
+    s2 += (uint64_t)c[i];
+    if (i + 1 == subjects)
+      sum = s2;
+  }
+  while (sum != target && subjects) {
+    uint64_t i = gen_next64(r) % subjects;
+    int up = sum < target;
+    if (up ? c[i] < max : c[i] > (target >= subjects))
+      c[i] += up ? 1 : -1, sum += up ? 1 : (uint64_t)-1;
+  }
+}
+
+/* ------------------------------------------------------ types, sources */
+
+int gen_pick_type(gen_rng *r, int person) {
+  const int *mix = person ? GEN_PERSON_MIX : GEN_ORG_MIX;
+  int roll = (int)gen_below(r, 1000);
+  for (int t = 0; t < GEN_NTYPES; t++)
+    if ((roll -= mix[t]) < 0)
+      return t;
+  return T_MINOR;
+}
+
+int gen_source_of(gen_rng *r, int type) {
+  static const int penalty_sources[] = {S_MARKET, S_MARKET, S_ENV, S_TAX,
+                                        S_HOUSING};
+  switch (type) {
+  case T_LICENCE:
+    return gen_below(r, 3) ? S_MARKET : S_HOUSING;
+  case T_COMMIT:
+  case T_BREACH:
+    return S_DEV;
+  case T_HONOUR:
+  case T_TAX:
+    return S_TAX;
+  case T_LIST:
+    return S_COURT;
+  default:
+    return penalty_sources[gen_below(r, GEN_COUNT(penalty_sources))];
+  }
 }

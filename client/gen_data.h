@@ -2,8 +2,10 @@
  * gen_data.h -- what `credo gen` (client/cmd_gen.c) and the benchmark's
  * in-process generator (bench/bs_gen.c) share, so both describe the same
  * subjects from the same random stream: splitmix64, the Xiamen catalogue
- * (districts, names, type mixes, legal bases) and the identifiers (valid
- * USCCs and resident ids, bijections of the subject number).
+ * (types and departments, districts, names, type mixes, legal bases), the
+ * identifiers (valid USCCs and resident ids, bijections of the subject
+ * number), the subjects, the Zipf-skewed events per subject, and the type
+ * and department of each event.
  *
  * Invariants: pure functions of their arguments; no global mutable state.
  * Changing anything here changes both datasets (and the published
@@ -37,9 +39,23 @@ static inline double gen_unit(gen_rng *r) {
   return (double)(gen_next64(r) >> 11) * 0x1.0p-53;
 }
 
-#define GEN_NTYPES 9   /* minor, general, serious, licence, commitment,
-                          breach, honour, dishonesty list, tax arrear */
-#define GEN_NSOURCES 6 /* market, env, tax, court, dev, housing */
+/* The types, in the order of both generators' catalogues. */
+enum {
+  T_MINOR,
+  T_GENERAL,
+  T_SERIOUS,
+  T_LICENCE,
+  T_COMMIT,
+  T_BREACH,
+  T_HONOUR,
+  T_LIST,
+  T_TAX,
+  GEN_NTYPES
+};
+/* The departments, in the order of both generators' source tables. */
+enum { S_MARKET, S_ENV, S_TAX, S_COURT, S_DEV, S_HOUSING, GEN_NSOURCES };
+
+#define GEN_MAX_PER_SUBJECT 100
 
 typedef struct gen_district {
   const char *code, *name;
@@ -51,8 +67,8 @@ extern const int GEN_ORG_MIX[GEN_NTYPES], GEN_PERSON_MIX[GEN_NTYPES];
 /* Legal bases of penalties, two per source ("" for court and dev). */
 extern const char *const GEN_BASES[GEN_NSOURCES][2];
 /* Name parts; the counts are the arrays' lengths. */
-extern const char *const GEN_WORDS[15], *const GEN_TRADES[14],
-    *const GEN_SURNAMES[16], *const GEN_GIVEN[22];
+extern const char *const GEN_WORDS[15],
+    *const GEN_TRADES[14], *const GEN_SURNAMES[16], *const GEN_GIVEN[22];
 
 /* A valid USCC (GB 32100) for subject number `n`: category `cat` ("91"
  * enterprise, "92" individual business), the district code, an
@@ -66,5 +82,22 @@ void gen_make_uscc(uint64_t n, const char *cat, const char *district,
 void gen_make_resident_id(uint64_t n, char out[19]);
 /* Day number `k` counted from y0-01-01 as a date. */
 void gen_date_of(int y0, int k, int *y, int *m, int *d);
+
+/* Subject number i of a dataset whose subjects derive from `base`:
+ * about 72% enterprises, 8% individual businesses, 20% persons. Writes
+ * its id and name (n bytes); returns 1 for a person. */
+int gen_subject(uint64_t base, uint64_t i, char id[19], char *name, size_t n);
+
+/* Events per subject: `counts[subjects]` filled with Zipf-skewed counts
+ * (1..GEN_MAX_PER_SUBJECT) drawn from `r`, scaled to sum to *events when
+ * it is not 0 (capped at subjects x the maximum; *events is updated), or
+ * left as drawn with *events set to their sum. */
+void gen_plan_counts(gen_rng *r, uint64_t subjects, uint64_t *events,
+                     int *counts);
+
+/* A type for an enterprise or a person (the per-mille mixes). */
+int gen_pick_type(gen_rng *r, int person);
+/* The department that records a type (penalties spread over several). */
+int gen_source_of(gen_rng *r, int type);
 
 #endif /* CREDO_GEN_DATA_H */
