@@ -166,6 +166,9 @@ asan:
 # make test (and so CI) fuzzes each target for TEST_FUZZ_SECONDS seconds;
 # it must be at least 1 (libFuzzer reads 0 as "no limit").
 TEST_FUZZ_SECONDS ?= 60
+# ... and damages a real store this many times for `credo check` (about
+# 0.1 s each; `make fuzz` alone does CORRUPT_RUNS).
+TEST_CORRUPT_RUNS ?= 60
 test: deps
 	$(MAKE) all
 	$(MAKE) format-check
@@ -173,7 +176,8 @@ test: deps
 	$(MAKE) unit-run
 	$(MAKE) integration
 	$(MAKE) asan
-	$(MAKE) fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
+	$(MAKE) fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) \
+	  CORRUPT_RUNS=$(TEST_CORRUPT_RUNS)
 	@echo "make test: all suites passed"
 
 # The C demo (typed API, fixed clock), then the CQL showcase through the
@@ -278,6 +282,14 @@ fuzz: $(BUILD)/fuzz/fuzz_cql $(BUILD)/fuzz/fuzz_plan $(BUILD)/fuzz/fuzz_frame
 	$(call run_fuzz,fuzz_cql,tests/fuzz/corpus/cql,-dict=tests/fuzz/cql.dict)
 	$(call run_fuzz,fuzz_plan,tests/fuzz/corpus/cql,-dict=tests/fuzz/cql.dict)
 	$(call run_fuzz,fuzz_frame,tests/fuzz/corpus/frame,)
+	$(MAKE) corrupt
+
+# The corruption campaign of `credo check` (tests/corrupt.py): CORRUPT_RUNS
+# random damages of a real store; 0 crashes, every content change reported.
+CORRUPT_RUNS ?= 500
+.PHONY: corrupt
+corrupt: progs
+	python3 tests/corrupt.py --runs $(CORRUPT_RUNS) --build $(BUILD)
 
 $(BUILD)/fuzz/fuzz_cql: $(FUZZ_SRC) $(wildcard parser/*.h) $(BUILD)/gen/cql.h
 	@mkdir -p $(dir $@)

@@ -41,6 +41,8 @@ static const subcommand subcommands[] = {
     {"verify", cmd_verify, "DIR", "check a backup's checksums and tables"},
     {"restore", cmd_restore, "DIR NEW_STORE", "make a store from a backup"},
     {"check", cmd_check, "STORE", "integrity check of a store"},
+    {"upgrade", cmd_upgrade, "STORE",
+     "bring a store of an older format to this build's"},
     {"import", cmd_import, "STORE FILE|- [--restore] [--batch N]",
      "load JSON Lines / CSV (docs/import.md)"},
     {"export", cmd_export, "STORE [--as-of T] [--history]",

@@ -30,10 +30,17 @@ static int verr(credo *db, int code, int line, int col, const char *fmt,
                 va_list ap) {
   if (!db)
     return code;
+  char what[256];
+  size_t n;
+
   db->errcode = code;
   db->errline = line;
   db->errcol = col;
   vsnprintf(db->errmsg, sizeof db->errmsg, fmt, ap);
+  /* A checksum mismatch names its table and key (storage/sum.c). */
+  n = strlen(db->errmsg);
+  if (code == CREDO_CORRUPT && stor_corruption_take(what, sizeof what))
+    snprintf(db->errmsg + n, sizeof db->errmsg - n, ": %s", what);
   return code;
 }
 
@@ -97,6 +104,21 @@ static credo *handle_new(eng_store *store) {
   snprintf(db->actor, sizeof db->actor, "%s", DEFAULT_ACTOR);
   db->role = CREDO_ROLE_ADMIN;
   return db;
+}
+
+int credo_upgrade(const char *path, unsigned *from_format, char *err,
+                  size_t errlen) {
+  uint32_t from = 0;
+  int rc;
+
+  if (err && errlen)
+    err[0] = '\0';
+  if (!path || !*path)
+    return CREDO_INVALID;
+  rc = stor_upgrade(path, &from, err, errlen);
+  if (from_format)
+    *from_format = from;
+  return rc;
 }
 
 int credo_open(const char *path, const credo_options *opt, credo **out) {

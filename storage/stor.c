@@ -252,7 +252,7 @@ static int open_dbis(stor_env *env, int *missing) {
 /* One attempt at creating the missing tables and the format version. */
 static int create_once(stor_env *env) {
   MDB_val k = {sizeof STOR_META_FORMAT_KEY - 1, STOR_META_FORMAT_KEY}, v;
-  unsigned char be[4];
+  unsigned char be[4 + STOR_SUM_LEN];
   MDB_txn *t;
   int rc, i;
 
@@ -266,7 +266,8 @@ static int create_once(stor_env *env) {
     be[1] = (unsigned char)(STOR_FORMAT_VERSION >> 16);
     be[2] = (unsigned char)(STOR_FORMAT_VERSION >> 8);
     be[3] = (unsigned char)STOR_FORMAT_VERSION;
-    v.mv_size = 4;
+    stor_sum_seal(STOR_META, k.mv_data, k.mv_size, be, 4, be + 4);
+    v.mv_size = sizeof be;
     v.mv_data = be;
     rc = mdb_put(t, env->dbi[STOR_META], &k, &v, MDB_NOOVERWRITE);
   }
@@ -293,7 +294,8 @@ static int create_tables(stor_env *env) {
 }
 
 /* Reads the format version: MDB_NOTFOUND when absent, MDB_INVALID when
- * malformed. */
+ * malformed. Format 1 stored it as 4 bare bytes; from STOR_FORMAT_SUMS on
+ * it carries its checksum like every value. */
 static int read_version(stor_env *env, uint32_t *version) {
   MDB_val k = {sizeof STOR_META_FORMAT_KEY - 1, STOR_META_FORMAT_KEY}, v;
   MDB_txn *t;
@@ -302,10 +304,19 @@ static int read_version(stor_env *env, uint32_t *version) {
   if ((rc = open_txn(env, MDB_RDONLY, &t)) != 0)
     return rc;
   rc = mdb_get(t, env->dbi[STOR_META], &k, &v);
-  if (rc == 0 && v.mv_size == 4)
+  if (rc == 0 && v.mv_size == 4) { /* before checksums */
     *version = stor_dec_u32(v.mv_data);
-  else if (rc == 0)
+    if (*version >= STOR_FORMAT_SUMS)
+      rc = MDB_INVALID;
+  } else if (rc == 0 && stor_sum_open(STOR_META, &k, &v) == 0 &&
+             v.mv_size == 4) {
+    *version = stor_dec_u32(v.mv_data);
+    if (*version < STOR_FORMAT_SUMS)
+      rc = MDB_INVALID;
+  } else if (rc == 0) {
+    stor_corruption_take(NULL, 0);
     rc = MDB_INVALID;
+  }
   mdb_txn_abort(t);
   return rc;
 }
@@ -339,12 +350,24 @@ static int open_tables(stor_env *env, char *err, size_t errlen) {
                "store format %u is newer than this build supports (%u); "
                "upgrade credo (store %s)",
                (unsigned)version, (unsigned)STOR_FORMAT_VERSION, env->path);
+  if (version < STOR_FORMAT_VERSION && !env->upgrading)
+    return say(err, errlen, CREDO_FORMAT,
+               "store %s has format %u, older than this build's %u (which "
+               "checksums every value); upgrade it with `credo upgrade %s` "
+               "(the old store is kept as %s.v%u)",
+               env->path, (unsigned)version, (unsigned)STOR_FORMAT_VERSION,
+               env->path, env->path, (unsigned)version);
   env->format = version;
   return CREDO_OK;
 }
 
 int stor_open(const char *path, const stor_options *opt, stor_env **out,
               char *err, size_t errlen) {
+  return stor_open_as(path, opt, 0, out, err, errlen);
+}
+
+int stor_open_as(const char *path, const stor_options *opt, int upgrading,
+                 stor_env **out, char *err, size_t errlen) {
   stor_options o = {0};
   stor_env *env = NULL;
   int rc, isnew = 0;
@@ -360,6 +383,7 @@ int stor_open(const char *path, const stor_options *opt, stor_env **out,
     return rc;
   if (!(env = env_new(path)))
     return say(err, errlen, CREDO_NOMEM, "out of memory opening %s", path);
+  env->upgrading = upgrading;
   if ((rc = env_open(env, &o, isnew, err, errlen)) != CREDO_OK)
     goto fail;
   if ((rc = open_tables(env, err, errlen)) != CREDO_OK)
