@@ -23,12 +23,12 @@ CFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDSAN   := -fsanitize=address,undefined
 endif
 CPPFLAGS_ALL := -D_GNU_SOURCE -DCREDO_BUILDING -Iinclude -Istorage -Iengine \
-                -Iparser -Iwire -Iclient -Iserver -I$(BUILD)/gen
+                -Iparser -Iapi -Iwire -Iclient -Iserver -I$(BUILD)/gen
 CFLAGS_ALL   := -std=c11 $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -MMD -MP
 LIBS    := -llmdb -lxxhash -ljansson -lsodium -lssl -lcrypto -lpthread -lm
 LDFLAGS_ALL := $(LDSAN) $(LDFLAGS)
 
-LIB_SRC := $(wildcard storage/*.c engine/*.c parser/*.c wire/*.c client/cl_*.c)
+LIB_SRC := $(wildcard storage/*.c engine/*.c parser/*.c api/*.c wire/*.c client/cl_*.c)
 # The generated parser joins the library once its sources exist.
 GEN_SRC := $(if $(wildcard parser/cql.y),$(BUILD)/gen/lexer.c $(BUILD)/gen/cql.c)
 GEN_HDR := $(if $(wildcard parser/cql.y),$(BUILD)/gen/cql.h)

@@ -310,7 +310,7 @@ static int start(credo_stmt *st) {
     return eng_exec_history(st);
   case CQL_SHOW_TYPES:
     eng_exec_ectx_start(st, CQL_TABLE_TYPES);
-    return credo_list_types(st->db, eng_exec_type_row, st);
+    return eng_list_types(st->db, eng_exec_type_row, st);
   case CQL_SHOW_STATS:
     return eng_exec_stats(st);
   case CQL_SHOW_USERS:

@@ -15,9 +15,9 @@
  *
  * Does not: know about records.
  */
+#include <assert.h>
 #include <string.h>
 
-#include "cl_remote.h"
 #include "eng.h"
 
 static const char KEY_LAST_TX[] = "last_tx";
@@ -29,8 +29,7 @@ int eng_read_begin(credo *db, stor_txn **txn, int *owned) {
     *owned = 0;
     return CREDO_OK;
   }
-  if (db->remote)
-    return cl_remote_notsup(db, "the typed C API");
+  assert(db->store); /* other backends never reach the engine */
   rc = stor_txn_begin(db->store->stor, 0, txn);
   if (rc != CREDO_OK)
     return eng_err_stor(db, rc, "cannot begin a read transaction");
@@ -50,8 +49,7 @@ int eng_write_begin(credo *db, stor_txn **txn, int *owned) {
     *owned = 0;
     return CREDO_OK;
   }
-  if (db->remote)
-    return cl_remote_notsup(db, "the typed C API");
+  assert(db->store); /* other backends never reach the engine */
   rc = stor_txn_begin(db->store->stor, 1, txn);
   if (rc == CREDO_READONLY)
     return eng_err(db, rc, "the store is open read-only");
@@ -129,8 +127,7 @@ int eng_write_scope_begin(credo *db, int *started) {
   *started = 0;
   if (db->txn)
     return CREDO_OK;
-  if (db->remote)
-    return cl_remote_notsup(db, "the typed C API");
+  assert(db->store); /* other backends never reach the engine */
   rc = stor_txn_begin(db->store->stor, 1, &db->txn);
   if (rc == CREDO_READONLY)
     return eng_err(db, rc, "the store is open read-only");
@@ -151,7 +148,7 @@ int eng_write_scope_end(credo *db, int started, int rc) {
   return eng_write_end(db, txn, 1, rc);
 }
 
-int credo_begin(credo *db) {
+int eng_begin(credo *db) {
   int rc;
   if (!db)
     return CREDO_MISUSE;
@@ -163,8 +160,7 @@ int credo_begin(credo *db) {
                    "permission denied: role %s may not open a write "
                    "transaction",
                    credo_role_name(db->role));
-  if (db->remote)
-    return cl_remote_notsup(db, "the typed C API");
+  assert(db->store); /* other backends never reach the engine */
   rc = stor_txn_begin(db->store->stor, 1, &db->txn);
   if (rc != CREDO_OK)
     return eng_err_stor(db, rc, "cannot begin a transaction");
@@ -173,7 +169,7 @@ int credo_begin(credo *db) {
   return CREDO_OK;
 }
 
-int credo_commit(credo *db) {
+int eng_commit(credo *db) {
   stor_txn *txn;
   if (!db)
     return CREDO_MISUSE;
@@ -187,7 +183,7 @@ int credo_commit(credo *db) {
   return eng_write_end(db, txn, 1, CREDO_OK);
 }
 
-int credo_rollback(credo *db) {
+int eng_rollback(credo *db) {
   if (!db)
     return CREDO_MISUSE;
   eng_err_clear(db);

@@ -180,8 +180,8 @@ static int valid_duration(credo_duration d) {
   return d.months >= 0 && d.usec >= 0 && d.months <= 12 * 1000;
 }
 
-int credo_create_type(credo *db, const char *name, credo_duration publicity,
-                      credo_duration repairable_after) {
+int eng_create_type(credo *db, const char *name, credo_duration publicity,
+                    credo_duration repairable_after) {
   eng_type t = {0};
   stor_txn *txn;
   int owned, rc;
@@ -218,7 +218,7 @@ static void type_info(const eng_type *t, credo_type_info *out) {
   out->created = t->created;
 }
 
-int credo_get_type(credo *db, const char *name, credo_type_info *out) {
+int eng_get_type(credo *db, const char *name, credo_type_info *out) {
   const eng_type *t;
   stor_txn *txn;
   int owned, rc;
@@ -236,7 +236,7 @@ int credo_get_type(credo *db, const char *name, credo_type_info *out) {
   return rc;
 }
 
-int credo_list_types(credo *db, credo_type_cb cb, void *arg) {
+int eng_list_types(credo *db, credo_type_cb cb, void *arg) {
   stor_txn *txn;
   stor_cursor *c = NULL;
   stor_val k, v;

@@ -230,7 +230,7 @@ done:
   return rc;
 }
 
-int credo_authenticate(credo *db, const char *user, const char *password) {
+int eng_authenticate(credo *db, const char *user, const char *password) {
   stor_txn *txn;
   user_rec u;
   char hash[crypto_pwhash_STRBYTES];
