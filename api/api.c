@@ -55,7 +55,8 @@ int credo_rollback(credo *db) {
   return be->rollback(db);
 }
 
-int credo_create_type(credo *db, const char *name, credo_duration publicity, credo_duration repairable_after) {
+int credo_create_type(credo *db, const char *name, credo_duration publicity,
+                      credo_duration repairable_after) {
   const credo_backend *be = db ? be_of(db) : &eng_local_backend;
   if (!be->create_type)
     return be_notsup(db, "credo_create_type");
@@ -76,7 +77,8 @@ int credo_list_types(credo *db, credo_type_cb cb, void *arg) {
   return be->list_types(db, cb, arg);
 }
 
-int credo_create_subject(credo *db, const char *id, credo_kind kind, const char *name) {
+int credo_create_subject(credo *db, const char *id, credo_kind kind,
+                         const char *name) {
   const credo_backend *be = db ? be_of(db) : &eng_local_backend;
   if (!be->create_subject)
     return be_notsup(db, "credo_create_subject");
@@ -90,21 +92,24 @@ int credo_get_subject(credo *db, const char *id, credo_subject_info *out) {
   return be->get_subject(db, id, out);
 }
 
-int credo_record_event(credo *db, const credo_record *rec, uint64_t *id_out, int *created) {
+int credo_record_event(credo *db, const credo_record *rec, uint64_t *id_out,
+                       int *created) {
   const credo_backend *be = db ? be_of(db) : &eng_local_backend;
   if (!be->record_event)
     return be_notsup(db, "credo_record_event");
   return be->record_event(db, rec, id_out, created);
 }
 
-int credo_correct_event(credo *db, uint64_t id, const credo_correction *c, const char *reason) {
+int credo_correct_event(credo *db, uint64_t id, const credo_correction *c,
+                        const char *reason) {
   const credo_backend *be = db ? be_of(db) : &eng_local_backend;
   if (!be->correct_event)
     return be_notsup(db, "credo_correct_event");
   return be->correct_event(db, id, c, reason);
 }
 
-int credo_repair_event(credo *db, uint64_t id, credo_time effective, const char *reason) {
+int credo_repair_event(credo *db, uint64_t id, credo_time effective,
+                       const char *reason) {
   const credo_backend *be = db ? be_of(db) : &eng_local_backend;
   if (!be->repair_event)
     return be_notsup(db, "credo_repair_event");
@@ -118,14 +123,17 @@ int credo_retract_event(credo *db, uint64_t id, const char *reason) {
   return be->retract_event(db, id, reason);
 }
 
-int credo_get_event(credo *db, uint64_t id, credo_time as_of, credo_time visible_at, unsigned flags, credo_event *out) {
+int credo_get_event(credo *db, uint64_t id, credo_time as_of,
+                    credo_time visible_at, unsigned flags, credo_event *out) {
   const credo_backend *be = db ? be_of(db) : &eng_local_backend;
   if (!be->get_event)
     return be_notsup(db, "credo_get_event");
   return be->get_event(db, id, as_of, visible_at, flags, out);
 }
 
-int credo_subject_events(credo *db, const char *subject, credo_time as_of, credo_time visible_at, unsigned flags, credo_event_cb cb, void *arg) {
+int credo_subject_events(credo *db, const char *subject, credo_time as_of,
+                         credo_time visible_at, unsigned flags,
+                         credo_event_cb cb, void *arg) {
   const credo_backend *be = db ? be_of(db) : &eng_local_backend;
   if (!be->subject_events)
     return be_notsup(db, "credo_subject_events");
@@ -153,7 +161,8 @@ int credo_list_subjects(credo *db, credo_subject_cb cb, void *arg) {
   return be->list_subjects(db, cb, arg);
 }
 
-int credo_scan_events(credo *db, credo_time as_of, credo_time visible_at, unsigned flags, credo_event_cb cb, void *arg) {
+int credo_scan_events(credo *db, credo_time as_of, credo_time visible_at,
+                      unsigned flags, credo_event_cb cb, void *arg) {
   const credo_backend *be = db ? be_of(db) : &eng_local_backend;
   if (!be->scan_events)
     return be_notsup(db, "credo_scan_events");
@@ -174,7 +183,8 @@ int credo_restore_type(credo *db, const credo_type_info *t, int *created) {
   return be->restore_type(db, t, created);
 }
 
-int credo_restore_subject(credo *db, const credo_subject_info *s, int *created) {
+int credo_restore_subject(credo *db, const credo_subject_info *s,
+                          int *created) {
   const credo_backend *be = db ? be_of(db) : &eng_local_backend;
   if (!be->restore_subject)
     return be_notsup(db, "credo_restore_subject");
@@ -188,21 +198,24 @@ int credo_restore_version(credo *db, const credo_event *v, int *created) {
   return be->restore_version(db, v, created);
 }
 
-int credo_check(credo *db, credo_check_fn cb, void *arg, credo_check_report *out) {
+int credo_check(credo *db, credo_check_fn cb, void *arg,
+                credo_check_report *out) {
   const credo_backend *be = db ? be_of(db) : &eng_local_backend;
   if (!be->check)
     return be_notsup(db, "credo_check");
   return be->check(db, cb, arg, out);
 }
 
-int credo_backup_stream(credo *db, credo_sink_fn sink, void *arg, uint64_t *size, char xxh3_128[33]) {
+int credo_backup_stream(credo *db, credo_sink_fn sink, void *arg,
+                        uint64_t *size, char xxh3_128[33]) {
   const credo_backend *be = db ? be_of(db) : &eng_local_backend;
   if (!be->backup_stream)
     return be_notsup(db, "credo_backup_stream");
   return be->backup_stream(db, sink, arg, size, xxh3_128);
 }
 
-int credo_prepare(credo *db, const char *sql, int len, credo_stmt **out, const char **tail) {
+int credo_prepare(credo *db, const char *sql, int len, credo_stmt **out,
+                  const char **tail) {
   const credo_backend *be = db && out ? be_of(db) : &eng_local_backend;
   if (!be->prepare)
     return be_notsup(db, "credo_prepare");

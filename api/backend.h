@@ -1,7 +1,7 @@
 /*
  * backend.h -- the contract between the public API (api/) and the
  * backends behind a handle: the local engine (engine/local.c, a directory
- * store) and the remote client (client/cl_backend.c, credo:// and
+ * store) and the remote client (remote/cl_backend.c, credo:// and
  * credos:// URIs), as SQLite's sqlite3_vfs or libcurl's protocol handlers.
  *
  * A handle (`credo`) is made by the engine's handle layer for every
@@ -48,28 +48,40 @@ typedef struct credo_backend {
   int (*begin)(credo *db);
   int (*commit)(credo *db);
   int (*rollback)(credo *db);
-  int (*create_type)(credo *db, const char *name, credo_duration publicity, credo_duration repairable_after);
+  int (*create_type)(credo *db, const char *name, credo_duration publicity,
+                     credo_duration repairable_after);
   int (*get_type)(credo *db, const char *name, credo_type_info *out);
   int (*list_types)(credo *db, credo_type_cb cb, void *arg);
-  int (*create_subject)(credo *db, const char *id, credo_kind kind, const char *name);
+  int (*create_subject)(credo *db, const char *id, credo_kind kind,
+                        const char *name);
   int (*get_subject)(credo *db, const char *id, credo_subject_info *out);
-  int (*record_event)(credo *db, const credo_record *rec, uint64_t *id_out, int *created);
-  int (*correct_event)(credo *db, uint64_t id, const credo_correction *c, const char *reason);
-  int (*repair_event)(credo *db, uint64_t id, credo_time effective, const char *reason);
+  int (*record_event)(credo *db, const credo_record *rec, uint64_t *id_out,
+                      int *created);
+  int (*correct_event)(credo *db, uint64_t id, const credo_correction *c,
+                       const char *reason);
+  int (*repair_event)(credo *db, uint64_t id, credo_time effective,
+                      const char *reason);
   int (*retract_event)(credo *db, uint64_t id, const char *reason);
-  int (*get_event)(credo *db, uint64_t id, credo_time as_of, credo_time visible_at, unsigned flags, credo_event *out);
-  int (*subject_events)(credo *db, const char *subject, credo_time as_of, credo_time visible_at, unsigned flags, credo_event_cb cb, void *arg);
+  int (*get_event)(credo *db, uint64_t id, credo_time as_of,
+                   credo_time visible_at, unsigned flags, credo_event *out);
+  int (*subject_events)(credo *db, const char *subject, credo_time as_of,
+                        credo_time visible_at, unsigned flags,
+                        credo_event_cb cb, void *arg);
   int (*event_history)(credo *db, uint64_t id, credo_event_cb cb, void *arg);
   int (*get_stats)(credo *db, credo_stats *out);
   int (*list_subjects)(credo *db, credo_subject_cb cb, void *arg);
-  int (*scan_events)(credo *db, credo_time as_of, credo_time visible_at, unsigned flags, credo_event_cb cb, void *arg);
+  int (*scan_events)(credo *db, credo_time as_of, credo_time visible_at,
+                     unsigned flags, credo_event_cb cb, void *arg);
   int (*dump_history)(credo *db, credo_dump_cb cb, void *arg);
   int (*restore_type)(credo *db, const credo_type_info *t, int *created);
   int (*restore_subject)(credo *db, const credo_subject_info *s, int *created);
   int (*restore_version)(credo *db, const credo_event *v, int *created);
-  int (*check)(credo *db, credo_check_fn cb, void *arg, credo_check_report *out);
-  int (*backup_stream)(credo *db, credo_sink_fn sink, void *arg, uint64_t *size, char xxh3_128[33]);
-  int (*prepare)(credo *db, const char *sql, int len, credo_stmt **out, const char **tail);
+  int (*check)(credo *db, credo_check_fn cb, void *arg,
+               credo_check_report *out);
+  int (*backup_stream)(credo *db, credo_sink_fn sink, void *arg, uint64_t *size,
+                       char xxh3_128[33]);
+  int (*prepare)(credo *db, const char *sql, int len, credo_stmt **out,
+                 const char **tail);
   int (*exec)(credo *db, const char *sql, credo_exec_cb cb, void *arg);
   int (*bind_null)(credo_stmt *st, int i);
   int (*bind_int64)(credo_stmt *st, int i, int64_t v);

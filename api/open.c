@@ -28,7 +28,8 @@ static const credo_backend no_remote = {
 #endif
 
 static int is_uri(const char *path) {
-  return strncmp(path, "credo://", 8) == 0 || strncmp(path, "credos://", 9) == 0;
+  return strncmp(path, "credo://", 8) == 0 ||
+         strncmp(path, "credos://", 9) == 0;
 }
 
 int credo_open(const char *path, const credo_options *opt, credo **out) {
