@@ -441,6 +441,7 @@ static void ectx_start(credo_stmt *st, int table) {
   x->nparams = st->nparams;
   x->now = credo_now(st->db);
   x->arena = &st->arena;
+  x->mask_subject = 0;
 }
 
 /* A required or optional (opt) text operand; *s is NULL for NULL. */
@@ -688,7 +689,11 @@ static int next_filtered(credo_stmt *st) {
       return rc;
     if (!st->plan->where)
       return CREDO_ROW;
-    if ((rc = eng_eval_cond(&st->x, st->plan->where, &tri)) != CREDO_OK)
+    /* WHERE compares the full id (the public role names it in full) */
+    st->x.mask_subject = 0;
+    rc = eng_eval_cond(&st->x, st->plan->where, &tri);
+    st->x.mask_subject = st->plan->for_public;
+    if (rc != CREDO_OK)
       return rc;
     if (tri == 1)
       return CREDO_ROW;
@@ -921,6 +926,11 @@ static int start_select(credo_stmt *st) {
       (rc = eval_count(st, p->offset, "OFFSET", &st->offset)) != CREDO_OK)
     return rc;
   st->heap = p->norder && st->has_limit;
+  if (st->db->role == CREDO_ROLE_PUBLIC && !p->for_public)
+    return eng_err(st->db, CREDO_DENIED,
+                   "permission denied: the statement was prepared for "
+                   "another role; prepare it again as role public");
+  st->x.mask_subject = p->for_public && p->table == CQL_TABLE_EVENTS;
   if ((rc = open_source(st)) != CREDO_OK)
     return rc;
   if (p->grouped)

@@ -65,8 +65,8 @@ static int cmp_id(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-int eng_pubidx_ids(credo *db, stor_txn *txn, const char *subject,
-                   credo_time t, uint64_t **ids, size_t *n) {
+int eng_pubidx_ids(credo *db, stor_txn *txn, const char *subject, credo_time t,
+                   uint64_t **ids, size_t *n) {
   stor_cursor *c = NULL;
   stor_key k, prefix;
   stor_val key, val;
@@ -101,7 +101,8 @@ int eng_pubidx_ids(credo *db, stor_txn *txn, const char *subject,
       }
       *ids = p;
     }
-    (*ids)[(*n)++] = stor_dec_u64((const unsigned char *)key.data + key.len - 8);
+    (*ids)[(*n)++] =
+        stor_dec_u64((const unsigned char *)key.data + key.len - 8);
   }
   stor_cursor_close(c);
   if (rc != CREDO_OK && rc != CREDO_NOTFOUND) {

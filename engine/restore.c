@@ -79,7 +79,8 @@ int credo_scan_events(credo *db, credo_time as_of, credo_time visible_at,
   if ((rc = eng_scan_open(db, txn, &spec, &s)) != CREDO_OK)
     goto done;
   while ((rc = eng_scan_next(s, &ev)) == CREDO_ROW)
-    if ((rc = cb(&ev, arg)) != 0)
+    if ((rc = eng_public_subject(db, txn, &ev)) != CREDO_OK ||
+        (rc = cb(&ev, arg)) != 0)
       goto done;
   if (rc == CREDO_DONE)
     rc = CREDO_OK;
