@@ -30,13 +30,20 @@
 
 /* ------------------------------------------------------ descriptions */
 
+/* RowDescription of `st`. A column whose type the compiled statement does
+ * not know (an aggregate of a JSON path, a coalesce) is described with the
+ * type of the current row when `row` says there is one, else as text. */
 static void row_desc_stmt(pg_conn *c, credo_stmt *st, const int16_t *fmt,
-                          int nfmt) {
+                          int nfmt, int row) {
   int n = credo_column_count(st);
   pg_begin(&c->out, 'T');
   pg_put_i16(&c->out, (int16_t)n);
   for (int i = 0; i < n; i++) {
-    int32_t oid = pg_type_oid(credo_column_decltype(st, i));
+    credo_type t = credo_column_decltype(st, i);
+    int32_t oid;
+    if (t == CREDO_T_NULL && row)
+      t = credo_column_type(st, i);
+    oid = pg_type_oid(t);
     pg_put_str(&c->out, credo_column_name(st, i));
     pg_put_i32(&c->out, 0);
     pg_put_i16(&c->out, 0);
@@ -120,11 +127,13 @@ static int lazy_begin(pg_conn *c, credo_stmt *st) {
 /* Steps `st` sending DataRows in formats rfmt (nres of them), at most
  * `max` rows (0: all). `text`/`base` locate errors. */
 static int step_rows(pg_conn *c, credo_stmt *st, const int16_t *rfmt, int nres,
-                     int32_t max, uint64_t *rows, const char *text, int base) {
+                     int32_t max, uint64_t *rows, const char *text, int base,
+                     int first) {
   int n = credo_column_count(st), rc, read = credo_stmt_readonly(st);
   int32_t sent = 0;
   while (max <= 0 || sent < max) {
-    rc = credo_step(st);
+    rc = first ? first : credo_step(st); /* `first`: already stepped */
+    first = 0;
     if (rc == CREDO_DONE)
       return STEP_DONE;
     if (rc != CREDO_ROW) {
@@ -284,31 +293,49 @@ out:
 /* ------------------------------------------------------ simple query */
 
 /* Runs one CQL statement of a simple Query; -1 on error. */
-static int run_cql(pg_conn *c, const char *text, int base) {
+static int run_cql(pg_conn *c, const char *orig, int base) {
   credo_stmt *st = NULL;
   uint64_t rows = 0;
-  char tag[64];
-  int r;
+  char tag[64], err[200];
+  const char *text;
+  pg_sql sql;
+  int first = 0, r = pg_sql_rewrite(orig, &sql, err, sizeof err);
+  if (r != CREDO_OK || sql.nq > 0) {
+    if (r == CREDO_OK)
+      snprintf(err, sizeof err,
+               "$n parameters need the extended protocol "
+               "(Parse/Bind), not a simple Query");
+    pg_error(c, r == CREDO_OK ? "08P01" : pg_sqlstate(r, err), err, 0);
+    pg_sql_free(&sql);
+    return -1;
+  }
+  text = sql.text;
   if (credo_prepare(c->db, text, -1, &st, NULL) != CREDO_OK) {
     pg_engine_error(c, text, base);
+    pg_sql_free(&sql);
     return -1;
   }
   if (!st) {
     pg_enc_simple(&c->out, 'I');
+    pg_sql_free(&sql);
     return 0;
   }
   if (lazy_begin(c, st) < 0) {
     credo_finalize(st);
+    pg_sql_free(&sql);
     return -1;
   }
-  if (credo_column_count(st) > 0)
-    row_desc_stmt(c, st, NULL, 0);
-  r = step_rows(c, st, NULL, 0, 0, &rows, text, base);
+  if (credo_column_count(st) > 0) { /* the first row types the columns */
+    first = credo_step(st);
+    row_desc_stmt(c, st, NULL, 0, first == CREDO_ROW);
+  }
+  r = step_rows(c, st, NULL, 0, 0, &rows, text, base, first);
   if (r == STEP_DONE) {
     tag_for(st, text, rows, tag, sizeof tag);
     pg_enc_complete(&c->out, tag);
   }
   credo_finalize(st);
+  pg_sql_free(&sql);
   return r == STEP_DONE ? 0 : -1;
 }
 
@@ -669,7 +696,7 @@ void pg_exec_describe(pg_conn *c, const uint8_t *p, size_t n) {
     }
     pg_end(&c->out);
     if (s->st && credo_column_count(s->st) > 0)
-      return row_desc_stmt(c, s->st, NULL, 0);
+      return row_desc_stmt(c, s->st, NULL, 0, 0);
     if (!s->st && made_here(c, s, &res) > 0) {
       row_desc_res(c, &res);
       return pg_result_free(&res);
@@ -680,7 +707,7 @@ void pg_exec_describe(pg_conn *c, const uint8_t *p, size_t n) {
     return pg_error(c, "34000", "portal does not exist", 0);
   s = &c->stmts[c->portals[i].stmt];
   if (s->st && credo_column_count(s->st) > 0)
-    return row_desc_stmt(c, s->st, c->portals[i].rfmt, c->portals[i].nres);
+    return row_desc_stmt(c, s->st, c->portals[i].rfmt, c->portals[i].nres, 0);
   if (c->portals[i].has_res)
     return row_desc_res(c, &c->portals[i].res);
   pg_enc_simple(&c->out, 'n');
@@ -752,7 +779,8 @@ void pg_exec_execute(pg_conn *c, const uint8_t *p, size_t n) {
       return;
     po->started = 1;
   }
-  r = step_rows(c, s->st, po->rfmt, po->nres, max, &po->rows, s->sql.text, 0);
+  r = step_rows(c, s->st, po->rfmt, po->nres, max, &po->rows, s->sql.text, 0,
+                0);
   if (r == STEP_MORE)
     return pg_enc_simple(&c->out, 's');
   if (r == STEP_DONE) {

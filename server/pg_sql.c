@@ -132,7 +132,8 @@ static size_t cast_at(const char *q, int32_t *oid) {
 }
 
 int pg_sql_rewrite(const char *q, pg_sql *out, char *err, size_t errn) {
-  size_t n = strlen(q), i = 0, o = 0;
+  size_t n = strlen(q), i = 0, o = 0, k;
+  int32_t oid;
   memset(out, 0, sizeof *out);
   out->text = malloc(n + 1);
   out->map = malloc(sizeof(int) * (n / 2 + 1));
@@ -150,23 +151,25 @@ int pg_sql_rewrite(const char *q, pg_sql *out, char *err, size_t errn) {
     } else if (q[i] == '$' && isdigit((unsigned char)q[i + 1]) &&
                !(i > 0 &&
                  (isalnum((unsigned char)q[i - 1]) || q[i - 1] == '_'))) {
-      long k = strtol(q + i + 1, NULL, 10);
-      int32_t oid = 0;
+      long num = strtol(q + i + 1, NULL, 10);
+      oid = 0;
       i++;
       while (isdigit((unsigned char)q[i]))
         i++;
-      if (k < 1 || k > PG_MAX_PARAMS) {
-        snprintf(err, errn, "parameter $%ld is out of range (1 to %d)", k,
+      if (num < 1 || num > PG_MAX_PARAMS) {
+        snprintf(err, errn, "parameter $%ld is out of range (1 to %d)", num,
                  PG_MAX_PARAMS);
         pg_sql_free(out);
         return CREDO_SYNTAX;
       }
       i += cast_at(q + i, &oid);
-      out->map[out->nq] = (int)k - 1;
+      out->map[out->nq] = (int)num - 1;
       out->hint[out->nq++] = oid;
-      if (k > out->nparams)
-        out->nparams = (int)k;
+      if (num > out->nparams)
+        out->nparams = (int)num;
       out->text[o++] = '?';
+    } else if (q[i] == ':' && (k = cast_at(q + i, &oid)) > 0) {
+      i += k; /* '2025-03-01'::timestamptz, 1.5::numeric: CQL has no casts */
     } else {
       out->text[o++] = q[i++];
     }
