@@ -258,6 +258,30 @@ CREDO_API credo_role credo_get_role(const credo *db);
 CREDO_API int credo_authenticate(credo *db, const char *user,
                                  const char *password);
 
+/* The SCRAM-SHA-256 verifier of a user (RFC 5802, RFC 7677), kept beside
+ * the argon2id hash and written by CREATE USER / ALTER USER ... PASSWORD,
+ * for front ends that speak SCRAM (credo-server's PostgreSQL listener):
+ * they run the exchange with it and, when the client's proof checks out,
+ * switch their admin handle with credo_set_user(db, user, v.role). */
+#define CREDO_SCRAM_SALT_LEN 16
+#define CREDO_SCRAM_KEY_LEN 32
+typedef struct credo_scram_verifier {
+  uint32_t iterations; /* PBKDF2-HMAC-SHA-256 iterations */
+  uint8_t salt[CREDO_SCRAM_SALT_LEN];
+  uint8_t stored_key[CREDO_SCRAM_KEY_LEN]; /* SHA-256(ClientKey) */
+  uint8_t server_key[CREDO_SCRAM_KEY_LEN];
+  credo_role role; /* the user's role */
+} credo_scram_verifier;
+
+/* Fills *out with the verifier of `user`. `db` must be an admin handle
+ * (CREDO_DENIED). CREDO_NOTFOUND "no such user"; CREDO_NOTSUP for a user
+ * created by a build that kept no verifier (the message says to set the
+ * password again with ALTER USER). *out holds secrets equivalent to the
+ * password for this store: wipe it after use. Thread-safe with respect to
+ * other handles. */
+CREDO_API int credo_user_scram(credo *db, const char *user,
+                               credo_scram_verifier *out);
+
 /* Replaces the wall clock of this handle, for tests. `fn(arg)` returns the
  * current time; NULL restores the system clock. Transaction times stay
  * strictly increasing whatever the clock says. */
