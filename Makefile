@@ -25,7 +25,7 @@ endif
 CPPFLAGS_ALL := -D_GNU_SOURCE -DCREDO_BUILDING -Iinclude -Istorage -Iengine \
                 -Iparser -Iclient -Iserver -I$(BUILD)/gen
 CFLAGS_ALL   := -std=c11 $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -MMD -MP
-LIBS    := -llmdb -lxxhash -ljansson -lsodium -lssl -lcrypto -lpthread -lm
+LIBS    := -llmdb -lxxhash -ljansson -lsodium -lutf8proc -lssl -lcrypto -lpthread -lm
 LDFLAGS_ALL := $(LDSAN) $(LDFLAGS)
 
 LIB_SRC := $(wildcard storage/*.c engine/*.c parser/*.c client/cl_*.c)

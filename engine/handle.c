@@ -135,6 +135,8 @@ int credo_open(const char *path, const credo_options *opt, credo **out) {
     eng_err(*out, rc, "%s", err[0] ? err : credo_strerror(rc));
     return rc; /* the caller closes *out, which frees the store */
   }
+  if (!so.readonly && (rc = eng_names_upgrade(*out)) != CREDO_OK)
+    return rc; /* message on *out */
   return CREDO_OK;
 fail:
   pthread_mutex_destroy(&store->mu);

@@ -55,6 +55,7 @@ enum stor_table {
   STOR_SOURCE_REF,   /* (source, ref) -> event id */
   STOR_UNTIL_EVENTS, /* (public_until, event id) -> nothing */
   STOR_USERS,        /* user name -> user record */
+  STOR_SUBJ_NAMES,   /* (name gram, subject id) -> nothing (engine/names.c) */
   STOR_NTABLES
 };
 
