@@ -97,7 +97,7 @@ $(BUILD)/bin/credo: $(CLI_SRC:%.c=$(BUILD)/obj/%.o) $(LIBA)
 
 $(BUILD)/bin/credo-server: $(SRV_SRC:%.c=$(BUILD)/obj/%.o) $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lssl -lcrypto
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lssl -lcrypto -lmicrohttpd
 
 # ------------------------------------------------------------ benchmarks
 # Bench programs may include peers' headers (lmdb.h, sqlite3.h): they

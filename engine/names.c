@@ -285,8 +285,8 @@ static int run_search(search *s, const char *after, unsigned limit,
   while ((rc = join_next(s, from, excl, id)) == CREDO_OK) {
     if ((rc = verify(s, id, &si, &match)) != CREDO_OK)
       return rc;
-    if (match && !(s->db->role == CREDO_ROLE_PUBLIC &&
-                   si.kind == CREDO_KIND_PERSON)) {
+    if (match &&
+        !(s->db->role == CREDO_ROLE_PUBLIC && si.kind == CREDO_KIND_PERSON)) {
       if (found == limit) {
         *more = 1;
         return CREDO_OK;

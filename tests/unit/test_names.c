@@ -133,9 +133,9 @@ static void test_paging(void **state) {
   assert_int_equal(credo_commit(db), CREDO_OK);
   last[0] = '\0';
   do {
-    assert_int_equal(search(db, "鼓浪屿商店", last[0] ? last : NULL, 10, &h,
-                            &more),
-                     CREDO_OK);
+    assert_int_equal(
+        search(db, "鼓浪屿商店", last[0] ? last : NULL, 10, &h, &more),
+        CREDO_OK);
     for (i = 0; i < h.n; i++) {
       assert_non_null(strstr(h.names[i], "鼓浪屿商店"));
       if (last[0])
@@ -158,8 +158,8 @@ static void test_public_role_and_errors(void **state) {
   hits h;
   (void)state;
   add(db, 1, "张三贸易有限公司");
-  assert_int_equal(
-      credo_create_subject(db, PERSON, CREDO_KIND_PERSON, "张三"), CREDO_OK);
+  assert_int_equal(credo_create_subject(db, PERSON, CREDO_KIND_PERSON, "张三"),
+                   CREDO_OK);
   assert_int_equal(search(db, "张三", NULL, 10, &h, NULL), CREDO_OK);
   assert_int_equal(h.n, 2);
   assert_int_equal(credo_set_user(db, "web", CREDO_ROLE_PUBLIC), CREDO_OK);
@@ -174,9 +174,9 @@ static void test_public_role_and_errors(void **state) {
   assert_int_equal(search(db, "\xff\xfe", NULL, 10, &h, NULL), CREDO_INVALID);
   assert_int_equal(credo_search_subjects(db, NULL, NULL, 10, collect, &h, NULL),
                    CREDO_INVALID);
-  assert_int_equal(credo_search_subjects(NULL, "ab", NULL, 10, collect, &h,
-                                         NULL),
-                   CREDO_MISUSE);
+  assert_int_equal(
+      credo_search_subjects(NULL, "ab", NULL, 10, collect, &h, NULL),
+      CREDO_MISUSE);
   credo_close(db);
   th_rmdir(dir);
 }
