@@ -21,7 +21,9 @@ static const char *const cat_name[] = {"adverse", "positive", "other"};
 
 /* Serializes `j` (stolen) into the reply. */
 static void reply_json(http_reply *rp, int status, json_t *j) {
-  char *s = j ? json_dumps(j, JSON_COMPACT | JSON_ESCAPE_SLASH) : NULL;
+  char *s = j ? json_dumps(j, JSON_COMPACT | JSON_ESCAPE_SLASH |
+                                  JSON_REAL_PRECISION(15))
+              : NULL;
   rp->status = status;
   rp->ctype = "application/json; charset=utf-8";
   rp->no_store = status >= 400;

@@ -239,26 +239,41 @@ static const char *refusal(int status) {
   }
 }
 
+/* Per-request state between the calls MHD makes for one request. */
+typedef struct req_state {
+  size_t drained; /* bytes of a request body read and dropped */
+} req_state;
+
+/* MHD calls the handler once when the headers are in, then once per piece
+ * of body, then once more with none. A body (never allowed) is read and
+ * dropped up to HTTP_MAX_DRAIN so that the refusal reaches the client; a
+ * larger one gets the refusal at once and the connection is closed. */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                                   const char *url, const char *method,
                                   const char *version, const char *upload,
                                   size_t *upload_size, void **state) {
-  static int started;
   http_server *h = cls;
   http_req rq = {.path = url, .arg = get_arg, .arg_ctx = c, .route = "-"};
+  req_state *st = *state;
   http_reply rp;
   int64_t t0 = mono_us();
   int api = strncmp(url, "/api", 4) == 0, refuse;
   enum MHD_Result ret;
   (void)version;
   (void)upload;
-  if (*state == NULL) { /* headers complete; the next call answers */
-    *state = &started;
+  if (!st) { /* headers complete; the next call answers */
+    if (!(*state = calloc(1, sizeof *st)))
+      return MHD_NO;
+    return MHD_YES;
+  }
+  if (*upload_size > 0 && st->drained + *upload_size <= HTTP_MAX_DRAIN) {
+    st->drained += *upload_size;
+    *upload_size = 0;
     return MHD_YES;
   }
   memset(&rp, 0, sizeof rp);
   http_buf_init(&rp.body);
-  if ((refuse = admit(h, c, url, method, *upload_size)) != 0) {
+  if ((refuse = admit(h, c, url, method, st->drained + *upload_size)) != 0) {
     *upload_size = 0;
     rq.route = "(refused)";
     (api ? http_api_error : http_page_error)(&rp, refuse, refusal(refuse));
@@ -271,6 +286,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
   log_request(method, rq.route, rp.status, rp.body.len, mono_us() - t0);
   http_buf_free(&rp.body);
   return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **state,
+                         enum MHD_RequestTerminationCode why) {
+  (void)cls;
+  (void)c;
+  (void)why;
+  free(*state);
+  *state = NULL;
 }
 
 /* ------------------------------------------------------------ life */
@@ -308,7 +332,7 @@ int http_start(const http_opts *o, credo *admin, http_server **out, char *err,
       MHD_OPTION_CONNECTION_LIMIT, o->max_conn ? o->max_conn : 256,
       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_CONN_TIMEOUT,
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEMORY_LIMIT,
-      MHD_OPTION_END);
+      MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
   if (!h->d) {
     snprintf(err, n, "cannot start the HTTP daemon on %s", o->addr);
     close(fd);

@@ -216,7 +216,7 @@ static void value_text(http_buf *b, json_t *v) {
     http_buf_html(b, json_string_value(v));
     return;
   }
-  s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+  s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
   http_buf_html(b, s ? s : "");
   free(s);
 }
