@@ -106,6 +106,11 @@ $(BUILD)/bin/bench_%: $(BUILD)/obj/bench/bench_%.o $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lsqlite3
 
+# bench_names uses the shared data generator (client/gen_data.c).
+$(BUILD)/bin/bench_names: $(BUILD)/obj/bench/bench_names.o $(BUILD)/obj/client/gen_data.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS)
+
 # bench_scale (bench/bench_scale.c + bench/bs_*.c) also talks to
 # PostgreSQL through libpq.
 BS_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,bench/bench_scale.c $(wildcard bench/bs_*.c) client/gen_data.c)

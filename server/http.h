@@ -42,7 +42,8 @@
 #define HTTP_MAX_URL 1024       /* longer request targets get 414 */
 #define HTTP_MAX_QUERY 200      /* bytes of a search text */
 #define HTTP_MEMORY_LIMIT 16384 /* per connection: headers and buffers */
-#define HTTP_MAX_DRAIN 65536 /* body bytes read and dropped before a refusal   \
+#define HTTP_MAX_DRAIN                                                         \
+  65536                      /* body bytes read and dropped before a refusal   \
                               */
 #define HTTP_CONN_TIMEOUT 10 /* seconds idle before a close */
 #define HTTP_WORK_TIMEOUT_US 2000000 /* engine time limit per request */
