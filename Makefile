@@ -25,7 +25,7 @@ endif
 CPPFLAGS_ALL := -D_GNU_SOURCE -DCREDO_BUILDING -Iinclude -Istorage -Iengine \
                 -Iparser -Iclient -Iserver -I$(BUILD)/gen
 CFLAGS_ALL   := -std=c11 $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -MMD -MP
-LIBS    := -llmdb -lxxhash -ljansson -lsodium -lssl -lcrypto -lpthread -lm
+LIBS    := -llmdb -lxxhash -ljansson -lsodium -lutf8proc -lssl -lcrypto -lpthread -lm
 LDFLAGS_ALL := $(LDSAN) $(LDFLAGS)
 
 LIB_SRC := $(wildcard storage/*.c engine/*.c parser/*.c client/cl_*.c)
@@ -97,7 +97,7 @@ $(BUILD)/bin/credo: $(CLI_SRC:%.c=$(BUILD)/obj/%.o) $(LIBA)
 
 $(BUILD)/bin/credo-server: $(SRV_SRC:%.c=$(BUILD)/obj/%.o) $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lssl -lcrypto
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lssl -lcrypto -lmicrohttpd
 
 # ------------------------------------------------------------ benchmarks
 # Bench programs may include peers' headers (lmdb.h, sqlite3.h): they
@@ -105,6 +105,11 @@ $(BUILD)/bin/credo-server: $(SRV_SRC:%.c=$(BUILD)/obj/%.o) $(LIBA)
 $(BUILD)/bin/bench_%: $(BUILD)/obj/bench/bench_%.o $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lsqlite3
+
+# bench_names uses the shared data generator (client/gen_data.c).
+$(BUILD)/bin/bench_names: $(BUILD)/obj/bench/bench_names.o $(BUILD)/obj/client/gen_data.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS)
 
 # bench_scale (bench/bench_scale.c + bench/bs_*.c) also talks to
 # PostgreSQL through libpq.

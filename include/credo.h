@@ -776,6 +776,25 @@ CREDO_API int credo_scan_events(credo *db, credo_time as_of,
                                 credo_time visible_at, unsigned flags,
                                 credo_event_cb cb, void *arg);
 
+/* Name search. Calls `cb` for each subject whose name contains `text`
+ * (compared after Unicode NFKC and case folding, so full-width and
+ * half-width forms and upper and lower case match), in id order,
+ * starting after the subject id `after` (NULL: from the first), at most
+ * `limit` (1..CREDO_SEARCH_MAX) of them; *more (may be NULL) is set to 1
+ * when more matches follow the last one given (pass its id as `after`
+ * for the next page). `text` needs at least 2 characters (CREDO_INVALID
+ * otherwise): an index of the names' character pairs, kept in the same
+ * transaction as every subject write, answers it without reading every
+ * subject (docs/storage.md). For the public role persons are left out: a
+ * person is found by the full resident id only (credo_get_subject).
+ * Strings are valid during the call; a non-zero return from `cb` stops
+ * the search and is returned. One consistent snapshot; the handle's time
+ * limit applies. Any role. Embedded handles only (CREDO_NOTSUP). */
+#define CREDO_SEARCH_MAX 1000
+CREDO_API int credo_search_subjects(credo *db, const char *text,
+                                    const char *after, unsigned limit,
+                                    credo_subject_cb cb, void *arg, int *more);
+
 /* A logical dump: the store's whole history as items in transaction-time
  * order (types and subjects at their creation, every version of every
  * event at its `recorded`); ties in order type, subject, version, then by
