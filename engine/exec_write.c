@@ -293,7 +293,8 @@ static int run_simple_write(credo_stmt *st) {
                     a->create_type.public_fields});
   case CQL_GRANT:
   case CQL_REVOKE:
-    if ((rc = eng_exec_text(st, st->wx[W_ID], "the source", 0, &s1)) != CREDO_OK)
+    if ((rc = eng_exec_text(st, st->wx[W_ID], "the source", 0, &s1)) !=
+        CREDO_OK)
       return rc;
     return eng_grant_source(st->db, a->grant.user, s1, a->kind == CQL_GRANT);
   case CQL_SET_STORE_TZ:
