@@ -291,6 +291,20 @@ int eng_pubidx_ids(credo *db, stor_txn *txn, const char *subject, credo_time t,
                    uint64_t **ids, size_t *n);
 int eng_pubidx_rebuild(credo *db, stor_txn *txn, uint64_t *entries);
 
+/* The idempotency key (srcref.c): (source, normalised ref, subject).
+ * eng_ref_norm writes the ref with its year brackets in one form
+ * (CREDO_RANGE when `n` is too small); eng_srcref_prefix builds the key
+ * prefix (subject NULL: every subject); eng_srcref_put indexes event `id`;
+ * eng_srcref_find gives the event that holds the key (not retracted),
+ * CREDO_NOTFOUND when none; eng_srcref_rebuild re-indexes every event. */
+int eng_ref_norm(const char *ref, char *out, size_t n);
+void eng_srcref_prefix(stor_key *k, const char *source, const char *ref,
+                       const char *subject);
+int eng_srcref_put(credo *db, stor_txn *txn, uint64_t id, const eng_version *v);
+int eng_srcref_find(credo *db, stor_txn *txn, const char *source,
+                    const char *ref, const char *subject, uint64_t *id);
+int eng_srcref_rebuild(credo *db, stor_txn *txn);
+
 /* ------------------------------------------------------------- reads */
 
 /* Resolves the read instants of a query: as_of CREDO_TIME_NOW becomes
