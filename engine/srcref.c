@@ -25,8 +25,8 @@
 
 static const char *const OPEN_BR[] = {"\xe3\x80\x94", "[", "\xe3\x80\x90", "(",
                                       "\xef\xbc\x88"}; /* 〔 [ 【 ( （ */
-static const char *const CLOSE_BR[] = {"\xe3\x80\x95", "]", "\xe3\x80\x91",
-                                       ")", "\xef\xbc\x89"}; /* 〕 ] 】 ) ） */
+static const char *const CLOSE_BR[] = {"\xe3\x80\x95", "]", "\xe3\x80\x91", ")",
+                                       "\xef\xbc\x89"}; /* 〕 ] 】 ) ） */
 #define NBR (sizeof OPEN_BR / sizeof OPEN_BR[0])
 static const char CANON_OPEN[] = "\xe3\x80\x94";  /* 〔 */
 static const char CANON_CLOSE[] = "\xe3\x80\x95"; /* 〕 */

@@ -510,6 +510,27 @@ static void rule11_idempotency_key(void **state) {
   assert_int_equal(credo_check(f->db, NULL, NULL, NULL), CREDO_OK);
 }
 
+/* 13. Identifier checks complete: errors name the failing check, over
+ * CREATE SUBJECT. */
+static void rule13_identifier_checks(void **state) {
+  fx *f = *state;
+  refused_on(f->db, "CREATE SUBJECT '350203800101003' KIND person;",
+             CREDO_BADID,
+             "invalid person id \"350203800101003\": resident id must be 18 "
+             "characters, got a 15-digit id of GB 11643-1989; its 18-digit "
+             "form is 35020319800101003X");
+  refused_on(f->db, "CREATE SUBJECT '91350100M000100Y52' KIND org;",
+             CREDO_BADID,
+             "organisation code check character (character 17, GB 11714) is "
+             "'5', expected '4'");
+  refused_on(f->db, "CREATE SUBJECT '94350100M000100Y4N' KIND org;",
+             CREDO_BADID, "organisation type code '4' (character 2)");
+  refused_on(f->db, "CREATE SUBJECT '990105194912310026' KIND person;",
+             CREDO_BADID, "region code 990105 is not in a province");
+  refused_on(f->db, "CREATE SUBJECT '110105299001010011' KIND person;",
+             CREDO_BADID, "birth date 29900101 is in the future");
+}
+
 /* A store of format 1 (no public index, (source, ref) keys without the
  * subject) is upgraded in place when opened read-write. */
 static void upgrade_from_format_1(void **state) {
@@ -584,6 +605,7 @@ int main(void) {
       T(rule9_public_fields),
       T(rule10_source_grants),
       T(rule11_idempotency_key),
+      T(rule13_identifier_checks),
       T(upgrade_from_format_1),
 #undef T
   };
