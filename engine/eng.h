@@ -354,6 +354,21 @@ void eng_scan_close(eng_scan *s);
 int eng_scan_estimate(credo *db, stor_txn *txn, const eng_scan_spec *spec,
                       uint64_t *rows);
 
+/* ------------------------------------------------------- name index */
+
+/* Keeps the name index (STOR_NAME_GRAMS, names.c) of subject `id` in step
+ * with its name, inside the caller's write transaction `txn`: removes the
+ * entries of `old_name` (NULL or "" for a new subject) and adds those of
+ * `new_name` (NULL or "" for none). The one writer of the index: a rename
+ * calls it with both names in the transaction that rewrites the subject.
+ * Errors: the storage codes, with a message on db. */
+int eng_name_index(credo *db, stor_txn *txn, const char *id,
+                   const char *old_name, const char *new_name);
+/* Builds the index of a store written before it existed (META
+ * names_indexed missing), in one write transaction; a no-op afterwards.
+ * Called by credo_open on a writable store. */
+int eng_names_upgrade(credo *db);
+
 /* Subject and type walks for SELECT ... FROM subjects / types. */
 typedef int (*eng_subject_cb)(const credo_subject_info *s, void *arg);
 int eng_subjects_walk(credo *db, stor_txn *txn, const char *from_id,

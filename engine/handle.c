@@ -149,6 +149,8 @@ int credo_open(const char *path, const credo_options *opt, credo **out) {
   }
   if ((rc = eng_upgrade(*out)) != CREDO_OK)
     return rc;
+  if (!so.readonly && (rc = eng_names_upgrade(*out)) != CREDO_OK)
+    return rc; /* message on *out */
   session_tz(*out);
   return CREDO_OK;
 fail:

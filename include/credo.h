@@ -258,6 +258,30 @@ CREDO_API credo_role credo_get_role(const credo *db);
 CREDO_API int credo_authenticate(credo *db, const char *user,
                                  const char *password);
 
+/* The SCRAM-SHA-256 verifier of a user (RFC 5802, RFC 7677), kept beside
+ * the argon2id hash and written by CREATE USER / ALTER USER ... PASSWORD,
+ * for front ends that speak SCRAM (credo-server's PostgreSQL listener):
+ * they run the exchange with it and, when the client's proof checks out,
+ * switch their admin handle with credo_set_user(db, user, v.role). */
+#define CREDO_SCRAM_SALT_LEN 16
+#define CREDO_SCRAM_KEY_LEN 32
+typedef struct credo_scram_verifier {
+  uint32_t iterations; /* PBKDF2-HMAC-SHA-256 iterations */
+  uint8_t salt[CREDO_SCRAM_SALT_LEN];
+  uint8_t stored_key[CREDO_SCRAM_KEY_LEN]; /* SHA-256(ClientKey) */
+  uint8_t server_key[CREDO_SCRAM_KEY_LEN];
+  credo_role role; /* the user's role */
+} credo_scram_verifier;
+
+/* Fills *out with the verifier of `user`. `db` must be an admin handle
+ * (CREDO_DENIED). CREDO_NOTFOUND "no such user"; CREDO_NOTSUP for a user
+ * created by a build that kept no verifier (the message says to set the
+ * password again with ALTER USER). *out holds secrets equivalent to the
+ * password for this store: wipe it after use. Thread-safe with respect to
+ * other handles. */
+CREDO_API int credo_user_scram(credo *db, const char *user,
+                               credo_scram_verifier *out);
+
 /* Replaces the wall clock of this handle, for tests. `fn(arg)` returns the
  * current time; NULL restores the system clock. Transaction times stay
  * strictly increasing whatever the clock says. */
@@ -751,6 +775,25 @@ CREDO_API int credo_list_subjects(credo *db, credo_subject_cb cb, void *arg);
 CREDO_API int credo_scan_events(credo *db, credo_time as_of,
                                 credo_time visible_at, unsigned flags,
                                 credo_event_cb cb, void *arg);
+
+/* Name search. Calls `cb` for each subject whose name contains `text`
+ * (compared after Unicode NFKC and case folding, so full-width and
+ * half-width forms and upper and lower case match), in id order,
+ * starting after the subject id `after` (NULL: from the first), at most
+ * `limit` (1..CREDO_SEARCH_MAX) of them; *more (may be NULL) is set to 1
+ * when more matches follow the last one given (pass its id as `after`
+ * for the next page). `text` needs at least 2 characters (CREDO_INVALID
+ * otherwise): an index of the names' character pairs, kept in the same
+ * transaction as every subject write, answers it without reading every
+ * subject (docs/storage.md). For the public role persons are left out: a
+ * person is found by the full resident id only (credo_get_subject).
+ * Strings are valid during the call; a non-zero return from `cb` stops
+ * the search and is returned. One consistent snapshot; the handle's time
+ * limit applies. Any role. Embedded handles only (CREDO_NOTSUP). */
+#define CREDO_SEARCH_MAX 1000
+CREDO_API int credo_search_subjects(credo *db, const char *text,
+                                    const char *after, unsigned limit,
+                                    credo_subject_cb cb, void *arg, int *more);
 
 /* A logical dump: the store's whole history as items in transaction-time
  * order (types and subjects at their creation, every version of every

@@ -32,7 +32,7 @@
 static const char *const table_names[STOR_NTABLES] = {
     "meta",     "subjects",    "types",       "type_ids",   "events",
     "versions", "subj_events", "type_events", "source_ref", "until_events",
-    "users",    "subj_public", "grants",      "subj_names"};
+    "users",    "subj_public", "grants",      "subj_names", "name_grams"};
 
 const char *stor_table_name(int table) {
   if (table < 0 || table >= STOR_NTABLES)

@@ -59,6 +59,7 @@ enum stor_table {
                         for events whose latest version may be public */
   STOR_GRANTS,       /* (user name, source) -> nothing: GRANT SOURCE */
   STOR_SUBJ_NAMES,   /* (subject id, recorded) -> a former name (renames) */
+  STOR_NAME_GRAMS,   /* (name gram, subject id) -> nothing (engine/names.c) */
   STOR_NTABLES
 };
 
