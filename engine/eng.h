@@ -230,6 +230,23 @@ int eng_public_event(credo *db, const eng_type *t, credo_event *ev);
 int eng_subject_get(credo *db, stor_txn *txn, const char *id,
                     credo_subject_info *out);
 
+/* Renames (renames.c). eng_subject_rename is the one function that
+ * changes a subject's name: it records the rename (before, after, actor,
+ * reason, at the transaction time), rewrites the subject record and its
+ * name index; *renamed 0 when the name was already that. eng_subject_name_at
+ * gives the name subject `id` had at `t` (`current` when never renamed
+ * since; CREDO_TIME_OPEN: now). eng_subject_renames calls `cb` for each
+ * rename, oldest first; a non-zero return stops and is returned. */
+typedef int (*eng_rename_cb)(void *arg, credo_time recorded, const char *from,
+                             const char *to, const char *actor,
+                             const char *reason);
+int eng_subject_rename(credo *db, stor_txn *txn, const char *id,
+                       const char *name, const char *reason, int *renamed);
+int eng_subject_name_at(credo *db, stor_txn *txn, const char *id,
+                        const char *current, credo_time t, const char **name);
+int eng_subject_renames(credo *db, stor_txn *txn, const char *id,
+                        eng_rename_cb cb, void *arg);
+
 /* ----------------------------------------------------------- records */
 
 /* A decoded event version: fixed fields plus pointers to NUL-terminated

@@ -206,6 +206,12 @@ int eng_exec_prepare(credo_stmt *st) {
   case CQL_GRANT:
   case CQL_REVOKE:
     return cx(st, a->grant.source, "SOURCE", &st->wx[W_ID]);
+  case CQL_ALTER_SUBJECT:
+    return cx(st, a->alter_subject.id, "SUBJECT", &st->wx[W_ID]) ||
+                   cx(st, a->alter_subject.name, "NAME", &st->wx[W_NAME]) ||
+                   cx(st, a->alter_subject.reason, "REASON", &st->wx[W_WHY])
+               ? st->db->errcode
+               : CREDO_OK;
   case CQL_CREATE_TYPE:
   case CQL_BEGIN:
   case CQL_COMMIT:
@@ -442,6 +448,7 @@ static void ectx_start(credo_stmt *st, int table) {
   x->now = credo_now(st->db);
   x->arena = &st->arena;
   x->mask_subject = 0;
+  x->as_of = CREDO_TIME_OPEN;
 }
 
 /* A required or optional (opt) text operand; *s is NULL for NULL. */
@@ -907,6 +914,7 @@ static int open_source(credo_stmt *st) {
   if ((rc = read_rules(st, as_of, vis, &ra, &rv)) != CREDO_OK ||
       (rc = begin_read(st)) != CREDO_OK)
     return rc;
+  st->x.as_of = ra;
   return open_events(st, ra, rv, p->flags);
 }
 
@@ -1001,6 +1009,42 @@ done:
   return rc;
 }
 
+/* A rename as a history row: op "rename", data {"name": new, "from":
+ * old}, the subject, recorded, actor and reason; the event columns NULL. */
+static int rename_row(void *arg, credo_time recorded, const char *from,
+                      const char *to, const char *actor, const char *reason) {
+  credo_stmt *st = arg;
+  eng_value v[HIST_N];
+  json_t *j = json_pack("{s:s,s:s}", "name", to, "from", from);
+  char *text = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+  int rc;
+  json_decref(j);
+  if (!text)
+    return nomem(st->db);
+  for (int i = 0; i < HIST_N; i++)
+    v[i] = eng_v_null();
+  v[1] = eng_v_text(st->hist_subject, strlen(st->hist_subject));
+  v[8] = eng_v_json(text, strlen(text));
+  v[10] = eng_v_time(recorded);
+  v[11] = eng_v_text(actor, strlen(actor));
+  v[13] = eng_v_text("rename", 6);
+  v[14] = eng_v_text(reason, strlen(reason));
+  rc = push_values(st, v, HIST_N);
+  free(text);
+  return rc;
+}
+
+/* The renames of a subject, after its events' versions. */
+static int subject_renames(credo_stmt *st, const char *subject) {
+  int rc;
+  if ((rc = begin_read(st)) != CREDO_OK)
+    return rc;
+  st->hist_subject = subject;
+  rc = eng_subject_renames(st->db, st->txn, subject, rename_row, st);
+  end_read(st);
+  return rc;
+}
+
 static int start_history(credo_stmt *st) {
   uint64_t id, *ids = NULL;
   size_t n = 0;
@@ -1019,6 +1063,8 @@ static int start_history(credo_stmt *st) {
     goto done;
   for (size_t i = 0; i < n && rc == CREDO_OK; i++)
     rc = credo_event_history(st->db, ids[i], hist_cb, st);
+  if (rc == CREDO_OK)
+    rc = subject_renames(st, subject);
 done:
   free(ids);
   return rc;
@@ -1378,6 +1424,14 @@ static int run_simple_write(credo_stmt *st) {
     return eng_grant_source(st->db, a->grant.user, s1, a->kind == CQL_GRANT);
   case CQL_SET_STORE_TZ:
     return run_set_tz(st);
+  case CQL_ALTER_SUBJECT: {
+    const char *why = NULL;
+    if ((rc = eval_text(st, st->wx[W_ID], "the subject id", 0, &s1)) ||
+        (rc = eval_text(st, st->wx[W_NAME], "NAME", 0, &s2)) ||
+        (rc = eval_text(st, st->wx[W_WHY], "REASON", 0, &why)))
+      return rc;
+    return credo_rename_subject(st->db, s1, s2, why);
+  }
   case CQL_CREATE_SUBJECT:
     if ((rc = eval_text(st, st->wx[W_ID], "the subject id", 0, &s1)) ||
         (rc = eval_text(st, st->wx[W_NAME], "NAME", 1, &s2)))
@@ -1423,6 +1477,8 @@ static int write_role(credo_stmt *st) {
     return eng_require(db, eng_can_write_records(db), "record events");
   case CQL_CREATE_SUBJECT:
     return eng_require(db, eng_can_write_records(db), "create subjects");
+  case CQL_ALTER_SUBJECT:
+    return eng_require(db, eng_can_write_records(db), "rename subjects");
   case CQL_REPAIR:
   case CQL_REPAIR_WHERE:
     return eng_require(db, eng_can_repair(db), "repair events");
