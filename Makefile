@@ -25,7 +25,7 @@ endif
 CPPFLAGS_ALL := -D_GNU_SOURCE -DCREDO_BUILDING -Iinclude -Istorage -Iengine \
                 -Iparser -Iclient -Iserver -I$(BUILD)/gen
 CFLAGS_ALL   := -std=c11 $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -MMD -MP
-LIBS    := -llmdb -lxxhash -ljansson -lsodium -lssl -lcrypto -lpthread -lm
+LIBS    := -llmdb -lxxhash -ljansson -lsodium -lutf8proc -lssl -lcrypto -lpthread -lm
 LDFLAGS_ALL := $(LDSAN) $(LDFLAGS)
 
 LIB_SRC := $(wildcard storage/*.c engine/*.c parser/*.c client/cl_*.c)
@@ -97,7 +97,7 @@ $(BUILD)/bin/credo: $(CLI_SRC:%.c=$(BUILD)/obj/%.o) $(LIBA)
 
 $(BUILD)/bin/credo-server: $(SRV_SRC:%.c=$(BUILD)/obj/%.o) $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lssl -lcrypto
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lssl -lcrypto -lmicrohttpd
 
 # ------------------------------------------------------------ benchmarks
 # Bench programs may include peers' headers (lmdb.h, sqlite3.h): they
@@ -105,6 +105,11 @@ $(BUILD)/bin/credo-server: $(SRV_SRC:%.c=$(BUILD)/obj/%.o) $(LIBA)
 $(BUILD)/bin/bench_%: $(BUILD)/obj/bench/bench_%.o $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lsqlite3
+
+# bench_names uses the shared data generator (client/gen_data.c).
+$(BUILD)/bin/bench_names: $(BUILD)/obj/bench/bench_names.o $(BUILD)/obj/client/gen_data.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS)
 
 # bench_scale (bench/bench_scale.c + bench/bs_*.c) also talks to
 # PostgreSQL through libpq.
@@ -274,10 +279,12 @@ define run_fuzz
 	rm -rf $(BUILD)/fuzz/corpus-$(1)
 endef
 
-fuzz: $(BUILD)/fuzz/fuzz_cql $(BUILD)/fuzz/fuzz_plan $(BUILD)/fuzz/fuzz_frame
+fuzz: $(BUILD)/fuzz/fuzz_cql $(BUILD)/fuzz/fuzz_plan $(BUILD)/fuzz/fuzz_frame \
+      $(BUILD)/fuzz/fuzz_pg
 	$(call run_fuzz,fuzz_cql,tests/fuzz/corpus/cql,-dict=tests/fuzz/cql.dict)
 	$(call run_fuzz,fuzz_plan,tests/fuzz/corpus/cql,-dict=tests/fuzz/cql.dict)
 	$(call run_fuzz,fuzz_frame,tests/fuzz/corpus/frame,)
+	$(call run_fuzz,fuzz_pg,tests/fuzz/corpus/pg,)
 
 $(BUILD)/fuzz/fuzz_cql: $(FUZZ_SRC) $(wildcard parser/*.h) $(BUILD)/gen/cql.h
 	@mkdir -p $(dir $@)
@@ -297,3 +304,11 @@ FUZZ_FRAME_SRC := client/cl_frame.c server/srv_auth.c tests/fuzz/fuzz_frame.c
 $(BUILD)/fuzz/fuzz_frame: $(FUZZ_FRAME_SRC) client/cl_frame.h server/srv.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iclient -Iserver -o $@ $(FUZZ_FRAME_SRC)
+
+# The PostgreSQL front end's startup and message decoders, SCRAM and the
+# dialect edges (tests/fuzz/fuzz_pg.c).
+FUZZ_PG_SRC := server/pg_proto.c server/pg_auth.c server/pg_sql.c \
+               tests/fuzz/fuzz_pg.c
+$(BUILD)/fuzz/fuzz_pg: $(FUZZ_PG_SRC) server/pg.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iserver -o $@ $(FUZZ_PG_SRC) -lcrypto -lpthread
