@@ -298,6 +298,7 @@ typedef struct pg_result {
   char **cells; /* nrows * ncols, each owned (malloc) or NULL */
   int oom;
   char tag[64];
+  void *owned; /* freed with the result (storage behind `name`) */
 } pg_result;
 
 void pg_result_init(pg_result *r, int ncols);

@@ -124,6 +124,22 @@ expect "undefined column: 42703" "42703: unknown column \"nope\"" \
 expect "the error position reaches psql" "LINE 1: SELECT nope FROM events" \
   P root rootpw disable -c "SELECT nope FROM events"
 
+echo "== catalog: psql's backslash commands"
+expect "\\dt lists the tables" "public \| events +\| table.*public \| subjects.*public \| types" \
+  sh -c "PGPASSWORD=rootpw psql -X 'host=127.0.0.1 port=$PG user=root dbname=credo sslmode=disable' -c '\\dt' | tr '\n' ' '"
+expect "\\d events lists its columns with types" "occurred +\| timestamp with time zone" \
+  P root rootpw disable -c '\d events'
+expect "\\d events: data is jsonb" "data +\| jsonb" cat "$T/out"
+expect "\\d subjects" "Table \"public.subjects\"" P root rootpw disable -c '\d subjects'
+expect "\\du lists the store's users" "ana +\|.*pub +\|.*root +\| Superuser" \
+  sh -c "PGPASSWORD=rootpw psql -X 'host=127.0.0.1 port=$PG user=root dbname=credo sslmode=disable' -c '\\du' | tr '\n' ' '"
+expect "\\df lists CQL's functions" "public \| lower +\| text" P root rootpw disable -c '\df'
+expect "information_schema.columns (Metabase/Grafana)" "^events\|occurred\|timestamp with time zone\|4$" \
+  P root rootpw disable -Atc "SELECT table_name, column_name, data_type, ordinal_position FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'events' ORDER BY ordinal_position"
+expect "pg_type lists the types sent" "^1184\|timestamptz$" \
+  P root rootpw disable -Atc "SELECT oid, typname FROM pg_catalog.pg_type"
+expect "the public role's \\dt" "events" P pub pubpw disable -c '\dt'
+
 echo "== transactions"
 P root rootpw disable >"$T/tx.out" 2>&1 <<SQL
 BEGIN;
