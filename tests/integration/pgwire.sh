@@ -217,8 +217,17 @@ else
   echo "SKIP node-postgres: npm could not install pg:"; tail -3 "$T/npm.log"
 fi
 
-echo "== users created before the SCRAM verifier"
-expect "SCRAM success logged for analyst" "^3$" \
+echo "== the protocol by hand: binary formats, row limits"
+$PY "$HERE/pg_raw.py" "$PG" root rootpw "$SUBJ" >"$T/raw.out" 2>&1
+expect "SCRAM server signature verifies" "^ok scram" cat "$T/raw.out"
+expect "binary RowDescription of every type" "^ok binary RowDescription" cat "$T/raw.out"
+expect "binary values (int8, float8, timestamptz, jsonb, bool) equal text" \
+  "^ok binary values equal the text values \([3-9] rows\)" cat "$T/raw.out"
+expect "Execute with a row limit answers PortalSuspended" \
+  "^ok Execute with a row limit: [3-9] PortalSuspended" cat "$T/raw.out"
+
+echo "== another role over SCRAM"
+expect "an analyst logs in and reads" "^3$" \
   P ana anapw disable -Atc "SELECT count(*) FROM events WHERE subject = '$SUBJ'"
 
 echo "$CHECKS checks, $FAILS failed"
