@@ -55,6 +55,11 @@ static int lookup(credo *db, stor_txn *txn, const char *id,
   return CREDO_OK;
 }
 
+int eng_subject_get(credo *db, stor_txn *txn, const char *id,
+                    credo_subject_info *out) {
+  return lookup(db, txn, id, out);
+}
+
 int eng_subject_exists(credo *db, stor_txn *txn, const char *id) {
   credo_subject_info s;
   return lookup(db, txn, id, &s);
@@ -89,6 +94,8 @@ static int create_in(credo *db, stor_txn *txn, const char *id, credo_kind kind,
   free(buf);
   if (rc != CREDO_OK)
     return eng_err_stor(db, rc, "cannot store a subject");
+  if ((rc = eng_name_index(db, txn, id, NULL, name)) != CREDO_OK)
+    return rc;
   db->changes = 1;
   return CREDO_OK;
 }

@@ -47,7 +47,10 @@ typedef struct srv_config {
   unsigned auth_timeout; /* seconds */
   unsigned idle_timeout; /* seconds */
   uint64_t max_rows;
-  unsigned max_time; /* seconds */
+  unsigned max_time;     /* seconds */
+  char http[256];        /* public look-up address (http.h); "" = off */
+  unsigned http_rate;    /* requests/s per client; 0 = no limit */
+  unsigned http_threads; /* worker threads of the look-up */
 } srv_config;
 
 /* Fills `cfg` from defaults, then --config FILE, then the other options.

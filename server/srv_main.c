@@ -27,7 +27,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cl_remote.h"
+#include "http.h"
+#include "sh_prompt.h"
 #include "srv.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -64,7 +65,7 @@ static int read_password(char *buf, size_t n) {
     snprintf(buf, n, "%s", env);
     return 0;
   }
-  if (cl_read_password("password for the new admin: ", buf, n) < 0)
+  if (sh_read_password("password for the new admin: ", buf, n) < 0)
     return -1;
   return buf[0] ? 0 : -1;
 }
@@ -135,7 +136,7 @@ static int start(const srv_config *cfg, srv_ctx *srv, int *lfd) {
   if (cfg->tls_cert[0] &&
       !(srv->tls = srv_tls_ctx(cfg->tls_cert, cfg->tls_key, err, sizeof err)))
     goto fail;
-  opt.max_readers = cfg->max_conn + 32;
+  opt.max_readers = cfg->max_conn + cfg->http_threads + 32;
   rc = credo_open(cfg->store, &opt, &srv->admin);
   if (rc != CREDO_OK) {
     snprintf(err, sizeof err, "cannot open store %s: %s", cfg->store,
@@ -183,9 +184,23 @@ static void log_listening(const srv_config *cfg, int lfd, int tls,
           cfg->max_conn, credo_version());
 }
 
+/* The public look-up (--http), on handles dup'ed from the admin one. */
+static int start_http(const srv_config *cfg, srv_ctx *srv, http_server **h) {
+  http_opts o = {cfg->http, cfg->allow_plaintext, cfg->http_threads,
+                 cfg->http_rate, cfg->max_conn};
+  char err[512];
+  if (!cfg->http[0] || http_start(&o, srv->admin, h, err, sizeof err) == 0)
+    return 0;
+  fprintf(stderr, "credo-server: %s\n", err);
+  srv_log(SRV_ERROR, "start_failed", "reason=%s",
+          srv_logq((char[600]){0}, 600, err));
+  return -1;
+}
+
 int main(int argc, char **argv) {
   srv_config cfg;
   srv_ctx srv;
+  http_server *web = NULL;
   int lfd = -1, rc = srv_config_parse(argc, argv, &cfg);
   if (rc != 0)
     return rc == 1 ? 0 : 2;
@@ -200,7 +215,7 @@ int main(int argc, char **argv) {
   srv_backoff_init(&srv.backoff);
   pthread_mutex_init(&srv.mu, NULL);
   pthread_cond_init(&srv.idle, NULL);
-  if (start(&cfg, &srv, &lfd) < 0) {
+  if (start(&cfg, &srv, &lfd) < 0 || start_http(&cfg, &srv, &web) < 0) {
     rc = 1;
     goto out;
   }
@@ -209,8 +224,11 @@ int main(int argc, char **argv) {
     log_listening(&cfg, srv.pg_lfd, srv.tls != NULL, "pg");
   srv_listen_run(&srv, lfd);
   lfd = -1;
+  http_stop(web);
+  web = NULL;
   srv_log(SRV_INFO, "stopped", "exit=0");
 out:
+  http_stop(web);
   if (lfd >= 0)
     close(lfd);
   if (srv.pg_lfd >= 0)
