@@ -49,10 +49,13 @@ typedef struct table {
   credo_type type[MAX_COLS];
 } table;
 
-static const char *const TABLE_SQL[][2] = {
-    {"events", "SELECT *, subject_name, subject_kind, op, reason FROM events"},
-    {"subjects", "SELECT * FROM subjects"},
-    {"types", "SELECT * FROM types"},
+/* Each table's columns, from the widest SELECT the role can compile
+ * (the public role may not read the version columns of events). */
+static const char *const TABLE_SQL[][3] = {
+    {"events", "SELECT *, subject_name, subject_kind, op, reason FROM events",
+     "SELECT * FROM events"},
+    {"subjects", "SELECT * FROM subjects", NULL},
+    {"types", "SELECT * FROM types", NULL},
 };
 
 /* The tables the session's role can compile a SELECT on. */
@@ -60,7 +63,10 @@ static int load_tables(credo *db, table *t) {
   int n = 0;
   for (size_t i = 0; i < sizeof TABLE_SQL / sizeof TABLE_SQL[0]; i++) {
     credo_stmt *st = NULL;
-    if (credo_prepare(db, TABLE_SQL[i][1], -1, &st, NULL) != CREDO_OK || !st)
+    if ((credo_prepare(db, TABLE_SQL[i][1], -1, &st, NULL) != CREDO_OK ||
+         !st) &&
+        (!TABLE_SQL[i][2] ||
+         credo_prepare(db, TABLE_SQL[i][2], -1, &st, NULL) != CREDO_OK || !st))
       continue;
     t[n].name = TABLE_SQL[i][0];
     t[n].ncols = credo_column_count(st);
