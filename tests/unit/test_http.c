@@ -121,12 +121,12 @@ static void test_data_public(void **state) {
                                      (credo_duration){12, 0},
                                      (credo_duration){3, 0}),
                    CREDO_OK);
-  assert_int_equal(credo_create_subject(db, r.subject, CREDO_KIND_ORG,
-                                        "张三贸易有限公司"),
-                   CREDO_OK);
-  assert_int_equal(credo_create_subject(db, "11010519491231002X",
-                                        CREDO_KIND_PERSON, "张三"),
-                   CREDO_OK);
+  assert_int_equal(
+      credo_create_subject(db, r.subject, CREDO_KIND_ORG, "张三贸易有限公司"),
+      CREDO_OK);
+  assert_int_equal(
+      credo_create_subject(db, "11010519491231002X", CREDO_KIND_PERSON, "张三"),
+      CREDO_OK);
   r.occurred = credo_now(db) - 200 * CREDO_USEC_PER_DAY;
   assert_int_equal(credo_record_event(db, &r, &id, NULL), CREDO_OK);
   assert_int_equal(credo_repair_event(db, id, CREDO_TIME_NOW, "修复"),
@@ -136,8 +136,7 @@ static void test_data_public(void **state) {
   assert_int_equal(res.kind, HTTP_Q_NAME);
   assert_int_equal(res.n, 1);
   assert_string_equal(res.hits[0].name, "张三贸易有限公司");
-  assert_int_equal(http_search(db, "11010519491231002X", NULL, &res),
-                   CREDO_OK);
+  assert_int_equal(http_search(db, "11010519491231002X", NULL, &res), CREDO_OK);
   assert_int_equal(res.n, 1);
   assert_string_equal(res.hits[0].link, "11010519491231002X");
   assert_int_equal(http_search(db, "张", NULL, &res), CREDO_INVALID);
@@ -156,8 +155,8 @@ static void test_data_public(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_escaping),   cmocka_unit_test(test_dates),
-      cmocka_unit_test(test_query_kind), cmocka_unit_test(test_limiter),
+      cmocka_unit_test(test_escaping),    cmocka_unit_test(test_dates),
+      cmocka_unit_test(test_query_kind),  cmocka_unit_test(test_limiter),
       cmocka_unit_test(test_data_public),
   };
   return cmocka_run_group_tests_name("http", tests, NULL, NULL);
