@@ -108,7 +108,7 @@ nm "$BUILD/lib/libcredo.a" 2>/dev/null | grep -q __asan_init &&
   SANFLAGS="-fsanitize=address,undefined" # a SAN=1 build
 cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g $SANFLAGS -Iinclude \
   -o "$CLIENT" "$HERE/srv_client.c" "$BUILD/lib/libcredo.a" \
-  -llmdb -lxxhash -ljansson -lsodium -lssl -lcrypto -lpthread -lm ||
+  -llmdb -lxxhash -ljansson -lsodium -lutf8proc -lssl -lcrypto -lpthread -lm ||
   { echo "cannot build srv_client"; exit 1; }
 C() { timeout 120 "$CLIENT" "$@"; }
 SH() { timeout 60 "$BIN/credo" "$@"; }
