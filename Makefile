@@ -282,10 +282,12 @@ define run_fuzz
 	rm -rf $(BUILD)/fuzz/corpus-$(1)
 endef
 
-fuzz: $(BUILD)/fuzz/fuzz_cql $(BUILD)/fuzz/fuzz_plan $(BUILD)/fuzz/fuzz_frame
+fuzz: $(BUILD)/fuzz/fuzz_cql $(BUILD)/fuzz/fuzz_plan $(BUILD)/fuzz/fuzz_frame \
+      $(BUILD)/fuzz/fuzz_pg
 	$(call run_fuzz,fuzz_cql,tests/fuzz/corpus/cql,-dict=tests/fuzz/cql.dict)
 	$(call run_fuzz,fuzz_plan,tests/fuzz/corpus/cql,-dict=tests/fuzz/cql.dict)
 	$(call run_fuzz,fuzz_frame,tests/fuzz/corpus/frame,)
+	$(call run_fuzz,fuzz_pg,tests/fuzz/corpus/pg,)
 
 $(BUILD)/fuzz/fuzz_cql: $(FUZZ_SRC) $(wildcard parser/*.h) $(BUILD)/gen/cql.h
 	@mkdir -p $(dir $@)
@@ -305,3 +307,11 @@ FUZZ_FRAME_SRC := client/cl_frame.c server/srv_auth.c tests/fuzz/fuzz_frame.c
 $(BUILD)/fuzz/fuzz_frame: $(FUZZ_FRAME_SRC) client/cl_frame.h server/srv.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iclient -Iserver -o $@ $(FUZZ_FRAME_SRC)
+
+# The PostgreSQL front end's startup and message decoders, SCRAM and the
+# dialect edges (tests/fuzz/fuzz_pg.c).
+FUZZ_PG_SRC := server/pg_proto.c server/pg_auth.c server/pg_sql.c \
+               tests/fuzz/fuzz_pg.c
+$(BUILD)/fuzz/fuzz_pg: $(FUZZ_PG_SRC) server/pg.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iserver -o $@ $(FUZZ_PG_SRC) -lcrypto -lpthread

@@ -201,6 +201,11 @@ int eng_exec_prepare(credo_stmt *st) {
     return CREDO_OK;
   case CQL_SET_TZ:
     return cx(st, a->set_tz.zone, "SET TIME ZONE", &st->wx[0]);
+  case CQL_SET_STORE_TZ:
+    return cx(st, a->set_tz.zone, "SET STORE TIME ZONE", &st->wx[0]);
+  case CQL_GRANT:
+  case CQL_REVOKE:
+    return cx(st, a->grant.source, "SOURCE", &st->wx[W_ID]);
   case CQL_CREATE_TYPE:
   case CQL_BEGIN:
   case CQL_COMMIT:
@@ -436,6 +441,7 @@ static void ectx_start(credo_stmt *st, int table) {
   x->nparams = st->nparams;
   x->now = credo_now(st->db);
   x->arena = &st->arena;
+  x->mask_subject = 0;
 }
 
 /* A required or optional (opt) text operand; *s is NULL for NULL. */
@@ -667,8 +673,7 @@ static int pull(credo_stmt *st) {
   }
   if (eng_type_decode(k.data, v, &st->ty) != CREDO_OK)
     return eng_err(st->db, CREDO_CORRUPT, "a type record is corrupt");
-  st->tinfo = (credo_type_info){st->ty.name, st->ty.id, st->ty.publicity,
-                                st->ty.repairable_after, st->ty.created};
+  eng_type_info(&st->ty, &st->tinfo);
   st->x.ty = &st->tinfo;
   return CREDO_ROW;
 }
@@ -684,7 +689,11 @@ static int next_filtered(credo_stmt *st) {
       return rc;
     if (!st->plan->where)
       return CREDO_ROW;
-    if ((rc = eng_eval_cond(&st->x, st->plan->where, &tri)) != CREDO_OK)
+    /* WHERE compares the full id (the public role names it in full) */
+    st->x.mask_subject = 0;
+    rc = eng_eval_cond(&st->x, st->plan->where, &tri);
+    st->x.mask_subject = st->plan->for_public;
+    if (rc != CREDO_OK)
       return rc;
     if (tri == 1)
       return CREDO_ROW;
@@ -917,6 +926,11 @@ static int start_select(credo_stmt *st) {
       (rc = eval_count(st, p->offset, "OFFSET", &st->offset)) != CREDO_OK)
     return rc;
   st->heap = p->norder && st->has_limit;
+  if (st->db->role == CREDO_ROLE_PUBLIC && !p->for_public)
+    return eng_err(st->db, CREDO_DENIED,
+                   "permission denied: the statement was prepared for "
+                   "another role; prepare it again as role public");
+  st->x.mask_subject = p->for_public && p->table == CQL_TABLE_EVENTS;
   if ((rc = open_source(st)) != CREDO_OK)
     return rc;
   if (p->grouped)
@@ -1056,45 +1070,21 @@ static int user_row(void *arg, const char *name, credo_role role,
   return push_values(st, v, 3);
 }
 
-/* SET TIME ZONE: +HH:MM, -HH:MM, +HH, +HHMM, Z or UTC. */
-static int parse_tz(const char *s, int *out) {
-  int sign, h = 0, m = 0, n = 0;
-  if (strcasecmp(s, "Z") == 0 || strcasecmp(s, "UTC") == 0) {
-    *out = 0;
-    return 0;
-  }
-  if (s[0] != '+' && s[0] != '-')
-    return -1;
-  sign = s[0] == '-' ? -1 : 1;
-  s++;
-  for (; n < 2 && s[n] >= '0' && s[n] <= '9'; n++)
-    h = h * 10 + (s[n] - '0');
-  if (n != 2)
-    return -1;
-  s += 2;
-  if (*s == ':')
-    s++;
-  if (*s) {
-    if (!(s[0] >= '0' && s[0] <= '5' && s[1] >= '0' && s[1] <= '9') || s[2])
-      return -1;
-    m = (s[0] - '0') * 10 + (s[1] - '0');
-  }
-  if (h * 60 + m > 18 * 60)
-    return -1;
-  *out = sign * (h * 3600 + m * 60);
-  return 0;
-}
-
+/* SET TIME ZONE / SET STORE TIME ZONE (eng_tz_parse reads the zone). */
 static int run_set_tz(credo_stmt *st) {
   const char *z;
   int tz, rc;
   ectx_start(st, 0);
   if ((rc = eval_text(st, st->wx[0], "the time zone", 0, &z)) != CREDO_OK)
     return rc;
-  if (parse_tz(z, &tz) != 0)
+  if (eng_tz_parse(z, &tz) != 0)
     return eng_cql_err(st->db, CREDO_INVALID, st->wx[0]->line, st->wx[0]->col,
-                       "bad time zone '%.40s': use +HH:MM, -HH:MM, Z or UTC",
+                       "bad time zone '%.40s': use +HH:MM, -HH:MM, Z, UTC "
+                       "or a zone without daylight saving time such as "
+                       "'Asia/Shanghai'",
                        z);
+  if (st->ast->kind == CQL_SET_STORE_TZ)
+    return credo_set_store_tz(st->db, tz);
   return credo_set_tz(st->db, tz);
 }
 
@@ -1374,9 +1364,20 @@ static int run_simple_write(credo_stmt *st) {
       return rc;
     return credo_retract_event(st->db, id, s1);
   case CQL_CREATE_TYPE:
-    return credo_create_type(st->db, a->create_type.name,
-                             a->create_type.publicity,
-                             a->create_type.repairable_after);
+    return credo_create_type_def(
+        st->db, &(credo_type_def){
+                    a->create_type.name,
+                    a->create_type.flags |
+                        (a->create_type.has_publicity ? 0 : CREDO_TYPE_OPEN),
+                    a->create_type.publicity, a->create_type.repairable_after,
+                    a->create_type.public_fields});
+  case CQL_GRANT:
+  case CQL_REVOKE:
+    if ((rc = eval_text(st, st->wx[W_ID], "the source", 0, &s1)) != CREDO_OK)
+      return rc;
+    return eng_grant_source(st->db, a->grant.user, s1, a->kind == CQL_GRANT);
+  case CQL_SET_STORE_TZ:
+    return run_set_tz(st);
   case CQL_CREATE_SUBJECT:
     if ((rc = eval_text(st, st->wx[W_ID], "the subject id", 0, &s1)) ||
         (rc = eval_text(st, st->wx[W_NAME], "NAME", 1, &s2)))
@@ -1420,17 +1421,24 @@ static int write_role(credo_stmt *st) {
   switch (st->ast->kind) {
   case CQL_RECORD:
     return eng_require(db, eng_can_write_records(db), "record events");
-  case CQL_CORRECT:
-    return eng_require(db, eng_can_write_records(db), "correct events");
   case CQL_CREATE_SUBJECT:
     return eng_require(db, eng_can_write_records(db), "create subjects");
   case CQL_REPAIR:
   case CQL_REPAIR_WHERE:
     return eng_require(db, eng_can_repair(db), "repair events");
   case CQL_RETRACT:
-    return eng_require(db, eng_can_repair(db), "retract events");
+    return eng_require(db, eng_can_repair(db) || eng_can_write_records(db),
+                       "retract events");
+  case CQL_CORRECT:
+    return CREDO_OK; /* which fields decides (credo_correct_event) */
   case CQL_CREATE_TYPE:
     return eng_require(db, db->role == CREDO_ROLE_ADMIN, "create types");
+  case CQL_GRANT:
+  case CQL_REVOKE:
+    return eng_require(db, db->role == CREDO_ROLE_ADMIN, "grant sources");
+  case CQL_SET_STORE_TZ:
+    return eng_require(db, db->role == CREDO_ROLE_ADMIN,
+                       "set the store time zone");
   default:
     return eng_require(db, db->role == CREDO_ROLE_ADMIN, "manage users");
   }

@@ -185,6 +185,9 @@ typedef struct eng_ectx {
   /* the subject of the last row (copied, survives rows) */
   eng_buf subj_id, subj_name;
   int subj_kind; /* 0 when unknown */
+  /* the public role's output: person ids masked, internals NULL (set
+   * while projecting, clear while WHERE filters on the full id) */
+  int mask_subject;
   /* after grouping */
   const eng_value *keys;
   const eng_value *aggv;

@@ -1,5 +1,5 @@
 /*
- * names.c -- the name index of subjects (table STOR_SUBJ_NAMES) and the
+ * names.c -- the name index of subjects (table STOR_NAME_GRAMS) and the
  * name search built on it (credo_search_subjects).
  *
  * Key layout (docs/storage.md): the gram (two consecutive code points of
@@ -103,9 +103,9 @@ static int write_gram(const char *gram, size_t len, void *arg) {
   int rc;
   gram_key(&k, gram, len, w->id);
   if (w->del)
-    rc = stor_del(w->txn, STOR_SUBJ_NAMES, stor_key_val(&k));
+    rc = stor_del(w->txn, STOR_NAME_GRAMS, stor_key_val(&k));
   else
-    rc = stor_put(w->txn, STOR_SUBJ_NAMES, stor_key_val(&k), (stor_val){"", 0});
+    rc = stor_put(w->txn, STOR_NAME_GRAMS, stor_key_val(&k), (stor_val){"", 0});
   return rc == CREDO_NOTFOUND ? CREDO_OK : rc;
 }
 
@@ -315,7 +315,7 @@ static int search_in(credo *db, stor_txn *txn, const char *folded,
   for (i = 0; i < gl.n && rc == CREDO_OK; i++) {
     s.p[i].gram = gl.g[i];
     s.p[i].glen = strlen(gl.g[i]) + 1;
-    if ((rc = stor_cursor_open(txn, STOR_SUBJ_NAMES, &s.p[i].c)) == CREDO_OK)
+    if ((rc = stor_cursor_open(txn, STOR_NAME_GRAMS, &s.p[i].c)) == CREDO_OK)
       s.n++;
   }
   if (rc == CREDO_OK)

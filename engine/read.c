@@ -84,7 +84,7 @@ int eng_version_to_event(credo *db, stor_txn *txn, uint64_t id,
   ev->reason = v->reason;
   ev->retracted = v->retracted;
   ev->is_public = eng_version_public(v, visible_at);
-  return CREDO_OK;
+  return eng_public_event(db, t, ev); /* the public role's view */
 }
 
 int eng_resolve_read(credo *db, credo_time as_of, credo_time visible_at,
@@ -127,6 +127,12 @@ struct eng_scan {
   stor_key prefix;  /* subject / type key prefix of index entries */
   stor_val payload; /* value of the current index entry */
   int started, done;
+  /* the public role's look-up of a subject now: the ids of its events
+   * that may be public, from the public index (pubindex.c), so that its
+   * cost does not depend on the subject's hidden records */
+  int pub;
+  uint64_t *ids;
+  size_t nids, pos;
 };
 
 int eng_scan_open(credo *db, stor_txn *txn, const eng_scan_spec *spec,
@@ -160,6 +166,8 @@ int eng_scan_open(credo *db, stor_txn *txn, const eng_scan_spec *spec,
   }
   if (s->prefix.overflow)
     s->done = 1; /* too long to be stored: matches nothing */
+  s->pub = spec->path == ENG_PATH_SUBJECT && db->role == CREDO_ROLE_PUBLIC &&
+           spec->as_of == CREDO_TIME_OPEN && spec->flags == 0;
   if (table[spec->path] >= 0 &&
       (rc = stor_cursor_open(txn, table[spec->path], &s->idx)) != CREDO_OK) {
     free(s);
@@ -174,6 +182,7 @@ void eng_scan_close(eng_scan *s) {
     return;
   stor_cursor_close(s->idx);
   stor_cursor_close(s->vc);
+  free(s->ids);
   free(s);
 }
 
@@ -211,6 +220,23 @@ static int next_entry(eng_scan *s, uint64_t *id, credo_time *until) {
               memcmp(k.data, s->prefix.buf, s->prefix.len) != 0))
     return CREDO_NOTFOUND;
   *id = stor_dec_u64((const unsigned char *)k.data + k.len - 8);
+  return CREDO_OK;
+}
+
+/* The next id of the public subject path. */
+static int next_public(eng_scan *s, uint64_t *id) {
+  int rc;
+  if (!s->started) {
+    s->started = 1;
+    rc = eng_pubidx_ids(s->db, s->txn, s->spec.subject ? s->spec.subject : "",
+                        s->spec.visible_at, &s->ids, &s->nids);
+    if (rc != CREDO_OK)
+      return rc;
+  }
+  if (s->pos == s->nids)
+    return CREDO_NOTFOUND;
+  *id = s->ids[s->pos++];
+  s->payload = (stor_val){NULL, 0};
   return CREDO_OK;
 }
 
@@ -274,7 +300,9 @@ int eng_scan_next(eng_scan *s, credo_event *ev) {
   while (!s->done) {
     if ((rc = eng_run_check(s->db)) != CREDO_OK)
       return rc;
-    if (s->spec.path == ENG_PATH_ID || s->spec.path == ENG_PATH_SOURCE_REF)
+    if (s->pub)
+      rc = next_public(s, &id);
+    else if (s->spec.path == ENG_PATH_ID || s->spec.path == ENG_PATH_SOURCE_REF)
       rc = single_id(s, &id);
     else
       rc = next_entry(s, &id, &until);
@@ -372,8 +400,8 @@ int credo_get_event(credo *db, uint64_t id, credo_time as_of,
     return rc;
   if ((rc = eng_scan_open(db, txn, &spec, &s)) == CREDO_OK)
     rc = eng_scan_next(s, out);
-  if (rc == CREDO_ROW)
-    rc = keep_event(db, out);
+  if (rc == CREDO_ROW && (rc = keep_event(db, out)) == CREDO_OK)
+    rc = eng_public_subject(db, txn, out);
   else if (rc == CREDO_DONE)
     rc = eng_err(db, CREDO_NOTFOUND, "event %llu not found",
                  (unsigned long long)id);
@@ -409,7 +437,8 @@ int credo_subject_events(credo *db, const char *subject, credo_time as_of,
     goto done;
   while ((rc = eng_scan_next(s, &ev)) == CREDO_ROW) {
     rows++;
-    if ((rc = cb(&ev, arg)) != 0)
+    if ((rc = eng_public_subject(db, txn, &ev)) != CREDO_OK ||
+        (rc = cb(&ev, arg)) != 0)
       goto done;
   }
   /* Subjects are never deleted and every event's subject exists, so a row

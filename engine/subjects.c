@@ -55,6 +55,11 @@ static int lookup(credo *db, stor_txn *txn, const char *id,
   return CREDO_OK;
 }
 
+int eng_subject_get(credo *db, stor_txn *txn, const char *id,
+                    credo_subject_info *out) {
+  return lookup(db, txn, id, out);
+}
+
 int eng_subject_exists(credo *db, stor_txn *txn, const char *id) {
   credo_subject_info s;
   return lookup(db, txn, id, &s);

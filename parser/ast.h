@@ -219,10 +219,13 @@ typedef enum cql_kind {
   CQL_ROLLBACK,
   CQL_CREATE_USER,
   CQL_ALTER_USER,
-  CQL_DROP_USER
+  CQL_DROP_USER,
+  CQL_SET_STORE_TZ, /* SET STORE TIME ZONE 'zone' */
+  CQL_GRANT,        /* GRANT SOURCE 'src' TO user */
+  CQL_REVOKE        /* REVOKE SOURCE 'src' FROM user */
 } cql_kind;
 
-#define CQL_KIND_COUNT 21
+#define CQL_KIND_COUNT 24
 
 /* One statement. `kind` says which member of the union is used (listed at
  * each member); SHOW *, BEGIN, COMMIT and ROLLBACK have no fields. */
@@ -232,15 +235,20 @@ typedef struct cql_stmt {
   size_t end;   /* just past its last token, excluding the ';' */
   int n_params; /* number of `?` in the statement (numbered 1..n_params) */
   union {
-    /* CQL_CREATE_TYPE: CREATE TYPE name [PUBLICITY d] [REPAIRABLE AFTER d]
-     * (clauses in either order). An absent clause leaves its duration
-     * {0, 0} (for publicity: an open window, as credo_create_type). */
+    /* CQL_CREATE_TYPE: CREATE TYPE name [PUBLICITY d | PUBLICITY OPEN |
+     * NOT PUBLISHED] [REPAIRABLE AFTER d] [POSITIVE | ADVERSE]
+     * [PUBLIC FIELDS (k, ...)] (clauses in any order, each once). An
+     * absent clause leaves its duration {0, 0}; no PUBLICITY clause at all
+     * is PUBLICITY OPEN. `flags` holds CREDO_TYPE_* of the clauses. */
     struct {
       char *name;
-      bool has_publicity;
+      bool has_publicity; /* PUBLICITY d, PUBLICITY OPEN or NOT PUBLISHED */
       credo_duration publicity;
       bool has_repairable;
       credo_duration repairable_after;
+      bool has_polarity;
+      unsigned flags;
+      char *public_fields; /* "k1,k2"; NULL without PUBLIC FIELDS */
     } create_type;
 
     /* CQL_CREATE_SUBJECT: CREATE SUBJECT 'id' KIND org|person|other
@@ -300,7 +308,8 @@ typedef struct cql_stmt {
       cql_expr *reason; /* TEXT or PARAM, required */
     } retract;
 
-    /* CQL_SET_TZ: SET TIME ZONE '+08:00'. */
+    /* CQL_SET_TZ: SET TIME ZONE '+08:00';
+     * CQL_SET_STORE_TZ: SET STORE TIME ZONE '+08:00'. */
     struct {
       cql_expr *zone; /* TEXT or PARAM; the executor parses it */
     } set_tz;
@@ -310,6 +319,13 @@ typedef struct cql_stmt {
      * CQL_ALTER_USER: ALTER USER name [ROLE role] [PASSWORD 'pw'] (at least
      * one; either order);
      * CQL_DROP_USER: DROP USER name (only name). */
+    /* CQL_GRANT / CQL_REVOKE: GRANT SOURCE 'src' TO user /
+     * REVOKE SOURCE 'src' FROM user. */
+    struct {
+      cql_expr *source; /* TEXT or PARAM */
+      char *user;
+    } grant;
+
     struct {
       char *name;
       bool has_role;

@@ -776,6 +776,7 @@ static bool store_exprs(cql_stmt *st, cql_expr *a, cql_expr *b) {
     st->retract.reason = b;
     return true;
   case CQL_SET_TZ:
+  case CQL_SET_STORE_TZ:
     st->set_tz.zone = a;
     return !b;
   default:
@@ -802,7 +803,7 @@ void cql_b_type_publicity(cql_ctx *ctx, cql_stmt *st, const cql_token *kw,
   if (!st || ctx->rc != CREDO_OK)
     return;
   if (st->create_type.has_publicity) {
-    cql_ctx_error(ctx, kw->pos, "duplicate PUBLICITY clause");
+    cql_ctx_error(ctx, kw->pos, "duplicate PUBLICITY / NOT PUBLISHED clause");
     return;
   }
   st->create_type.has_publicity = true;
@@ -819,6 +820,76 @@ void cql_b_type_repairable(cql_ctx *ctx, cql_stmt *st, const cql_token *kw,
   }
   st->create_type.has_repairable = true;
   st->create_type.repairable_after = d->d;
+}
+
+void cql_b_type_flag(cql_ctx *ctx, cql_stmt *st, const cql_token *kw,
+                     unsigned flag) {
+  bool polarity = flag == CREDO_TYPE_POSITIVE || flag == 0;
+  if (!st || ctx->rc != CREDO_OK)
+    return;
+  if (polarity ? st->create_type.has_polarity : st->create_type.has_publicity) {
+    cql_ctx_error(ctx, kw->pos,
+                  polarity ? "duplicate POSITIVE / ADVERSE clause"
+                           : "duplicate PUBLICITY / NOT PUBLISHED clause");
+    return;
+  }
+  if (polarity)
+    st->create_type.has_polarity = true;
+  else
+    st->create_type.has_publicity = true;
+  st->create_type.flags |= flag;
+}
+
+char *cql_b_field(cql_ctx *ctx, char *list, const cql_token *name) {
+  char *k = ident(ctx, name), *out;
+  size_t a = list ? strlen(list) : 0, b;
+  if (!k || ctx->rc != CREDO_OK) {
+    free(k);
+    free(list);
+    return NULL;
+  }
+  b = strlen(k);
+  if (strchr(k, ',') || !(out = realloc(list, a + b + 2))) {
+    if (strchr(k, ','))
+      cql_ctx_error(ctx, name->pos, "a field name cannot contain ','");
+    free(k);
+    free(list);
+    return NULL;
+  }
+  if (a)
+    out[a++] = ',';
+  memcpy(out + a, k, b + 1);
+  free(k);
+  return out;
+}
+
+void cql_b_type_fields(cql_ctx *ctx, cql_stmt *st, const cql_token *kw,
+                       char *list) {
+  if (!st || ctx->rc != CREDO_OK || !list) {
+    free(list);
+    return;
+  }
+  if (st->create_type.public_fields) {
+    free(list);
+    cql_ctx_error(ctx, kw->pos, "duplicate PUBLIC FIELDS clause");
+    return;
+  }
+  st->create_type.public_fields = list;
+}
+
+cql_stmt *cql_b_grant(cql_ctx *ctx, cql_kind kind, const cql_token *kw,
+                      cql_expr *source, const cql_token *user) {
+  cql_stmt *st = source ? new_stmt(ctx, kind, kw->pos) : NULL;
+  if (!st) {
+    cql_expr_free(source);
+    return NULL;
+  }
+  st->grant.source = source;
+  if (!(st->grant.user = ident(ctx, user))) {
+    cql_stmt_free(st);
+    return NULL;
+  }
+  return st;
 }
 
 static const char *const kind_names[] = {"org", "person", "other"};

@@ -180,6 +180,20 @@ cql_stmt *cql_b_stmt_exprs(cql_ctx *ctx, cql_kind kind, const cql_token *kw,
 /* CREATE TYPE clauses. */
 void cql_b_type_publicity(cql_ctx *ctx, cql_stmt *st, const cql_token *kw,
                           const cql_dur *d);
+/* CREATE TYPE ... POSITIVE (flag CREDO_TYPE_POSITIVE), ADVERSE (0),
+ * PUBLICITY OPEN (CREDO_TYPE_OPEN), NOT PUBLISHED
+ * (CREDO_TYPE_NOT_PUBLISHED); duplicates are errors. */
+void cql_b_type_flag(cql_ctx *ctx, cql_stmt *st, const cql_token *kw,
+                     unsigned flag);
+/* Appends a field name to a malloc'ed "a,b" list (NULL: a new list);
+ * frees `list` on failure. */
+char *cql_b_field(cql_ctx *ctx, char *list, const cql_token *name);
+/* CREATE TYPE ... PUBLIC FIELDS (list); takes `list`. */
+void cql_b_type_fields(cql_ctx *ctx, cql_stmt *st, const cql_token *kw,
+                       char *list);
+/* GRANT / REVOKE SOURCE 'src' TO / FROM user; takes `source`. */
+cql_stmt *cql_b_grant(cql_ctx *ctx, cql_kind kind, const cql_token *kw,
+                      cql_expr *source, const cql_token *user);
 void cql_b_type_repairable(cql_ctx *ctx, cql_stmt *st, const cql_token *kw,
                            const cql_dur *d);
 

@@ -44,7 +44,8 @@
   FOR OCCURRED PUBLIC UNTIL SOURCE REF DATA REASON HISTORY EVENT EVENTS REPAIR
   EFFECTIVE CORRECT SET RETRACT EXPLAIN SHOW TYPES STATS USERS TIME ZONE BEGIN
   COMMIT ROLLBACK USER ROLE PASSWORD ALTER DROP VISIBLE AT INCLUDE HIDDEN
-  RETRACTED OF ASC DESC UNIT.
+  RETRACTED OF ASC DESC UNIT POSITIVE ADVERSE PUBLISHED OPEN FIELDS STORE
+  GRANT REVOKE TO.
 
 /* Operator precedence, lowest first. */
 %left OR.
@@ -80,6 +81,8 @@
 %destructor setval { cql_expr_free($$); }
 %type subj_name {cql_expr *}
 %destructor subj_name { cql_expr_free($$); }
+%type fields {char *}
+%destructor fields { free($$); }
 %type reason {cql_expr *}
 %destructor reason { cql_expr_free($$); }
 %type exprlist {cql_expr_list}
@@ -106,6 +109,13 @@ stmt(A) ::= ctype(A).
 ctype(A) ::= CREATE(K) TYPE name(N).      { A = cql_b_stmt_named(ctx, CQL_CREATE_TYPE, &K, &N); }
 ctype(A) ::= ctype(A) PUBLICITY(K) dur(D).        { cql_b_type_publicity(ctx, A, &K, &D); }
 ctype(A) ::= ctype(A) REPAIRABLE(K) AFTER dur(D). { cql_b_type_repairable(ctx, A, &K, &D); }
+ctype(A) ::= ctype(A) PUBLICITY(K) OPEN.          { cql_b_type_flag(ctx, A, &K, CREDO_TYPE_OPEN); }
+ctype(A) ::= ctype(A) NOT(K) PUBLISHED.           { cql_b_type_flag(ctx, A, &K, CREDO_TYPE_NOT_PUBLISHED); }
+ctype(A) ::= ctype(A) POSITIVE(K).                { cql_b_type_flag(ctx, A, &K, CREDO_TYPE_POSITIVE); }
+ctype(A) ::= ctype(A) ADVERSE(K).                 { cql_b_type_flag(ctx, A, &K, 0); }
+ctype(A) ::= ctype(A) PUBLIC(K) FIELDS LP fields(L) RP. { cql_b_type_fields(ctx, A, &K, L); }
+fields(A) ::= ID(X).                      { A = cql_b_field(ctx, NULL, &X); }
+fields(A) ::= fields(A) COMMA ID(X).      { A = cql_b_field(ctx, A, &X); }
 
 /* CREATE SUBJECT 'id' KIND org|person|other [NAME 'name'] */
 stmt(A) ::= CREATE(K) SUBJECT strval(I) KIND ID(N) subj_name(S). { A = cql_b_create_subject(ctx, &K, I, &N, S); }
@@ -185,6 +195,11 @@ stmt(A) ::= SHOW(K) TYPES.                { A = cql_b_stmt(ctx, CQL_SHOW_TYPES, 
 stmt(A) ::= SHOW(K) STATS.                { A = cql_b_stmt(ctx, CQL_SHOW_STATS, &K); }
 stmt(A) ::= SHOW(K) USERS.                { A = cql_b_stmt(ctx, CQL_SHOW_USERS, &K); }
 stmt(A) ::= SET(K) TIME ZONE strval(S).   { A = cql_b_stmt_exprs(ctx, CQL_SET_TZ, &K, S, NULL, NULL); }
+stmt(A) ::= SET(K) STORE TIME ZONE strval(S). { A = cql_b_stmt_exprs(ctx, CQL_SET_STORE_TZ, &K, S, NULL, NULL); }
+
+/* GRANT SOURCE 'src' TO user ; REVOKE SOURCE 'src' FROM user */
+stmt(A) ::= GRANT(K) SOURCE strval(S) TO name(U).    { A = cql_b_grant(ctx, CQL_GRANT, &K, S, &U); }
+stmt(A) ::= REVOKE(K) SOURCE strval(S) FROM name(U). { A = cql_b_grant(ctx, CQL_REVOKE, &K, S, &U); }
 stmt(A) ::= BEGIN(K).                     { A = cql_b_stmt(ctx, CQL_BEGIN, &K); }
 stmt(A) ::= COMMIT(K).                    { A = cql_b_stmt(ctx, CQL_COMMIT, &K); }
 stmt(A) ::= ROLLBACK(K).                  { A = cql_b_stmt(ctx, CQL_ROLLBACK, &K); }

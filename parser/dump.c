@@ -371,6 +371,15 @@ static void put_create(out *o, const cql_stmt *st) {
       put_duration(o, "PUBLICITY", st->create_type.publicity);
     if (st->create_type.has_repairable)
       put_duration(o, "REPAIRABLE AFTER", st->create_type.repairable_after);
+    if (st->create_type.flags & CREDO_TYPE_OPEN)
+      put(o, " (PUBLICITY OPEN)");
+    if (st->create_type.flags & CREDO_TYPE_NOT_PUBLISHED)
+      put(o, " (NOT PUBLISHED)");
+    if (st->create_type.has_polarity)
+      put(o, st->create_type.flags & CREDO_TYPE_POSITIVE ? " (POSITIVE)"
+                                                         : " (ADVERSE)");
+    if (st->create_type.public_fields)
+      putf(o, " (PUBLIC FIELDS %s)", st->create_type.public_fields);
     return;
   }
   put_expr(o, st->create_subject.id);
@@ -399,6 +408,7 @@ static const cql_expr *single_expr(const cql_stmt *st) {
   case CQL_HISTORY_SUBJECT:
     return st->history.subject;
   case CQL_SET_TZ:
+  case CQL_SET_STORE_TZ:
     return st->set_tz.zone;
   default:
     return NULL;
@@ -422,6 +432,7 @@ static void put_stmt_body(out *o, const cql_stmt *st) {
   case CQL_HISTORY_EVENT:
   case CQL_HISTORY_SUBJECT:
   case CQL_SET_TZ:
+  case CQL_SET_STORE_TZ:
     put(o, " ");
     put_expr(o, single_expr(st));
     break;
@@ -441,6 +452,14 @@ static void put_stmt_body(out *o, const cql_stmt *st) {
   case CQL_ALTER_USER:
   case CQL_DROP_USER:
     put_user(o, st);
+    break;
+  case CQL_GRANT:
+  case CQL_REVOKE:
+    put(o, " ");
+    put_expr(o, st->grant.source);
+    putf(o, " (%s ", st->kind == CQL_GRANT ? "TO" : "FROM");
+    put_name(o, st->grant.user);
+    put(o, ")");
     break;
   default:
     break;

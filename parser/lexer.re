@@ -459,6 +459,15 @@ int cql_lex(cql_lexer *lx, cql_token *t) {
       'users'      { return emit_word(lx, t, tok, cur, CQL_TK_USERS); }
       'time'       { return emit_word(lx, t, tok, cur, CQL_TK_TIME); }
       'zone'       { return emit_word(lx, t, tok, cur, CQL_TK_ZONE); }
+      'store'      { return emit_word(lx, t, tok, cur, CQL_TK_STORE); }
+      'positive'   { return emit_word(lx, t, tok, cur, CQL_TK_POSITIVE); }
+      'adverse'    { return emit_word(lx, t, tok, cur, CQL_TK_ADVERSE); }
+      'published'  { return emit_word(lx, t, tok, cur, CQL_TK_PUBLISHED); }
+      'open'       { return emit_word(lx, t, tok, cur, CQL_TK_OPEN); }
+      'fields'     { return emit_word(lx, t, tok, cur, CQL_TK_FIELDS); }
+      'grant'      { return emit_word(lx, t, tok, cur, CQL_TK_GRANT); }
+      'revoke'     { return emit_word(lx, t, tok, cur, CQL_TK_REVOKE); }
+      'to'         { return emit_word(lx, t, tok, cur, CQL_TK_TO); }
       'begin'      { return emit_word(lx, t, tok, cur, CQL_TK_BEGIN); }
       'commit'     { return emit_word(lx, t, tok, cur, CQL_TK_COMMIT); }
       'rollback'   { return emit_word(lx, t, tok, cur, CQL_TK_ROLLBACK); }

@@ -24,6 +24,7 @@
 enum {
   OPT_STORE = 1,
   OPT_LISTEN,
+  OPT_PGLISTEN,
   OPT_CERT,
   OPT_KEY,
   OPT_PLAIN,
@@ -45,6 +46,7 @@ enum {
 static const struct option long_opts[] = {
     {"store", required_argument, 0, OPT_STORE},
     {"listen", required_argument, 0, OPT_LISTEN},
+    {"pg-listen", required_argument, 0, OPT_PGLISTEN},
     {"tls-cert", required_argument, 0, OPT_CERT},
     {"tls-key", required_argument, 0, OPT_KEY},
     {"allow-plaintext", no_argument, 0, OPT_PLAIN},
@@ -73,6 +75,8 @@ static void usage(FILE *f) {
       "  --store DIR           the store directory (created if missing)\n"
       "  --listen HOST:PORT    address to listen on (default 127.0.0.1:7411;\n"
       "                        port 0 picks a free port, logged at start)\n"
+      "  --pg-listen HOST:PORT also speak the PostgreSQL protocol there\n"
+      "                        (psql, drivers, BI tools; docs/pgwire.md)\n"
       "  --tls-cert FILE       PEM certificate chain: serve TLS 1.2+\n"
       "  --tls-key FILE        PEM private key of the certificate\n"
       "  --allow-plaintext     allow a non-loopback address without TLS\n"
@@ -162,6 +166,8 @@ static int apply(srv_config *c, int id, const char *v) {
     return copy("store", c->store, sizeof c->store, v);
   case OPT_LISTEN:
     return copy("listen", c->listen, sizeof c->listen, v);
+  case OPT_PGLISTEN:
+    return copy("pg-listen", c->pg_listen, sizeof c->pg_listen, v);
   case OPT_CERT:
     return copy("tls-cert", c->tls_cert, sizeof c->tls_cert, v);
   case OPT_KEY:

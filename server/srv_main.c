@@ -129,6 +129,10 @@ static int start(const srv_config *cfg, srv_ctx *srv, int *lfd) {
   if (srv_listen_open(cfg->listen, cfg->tls_cert[0] || cfg->allow_plaintext,
                       lfd, err, sizeof err) < 0)
     goto fail;
+  if (cfg->pg_listen[0] &&
+      srv_listen_open(cfg->pg_listen, cfg->tls_cert[0] || cfg->allow_plaintext,
+                      &srv->pg_lfd, err, sizeof err) < 0)
+    goto fail;
   if (cfg->tls_cert[0] &&
       !(srv->tls = srv_tls_ctx(cfg->tls_cert, cfg->tls_key, err, sizeof err)))
     goto fail;
@@ -154,7 +158,8 @@ fail:
 }
 
 /* The address actually bound (port 0 becomes the chosen port). */
-static void log_listening(const srv_config *cfg, int lfd, int tls) {
+static void log_listening(const srv_config *cfg, int lfd, int tls,
+                          const char *proto) {
   struct sockaddr_storage ss;
   socklen_t sl = sizeof ss;
   char host[64] = "?";
@@ -171,8 +176,9 @@ static void log_listening(const srv_config *cfg, int lfd, int tls) {
     }
   }
   srv_log(SRV_INFO, "listening",
-          "addr=%s%s%s:%u port=%u tls=%d store=%s max_conn=%u version=%s",
-          ss.ss_family == AF_INET6 ? "[" : "", host,
+          "proto=%s addr=%s%s%s:%u port=%u tls=%d store=%s max_conn=%u "
+          "version=%s",
+          proto, ss.ss_family == AF_INET6 ? "[" : "", host,
           ss.ss_family == AF_INET6 ? "]" : "", port, port, tls,
           srv_logq((char[SRV_PATH_MAX + 8]){0}, SRV_PATH_MAX + 8, cfg->store),
           cfg->max_conn, credo_version());
@@ -205,6 +211,7 @@ int main(int argc, char **argv) {
   srv.cfg = &cfg;
   srv.stop = &stop_flag;
   srv.wake_rd = srv.wake_wr = -1;
+  srv.pg_lfd = -1;
   srv_backoff_init(&srv.backoff);
   pthread_mutex_init(&srv.mu, NULL);
   pthread_cond_init(&srv.idle, NULL);
@@ -212,7 +219,9 @@ int main(int argc, char **argv) {
     rc = 1;
     goto out;
   }
-  log_listening(&cfg, lfd, srv.tls != NULL);
+  log_listening(&cfg, lfd, srv.tls != NULL, "credo");
+  if (srv.pg_lfd >= 0)
+    log_listening(&cfg, srv.pg_lfd, srv.tls != NULL, "pg");
   srv_listen_run(&srv, lfd);
   lfd = -1;
   http_stop(web);
@@ -222,6 +231,8 @@ out:
   http_stop(web);
   if (lfd >= 0)
     close(lfd);
+  if (srv.pg_lfd >= 0)
+    close(srv.pg_lfd);
   if (srv.wake_rd >= 0)
     close(srv.wake_rd);
   if (srv.wake_wr >= 0)

@@ -232,7 +232,8 @@ echo "== roles, enforced by the engine on the server's sessions"
 C exec "$U" "CREATE USER pub ROLE public PASSWORD 'pubpw';
 CREATE USER rec ROLE recorder PASSWORD 'recpw';
 CREATE USER rep ROLE repairer PASSWORD 'reppw';
-CREATE USER ana ROLE analyst PASSWORD 'anapw';" >/dev/null
+CREATE USER ana ROLE analyst PASSWORD 'anapw';
+GRANT SOURCE 'rec' TO rec;" >/dev/null
 as() { local user=$1 pw=$2 sql=$3; CREDO_PASSWORD=$pw C exec "credo://$user@127.0.0.1:$MAIN_PORT" "$sql"; }
 denied() { expect "$1" "error CREDO_DENIED" as "${@:2}"; }
 allowed() { local n=$1; shift; if as "$@" >"$T/out" 2>&1; then ok "$n"; else

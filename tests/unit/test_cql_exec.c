@@ -261,7 +261,7 @@ static void t_correct_and_retract(void **state) {
          "SELECT type, occurred, public_from, public_until FROM events "
          "WHERE id = 1;",
          "penalty_serious|2025-03-11T00:00:00+00:00|2025-03-11T00:00:00+00:00|"
-         "2026-03-11T00:00:00+00:00\n");
+         "2028-03-11T00:00:00+00:00\n"); /* the new type's window */
   ok(f, "CORRECT EVENT 1 SET data = {\"amount_wan\": 1} REASON 'whole';");
   expect(f, "SELECT data FROM events WHERE id = 1;", "{\"amount_wan\":1}\n");
   err(f, "CORRECT EVENT 1 SET source = 'x' REASON 'r';", CREDO_SEMANTIC,
@@ -768,16 +768,19 @@ static void t_roles(void **state) {
   credo *h;
   five(f);
   at(f, "2025-07-10");
+  ok(f, "CREATE USER rec ROLE recorder PASSWORD 'p';");
+  ok(f, "GRANT SOURCE 's' TO rec;");
   assert_int_equal(credo_dup(f->db, &h), CREDO_OK);
   assert_int_equal(credo_set_user(h, "rec", CREDO_ROLE_RECORDER), CREDO_OK);
   ok_on(h, "RECORD honour FOR '" PERSON
            "' OCCURRED '2025-07-01' SOURCE 's' REF 'rec1';");
-  ok_on(h, "CORRECT EVENT 4 SET data.level = 'B' REASON 'r';");
+  ok_on(h, "CORRECT EVENT 6 SET data.level = 'B' REASON 'r';");
   err_on(h, "REPAIR EVENT 1 REASON 'x';", CREDO_DENIED,
          "permission denied: role recorder may not repair events");
   err_on(h, "REPAIR EVENTS WHERE id = 1 REASON 'x';", CREDO_DENIED,
          "may not repair events");
-  err_on(h, "RETRACT EVENT 1 REASON 'x';", CREDO_DENIED, "may not retract");
+  err_on(h, "RETRACT EVENT 1 REASON 'x';", CREDO_DENIED,
+         "has no grant for source");
   err_on(h, "CREATE TYPE t2;", CREDO_DENIED, "may not create types");
   expect_on(h, "SELECT actor FROM events WHERE ref = 'rec1';", "rec\n");
   credo_close(h);

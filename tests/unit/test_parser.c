@@ -668,7 +668,7 @@ static void test_clause_errors(void **state) {
   check_err("SELECT * FROM events LIMIT 1 ORDER BY a", 1, 30,
             "ORDER BY must come before LIMIT");
   check_err("CREATE TYPE t PUBLICITY 1 YEAR PUBLICITY 2 YEARS", 1, 32,
-            "duplicate PUBLICITY clause");
+            "duplicate PUBLICITY / NOT PUBLISHED clause");
   check_err("CREATE TYPE t REPAIRABLE AFTER 1 DAY REPAIRABLE AFTER 2 DAYS", 1,
             38, "duplicate REPAIRABLE AFTER clause");
   check_err("RECORD t FOR 's' OCCURRED NOW OCCURRED NOW", 1, 31,
