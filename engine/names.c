@@ -394,9 +394,9 @@ static int gram_present(const char *gram, size_t len, void *arg) {
   stor_val v;
   int rc;
   gram_key(&key, gram, len, k->id);
-  rc = stor_get(k->txn, STOR_SUBJ_NAMES, stor_key_val(&key), &v);
+  rc = stor_get(k->txn, STOR_NAME_GRAMS, stor_key_val(&key), &v);
   if (rc == CREDO_NOTFOUND)
-    name_problem(k, "subj_names: no entry for gram \"%.*s\" of subject \"%s\"",
+    name_problem(k, "name_grams: no entry for gram \"%.*s\" of subject \"%s\"",
                  (int)len, gram, k->id);
   else if (rc != CREDO_OK)
     return k->rc = rc;
@@ -428,7 +428,7 @@ static int entry_ok(name_ck *k, stor_val key) {
   char *f = NULL;
   int rc;
   if (glen == 0 || glen + 2 > key.len || p[key.len - 1] != '\0') {
-    name_problem(k, "subj_names: malformed key of %zu bytes", key.len);
+    name_problem(k, "name_grams: malformed key of %zu bytes", key.len);
     return CREDO_OK;
   }
   id = p + glen + 1;
@@ -436,7 +436,7 @@ static int entry_ok(name_ck *k, stor_val key) {
   stor_key_str(&sk, id);
   rc = stor_get(k->txn, STOR_SUBJECTS, stor_key_val(&sk), &v);
   if (rc == CREDO_NOTFOUND) {
-    name_problem(k, "subj_names: gram \"%s\" names missing subject \"%s\"", p,
+    name_problem(k, "name_grams: gram \"%s\" names missing subject \"%s\"", p,
                  id);
     return CREDO_OK;
   }
@@ -444,7 +444,7 @@ static int entry_ok(name_ck *k, stor_val key) {
       (rc = fold(s.name, &f)) != CREDO_OK)
     return rc;
   if (!strstr(f, p))
-    name_problem(k, "subj_names: gram \"%s\" is not in the name of \"%s\"", p,
+    name_problem(k, "name_grams: gram \"%s\" is not in the name of \"%s\"", p,
                  id);
   free(f);
   return CREDO_OK;
@@ -462,7 +462,7 @@ int eng_names_check(credo *db, stor_txn *txn, credo_check_fn fn, void *arg,
     return eng_err_stor(db, k.rc, "cannot check the name index");
   if ((rc != CREDO_OK && rc != 1) || k.stop)
     return rc == 1 ? CREDO_OK : rc;
-  if ((rc = stor_cursor_open(txn, STOR_SUBJ_NAMES, &c)) != CREDO_OK)
+  if ((rc = stor_cursor_open(txn, STOR_NAME_GRAMS, &c)) != CREDO_OK)
     return eng_err_stor(db, rc, "cannot check the name index");
   for (rc = stor_cursor_first(c, &key, NULL); rc == CREDO_OK && !k.stop;
        rc = stor_cursor_next(c, &key, NULL)) {

@@ -421,7 +421,9 @@ typedef struct credo_subject_info {
   credo_time created;
 } credo_subject_info;
 
-/* Looks up a subject; strings valid until the next call on `db`. */
+/* Looks up a subject; strings valid until the next call on `db`. For the
+ * public role a person's id comes back masked (first 6 and last 4
+ * characters), as every read shows it to that role. */
 CREDO_API int credo_get_subject(credo *db, const char *id,
                                 credo_subject_info *out);
 
@@ -674,7 +676,7 @@ typedef struct credo_check_report {
  * order, the latest in the events table; the tables' entry counts agree;
  * the META counters are above every id and every transaction time; every
  * event's subject exists and every type id resolves; the name index
- * (subj_names) holds exactly the grams of every subject's name. Each problem
+ * (name_grams) holds exactly the grams of every subject's name. Each problem
  * goes to `cb` (may be NULL) as one line. `out` (may be NULL) receives the
  * counts. Returns CREDO_OK when the store is sound, CREDO_CORRUPT when problems
  * were found, or the error that stopped the check. Not for the public

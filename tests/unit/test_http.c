@@ -139,6 +139,7 @@ static void test_data_public(void **state) {
   assert_int_equal(http_search(db, "11010519491231002X", NULL, &res), CREDO_OK);
   assert_int_equal(res.n, 1);
   assert_string_equal(res.hits[0].link, "11010519491231002X");
+  assert_string_equal(res.hits[0].id, "110105********002X"); /* engine */
   assert_int_equal(http_search(db, "张", NULL, &res), CREDO_INVALID);
   assert_int_equal(http_subject_load(db, r.subject, 1, &s), CREDO_OK);
   assert_int_equal(s.nev, 0); /* the repaired record is not public */

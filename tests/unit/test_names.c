@@ -212,7 +212,7 @@ static int collect_problem(void *arg, const char *line) {
   return 0;
 }
 
-/* The key of gram `g` of subject `id` in subj_names (docs/storage.md). */
+/* The key of gram `g` of subject `id` in name_grams (docs/storage.md). */
 static stor_val gram_key(stor_key *k, const char *g, const char *id) {
   stor_key_init(k);
   stor_key_str(k, g);
@@ -238,12 +238,12 @@ static void test_check_finds_damage(void **state) {
   credo_close(db);
   assert_int_equal(stor_open(dir, NULL, &env, NULL, 0), CREDO_OK);
   assert_int_equal(stor_txn_begin(env, 1, &t), CREDO_OK);
-  assert_int_equal(stor_del(t, STOR_SUBJ_NAMES, gram_key(&k, "钢琴", id)),
+  assert_int_equal(stor_del(t, STOR_NAME_GRAMS, gram_key(&k, "钢琴", id)),
                    CREDO_OK);
   assert_int_equal(
-      stor_put(t, STOR_SUBJ_NAMES, gram_key(&k, "厦门", id), (stor_val){"", 0}),
+      stor_put(t, STOR_NAME_GRAMS, gram_key(&k, "厦门", id), (stor_val){"", 0}),
       CREDO_OK);
-  assert_int_equal(stor_put(t, STOR_SUBJ_NAMES, gram_key(&k, "厦门", id2),
+  assert_int_equal(stor_put(t, STOR_NAME_GRAMS, gram_key(&k, "厦门", id2),
                             (stor_val){"", 0}),
                    CREDO_OK);
   assert_int_equal(stor_txn_commit(t), CREDO_OK);

@@ -72,8 +72,7 @@ static uint64_t versions(credo *db) {
 
 /* `sql` fails with `code` and a message containing `text`, and writes
  * nothing. */
-static void refused_on(credo *db, const char *sql, int code,
-                       const char *text) {
+static void refused_on(credo *db, const char *sql, int code, const char *text) {
   uint64_t before = versions(db);
   int rc = credo_exec(db, sql, NULL, NULL);
   if (rc != code || !strstr(credo_errmsg(db), text))
@@ -207,11 +206,9 @@ static void rule5_no_bypass(void **state) {
   expect_on(f->db, "REPAIR EVENT 1 EFFECTIVE '2026-04-05' REASON '已整改';",
             "1|repaired\n");
   assert_int_equal(credo_dup(f->db, &rec), CREDO_OK);
-  assert_int_equal(credo_set_user(rec, "alice", CREDO_ROLE_RECORDER),
-                   CREDO_OK);
+  assert_int_equal(credo_set_user(rec, "alice", CREDO_ROLE_RECORDER), CREDO_OK);
   /* the recorder "un-repairing" the record until 2030 */
-  refused_on(rec,
-             "CORRECT EVENT 1 SET public_until = '2030-01-01' REASON 'x';",
+  refused_on(rec, "CORRECT EVENT 1 SET public_until = '2030-01-01' REASON 'x';",
              CREDO_DENIED,
              "role recorder may not correct the window, decision date or "
              "type of events");
@@ -219,8 +216,7 @@ static void rule5_no_bypass(void **state) {
   credo_close(rec);
   assert_int_equal(credo_dup(f->db, &rep), CREDO_OK);
   assert_int_equal(credo_set_user(rep, "bob", CREDO_ROLE_REPAIRER), CREDO_OK);
-  refused_on(rep,
-             "CORRECT EVENT 1 SET public_until = '2026-12-01' REASON 'x';",
+  refused_on(rep, "CORRECT EVENT 1 SET public_until = '2026-12-01' REASON 'x';",
              CREDO_REFUSED, "a correction cannot make it public again");
   record_general(f, ORG, "g2", "2026-03-01");
   refused_on(rep, "CORRECT EVENT 2 SET public_until = '2030-01-01' REASON 'x';",
@@ -285,9 +281,9 @@ static void rule7_person_masking(void **state) {
              "role public may filter subject only by equality with a full id");
   refused_on(pub, "SELECT id FROM events WHERE subject > '3';", CREDO_DENIED,
              "only by equality");
-  assert_int_equal(credo_get_event(pub, 1, CREDO_TIME_NOW, CREDO_TIME_NOW, 0,
-                                   &ev),
-                   CREDO_OK);
+  assert_int_equal(
+      credo_get_event(pub, 1, CREDO_TIME_NOW, CREDO_TIME_NOW, 0, &ev),
+      CREDO_OK);
   assert_string_equal(ev.subject, PERSON_MASKED);
   credo_close(pub);
   expect_on(f->db, "SELECT subject FROM events;", PERSON "\n");
@@ -326,7 +322,8 @@ static void rule8_no_internals(void **state) {
   /* `*` keeps its columns, without their values */
   expect_on(pub, "SELECT * FROM events;",
             "1|" PERSON_MASKED "|penalty_general|2026-04-01T00:00:00+08:00|"
-            "2026-04-01T00:00:00+08:00|2027-04-01T00:00:00+08:00|xm-market|p1|{\"amount_wan\":0.4,\"authority\":"
+            "2026-04-01T00:00:00+08:00|2027-04-01T00:00:00+08:00|xm-market|p1|{"
+            "\"amount_wan\":0.4,\"authority\":"
             "\"市场监督管理局\"}|NULL|NULL|NULL|true\n");
   expect_on(pub, "EXPLAIN SELECT id FROM events WHERE subject = '" PERSON "';",
             "SEARCH events USING subject index\n"
@@ -353,8 +350,7 @@ static int lookup_work(credo *pub, const char *subject) {
   int n = 0;
   out o = {.n = 0};
   char sql[128];
-  assert_int_equal(credo_set_check_handler(pub, 1, count_checks, &n),
-                   CREDO_OK);
+  assert_int_equal(credo_set_check_handler(pub, 1, count_checks, &n), CREDO_OK);
   snprintf(sql, sizeof sql, "SELECT id FROM events WHERE subject = '%s';",
            subject);
   assert_int_equal(credo_exec(pub, sql, collect, &o), CREDO_OK);
@@ -430,8 +426,7 @@ static void rule10_source_grants(void **state) {
   refused_on(f->db, "GRANT SOURCE 'xm-tax' TO nobody;", CREDO_NOTFOUND,
              "user \"nobody\" does not exist");
   assert_int_equal(credo_dup(f->db, &rec), CREDO_OK);
-  assert_int_equal(credo_set_user(rec, "alice", CREDO_ROLE_RECORDER),
-                   CREDO_OK);
+  assert_int_equal(credo_set_user(rec, "alice", CREDO_ROLE_RECORDER), CREDO_OK);
   ok_on(rec, "RECORD penalty_general FOR '" ORG "' OCCURRED '2026-04-01' "
              "SOURCE 'xm-market' REF 't4';");
   refused_on(rec,
