@@ -278,7 +278,7 @@ static void record_card(http_buf *b, const http_event *e) {
 static size_t count_cat(const http_subject *s, int cat) {
   size_t i, n = 0;
   for (i = 0; i < s->nev; i++)
-    n += http_type_cat(s->ev[i].type) == cat;
+    n += s->ev[i].cat == cat;
   return n;
 }
 
@@ -321,7 +321,7 @@ void http_page_subject(http_req *rq, http_reply *rp, const char *id) {
     if (n == 0)
       http_buf_puts(b, "<p>暂无公示记录。</p>\n");
     for (i = 0; i < s.nev; i++)
-      if (http_type_cat(s.ev[i].type) == cat)
+      if (s.ev[i].cat == cat)
         record_card(b, &s.ev[i]);
     http_buf_puts(b, "</section>\n");
   }
@@ -373,7 +373,7 @@ static void report_table(http_buf *b, const http_subject *s, int cat) {
   for (i = 0; i < s->nev; i++) {
     const http_event *e = &s->ev[i];
     json_t *data;
-    if (http_type_cat(e->type) != cat)
+    if (e->cat != cat)
       continue;
     if (k++ == 0)
       http_buf_puts(b, "<table>\n<thead><tr><th scope=\"col\">序号</th>"

@@ -64,9 +64,9 @@ static void test_query_kind(void **state) {
   assert_int_equal(http_query_kind("鼓浪屿"), HTTP_Q_NAME);
   assert_int_equal(http_query_kind("\xff\xfe"), HTTP_Q_BAD);
   assert_int_equal(http_query_kind(big), HTTP_Q_BAD);
-  assert_int_equal(http_type_cat("penalty_general"), HTTP_CAT_ADVERSE);
-  assert_int_equal(http_type_cat("honour"), HTTP_CAT_POSITIVE);
-  assert_int_equal(http_type_cat("something_new"), HTTP_CAT_OTHER);
+  assert_int_equal(http_type_cat(NULL, "penalty_general"), HTTP_CAT_ADVERSE);
+  assert_int_equal(http_type_cat(NULL, "honour"), HTTP_CAT_POSITIVE);
+  assert_int_equal(http_type_cat(NULL, "something_new"), HTTP_CAT_OTHER);
   assert_string_equal(http_type_label("something_new"), "something_new");
   assert_int_equal(http_parse_id("42"), 42);
   assert_int_equal(http_parse_id("042"), 0);
@@ -131,7 +131,17 @@ static void test_data_public(void **state) {
   assert_int_equal(credo_record_event(db, &r, &id, NULL), CREDO_OK);
   assert_int_equal(credo_repair_event(db, id, CREDO_TIME_NOW, "修复"),
                    CREDO_OK);
+  /* a type unknown to the label table, declared POSITIVE */
+  credo_type_def def = {.name = "volunteer_award",
+                        .flags = CREDO_TYPE_POSITIVE,
+                        .publicity = {24, 0}};
+  assert_int_equal(credo_create_type_def(db, &def), CREDO_OK);
+  r.type = "volunteer_award";
+  r.ref = "2号";
+  assert_int_equal(credo_record_event(db, &r, NULL, NULL), CREDO_OK);
   assert_int_equal(credo_set_user(db, "web", CREDO_ROLE_PUBLIC), CREDO_OK);
+  assert_int_equal(http_type_cat(db, "volunteer_award"), HTTP_CAT_POSITIVE);
+  assert_int_equal(http_type_cat(NULL, "volunteer_award"), HTTP_CAT_OTHER);
   assert_int_equal(http_search(db, "张三", NULL, &res), CREDO_OK);
   assert_int_equal(res.kind, HTTP_Q_NAME);
   assert_int_equal(res.n, 1);
@@ -142,7 +152,9 @@ static void test_data_public(void **state) {
   assert_string_equal(res.hits[0].id, "110105********002X"); /* engine */
   assert_int_equal(http_search(db, "张", NULL, &res), CREDO_INVALID);
   assert_int_equal(http_subject_load(db, r.subject, 1, &s), CREDO_OK);
-  assert_int_equal(s.nev, 0); /* the repaired record is not public */
+  assert_int_equal(s.nev, 1); /* the repaired record is not public */
+  assert_int_equal(s.ev[0].cat, HTTP_CAT_POSITIVE);
+  assert_string_equal(s.ev[0].ref, "2号");
   http_subject_free(&s);
   assert_int_equal(credo_subject_events(db, r.subject, CREDO_TIME_NOW,
                                         CREDO_TIME_NOW, 0, no_events, NULL),
