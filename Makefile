@@ -41,7 +41,7 @@ $(BUILD)/obj/server/%.o: INC = -Iinclude -Iwire -Iserver -Iclient
 $(BUILD)/obj/examples/%.o: INC = -Iinclude
 CPPFLAGS_ALL = -D_GNU_SOURCE -DCREDO_BUILDING $(INC)
 CFLAGS_ALL   := -std=c11 $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -MMD -MP
-LIBS_EMB := -llmdb -lxxhash -ljansson -lsodium -lpthread -lm
+LIBS_EMB := -llmdb -lxxhash -ljansson -lsodium -lutf8proc -lpthread -lm
 LIBS    := $(LIBS_EMB) -lssl -lcrypto
 LDFLAGS_ALL := $(LDSAN) $(LDFLAGS)
 
@@ -133,7 +133,7 @@ $(BUILD)/bin/credo: $(CLI_SRC:%.c=$(BUILD)/obj/%.o) $(LIBA)
 # The server's --init-admin reads the password with the shell's prompt.
 $(BUILD)/bin/credo-server: $(SRV_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/client/sh_prompt.o $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lssl -lcrypto
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lssl -lcrypto -lmicrohttpd
 
 # ------------------------------------------------------------ benchmarks
 # Bench programs may include peers' headers (lmdb.h, sqlite3.h): they
@@ -141,6 +141,11 @@ $(BUILD)/bin/credo-server: $(SRV_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/client/s
 $(BUILD)/bin/bench_%: $(BUILD)/obj/bench/bench_%.o $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lsqlite3
+
+# bench_names uses the shared data generator (client/gen_data.c).
+$(BUILD)/bin/bench_names: $(BUILD)/obj/bench/bench_names.o $(BUILD)/obj/client/gen_data.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS)
 
 # bench_scale (bench/bench_scale.c + bench/bs_*.c) also talks to
 # PostgreSQL through libpq.
@@ -179,6 +184,12 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_HELP:%.c=$(BUILD)/obj/%.o) 
 
 # test_frame also tests the server's handshake machine and login backoff.
 $(BUILD)/tests/test_frame: $(BUILD)/obj/server/srv_auth.o
+# test_pgwire tests the PostgreSQL front end's codec, SCRAM, dialect edges
+# and value formats.
+$(BUILD)/tests/test_pgwire: $(patsubst %,$(BUILD)/obj/server/%.o,pg_proto pg_auth pg_sql pg_types)
+# test_http tests the web front end's escapers, limiter and data layer.
+$(BUILD)/tests/test_http: $(BUILD)/obj/server/http_buf.o \
+  $(BUILD)/obj/server/http_limit.o $(BUILD)/obj/server/http_data.o
 
 unit: $(TEST_BIN)
 
@@ -318,10 +329,12 @@ define run_fuzz
 	rm -rf $(BUILD)/fuzz/corpus-$(1)
 endef
 
-fuzz: $(BUILD)/fuzz/fuzz_cql $(BUILD)/fuzz/fuzz_plan $(BUILD)/fuzz/fuzz_frame
+fuzz: $(BUILD)/fuzz/fuzz_cql $(BUILD)/fuzz/fuzz_plan $(BUILD)/fuzz/fuzz_frame \
+      $(BUILD)/fuzz/fuzz_pg
 	$(call run_fuzz,fuzz_cql,tests/fuzz/corpus/cql,-dict=tests/fuzz/cql.dict)
 	$(call run_fuzz,fuzz_plan,tests/fuzz/corpus/cql,-dict=tests/fuzz/cql.dict)
 	$(call run_fuzz,fuzz_frame,tests/fuzz/corpus/frame,)
+	$(call run_fuzz,fuzz_pg,tests/fuzz/corpus/pg,)
 
 $(BUILD)/fuzz/fuzz_cql: $(FUZZ_SRC) $(wildcard parser/*.h) $(BUILD)/gen/cql.h
 	@mkdir -p $(dir $@)
@@ -341,3 +354,11 @@ FUZZ_FRAME_SRC := wire/cl_frame.c server/srv_auth.c tests/fuzz/fuzz_frame.c
 $(BUILD)/fuzz/fuzz_frame: $(FUZZ_FRAME_SRC) wire/cl_frame.h server/srv.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iwire -Iserver -o $@ $(FUZZ_FRAME_SRC)
+
+# The PostgreSQL front end's startup and message decoders, SCRAM and the
+# dialect edges (tests/fuzz/fuzz_pg.c).
+FUZZ_PG_SRC := server/pg_proto.c server/pg_auth.c server/pg_sql.c \
+               tests/fuzz/fuzz_pg.c
+$(BUILD)/fuzz/fuzz_pg: $(FUZZ_PG_SRC) server/pg.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iserver -o $@ $(FUZZ_PG_SRC) -lcrypto -lpthread

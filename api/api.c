@@ -347,3 +347,48 @@ int credo_stmt_readonly(const credo_stmt *st) {
     return 0;
   return be->stmt_readonly(st);
 }
+
+int credo_create_type_def(credo *db, const credo_type_def *def) {
+  const credo_backend *be = db ? be_of(db) : &eng_local_backend;
+  if (!be->create_type_def)
+    return be_notsup(db, "credo_create_type_def");
+  return be->create_type_def(db, def);
+}
+
+int credo_rename_subject(credo *db, const char *id, const char *name,
+                         const char *reason) {
+  const credo_backend *be = db ? be_of(db) : &eng_local_backend;
+  if (!be->rename_subject)
+    return be_notsup(db, "credo_rename_subject");
+  return be->rename_subject(db, id, name, reason);
+}
+
+int credo_search_subjects(credo *db, const char *text, const char *after,
+                          unsigned limit, credo_subject_cb cb, void *arg,
+                          int *more) {
+  const credo_backend *be = db ? be_of(db) : &eng_local_backend;
+  if (!be->search_subjects)
+    return be_notsup(db, "credo_search_subjects");
+  return be->search_subjects(db, text, after, limit, cb, arg, more);
+}
+
+int credo_set_store_tz(credo *db, int offset_sec) {
+  const credo_backend *be = db ? be_of(db) : &eng_local_backend;
+  if (!be->set_store_tz)
+    return be_notsup(db, "credo_set_store_tz");
+  return be->set_store_tz(db, offset_sec);
+}
+
+int credo_get_store_tz(credo *db, int *offset_sec) {
+  const credo_backend *be = db ? be_of(db) : &eng_local_backend;
+  if (!be->get_store_tz)
+    return be_notsup(db, "credo_get_store_tz");
+  return be->get_store_tz(db, offset_sec);
+}
+
+int credo_user_scram(credo *db, const char *user, credo_scram_verifier *out) {
+  const credo_backend *be = db ? be_of(db) : &eng_local_backend;
+  if (!be->user_scram)
+    return be_notsup(db, "credo_user_scram");
+  return be->user_scram(db, user, out);
+}

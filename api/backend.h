@@ -102,6 +102,15 @@ typedef struct credo_backend {
   const char *(*column_text)(credo_stmt *st, int i);
   credo_time (*column_time)(credo_stmt *st, int i);
   int (*stmt_readonly)(const credo_stmt *st);
+  int (*create_type_def)(credo *db, const credo_type_def *def);
+  int (*rename_subject)(credo *db, const char *id, const char *name,
+                        const char *reason);
+  int (*search_subjects)(credo *db, const char *text, const char *after,
+                         unsigned limit, credo_subject_cb cb, void *arg,
+                         int *more);
+  int (*set_store_tz)(credo *db, int offset_sec);
+  int (*get_store_tz)(credo *db, int *offset_sec);
+  int (*user_scram)(credo *db, const char *user, credo_scram_verifier *out);
 } credo_backend;
 
 /* The engine: a store in a directory. */

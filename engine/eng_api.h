@@ -71,5 +71,14 @@ double eng_column_double(credo_stmt *st, int i);
 const char *eng_column_text(credo_stmt *st, int i);
 credo_time eng_column_time(credo_stmt *st, int i);
 int eng_stmt_readonly(const credo_stmt *st);
+int eng_create_type_def(credo *db, const credo_type_def *def);
+int eng_rename_subject(credo *db, const char *id, const char *name,
+                       const char *reason);
+int eng_search_subjects(credo *db, const char *text, const char *after,
+                        unsigned limit, credo_subject_cb cb, void *arg,
+                        int *more);
+int eng_set_store_tz(credo *db, int offset_sec);
+int eng_get_store_tz(credo *db, int *offset_sec);
+int eng_user_scram(credo *db, const char *user, credo_scram_verifier *out);
 
 #endif /* CREDO_ENG_API_H */

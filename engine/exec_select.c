@@ -173,8 +173,7 @@ static int pull(credo_stmt *st) {
   }
   if (eng_type_decode(k.data, v, &st->ty) != CREDO_OK)
     return eng_err(st->db, CREDO_CORRUPT, "a type record is corrupt");
-  st->tinfo = (credo_type_info){st->ty.name, st->ty.id, st->ty.publicity,
-                                st->ty.repairable_after, st->ty.created};
+  eng_type_info(&st->ty, &st->tinfo);
   st->x.ty = &st->tinfo;
   return CREDO_ROW;
 }
@@ -190,7 +189,11 @@ int eng_exec_next_filtered(credo_stmt *st) {
       return rc;
     if (!st->plan->where)
       return CREDO_ROW;
-    if ((rc = eng_eval_cond(&st->x, st->plan->where, &tri)) != CREDO_OK)
+    /* WHERE compares the full id (the public role names it in full) */
+    st->x.mask_subject = 0;
+    rc = eng_eval_cond(&st->x, st->plan->where, &tri);
+    st->x.mask_subject = st->plan->for_public;
+    if (rc != CREDO_OK)
       return rc;
     if (tri == 1)
       return CREDO_ROW;
@@ -304,6 +307,7 @@ static int open_source(credo_stmt *st) {
   if ((rc = read_rules(st, as_of, vis, &ra, &rv)) != CREDO_OK ||
       (rc = eng_exec_read_begin(st)) != CREDO_OK)
     return rc;
+  st->x.as_of = ra;
   return eng_exec_open_events(st, ra, rv, p->flags);
 }
 
@@ -324,6 +328,11 @@ int eng_exec_select(credo_stmt *st) {
       (rc = eng_exec_count(st, p->offset, "OFFSET", &st->offset)) != CREDO_OK)
     return rc;
   st->heap = p->norder && st->has_limit;
+  if (st->db->role == CREDO_ROLE_PUBLIC && !p->for_public)
+    return eng_err(st->db, CREDO_DENIED,
+                   "permission denied: the statement was prepared for "
+                   "another role; prepare it again as role public");
+  st->x.mask_subject = p->for_public && p->table == CQL_TABLE_EVENTS;
   if ((rc = open_source(st)) != CREDO_OK)
     return rc;
   if (p->grouped)

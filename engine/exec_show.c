@@ -11,6 +11,7 @@
  *
  * Does not: write events (exec_write.c).
  */
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -67,6 +68,42 @@ done:
   return rc;
 }
 
+/* A rename as a history row: op "rename", data {"name": new, "from":
+ * old}, the subject, recorded, actor and reason; the event columns NULL. */
+static int rename_row(void *arg, credo_time recorded, const char *from,
+                      const char *to, const char *actor, const char *reason) {
+  credo_stmt *st = arg;
+  eng_value v[HIST_N];
+  json_t *j = json_pack("{s:s,s:s}", "name", to, "from", from);
+  char *text = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+  int rc;
+  json_decref(j);
+  if (!text)
+    return eng_exec_nomem(st->db);
+  for (int i = 0; i < HIST_N; i++)
+    v[i] = eng_v_null();
+  v[1] = eng_v_text(st->hist_subject, strlen(st->hist_subject));
+  v[8] = eng_v_json(text, strlen(text));
+  v[10] = eng_v_time(recorded);
+  v[11] = eng_v_text(actor, strlen(actor));
+  v[13] = eng_v_text("rename", 6);
+  v[14] = eng_v_text(reason, strlen(reason));
+  rc = eng_rows_push(st, v, HIST_N);
+  free(text);
+  return rc;
+}
+
+/* The renames of a subject, after its events' versions. */
+static int subject_renames(credo_stmt *st, const char *subject) {
+  int rc;
+  if ((rc = eng_exec_read_begin(st)) != CREDO_OK)
+    return rc;
+  st->hist_subject = subject;
+  rc = eng_subject_renames(st->db, st->txn, subject, rename_row, st);
+  eng_exec_read_end(st);
+  return rc;
+}
+
 int eng_exec_history(credo_stmt *st) {
   uint64_t id, *ids = NULL;
   size_t n = 0;
@@ -85,6 +122,8 @@ int eng_exec_history(credo_stmt *st) {
     goto done;
   for (size_t i = 0; i < n && rc == CREDO_OK; i++)
     rc = eng_event_history(st->db, ids[i], hist_cb, st);
+  if (rc == CREDO_OK)
+    rc = subject_renames(st, subject);
 done:
   free(ids);
   return rc;
@@ -136,45 +175,21 @@ int eng_exec_user_row(void *arg, const char *name, credo_role role,
   return eng_rows_push(st, v, 3);
 }
 
-/* SET TIME ZONE: +HH:MM, -HH:MM, +HH, +HHMM, Z or UTC. */
-static int parse_tz(const char *s, int *out) {
-  int sign, h = 0, m = 0, n = 0;
-  if (strcasecmp(s, "Z") == 0 || strcasecmp(s, "UTC") == 0) {
-    *out = 0;
-    return 0;
-  }
-  if (s[0] != '+' && s[0] != '-')
-    return -1;
-  sign = s[0] == '-' ? -1 : 1;
-  s++;
-  for (; n < 2 && s[n] >= '0' && s[n] <= '9'; n++)
-    h = h * 10 + (s[n] - '0');
-  if (n != 2)
-    return -1;
-  s += 2;
-  if (*s == ':')
-    s++;
-  if (*s) {
-    if (!(s[0] >= '0' && s[0] <= '5' && s[1] >= '0' && s[1] <= '9') || s[2])
-      return -1;
-    m = (s[0] - '0') * 10 + (s[1] - '0');
-  }
-  if (h * 60 + m > 18 * 60)
-    return -1;
-  *out = sign * (h * 3600 + m * 60);
-  return 0;
-}
-
+/* SET TIME ZONE / SET STORE TIME ZONE (eng_tz_parse reads the zone). */
 int eng_exec_set_tz(credo_stmt *st) {
   const char *z;
   int tz, rc;
   eng_exec_ectx_start(st, 0);
   if ((rc = eng_exec_text(st, st->wx[0], "the time zone", 0, &z)) != CREDO_OK)
     return rc;
-  if (parse_tz(z, &tz) != 0)
+  if (eng_tz_parse(z, &tz) != 0)
     return eng_cql_err(st->db, CREDO_INVALID, st->wx[0]->line, st->wx[0]->col,
-                       "bad time zone '%.40s': use +HH:MM, -HH:MM, Z or UTC",
+                       "bad time zone '%.40s': use +HH:MM, -HH:MM, Z, UTC "
+                       "or a zone without daylight saving time such as "
+                       "'Asia/Shanghai'",
                        z);
+  if (st->ast->kind == CQL_SET_STORE_TZ)
+    return eng_set_store_tz(st->db, tz);
   return credo_set_tz(st->db, tz);
 }
 

@@ -284,9 +284,29 @@ static int run_simple_write(credo_stmt *st) {
       return rc;
     return eng_retract_event(st->db, id, s1);
   case CQL_CREATE_TYPE:
-    return eng_create_type(st->db, a->create_type.name,
-                           a->create_type.publicity,
-                           a->create_type.repairable_after);
+    return eng_create_type_def(
+        st->db, &(credo_type_def){
+                    a->create_type.name,
+                    a->create_type.flags |
+                        (a->create_type.has_publicity ? 0 : CREDO_TYPE_OPEN),
+                    a->create_type.publicity, a->create_type.repairable_after,
+                    a->create_type.public_fields});
+  case CQL_GRANT:
+  case CQL_REVOKE:
+    if ((rc = eng_exec_text(st, st->wx[W_ID], "the source", 0, &s1)) !=
+        CREDO_OK)
+      return rc;
+    return eng_grant_source(st->db, a->grant.user, s1, a->kind == CQL_GRANT);
+  case CQL_SET_STORE_TZ:
+    return eng_exec_set_tz(st);
+  case CQL_ALTER_SUBJECT: {
+    const char *why = NULL;
+    if ((rc = eng_exec_text(st, st->wx[W_ID], "the subject id", 0, &s1)) ||
+        (rc = eng_exec_text(st, st->wx[W_NAME], "NAME", 0, &s2)) ||
+        (rc = eng_exec_text(st, st->wx[W_WHY], "REASON", 0, &why)))
+      return rc;
+    return eng_rename_subject(st->db, s1, s2, why);
+  }
   case CQL_CREATE_SUBJECT:
     if ((rc = eng_exec_text(st, st->wx[W_ID], "the subject id", 0, &s1)) ||
         (rc = eng_exec_text(st, st->wx[W_NAME], "NAME", 1, &s2)))
@@ -330,17 +350,26 @@ static int write_role(credo_stmt *st) {
   switch (st->ast->kind) {
   case CQL_RECORD:
     return eng_require(db, eng_can_write_records(db), "record events");
-  case CQL_CORRECT:
-    return eng_require(db, eng_can_write_records(db), "correct events");
   case CQL_CREATE_SUBJECT:
     return eng_require(db, eng_can_write_records(db), "create subjects");
+  case CQL_ALTER_SUBJECT:
+    return eng_require(db, eng_can_write_records(db), "rename subjects");
   case CQL_REPAIR:
   case CQL_REPAIR_WHERE:
     return eng_require(db, eng_can_repair(db), "repair events");
   case CQL_RETRACT:
-    return eng_require(db, eng_can_repair(db), "retract events");
+    return eng_require(db, eng_can_repair(db) || eng_can_write_records(db),
+                       "retract events");
+  case CQL_CORRECT:
+    return CREDO_OK; /* which fields decides (credo_correct_event) */
   case CQL_CREATE_TYPE:
     return eng_require(db, db->role == CREDO_ROLE_ADMIN, "create types");
+  case CQL_GRANT:
+  case CQL_REVOKE:
+    return eng_require(db, db->role == CREDO_ROLE_ADMIN, "grant sources");
+  case CQL_SET_STORE_TZ:
+    return eng_require(db, db->role == CREDO_ROLE_ADMIN,
+                       "set the store time zone");
   default:
     return eng_require(db, db->role == CREDO_ROLE_ADMIN, "manage users");
   }

@@ -157,6 +157,10 @@ static int load_subject(eng_ectx *x) {
     return eng_err_stor(x->db, rc, "cannot read a subject");
   if (eng_subject_decode(stor_key_val(&k), v, &s) != CREDO_OK)
     return eng_err(x->db, CREDO_CORRUPT, "subject \"%s\" is corrupt", id);
+  if (x->as_of != CREDO_TIME_OPEN && x->as_of != 0 &&
+      (rc = eng_subject_name_at(x->db, x->txn, id, s.name, x->as_of,
+                                &s.name)) != CREDO_OK)
+    return rc;
   if (eng_buf_put(&x->subj_id, id, strlen(id)) ||
       eng_buf_put(&x->subj_name, s.name, strlen(s.name)))
     return eng_ectx_oom(x);
@@ -172,6 +176,18 @@ static int event_col(eng_ectx *x, int col, eng_value *out) {
     *out = eng_v_int((int64_t)ev->id);
     break;
   case ENG_EV_SUBJECT:
+    if (x->mask_subject) {
+      if ((rc = load_subject(x)) != CREDO_OK)
+        return rc;
+      if (x->subj_kind != CREDO_KIND_ORG && x->subj_kind != CREDO_KIND_OTHER) {
+        char *m = eng_arena_strdup(x->arena, ev->subject, strlen(ev->subject));
+        if (!m)
+          return eng_ectx_oom(x);
+        eng_mask_person(ev->subject, m, strlen(m) + 1);
+        *out = text_of(m);
+        break;
+      }
+    }
     *out = text_of(ev->subject);
     break;
   case ENG_EV_TYPE:
@@ -240,6 +256,12 @@ static eng_value dur_text(eng_ectx *x, credo_duration d, int zero_null) {
 }
 
 int eng_column_value(eng_ectx *x, int col, eng_value *out) {
+  if (x->table == CQL_TABLE_EVENTS && x->mask_subject &&
+      (col == ENG_EV_VERSION || col == ENG_EV_RECORDED || col == ENG_EV_ACTOR ||
+       col == ENG_EV_OP || col == ENG_EV_REASON)) {
+    *out = eng_v_null(); /* `*` for the public role: no internals */
+    return CREDO_OK;
+  }
   if (x->table == CQL_TABLE_EVENTS)
     return x->ev ? event_col(x, col, out) : eng_ectx_oom(x);
   if (x->table == CQL_TABLE_SUBJECTS) {

@@ -100,6 +100,18 @@ static credo *handle_new(eng_store *store) {
   return db;
 }
 
+/* A session that chose no zone works in the store's. */
+static void session_tz(credo *db) {
+  stor_txn *txn;
+  int owned, tz;
+  if (eng_read_begin(db, &txn, &owned) != CREDO_OK)
+    return;
+  if (eng_store_tz(db, txn, &tz) == CREDO_OK)
+    db->tz = tz;
+  eng_read_end(txn, owned);
+  eng_err_clear(db);
+}
+
 int eng_open(const char *path, const credo_options *opt, credo **out) {
   stor_options so = {0};
   eng_store *store = NULL;
@@ -134,6 +146,11 @@ int eng_open(const char *path, const credo_options *opt, credo **out) {
     eng_err(*out, rc, "%s", err[0] ? err : credo_strerror(rc));
     return rc; /* the caller closes *out, which frees the store */
   }
+  if ((rc = eng_upgrade(*out)) != CREDO_OK)
+    return rc;
+  if (!so.readonly && (rc = eng_names_upgrade(*out)) != CREDO_OK)
+    return rc; /* message on *out */
+  session_tz(*out);
   return CREDO_OK;
 fail:
   pthread_mutex_destroy(&store->mu);
@@ -156,6 +173,9 @@ int eng_dup(credo *db, credo **out) {
   n->clock = db->clock;
   n->clock_arg = db->clock_arg;
   n->tz = db->tz;
+  n->tz_set = db->tz_set;
+  if (!n->tz_set)
+    session_tz(n); /* the store's zone may have changed since */
   pthread_mutex_lock(&db->store->mu);
   db->store->refs++;
   pthread_mutex_unlock(&db->store->mu);
@@ -178,6 +198,7 @@ void eng_close(credo *db) {
   free(db->types);
   free(db->scratch);
   free(db->out_buf);
+  free(db->pub_buf);
   free(db);
   if (!store)
     return;
@@ -332,6 +353,7 @@ int credo_set_tz(credo *db, int offset_sec) {
   if (offset_sec < -18 * 3600 || offset_sec > 18 * 3600)
     return eng_err(db, CREDO_RANGE, "time zone offset must be within +-18:00");
   db->tz = offset_sec;
+  db->tz_set = 1;
   return CREDO_OK;
 }
 

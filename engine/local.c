@@ -62,4 +62,10 @@ const credo_backend eng_local_backend = {
     .column_text = eng_column_text,
     .column_time = eng_column_time,
     .stmt_readonly = eng_stmt_readonly,
+    .create_type_def = eng_create_type_def,
+    .rename_subject = eng_rename_subject,
+    .search_subjects = eng_search_subjects,
+    .set_store_tz = eng_set_store_tz,
+    .get_store_tz = eng_get_store_tz,
+    .user_scram = eng_user_scram,
 };

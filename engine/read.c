@@ -84,7 +84,7 @@ int eng_version_to_event(credo *db, stor_txn *txn, uint64_t id,
   ev->reason = v->reason;
   ev->retracted = v->retracted;
   ev->is_public = eng_version_public(v, visible_at);
-  return CREDO_OK;
+  return eng_public_event(db, t, ev); /* the public role's view */
 }
 
 int eng_resolve_read(credo *db, credo_time as_of, credo_time visible_at,
@@ -127,6 +127,12 @@ struct eng_scan {
   stor_key prefix;  /* subject / type key prefix of index entries */
   stor_val payload; /* value of the current index entry */
   int started, done;
+  /* the public role's look-up of a subject now: the ids of its events
+   * that may be public, from the public index (pubindex.c), so that its
+   * cost does not depend on the subject's hidden records */
+  int pub;
+  uint64_t *ids;
+  size_t nids, pos;
 };
 
 int eng_scan_open(credo *db, stor_txn *txn, const eng_scan_spec *spec,
@@ -134,7 +140,7 @@ int eng_scan_open(credo *db, stor_txn *txn, const eng_scan_spec *spec,
   static const int table[] = {[ENG_PATH_FULL] = STOR_EVENTS,
                               [ENG_PATH_ID] = -1,
                               [ENG_PATH_SUBJECT] = STOR_SUBJ_EVENTS,
-                              [ENG_PATH_SOURCE_REF] = -1,
+                              [ENG_PATH_SOURCE_REF] = STOR_SOURCE_REF,
                               [ENG_PATH_TYPE] = STOR_TYPE_EVENTS,
                               [ENG_PATH_UNTIL] = STOR_UNTIL_EVENTS};
   eng_scan *s;
@@ -154,12 +160,13 @@ int eng_scan_open(credo *db, stor_txn *txn, const eng_scan_spec *spec,
     stor_key_str(&s->prefix, spec->subject ? spec->subject : "");
   else if (spec->path == ENG_PATH_TYPE)
     stor_key_u32(&s->prefix, spec->type_id);
-  else if (spec->path == ENG_PATH_SOURCE_REF) {
-    stor_key_str(&s->prefix, spec->source ? spec->source : "");
-    stor_key_str(&s->prefix, spec->ref ? spec->ref : "");
-  }
+  else if (spec->path == ENG_PATH_SOURCE_REF)
+    eng_srcref_prefix(&s->prefix, spec->source ? spec->source : "",
+                      spec->ref ? spec->ref : "", NULL);
   if (s->prefix.overflow)
     s->done = 1; /* too long to be stored: matches nothing */
+  s->pub = spec->path == ENG_PATH_SUBJECT && db->role == CREDO_ROLE_PUBLIC &&
+           spec->as_of == CREDO_TIME_OPEN && spec->flags == 0;
   if (table[spec->path] >= 0 &&
       (rc = stor_cursor_open(txn, table[spec->path], &s->idx)) != CREDO_OK) {
     free(s);
@@ -174,6 +181,7 @@ void eng_scan_close(eng_scan *s) {
     return;
   stor_cursor_close(s->idx);
   stor_cursor_close(s->vc);
+  free(s->ids);
   free(s);
 }
 
@@ -206,6 +214,11 @@ static int next_entry(eng_scan *s, uint64_t *id, credo_time *until) {
     if (k.len != 16 ||
         (s->spec.until_hi != CREDO_TIME_OPEN && *until >= s->spec.until_hi))
       return CREDO_NOTFOUND;
+  } else if (s->spec.path == ENG_PATH_SOURCE_REF) {
+    /* (source, ref) prefix, then subject 00 and the id */
+    if (k.len < s->prefix.len + 9 ||
+        memcmp(k.data, s->prefix.buf, s->prefix.len) != 0)
+      return CREDO_NOTFOUND;
   } else if (s->spec.path != ENG_PATH_FULL &&
              (k.len != s->prefix.len + 8 ||
               memcmp(k.data, s->prefix.buf, s->prefix.len) != 0))
@@ -214,23 +227,30 @@ static int next_entry(eng_scan *s, uint64_t *id, credo_time *until) {
   return CREDO_OK;
 }
 
-/* The one candidate of an ID or SOURCE_REF path. */
-static int single_id(eng_scan *s, uint64_t *id) {
-  stor_val v;
+/* The next id of the public subject path. */
+static int next_public(eng_scan *s, uint64_t *id) {
   int rc;
+  if (!s->started) {
+    s->started = 1;
+    rc = eng_pubidx_ids(s->db, s->txn, s->spec.subject ? s->spec.subject : "",
+                        s->spec.visible_at, &s->ids, &s->nids);
+    if (rc != CREDO_OK)
+      return rc;
+  }
+  if (s->pos == s->nids)
+    return CREDO_NOTFOUND;
+  *id = s->ids[s->pos++];
+  s->payload = (stor_val){NULL, 0};
+  return CREDO_OK;
+}
+
+/* The one candidate of an ID path. */
+static int single_id(eng_scan *s, uint64_t *id) {
   if (s->started)
     return CREDO_NOTFOUND;
   s->started = 1;
-  if (s->spec.path == ENG_PATH_ID) {
-    *id = s->spec.id;
-    return CREDO_OK;
-  }
-  rc = stor_get(s->txn, STOR_SOURCE_REF, stor_key_val(&s->prefix), &v);
-  if (rc == CREDO_OK && v.len != 8)
-    return CREDO_CORRUPT;
-  if (rc == CREDO_OK)
-    *id = stor_dec_u64(v.data);
-  return rc;
+  *id = s->spec.id;
+  return CREDO_OK;
 }
 
 /* For the latest state, a subject index entry carries the event's
@@ -274,7 +294,9 @@ int eng_scan_next(eng_scan *s, credo_event *ev) {
   while (!s->done) {
     if ((rc = eng_run_check(s->db)) != CREDO_OK)
       return rc;
-    if (s->spec.path == ENG_PATH_ID || s->spec.path == ENG_PATH_SOURCE_REF)
+    if (s->pub)
+      rc = next_public(s, &id);
+    else if (s->spec.path == ENG_PATH_ID)
       rc = single_id(s, &id);
     else
       rc = next_entry(s, &id, &until);
@@ -304,7 +326,7 @@ int eng_scan_estimate(credo *db, stor_txn *txn, const eng_scan_spec *spec,
     return eng_err_stor(db, rc, "cannot count events");
   switch (spec->path) {
   case ENG_PATH_ID:
-  case ENG_PATH_SOURCE_REF:
+  case ENG_PATH_SOURCE_REF: /* one decision names a few parties */
     *rows = events ? 1 : 0;
     return CREDO_OK;
   case ENG_PATH_SUBJECT:
@@ -372,8 +394,8 @@ int eng_get_event(credo *db, uint64_t id, credo_time as_of,
     return rc;
   if ((rc = eng_scan_open(db, txn, &spec, &s)) == CREDO_OK)
     rc = eng_scan_next(s, out);
-  if (rc == CREDO_ROW)
-    rc = keep_event(db, out);
+  if (rc == CREDO_ROW && (rc = keep_event(db, out)) == CREDO_OK)
+    rc = eng_public_subject(db, txn, out);
   else if (rc == CREDO_DONE)
     rc = eng_err(db, CREDO_NOTFOUND, "event %llu not found",
                  (unsigned long long)id);
@@ -409,7 +431,8 @@ int eng_subject_events(credo *db, const char *subject, credo_time as_of,
     goto done;
   while ((rc = eng_scan_next(s, &ev)) == CREDO_ROW) {
     rows++;
-    if ((rc = cb(&ev, arg)) != 0)
+    if ((rc = eng_public_subject(db, txn, &ev)) != CREDO_OK ||
+        (rc = cb(&ev, arg)) != 0)
       goto done;
   }
   /* Subjects are never deleted and every event's subject exists, so a row

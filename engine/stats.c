@@ -28,6 +28,10 @@ int eng_get_stats(credo *db, credo_stats *out) {
   eng_err_clear(db);
   if (!out)
     return eng_err(db, CREDO_INVALID, "out is NULL");
+  /* the counts include hidden records and every subject (rule 8) */
+  if ((rc = eng_require(db, db->role != CREDO_ROLE_PUBLIC,
+                        "read the store's statistics")))
+    return rc;
   memset(out, 0, sizeof *out);
   if ((rc = eng_read_begin(db, &txn, &owned)) != CREDO_OK)
     return rc;

@@ -258,6 +258,30 @@ CREDO_API credo_role credo_get_role(const credo *db);
 CREDO_API int credo_authenticate(credo *db, const char *user,
                                  const char *password);
 
+/* The SCRAM-SHA-256 verifier of a user (RFC 5802, RFC 7677), kept beside
+ * the argon2id hash and written by CREATE USER / ALTER USER ... PASSWORD,
+ * for front ends that speak SCRAM (credo-server's PostgreSQL listener):
+ * they run the exchange with it and, when the client's proof checks out,
+ * switch their admin handle with credo_set_user(db, user, v.role). */
+#define CREDO_SCRAM_SALT_LEN 16
+#define CREDO_SCRAM_KEY_LEN 32
+typedef struct credo_scram_verifier {
+  uint32_t iterations; /* PBKDF2-HMAC-SHA-256 iterations */
+  uint8_t salt[CREDO_SCRAM_SALT_LEN];
+  uint8_t stored_key[CREDO_SCRAM_KEY_LEN]; /* SHA-256(ClientKey) */
+  uint8_t server_key[CREDO_SCRAM_KEY_LEN];
+  credo_role role; /* the user's role */
+} credo_scram_verifier;
+
+/* Fills *out with the verifier of `user`. `db` must be an admin handle
+ * (CREDO_DENIED). CREDO_NOTFOUND "no such user"; CREDO_NOTSUP for a user
+ * created by a build that kept no verifier (the message says to set the
+ * password again with ALTER USER). *out holds secrets equivalent to the
+ * password for this store: wipe it after use. Thread-safe with respect to
+ * other handles. */
+CREDO_API int credo_user_scram(credo *db, const char *user,
+                               credo_scram_verifier *out);
+
 /* Replaces the wall clock of this handle, for tests. `fn(arg)` returns the
  * current time; NULL restores the system clock. Transaction times stay
  * strictly increasing whatever the clock says. */
@@ -299,6 +323,15 @@ CREDO_API int credo_set_check_handler(credo *db, unsigned every,
 CREDO_API int credo_set_tz(credo *db, int offset_sec);
 CREDO_API int credo_get_tz(const credo *db);
 
+/* The store's time zone (SET STORE TIME ZONE), seconds east of UTC,
+ * persisted in the store (a new store: 0, UTC). Publicity windows and
+ * repair dates are computed in it, whatever the session's zone; it is the
+ * session zone of every handle opened on the store until the session sets
+ * its own. Setting it requires admin (CREDO_DENIED) and is a write (it
+ * joins an open transaction); CREDO_RANGE beyond +-18:00. */
+CREDO_API int credo_set_store_tz(credo *db, int offset_sec);
+CREDO_API int credo_get_store_tz(credo *db, int *offset_sec);
+
 /* --------------------------------------------------------- transactions */
 
 /* Starts an explicit write transaction on this handle: the changes made
@@ -315,13 +348,45 @@ CREDO_API int credo_in_txn(const credo *db);
 /* --------------------------------------------------- types and subjects */
 
 /* Declares a credit event type. `name` is an identifier
- * ([A-Za-z_][A-Za-z0-9_]*, at most 64 bytes). `publicity` is the default
+ * ([A-Za-z_][A-Za-z0-9_]*, at most 64 bytes). `publicity` is the maximum
  * window length from `occurred` (months and usec both 0 means an open
- * window); `repairable_after` the minimum publicity before repair.
- * Requires admin. Errors: CREDO_EXISTS, CREDO_INVALID, CREDO_DENIED. */
+ * window: PUBLICITY OPEN); `repairable_after` the minimum publicity before
+ * repair, counted from `occurred`. The type is ADVERSE and published;
+ * credo_create_type_def declares the others. Requires admin. Errors:
+ * CREDO_EXISTS, CREDO_INVALID (also REPAIRABLE AFTER longer than
+ * PUBLICITY), CREDO_DENIED. */
 CREDO_API int credo_create_type(credo *db, const char *name,
                                 credo_duration publicity,
                                 credo_duration repairable_after);
+
+/* Type flags (docs/rules.md). */
+#define CREDO_TYPE_POSITIVE                                                    \
+  0x1u /* a positive record (honour, licence):                                 \
+          never repaired */
+#define CREDO_TYPE_NOT_PUBLISHED                                               \
+  0x2u /* kept, never public (minor                                            \
+          information, Order 36) */
+#define CREDO_TYPE_OPEN                                                        \
+  0x4u /* PUBLICITY OPEN: no maximum                                           \
+          (licences valid until revoked) */
+
+/* A type declaration. `flags` holds CREDO_TYPE_*; `publicity` must be
+ * non-zero unless the type is OPEN or NOT_PUBLISHED (then it must be
+ * zero): a zero window is refused with a message naming both.
+ * `repairable_after` must not be longer than `publicity`.
+ * `public_fields`, when not NULL, is a comma-separated list of keys of
+ * `data` that the public role sees ("" = none); NULL = all of them. */
+typedef struct credo_type_def {
+  const char *name;
+  unsigned flags;
+  credo_duration publicity;
+  credo_duration repairable_after;
+  const char *public_fields;
+} credo_type_def;
+
+/* Declares a type from `def` (copied). Requires admin. Errors as
+ * credo_create_type. */
+CREDO_API int credo_create_type_def(credo *db, const credo_type_def *def);
 
 typedef struct credo_type_info {
   const char *name;
@@ -329,6 +394,8 @@ typedef struct credo_type_info {
   credo_duration publicity;
   credo_duration repairable_after;
   credo_time created;
+  unsigned flags;            /* CREDO_TYPE_* */
+  const char *public_fields; /* NULL: all of data is public */
 } credo_type_info;
 
 /* Looks up a type by name. Strings in *out stay valid until the next call
@@ -354,7 +421,18 @@ typedef struct credo_subject_info {
   credo_time created;
 } credo_subject_info;
 
-/* Looks up a subject; strings valid until the next call on `db`. */
+/* Renames a subject (企业名称变更): its name becomes `name` (1-512 bytes
+ * of UTF-8); the former name is kept in its history (HISTORY OF SUBJECT)
+ * with the actor, `reason` (required) and the transaction time, and reads
+ * AS OF an earlier instant show the name as it was then. Renaming to the
+ * current name is CREDO_OK and writes nothing (credo_changes 0). Requires
+ * recorder. Errors: CREDO_NOTFOUND, CREDO_INVALID, CREDO_DENIED. */
+CREDO_API int credo_rename_subject(credo *db, const char *id, const char *name,
+                                   const char *reason);
+
+/* Looks up a subject; strings valid until the next call on `db`. For the
+ * public role a person's id comes masked (first 6 and last 4 characters,
+ * 8 '*' between), as in every event a public-role handle receives. */
 CREDO_API int credo_get_subject(credo *db, const char *id,
                                 credo_subject_info *out);
 
@@ -606,9 +684,10 @@ typedef struct credo_check_report {
  * versions, (source, ref)); version numbers are 1..n, in transaction-time
  * order, the latest in the events table; the tables' entry counts agree;
  * the META counters are above every id and every transaction time; every
- * event's subject exists and every type id resolves. Each problem goes to
- * `cb` (may be NULL) as one line. `out` (may be NULL) receives the counts.
- * Returns CREDO_OK when the store is sound, CREDO_CORRUPT when problems
+ * event's subject exists and every type id resolves; the name index
+ * (name_grams) holds exactly the grams of every subject's name. Each problem
+ * goes to `cb` (may be NULL) as one line. `out` (may be NULL) receives the
+ * counts. Returns CREDO_OK when the store is sound, CREDO_CORRUPT when problems
  * were found, or the error that stopped the check. Not for the public
  * role (CREDO_DENIED). Runs beside writers; costs a full read of the
  * store. */
@@ -708,6 +787,25 @@ CREDO_API int credo_list_subjects(credo *db, credo_subject_cb cb, void *arg);
 CREDO_API int credo_scan_events(credo *db, credo_time as_of,
                                 credo_time visible_at, unsigned flags,
                                 credo_event_cb cb, void *arg);
+
+/* Name search. Calls `cb` for each subject whose name contains `text`
+ * (compared after Unicode NFKC and case folding, so full-width and
+ * half-width forms and upper and lower case match), in id order,
+ * starting after the subject id `after` (NULL: from the first), at most
+ * `limit` (1..CREDO_SEARCH_MAX) of them; *more (may be NULL) is set to 1
+ * when more matches follow the last one given (pass its id as `after`
+ * for the next page). `text` needs at least 2 characters (CREDO_INVALID
+ * otherwise): an index of the names' character pairs, kept in the same
+ * transaction as every subject write, answers it without reading every
+ * subject (docs/storage.md). For the public role persons are left out: a
+ * person is found by the full resident id only (credo_get_subject).
+ * Strings are valid during the call; a non-zero return from `cb` stops
+ * the search and is returned. One consistent snapshot; the handle's time
+ * limit applies. Any role. Embedded handles only (CREDO_NOTSUP). */
+#define CREDO_SEARCH_MAX 1000
+CREDO_API int credo_search_subjects(credo *db, const char *text,
+                                    const char *after, unsigned limit,
+                                    credo_subject_cb cb, void *arg, int *more);
 
 /* A logical dump: the store's whole history as items in transaction-time
  * order (types and subjects at their creation, every version of every

@@ -37,6 +37,7 @@
 typedef struct srv_config {
   char store[SRV_PATH_MAX];
   char listen[256];
+  char pg_listen[256]; /* "" : no PostgreSQL listener (docs/pgwire.md) */
   char tls_cert[SRV_PATH_MAX];
   char tls_key[SRV_PATH_MAX];
   char init_admin[CL_MAX_USER + 1];
@@ -46,7 +47,10 @@ typedef struct srv_config {
   unsigned auth_timeout; /* seconds */
   unsigned idle_timeout; /* seconds */
   uint64_t max_rows;
-  unsigned max_time; /* seconds */
+  unsigned max_time;     /* seconds */
+  char http[256];        /* public look-up address (http.h); "" = off */
+  unsigned http_rate;    /* requests/s per client; 0 = no limit */
+  unsigned http_threads; /* worker threads of the look-up */
 } srv_config;
 
 /* Fills `cfg` from defaults, then --config FILE, then the other options.
@@ -147,6 +151,7 @@ typedef struct srv_ctx {
   unsigned nconn;      /* connection threads alive (accepted or rejected) */
   unsigned next_id;    /* last connection id given */
   atomic_int stopping; /* set once by the accept thread at shutdown */
+  int pg_lfd;          /* PostgreSQL listener, -1 when none */
 } srv_ctx;
 
 /* Listening socket on "host:port" ("127.0.0.1:7411", "[::1]:0",
@@ -158,6 +163,12 @@ int srv_listen_open(const char *addr, int plaintext_ok, int *fd, char *err,
  * every thread; the loop unblocks them only while waiting), then stops
  * accepting, wakes every connection and waits for their threads. */
 void srv_listen_run(srv_ctx *srv, int lfd);
+
+/* Starts the thread of an accepted PostgreSQL connection (pg_conn.c),
+ * counted in srv->nconn by the caller like a native one; `reject` says it
+ * is over the cap. 0, or -1 when it could not (the caller cleans up). */
+int pg_conn_start(srv_ctx *srv, int fd, unsigned id, int reject,
+                  const char *peer, const char *peer_ip);
 
 /* ------------------------------------------------------- connection */
 

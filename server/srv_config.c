@@ -24,6 +24,7 @@
 enum {
   OPT_STORE = 1,
   OPT_LISTEN,
+  OPT_PGLISTEN,
   OPT_CERT,
   OPT_KEY,
   OPT_PLAIN,
@@ -35,6 +36,9 @@ enum {
   OPT_MAXTIME,
   OPT_CONFIG,
   OPT_INITADMIN,
+  OPT_HTTP,
+  OPT_HTTPRATE,
+  OPT_HTTPTHREADS,
   OPT_HELP,
   OPT_VERSION
 };
@@ -42,6 +46,7 @@ enum {
 static const struct option long_opts[] = {
     {"store", required_argument, 0, OPT_STORE},
     {"listen", required_argument, 0, OPT_LISTEN},
+    {"pg-listen", required_argument, 0, OPT_PGLISTEN},
     {"tls-cert", required_argument, 0, OPT_CERT},
     {"tls-key", required_argument, 0, OPT_KEY},
     {"allow-plaintext", no_argument, 0, OPT_PLAIN},
@@ -53,6 +58,9 @@ static const struct option long_opts[] = {
     {"max-time", required_argument, 0, OPT_MAXTIME},
     {"config", required_argument, 0, OPT_CONFIG},
     {"init-admin", required_argument, 0, OPT_INITADMIN},
+    {"http", required_argument, 0, OPT_HTTP},
+    {"http-rate", required_argument, 0, OPT_HTTPRATE},
+    {"http-threads", required_argument, 0, OPT_HTTPTHREADS},
     {"help", no_argument, 0, OPT_HELP},
     {"version", no_argument, 0, OPT_VERSION},
     {0, 0, 0, 0}};
@@ -67,6 +75,8 @@ static void usage(FILE *f) {
       "  --store DIR           the store directory (created if missing)\n"
       "  --listen HOST:PORT    address to listen on (default 127.0.0.1:7411;\n"
       "                        port 0 picks a free port, logged at start)\n"
+      "  --pg-listen HOST:PORT also speak the PostgreSQL protocol there\n"
+      "                        (psql, drivers, BI tools; docs/pgwire.md)\n"
       "  --tls-cert FILE       PEM certificate chain: serve TLS 1.2+\n"
       "  --tls-key FILE        PEM private key of the certificate\n"
       "  --allow-plaintext     allow a non-loopback address without TLS\n"
@@ -78,6 +88,12 @@ static void usage(FILE *f) {
       "300)\n"
       "  --max-rows N          rows per statement (default 1000000)\n"
       "  --max-time S          seconds per statement (default 60)\n"
+      "  --http HOST:PORT      also serve the public credit look-up (web\n"
+      "                        pages and JSON API, public role only;\n"
+      "                        docs/http.md) on this address\n"
+      "  --http-rate N         requests per second per client address\n"
+      "                        (default 20; 0 = no limit); over it: 429\n"
+      "  --http-threads N      worker threads of the look-up (default 4)\n"
       "  --config FILE         read `key = value` lines (the long option\n"
       "                        names); command-line options win\n"
       "  --init-admin NAME     create the admin user NAME (password from\n"
@@ -99,6 +115,8 @@ static void defaults(srv_config *c) {
   c->idle_timeout = 300;
   c->max_rows = 1000000;
   c->max_time = 60;
+  c->http_rate = 20;
+  c->http_threads = 4;
 }
 
 /* Parses an unsigned number within [lo, hi] for option `name`. */
@@ -148,12 +166,24 @@ static int apply(srv_config *c, int id, const char *v) {
     return copy("store", c->store, sizeof c->store, v);
   case OPT_LISTEN:
     return copy("listen", c->listen, sizeof c->listen, v);
+  case OPT_PGLISTEN:
+    return copy("pg-listen", c->pg_listen, sizeof c->pg_listen, v);
   case OPT_CERT:
     return copy("tls-cert", c->tls_cert, sizeof c->tls_cert, v);
   case OPT_KEY:
     return copy("tls-key", c->tls_key, sizeof c->tls_key, v);
   case OPT_INITADMIN:
     return copy("init-admin", c->init_admin, sizeof c->init_admin, v);
+  case OPT_HTTP:
+    return copy("http", c->http, sizeof c->http, v);
+  case OPT_HTTPRATE:
+    rc = num("http-rate", v, 0, 1000000, &n);
+    c->http_rate = (unsigned)n;
+    break;
+  case OPT_HTTPTHREADS:
+    rc = num("http-threads", v, 1, 256, &n);
+    c->http_threads = (unsigned)n;
+    break;
   case OPT_PLAIN:
     if (v && bool_value(v, &c->allow_plaintext) < 0) {
       fprintf(stderr, "credo-server: allow-plaintext must be true or false\n");

@@ -152,8 +152,10 @@ static srv_conn *conn_new(srv_ctx *srv, int fd,
   return c;
 }
 
-/* Admits one accepted socket: counts it and starts its thread. */
-static void admit(srv_ctx *srv, int fd, const struct sockaddr_storage *ss) {
+/* Admits one accepted socket: counts it and starts its thread (a
+ * PostgreSQL session's when `pg`). */
+static void admit(srv_ctx *srv, int fd, const struct sockaddr_storage *ss,
+                  int pg) {
   pthread_attr_t attr;
   pthread_t th;
   srv_conn *c;
@@ -171,6 +173,15 @@ static void admit(srv_ctx *srv, int fd, const struct sockaddr_storage *ss) {
   id = ++srv->next_id;
   srv->nconn++;
   pthread_mutex_unlock(&srv->mu);
+  if (pg) {
+    char ip[64], peer[80];
+    format_peer(ss, ip, sizeof ip, peer, sizeof peer);
+    if (cl_io_prepare_socket(fd) == 0 &&
+        pg_conn_start(srv, fd, id, reject, peer, ip) == 0)
+      return;
+    c = NULL;
+    goto failed;
+  }
   c = cl_io_prepare_socket(fd) == 0 ? conn_new(srv, fd, ss, id, reject) : NULL;
   pthread_attr_init(&attr);
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -179,6 +190,7 @@ static void admit(srv_ctx *srv, int fd, const struct sockaddr_storage *ss) {
     return;
   }
   pthread_attr_destroy(&attr);
+failed:
   srv_log(SRV_ERROR, "reject", "conn=%u reason=resources", id);
   if (c)
     credo_close(c->db);
@@ -193,7 +205,7 @@ static void admit(srv_ctx *srv, int fd, const struct sockaddr_storage *ss) {
 /* Accepts every pending connection. -1 when out of file descriptors (the
  * caller pauses instead of spinning on a listening socket that stays
  * readable), else 0. */
-static int accept_all(srv_ctx *srv, int lfd) {
+static int accept_all(srv_ctx *srv, int lfd, int pg) {
   for (;;) {
     struct sockaddr_storage ss;
     socklen_t sl = sizeof ss;
@@ -204,7 +216,7 @@ static int accept_all(srv_ctx *srv, int lfd) {
     }
     if (fd < 0)
       return 0;
-    admit(srv, fd, &ss);
+    admit(srv, fd, &ss, pg);
   }
 }
 
@@ -212,6 +224,9 @@ static int accept_all(srv_ctx *srv, int lfd) {
 static void shutdown_all(srv_ctx *srv, int lfd) {
   unsigned left;
   close(lfd);
+  if (srv->pg_lfd >= 0)
+    close(srv->pg_lfd);
+  srv->pg_lfd = -1;
   atomic_store(&srv->stopping, 1);
   pthread_mutex_lock(&srv->mu);
   left = srv->nconn;
@@ -231,13 +246,17 @@ void srv_listen_run(srv_ctx *srv, int lfd) {
   sigdelset(&open_mask, SIGTERM);
   sigdelset(&open_mask, SIGINT);
   while (!*srv->stop) {
-    struct pollfd p = {lfd, POLLIN, 0};
-    int r = ppoll(&p, 1, NULL, &open_mask);
+    struct pollfd p[2] = {{lfd, POLLIN, 0}, {srv->pg_lfd, POLLIN, 0}};
+    int r = ppoll(p, srv->pg_lfd >= 0 ? 2 : 1, NULL, &open_mask), a = 0;
     if (r < 0 && errno != EINTR) {
       srv_log(SRV_ERROR, "accept", "error=poll_failed");
       break;
     }
-    if (r > 0 && accept_all(srv, lfd) < 0) {
+    if (r > 0 && p[0].revents)
+      a |= accept_all(srv, lfd, 0);
+    if (r > 0 && srv->pg_lfd >= 0 && p[1].revents)
+      a |= accept_all(srv, srv->pg_lfd, 1);
+    if (a < 0) {
       struct timespec pause = {0, 100 * 1000 * 1000};
       ppoll(NULL, 0, &pause, &open_mask);
     }

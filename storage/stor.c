@@ -30,9 +30,9 @@
 #define FILE_MODE 0600
 
 static const char *const table_names[STOR_NTABLES] = {
-    "meta",       "subjects",     "types",       "type_ids",
-    "events",     "versions",     "subj_events", "type_events",
-    "source_ref", "until_events", "users"};
+    "meta",     "subjects",    "types",       "type_ids",   "events",
+    "versions", "subj_events", "type_events", "source_ref", "until_events",
+    "users",    "subj_public", "grants",      "subj_names", "name_grams"};
 
 const char *stor_table_name(int table) {
   if (table < 0 || table >= STOR_NTABLES)
@@ -322,6 +322,11 @@ static int open_tables(stor_env *env, char *err, size_t errlen) {
     if ((rc = create_tables(env)) == 0)
       rc = read_version(env, &version);
   }
+  if (rc == MDB_NOTFOUND && missing >= STOR_SUBJ_PUBLIC)
+    return say(err, errlen, CREDO_FORMAT,
+               "store %s has format 1 and lacks table '%s': open it once "
+               "read-write to upgrade it",
+               env->path, table_names[missing]);
   if (rc == MDB_NOTFOUND && missing >= 0)
     return say(err, errlen, CREDO_CORRUPT,
                "%s is not a credo store (no table '%s')", env->path,
@@ -385,6 +390,20 @@ void stor_close(stor_env *env) {
 
 uint32_t stor_format_version(const stor_env *env) {
   return env ? env->format : 0;
+}
+
+int stor_format_set(stor_txn *txn, uint32_t version) {
+  unsigned char be[4] = {(unsigned char)(version >> 24),
+                         (unsigned char)(version >> 16),
+                         (unsigned char)(version >> 8), (unsigned char)version};
+  stor_val k = {STOR_META_FORMAT_KEY, sizeof STOR_META_FORMAT_KEY - 1};
+  int rc;
+  if (!txn || !txn->write || version == 0 || version > STOR_FORMAT_VERSION)
+    return CREDO_MISUSE;
+  rc = stor_put(txn, STOR_META, k, (stor_val){be, 4});
+  if (rc == CREDO_OK)
+    txn->env->format = version;
+  return rc;
 }
 
 const char *stor_path(const stor_env *env) {

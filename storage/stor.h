@@ -40,7 +40,7 @@
 
 /* The stored format this build writes. A store with a larger number is
  * refused with CREDO_FORMAT. */
-#define STOR_FORMAT_VERSION 1u
+#define STOR_FORMAT_VERSION 2u
 
 /* The tables. Their meaning and byte layouts are in docs/storage.md. */
 enum stor_table {
@@ -55,6 +55,11 @@ enum stor_table {
   STOR_SOURCE_REF,   /* (source, ref) -> event id */
   STOR_UNTIL_EVENTS, /* (public_until, event id) -> nothing */
   STOR_USERS,        /* user name -> user record */
+  STOR_SUBJ_PUBLIC,  /* (subject id, public_until, event id) -> public_from,
+                        for events whose latest version may be public */
+  STOR_GRANTS,       /* (user name, source) -> nothing: GRANT SOURCE */
+  STOR_SUBJ_NAMES,   /* (subject id, recorded) -> a former name (renames) */
+  STOR_NAME_GRAMS,   /* (name gram, subject id) -> nothing (engine/names.c) */
   STOR_NTABLES
 };
 
@@ -94,6 +99,10 @@ void stor_close(stor_env *env);
 
 /* Stored format version of the open store. */
 uint32_t stor_format_version(const stor_env *env);
+/* Records that the store now has format `version` (<=
+ * STOR_FORMAT_VERSION), in write transaction `txn`: the engine calls it
+ * after migrating an older store's records. CREDO_MISUSE otherwise. */
+int stor_format_set(stor_txn *txn, uint32_t version);
 /* Current map size and bytes used by the data file's pages. */
 int stor_space(stor_env *env, uint64_t *map_size, uint64_t *used);
 /* The directory the env was opened on (owned by the env). */

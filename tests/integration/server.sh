@@ -108,7 +108,7 @@ nm "$BUILD/lib/libcredo.a" 2>/dev/null | grep -q __asan_init &&
   SANFLAGS="-fsanitize=address,undefined" # a SAN=1 build
 cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g $SANFLAGS -Iinclude \
   -o "$CLIENT" "$HERE/srv_client.c" "$BUILD/lib/libcredo.a" \
-  -llmdb -lxxhash -ljansson -lsodium -lssl -lcrypto -lpthread -lm ||
+  -llmdb -lxxhash -ljansson -lsodium -lutf8proc -lssl -lcrypto -lpthread -lm ||
   { echo "cannot build srv_client"; exit 1; }
 C() { timeout 120 "$CLIENT" "$@"; }
 SH() { timeout 60 "$BIN/credo" "$@"; }
@@ -232,7 +232,8 @@ echo "== roles, enforced by the engine on the server's sessions"
 C exec "$U" "CREATE USER pub ROLE public PASSWORD 'pubpw';
 CREATE USER rec ROLE recorder PASSWORD 'recpw';
 CREATE USER rep ROLE repairer PASSWORD 'reppw';
-CREATE USER ana ROLE analyst PASSWORD 'anapw';" >/dev/null
+CREATE USER ana ROLE analyst PASSWORD 'anapw';
+GRANT SOURCE 'rec' TO rec;" >/dev/null
 as() { local user=$1 pw=$2 sql=$3; CREDO_PASSWORD=$pw C exec "credo://$user@127.0.0.1:$MAIN_PORT" "$sql"; }
 denied() { expect "$1" "error CREDO_DENIED" as "${@:2}"; }
 allowed() { local n=$1; shift; if as "$@" >"$T/out" 2>&1; then ok "$n"; else

@@ -234,14 +234,14 @@ static void test_point_ops(void **state) {
 }
 
 static void test_table_names(void **state) {
-  static const char *names[] = {"meta",         "subjects",    "types",
-                                "type_ids",     "events",      "versions",
-                                "subj_events",  "type_events", "source_ref",
-                                "until_events", "users"};
+  static const char *names[] = {
+      "meta",     "subjects",    "types",       "type_ids",   "events",
+      "versions", "subj_events", "type_events", "source_ref", "until_events",
+      "users",    "subj_public", "grants",      "subj_names", "name_grams"};
   int i;
 
   (void)state;
-  assert_int_equal(STOR_NTABLES, 11);
+  assert_int_equal(STOR_NTABLES, 15);
   for (i = 0; i < STOR_NTABLES; i++)
     assert_string_equal(stor_table_name(i), names[i]);
   assert_null(stor_table_name(-1));
@@ -506,7 +506,7 @@ static void test_format_version(void **state) {
                    CREDO_FORMAT);
   assert_null(env);
   assert_non_null(strstr(err, "store format 7 is newer than this build "
-                              "supports (1); upgrade credo"));
+                              "supports (2); upgrade credo"));
   assert_non_null(strstr(err, f->path));
 
   /* a malformed one is corruption (on a fresh store) */
