@@ -147,7 +147,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_HELP:%.c=$(BUILD)/obj/%.o) 
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lcmocka -ledit
 
 # test_frame also tests the server's handshake machine and login backoff.
-$(BUILD)/tests/test_frame: $(BUILD)/obj/server/srv_auth.o
+$(BUILD)/tests/test_frame: $(BUILD)/obj/server/srv_auth.o $(BUILD)/obj/server/srv_throttle.o $(BUILD)/obj/server/srv_slots.o
 
 unit: $(TEST_BIN)
 
