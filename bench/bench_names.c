@@ -143,7 +143,7 @@ int main(int argc, char **argv) {
   credo_stats st;
   credo *db = NULL;
   double idx, full;
-  static const char *const first_page[] = {"鼓浪屿", "鼓浪", "有限公司",
+  static const char *const first_page[] = {"鼓浪屿",   "鼓浪",     "有限公司",
                                            "鹭岛科技", "海峡物流", "不存在"};
   for (i = 1; i + 1 < argc; i += 2) {
     if (strcmp(argv[i], "-n") == 0)
