@@ -144,8 +144,7 @@ static int64_t turn_of(srv_backoff *b, char keys[2][SRV_BACKOFF_KEY],
 
 /* Reserves the keys from `at` on: the next check for them waits one
  * delay. Mutex held. */
-static void reserve(srv_backoff *b, char keys[2][SRV_BACKOFF_KEY],
-                    int64_t at) {
+static void reserve(srv_backoff *b, char keys[2][SRV_BACKOFF_KEY], int64_t at) {
   for (int k = 0; k < 2; k++) {
     int i = slot_of(b, keys[k], 0);
     if (i >= 0 && b->slot[i].fails)

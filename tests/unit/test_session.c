@@ -57,11 +57,13 @@ static void t_busy_timeout(void **state) {
   assert_int_equal(credo_set_busy_timeout(h, 50000), CREDO_OK);
   assert_int_equal(credo_begin(f->db), CREDO_OK);
   assert_int_equal(credo_begin(h), CREDO_BUSY);
-  assert_non_null(strstr(credo_errmsg(h), "waited 50 ms for the store's writer"));
+  assert_non_null(
+      strstr(credo_errmsg(h), "waited 50 ms for the store's writer"));
   assert_int_equal(credo_in_txn(h), 0);
-  assert_int_equal(
-      credo_exec(h, "CREATE SUBJECT '91350100M000100Y43' KIND org;", NULL, NULL),
-      CREDO_BUSY);
+  assert_int_equal(credo_exec(h,
+                              "CREATE SUBJECT '91350100M000100Y43' KIND org;",
+                              NULL, NULL),
+                   CREDO_BUSY);
   assert_int_equal(credo_rollback(f->db), CREDO_OK);
   assert_int_equal(credo_begin(h), CREDO_OK);
   assert_int_equal(credo_commit(h), CREDO_OK);
