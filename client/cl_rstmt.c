@@ -24,6 +24,7 @@
  */
 #include <stddef.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -501,6 +502,8 @@ int64_t cl_remote_column_int64(credo_stmt *st, int i) {
     return v->u.r >= -9.2e18 && v->u.r <= 9.2e18 ? (int64_t)v->u.r : 0;
   case CREDO_T_TEXT:
     return strtoll(cl_remote_column_text(st, i), NULL, 10);
+  case CREDO_T_DECIMAL:
+    return llround(strtod(cl_remote_column_text(st, i), NULL));
   default:
     return 0;
   }
@@ -518,6 +521,7 @@ double cl_remote_column_double(credo_stmt *st, int i) {
   case CREDO_T_TIME:
     return (double)v->u.i;
   case CREDO_T_TEXT:
+  case CREDO_T_DECIMAL:
     return strtod(cl_remote_column_text(st, i), NULL);
   default:
     return 0;
@@ -544,6 +548,7 @@ static int render(const cl_value *v, int tz, eng_buf *b) {
   switch (v->t) {
   case CREDO_T_TEXT:
   case CREDO_T_JSON:
+  case CREDO_T_DECIMAL:
     if (eng_buf_put(b, v->u.s.p, v->u.s.n) != CREDO_OK ||
         eng_buf_reserve(b, 1) != CREDO_OK)
       return CREDO_NOMEM;

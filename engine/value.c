@@ -22,9 +22,9 @@
 /* ---------------------------------------------------------- types */
 
 const char *eng_vtype_name(int t) {
-  static const char *const names[] = {"NULL", "INT",  "REAL", "TEXT",
-                                      "BOOL", "TIME", "JSON", "DURATION",
-                                      "DECIMAL"};
+  static const char *const names[] = {"NULL", "INT",      "REAL",
+                                      "TEXT", "BOOL",     "TIME",
+                                      "JSON", "DURATION", "DECIMAL"};
   return t >= 0 && t <= ENG_V_DECIMAL ? names[t] : "ANY";
 }
 
@@ -32,7 +32,7 @@ credo_type eng_vtype_public(int t) {
   if (t == ENG_V_DURATION)
     return CREDO_T_TEXT;
   if (t == ENG_V_DECIMAL)
-    return CREDO_T_REAL;
+    return CREDO_T_DECIMAL;
   if (t < 0 || t > ENG_V_JSON)
     return CREDO_T_NULL;
   return (credo_type)t;
