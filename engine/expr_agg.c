@@ -231,8 +231,8 @@ static void final_sum(const eng_agg_state *s, int avg, eng_value *out) {
   if (s->dur) {
     credo_duration t = s->dsum_d;
     if (avg) /* months averaged as 30 days, as PostgreSQL's intervals */
-      t = (credo_duration){0, (t.usec + (int64_t)t.months * 30 * 86400000000LL) /
-                                  s->count};
+      t = (credo_duration){
+          0, (t.usec + (int64_t)t.months * 30 * 86400000000LL) / s->count};
     *out = eng_v_dur(t);
   } else if (s->real)
     *out = eng_v_real(avg ? r / (double)s->count : r);

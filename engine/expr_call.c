@@ -35,9 +35,8 @@ static const struct {
              {"string_agg", ENG_FN_STRING_AGG, 2, 2}};
 #define NFUNCS (sizeof FUNCS / sizeof FUNCS[0])
 
-static const char *const AGG_LIST[] = {"coalesce", "count", "sum", "avg",
-                                       "min",      "max",   "string_agg",
-                                       NULL};
+static const char *const AGG_LIST[] = {"coalesce", "count", "sum",        "avg",
+                                       "min",      "max",   "string_agg", NULL};
 
 static int is_agg_fn(int fn) {
   return fn >= ENG_FN_COUNT_STAR;
@@ -95,8 +94,8 @@ static int find_fn(eng_cctx *cc, const cql_expr *e, int *fn) {
     if (e->star) {
       if (*fn != ENG_FN_COUNT)
         return eng_cc_err(cc, e, CREDO_SEMANTIC,
-                          "%s(*) is not a function; only count takes *%s",
-                          name, "");
+                          "%s(*) is not a function; only count takes *%s", name,
+                          "");
       *fn = ENG_FN_COUNT_STAR;
       return CREDO_OK;
     }
@@ -162,8 +161,8 @@ static int agg_checks(eng_cctx *cc, const cql_expr *e, int fn, int in_agg) {
                       fn_name(fn), "");
   if (!cc->aggs_ok)
     return eng_cc_err(cc, e, CREDO_SEMANTIC,
-                      "aggregate function %s is not allowed in %s",
-                      fn_name(fn), cc->clause ? cc->clause : "this clause");
+                      "aggregate function %s is not allowed in %s", fn_name(fn),
+                      cc->clause ? cc->clause : "this clause");
   return CREDO_OK;
 }
 
@@ -249,8 +248,8 @@ static int case_type(const eng_expr *x) {
     if (st == ENG_V_NULL)
       st = t;
     else if (st != t)
-      return eng_v_numeric(st) && eng_v_numeric(t) &&
-                     st != ENG_V_REAL && t != ENG_V_REAL
+      return eng_v_numeric(st) && eng_v_numeric(t) && st != ENG_V_REAL &&
+                     t != ENG_V_REAL
                  ? ENG_V_DECIMAL
                  : ENG_V_ANY;
   }
@@ -278,8 +277,8 @@ static int compile_case(eng_cctx *cc, const cql_expr *e, int in_agg,
 
 int eng_compile_case_cast(eng_cctx *cc, const cql_expr *e, int in_agg,
                           eng_expr **out) {
-  eng_expr *x = eng_node_new(e, e->kind == CQL_E_CASE ? ENG_X_CASE
-                                                      : ENG_X_CAST);
+  eng_expr *x =
+      eng_node_new(e, e->kind == CQL_E_CASE ? ENG_X_CASE : ENG_X_CAST);
   int rc;
   if (!x)
     return nomem(cc);

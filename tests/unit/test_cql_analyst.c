@@ -233,8 +233,8 @@ static void t_decimal_api(void **state) {
   fx *f = *state;
   credo_stmt *st;
   assert_int_equal(credo_prepare(f->db,
-                                 "SELECT sum(data.amount_wan) FROM events",
-                                 -1, &st, NULL),
+                                 "SELECT sum(data.amount_wan) FROM events", -1,
+                                 &st, NULL),
                    CREDO_OK);
   assert_int_equal(credo_step(st), CREDO_ROW);
   assert_int_equal(credo_column_type(st, 0), CREDO_T_DECIMAL);
@@ -265,8 +265,8 @@ static void t_aggregates(void **state) {
          "SELECT avg('2025-12-01'::time - occurred), sum('2025-12-01'::time "
          "- occurred) FROM events WHERE id >= 3",
          "264 DAYS 12 HOURS|529 DAYS\n");
-  err(f, "SELECT upper(type) FILTER (WHERE id = 1) FROM events",
-      CREDO_SEMANTIC, "upper is not an aggregate function");
+  err(f, "SELECT upper(type) FILTER (WHERE id = 1) FROM events", CREDO_SEMANTIC,
+      "upper is not an aggregate function");
   err(f, "SELECT count(*) FILTER (WHERE count(*) > 1) FROM events",
       CREDO_SEMANTIC, "aggregate functions cannot be nested");
 }
@@ -301,12 +301,10 @@ static void t_public_role(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(t_text_functions, fx_setup,
-                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(t_text_functions, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_number_functions, fx_setup,
                                       fx_teardown),
-      cmocka_unit_test_setup_teardown(t_time_functions, fx_setup,
-                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(t_time_functions, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_case_cast, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_exact_money, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_decimal_api, fx_setup, fx_teardown),
