@@ -121,6 +121,11 @@ static void stmt_free_fields(cql_stmt *st) {
     free(st->create_type.name);
     free(st->create_type.public_fields);
     break;
+  case CQL_ALTER_SUBJECT:
+    cql_expr_free(st->alter_subject.id);
+    cql_expr_free(st->alter_subject.name);
+    cql_expr_free(st->alter_subject.reason);
+    break;
   case CQL_GRANT:
   case CQL_REVOKE:
     cql_expr_free(st->grant.source);
@@ -206,6 +211,7 @@ const char *cql_kind_name(int kind) {
       [CQL_SET_STORE_TZ] = "SET STORE TIME ZONE",
       [CQL_GRANT] = "GRANT SOURCE",
       [CQL_REVOKE] = "REVOKE SOURCE",
+      [CQL_ALTER_SUBJECT] = "ALTER SUBJECT",
   };
   if (kind < 1 || kind > CQL_KIND_COUNT)
     return "?";

@@ -244,10 +244,11 @@ typedef enum cql_kind {
   CQL_DROP_USER,
   CQL_SET_STORE_TZ, /* SET STORE TIME ZONE 'zone' */
   CQL_GRANT,        /* GRANT SOURCE 'src' TO user */
-  CQL_REVOKE        /* REVOKE SOURCE 'src' FROM user */
+  CQL_REVOKE,       /* REVOKE SOURCE 'src' FROM user */
+  CQL_ALTER_SUBJECT /* ALTER SUBJECT 'id' NAME 'n' REASON 'r' */
 } cql_kind;
 
-#define CQL_KIND_COUNT 24
+#define CQL_KIND_COUNT 25
 
 /* One statement. `kind` says which member of the union is used (listed at
  * each member); SHOW *, BEGIN, COMMIT and ROLLBACK have no fields. */
@@ -341,6 +342,13 @@ typedef struct cql_stmt {
      * CQL_ALTER_USER: ALTER USER name [ROLE role] [PASSWORD 'pw'] (at least
      * one; either order);
      * CQL_DROP_USER: DROP USER name (only name). */
+    /* CQL_ALTER_SUBJECT: ALTER SUBJECT 'id' NAME 'name' REASON 'r'. */
+    struct {
+      cql_expr *id;     /* TEXT or PARAM */
+      cql_expr *name;   /* TEXT or PARAM */
+      cql_expr *reason; /* TEXT or PARAM */
+    } alter_subject;
+
     /* CQL_GRANT / CQL_REVOKE: GRANT SOURCE 'src' TO user /
      * REVOKE SOURCE 'src' FROM user. */
     struct {

@@ -978,6 +978,22 @@ cql_stmt *cql_b_grant(cql_ctx *ctx, cql_kind kind, const cql_token *kw,
   return st;
 }
 
+cql_stmt *cql_b_alter_subject(cql_ctx *ctx, const cql_token *kw, cql_expr *id,
+                              cql_expr *name, cql_expr *reason) {
+  cql_stmt *st =
+      id && name && reason ? new_stmt(ctx, CQL_ALTER_SUBJECT, kw->pos) : NULL;
+  if (!st) {
+    cql_expr_free(id);
+    cql_expr_free(name);
+    cql_expr_free(reason);
+    return NULL;
+  }
+  st->alter_subject.id = id;
+  st->alter_subject.name = name;
+  st->alter_subject.reason = reason;
+  return st;
+}
+
 static const char *const kind_names[] = {"org", "person", "other"};
 
 cql_stmt *cql_b_create_subject(cql_ctx *ctx, const cql_token *kw, cql_expr *id,

@@ -225,6 +225,9 @@ char *cql_b_field(cql_ctx *ctx, char *list, const cql_token *name);
 /* CREATE TYPE ... PUBLIC FIELDS (list); takes `list`. */
 void cql_b_type_fields(cql_ctx *ctx, cql_stmt *st, const cql_token *kw,
                        char *list);
+/* ALTER SUBJECT 'id' NAME 'n' REASON 'r'; takes the expressions. */
+cql_stmt *cql_b_alter_subject(cql_ctx *ctx, const cql_token *kw, cql_expr *id,
+                              cql_expr *name, cql_expr *reason);
 /* GRANT / REVOKE SOURCE 'src' TO / FROM user; takes `source`. */
 cql_stmt *cql_b_grant(cql_ctx *ctx, cql_kind kind, const cql_token *kw,
                       cql_expr *source, const cql_token *user);

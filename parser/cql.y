@@ -209,6 +209,9 @@ stmt(A) ::= SHOW(K) USERS.                { A = cql_b_stmt(ctx, CQL_SHOW_USERS, 
 stmt(A) ::= SET(K) TIME ZONE strval(S).   { A = cql_b_stmt_exprs(ctx, CQL_SET_TZ, &K, S, NULL, NULL); }
 stmt(A) ::= SET(K) STORE TIME ZONE strval(S). { A = cql_b_stmt_exprs(ctx, CQL_SET_STORE_TZ, &K, S, NULL, NULL); }
 
+/* ALTER SUBJECT 'id' NAME 'name' REASON 'r' */
+stmt(A) ::= ALTER(K) SUBJECT strval(I) NAME strval(N) REASON strval(R). { A = cql_b_alter_subject(ctx, &K, I, N, R); }
+
 /* GRANT SOURCE 'src' TO user ; REVOKE SOURCE 'src' FROM user */
 stmt(A) ::= GRANT(K) SOURCE strval(S) TO name(U).    { A = cql_b_grant(ctx, CQL_GRANT, &K, S, &U); }
 stmt(A) ::= REVOKE(K) SOURCE strval(S) FROM name(U). { A = cql_b_grant(ctx, CQL_REVOKE, &K, S, &U); }

@@ -483,6 +483,12 @@ static void put_stmt_body(out *o, const cql_stmt *st) {
   case CQL_DROP_USER:
     put_user(o, st);
     break;
+  case CQL_ALTER_SUBJECT:
+    put(o, " ");
+    put_expr(o, st->alter_subject.id);
+    put_clause(o, "NAME", st->alter_subject.name);
+    put_clause(o, "REASON", st->alter_subject.reason);
+    break;
   case CQL_GRANT:
   case CQL_REVOKE:
     put(o, " ");
