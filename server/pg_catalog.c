@@ -346,10 +346,14 @@ static void quoted_after(const char *s, const char *key, char *out, size_t n) {
 static void get_filter(const char *s, const char *where, filter *f) {
   static const char *const OIDS[] = {"c.oid = '", "attrelid = '",
                                      "c.oid = ", "attrelid = "};
-  static const char *const NAMES[] = {"relname = '", "table_name = '",
-                                      "tablename = '"};
-  static const char *const SCHEMAS[] = {"nspname = '", "table_schema = '",
-                                        "schemaname = '"};
+  /* plain, through quote_ident() (Grafana) and LIKE (pgJDBC) */
+  static const char *const NAMES[] = {"relname = '",    "table_name = '",
+                                      "tablename = '",  "table_name) = '",
+                                      "relname like '", "table_name like '"};
+  static const char *const SCHEMAS[] = {
+      "nspname = '",       "table_schema = '", "schemaname = '",
+      "table_schema) = '", "nspname like '",   "table_schema like '"};
+  const size_t NN = sizeof NAMES / sizeof NAMES[0];
   const char *p;
   char buf[64];
   memset(f, 0, sizeof *f);
@@ -363,11 +367,13 @@ static void get_filter(const char *s, const char *where, filter *f) {
              p + 3);
     f->pattern = 1;
   }
-  for (size_t i = 0; i < 3 && !f->name[0]; i++)
+  for (size_t i = 0; i < NN && !f->name[0]; i++)
     quoted_after(where, NAMES[i], f->name, sizeof f->name);
-  for (size_t i = 0; i < 3; i++) {
+  if (!strcmp(f->name, "%")) /* LIKE '%': every table */
+    f->name[0] = '\0';
+  for (size_t i = 0; i < NN; i++) {
     quoted_after(where, SCHEMAS[i], buf, sizeof buf);
-    if (buf[0] && strcmp(buf, "public"))
+    if (buf[0] && strcmp(buf, "public") && strcmp(buf, "%"))
       f->other_schema = 1;
   }
   if ((p = strstr(where, "relkind in (")) && !strstr(p, "'r'") &&
@@ -484,7 +490,7 @@ static int case_value(const char *e, const char **out, char *buf, size_t n) {
 static const char *table_value(ctx *c, const char *name) {
   if (IS("oid", "attrelid", "relid", "table_oid"))
     return snprintf(c->buf, sizeof c->buf, "%d", PG_TABLE_OID0 + c->ti), c->buf;
-  if (IS("relname", "table_name", "tablename", "name"))
+  if (IS("relname", "table_name", "tablename", "name", "table", "quote_ident"))
     return c->t->name;
   if (IS("nspname", "schema", "table_schem", "table_schema", "schemaname"))
     return "public";
@@ -522,7 +528,7 @@ static const char *table_value(ctx *c, const char *name) {
 static const char *column_value(ctx *c, const char *name) {
   credo_type t = c->t->type[c->col];
   int32_t oid = pg_type_oid(t);
-  if (IS("attname", "column_name"))
+  if (IS("attname", "column_name", "column", "quote_ident"))
     return c->t->col[c->col];
   if (IS("format_type", "data_type", "type", "type_name"))
     return sql_type(t);
@@ -534,8 +540,12 @@ static const char *column_value(ctx *c, const char *name) {
     return snprintf(c->buf, sizeof c->buf, "%d", c->col + 1), c->buf;
   if (IS("attlen"))
     return snprintf(c->buf, sizeof c->buf, "%d", pg_type_len(oid)), c->buf;
-  if (IS("atttypmod"))
+  if (IS("atttypmod", "typtypmod"))
     return "-1";
+  if (IS("typbasetype"))
+    return "0";
+  if (IS("typtype"))
+    return "b";
   if (IS("attnotnull", "attisdropped", "atthasdef"))
     return "f";
   if (IS("is_nullable"))
@@ -774,6 +784,22 @@ int pg_catalog(credo *db, const char *q, size_t len, const pg_settings *s,
     os[k] = '\0';
   }
   n = select_list(ls, lower, &from);
+  if (n == 1 && !strcmp(lower[0].expr, "*") && from &&
+      !strncmp(from, " from (select ", 14)) { /* pgJDBC wraps its queries */
+    /* the inner SELECT in q itself (ls has its blanks collapsed) */
+    const char *in = strcasestr(q, "(select"), *end;
+    int depth = 0;
+    for (end = in; end && *end && (depth += (*end == '(') - (*end == ')')) > 0;
+         end++)
+      ;
+    if (in && end && *end) {
+      free(items);
+      free(lower);
+      free(ls);
+      free(os);
+      return pg_catalog(db, in + 1, (size_t)(end - in - 1), s, out, err, errn);
+    }
+  }
   if (select_list(os, items, &ofrom) != n || n <= 0) {
     snprintf(err, errn, "cannot read the select list of a catalog query");
     rc = CREDO_NOTSUP;

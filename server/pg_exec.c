@@ -759,6 +759,7 @@ void pg_exec_execute(pg_conn *c, const uint8_t *p, size_t n) {
   pg_portal *po;
   pg_stmt *s;
   char tag[64];
+  uint64_t before;
   int i, r;
   if (pg_dec_execute(p, n, &name, &max, &why) != CREDO_OK)
     return pg_error(c, "08P01", why, 0);
@@ -779,12 +780,14 @@ void pg_exec_execute(pg_conn *c, const uint8_t *p, size_t n) {
       return;
     po->started = 1;
   }
+  before = po->rows;
   r = step_rows(c, s->st, po->rfmt, po->nres, max, &po->rows, s->sql.text, 0,
                 0);
   if (r == STEP_MORE)
     return pg_enc_simple(&c->out, 's');
   if (r == STEP_DONE) {
-    tag_for(s->st, s->sql.text, po->rows, tag, sizeof tag);
+    /* as PostgreSQL: the rows of this Execute, not of the portal */
+    tag_for(s->st, s->sql.text, po->rows - before, tag, sizeof tag);
     pg_enc_complete(&c->out, tag);
   }
   credo_reset(s->st);

@@ -139,6 +139,13 @@ expect "information_schema.columns (Metabase/Grafana)" "^events\|occurred\|times
 expect "pg_type lists the types sent" "^1184\|timestamptz$" \
   P root rootpw disable -Atc "SELECT oid, typname FROM pg_catalog.pg_type"
 expect "the public role's \\dt" "events" P pub pubpw disable -c '\dt'
+# Grafana's table and column pickers, pgJDBC's getColumns (Metabase)
+expect "Grafana: the table list" "^events subjects types $" sh -c \
+  "PGPASSWORD=rootpw psql -X -At 'host=127.0.0.1 port=$PG user=root dbname=credo sslmode=disable' -c \"SELECT quote_ident(table_name) as \\\"table\\\" FROM information_schema.tables WHERE quote_ident(table_schema) NOT IN ('information_schema', 'pg_catalog') AND table_type = 'BASE TABLE' AND quote_ident(table_schema) IN (SELECT CASE WHEN trim(s[i]) = '\\\"\\\$user\\\"' THEN user ELSE trim(s[i]) END FROM generate_series(1, 2) as i, string_to_array(current_setting('search_path'),',') s)\" | tr '\n' ' '"
+expect "Grafana: the columns of a table" "^created\|timestamp with time zone$" \
+  P root rootpw disable -Atc "SELECT quote_ident(column_name) as \"column\", data_type as \"type\" FROM information_schema.columns WHERE quote_ident(table_name) = 'subjects'"
+expect "pgJDBC getColumns (SELECT * FROM (SELECT ...))" "^public\|types\|created\|1184\|f\|" \
+  P root rootpw disable -Atc "SELECT * FROM (SELECT n.nspname,c.relname,a.attname,a.atttypid,a.attnotnull OR (t.typtype = 'd' AND t.typnotnull) AS attnotnull,a.atttypmod,a.attlen,t.typtypmod,row_number() OVER (PARTITION BY a.attrelid ORDER BY a.attnum) AS attnum FROM pg_catalog.pg_namespace n JOIN pg_catalog.pg_class c ON (c.relnamespace = n.oid) JOIN pg_catalog.pg_attribute a ON (a.attrelid=c.oid) JOIN pg_catalog.pg_type t ON (a.atttypid = t.oid) LEFT JOIN pg_catalog.pg_attrdef def ON (a.attrelid=def.adrelid AND a.attnum = def.adnum) WHERE c.relkind in ('r','p','v','f','m') and a.attnum > 0 AND NOT a.attisdropped AND n.nspname LIKE 'public' AND c.relname LIKE 'types') c WHERE true ORDER BY nspname,c.relname,attnum"
 
 echo "== transactions"
 P root rootpw disable >"$T/tx.out" 2>&1 <<SQL
