@@ -465,8 +465,8 @@ static int literal(const char *e, const char **out, char *buf, size_t n) {
     *out = e[0] == 't' ? "t" : "f";
     return 1;
   }
-  if (k > 0 && strspn(e, "-0123456789") == k) {
-    snprintf(buf, n, "%s", e);
+  if (k > 0 && k < n && strspn(e, "-0123456789") == k) {
+    memcpy(buf, e, k + 1);
     *out = buf;
     return 1;
   }

@@ -63,7 +63,8 @@ CREDO_PASSWORD=rootpw "$BIN/credo-server" --store "$STORE" --init-admin root \
 "$BIN/credo-server" --store "$STORE" --listen 127.0.0.1:0 \
   --pg-listen 127.0.0.1:0 --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" \
   2>"$T/server.log" &
-PIDS+=($!)
+SPID=$!
+PIDS+=($SPID)
 PG=""
 NATIVE=""
 for _ in $(seq 1 100); do
@@ -236,6 +237,26 @@ expect "Execute with a row limit answers PortalSuspended" \
 echo "== another role over SCRAM"
 expect "an analyst logs in and reads" "^3$" \
   P ana anapw disable -Atc "SELECT count(*) FROM events WHERE subject = '$SUBJ'"
+
+echo "== shutdown"
+# a session left open: the server must still stop cleanly on SIGTERM
+$PY -c "import psycopg2, time
+c = psycopg2.connect('$DSN'); c.cursor().execute('SELECT 1'); time.sleep(30)" \
+  >/dev/null 2>&1 &
+PIDS+=($!)
+sleep 1
+kill -TERM "$SPID"
+rc=""
+for _ in $(seq 1 300); do
+  kill -0 "$SPID" 2>/dev/null || { wait "$SPID"; rc=$?; break; }
+  sleep 0.1
+done
+expect "SIGTERM stops the server with an open pg session (exit 0)" "^0$" echo "$rc"
+expect "the open session was told" "event=shutdown .*proto=pg" cat "$T/server.log"
+if grep -Eq "AddressSanitizer|runtime error|LeakSanitizer" "$T/server.log"; then
+  fail "sanitizer report in the server log"
+  grep -E -A5 "AddressSanitizer|runtime error" "$T/server.log" | head -20
+else ok "no sanitizer report in the server log"; fi
 
 echo "$CHECKS checks, $FAILS failed"
 [ "$FAILS" -eq 0 ]
