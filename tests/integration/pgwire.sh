@@ -234,6 +234,35 @@ expect "binary values (int8, float8, timestamptz, jsonb, bool) equal text" \
 expect "Execute with a row limit answers PortalSuspended" \
   "^ok Execute with a row limit: [3-9] PortalSuspended" cat "$T/raw.out"
 
+echo "== a user created before the SCRAM verifier (record format 1)"
+SANFLAGS=""
+nm "$BUILD/lib/libcredo.a" 2>/dev/null | grep -q __asan_init &&
+  SANFLAGS="-fsanitize=address,undefined"
+P root rootpw disable -qc "CREATE USER old ROLE analyst PASSWORD 'oldpw'" >/dev/null 2>&1
+if cc -std=c11 -D_GNU_SOURCE -O1 $SANFLAGS -Iinclude -Istorage -o "$T/olduser" \
+  "$HERE/pg_olduser.c" "$BUILD/lib/libcredo.a" -llmdb -lxxhash -ljansson \
+  -lsodium -lutf8proc -lssl -lcrypto -lpthread -lm &&
+  "$T/olduser" "$STORE" old; then
+  expect "plaintext: refused, told to set the password again (28000)" \
+    "has no SCRAM-SHA-256 verifier.*ALTER USER old PASSWORD" \
+    P old oldpw disable -Atc "SELECT 1"
+  expect "over TLS: the password in clear, checked against argon2id" "^1$" \
+    P old oldpw require -Atc "SELECT 1"
+  expect "over TLS: a wrong password still fails" "password authentication failed" \
+    P old wrong require -Atc "SELECT 1"
+  P root rootpw disable -qc "ALTER USER old PASSWORD 'newpw'" >/dev/null 2>&1
+  expect "after ALTER USER ... PASSWORD: SCRAM in plaintext" "^1$" \
+    P old newpw disable -Atc "SELECT 1"
+else
+  fail "could not build or run the format-1 fixture"
+fi
+
+echo "== time travel in the dialect"
+expect "AS OF over pgwire (admin)" "^a1$" \
+  P root rootpw disable -Atc "SELECT ref FROM events WHERE ref = 'a1' AS OF NOW"
+expect "HISTORY OF EVENT over pgwire" "record" \
+  P root rootpw disable -Atc "HISTORY OF EVENT 1"
+
 echo "== another role over SCRAM"
 expect "an analyst logs in and reads" "^3$" \
   P ana anapw disable -Atc "SELECT count(*) FROM events WHERE subject = '$SUBJ'"
