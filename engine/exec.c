@@ -185,6 +185,12 @@ int eng_exec_prepare(credo_stmt *st) {
   case CQL_GRANT:
   case CQL_REVOKE:
     return cx(st, a->grant.source, "SOURCE", &st->wx[W_ID]);
+  case CQL_ALTER_SUBJECT:
+    return cx(st, a->alter_subject.id, "SUBJECT", &st->wx[W_ID]) ||
+                   cx(st, a->alter_subject.name, "NAME", &st->wx[W_NAME]) ||
+                   cx(st, a->alter_subject.reason, "REASON", &st->wx[W_WHY])
+               ? st->db->errcode
+               : CREDO_OK;
   case CQL_CREATE_TYPE:
   case CQL_BEGIN:
   case CQL_COMMIT:
@@ -222,6 +228,7 @@ void eng_exec_ectx_start(credo_stmt *st, int table) {
   x->now = credo_now(st->db);
   x->arena = &st->arena;
   x->mask_subject = 0;
+  x->as_of = CREDO_TIME_OPEN;
 }
 
 /* A required or optional (opt) text operand; *s is NULL for NULL. */
@@ -316,7 +323,7 @@ static int start(credo_stmt *st) {
     return eng_exec_history(st);
   case CQL_SHOW_TYPES:
     eng_exec_ectx_start(st, CQL_TABLE_TYPES);
-    return credo_list_types(st->db, eng_exec_type_row, st);
+    return eng_list_types(st->db, eng_exec_type_row, st);
   case CQL_SHOW_STATS:
     return eng_exec_stats(st);
   case CQL_SHOW_USERS:

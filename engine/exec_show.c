@@ -11,6 +11,7 @@
  *
  * Does not: write events (exec_write.c).
  */
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -67,6 +68,42 @@ done:
   return rc;
 }
 
+/* A rename as a history row: op "rename", data {"name": new, "from":
+ * old}, the subject, recorded, actor and reason; the event columns NULL. */
+static int rename_row(void *arg, credo_time recorded, const char *from,
+                      const char *to, const char *actor, const char *reason) {
+  credo_stmt *st = arg;
+  eng_value v[HIST_N];
+  json_t *j = json_pack("{s:s,s:s}", "name", to, "from", from);
+  char *text = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+  int rc;
+  json_decref(j);
+  if (!text)
+    return eng_exec_nomem(st->db);
+  for (int i = 0; i < HIST_N; i++)
+    v[i] = eng_v_null();
+  v[1] = eng_v_text(st->hist_subject, strlen(st->hist_subject));
+  v[8] = eng_v_json(text, strlen(text));
+  v[10] = eng_v_time(recorded);
+  v[11] = eng_v_text(actor, strlen(actor));
+  v[13] = eng_v_text("rename", 6);
+  v[14] = eng_v_text(reason, strlen(reason));
+  rc = eng_rows_push(st, v, HIST_N);
+  free(text);
+  return rc;
+}
+
+/* The renames of a subject, after its events' versions. */
+static int subject_renames(credo_stmt *st, const char *subject) {
+  int rc;
+  if ((rc = eng_exec_read_begin(st)) != CREDO_OK)
+    return rc;
+  st->hist_subject = subject;
+  rc = eng_subject_renames(st->db, st->txn, subject, rename_row, st);
+  eng_exec_read_end(st);
+  return rc;
+}
+
 int eng_exec_history(credo_stmt *st) {
   uint64_t id, *ids = NULL;
   size_t n = 0;
@@ -76,7 +113,7 @@ int eng_exec_history(credo_stmt *st) {
   if (st->ast->kind == CQL_HISTORY_EVENT) {
     if ((rc = eng_exec_id(st, st->wx[0], &id)) != CREDO_OK)
       return rc;
-    return credo_event_history(st->db, id, hist_cb, st);
+    return eng_event_history(st->db, id, hist_cb, st);
   }
   if ((rc = eng_require(st->db, st->db->role != CREDO_ROLE_PUBLIC,
                         "read history")) ||
@@ -84,7 +121,9 @@ int eng_exec_history(credo_stmt *st) {
       (rc = subject_ids(st, subject, &ids, &n)))
     goto done;
   for (size_t i = 0; i < n && rc == CREDO_OK; i++)
-    rc = credo_event_history(st->db, ids[i], hist_cb, st);
+    rc = eng_event_history(st->db, ids[i], hist_cb, st);
+  if (rc == CREDO_OK)
+    rc = subject_renames(st, subject);
 done:
   free(ids);
   return rc;
@@ -110,7 +149,7 @@ static int stat_row(credo_stmt *st, const char *name, eng_value val) {
 
 int eng_exec_stats(credo_stmt *st) {
   credo_stats s;
-  int rc = credo_get_stats(st->db, &s);
+  int rc = eng_get_stats(st->db, &s);
   if (rc == CREDO_OK &&
       ((rc = stat_row(st, "subjects", eng_v_int((int64_t)s.subjects))) ||
        (rc = stat_row(st, "types", eng_v_int((int64_t)s.types))) ||
@@ -150,21 +189,21 @@ int eng_exec_set_tz(credo_stmt *st) {
                        "'Asia/Shanghai'",
                        z);
   if (st->ast->kind == CQL_SET_STORE_TZ)
-    return credo_set_store_tz(st->db, tz);
+    return eng_set_store_tz(st->db, tz);
   return credo_set_tz(st->db, tz);
 }
 
 int eng_exec_txn(credo_stmt *st) {
   switch (st->ast->kind) {
   case CQL_BEGIN:
-    return credo_begin(st->db);
+    return eng_begin(st->db);
   case CQL_COMMIT:
     if (credo_in_txn(st->db))
       eng_stmts_txn_ending(st->db);
-    return credo_commit(st->db);
+    return eng_commit(st->db);
   default:
     if (credo_in_txn(st->db))
       eng_stmts_txn_ending(st->db);
-    return credo_rollback(st->db);
+    return eng_rollback(st->db);
   }
 }
