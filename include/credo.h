@@ -421,9 +421,18 @@ typedef struct credo_subject_info {
   credo_time created;
 } credo_subject_info;
 
+/* Renames a subject (企业名称变更): its name becomes `name` (1-512 bytes
+ * of UTF-8); the former name is kept in its history (HISTORY OF SUBJECT)
+ * with the actor, `reason` (required) and the transaction time, and reads
+ * AS OF an earlier instant show the name as it was then. Renaming to the
+ * current name is CREDO_OK and writes nothing (credo_changes 0). Requires
+ * recorder. Errors: CREDO_NOTFOUND, CREDO_INVALID, CREDO_DENIED. */
+CREDO_API int credo_rename_subject(credo *db, const char *id, const char *name,
+                                   const char *reason);
+
 /* Looks up a subject; strings valid until the next call on `db`. For the
- * public role a person's id comes back masked (first 6 and last 4
- * characters), as every read shows it to that role. */
+ * public role a person's id comes masked (first 6 and last 4 characters,
+ * 8 '*' between), as in every event a public-role handle receives. */
 CREDO_API int credo_get_subject(credo *db, const char *id,
                                 credo_subject_info *out);
 

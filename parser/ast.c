@@ -46,6 +46,7 @@ void cql_expr_free(cql_expr *e) {
   cql_expr_free(e->b);
   cql_expr_free(e->c);
   cql_expr_list_free(&e->list);
+  cql_expr_free(e->filter);
   free(e);
 }
 
@@ -119,6 +120,11 @@ static void stmt_free_fields(cql_stmt *st) {
   case CQL_CREATE_TYPE:
     free(st->create_type.name);
     free(st->create_type.public_fields);
+    break;
+  case CQL_ALTER_SUBJECT:
+    cql_expr_free(st->alter_subject.id);
+    cql_expr_free(st->alter_subject.name);
+    cql_expr_free(st->alter_subject.reason);
     break;
   case CQL_GRANT:
   case CQL_REVOKE:
@@ -205,6 +211,7 @@ const char *cql_kind_name(int kind) {
       [CQL_SET_STORE_TZ] = "SET STORE TIME ZONE",
       [CQL_GRANT] = "GRANT SOURCE",
       [CQL_REVOKE] = "REVOKE SOURCE",
+      [CQL_ALTER_SUBJECT] = "ALTER SUBJECT",
   };
   if (kind < 1 || kind > CQL_KIND_COUNT)
     return "?";

@@ -93,8 +93,11 @@ PERSON_MASKED='110105********002X'
 python3 - >"$T/more.cql" <<'EOF'
 A = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 W = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+OW = [3, 7, 9, 10, 5, 8, 4, 2]  # GB 11714 organisation code check
 for i in range(25):
-    b = "91350203%09d" % (700000 + i)
+    body = "%08d" % (700000 + i)
+    k = 11 - sum(int(ch) * w for ch, w in zip(body, OW)) % 11
+    b = "91350203" + body + ("X" if k == 10 else "0" if k == 11 else str(k))
     c = A[(31 - sum(A.index(ch) * w for ch, w in zip(b, W)) % 31) % 31]
     print("CREATE SUBJECT '%s%s' KIND org NAME '鼓浪屿第%02d号商行';" % (b, c, i))
 EOF

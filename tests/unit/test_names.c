@@ -28,8 +28,14 @@ static void uscc(unsigned n, char out[19]) {
   static const char alpha[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
   static const int w[17] = {1,  3,  9,  27, 19, 26, 16, 17, 20,
                             29, 25, 13, 8,  24, 10, 30, 28};
-  int sum = 0, i;
-  snprintf(out, 19, "91350200%09u", n);
+  static const int ow[8] = {3, 7, 9, 10, 5, 8, 4, 2}; /* GB 11714 */
+  int sum = 0, i, c;
+  snprintf(out, 19, "91350200%08u", n);
+  for (i = 0; i < 8; i++)
+    sum += (out[8 + i] - '0') * ow[i];
+  c = 11 - sum % 11;
+  out[16] = c == 10 ? 'X' : c == 11 ? '0' : (char)('0' + c);
+  sum = 0;
   for (i = 0; i < 17; i++)
     sum += (int)(strchr(alpha, out[i]) - alpha) * w[i];
   out[17] = alpha[(31 - sum % 31) % 31];
