@@ -23,12 +23,12 @@ CFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDSAN   := -fsanitize=address,undefined
 endif
 CPPFLAGS_ALL := -D_GNU_SOURCE -DCREDO_BUILDING -Iinclude -Istorage -Iengine \
-                -Iparser -Iclient -Iserver -I$(BUILD)/gen
+                -Iparser -Iwire -Iclient -Iserver -I$(BUILD)/gen
 CFLAGS_ALL   := -std=c11 $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -MMD -MP
 LIBS    := -llmdb -lxxhash -ljansson -lsodium -lutf8proc -lssl -lcrypto -lpthread -lm
 LDFLAGS_ALL := $(LDSAN) $(LDFLAGS)
 
-LIB_SRC := $(wildcard storage/*.c engine/*.c parser/*.c client/cl_*.c)
+LIB_SRC := $(wildcard storage/*.c engine/*.c parser/*.c wire/*.c client/cl_*.c)
 # The generated parser joins the library once its sources exist.
 GEN_SRC := $(if $(wildcard parser/cql.y),$(BUILD)/gen/lexer.c $(BUILD)/gen/cql.c)
 GEN_HDR := $(if $(wildcard parser/cql.y),$(BUILD)/gen/cql.h)
@@ -95,7 +95,8 @@ $(BUILD)/bin/credo: $(CLI_SRC:%.c=$(BUILD)/obj/%.o) $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -ledit
 
-$(BUILD)/bin/credo-server: $(SRV_SRC:%.c=$(BUILD)/obj/%.o) $(LIBA)
+# The server's --init-admin reads the password with the shell's prompt.
+$(BUILD)/bin/credo-server: $(SRV_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/client/sh_prompt.o $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lssl -lcrypto -lmicrohttpd
 
@@ -148,6 +149,9 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_HELP:%.c=$(BUILD)/obj/%.o) 
 
 # test_frame also tests the server's handshake machine and login backoff.
 $(BUILD)/tests/test_frame: $(BUILD)/obj/server/srv_auth.o
+# test_pgwire tests the PostgreSQL front end's codec, SCRAM, dialect edges
+# and value formats.
+$(BUILD)/tests/test_pgwire: $(patsubst %,$(BUILD)/obj/server/%.o,pg_proto pg_auth pg_sql pg_types)
 
 unit: $(TEST_BIN)
 
@@ -296,14 +300,14 @@ FUZZ_LIB_SRC := $(LIB_SRC) $(BUILD)/gen/lexer.c $(BUILD)/gen/cql.c
 $(BUILD)/fuzz/fuzz_plan: $(FUZZ_LIB_SRC) tests/fuzz/fuzz_plan.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(filter-out -DCQL_FAULT_INJECTION,$(FUZZ_CFLAGS)) \
-	  -DCREDO_BUILDING -Istorage -Iengine -Iclient -o $@ $(FUZZ_LIB_SRC) \
+	  -DCREDO_BUILDING -Istorage -Iengine -Iwire -Iclient -o $@ $(FUZZ_LIB_SRC) \
 	  tests/fuzz/fuzz_plan.c $(LIBS)
 
 # The wire codec and the server's handshake machine (tests/fuzz/fuzz_frame.c).
-FUZZ_FRAME_SRC := client/cl_frame.c server/srv_auth.c tests/fuzz/fuzz_frame.c
-$(BUILD)/fuzz/fuzz_frame: $(FUZZ_FRAME_SRC) client/cl_frame.h server/srv.h
+FUZZ_FRAME_SRC := wire/cl_frame.c server/srv_auth.c tests/fuzz/fuzz_frame.c
+$(BUILD)/fuzz/fuzz_frame: $(FUZZ_FRAME_SRC) wire/cl_frame.h server/srv.h
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iclient -Iserver -o $@ $(FUZZ_FRAME_SRC)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iwire -Iserver -o $@ $(FUZZ_FRAME_SRC)
 
 # The PostgreSQL front end's startup and message decoders, SCRAM and the
 # dialect edges (tests/fuzz/fuzz_pg.c).

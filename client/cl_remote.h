@@ -124,14 +124,6 @@ double cl_remote_column_double(credo_stmt *st, int i);
 const char *cl_remote_column_text(credo_stmt *st, int i);
 credo_time cl_remote_column_time(credo_stmt *st, int i);
 int cl_remote_exec(credo *db, const char *sql, credo_exec_cb cb, void *arg);
-/* Reads one line (the newline dropped) from stdin into buf[n]; on a
- * terminal, prints `prompt` on stderr and keeps echo off while reading.
- * 0, or -1 at end of input. */
-int cl_read_password(const char *prompt, char *buf, size_t n);
-/* Asks for the password on the terminal (echo off) when an argument is a
- * credo:// URI, CREDO_PASSWORD is unset and stdin is a terminal, and puts
- * it in CREDO_PASSWORD. 0, or -1 when nothing could be read. */
-int cl_password_prompt(int argc, char **argv);
 /* For the typed API on a remote handle: CREDO_NOTSUP with a message. */
 int cl_remote_notsup(credo *db, const char *what);
 

@@ -19,9 +19,9 @@
 #include <string.h>
 
 #include "cmds.h"
-#include "cl_remote.h"
 #include "credo.h"
 #include "sh_cmd.h"
+#include "sh_prompt.h"
 
 typedef struct subcommand {
   const char *name;
@@ -100,7 +100,7 @@ int main(int argc, char **argv) {
       rc = subcommands[i].fn(argc - 1, argv + 1);
   }
   if (rc < 0)
-    rc = cl_password_prompt(argc, argv) < 0 ? 1 : sh_shell_main(argc, argv);
+    rc = sh_password_prompt(argc, argv) < 0 ? 1 : sh_shell_main(argc, argv);
   if (fflush(stdout) != 0) {
     fprintf(stderr, "error: cannot write output\n");
     rc = 1;

@@ -191,9 +191,9 @@ int eng_subject_renames(credo *db, stor_txn *txn, const char *id,
       rc = eng_err(db, CREDO_CORRUPT, "a rename of \"%s\" is corrupt", id);
       break;
     }
-    if ((rc = cb(arg, stor_dec_i64((const unsigned char *)key.data +
-                                   prefix.len),
-                 s[0], s[1], s[2], s[3])) != 0)
+    if ((rc =
+             cb(arg, stor_dec_i64((const unsigned char *)key.data + prefix.len),
+                s[0], s[1], s[2], s[3])) != 0)
       break;
   }
   stor_cursor_close(c);

@@ -46,6 +46,7 @@ void cql_expr_free(cql_expr *e) {
   cql_expr_free(e->b);
   cql_expr_free(e->c);
   cql_expr_list_free(&e->list);
+  cql_expr_free(e->filter);
   free(e);
 }
 

@@ -188,6 +188,32 @@ static void put_call(out *o, const cql_expr *e) {
   if (e->star)
     put(o, " *");
   put_list(o, &e->list, true);
+  put_clause(o, "FILTER", e->filter);
+  put(o, ")");
+}
+
+/* "(CASE [operand] (WHEN w t)... [(ELSE e)])", "(CAST type a)". */
+static void put_case_cast(out *o, const cql_expr *e) {
+  size_t i;
+  if (e->kind == CQL_E_CAST) {
+    putf(o, "(CAST %s ", e->text ? e->text : "?");
+    put_expr(o, e->a);
+    put(o, ")");
+    return;
+  }
+  put(o, "(CASE");
+  if (e->a) {
+    put(o, " ");
+    put_expr(o, e->a);
+  }
+  for (i = 0; i + 1 < e->list.n; i += 2) {
+    put(o, " (WHEN ");
+    put_expr(o, e->list.items[i]);
+    put(o, " ");
+    put_expr(o, e->list.items[i + 1]);
+    put(o, ")");
+  }
+  put_clause(o, "ELSE", e->b);
   put(o, ")");
 }
 
@@ -243,6 +269,10 @@ static void put_expr(out *o, const cql_expr *e) {
     break;
   case CQL_E_CALL:
     put_call(o, e);
+    break;
+  case CQL_E_CASE:
+  case CQL_E_CAST:
+    put_case_cast(o, e);
     break;
   default:
     put_literal(o, e);

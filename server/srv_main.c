@@ -27,8 +27,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cl_remote.h"
 #include "http.h"
+#include "sh_prompt.h"
 #include "srv.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -65,7 +65,7 @@ static int read_password(char *buf, size_t n) {
     snprintf(buf, n, "%s", env);
     return 0;
   }
-  if (cl_read_password("password for the new admin: ", buf, n) < 0)
+  if (sh_read_password("password for the new admin: ", buf, n) < 0)
     return -1;
   return buf[0] ? 0 : -1;
 }

@@ -1,9 +1,10 @@
 /*
- * cl_prompt.c -- the password prompt of programs that open credo:// URIs
- * from a terminal (the `credo` shell).
+ * sh_prompt.c -- the password prompt of programs that open credo:// URIs
+ * from a terminal (the `credo` shell and its commands).
  *
- * Owns: cl_read_password (a line from stdin, echo off on a terminal; also
- * credo-server --init-admin's) and cl_password_prompt.
+ * Owns: sh_read_password (a line from stdin, echo off on a terminal; also
+ * credo-server --init-admin's, which links this file) and
+ * sh_password_prompt. Not part of the library: libcredo never prompts.
  *
  * Invariants: prompts only when an argument is a credo:// or credos:// URI,
  * CREDO_PASSWORD is unset and stdin is a terminal; echo is off while the
@@ -20,9 +21,9 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "cl_remote.h"
+#include "sh_prompt.h"
 
-int cl_read_password(const char *prompt, char *buf, size_t n) {
+int sh_read_password(const char *prompt, char *buf, size_t n) {
   struct termios old, quiet;
   int tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0, got;
   if (tty) {
@@ -44,17 +45,22 @@ int cl_read_password(const char *prompt, char *buf, size_t n) {
   return got ? 0 : -1;
 }
 
-int cl_password_prompt(int argc, char **argv) {
-  char pw[CL_MAX_PASSWORD + 2], prompt[300];
+int sh_is_uri(const char *path) {
+  return strncmp(path, "credo://", 8) == 0 ||
+         strncmp(path, "credos://", 9) == 0;
+}
+
+int sh_password_prompt(int argc, char **argv) {
+  char pw[SH_MAX_PASSWORD + 2], prompt[300];
   const char *uri = NULL;
   int rc;
   for (int i = 1; i < argc && !uri; i++)
-    if (cl_remote_is_uri(argv[i]))
+    if (sh_is_uri(argv[i]))
       uri = argv[i];
   if (!uri || getenv("CREDO_PASSWORD") || !isatty(STDIN_FILENO))
     return 0;
   snprintf(prompt, sizeof prompt, "password for %.250s: ", uri);
-  rc = cl_read_password(prompt, pw, sizeof pw);
+  rc = sh_read_password(prompt, pw, sizeof pw);
   if (rc == 0)
     setenv("CREDO_PASSWORD", pw, 1);
   explicit_bzero(pw, sizeof pw);

@@ -1,6 +1,7 @@
 /*
  * cl_io.h -- blocking-with-deadline I/O over a non-blocking socket, plain
- * or TLS (OpenSSL), shared by the client library and the server.
+ * or TLS (OpenSSL), shared by the client library and the server (wire/,
+ * beside the codec; the cl_ prefix predates the move out of client/).
  *
  * Owns: reads and writes that wait with poll() until a deadline on the
  * monotonic clock, optionally also waking when a second descriptor (the
