@@ -385,6 +385,13 @@ int eng_name_index(credo *db, stor_txn *txn, const char *id,
  * names_indexed missing), in one write transaction; a no-op afterwards.
  * Called by credo_open on a writable store. */
 int eng_names_upgrade(credo *db);
+/* The integrity check of the index (credo_check): every gram of every
+ * subject's folded name has its entry, and every entry names an existing
+ * subject whose folded name holds the gram. Each problem goes to fn(arg,
+ * line) (a non-zero return stops the check); *entries receives the
+ * number of entries walked. CREDO_OK, or the error that stopped it. */
+int eng_names_check(credo *db, stor_txn *txn, credo_check_fn fn, void *arg,
+                    uint64_t *entries);
 
 /* Subject and type walks for SELECT ... FROM subjects / types. */
 typedef int (*eng_subject_cb)(const credo_subject_info *s, void *arg);

@@ -154,6 +154,12 @@ int credo_get_subject(credo *db, const char *id, credo_subject_info *out) {
     out->id = db->masked;
   }
   eng_read_end(txn, owned);
+  /* the public role sees a person's id masked, as in every read */
+  if (rc == CREDO_OK && db->role == CREDO_ROLE_PUBLIC &&
+      out->kind == CREDO_KIND_PERSON) {
+    eng_mask_person(out->id, db->masked, sizeof db->masked);
+    out->id = db->masked;
+  }
   return rc;
 }
 

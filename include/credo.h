@@ -684,9 +684,10 @@ typedef struct credo_check_report {
  * versions, (source, ref)); version numbers are 1..n, in transaction-time
  * order, the latest in the events table; the tables' entry counts agree;
  * the META counters are above every id and every transaction time; every
- * event's subject exists and every type id resolves. Each problem goes to
- * `cb` (may be NULL) as one line. `out` (may be NULL) receives the counts.
- * Returns CREDO_OK when the store is sound, CREDO_CORRUPT when problems
+ * event's subject exists and every type id resolves; the name index
+ * (name_grams) holds exactly the grams of every subject's name. Each problem
+ * goes to `cb` (may be NULL) as one line. `out` (may be NULL) receives the
+ * counts. Returns CREDO_OK when the store is sound, CREDO_CORRUPT when problems
  * were found, or the error that stopped the check. Not for the public
  * role (CREDO_DENIED). Runs beside writers; costs a full read of the
  * store. */
