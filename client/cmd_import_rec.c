@@ -259,9 +259,8 @@ static int ensure_subject(imp_ctx *c, const char *id, credo_kind kind,
 }
 
 static int line_subject(imp_ctx *c, json_t *j, imp_outcome *o) {
-  static const char *const known[] = {"kind", "id",      "subject_kind",
-                                      "name", "created", "reason",
-                                      NULL};
+  static const char *const known[] = {
+      "kind", "id", "subject_kind", "name", "created", "reason", NULL};
   const char *reason = NULL;
   credo_subject_info s = {0};
   int made = 0, rc;
@@ -277,8 +276,7 @@ static int line_subject(imp_ctx *c, json_t *j, imp_outcome *o) {
     rc = credo_restore_subject(c->db, &s, &made);
     return engine_result(c, rc, made, o);
   }
-  rc = ensure_subject(c, s.id, s.kind, s.name ? s.name : "", reason, &made,
-                      o);
+  rc = ensure_subject(c, s.id, s.kind, s.name ? s.name : "", reason, &made, o);
   if (rc == CREDO_CONFLICT)
     return CREDO_OK; /* rejected */
   return rc == CREDO_OK ? engine_result(c, rc, made, o) : rc;

@@ -22,9 +22,9 @@
 /* ---------------------------------------------------------- types */
 
 const char *eng_vtype_name(int t) {
-  static const char *const names[] = {"NULL", "INT",  "REAL", "TEXT",
-                                      "BOOL", "TIME", "JSON", "DURATION",
-                                      "DECIMAL"};
+  static const char *const names[] = {"NULL", "INT",      "REAL",
+                                      "TEXT", "BOOL",     "TIME",
+                                      "JSON", "DURATION", "DECIMAL"};
   return t >= 0 && t <= ENG_V_DECIMAL ? names[t] : "ANY";
 }
 

@@ -520,8 +520,7 @@ static void rule12_renames(void **state) {
   refused_on(f->db,
              "ALTER SUBJECT '" ORG "' NAME '厦门鹭江物流有限公司' REASON '';",
              CREDO_INVALID, "a rename needs a REASON");
-  refused_on(f->db,
-             "ALTER SUBJECT '91350100M000100Y43X' NAME 'x' REASON 'r';",
+  refused_on(f->db, "ALTER SUBJECT '91350100M000100Y43X' NAME 'x' REASON 'r';",
              CREDO_NOTFOUND, "unknown subject");
   ok_on(f->db, "ALTER SUBJECT '" ORG "' NAME '厦门鹭江物流有限公司' "
                "REASON '企业名称变更 (工商变更登记)';");
@@ -535,13 +534,14 @@ static void rule12_renames(void **state) {
             "'2026-05-05';",
             "厦门鹭江海运有限公司\n");
   out o = {.n = 0};
-  assert_int_equal(credo_exec(f->db, "HISTORY OF SUBJECT '" ORG "';",
-                              collect, &o),
-                   CREDO_OK);
-  if (!strstr(o.buf, "NULL|" ORG "|NULL|NULL|NULL|NULL|NULL|NULL|"
-                     "{\"from\":\"厦门鹭江海运有限公司\",\"name\":\"厦门鹭江物流"
-                     "有限公司\"}|NULL|2026-05-10T10:00:00+08:00|local|NULL|"
-                     "rename|企业名称变更 (工商变更登记)\n"))
+  assert_int_equal(
+      credo_exec(f->db, "HISTORY OF SUBJECT '" ORG "';", collect, &o),
+      CREDO_OK);
+  if (!strstr(o.buf,
+              "NULL|" ORG "|NULL|NULL|NULL|NULL|NULL|NULL|"
+              "{\"from\":\"厦门鹭江海运有限公司\",\"name\":\"厦门鹭江物流"
+              "有限公司\"}|NULL|2026-05-10T10:00:00+08:00|local|NULL|"
+              "rename|企业名称变更 (工商变更登记)\n"))
     fail_msg("no rename in the history:\n%s", o.buf);
   /* renaming to the current name writes nothing */
   ok_on(f->db, "ALTER SUBJECT '" ORG "' NAME '厦门鹭江物流有限公司' "
