@@ -26,6 +26,7 @@
 
 #include "codec.h"
 #include "eng.h"
+#include "erase.h"
 #include "ids.h"
 
 static const char KEY_NEXT_EVENT[] = "next_event";
@@ -397,7 +398,9 @@ int eng_event_insert(credo *db, stor_txn *txn, uint64_t id,
   stor_key sr, k;
   unsigned char idb[8];
   int rc;
-  if ((rc = eng_put_version(db, txn, STOR_EVENTS, id, v)) != CREDO_OK)
+  /* an erased record is not brought back by a resend or an import */
+  if ((rc = eng_erased_check(db, txn, id, v)) != CREDO_OK ||
+      (rc = eng_put_version(db, txn, STOR_EVENTS, id, v)) != CREDO_OK)
     return rc;
   stor_key_init(&sr);
   stor_key_str(&sr, v->source);

@@ -60,6 +60,10 @@ enum stor_table {
   STOR_GRANTS,       /* (user name, source) -> nothing: GRANT SOURCE */
   STOR_SUBJ_NAMES,   /* (subject id, recorded) -> a former name (renames) */
   STOR_NAME_GRAMS,   /* (name gram, subject id) -> nothing (engine/names.c) */
+  STOR_ERASURES,     /* event id -> tombstone of an erased event (erase.c) */
+  STOR_ERASED_KEYS,  /* (kind, keyed hash) -> erased (source, ref, subject)
+                        or subject: the erasure ledger's look-up side */
+  STOR_TYPE_RETAIN,  /* type id -> RETAIN duration (retain.c) */
   STOR_NTABLES
 };
 
