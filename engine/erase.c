@@ -139,8 +139,7 @@ static int put_erased_key(credo *db, stor_txn *txn,
   rc = stor_put(txn, STOR_ERASED_KEYS, (stor_val){key, ENG_ERASED_KEY_LEN},
                 (stor_val){buf, len});
   free(buf);
-  return rc == CREDO_OK ? rc
-                        : eng_err_stor(db, rc, "cannot write the ledger");
+  return rc == CREDO_OK ? rc : eng_err_stor(db, rc, "cannot write the ledger");
 }
 
 /* ------------------------------------------------------ erasing events */
@@ -267,8 +266,7 @@ static int put_tomb(credo *db, stor_txn *txn, uint64_t id, const eng_tomb *t) {
   stor_key_u64(&k, id);
   rc = stor_put(txn, STOR_ERASURES, stor_key_val(&k), (stor_val){buf, len});
   free(buf);
-  return rc == CREDO_OK ? rc
-                        : eng_err_stor(db, rc, "cannot write a tombstone");
+  return rc == CREDO_OK ? rc : eng_err_stor(db, rc, "cannot write a tombstone");
 }
 
 int eng_erase_one(credo *db, stor_txn *txn, uint64_t id, const eng_tomb *t) {
@@ -373,8 +371,7 @@ static int drop_subject(credo *db, stor_txn *txn, const char *id) {
       (rc = del_prefix(db, txn, STOR_SUBJ_PUBLIC, &k)))
     return rc;
   rc = stor_del(txn, STOR_SUBJECTS, stor_key_val(&k));
-  return rc == CREDO_OK ? rc
-                        : eng_err_stor(db, rc, "cannot delete a subject");
+  return rc == CREDO_OK ? rc : eng_err_stor(db, rc, "cannot delete a subject");
 }
 
 int eng_erase_subject_in(credo *db, stor_txn *txn, const char *id,
@@ -392,8 +389,10 @@ int eng_erase_subject_in(credo *db, stor_txn *txn, const char *id,
     if (rc == CREDO_OK)
       ++*n;
     else if (rc == CREDO_NOTFOUND)
-      rc = eng_err(db, CREDO_CORRUPT, "subj_events names event %llu, which "
-                   "does not exist", (unsigned long long)ids[i]);
+      rc = eng_err(db, CREDO_CORRUPT,
+                   "subj_events names event %llu, which "
+                   "does not exist",
+                   (unsigned long long)ids[i]);
   }
   free(ids);
   if (rc || (rc = drop_subject(db, txn, id)) ||
@@ -447,10 +446,10 @@ int eng_erased_check(credo *db, stor_txn *txn, uint64_t id,
   if (rc != CREDO_OK)
     return eng_err_stor(db, rc, "cannot read the ledger");
   if (val.len < ENG_ERASED_VAL_ID ||
-      eng_tomb_decode((stor_val){(const unsigned char *)val.data +
-                                     ENG_ERASED_VAL_ID,
-                                 val.len - ENG_ERASED_VAL_ID},
-                      &t) != CREDO_OK)
+      eng_tomb_decode(
+          (stor_val){(const unsigned char *)val.data + ENG_ERASED_VAL_ID,
+                     val.len - ENG_ERASED_VAL_ID},
+          &t) != CREDO_OK)
     return eng_err(db, CREDO_CORRUPT, "corrupt erased_keys entry");
   return eng_err(db, CREDO_REFUSED,
                  "source \"%s\" ref \"%s\" for this subject was erased on %s "
@@ -485,8 +484,8 @@ static int erase_entry(credo *db, const char *reason) {
   if (n == 0)
     return eng_err(db, CREDO_INVALID, "an erasure needs a REASON");
   if (n > ENG_MAX_REASON || !eng_utf8_valid(reason, n))
-    return eng_err(db, CREDO_INVALID,
-                   "the reason must be 1-%d bytes of UTF-8", ENG_MAX_REASON);
+    return eng_err(db, CREDO_INVALID, "the reason must be 1-%d bytes of UTF-8",
+                   ENG_MAX_REASON);
   return CREDO_OK;
 }
 
@@ -538,8 +537,8 @@ int credo_erase_subject(credo *db, const char *subject, const char *reason,
 
 /* Calls cb for each entry of `table` whose value holds a tombstone after
  * `skip` bytes (the erased_keys' id), only subject entries of erased_keys. */
-static int walk_ledger(credo *db, stor_txn *txn, int table,
-                       credo_erasure_cb cb, void *arg) {
+static int walk_ledger(credo *db, stor_txn *txn, int table, credo_erasure_cb cb,
+                       void *arg) {
   stor_cursor *c = NULL;
   stor_val key, val;
   credo_erasure e;
@@ -553,9 +552,9 @@ static int walk_ledger(credo *db, stor_txn *txn, int table,
     if (keys && ((const unsigned char *)key.data)[0] != ENG_ERASED_SUBJECT_KEY)
       continue;
     if ((!keys && key.len != 8) || val.len < skip ||
-        eng_tomb_decode((stor_val){(const unsigned char *)val.data + skip,
-                                   val.len - skip},
-                        &t) != CREDO_OK) {
+        eng_tomb_decode(
+            (stor_val){(const unsigned char *)val.data + skip, val.len - skip},
+            &t) != CREDO_OK) {
       rc = eng_err(db, CREDO_CORRUPT, "corrupt entry in %s",
                    stor_table_name(table));
       break;

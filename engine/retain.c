@@ -46,7 +46,8 @@ int eng_retain_get(credo *db, stor_txn *txn, uint32_t id, credo_duration *d) {
   if (v.len != RETAIN_LEN ||
       ((const unsigned char *)v.data)[0] != ENG_RECORD_FORMAT)
     return eng_err(db, CREDO_CORRUPT, "type id %u has a corrupt RETAIN", id);
-  d->months = (int32_t)eng_get_u32((const unsigned char *)v.data + RETAIN_MONTHS);
+  d->months =
+      (int32_t)eng_get_u32((const unsigned char *)v.data + RETAIN_MONTHS);
   d->usec = (int64_t)eng_get_u64((const unsigned char *)v.data + RETAIN_USEC);
   return CREDO_OK;
 }
@@ -59,7 +60,8 @@ int eng_retain_put(credo *db, stor_txn *txn, uint32_t id, credo_duration d) {
   eng_put_u64(v + RETAIN_USEC, (uint64_t)d.usec);
   stor_key_init(&k);
   stor_key_u32(&k, id);
-  rc = stor_put(txn, STOR_TYPE_RETAIN, stor_key_val(&k), (stor_val){v, sizeof v});
+  rc = stor_put(txn, STOR_TYPE_RETAIN, stor_key_val(&k),
+                (stor_val){v, sizeof v});
   return rc == CREDO_OK ? rc : eng_err_stor(db, rc, "cannot store RETAIN");
 }
 
@@ -137,9 +139,8 @@ static int due(credo *db, stor_txn *txn, uint32_t type, uint64_t id,
 
 /* Up to `max` due ids of type `type` from id *from on, in a read txn;
  * *from moves past the last entry looked at, *end = 1 at the range end. */
-static int collect_due(credo *db, uint32_t type, uint64_t *from,
-                       credo_time now, uint64_t *ids, unsigned max,
-                       unsigned *n, int *end) {
+static int collect_due(credo *db, uint32_t type, uint64_t *from, credo_time now,
+                       uint64_t *ids, unsigned max, unsigned *n, int *end) {
   stor_cursor *c = NULL;
   stor_txn *txn;
   stor_key k;
@@ -235,8 +236,7 @@ static int purge_type(credo *db, uint32_t type, credo_time now, unsigned batch,
     if (n && (rc = erase_batch(db, type, ids, n, now, erased)))
       return rc;
     if (n && progress && progress(arg, "purge", *erased, 0))
-      return eng_err(db, CREDO_CANCELLED,
-                     "purge stopped after %llu erasures",
+      return eng_err(db, CREDO_CANCELLED, "purge stopped after %llu erasures",
                      (unsigned long long)*erased);
   }
   return CREDO_OK;
@@ -256,10 +256,12 @@ int credo_purge(credo *db, credo_time now, unsigned batch,
   if ((rc = eng_require(db, db->role == CREDO_ROLE_ADMIN, "purge records")))
     return rc;
   if (db->remote)
-    return eng_err(db, CREDO_NOTSUP, "purge runs on the server's store "
+    return eng_err(db, CREDO_NOTSUP,
+                   "purge runs on the server's store "
                    "(credo-server --purge-interval) or on a store directory");
   if (db->txn)
-    return eng_err(db, CREDO_TXN, "purge commits in batches: not inside a "
+    return eng_err(db, CREDO_TXN,
+                   "purge commits in batches: not inside a "
                    "transaction");
   if (now == CREDO_TIME_NOW)
     now = credo_now(db);
