@@ -32,10 +32,10 @@ int credo_vacuum(const char *dir, credo_progress_fn progress, void *arg,
 static int key_tomb(stor_val v, eng_tomb *t) {
   if (v.len < ENG_ERASED_VAL_ID)
     return CREDO_CORRUPT;
-  return eng_tomb_decode((stor_val){(const unsigned char *)v.data +
-                                        ENG_ERASED_VAL_ID,
-                                    v.len - ENG_ERASED_VAL_ID},
-                         t);
+  return eng_tomb_decode(
+      (stor_val){(const unsigned char *)v.data + ENG_ERASED_VAL_ID,
+                 v.len - ENG_ERASED_VAL_ID},
+      t);
 }
 
 /* Makes the store's hash key the ledger's (CREDO_CONFLICT when another). */
@@ -140,8 +140,8 @@ static int apply_subjects(credo *db, stor_txn *r, stor_txn *w,
   for (size_t i = 0; i < nids; i++) {
     eng_erased_key(salt, ENG_ERASED_SUBJECT_KEY, ids[i], NULL, NULL, hk);
     if (rc == CREDO_OK &&
-        (rc = stor_get(r, STOR_ERASED_KEYS, (stor_val){hk, sizeof hk},
-                       &val)) == CREDO_OK &&
+        (rc = stor_get(r, STOR_ERASED_KEYS, (stor_val){hk, sizeof hk}, &val)) ==
+            CREDO_OK &&
         (rc = key_tomb(val, &t)) == CREDO_OK &&
         (rc = eng_erase_subject_in(db, w, ids[i], &t, &m)) == CREDO_OK)
       *n += m;
@@ -202,8 +202,9 @@ int credo_apply_erasures(credo *db, const char *from_dir, uint64_t *applied) {
   if (!from_dir)
     return eng_err(db, CREDO_INVALID, "the ledger's store is required");
   if (db->remote)
-    return eng_err(db, CREDO_NOTSUP, "erasures are applied to a store "
-                                     "directory");
+    return eng_err(db, CREDO_NOTSUP,
+                   "erasures are applied to a store "
+                   "directory");
   if (db->txn)
     return eng_err(db, CREDO_TXN, "not inside a transaction");
   if (realpath(from_dir, a) && realpath(stor_path(db->store->stor), b) &&

@@ -170,8 +170,7 @@ static int rewrite(vac *v, stor_env *src) {
   snprintf(to, sizeof to, "%s/data.mdb", v->path);
   if (rc != CREDO_OK) {
     clear_tmp(v);
-    return fail(v, rc, "vacuum of %s stopped: %s", v->path,
-                credo_strerror(rc));
+    return fail(v, rc, "vacuum of %s stopped: %s", v->path, credo_strerror(rc));
   }
   if (sync_path(from, 0) != 0 || rename(from, to) != 0 ||
       sync_path(v->path, 1) != 0) {
@@ -186,7 +185,10 @@ static int rewrite(vac *v, stor_env *src) {
 
 int stor_vacuum(const char *path, credo_progress_fn progress, void *arg,
                 char *err, size_t errlen) {
-  vac v = {.path = path, .err = err, .errlen = errlen, .progress = progress,
+  vac v = {.path = path,
+           .err = err,
+           .errlen = errlen,
+           .progress = progress,
            .arg = arg};
   stor_options o = {.nocreate = 1};
   stor_env *src = NULL;
