@@ -149,6 +149,12 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_HELP:%.c=$(BUILD)/obj/%.o) 
 
 # test_frame also tests the server's handshake machine and login backoff.
 $(BUILD)/tests/test_frame: $(BUILD)/obj/server/srv_auth.o
+# test_pgwire tests the PostgreSQL front end's codec, SCRAM, dialect edges
+# and value formats.
+$(BUILD)/tests/test_pgwire: $(patsubst %,$(BUILD)/obj/server/%.o,pg_proto pg_auth pg_sql pg_types)
+# test_http tests the web front end's escapers, limiter and data layer.
+$(BUILD)/tests/test_http: $(BUILD)/obj/server/http_buf.o \
+  $(BUILD)/obj/server/http_limit.o $(BUILD)/obj/server/http_data.o
 
 unit: $(TEST_BIN)
 

@@ -231,6 +231,23 @@ int eng_public_event(credo *db, const eng_type *t, credo_event *ev);
 int eng_subject_get(credo *db, stor_txn *txn, const char *id,
                     credo_subject_info *out);
 
+/* Renames (renames.c). eng_subject_rename is the one function that
+ * changes a subject's name: it records the rename (before, after, actor,
+ * reason, at the transaction time), rewrites the subject record and its
+ * name index; *renamed 0 when the name was already that. eng_subject_name_at
+ * gives the name subject `id` had at `t` (`current` when never renamed
+ * since; CREDO_TIME_OPEN: now). eng_subject_renames calls `cb` for each
+ * rename, oldest first; a non-zero return stops and is returned. */
+typedef int (*eng_rename_cb)(void *arg, credo_time recorded, const char *from,
+                             const char *to, const char *actor,
+                             const char *reason);
+int eng_subject_rename(credo *db, stor_txn *txn, const char *id,
+                       const char *name, const char *reason, int *renamed);
+int eng_subject_name_at(credo *db, stor_txn *txn, const char *id,
+                        const char *current, credo_time t, const char **name);
+int eng_subject_renames(credo *db, stor_txn *txn, const char *id,
+                        eng_rename_cb cb, void *arg);
+
 /* ----------------------------------------------------------- records */
 
 /* A decoded event version: fixed fields plus pointers to NUL-terminated
@@ -291,6 +308,20 @@ int eng_pubidx_update(credo *db, stor_txn *txn, uint64_t id,
 int eng_pubidx_ids(credo *db, stor_txn *txn, const char *subject, credo_time t,
                    uint64_t **ids, size_t *n);
 int eng_pubidx_rebuild(credo *db, stor_txn *txn, uint64_t *entries);
+
+/* The idempotency key (srcref.c): (source, normalised ref, subject).
+ * eng_ref_norm writes the ref with its year brackets in one form
+ * (CREDO_RANGE when `n` is too small); eng_srcref_prefix builds the key
+ * prefix (subject NULL: every subject); eng_srcref_put indexes event `id`;
+ * eng_srcref_find gives the event that holds the key (not retracted),
+ * CREDO_NOTFOUND when none; eng_srcref_rebuild re-indexes every event. */
+int eng_ref_norm(const char *ref, char *out, size_t n);
+void eng_srcref_prefix(stor_key *k, const char *source, const char *ref,
+                       const char *subject);
+int eng_srcref_put(credo *db, stor_txn *txn, uint64_t id, const eng_version *v);
+int eng_srcref_find(credo *db, stor_txn *txn, const char *source,
+                    const char *ref, const char *subject, uint64_t *id);
+int eng_srcref_rebuild(credo *db, stor_txn *txn);
 
 /* ------------------------------------------------------------- reads */
 
@@ -367,6 +398,13 @@ int eng_name_index(credo *db, stor_txn *txn, const char *id,
  * names_indexed missing), in one write transaction; a no-op afterwards.
  * Called by credo_open on a writable store. */
 int eng_names_upgrade(credo *db);
+/* The integrity check of the index (credo_check): every gram of every
+ * subject's folded name has its entry, and every entry names an existing
+ * subject whose folded name holds the gram. Each problem goes to fn(arg,
+ * line) (a non-zero return stops the check); *entries receives the
+ * number of entries walked. CREDO_OK, or the error that stopped it. */
+int eng_names_check(credo *db, stor_txn *txn, credo_check_fn fn, void *arg,
+                    uint64_t *entries);
 
 /* Subject and type walks for SELECT ... FROM subjects / types. */
 typedef int (*eng_subject_cb)(const credo_subject_info *s, void *arg);

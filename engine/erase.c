@@ -123,6 +123,17 @@ void eng_erased_key(const unsigned char salt[ENG_ERASE_SALT_LEN], int kind,
   out[0] = k;
 }
 
+/* The erased key of an event: its idempotency key (source, ref with the
+ * year brackets normalised as srcref.c does, subject). */
+static void event_key(const unsigned char salt[ENG_ERASE_SALT_LEN],
+                      const eng_version *v,
+                      unsigned char out[ENG_ERASED_KEY_LEN]) {
+  char norm[ENG_MAX_REF * 2 + 1];
+  if (eng_ref_norm(v->ref, norm, sizeof norm) != CREDO_OK)
+    snprintf(norm, sizeof norm, "%s", v->ref);
+  eng_erased_key(salt, ENG_ERASED_EVENT_KEY, v->source, norm, v->subject, out);
+}
+
 /* Writes erased_keys[key] = id | tombstone. */
 static int put_erased_key(credo *db, stor_txn *txn,
                           const unsigned char key[ENG_ERASED_KEY_LEN],
@@ -232,7 +243,6 @@ static int drop_older(credo *db, stor_txn *txn, uint64_t id) {
 static int drop_latest(credo *db, stor_txn *txn, uint64_t id,
                        const eng_version *v) {
   stor_key k;
-  stor_val val;
   int rc;
   if ((rc = del_type_until(db, txn, id, v->type_id, v->public_until)) ||
       (rc = eng_pubidx_update(db, txn, id, v, NULL)))
@@ -242,12 +252,9 @@ static int drop_latest(credo *db, stor_txn *txn, uint64_t id,
   stor_key_u64(&k, id);
   if ((rc = del_key(db, txn, STOR_SUBJ_EVENTS, &k)) != CREDO_OK)
     return rc;
-  stor_key_init(&k);
-  stor_key_str(&k, v->source);
-  stor_key_str(&k, v->ref);
-  rc = stor_get(txn, STOR_SOURCE_REF, stor_key_val(&k), &val);
-  if (rc == CREDO_OK && val.len == 8 && stor_dec_u64(val.data) == id &&
-      (rc = del_key(db, txn, STOR_SOURCE_REF, &k)) != CREDO_OK)
+  eng_srcref_prefix(&k, v->source, v->ref, v->subject);
+  stor_key_u64(&k, id);
+  if ((rc = del_key(db, txn, STOR_SOURCE_REF, &k)) != CREDO_OK)
     return rc;
   stor_key_init(&k);
   stor_key_u64(&k, id);
@@ -286,7 +293,7 @@ int eng_erase_one(credo *db, stor_txn *txn, uint64_t id, const eng_tomb *t) {
     return rc;
   /* the key's hash is taken before the content goes (v points into the
    * handle's scratch copy, which the deletes below do not touch) */
-  eng_erased_key(salt, ENG_ERASED_EVENT_KEY, v.source, v.ref, v.subject, key);
+  event_key(salt, &v, key);
   if ((rc = drop_older(db, txn, id)) || (rc = drop_latest(db, txn, id, &v)) ||
       (rc = put_tomb(db, txn, id, t)) ||
       (rc = put_erased_key(db, txn, key, id, t)))
@@ -438,8 +445,7 @@ int eng_erased_check(credo *db, stor_txn *txn, uint64_t id,
     return rc;
   if ((rc = eng_erase_salt(db, txn, 0, salt, &have)) != CREDO_OK || !have)
     return rc;
-  eng_erased_key(salt, ENG_ERASED_EVENT_KEY, v->source, v->ref, v->subject,
-                 key);
+  event_key(salt, v, key);
   rc = stor_get(txn, STOR_ERASED_KEYS, (stor_val){key, sizeof key}, &val);
   if (rc == CREDO_NOTFOUND)
     return CREDO_OK;

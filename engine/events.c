@@ -231,66 +231,36 @@ static int next_event_id(credo *db, stor_txn *txn, uint64_t *id) {
   return rc == CREDO_OK ? rc : eng_err_stor(db, rc, "cannot allocate an id");
 }
 
-/* The first version of event `id` (what was recorded), decoded into the
- * handle's scratch buffer. */
-static int load_first(credo *db, stor_txn *txn, uint64_t id, eng_version *v) {
-  stor_cursor *c = NULL;
-  stor_key k;
-  stor_val key, val;
-  int rc;
-  stor_key_init(&k);
-  stor_key_u64(&k, id);
-  if ((rc = stor_cursor_open(txn, STOR_VERSIONS, &c)) != CREDO_OK)
-    return eng_err_stor(db, rc, "cannot read versions");
-  rc = stor_cursor_seek(c, stor_key_val(&k), &key, &val);
-  if (rc == CREDO_OK && key.len == 20 && stor_dec_u64(key.data) == id) {
-    if (db->scratch_cap < val.len) {
-      unsigned char *p = realloc(db->scratch, val.len);
-      if (!p) {
-        stor_cursor_close(c);
-        return eng_err(db, CREDO_NOMEM, "out of memory");
-      }
-      db->scratch = p;
-      db->scratch_cap = val.len;
-    }
-    memcpy(db->scratch, val.data, val.len);
-    stor_cursor_close(c);
-    rc = eng_version_decode((stor_val){db->scratch, val.len}, v);
-    return rc == CREDO_OK ? rc : eng_err(db, rc, "corrupt version");
-  }
-  stor_cursor_close(c);
-  return eng_load_latest(db, txn, id, v); /* never superseded: it is v1 */
-}
-
-/* Same fact recorded again? Compares what the caller gave with what was
- * recorded first; explicit window ends only when the caller gave them. */
+/* Same fact recorded again? Compares what the caller gave with the
+ * event's latest version (a corrected record resent by its source is the
+ * same; a stale one is a conflict naming the version); explicit window
+ * ends only when the caller gave them. */
 static int same_fact(credo *db, stor_txn *txn, uint64_t id,
                      const eng_version *nv, const credo_record *r) {
-  eng_version v1;
+  eng_version cur;
   const char *diff = NULL;
-  int rc = load_first(db, txn, id, &v1);
+  int rc = eng_load_latest(db, txn, id, &cur);
   if (rc != CREDO_OK)
     return rc;
-  if (strcmp(v1.subject, nv->subject) != 0)
-    diff = "subject";
-  else if (v1.type_id != nv->type_id)
+  if (cur.type_id != nv->type_id)
     diff = "type";
-  else if (v1.occurred != nv->occurred)
+  else if (cur.occurred != nv->occurred)
     diff = "occurred";
   else if (r->public_from != CREDO_TIME_DEFAULT &&
-           v1.public_from != nv->public_from)
+           cur.public_from != nv->public_from)
     diff = "public_from";
   else if (r->public_until != CREDO_TIME_DEFAULT &&
-           v1.public_until != nv->public_until)
+           cur.public_until != nv->public_until)
     diff = "public_until";
-  else if (strcmp(v1.data, nv->data) != 0)
+  else if (strcmp(cur.data, nv->data) != 0)
     diff = "data";
   if (!diff)
     return CREDO_OK;
   return eng_err(db, CREDO_CONFLICT,
-                 "source \"%s\" ref \"%s\" is already event %llu with a "
-                 "different %s",
-                 nv->source, nv->ref, (unsigned long long)id, diff);
+                 "source \"%s\" ref \"%s\" subject \"%s\" is already event "
+                 "%llu, whose latest version %u has a different %s",
+                 nv->source, nv->ref, nv->subject, (unsigned long long)id,
+                 cur.vno, diff);
 }
 
 static int check_record_args(credo *db, const credo_record *r) {
@@ -395,20 +365,11 @@ static int window(credo *db, stor_txn *txn, const credo_record *r,
 
 int eng_event_insert(credo *db, stor_txn *txn, uint64_t id,
                      const eng_version *v) {
-  stor_key sr, k;
-  unsigned char idb[8];
   int rc;
   /* an erased record is not brought back by a resend or an import */
   if ((rc = eng_erased_check(db, txn, id, v)) != CREDO_OK ||
-      (rc = eng_put_version(db, txn, STOR_EVENTS, id, v)) != CREDO_OK)
-    return rc;
-  stor_key_init(&sr);
-  stor_key_str(&sr, v->source);
-  stor_key_str(&sr, v->ref);
-  stor_key_init(&k);
-  stor_key_u64(&k, id);
-  memcpy(idb, k.buf, 8);
-  if ((rc = put_index(db, txn, STOR_SOURCE_REF, &sr, (stor_val){idb, 8})))
+      (rc = eng_put_version(db, txn, STOR_EVENTS, id, v)) != CREDO_OK ||
+      (rc = eng_srcref_put(db, txn, id, v)) != CREDO_OK)
     return rc;
   if ((rc = index_subject(db, txn, v, id)) ||
       (rc = index_type(db, txn, v->type_id, id)) ||
@@ -423,8 +384,6 @@ static int record_in(credo *db, stor_txn *txn, const credo_record *r,
                      const char *data, uint64_t *id_out, int *created) {
   const eng_type *t;
   eng_version v = {0};
-  stor_key sr;
-  stor_val val;
   uint64_t id;
   int rc;
 
@@ -446,18 +405,13 @@ static int record_in(credo *db, stor_txn *txn, const credo_record *r,
   v.occurred = r->occurred == CREDO_TIME_NOW ? credo_now(db) : r->occurred;
   if ((rc = window(db, txn, r, t, &v)) != CREDO_OK)
     return rc;
-  stor_key_init(&sr);
-  stor_key_str(&sr, r->source);
-  stor_key_str(&sr, r->ref);
-  rc = stor_get(txn, STOR_SOURCE_REF, stor_key_val(&sr), &val);
-  if (rc == CREDO_OK && val.len == 8) {
-    id = stor_dec_u64(val.data);
+  rc = eng_srcref_find(db, txn, r->source, r->ref, r->subject, &id);
+  if (rc == CREDO_OK) {
     *id_out = id;
     return same_fact(db, txn, id, &v, r);
   }
   if (rc != CREDO_NOTFOUND)
-    return eng_err_stor(db, rc == CREDO_OK ? CREDO_CORRUPT : rc,
-                        "cannot read the (source, ref) index");
+    return rc;
   if ((rc = next_event_id(db, txn, &id)) != CREDO_OK ||
       (rc = eng_txn_time(db, txn, &v.recorded)) != CREDO_OK ||
       (rc = eng_event_insert(db, txn, id, &v)) != CREDO_OK)

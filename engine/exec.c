@@ -199,6 +199,12 @@ int eng_exec_prepare(credo_stmt *st) {
   case CQL_GRANT:
   case CQL_REVOKE:
     return cx(st, a->grant.source, "SOURCE", &st->wx[W_ID]);
+  case CQL_ALTER_SUBJECT:
+    return cx(st, a->alter_subject.id, "SUBJECT", &st->wx[W_ID]) ||
+                   cx(st, a->alter_subject.name, "NAME", &st->wx[W_NAME]) ||
+                   cx(st, a->alter_subject.reason, "REASON", &st->wx[W_WHY])
+               ? st->db->errcode
+               : CREDO_OK;
   case CQL_CREATE_TYPE:
   case CQL_BEGIN:
   case CQL_COMMIT:
@@ -236,6 +242,7 @@ void eng_exec_ectx_start(credo_stmt *st, int table) {
   x->now = credo_now(st->db);
   x->arena = &st->arena;
   x->mask_subject = 0;
+  x->as_of = CREDO_TIME_OPEN;
 }
 
 /* A required or optional (opt) text operand; *s is NULL for NULL. */

@@ -307,6 +307,7 @@ static int open_source(credo_stmt *st) {
   if ((rc = read_rules(st, as_of, vis, &ra, &rv)) != CREDO_OK ||
       (rc = eng_exec_read_begin(st)) != CREDO_OK)
     return rc;
+  st->x.as_of = ra;
   return eng_exec_open_events(st, ra, rv, p->flags);
 }
 

@@ -11,6 +11,7 @@
  *
  * Does not: write events (exec_write.c).
  */
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -76,6 +77,42 @@ done:
   return rc;
 }
 
+/* A rename as a history row: op "rename", data {"name": new, "from":
+ * old}, the subject, recorded, actor and reason; the event columns NULL. */
+static int rename_row(void *arg, credo_time recorded, const char *from,
+                      const char *to, const char *actor, const char *reason) {
+  credo_stmt *st = arg;
+  eng_value v[HIST_N];
+  json_t *j = json_pack("{s:s,s:s}", "name", to, "from", from);
+  char *text = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+  int rc;
+  json_decref(j);
+  if (!text)
+    return eng_exec_nomem(st->db);
+  for (int i = 0; i < HIST_N; i++)
+    v[i] = eng_v_null();
+  v[1] = eng_v_text(st->hist_subject, strlen(st->hist_subject));
+  v[8] = eng_v_json(text, strlen(text));
+  v[10] = eng_v_time(recorded);
+  v[11] = eng_v_text(actor, strlen(actor));
+  v[13] = eng_v_text("rename", 6);
+  v[14] = eng_v_text(reason, strlen(reason));
+  rc = eng_rows_push(st, v, HIST_N);
+  free(text);
+  return rc;
+}
+
+/* The renames of a subject, after its events' versions. */
+static int subject_renames(credo_stmt *st, const char *subject) {
+  int rc;
+  if ((rc = eng_exec_read_begin(st)) != CREDO_OK)
+    return rc;
+  st->hist_subject = subject;
+  rc = eng_subject_renames(st->db, st->txn, subject, rename_row, st);
+  eng_exec_read_end(st);
+  return rc;
+}
+
 int eng_exec_history(credo_stmt *st) {
   uint64_t id, *ids = NULL;
   size_t n = 0;
@@ -94,6 +131,8 @@ int eng_exec_history(credo_stmt *st) {
     goto done;
   for (size_t i = 0; i < n && rc == CREDO_OK; i++)
     rc = credo_event_history(st->db, ids[i], hist_cb, st);
+  if (rc == CREDO_OK)
+    rc = subject_renames(st, subject);
 done:
   free(ids);
   return rc;

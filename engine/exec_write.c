@@ -309,6 +309,14 @@ static int run_simple_write(credo_stmt *st) {
     return eng_grant_source(st->db, a->grant.user, s1, a->kind == CQL_GRANT);
   case CQL_SET_STORE_TZ:
     return eng_exec_set_tz(st);
+  case CQL_ALTER_SUBJECT: {
+    const char *why = NULL;
+    if ((rc = eng_exec_text(st, st->wx[W_ID], "the subject id", 0, &s1)) ||
+        (rc = eng_exec_text(st, st->wx[W_NAME], "NAME", 0, &s2)) ||
+        (rc = eng_exec_text(st, st->wx[W_WHY], "REASON", 0, &why)))
+      return rc;
+    return credo_rename_subject(st->db, s1, s2, why);
+  }
   case CQL_CREATE_SUBJECT:
     if ((rc = eng_exec_text(st, st->wx[W_ID], "the subject id", 0, &s1)) ||
         (rc = eng_exec_text(st, st->wx[W_NAME], "NAME", 1, &s2)))
@@ -354,6 +362,8 @@ static int write_role(credo_stmt *st) {
     return eng_require(db, eng_can_write_records(db), "record events");
   case CQL_CREATE_SUBJECT:
     return eng_require(db, eng_can_write_records(db), "create subjects");
+  case CQL_ALTER_SUBJECT:
+    return eng_require(db, eng_can_write_records(db), "rename subjects");
   case CQL_REPAIR:
   case CQL_REPAIR_WHERE:
     return eng_require(db, eng_can_repair(db), "repair events");

@@ -189,6 +189,9 @@ typedef struct eng_ectx {
   /* the public role's output: person ids masked, internals NULL (set
    * while projecting, clear while WHERE filters on the full id) */
   int mask_subject;
+  /* the AS OF instant of the read (CREDO_TIME_OPEN: the latest), for the
+   * name a subject had then (renames.c) */
+  credo_time as_of;
   /* after grouping */
   const eng_value *keys;
   const eng_value *aggv;

@@ -158,6 +158,10 @@ static int load_subject(eng_ectx *x) {
     return eng_err_stor(x->db, rc, "cannot read a subject");
   if (eng_subject_decode(stor_key_val(&k), v, &s) != CREDO_OK)
     return eng_err(x->db, CREDO_CORRUPT, "subject \"%s\" is corrupt", id);
+  if (x->as_of != CREDO_TIME_OPEN && x->as_of != 0 &&
+      (rc = eng_subject_name_at(x->db, x->txn, id, s.name, x->as_of,
+                                &s.name)) != CREDO_OK)
+    return rc;
   if (eng_buf_put(&x->subj_id, id, strlen(id)) ||
       eng_buf_put(&x->subj_name, s.name, strlen(s.name)))
     return eng_ectx_oom(x);

@@ -141,7 +141,7 @@ int eng_scan_open(credo *db, stor_txn *txn, const eng_scan_spec *spec,
   static const int table[] = {[ENG_PATH_FULL] = STOR_EVENTS,
                               [ENG_PATH_ID] = -1,
                               [ENG_PATH_SUBJECT] = STOR_SUBJ_EVENTS,
-                              [ENG_PATH_SOURCE_REF] = -1,
+                              [ENG_PATH_SOURCE_REF] = STOR_SOURCE_REF,
                               [ENG_PATH_TYPE] = STOR_TYPE_EVENTS,
                               [ENG_PATH_UNTIL] = STOR_UNTIL_EVENTS};
   eng_scan *s;
@@ -161,10 +161,9 @@ int eng_scan_open(credo *db, stor_txn *txn, const eng_scan_spec *spec,
     stor_key_str(&s->prefix, spec->subject ? spec->subject : "");
   else if (spec->path == ENG_PATH_TYPE)
     stor_key_u32(&s->prefix, spec->type_id);
-  else if (spec->path == ENG_PATH_SOURCE_REF) {
-    stor_key_str(&s->prefix, spec->source ? spec->source : "");
-    stor_key_str(&s->prefix, spec->ref ? spec->ref : "");
-  }
+  else if (spec->path == ENG_PATH_SOURCE_REF)
+    eng_srcref_prefix(&s->prefix, spec->source ? spec->source : "",
+                      spec->ref ? spec->ref : "", NULL);
   if (s->prefix.overflow)
     s->done = 1; /* too long to be stored: matches nothing */
   s->pub = spec->path == ENG_PATH_SUBJECT && db->role == CREDO_ROLE_PUBLIC &&
@@ -216,6 +215,11 @@ static int next_entry(eng_scan *s, uint64_t *id, credo_time *until) {
     if (k.len != 16 ||
         (s->spec.until_hi != CREDO_TIME_OPEN && *until >= s->spec.until_hi))
       return CREDO_NOTFOUND;
+  } else if (s->spec.path == ENG_PATH_SOURCE_REF) {
+    /* (source, ref) prefix, then subject 00 and the id */
+    if (k.len < s->prefix.len + 9 ||
+        memcmp(k.data, s->prefix.buf, s->prefix.len) != 0)
+      return CREDO_NOTFOUND;
   } else if (s->spec.path != ENG_PATH_FULL &&
              (k.len != s->prefix.len + 8 ||
               memcmp(k.data, s->prefix.buf, s->prefix.len) != 0))
@@ -241,23 +245,13 @@ static int next_public(eng_scan *s, uint64_t *id) {
   return CREDO_OK;
 }
 
-/* The one candidate of an ID or SOURCE_REF path. */
+/* The one candidate of an ID path. */
 static int single_id(eng_scan *s, uint64_t *id) {
-  stor_val v;
-  int rc;
   if (s->started)
     return CREDO_NOTFOUND;
   s->started = 1;
-  if (s->spec.path == ENG_PATH_ID) {
-    *id = s->spec.id;
-    return CREDO_OK;
-  }
-  rc = stor_get(s->txn, STOR_SOURCE_REF, stor_key_val(&s->prefix), &v);
-  if (rc == CREDO_OK && v.len != 8)
-    return CREDO_CORRUPT;
-  if (rc == CREDO_OK)
-    *id = stor_dec_u64(v.data);
-  return rc;
+  *id = s->spec.id;
+  return CREDO_OK;
 }
 
 /* For the latest state, a subject index entry carries the event's
@@ -303,7 +297,7 @@ int eng_scan_next(eng_scan *s, credo_event *ev) {
       return rc;
     if (s->pub)
       rc = next_public(s, &id);
-    else if (s->spec.path == ENG_PATH_ID || s->spec.path == ENG_PATH_SOURCE_REF)
+    else if (s->spec.path == ENG_PATH_ID)
       rc = single_id(s, &id);
     else
       rc = next_entry(s, &id, &until);
@@ -333,7 +327,7 @@ int eng_scan_estimate(credo *db, stor_txn *txn, const eng_scan_spec *spec,
     return eng_err_stor(db, rc, "cannot count events");
   switch (spec->path) {
   case ENG_PATH_ID:
-  case ENG_PATH_SOURCE_REF:
+  case ENG_PATH_SOURCE_REF: /* one decision names a few parties */
     *rows = events ? 1 : 0;
     return CREDO_OK;
   case ENG_PATH_SUBJECT:

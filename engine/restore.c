@@ -598,7 +598,6 @@ static int restore_dup(credo *db, stor_txn *txn, uint64_t id,
 static int restore_first(credo *db, stor_txn *txn, uint64_t id,
                          const eng_version *nv) {
   stor_key k;
-  stor_val val;
   uint64_t next;
   int rc;
 
@@ -608,17 +607,18 @@ static int restore_first(credo *db, stor_txn *txn, uint64_t id,
                    (unsigned long long)id);
   if ((rc = eng_subject_exists(db, txn, nv->subject)) != CREDO_OK)
     return rc;
-  stor_key_init(&k);
-  stor_key_str(&k, nv->source);
-  stor_key_str(&k, nv->ref);
-  rc = stor_get(txn, STOR_SOURCE_REF, stor_key_val(&k), &val);
-  if (rc == CREDO_OK)
-    return eng_err(
-        db, CREDO_CONFLICT, "source \"%s\" ref \"%s\" is already event %llu",
-        nv->source, nv->ref,
-        (unsigned long long)(val.len == 8 ? stor_dec_u64(val.data) : 0));
-  if (rc != CREDO_NOTFOUND)
-    return eng_err_stor(db, rc, "cannot read the (source, ref) index");
+  if (!nv->retracted) {
+    uint64_t other;
+    rc = eng_srcref_find(db, txn, nv->source, nv->ref, nv->subject, &other);
+    if (rc == CREDO_OK)
+      return eng_err(db, CREDO_CONFLICT,
+                     "source \"%s\" ref \"%s\" subject \"%s\" is already "
+                     "event %llu",
+                     nv->source, nv->ref, nv->subject,
+                     (unsigned long long)other);
+    if (rc != CREDO_NOTFOUND)
+      return rc;
+  }
   if ((rc = meta_counter(db, txn, KEY_NEXT_EVENT, 8, 1, &next)) ||
       (rc = clock_check(db, txn, nv->recorded)) ||
       (rc = eng_event_insert(db, txn, id, nv)) ||

@@ -138,8 +138,9 @@ int eng_tz_parse(const char *s, int *out) {
 
 /* ------------------------------------------------------------ upgrade */
 
-/* Format 1 -> 2: the public index did not exist; build it from the
- * events (the new, empty tables were created by storage at open). */
+/* Format 1 -> 2: the public index did not exist, and the (source, ref)
+ * index had no subject; build both from the events (the new, empty tables
+ * were created by storage at open). */
 int eng_upgrade(credo *db) {
   stor_env *env = db->store->stor;
   stor_txn *txn;
@@ -150,6 +151,8 @@ int eng_upgrade(credo *db) {
   if ((rc = stor_txn_begin(env, 1, &txn)) != CREDO_OK)
     return rc == CREDO_READONLY ? CREDO_OK : eng_err_stor(db, rc, "upgrade");
   rc = eng_pubidx_rebuild(db, txn, &n);
+  if (rc == CREDO_OK)
+    rc = eng_srcref_rebuild(db, txn);
   if (rc == CREDO_OK && (rc = stor_format_set(txn, STOR_FORMAT_VERSION)))
     eng_err_stor(db, rc, "cannot record the new format");
   if (rc != CREDO_OK) {

@@ -319,6 +319,8 @@ int64_t credo_column_int64(credo_stmt *st, int i) {
     return v->u.i;
   case ENG_V_REAL:
     return v->u.r >= -9.2e18 && v->u.r <= 9.2e18 ? (int64_t)v->u.r : 0;
+  case ENG_V_DECIMAL:
+    return eng_dec_to_int(v->u.dec);
   case ENG_V_TIME:
     return v->u.tm;
   case ENG_V_TEXT:
@@ -336,7 +338,8 @@ double credo_column_double(credo_stmt *st, int i) {
     return 0;
   switch (v->t) {
   case ENG_V_REAL:
-    return v->u.r;
+  case ENG_V_DECIMAL:
+    return eng_v_double(v);
   case ENG_V_INT:
   case ENG_V_BOOL:
     return (double)v->u.i;

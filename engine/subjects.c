@@ -147,7 +147,19 @@ int credo_get_subject(credo *db, const char *id, credo_subject_info *out) {
   rc = lookup(db, txn, id, out);
   if (rc == CREDO_OK)
     rc = keep_subject(db, out);
+  if (rc == CREDO_OK && db->role == CREDO_ROLE_PUBLIC &&
+      out->kind == CREDO_KIND_PERSON) {
+    /* rule 7: the public role sees a person's id masked */
+    eng_mask_person(out->id, db->masked, sizeof db->masked);
+    out->id = db->masked;
+  }
   eng_read_end(txn, owned);
+  /* the public role sees a person's id masked, as in every read */
+  if (rc == CREDO_OK && db->role == CREDO_ROLE_PUBLIC &&
+      out->kind == CREDO_KIND_PERSON) {
+    eng_mask_person(out->id, db->masked, sizeof db->masked);
+    out->id = db->masked;
+  }
   return rc;
 }
 

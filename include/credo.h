@@ -425,7 +425,18 @@ typedef struct credo_subject_info {
   credo_time created;
 } credo_subject_info;
 
-/* Looks up a subject; strings valid until the next call on `db`. */
+/* Renames a subject (企业名称变更): its name becomes `name` (1-512 bytes
+ * of UTF-8); the former name is kept in its history (HISTORY OF SUBJECT)
+ * with the actor, `reason` (required) and the transaction time, and reads
+ * AS OF an earlier instant show the name as it was then. Renaming to the
+ * current name is CREDO_OK and writes nothing (credo_changes 0). Requires
+ * recorder. Errors: CREDO_NOTFOUND, CREDO_INVALID, CREDO_DENIED. */
+CREDO_API int credo_rename_subject(credo *db, const char *id, const char *name,
+                                   const char *reason);
+
+/* Looks up a subject; strings valid until the next call on `db`. For the
+ * public role a person's id comes masked (first 6 and last 4 characters,
+ * 8 '*' between), as in every event a public-role handle receives. */
 CREDO_API int credo_get_subject(credo *db, const char *id,
                                 credo_subject_info *out);
 
@@ -678,9 +689,10 @@ typedef struct credo_check_report {
  * versions, (source, ref)); version numbers are 1..n, in transaction-time
  * order, the latest in the events table; the tables' entry counts agree;
  * the META counters are above every id and every transaction time; every
- * event's subject exists and every type id resolves. Each problem goes to
- * `cb` (may be NULL) as one line. `out` (may be NULL) receives the counts.
- * Returns CREDO_OK when the store is sound, CREDO_CORRUPT when problems
+ * event's subject exists and every type id resolves; the name index
+ * (name_grams) holds exactly the grams of every subject's name. Each problem
+ * goes to `cb` (may be NULL) as one line. `out` (may be NULL) receives the
+ * counts. Returns CREDO_OK when the store is sound, CREDO_CORRUPT when problems
  * were found, or the error that stopped the check. Not for the public
  * role (CREDO_DENIED). Runs beside writers; costs a full read of the
  * store. */

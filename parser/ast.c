@@ -46,6 +46,7 @@ void cql_expr_free(cql_expr *e) {
   cql_expr_free(e->b);
   cql_expr_free(e->c);
   cql_expr_list_free(&e->list);
+  cql_expr_free(e->filter);
   free(e);
 }
 
@@ -125,6 +126,11 @@ static void stmt_free_fields(cql_stmt *st) {
     cql_expr_free(st->erase.event);
     cql_expr_free(st->erase.subject);
     cql_expr_free(st->erase.reason);
+    break;
+  case CQL_ALTER_SUBJECT:
+    cql_expr_free(st->alter_subject.id);
+    cql_expr_free(st->alter_subject.name);
+    cql_expr_free(st->alter_subject.reason);
     break;
   case CQL_GRANT:
   case CQL_REVOKE:
@@ -214,6 +220,7 @@ const char *cql_kind_name(int kind) {
       [CQL_ERASE_EVENT] = "ERASE EVENT",
       [CQL_ERASE_SUBJECT] = "ERASE SUBJECT",
       [CQL_SHOW_ERASURES] = "SHOW ERASURES",
+      [CQL_ALTER_SUBJECT] = "ALTER SUBJECT",
   };
   if (kind < 1 || kind > CQL_KIND_COUNT)
     return "?";

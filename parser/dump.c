@@ -188,6 +188,32 @@ static void put_call(out *o, const cql_expr *e) {
   if (e->star)
     put(o, " *");
   put_list(o, &e->list, true);
+  put_clause(o, "FILTER", e->filter);
+  put(o, ")");
+}
+
+/* "(CASE [operand] (WHEN w t)... [(ELSE e)])", "(CAST type a)". */
+static void put_case_cast(out *o, const cql_expr *e) {
+  size_t i;
+  if (e->kind == CQL_E_CAST) {
+    putf(o, "(CAST %s ", e->text ? e->text : "?");
+    put_expr(o, e->a);
+    put(o, ")");
+    return;
+  }
+  put(o, "(CASE");
+  if (e->a) {
+    put(o, " ");
+    put_expr(o, e->a);
+  }
+  for (i = 0; i + 1 < e->list.n; i += 2) {
+    put(o, " (WHEN ");
+    put_expr(o, e->list.items[i]);
+    put(o, " ");
+    put_expr(o, e->list.items[i + 1]);
+    put(o, ")");
+  }
+  put_clause(o, "ELSE", e->b);
   put(o, ")");
 }
 
@@ -243,6 +269,10 @@ static void put_expr(out *o, const cql_expr *e) {
     break;
   case CQL_E_CALL:
     put_call(o, e);
+    break;
+  case CQL_E_CASE:
+  case CQL_E_CAST:
+    put_case_cast(o, e);
     break;
   default:
     put_literal(o, e);
@@ -460,6 +490,12 @@ static void put_stmt_body(out *o, const cql_stmt *st) {
   case CQL_ALTER_USER:
   case CQL_DROP_USER:
     put_user(o, st);
+    break;
+  case CQL_ALTER_SUBJECT:
+    put(o, " ");
+    put_expr(o, st->alter_subject.id);
+    put_clause(o, "NAME", st->alter_subject.name);
+    put_clause(o, "REASON", st->alter_subject.reason);
     break;
   case CQL_GRANT:
   case CQL_REVOKE:

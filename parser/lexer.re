@@ -490,6 +490,15 @@ int cql_lex(cql_lexer *lx, cql_token *t) {
       'true'       { return emit_word(lx, t, tok, cur, CQL_TK_TRUE); }
       'false'      { return emit_word(lx, t, tok, cur, CQL_TK_FALSE); }
       'now'        { return emit_word(lx, t, tok, cur, CQL_TK_NOW); }
+      'case'       { return emit_word(lx, t, tok, cur, CQL_TK_CASE); }
+      'when'       { return emit_word(lx, t, tok, cur, CQL_TK_WHEN); }
+      'then'       { return emit_word(lx, t, tok, cur, CQL_TK_THEN); }
+      'else'       { return emit_word(lx, t, tok, cur, CQL_TK_ELSE); }
+      'end'        { return emit_word(lx, t, tok, cur, CQL_TK_END); }
+      'cast'       { return emit_word(lx, t, tok, cur, CQL_TK_CAST); }
+      'filter'     { return emit_word(lx, t, tok, cur, CQL_TK_FILTER); }
+      'extract'    { return emit_word(lx, t, tok, cur, CQL_TK_EXTRACT); }
+      'position'   { return emit_word(lx, t, tok, cur, CQL_TK_POSITION); }
       'second' | 'seconds' { return emit_unit(lx, t, tok, cur, CQL_UNIT_SECOND); }
       'minute' | 'minutes' { return emit_unit(lx, t, tok, cur, CQL_UNIT_MINUTE); }
       'hour' | 'hours'     { return emit_unit(lx, t, tok, cur, CQL_UNIT_HOUR); }
@@ -518,6 +527,7 @@ int cql_lex(cql_lexer *lx, cql_token *t) {
       "+"  { return emit(lx, t, tok, cur, CQL_TK_PLUS); }
       "-"  { return emit(lx, t, tok, cur, CQL_TK_MINUS); }
       "||" { return emit(lx, t, tok, cur, CQL_TK_CONCAT); }
+      "::" { return emit(lx, t, tok, cur, CQL_TK_DCOLON); }
       "="  { return emit(lx, t, tok, cur, CQL_TK_EQ); }
       "!=" | "<>" { return emit(lx, t, tok, cur, CQL_TK_NE); }
       "<"  { return emit(lx, t, tok, cur, CQL_TK_LT); }

@@ -235,9 +235,12 @@ const char *pg_type_name(int32_t oid);
 int pg_type_len(int32_t oid);
 
 /* Appends the value of column `i` of the current row of `st` as one
- * DataRow field (int32 length, bytes), in text (fmt 0) or binary (fmt 1).
- * Times are written in the zone `tz` (seconds east of UTC). */
-void pg_put_column(pg_buf *b, credo_stmt *st, int i, int fmt, int tz);
+ * DataRow field (int32 length, bytes), in text (fmt 0) or binary (fmt 1)
+ * for the type the column was described with (`decl`, CREDO_T_NULL:
+ * described as text). Times are written in the zone `tz` (seconds east
+ * of UTC). */
+void pg_put_column(pg_buf *b, credo_stmt *st, int i, int fmt, int tz,
+                   credo_type decl);
 /* The text form of column `i` (as pg_put_column's text format): a pointer
  * to buf or to the statement's value, its length in *len; NULL for NULL.
  * Valid until the next step of `st`. */
@@ -298,6 +301,7 @@ typedef struct pg_result {
   char **cells; /* nrows * ncols, each owned (malloc) or NULL */
   int oom;
   char tag[64];
+  void *owned; /* freed with the result (storage behind `name`) */
 } pg_result;
 
 void pg_result_init(pg_result *r, int ncols);

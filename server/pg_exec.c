@@ -153,7 +153,7 @@ static int step_rows(pg_conn *c, credo_stmt *st, const int16_t *rfmt, int nres,
     pg_put_i16(&c->out, (int16_t)n);
     for (int i = 0; i < n; i++)
       pg_put_column(&c->out, st, i, nres == 0 ? 0 : rfmt[nres == 1 ? 0 : i],
-                    c->set.tz);
+                    c->set.tz, credo_column_decltype(st, i));
     pg_end(&c->out);
     (*rows)++;
     sent++;

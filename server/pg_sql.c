@@ -229,6 +229,7 @@ void pg_result_free(pg_result *r) {
   for (size_t i = 0; r->cells && i < r->nrows * (size_t)r->ncols; i++)
     free(r->cells[i]);
   free(r->cells);
+  free(r->owned);
   memset(r, 0, sizeof *r);
 }
 

@@ -178,7 +178,8 @@ const char *pg_column_str(credo_stmt *st, int i, int tz, char buf[64],
   return buf;
 }
 
-void pg_put_column(pg_buf *b, credo_stmt *st, int i, int fmt, int tz) {
+void pg_put_column(pg_buf *b, credo_stmt *st, int i, int fmt, int tz,
+                   credo_type decl) {
   credo_type t = credo_column_type(st, i);
   char buf[64];
   uint8_t bin[8];
@@ -188,20 +189,28 @@ void pg_put_column(pg_buf *b, credo_stmt *st, int i, int fmt, int tz) {
     double d;
     uint64_t u;
   } cv;
-  if (fmt == 1 && t == CREDO_T_INT) {
+  if (t == CREDO_T_NULL) {
+    pg_put_i32(b, -1);
+    return;
+  }
+  /* binary follows the described (declared) type, converting when a value
+   * of another type comes (a JSON path typed JSON yielding a number) */
+  if (fmt == 1 && decl == CREDO_T_INT && t == CREDO_T_INT) {
     put_be64(bin, (uint64_t)credo_column_int64(st, i));
     return put_field(b, bin, 8);
   }
-  if (fmt == 1 && t == CREDO_T_REAL) {
-    cv.d = credo_column_double(st, i);
+  if (fmt == 1 && decl == CREDO_T_REAL &&
+      (t == CREDO_T_REAL || t == CREDO_T_INT)) {
+    cv.d = t == CREDO_T_REAL ? credo_column_double(st, i)
+                             : (double)credo_column_int64(st, i);
     put_be64(bin, cv.u);
     return put_field(b, bin, 8);
   }
-  if (fmt == 1 && t == CREDO_T_BOOL) {
+  if (fmt == 1 && decl == CREDO_T_BOOL && t == CREDO_T_BOOL) {
     bin[0] = credo_column_int64(st, i) != 0;
     return put_field(b, bin, 1);
   }
-  if (fmt == 1 && t == CREDO_T_TIME) {
+  if (fmt == 1 && decl == CREDO_T_TIME && t == CREDO_T_TIME) {
     credo_time v = credo_column_time(st, i);
     put_be64(bin, v == CREDO_TIME_OPEN ? (uint64_t)INT64_MAX
                                        : (uint64_t)(v - PG_EPOCH_USEC));
@@ -211,13 +220,16 @@ void pg_put_column(pg_buf *b, credo_stmt *st, int i, int fmt, int tz) {
     pg_put_i32(b, -1);
     return;
   }
-  if (fmt == 1 && t == CREDO_T_JSON) {
+  if (fmt == 1 && decl == CREDO_T_JSON) {
+    if (t != CREDO_T_JSON && t != CREDO_T_TEXT)
+      s = credo_column_text(st, i); /* the JSON text of a number, a bool */
+    n = s ? strlen(s) : 0;
     pg_put_i32(b, (int32_t)(n + 1));
     pg_put_u8(b, 1); /* jsonb binary version */
     pg_put_bytes(b, s, n);
     return;
   }
-  put_field(b, s, n);
+  put_field(b, s, n); /* text, and binary text */
 }
 
 /* -------------------------------------------------------------- input */

@@ -17,7 +17,6 @@
 
 #include "srv.h"
 
-
 struct srv_purge {
   credo *db;
   unsigned interval;
@@ -50,8 +49,7 @@ static int wait_interval(srv_purge *p) {
   clock_gettime(CLOCK_REALTIME, &until);
   until.tv_sec += p->interval;
   pthread_mutex_lock(&p->mu);
-  while (!p->stop &&
-         pthread_cond_timedwait(&p->cv, &p->mu, &until) == 0)
+  while (!p->stop && pthread_cond_timedwait(&p->cv, &p->mu, &until) == 0)
     ;
   s = p->stop;
   pthread_mutex_unlock(&p->mu);
@@ -66,8 +64,7 @@ static void *run(void *arg) {
     if (rc == CREDO_OK)
       srv_log(SRV_INFO, "purge", "erased=%llu", (unsigned long long)n);
     else if (rc != CREDO_CANCELLED)
-      srv_log(SRV_ERROR, "purge", "erased=%llu error=%s",
-              (unsigned long long)n,
+      srv_log(SRV_ERROR, "purge", "erased=%llu error=%s", (unsigned long long)n,
               srv_logq((char[600]){0}, 600, credo_errmsg(p->db)));
   }
   return NULL;

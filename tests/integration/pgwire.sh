@@ -124,6 +124,22 @@ expect "undefined column: 42703" "42703: unknown column \"nope\"" \
 expect "the error position reaches psql" "LINE 1: SELECT nope FROM events" \
   P root rootpw disable -c "SELECT nope FROM events"
 
+echo "== catalog: psql's backslash commands"
+expect "\\dt lists the tables" "public \| events +\| table.*public \| subjects.*public \| types" \
+  sh -c "PGPASSWORD=rootpw psql -X 'host=127.0.0.1 port=$PG user=root dbname=credo sslmode=disable' -c '\\dt' | tr '\n' ' '"
+expect "\\d events lists its columns with types" "occurred +\| timestamp with time zone" \
+  P root rootpw disable -c '\d events'
+expect "\\d events: data is jsonb" "data +\| jsonb" cat "$T/out"
+expect "\\d subjects" "Table \"public.subjects\"" P root rootpw disable -c '\d subjects'
+expect "\\du lists the store's users" "ana +\|.*pub +\|.*root +\| Superuser" \
+  sh -c "PGPASSWORD=rootpw psql -X 'host=127.0.0.1 port=$PG user=root dbname=credo sslmode=disable' -c '\\du' | tr '\n' ' '"
+expect "\\df lists CQL's functions" "public \| lower +\| text" P root rootpw disable -c '\df'
+expect "information_schema.columns (Metabase/Grafana)" "^events\|occurred\|timestamp with time zone\|4$" \
+  P root rootpw disable -Atc "SELECT table_name, column_name, data_type, ordinal_position FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'events' ORDER BY ordinal_position"
+expect "pg_type lists the types sent" "^1184\|timestamptz$" \
+  P root rootpw disable -Atc "SELECT oid, typname FROM pg_catalog.pg_type"
+expect "the public role's \\dt" "events" P pub pubpw disable -c '\dt'
+
 echo "== transactions"
 P root rootpw disable >"$T/tx.out" 2>&1 <<SQL
 BEGIN;
@@ -201,8 +217,17 @@ else
   echo "SKIP node-postgres: npm could not install pg:"; tail -3 "$T/npm.log"
 fi
 
-echo "== users created before the SCRAM verifier"
-expect "SCRAM success logged for analyst" "^3$" \
+echo "== the protocol by hand: binary formats, row limits"
+$PY "$HERE/pg_raw.py" "$PG" root rootpw "$SUBJ" >"$T/raw.out" 2>&1
+expect "SCRAM server signature verifies" "^ok scram" cat "$T/raw.out"
+expect "binary RowDescription of every type" "^ok binary RowDescription" cat "$T/raw.out"
+expect "binary values (int8, float8, timestamptz, jsonb, bool) equal text" \
+  "^ok binary values equal the text values \([3-9] rows\)" cat "$T/raw.out"
+expect "Execute with a row limit answers PortalSuspended" \
+  "^ok Execute with a row limit: [3-9] PortalSuspended" cat "$T/raw.out"
+
+echo "== another role over SCRAM"
+expect "an analyst logs in and reads" "^3$" \
   P ana anapw disable -Atc "SELECT count(*) FROM events WHERE subject = '$SUBJ'"
 
 echo "$CHECKS checks, $FAILS failed"

@@ -93,8 +93,11 @@ PERSON_MASKED='110105********002X'
 python3 - >"$T/more.cql" <<'EOF'
 A = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 W = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+OW = [3, 7, 9, 10, 5, 8, 4, 2]  # GB 11714 organisation code check
 for i in range(25):
-    b = "91350203%09d" % (700000 + i)
+    body = "%08d" % (700000 + i)
+    k = 11 - sum(int(ch) * w for ch, w in zip(body, OW)) % 11
+    b = "91350203" + body + ("X" if k == 10 else "0" if k == 11 else str(k))
     c = A[(31 - sum(A.index(ch) * w for ch, w in zip(b, W)) % 31) % 31]
     print("CREATE SUBJECT '%s%s' KIND org NAME '鼓浪屿第%02d号商行';" % (b, c, i))
 EOF
@@ -300,6 +303,23 @@ case $CODE in 4[0-9][0-9] | 000) ok "limit: huge headers refused ($CODE)" ;;
 *) fail "limit: huge headers refused (got $CODE)" ;; esac
 Q201=$(python3 -c 'print("a"*201)')
 status "limit: a search text over 200 bytes" 400 "$WEB/api/v1/search?q=$Q201"
+
+# a client that sends half a request and waits is closed by the server
+# (libmicrohttpd's connection timeout, 10 s); the check waits at most 30 s
+if python3 - "${WEB#http://}" <<'EOF'
+import socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((host, int(port)))
+s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+s.settimeout(30)
+try:
+    sys.exit(0 if s.recv(4096) == b"" else 1)
+except ConnectionResetError:
+    sys.exit(0)
+except socket.timeout:
+    sys.exit(1)
+EOF
+then ok "limit: a slow client is closed"; else fail "limit: a slow client is closed"; fi
 
 # ----------------------------------------------------------- traversal
 for p in '/static/../../../../etc/passwd' '/static/%2e%2e/%2e%2e/etc/passwd' \

@@ -212,7 +212,8 @@ static void t_record_idempotent(void **state) {
       "RECORD penalty_general FOR '" ORG
       "' OCCURRED '2025-03-01' SOURCE 'xm-market' REF '厦市监罚〔2025〕12号' "
       "DATA {\"amount_wan\": 5};",
-      CREDO_CONFLICT, "already event 1 with a different data");
+      CREDO_CONFLICT,
+      "is already event 1, whose latest version 1 has a different data");
   expect(f, "SELECT count(*) FROM events;", "1\n");
   err(f,
       "RECORD penalti FOR '" ORG "' OCCURRED '2025-03-01' SOURCE 's' REF 'x';",

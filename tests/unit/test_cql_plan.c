@@ -276,7 +276,7 @@ static void t_errors(void **state) {
          "line 1, column 30: AS OF, VISIBLE AT and INCLUDE apply to events "
          "only, not to subjects");
   err_is(f, "SELECT id FORM events", CREDO_SYNTAX, 1, 11,
-         "line 1, column 11: syntax error near \"FORM\"");
+         "line 1, column 11: syntax error near \"FORM\" (did you mean FROM?)");
 }
 
 /* credo_stmt_readonly is decided from the compiled statement. */

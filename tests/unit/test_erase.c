@@ -184,16 +184,14 @@ static void erase_admin_only_with_reason(void **state) {
   fails_on(f->db, "ERASE EVENT 1;", CREDO_SYNTAX, "a REASON");
   fails_on(f->db, "ERASE EVENT 1 REASON '';", CREDO_INVALID, "REASON");
   assert_int_equal(credo_erase_event(f->db, 1, NULL), CREDO_INVALID);
-  assert_int_equal(credo_set_user(f->db, "rep", CREDO_ROLE_REPAIRER),
-                   CREDO_OK);
+  assert_int_equal(credo_set_user(f->db, "rep", CREDO_ROLE_REPAIRER), CREDO_OK);
   fails_on(f->db, "ERASE EVENT 1 REASON 'x';", CREDO_DENIED, "erase");
   fails_on(f->db, "ERASE SUBJECT '" PERSON "' REASON 'x';", CREDO_DENIED,
            "erase");
   fails_on(f->db, "SHOW ERASURES;", CREDO_OK, "");
   assert_int_equal(credo_set_user(f->db, "web", CREDO_ROLE_PUBLIC), CREDO_OK);
   fails_on(f->db, "SHOW ERASURES;", CREDO_DENIED, "erasures");
-  assert_int_equal(credo_erase_subject(f->db, PERSON, "x", NULL),
-                   CREDO_DENIED);
+  assert_int_equal(credo_erase_subject(f->db, PERSON, "x", NULL), CREDO_DENIED);
 }
 
 static int found_cb(const credo_subject_info *s, void *arg) {
@@ -223,8 +221,8 @@ static void erase_subject_everything(void **state) {
             "2|subject|2026-05-02T00:00:00+00:00|local|court order 7\n"
             "NULL|subject|2026-05-02T00:00:00+00:00|local|court order 7\n");
   assert_int_equal(credo_check(f->db, NULL, NULL, NULL), CREDO_OK);
-  fails_on(f->db, "ERASE SUBJECT '" PERSON "' REASON 'again';",
-           CREDO_NOTFOUND, "unknown subject");
+  fails_on(f->db, "ERASE SUBJECT '" PERSON "' REASON 'again';", CREDO_NOTFOUND,
+           "unknown subject");
   /* the id may be registered again, with a new record */
   ok_on(f->db, "CREATE SUBJECT '" PERSON "' KIND person;"
                "RECORD penalty FOR '" PERSON "' OCCURRED '2026-04-01' "
@@ -307,9 +305,9 @@ static void retention_and_purge(void **state) {
             "1\n3\n");
   /* two due now, in batches of one: two transactions (two erasure
    * times), two reports */
-  assert_int_equal(credo_purge(f->db, CREDO_TIME_NOW, 1, count_batches, calls,
-                               &erased),
-                   CREDO_OK);
+  assert_int_equal(
+      credo_purge(f->db, CREDO_TIME_NOW, 1, count_batches, calls, &erased),
+      CREDO_OK);
   assert_int_equal(erased, 2);
   assert_int_equal(calls[0], 2);
   assert_int_equal(calls[1], 1);
@@ -335,8 +333,9 @@ static void retention_and_purge(void **state) {
   assert_int_equal(credo_set_user(f->db, "a", CREDO_ROLE_ANALYST), CREDO_OK);
   assert_int_equal(credo_purge(f->db, CREDO_TIME_NOW, 0, NULL, NULL, NULL),
                    CREDO_DENIED);
-  fails_on(f->db, "CREATE TYPE t2 PUBLICITY 1 YEAR RETAIN 1 YEAR RETAIN 2 "
-                  "YEARS;",
+  fails_on(f->db,
+           "CREATE TYPE t2 PUBLICITY 1 YEAR RETAIN 1 YEAR RETAIN 2 "
+           "YEARS;",
            CREDO_SYNTAX, "duplicate RETAIN");
 }
 
@@ -345,11 +344,11 @@ static void retain_shown_by_type(void **state) {
   credo_type_info t;
   assert_int_equal(credo_get_type(f->db, "penalty", &t), CREDO_OK);
   assert_int_equal(t.retain.months, 60);
-  assert_int_equal(credo_create_type_def(
-                       f->db, &(credo_type_def){.name = "bad",
-                                                .publicity = {12, 0},
-                                                .retain = {-1, 0}}),
-                   CREDO_INVALID);
+  assert_int_equal(
+      credo_create_type_def(f->db, &(credo_type_def){.name = "bad",
+                                                     .publicity = {12, 0},
+                                                     .retain = {-1, 0}}),
+      CREDO_INVALID);
 }
 
 /* ---------------------------------------------- 3. bytes really gone */
@@ -377,8 +376,7 @@ static void vacuum_removes_bytes(void **state) {
   assert_true(file_holds_secret(path_in(f->dir, "data.mdb")));
   credo_close(f->db);
   f->db = NULL;
-  assert_int_equal(credo_vacuum(f->dir, NULL, NULL, err, sizeof err),
-                   CREDO_OK);
+  assert_int_equal(credo_vacuum(f->dir, NULL, NULL, err, sizeof err), CREDO_OK);
   assert_false(file_holds_secret(path_in(f->dir, "data.mdb")));
   assert_int_equal(credo_open(f->dir, NULL, &f->db), CREDO_OK);
   assert_int_equal(credo_check(f->db, NULL, NULL, NULL), CREDO_OK);
@@ -423,11 +421,10 @@ static void vacuum_refuses_open_store(void **state) {
   assert_non_null(strstr(err, "is open in process"));
   assert_int_equal(write(to_child[1], "q", 1), 1);
   assert_int_equal(waitpid(pid, NULL, 0), pid);
-  assert_int_equal(credo_vacuum(f->dir, NULL, NULL, err, sizeof err),
-                   CREDO_OK);
-  assert_int_equal(credo_vacuum("/nonexistent/store", NULL, NULL, err,
-                                sizeof err),
-                   CREDO_NOTFOUND);
+  assert_int_equal(credo_vacuum(f->dir, NULL, NULL, err, sizeof err), CREDO_OK);
+  assert_int_equal(
+      credo_vacuum("/nonexistent/store", NULL, NULL, err, sizeof err),
+      CREDO_NOTFOUND);
   for (int i = 0; i < 2; i++) {
     close(to_child[i]);
     close(to_parent[i]);
@@ -456,8 +453,7 @@ static void restore_applies_ledger(void **state) {
   assert_int_equal(n, 3);
   expect_on(r, "SELECT count(*) FROM events INCLUDE HIDDEN;", "0\n");
   expect_on(r, "SELECT id FROM subjects;", ORG "\n");
-  expect_on(r, "SELECT count(*) FROM subjects WHERE id = '" PERSON "';",
-            "0\n");
+  expect_on(r, "SELECT count(*) FROM subjects WHERE id = '" PERSON "';", "0\n");
   assert_int_equal(credo_check(r, NULL, NULL, NULL), CREDO_OK);
   fails_on(r,
            "RECORD penalty FOR '" ORG "' OCCURRED '2020-03-01' "
@@ -478,8 +474,7 @@ static void restore_applies_ledger(void **state) {
            "RECORD p FOR 'x' OCCURRED '2026-01-01' SOURCE 's' REF 'r';"
            "ERASE EVENT 1 REASON 'mine';");
   assert_int_equal(credo_apply_erasures(o, f->dir, &n), CREDO_CONFLICT);
-  assert_int_equal(credo_apply_erasures(o, "/nonexistent", &n),
-                   CREDO_NOTFOUND);
+  assert_int_equal(credo_apply_erasures(o, "/nonexistent", &n), CREDO_NOTFOUND);
   assert_int_equal(credo_apply_erasures(o, other, &n), CREDO_INVALID);
   credo_close(o);
   th_rmdir(bk);
@@ -490,14 +485,10 @@ static void restore_applies_ledger(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-      T(erase_event_leaves_tombstone),
-      T(erase_admin_only_with_reason),
-      T(erase_subject_everything),
-      T(resend_refused_new_event_allowed),
-      T(retention_and_purge),
-      T(retain_shown_by_type),
-      T(vacuum_removes_bytes),
-      T(vacuum_refuses_open_store),
+      T(erase_event_leaves_tombstone), T(erase_admin_only_with_reason),
+      T(erase_subject_everything),     T(resend_refused_new_event_allowed),
+      T(retention_and_purge),          T(retain_shown_by_type),
+      T(vacuum_removes_bytes),         T(vacuum_refuses_open_store),
       T(restore_applies_ledger),
 #undef T
   };

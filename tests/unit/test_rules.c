@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "credo.h"
+#include "stor.h"
 #include "th.h"
 
 #define ORG "91350100M000100Y43"
@@ -451,6 +452,144 @@ static void rule10_source_grants(void **state) {
   credo_close(rec);
 }
 
+/* 11. One decision, several parties: the key is (source, ref, subject),
+ * year brackets in one form; a resend is compared with the latest
+ * version; a retracted event frees its key. */
+static void rule11_idempotency_key(void **state) {
+  fx *f = *state;
+  const char *ref = "厦市监罚〔2026〕7号";
+  char sql[512];
+  snprintf(sql, sizeof sql,
+           "RECORD penalty_general FOR '%s' OCCURRED '2026-04-01' SOURCE "
+           "'xm-market' REF '%s' DATA {\"amount_wan\": 1};"
+           "RECORD penalty_general FOR '%s' OCCURRED '2026-04-01' SOURCE "
+           "'xm-market' REF '%s' DATA {\"amount_wan\": 1};",
+           ORG, ref, PERSON, ref);
+  ok_on(f->db, sql);
+  expect_on(f->db,
+            "SELECT id, subject FROM events WHERE source = 'xm-market' AND "
+            "ref = '厦市监罚〔2026〕7号' ORDER BY id;",
+            "1|" ORG "\n2|" PERSON "\n");
+  /* the same decision number written with other brackets: the same fact */
+  expect_on(f->db,
+            "RECORD penalty_general FOR '" ORG "' OCCURRED '2026-04-01' "
+            "SOURCE 'xm-market' REF '厦市监罚[2026]7号' "
+            "DATA {\"amount_wan\": 1};",
+            "1\n");
+  expect_on(f->db,
+            "RECORD penalty_general FOR '" ORG "' OCCURRED '2026-04-01' "
+            "SOURCE 'xm-market' REF '厦市监罚（2026）7号' "
+            "DATA {\"amount_wan\": 1};",
+            "1\n");
+  /* corrected, then resent as corrected: the same; the stale one: a
+   * conflict naming the version */
+  ok_on(f->db, "CORRECT EVENT 1 SET data.amount_wan = 2 REASON '更正';");
+  expect_on(f->db,
+            "RECORD penalty_general FOR '" ORG "' OCCURRED '2026-04-01' "
+            "SOURCE 'xm-market' REF '厦市监罚【2026】7号' "
+            "DATA {\"amount_wan\": 2};",
+            "1\n");
+  refused_on(f->db,
+             "RECORD penalty_general FOR '" ORG "' OCCURRED '2026-04-01' "
+             "SOURCE 'xm-market' REF '厦市监罚〔2026〕7号' "
+             "DATA {\"amount_wan\": 1};",
+             CREDO_CONFLICT,
+             "is already event 1, whose latest version 2 has a different "
+             "data");
+  /* recorded for the wrong subject: retract, record for the right one */
+  ok_on(f->db, "RETRACT EVENT 2 REASON '当事人录错';");
+  snprintf(sql, sizeof sql,
+           "RECORD penalty_general FOR '%s' OCCURRED '2026-04-02' SOURCE "
+           "'xm-market' REF '%s';",
+           PERSON, ref);
+  expect_on(f->db, sql, "3\n");
+  expect_on(f->db,
+            "SELECT id FROM events WHERE source = 'xm-market' AND ref = "
+            "'厦市监罚〔2026〕7号' ORDER BY id INCLUDE RETRACTED;",
+            "1\n2\n3\n");
+  assert_int_equal(credo_check(f->db, NULL, NULL, NULL), CREDO_OK);
+}
+
+/* 13. Identifier checks complete: errors name the failing check, over
+ * CREATE SUBJECT. */
+static void rule13_identifier_checks(void **state) {
+  fx *f = *state;
+  refused_on(f->db, "CREATE SUBJECT '350203800101003' KIND person;",
+             CREDO_BADID,
+             "invalid person id \"350203800101003\": resident id must be 18 "
+             "characters, got a 15-digit id of GB 11643-1989; its 18-digit "
+             "form is 35020319800101003X");
+  refused_on(f->db, "CREATE SUBJECT '91350100M000100Y52' KIND org;",
+             CREDO_BADID,
+             "organisation code check character (character 17, GB 11714) is "
+             "'5', expected '4'");
+  refused_on(f->db, "CREATE SUBJECT '94350100M000100Y4N' KIND org;",
+             CREDO_BADID, "organisation type code '4' (character 2)");
+  refused_on(f->db, "CREATE SUBJECT '990105194912310026' KIND person;",
+             CREDO_BADID, "region code 990105 is not in a province");
+  refused_on(f->db, "CREATE SUBJECT '110105299001010011' KIND person;",
+             CREDO_BADID, "birth date 29900101 is in the future");
+}
+
+/* A store of format 1 (no public index, (source, ref) keys without the
+ * subject) is upgraded in place when opened read-write. */
+static void upgrade_from_format_1(void **state) {
+  fx *f = *state;
+  stor_env *env = NULL;
+  stor_txn *txn = NULL;
+  stor_cursor *c = NULL;
+  stor_val k, v;
+  stor_options so = {0};
+  char err[256];
+  credo *pub;
+  record_general(f, PERSON, "厦市监罚〔2026〕9号", "2026-04-01");
+  credo_close(f->db);
+  /* rewrite it as format 1 wrote it */
+  assert_int_equal(stor_open(f->dir, &so, &env, err, sizeof err), CREDO_OK);
+  assert_int_equal(stor_txn_begin(env, 1, &txn), CREDO_OK);
+  assert_int_equal(stor_cursor_open(txn, STOR_SUBJ_PUBLIC, &c), CREDO_OK);
+  while (stor_cursor_first(c, &k, &v) == CREDO_OK) {
+    unsigned char key[STOR_KEY_MAX];
+    size_t n = k.len;
+    memcpy(key, k.data, n);
+    assert_int_equal(stor_del(txn, STOR_SUBJ_PUBLIC, (stor_val){key, n}),
+                     CREDO_OK);
+  }
+  stor_cursor_close(c);
+  assert_int_equal(stor_cursor_open(txn, STOR_SOURCE_REF, &c), CREDO_OK);
+  assert_int_equal(stor_cursor_first(c, &k, &v), CREDO_OK);
+  unsigned char key[STOR_KEY_MAX];
+  size_t n = k.len;
+  memcpy(key, k.data, n);
+  stor_cursor_close(c);
+  assert_int_equal(stor_del(txn, STOR_SOURCE_REF, (stor_val){key, n}),
+                   CREDO_OK);
+  stor_key old;
+  stor_key_init(&old);
+  stor_key_str(&old, "xm-market");
+  stor_key_str(&old, "厦市监罚〔2026〕9号");
+  unsigned char idb[8] = {0, 0, 0, 0, 0, 0, 0, 1};
+  assert_int_equal(
+      stor_put(txn, STOR_SOURCE_REF, stor_key_val(&old), (stor_val){idb, 8}),
+      CREDO_OK);
+  assert_int_equal(stor_format_set(txn, 1), CREDO_OK);
+  assert_int_equal(stor_txn_commit(txn), CREDO_OK);
+  stor_close(env);
+
+  assert_int_equal(credo_open(f->dir, NULL, &f->db), CREDO_OK);
+  credo_set_clock(f->db, th_clock_fn, &f->clk);
+  assert_int_equal(credo_check(f->db, NULL, NULL, NULL), CREDO_OK);
+  credo_stats st;
+  assert_int_equal(credo_get_stats(f->db, &st), CREDO_OK);
+  assert_int_equal(st.format_version, 2);
+  record_general(f, PERSON, "厦市监罚(2026)9号", "2026-04-01"); /* same */
+  expect_on(f->db, "SELECT count(*) FROM events;", "1\n");
+  assert_int_equal(credo_dup(f->db, &pub), CREDO_OK);
+  assert_int_equal(credo_set_user(pub, "web", CREDO_ROLE_PUBLIC), CREDO_OK);
+  expect_on(pub, "SELECT id FROM events WHERE subject = '" PERSON "';", "1\n");
+  credo_close(pub);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -465,6 +604,9 @@ int main(void) {
       T(rule8_constant_cost_lookup),
       T(rule9_public_fields),
       T(rule10_source_grants),
+      T(rule11_idempotency_key),
+      T(rule13_identifier_checks),
+      T(upgrade_from_format_1),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
