@@ -457,10 +457,10 @@ int eng_erased_check(credo *db, stor_txn *txn, uint64_t id,
                      val.len - ENG_ERASED_VAL_ID},
           &t) != CREDO_OK)
     return eng_err(db, CREDO_CORRUPT, "corrupt erased_keys entry");
+  /* the message does not repeat the key: it ends up in logs */
   return eng_err(db, CREDO_REFUSED,
-                 "source \"%s\" ref \"%s\" for this subject was erased on %s "
-                 "(%s); a new record needs a new ref",
-                 v->source, v->ref,
+                 "this (source, ref, subject) was erased on %s (%s); a new "
+                 "record needs a new ref",
                  eng_fmt_time(db, t.erased, when, sizeof when), t.reason);
 }
 
