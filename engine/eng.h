@@ -57,6 +57,7 @@ typedef struct eng_type {
   credo_time created;
   unsigned flags;                  /* CREDO_TYPE_* | ENG_TYPE_HAS_FIELDS */
   char fields[ENG_MAX_FIELDS + 1]; /* PUBLIC FIELDS, comma-separated */
+  credo_duration retain;           /* RETAIN (STOR_TYPE_RETAIN); 0: none */
 } eng_type;
 
 /* Type flag (stored, not public): the type lists PUBLIC FIELDS. */
@@ -375,6 +376,18 @@ void eng_scan_close(eng_scan *s);
 /* Estimated number of events a path yields (for EXPLAIN and planning). */
 int eng_scan_estimate(credo *db, stor_txn *txn, const eng_scan_spec *spec,
                       uint64_t *rows);
+
+/* --------------------------------------------------------- retention */
+/* retain.c (issue 17). eng_retain_get reads type `id`'s RETAIN duration
+ * ({0, 0} when it has none); eng_retain_put writes it (write txn).
+ * eng_retain_until gives the instant event `id` (latest version `v`, type
+ * `t`) becomes due for erasure: public_until + RETAIN in the store's zone,
+ * first recorded + RETAIN for NOT PUBLISHED types, CREDO_TIME_OPEN when
+ * the type keeps records forever or the window is open. */
+int eng_retain_get(credo *db, stor_txn *txn, uint32_t id, credo_duration *d);
+int eng_retain_put(credo *db, stor_txn *txn, uint32_t id, credo_duration d);
+int eng_retain_until(credo *db, stor_txn *txn, const eng_type *t, uint64_t id,
+                     const eng_version *v, credo_time *out);
 
 /* ------------------------------------------------------- name index */
 

@@ -445,7 +445,7 @@ static int restore_type_in(credo *db, const credo_type_info *t, int *made) {
   db->txn_time = t->created; /* credo_create_type takes it as its time */
   rc = eng_create_type_def(db, &(credo_type_def){t->name, flags, t->publicity,
                                                  t->repairable_after,
-                                                 t->public_fields});
+                                                 t->public_fields, t->retain});
   db->txn_time = 0;
   if (rc == CREDO_OK)
     rc = clock_advance(db, db->txn, t->created);
@@ -523,7 +523,7 @@ static int check_version_args(credo *db, const credo_event *e) {
   }
   if (e->id == 0 || e->version == 0)
     return eng_err(db, CREDO_INVALID, "event id and version start at 1");
-  if (!credo_op_name(e->op))
+  if (!credo_op_name(e->op) || e->op == CREDO_OP_ERASE)
     return eng_err(db, CREDO_INVALID, "unknown op %d", e->op);
   if (e->occurred < CREDO_TIME_MIN || e->occurred == CREDO_TIME_OPEN ||
       e->public_from < CREDO_TIME_MIN || e->public_from == CREDO_TIME_OPEN ||

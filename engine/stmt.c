@@ -412,6 +412,7 @@ int eng_stmt_readonly(const credo_stmt *st) {
   case CQL_SHOW_TYPES:
   case CQL_SHOW_STATS:
   case CQL_SHOW_USERS:
+  case CQL_SHOW_ERASURES:
     return 1;
   default:
     return 0;
