@@ -12,8 +12,8 @@
  */
 #include <string.h>
 
-#include "cl_remote.h"
 #include "cmds.h"
+#include "sh_prompt.h"
 
 #define SYNOPSIS "backup STORE|credo://USER@HOST[:PORT] DEST_DIR"
 
@@ -60,7 +60,7 @@ int cmd_backup(int argc, char **argv) {
 
   if (argc != 3)
     return cmd_usage(SYNOPSIS, "backup needs STORE and DEST_DIR");
-  if (cl_remote_is_uri(argv[1]) && cl_password_prompt(argc, argv) < 0)
+  if (sh_is_uri(argv[1]) && sh_password_prompt(argc, argv) < 0)
     return CMD_FAIL;
   if (cmd_open(argv[1], CREDO_OPEN_READONLY | CREDO_OPEN_NOCREATE, &db))
     return CMD_FAIL;

@@ -19,9 +19,9 @@
 #include <string.h>
 
 #include "cmds.h"
-#include "cl_remote.h"
 #include "credo.h"
 #include "sh_cmd.h"
+#include "sh_prompt.h"
 
 typedef struct subcommand {
   const char *name;
@@ -39,7 +39,8 @@ static const subcommand subcommands[] = {
     {"help", help_main, "", "show this help"},
     {"backup", cmd_backup, "STORE DEST_DIR", "snapshot a live store"},
     {"verify", cmd_verify, "DIR", "check a backup's checksums and tables"},
-    {"restore", cmd_restore, "DIR NEW_STORE", "make a store from a backup"},
+    {"restore", cmd_restore, "DIR NEW_STORE [--erasures-from STORE]",
+     "make a store from a backup"},
     {"check", cmd_check, "STORE", "integrity check of a store"},
     {"upgrade", cmd_upgrade, "STORE",
      "bring a store of an older format to this build's"},
@@ -47,6 +48,10 @@ static const subcommand subcommands[] = {
      "load JSON Lines / CSV (docs/import.md)"},
     {"export", cmd_export, "STORE [--as-of T] [--history]",
      "write the store as JSON Lines"},
+    {"purge", cmd_purge, "STORE [--batch N] [--now T]",
+     "erase the records whose retention ran out"},
+    {"vacuum", cmd_vacuum, "STORE",
+     "rewrite a stopped store so erased bytes leave the file"},
     {"gen", cmd_gen, "[--subjects N] [--events N] [--seed S]",
      "generate demo data (JSON Lines)"},
 };
@@ -102,7 +107,7 @@ int main(int argc, char **argv) {
       rc = subcommands[i].fn(argc - 1, argv + 1);
   }
   if (rc < 0)
-    rc = cl_password_prompt(argc, argv) < 0 ? 1 : sh_shell_main(argc, argv);
+    rc = sh_password_prompt(argc, argv) < 0 ? 1 : sh_shell_main(argc, argv);
   if (fflush(stdout) != 0) {
     fprintf(stderr, "error: cannot write output\n");
     rc = 1;

@@ -15,8 +15,10 @@
 #include "codec.h"
 
 #define VERSION_HDR 60
+#define VFLAG_RETRACTED 0x1 /* version flags byte (offset 2) */
+#define VFLAG_REPAIRED 0x2
 #define SUBJECT_HDR 12
-#define TYPE_LEN 40
+#define TYPE_FLAGS_OFF 1 /* type record: flags byte */
 
 void eng_put_u16(unsigned char *p, uint16_t v) {
   p[0] = (unsigned char)v;
@@ -83,7 +85,8 @@ int eng_version_encode(const eng_version *v, unsigned char **buf, size_t *len) {
   memset(p, 0, VERSION_HDR);
   p[0] = ENG_RECORD_FORMAT;
   p[1] = v->op;
-  p[2] = v->retracted ? 1 : 0;
+  p[2] = (unsigned char)((v->retracted ? VFLAG_RETRACTED : 0) |
+                         (v->repaired ? VFLAG_REPAIRED : 0));
   eng_put_u32(p + 4, v->type_id);
   eng_put_u32(p + 8, v->vno);
   eng_put_u32(p + 12, (uint32_t)n[5]);
@@ -112,7 +115,8 @@ int eng_version_decode(stor_val val, eng_version *v) {
   if (val.len < VERSION_HDR || p[0] != ENG_RECORD_FORMAT)
     return CREDO_CORRUPT;
   v->op = p[1];
-  v->retracted = p[2] & 1;
+  v->retracted = (p[2] & VFLAG_RETRACTED) != 0;
+  v->repaired = (p[2] & VFLAG_REPAIRED) != 0;
   v->type_id = eng_get_u32(p + 4);
   v->vno = eng_get_u32(p + 8);
   v->data_len = eng_get_u32(p + 12);
@@ -180,29 +184,52 @@ int eng_subj_payload_decode(stor_val val, eng_version *v) {
   return CREDO_OK;
 }
 
-void eng_type_encode(const eng_type *t, unsigned char out[ENG_TYPE_LEN]) {
+size_t eng_type_len(const eng_type *t) {
+  return t->flags & ENG_TYPE_HAS_FIELDS ? ENG_TYPE_LEN + strlen(t->fields) + 1
+                                        : ENG_TYPE_LEN;
+}
+
+void eng_type_encode(const eng_type *t, unsigned char *out) {
   memset(out, 0, ENG_TYPE_LEN);
   out[0] = ENG_RECORD_FORMAT;
+  out[TYPE_FLAGS_OFF] = (unsigned char)(t->flags & ENG_TYPE_FLAGS);
   eng_put_u32(out + 4, t->id);
   eng_put_u32(out + 8, (uint32_t)t->publicity.months);
   eng_put_u64(out + 12, (uint64_t)t->publicity.usec);
   eng_put_u32(out + 20, (uint32_t)t->repairable_after.months);
   eng_put_u64(out + 24, (uint64_t)t->repairable_after.usec);
   eng_put_u64(out + 32, (uint64_t)t->created);
+  if (t->flags & ENG_TYPE_HAS_FIELDS)
+    memcpy(out + ENG_TYPE_LEN, t->fields, strlen(t->fields) + 1);
 }
 
 int eng_type_decode(const char *name, stor_val val, eng_type *t) {
   const unsigned char *p = val.data;
-  size_t n = strlen(name);
-  if (val.len != ENG_TYPE_LEN || p[0] != ENG_RECORD_FORMAT ||
-      n > ENG_MAX_TYPE_NAME)
+  size_t n = strlen(name), fl;
+  if (val.len < ENG_TYPE_LEN || p[0] != ENG_RECORD_FORMAT ||
+      n > ENG_MAX_TYPE_NAME || (p[TYPE_FLAGS_OFF] & ~ENG_TYPE_FLAGS))
     return CREDO_CORRUPT;
   memcpy(t->name, name, n + 1);
+  t->flags = p[TYPE_FLAGS_OFF];
   t->id = eng_get_u32(p + 4);
   t->publicity.months = (int32_t)eng_get_u32(p + 8);
   t->publicity.usec = (int64_t)eng_get_u64(p + 12);
   t->repairable_after.months = (int32_t)eng_get_u32(p + 20);
   t->repairable_after.usec = (int64_t)eng_get_u64(p + 24);
   t->created = (credo_time)eng_get_u64(p + 32);
+  t->fields[0] = '\0';
+  fl = val.len - ENG_TYPE_LEN;
+  if (t->flags & ENG_TYPE_HAS_FIELDS) {
+    if (fl == 0 || fl > ENG_MAX_FIELDS + 1 || p[val.len - 1] != '\0' ||
+        strlen((const char *)p + ENG_TYPE_LEN) != fl - 1)
+      return CREDO_CORRUPT;
+    memcpy(t->fields, p + ENG_TYPE_LEN, fl);
+  } else if (fl != 0)
+    return CREDO_CORRUPT;
+  /* a record written before the flags: a zero PUBLICITY was an open
+   * window */
+  if (!(t->flags & (CREDO_TYPE_OPEN | CREDO_TYPE_NOT_PUBLISHED)) &&
+      t->publicity.months == 0 && t->publicity.usec == 0)
+    t->flags |= CREDO_TYPE_OPEN;
   return t->id ? CREDO_OK : CREDO_CORRUPT;
 }

@@ -8,7 +8,7 @@
 #include "eng.h"
 
 #define ENG_RECORD_FORMAT 1 /* first byte of every engine value */
-#define ENG_TYPE_LEN 40
+#define ENG_TYPE_LEN 40     /* fixed part of a type record */
 
 void eng_put_u16(unsigned char *p, uint16_t v);
 void eng_put_u32(unsigned char *p, uint32_t v);
@@ -33,7 +33,10 @@ void eng_subj_payload_encode(const eng_version *v,
  * payload; CREDO_CORRUPT when `val` is not one. */
 int eng_subj_payload_decode(stor_val val, eng_version *v);
 
-void eng_type_encode(const eng_type *t, unsigned char out[ENG_TYPE_LEN]);
+/* A type record: ENG_TYPE_LEN fixed bytes, then the PUBLIC FIELDS list
+ * and its NUL when the type has one; eng_type_len gives its size. */
+size_t eng_type_len(const eng_type *t);
+void eng_type_encode(const eng_type *t, unsigned char *out);
 int eng_type_decode(const char *name, stor_val val, eng_type *t);
 
 #endif

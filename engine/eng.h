@@ -8,7 +8,7 @@
  *
  * Transaction scopes on a handle (db->txn):
  *   none          -> each call opens and ends its own transaction;
- *   explicit      -> credo_begin() opened a write txn; every call on the
+ *   explicit      -> eng_begin() opened a write txn; every call on the
  *                    handle reads and writes in it until commit/rollback;
  *   statement     -> the executor opened a write txn for one CQL statement
  *                    (eng_write_scope_begin) so that a multi-row write is
@@ -24,7 +24,9 @@
 #include <stdarg.h>
 #include <xxhash.h>
 
+#include "backend.h"
 #include "credo.h"
+#include "eng_api.h"
 #include "stor.h"
 
 /* Limits on stored strings (bytes, excluding the NUL). */
@@ -36,6 +38,7 @@
 #define ENG_MAX_ACTOR 64
 #define ENG_MAX_REASON 4096
 #define ENG_MAX_DATA (1u << 20)
+#define ENG_MAX_FIELDS 255 /* PUBLIC FIELDS list, comma-separated */
 
 /* One open store, shared by the handles made with credo_dup. */
 typedef struct eng_store {
@@ -52,18 +55,31 @@ typedef struct eng_type {
   credo_duration publicity;
   credo_duration repairable_after;
   credo_time created;
+  unsigned flags;                  /* CREDO_TYPE_* | ENG_TYPE_HAS_FIELDS */
+  char fields[ENG_MAX_FIELDS + 1]; /* PUBLIC FIELDS, comma-separated */
+  credo_duration retain;           /* RETAIN (STOR_TYPE_RETAIN); 0: none */
 } eng_type;
+
+/* Type flag (stored, not public): the type lists PUBLIC FIELDS. */
+#define ENG_TYPE_HAS_FIELDS 0x8u
+/* Type flags a type record may carry. */
+#define ENG_TYPE_FLAGS                                                         \
+  (CREDO_TYPE_POSITIVE | CREDO_TYPE_NOT_PUBLISHED | CREDO_TYPE_OPEN |          \
+   ENG_TYPE_HAS_FIELDS)
 
 enum eng_txn_mode { ENG_TXN_NONE = 0, ENG_TXN_EXPLICIT, ENG_TXN_STATEMENT };
 
 struct credo {
-  eng_store *store;
+  const credo_backend *be; /* first: see be_handle_head (backend.h) */
+  void *be_ctx;            /* the backend's (remote: its connection) */
+  eng_store *store;        /* NULL on a handle of another backend */
   /* session */
   char actor[ENG_MAX_ACTOR + 1];
   credo_role role;
   credo_clock_fn clock;
   void *clock_arg;
-  int tz; /* seconds east of UTC */
+  int tz;     /* seconds east of UTC */
+  int tz_set; /* the session chose its zone (else: the store's) */
   /* transaction scope */
   stor_txn *txn;
   int txn_mode;
@@ -78,6 +94,9 @@ struct credo {
   uint32_t ntypes;
   unsigned char *scratch; /* copy of a version being superseded */
   size_t scratch_cap;
+  char *pub_buf; /* the public role's view of the last event's data */
+  size_t pub_cap;
+  char masked[ENG_MAX_SUBJECT_ID + 1]; /* a masked person id */
   char *out_buf; /* strings of the last credo_get_* result */
   size_t out_cap;
   /* interruption: set by credo_interrupt from any thread; the deadline
@@ -85,13 +104,14 @@ struct credo {
    * starts (eng_run_begin) from timeout_us */
   _Atomic int interrupt;
   int64_t timeout_us, deadline;
+  /* credo_set_busy_timeout: longest wait for the store's writer, usec
+   * (0: no bound) */
+  int64_t busy_us;
   unsigned ticks;
   /* credo_set_check_handler: called every check_every checks */
   credo_check_handler check_fn;
   void *check_arg;
   unsigned check_every, check_ticks;
-  /* remote connection (client/), NULL for an embedded store */
-  void *remote;
   /* prepared CQL statements of this handle (stmt.c), finalized by
    * credo_close */
   credo_stmt *stmts;
@@ -170,6 +190,11 @@ int eng_write_scope_end(credo *db, int started, int rc);
 int eng_type_by_name(credo *db, stor_txn *txn, const char *name,
                      const eng_type **out);
 int eng_type_by_id(credo *db, stor_txn *txn, uint32_t id, const eng_type **out);
+/* Fills the public view of a type (strings point into *t). */
+void eng_type_info(const eng_type *t, credo_type_info *out);
+/* Compares two durations as lengths of calendar time: > 0 when `a` is
+ * longer than `b` from some month start, < 0 when shorter, 0 equal. */
+int eng_duration_cmp(credo_duration a, credo_duration b);
 /* Writes "unknown type "x" (known: a, b, ...)" on the handle. */
 int eng_err_unknown_type(credo *db, stor_txn *txn, const char *name);
 
@@ -178,6 +203,56 @@ int eng_json_canon(credo *db, const char *in, char **out);
 /* CREDO_OK when subject `id` exists, else CREDO_NOTFOUND with a message. */
 int eng_subject_exists(credo *db, stor_txn *txn, const char *id);
 
+/* ------------------------------------------------------------ rules */
+/* rules.c (docs/rules.md). */
+
+/* The store's time zone, read in `txn` (0 when never set). */
+int eng_store_tz(credo *db, stor_txn *txn, int *tz);
+/* Parses "+08:00", "-05", "+0530", "Z", "UTC" or a zone name without
+ * daylight saving time ("Asia/Shanghai"). 0 or -1. */
+int eng_tz_parse(const char *s, int *out);
+/* Upgrades an older store format in place (credo_open). */
+int eng_upgrade(credo *db);
+/* CREDO_OK when `source` is a source name ([a-z0-9][a-z0-9_-]*). */
+int eng_source_check(credo *db, const char *source);
+/* CREDO_OK unless the handle is a recorder whose user has no grant for
+ * `source` (CREDO_DENIED naming the grant; `what`: "record"...). */
+int eng_source_allowed(credo *db, stor_txn *txn, const char *source,
+                       const char *what);
+/* GRANT SOURCE (grant = 1) / REVOKE SOURCE (0). Admin. */
+int eng_grant_source(credo *db, const char *user, const char *source,
+                     int grant);
+/* Writes a person id masked (first 6 and last 4 characters, 8 '*'
+ * between) into out (>= 19 bytes). */
+void eng_mask_person(const char *id, char *out, size_t n);
+/* For the public role: masks ev->subject when it is a person's
+ * (db->masked, valid until the next event). */
+int eng_public_subject(credo *db, stor_txn *txn, credo_event *ev);
+/* For the public role: blanks version, recorded, actor, op and reason,
+ * and keeps only the type's PUBLIC FIELDS of data (db->pub_buf). */
+int eng_public_event(credo *db, const eng_type *t, credo_event *ev);
+/* Looks a subject up (strings into the store; valid as the txn).
+ * CREDO_NOTFOUND with a message. */
+int eng_subject_get(credo *db, stor_txn *txn, const char *id,
+                    credo_subject_info *out);
+
+/* Renames (renames.c). eng_subject_rename is the one function that
+ * changes a subject's name: it records the rename (before, after, actor,
+ * reason, at the transaction time), rewrites the subject record and its
+ * name index; *renamed 0 when the name was already that. eng_subject_name_at
+ * gives the name subject `id` had at `t` (`current` when never renamed
+ * since; CREDO_TIME_OPEN: now). eng_subject_renames calls `cb` for each
+ * rename, oldest first; a non-zero return stops and is returned. */
+typedef int (*eng_rename_cb)(void *arg, credo_time recorded, const char *from,
+                             const char *to, const char *actor,
+                             const char *reason);
+int eng_subject_rename(credo *db, stor_txn *txn, const char *id,
+                       const char *name, const char *reason, int *renamed);
+int eng_subject_name_at(credo *db, stor_txn *txn, const char *id,
+                        const char *current, credo_time t, const char **name);
+int eng_subject_renames(credo *db, stor_txn *txn, const char *id,
+                        eng_rename_cb cb, void *arg);
+
 /* ----------------------------------------------------------- records */
 
 /* A decoded event version: fixed fields plus pointers to NUL-terminated
@@ -185,6 +260,7 @@ int eng_subject_exists(credo *db, stor_txn *txn, const char *id);
 typedef struct eng_version {
   uint8_t op;
   uint8_t retracted;
+  uint8_t repaired; /* sticky: a repair made this or an earlier version */
   uint32_t type_id;
   uint32_t vno;
   credo_time recorded, occurred, public_from, public_until;
@@ -226,6 +302,31 @@ int eng_event_insert(credo *db, stor_txn *txn, uint64_t id,
                      const eng_version *v);
 int eng_version_supersede(credo *db, stor_txn *txn, uint64_t id,
                           const eng_version *old, const eng_version *nv);
+
+/* The public index (pubindex.c): eng_pubidx_update moves event `id`'s
+ * entry from `old`'s window to `nv`'s (either may be NULL);
+ * eng_pubidx_ids gives, sorted, the ids of `subject`'s events whose
+ * latest version is public at `t` (malloc'ed, *ids NULL when none);
+ * eng_pubidx_rebuild writes the entries of every event (migration). */
+int eng_pubidx_update(credo *db, stor_txn *txn, uint64_t id,
+                      const eng_version *old, const eng_version *nv);
+int eng_pubidx_ids(credo *db, stor_txn *txn, const char *subject, credo_time t,
+                   uint64_t **ids, size_t *n);
+int eng_pubidx_rebuild(credo *db, stor_txn *txn, uint64_t *entries);
+
+/* The idempotency key (srcref.c): (source, normalised ref, subject).
+ * eng_ref_norm writes the ref with its year brackets in one form
+ * (CREDO_RANGE when `n` is too small); eng_srcref_prefix builds the key
+ * prefix (subject NULL: every subject); eng_srcref_put indexes event `id`;
+ * eng_srcref_find gives the event that holds the key (not retracted),
+ * CREDO_NOTFOUND when none; eng_srcref_rebuild re-indexes every event. */
+int eng_ref_norm(const char *ref, char *out, size_t n);
+void eng_srcref_prefix(stor_key *k, const char *source, const char *ref,
+                       const char *subject);
+int eng_srcref_put(credo *db, stor_txn *txn, uint64_t id, const eng_version *v);
+int eng_srcref_find(credo *db, stor_txn *txn, const char *source,
+                    const char *ref, const char *subject, uint64_t *id);
+int eng_srcref_rebuild(credo *db, stor_txn *txn);
 
 /* ------------------------------------------------------------- reads */
 
@@ -275,6 +376,40 @@ void eng_scan_close(eng_scan *s);
 /* Estimated number of events a path yields (for EXPLAIN and planning). */
 int eng_scan_estimate(credo *db, stor_txn *txn, const eng_scan_spec *spec,
                       uint64_t *rows);
+
+/* --------------------------------------------------------- retention */
+/* retain.c (issue 17). eng_retain_get reads type `id`'s RETAIN duration
+ * ({0, 0} when it has none); eng_retain_put writes it (write txn).
+ * eng_retain_until gives the instant event `id` (latest version `v`, type
+ * `t`) becomes due for erasure: public_until + RETAIN in the store's zone,
+ * first recorded + RETAIN for NOT PUBLISHED types, CREDO_TIME_OPEN when
+ * the type keeps records forever or the window is open. */
+int eng_retain_get(credo *db, stor_txn *txn, uint32_t id, credo_duration *d);
+int eng_retain_put(credo *db, stor_txn *txn, uint32_t id, credo_duration d);
+int eng_retain_until(credo *db, stor_txn *txn, const eng_type *t, uint64_t id,
+                     const eng_version *v, credo_time *out);
+
+/* ------------------------------------------------------- name index */
+
+/* Keeps the name index (STOR_NAME_GRAMS, names.c) of subject `id` in step
+ * with its name, inside the caller's write transaction `txn`: removes the
+ * entries of `old_name` (NULL or "" for a new subject) and adds those of
+ * `new_name` (NULL or "" for none). The one writer of the index: a rename
+ * calls it with both names in the transaction that rewrites the subject.
+ * Errors: the storage codes, with a message on db. */
+int eng_name_index(credo *db, stor_txn *txn, const char *id,
+                   const char *old_name, const char *new_name);
+/* Builds the index of a store written before it existed (META
+ * names_indexed missing), in one write transaction; a no-op afterwards.
+ * Called by credo_open on a writable store. */
+int eng_names_upgrade(credo *db);
+/* The integrity check of the index (credo_check): every gram of every
+ * subject's folded name has its entry, and every entry names an existing
+ * subject whose folded name holds the gram. Each problem goes to fn(arg,
+ * line) (a non-zero return stops the check); *entries receives the
+ * number of entries walked. CREDO_OK, or the error that stopped it. */
+int eng_names_check(credo *db, stor_txn *txn, credo_check_fn fn, void *arg,
+                    uint64_t *entries);
 
 /* Subject and type walks for SELECT ... FROM subjects / types. */
 typedef int (*eng_subject_cb)(const credo_subject_info *s, void *arg);

@@ -26,6 +26,7 @@
 
 #include "codec.h"
 #include "eng.h"
+#include "erase.h"
 #include "ids.h"
 
 static const char KEY_NEXT_EVENT[] = "next_event";
@@ -191,6 +192,8 @@ int eng_version_supersede(credo *db, stor_txn *txn, uint64_t id,
        nv->retracted != old->retracted) &&
       (rc = index_subject(db, txn, nv, id)) != CREDO_OK)
     return rc;
+  if ((rc = eng_pubidx_update(db, txn, id, old, nv)) != CREDO_OK)
+    return rc;
   db->changes = 1;
   return CREDO_OK;
 }
@@ -228,66 +231,36 @@ static int next_event_id(credo *db, stor_txn *txn, uint64_t *id) {
   return rc == CREDO_OK ? rc : eng_err_stor(db, rc, "cannot allocate an id");
 }
 
-/* The first version of event `id` (what was recorded), decoded into the
- * handle's scratch buffer. */
-static int load_first(credo *db, stor_txn *txn, uint64_t id, eng_version *v) {
-  stor_cursor *c = NULL;
-  stor_key k;
-  stor_val key, val;
-  int rc;
-  stor_key_init(&k);
-  stor_key_u64(&k, id);
-  if ((rc = stor_cursor_open(txn, STOR_VERSIONS, &c)) != CREDO_OK)
-    return eng_err_stor(db, rc, "cannot read versions");
-  rc = stor_cursor_seek(c, stor_key_val(&k), &key, &val);
-  if (rc == CREDO_OK && key.len == 20 && stor_dec_u64(key.data) == id) {
-    if (db->scratch_cap < val.len) {
-      unsigned char *p = realloc(db->scratch, val.len);
-      if (!p) {
-        stor_cursor_close(c);
-        return eng_err(db, CREDO_NOMEM, "out of memory");
-      }
-      db->scratch = p;
-      db->scratch_cap = val.len;
-    }
-    memcpy(db->scratch, val.data, val.len);
-    stor_cursor_close(c);
-    rc = eng_version_decode((stor_val){db->scratch, val.len}, v);
-    return rc == CREDO_OK ? rc : eng_err(db, rc, "corrupt version");
-  }
-  stor_cursor_close(c);
-  return eng_load_latest(db, txn, id, v); /* never superseded: it is v1 */
-}
-
-/* Same fact recorded again? Compares what the caller gave with what was
- * recorded first; explicit window ends only when the caller gave them. */
+/* Same fact recorded again? Compares what the caller gave with the
+ * event's latest version (a corrected record resent by its source is the
+ * same; a stale one is a conflict naming the version); explicit window
+ * ends only when the caller gave them. */
 static int same_fact(credo *db, stor_txn *txn, uint64_t id,
                      const eng_version *nv, const credo_record *r) {
-  eng_version v1;
+  eng_version cur;
   const char *diff = NULL;
-  int rc = load_first(db, txn, id, &v1);
+  int rc = eng_load_latest(db, txn, id, &cur);
   if (rc != CREDO_OK)
     return rc;
-  if (strcmp(v1.subject, nv->subject) != 0)
-    diff = "subject";
-  else if (v1.type_id != nv->type_id)
+  if (cur.type_id != nv->type_id)
     diff = "type";
-  else if (v1.occurred != nv->occurred)
+  else if (cur.occurred != nv->occurred)
     diff = "occurred";
   else if (r->public_from != CREDO_TIME_DEFAULT &&
-           v1.public_from != nv->public_from)
+           cur.public_from != nv->public_from)
     diff = "public_from";
   else if (r->public_until != CREDO_TIME_DEFAULT &&
-           v1.public_until != nv->public_until)
+           cur.public_until != nv->public_until)
     diff = "public_until";
-  else if (strcmp(v1.data, nv->data) != 0)
+  else if (strcmp(cur.data, nv->data) != 0)
     diff = "data";
   if (!diff)
     return CREDO_OK;
   return eng_err(db, CREDO_CONFLICT,
-                 "source \"%s\" ref \"%s\" is already event %llu with a "
-                 "different %s",
-                 nv->source, nv->ref, (unsigned long long)id, diff);
+                 "source \"%s\" ref \"%s\" subject \"%s\" is already event "
+                 "%llu, whose latest version %u has a different %s",
+                 nv->source, nv->ref, nv->subject, (unsigned long long)id,
+                 cur.vno, diff);
 }
 
 static int check_record_args(credo *db, const credo_record *r) {
@@ -295,6 +268,7 @@ static int check_record_args(credo *db, const credo_record *r) {
   if ((rc = check_text(db, "subject", r->subject, ENG_MAX_SUBJECT_ID, 1)) ||
       (rc = check_text(db, "type", r->type, ENG_MAX_TYPE_NAME, 1)) ||
       (rc = check_text(db, "source", r->source, ENG_MAX_SOURCE, 1)) ||
+      (rc = eng_source_check(db, r->source)) ||
       (rc = check_text(db, "ref", r->ref, ENG_MAX_REF, 1)) ||
       (rc = check_text(db, "reason", r->reason, ENG_MAX_REASON, 0)))
     return rc;
@@ -303,48 +277,104 @@ static int check_record_args(credo *db, const credo_record *r) {
   return CREDO_OK;
 }
 
-/* Computes the stored window from the arguments and the type's policy. */
-static int window(credo *db, const credo_record *r, const eng_type *t,
-                  eng_version *v) {
-  char a[48], b[48];
-  credo_duration p = t->publicity;
-  v->public_from = r->public_from == CREDO_TIME_DEFAULT ? v->occurred
-                   : r->public_from == CREDO_TIME_NOW   ? credo_now(db)
-                                                        : r->public_from;
-  if (r->public_until != CREDO_TIME_DEFAULT)
-    v->public_until =
-        r->public_until == CREDO_TIME_NOW ? credo_now(db) : r->public_until;
-  else if (p.months == 0 && p.usec == 0)
-    v->public_until = CREDO_TIME_OPEN;
-  else
-    v->public_until = credo_time_add(v->occurred, p, db->tz);
+/* The bounds of a window under type `t` for an event that occurred at
+ * `occurred`, computed in the store's zone `stz`: *lo the end of the
+ * minimum publicity (repairable from), *hi the end of the maximum
+ * (CREDO_TIME_OPEN for an open type). */
+static void bounds(const eng_type *t, credo_time occurred, int stz,
+                   credo_time *lo, credo_time *hi) {
+  *lo = credo_time_add(occurred, t->repairable_after, stz);
+  *hi = t->flags & CREDO_TYPE_OPEN
+            ? CREDO_TIME_OPEN
+            : credo_time_add(occurred, t->publicity, stz);
+}
+
+/* Checks a window against the rules of its type (docs/rules.md 1-3, 5):
+ * it starts at the decision at the earliest, ends by the maximum, not
+ * before the minimum unless `repaired`; a NOT PUBLISHED type has the
+ * empty window at `occurred`. `what` names the statement for messages. */
+static int check_window(credo *db, const eng_type *t, const eng_version *v,
+                        int stz, int repaired) {
+  char a[48], b[48], d[64];
+  credo_time lo, hi;
+  if (t->flags & CREDO_TYPE_NOT_PUBLISHED) {
+    if (v->public_from != v->occurred || v->public_until != v->occurred)
+      return eng_err(db, CREDO_REFUSED,
+                     "type %s is NOT PUBLISHED: its records are never public, "
+                     "so they take no PUBLIC FROM or UNTIL",
+                     t->name);
+    return CREDO_OK;
+  }
+  if (v->public_from < v->occurred)
+    return eng_err(db, CREDO_REFUSED,
+                   "PUBLIC FROM %s is before OCCURRED %s: publicity starts "
+                   "at the decision date at the earliest",
+                   eng_fmt_time(db, v->public_from, a, sizeof a),
+                   eng_fmt_time(db, v->occurred, b, sizeof b));
   if (v->public_until <= v->public_from)
     return eng_err(db, CREDO_INVALID,
                    "publicity window is empty: public until %s is not after "
                    "public from %s",
                    eng_fmt_time(db, v->public_until, a, sizeof a),
                    eng_fmt_time(db, v->public_from, b, sizeof b));
+  bounds(t, v->occurred, stz, &lo, &hi);
+  if (hi != CREDO_TIME_OPEN && v->public_until > hi) {
+    credo_duration_format(t->publicity, d, sizeof d);
+    return eng_err(db, CREDO_REFUSED,
+                   "UNTIL %s is after the maximum publicity: %s (OCCURRED + "
+                   "PUBLICITY %s of type %s)",
+                   eng_fmt_time(db, v->public_until, a, sizeof a),
+                   eng_fmt_time(db, hi, b, sizeof b), d, t->name);
+  }
+  if (!repaired && v->public_until < lo) {
+    credo_duration_format(t->repairable_after, d, sizeof d);
+    return eng_err(db, CREDO_REFUSED,
+                   "UNTIL %s is before the minimum publicity: %s (OCCURRED + "
+                   "REPAIRABLE AFTER %s of type %s); ending it earlier is a "
+                   "REPAIR",
+                   eng_fmt_time(db, v->public_until, a, sizeof a),
+                   eng_fmt_time(db, lo, b, sizeof b), d, t->name);
+  }
   return CREDO_OK;
+}
+
+/* Computes the stored window from the arguments and the type's policy,
+ * in the store's zone, and checks it. */
+static int window(credo *db, stor_txn *txn, const credo_record *r,
+                  const eng_type *t, eng_version *v) {
+  credo_time lo, hi;
+  int stz, rc;
+  if ((rc = eng_store_tz(db, txn, &stz)) != CREDO_OK)
+    return rc;
+  bounds(t, v->occurred, stz, &lo, &hi);
+  if (t->flags & CREDO_TYPE_NOT_PUBLISHED) {
+    v->public_from = r->public_from == CREDO_TIME_DEFAULT ? v->occurred : 0;
+    v->public_until = r->public_until == CREDO_TIME_DEFAULT ? v->occurred : 0;
+    return check_window(db, t, v, stz, 0);
+  }
+  v->public_from = r->public_from == CREDO_TIME_DEFAULT ? v->occurred
+                   : r->public_from == CREDO_TIME_NOW   ? credo_now(db)
+                                                        : r->public_from;
+  if (r->public_until != CREDO_TIME_DEFAULT)
+    v->public_until =
+        r->public_until == CREDO_TIME_NOW ? credo_now(db) : r->public_until;
+  else
+    v->public_until = hi;
+  return check_window(db, t, v, stz, 0);
 }
 
 int eng_event_insert(credo *db, stor_txn *txn, uint64_t id,
                      const eng_version *v) {
-  stor_key sr, k;
-  unsigned char idb[8];
   int rc;
-  if ((rc = eng_put_version(db, txn, STOR_EVENTS, id, v)) != CREDO_OK)
-    return rc;
-  stor_key_init(&sr);
-  stor_key_str(&sr, v->source);
-  stor_key_str(&sr, v->ref);
-  stor_key_init(&k);
-  stor_key_u64(&k, id);
-  memcpy(idb, k.buf, 8);
-  if ((rc = put_index(db, txn, STOR_SOURCE_REF, &sr, (stor_val){idb, 8})))
+  /* an erased record is not brought back by a resend or an import */
+  if ((rc = eng_erased_check(db, txn, id, v)) != CREDO_OK ||
+      (rc = eng_put_version(db, txn, STOR_EVENTS, id, v)) != CREDO_OK ||
+      (rc = eng_srcref_put(db, txn, id, v)) != CREDO_OK)
     return rc;
   if ((rc = index_subject(db, txn, v, id)) ||
       (rc = index_type(db, txn, v->type_id, id)) ||
-      (rc = index_until(db, txn, v->public_until, id)))
+      (rc = index_until(db, txn, v->public_until, id)) ||
+      (rc = eng_pubidx_update(db, txn, id, NULL, v)))
     return rc;
   db->changes = 1;
   return CREDO_OK;
@@ -354,11 +384,11 @@ static int record_in(credo *db, stor_txn *txn, const credo_record *r,
                      const char *data, uint64_t *id_out, int *created) {
   const eng_type *t;
   eng_version v = {0};
-  stor_key sr;
-  stor_val val;
   uint64_t id;
   int rc;
 
+  if ((rc = eng_source_allowed(db, txn, r->source, "record")) != CREDO_OK)
+    return rc;
   if ((rc = eng_type_by_name(db, txn, r->type, &t)) != CREDO_OK)
     return rc;
   if ((rc = eng_subject_exists(db, txn, r->subject)) != CREDO_OK)
@@ -373,20 +403,15 @@ static int record_in(credo *db, stor_txn *txn, const credo_record *r,
   v.reason = r->reason ? r->reason : "";
   v.data = data;
   v.occurred = r->occurred == CREDO_TIME_NOW ? credo_now(db) : r->occurred;
-  if ((rc = window(db, r, t, &v)) != CREDO_OK)
+  if ((rc = window(db, txn, r, t, &v)) != CREDO_OK)
     return rc;
-  stor_key_init(&sr);
-  stor_key_str(&sr, r->source);
-  stor_key_str(&sr, r->ref);
-  rc = stor_get(txn, STOR_SOURCE_REF, stor_key_val(&sr), &val);
-  if (rc == CREDO_OK && val.len == 8) {
-    id = stor_dec_u64(val.data);
+  rc = eng_srcref_find(db, txn, r->source, r->ref, r->subject, &id);
+  if (rc == CREDO_OK) {
     *id_out = id;
     return same_fact(db, txn, id, &v, r);
   }
   if (rc != CREDO_NOTFOUND)
-    return eng_err_stor(db, rc == CREDO_OK ? CREDO_CORRUPT : rc,
-                        "cannot read the (source, ref) index");
+    return rc;
   if ((rc = next_event_id(db, txn, &id)) != CREDO_OK ||
       (rc = eng_txn_time(db, txn, &v.recorded)) != CREDO_OK ||
       (rc = eng_event_insert(db, txn, id, &v)) != CREDO_OK)
@@ -396,8 +421,8 @@ static int record_in(credo *db, stor_txn *txn, const credo_record *r,
   return CREDO_OK;
 }
 
-int credo_record_event(credo *db, const credo_record *rec, uint64_t *id_out,
-                       int *created) {
+int eng_record_event(credo *db, const credo_record *rec, uint64_t *id_out,
+                     int *created) {
   char *data = NULL;
   stor_txn *txn;
   uint64_t id = 0;
@@ -431,12 +456,54 @@ int credo_record_event(credo *db, const credo_record *rec, uint64_t *id_out,
 
 /* ------------------------------------------------------------ correct */
 
+#define SET_WINDOW                                                             \
+  (CREDO_SET_OCCURRED | CREDO_SET_PUBLIC_FROM | CREDO_SET_PUBLIC_UNTIL |       \
+   CREDO_SET_TYPE)
+
+/* The window of a correction: a new type recomputes it from that type's
+ * policy, a new decision date moves it with the date; explicit values
+ * win. A repaired record's end never moves later (rule 5). */
+static int corrected_window(credo *db, stor_txn *txn, const eng_version *old,
+                            const credo_correction *c, const eng_type *t,
+                            eng_version *nv) {
+  char a[48];
+  credo_time lo, hi;
+  int stz, rc;
+  if ((rc = eng_store_tz(db, txn, &stz)) != CREDO_OK)
+    return rc;
+  if (c->set & CREDO_SET_OCCURRED)
+    nv->occurred = c->occurred;
+  bounds(t, nv->occurred, stz, &lo, &hi);
+  if (c->set & CREDO_SET_TYPE) {
+    nv->public_from = nv->occurred;
+    nv->public_until = t->flags & CREDO_TYPE_NOT_PUBLISHED ? nv->occurred : hi;
+  } else if (c->set & CREDO_SET_OCCURRED) {
+    credo_time delta = nv->occurred - old->occurred;
+    nv->public_from = old->public_from + delta;
+    if (old->public_until != CREDO_TIME_OPEN)
+      nv->public_until = old->public_until + delta;
+  }
+  if (c->set & CREDO_SET_PUBLIC_FROM)
+    nv->public_from = c->public_from;
+  if (c->set & CREDO_SET_PUBLIC_UNTIL)
+    nv->public_until = c->public_until;
+  if (old->repaired && !(c->set & CREDO_SET_PUBLIC_UNTIL) &&
+      nv->public_until > old->public_until)
+    nv->public_until = old->public_until;
+  if (old->repaired && nv->public_until > old->public_until)
+    return eng_err(db, CREDO_REFUSED,
+                   "correction refused: the publicity of this record was "
+                   "repaired to end %s, and a correction cannot make it "
+                   "public again",
+                   eng_fmt_time(db, old->public_until, a, sizeof a));
+  return check_window(db, t, nv, stz, old->repaired);
+}
+
 static int correct_in(credo *db, stor_txn *txn, uint64_t id,
                       const credo_correction *c, const char *data,
                       const char *reason) {
   eng_version old, nv;
   const eng_type *t;
-  char a[48], b[48];
   int rc;
 
   if ((rc = eng_load_latest(db, txn, id, &old)) != CREDO_OK)
@@ -444,31 +511,17 @@ static int correct_in(credo *db, stor_txn *txn, uint64_t id,
   if (old.retracted)
     return eng_err(db, CREDO_REFUSED, "event %llu is retracted",
                    (unsigned long long)id);
+  if ((rc = eng_source_allowed(db, txn, old.source, "correct")) != CREDO_OK)
+    return rc;
   nv = old;
-  if (c->set & CREDO_SET_TYPE) {
-    if ((rc = eng_type_by_name(db, txn, c->type, &t)) != CREDO_OK)
-      return rc;
-    nv.type_id = t->id;
-  }
-  if (c->set & CREDO_SET_OCCURRED) {
-    credo_time delta = c->occurred - old.occurred;
-    nv.occurred = c->occurred;
-    if (!(c->set & CREDO_SET_PUBLIC_FROM))
-      nv.public_from = old.public_from + delta;
-    if (!(c->set & CREDO_SET_PUBLIC_UNTIL) &&
-        old.public_until != CREDO_TIME_OPEN)
-      nv.public_until = old.public_until + delta;
-  }
-  if (c->set & CREDO_SET_PUBLIC_FROM)
-    nv.public_from = c->public_from;
-  if (c->set & CREDO_SET_PUBLIC_UNTIL)
-    nv.public_until = c->public_until;
-  if (nv.public_until <= nv.public_from)
-    return eng_err(db, CREDO_INVALID,
-                   "publicity window is empty: public until %s is not after "
-                   "public from %s",
-                   eng_fmt_time(db, nv.public_until, a, sizeof a),
-                   eng_fmt_time(db, nv.public_from, b, sizeof b));
+  if ((rc = (c->set & CREDO_SET_TYPE)
+                ? eng_type_by_name(db, txn, c->type, &t)
+                : eng_type_by_id(db, txn, old.type_id, &t)) != CREDO_OK)
+    return rc;
+  nv.type_id = t->id;
+  if ((c->set & SET_WINDOW) &&
+      (rc = corrected_window(db, txn, &old, c, t, &nv)) != CREDO_OK)
+    return rc;
   if (data) {
     nv.data = data;
     nv.data_len = (uint32_t)strlen(data);
@@ -498,19 +551,29 @@ static int version_entry(credo *db, int allowed, const char *what,
   return check_text(db, "reason", reason, ENG_MAX_REASON, 1);
 }
 
-int credo_correct_event(credo *db, uint64_t id, const credo_correction *c,
-                        const char *reason) {
+int eng_correct_event(credo *db, uint64_t id, const credo_correction *c,
+                      const char *reason) {
   char *data = NULL;
   stor_txn *txn;
   int owned, rc;
 
   if (!db)
     return CREDO_MISUSE;
-  if ((rc = version_entry(db, eng_can_write_records(db), "correct events",
-                          reason)))
-    return rc;
-  if (!c || c->set == 0)
+  if (!c || c->set == 0) {
+    eng_err_clear(db);
     return eng_err(db, CREDO_INVALID, "a correction must set something");
+  }
+  /* the data of a record is the recorder's; its window, decision date and
+   * type are the repairer's (rule 5) */
+  if ((rc = version_entry(
+           db,
+           (!(c->set & SET_WINDOW) || eng_can_repair(db)) &&
+               (!(c->set & CREDO_SET_DATA) || eng_can_write_records(db)),
+           c->set & SET_WINDOW
+               ? "correct the window, decision date or type of events"
+               : "correct events",
+           reason)))
+    return rc;
   if (((c->set & CREDO_SET_OCCURRED) &&
        (rc = check_time_arg(db, "occurred", c->occurred, 0))) ||
       ((c->set & CREDO_SET_PUBLIC_FROM) &&
@@ -539,7 +602,7 @@ static int repair_in(credo *db, stor_txn *txn, uint64_t id, credo_time eff,
   const eng_type *t;
   char a[48], b[64];
   credo_time earliest;
-  int rc;
+  int rc, stz;
 
   if ((rc = eng_load_latest(db, txn, id, &old)) != CREDO_OK)
     return rc;
@@ -557,7 +620,15 @@ static int repair_in(credo *db, stor_txn *txn, uint64_t id, credo_time eff,
                    eng_fmt_time(db, eff, b, sizeof b));
   if ((rc = eng_type_by_id(db, txn, old.type_id, &t)) != CREDO_OK)
     return rc;
-  earliest = credo_time_add(old.public_from, t->repairable_after, db->tz);
+  if (t->flags & CREDO_TYPE_POSITIVE)
+    return eng_err(db, CREDO_REFUSED,
+                   "repair refused: repair applies to adverse records only "
+                   "(type %s is POSITIVE)",
+                   t->name);
+  if ((rc = eng_store_tz(db, txn, &stz)) != CREDO_OK)
+    return rc;
+  /* the minimum runs from the decision date, whatever public_from says */
+  earliest = credo_time_add(old.occurred, t->repairable_after, stz);
   if (eff < earliest) {
     credo_duration_format(t->repairable_after, b, sizeof b);
     return eng_err(db, CREDO_REFUSED,
@@ -566,11 +637,12 @@ static int repair_in(credo *db, stor_txn *txn, uint64_t id, credo_time eff,
   }
   nv = old;
   nv.public_until = eff;
+  nv.repaired = 1;
   return append_version(db, txn, id, &old, &nv, CREDO_OP_REPAIR, reason);
 }
 
-int credo_repair_event(credo *db, uint64_t id, credo_time effective,
-                       const char *reason) {
+int eng_repair_event(credo *db, uint64_t id, credo_time effective,
+                     const char *reason) {
   stor_txn *txn;
   int owned, rc;
 
@@ -599,18 +671,23 @@ static int retract_in(credo *db, stor_txn *txn, uint64_t id,
   if (old.retracted)
     return eng_err(db, CREDO_REFUSED, "event %llu is already retracted",
                    (unsigned long long)id);
+  if ((rc = eng_source_allowed(db, txn, old.source, "retract")) != CREDO_OK)
+    return rc;
   nv = old;
   nv.retracted = 1;
   return append_version(db, txn, id, &old, &nv, CREDO_OP_RETRACT, reason);
 }
 
-int credo_retract_event(credo *db, uint64_t id, const char *reason) {
+int eng_retract_event(credo *db, uint64_t id, const char *reason) {
   stor_txn *txn;
   int owned, rc;
 
   if (!db)
     return CREDO_MISUSE;
-  if ((rc = version_entry(db, eng_can_repair(db), "retract events", reason)))
+  /* a recorder retracts the events of its own sources (a decision
+   * revoked on review or in court is withdrawn by its department) */
+  if ((rc = version_entry(db, eng_can_repair(db) || eng_can_write_records(db),
+                          "retract events", reason)))
     return rc;
   if ((rc = eng_write_begin(db, &txn, &owned)) != CREDO_OK)
     return rc;

@@ -54,6 +54,7 @@ struct credo_stmt {
   eng_plan *plan;            /* SELECT, EXPLAIN, REPAIR EVENTS WHERE */
   eng_expr *wx[ENG_STMT_NX]; /* constant operands, per kind (exec.c) */
   eng_expr **setx;           /* CORRECT ... SET values */
+  const char *hist_subject;  /* HISTORY OF SUBJECT: its id, while it runs */
   /* parameters: t == ENG_V_ANY while unbound */
   int nparams;
   eng_value *params;

@@ -9,13 +9,13 @@
  *
  * Does not: run transactions (txn.c) or touch records.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
-#include "cl_remote.h"
 #include "eng.h"
 #include "ids.h"
 
@@ -28,11 +28,11 @@ static const char *const role_names[] = {"public", "analyst", "recorder",
 
 static int verr(credo *db, int code, int line, int col, const char *fmt,
                 va_list ap) {
-  if (!db)
-    return code;
   char what[256];
   size_t n;
 
+  if (!db)
+    return code;
   db->errcode = code;
   db->errline = line;
   db->errcol = col;
@@ -100,6 +100,7 @@ static credo *handle_new(eng_store *store) {
   credo *db = calloc(1, sizeof *db);
   if (!db)
     return NULL;
+  db->be = &eng_local_backend;
   db->store = store;
   snprintf(db->actor, sizeof db->actor, "%s", DEFAULT_ACTOR);
   db->role = CREDO_ROLE_ADMIN;
@@ -108,6 +109,7 @@ static credo *handle_new(eng_store *store) {
 
 int credo_upgrade(const char *path, unsigned *from_format, char *err,
                   size_t errlen) {
+  credo *db = NULL;
   uint32_t from = 0;
   int rc;
 
@@ -118,10 +120,32 @@ int credo_upgrade(const char *path, unsigned *from_format, char *err,
   rc = stor_upgrade(path, &from, err, errlen);
   if (from_format)
     *from_format = from;
+  if (rc != CREDO_OK || from >= STOR_FORMAT_VERSION)
+    return rc;
+  /* The engine's migration of the old format's records (eng_upgrade). */
+  rc = eng_open(path, NULL, &db);
+  if (rc != CREDO_OK && err && errlen)
+    snprintf(err, errlen,
+             "%s: checksums added, but the migration of format "
+             "%u failed: %s",
+             path, (unsigned)from, credo_errmsg(db));
+  credo_close(db);
   return rc;
 }
 
-int credo_open(const char *path, const credo_options *opt, credo **out) {
+/* A session that chose no zone works in the store's. */
+static void session_tz(credo *db) {
+  stor_txn *txn;
+  int owned, tz;
+  if (eng_read_begin(db, &txn, &owned) != CREDO_OK)
+    return;
+  if (eng_store_tz(db, txn, &tz) == CREDO_OK)
+    db->tz = tz;
+  eng_read_end(txn, owned);
+  eng_err_clear(db);
+}
+
+int eng_open(const char *path, const credo_options *opt, credo **out) {
   stor_options so = {0};
   eng_store *store = NULL;
   char err[512] = "";
@@ -132,8 +156,6 @@ int credo_open(const char *path, const credo_options *opt, credo **out) {
   *out = NULL;
   if (!path || !*path)
     return CREDO_INVALID;
-  if (cl_remote_is_uri(path))
-    return cl_remote_open(path, opt, out);
   if (opt) {
     so.map_size = opt->map_size;
     so.max_readers = opt->max_readers;
@@ -157,6 +179,11 @@ int credo_open(const char *path, const credo_options *opt, credo **out) {
     eng_err(*out, rc, "%s", err[0] ? err : credo_strerror(rc));
     return rc; /* the caller closes *out, which frees the store */
   }
+  if ((rc = eng_upgrade(*out)) != CREDO_OK)
+    return rc;
+  if (!so.readonly && (rc = eng_names_upgrade(*out)) != CREDO_OK)
+    return rc; /* message on *out */
+  session_tz(*out);
   return CREDO_OK;
 fail:
   pthread_mutex_destroy(&store->mu);
@@ -164,12 +191,12 @@ fail:
   return rc;
 }
 
-int credo_dup(credo *db, credo **out) {
+int eng_dup(credo *db, credo **out) {
   credo *n;
   if (!db || !out)
     return CREDO_MISUSE;
   *out = NULL;
-  if (db->remote || !db->store->stor)
+  if (!db->store->stor)
     return eng_err(db, CREDO_NOTSUP, "credo_dup needs an open embedded store");
   n = handle_new(db->store);
   if (!n)
@@ -179,6 +206,9 @@ int credo_dup(credo *db, credo **out) {
   n->clock = db->clock;
   n->clock_arg = db->clock_arg;
   n->tz = db->tz;
+  n->tz_set = db->tz_set;
+  if (!n->tz_set)
+    session_tz(n); /* the store's zone may have changed since */
   pthread_mutex_lock(&db->store->mu);
   db->store->refs++;
   pthread_mutex_unlock(&db->store->mu);
@@ -186,15 +216,12 @@ int credo_dup(credo *db, credo **out) {
   return CREDO_OK;
 }
 
-void credo_close(credo *db) {
+void eng_close(credo *db) {
   eng_store *store;
   int last;
   if (!db)
     return;
-  if (db->remote) {
-    cl_remote_close(db);
-    return;
-  }
+  assert(db->be == &eng_local_backend);
   eng_stmts_close(db); /* before the txn their scans may read in ends */
   if (db->txn) {
     stor_txn_abort(db->txn);
@@ -204,6 +231,7 @@ void credo_close(credo *db) {
   free(db->types);
   free(db->scratch);
   free(db->out_buf);
+  free(db->pub_buf);
   free(db);
   if (!store)
     return;
@@ -215,6 +243,68 @@ void credo_close(credo *db) {
   stor_close(store->stor);
   pthread_mutex_destroy(&store->mu);
   free(store);
+}
+
+/* ------------------------------------- services to other backends */
+
+credo *be_handle_new(const credo_backend *be, void *ctx) {
+  credo *db = handle_new(NULL);
+  if (db) {
+    db->be = be;
+    db->be_ctx = ctx;
+  }
+  return db;
+}
+
+void be_handle_free(credo *db) {
+  if (!db)
+    return;
+  assert(!db->store && !db->txn && !db->stmts);
+  free(db->types);
+  free(db->scratch);
+  free(db->out_buf);
+  free(db);
+}
+
+void *be_ctx(const credo *db) {
+  return db->be_ctx;
+}
+
+void be_set_ctx(credo *db, void *ctx) {
+  db->be_ctx = ctx;
+}
+
+void be_set_session(credo *db, const char *actor, credo_role role) {
+  snprintf(db->actor, sizeof db->actor, "%s", actor);
+  db->role = role;
+}
+
+void be_set_tz(credo *db, int tz) {
+  db->tz = tz;
+}
+
+void be_set_changes(credo *db, uint64_t n) {
+  db->changes = n;
+}
+
+int be_err(credo *db, int code, int line, int col, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  verr(db, code, line, col, fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+void be_err_clear(credo *db) {
+  eng_err_clear(db);
+}
+
+int be_notsup(credo *db, const char *call) {
+  eng_err_clear(db);
+  return eng_err(db, CREDO_NOTSUP,
+                 "%s is not supported by the %s backend; use CQL "
+                 "(credo_prepare / credo_exec)",
+                 call, db->be->name);
 }
 
 /* ------------------------------------------------------------ session */
@@ -296,6 +386,7 @@ int credo_set_tz(credo *db, int offset_sec) {
   if (offset_sec < -18 * 3600 || offset_sec > 18 * 3600)
     return eng_err(db, CREDO_RANGE, "time zone offset must be within +-18:00");
   db->tz = offset_sec;
+  db->tz_set = 1;
   return CREDO_OK;
 }
 

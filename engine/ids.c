@@ -5,24 +5,32 @@
  * Owns: credo_id_check, credo_kind_name, eng_utf8_scan / _valid / _count.
  *
  * Invariants:
- *  - org ids are Unified Social Credit Codes (GB 32100-2015): 18 chars of
- *    the 31-letter code alphabet, a 6-digit division code at 3-8 and a
- *    mod-31 check character; person ids are resident identity numbers
- *    (GB 11643-1999): 17 digits (region not starting with 0, a real birth
- *    date from 1800-01-01) and a mod-11 check character, 'X' uppercase;
+ *  - org ids are Unified Social Credit Codes (GB 32100-2015 with
+ *    amendment XG1-2016): 18 chars of the 31-letter code alphabet, a
+ *    registration authority code (1) and an organisation type code (2) of
+ *    that authority, a 6-digit division code at 3-8 whose province (3-4)
+ *    is one of GB/T 2260 (or 10, national), the organisation code (9-17)
+ *    with its GB 11714 mod-11 check character at 17, and a mod-31 check
+ *    character; person ids are resident identity numbers (GB 11643-1999):
+ *    17 digits (a GB/T 2260 province at 1-2, a real birth date from
+ *    1800-01-01 and not in the future) and a mod-11 check character, 'X'
+ *    uppercase; a 15-digit id (GB 11643-1989) is refused with the 18-digit
+ *    form it converts to;
  *    other ids are 1-64 bytes of clean UTF-8 (see ids.h);
  *  - checks run in a fixed order (length, characters, structure, check
  *    character) and the first failure is reported as one sentence naming
  *    that check, so the same id always gets the same message;
  *  - nothing is normalised: lowercase is refused, never upcased.
  *
- * Does not: look ids up in a store, check that a region code or an
- * organisation code really exists, or compare birth dates with the clock.
+ * Does not: look ids up in a store, or check that a county-level region
+ * code or an organisation code really exists (only the province and the
+ * check characters). Reads the system clock for the birth-date check.
  */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "credo.h"
 #include "ids.h"
@@ -37,6 +45,29 @@ static const int USCC_WEIGHTS[17] = {1,  3,  9,  27, 19, 26, 16, 17, 20,
 static const int RID_WEIGHTS[17] = {7, 9, 10, 5,  8, 4, 2, 1, 6,
                                     3, 7, 9,  10, 5, 8, 4, 2};
 static const char RID_CHECK[] = "10X98765432";
+static const int ORGCODE_WEIGHTS[8] = {3, 7, 9, 10, 5, 8, 4, 2}; /* GB 11714 */
+#define ORGCODE_MOD 11
+#define RID_OLD_LEN 15 /* GB 11643-1989 */
+
+/* Provinces of GB/T 2260 (the first two digits of a region code); 83 is
+ * Taiwan's residence permits; USCCs also take 10 (national level). */
+static const int PROVINCES[] = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34,
+                                35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
+                                53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83};
+
+/* GB 32100-2015 appendix A with XG1-2016: each registration authority
+ * code and the organisation type codes it issues. */
+static const struct {
+  char authority;
+  const char *types;
+  const char *name;
+} USCC_AUTHORITIES[] = {
+    {'1', "1239", "机构编制"},    {'2', "19", "外交"},
+    {'3', "1234569", "司法行政"}, {'4', "19", "文化"},
+    {'5', "1239", "民政"},        {'6', "129", "旅游"},
+    {'7', "129", "宗教"},         {'8', "19", "工会"},
+    {'9', "123", "工商"},         {'A', "19", "中央军委改革和编制办公室"},
+    {'N', "1239", "农业"},        {'Y', "1", "其他"}};
 
 /* --------------------------------------------------------------- helpers */
 
@@ -136,9 +167,70 @@ static int uscc_structure(const char *id, char *why, size_t whylen) {
   return 1;
 }
 
+static int province_ok(const char *p, int national_ok) {
+  int v = (p[0] - '0') * 10 + (p[1] - '0');
+  if (national_ok && v == 10)
+    return 1;
+  for (size_t i = 0; i < sizeof PROVINCES / sizeof PROVINCES[0]; i++)
+    if (PROVINCES[i] == v)
+      return 1;
+  return 0;
+}
+
+/* Characters 1-2: a registration authority and one of its type codes. */
+static int uscc_codes(const char *id, char *why, size_t whylen) {
+  char b[5];
+  for (size_t i = 0; i < sizeof USCC_AUTHORITIES / sizeof *USCC_AUTHORITIES;
+       i++) {
+    if (USCC_AUTHORITIES[i].authority != id[0])
+      continue;
+    if (strchr(USCC_AUTHORITIES[i].types, id[1]))
+      return 1;
+    say(why, whylen,
+        "USCC organisation type code '%s' (character 2) is not one the "
+        "registration authority '%c' (%s) issues (%s; GB 32100)",
+        shown(id[1], b), id[0], USCC_AUTHORITIES[i].name,
+        USCC_AUTHORITIES[i].types);
+    return 0;
+  }
+  say(why, whylen,
+      "USCC registration authority code '%s' (character 1) is not one of GB "
+      "32100 (1-9, A, N, Y)",
+      shown(id[0], b));
+  return 0;
+}
+
+/* Characters 9-17: the organisation code, checked by GB 11714. */
+static int uscc_orgcode(const char *id, char *why, size_t whylen) {
+  int sum = 0, c;
+  char want;
+  for (int i = 0; i < 8; i++) {
+    char ch = id[8 + i];
+    sum += (is_digit(ch) ? ch - '0' : ch - 'A' + 10) * ORGCODE_WEIGHTS[i];
+  }
+  c = ORGCODE_MOD - sum % ORGCODE_MOD;
+  want = c == 10 ? 'X' : c == 11 ? '0' : (char)('0' + c);
+  if (id[16] == want)
+    return 1;
+  say(why, whylen,
+      "USCC organisation code check character (character 17, GB 11714) is "
+      "'%c', expected '%c'",
+      id[16], want);
+  return 0;
+}
+
 static int check_uscc(const char *id, char *why, size_t whylen) {
   if (!check_shape("USCC", USCC_RULE, id, why, whylen) ||
-      !uscc_structure(id, why, whylen))
+      !uscc_structure(id, why, whylen) || !uscc_codes(id, why, whylen))
+    return CREDO_BADID;
+  if (!province_ok(id + 2, 1)) {
+    say(why, whylen,
+        "USCC administrative division code %.6s (characters 3-8) is not in "
+        "a province of GB/T 2260",
+        id + 2);
+    return CREDO_BADID;
+  }
+  if (!uscc_orgcode(id, why, whylen))
     return CREDO_BADID;
   int sum = 0;
   for (int i = 0; i < 17; i++)
@@ -172,6 +264,15 @@ static int rid_birth_date(const char *id, char *why, size_t whylen) {
         id + 6);
     return 0;
   }
+  time_t now = time(NULL);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  /* a day of slack: the birth may be "today" east of UTC */
+  if ((int64_t)y * 10000 + md > (int64_t)(tm.tm_year + 1900) * 10000 +
+                                    (tm.tm_mon + 1) * 100 + tm.tm_mday + 1) {
+    say(why, whylen, "resident id birth date %.8s is in the future", id + 6);
+    return 0;
+  }
   return 1;
 }
 
@@ -185,16 +286,37 @@ static int rid_structure(const char *id, char *why, size_t whylen) {
         RID_RULE);
     return 0;
   }
-  if (id[0] == '0') {
+  if (!province_ok(id, 0)) {
     say(why, whylen,
-        "resident id region code %.6s is not valid (must not start with 0)",
-        id);
+        "resident id region code %.6s is not in a province of GB/T 2260", id);
     return 0;
   }
   return rid_birth_date(id, why, whylen);
 }
 
+/* A 15-digit id of GB 11643-1989: refused, naming its 18-digit form. */
+static int old_resident(const char *id, char *why, size_t whylen) {
+  char id18[19];
+  int sum = 0;
+  if (strlen(id) != RID_OLD_LEN || strspn(id, "0123456789") != RID_OLD_LEN)
+    return 0;
+  memcpy(id18, id, 6);
+  memcpy(id18 + 6, "19", 2);
+  memcpy(id18 + 8, id + 6, 9);
+  for (int i = 0; i < 17; i++)
+    sum += (id18[i] - '0') * RID_WEIGHTS[i];
+  id18[17] = RID_CHECK[sum % 11];
+  id18[18] = '\0';
+  say(why, whylen,
+      "resident id must be 18 characters, got a 15-digit id of GB "
+      "11643-1989; its 18-digit form is %s",
+      id18);
+  return 1;
+}
+
 static int check_resident(const char *id, char *why, size_t whylen) {
+  if (old_resident(id, why, whylen))
+    return CREDO_BADID;
   if (!check_shape("resident id", RID_RULE, id, why, whylen) ||
       !rid_structure(id, why, whylen))
     return CREDO_BADID;

@@ -38,7 +38,8 @@ const char *eng_path_name(int path) {
   }
 }
 
-static const char *const AGG_NAMES[] = {"count", "sum", "avg", "min", "max"};
+static const char *const AGG_NAMES[] = {"count", "sum", "avg",
+                                        "min",   "max", "string_agg"};
 
 static int ast_has_agg(const cql_expr *e) {
   if (!e)
@@ -410,6 +411,81 @@ static int check_types(credo *db, const eng_plan *p) {
   return rc;
 }
 
+/* ------------------------------------------------------ the public role */
+
+static int internal_col(int col) {
+  return col == ENG_EV_VERSION || col == ENG_EV_RECORDED ||
+         col == ENG_EV_ACTOR || col == ENG_EV_OP || col == ENG_EV_REASON;
+}
+
+/* Rule 8: the public role names none of the registry's internals (a `*`
+ * column is star-expanded, not named: its value is NULL for public). */
+static int public_names(credo *db, const eng_expr *e, const eng_plan *p) {
+  int rc;
+  if (!e)
+    return CREDO_OK;
+  if (e->kind == ENG_X_COL && internal_col(e->idx) &&
+      (e->end - e->off) == strlen(eng_col_name(CQL_TABLE_EVENTS, e->idx)))
+    return eng_cql_err(db, CREDO_DENIED, e->line, e->col,
+                       "permission denied: role public does not see column "
+                       "%s (the registry's internals)",
+                       eng_col_name(CQL_TABLE_EVENTS, e->idx));
+  if ((rc = public_names(db, e->a, p)) || (rc = public_names(db, e->b, p)) ||
+      (rc = public_names(db, e->c, p)))
+    return rc;
+  for (size_t i = 0; i < e->nargs; i++)
+    if ((rc = public_names(db, e->args[i], p)))
+      return rc;
+  return CREDO_OK;
+}
+
+/* 1 when `e` reads the subject column. */
+static int uses_subject(const eng_expr *e) {
+  if (!e)
+    return 0;
+  if (e->kind == ENG_X_COL && e->idx == ENG_EV_SUBJECT)
+    return 1;
+  if (uses_subject(e->a) || uses_subject(e->b) || uses_subject(e->c))
+    return 1;
+  for (size_t i = 0; i < e->nargs; i++)
+    if (uses_subject(e->args[i]))
+      return 1;
+  return 0;
+}
+
+/* Rule 7: the public role filters subject only by equality with a full
+ * id, a top-level `subject = '...'` (no LIKE, ranges or prefixes). */
+static int public_where(credo *db, const eng_expr *where) {
+  conj_list l = {.n = 0};
+  if (!where)
+    return CREDO_OK;
+  conjuncts(where, &l);
+  for (size_t i = 0; i < l.n; i++)
+    if (!eq_const(l.items[i], ENG_EV_SUBJECT) && uses_subject(l.items[i]))
+      return eng_cql_err(db, CREDO_DENIED, l.items[i]->line, l.items[i]->col,
+                         "permission denied: role public may filter subject "
+                         "only by equality with a full id (subject = '...')");
+  return CREDO_OK;
+}
+
+static int public_plan(credo *db, const eng_plan *p) {
+  int rc;
+  if (db->role != CREDO_ROLE_PUBLIC || p->table != CQL_TABLE_EVENTS)
+    return CREDO_OK;
+  if ((rc = public_where(db, p->where)) || (rc = public_names(db, p->where, p)))
+    return rc;
+  for (size_t i = 0; i < p->ncols; i++)
+    if ((rc = public_names(db, p->cols[i], p)))
+      return rc;
+  for (size_t i = 0; i < p->norder; i++)
+    if ((rc = public_names(db, p->order[i], p)))
+      return rc;
+  for (size_t i = 0; i < p->nkeys; i++)
+    if ((rc = public_names(db, p->keys[i], p)))
+      return rc;
+  return public_names(db, p->having, p);
+}
+
 /* ---------------------------------------------------------- compiling */
 
 static int compile_where(eng_plan *p, credo *db, const cql_expr *where,
@@ -447,6 +523,8 @@ static int compile_grouped(eng_plan *p, credo *db, int nparams) {
   cc.nkeys = p->nkeys;
   if ((rc = compile_items(p, &cc)) == CREDO_OK && sel->having) {
     cc.clause = "HAVING";
+    cc.alias_items = sel->items;
+    cc.n_alias_items = sel->n_items;
     rc = eng_expr_compile(&cc, sel->having, &p->having);
   }
   if (rc == CREDO_OK)
@@ -497,8 +575,10 @@ int eng_plan_select(credo *db, const cql_select *sel, const char *src,
       (rc = compile_consts(p, db, nparams)))
     goto fail;
   choose_path(p);
-  if ((rc = check_types(db, p)) != CREDO_OK)
+  if ((rc = check_types(db, p)) != CREDO_OK ||
+      (rc = public_plan(db, p)) != CREDO_OK)
     goto fail;
+  p->for_public = db->role == CREDO_ROLE_PUBLIC;
   *out = p;
   return CREDO_OK;
 fail:
@@ -571,9 +651,13 @@ static int path_line(credo *db, stor_txn *txn, const eng_plan *p, eng_buf *b) {
     rc = eng_err_stor(db, rc, "cannot count rows");
   if (rc != CREDO_OK)
     return rc;
+  if (p->path == ENG_PATH_FULL && db->role == CREDO_ROLE_PUBLIC)
+    return eng_buf_printf(b, "SCAN %s", cql_table_name(p->table));
   if (p->path == ENG_PATH_FULL)
     return eng_buf_printf(b, "SCAN %s ~%llu rows", cql_table_name(p->table),
                           (unsigned long long)rows);
+  if (db->role == CREDO_ROLE_PUBLIC) /* no counts of hidden records */
+    return eng_buf_printf(b, "SEARCH events USING %s", eng_path_name(p->path));
   rc = eng_buf_printf(b, "SEARCH events USING %s (", eng_path_name(p->path));
   if (p->path == ENG_PATH_UNTIL) {
     for (size_t i = 0; i < p->nbounds && rc == CREDO_OK; i++)

@@ -61,6 +61,7 @@ typedef struct eng_plan {
   /* constants evaluated once per execution */
   eng_expr *limit, *offset, *as_of, *visible_at;
   unsigned flags; /* CREDO_READ_* */
+  int for_public; /* compiled for (and checked against) the public role */
 } eng_plan;
 
 /* Compiles a SELECT. `nparams` is the statement's number of `?`. On

@@ -20,6 +20,7 @@
 
 #include "codec.h"
 #include "eng.h"
+#include "erase.h"
 
 int eng_version_public(const eng_version *v, credo_time t) {
   return !v->retracted && v->public_from <= t && t < v->public_until;
@@ -84,7 +85,7 @@ int eng_version_to_event(credo *db, stor_txn *txn, uint64_t id,
   ev->reason = v->reason;
   ev->retracted = v->retracted;
   ev->is_public = eng_version_public(v, visible_at);
-  return CREDO_OK;
+  return eng_public_event(db, t, ev); /* the public role's view */
 }
 
 int eng_resolve_read(credo *db, credo_time as_of, credo_time visible_at,
@@ -127,6 +128,12 @@ struct eng_scan {
   stor_key prefix;  /* subject / type key prefix of index entries */
   stor_val payload; /* value of the current index entry */
   int started, done;
+  /* the public role's look-up of a subject now: the ids of its events
+   * that may be public, from the public index (pubindex.c), so that its
+   * cost does not depend on the subject's hidden records */
+  int pub;
+  uint64_t *ids;
+  size_t nids, pos;
 };
 
 int eng_scan_open(credo *db, stor_txn *txn, const eng_scan_spec *spec,
@@ -134,7 +141,7 @@ int eng_scan_open(credo *db, stor_txn *txn, const eng_scan_spec *spec,
   static const int table[] = {[ENG_PATH_FULL] = STOR_EVENTS,
                               [ENG_PATH_ID] = -1,
                               [ENG_PATH_SUBJECT] = STOR_SUBJ_EVENTS,
-                              [ENG_PATH_SOURCE_REF] = -1,
+                              [ENG_PATH_SOURCE_REF] = STOR_SOURCE_REF,
                               [ENG_PATH_TYPE] = STOR_TYPE_EVENTS,
                               [ENG_PATH_UNTIL] = STOR_UNTIL_EVENTS};
   eng_scan *s;
@@ -154,12 +161,13 @@ int eng_scan_open(credo *db, stor_txn *txn, const eng_scan_spec *spec,
     stor_key_str(&s->prefix, spec->subject ? spec->subject : "");
   else if (spec->path == ENG_PATH_TYPE)
     stor_key_u32(&s->prefix, spec->type_id);
-  else if (spec->path == ENG_PATH_SOURCE_REF) {
-    stor_key_str(&s->prefix, spec->source ? spec->source : "");
-    stor_key_str(&s->prefix, spec->ref ? spec->ref : "");
-  }
+  else if (spec->path == ENG_PATH_SOURCE_REF)
+    eng_srcref_prefix(&s->prefix, spec->source ? spec->source : "",
+                      spec->ref ? spec->ref : "", NULL);
   if (s->prefix.overflow)
     s->done = 1; /* too long to be stored: matches nothing */
+  s->pub = spec->path == ENG_PATH_SUBJECT && db->role == CREDO_ROLE_PUBLIC &&
+           spec->as_of == CREDO_TIME_OPEN && spec->flags == 0;
   if (table[spec->path] >= 0 &&
       (rc = stor_cursor_open(txn, table[spec->path], &s->idx)) != CREDO_OK) {
     free(s);
@@ -174,6 +182,7 @@ void eng_scan_close(eng_scan *s) {
     return;
   stor_cursor_close(s->idx);
   stor_cursor_close(s->vc);
+  free(s->ids);
   free(s);
 }
 
@@ -206,6 +215,11 @@ static int next_entry(eng_scan *s, uint64_t *id, credo_time *until) {
     if (k.len != 16 ||
         (s->spec.until_hi != CREDO_TIME_OPEN && *until >= s->spec.until_hi))
       return CREDO_NOTFOUND;
+  } else if (s->spec.path == ENG_PATH_SOURCE_REF) {
+    /* (source, ref) prefix, then subject 00 and the id */
+    if (k.len < s->prefix.len + 9 ||
+        memcmp(k.data, s->prefix.buf, s->prefix.len) != 0)
+      return CREDO_NOTFOUND;
   } else if (s->spec.path != ENG_PATH_FULL &&
              (k.len != s->prefix.len + 8 ||
               memcmp(k.data, s->prefix.buf, s->prefix.len) != 0))
@@ -214,23 +228,30 @@ static int next_entry(eng_scan *s, uint64_t *id, credo_time *until) {
   return CREDO_OK;
 }
 
-/* The one candidate of an ID or SOURCE_REF path. */
-static int single_id(eng_scan *s, uint64_t *id) {
-  stor_val v;
+/* The next id of the public subject path. */
+static int next_public(eng_scan *s, uint64_t *id) {
   int rc;
+  if (!s->started) {
+    s->started = 1;
+    rc = eng_pubidx_ids(s->db, s->txn, s->spec.subject ? s->spec.subject : "",
+                        s->spec.visible_at, &s->ids, &s->nids);
+    if (rc != CREDO_OK)
+      return rc;
+  }
+  if (s->pos == s->nids)
+    return CREDO_NOTFOUND;
+  *id = s->ids[s->pos++];
+  s->payload = (stor_val){NULL, 0};
+  return CREDO_OK;
+}
+
+/* The one candidate of an ID path. */
+static int single_id(eng_scan *s, uint64_t *id) {
   if (s->started)
     return CREDO_NOTFOUND;
   s->started = 1;
-  if (s->spec.path == ENG_PATH_ID) {
-    *id = s->spec.id;
-    return CREDO_OK;
-  }
-  rc = stor_get(s->txn, STOR_SOURCE_REF, stor_key_val(&s->prefix), &v);
-  if (rc == CREDO_OK && v.len != 8)
-    return CREDO_CORRUPT;
-  if (rc == CREDO_OK)
-    *id = stor_dec_u64(v.data);
-  return rc;
+  *id = s->spec.id;
+  return CREDO_OK;
 }
 
 /* For the latest state, a subject index entry carries the event's
@@ -274,7 +295,9 @@ int eng_scan_next(eng_scan *s, credo_event *ev) {
   while (!s->done) {
     if ((rc = eng_run_check(s->db)) != CREDO_OK)
       return rc;
-    if (s->spec.path == ENG_PATH_ID || s->spec.path == ENG_PATH_SOURCE_REF)
+    if (s->pub)
+      rc = next_public(s, &id);
+    else if (s->spec.path == ENG_PATH_ID)
       rc = single_id(s, &id);
     else
       rc = next_entry(s, &id, &until);
@@ -304,7 +327,7 @@ int eng_scan_estimate(credo *db, stor_txn *txn, const eng_scan_spec *spec,
     return eng_err_stor(db, rc, "cannot count events");
   switch (spec->path) {
   case ENG_PATH_ID:
-  case ENG_PATH_SOURCE_REF:
+  case ENG_PATH_SOURCE_REF: /* one decision names a few parties */
     *rows = events ? 1 : 0;
     return CREDO_OK;
   case ENG_PATH_SUBJECT:
@@ -351,8 +374,8 @@ static int keep_event(credo *db, credo_event *ev) {
   return CREDO_OK;
 }
 
-int credo_get_event(credo *db, uint64_t id, credo_time as_of,
-                    credo_time visible_at, unsigned flags, credo_event *out) {
+int eng_get_event(credo *db, uint64_t id, credo_time as_of,
+                  credo_time visible_at, unsigned flags, credo_event *out) {
   eng_scan_spec spec = {.path = ENG_PATH_ID, .id = id, .flags = flags};
   eng_scan *s = NULL;
   stor_txn *txn;
@@ -372,19 +395,18 @@ int credo_get_event(credo *db, uint64_t id, credo_time as_of,
     return rc;
   if ((rc = eng_scan_open(db, txn, &spec, &s)) == CREDO_OK)
     rc = eng_scan_next(s, out);
-  if (rc == CREDO_ROW)
-    rc = keep_event(db, out);
+  if (rc == CREDO_ROW && (rc = keep_event(db, out)) == CREDO_OK)
+    rc = eng_public_subject(db, txn, out);
   else if (rc == CREDO_DONE)
-    rc = eng_err(db, CREDO_NOTFOUND, "event %llu not found",
-                 (unsigned long long)id);
+    rc = eng_erased_notfound(db, txn, id);
   eng_scan_close(s);
   eng_read_end(txn, owned);
   return rc;
 }
 
-int credo_subject_events(credo *db, const char *subject, credo_time as_of,
-                         credo_time visible_at, unsigned flags,
-                         credo_event_cb cb, void *arg) {
+int eng_subject_events(credo *db, const char *subject, credo_time as_of,
+                       credo_time visible_at, unsigned flags, credo_event_cb cb,
+                       void *arg) {
   eng_scan_spec spec = {.path = ENG_PATH_SUBJECT, .flags = flags};
   eng_scan *s = NULL;
   credo_event ev;
@@ -409,7 +431,8 @@ int credo_subject_events(credo *db, const char *subject, credo_time as_of,
     goto done;
   while ((rc = eng_scan_next(s, &ev)) == CREDO_ROW) {
     rows++;
-    if ((rc = cb(&ev, arg)) != 0)
+    if ((rc = eng_public_subject(db, txn, &ev)) != CREDO_OK ||
+        (rc = cb(&ev, arg)) != 0)
       goto done;
   }
   /* Subjects are never deleted and every event's subject exists, so a row
@@ -436,7 +459,25 @@ static int history_one(credo *db, stor_txn *txn, uint64_t id, stor_val val,
   return cb(&ev, arg);
 }
 
-int credo_event_history(credo *db, uint64_t id, credo_event_cb cb, void *arg) {
+/* The history of an erased event: its tombstone as one version with op
+ * CREDO_OP_ERASE (no content: strings "", times 0). 1 when there is none. */
+static int tombstone(credo *db, stor_txn *txn, uint64_t id, credo_event_cb cb,
+                     void *arg) {
+  credo_event ev = {.id = id, .op = CREDO_OP_ERASE};
+  eng_tomb t;
+  int rc = eng_tomb_get(db, txn, id, &t);
+  if (rc != CREDO_OK)
+    return rc == CREDO_NOTFOUND ? 1 : rc;
+  ev.subject = ev.type = ev.source = ev.ref = "";
+  ev.data = "{}";
+  ev.recorded = t.erased;
+  ev.actor = t.actor;
+  ev.reason = t.reason;
+  rc = cb(&ev, arg);
+  return rc ? rc : CREDO_DONE;
+}
+
+int eng_event_history(credo *db, uint64_t id, credo_event_cb cb, void *arg) {
   stor_cursor *c = NULL;
   stor_txn *txn;
   stor_key k;
@@ -456,10 +497,16 @@ int credo_event_history(credo *db, uint64_t id, credo_event_cb cb, void *arg) {
   stor_key_init(&k);
   stor_key_u64(&k, id);
   rc = stor_get(txn, STOR_EVENTS, stor_key_val(&k), &val);
+  if (rc == CREDO_NOTFOUND) {
+    if ((rc = tombstone(db, txn, id, cb, arg)) == 1)
+      rc = eng_err(db, CREDO_NOTFOUND, "event %llu not found",
+                   (unsigned long long)id);
+    else if (rc == CREDO_DONE)
+      rc = CREDO_OK;
+    goto done;
+  }
   if (rc != CREDO_OK) {
-    rc = rc == CREDO_NOTFOUND
-             ? eng_err(db, rc, "event %llu not found", (unsigned long long)id)
-             : eng_err_stor(db, rc, "cannot read an event");
+    rc = eng_err_stor(db, rc, "cannot read an event");
     goto done;
   }
   if ((rc = stor_cursor_open(txn, STOR_VERSIONS, &c)) != CREDO_OK)

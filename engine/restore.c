@@ -38,7 +38,7 @@ static const char KEY_NEXT_TYPE[] = "next_type";
 
 /* -------------------------------------------------------------- walks */
 
-int credo_list_subjects(credo *db, credo_subject_cb cb, void *arg) {
+int eng_list_subjects(credo *db, credo_subject_cb cb, void *arg) {
   stor_txn *txn;
   int owned, rc;
 
@@ -56,8 +56,8 @@ int credo_list_subjects(credo *db, credo_subject_cb cb, void *arg) {
   return rc;
 }
 
-int credo_scan_events(credo *db, credo_time as_of, credo_time visible_at,
-                      unsigned flags, credo_event_cb cb, void *arg) {
+int eng_scan_events(credo *db, credo_time as_of, credo_time visible_at,
+                    unsigned flags, credo_event_cb cb, void *arg) {
   eng_scan_spec spec = {.path = ENG_PATH_FULL, .flags = flags};
   eng_scan *s = NULL;
   credo_event ev;
@@ -79,7 +79,8 @@ int credo_scan_events(credo *db, credo_time as_of, credo_time visible_at,
   if ((rc = eng_scan_open(db, txn, &spec, &s)) != CREDO_OK)
     goto done;
   while ((rc = eng_scan_next(s, &ev)) == CREDO_ROW)
-    if ((rc = cb(&ev, arg)) != 0)
+    if ((rc = eng_public_subject(db, txn, &ev)) != CREDO_OK ||
+        (rc = cb(&ev, arg)) != 0)
       goto done;
   if (rc == CREDO_DONE)
     rc = CREDO_OK;
@@ -267,8 +268,7 @@ static int dump_emit(dump *d, const dump_item *it, credo_dump_cb cb,
   if (it->kind == CREDO_DUMP_TYPE) {
     if ((rc = eng_type_by_id(d->db, d->txn, (uint32_t)it->key, &t)))
       return rc;
-    ti = (credo_type_info){t->name, t->id, t->publicity, t->repairable_after,
-                           t->created};
+    eng_type_info(t, &ti);
     out.type = &ti;
   } else if (it->kind == CREDO_DUMP_SUBJECT) {
     stor_key_init(&k);
@@ -290,7 +290,7 @@ static int dump_emit(dump *d, const dump_item *it, credo_dump_cb cb,
   return cb(&out, arg);
 }
 
-int credo_dump_history(credo *db, credo_dump_cb cb, void *arg) {
+int eng_dump_history(credo *db, credo_dump_cb cb, void *arg) {
   dump d = {.db = db};
   int owned = 0, rc;
 
@@ -398,15 +398,31 @@ static int same_duration(credo_duration a, credo_duration b) {
   return a.months == b.months && a.usec == b.usec;
 }
 
+static int same_fields(const eng_type *cur, const char *fields) {
+  if (!(cur->flags & ENG_TYPE_HAS_FIELDS))
+    return fields == NULL;
+  return fields && strcmp(cur->fields, fields) == 0;
+}
+
+/* A dump written before type flags: a zero PUBLICITY was an open window. */
+static unsigned dumped_flags(const credo_type_info *t) {
+  if (!(t->flags & (CREDO_TYPE_OPEN | CREDO_TYPE_NOT_PUBLISHED)) &&
+      t->publicity.months == 0 && t->publicity.usec == 0)
+    return t->flags | CREDO_TYPE_OPEN;
+  return t->flags;
+}
+
 static int restore_type_in(credo *db, const credo_type_info *t, int *made) {
   const eng_type *cur;
   uint64_t next;
+  unsigned flags = dumped_flags(t);
   int rc = eng_type_by_name(db, db->txn, t->name, &cur);
 
   if (rc == CREDO_OK) {
     if (same_duration(cur->publicity, t->publicity) &&
         same_duration(cur->repairable_after, t->repairable_after) &&
-        (t->id == 0 || t->id == cur->id))
+        (cur->flags & ~ENG_TYPE_HAS_FIELDS) == flags &&
+        same_fields(cur, t->public_fields) && (t->id == 0 || t->id == cur->id))
       return CREDO_OK;
     return eng_err(db, CREDO_CONFLICT,
                    "type \"%s\" already exists (id %u) with another policy "
@@ -427,7 +443,9 @@ static int restore_type_in(credo *db, const credo_type_info *t, int *made) {
   if ((rc = clock_check(db, db->txn, t->created)) != CREDO_OK)
     return rc;
   db->txn_time = t->created; /* credo_create_type takes it as its time */
-  rc = credo_create_type(db, t->name, t->publicity, t->repairable_after);
+  rc = eng_create_type_def(db, &(credo_type_def){t->name, flags, t->publicity,
+                                                 t->repairable_after,
+                                                 t->public_fields, t->retain});
   db->txn_time = 0;
   if (rc == CREDO_OK)
     rc = clock_advance(db, db->txn, t->created);
@@ -435,7 +453,7 @@ static int restore_type_in(credo *db, const credo_type_info *t, int *made) {
   return rc;
 }
 
-int credo_restore_type(credo *db, const credo_type_info *t, int *created) {
+int eng_restore_type(credo *db, const credo_type_info *t, int *created) {
   int started, made = 0, rc;
   if (!db)
     return CREDO_MISUSE;
@@ -452,7 +470,7 @@ static int restore_subject_in(credo *db, const credo_subject_info *s,
                               int *made) {
   credo_subject_info cur;
   const char *name = s->name ? s->name : "";
-  int rc = credo_get_subject(db, s->id, &cur);
+  int rc = eng_get_subject(db, s->id, &cur);
 
   if (rc == CREDO_OK) {
     if (cur.kind == s->kind && strcmp(cur.name, name) == 0)
@@ -467,7 +485,7 @@ static int restore_subject_in(credo *db, const credo_subject_info *s,
   if ((rc = clock_check(db, db->txn, s->created)) != CREDO_OK)
     return rc;
   db->txn_time = s->created; /* credo_create_subject takes it */
-  rc = credo_create_subject(db, s->id, s->kind, name);
+  rc = eng_create_subject(db, s->id, s->kind, name);
   db->txn_time = 0;
   if (rc == CREDO_OK)
     rc = clock_advance(db, db->txn, s->created);
@@ -475,8 +493,7 @@ static int restore_subject_in(credo *db, const credo_subject_info *s,
   return rc;
 }
 
-int credo_restore_subject(credo *db, const credo_subject_info *s,
-                          int *created) {
+int eng_restore_subject(credo *db, const credo_subject_info *s, int *created) {
   int started, made = 0, rc;
   if (!db)
     return CREDO_MISUSE;
@@ -506,7 +523,7 @@ static int check_version_args(credo *db, const credo_event *e) {
   }
   if (e->id == 0 || e->version == 0)
     return eng_err(db, CREDO_INVALID, "event id and version start at 1");
-  if (!credo_op_name(e->op))
+  if (!credo_op_name(e->op) || e->op == CREDO_OP_ERASE)
     return eng_err(db, CREDO_INVALID, "unknown op %d", e->op);
   if (e->occurred < CREDO_TIME_MIN || e->occurred == CREDO_TIME_OPEN ||
       e->public_from < CREDO_TIME_MIN || e->public_from == CREDO_TIME_OPEN ||
@@ -580,7 +597,6 @@ static int restore_dup(credo *db, stor_txn *txn, uint64_t id,
 static int restore_first(credo *db, stor_txn *txn, uint64_t id,
                          const eng_version *nv) {
   stor_key k;
-  stor_val val;
   uint64_t next;
   int rc;
 
@@ -590,17 +606,18 @@ static int restore_first(credo *db, stor_txn *txn, uint64_t id,
                    (unsigned long long)id);
   if ((rc = eng_subject_exists(db, txn, nv->subject)) != CREDO_OK)
     return rc;
-  stor_key_init(&k);
-  stor_key_str(&k, nv->source);
-  stor_key_str(&k, nv->ref);
-  rc = stor_get(txn, STOR_SOURCE_REF, stor_key_val(&k), &val);
-  if (rc == CREDO_OK)
-    return eng_err(
-        db, CREDO_CONFLICT, "source \"%s\" ref \"%s\" is already event %llu",
-        nv->source, nv->ref,
-        (unsigned long long)(val.len == 8 ? stor_dec_u64(val.data) : 0));
-  if (rc != CREDO_NOTFOUND)
-    return eng_err_stor(db, rc, "cannot read the (source, ref) index");
+  if (!nv->retracted) {
+    uint64_t other;
+    rc = eng_srcref_find(db, txn, nv->source, nv->ref, nv->subject, &other);
+    if (rc == CREDO_OK)
+      return eng_err(db, CREDO_CONFLICT,
+                     "source \"%s\" ref \"%s\" subject \"%s\" is already "
+                     "event %llu",
+                     nv->source, nv->ref, nv->subject,
+                     (unsigned long long)other);
+    if (rc != CREDO_NOTFOUND)
+      return rc;
+  }
   if ((rc = meta_counter(db, txn, KEY_NEXT_EVENT, 8, 1, &next)) ||
       (rc = clock_check(db, txn, nv->recorded)) ||
       (rc = eng_event_insert(db, txn, id, nv)) ||
@@ -681,7 +698,7 @@ static int restore_version_in(credo *db, const credo_event *e, const char *data,
   return rc;
 }
 
-int credo_restore_version(credo *db, const credo_event *v, int *created) {
+int eng_restore_version(credo *db, const credo_event *v, int *created) {
   char *data = NULL;
   int started, made = 0, rc;
 

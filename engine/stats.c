@@ -13,12 +13,12 @@
 #include "eng.h"
 
 const char *credo_op_name(int op) {
-  static const char *const names[] = {NULL, "record", "correct", "repair",
-                                      "retract"};
-  return op >= CREDO_OP_RECORD && op <= CREDO_OP_RETRACT ? names[op] : NULL;
+  static const char *const names[] = {NULL,     "record",  "correct",
+                                      "repair", "retract", "erase"};
+  return op >= CREDO_OP_RECORD && op <= CREDO_OP_ERASE ? names[op] : NULL;
 }
 
-int credo_get_stats(credo *db, credo_stats *out) {
+int eng_get_stats(credo *db, credo_stats *out) {
   stor_txn *txn;
   uint64_t superseded = 0;
   int owned, rc;
@@ -28,6 +28,10 @@ int credo_get_stats(credo *db, credo_stats *out) {
   eng_err_clear(db);
   if (!out)
     return eng_err(db, CREDO_INVALID, "out is NULL");
+  /* the counts include hidden records and every subject (rule 8) */
+  if ((rc = eng_require(db, db->role != CREDO_ROLE_PUBLIC,
+                        "read the store's statistics")))
+    return rc;
   memset(out, 0, sizeof *out);
   if ((rc = eng_read_begin(db, &txn, &owned)) != CREDO_OK)
     return rc;

@@ -55,6 +55,11 @@ static int lookup(credo *db, stor_txn *txn, const char *id,
   return CREDO_OK;
 }
 
+int eng_subject_get(credo *db, stor_txn *txn, const char *id,
+                    credo_subject_info *out) {
+  return lookup(db, txn, id, out);
+}
+
 int eng_subject_exists(credo *db, stor_txn *txn, const char *id) {
   credo_subject_info s;
   return lookup(db, txn, id, &s);
@@ -89,12 +94,14 @@ static int create_in(credo *db, stor_txn *txn, const char *id, credo_kind kind,
   free(buf);
   if (rc != CREDO_OK)
     return eng_err_stor(db, rc, "cannot store a subject");
+  if ((rc = eng_name_index(db, txn, id, NULL, name)) != CREDO_OK)
+    return rc;
   db->changes = 1;
   return CREDO_OK;
 }
 
-int credo_create_subject(credo *db, const char *id, credo_kind kind,
-                         const char *name) {
+int eng_create_subject(credo *db, const char *id, credo_kind kind,
+                       const char *name) {
   char why[256];
   stor_txn *txn;
   int owned, rc;
@@ -127,7 +134,7 @@ int credo_create_subject(credo *db, const char *id, credo_kind kind,
   return eng_write_end(db, txn, owned, rc);
 }
 
-int credo_get_subject(credo *db, const char *id, credo_subject_info *out) {
+int eng_get_subject(credo *db, const char *id, credo_subject_info *out) {
   stor_txn *txn;
   int owned, rc;
   if (!db)
@@ -140,7 +147,19 @@ int credo_get_subject(credo *db, const char *id, credo_subject_info *out) {
   rc = lookup(db, txn, id, out);
   if (rc == CREDO_OK)
     rc = keep_subject(db, out);
+  if (rc == CREDO_OK && db->role == CREDO_ROLE_PUBLIC &&
+      out->kind == CREDO_KIND_PERSON) {
+    /* rule 7: the public role sees a person's id masked */
+    eng_mask_person(out->id, db->masked, sizeof db->masked);
+    out->id = db->masked;
+  }
   eng_read_end(txn, owned);
+  /* the public role sees a person's id masked, as in every read */
+  if (rc == CREDO_OK && db->role == CREDO_ROLE_PUBLIC &&
+      out->kind == CREDO_KIND_PERSON) {
+    eng_mask_person(out->id, db->masked, sizeof db->masked);
+    out->id = db->masked;
+  }
   return rc;
 }
 

@@ -4,7 +4,10 @@
  *
  * A type is stored under its name (STOR_TYPES) with an id from META
  * "next_type" and its publicity policy, and under its id (STOR_TYPE_IDS)
- * with its name. Types are never renamed, changed or dropped, so a cached
+ * with its name. The policy rules of a declaration (PUBLICITY is a
+ * maximum, REPAIRABLE AFTER within it, OPEN / NOT PUBLISHED / POSITIVE,
+ * PUBLIC FIELDS) are checked here before anything is written
+ * (docs/rules.md). Types are never renamed, changed or dropped, so a cached
  * entry never goes stale; a miss falls back to the store, which also
  * catches types declared by another handle or process.
  *
@@ -62,7 +65,7 @@ static int load_by_name(credo *db, stor_txn *txn, const char *name,
   rc = eng_type_decode(name, v, t);
   if (rc != CREDO_OK)
     return eng_err(db, rc, "type \"%s\" has a corrupt record", name);
-  return CREDO_OK;
+  return eng_retain_get(db, txn, t->id, &t->retain);
 }
 
 int eng_type_by_id(credo *db, stor_txn *txn, uint32_t id,
@@ -151,8 +154,16 @@ static int next_type_id(credo *db, stor_txn *txn, uint32_t *id) {
   return rc == CREDO_OK ? rc : eng_err_stor(db, rc, "cannot store a type");
 }
 
+static int valid_duration(credo_duration d) {
+  return d.months >= 0 && d.usec >= 0 && d.months <= 12 * 1000;
+}
+
+static int is_zero(credo_duration d) {
+  return d.months == 0 && d.usec == 0;
+}
+
 static int create_type_in(credo *db, stor_txn *txn, eng_type *t) {
-  unsigned char rec[ENG_TYPE_LEN];
+  unsigned char rec[ENG_TYPE_LEN + ENG_MAX_FIELDS + 1];
   stor_key k, ik;
   int rc;
 
@@ -166,22 +177,91 @@ static int create_type_in(credo *db, stor_txn *txn, eng_type *t) {
   if ((rc = eng_txn_time(db, txn, &t->created)) != CREDO_OK)
     return rc;
   eng_type_encode(t, rec);
-  rc = stor_put(txn, STOR_TYPES, stor_key_val(&k), (stor_val){rec, sizeof rec});
+  rc = stor_put(txn, STOR_TYPES, stor_key_val(&k),
+                (stor_val){rec, eng_type_len(t)});
   if (rc == CREDO_OK) {
     stor_key_init(&ik);
     stor_key_u32(&ik, t->id);
     rc = stor_put(txn, STOR_TYPE_IDS, stor_key_val(&ik),
                   (stor_val){t->name, strlen(t->name) + 1});
   }
+  if (rc == CREDO_OK && !is_zero(t->retain))
+    return eng_retain_put(db, txn, t->id, t->retain);
   return rc == CREDO_OK ? rc : eng_err_stor(db, rc, "cannot store a type");
 }
 
-static int valid_duration(credo_duration d) {
-  return d.months >= 0 && d.usec >= 0 && d.months <= 12 * 1000;
+/* Normalises a PUBLIC FIELDS list into t->fields ("a,b": keys of data,
+ * blanks around commas dropped). CREDO_INVALID for an empty key or a list
+ * too long. */
+static int set_fields(credo *db, eng_type *t, const char *list) {
+  size_t n = 0;
+  const char *p = list;
+  t->flags |= ENG_TYPE_HAS_FIELDS;
+  while (*p) {
+    const char *b, *e;
+    while (*p == ' ')
+      p++;
+    b = p;
+    while (*p && *p != ',')
+      p++;
+    e = p;
+    while (e > b && e[-1] == ' ')
+      e--;
+    if (e == b || n + (size_t)(e - b) + 1 > ENG_MAX_FIELDS)
+      return eng_err(db, CREDO_INVALID,
+                     "PUBLIC FIELDS must be keys of data, at most %d bytes in "
+                     "all",
+                     ENG_MAX_FIELDS);
+    if (n)
+      t->fields[n++] = ',';
+    memcpy(t->fields + n, b, (size_t)(e - b));
+    n += (size_t)(e - b);
+    if (*p == ',')
+      p++;
+  }
+  t->fields[n] = '\0';
+  return CREDO_OK;
 }
 
-int credo_create_type(credo *db, const char *name, credo_duration publicity,
-                      credo_duration repairable_after) {
+/* The policy rules of a declaration (docs/rules.md, rules 2-4). */
+static int check_policy(credo *db, const credo_type_def *d) {
+  char a[64], b[64];
+  unsigned windowless = d->flags & (CREDO_TYPE_OPEN | CREDO_TYPE_NOT_PUBLISHED);
+  if (d->flags &
+      ~(CREDO_TYPE_POSITIVE | CREDO_TYPE_NOT_PUBLISHED | CREDO_TYPE_OPEN))
+    return eng_err(db, CREDO_INVALID, "unknown type flags 0x%x", d->flags);
+  if (!valid_duration(d->publicity) || !valid_duration(d->repairable_after) ||
+      !valid_duration(d->retain))
+    return eng_err(db, CREDO_INVALID, "durations must be non-negative");
+  if (windowless == (CREDO_TYPE_OPEN | CREDO_TYPE_NOT_PUBLISHED))
+    return eng_err(
+        db, CREDO_INVALID,
+        "a type is either PUBLICITY OPEN or NOT PUBLISHED, not both");
+  if (windowless && !is_zero(d->publicity))
+    return eng_err(db, CREDO_INVALID, "a %s type takes no PUBLICITY duration",
+                   windowless == CREDO_TYPE_OPEN ? "PUBLICITY OPEN"
+                                                 : "NOT PUBLISHED");
+  if (!windowless && is_zero(d->publicity))
+    return eng_err(db, CREDO_INVALID,
+                   "PUBLICITY must be longer than 0: say PUBLICITY OPEN for "
+                   "a window without end, or NOT PUBLISHED for records that "
+                   "are never public");
+  if (!windowless && eng_duration_cmp(d->repairable_after, d->publicity) > 0) {
+    credo_duration_format(d->repairable_after, a, sizeof a);
+    credo_duration_format(d->publicity, b, sizeof b);
+    return eng_err(db, CREDO_INVALID,
+                   "REPAIRABLE AFTER %s is longer than PUBLICITY %s: the "
+                   "minimum publicity cannot exceed the maximum",
+                   a, b);
+  }
+  if ((d->flags & CREDO_TYPE_NOT_PUBLISHED) && !is_zero(d->repairable_after))
+    return eng_err(db, CREDO_INVALID,
+                   "a NOT PUBLISHED type is never public, so it takes no "
+                   "REPAIRABLE AFTER");
+  return CREDO_OK;
+}
+
+int eng_create_type_def(credo *db, const credo_type_def *d) {
   eng_type t = {0};
   stor_txn *txn;
   int owned, rc;
@@ -191,16 +271,20 @@ int credo_create_type(credo *db, const char *name, credo_duration publicity,
   eng_err_clear(db);
   if ((rc = eng_require(db, db->role == CREDO_ROLE_ADMIN, "create types")))
     return rc;
-  if (!name || !valid_type_name(name))
+  if (!d || !d->name || !valid_type_name(d->name))
     return eng_err(db, CREDO_INVALID,
                    "type name must be an identifier of 1-%d characters "
                    "([A-Za-z_][A-Za-z0-9_]*)",
                    ENG_MAX_TYPE_NAME);
-  if (!valid_duration(publicity) || !valid_duration(repairable_after))
-    return eng_err(db, CREDO_INVALID, "durations must be non-negative");
-  memcpy(t.name, name, strlen(name) + 1);
-  t.publicity = publicity;
-  t.repairable_after = repairable_after;
+  if ((rc = check_policy(db, d)) != CREDO_OK)
+    return rc;
+  memcpy(t.name, d->name, strlen(d->name) + 1);
+  t.flags = d->flags;
+  t.publicity = d->publicity;
+  t.repairable_after = d->repairable_after;
+  t.retain = d->retain;
+  if (d->public_fields && (rc = set_fields(db, &t, d->public_fields)))
+    return rc;
   if ((rc = eng_write_begin(db, &txn, &owned)) != CREDO_OK)
     return rc;
   rc = create_type_in(db, txn, &t);
@@ -210,15 +294,45 @@ int credo_create_type(credo *db, const char *name, credo_duration publicity,
   return rc;
 }
 
-static void type_info(const eng_type *t, credo_type_info *out) {
+int eng_create_type(credo *db, const char *name, credo_duration publicity,
+                    credo_duration repairable_after) {
+  credo_type_def d = {.name = name,
+                      .publicity = publicity,
+                      .repairable_after = repairable_after};
+  if (is_zero(publicity))
+    d.flags = CREDO_TYPE_OPEN; /* documented: zero is an open window */
+  return eng_create_type_def(db, &d);
+}
+
+int eng_duration_cmp(credo_duration a, credo_duration b) {
+  /* calendar months have no fixed length: compare both added to the
+   * same instants (the first of each month of a leap and a plain year) */
+  static const credo_time base = INT64_C(946684800) * CREDO_USEC_PER_SEC;
+  int sign = 0;
+  for (int m = 0; m < 24; m++) {
+    credo_duration start = {m, 0};
+    credo_time t0 = credo_time_add(base, start, 0);
+    credo_time x = credo_time_add(t0, a, 0), y = credo_time_add(t0, b, 0);
+    if (x != y)
+      sign = x > y ? 1 : -1;
+    if (sign > 0)
+      return 1;
+  }
+  return sign;
+}
+
+void eng_type_info(const eng_type *t, credo_type_info *out) {
+  out->flags = t->flags & ~ENG_TYPE_HAS_FIELDS;
+  out->public_fields = t->flags & ENG_TYPE_HAS_FIELDS ? t->fields : NULL;
   out->name = t->name;
   out->id = t->id;
   out->publicity = t->publicity;
   out->repairable_after = t->repairable_after;
   out->created = t->created;
+  out->retain = t->retain;
 }
 
-int credo_get_type(credo *db, const char *name, credo_type_info *out) {
+int eng_get_type(credo *db, const char *name, credo_type_info *out) {
   const eng_type *t;
   stor_txn *txn;
   int owned, rc;
@@ -231,12 +345,12 @@ int credo_get_type(credo *db, const char *name, credo_type_info *out) {
     return rc;
   rc = eng_type_by_name(db, txn, name, &t);
   if (rc == CREDO_OK)
-    type_info(t, out);
+    eng_type_info(t, out);
   eng_read_end(txn, owned);
   return rc;
 }
 
-int credo_list_types(credo *db, credo_type_cb cb, void *arg) {
+int eng_list_types(credo *db, credo_type_cb cb, void *arg) {
   stor_txn *txn;
   stor_cursor *c = NULL;
   stor_val k, v;
@@ -255,7 +369,7 @@ int credo_list_types(credo *db, credo_type_cb cb, void *arg) {
        rc = stor_cursor_next(c, &k, &v)) {
     if ((rc = eng_type_decode(k.data, v, &t)) != CREDO_OK)
       break;
-    type_info(&t, &info);
+    eng_type_info(&t, &info);
     if ((rc = cb(&info, arg)) != 0)
       break;
   }

@@ -16,20 +16,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "timeutil.h"
 #include "value.h"
 
 /* ---------------------------------------------------------- types */
 
 const char *eng_vtype_name(int t) {
-  static const char *const names[] = {"NULL", "INT",  "REAL", "TEXT",
-                                      "BOOL", "TIME", "JSON", "DURATION"};
-  return t >= 0 && t <= ENG_V_DURATION ? names[t] : "ANY";
+  static const char *const names[] = {"NULL", "INT",      "REAL",
+                                      "TEXT", "BOOL",     "TIME",
+                                      "JSON", "DURATION", "DECIMAL"};
+  return t >= 0 && t <= ENG_V_DECIMAL ? names[t] : "ANY";
 }
 
 credo_type eng_vtype_public(int t) {
   if (t == ENG_V_DURATION)
     return CREDO_T_TEXT;
+  if (t == ENG_V_DECIMAL)
+    return CREDO_T_DECIMAL;
   if (t < 0 || t > ENG_V_JSON)
     return CREDO_T_NULL;
   return (credo_type)t;
@@ -143,7 +147,29 @@ void eng_arena_free(eng_arena *a) {
 /* ------------------------------------------------------------ compare */
 
 int eng_v_numeric(int t) {
-  return t == ENG_V_INT || t == ENG_V_REAL;
+  return t == ENG_V_INT || t == ENG_V_REAL || t == ENG_V_DECIMAL;
+}
+
+double eng_v_double(const eng_value *v) {
+  switch (v->t) {
+  case ENG_V_INT:
+    return (double)v->u.i;
+  case ENG_V_REAL:
+    return v->u.r;
+  case ENG_V_DECIMAL:
+    return eng_dec_to_double(v->u.dec);
+  default:
+    return 0;
+  }
+}
+
+/* INT or DECIMAL as a decimal; 0 when it does not fit one. */
+static int as_dec(const eng_value *v, eng_dec *d) {
+  if (v->t == ENG_V_DECIMAL) {
+    *d = v->u.dec;
+    return 1;
+  }
+  return v->t == ENG_V_INT && eng_dec_from_int(v->u.i, d) == CREDO_OK;
 }
 
 static int cmp_i64(int64_t a, int64_t b) {
@@ -152,10 +178,14 @@ static int cmp_i64(int64_t a, int64_t b) {
 
 static int cmp_num(const eng_value *a, const eng_value *b) {
   double x, y;
+  eng_dec da, db;
   if (a->t == ENG_V_INT && b->t == ENG_V_INT)
     return cmp_i64(a->u.i, b->u.i);
-  x = a->t == ENG_V_INT ? (double)a->u.i : a->u.r;
-  y = b->t == ENG_V_INT ? (double)b->u.i : b->u.r;
+  if (a->t != ENG_V_REAL && b->t != ENG_V_REAL && as_dec(a, &da) &&
+      as_dec(b, &db))
+    return eng_dec_cmp(da, db);
+  x = eng_v_double(a);
+  y = eng_v_double(b);
   if (isnan(x) || isnan(y))
     return isnan(x) - isnan(y);
   return (x > y) - (x < y);
@@ -217,6 +247,7 @@ static int type_rank(int t) {
     return 1;
   case ENG_V_INT:
   case ENG_V_REAL:
+  case ENG_V_DECIMAL:
     return 2;
   case ENG_V_TIME:
     return 3;
@@ -283,6 +314,10 @@ int eng_v_render(const eng_value *v, int tz, eng_buf *b) {
   }
   case ENG_V_REAL:
     return render_real(v->u.r, b);
+  case ENG_V_DECIMAL: {
+    size_t n = eng_dec_format(v->u.dec, tmp, sizeof tmp);
+    return eng_buf_put(b, tmp, n);
+  }
   case ENG_V_BOOL:
     return eng_buf_put(b, v->u.i ? "true" : "false", v->u.i ? 4 : 5);
   case ENG_V_TIME:
@@ -304,6 +339,9 @@ int eng_v_key(const eng_value *v, eng_buf *b) {
       v->u.r <= 9.2e18) {
     tag = ENG_V_INT; /* 2.0 groups with 2 */
     i = (int64_t)v->u.r;
+  } else if (v->t == ENG_V_DECIMAL && v->u.dec.s == 0) {
+    tag = ENG_V_INT; /* 2 as a decimal groups with 2 */
+    i = v->u.dec.m;
   } else
     i = v->u.i;
   if (eng_buf_put(b, &tag, 1) != CREDO_OK)
@@ -319,6 +357,12 @@ int eng_v_key(const eng_value *v, eng_buf *b) {
                             : eng_buf_put(b, &v->u.r, sizeof v->u.r);
   case ENG_V_TIME:
     return eng_buf_put(b, &v->u.tm, sizeof v->u.tm);
+  case ENG_V_DECIMAL:
+    if (tag == ENG_V_INT)
+      return eng_buf_put(b, &i, sizeof i);
+    if (eng_buf_put(b, &v->u.dec.m, sizeof v->u.dec.m))
+      return CREDO_NOMEM;
+    return eng_buf_put(b, &v->u.dec.s, sizeof v->u.dec.s);
   case ENG_V_DURATION:
     if (eng_buf_put(b, &v->u.d.months, sizeof v->u.d.months))
       return CREDO_NOMEM;
@@ -347,9 +391,14 @@ int eng_v_from_json(json_t *j, eng_arena *a, eng_value *out) {
   case JSON_INTEGER:
     *out = eng_v_int((int64_t)json_integer_value(j));
     return CREDO_OK;
-  case JSON_REAL:
-    *out = eng_v_real(json_real_value(j));
+  case JSON_REAL: {
+    eng_dec d;
+    if (eng_dec_from_double(json_real_value(j), &d) == CREDO_OK)
+      *out = eng_v_dec(d);
+    else
+      *out = eng_v_real(json_real_value(j));
     return CREDO_OK;
+  }
   case JSON_STRING:
     *out = eng_v_text(json_string_value(j), json_string_length(j));
     return CREDO_OK;
@@ -375,6 +424,9 @@ json_t *eng_v_to_json(const eng_value *v, int tz) {
     return json_integer((json_int_t)v->u.i);
   case ENG_V_REAL:
     return json_real(v->u.r);
+  case ENG_V_DECIMAL:
+    return v->u.dec.s == 0 ? json_integer((json_int_t)v->u.dec.m)
+                           : json_real(eng_dec_to_double(v->u.dec));
   case ENG_V_BOOL:
     return json_boolean(v->u.i);
   case ENG_V_TEXT:
@@ -431,4 +483,36 @@ eng_brow *eng_brow_make2(const eng_value *a, size_t na, const eng_value *b,
 
 eng_brow *eng_brow_make(const eng_value *v, size_t n, uint64_t seq) {
   return eng_brow_make2(v, n, NULL, 0, seq);
+}
+
+/* ------------------------------------------ for the other backends */
+
+int be_render_scalar(int type, int64_t i, double r, int tz, char *buf,
+                     size_t n) {
+  eng_buf b = {0};
+  eng_value e;
+  int rc;
+  switch (type) {
+  case CREDO_T_INT:
+    e = eng_v_int(i);
+    break;
+  case CREDO_T_REAL:
+    e = eng_v_real(r);
+    break;
+  case CREDO_T_BOOL:
+    e = eng_v_bool((int)i);
+    break;
+  case CREDO_T_TIME:
+    e = eng_v_time(i);
+    break;
+  default:
+    e = eng_v_null();
+  }
+  rc = eng_v_render(&e, tz, &b) == CREDO_OK && b.n < n ? 0 : -1;
+  if (rc == 0) {
+    memcpy(buf, b.p ? b.p : "", b.n);
+    buf[b.n] = '\0';
+  }
+  eng_buf_free(&b);
+  return rc;
 }

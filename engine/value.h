@@ -2,7 +2,8 @@
  * value.h -- the value type of CQL evaluation, byte buffers, a per-row
  * arena and materialized rows.
  *
- * Owns: eng_value (NULL, INT, REAL, TEXT, BOOL, TIME, JSON, DURATION), the
+ * Owns: eng_value (NULL, INT, REAL, TEXT, BOOL, TIME, JSON, DURATION,
+ * DECIMAL), the
  * comparisons and coercions between them, their text rendering, their
  * canonical byte keys (grouping, DISTINCT), the conversions between JSON
  * (jansson) and values, eng_buf, eng_arena and eng_brow.
@@ -12,7 +13,10 @@
  *    owned elsewhere (the scan, the AST, a binding, an arena, a brow) and
  *    u.s.p[u.s.n] == '\0' always;
  *  - ENG_V_* values 0..6 equal the credo_type of credo.h; DURATION has no
- *    public type and is shown as TEXT.
+ *    public type and is shown as TEXT; DECIMAL (an exact decimal,
+ *    decimal.h, always normalised) is CREDO_T_DECIMAL in the API;
+ *  - numeric types are INT, DECIMAL and REAL, widening in that order:
+ *    INT op DECIMAL is DECIMAL, anything op REAL is REAL.
  *
  * Does not: evaluate expressions (expr.c) or know about columns.
  */
@@ -24,6 +28,7 @@
 #include <stdint.h>
 
 #include "credo.h"
+#include "decimal.h"
 
 enum eng_vtype {
   ENG_V_NULL = CREDO_T_NULL,
@@ -34,6 +39,7 @@ enum eng_vtype {
   ENG_V_TIME = CREDO_T_TIME,
   ENG_V_JSON = CREDO_T_JSON,
   ENG_V_DURATION = 7,
+  ENG_V_DECIMAL = 8,
   ENG_V_ANY = -1 /* static type unknown until a row is seen */
 };
 
@@ -44,6 +50,7 @@ typedef struct eng_value {
     double r;
     credo_time tm;
     credo_duration d;
+    eng_dec dec; /* DECIMAL */
     struct {
       const char *p;
       size_t n;
@@ -70,6 +77,9 @@ static inline eng_value eng_v_time(credo_time t) {
 static inline eng_value eng_v_dur(credo_duration d) {
   return (eng_value){.t = ENG_V_DURATION, .u.d = d};
 }
+static inline eng_value eng_v_dec(eng_dec d) {
+  return (eng_value){.t = ENG_V_DECIMAL, .u.dec = d};
+}
 /* `p` must be NUL-terminated at p[n]. */
 static inline eng_value eng_v_text(const char *p, size_t n) {
   return (eng_value){.t = ENG_V_TEXT, .u.s = {p, n}};
@@ -78,7 +88,8 @@ static inline eng_value eng_v_json(const char *p, size_t n) {
   return (eng_value){.t = ENG_V_JSON, .u.s = {p, n}};
 }
 
-/* "NULL", "INT", "REAL", "TEXT", "BOOL", "TIME", "JSON", "DURATION". */
+/* "NULL", "INT", "REAL", "TEXT", "BOOL", "TIME", "JSON", "DURATION",
+ * "DECIMAL". */
 const char *eng_vtype_name(int t);
 /* The public type a value of type `t` is reported as. */
 credo_type eng_vtype_public(int t);
@@ -117,8 +128,10 @@ void eng_arena_free(eng_arena *a);
 
 /* ------------------------------------------------------------ compare */
 
-/* 1 for INT and REAL. */
+/* 1 for INT, DECIMAL and REAL. */
 int eng_v_numeric(int t);
+/* A numeric value as a double (INT, DECIMAL, REAL; 0 otherwise). */
+double eng_v_double(const eng_value *v);
 /* Compares two values of compatible types (both numeric, or equal types
  * among TEXT, BOOL, TIME, JSON, DURATION). Sets *cmp to <0, 0, >0 and
  * returns 0; returns -1 when they cannot be compared. Neither may be
@@ -135,7 +148,8 @@ int eng_v_text_time(const eng_value *v, int tz, credo_time *out);
 /* ------------------------------------------------------------ render */
 
 /* Renders `v` as text into `b` (from b->n, NUL-terminated; the NUL is not
- * counted): INT decimal, REAL shortest round-trip ("0.5", "2.0"), BOOL
+ * counted): INT decimal, REAL shortest round-trip ("0.5", "2.0"), DECIMAL
+ * its shortest exact text ("1348839.63", "2"), BOOL
  * "true"/"false", TIME ISO 8601 in zone `tz` ("open" for an open end),
  * DURATION as CQL writes it, TEXT and JSON as they are. NULL appends
  * nothing. CREDO_OK or CREDO_NOMEM. */
@@ -149,7 +163,10 @@ int eng_v_key(const eng_value *v, eng_buf *b);
 /* ------------------------------------------------------------- JSON */
 
 /* Converts a JSON node to a value: null -> NULL, true/false -> BOOL,
- * integer -> INT, real -> REAL, string -> TEXT (pointing into the node,
+ * integer -> INT, real -> DECIMAL (the shortest decimal that reads back
+ * as the stored double, i.e. the number as written when it has at most 15
+ * significant digits; REAL when no decimal holds it), string -> TEXT
+ * (pointing into the node,
  * valid as long as it), object/array -> JSON text allocated in `a`.
  * CREDO_OK or CREDO_NOMEM. */
 int eng_v_from_json(json_t *j, eng_arena *a, eng_value *out);

@@ -49,7 +49,7 @@ extern "C" {
 #define CREDO_VERSION "0.1.0"
 /* The store format this build writes (docs/storage.md, "Format
  * version"); older stores need credo_upgrade. */
-#define CREDO_STORE_FORMAT 2
+#define CREDO_STORE_FORMAT 3
 #define CREDO_VERSION_NUMBER                                                   \
   (CREDO_VERSION_MAJOR * 10000 + CREDO_VERSION_MINOR * 100 +                   \
    CREDO_VERSION_PATCH)
@@ -255,11 +255,39 @@ CREDO_API credo_role credo_get_role(const credo *db);
  * of it per session. An unknown user and a wrong password both give
  * CREDO_AUTH "authentication failed", after the same amount of work; the
  * password is never copied, stored or put into a message, and the handle
- * is unchanged on failure. The strings stay the caller's. Costs one
- * argon2id verification (tens of milliseconds, by design). Thread-safe
+ * is unchanged on failure. When the verification itself cannot run (it
+ * needs 64 MiB; CREDO_NOMEM when that memory is refused, CREDO_ERROR for
+ * another failure) the error says so: it is never reported as a wrong
+ * password. The strings stay the caller's. Costs one argon2id
+ * verification (tens of milliseconds and 64 MiB, by design: servers bound
+ * how many run at once). Thread-safe
  * with respect to other handles. */
 CREDO_API int credo_authenticate(credo *db, const char *user,
                                  const char *password);
+
+/* The SCRAM-SHA-256 verifier of a user (RFC 5802, RFC 7677), kept beside
+ * the argon2id hash and written by CREATE USER / ALTER USER ... PASSWORD,
+ * for front ends that speak SCRAM (credo-server's PostgreSQL listener):
+ * they run the exchange with it and, when the client's proof checks out,
+ * switch their admin handle with credo_set_user(db, user, v.role). */
+#define CREDO_SCRAM_SALT_LEN 16
+#define CREDO_SCRAM_KEY_LEN 32
+typedef struct credo_scram_verifier {
+  uint32_t iterations; /* PBKDF2-HMAC-SHA-256 iterations */
+  uint8_t salt[CREDO_SCRAM_SALT_LEN];
+  uint8_t stored_key[CREDO_SCRAM_KEY_LEN]; /* SHA-256(ClientKey) */
+  uint8_t server_key[CREDO_SCRAM_KEY_LEN];
+  credo_role role; /* the user's role */
+} credo_scram_verifier;
+
+/* Fills *out with the verifier of `user`. `db` must be an admin handle
+ * (CREDO_DENIED). CREDO_NOTFOUND "no such user"; CREDO_NOTSUP for a user
+ * created by a build that kept no verifier (the message says to set the
+ * password again with ALTER USER). *out holds secrets equivalent to the
+ * password for this store: wipe it after use. Thread-safe with respect to
+ * other handles. */
+CREDO_API int credo_user_scram(credo *db, const char *user,
+                               credo_scram_verifier *out);
 
 /* Replaces the wall clock of this handle, for tests. `fn(arg)` returns the
  * current time; NULL restores the system clock. Transaction times stay
@@ -283,6 +311,16 @@ CREDO_API void credo_interrupt(credo *db);
  * writing nothing. CREDO_RANGE for a negative value. */
 CREDO_API int credo_set_timeout(credo *db, int64_t usec);
 
+/* Bounds how long a write on `db` (a write statement, credo_begin / BEGIN,
+ * a typed write) waits for the store's one writer slot while another
+ * handle of this process holds it: past `usec` microseconds it fails with
+ * CREDO_BUSY "waited N ms for the store's writer ...", having written
+ * nothing (0, the default: wait as long as it takes). Writers of other
+ * processes are waited for without this bound. Per handle, not copied by
+ * credo_dup; set it before the handle is used by its thread. CREDO_RANGE
+ * for a negative value, CREDO_MISUSE for NULL. */
+CREDO_API int credo_set_busy_timeout(credo *db, int64_t usec);
+
 /* Installs `fn` (NULL removes it), called on the thread running a
  * statement or read of `db` about every `every` rows it examines (every
  * row a scan, an aggregate or a batch write looks at, kept or not; `every`
@@ -302,6 +340,15 @@ CREDO_API int credo_set_check_handler(credo *db, unsigned every,
 CREDO_API int credo_set_tz(credo *db, int offset_sec);
 CREDO_API int credo_get_tz(const credo *db);
 
+/* The store's time zone (SET STORE TIME ZONE), seconds east of UTC,
+ * persisted in the store (a new store: 0, UTC). Publicity windows and
+ * repair dates are computed in it, whatever the session's zone; it is the
+ * session zone of every handle opened on the store until the session sets
+ * its own. Setting it requires admin (CREDO_DENIED) and is a write (it
+ * joins an open transaction); CREDO_RANGE beyond +-18:00. */
+CREDO_API int credo_set_store_tz(credo *db, int offset_sec);
+CREDO_API int credo_get_store_tz(credo *db, int *offset_sec);
+
 /* --------------------------------------------------------- transactions */
 
 /* Starts an explicit write transaction on this handle: the changes made
@@ -318,13 +365,48 @@ CREDO_API int credo_in_txn(const credo *db);
 /* --------------------------------------------------- types and subjects */
 
 /* Declares a credit event type. `name` is an identifier
- * ([A-Za-z_][A-Za-z0-9_]*, at most 64 bytes). `publicity` is the default
+ * ([A-Za-z_][A-Za-z0-9_]*, at most 64 bytes). `publicity` is the maximum
  * window length from `occurred` (months and usec both 0 means an open
- * window); `repairable_after` the minimum publicity before repair.
- * Requires admin. Errors: CREDO_EXISTS, CREDO_INVALID, CREDO_DENIED. */
+ * window: PUBLICITY OPEN); `repairable_after` the minimum publicity before
+ * repair, counted from `occurred`. The type is ADVERSE and published;
+ * credo_create_type_def declares the others. Requires admin. Errors:
+ * CREDO_EXISTS, CREDO_INVALID (also REPAIRABLE AFTER longer than
+ * PUBLICITY), CREDO_DENIED. */
 CREDO_API int credo_create_type(credo *db, const char *name,
                                 credo_duration publicity,
                                 credo_duration repairable_after);
+
+/* Type flags (docs/rules.md). */
+#define CREDO_TYPE_POSITIVE                                                    \
+  0x1u /* a positive record (honour, licence):                                 \
+          never repaired */
+#define CREDO_TYPE_NOT_PUBLISHED                                               \
+  0x2u /* kept, never public (minor                                            \
+          information, Order 36) */
+#define CREDO_TYPE_OPEN                                                        \
+  0x4u /* PUBLICITY OPEN: no maximum                                           \
+          (licences valid until revoked) */
+
+/* A type declaration. `flags` holds CREDO_TYPE_*; `publicity` must be
+ * non-zero unless the type is OPEN or NOT_PUBLISHED (then it must be
+ * zero): a zero window is refused with a message naming both.
+ * `repairable_after` must not be longer than `publicity`.
+ * `public_fields`, when not NULL, is a comma-separated list of keys of
+ * `data` that the public role sees ("" = none); NULL = all of them. */
+typedef struct credo_type_def {
+  const char *name;
+  unsigned flags;
+  credo_duration publicity;
+  credo_duration repairable_after;
+  const char *public_fields;
+  credo_duration retain; /* RETAIN d: erase records d after their publicity
+                            ends (after recording for NOT PUBLISHED); {0,
+                            0} = keep forever */
+} credo_type_def;
+
+/* Declares a type from `def` (copied). Requires admin. Errors as
+ * credo_create_type. */
+CREDO_API int credo_create_type_def(credo *db, const credo_type_def *def);
 
 typedef struct credo_type_info {
   const char *name;
@@ -332,6 +414,9 @@ typedef struct credo_type_info {
   credo_duration publicity;
   credo_duration repairable_after;
   credo_time created;
+  unsigned flags;            /* CREDO_TYPE_* */
+  const char *public_fields; /* NULL: all of data is public */
+  credo_duration retain;     /* RETAIN; {0, 0}: kept forever */
 } credo_type_info;
 
 /* Looks up a type by name. Strings in *out stay valid until the next call
@@ -357,7 +442,18 @@ typedef struct credo_subject_info {
   credo_time created;
 } credo_subject_info;
 
-/* Looks up a subject; strings valid until the next call on `db`. */
+/* Renames a subject (企业名称变更): its name becomes `name` (1-512 bytes
+ * of UTF-8); the former name is kept in its history (HISTORY OF SUBJECT)
+ * with the actor, `reason` (required) and the transaction time, and reads
+ * AS OF an earlier instant show the name as it was then. Renaming to the
+ * current name is CREDO_OK and writes nothing (credo_changes 0). Requires
+ * recorder. Errors: CREDO_NOTFOUND, CREDO_INVALID, CREDO_DENIED. */
+CREDO_API int credo_rename_subject(credo *db, const char *id, const char *name,
+                                   const char *reason);
+
+/* Looks up a subject; strings valid until the next call on `db`. For the
+ * public role a person's id comes masked (first 6 and last 4 characters,
+ * 8 '*' between), as in every event a public-role handle receives. */
 CREDO_API int credo_get_subject(credo *db, const char *id,
                                 credo_subject_info *out);
 
@@ -367,10 +463,11 @@ typedef enum credo_op {
   CREDO_OP_RECORD = 1,
   CREDO_OP_CORRECT = 2,
   CREDO_OP_REPAIR = 3,
-  CREDO_OP_RETRACT = 4
+  CREDO_OP_RETRACT = 4,
+  CREDO_OP_ERASE = 5 /* a tombstone: HISTORY of an erased event */
 } credo_op;
 
-/* "record", "correct", "repair", "retract". */
+/* "record", "correct", "repair", "retract", "erase". */
 CREDO_API const char *credo_op_name(int op);
 
 /* One version of one event, as a read returns it. */
@@ -508,8 +605,12 @@ typedef enum credo_type {
   CREDO_T_REAL = 2, /* double */
   CREDO_T_TEXT = 3, /* UTF-8 */
   CREDO_T_BOOL = 4,
-  CREDO_T_TIME = 5, /* credo_time */
-  CREDO_T_JSON = 6  /* JSON text */
+  CREDO_T_TIME = 5,   /* credo_time */
+  CREDO_T_JSON = 6,   /* JSON text */
+  CREDO_T_DECIMAL = 7 /* exact decimal (at most 18 significant digits):
+                         credo_column_text gives its shortest exact text
+                         ("1348839.63"), credo_column_double the nearest
+                         double, credo_column_int64 it rounded */
 } credo_type;
 
 /* Compiles the first statement of `sql` (`len` bytes, or -1 for up to NUL).
@@ -609,9 +710,10 @@ typedef struct credo_check_report {
  * versions, (source, ref)); version numbers are 1..n, in transaction-time
  * order, the latest in the events table; the tables' entry counts agree;
  * the META counters are above every id and every transaction time; every
- * event's subject exists and every type id resolves. Each problem goes to
- * `cb` (may be NULL) as one line. `out` (may be NULL) receives the counts.
- * Returns CREDO_OK when the store is sound, CREDO_CORRUPT when problems
+ * event's subject exists and every type id resolves; the name index
+ * (name_grams) holds exactly the grams of every subject's name. Each problem
+ * goes to `cb` (may be NULL) as one line. `out` (may be NULL) receives the
+ * counts. Returns CREDO_OK when the store is sound, CREDO_CORRUPT when problems
  * were found, or the error that stopped the check. Not for the public
  * role (CREDO_DENIED). Runs beside writers; costs a full read of the
  * store. */
@@ -724,6 +826,25 @@ CREDO_API int credo_scan_events(credo *db, credo_time as_of,
                                 credo_time visible_at, unsigned flags,
                                 credo_event_cb cb, void *arg);
 
+/* Name search. Calls `cb` for each subject whose name contains `text`
+ * (compared after Unicode NFKC and case folding, so full-width and
+ * half-width forms and upper and lower case match), in id order,
+ * starting after the subject id `after` (NULL: from the first), at most
+ * `limit` (1..CREDO_SEARCH_MAX) of them; *more (may be NULL) is set to 1
+ * when more matches follow the last one given (pass its id as `after`
+ * for the next page). `text` needs at least 2 characters (CREDO_INVALID
+ * otherwise): an index of the names' character pairs, kept in the same
+ * transaction as every subject write, answers it without reading every
+ * subject (docs/storage.md). For the public role persons are left out: a
+ * person is found by the full resident id only (credo_get_subject).
+ * Strings are valid during the call; a non-zero return from `cb` stops
+ * the search and is returned. One consistent snapshot; the handle's time
+ * limit applies. Any role. Embedded handles only (CREDO_NOTSUP). */
+#define CREDO_SEARCH_MAX 1000
+CREDO_API int credo_search_subjects(credo *db, const char *text,
+                                    const char *after, unsigned limit,
+                                    credo_subject_cb cb, void *arg, int *more);
+
 /* A logical dump: the store's whole history as items in transaction-time
  * order (types and subjects at their creation, every version of every
  * event at its `recorded`); ties in order type, subject, version, then by
@@ -776,6 +897,100 @@ CREDO_API int credo_restore_subject(credo *db, const credo_subject_info *s,
                                     int *created);
 CREDO_API int credo_restore_version(credo *db, const credo_event *v,
                                     int *created);
+
+/* ------------------------------------------------ erasure and retention
+ * Personal-information law (PIPL Art. 47) requires deleting records when
+ * their purpose is over or on a lawful request. An erasure removes every
+ * version's content of an event from every table and index, in one
+ * transaction, and leaves a tombstone (event id, time of erasure, actor,
+ * reason: no content) that HISTORY OF EVENT and SHOW ERASURES show, plus a
+ * keyed hash of the event's (source, ref, subject) so that a resend is
+ * refused ("erased on ... (reason)"). docs/operations.md describes the
+ * operations built on these calls (purge, vacuum, re-applying erasures to
+ * a restored backup). */
+
+/* Why an event was erased. */
+typedef enum credo_erase_cause {
+  CREDO_ERASE_EVENT = 1,    /* ERASE EVENT n */
+  CREDO_ERASE_SUBJECT = 2,  /* ERASE SUBJECT 'id' (its events and itself) */
+  CREDO_ERASE_RETENTION = 3 /* the type's RETAIN period ran out (purge) */
+} credo_erase_cause;
+
+/* "event", "subject", "retention"; NULL for anything else. */
+CREDO_API const char *credo_erase_cause_name(int cause);
+
+/* Erases event `id` (ERASE EVENT): its versions, index entries and
+ * (source, ref) go; a tombstone stays. `reason` (1-4096 bytes) is
+ * required and must not repeat the content. Requires admin (CREDO_DENIED).
+ * CREDO_NOTFOUND for an unknown event, and for one already erased (the
+ * message says when and why). Joins an open transaction. */
+CREDO_API int credo_erase_event(credo *db, uint64_t id, const char *reason);
+
+/* Erases subject `subject` (ERASE SUBJECT): every one of its events as
+ * credo_erase_event does, its record, its name (the name index and the
+ * name history), in one transaction. *events (may be NULL) receives the
+ * number of events erased. Requires admin. CREDO_NOTFOUND for an unknown
+ * subject. The same id may be registered again afterwards. */
+CREDO_API int credo_erase_subject(credo *db, const char *subject,
+                                  const char *reason, uint64_t *events);
+
+/* One entry of the erasure ledger: an erased event (event > 0) or an
+ * erased subject's own entry (event 0; the id is not kept). */
+typedef struct credo_erasure {
+  uint64_t event;
+  int cause; /* credo_erase_cause */
+  credo_time erased;
+  const char *actor;
+  const char *reason;
+} credo_erasure;
+typedef int (*credo_erasure_cb)(const credo_erasure *e, void *arg);
+
+/* Calls `cb` for each ledger entry: erased events in id order, then the
+ * erased subjects in the order of their hashes. Strings are valid during
+ * the call; a non-zero return stops the walk and is returned. Not for the
+ * public role (CREDO_DENIED). */
+CREDO_API int credo_list_erasures(credo *db, credo_erasure_cb cb, void *arg);
+
+/* Erases every event whose retention has run out at `now` (CREDO_TIME_NOW:
+ * the handle's clock): events of a type declared with RETAIN d whose
+ * retain_until (public_until + d; first recorded + d for NOT PUBLISHED
+ * types; open windows never) is <= now. Works in transactions of at most
+ * `batch` events (0: 1000), each committed before the next begins, so
+ * readers and other writers go on in between; tombstones have cause
+ * CREDO_ERASE_RETENTION, actor the handle's and reason "retention".
+ * `progress` (may be NULL) is called after each batch (phase "purge",
+ * done = events erased so far, total 0); a non-zero return stops after
+ * that batch (CREDO_CANCELLED; the batches done stay done). *erased (may
+ * be NULL) receives the count. Requires admin; not inside credo_begin
+ * (CREDO_TXN); embedded handles only (CREDO_NOTSUP). */
+CREDO_API int credo_purge(credo *db, credo_time now, unsigned batch,
+                          credo_progress_fn progress, void *arg,
+                          uint64_t *erased);
+
+/* Re-applies the erasure ledger of the store `from_dir` (opened
+ * read-only beside its users) to the store of `db`: every erased event
+ * still present in `db` is erased again with the original tombstone (time,
+ * actor, reason, cause), erased subjects found in `db` are erased, and the
+ * ledger entries are copied, so resends stay refused. For a backup older
+ * than an erasure, restored into service (credo restore ...
+ * --erasures-from LIVE). Both stores must come from the same store (the
+ * ledger's hashes are keyed by a secret of that store; CREDO_CONFLICT
+ * otherwise). Idempotent. *applied (may be NULL): events erased. Requires
+ * admin; not inside credo_begin (CREDO_TXN). */
+CREDO_API int credo_apply_erasures(credo *db, const char *from_dir,
+                                   uint64_t *applied);
+
+/* Rewrites the store in `dir` entry by entry into a fresh file and puts it
+ * in place of data.mdb, so that no byte of erased (or any deleted) record
+ * is left in free pages or in the unused space of pages. Offline: the
+ * store must not be open in any process (CREDO_BUSY names the process
+ * holding it; stop credo-server first), and it keeps other processes from
+ * opening it until done. Needs free disk space for a second copy of the
+ * live data. `progress` (may be NULL): phase "vacuum", done/total in
+ * entries. The old file is replaced atomically (rename): a crash leaves
+ * either the old or the new store. Message in `err` (may be NULL). */
+CREDO_API int credo_vacuum(const char *dir, credo_progress_fn progress,
+                           void *arg, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

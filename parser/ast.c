@@ -46,6 +46,7 @@ void cql_expr_free(cql_expr *e) {
   cql_expr_free(e->b);
   cql_expr_free(e->c);
   cql_expr_list_free(&e->list);
+  cql_expr_free(e->filter);
   free(e);
 }
 
@@ -118,6 +119,23 @@ static void stmt_free_fields(cql_stmt *st) {
   switch (st->kind) {
   case CQL_CREATE_TYPE:
     free(st->create_type.name);
+    free(st->create_type.public_fields);
+    break;
+  case CQL_ERASE_EVENT:
+  case CQL_ERASE_SUBJECT:
+    cql_expr_free(st->erase.event);
+    cql_expr_free(st->erase.subject);
+    cql_expr_free(st->erase.reason);
+    break;
+  case CQL_ALTER_SUBJECT:
+    cql_expr_free(st->alter_subject.id);
+    cql_expr_free(st->alter_subject.name);
+    cql_expr_free(st->alter_subject.reason);
+    break;
+  case CQL_GRANT:
+  case CQL_REVOKE:
+    cql_expr_free(st->grant.source);
+    free(st->grant.user);
     break;
   case CQL_CREATE_SUBJECT:
     cql_expr_free(st->create_subject.id);
@@ -152,6 +170,7 @@ static void stmt_free_fields(cql_stmt *st) {
     cql_expr_free(st->retract.reason);
     break;
   case CQL_SET_TZ:
+  case CQL_SET_STORE_TZ:
     cql_expr_free(st->set_tz.zone);
     break;
   case CQL_CREATE_USER:
@@ -195,6 +214,13 @@ const char *cql_kind_name(int kind) {
       [CQL_CREATE_USER] = "CREATE USER",
       [CQL_ALTER_USER] = "ALTER USER",
       [CQL_DROP_USER] = "DROP USER",
+      [CQL_SET_STORE_TZ] = "SET STORE TIME ZONE",
+      [CQL_GRANT] = "GRANT SOURCE",
+      [CQL_REVOKE] = "REVOKE SOURCE",
+      [CQL_ERASE_EVENT] = "ERASE EVENT",
+      [CQL_ERASE_SUBJECT] = "ERASE SUBJECT",
+      [CQL_SHOW_ERASURES] = "SHOW ERASURES",
+      [CQL_ALTER_SUBJECT] = "ALTER SUBJECT",
   };
   if (kind < 1 || kind > CQL_KIND_COUNT)
     return "?";

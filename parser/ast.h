@@ -77,10 +77,31 @@ typedef enum cql_expr_kind {
   CQL_E_BETWEEN,  /* a [NOT] BETWEEN b AND c: negated */
   CQL_E_LIKE,     /* a [NOT] LIKE b: negated */
   CQL_E_IS_NULL,  /* a IS [NOT] NULL: negated means IS NOT NULL */
-  CQL_E_CALL      /* text(list...): function call; text is the lowercased
-                     name; star for name(*); distinct for name(DISTINCT x).
-                     The executor validates names and argument counts. */
+  CQL_E_CALL,     /* text(list...): function call; text is the lowercased
+                     name; star for name(*); distinct for name(DISTINCT x);
+                     filter for `FILTER (WHERE ...)`. extract(f FROM t) is
+                     the call extract('f', t), position(s IN t) the call
+                     position(s, t). The executor validates names and
+                     argument counts. */
+  CQL_E_CASE,     /* CASE [a] WHEN w1 THEN t1 ... [ELSE b] END: a is the
+                     operand of the simple form (NULL for the searched
+                     form), list = w1, t1, w2, t2, ... (n even, >= 2), b
+                     the ELSE value (NULL when absent) */
+  CQL_E_CAST      /* CAST(a AS type) and a::type: ival = enum cql_cast,
+                     text = the type name as written (lowercased) */
 } cql_expr_kind;
+
+/* Target types of CAST (PostgreSQL spellings map onto them: integer,
+ * bigint -> INT; double, float -> REAL; numeric -> DECIMAL; varchar ->
+ * TEXT; timestamp, timestamptz -> TIME; boolean -> BOOL). */
+typedef enum cql_cast {
+  CQL_CAST_INT = 1,
+  CQL_CAST_REAL,
+  CQL_CAST_DECIMAL,
+  CQL_CAST_TEXT,
+  CQL_CAST_TIME,
+  CQL_CAST_BOOL
+} cql_cast;
 
 typedef enum cql_op {
   CQL_OP_NONE = 0,
@@ -138,7 +159,8 @@ struct cql_expr {
                          IS_NULL subject */
   cql_expr *b;        /* BINARY right; BETWEEN low; LIKE pattern */
   cql_expr *c;        /* BETWEEN high */
-  cql_expr_list list; /* IN values; CALL arguments */
+  cql_expr_list list; /* IN values; CALL arguments; CASE when/then pairs */
+  cql_expr *filter;   /* CALL: FILTER (WHERE filter); NULL when absent */
 };
 
 /* ----------------------------------------------------------------- SELECT */
@@ -178,7 +200,7 @@ typedef struct cql_select {
   cql_order_item *order;  /* ORDER BY ... */
   size_t n_order;
   cql_expr *limit;        /* LIMIT n (an expression, so `?` works) */
-  cql_expr *offset;       /* OFFSET m (only with LIMIT) */
+  cql_expr *offset;       /* OFFSET m (with or without LIMIT) */
   cql_expr *as_of;        /* AS OF <time>: NULL = latest */
   cql_expr *visible_at;   /* VISIBLE AT <time>: NULL = the AS OF instant */
   bool include_hidden;    /* INCLUDE HIDDEN */
@@ -219,10 +241,17 @@ typedef enum cql_kind {
   CQL_ROLLBACK,
   CQL_CREATE_USER,
   CQL_ALTER_USER,
-  CQL_DROP_USER
+  CQL_DROP_USER,
+  CQL_SET_STORE_TZ,  /* SET STORE TIME ZONE 'zone' */
+  CQL_GRANT,         /* GRANT SOURCE 'src' TO user */
+  CQL_REVOKE,        /* REVOKE SOURCE 'src' FROM user */
+  CQL_ALTER_SUBJECT, /* ALTER SUBJECT 'id' NAME 'n' REASON 'r' */
+  CQL_ERASE_EVENT,   /* ERASE EVENT <expr> REASON 'r' */
+  CQL_ERASE_SUBJECT, /* ERASE SUBJECT 'id' REASON 'r' */
+  CQL_SHOW_ERASURES  /* SHOW ERASURES */
 } cql_kind;
 
-#define CQL_KIND_COUNT 21
+#define CQL_KIND_COUNT 28
 
 /* One statement. `kind` says which member of the union is used (listed at
  * each member); SHOW *, BEGIN, COMMIT and ROLLBACK have no fields. */
@@ -232,16 +261,32 @@ typedef struct cql_stmt {
   size_t end;   /* just past its last token, excluding the ';' */
   int n_params; /* number of `?` in the statement (numbered 1..n_params) */
   union {
-    /* CQL_CREATE_TYPE: CREATE TYPE name [PUBLICITY d] [REPAIRABLE AFTER d]
-     * (clauses in either order). An absent clause leaves its duration
-     * {0, 0} (for publicity: an open window, as credo_create_type). */
+    /* CQL_CREATE_TYPE: CREATE TYPE name [PUBLICITY d | PUBLICITY OPEN |
+     * NOT PUBLISHED] [REPAIRABLE AFTER d] [POSITIVE | ADVERSE]
+     * [PUBLIC FIELDS (k, ...)] (clauses in any order, each once). An
+     * absent clause leaves its duration {0, 0}; no PUBLICITY clause at all
+     * is PUBLICITY OPEN. `flags` holds CREDO_TYPE_* of the clauses. */
     struct {
       char *name;
-      bool has_publicity;
+      bool has_publicity; /* PUBLICITY d, PUBLICITY OPEN or NOT PUBLISHED */
       credo_duration publicity;
       bool has_repairable;
       credo_duration repairable_after;
+      bool has_polarity;
+      unsigned flags;
+      char *public_fields; /* "k1,k2"; NULL without PUBLIC FIELDS */
+      bool has_retain;     /* RETAIN d */
+      credo_duration retain;
     } create_type;
+
+    /* CQL_ERASE_EVENT: ERASE EVENT <event> REASON 'r';
+     * CQL_ERASE_SUBJECT: ERASE SUBJECT 'id' REASON 'r'. Exactly one of
+     * event / subject is set. */
+    struct {
+      cql_expr *event;
+      cql_expr *subject; /* TEXT or PARAM */
+      cql_expr *reason;  /* TEXT or PARAM, required */
+    } erase;
 
     /* CQL_CREATE_SUBJECT: CREATE SUBJECT 'id' KIND org|person|other
      * [NAME 'name']. */
@@ -300,7 +345,8 @@ typedef struct cql_stmt {
       cql_expr *reason; /* TEXT or PARAM, required */
     } retract;
 
-    /* CQL_SET_TZ: SET TIME ZONE '+08:00'. */
+    /* CQL_SET_TZ: SET TIME ZONE '+08:00';
+     * CQL_SET_STORE_TZ: SET STORE TIME ZONE '+08:00'. */
     struct {
       cql_expr *zone; /* TEXT or PARAM; the executor parses it */
     } set_tz;
@@ -310,6 +356,20 @@ typedef struct cql_stmt {
      * CQL_ALTER_USER: ALTER USER name [ROLE role] [PASSWORD 'pw'] (at least
      * one; either order);
      * CQL_DROP_USER: DROP USER name (only name). */
+    /* CQL_ALTER_SUBJECT: ALTER SUBJECT 'id' NAME 'name' REASON 'r'. */
+    struct {
+      cql_expr *id;     /* TEXT or PARAM */
+      cql_expr *name;   /* TEXT or PARAM */
+      cql_expr *reason; /* TEXT or PARAM */
+    } alter_subject;
+
+    /* CQL_GRANT / CQL_REVOKE: GRANT SOURCE 'src' TO user /
+     * REVOKE SOURCE 'src' FROM user. */
+    struct {
+      cql_expr *source; /* TEXT or PARAM */
+      char *user;
+    } grant;
+
     struct {
       char *name;
       bool has_role;

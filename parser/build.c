@@ -23,6 +23,7 @@
 
 #include "alloc.h"
 #include "build.h"
+#include "cql.h"
 
 /* ---------------------------------------------------------------- errors */
 
@@ -62,8 +63,61 @@ void cql_ctx_nomem(cql_ctx *ctx) {
   ctx_nomem_at(ctx, ctx->look.pos, "out of memory");
 }
 
+/* A clause keyword that the identifier t misspells (one edit or one
+ * swap of neighbours away, case-insensitively), or NULL. `SELECT id FORM
+ * events` reads FORM as an implicit alias, so the error comes one token
+ * later; this points back at the real culprit. */
+static const char *misspelt_clause(const cql_token *t) {
+  static const char *const kws[] = {"FROM",   "WHERE", "GROUP", "ORDER",
+                                    "HAVING", "LIMIT", "OFFSET"};
+  char w[16];
+  size_t n = t->n;
+  if (n < 3 || n >= sizeof w)
+    return NULL;
+  for (size_t i = 0; i < n; i++)
+    w[i] = (char)(t->s[i] >= 'a' && t->s[i] <= 'z' ? t->s[i] - 32 : t->s[i]);
+  w[n] = 0;
+  for (size_t k = 0; k < sizeof kws / sizeof *kws; k++) {
+    const char *kw = kws[k];
+    size_t m = strlen(kw), i = 0;
+    if (m == n) {
+      size_t diff = 0, first = 0;
+      for (i = 0; i < n; i++)
+        if (w[i] != kw[i] && diff++ == 0)
+          first = i;
+      if (diff == 1 || (diff == 2 && first + 1 < n &&
+                        w[first] == kw[first + 1] && w[first + 1] == kw[first]))
+        return kw;
+    } else if (m == n + 1 || n == m + 1) { /* one letter missing / extra */
+      const char *lo = m < n ? kw : w, *hi = m < n ? w : kw;
+      size_t j = 0, skips = 0;
+      for (i = 0; hi[i] && skips < 2; i++)
+        if (lo[j] == hi[i])
+          j++;
+        else
+          skips++;
+      if (skips <= 1 && !lo[j])
+        return kw;
+    }
+  }
+  return NULL;
+}
+
 void cql_ctx_syntax_error(cql_ctx *ctx, int major, const cql_token *t) {
   size_t cut;
+  const char *kw;
+  if (major == CQL_TK_ID && t->word && (kw = misspelt_clause(t)) != NULL) {
+    cql_ctx_error(ctx, t->pos, "syntax error near \"%.*s\" (did you mean %s?)",
+                  (int)t->n, t->s, kw);
+    return;
+  }
+  if (ctx->prev_code == CQL_TK_ID && ctx->prev.word &&
+      (kw = misspelt_clause(&ctx->prev)) != NULL) {
+    cql_ctx_error(ctx, ctx->prev.pos,
+                  "syntax error near \"%.*s\" (did you mean %s?)",
+                  (int)ctx->prev.n, ctx->prev.s, kw);
+    return;
+  }
   if (major == 0 || ctx->look_is_semi || ctx->look_is_end) {
     if (ctx->look_is_semi)
       cql_ctx_error(ctx, ctx->look.pos, "syntax error near \";\"");
@@ -253,6 +307,19 @@ static cql_expr *with_children(cql_ctx *ctx, cql_expr *e) {
     return NULL;
   }
   return e;
+}
+
+cql_expr *cql_b_node(cql_ctx *ctx, cql_expr_kind kind, cql_pos pos,
+                     size_t end) {
+  return new_expr(ctx, kind, pos, end);
+}
+
+cql_expr *cql_b_close(cql_ctx *ctx, cql_expr *e) {
+  return e ? with_children(ctx, e) : NULL;
+}
+
+char *cql_b_ident(cql_ctx *ctx, const cql_token *t) {
+  return ctx->rc == CREDO_OK ? ident(ctx, t) : NULL;
 }
 
 static cql_expr *leaf(cql_ctx *ctx, cql_expr_kind kind, const cql_token *t) {
@@ -617,7 +684,7 @@ static bool clause_present(const cql_select *s, enum cql_clause cl) {
   case CQL_CL_ORDER:
     return s->n_order > 0;
   case CQL_CL_LIMIT:
-    return s->limit != NULL;
+    return s->limit != NULL || s->offset != NULL;
   case CQL_CL_AS_OF:
     return s->as_of != NULL;
   case CQL_CL_VISIBLE_AT:
@@ -698,12 +765,31 @@ void cql_b_select_order(cql_ctx *ctx, cql_select *s, const cql_token *kw,
 
 void cql_b_select_limit(cql_ctx *ctx, cql_select *s, const cql_token *kw,
                         cql_expr *e, cql_expr *off) {
-  if (!e || !clause_ok(ctx, s, CQL_CL_LIMIT, kw)) {
+  bool after_offset = s && s->offset && !s->limit && ctx->rc == CREDO_OK;
+  if (!e || (!after_offset && !clause_ok(ctx, s, CQL_CL_LIMIT, kw))) {
     cql_expr_free(e);
     cql_expr_free(off);
     return;
   }
   s->limit = e;
+  if (off)
+    s->offset = off;
+}
+
+void cql_b_select_offset(cql_ctx *ctx, cql_select *s, const cql_token *kw,
+                         cql_expr *off) {
+  if (!off || (s && s->offset)) {
+    if (off && ctx->rc == CREDO_OK)
+      cql_ctx_error(ctx, kw->pos, "duplicate OFFSET clause");
+    cql_expr_free(off);
+    return;
+  }
+  /* LIMIT and OFFSET come last, in either order (as PostgreSQL) */
+  if (!(s && s->limit && ctx->rc == CREDO_OK) &&
+      !clause_ok(ctx, s, CQL_CL_LIMIT, kw)) {
+    cql_expr_free(off);
+    return;
+  }
   s->offset = off;
 }
 
@@ -775,7 +861,16 @@ static bool store_exprs(cql_stmt *st, cql_expr *a, cql_expr *b) {
     st->retract.event = a;
     st->retract.reason = b;
     return true;
+  case CQL_ERASE_EVENT:
+    st->erase.event = a;
+    st->erase.reason = b;
+    return true;
+  case CQL_ERASE_SUBJECT:
+    st->erase.subject = a;
+    st->erase.reason = b;
+    return true;
   case CQL_SET_TZ:
+  case CQL_SET_STORE_TZ:
     st->set_tz.zone = a;
     return !b;
   default:
@@ -802,7 +897,7 @@ void cql_b_type_publicity(cql_ctx *ctx, cql_stmt *st, const cql_token *kw,
   if (!st || ctx->rc != CREDO_OK)
     return;
   if (st->create_type.has_publicity) {
-    cql_ctx_error(ctx, kw->pos, "duplicate PUBLICITY clause");
+    cql_ctx_error(ctx, kw->pos, "duplicate PUBLICITY / NOT PUBLISHED clause");
     return;
   }
   st->create_type.has_publicity = true;
@@ -819,6 +914,104 @@ void cql_b_type_repairable(cql_ctx *ctx, cql_stmt *st, const cql_token *kw,
   }
   st->create_type.has_repairable = true;
   st->create_type.repairable_after = d->d;
+}
+
+void cql_b_type_retain(cql_ctx *ctx, cql_stmt *st, const cql_token *kw,
+                       const cql_dur *d) {
+  if (!st || ctx->rc != CREDO_OK)
+    return;
+  if (st->create_type.has_retain) {
+    cql_ctx_error(ctx, kw->pos, "duplicate RETAIN clause");
+    return;
+  }
+  st->create_type.has_retain = true;
+  st->create_type.retain = d->d;
+}
+
+void cql_b_type_flag(cql_ctx *ctx, cql_stmt *st, const cql_token *kw,
+                     unsigned flag) {
+  bool polarity = flag == CREDO_TYPE_POSITIVE || flag == 0;
+  if (!st || ctx->rc != CREDO_OK)
+    return;
+  if (polarity ? st->create_type.has_polarity : st->create_type.has_publicity) {
+    cql_ctx_error(ctx, kw->pos,
+                  polarity ? "duplicate POSITIVE / ADVERSE clause"
+                           : "duplicate PUBLICITY / NOT PUBLISHED clause");
+    return;
+  }
+  if (polarity)
+    st->create_type.has_polarity = true;
+  else
+    st->create_type.has_publicity = true;
+  st->create_type.flags |= flag;
+}
+
+char *cql_b_field(cql_ctx *ctx, char *list, const cql_token *name) {
+  char *k = ident(ctx, name), *out;
+  size_t a = list ? strlen(list) : 0, b;
+  if (!k || ctx->rc != CREDO_OK) {
+    free(k);
+    free(list);
+    return NULL;
+  }
+  b = strlen(k);
+  if (strchr(k, ',') || !(out = realloc(list, a + b + 2))) {
+    if (strchr(k, ','))
+      cql_ctx_error(ctx, name->pos, "a field name cannot contain ','");
+    free(k);
+    free(list);
+    return NULL;
+  }
+  if (a)
+    out[a++] = ',';
+  memcpy(out + a, k, b + 1);
+  free(k);
+  return out;
+}
+
+void cql_b_type_fields(cql_ctx *ctx, cql_stmt *st, const cql_token *kw,
+                       char *list) {
+  if (!st || ctx->rc != CREDO_OK || !list) {
+    free(list);
+    return;
+  }
+  if (st->create_type.public_fields) {
+    free(list);
+    cql_ctx_error(ctx, kw->pos, "duplicate PUBLIC FIELDS clause");
+    return;
+  }
+  st->create_type.public_fields = list;
+}
+
+cql_stmt *cql_b_grant(cql_ctx *ctx, cql_kind kind, const cql_token *kw,
+                      cql_expr *source, const cql_token *user) {
+  cql_stmt *st = source ? new_stmt(ctx, kind, kw->pos) : NULL;
+  if (!st) {
+    cql_expr_free(source);
+    return NULL;
+  }
+  st->grant.source = source;
+  if (!(st->grant.user = ident(ctx, user))) {
+    cql_stmt_free(st);
+    return NULL;
+  }
+  return st;
+}
+
+cql_stmt *cql_b_alter_subject(cql_ctx *ctx, const cql_token *kw, cql_expr *id,
+                              cql_expr *name, cql_expr *reason) {
+  cql_stmt *st =
+      id && name && reason ? new_stmt(ctx, CQL_ALTER_SUBJECT, kw->pos) : NULL;
+  if (!st) {
+    cql_expr_free(id);
+    cql_expr_free(name);
+    cql_expr_free(reason);
+    return NULL;
+  }
+  st->alter_subject.id = id;
+  st->alter_subject.name = name;
+  st->alter_subject.reason = reason;
+  return st;
 }
 
 static const char *const kind_names[] = {"org", "person", "other"};
@@ -1001,6 +1194,9 @@ static const char *missing_clause(const cql_stmt *st) {
     return st->correct.reason ? NULL : "a REASON";
   case CQL_RETRACT:
     return st->retract.reason ? NULL : "a REASON";
+  case CQL_ERASE_EVENT:
+  case CQL_ERASE_SUBJECT:
+    return st->erase.reason ? NULL : "a REASON";
   case CQL_CREATE_USER:
     return !st->user.has_role   ? "a ROLE"
            : !st->user.password ? "a PASSWORD"

@@ -30,6 +30,8 @@ typedef struct cql_ctx {
   cql_stmt *result;  /* the statement once the grammar accepted it */
   cql_token look;    /* the token being fed to the parser */
   size_t prev_end;   /* just past the last token fed before `look` */
+  cql_token prev;    /* the last token fed before `look` */
+  int prev_code;     /* its code (0 before the first) */
   bool look_is_semi; /* look is the statement's ';' (fed as end) */
   bool look_is_end;  /* look is the end of input */
 } cql_ctx;
@@ -91,6 +93,35 @@ cql_expr *cql_b_isnull(cql_ctx *ctx, cql_expr *a, bool negated,
 /* name(args) / name(*) / name(DISTINCT args). */
 cql_expr *cql_b_call(cql_ctx *ctx, const cql_token *name, cql_expr_list args,
                      bool star, bool distinct, const cql_token *rp);
+
+/* Node helpers for the builders of build_ax.c: a new node (NULL after an
+ * earlier error or when out of memory), the height check of an interior
+ * node (frees it and returns NULL when too deep), an identifier token as
+ * a new string. */
+cql_expr *cql_b_node(cql_ctx *ctx, cql_expr_kind kind, cql_pos pos, size_t end);
+cql_expr *cql_b_close(cql_ctx *ctx, cql_expr *e);
+char *cql_b_ident(cql_ctx *ctx, const cql_token *t);
+
+/* Analyst expressions (build_ax.c). Each takes ownership of its
+ * expression arguments, also on failure. */
+/* `FILTER (WHERE e)` as a detached expression whose span ends at rp. */
+cql_expr *cql_b_filter_where(cql_ctx *ctx, cql_expr *e, const cql_token *rp);
+/* Attaches filter f (may be NULL) to call c. FILTER on a non-aggregate is
+ * left to the executor to refuse. */
+cql_expr *cql_b_filter(cql_ctx *ctx, cql_expr *c, cql_expr *f);
+/* CASE [operand] WHEN.. THEN.. [ELSE e] END. */
+cql_expr *cql_b_case(cql_ctx *ctx, const cql_token *kw, cql_expr *operand,
+                     cql_expr_list whens, cql_expr *els, const cql_token *end);
+/* CAST(x AS t) (kw the CAST keyword) or x::t (kw NULL). */
+cql_expr *cql_b_cast(cql_ctx *ctx, const cql_token *kw, cql_expr *x,
+                     const cql_token *type, const cql_token *end);
+/* extract(field FROM x) as the call extract('field', x). */
+cql_expr *cql_b_extract(cql_ctx *ctx, const cql_token *name,
+                        const cql_token *field, cql_expr *x,
+                        const cql_token *rp);
+/* position(sub IN s) as the call position(sub, s). */
+cql_expr *cql_b_position(cql_ctx *ctx, const cql_token *name, cql_expr *sub,
+                         cql_expr *s, const cql_token *rp);
 
 /* Lists: start with one element / append (taking e). On failure the list
  * is freed and emptied. */
@@ -158,6 +189,9 @@ void cql_b_select_group(cql_ctx *ctx, cql_select *s, const cql_token *kw,
                         cql_expr_list l);
 void cql_b_select_order(cql_ctx *ctx, cql_select *s, const cql_token *kw,
                         cql_order_list l);
+/* OFFSET off without LIMIT (PostgreSQL allows it). */
+void cql_b_select_offset(cql_ctx *ctx, cql_select *s, const cql_token *kw,
+                         cql_expr *off);
 /* LIMIT e [OFFSET off] (off may be NULL). */
 void cql_b_select_limit(cql_ctx *ctx, cql_select *s, const cql_token *kw,
                         cql_expr *e, cql_expr *off);
@@ -180,8 +214,28 @@ cql_stmt *cql_b_stmt_exprs(cql_ctx *ctx, cql_kind kind, const cql_token *kw,
 /* CREATE TYPE clauses. */
 void cql_b_type_publicity(cql_ctx *ctx, cql_stmt *st, const cql_token *kw,
                           const cql_dur *d);
+/* CREATE TYPE ... POSITIVE (flag CREDO_TYPE_POSITIVE), ADVERSE (0),
+ * PUBLICITY OPEN (CREDO_TYPE_OPEN), NOT PUBLISHED
+ * (CREDO_TYPE_NOT_PUBLISHED); duplicates are errors. */
+void cql_b_type_flag(cql_ctx *ctx, cql_stmt *st, const cql_token *kw,
+                     unsigned flag);
+/* Appends a field name to a malloc'ed "a,b" list (NULL: a new list);
+ * frees `list` on failure. */
+char *cql_b_field(cql_ctx *ctx, char *list, const cql_token *name);
+/* CREATE TYPE ... PUBLIC FIELDS (list); takes `list`. */
+void cql_b_type_fields(cql_ctx *ctx, cql_stmt *st, const cql_token *kw,
+                       char *list);
+/* ALTER SUBJECT 'id' NAME 'n' REASON 'r'; takes the expressions. */
+cql_stmt *cql_b_alter_subject(cql_ctx *ctx, const cql_token *kw, cql_expr *id,
+                              cql_expr *name, cql_expr *reason);
+/* GRANT / REVOKE SOURCE 'src' TO / FROM user; takes `source`. */
+cql_stmt *cql_b_grant(cql_ctx *ctx, cql_kind kind, const cql_token *kw,
+                      cql_expr *source, const cql_token *user);
 void cql_b_type_repairable(cql_ctx *ctx, cql_stmt *st, const cql_token *kw,
                            const cql_dur *d);
+/* CREATE TYPE ... RETAIN d (erasure after publicity ends; issue 17). */
+void cql_b_type_retain(cql_ctx *ctx, cql_stmt *st, const cql_token *kw,
+                       const cql_dur *d);
 
 /* CREATE SUBJECT id KIND kind [NAME name]. */
 cql_stmt *cql_b_create_subject(cql_ctx *ctx, const cql_token *kw, cql_expr *id,

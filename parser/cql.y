@@ -44,7 +44,8 @@
   FOR OCCURRED PUBLIC UNTIL SOURCE REF DATA REASON HISTORY EVENT EVENTS REPAIR
   EFFECTIVE CORRECT SET RETRACT EXPLAIN SHOW TYPES STATS USERS TIME ZONE BEGIN
   COMMIT ROLLBACK USER ROLE PASSWORD ALTER DROP VISIBLE AT INCLUDE HIDDEN
-  RETRACTED OF ASC DESC UNIT.
+  RETRACTED OF ASC DESC UNIT POSITIVE ADVERSE PUBLISHED OPEN FIELDS STORE
+  GRANT REVOKE TO FILTER EXTRACT POSITION ERASE ERASURES RETAIN.
 
 /* Operator precedence, lowest first. */
 %left OR.
@@ -55,6 +56,7 @@
 %left PLUS MINUS.
 %left STAR SLASH REM.
 %right UMINUS.
+%left DCOLON.
 
 /* ------------------------------------------------------------ nonterminals */
 
@@ -80,6 +82,8 @@
 %destructor setval { cql_expr_free($$); }
 %type subj_name {cql_expr *}
 %destructor subj_name { cql_expr_free($$); }
+%type fields {char *}
+%destructor fields { free($$); }
 %type reason {cql_expr *}
 %destructor reason { cql_expr_free($$); }
 %type exprlist {cql_expr_list}
@@ -92,6 +96,14 @@
 %destructor setlist { cql_set_list_free(&$$); }
 %type path {cql_pathx}
 %destructor path { cql_path_free(&$$.p); }
+%type whens {cql_expr_list}
+%destructor whens { cql_expr_list_free(&$$); }
+%type else_part {cql_expr *}
+%destructor else_part { cql_expr_free($$); }
+%type pos_arg {cql_expr *}
+%destructor pos_arg { cql_expr_free($$); }
+%type filter {cql_expr *}
+%destructor filter { cql_expr_free($$); }
 %type dur {cql_dur}
 %type name {cql_token}
 %type distinct {bool}
@@ -106,6 +118,13 @@ stmt(A) ::= ctype(A).
 ctype(A) ::= CREATE(K) TYPE name(N).      { A = cql_b_stmt_named(ctx, CQL_CREATE_TYPE, &K, &N); }
 ctype(A) ::= ctype(A) PUBLICITY(K) dur(D).        { cql_b_type_publicity(ctx, A, &K, &D); }
 ctype(A) ::= ctype(A) REPAIRABLE(K) AFTER dur(D). { cql_b_type_repairable(ctx, A, &K, &D); }
+ctype(A) ::= ctype(A) PUBLICITY(K) OPEN.          { cql_b_type_flag(ctx, A, &K, CREDO_TYPE_OPEN); }
+ctype(A) ::= ctype(A) NOT(K) PUBLISHED.           { cql_b_type_flag(ctx, A, &K, CREDO_TYPE_NOT_PUBLISHED); }
+ctype(A) ::= ctype(A) POSITIVE(K).                { cql_b_type_flag(ctx, A, &K, CREDO_TYPE_POSITIVE); }
+ctype(A) ::= ctype(A) ADVERSE(K).                 { cql_b_type_flag(ctx, A, &K, 0); }
+ctype(A) ::= ctype(A) PUBLIC(K) FIELDS LP fields(L) RP. { cql_b_type_fields(ctx, A, &K, L); }
+fields(A) ::= ID(X).                      { A = cql_b_field(ctx, NULL, &X); }
+fields(A) ::= fields(A) COMMA ID(X).      { A = cql_b_field(ctx, A, &X); }
 
 /* CREATE SUBJECT 'id' KIND org|person|other [NAME 'name'] */
 stmt(A) ::= CREATE(K) SUBJECT strval(I) KIND ID(N) subj_name(S). { A = cql_b_create_subject(ctx, &K, I, &N, S); }
@@ -133,7 +152,7 @@ select(A) ::= select(A) GROUP(K) BY exprlist(L).  { cql_b_select_group(ctx, A, &
 select(A) ::= select(A) HAVING(K) expr(E).        { cql_b_select_clause(ctx, A, CQL_CL_HAVING, &K, E); }
 select(A) ::= select(A) ORDER(K) BY orderlist(L). { cql_b_select_order(ctx, A, &K, L); }
 select(A) ::= select(A) LIMIT(K) expr(E).         { cql_b_select_limit(ctx, A, &K, E, NULL); }
-select(A) ::= select(A) LIMIT(K) expr(E) OFFSET expr(F). { cql_b_select_limit(ctx, A, &K, E, F); }
+select(A) ::= select(A) OFFSET(K) expr(F).        { cql_b_select_offset(ctx, A, &K, F); }
 select(A) ::= select(A) AS(K) OF expr(E).         { cql_b_select_clause(ctx, A, CQL_CL_AS_OF, &K, E); }
 select(A) ::= select(A) VISIBLE(K) AT expr(E).    { cql_b_select_clause(ctx, A, CQL_CL_VISIBLE_AT, &K, E); }
 select(A) ::= select(A) INCLUDE(K) HIDDEN.        { cql_b_select_clause(ctx, A, CQL_CL_HIDDEN, &K, NULL); }
@@ -148,6 +167,9 @@ items(A) ::= expr(E) AS name(N).                  { A = cql_b_item1(ctx, E, &N, 
 items(A) ::= items(A) COMMA STAR(T).              { cql_b_item_add(ctx, &A, NULL, NULL, &T); }
 items(A) ::= items(A) COMMA expr(E).              { cql_b_item_add(ctx, &A, E, NULL, NULL); }
 items(A) ::= items(A) COMMA expr(E) AS name(N).   { cql_b_item_add(ctx, &A, E, &N, NULL); }
+/* Implicit aliases (`count(*) n`), as PostgreSQL. */
+items(A) ::= expr(E) ID(N).                       { A = cql_b_item1(ctx, E, &N, NULL); }
+items(A) ::= items(A) COMMA expr(E) ID(N).        { cql_b_item_add(ctx, &A, E, &N, NULL); }
 
 orderlist(A) ::= expr(E) dir(D).                  { A = cql_b_order1(ctx, E, D); }
 orderlist(A) ::= orderlist(A) COMMA expr(E) dir(D). { cql_b_order_add(ctx, &A, E, D); }
@@ -185,6 +207,14 @@ stmt(A) ::= SHOW(K) TYPES.                { A = cql_b_stmt(ctx, CQL_SHOW_TYPES, 
 stmt(A) ::= SHOW(K) STATS.                { A = cql_b_stmt(ctx, CQL_SHOW_STATS, &K); }
 stmt(A) ::= SHOW(K) USERS.                { A = cql_b_stmt(ctx, CQL_SHOW_USERS, &K); }
 stmt(A) ::= SET(K) TIME ZONE strval(S).   { A = cql_b_stmt_exprs(ctx, CQL_SET_TZ, &K, S, NULL, NULL); }
+stmt(A) ::= SET(K) STORE TIME ZONE strval(S). { A = cql_b_stmt_exprs(ctx, CQL_SET_STORE_TZ, &K, S, NULL, NULL); }
+
+/* ALTER SUBJECT 'id' NAME 'name' REASON 'r' */
+stmt(A) ::= ALTER(K) SUBJECT strval(I) NAME strval(N) REASON strval(R). { A = cql_b_alter_subject(ctx, &K, I, N, R); }
+
+/* GRANT SOURCE 'src' TO user ; REVOKE SOURCE 'src' FROM user */
+stmt(A) ::= GRANT(K) SOURCE strval(S) TO name(U).    { A = cql_b_grant(ctx, CQL_GRANT, &K, S, &U); }
+stmt(A) ::= REVOKE(K) SOURCE strval(S) FROM name(U). { A = cql_b_grant(ctx, CQL_REVOKE, &K, S, &U); }
 stmt(A) ::= BEGIN(K).                     { A = cql_b_stmt(ctx, CQL_BEGIN, &K); }
 stmt(A) ::= COMMIT(K).                    { A = cql_b_stmt(ctx, CQL_COMMIT, &K); }
 stmt(A) ::= ROLLBACK(K).                  { A = cql_b_stmt(ctx, CQL_ROLLBACK, &K); }
@@ -196,6 +226,13 @@ user(A) ::= ALTER(K) USER name(N).        { A = cql_b_stmt_named(ctx, CQL_ALTER_
 user(A) ::= user(A) ROLE(K) name(R).      { cql_b_user_role(ctx, A, &K, &R); }
 user(A) ::= user(A) PASSWORD(K) strval(P). { cql_b_user_password(ctx, A, &K, P); }
 stmt(A) ::= DROP(K) USER name(N).         { A = cql_b_stmt_named(ctx, CQL_DROP_USER, &K, &N); }
+
+/* Erasure and retention (issue 17): ERASE EVENT <expr> REASON 'r';
+ * ERASE SUBJECT 'id' REASON 'r'; SHOW ERASURES; CREATE TYPE ... RETAIN d */
+stmt(A) ::= ERASE(K) EVENT expr(E) reason(R).     { A = cql_b_stmt_exprs(ctx, CQL_ERASE_EVENT, &K, E, R, NULL); }
+stmt(A) ::= ERASE(K) SUBJECT strval(S) reason(R). { A = cql_b_stmt_exprs(ctx, CQL_ERASE_SUBJECT, &K, S, R, NULL); }
+stmt(A) ::= SHOW(K) ERASURES.                     { A = cql_b_stmt(ctx, CQL_SHOW_ERASURES, &K); }
+ctype(A) ::= ctype(A) RETAIN(K) dur(D).           { cql_b_type_retain(ctx, A, &K, &D); }
 
 /* ---------------------------------------------------------------- pieces */
 
@@ -228,9 +265,9 @@ expr(A) ::= PARAM(X).                     { A = cql_b_leaf(ctx, CQL_E_PARAM, &X)
 expr(A) ::= dur(D).                       { A = cql_b_duration(ctx, &D); }
 expr(A) ::= path(P).                      { A = cql_b_column(ctx, P.p, P.pos, P.end); }
 expr(A) ::= ID(N) LP RP(R).               { A = cql_b_call(ctx, &N, (cql_expr_list){0}, false, false, &R); }
-expr(A) ::= ID(N) LP STAR RP(R).          { A = cql_b_call(ctx, &N, (cql_expr_list){0}, true, false, &R); }
-expr(A) ::= ID(N) LP exprlist(L) RP(R).   { A = cql_b_call(ctx, &N, L, false, false, &R); }
-expr(A) ::= ID(N) LP DISTINCT exprlist(L) RP(R). { A = cql_b_call(ctx, &N, L, false, true, &R); }
+expr(A) ::= ID(N) LP STAR RP(R) filter(F).  { A = cql_b_filter(ctx, cql_b_call(ctx, &N, (cql_expr_list){0}, true, false, &R), F); }
+expr(A) ::= ID(N) LP exprlist(L) RP(R) filter(F). { A = cql_b_filter(ctx, cql_b_call(ctx, &N, L, false, false, &R), F); }
+expr(A) ::= ID(N) LP DISTINCT exprlist(L) RP(R) filter(F). { A = cql_b_filter(ctx, cql_b_call(ctx, &N, L, false, true, &R), F); }
 expr(A) ::= LP(L) expr(E) RP(R).          { A = cql_b_paren(ctx, &L, E, &R); }
 
 expr(A) ::= MINUS(T) expr(E). [UMINUS]    { A = cql_b_unary(ctx, CQL_OP_NEG, &T, E); }
@@ -259,3 +296,35 @@ expr(A) ::= expr(X) LIKE expr(Y).                     { A = cql_b_like(ctx, X, f
 expr(A) ::= expr(X) NOT LIKE expr(Y). [LIKE]          { A = cql_b_like(ctx, X, true, Y); }
 expr(A) ::= expr(X) IS NULL(N).                       { A = cql_b_isnull(ctx, X, false, &N); }
 expr(A) ::= expr(X) IS NOT NULL(N).                   { A = cql_b_isnull(ctx, X, true, &N); }
+
+/* ------------------------------------------ analyst expressions (issue 15)
+ * CASE, CAST / ::, extract(f FROM t), position(s IN t), FILTER (WHERE ..)
+ * on aggregate calls. Kept in one block to ease merges. */
+
+filter(A) ::= .                                  { A = NULL; }
+filter(A) ::= FILTER LP WHERE expr(E) RP(R).     { A = cql_b_filter_where(ctx, E, &R); }
+
+expr(A) ::= CASE(K) whens(W) else_part(E) END(R).         { A = cql_b_case(ctx, &K, NULL, W, E, &R); }
+expr(A) ::= CASE(K) expr(X) whens(W) else_part(E) END(R). { A = cql_b_case(ctx, &K, X, W, E, &R); }
+whens(A) ::= WHEN expr(C) THEN expr(V).          { A = cql_b_list1(ctx, C); cql_b_list_add(ctx, &A, V); }
+whens(A) ::= whens(A) WHEN expr(C) THEN expr(V). { cql_b_list_add(ctx, &A, C); cql_b_list_add(ctx, &A, V); }
+else_part(A) ::= .                               { A = NULL; }
+else_part(A) ::= ELSE expr(E).                   { A = E; }
+
+expr(A) ::= CAST(K) LP expr(X) AS name(T) RP(R). { A = cql_b_cast(ctx, &K, X, &T, &R); }
+expr(A) ::= expr(X) DCOLON name(T).              { A = cql_b_cast(ctx, NULL, X, &T, &T); }
+
+/* extract(year FROM t): the field is a unit word or a name */
+expr(A) ::= EXTRACT(N) LP UNIT(F) FROM expr(X) RP(R). { A = cql_b_extract(ctx, &N, &F, X, &R); }
+expr(A) ::= EXTRACT(N) LP ID(F) FROM expr(X) RP(R).   { A = cql_b_extract(ctx, &N, &F, X, &R); }
+expr(A) ::= EXTRACT(N) LP exprlist(L) RP(R).          { A = cql_b_call(ctx, &N, L, false, false, &R); }
+
+/* position(sub IN s): the first operand may not itself use IN */
+expr(A) ::= POSITION(N) LP pos_arg(S) IN expr(X) RP(R). { A = cql_b_position(ctx, &N, S, X, &R); }
+pos_arg(A) ::= STRING(X).                  { A = cql_b_text(ctx, &X); }
+pos_arg(A) ::= PARAM(X).                   { A = cql_b_leaf(ctx, CQL_E_PARAM, &X); }
+pos_arg(A) ::= path(P).                    { A = cql_b_column(ctx, P.p, P.pos, P.end); }
+pos_arg(A) ::= LP(L) expr(E) RP(R).        { A = cql_b_paren(ctx, &L, E, &R); }
+
+/* now() as PostgreSQL spells it (NOW is a keyword) */
+expr(A) ::= NOW(X) LP RP.                  { A = cql_b_leaf(ctx, CQL_E_NOW, &X); }

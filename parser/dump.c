@@ -188,6 +188,32 @@ static void put_call(out *o, const cql_expr *e) {
   if (e->star)
     put(o, " *");
   put_list(o, &e->list, true);
+  put_clause(o, "FILTER", e->filter);
+  put(o, ")");
+}
+
+/* "(CASE [operand] (WHEN w t)... [(ELSE e)])", "(CAST type a)". */
+static void put_case_cast(out *o, const cql_expr *e) {
+  size_t i;
+  if (e->kind == CQL_E_CAST) {
+    putf(o, "(CAST %s ", e->text ? e->text : "?");
+    put_expr(o, e->a);
+    put(o, ")");
+    return;
+  }
+  put(o, "(CASE");
+  if (e->a) {
+    put(o, " ");
+    put_expr(o, e->a);
+  }
+  for (i = 0; i + 1 < e->list.n; i += 2) {
+    put(o, " (WHEN ");
+    put_expr(o, e->list.items[i]);
+    put(o, " ");
+    put_expr(o, e->list.items[i + 1]);
+    put(o, ")");
+  }
+  put_clause(o, "ELSE", e->b);
   put(o, ")");
 }
 
@@ -243,6 +269,10 @@ static void put_expr(out *o, const cql_expr *e) {
     break;
   case CQL_E_CALL:
     put_call(o, e);
+    break;
+  case CQL_E_CASE:
+  case CQL_E_CAST:
+    put_case_cast(o, e);
     break;
   default:
     put_literal(o, e);
@@ -371,6 +401,17 @@ static void put_create(out *o, const cql_stmt *st) {
       put_duration(o, "PUBLICITY", st->create_type.publicity);
     if (st->create_type.has_repairable)
       put_duration(o, "REPAIRABLE AFTER", st->create_type.repairable_after);
+    if (st->create_type.has_retain)
+      put_duration(o, "RETAIN", st->create_type.retain);
+    if (st->create_type.flags & CREDO_TYPE_OPEN)
+      put(o, " (PUBLICITY OPEN)");
+    if (st->create_type.flags & CREDO_TYPE_NOT_PUBLISHED)
+      put(o, " (NOT PUBLISHED)");
+    if (st->create_type.has_polarity)
+      put(o, st->create_type.flags & CREDO_TYPE_POSITIVE ? " (POSITIVE)"
+                                                         : " (ADVERSE)");
+    if (st->create_type.public_fields)
+      putf(o, " (PUBLIC FIELDS %s)", st->create_type.public_fields);
     return;
   }
   put_expr(o, st->create_subject.id);
@@ -399,6 +440,7 @@ static const cql_expr *single_expr(const cql_stmt *st) {
   case CQL_HISTORY_SUBJECT:
     return st->history.subject;
   case CQL_SET_TZ:
+  case CQL_SET_STORE_TZ:
     return st->set_tz.zone;
   default:
     return NULL;
@@ -422,6 +464,7 @@ static void put_stmt_body(out *o, const cql_stmt *st) {
   case CQL_HISTORY_EVENT:
   case CQL_HISTORY_SUBJECT:
   case CQL_SET_TZ:
+  case CQL_SET_STORE_TZ:
     put(o, " ");
     put_expr(o, single_expr(st));
     break;
@@ -437,10 +480,30 @@ static void put_stmt_body(out *o, const cql_stmt *st) {
     put_expr(o, st->retract.event);
     put_clause(o, "REASON", st->retract.reason);
     break;
+  case CQL_ERASE_EVENT:
+  case CQL_ERASE_SUBJECT:
+    put(o, " ");
+    put_expr(o, st->erase.event ? st->erase.event : st->erase.subject);
+    put_clause(o, "REASON", st->erase.reason);
+    break;
   case CQL_CREATE_USER:
   case CQL_ALTER_USER:
   case CQL_DROP_USER:
     put_user(o, st);
+    break;
+  case CQL_ALTER_SUBJECT:
+    put(o, " ");
+    put_expr(o, st->alter_subject.id);
+    put_clause(o, "NAME", st->alter_subject.name);
+    put_clause(o, "REASON", st->alter_subject.reason);
+    break;
+  case CQL_GRANT:
+  case CQL_REVOKE:
+    put(o, " ");
+    put_expr(o, st->grant.source);
+    putf(o, " (%s ", st->kind == CQL_GRANT ? "TO" : "FROM");
+    put_name(o, st->grant.user);
+    put(o, ")");
     break;
   default:
     break;

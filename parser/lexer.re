@@ -452,6 +452,9 @@ int cql_lex(cql_lexer *lx, cql_token *t) {
       'correct'    { return emit_word(lx, t, tok, cur, CQL_TK_CORRECT); }
       'set'        { return emit_word(lx, t, tok, cur, CQL_TK_SET); }
       'retract'    { return emit_word(lx, t, tok, cur, CQL_TK_RETRACT); }
+      'erase'      { return emit_word(lx, t, tok, cur, CQL_TK_ERASE); }
+      'erasures'   { return emit_word(lx, t, tok, cur, CQL_TK_ERASURES); }
+      'retain'     { return emit_word(lx, t, tok, cur, CQL_TK_RETAIN); }
       'explain'    { return emit_word(lx, t, tok, cur, CQL_TK_EXPLAIN); }
       'show'       { return emit_word(lx, t, tok, cur, CQL_TK_SHOW); }
       'types'      { return emit_word(lx, t, tok, cur, CQL_TK_TYPES); }
@@ -459,6 +462,15 @@ int cql_lex(cql_lexer *lx, cql_token *t) {
       'users'      { return emit_word(lx, t, tok, cur, CQL_TK_USERS); }
       'time'       { return emit_word(lx, t, tok, cur, CQL_TK_TIME); }
       'zone'       { return emit_word(lx, t, tok, cur, CQL_TK_ZONE); }
+      'store'      { return emit_word(lx, t, tok, cur, CQL_TK_STORE); }
+      'positive'   { return emit_word(lx, t, tok, cur, CQL_TK_POSITIVE); }
+      'adverse'    { return emit_word(lx, t, tok, cur, CQL_TK_ADVERSE); }
+      'published'  { return emit_word(lx, t, tok, cur, CQL_TK_PUBLISHED); }
+      'open'       { return emit_word(lx, t, tok, cur, CQL_TK_OPEN); }
+      'fields'     { return emit_word(lx, t, tok, cur, CQL_TK_FIELDS); }
+      'grant'      { return emit_word(lx, t, tok, cur, CQL_TK_GRANT); }
+      'revoke'     { return emit_word(lx, t, tok, cur, CQL_TK_REVOKE); }
+      'to'         { return emit_word(lx, t, tok, cur, CQL_TK_TO); }
       'begin'      { return emit_word(lx, t, tok, cur, CQL_TK_BEGIN); }
       'commit'     { return emit_word(lx, t, tok, cur, CQL_TK_COMMIT); }
       'rollback'   { return emit_word(lx, t, tok, cur, CQL_TK_ROLLBACK); }
@@ -478,6 +490,15 @@ int cql_lex(cql_lexer *lx, cql_token *t) {
       'true'       { return emit_word(lx, t, tok, cur, CQL_TK_TRUE); }
       'false'      { return emit_word(lx, t, tok, cur, CQL_TK_FALSE); }
       'now'        { return emit_word(lx, t, tok, cur, CQL_TK_NOW); }
+      'case'       { return emit_word(lx, t, tok, cur, CQL_TK_CASE); }
+      'when'       { return emit_word(lx, t, tok, cur, CQL_TK_WHEN); }
+      'then'       { return emit_word(lx, t, tok, cur, CQL_TK_THEN); }
+      'else'       { return emit_word(lx, t, tok, cur, CQL_TK_ELSE); }
+      'end'        { return emit_word(lx, t, tok, cur, CQL_TK_END); }
+      'cast'       { return emit_word(lx, t, tok, cur, CQL_TK_CAST); }
+      'filter'     { return emit_word(lx, t, tok, cur, CQL_TK_FILTER); }
+      'extract'    { return emit_word(lx, t, tok, cur, CQL_TK_EXTRACT); }
+      'position'   { return emit_word(lx, t, tok, cur, CQL_TK_POSITION); }
       'second' | 'seconds' { return emit_unit(lx, t, tok, cur, CQL_UNIT_SECOND); }
       'minute' | 'minutes' { return emit_unit(lx, t, tok, cur, CQL_UNIT_MINUTE); }
       'hour' | 'hours'     { return emit_unit(lx, t, tok, cur, CQL_UNIT_HOUR); }
@@ -506,6 +527,7 @@ int cql_lex(cql_lexer *lx, cql_token *t) {
       "+"  { return emit(lx, t, tok, cur, CQL_TK_PLUS); }
       "-"  { return emit(lx, t, tok, cur, CQL_TK_MINUS); }
       "||" { return emit(lx, t, tok, cur, CQL_TK_CONCAT); }
+      "::" { return emit(lx, t, tok, cur, CQL_TK_DCOLON); }
       "="  { return emit(lx, t, tok, cur, CQL_TK_EQ); }
       "!=" | "<>" { return emit(lx, t, tok, cur, CQL_TK_NE); }
       "<"  { return emit(lx, t, tok, cur, CQL_TK_LT); }

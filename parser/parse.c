@@ -58,6 +58,14 @@ static const unsigned char *feed_end(void *parser, cql_ctx *ctx,
   return code == CQL_TK_SEMI ? (const unsigned char *)t->s + 1 : lx->lim;
 }
 
+/* 1 when the token after the current one is `(` (the lexer state is
+ * copied, so nothing moves; the lexer allocates nothing). */
+static int next_is_lp(const cql_lexer *lx) {
+  cql_lexer peek = *lx;
+  cql_token t;
+  return cql_lex(&peek, &t) == CQL_TK_LP;
+}
+
 /* Lexes and parses one statement from lx into ctx->result. Returns the
  * byte just past the statement's ';' or the end of input, or NULL on
  * failure (ctx->rc says why). When no statement remains, ctx->result is
@@ -86,11 +94,15 @@ static const unsigned char *parse_tokens(cql_lexer *lx, cql_ctx *ctx,
       return feed_end(*pparser, ctx, lx, code, &t);
     if (prev == CQL_TK_DOT && t.word)
       code = CQL_TK_ID; /* data.<keyword> is a path segment */
+    else if ((code == CQL_TK_EXTRACT || code == CQL_TK_POSITION) &&
+             !next_is_lp(lx))
+      code = CQL_TK_ID; /* a column named like the special function */
     feed(*pparser, ctx, code, &t);
     if (ctx->rc != CREDO_OK)
       return NULL;
     ctx->prev_end = t.pos.offset + t.n;
-    prev = code;
+    ctx->prev = t;
+    ctx->prev_code = prev = code;
   }
 }
 

@@ -27,7 +27,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cl_remote.h"
+#include "http.h"
+#include "sh_prompt.h"
 #include "srv.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -64,7 +65,7 @@ static int read_password(char *buf, size_t n) {
     snprintf(buf, n, "%s", env);
     return 0;
   }
-  if (cl_read_password("password for the new admin: ", buf, n) < 0)
+  if (sh_read_password("password for the new admin: ", buf, n) < 0)
     return -1;
   return buf[0] ? 0 : -1;
 }
@@ -128,10 +129,14 @@ static int start(const srv_config *cfg, srv_ctx *srv, int *lfd) {
   if (srv_listen_open(cfg->listen, cfg->tls_cert[0] || cfg->allow_plaintext,
                       lfd, err, sizeof err) < 0)
     goto fail;
+  if (cfg->pg_listen[0] &&
+      srv_listen_open(cfg->pg_listen, cfg->tls_cert[0] || cfg->allow_plaintext,
+                      &srv->pg_lfd, err, sizeof err) < 0)
+    goto fail;
   if (cfg->tls_cert[0] &&
       !(srv->tls = srv_tls_ctx(cfg->tls_cert, cfg->tls_key, err, sizeof err)))
     goto fail;
-  opt.max_readers = cfg->max_conn + 32;
+  opt.max_readers = cfg->max_conn + cfg->http_threads + 32;
   rc = credo_open(cfg->store, &opt, &srv->admin);
   if (rc != CREDO_OK) {
     snprintf(err, sizeof err, "cannot open store %s: %s", cfg->store,
@@ -153,7 +158,8 @@ fail:
 }
 
 /* The address actually bound (port 0 becomes the chosen port). */
-static void log_listening(const srv_config *cfg, int lfd, int tls) {
+static void log_listening(const srv_config *cfg, int lfd, int tls,
+                          const char *proto) {
   struct sockaddr_storage ss;
   socklen_t sl = sizeof ss;
   char host[64] = "?";
@@ -170,16 +176,32 @@ static void log_listening(const srv_config *cfg, int lfd, int tls) {
     }
   }
   srv_log(SRV_INFO, "listening",
-          "addr=%s%s%s:%u port=%u tls=%d store=%s max_conn=%u version=%s",
-          ss.ss_family == AF_INET6 ? "[" : "", host,
+          "proto=%s addr=%s%s%s:%u port=%u tls=%d store=%s max_conn=%u "
+          "version=%s",
+          proto, ss.ss_family == AF_INET6 ? "[" : "", host,
           ss.ss_family == AF_INET6 ? "]" : "", port, port, tls,
           srv_logq((char[SRV_PATH_MAX + 8]){0}, SRV_PATH_MAX + 8, cfg->store),
           cfg->max_conn, credo_version());
 }
 
+/* The public look-up (--http), on handles dup'ed from the admin one. */
+static int start_http(const srv_config *cfg, srv_ctx *srv, http_server **h) {
+  http_opts o = {cfg->http, cfg->allow_plaintext, cfg->http_threads,
+                 cfg->http_rate, cfg->max_conn};
+  char err[512];
+  if (!cfg->http[0] || http_start(&o, srv->admin, h, err, sizeof err) == 0)
+    return 0;
+  fprintf(stderr, "credo-server: %s\n", err);
+  srv_log(SRV_ERROR, "start_failed", "reason=%s",
+          srv_logq((char[600]){0}, 600, err));
+  return -1;
+}
+
 int main(int argc, char **argv) {
   srv_config cfg;
   srv_ctx srv;
+  http_server *web = NULL;
+  srv_purge *purge = NULL;
   int lfd = -1, rc = srv_config_parse(argc, argv, &cfg);
   if (rc != 0)
     return rc == 1 ? 0 : 2;
@@ -190,20 +212,39 @@ int main(int argc, char **argv) {
   srv.cfg = &cfg;
   srv.stop = &stop_flag;
   srv.wake_rd = srv.wake_wr = -1;
-  srv_backoff_init(&srv.backoff);
+  srv.pg_lfd = -1;
+  srv_backoff_init(&srv.backoff, cfg.hash_workers);
+  if (srv_slots_init(&srv.slots,
+                     &(srv_caps){cfg.max_conn, cfg.max_conn_per_addr,
+                                 cfg.max_unauth, cfg.max_unauth_per_addr}) <
+      0) {
+    fprintf(stderr, "credo-server: out of memory\n");
+    return 1;
+  }
   pthread_mutex_init(&srv.mu, NULL);
   pthread_cond_init(&srv.idle, NULL);
-  if (start(&cfg, &srv, &lfd) < 0) {
+  if (start(&cfg, &srv, &lfd) < 0 || start_http(&cfg, &srv, &web) < 0) {
     rc = 1;
     goto out;
   }
-  log_listening(&cfg, lfd, srv.tls != NULL);
+  purge = srv_purge_start(srv.admin, cfg.purge_interval);
+  log_listening(&cfg, lfd, srv.tls != NULL, "credo");
+  if (srv.pg_lfd >= 0)
+    log_listening(&cfg, srv.pg_lfd, srv.tls != NULL, "pg");
   srv_listen_run(&srv, lfd);
   lfd = -1;
+  http_stop(web);
+  web = NULL;
+  srv_purge_stop(purge);
+  purge = NULL;
   srv_log(SRV_INFO, "stopped", "exit=0");
 out:
+  srv_purge_stop(purge);
+  http_stop(web);
   if (lfd >= 0)
     close(lfd);
+  if (srv.pg_lfd >= 0)
+    close(srv.pg_lfd);
   if (srv.wake_rd >= 0)
     close(srv.wake_rd);
   if (srv.wake_wr >= 0)
@@ -213,5 +254,6 @@ out:
   pthread_cond_destroy(&srv.idle);
   pthread_mutex_destroy(&srv.mu);
   srv_backoff_destroy(&srv.backoff);
+  srv_slots_destroy(&srv.slots);
   return rc;
 }

@@ -30,9 +30,10 @@
 #define FILE_MODE 0600
 
 static const char *const table_names[STOR_NTABLES] = {
-    "meta",       "subjects",     "types",       "type_ids",
-    "events",     "versions",     "subj_events", "type_events",
-    "source_ref", "until_events", "users"};
+    "meta",     "subjects",    "types",       "type_ids",   "events",
+    "versions", "subj_events", "type_events", "source_ref", "until_events",
+    "users",    "subj_public", "grants",      "subj_names", "name_grams",
+    "erasures", "erased_keys", "type_retain"};
 
 const char *stor_table_name(int table) {
   if (table < 0 || table >= STOR_NTABLES)
@@ -240,13 +241,38 @@ static int open_dbis(stor_env *env, int *missing) {
   if ((rc = open_txn(env, MDB_RDONLY, &t)) != 0)
     return rc;
   for (i = 0; i < STOR_NTABLES; i++) {
-    if ((rc = mdb_dbi_open(t, table_names[i], 0, &env->dbi[i])) != 0) {
+    rc = mdb_dbi_open(t, table_names[i], 0, &env->dbi[i]);
+    if (rc == MDB_NOTFOUND && env->upgrading && i > STOR_META) {
+      env->absent[i] = 1; /* an older format's store: copied as empty */
+      continue;
+    }
+    if (rc != 0) {
       *missing = i;
       mdb_txn_abort(t);
       return rc;
     }
   }
   return mdb_txn_commit(t); /* keeps the handles for the env */
+}
+
+/* 1 when the store holds values without checksums (a format before
+ * STOR_FORMAT_SUMS: its format_version is 4 bare bytes), with *version
+ * set; 0 for a new store or a checksummed one. Changes nothing. */
+static int bare_values(stor_env *env, uint32_t *version) {
+  MDB_val k = {sizeof STOR_META_FORMAT_KEY - 1, STOR_META_FORMAT_KEY}, v;
+  MDB_dbi meta;
+  MDB_txn *t;
+  int bare = 0;
+
+  if (open_txn(env, MDB_RDONLY, &t) != 0)
+    return 0; /* the open that follows says why */
+  if (mdb_dbi_open(t, table_names[STOR_META], 0, &meta) == 0 &&
+      mdb_get(t, meta, &k, &v) == 0 && v.mv_size == 4) {
+    *version = stor_dec_u32(v.mv_data);
+    bare = *version < STOR_FORMAT_SUMS;
+  }
+  mdb_txn_abort(t);
+  return bare;
 }
 
 /* One attempt at creating the missing tables and the format version. */
@@ -294,8 +320,8 @@ static int create_tables(stor_env *env) {
 }
 
 /* Reads the format version: MDB_NOTFOUND when absent, MDB_INVALID when
- * malformed. Format 1 stored it as 4 bare bytes; from STOR_FORMAT_SUMS on
- * it carries its checksum like every value. */
+ * malformed. Formats before STOR_FORMAT_SUMS stored it as 4 bare bytes;
+ * from then on it carries its checksum like every value. */
 static int read_version(stor_env *env, uint32_t *version) {
   MDB_val k = {sizeof STOR_META_FORMAT_KEY - 1, STOR_META_FORMAT_KEY}, v;
   MDB_txn *t;
@@ -311,8 +337,7 @@ static int read_version(stor_env *env, uint32_t *version) {
   } else if (rc == 0 && stor_sum_open(STOR_META, &k, &v) == 0 &&
              v.mv_size == 4) {
     *version = stor_dec_u32(v.mv_data);
-    if (*version < STOR_FORMAT_SUMS)
-      rc = MDB_INVALID;
+    env->sums = 1;
   } else if (rc == 0) {
     stor_corruption_take(NULL, 0);
     rc = MDB_INVALID;
@@ -325,6 +350,14 @@ static int open_tables(stor_env *env, char *err, size_t errlen) {
   uint32_t version = 0;
   int rc, missing = -1;
 
+  if (!env->upgrading && bare_values(env, &version))
+    return say(err, errlen, CREDO_FORMAT,
+               "store %s has format %u, whose values carry no checksums "
+               "(this build writes format %u and checksums every value); "
+               "upgrade it with `credo upgrade %s` (the old store is kept as "
+               "%s.v%u)",
+               env->path, (unsigned)version, (unsigned)STOR_FORMAT_VERSION,
+               env->path, env->path, (unsigned)version);
   rc = open_dbis(env, &missing);
   if (rc == 0)
     rc = read_version(env, &version);
@@ -333,6 +366,11 @@ static int open_tables(stor_env *env, char *err, size_t errlen) {
     if ((rc = create_tables(env)) == 0)
       rc = read_version(env, &version);
   }
+  if (rc == MDB_NOTFOUND && missing >= STOR_SUBJ_PUBLIC)
+    return say(err, errlen, CREDO_FORMAT,
+               "store %s has format 1 and lacks table '%s': open it once "
+               "read-write to upgrade it",
+               env->path, table_names[missing]);
   if (rc == MDB_NOTFOUND && missing >= 0)
     return say(err, errlen, CREDO_CORRUPT,
                "%s is not a credo store (no table '%s')", env->path,
@@ -350,13 +388,6 @@ static int open_tables(stor_env *env, char *err, size_t errlen) {
                "store format %u is newer than this build supports (%u); "
                "upgrade credo (store %s)",
                (unsigned)version, (unsigned)STOR_FORMAT_VERSION, env->path);
-  if (version < STOR_FORMAT_VERSION && !env->upgrading)
-    return say(err, errlen, CREDO_FORMAT,
-               "store %s has format %u, older than this build's %u (which "
-               "checksums every value); upgrade it with `credo upgrade %s` "
-               "(the old store is kept as %s.v%u)",
-               env->path, (unsigned)version, (unsigned)STOR_FORMAT_VERSION,
-               env->path, env->path, (unsigned)version);
   env->format = version;
   return CREDO_OK;
 }
@@ -409,6 +440,20 @@ void stor_close(stor_env *env) {
 
 uint32_t stor_format_version(const stor_env *env) {
   return env ? env->format : 0;
+}
+
+int stor_format_set(stor_txn *txn, uint32_t version) {
+  unsigned char be[4] = {(unsigned char)(version >> 24),
+                         (unsigned char)(version >> 16),
+                         (unsigned char)(version >> 8), (unsigned char)version};
+  stor_val k = {STOR_META_FORMAT_KEY, sizeof STOR_META_FORMAT_KEY - 1};
+  int rc;
+  if (!txn || !txn->write || version == 0 || version > STOR_FORMAT_VERSION)
+    return CREDO_MISUSE;
+  rc = stor_put(txn, STOR_META, k, (stor_val){be, 4});
+  if (rc == CREDO_OK)
+    txn->env->format = version;
+  return rc;
 }
 
 const char *stor_path(const stor_env *env) {

@@ -40,10 +40,10 @@
 
 /* The stored format this build writes. A store with a larger number is
  * refused with CREDO_FORMAT; an older one too, with a message naming the
- * upgrade (stor_upgrade). Format 2 added the value checksums. */
+ * upgrade (stor_upgrade). Format 3 added the value checksums. */
 #define STOR_FORMAT_VERSION ((unsigned)CREDO_STORE_FORMAT)
 /* The first format whose values carry checksums. */
-#define STOR_FORMAT_SUMS 2u
+#define STOR_FORMAT_SUMS 3u
 
 /* Every stored value is followed on disk by a checksum of STOR_SUM_LEN
  * bytes (sum.c, docs/storage.md "Checksums"), added by put and verified
@@ -71,6 +71,15 @@ enum stor_table {
   STOR_SOURCE_REF,   /* (source, ref) -> event id */
   STOR_UNTIL_EVENTS, /* (public_until, event id) -> nothing */
   STOR_USERS,        /* user name -> user record */
+  STOR_SUBJ_PUBLIC,  /* (subject id, public_until, event id) -> public_from,
+                        for events whose latest version may be public */
+  STOR_GRANTS,       /* (user name, source) -> nothing: GRANT SOURCE */
+  STOR_SUBJ_NAMES,   /* (subject id, recorded) -> a former name (renames) */
+  STOR_NAME_GRAMS,   /* (name gram, subject id) -> nothing (engine/names.c) */
+  STOR_ERASURES,     /* event id -> tombstone of an erased event (erase.c) */
+  STOR_ERASED_KEYS,  /* (kind, keyed hash) -> erased (source, ref, subject)
+                        or subject: the erasure ledger's look-up side */
+  STOR_TYPE_RETAIN,  /* type id -> RETAIN duration (retain.c) */
   STOR_NTABLES
 };
 
@@ -108,18 +117,24 @@ int stor_open(const char *path, const stor_options *opt, stor_env **out,
 /* Closes the store. All transactions must have ended. Accepts NULL. */
 void stor_close(stor_env *env);
 
-/* Upgrades the store in directory `path`, of an older format, to
- * STOR_FORMAT_VERSION: copies every table into `path`.upgrade (sealing each
- * value with its checksum), then renames `path` to `path`.v<old> and the
- * copy to `path`. The store must not be open anywhere. CREDO_OK (also when
- * it already is current: *from = the current version), CREDO_EXISTS when
- * one of the two new names is taken, or the code of the failure with a
- * message in err; on failure `path` is untouched and no `path`.upgrade is
- * left. *from (may be NULL) gets the store's format before. */
+/* Gives the store in directory `path`, of a format before
+ * STOR_FORMAT_SUMS (its values bare), checksums: copies every table into
+ * `path`.upgrade (sealing each value, the format number kept), then renames
+ * `path` to `path`.v<old> and the copy to `path`; the engine's migration
+ * of the old format's records runs at the copy's next read-write open. The
+ * store must not be open anywhere. CREDO_OK (also when its values already
+ * carry checksums: nothing done), CREDO_EXISTS when one of the two new
+ * names is taken, or the code of the failure with a message in err; on
+ * failure `path` is untouched and no `path`.upgrade is left. *from (may be
+ * NULL) gets the store's format before. */
 int stor_upgrade(const char *path, uint32_t *from, char *err, size_t errlen);
 
 /* Stored format version of the open store. */
 uint32_t stor_format_version(const stor_env *env);
+/* Records that the store now has format `version` (<=
+ * STOR_FORMAT_VERSION), in write transaction `txn`: the engine calls it
+ * after migrating an older store's records. CREDO_MISUSE otherwise. */
+int stor_format_set(stor_txn *txn, uint32_t version);
 /* Current map size and bytes used by the data file's pages. */
 int stor_space(stor_env *env, uint64_t *map_size, uint64_t *used);
 /* The directory the env was opened on (owned by the env). */
@@ -128,6 +143,11 @@ const char *stor_path(const stor_env *env);
 /* Begins a transaction. `write` != 0 makes it the store's one writer
  * (waits for the slot). CREDO_READONLY for a write on a read-only store. */
 int stor_txn_begin(stor_env *env, int write, stor_txn **out);
+/* The same, but a write waits at most `wait_ms` (< 0: without bound) for
+ * this process's writer lock: CREDO_BUSY when it ran out. (Writers of
+ * other processes are waited for inside LMDB, without bound.) */
+int stor_txn_begin_wait(stor_env *env, int write, int64_t wait_ms,
+                        stor_txn **out);
 /* Commits and frees the transaction. On failure the transaction is aborted
  * and freed as well, and nothing of it is in the store. For a read
  * transaction this is the same as abort and returns CREDO_OK. */
@@ -175,6 +195,15 @@ int stor_copy(stor_env *env, const char *dest);
  * positioned at its start), which is neither rewound, synced nor closed.
  * A write error (EPIPE when the reader went away) fails the copy. */
 int stor_copy_fd(stor_env *env, int fd);
+
+/* Rewrites the store in directory `path` entry by entry into a fresh file
+ * that replaces its data.mdb (vacuum.c), so no byte of deleted entries
+ * survives in free or unused page space. Offline: CREDO_BUSY (message
+ * naming the process) when another process has the store open; processes
+ * that open it meanwhile wait. `progress` (may be NULL): phase "vacuum",
+ * entries done of total. Message in `err`. */
+int stor_vacuum(const char *path, credo_progress_fn progress, void *arg,
+                char *err, size_t errlen);
 
 /* ------------------------------------------------------ key encodings
  * Keys are built so that memcmp order is the order of the values:

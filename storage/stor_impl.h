@@ -105,9 +105,11 @@ struct stor_env {
   char *path;
   uint32_t format;
   int readonly;
-  int upgrading;         /* opened by stor_upgrade: older formats allowed */
-  size_t psize;          /* LMDB page size */
-  stor_gate gate;        /* map growth vs transactions */
+  int upgrading; /* opened by stor_upgrade: older formats allowed */
+  int sums;      /* values carry checksums (format >= SUMS) */
+  unsigned char absent[STOR_NTABLES]; /* upgrading: tables the store lacks */
+  size_t psize;                       /* LMDB page size */
+  stor_gate gate;                     /* map growth vs transactions */
   pthread_mutex_t wlock; /* the process's one writer, across replays */
   /* Protected by gate.mu: the spare read transactions. */
   stor_txn *spare;

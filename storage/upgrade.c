@@ -3,17 +3,20 @@
  * STOR_FORMAT_VERSION by copying it, never by changing it in place.
  *
  * Steps: open the old store read-only (stor_open_as, older formats
- * allowed); create `path`.upgrade as a new store of the current format;
+ * allowed, tables it lacks skipped); create `path`.upgrade as a new store;
  * copy every entry of every table through stor_put (which seals each value
- * with its checksum), in batches of UPGRADE_BATCH puts per transaction;
- * close both; rename `path` to `path`.v<old> and the copy to `path`.
+ * with its checksum), in batches of UPGRADE_BATCH puts per transaction --
+ * the format_version entry too, so the copy keeps the old number, now
+ * checksummed, and the engine's own migration of that format runs at its
+ * next read-write open (engine/rules.c eng_upgrade); close both; rename
+ * `path` to `path`.v<old> and the copy to `path`.
  *
  * Invariants: until the first rename the old store is untouched and a
  * failure removes the partial copy; a crash between the two renames
  * leaves both directories whole (the old one under its .v name).
  *
- * Does not: convert values (formats 1 and 2 differ only by the checksum),
- * or run while the store is open elsewhere (the caller makes sure).
+ * Does not: convert records (the engine's migration does), or run while the
+ * store is open elsewhere (the caller makes sure).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -41,12 +44,6 @@ static int say(char *err, size_t errlen, int code, const char *fmt, ...) {
   return code;
 }
 
-/* The format-version entry belongs to the new store, not the copy. */
-static int is_format_key(int table, const MDB_val *k) {
-  return table == STOR_META && k->mv_size == sizeof STOR_META_FORMAT_KEY - 1 &&
-         memcmp(k->mv_data, STOR_META_FORMAT_KEY, k->mv_size) == 0;
-}
-
 /* Copies one table from the old store's snapshot `rt` into `dst`. */
 static int copy_table(stor_env *src, MDB_txn *rt, int table, stor_env *dst) {
   MDB_cursor *mc;
@@ -60,8 +57,6 @@ static int copy_table(stor_env *src, MDB_txn *rt, int table, stor_env *dst) {
   rc = stor_txn_begin(dst, 1, &wt);
   for (mrc = mdb_cursor_get(mc, &k, &v, MDB_FIRST); rc == CREDO_OK && !mrc;
        mrc = mdb_cursor_get(mc, &k, &v, MDB_NEXT)) {
-    if (is_format_key(table, &k))
-      continue;
     rc = stor_put(wt, table, (stor_val){k.mv_data, k.mv_size},
                   (stor_val){v.mv_data, v.mv_size});
     if (rc == CREDO_OK && ++n % UPGRADE_BATCH == 0) {
@@ -88,7 +83,8 @@ static int copy_all(stor_env *src, stor_env *dst) {
   if ((i = mdb_txn_begin(src->mdb, NULL, MDB_RDONLY, &rt)) != 0)
     return stor_err(i);
   for (i = 0; i < STOR_NTABLES && rc == CREDO_OK; i++)
-    rc = copy_table(src, rt, i, dst);
+    if (!src->absent[i])
+      rc = copy_table(src, rt, i, dst);
   mdb_txn_abort(rt);
   return rc;
 }
@@ -136,7 +132,7 @@ int stor_upgrade(const char *path, uint32_t *from, char *err, size_t errlen) {
     return rc;
   if (from)
     *from = src->format;
-  if (src->format == STOR_FORMAT_VERSION) {
+  if (src->sums) {
     stor_close(src);
     return CREDO_OK;
   }

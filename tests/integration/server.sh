@@ -108,7 +108,7 @@ nm "$BUILD/lib/libcredo.a" 2>/dev/null | grep -q __asan_init &&
   SANFLAGS="-fsanitize=address,undefined" # a SAN=1 build
 cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g $SANFLAGS -Iinclude \
   -o "$CLIENT" "$HERE/srv_client.c" "$BUILD/lib/libcredo.a" \
-  -llmdb -lxxhash -ljansson -lsodium -lssl -lcrypto -lpthread -lm ||
+  -llmdb -lxxhash -ljansson -lsodium -lutf8proc -lssl -lcrypto -lpthread -lm ||
   { echo "cannot build srv_client"; exit 1; }
 C() { timeout 120 "$CLIENT" "$@"; }
 SH() { timeout 60 "$BIN/credo" "$@"; }
@@ -140,7 +140,8 @@ printf 'listen = 127.0.0.1:0\nmax-rows = 5\n# comment\nbogus = 1\n' \
 expect "a bad config line is reported with its line number" "line 4" \
   "$BIN/credo-server" --store "$STORE" --config "$T/bad.conf"
 
-printf 'listen = 127.0.0.1:0\nidle-timeout = 600\n' >"$T/srv.conf"
+# 64 clients of one address log in at once in the load test below
+printf 'listen = 127.0.0.1:0\nidle-timeout = 600\nmax-unauth = 128\nmax-unauth-per-addr = 128\n' >"$T/srv.conf"
 start_server main "$STORE" --config "$T/srv.conf" || exit 1
 MAIN_PID=$SPID
 MAIN_PORT=$PORT
@@ -232,7 +233,8 @@ echo "== roles, enforced by the engine on the server's sessions"
 C exec "$U" "CREATE USER pub ROLE public PASSWORD 'pubpw';
 CREATE USER rec ROLE recorder PASSWORD 'recpw';
 CREATE USER rep ROLE repairer PASSWORD 'reppw';
-CREATE USER ana ROLE analyst PASSWORD 'anapw';" >/dev/null
+CREATE USER ana ROLE analyst PASSWORD 'anapw';
+GRANT SOURCE 'rec' TO rec;" >/dev/null
 as() { local user=$1 pw=$2 sql=$3; CREDO_PASSWORD=$pw C exec "credo://$user@127.0.0.1:$MAIN_PORT" "$sql"; }
 denied() { expect "$1" "error CREDO_DENIED" as "${@:2}"; }
 allowed() { local n=$1; shift; if as "$@" >"$T/out" 2>&1; then ok "$n"; else

@@ -423,7 +423,13 @@ static void test_roles(void **state) {
                    CREDO_OK);
   assert_int_equal(credo_retract_event(p, id, "error"), CREDO_DENIED);
 
-  /* recorder records but does not repair; repairer the reverse */
+  /* recorder records (under a granted source) but does not repair;
+   * repairer the reverse */
+  assert_int_equal(credo_exec(f->db,
+                              "CREATE USER rec ROLE recorder PASSWORD 'p';"
+                              "GRANT SOURCE 'xm-market' TO rec;",
+                              NULL, NULL),
+                   CREDO_OK);
   assert_int_equal(credo_set_user(f->db, "rec", CREDO_ROLE_RECORDER), CREDO_OK);
   assert_int_equal(credo_record_event(f->db, &r, &id, NULL), CREDO_OK);
   assert_int_equal(credo_repair_event(f->db, id, CREDO_TIME_NOW, "x"),
@@ -442,8 +448,7 @@ static void test_actor_recorded(void **state) {
   fx *f = *state;
   credo_event ev;
   uint64_t id;
-  assert_int_equal(credo_set_user(f->db, "王五", CREDO_ROLE_RECORDER),
-                   CREDO_OK);
+  assert_int_equal(credo_set_user(f->db, "王五", CREDO_ROLE_ADMIN), CREDO_OK);
   id = record_at(f, "2025-03-05", rec("r1", "2025-03-01", NULL));
   assert_int_equal(credo_get_event(f->db, id, CREDO_TIME_NOW, CREDO_TIME_NOW,
                                    CREDO_READ_HIDDEN, &ev),
@@ -563,7 +568,7 @@ static void test_reopen_and_tiny_map(void **state) {
                         "t",
                         th_t("2025-03-01"),
                         CREDO_TIME_DEFAULT,
-                        CREDO_TIME_OPEN,
+                        CREDO_TIME_DEFAULT,
                         "src",
                         ref,
                         "{\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}",
@@ -776,10 +781,10 @@ static void test_checksum_flip_reported(void **state) {
   assert_non_null(strstr(credo_errmsg(f->db),
                          "checksum mismatch in table events, key "
                          "0000000000000001"));
-  assert_int_equal(
-      credo_exec(f->db, "SELECT * FROM events WHERE subject = '" ORG "';",
-                 no_row, NULL),
-      CREDO_CORRUPT);
+  assert_int_equal(credo_exec(f->db,
+                              "SELECT * FROM events WHERE subject = '" ORG "';",
+                              no_row, NULL),
+                   CREDO_CORRUPT);
   assert_non_null(strstr(credo_errmsg(f->db), "table events"));
   assert_int_equal(credo_check(f->db, count_problem, &problems, &rep),
                    CREDO_CORRUPT);

@@ -53,6 +53,52 @@ static char uscc_check(const char *id17) {
   return ALPHA[(31 - sum % 31) % 31];
 }
 
+/* GB 32100 (XG1-2016) authorities, each followed by its type codes. */
+static const char *const AUTH[] = {"11239", "219",  "31234569", "419",
+                                   "51239", "6129", "7129",     "819",
+                                   "9123",  "A19",  "N1239",    "Y1"};
+static const int PROV[] = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34,
+                           35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
+                           53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83};
+#define NPROV ((int)(sizeof PROV / sizeof PROV[0]))
+
+static int prov_ok(const char *p, int national) {
+  int v = (p[0] - '0') * 10 + (p[1] - '0');
+  for (int i = 0; i < NPROV; i++)
+    if (PROV[i] == v)
+      return 1;
+  return national && v == 10;
+}
+
+static char orgcode_check(const char *body8) {
+  static const int w[8] = {3, 7, 9, 10, 5, 8, 4, 2};
+  int sum = 0;
+  for (int i = 0; i < 8; i++)
+    sum += (body8[i] <= '9' ? body8[i] - '0' : body8[i] - 'A' + 10) * w[i];
+  int c = 11 - sum % 11;
+  return c == 10 ? 'X' : c == 11 ? '0' : (char)('0' + c);
+}
+
+/* The first check a USCC over the code alphabet fails (a word its
+ * message contains), NULL when it is valid. */
+static const char *uscc_fails(const char *id) {
+  const char *types = NULL;
+  for (size_t i = 0; i < sizeof AUTH / sizeof *AUTH; i++)
+    if (AUTH[i][0] == id[0])
+      types = AUTH[i] + 1;
+  if (strspn(id + 2, "0123456789") < 6)
+    return "division code";
+  if (!types)
+    return "registration authority";
+  if (!strchr(types, id[1]))
+    return "organisation type";
+  if (!prov_ok(id + 2, 1))
+    return "province";
+  if (orgcode_check(id + 8) != id[16])
+    return "organisation code check";
+  return uscc_check(id) == id[17] ? NULL : "check character";
+}
+
 static char rid_check(const char *id17) {
   int sum = 0;
   for (int i = 0; i < 17; i++)
@@ -68,22 +114,31 @@ static void with_rid_check(const char *first17, char out[19]) {
 }
 
 static void random_uscc(uint64_t *s, char out[19]) {
-  for (int i = 0; i < 17; i++)
-    out[i] = (i >= 2 && i < 8) ? (char)('0' + rnd_below(s, 10))
-                               : ALPHA[rnd_below(s, 31)];
+  const char *a = AUTH[rnd_below(s, (int)(sizeof AUTH / sizeof *AUTH))];
+  int p = PROV[rnd_below(s, NPROV)];
+  out[0] = a[0];
+  out[1] = a[1 + rnd_below(s, (int)strlen(a) - 1)];
+  out[2] = (char)('0' + p / 10);
+  out[3] = (char)('0' + p % 10);
+  for (int i = 4; i < 8; i++)
+    out[i] = (char)('0' + rnd_below(s, 10));
+  for (int i = 8; i < 16; i++)
+    out[i] = ALPHA[rnd_below(s, 31)];
+  out[16] = orgcode_check(out + 8);
   out[17] = uscc_check(out);
   out[18] = '\0';
 }
 
 static void random_rid(uint64_t *s, char out[19]) {
   int64_t lo = eng_days_from_civil(1800, 1, 1);
-  int64_t hi = eng_days_from_civil(2099, 12, 31);
+  int64_t hi = eng_days_from_civil(2025, 12, 31); /* not in the future */
   int64_t y;
   int m, d;
   eng_civil_from_days(lo + rnd_below(s, (int)(hi - lo + 1)), &y, &m, &d);
   char buf[32];
-  snprintf(buf, sizeof buf, "%d%05d%04d%02d%02d%03d", 1 + rnd_below(s, 9),
-           rnd_below(s, 100000), (int)y, m, d, rnd_below(s, 1000));
+  snprintf(buf, sizeof buf, "%02d%04d%04d%02d%02d%03d",
+           PROV[rnd_below(s, NPROV)], rnd_below(s, 10000), (int)y, m, d,
+           rnd_below(s, 1000));
   memcpy(out, buf, 17);
   out[17] = rid_check(out);
   out[18] = '\0';
@@ -221,21 +276,26 @@ static void uscc_substitutions(const char *valid) {
       int rc = credo_id_check(CREDO_KIND_ORG, id, why, sizeof why);
       if (rc != CREDO_BADID)
         fail_msg("substitution %s -> %s accepted", valid, id);
-      int letter_in_division = pos >= 2 && pos < 8 && *a > '9';
-      const char *word = letter_in_division ? "division code" : "check";
+      const char *word = uscc_fails(id);
       if (strstr(why, word) == NULL)
         fail_msg("%s: '%s' does not mention '%s'", id, why, word);
     }
   }
 }
 
-/* 1 when characters 7-14 of `id` are a real date from 1800-01-01. */
+/* 1 when characters 7-14 of `id` are a real date from 1800-01-01 and
+ * not after today (UTC, a day of slack). */
 static int rid_date_ok(const char *id) {
   int y, m, d;
+  time_t now = time(NULL);
+  struct tm tm;
+  gmtime_r(&now, &tm);
   if (sscanf(id + 6, "%4d%2d%2d", &y, &m, &d) != 3)
     return 0;
   return y >= 1800 && m >= 1 && m <= 12 && d >= 1 &&
-         d <= eng_days_in_month(y, m);
+         d <= eng_days_in_month(y, m) &&
+         y * 10000 + m * 100 + d <= (tm.tm_year + 1900) * 10000 +
+                                        (tm.tm_mon + 1) * 100 + tm.tm_mday + 1;
 }
 
 /* The same for resident ids (mod 11, weights non-zero mod 11). A changed
@@ -251,10 +311,10 @@ static void rid_substitutions(const char *valid) {
       int rc = credo_id_check(CREDO_KIND_PERSON, id, why, sizeof why);
       if (rc != CREDO_BADID)
         fail_msg("substitution %s -> %s accepted", valid, id);
-      const char *word = pos < 17 && *a == 'X'   ? "must be a digit"
-                         : pos == 0 && *a == '0' ? "region"
-                         : !rid_date_ok(id)      ? "birth date"
-                                                 : "check character";
+      const char *word = pos < 17 && *a == 'X' ? "must be a digit"
+                         : !prov_ok(id, 0)     ? "region"
+                         : !rid_date_ok(id)    ? "birth date"
+                                               : "check character";
       if (strstr(why, word) == NULL)
         fail_msg("%s: '%s' does not mention '%s'", id, why, word);
     }
@@ -287,10 +347,56 @@ static void test_random_strings(void **state) {
     for (int k = 0; k < 18; k++)
       id[k] = ALPHA[rnd_below(&s, 31)];
     id[18] = '\0';
-    int division_ok = strspn(id + 2, "0123456789") >= 6;
-    int want = division_ok && uscc_check(id) == id[17] ? CREDO_OK : CREDO_BADID;
+    int want = uscc_fails(id) ? CREDO_BADID : CREDO_OK;
     assert_int_equal(credo_id_check(CREDO_KIND_ORG, id, why, sizeof why), want);
   }
+}
+
+/* GB 32100 codes, GB 11714, GB/T 2260 provinces, birth dates not in the
+ * future, 15-digit ids (docs/rules.md rule 13). */
+static void test_rule13_checks(void **state) {
+  (void)state;
+  char why[256], id[19];
+  /* 91350100M000100Y43 with its authority / type / province changed and
+   * the check character recomputed: each fails its own check */
+  memcpy(id, "Z1350100M000100Y4", 17);
+  id[0] = 'B';
+  id[17] = uscc_check(id);
+  id[18] = '\0';
+  expect_bad(CREDO_KIND_ORG, id,
+             "registration authority code 'B' (character 1) is not one of GB "
+             "32100");
+  memcpy(id, "94350100M000100Y4", 17);
+  id[17] = uscc_check(id);
+  expect_bad(CREDO_KIND_ORG, id,
+             "organisation type code '4' (character 2) is not one the "
+             "registration authority '9' (工商) issues");
+  memcpy(id, "91990100M000100Y4", 17);
+  id[17] = uscc_check(id);
+  expect_bad(CREDO_KIND_ORG, id,
+             "division code 990100 (characters 3-8) is not in a province");
+  memcpy(id, "91350100M000100Y5", 17);
+  id[17] = uscc_check(id);
+  expect_bad(CREDO_KIND_ORG, id,
+             "organisation code check character (character 17, GB 11714) is "
+             "'5', expected '4'");
+  memcpy(id, "Y1100000M000100Y4", 17); /* national level, authority Y */
+  id[17] = uscc_check(id);
+  expect_ok(CREDO_KIND_ORG, id);
+  with_rid_check("99010519491231002", id);
+  expect_bad(CREDO_KIND_PERSON, id, "region code 990105 is not in a province");
+  with_rid_check("11010521990101002", id);
+  expect_bad(CREDO_KIND_PERSON, id, "birth date 21990101 is in the future");
+  assert_int_equal(
+      credo_id_check(CREDO_KIND_PERSON, "350203800101003", why, sizeof why),
+      CREDO_BADID);
+  with_rid_check("35020319800101003", id);
+  char want[160];
+  snprintf(want, sizeof want,
+           "resident id must be 18 characters, got a 15-digit id of GB "
+           "11643-1989; its 18-digit form is %s",
+           id);
+  assert_string_equal(why, want);
 }
 
 static void test_other(void **state) {
@@ -408,6 +514,7 @@ int main(void) {
       cmocka_unit_test(test_rid_bad),
       cmocka_unit_test(test_random_valid),
       cmocka_unit_test(test_random_strings),
+      cmocka_unit_test(test_rule13_checks),
       cmocka_unit_test(test_other),
       cmocka_unit_test(test_utf8_helpers),
       cmocka_unit_test(test_api_edges),

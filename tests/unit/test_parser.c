@@ -404,6 +404,35 @@ static void test_columns_and_calls(void **state) {
   check_expr("length(x) * 2", "(* (call length x) 2)");
 }
 
+static void test_analyst_expressions(void **state) {
+  (void)state;
+  check("SELECT CASE WHEN a > 1 THEN 'x' WHEN a IS NULL THEN 'n' ELSE 'y' END "
+        "FROM events",
+        "(SELECT (items (CASE (WHEN (> a 1) 'x') (WHEN (IS NULL a) 'n') (ELSE "
+        "'y'))) (FROM events))");
+  check("SELECT CASE kind WHEN 'org' THEN 1 END FROM subjects",
+        "(SELECT (items (CASE kind (WHEN 'org' 1))) (FROM subjects))");
+  check("SELECT CAST(data.x AS numeric), id::text, - a::int FROM events",
+        "(SELECT (items (CAST numeric data.x) (CAST text id) (- (CAST int "
+        "a))) (FROM events))");
+  check("SELECT extract(year FROM occurred), extract(dow FROM occurred) FROM "
+        "events",
+        "(SELECT (items (call extract 'year' occurred) (call extract 'dow' "
+        "occurred)) (FROM events))");
+  check("SELECT position('9' IN subject), position((a) IN b || c) FROM events",
+        "(SELECT (items (call position '9' subject) (call position a (|| b "
+        "c))) (FROM events))");
+  check("SELECT count(*) FILTER (WHERE a = 1) n, sum(DISTINCT x) s FROM events",
+        "(SELECT (items (AS (call count * (FILTER (= a 1))) n) (AS (call sum "
+        "DISTINCT x) s)) (FROM events))");
+  check("SELECT id FROM events OFFSET 3",
+        "(SELECT (items id) (FROM events) (OFFSET 3))");
+  check("SELECT id FROM events OFFSET 3 LIMIT 2",
+        "(SELECT (items id) (FROM events) (LIMIT 2) (OFFSET 3))");
+  check("SELECT filter, position, extract FROM events",
+        "(SELECT (items filter position extract) (FROM events))");
+}
+
 static void test_parameters(void **state) {
   cql_stmt *st;
   (void)state;
@@ -508,7 +537,7 @@ static void test_cursor(void **state) {
   assert_int_equal(cql_parse_next(&c, &st, &err), CREDO_SYNTAX);
   assert_null(st);
   assert_string_equal(err.msg, "line 5, column 10: syntax error near "
-                               "\"FORM\"");
+                               "\"FORM\" (did you mean FROM?)");
   assert_int_equal(err.offset, strstr(s, "FORM") - s);
   assert_int_equal(c.offset, at);
 }
@@ -557,13 +586,13 @@ static void test_syntax_errors(void **state) {
   (void)state;
   /* the example of the language reference */
   check_err("SELECT id, name,\n        subject FORM events", 2, 17,
-            "syntax error near \"FORM\"");
+            "syntax error near \"FORM\" (did you mean FROM?)");
 }
 
 static void test_syntax_error_positions(void **state) {
   (void)state;
   check_err("SELECT id,\n       name FORM events", 2, 13,
-            "syntax error near \"FORM\"");
+            "syntax error near \"FORM\" (did you mean FROM?)");
   check_err("SELEC * FROM events", 1, 1, "syntax error near \"SELEC\"");
   check_err("SELECT FROM events", 1, 8, "syntax error near \"FROM\"");
   check_err("SELECT * FROM", 1, 14, "syntax error: unexpected end of input");
@@ -578,11 +607,23 @@ static void test_syntax_error_positions(void **state) {
   check_err("SELECT a) FROM events", 1, 9, "syntax error near \")\"");
   check_err("SELECT x IN () FROM events", 1, 14, "syntax error near \")\"");
   check_err("SELECT * AS x FROM events", 1, 10, "syntax error near \"AS\"");
-  check_err("SELECT a b FROM events", 1, 10, "syntax error near \"b\"");
+  check_err("SELECT a b c FROM events", 1, 12, "syntax error near \"c\"");
+  check_err("SELECT a FROM events WHER a = 1", 1, 22,
+            "syntax error near \"WHER\" (did you mean WHERE?)");
+  check_err("SELECT a FROM events ORDRE BY a", 1, 22,
+            "syntax error near \"ORDRE\" (did you mean ORDER?)");
   check_err("SELECT 'x' || '厦门' FORM events", 1, 20,
-            "syntax error near \"FORM\"");
-  check_err("SELECT * FROM events OFFSET 5", 1, 22,
-            "syntax error near \"OFFSET\"");
+            "syntax error near \"FORM\" (did you mean FROM?)");
+  check_err("SELECT * FROM events OFFSET 5 OFFSET 6", 1, 31,
+            "duplicate OFFSET clause");
+  check_err("SELECT * FROM events OFFSET 5 WHERE x", 1, 31,
+            "WHERE must come before LIMIT");
+  check_err("SELECT CAST(x AS money) FROM events", 1, 18,
+            "unknown type \"money\" in a cast (types: INT, REAL, DECIMAL, "
+            "TEXT, TIME, BOOL)");
+  check_err("SELECT CASE END FROM events", 1, 13, "syntax error near \"END\"");
+  check_err("SELECT CASE WHEN a THEN b FROM events", 1, 27,
+            "syntax error near \"FROM\"");
   check_err("SELECT * FROM events ORDER x", 1, 28, "syntax error near \"x\"");
   check_err("SELECT * FROM events AS x", 1, 25, "syntax error near \"x\"");
   check_err("SELECT * FROM events INCLUDE everything", 1, 30,
@@ -668,7 +709,7 @@ static void test_clause_errors(void **state) {
   check_err("SELECT * FROM events LIMIT 1 ORDER BY a", 1, 30,
             "ORDER BY must come before LIMIT");
   check_err("CREATE TYPE t PUBLICITY 1 YEAR PUBLICITY 2 YEARS", 1, 32,
-            "duplicate PUBLICITY clause");
+            "duplicate PUBLICITY / NOT PUBLISHED clause");
   check_err("CREATE TYPE t REPAIRABLE AFTER 1 DAY REPAIRABLE AFTER 2 DAYS", 1,
             38, "duplicate REPAIRABLE AFTER clause");
   check_err("RECORD t FOR 's' OCCURRED NOW OCCURRED NOW", 1, 31,
@@ -905,6 +946,7 @@ int main(void) {
       cmocka_unit_test(test_precedence),
       cmocka_unit_test(test_predicates),
       cmocka_unit_test(test_columns_and_calls),
+      cmocka_unit_test(test_analyst_expressions),
       cmocka_unit_test(test_parameters),
       cmocka_unit_test(test_positions),
       cmocka_unit_test(test_multi_statement),

@@ -47,7 +47,7 @@ static int write_batch(credo *db, int b) {
                       "t",
                       INT64_C(1740787200000000),
                       CREDO_TIME_DEFAULT,
-                      CREDO_TIME_OPEN,
+                      CREDO_TIME_DEFAULT,
                       "crash",
                       ref,
                       "{\"x\":1}",

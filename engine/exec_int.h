@@ -1,0 +1,112 @@
+/*
+ * exec_int.h -- what the parts of the executor (exec.c, exec_rows.c,
+ * exec_select.c, exec_group.c, exec_show.c, exec_write.c) share. Internal
+ * to those files: nothing else includes it.
+ *
+ * Every function takes a statement that is running (st->state RUN) unless
+ * it says otherwise; errors are written on st->db and returned.
+ */
+#ifndef CREDO_ENG_EXEC_INT_H
+#define CREDO_ENG_EXEC_INT_H
+
+#include "exec.h"
+
+/* Slots of st->wx per statement kind. */
+enum {
+  W_SUBJECT = 0,
+  W_OCCURRED,
+  W_FROM,
+  W_UNTIL,
+  W_SOURCE,
+  W_REF,
+  W_DATA,
+  W_REASON /* RECORD */
+};
+enum { W_EVENT = 0, W_EFFECTIVE = 1, W_WHY = 2 }; /* REPAIR, RETRACT... */
+enum { W_ID = 0, W_NAME = 1 };                    /* CREATE SUBJECT, ... */
+
+/* HISTORY's columns (exec.c names them, exec_show.c fills them). */
+#define HIST_N 15
+
+/* ---------------------------------------------------------- exec.c */
+
+/* CREDO_NOMEM with its message on db. */
+int eng_exec_nomem(credo *db);
+/* Prepares st->x for the statement's constants (table 0: none). */
+void eng_exec_ectx_start(credo_stmt *st, int table);
+/* A required or optional (opt) text operand; *s is NULL for NULL. */
+int eng_exec_text(credo_stmt *st, const eng_expr *e, const char *what, int opt,
+                  const char **s);
+/* An event id operand: a positive integer. */
+int eng_exec_id(credo_stmt *st, const eng_expr *e, uint64_t *id);
+/* An optional time operand; `dflt` when absent. */
+int eng_exec_time_opt(credo_stmt *st, const eng_expr *e, const char *what,
+                      credo_time dflt, credo_time *t);
+/* LIMIT / OFFSET: a non-negative integer. */
+int eng_exec_count(credo_stmt *st, const eng_expr *e, const char *what,
+                   uint64_t *n);
+/* Opens the statement's read transaction (or borrows the open scope). */
+int eng_exec_read_begin(credo_stmt *st);
+/* Closes the scan, the cursor and the read transaction; idempotent. */
+void eng_exec_read_end(credo_stmt *st);
+
+/* ----------------------------------------------------- exec_rows.c */
+
+/* Finds the entry for key[0..n) or adds an empty one (*added = 1). */
+int eng_hmap_get(eng_hmap *m, const char *key, size_t n, eng_hent **out,
+                 int *added);
+void eng_hmap_free(eng_hmap *m);
+/* Byte key of n values into st->key. */
+int eng_rows_key(credo_stmt *st, const eng_value *v, size_t n);
+/* *seen = 1 when the output row was seen before (DISTINCT), else records
+ * it. */
+int eng_rows_seen(credo_stmt *st, const eng_value *v, int *seen);
+/* Buffers a copy of n values as a row. */
+int eng_rows_push(credo_stmt *st, const eng_value *v, size_t n);
+void eng_rows_free(credo_stmt *st);
+/* Adds st->out (output values and ORDER BY keys) to the sorter. */
+int eng_rows_sort_add(credo_stmt *st);
+/* Sorts (when ordered) and sets the OFFSET / LIMIT window. */
+void eng_rows_window(credo_stmt *st, int ordered);
+
+/* --------------------------------------------------- exec_select.c */
+
+/* Opens the event scan of st->plan in st->txn. */
+int eng_exec_open_events(credo_stmt *st, credo_time as_of, credo_time vis,
+                         unsigned flags);
+/* The next input row that passes WHERE: CREDO_ROW / CREDO_DONE. */
+int eng_exec_next_filtered(credo_stmt *st);
+/* The next output row of a streaming SELECT. */
+int eng_exec_stream_next(credo_stmt *st);
+/* Projects the current row into the sorter (DISTINCT first). */
+int eng_exec_collect(credo_stmt *st);
+/* First step of SELECT / EXPLAIN. */
+int eng_exec_select(credo_stmt *st);
+int eng_exec_explain(credo_stmt *st);
+
+/* ---------------------------------------------------- exec_group.c */
+
+/* Reads every row into groups, then buffers the groups' output rows. */
+int eng_exec_drain_grouped(credo_stmt *st);
+void eng_exec_groups_free(credo_stmt *st);
+
+/* ----------------------------------------------------- exec_show.c */
+
+int eng_exec_history(credo_stmt *st);
+/* Row callbacks of credo_list_types and eng_users_list (arg: the
+ * statement). */
+int eng_exec_type_row(const credo_type_info *t, void *arg);
+int eng_exec_user_row(void *arg, const char *name, credo_role role,
+                      credo_time created);
+int eng_exec_stats(credo_stmt *st);
+/* Row callback of credo_list_erasures (SHOW ERASURES; arg: the statement). */
+int eng_exec_erasure_row(const credo_erasure *e, void *arg);
+int eng_exec_set_tz(credo_stmt *st);
+int eng_exec_txn(credo_stmt *st);
+
+/* ---------------------------------------------------- exec_write.c */
+
+/* Runs a write statement in a statement scope (see exec_write.c). */
+int eng_exec_write(credo_stmt *st);
+
+#endif /* CREDO_ENG_EXEC_INT_H */

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""pg_client.py -- psycopg2 against credo-server's PostgreSQL listener
+(tests/integration/pgwire.sh runs it). One sub-command per check; prints
+what the shell script greps for, exits non-zero on an unexpected result.
+
+  pg_client.py DSN types       parameters of every type, values back
+  pg_client.py DSN rollback    an error in a transaction rolls it back
+  pg_client.py DSN cancel      cancel a long aggregate (CancelRequest)
+  pg_client.py DSN sqlstate    errors carry SQLSTATE codes
+"""
+import sys
+import threading
+import time
+import datetime
+import decimal
+
+import psycopg2
+import psycopg2.extras
+
+dsn, what = sys.argv[1], sys.argv[2]
+conn = psycopg2.connect(dsn)
+cur = conn.cursor()
+
+
+def types():
+    # psycopg2 interpolates on the client: literals with ::casts reach CQL
+    cur.execute("SELECT id, subject, occurred, data, public FROM events "
+                "WHERE subject = %s AND id >= %s AND id < %s "
+                "AND occurred >= %s AND public = true AND ref != %s "
+                "AND data.amount >= %s AND data.amount < %s "
+                "ORDER BY id INCLUDE HIDDEN",
+                ('91350203MA2Y7K3C1Y', 1, decimal.Decimal('9999999.5'),
+                 datetime.datetime(2020, 1, 1,
+                                   tzinfo=datetime.timezone.utc),
+                 'x', 0.25, 1e9))
+    rows = cur.fetchall()
+    assert rows, "no rows"
+    r = rows[0]
+    assert isinstance(r[0], int), r
+    assert isinstance(r[2], datetime.datetime) and r[2].tzinfo, r
+    assert isinstance(r[3], dict), r  # jsonb parsed by psycopg2
+    assert r[4] is True, r
+    cur.execute("SELECT count(*), sum(data.amount), min(occurred) FROM events "
+                "WHERE subject = %s INCLUDE HIDDEN", ('91350203MA2Y7K3C1Y',))
+    n, s, t = cur.fetchone()
+    assert isinstance(n, int) and isinstance(s, float), (n, s)
+    cur.execute("SELECT id FROM events WHERE reason = %s INCLUDE HIDDEN",
+                (None,))
+    print("types ok", len(rows), n, s, t.isoformat())
+    conn.rollback()
+
+
+def rollback():
+    conn.autocommit = False
+    cur.execute("RECORD penalty FOR '91350203MA2Y7K3C1Y' OCCURRED NOW "
+                "SOURCE 'py' REF 'rolled-back-1'")
+    try:
+        cur.execute("SELECT nope FROM events")
+    except psycopg2.Error as e:
+        print("error", e.pgcode)
+    try:
+        cur.execute("SELECT 1")
+    except psycopg2.Error as e:
+        print("aborted", e.pgcode)
+    conn.rollback()
+    cur.execute("SELECT count(*) FROM events WHERE ref = 'rolled-back-1' "
+                "INCLUDE HIDDEN")
+    print("after rollback", cur.fetchone()[0])
+    conn.commit()
+
+
+def cancel():
+    conn.autocommit = True
+    result = {}
+
+    def run():
+        c2 = conn.cursor()
+        t0 = time.time()
+        try:
+            c2.execute("SELECT count(*), sum(data.amount_wan), "
+                       "avg(length(data.basis)) FROM events "
+                       "WHERE lower(ref) LIKE '%%1%%' INCLUDE HIDDEN")
+            result['rows'] = c2.fetchall()
+        except psycopg2.Error as e:
+            result['code'] = e.pgcode
+        result['secs'] = time.time() - t0
+
+    th = threading.Thread(target=run)
+    th.start()
+    time.sleep(0.3)
+    conn.cancel()
+    th.join(60)
+    print("cancel", result.get('code'), result.get('rows'))
+    cur.execute("SELECT 1")
+    print("after cancel", cur.fetchone()[0])
+
+
+def sqlstate():
+    conn.autocommit = True
+    for q in ["SELEC 1", "SELECT nope FROM events",
+              "RECORD nosuchtype FOR 'x' OCCURRED NOW SOURCE 's' REF 'r'"]:
+        try:
+            cur.execute(q)
+            print("no error for", q)
+        except psycopg2.Error as e:
+            print("sqlstate", e.pgcode, e.diag.statement_position or "-")
+
+
+{"types": types, "rollback": rollback, "cancel": cancel,
+ "sqlstate": sqlstate}[what]()
+conn.close()
