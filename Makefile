@@ -128,7 +128,7 @@ $(BUILD)/bin/credo-demo: $(BUILD)/obj/examples/demo.o $(LIBEMB)
 
 $(BUILD)/bin/credo: $(CLI_SRC:%.c=$(BUILD)/obj/%.o) $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -ledit
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -ledit -lcsv
 
 # The server's --init-admin reads the password with the shell's prompt.
 $(BUILD)/bin/credo-server: $(SRV_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/client/sh_prompt.o $(LIBA)
@@ -180,7 +180,7 @@ bench-cql: deps $(BUILD)/bin/bench_cql
 SH_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard client/sh_*.c))
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_HELP:%.c=$(BUILD)/obj/%.o) $(SH_OBJ) $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lcmocka -ledit
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lcmocka -ledit -lcsv
 
 # test_frame also tests the server's handshake machine and login backoff.
 $(BUILD)/tests/test_frame: $(BUILD)/obj/server/srv_auth.o $(BUILD)/obj/server/srv_throttle.o $(BUILD)/obj/server/srv_slots.o
