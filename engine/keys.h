@@ -36,7 +36,7 @@
 
 /* subj_events and source_ref: strings (each with its 00), then the id:
  * the id's offset in a key of `len` bytes. */
-#define ENG_K_TAIL_ID(len) ((len) - ENG_K_ID_LEN)
+#define ENG_K_TAIL_ID(len) ((len)-ENG_K_ID_LEN)
 
 _Static_assert(ENG_K_VER_RECORDED == ENG_K_VER_ID + ENG_K_ID_LEN &&
                    ENG_K_VER_VNO == ENG_K_VER_RECORDED + 8 &&
