@@ -103,6 +103,9 @@ struct credo {
    * starts (eng_run_begin) from timeout_us */
   _Atomic int interrupt;
   int64_t timeout_us, deadline;
+  /* credo_set_busy_timeout: longest wait for the store's writer, usec
+   * (0: no bound) */
+  int64_t busy_us;
   unsigned ticks;
   /* credo_set_check_handler: called every check_every checks */
   credo_check_handler check_fn;

@@ -42,6 +42,34 @@ void eng_read_end(stor_txn *txn, int owned) {
     stor_txn_abort(txn);
 }
 
+/* Begins a write transaction of the store, waiting for its writer at most
+ * the handle's busy timeout. CREDO_OK or the code, with a message. */
+static int writer_begin(credo *db, stor_txn **txn) {
+  int64_t wait_ms = db->busy_us > 0 ? db->busy_us / 1000 : -1;
+  int rc = stor_txn_begin_wait(db->store->stor, 1, wait_ms, txn);
+  if (rc == CREDO_READONLY)
+    return eng_err(db, rc, "the store is open read-only");
+  if (rc == CREDO_BUSY)
+    return eng_err(db, rc,
+                   "waited %lld ms for the store's writer: another session "
+                   "holds a write transaction (BEGIN without COMMIT, or a "
+                   "long write); try again",
+                   (long long)wait_ms);
+  if (rc != CREDO_OK)
+    return eng_err_stor(db, rc, "cannot begin a write transaction");
+  return CREDO_OK;
+}
+
+int credo_set_busy_timeout(credo *db, int64_t usec) {
+  if (!db)
+    return CREDO_MISUSE;
+  eng_err_clear(db);
+  if (usec < 0)
+    return eng_err(db, CREDO_RANGE, "a busy timeout cannot be negative");
+  db->busy_us = usec;
+  return CREDO_OK;
+}
+
 int eng_write_begin(credo *db, stor_txn **txn, int *owned) {
   int rc;
   if (db->txn) {
@@ -50,11 +78,8 @@ int eng_write_begin(credo *db, stor_txn **txn, int *owned) {
     return CREDO_OK;
   }
   assert(db->store); /* other backends never reach the engine */
-  rc = stor_txn_begin(db->store->stor, 1, txn);
-  if (rc == CREDO_READONLY)
-    return eng_err(db, rc, "the store is open read-only");
-  if (rc != CREDO_OK)
-    return eng_err_stor(db, rc, "cannot begin a write transaction");
+  if ((rc = writer_begin(db, txn)) != CREDO_OK)
+    return rc;
   db->txn_time = 0;
   *owned = 1;
   return CREDO_OK;
@@ -128,11 +153,8 @@ int eng_write_scope_begin(credo *db, int *started) {
   if (db->txn)
     return CREDO_OK;
   assert(db->store); /* other backends never reach the engine */
-  rc = stor_txn_begin(db->store->stor, 1, &db->txn);
-  if (rc == CREDO_READONLY)
-    return eng_err(db, rc, "the store is open read-only");
-  if (rc != CREDO_OK)
-    return eng_err_stor(db, rc, "cannot begin a write transaction");
+  if ((rc = writer_begin(db, &db->txn)) != CREDO_OK)
+    return rc;
   db->txn_mode = ENG_TXN_STATEMENT;
   db->txn_time = 0;
   *started = 1;
@@ -161,9 +183,8 @@ int eng_begin(credo *db) {
                    "transaction",
                    credo_role_name(db->role));
   assert(db->store); /* other backends never reach the engine */
-  rc = stor_txn_begin(db->store->stor, 1, &db->txn);
-  if (rc != CREDO_OK)
-    return eng_err_stor(db, rc, "cannot begin a transaction");
+  if ((rc = writer_begin(db, &db->txn)) != CREDO_OK)
+    return rc;
   db->txn_mode = ENG_TXN_EXPLICIT;
   db->txn_time = 0;
   return CREDO_OK;

@@ -20,6 +20,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "codec.h"
 #include "users.h"
@@ -337,6 +338,24 @@ done:
   return rc;
 }
 
+/* Whether the memory argon2id needs for `hash` ("...$m=KIB,...") can be
+ * mapped now. libsodium answers -1 with EINVAL both for a mismatch and
+ * when that memory was refused, so after a failed verification this tells
+ * "wrong password" from "could not check". */
+static int hash_memory_available(const char *hash) {
+  const char *m = strstr(hash, "$m=");
+  unsigned long kib = m ? strtoul(m + 3, NULL, 10) : 0;
+  void *p;
+  if (kib == 0 || kib > (1ul << 30))
+    return 1;
+  p = mmap(NULL, kib << 10, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+           -1, 0);
+  if (p == MAP_FAILED)
+    return 0;
+  munmap(p, kib << 10);
+  return 1;
+}
+
 int eng_authenticate(credo *db, const char *user, const char *password) {
   stor_txn *txn;
   user_rec u;
@@ -370,8 +389,13 @@ verify_dummy:
       ok = 0; /* cannot match: nobody knows that password */
     return eng_err(db, CREDO_AUTH, "authentication failed");
   }
-  if (crypto_pwhash_str_verify(hash, password, strlen(password)) != 0)
+  if (crypto_pwhash_str_verify(hash, password, strlen(password)) != 0) {
+    if (!hash_memory_available(hash))
+      return eng_err(db, CREDO_NOMEM,
+                     "the password check could not get the memory it needs "
+                     "(argon2id); try again later");
     return eng_err(db, CREDO_AUTH, "authentication failed");
+  }
   return credo_set_user(db, user, u.role);
 }
 
