@@ -24,6 +24,7 @@
  * Does not: parse (parser/), compile expressions (expr_compile.c), pick
  * paths (plan.c) or manage bindings and column access (stmt.c).
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -384,6 +385,8 @@ int eng_exec_step(credo_stmt *st) {
                            are in order already */
       eng_rows_window(st, 0);
   }
+  assert(st->state == ENG_ST_RUN);
+  assert(!st->streaming || st->nrows == 0); /* streaming buffers nothing */
   if (st->streaming)
     rc = eng_exec_stream_next(st);
   else if (st->pos < st->end) {

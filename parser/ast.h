@@ -400,7 +400,8 @@ const char *cql_table_name(int table);
  * S-expressions (see dump.c for the format; tests compare against it).
  * Writes at most n bytes including the NUL, like snprintf, and returns the
  * length the full rendering needs (so n >= return + 1 means complete).
- * A NULL statement renders as "(null)". */
+ * A NULL statement renders as "(null)". Test builds only: dump.c is
+ * linked into the test programs, not into the libraries. */
 int cql_stmt_dump(const cql_stmt *st, char *buf, size_t n);
 int cql_expr_dump(const cql_expr *e, char *buf, size_t n);
 /* The same, to a stream. Returns the number of bytes written, or -1. */

@@ -57,6 +57,9 @@ struct cl_rstmt {
   uint64_t *textgen;
 };
 
+_Static_assert(offsetof(struct cl_rstmt, db) == 0,
+               "a statement starts with its handle (backend.h)");
+
 static cl_rstmt *R(const credo_stmt *st) {
   return (cl_rstmt *)st;
 }
