@@ -57,6 +57,12 @@ struct cl_rstmt {
   uint64_t *textgen;
 };
 
+/* The zone a request carries: the one set on the handle, else "the
+ * session's own" (the store's zone, docs/rules.md rule 6). */
+static int32_t req_tz(const credo *db) {
+  return db->tz_set ? db->tz : CL_TZ_SESSION;
+}
+
 static cl_rstmt *R(const credo_stmt *st) {
   return (cl_rstmt *)st;
 }
@@ -204,7 +210,7 @@ static int decode_prepared(const cl_msg *m, cl_prepared *p) {
 
 int cl_remote_prepare(credo *db, const char *sql, int len, credo_stmt **out,
                       const char **tail) {
-  cl_sql q = {db->tz, sql, 0};
+  cl_sql q = {req_tz(db), sql, 0};
   cl_prepared p = {0};
   cl_msg *m = NULL;
   cl_rstmt *r = NULL;
@@ -347,7 +353,7 @@ static void abandon(cl_rstmt *r) {
 /* Sends EXECUTE with the bindings. */
 static int start(cl_rstmt *r) {
   credo *db = r->base.db;
-  cl_execute e = {r->id, db->tz, (uint16_t)r->nparams, r->params};
+  cl_execute e = {r->id, req_tz(db), (uint16_t)r->nparams, r->params};
   size_t start;
   int rc = usable(db);
   if (rc != CREDO_OK)
@@ -683,7 +689,7 @@ static int xq_frame(xq *x, cl_msg *m, credo_exec_cb cb, void *arg, int *rc) {
 }
 
 int cl_remote_exec(credo *db, const char *sql, credo_exec_cb cb, void *arg) {
-  cl_sql q = {db->tz, sql, (uint32_t)strlen(sql)};
+  cl_sql q = {req_tz(db), sql, (uint32_t)strlen(sql)};
   xq x = {db, 0, NULL, NULL, NULL, NULL};
   uint32_t req;
   size_t start;
