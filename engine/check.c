@@ -639,7 +639,8 @@ static int check_counts(ck *c, const uint64_t walked[STOR_NTABLES]) {
 
 /* --------------------------------------------------------------- run */
 
-/* The name index's problems go through problem() (engine/names.c). */
+/* The problems of the name index (engine/names.c) and of the public
+ * index (engine/pubindex.c) go through problem(). */
 static int names_problem(void *arg, const char *line) {
   ck *c = arg;
   problem(c, "%s", line);
@@ -667,6 +668,10 @@ static int run(ck *c) {
   /* the name index is checked but not counted in index_entries, whose
    * meaning credo.h fixes (the four event indexes) */
   if (c->stop || (rc = eng_names_check(c->db, c->txn, names_problem, c, &w[7])))
+    return rc;
+  /* the public index likewise (engine/pubindex.c) */
+  if (c->stop ||
+      (rc = eng_pubidx_check(c->db, c->txn, names_problem, c, &w[8])))
     return rc;
   if (c->stop)
     return CREDO_OK;

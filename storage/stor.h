@@ -52,7 +52,7 @@ enum stor_table {
   STOR_VERSIONS,     /* (event id, recorded, version no) -> older version */
   STOR_SUBJ_EVENTS,  /* (subject id, event id) -> nothing */
   STOR_TYPE_EVENTS,  /* (type id, event id) -> nothing */
-  STOR_SOURCE_REF,   /* (source, ref) -> event id */
+  STOR_SOURCE_REF,   /* (source, norm. ref, subject, event id) -> nothing */
   STOR_UNTIL_EVENTS, /* (public_until, event id) -> nothing */
   STOR_USERS,        /* user name -> user record */
   STOR_SUBJ_PUBLIC,  /* (subject id, public_until, event id) -> public_from,
