@@ -223,5 +223,7 @@ int credo_rollback(credo *db) {
 }
 
 int credo_in_txn(const credo *db) {
+  if (db && db->remote)
+    return cl_remote_in_txn(db);
   return db && db->txn && db->txn_mode == ENG_TXN_EXPLICIT;
 }

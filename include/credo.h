@@ -356,7 +356,10 @@ CREDO_API int credo_get_store_tz(credo *db, int *offset_sec);
 CREDO_API int credo_begin(credo *db);
 CREDO_API int credo_commit(credo *db);
 CREDO_API int credo_rollback(credo *db);
-/* 1 when an explicit transaction is open on `db`. */
+/* 1 when an explicit transaction is open on `db`. On a remote handle: as
+ * the server said in its last answer (DONE or ERROR), so after a statement
+ * that ended the transaction (COMMIT, or a failure that rolled it back)
+ * it is 0. */
 CREDO_API int credo_in_txn(const credo *db);
 
 /* --------------------------------------------------- types and subjects */
@@ -651,7 +654,9 @@ CREDO_API credo_time credo_column_time(credo_stmt *st, int i);
  * SHOW), 0 otherwise (it writes, or changes the session or transaction).
  * Decided from the compiled statement, not from its text. */
 CREDO_API int credo_stmt_readonly(const credo_stmt *st);
-/* Rows changed by the last write statement run on `db`. */
+/* Rows changed by the last statement run on `db` that is not read-only
+ * (0 after BEGIN, COMMIT, SET ... and after a failed one); read-only
+ * statements leave it as it was. */
 CREDO_API uint64_t credo_changes(const credo *db);
 
 /* Runs every statement of `sql` in order. For each result row, calls `cb`

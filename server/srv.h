@@ -52,7 +52,7 @@ typedef struct srv_config {
   unsigned auth_timeout; /* seconds */
   unsigned idle_timeout; /* seconds */
   uint64_t max_rows;
-  unsigned max_time;     /* seconds */
+  uint64_t max_time_ms;  /* per statement, waits for the writer included */
   char http[256];        /* public look-up address (http.h); "" = off */
   unsigned http_rate;    /* requests/s per client; 0 = no limit */
   unsigned http_threads; /* worker threads of the look-up */
@@ -276,10 +276,18 @@ typedef struct srv_conn {
   unsigned ncancel;
   srv_stmt stmts[CL_MAX_STMTS];
   uint32_t next_stmt;
-  int64_t txn_since;  /* when the open BEGIN was seen (ms), 0: none */
-  int dead;           /* the peer is gone or misbehaved: stop */
-  const char *reason; /* why the connection ends, for the log */
+  int64_t txn_since;    /* when the open BEGIN was seen (ms), 0: none */
+  int txn_at_start;     /* a transaction was open when the statement began */
+  uint64_t req_changes; /* rows changed by the running request so far */
+  int dead;             /* the peer is gone or misbehaved: stop */
+  const char *reason;   /* why the connection ends, for the log */
 } srv_conn;
+
+/* Whether an explicit transaction is open on the session (the flag of
+ * DONE and ERROR frames). */
+static inline int srv_in_txn(const srv_conn *c) {
+  return c->db && credo_in_txn(c->db);
+}
 
 /* Thread entry: runs one connection to its end and frees it. */
 void *srv_conn_thread(void *arg);

@@ -53,7 +53,7 @@ static size_t in_limit(const srv_conn *c) {
 static void conn_error(srv_conn *c, uint32_t req, int code, const char *event,
                        const char *msg) {
   char q[512];
-  cl_enc_errorf(&c->out, req, code, 0, 0, "%s", msg);
+  cl_enc_errorf_txn(&c->out, req, code, srv_in_txn(c), 0, 0, "%s", msg);
   srv_log(code == CREDO_PROTOCOL || code == CREDO_AUTH ? SRV_WARN : SRV_INFO,
           event, "conn=%u peer=%s code=%s msg=%s", c->id, c->peer,
           credo_errname(code), srv_logq(q, sizeof q, msg));
@@ -252,8 +252,8 @@ static void auth_refused(srv_conn *c, uint32_t req, int gate, int rc,
   srv_log(code == CREDO_ERROR ? SRV_ERROR : SRV_WARN, ev,
           "conn=%u peer=%s user=%s code=%s", c->id, c->peer, user_q,
           credo_errname(rc ? rc : code));
-  cl_enc_errorf(&c->out, gate == SRV_GATE_TIMEOUT ? 0 : req, code, 0, 0, "%s",
-                msg);
+  cl_enc_errorf_txn(&c->out, gate == SRV_GATE_TIMEOUT ? 0 : req, code,
+                    srv_in_txn(c), 0, 0, "%s", msg);
   c->dead = 1;
   c->reason = ev;
 }
@@ -328,8 +328,8 @@ static void dispatch(srv_conn *c, const cl_hdr *h, const uint8_t *p) {
   if ((h->type == CL_F_EXECUTE || h->type == CL_F_QUERY ||
        h->type == CL_F_BACKUP) &&
       srv_conn_take_cancel(c, h->req)) {
-    cl_enc_errorf(&c->out, h->req, CREDO_CANCELLED, 0, 0,
-                  "statement cancelled before it started");
+    cl_enc_errorf_txn(&c->out, h->req, CREDO_CANCELLED, srv_in_txn(c), 0, 0,
+                      "statement cancelled before it started");
     return;
   }
   switch (h->type) {

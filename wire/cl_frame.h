@@ -213,6 +213,7 @@ typedef struct cl_error {
   uint32_t line, column;
   const char *msg;
   uint32_t msg_len;
+  uint8_t in_txn; /* an explicit transaction is open after the error */
 } cl_error;
 
 /* BACKUP_DATA: `n` (1..CL_MAX_CHUNK) bytes of the stream at `offset`. */
@@ -245,9 +246,13 @@ int cl_enc_done(cl_wbuf *w, uint32_t req, const cl_done *m);
 int cl_enc_error(cl_wbuf *w, uint32_t req, const cl_error *m);
 int cl_enc_bdata(cl_wbuf *w, uint32_t req, const cl_bdata *m);
 int cl_enc_bend(cl_wbuf *w, uint32_t req, const cl_bend *m);
-/* An ERROR frame from a code and a printf message. */
+/* An ERROR frame from a code and a printf message (in_txn 0). */
 int cl_enc_errorf(cl_wbuf *w, uint32_t req, int code, int line, int col,
                   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* The same with the in-transaction flag. */
+int cl_enc_errorf_txn(cl_wbuf *w, uint32_t req, int code, int in_txn, int line,
+                      int col, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
 
 /* ROWS is built incrementally: begin, then ncols values per row with
  * cl_rows_add_row after each, then end (which patches nrows). */

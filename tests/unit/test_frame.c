@@ -235,6 +235,16 @@ static void test_done_error_small(void **state) {
   assert_int_equal(e2.line, 2);
   assert_int_equal(e2.column, 17);
   assert_true(str_is(e2.msg, e2.msg_len, "syntax error near \"FORM\""));
+  assert_int_equal(e2.in_txn, 0);
+  /* ERROR carries the in-transaction flag, last byte; only 0 or 1 */
+  w.n = 0;
+  cl_enc_errorf_txn(&w, 6, CREDO_LIMIT, 1, 0, 0, "stopped");
+  p = only_frame(&w, CL_F_ERROR, 6, &n);
+  assert_int_equal(cl_dec_error(p, n, &e2, &why), CREDO_OK);
+  assert_int_equal(e2.in_txn, 1);
+  assert_int_equal(p[n - 1], 1);
+  w.p[w.n - 1] = 2;
+  assert_int_equal(cl_dec_error(p, n, &e2, &why), CREDO_PROTOCOL);
   for (int t = CL_F_CLOSE; t <= CL_F_CANCEL; t++) {
     w.n = 0;
     cl_enc_u32(&w, t, 8, 42);
@@ -810,10 +820,10 @@ static void test_auth_gate(void **state) {
   /* the next attempt's turn is 100 ms away: with no time left it is
    * refused without checking, from the same address ... */
   now = cl_now_ms();
-  assert_int_equal(srv_auth_gate(b, "10.0.0.1", "eve", now, check_bad, &n),
+  assert_int_equal(srv_auth_gate(b, "10.0.0.1", "eve", now + 1, check_bad, &n),
                    SRV_GATE_THROTTLED);
   /* ... and for the same user from another address */
-  assert_int_equal(srv_auth_gate(b, "10.0.0.2", "bob", now, check_bad, &n),
+  assert_int_equal(srv_auth_gate(b, "10.0.0.2", "bob", now + 1, check_bad, &n),
                    SRV_GATE_THROTTLED);
   assert_int_equal(n, 1);
   /* another address and user are not held back */
