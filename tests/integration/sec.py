@@ -174,6 +174,159 @@ def sc_throttle(port, user, n="32"):
         "%d refused before hashing" % (n, failed, throttled)
 
 
+# ------------------------------------------------------- items 4-6, 9, 12
+def request(c, ftype, payload):
+    """Sends one request; returns (frames before the terminal one, the
+    terminal (type, payload))."""
+    req = c.next_req()
+    c.send(frame(ftype, req, payload))
+    got = []
+    while True:
+        f = c.recv_frame()
+        if f is None:
+            raise ConnectionError("server closed the connection")
+        if f[1] != req:
+            raise ValueError("reply for %d, waiting %d" % (f[1], req))
+        if f[0] in (DONE, ERROR, OK, wire.PREPARED):
+            return got, (f[0], f[2])
+        got.append(f)
+
+
+def q(c, sql):
+    """QUERY: ('done', changes, rows, in_txn, rowlist) or ('error', code,
+    msg, in_txn)."""
+    frames, (t, p) = request(c, QUERY, struct.pack(">i", 0) + s(sql))
+    rows = []
+    for f in frames:
+        if f[0] == wire.ROWS:
+            rd = Reader(f[2])
+            nc, nr = rd.u16(), rd.u32()
+            rows += [tuple(rd.value() for _ in range(nc)) for _ in range(nr)]
+    rd = Reader(p)
+    if t == ERROR:
+        code, _l, _c, msg = rd.i32(), rd.u32(), rd.u32(), rd.str()
+        return ("error", code, msg, rd.u8())
+    return ("done", rd.u64(), rd.u64(), (rd.i32(), rd.u8())[1], rows)
+
+
+def one(c, sql):
+    r = q(c, sql)
+    if r[0] != "done":
+        raise ValueError("%s -> %r" % (sql, r))
+    return r[4][0][0] if r[4] else None
+
+
+SUBJ = "91350100M000100Y43"
+
+
+def sc_writer_slot(port, user, pw):
+    """A session in BEGIN that only PINGs: other writers wait at most
+    --max-time and get CREDO_BUSY; the transaction is rolled back after
+    --max-txn-time (PING does not reset it) and its session told; then
+    the others write."""
+    a, b = Conn(port), Conn(port)
+    a.login(user, pw)
+    b.login(user, pw)
+    q(a, "CREATE SUBJECT '%s' KIND org;" % SUBJ)
+    begun = q(a, "BEGIN; CREATE SUBJECT '11010519491231002X' KIND person;")
+    busy = q(b, "CREATE SUBJECT '914403001922038216' KIND org;")
+    pings, told = 0, None
+    end = time.time() + 30
+    while time.time() < end and told is None:
+        req = a.next_req()
+        a.send(frame(PING, req))
+        while True:
+            f = a.recv_frame()
+            if f is None:
+                told = ("closed without a word",)
+                break
+            if f[0] == OK and f[1] == req:
+                pings += 1
+                break
+            if f[0] == ERROR:
+                e = error_of(f[2], f[1])
+                told = (e.code, e.msg, f[1])
+                break
+        time.sleep(0.3)
+    after = q(b, "CREATE SUBJECT '914403001922038216' KIND org;")
+    gone = one(b, "SELECT count(*) FROM subjects WHERE id = "
+                  "'11010519491231002X';")
+    ok = (begun[0] == "done" and begun[3] == 1 and busy[0] == "error" and
+          busy[1] == CREDO_BUSY and "waited" in busy[2] and busy[3] == 0 and
+          pings >= 2 and told[0] == CREDO_TXN and told[2] == 0 and
+          "rolled back" in told[1] and after[0] == "done" and gone == 0)
+    return ok, ("BEGIN -> %r; another writer -> %r; %d PINGs answered, "
+                "then %r; the other writer afterwards -> %r; the rolled "
+                "back subject: %r" % (begun[:4], busy, pings, told,
+                                      after[:4], gone))
+
+
+def sc_stopped_in_txn(port, user, pw):
+    """A write stopped by --max-time inside BEGIN: the ERROR's in_txn
+    flag says whether the transaction is still open, and it is true: a
+    transaction rolled back says so in its message, one still open
+    keeps its earlier write until COMMIT. Never a silent partial
+    commit."""
+    c = Conn(port, timeout=60)
+    c.login(user, pw)
+    r1 = q(c, "BEGIN; RECORD fine FOR '%s' OCCURRED '2020-01-01' "
+              "SOURCE 'txn' REF 'A';" % SUBJ)
+    r2 = q(c, "REPAIR EVENTS WHERE id > 0 REASON 'long batch';")
+    if r2[0] != "error":
+        return False, "the long batch was not stopped: %r" % (r2[:4],)
+    r3 = q(c, "RECORD fine FOR '%s' OCCURRED '2020-01-01' SOURCE 'txn' "
+              "REF 'B';" % SUBJ)
+    if r2[3]:
+        q(c, "COMMIT;")
+    refs = [r[0] for r in q(c, "SELECT ref FROM events WHERE subject = "
+                               "'%s' ORDER BY ref INCLUDE HIDDEN;" % SUBJ)[4]]
+    if r2[3]:  # still open: A and B commit together
+        ok = refs == ["A", "B"] and "rolled back" not in r2[2]
+    else:      # ended: said so; A is gone, B committed alone (told)
+        ok = refs == ["B"] and r2[2].endswith(
+            "; the transaction was rolled back") and r3[3] == 0
+    ok = ok and r1[3] == 1 and r2[1] == CREDO_LIMIT and "max time" in r2[2]
+    return ok, "in BEGIN, a stopped batch -> %r; afterwards %r" % (
+        r2, refs)
+
+
+def sc_write_stopped(port, user, pw):
+    """--max-time stops a batch write (REPAIR EVENTS WHERE) outside BEGIN:
+    nothing of it is written."""
+    c = Conn(port, timeout=60)
+    c.login(user, pw)
+    def versions():
+        return dict(q(c, "SHOW STATS;")[4])["versions"]
+    before = versions()
+    r = q(c, "REPAIR EVENTS WHERE id > 0 REASON 'long batch';")
+    after = versions()
+    ok = r[0] == "error" and r[1] == CREDO_LIMIT and before == after > 0
+    return ok, "batch repair under --max-time -> %r; versions before %r, " \
+        "after %r" % (r[:3], before, after)
+
+
+def sc_done_counts(port, user, pw):
+    """DONE: `rows` counts the rows sent (EXECUTE and QUERY), `changes`
+    the rows the request's statements changed, not sticky."""
+    c = Conn(port)
+    c.login(user, pw)
+    st = c.prepare("SELECT name FROM types ORDER BY name LIMIT 2")
+    frames, (t, p) = request(c, EXECUTE, struct.pack(">IiH", st, 0, 0))
+    rd = Reader(p)
+    ex = (t, rd.u64(), rd.u64())
+    w = q(c, "CREATE SUBJECT '91110000600037341L' KIND org;")
+    r = q(c, "SELECT name FROM types ORDER BY name LIMIT 3;")
+    multi = q(c, "SELECT name FROM types LIMIT 1; SELECT name FROM types "
+                 "LIMIT 2;")
+    b = q(c, "BEGIN; ROLLBACK;")
+    ok = (ex == (DONE, 0, 2) and w[1:3] == (1, 0) and r[1:3] == (0, 3) and
+          multi[1:3] == (0, 3) and b[1:3] == (0, 0))
+    return ok, ("EXECUTE of a 2-row SELECT -> changes, rows %r; a write %r; "
+                "a read after it %r; two SELECTs in one QUERY %r; BEGIN; "
+                "ROLLBACK %r" % (ex[1:], w[1:3], r[1:3], multi[1:3],
+                                  b[1:3]))
+
+
 SCENARIOS = {n[3:]: f for n, f in globals().items() if n.startswith("sc_")}
 
 if __name__ == "__main__":
