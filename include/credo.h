@@ -262,6 +262,19 @@ CREDO_API credo_role credo_get_role(const credo *db);
 CREDO_API int credo_authenticate(credo *db, const char *user,
                                  const char *password);
 
+/* Re-checks the session that credo_authenticate opened on `db` against the
+ * store's users, so that ALTER USER, DROP USER and password changes made
+ * since (by any handle or process) take effect: call it before each
+ * statement of the session. CREDO_OK, with the handle's role now the
+ * user's current role (a role change applies at once); CREDO_AUTH
+ * "session ended: user "x" was dropped" / "... the password of user "x"
+ * was changed" when the session must end (the handle is then lowered to
+ * role public and every later call of this function fails the same way:
+ * close it); a storage error code. CREDO_OK at once for a handle never
+ * switched by credo_authenticate, and on a remote handle. Costs one read
+ * of the user record. Same thread rules as other calls on `db`. */
+CREDO_API int credo_session_check(credo *db);
+
 /* The SCRAM-SHA-256 verifier of a user (RFC 5802, RFC 7677), kept beside
  * the argon2id hash and written by CREATE USER / ALTER USER ... PASSWORD,
  * for front ends that speak SCRAM (credo-server's PostgreSQL listener):

@@ -332,6 +332,14 @@ static void dispatch(srv_conn *c, const cl_hdr *h, const uint8_t *p) {
                       "statement cancelled before it started");
     return;
   }
+  /* ALTER USER / DROP USER / a password change since AUTH apply here */
+  if ((h->type == CL_F_PREPARE || h->type == CL_F_EXECUTE ||
+       h->type == CL_F_QUERY || h->type == CL_F_BACKUP) &&
+      credo_session_check(c->db) != CREDO_OK) {
+    conn_error(c, 0, credo_errcode(c->db), "session_revoked",
+               credo_errmsg(c->db));
+    return;
+  }
   switch (h->type) {
   case CL_F_PREPARE:
     srv_exec_prepare(c, h->req, p, n);

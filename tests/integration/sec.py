@@ -327,6 +327,60 @@ def sc_done_counts(port, user, pw):
                                   b[1:3]))
 
 
+# ------------------------------------------------------------ item 7
+def closed_with(c, code):
+    """Reads until the server closes: the request-0 ERROR seen, or None."""
+    seen = None
+    try:
+        while True:
+            f = c.recv_frame()
+            if f is None:
+                return seen
+            if f[0] == ERROR and f[1] == 0:
+                e = error_of(f[2], 0)
+                seen = (e.code, e.msg)
+    except OSError:
+        return seen
+
+
+def sc_revocation(port, user, pw):
+    """An admin session demoted, then dropped, by another admin: the role
+    change applies at its next statement, the drop ends it; a password
+    change ends the sessions opened with the old one."""
+    root = Conn(port)
+    root.login(user, pw)
+    one(root, "CREATE USER boss ROLE admin PASSWORD 'boss-password'; "
+              "CREATE USER pat ROLE analyst PASSWORD 'pat-password';")
+    boss, pat = Conn(port), Conn(port)
+    boss.login("boss", "boss-password")
+    pat.login("pat", "pat-password")
+    before = q(boss, "CREATE USER minion1 ROLE admin PASSWORD "
+                     "'minion-password';")
+    q(root, "ALTER USER boss ROLE analyst;")
+    demoted = q(boss, "CREATE USER minion2 ROLE admin PASSWORD "
+                      "'minion-password';")
+    still_reads = q(boss, "SHOW TYPES;")
+    q(root, "DROP USER boss;")
+    boss.send(frame(QUERY, boss.next_req(), struct.pack(">i", 0) +
+                    s("CREATE USER minion3 ROLE admin PASSWORD "
+                      "'minion-password';")))
+    dropped = closed_with(boss, CREDO_AUTH)
+    q(root, "ALTER USER pat PASSWORD 'pat-new-password';")
+    pat.send(frame(QUERY, pat.next_req(), struct.pack(">i", 0) +
+                   s("SHOW TYPES;")))
+    repassed = closed_with(pat, CREDO_AUTH)
+    users = [r[0] for r in q(root, "SHOW USERS;")[4]]
+    ok = (before[0] == "done" and demoted[0] == "error" and
+          demoted[1] == -15 and still_reads[0] == "done" and
+          dropped is not None and dropped[0] == CREDO_AUTH and
+          "was dropped" in dropped[1] and repassed is not None and
+          "password" in repassed[1] and "minion2" not in users and
+          "minion3" not in users)
+    return ok, ("admin -> %r; demoted -> %r; dropped -> %r; password "
+                "changed -> %r; users %r" % (before[0], demoted[:3], dropped,
+                                              repassed, users))
+
+
 SCENARIOS = {n[3:]: f for n, f in globals().items() if n.startswith("sc_")}
 
 if __name__ == "__main__":

@@ -105,6 +105,8 @@ expect "a session in BEGIN that PINGs cannot hold the writer: others get CREDO_B
   "^ok" SEC writer_slot "$PORT" root root-password
 expect "the rolled-back transaction is logged" "event=max_txn_time" \
   cat "$T/txn.log"
+expect "ALTER USER / DROP USER / a new password apply to open sessions" \
+  "^ok" SEC revocation "$PORT" root root-password
 expect "DONE counts the rows sent and the rows changed, per request" \
   "^ok" SEC done_counts "$PORT" root root-password
 kill -TERM "$TXN_PID"
