@@ -210,6 +210,19 @@ void srv_hs_feed(srv_hs *hs, const cl_hdr *h, const uint8_t *payload,
 /* Moves to DONE (ok) or CLOSED after the password check. */
 void srv_hs_auth_result(srv_hs *hs, int ok);
 
+/* ----------------------------------------------- first-byte sniffing */
+/* srv_sniff.c: what a connection that does not start with a credo frame
+ * looks like. */
+typedef struct srv_sniffed {
+  const char *what;  /* "http", "tls_client_hello", "postgresql_startup" */
+  const char *reply; /* bytes to send in that protocol's terms, or NULL */
+  size_t reply_len;
+  int more; /* after the reply, read the next message and sniff again */
+} srv_sniffed;
+/* 1 when p[0..n) is recognisably another protocol (*out filled), else 0.
+ * Pure. */
+int srv_sniff(const uint8_t *p, size_t n, srv_sniffed *out);
+
 /* --------------------------------------------------------- server */
 
 typedef struct srv_ctx {

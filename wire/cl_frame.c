@@ -89,12 +89,10 @@ static void put32(uint8_t *p, uint32_t v) {
 
 int cl_hdr_parse(const uint8_t *p, size_t n, size_t max_frame, cl_hdr *h,
                  size_t *total, const char **why) {
-  if (n < CL_HDR)
+  /* the length field alone can be refused: no waiting for the rest */
+  if (n < 4)
     return 1;
   h->len = get32(p);
-  h->type = p[4];
-  h->flags = p[5];
-  h->req = get32(p + 6);
   *total = (size_t)h->len + 4;
   if (h->len < CL_MIN_LENGTH) {
     *why = "frame length below 6";
@@ -104,6 +102,11 @@ int cl_hdr_parse(const uint8_t *p, size_t n, size_t max_frame, cl_hdr *h,
     *why = "frame exceeds max frame";
     return CREDO_LIMIT;
   }
+  if (n < CL_HDR)
+    return 1;
+  h->type = p[4];
+  h->flags = p[5];
+  h->req = get32(p + 6);
   if (!cl_ftype_name(h->type)) {
     *why = "unknown frame type";
     return CREDO_PROTOCOL;

@@ -71,9 +71,9 @@ typedef struct cl_hdr {
 
 /* Parses the header at p[0..n). Returns CREDO_OK with *h filled and
  * *total = 4 + len (the whole frame, which may not all be there yet), 1
- * when fewer than CL_HDR bytes are there (need more), or CREDO_PROTOCOL
- * (length < 6, unknown type, flags != 0) / CREDO_LIMIT (total > max_frame)
- * with *why set to a static phrase. */
+ * when more bytes are needed, or CREDO_PROTOCOL (length < 6, unknown type,
+ * flags != 0) / CREDO_LIMIT (total > max_frame) with *why set to a static
+ * phrase. The length is judged as soon as its 4 bytes are there. */
 int cl_hdr_parse(const uint8_t *p, size_t n, size_t max_frame, cl_hdr *h,
                  size_t *total, const char **why);
 

@@ -381,6 +381,115 @@ def sc_revocation(port, user, pw):
                                               repassed, users))
 
 
+# ------------------------------------------------------- items 10, 14
+def answer(c):
+    """The next frame as (type, req, error or payload), or None."""
+    try:
+        f = c.recv_frame()
+    except OSError as e:
+        return ("timeout/closed", str(e))
+    if f is None:
+        return None
+    if f[0] == ERROR:
+        e = error_of(f[2], f[1])
+        return (ERROR, f[1], e.code, e.msg)
+    return (f[0], f[1], f[2])
+
+
+def sc_conformance(port, user, pw):
+    """docs/protocol.md sections 2, 4 and 6, frame by frame."""
+    seen = {}
+    c = Conn(port, timeout=10)
+    c.login(user, pw)
+    c.send(frame(CANCEL, 50, b"\x01\x02"))       # malformed CANCEL
+    seen["cancel"] = answer(c)
+    c.send(frame(PING, 51, b"x"))                 # PING with a payload
+    seen["ping"] = answer(c)
+    c.send(frame(BYE, 52, b"x"))                  # BYE with a payload
+    seen["bye"] = answer(c)
+    c.send(frame(PING, 53))                       # still usable
+    seen["ping_ok"] = answer(c)
+    c.send(frame(HELLO, 54, b"CRDO" + struct.pack(">HH", 1, 1) + s("x")))
+    seen["hello"] = answer(c)
+    seen["hello_close"] = answer(c)
+    c.close()
+    c = Conn(port, timeout=10)
+    c.login(user, pw)
+    c.send(frame(PING, 0))                        # request id 0
+    seen["req0"] = answer(c)
+    seen["req0_close"] = answer(c)
+    c.close()
+    c = Conn(port, timeout=10)
+    c.send(struct.pack(">I", 3))                  # length < 6, nothing more
+    seen["short"] = answer(c)
+    c.close()
+    c = Conn(port, timeout=10)
+    c.login(user, pw)
+    c.send(struct.pack(">I", 5))
+    seen["short_after_auth"] = answer(c)
+    c.close()
+    want_err = lambda k, req, code: (seen[k] is not None and
+                                     seen[k][0] == ERROR and
+                                     seen[k][1] == req and
+                                     seen[k][2] == code)
+    ok = (want_err("cancel", 50, CREDO_PROTOCOL) and
+          want_err("ping", 51, CREDO_PROTOCOL) and
+          want_err("bye", 52, CREDO_PROTOCOL) and
+          seen["ping_ok"][:2] == (OK, 53) and
+          want_err("hello", 0, CREDO_PROTOCOL) and
+          "handshake is over" in seen["hello"][3] and
+          seen["hello_close"] is None and
+          want_err("req0", 0, CREDO_PROTOCOL) and seen["req0_close"] is None
+          and want_err("short", 0, CREDO_PROTOCOL) and
+          want_err("short_after_auth", 0, CREDO_PROTOCOL))
+    return ok, repr(seen)
+
+
+def raw(port, data, timeout=10):
+    sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    sock.sendall(data)
+    got = b""
+    try:
+        while True:
+            d = sock.recv(4096)
+            if not d:
+                break
+            got += d
+    except OSError:
+        pass
+    sock.close()
+    return got
+
+
+def sc_sniff(port):
+    """An HTTP request, a TLS ClientHello and a PostgreSQL client on the
+    credo port: each gets an answer it can show (HTTP 400, nothing for
+    TLS, 'N' then a PostgreSQL FATAL) instead of a frame-size error."""
+    http = raw(port, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    tls = raw(port, bytes.fromhex("160301002c0100002803031234") + b"\0" * 40)
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall(struct.pack(">II", 8, 80877103))   # SSLRequest
+    ssl_answer = sock.recv(1)
+    body = struct.pack(">I", 0x30000) + b"user\0root\0database\0x\0\0"
+    sock.sendall(struct.pack(">I", 4 + len(body)) + body)
+    pg = b""
+    try:
+        while True:
+            d = sock.recv(4096)
+            if not d:
+                break
+            pg += d
+    except OSError:
+        pass
+    sock.close()
+    ok = (http.startswith(b"HTTP/1.0 400 ") and b"credo wire protocol" in http
+          and tls == b"" and ssl_answer == b"N" and pg[:1] == b"E" and
+          struct.unpack(">I", pg[1:5])[0] == len(pg) - 1 and
+          b"C08P01" in pg and b"credo wire protocol" in pg)
+    return ok, "http %r; tls %r; pg %r then %r" % (http[:40], tls, ssl_answer,
+                                                  pg[:80])
+
+
 SCENARIOS = {n[3:]: f for n, f in globals().items() if n.startswith("sc_")}
 
 if __name__ == "__main__":

@@ -94,6 +94,23 @@ expect "256 concurrent bad AUTHs: peak RSS under 512 MiB (hashing pool)" \
 cat "$T/out"
 kill -TERM "$RSS_PID"
 
+# ------------------------------------------------- protocol conformance
+echo "== protocol conformance (items 10, 14)"
+start_server conf "$STORE" --auth-timeout 30 || exit 1
+CONF_PID=$SPID
+expect "malformed CANCEL/PING/BYE, HELLO after AUTH, request id 0, length < 6: as documented" \
+  "^ok" SEC conformance "$PORT" root root-password
+expect "HTTP, TLS and PostgreSQL clients on the credo port get a reply they can show" \
+  "^ok" SEC sniff "$PORT"
+for what in http tls_client_hello postgresql_ssl_request; do
+  expect "the log names what a $what connection looked like" \
+    "event=not_credo .*looks_like=$what" cat "$T/conf.log"
+done
+if grep -q "frame of [0-9]* bytes" "$T/conf.log"; then
+  fail "no 'frame of N bytes' for other protocols"
+else ok "no 'frame of N bytes' for other protocols"; fi
+kill -TERM "$CONF_PID"
+
 # ------------------------------------------- the writer slot, transactions
 echo "== transactions and the writer slot (items 4-6, 9, 12)"
 SH "$STORE" -c "CREATE TYPE fine PUBLICITY 10 YEARS REPAIRABLE AFTER 1 MONTHS;
