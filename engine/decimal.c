@@ -69,8 +69,7 @@ int eng_dec_parse(const char *p, size_t n, eng_dec *out) {
   int neg = 0, s = 0, digits = 0, any = 0, exp = 0, frac = 0;
   if (p < end && (*p == '+' || *p == '-'))
     neg = *p++ == '-';
-  for (; p < end && ((*p >= '0' && *p <= '9') || (*p == '.' && !frac));
-       p++) {
+  for (; p < end && ((*p >= '0' && *p <= '9') || (*p == '.' && !frac)); p++) {
     if (*p == '.') {
       frac = 1;
       continue;

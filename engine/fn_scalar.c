@@ -20,36 +20,35 @@
 #include "fn_int.h"
 #include "timeutil.h"
 
-static const eng_sf_def SF[] = {
-    {"substr", ENG_SF_SUBSTR, 2, 3},
-    {"substring", ENG_SF_SUBSTR, 2, 3},
-    {"replace", ENG_SF_REPLACE, 3, 3},
-    {"trim", ENG_SF_TRIM, 1, 2},
-    {"btrim", ENG_SF_TRIM, 1, 2},
-    {"ltrim", ENG_SF_LTRIM, 1, 2},
-    {"rtrim", ENG_SF_RTRIM, 1, 2},
-    {"lower", ENG_SF_LOWER, 1, 1},
-    {"upper", ENG_SF_UPPER, 1, 1},
-    {"length", ENG_SF_LENGTH, 1, 1},
-    {"char_length", ENG_SF_LENGTH, 1, 1},
-    {"position", ENG_SF_POSITION, 2, 2},
-    {"strpos", ENG_SF_POSITION, 2, 2},
-    {"concat", ENG_SF_CONCAT, 1, -1},
-    {"left", ENG_SF_LEFT, 2, 2},
-    {"right", ENG_SF_RIGHT, 2, 2},
-    {"round", ENG_SF_ROUND, 1, 2},
-    {"abs", ENG_SF_ABS, 1, 1},
-    {"floor", ENG_SF_FLOOR, 1, 1},
-    {"ceil", ENG_SF_CEIL, 1, 1},
-    {"ceiling", ENG_SF_CEIL, 1, 1},
-    {"greatest", ENG_SF_GREATEST, 1, -1},
-    {"least", ENG_SF_LEAST, 1, -1},
-    {"nullif", ENG_SF_NULLIF, 2, 2},
-    {"date_trunc", ENG_SF_DATE_TRUNC, 2, 2},
-    {"extract", ENG_SF_EXTRACT, 2, 2},
-    {"date_part", ENG_SF_EXTRACT, 2, 2},
-    {"to_char", ENG_SF_TO_CHAR, 2, 2},
-    {"now", ENG_SF_NOW, 0, 0}};
+static const eng_sf_def SF[] = {{"substr", ENG_SF_SUBSTR, 2, 3},
+                                {"substring", ENG_SF_SUBSTR, 2, 3},
+                                {"replace", ENG_SF_REPLACE, 3, 3},
+                                {"trim", ENG_SF_TRIM, 1, 2},
+                                {"btrim", ENG_SF_TRIM, 1, 2},
+                                {"ltrim", ENG_SF_LTRIM, 1, 2},
+                                {"rtrim", ENG_SF_RTRIM, 1, 2},
+                                {"lower", ENG_SF_LOWER, 1, 1},
+                                {"upper", ENG_SF_UPPER, 1, 1},
+                                {"length", ENG_SF_LENGTH, 1, 1},
+                                {"char_length", ENG_SF_LENGTH, 1, 1},
+                                {"position", ENG_SF_POSITION, 2, 2},
+                                {"strpos", ENG_SF_POSITION, 2, 2},
+                                {"concat", ENG_SF_CONCAT, 1, -1},
+                                {"left", ENG_SF_LEFT, 2, 2},
+                                {"right", ENG_SF_RIGHT, 2, 2},
+                                {"round", ENG_SF_ROUND, 1, 2},
+                                {"abs", ENG_SF_ABS, 1, 1},
+                                {"floor", ENG_SF_FLOOR, 1, 1},
+                                {"ceil", ENG_SF_CEIL, 1, 1},
+                                {"ceiling", ENG_SF_CEIL, 1, 1},
+                                {"greatest", ENG_SF_GREATEST, 1, -1},
+                                {"least", ENG_SF_LEAST, 1, -1},
+                                {"nullif", ENG_SF_NULLIF, 2, 2},
+                                {"date_trunc", ENG_SF_DATE_TRUNC, 2, 2},
+                                {"extract", ENG_SF_EXTRACT, 2, 2},
+                                {"date_part", ENG_SF_EXTRACT, 2, 2},
+                                {"to_char", ENG_SF_TO_CHAR, 2, 2},
+                                {"now", ENG_SF_NOW, 0, 0}};
 #define NSF (sizeof SF / sizeof SF[0])
 
 const eng_sf_def *eng_sf_find(const char *name) {
@@ -90,24 +89,32 @@ static int distance(const char *a, const char *b) {
   return d[na][nb];
 }
 
-const char *eng_sf_suggest(const char *name, const char *const *extra) {
-  const char *best = NULL;
-  int bd = strlen(name) <= 4 ? 2 : 3; /* must beat this */
-  for (size_t i = 0; i < NSF; i++) {
-    int d = distance(name, SF[i].name);
-    if (d < bd) {
-      bd = d;
-      best = SF[i].name;
-    }
-  }
-  for (size_t i = 0; extra && extra[i]; i++) {
-    int d = distance(name, extra[i]);
-    if (d < bd) {
-      bd = d;
-      best = extra[i];
+/* The closest name to `name` in names[0..n) (or the NULL-terminated list
+ * when n is 0) at distance below *bd; updates *bd. */
+static const char *closest(const char *name, const char *const *names, size_t n,
+                           int *bd, const char *best) {
+  for (size_t i = 0; n ? i < n : names[i] != NULL; i++) {
+    int d = distance(name, names[i]);
+    if (d < *bd) {
+      *bd = d;
+      best = names[i];
     }
   }
   return best;
+}
+
+const char *eng_suggest_in(const char *name, const char *const *names) {
+  int bd = strlen(name) <= 4 ? 2 : 3; /* must beat this */
+  return closest(name, names, 0, &bd, NULL);
+}
+
+const char *eng_sf_suggest(const char *name, const char *const *extra) {
+  const char *names[NSF], *best;
+  int bd = strlen(name) <= 4 ? 2 : 3;
+  for (size_t i = 0; i < NSF; i++)
+    names[i] = SF[i].name;
+  best = closest(name, names, NSF, &bd, NULL);
+  return extra ? closest(name, extra, 0, &bd, best) : best;
 }
 
 int eng_sf_type(int sf, const int *st, size_t n) {
@@ -140,8 +147,7 @@ int eng_sf_type(int sf, const int *st, size_t n) {
 
 /* ----------------------------------------------------------- numbers */
 
-int eng_fn_err(eng_ectx *x, const eng_expr *e, int code, const char *fmt,
-               ...) {
+int eng_fn_err(eng_ectx *x, const eng_expr *e, int code, const char *fmt, ...) {
   char msg[300];
   va_list ap;
   va_start(ap, fmt);
@@ -154,8 +160,10 @@ static int need_number(eng_ectx *x, const eng_expr *e, const char *fn,
                        const eng_value *v) {
   if (eng_v_numeric(v->t))
     return CREDO_OK;
-  return eng_fn_err(x, e, CREDO_SEMANTIC, "type mismatch: %s needs a number, "
-                    "got %s", fn, eng_vtype_name(v->t));
+  return eng_fn_err(x, e, CREDO_SEMANTIC,
+                    "type mismatch: %s needs a number, "
+                    "got %s",
+                    fn, eng_vtype_name(v->t));
 }
 
 /* The integer of an INT (or integral DECIMAL) argument. */
@@ -211,14 +219,16 @@ static int fn_round(eng_ectx *x, const eng_expr *e, int sf, eng_value *a,
   int rc;
   if ((rc = need_number(x, e, names[sf], &a[0])) != CREDO_OK)
     return rc;
-  if (n > 1 &&
-      (rc = eng_fn_int_arg(x, e, "round", &a[1], &places)) != CREDO_OK)
+  if (n > 1 && (rc = eng_fn_int_arg(x, e, "round", &a[1], &places)) != CREDO_OK)
     return rc;
   if (places < -18 || places > 18)
     return eng_fn_err(x, e, CREDO_RANGE,
                       "round: places must be between -18 and 18");
   return round_to(x, e, &a[0], (int)places,
-                  sf == ENG_SF_FLOOR ? -1 : sf == ENG_SF_CEIL ? 1 : 0, out);
+                  sf == ENG_SF_FLOOR  ? -1
+                  : sf == ENG_SF_CEIL ? 1
+                                      : 0,
+                  out);
 }
 
 static int fn_abs(eng_ectx *x, const eng_expr *e, eng_value *a,
@@ -277,8 +287,8 @@ static int fn_nullif(eng_ectx *x, const eng_expr *e, eng_value *a,
 }
 
 static int strict(int sf) {
-  return sf != ENG_SF_CONCAT && sf != ENG_SF_GREATEST &&
-         sf != ENG_SF_LEAST && sf != ENG_SF_NULLIF;
+  return sf != ENG_SF_CONCAT && sf != ENG_SF_GREATEST && sf != ENG_SF_LEAST &&
+         sf != ENG_SF_NULLIF;
 }
 
 int eng_sf_eval(eng_ectx *x, const eng_expr *e, int sf, eng_value *args,
@@ -411,8 +421,7 @@ static int cast_bool(const eng_value *v, eng_value *out) {
   return -1;
 }
 
-static int cast_number(eng_ectx *x, const eng_expr *at, int to,
-                       eng_value *v) {
+static int cast_number(eng_ectx *x, const eng_expr *at, int to, eng_value *v) {
   eng_value n = *v;
   eng_dec d;
   if (v->t == ENG_V_BOOL && to == CQL_CAST_INT)

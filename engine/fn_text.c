@@ -191,21 +191,20 @@ static int fn_concat(eng_ectx *x, eng_value *a, size_t n, eng_value *out) {
 static int fn_side(eng_ectx *x, const eng_expr *e, int sf, eng_value *a,
                    eng_value *out) {
   int64_t k, total = char_count(a[0].u.s.p, a[0].u.s.n), keep;
-  int rc = eng_fn_int_arg(x, e, sf == ENG_SF_LEFT ? "left" : "right", &a[1],
-                          &k);
+  int rc =
+      eng_fn_int_arg(x, e, sf == ENG_SF_LEFT ? "left" : "right", &a[1], &k);
   size_t cut;
   if (rc != CREDO_OK)
     return rc;
   keep = k >= 0 ? (k < total ? k : total) : (total + k > 0 ? total + k : 0);
   if (sf == ENG_SF_LEFT)
-    return put_text(x, a[0].u.s.p, char_off(a[0].u.s.p, a[0].u.s.n, keep),
-                    out);
+    return put_text(x, a[0].u.s.p, char_off(a[0].u.s.p, a[0].u.s.n, keep), out);
   cut = char_off(a[0].u.s.p, a[0].u.s.n, total - keep);
   return put_text(x, a[0].u.s.p + cut, a[0].u.s.n - cut, out);
 }
 
-int eng_fn_text(eng_ectx *x, const eng_expr *e, int sf, eng_value *a,
-                size_t n, eng_value *out) {
+int eng_fn_text(eng_ectx *x, const eng_expr *e, int sf, eng_value *a, size_t n,
+                eng_value *out) {
   int rc;
   if (sf == ENG_SF_CONCAT)
     return fn_concat(x, a, n, out);

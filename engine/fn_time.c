@@ -34,9 +34,8 @@ static int time_arg(eng_ectx *x, const eng_expr *e, const char *fn,
                     eng_vtype_name(v->t));
 }
 
-static const char *const UNITS[] = {"year", "quarter", "month", "week",
-                                    "day",  "hour",    "minute", "second",
-                                    NULL};
+static const char *const UNITS[] = {"year", "quarter", "month",  "week", "day",
+                                    "hour", "minute",  "second", NULL};
 
 static int unit_of(const eng_value *v) {
   for (int i = 0; UNITS[i]; i++)

@@ -25,6 +25,7 @@
  * (the public role never gets persons from a name search: a person is
  * looked up by the full resident id only).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -326,16 +327,14 @@ static int search_in(credo *db, stor_txn *txn, const char *folded,
   return rc;
 }
 
-int credo_search_subjects(credo *db, const char *text, const char *after,
-                          unsigned limit, credo_subject_cb cb, void *arg,
-                          int *more) {
+int eng_search_subjects(credo *db, const char *text, const char *after,
+                        unsigned limit, credo_subject_cb cb, void *arg,
+                        int *more) {
   stor_txn *txn;
   char *folded = NULL;
   int owned, rc, m = 0;
   if (!db)
     return CREDO_MISUSE;
-  if (db->remote)
-    return eng_err(db, CREDO_NOTSUP, "name search needs an embedded store");
   eng_err_clear(db);
   if (more)
     *more = 0;
@@ -361,4 +360,116 @@ int credo_search_subjects(credo *db, const char *text, const char *after,
   if (more)
     *more = m;
   return rc;
+}
+
+/* -------------------------------------------------------------- check */
+
+typedef struct name_ck {
+  credo *db;
+  stor_txn *txn;
+  credo_check_fn fn;
+  void *arg;
+  const char *id;
+  int rc, stop;
+} name_ck;
+
+static void name_problem(name_ck *k, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void name_problem(name_ck *k, const char *fmt, ...) {
+  char line[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  if (!k->stop && k->fn && k->fn(k->arg, line) != 0)
+    k->stop = 1;
+}
+
+/* Each gram of a subject's name must have its entry. */
+static int gram_present(const char *gram, size_t len, void *arg) {
+  name_ck *k = arg;
+  stor_key key;
+  stor_val v;
+  int rc;
+  gram_key(&key, gram, len, k->id);
+  rc = stor_get(k->txn, STOR_NAME_GRAMS, stor_key_val(&key), &v);
+  if (rc == CREDO_NOTFOUND)
+    name_problem(k, "name_grams: no entry for gram \"%.*s\" of subject \"%s\"",
+                 (int)len, gram, k->id);
+  else if (rc != CREDO_OK)
+    return k->rc = rc;
+  return k->stop ? CREDO_CANCELLED : CREDO_OK;
+}
+
+static int subject_grams(const credo_subject_info *s, void *arg) {
+  name_ck *k = arg;
+  char *f = NULL;
+  int rc;
+  if (!s->name[0])
+    return 0;
+  if ((rc = fold(s->name, &f)) != CREDO_OK)
+    return k->rc = rc;
+  k->id = s->id;
+  rc = each_gram(f, gram_present, k);
+  free(f);
+  return rc == CREDO_CANCELLED ? 1 : rc;
+}
+
+/* Each entry must name an existing subject whose folded name has the
+ * gram. */
+static int entry_ok(name_ck *k, stor_val key) {
+  const char *p = key.data, *id;
+  size_t glen = strnlen(p, key.len);
+  credo_subject_info s;
+  stor_key sk;
+  stor_val v;
+  char *f = NULL;
+  int rc;
+  if (glen == 0 || glen + 2 > key.len || p[key.len - 1] != '\0') {
+    name_problem(k, "name_grams: malformed key of %zu bytes", key.len);
+    return CREDO_OK;
+  }
+  id = p + glen + 1;
+  stor_key_init(&sk);
+  stor_key_str(&sk, id);
+  rc = stor_get(k->txn, STOR_SUBJECTS, stor_key_val(&sk), &v);
+  if (rc == CREDO_NOTFOUND) {
+    name_problem(k, "name_grams: gram \"%s\" names missing subject \"%s\"", p,
+                 id);
+    return CREDO_OK;
+  }
+  if (rc != CREDO_OK || (rc = eng_subject_decode(stor_key_val(&sk), v, &s)) ||
+      (rc = fold(s.name, &f)) != CREDO_OK)
+    return rc;
+  if (!strstr(f, p))
+    name_problem(k, "name_grams: gram \"%s\" is not in the name of \"%s\"", p,
+                 id);
+  free(f);
+  return CREDO_OK;
+}
+
+int eng_names_check(credo *db, stor_txn *txn, credo_check_fn fn, void *arg,
+                    uint64_t *entries) {
+  name_ck k = {.db = db, .txn = txn, .fn = fn, .arg = arg};
+  stor_cursor *c = NULL;
+  stor_val key;
+  int rc;
+  *entries = 0;
+  rc = eng_subjects_walk(db, txn, NULL, subject_grams, &k);
+  if (k.rc != CREDO_OK)
+    return eng_err_stor(db, k.rc, "cannot check the name index");
+  if ((rc != CREDO_OK && rc != 1) || k.stop)
+    return rc == 1 ? CREDO_OK : rc;
+  if ((rc = stor_cursor_open(txn, STOR_NAME_GRAMS, &c)) != CREDO_OK)
+    return eng_err_stor(db, rc, "cannot check the name index");
+  for (rc = stor_cursor_first(c, &key, NULL); rc == CREDO_OK && !k.stop;
+       rc = stor_cursor_next(c, &key, NULL)) {
+    (*entries)++;
+    if ((rc = entry_ok(&k, key)) != CREDO_OK)
+      break;
+  }
+  stor_cursor_close(c);
+  if (rc == CREDO_NOTFOUND || k.stop)
+    return CREDO_OK;
+  return eng_err_stor(db, rc, "cannot check the name index");
 }

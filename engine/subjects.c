@@ -100,8 +100,8 @@ static int create_in(credo *db, stor_txn *txn, const char *id, credo_kind kind,
   return CREDO_OK;
 }
 
-int credo_create_subject(credo *db, const char *id, credo_kind kind,
-                         const char *name) {
+int eng_create_subject(credo *db, const char *id, credo_kind kind,
+                       const char *name) {
   char why[256];
   stor_txn *txn;
   int owned, rc;
@@ -134,7 +134,7 @@ int credo_create_subject(credo *db, const char *id, credo_kind kind,
   return eng_write_end(db, txn, owned, rc);
 }
 
-int credo_get_subject(credo *db, const char *id, credo_subject_info *out) {
+int eng_get_subject(credo *db, const char *id, credo_subject_info *out) {
   stor_txn *txn;
   int owned, rc;
   if (!db)
@@ -154,6 +154,12 @@ int credo_get_subject(credo *db, const char *id, credo_subject_info *out) {
     out->id = db->masked;
   }
   eng_read_end(txn, owned);
+  /* the public role sees a person's id masked, as in every read */
+  if (rc == CREDO_OK && db->role == CREDO_ROLE_PUBLIC &&
+      out->kind == CREDO_KIND_PERSON) {
+    eng_mask_person(out->id, db->masked, sizeof db->masked);
+    out->id = db->masked;
+  }
   return rc;
 }
 

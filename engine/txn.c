@@ -15,9 +15,9 @@
  *
  * Does not: know about records.
  */
+#include <assert.h>
 #include <string.h>
 
-#include "cl_remote.h"
 #include "eng.h"
 
 static const char KEY_LAST_TX[] = "last_tx";
@@ -29,8 +29,7 @@ int eng_read_begin(credo *db, stor_txn **txn, int *owned) {
     *owned = 0;
     return CREDO_OK;
   }
-  if (db->remote)
-    return cl_remote_notsup(db, "the typed C API");
+  assert(db->store); /* other backends never reach the engine */
   rc = stor_txn_begin(db->store->stor, 0, txn);
   if (rc != CREDO_OK)
     return eng_err_stor(db, rc, "cannot begin a read transaction");
@@ -78,8 +77,7 @@ int eng_write_begin(credo *db, stor_txn **txn, int *owned) {
     *owned = 0;
     return CREDO_OK;
   }
-  if (db->remote)
-    return cl_remote_notsup(db, "the typed C API");
+  assert(db->store); /* other backends never reach the engine */
   if ((rc = writer_begin(db, txn)) != CREDO_OK)
     return rc;
   db->txn_time = 0;
@@ -154,8 +152,7 @@ int eng_write_scope_begin(credo *db, int *started) {
   *started = 0;
   if (db->txn)
     return CREDO_OK;
-  if (db->remote)
-    return cl_remote_notsup(db, "the typed C API");
+  assert(db->store); /* other backends never reach the engine */
   if ((rc = writer_begin(db, &db->txn)) != CREDO_OK)
     return rc;
   db->txn_mode = ENG_TXN_STATEMENT;
@@ -173,7 +170,7 @@ int eng_write_scope_end(credo *db, int started, int rc) {
   return eng_write_end(db, txn, 1, rc);
 }
 
-int credo_begin(credo *db) {
+int eng_begin(credo *db) {
   int rc;
   if (!db)
     return CREDO_MISUSE;
@@ -185,8 +182,7 @@ int credo_begin(credo *db) {
                    "permission denied: role %s may not open a write "
                    "transaction",
                    credo_role_name(db->role));
-  if (db->remote)
-    return cl_remote_notsup(db, "the typed C API");
+  assert(db->store); /* other backends never reach the engine */
   if ((rc = writer_begin(db, &db->txn)) != CREDO_OK)
     return rc;
   db->txn_mode = ENG_TXN_EXPLICIT;
@@ -194,7 +190,7 @@ int credo_begin(credo *db) {
   return CREDO_OK;
 }
 
-int credo_commit(credo *db) {
+int eng_commit(credo *db) {
   stor_txn *txn;
   if (!db)
     return CREDO_MISUSE;
@@ -208,7 +204,7 @@ int credo_commit(credo *db) {
   return eng_write_end(db, txn, 1, CREDO_OK);
 }
 
-int credo_rollback(credo *db) {
+int eng_rollback(credo *db) {
   if (!db)
     return CREDO_MISUSE;
   eng_err_clear(db);
@@ -222,8 +218,6 @@ int credo_rollback(credo *db) {
   return CREDO_OK;
 }
 
-int credo_in_txn(const credo *db) {
-  if (db && db->remote)
-    return cl_remote_in_txn(db);
+int eng_in_txn(const credo *db) {
   return db && db->txn && db->txn_mode == ENG_TXN_EXPLICIT;
 }

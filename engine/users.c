@@ -16,9 +16,7 @@
  *
  * Does not: manage sessions (the server does, with credo_authenticate).
  */
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
+#include <assert.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,24 +74,53 @@ static int check_args(credo *db, const char *name, const char *what) {
  * SHA-256(HMAC(SaltedPassword, "Client Key")), ServerKey =
  * HMAC(SaltedPassword, "Server Key"). The password is used as given
  * (no SASLprep: PostgreSQL clients send ASCII and UTF-8 unchanged). */
+static void hmac_sha256(const unsigned char *key, size_t klen,
+                        const unsigned char *msg, size_t mlen,
+                        unsigned char out[crypto_auth_hmacsha256_BYTES]) {
+  crypto_auth_hmacsha256_state h;
+  crypto_auth_hmacsha256_init(&h, key, klen);
+  crypto_auth_hmacsha256_update(&h, msg, mlen);
+  crypto_auth_hmacsha256_final(&h, out);
+  sodium_memzero(&h, sizeof h);
+}
+
+/* PBKDF2-HMAC-SHA-256 (RFC 8018 section 5.2) for one block: the derived
+ * key is as long as the hash (CREDO_SCRAM_KEY_LEN == 32), so T_1 is all. */
+static void pbkdf2_sha256(const char *pw, const unsigned char *salt,
+                          size_t slen, uint32_t iterations,
+                          unsigned char out[CREDO_SCRAM_KEY_LEN]) {
+  unsigned char u[CREDO_SCRAM_KEY_LEN], s1[64];
+  const unsigned char *key = (const unsigned char *)pw;
+  size_t klen = strlen(pw);
+  assert(slen + 4 <= sizeof s1);
+  memcpy(s1, salt, slen);
+  memcpy(s1 + slen, "\0\0\0\1", 4); /* INT(1): block 1, big-endian */
+  hmac_sha256(key, klen, s1, slen + 4, u);
+  memcpy(out, u, sizeof u);
+  for (uint32_t i = 1; i < iterations; i++) {
+    hmac_sha256(key, klen, u, sizeof u, u);
+    for (size_t k = 0; k < sizeof u; k++)
+      out[k] ^= u[k];
+  }
+  sodium_memzero(u, sizeof u);
+}
+
 static int scram_make(const char *pw, credo_scram_verifier *v) {
   unsigned char salted[CREDO_SCRAM_KEY_LEN], ck[CREDO_SCRAM_KEY_LEN];
-  unsigned int n = 0;
-  int ok;
+  _Static_assert(CREDO_SCRAM_KEY_LEN == crypto_auth_hmacsha256_BYTES &&
+                     CREDO_SCRAM_KEY_LEN == crypto_hash_sha256_BYTES,
+                 "SCRAM-SHA-256 keys are SHA-256 sized");
   v->iterations = SCRAM_ITERATIONS;
   randombytes_buf(v->salt, sizeof v->salt);
-  ok = PKCS5_PBKDF2_HMAC(pw, (int)strlen(pw), v->salt, sizeof v->salt,
-                         (int)v->iterations, EVP_sha256(), sizeof salted,
-                         salted) == 1 &&
-       HMAC(EVP_sha256(), salted, sizeof salted,
-            (const unsigned char *)"Client Key", 10, ck, &n) != NULL &&
-       HMAC(EVP_sha256(), salted, sizeof salted,
-            (const unsigned char *)"Server Key", 10, v->server_key, &n) != NULL;
-  if (ok)
-    SHA256(ck, sizeof ck, v->stored_key);
+  pbkdf2_sha256(pw, v->salt, sizeof v->salt, v->iterations, salted);
+  hmac_sha256(salted, sizeof salted, (const unsigned char *)"Client Key", 10,
+              ck);
+  hmac_sha256(salted, sizeof salted, (const unsigned char *)"Server Key", 10,
+              v->server_key);
+  crypto_hash_sha256(v->stored_key, ck, sizeof ck);
   sodium_memzero(salted, sizeof salted);
   sodium_memzero(ck, sizeof ck);
-  return ok ? CREDO_OK : CREDO_ERROR;
+  return CREDO_OK;
 }
 
 static int hash_password(credo *db, const char *pw,
@@ -330,7 +357,7 @@ static int hash_memory_available(const char *hash) {
   return 1;
 }
 
-int credo_authenticate(credo *db, const char *user, const char *password) {
+int eng_authenticate(credo *db, const char *user, const char *password) {
   stor_txn *txn;
   user_rec u;
   char hash[crypto_pwhash_STRBYTES];
@@ -395,7 +422,7 @@ int credo_session_check(credo *db) {
   if (!db)
     return CREDO_MISUSE;
   eng_err_clear(db);
-  if (db->remote || !db->auth_user[0])
+  if (db->be != &eng_local_backend || !db->auth_user[0])
     return CREDO_OK;
   if (db->auth_revoked)
     return revoke(db, "it was revoked earlier");
@@ -420,7 +447,7 @@ int credo_session_check(credo *db) {
   return CREDO_OK;
 }
 
-int credo_user_scram(credo *db, const char *user, credo_scram_verifier *out) {
+int eng_user_scram(credo *db, const char *user, credo_scram_verifier *out) {
   stor_txn *txn;
   user_rec u;
   int owned, rc;

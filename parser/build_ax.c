@@ -67,16 +67,15 @@ cql_expr *cql_b_case(cql_ctx *ctx, const cql_token *kw, cql_expr *operand,
 static const struct {
   const char *name;
   cql_cast type;
-} CAST_NAMES[] = {
-    {"int", CQL_CAST_INT},         {"integer", CQL_CAST_INT},
-    {"bigint", CQL_CAST_INT},      {"int8", CQL_CAST_INT},
-    {"real", CQL_CAST_REAL},       {"double", CQL_CAST_REAL},
-    {"float", CQL_CAST_REAL},      {"float8", CQL_CAST_REAL},
-    {"decimal", CQL_CAST_DECIMAL}, {"numeric", CQL_CAST_DECIMAL},
-    {"text", CQL_CAST_TEXT},       {"varchar", CQL_CAST_TEXT},
-    {"time", CQL_CAST_TIME},       {"timestamp", CQL_CAST_TIME},
-    {"timestamptz", CQL_CAST_TIME}, {"bool", CQL_CAST_BOOL},
-    {"boolean", CQL_CAST_BOOL}};
+} CAST_NAMES[] = {{"int", CQL_CAST_INT},          {"integer", CQL_CAST_INT},
+                  {"bigint", CQL_CAST_INT},       {"int8", CQL_CAST_INT},
+                  {"real", CQL_CAST_REAL},        {"double", CQL_CAST_REAL},
+                  {"float", CQL_CAST_REAL},       {"float8", CQL_CAST_REAL},
+                  {"decimal", CQL_CAST_DECIMAL},  {"numeric", CQL_CAST_DECIMAL},
+                  {"text", CQL_CAST_TEXT},        {"varchar", CQL_CAST_TEXT},
+                  {"time", CQL_CAST_TIME},        {"timestamp", CQL_CAST_TIME},
+                  {"timestamptz", CQL_CAST_TIME}, {"bool", CQL_CAST_BOOL},
+                  {"boolean", CQL_CAST_BOOL}};
 
 cql_expr *cql_b_cast(cql_ctx *ctx, const cql_token *kw, cql_expr *x,
                      const cql_token *type, const cql_token *end) {

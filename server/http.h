@@ -109,10 +109,12 @@ int http_query_kind(const char *q);
 enum http_cat { HTTP_CAT_ADVERSE = 0, HTTP_CAT_POSITIVE, HTTP_CAT_OTHER };
 
 /* Chinese label and category of a type name ("penalty_general" ->
- * "行政处罚（一般）", adverse). Unknown types are labelled with their
- * name and put in HTTP_CAT_OTHER. */
+ * "行政处罚（一般）", adverse). The category: positive when the type is
+ * declared POSITIVE (CREDO_TYPE_POSITIVE, asked of the engine on `db`;
+ * db may be NULL to skip that), else the table of known names; unknown
+ * types are labelled with their name and put in HTTP_CAT_OTHER. */
 const char *http_type_label(const char *type);
-int http_type_cat(const char *type);
+int http_type_cat(credo *db, const char *type);
 /* Chinese label of a data field ("authority" -> "决定机关"), or NULL. */
 const char *http_field_label(const char *key);
 
@@ -141,6 +143,7 @@ typedef struct http_event {
   uint64_t id;
   char *subject, *type, *source, *ref, *data;
   credo_time occurred, public_from, public_until, recorded;
+  int cat; /* enum http_cat, from http_type_cat at load */
 } http_event;
 
 typedef struct http_subject {

@@ -31,18 +31,21 @@ static void reply_json(http_reply *rp, int status, json_t *j) {
   if (!s) {
     rp->body.oom = 1;
   } else {
-    /* jansson has no flag for these: escape them for script safety */
-    const char *p;
+    /* jansson has no flag for these: escape them for script safety,
+     * copying the runs between them whole */
+    const char *run = s, *p;
     for (p = s; *p; p++) {
-      if (*p == '<')
-        http_buf_puts(&rp->body, "\\u003c");
-      else if (*p == '>')
-        http_buf_puts(&rp->body, "\\u003e");
-      else if (*p == '&')
-        http_buf_puts(&rp->body, "\\u0026");
-      else
-        http_buf_put(&rp->body, p, 1);
+      const char *esc = *p == '<'   ? "\\u003c"
+                        : *p == '>' ? "\\u003e"
+                        : *p == '&' ? "\\u0026"
+                                    : NULL;
+      if (!esc)
+        continue;
+      http_buf_put(&rp->body, run, (size_t)(p - run));
+      http_buf_puts(&rp->body, esc);
+      run = p + 1;
     }
+    http_buf_put(&rp->body, run, (size_t)(p - run));
     http_buf_puts(&rp->body, "\n");
   }
   free(s);
@@ -108,10 +111,10 @@ static json_t *event_json(const http_event *e) {
   return json_pack(
       "{s:I,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:s,s:s,s:o,s:s}", "id",
       (json_int_t)e->id, "subject", e->subject, "type", e->type, "type_label",
-      http_type_label(e->type), "category", cat_name[http_type_cat(e->type)],
-      "decision_no", e->ref, "decision_date", time_json(e->occurred),
-      "public_from", time_json(e->public_from), "public_until",
-      time_json(e->public_until), "authority",
+      http_type_label(e->type), "category", cat_name[e->cat], "decision_no",
+      e->ref, "decision_date", time_json(e->occurred), "public_from",
+      time_json(e->public_from), "public_until", time_json(e->public_until),
+      "authority",
       json_is_string(authority) ? json_string_value(authority) : e->source,
       "source", e->source, "data", data ? data : json_object(), "url", "");
 }
@@ -175,7 +178,7 @@ static json_t *subject_json(const http_subject *s, const char *link) {
   http_buf u;
   json_t *j;
   for (i = 0; i < s->nev; i++)
-    n[http_type_cat(s->ev[i].type)]++;
+    n[s->ev[i].cat]++;
   http_buf_init(&u);
   http_buf_puts(&u, "/api/v1/subjects/");
   http_buf_url(&u, link);

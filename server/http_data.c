@@ -70,8 +70,12 @@ const char *http_type_label(const char *type) {
   return i < 0 ? type : type_labels[i].label;
 }
 
-int http_type_cat(const char *type) {
+int http_type_cat(credo *db, const char *type) {
+  credo_type_info t;
   int i = type_index(type);
+  if (db && credo_get_type(db, type, &t) == CREDO_OK &&
+      (t.flags & CREDO_TYPE_POSITIVE))
+    return HTTP_CAT_POSITIVE;
   return i < 0 ? HTTP_CAT_OTHER : type_labels[i].cat;
 }
 
@@ -158,8 +162,9 @@ static char *dup_str(const char *s) {
   return strdup(s ? s : "");
 }
 
-static int event_copy(const credo_event *ev, http_event *e) {
+static int event_copy(credo *db, const credo_event *ev, http_event *e) {
   memset(e, 0, sizeof *e);
+  e->cat = http_type_cat(db, ev->type);
   e->id = ev->id;
   e->occurred = ev->occurred;
   e->public_from = ev->public_from;
@@ -189,6 +194,7 @@ void http_event_free(http_event *e) {
 }
 
 typedef struct collect {
+  credo *db;
   http_subject *s;
   size_t cap;
   int rc;
@@ -205,7 +211,7 @@ static int take_event(const credo_event *ev, void *arg) {
     s->ev = p;
     c->cap = cap;
   }
-  if ((c->rc = event_copy(ev, &s->ev[s->nev])) != CREDO_OK)
+  if ((c->rc = event_copy(c->db, ev, &s->ev[s->nev])) != CREDO_OK)
     return c->rc;
   s->nev++;
   if (ev->recorded > s->last_modified)
@@ -216,9 +222,8 @@ static int take_event(const credo_event *ev, void *arg) {
 /* Adverse first, then positive, then other; newest decision first; id. */
 static int by_cat_date(const void *a, const void *b) {
   const http_event *x = a, *y = b;
-  int cx = http_type_cat(x->type), cy = http_type_cat(y->type);
-  if (cx != cy)
-    return cx < cy ? -1 : 1;
+  if (x->cat != y->cat)
+    return x->cat < y->cat ? -1 : 1;
   if (x->occurred != y->occurred)
     return x->occurred > y->occurred ? -1 : 1;
   return x->id < y->id ? -1 : x->id > y->id;
@@ -227,7 +232,7 @@ static int by_cat_date(const void *a, const void *b) {
 int http_subject_load(credo *db, const char *id, int with_events,
                       http_subject *s) {
   credo_subject_info si;
-  collect c = {s, 0, CREDO_OK};
+  collect c = {db, s, 0, CREDO_OK};
   int rc;
   memset(s, 0, sizeof *s);
   if ((rc = credo_get_subject(db, id, &si)) != CREDO_OK)
@@ -270,7 +275,7 @@ int http_event_load(credo *db, uint64_t id, http_event *e) {
   rc = credo_get_event(db, id, CREDO_TIME_NOW, CREDO_TIME_NOW, 0, &ev);
   if (rc != CREDO_OK)
     return rc;
-  return event_copy(&ev, e);
+  return event_copy(db, &ev, e);
 }
 
 uint64_t http_parse_id(const char *s) {

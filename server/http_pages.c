@@ -25,7 +25,10 @@ static const char *const cat_class[] = {"adverse", "positive", "other"};
 
 /* ----------------------------------------------------------- frame */
 
-static void head(http_buf *b, const char *title, int search_box) {
+/* The page's start; `search_box` adds the header's search form, holding
+ * `q` (may be NULL) as its value. */
+static void head_q(http_buf *b, const char *title, int search_box,
+                   const char *q) {
   http_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n"
                    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
                    "content=\"width=device-width, initial-scale=1\">\n"
@@ -43,9 +46,16 @@ static void head(http_buf *b, const char *title, int search_box) {
                      "<label for=\"q-top\">查询企业或个人</label>"
                      "<input id=\"q-top\" name=\"q\" type=\"search\" "
                      "maxlength=\"60\" placeholder=\"名称、统一社会信用代码"
-                     "或身份证号\"><button type=\"submit\">查询</button>"
-                     "</form>\n");
+                     "或身份证号\" value=\"");
+  if (search_box) {
+    http_buf_html(b, q);
+    http_buf_puts(b, "\"><button type=\"submit\">查询</button></form>\n");
+  }
   http_buf_puts(b, "</div></header>\n<main id=\"main\">\n");
+}
+
+static void head(http_buf *b, const char *title, int search_box) {
+  head_q(b, title, search_box, NULL);
 }
 
 static void foot(http_buf *b) {
@@ -176,7 +186,7 @@ void http_page_search(http_req *rq, http_reply *rp) {
     return;
   }
   page(rp, 200);
-  head(b, "查询结果", 1);
+  head_q(b, "查询结果", 1, r.kind == HTTP_Q_PERSON ? NULL : q);
   http_buf_puts(b, "<h1>查询结果</h1>\n");
   if (r.kind != HTTP_Q_EMPTY && r.kind != HTTP_Q_BAD) {
     http_buf_puts(b, "<p class=\"meta\">查询：“");
@@ -268,7 +278,7 @@ static void record_card(http_buf *b, const http_event *e) {
 static size_t count_cat(const http_subject *s, int cat) {
   size_t i, n = 0;
   for (i = 0; i < s->nev; i++)
-    n += http_type_cat(s->ev[i].type) == cat;
+    n += s->ev[i].cat == cat;
   return n;
 }
 
@@ -311,7 +321,7 @@ void http_page_subject(http_req *rq, http_reply *rp, const char *id) {
     if (n == 0)
       http_buf_puts(b, "<p>暂无公示记录。</p>\n");
     for (i = 0; i < s.nev; i++)
-      if (http_type_cat(s.ev[i].type) == cat)
+      if (s.ev[i].cat == cat)
         record_card(b, &s.ev[i]);
     http_buf_puts(b, "</section>\n");
   }
@@ -363,7 +373,7 @@ static void report_table(http_buf *b, const http_subject *s, int cat) {
   for (i = 0; i < s->nev; i++) {
     const http_event *e = &s->ev[i];
     json_t *data;
-    if (http_type_cat(e->type) != cat)
+    if (e->cat != cat)
       continue;
     if (k++ == 0)
       http_buf_puts(b, "<table>\n<thead><tr><th scope=\"col\">序号</th>"

@@ -52,16 +52,29 @@ typedef struct srv_config {
   unsigned auth_timeout; /* seconds */
   unsigned idle_timeout; /* seconds */
   uint64_t max_rows;
-  uint64_t max_time_ms;  /* per statement, waits for the writer included */
-  char http[256];        /* public look-up address (http.h); "" = off */
-  unsigned http_rate;    /* requests/s per client; 0 = no limit */
-  unsigned http_threads; /* worker threads of the look-up */
+  uint64_t max_time_ms;    /* per statement, waits for the writer included */
+  char http[256];          /* public look-up address (http.h); "" = off */
+  unsigned http_rate;      /* requests/s per client; 0 = no limit */
+  unsigned http_threads;   /* worker threads of the look-up */
+  unsigned purge_interval; /* seconds between purges (srv_purge.c); 0 off */
 } srv_config;
 
 /* Fills `cfg` from defaults, then --config FILE, then the other options.
  * Returns 0 to run, 1 when --help/--version was printed (exit 0), 2 on a
  * usage error (already reported on stderr). */
 int srv_config_parse(int argc, char **argv, srv_config *cfg);
+
+/* ------------------------------------------------------------- purge */
+
+/* The retention purge (srv_purge.c): a thread that runs credo_purge on a
+ * handle dup'ed from `admin` every `interval` seconds (the first run one
+ * interval after the start) and logs each run (event=purge erased=N).
+ * srv_purge_start returns NULL when interval is 0 or on failure (logged);
+ * srv_purge_stop asks the thread to stop, waits for it (a running batch
+ * ends first) and frees it; accepts NULL. */
+typedef struct srv_purge srv_purge;
+srv_purge *srv_purge_start(credo *admin, unsigned interval);
+void srv_purge_stop(srv_purge *p);
 
 /* --------------------------------------------------------------- log */
 

@@ -44,6 +44,7 @@ enum {
   OPT_HTTP,
   OPT_HTTPRATE,
   OPT_HTTPTHREADS,
+  OPT_PURGE,
   OPT_HELP,
   OPT_VERSION
 };
@@ -71,6 +72,7 @@ static const struct option long_opts[] = {
     {"http", required_argument, 0, OPT_HTTP},
     {"http-rate", required_argument, 0, OPT_HTTPRATE},
     {"http-threads", required_argument, 0, OPT_HTTPTHREADS},
+    {"purge-interval", required_argument, 0, OPT_PURGE},
     {"help", no_argument, 0, OPT_HELP},
     {"version", no_argument, 0, OPT_VERSION},
     {0, 0, 0, 0}};
@@ -114,6 +116,9 @@ static void usage(FILE *f) {
       "  --http-rate N         requests per second per client address\n"
       "                        (default 20; 0 = no limit); over it: 429\n"
       "  --http-threads N      worker threads of the look-up (default 4)\n"
+      "  --purge-interval S    erase the records whose retention ran out\n"
+      "                        (types with RETAIN) every S seconds\n"
+      "                        (default 0: never; credo purge does it once)\n"
       "  --config FILE         read `key = value` lines (the long option\n"
       "                        names); command-line options win\n"
       "  --init-admin NAME     create the admin user NAME (password from\n"
@@ -228,6 +233,10 @@ static int apply(srv_config *c, int id, const char *v) {
   case OPT_HTTPTHREADS:
     rc = num("http-threads", v, 1, 256, &n);
     c->http_threads = (unsigned)n;
+    break;
+  case OPT_PURGE:
+    rc = num("purge-interval", v, 0, 31u * 86400u, &n);
+    c->purge_interval = (unsigned)n;
     break;
   case OPT_PLAIN:
     if (v && bool_value(v, &c->allow_plaintext) < 0) {

@@ -304,6 +304,23 @@ case $CODE in 4[0-9][0-9] | 000) ok "limit: huge headers refused ($CODE)" ;;
 Q201=$(python3 -c 'print("a"*201)')
 status "limit: a search text over 200 bytes" 400 "$WEB/api/v1/search?q=$Q201"
 
+# a client that sends half a request and waits is closed by the server
+# (libmicrohttpd's connection timeout, 10 s); the check waits at most 30 s
+if python3 - "${WEB#http://}" <<'EOF'
+import socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((host, int(port)))
+s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+s.settimeout(30)
+try:
+    sys.exit(0 if s.recv(4096) == b"" else 1)
+except ConnectionResetError:
+    sys.exit(0)
+except socket.timeout:
+    sys.exit(1)
+EOF
+then ok "limit: a slow client is closed"; else fail "limit: a slow client is closed"; fi
+
 # ----------------------------------------------------------- traversal
 for p in '/static/../../../../etc/passwd' '/static/%2e%2e/%2e%2e/etc/passwd' \
   '/subjects/..%2f..%2fetc%2fpasswd' '/..' '/static/' '/static/style.css/..'; do
@@ -338,6 +355,8 @@ has "log: one line per request with its route" 'event=http method=GET route=/sub
 hasnt "log: no resident id" "$PERSON|11010519" "$T/all.log"
 hasnt "log: no search text" '鼓浪屿|张三|%E9%BC%93' "$T/all.log"
 has "log: stopped cleanly" 'event=stopped' "$T/main.log"
+hasnt "no sanitizer report (with BUILD=build/asan)" \
+  'AddressSanitizer|LeakSanitizer|runtime error:' "$T/all.log"
 
 echo "web.sh: $((CHECKS - FAILS)) of $CHECKS checks passed"
 [ "$FAILS" -eq 0 ]

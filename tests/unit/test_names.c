@@ -3,8 +3,9 @@
  * API: substring matches of Chinese names, folding of full-width and
  * upper-case forms, paging with `after` and `more`, the public role
  * leaving persons out, the 2-character minimum, rolled-back subjects
- * never found, many subjects sharing grams, and the index surviving a
- * reopen.
+ * never found, many subjects sharing grams, the index surviving a
+ * reopen, and credo_check finding a damaged index (damaged through the
+ * storage layer, below the API).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include "credo.h"
+#include "stor.h"
 #include "th.h"
 
 #define PERSON "11010519491231002X"
@@ -208,6 +210,61 @@ static void test_rollback_and_reopen(void **state) {
   th_rmdir(dir);
 }
 
+static int collect_problem(void *arg, const char *line) {
+  hits *h = arg;
+  if (h->n < 64)
+    snprintf(h->names[h->n], sizeof h->names[0], "%s", line);
+  h->n++;
+  return 0;
+}
+
+/* The key of gram `g` of subject `id` in name_grams (docs/storage.md). */
+static stor_val gram_key(stor_key *k, const char *g, const char *id) {
+  stor_key_init(k);
+  stor_key_str(k, g);
+  stor_key_str(k, id);
+  return stor_key_val(k);
+}
+
+static void test_check_finds_damage(void **state) {
+  char *dir, id[19], id2[19];
+  credo *db = open_store(&dir);
+  credo_check_report rep;
+  stor_env *env = NULL;
+  stor_txn *t = NULL;
+  stor_key k;
+  hits h;
+  (void)state;
+  add(db, 1, "鼓浪屿钢琴博物馆");
+  uscc(1, id);
+  uscc(2, id2);
+  memset(&h, 0, sizeof h);
+  assert_int_equal(credo_check(db, collect_problem, &h, &rep), CREDO_OK);
+  assert_int_equal(h.n, 0);
+  credo_close(db);
+  assert_int_equal(stor_open(dir, NULL, &env, NULL, 0), CREDO_OK);
+  assert_int_equal(stor_txn_begin(env, 1, &t), CREDO_OK);
+  assert_int_equal(stor_del(t, STOR_NAME_GRAMS, gram_key(&k, "钢琴", id)),
+                   CREDO_OK);
+  assert_int_equal(
+      stor_put(t, STOR_NAME_GRAMS, gram_key(&k, "厦门", id), (stor_val){"", 0}),
+      CREDO_OK);
+  assert_int_equal(stor_put(t, STOR_NAME_GRAMS, gram_key(&k, "厦门", id2),
+                            (stor_val){"", 0}),
+                   CREDO_OK);
+  assert_int_equal(stor_txn_commit(t), CREDO_OK);
+  stor_close(env);
+  assert_int_equal(credo_open(dir, NULL, &db), CREDO_OK);
+  memset(&h, 0, sizeof h);
+  assert_int_equal(credo_check(db, collect_problem, &h, &rep), CREDO_CORRUPT);
+  assert_int_equal(h.n, 3);
+  assert_non_null(strstr(h.names[0], "no entry for gram \"钢琴\""));
+  assert_non_null(strstr(h.names[1], "is not in the name"));
+  assert_non_null(strstr(h.names[2], "names missing subject"));
+  credo_close(db);
+  th_rmdir(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_substring),
@@ -215,6 +272,7 @@ int main(void) {
       cmocka_unit_test(test_paging),
       cmocka_unit_test(test_public_role_and_errors),
       cmocka_unit_test(test_rollback_and_reopen),
+      cmocka_unit_test(test_check_finds_damage),
   };
   return cmocka_run_group_tests_name("names", tests, NULL, NULL);
 }
