@@ -186,7 +186,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_HELP:%.c=$(BUILD)/obj/%.o) 
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lcmocka -ledit
 
 # test_frame also tests the server's handshake machine and login backoff.
-$(BUILD)/tests/test_frame: $(BUILD)/obj/server/srv_auth.o $(BUILD)/obj/server/srv_throttle.o $(BUILD)/obj/server/srv_slots.o
+$(BUILD)/tests/test_frame: $(patsubst %,$(BUILD)/obj/server/%.o,srv_auth srv_throttle srv_slots srv_sniff)
 # test_pgwire tests the PostgreSQL front end's codec, SCRAM, dialect edges
 # and value formats.
 $(BUILD)/tests/test_pgwire: $(patsubst %,$(BUILD)/obj/server/%.o,pg_proto pg_auth pg_sql pg_types)

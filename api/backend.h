@@ -111,6 +111,7 @@ typedef struct credo_backend {
   int (*set_store_tz)(credo *db, int offset_sec);
   int (*get_store_tz)(credo *db, int *offset_sec);
   int (*user_scram)(credo *db, const char *user, credo_scram_verifier *out);
+  int (*in_txn)(const credo *db);
 } credo_backend;
 
 /* The engine: a store in a directory. */

@@ -27,6 +27,7 @@ const credo_backend eng_local_backend = {
     .dup = eng_dup,
     .authenticate = eng_authenticate,
     .begin = eng_begin,
+    .in_txn = eng_in_txn,
     .commit = eng_commit,
     .rollback = eng_rollback,
     .create_type = eng_create_type,

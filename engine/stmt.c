@@ -151,6 +151,10 @@ int eng_step(credo_stmt *st) {
   if (st->state == ENG_ST_READY) {
     eng_err_clear(st->db);
     eng_run_begin(st->db);
+    /* credo_changes counts the last statement that is not read-only:
+     * BEGIN, COMMIT, SET ... change no row */
+    if (!credo_stmt_readonly(st))
+      st->db->changes = 0;
   }
   return eng_exec_step(st);
 }

@@ -79,11 +79,16 @@ static int conn_err(credo *db, int rc, const char *msg) {
   return be_err(db, rc, 0, 0, "%s (connection to the server)", msg);
 }
 
+int cl_remote_in_txn(const credo *db) {
+  return CONN(db)->in_txn;
+}
+
 int cl_remote_error(credo *db, const cl_msg *m) {
   cl_error e;
   const char *why = NULL;
   if (cl_dec_error(m->p, m->n, &e, &why) != CREDO_OK)
     return conn_err(db, CREDO_PROTOCOL, why);
+  CONN(db)->in_txn = e.in_txn;
   return be_err(db, e.code < 0 ? e.code : CREDO_ERROR, (int)e.line,
                 (int)e.column, "%.*s", (int)e.msg_len, e.msg);
 }
@@ -406,6 +411,7 @@ static int on_frame(cl_rstmt *r, cl_msg *m) {
   if (m->h.type == CL_F_DONE && cl_dec_done(m->p, m->n, &d, &why) == 0) {
     be_set_changes(db, d.changes);
     be_set_tz(db, d.tz);
+    CONN(db)->in_txn = d.in_txn;
     r->state = RS_DONE;
     rc = CREDO_DONE;
   } else if (m->h.type == CL_F_ERROR) {
@@ -679,6 +685,7 @@ static int xq_frame(xq *x, cl_msg *m, credo_exec_cb cb, void *arg, int *rc) {
     if (*rc == CREDO_OK) {
       be_set_changes(x->db, d.changes);
       be_set_tz(x->db, d.tz);
+      CONN(x->db)->in_txn = d.in_txn;
     }
     return 1;
   default:
