@@ -3,7 +3,8 @@
  * API: substring matches of Chinese names, folding of full-width and
  * upper-case forms, paging with `after` and `more`, the public role
  * leaving persons out, the 2-character minimum, rolled-back subjects
- * never found, many subjects sharing grams, the index surviving a
+ * never found, many subjects sharing grams, a rename moving the subject
+ * to its new grams, the index surviving a
  * reopen, and credo_check finding a damaged index (damaged through the
  * storage layer, below the API).
  */
@@ -210,6 +211,29 @@ static void test_rollback_and_reopen(void **state) {
   th_rmdir(dir);
 }
 
+static void test_rename(void **state) {
+  char *dir, id[19];
+  credo *db = open_store(&dir);
+  credo_check_report rep;
+  hits h;
+  (void)state;
+  add(db, 1, "厦门鹭江海运有限公司");
+  uscc(1, id);
+  assert_int_equal(credo_rename_subject(db, id, "厦门鼓浪屿海运集团有限公司",
+                                        "企业名称变更"),
+                   CREDO_OK);
+  assert_int_equal(search(db, "鹭江", NULL, 10, &h, NULL), CREDO_OK);
+  assert_int_equal(h.n, 0); /* the former name's grams are gone */
+  assert_int_equal(search(db, "鼓浪屿海运", NULL, 10, &h, NULL), CREDO_OK);
+  assert_int_equal(h.n, 1);
+  assert_string_equal(h.names[0], "厦门鼓浪屿海运集团有限公司");
+  assert_int_equal(search(db, "海运", NULL, 10, &h, NULL), CREDO_OK);
+  assert_int_equal(h.n, 1); /* a gram of both names is kept */
+  assert_int_equal(credo_check(db, NULL, NULL, &rep), CREDO_OK);
+  credo_close(db);
+  th_rmdir(dir);
+}
+
 static int collect_problem(void *arg, const char *line) {
   hits *h = arg;
   if (h->n < 64)
@@ -272,6 +296,7 @@ int main(void) {
       cmocka_unit_test(test_paging),
       cmocka_unit_test(test_public_role_and_errors),
       cmocka_unit_test(test_rollback_and_reopen),
+      cmocka_unit_test(test_rename),
       cmocka_unit_test(test_check_finds_damage),
   };
   return cmocka_run_group_tests_name("names", tests, NULL, NULL);
