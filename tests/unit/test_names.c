@@ -4,9 +4,8 @@
  * upper-case forms, paging with `after` and `more`, the public role
  * leaving persons out, the 2-character minimum, rolled-back subjects
  * never found, many subjects sharing grams, a rename moving the subject
- * to its new grams, the index surviving a
- * reopen, and credo_check finding a damaged index (damaged through the
- * storage layer, below the API).
+ * to its new grams, the index surviving a reopen, and credo_check finding
+ * a damaged index (damaged through the storage layer, below the API).
  */
 #include <setjmp.h>
 #include <stdarg.h>
