@@ -4,7 +4,8 @@
  * upper-case forms, paging with `after` and `more`, the public role
  * leaving persons out, the 2-character minimum, rolled-back subjects
  * never found, many subjects sharing grams, a rename moving the subject
- * to its new grams, the index surviving a reopen, and credo_check finding
+ * to its new grams, the index surviving a reopen, a store without the
+ * index indexed at its first writable open, and credo_check finding
  * a damaged index (damaged through the storage layer, below the API).
  */
 #include <setjmp.h>
@@ -249,6 +250,39 @@ static stor_val gram_key(stor_key *k, const char *g, const char *id) {
   return stor_key_val(k);
 }
 
+/* A store written before the index (no grams, no META names_indexed) is
+ * indexed by its first writable open. */
+static void test_upgrade(void **state) {
+  char *dir;
+  credo *db = open_store(&dir);
+  credo_check_report rep;
+  stor_env *env = NULL;
+  stor_txn *t = NULL;
+  stor_cursor *c = NULL;
+  stor_val k;
+  hits h;
+  (void)state;
+  add(db, 1, "鼓浪屿钢琴博物馆");
+  add(db, 2, "厦门鼓浪屿旅游有限公司");
+  credo_close(db);
+  assert_int_equal(stor_open(dir, NULL, &env, NULL, 0), CREDO_OK);
+  assert_int_equal(stor_txn_begin(env, 1, &t), CREDO_OK);
+  assert_int_equal(stor_cursor_open(t, STOR_NAME_GRAMS, &c), CREDO_OK);
+  while (stor_cursor_first(c, &k, NULL) == CREDO_OK)
+    assert_int_equal(stor_del(t, STOR_NAME_GRAMS, k), CREDO_OK);
+  stor_cursor_close(c);
+  assert_int_equal(stor_del(t, STOR_META, (stor_val){"names_indexed", 13}),
+                   CREDO_OK);
+  assert_int_equal(stor_txn_commit(t), CREDO_OK);
+  stor_close(env);
+  assert_int_equal(credo_open(dir, NULL, &db), CREDO_OK);
+  assert_int_equal(search(db, "鼓浪屿", NULL, 10, &h, NULL), CREDO_OK);
+  assert_int_equal(h.n, 2);
+  assert_int_equal(credo_check(db, NULL, NULL, &rep), CREDO_OK);
+  credo_close(db);
+  th_rmdir(dir);
+}
+
 static void test_check_finds_damage(void **state) {
   char *dir, id[19], id2[19];
   credo *db = open_store(&dir);
@@ -296,6 +330,7 @@ int main(void) {
       cmocka_unit_test(test_public_role_and_errors),
       cmocka_unit_test(test_rollback_and_reopen),
       cmocka_unit_test(test_rename),
+      cmocka_unit_test(test_upgrade),
       cmocka_unit_test(test_check_finds_damage),
   };
   return cmocka_run_group_tests_name("names", tests, NULL, NULL);
