@@ -26,6 +26,7 @@
 
 #include "codec.h"
 #include "eng.h"
+#include "erase.h"
 #include "ids.h"
 
 static const char KEY_NEXT_EVENT[] = "next_event";
@@ -365,7 +366,9 @@ static int window(credo *db, stor_txn *txn, const credo_record *r,
 int eng_event_insert(credo *db, stor_txn *txn, uint64_t id,
                      const eng_version *v) {
   int rc;
-  if ((rc = eng_put_version(db, txn, STOR_EVENTS, id, v)) != CREDO_OK ||
+  /* an erased record is not brought back by a resend or an import */
+  if ((rc = eng_erased_check(db, txn, id, v)) != CREDO_OK ||
+      (rc = eng_put_version(db, txn, STOR_EVENTS, id, v)) != CREDO_OK ||
       (rc = eng_srcref_put(db, txn, id, v)) != CREDO_OK)
     return rc;
   if ((rc = index_subject(db, txn, v, id)) ||

@@ -24,6 +24,13 @@ static const int HIST_COLS[] = {
 
 /* ----------------------------------------------------------- HISTORY */
 
+/* The columns a tombstone has: id, recorded (the erasure), actor, op,
+ * reason. */
+static int tomb_col(int col) {
+  return col == ENG_EV_ID || col == ENG_EV_RECORDED || col == ENG_EV_ACTOR ||
+         col == ENG_EV_OP || col == ENG_EV_REASON;
+}
+
 static int hist_cb(const credo_event *ev, void *arg) {
   credo_stmt *st = arg;
   eng_value v[HIST_N];
@@ -31,7 +38,9 @@ static int hist_cb(const credo_event *ev, void *arg) {
   st->x.table = CQL_TABLE_EVENTS;
   st->x.ev = ev;
   for (int i = 0; i < HIST_N; i++)
-    if ((rc = eng_column_value(&st->x, HIST_COLS[i], &v[i])) != CREDO_OK)
+    if (ev->op == CREDO_OP_ERASE && !tomb_col(HIST_COLS[i]))
+      v[i] = eng_v_null(); /* a tombstone: no content */
+    else if ((rc = eng_column_value(&st->x, HIST_COLS[i], &v[i])) != CREDO_OK)
       return rc;
   return eng_rows_push(st, v, HIST_N);
 }
@@ -173,6 +182,16 @@ int eng_exec_user_row(void *arg, const char *name, credo_role role,
   eng_value v[3] = {eng_v_text(name, strlen(name)), eng_v_text(r, strlen(r)),
                     eng_v_time(created)};
   return eng_rows_push(st, v, 3);
+}
+
+int eng_exec_erasure_row(const credo_erasure *e, void *arg) {
+  credo_stmt *st = arg;
+  const char *c = credo_erase_cause_name(e->cause);
+  eng_value v[5] = {e->event ? eng_v_int((int64_t)e->event) : eng_v_null(),
+                    eng_v_text(c, strlen(c)), eng_v_time(e->erased),
+                    eng_v_text(e->actor, strlen(e->actor)),
+                    eng_v_text(e->reason, strlen(e->reason))};
+  return eng_rows_push(st, v, 5);
 }
 
 /* SET TIME ZONE / SET STORE TIME ZONE (eng_tz_parse reads the zone). */

@@ -258,6 +258,10 @@ static int run_repair_where(credo_stmt *st) {
       (rc = match_ids(st, &ids, &n)))
     goto done;
   for (size_t i = 0; i < n && rc == CREDO_OK; i++) {
+    /* the time limit and interrupts hold in the write phase too: stopped
+     * here, the statement's scope rolls back whatever it wrote */
+    if ((rc = eng_run_check(st->db)) != CREDO_OK)
+      break;
     rc = eng_repair_event(st->db, ids[i], eff, reason);
     if (rc == CREDO_OK) {
       st->nwrites++;
@@ -283,6 +287,16 @@ static int run_simple_write(credo_stmt *st) {
         (rc = eng_exec_text(st, st->wx[W_WHY], "REASON", 0, &s1)))
       return rc;
     return eng_retract_event(st->db, id, s1);
+  case CQL_ERASE_EVENT:
+    if ((rc = eng_exec_id(st, st->wx[W_EVENT], &id)) ||
+        (rc = eng_exec_text(st, st->wx[W_WHY], "REASON", 0, &s1)))
+      return rc;
+    return credo_erase_event(st->db, id, s1);
+  case CQL_ERASE_SUBJECT:
+    if ((rc = eng_exec_text(st, st->wx[W_EVENT], "the subject id", 0, &s2)) ||
+        (rc = eng_exec_text(st, st->wx[W_WHY], "REASON", 0, &s1)))
+      return rc;
+    return credo_erase_subject(st->db, s2, s1, NULL);
   case CQL_CREATE_TYPE:
     return eng_create_type_def(
         st->db, &(credo_type_def){
@@ -290,7 +304,7 @@ static int run_simple_write(credo_stmt *st) {
                     a->create_type.flags |
                         (a->create_type.has_publicity ? 0 : CREDO_TYPE_OPEN),
                     a->create_type.publicity, a->create_type.repairable_after,
-                    a->create_type.public_fields});
+                    a->create_type.public_fields, a->create_type.retain});
   case CQL_GRANT:
   case CQL_REVOKE:
     if ((rc = eng_exec_text(st, st->wx[W_ID], "the source", 0, &s1)) !=
@@ -370,6 +384,9 @@ static int write_role(credo_stmt *st) {
   case CQL_SET_STORE_TZ:
     return eng_require(db, db->role == CREDO_ROLE_ADMIN,
                        "set the store time zone");
+  case CQL_ERASE_EVENT:
+  case CQL_ERASE_SUBJECT:
+    return eng_require(db, db->role == CREDO_ROLE_ADMIN, "erase records");
   default:
     return eng_require(db, db->role == CREDO_ROLE_ADMIN, "manage users");
   }

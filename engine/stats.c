@@ -13,9 +13,9 @@
 #include "eng.h"
 
 const char *credo_op_name(int op) {
-  static const char *const names[] = {NULL, "record", "correct", "repair",
-                                      "retract"};
-  return op >= CREDO_OP_RECORD && op <= CREDO_OP_RETRACT ? names[op] : NULL;
+  static const char *const names[] = {NULL,     "record",  "correct",
+                                      "repair", "retract", "erase"};
+  return op >= CREDO_OP_RECORD && op <= CREDO_OP_ERASE ? names[op] : NULL;
 }
 
 int eng_get_stats(credo *db, credo_stats *out) {

@@ -151,6 +151,10 @@ int eng_step(credo_stmt *st) {
   if (st->state == ENG_ST_READY) {
     eng_err_clear(st->db);
     eng_run_begin(st->db);
+    /* credo_changes counts the last statement that is not read-only:
+     * BEGIN, COMMIT, SET ... change no row */
+    if (!credo_stmt_readonly(st))
+      st->db->changes = 0;
   }
   return eng_exec_step(st);
 }
@@ -412,6 +416,7 @@ int eng_stmt_readonly(const credo_stmt *st) {
   case CQL_SHOW_TYPES:
   case CQL_SHOW_STATS:
   case CQL_SHOW_USERS:
+  case CQL_SHOW_ERASURES:
     return 1;
   default:
     return 0;

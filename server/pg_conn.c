@@ -586,7 +586,7 @@ int pg_conn_start(srv_ctx *srv, int fd, unsigned id, int reject,
     free(c);
     return -1;
   }
-  credo_set_timeout(c->db, (int64_t)srv->cfg->max_time * 1000000);
+  credo_set_timeout(c->db, (int64_t)srv->cfg->max_time_ms * 1000);
   for (int i = 0; i < PG_MAX_STMTS; i++)
     c->stmts[i].portal = -1;
   reg_add(c);

@@ -44,6 +44,7 @@ enum {
   OPT_HTTP,
   OPT_HTTPRATE,
   OPT_HTTPTHREADS,
+  OPT_PURGE,
   OPT_HELP,
   OPT_VERSION
 };
@@ -71,6 +72,7 @@ static const struct option long_opts[] = {
     {"http", required_argument, 0, OPT_HTTP},
     {"http-rate", required_argument, 0, OPT_HTTPRATE},
     {"http-threads", required_argument, 0, OPT_HTTPTHREADS},
+    {"purge-interval", required_argument, 0, OPT_PURGE},
     {"help", no_argument, 0, OPT_HELP},
     {"version", no_argument, 0, OPT_VERSION},
     {0, 0, 0, 0}};
@@ -106,14 +108,17 @@ static void usage(FILE *f) {
       "  --idle-timeout S      seconds a connection may stay idle (default "
       "300)\n"
       "  --max-rows N          rows per statement (default 1000000)\n"
-      "  --max-time S          seconds per statement, waiting for the\n"
-      "                        store's writer included (default 60)\n"
+      "  --max-time S          seconds per statement (decimals allowed),\n"
+      "                        waiting for the writer included (default 60)\n"
       "  --http HOST:PORT      also serve the public credit look-up (web\n"
       "                        pages and JSON API, public role only;\n"
       "                        docs/http.md) on this address\n"
       "  --http-rate N         requests per second per client address\n"
       "                        (default 20; 0 = no limit); over it: 429\n"
       "  --http-threads N      worker threads of the look-up (default 4)\n"
+      "  --purge-interval S    erase the records whose retention ran out\n"
+      "                        (types with RETAIN) every S seconds\n"
+      "                        (default 0: never; credo purge does it once)\n"
       "  --config FILE         read `key = value` lines (the long option\n"
       "                        names); command-line options win\n"
       "  --init-admin NAME     create the admin user NAME (password from\n"
@@ -139,7 +144,7 @@ static void defaults(srv_config *c) {
   c->auth_timeout = 10;
   c->idle_timeout = 300;
   c->max_rows = 1000000;
-  c->max_time = 60;
+  c->max_time_ms = 60000;
   c->http_rate = 20;
   c->http_threads = 4;
 }
@@ -159,6 +164,26 @@ static int num(const char *name, const char *s, uint64_t lo, uint64_t hi,
     return -1;
   }
   *out = v;
+  return 0;
+}
+
+/* Parses seconds with up to 3 decimals ("60", "0.25") into milliseconds
+ * within [lo, hi] for option `name`. */
+static int seconds_ms(const char *name, const char *s, uint64_t lo, uint64_t hi,
+                      uint64_t *out) {
+  char *end;
+  double v;
+  errno = 0;
+  v = strtod(s, &end);
+  if (errno || end == s || *end || *s == '-' || v * 1000 < (double)lo ||
+      v * 1000 > (double)hi) {
+    fprintf(stderr,
+            "credo-server: --%s must be seconds from %g to %g (milliseconds "
+            "at most), not '%s'\n",
+            name, lo / 1000.0, hi / 1000.0, s);
+    return -1;
+  }
+  *out = (uint64_t)(v * 1000 + 0.5);
   return 0;
 }
 
@@ -184,7 +209,7 @@ static int bool_value(const char *s, int *out) {
 
 /* Applies one option (from argv or the file); `v` is NULL for a flag. */
 static int apply(srv_config *c, int id, const char *v) {
-  uint64_t n;
+  uint64_t n = 0;
   int rc = 0;
   switch (id) {
   case OPT_STORE:
@@ -208,6 +233,10 @@ static int apply(srv_config *c, int id, const char *v) {
   case OPT_HTTPTHREADS:
     rc = num("http-threads", v, 1, 256, &n);
     c->http_threads = (unsigned)n;
+    break;
+  case OPT_PURGE:
+    rc = num("purge-interval", v, 0, 31u * 86400u, &n);
+    c->purge_interval = (unsigned)n;
     break;
   case OPT_PLAIN:
     if (v && bool_value(v, &c->allow_plaintext) < 0) {
@@ -258,8 +287,8 @@ static int apply(srv_config *c, int id, const char *v) {
     c->max_rows = n;
     break;
   case OPT_MAXTIME:
-    rc = num("max-time", v, 1, 86400, &n);
-    c->max_time = (unsigned)n;
+    rc = seconds_ms("max-time", v, 1, 86400000, &n);
+    c->max_time_ms = n;
     break;
   default:
     fprintf(stderr, "credo-server: option not allowed here\n");

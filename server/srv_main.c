@@ -201,6 +201,7 @@ int main(int argc, char **argv) {
   srv_config cfg;
   srv_ctx srv;
   http_server *web = NULL;
+  srv_purge *purge = NULL;
   int lfd = -1, rc = srv_config_parse(argc, argv, &cfg);
   if (rc != 0)
     return rc == 1 ? 0 : 2;
@@ -226,6 +227,7 @@ int main(int argc, char **argv) {
     rc = 1;
     goto out;
   }
+  purge = srv_purge_start(srv.admin, cfg.purge_interval);
   log_listening(&cfg, lfd, srv.tls != NULL, "credo");
   if (srv.pg_lfd >= 0)
     log_listening(&cfg, srv.pg_lfd, srv.tls != NULL, "pg");
@@ -233,8 +235,11 @@ int main(int argc, char **argv) {
   lfd = -1;
   http_stop(web);
   web = NULL;
+  srv_purge_stop(purge);
+  purge = NULL;
   srv_log(SRV_INFO, "stopped", "exit=0");
 out:
+  srv_purge_stop(purge);
   http_stop(web);
   if (lfd >= 0)
     close(lfd);
