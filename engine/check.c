@@ -675,8 +675,8 @@ static int run(ck *c) {
   return check_counts(c, walked);
 }
 
-int credo_check(credo *db, credo_check_fn cb, void *arg,
-                credo_check_report *out) {
+int eng_check(credo *db, credo_check_fn cb, void *arg,
+              credo_check_report *out) {
   ck c = {.db = db, .cb = cb, .arg = arg};
   int owned, rc;
 

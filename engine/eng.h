@@ -8,7 +8,7 @@
  *
  * Transaction scopes on a handle (db->txn):
  *   none          -> each call opens and ends its own transaction;
- *   explicit      -> credo_begin() opened a write txn; every call on the
+ *   explicit      -> eng_begin() opened a write txn; every call on the
  *                    handle reads and writes in it until commit/rollback;
  *   statement     -> the executor opened a write txn for one CQL statement
  *                    (eng_write_scope_begin) so that a multi-row write is
@@ -24,7 +24,9 @@
 #include <stdarg.h>
 #include <xxhash.h>
 
+#include "backend.h"
 #include "credo.h"
+#include "eng_api.h"
 #include "stor.h"
 
 /* Limits on stored strings (bytes, excluding the NUL). */
@@ -68,7 +70,9 @@ typedef struct eng_type {
 enum eng_txn_mode { ENG_TXN_NONE = 0, ENG_TXN_EXPLICIT, ENG_TXN_STATEMENT };
 
 struct credo {
-  eng_store *store;
+  const credo_backend *be; /* first: see be_handle_head (backend.h) */
+  void *be_ctx;            /* the backend's (remote: its connection) */
+  eng_store *store;        /* NULL on a handle of another backend */
   /* session */
   char actor[ENG_MAX_ACTOR + 1];
   credo_role role;
@@ -100,13 +104,14 @@ struct credo {
    * starts (eng_run_begin) from timeout_us */
   _Atomic int interrupt;
   int64_t timeout_us, deadline;
+  /* credo_set_busy_timeout: longest wait for the store's writer, usec
+   * (0: no bound) */
+  int64_t busy_us;
   unsigned ticks;
   /* credo_set_check_handler: called every check_every checks */
   credo_check_handler check_fn;
   void *check_arg;
   unsigned check_every, check_ticks;
-  /* remote connection (client/), NULL for an embedded store */
-  void *remote;
   /* prepared CQL statements of this handle (stmt.c), finalized by
    * credo_close */
   credo_stmt *stmts;

@@ -337,13 +337,13 @@ static int start(credo_stmt *st) {
     return eng_exec_history(st);
   case CQL_SHOW_TYPES:
     eng_exec_ectx_start(st, CQL_TABLE_TYPES);
-    return credo_list_types(st->db, eng_exec_type_row, st);
+    return eng_list_types(st->db, eng_exec_type_row, st);
   case CQL_SHOW_STATS:
     return eng_exec_stats(st);
   case CQL_SHOW_USERS:
     return eng_users_list(st->db, eng_exec_user_row, st);
   case CQL_SHOW_ERASURES:
-    return credo_list_erasures(st->db, eng_exec_erasure_row, st);
+    return eng_list_erasures(st->db, eng_exec_erasure_row, st);
   case CQL_SET_TZ:
     return eng_exec_set_tz(st);
   case CQL_BEGIN:

@@ -122,7 +122,7 @@ int eng_exec_history(credo_stmt *st) {
   if (st->ast->kind == CQL_HISTORY_EVENT) {
     if ((rc = eng_exec_id(st, st->wx[0], &id)) != CREDO_OK)
       return rc;
-    return credo_event_history(st->db, id, hist_cb, st);
+    return eng_event_history(st->db, id, hist_cb, st);
   }
   if ((rc = eng_require(st->db, st->db->role != CREDO_ROLE_PUBLIC,
                         "read history")) ||
@@ -130,7 +130,7 @@ int eng_exec_history(credo_stmt *st) {
       (rc = subject_ids(st, subject, &ids, &n)))
     goto done;
   for (size_t i = 0; i < n && rc == CREDO_OK; i++)
-    rc = credo_event_history(st->db, ids[i], hist_cb, st);
+    rc = eng_event_history(st->db, ids[i], hist_cb, st);
   if (rc == CREDO_OK)
     rc = subject_renames(st, subject);
 done:
@@ -158,7 +158,7 @@ static int stat_row(credo_stmt *st, const char *name, eng_value val) {
 
 int eng_exec_stats(credo_stmt *st) {
   credo_stats s;
-  int rc = credo_get_stats(st->db, &s);
+  int rc = eng_get_stats(st->db, &s);
   if (rc == CREDO_OK &&
       ((rc = stat_row(st, "subjects", eng_v_int((int64_t)s.subjects))) ||
        (rc = stat_row(st, "types", eng_v_int((int64_t)s.types))) ||
@@ -208,21 +208,21 @@ int eng_exec_set_tz(credo_stmt *st) {
                        "'Asia/Shanghai'",
                        z);
   if (st->ast->kind == CQL_SET_STORE_TZ)
-    return credo_set_store_tz(st->db, tz);
+    return eng_set_store_tz(st->db, tz);
   return credo_set_tz(st->db, tz);
 }
 
 int eng_exec_txn(credo_stmt *st) {
   switch (st->ast->kind) {
   case CQL_BEGIN:
-    return credo_begin(st->db);
+    return eng_begin(st->db);
   case CQL_COMMIT:
     if (credo_in_txn(st->db))
       eng_stmts_txn_ending(st->db);
-    return credo_commit(st->db);
+    return eng_commit(st->db);
   default:
     if (credo_in_txn(st->db))
       eng_stmts_txn_ending(st->db);
-    return credo_rollback(st->db);
+    return eng_rollback(st->db);
   }
 }

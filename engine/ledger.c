@@ -187,7 +187,7 @@ static int apply_from(credo *db, stor_env *from, uint64_t *n) {
   return rc;
 }
 
-int credo_apply_erasures(credo *db, const char *from_dir, uint64_t *applied) {
+int eng_apply_erasures(credo *db, const char *from_dir, uint64_t *applied) {
   stor_options o = {.readonly = 1};
   stor_env *from = NULL;
   char msg[512], a[PATH_MAX], b[PATH_MAX];
@@ -201,10 +201,6 @@ int credo_apply_erasures(credo *db, const char *from_dir, uint64_t *applied) {
     return rc;
   if (!from_dir)
     return eng_err(db, CREDO_INVALID, "the ledger's store is required");
-  if (db->remote)
-    return eng_err(db, CREDO_NOTSUP,
-                   "erasures are applied to a store "
-                   "directory");
   if (db->txn)
     return eng_err(db, CREDO_TXN, "not inside a transaction");
   if (realpath(from_dir, a) && realpath(stor_path(db->store->stor), b) &&

@@ -374,8 +374,8 @@ static int keep_event(credo *db, credo_event *ev) {
   return CREDO_OK;
 }
 
-int credo_get_event(credo *db, uint64_t id, credo_time as_of,
-                    credo_time visible_at, unsigned flags, credo_event *out) {
+int eng_get_event(credo *db, uint64_t id, credo_time as_of,
+                  credo_time visible_at, unsigned flags, credo_event *out) {
   eng_scan_spec spec = {.path = ENG_PATH_ID, .id = id, .flags = flags};
   eng_scan *s = NULL;
   stor_txn *txn;
@@ -404,9 +404,9 @@ int credo_get_event(credo *db, uint64_t id, credo_time as_of,
   return rc;
 }
 
-int credo_subject_events(credo *db, const char *subject, credo_time as_of,
-                         credo_time visible_at, unsigned flags,
-                         credo_event_cb cb, void *arg) {
+int eng_subject_events(credo *db, const char *subject, credo_time as_of,
+                       credo_time visible_at, unsigned flags, credo_event_cb cb,
+                       void *arg) {
   eng_scan_spec spec = {.path = ENG_PATH_SUBJECT, .flags = flags};
   eng_scan *s = NULL;
   credo_event ev;
@@ -477,7 +477,7 @@ static int tombstone(credo *db, stor_txn *txn, uint64_t id, credo_event_cb cb,
   return rc ? rc : CREDO_DONE;
 }
 
-int credo_event_history(credo *db, uint64_t id, credo_event_cb cb, void *arg) {
+int eng_event_history(credo *db, uint64_t id, credo_event_cb cb, void *arg) {
   stor_cursor *c = NULL;
   stor_txn *txn;
   stor_key k;

@@ -242,8 +242,8 @@ static int purge_type(credo *db, uint32_t type, credo_time now, unsigned batch,
   return CREDO_OK;
 }
 
-int credo_purge(credo *db, credo_time now, unsigned batch,
-                credo_progress_fn progress, void *arg, uint64_t *erased) {
+int eng_purge(credo *db, credo_time now, unsigned batch,
+              credo_progress_fn progress, void *arg, uint64_t *erased) {
   uint32_t *types = NULL;
   uint64_t *ids = NULL, count = 0;
   size_t ntypes = 0;
@@ -255,10 +255,6 @@ int credo_purge(credo *db, credo_time now, unsigned batch,
   db->changes = 0;
   if ((rc = eng_require(db, db->role == CREDO_ROLE_ADMIN, "purge records")))
     return rc;
-  if (db->remote)
-    return eng_err(db, CREDO_NOTSUP,
-                   "purge runs on the server's store "
-                   "(credo-server --purge-interval) or on a store directory");
   if (db->txn)
     return eng_err(db, CREDO_TXN,
                    "purge commits in batches: not inside a "

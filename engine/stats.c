@@ -18,7 +18,7 @@ const char *credo_op_name(int op) {
   return op >= CREDO_OP_RECORD && op <= CREDO_OP_ERASE ? names[op] : NULL;
 }
 
-int credo_get_stats(credo *db, credo_stats *out) {
+int eng_get_stats(credo *db, credo_stats *out) {
   stor_txn *txn;
   uint64_t superseded = 0;
   int owned, rc;

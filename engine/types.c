@@ -261,7 +261,7 @@ static int check_policy(credo *db, const credo_type_def *d) {
   return CREDO_OK;
 }
 
-int credo_create_type_def(credo *db, const credo_type_def *d) {
+int eng_create_type_def(credo *db, const credo_type_def *d) {
   eng_type t = {0};
   stor_txn *txn;
   int owned, rc;
@@ -294,14 +294,14 @@ int credo_create_type_def(credo *db, const credo_type_def *d) {
   return rc;
 }
 
-int credo_create_type(credo *db, const char *name, credo_duration publicity,
-                      credo_duration repairable_after) {
+int eng_create_type(credo *db, const char *name, credo_duration publicity,
+                    credo_duration repairable_after) {
   credo_type_def d = {.name = name,
                       .publicity = publicity,
                       .repairable_after = repairable_after};
   if (is_zero(publicity))
     d.flags = CREDO_TYPE_OPEN; /* documented: zero is an open window */
-  return credo_create_type_def(db, &d);
+  return eng_create_type_def(db, &d);
 }
 
 int eng_duration_cmp(credo_duration a, credo_duration b) {
@@ -332,7 +332,7 @@ void eng_type_info(const eng_type *t, credo_type_info *out) {
   out->retain = t->retain;
 }
 
-int credo_get_type(credo *db, const char *name, credo_type_info *out) {
+int eng_get_type(credo *db, const char *name, credo_type_info *out) {
   const eng_type *t;
   stor_txn *txn;
   int owned, rc;
@@ -350,7 +350,7 @@ int credo_get_type(credo *db, const char *name, credo_type_info *out) {
   return rc;
 }
 
-int credo_list_types(credo *db, credo_type_cb cb, void *arg) {
+int eng_list_types(credo *db, credo_type_cb cb, void *arg) {
   stor_txn *txn;
   stor_cursor *c = NULL;
   stor_val k, v;

@@ -252,8 +252,12 @@ CREDO_API credo_role credo_get_role(const credo *db);
  * of it per session. An unknown user and a wrong password both give
  * CREDO_AUTH "authentication failed", after the same amount of work; the
  * password is never copied, stored or put into a message, and the handle
- * is unchanged on failure. The strings stay the caller's. Costs one
- * argon2id verification (tens of milliseconds, by design). Thread-safe
+ * is unchanged on failure. When the verification itself cannot run (it
+ * needs 64 MiB; CREDO_NOMEM when that memory is refused, CREDO_ERROR for
+ * another failure) the error says so: it is never reported as a wrong
+ * password. The strings stay the caller's. Costs one argon2id
+ * verification (tens of milliseconds and 64 MiB, by design: servers bound
+ * how many run at once). Thread-safe
  * with respect to other handles. */
 CREDO_API int credo_authenticate(credo *db, const char *user,
                                  const char *password);
@@ -303,6 +307,16 @@ CREDO_API void credo_interrupt(credo *db);
  * CREDO_CANCELLED ("... exceeded its time limit") at its next check,
  * writing nothing. CREDO_RANGE for a negative value. */
 CREDO_API int credo_set_timeout(credo *db, int64_t usec);
+
+/* Bounds how long a write on `db` (a write statement, credo_begin / BEGIN,
+ * a typed write) waits for the store's one writer slot while another
+ * handle of this process holds it: past `usec` microseconds it fails with
+ * CREDO_BUSY "waited N ms for the store's writer ...", having written
+ * nothing (0, the default: wait as long as it takes). Writers of other
+ * processes are waited for without this bound. Per handle, not copied by
+ * credo_dup; set it before the handle is used by its thread. CREDO_RANGE
+ * for a negative value, CREDO_MISUSE for NULL. */
+CREDO_API int credo_set_busy_timeout(credo *db, int64_t usec);
 
 /* Installs `fn` (NULL removes it), called on the thread running a
  * statement or read of `db` about every `every` rows it examines (every

@@ -213,7 +213,14 @@ int main(int argc, char **argv) {
   srv.stop = &stop_flag;
   srv.wake_rd = srv.wake_wr = -1;
   srv.pg_lfd = -1;
-  srv_backoff_init(&srv.backoff);
+  srv_backoff_init(&srv.backoff, cfg.hash_workers);
+  if (srv_slots_init(&srv.slots,
+                     &(srv_caps){cfg.max_conn, cfg.max_conn_per_addr,
+                                 cfg.max_unauth, cfg.max_unauth_per_addr}) <
+      0) {
+    fprintf(stderr, "credo-server: out of memory\n");
+    return 1;
+  }
   pthread_mutex_init(&srv.mu, NULL);
   pthread_cond_init(&srv.idle, NULL);
   if (start(&cfg, &srv, &lfd) < 0 || start_http(&cfg, &srv, &web) < 0) {
@@ -247,5 +254,6 @@ out:
   pthread_cond_destroy(&srv.idle);
   pthread_mutex_destroy(&srv.mu);
   srv_backoff_destroy(&srv.backoff);
+  srv_slots_destroy(&srv.slots);
   return rc;
 }

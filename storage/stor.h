@@ -115,6 +115,11 @@ const char *stor_path(const stor_env *env);
 /* Begins a transaction. `write` != 0 makes it the store's one writer
  * (waits for the slot). CREDO_READONLY for a write on a read-only store. */
 int stor_txn_begin(stor_env *env, int write, stor_txn **out);
+/* The same, but a write waits at most `wait_ms` (< 0: without bound) for
+ * this process's writer lock: CREDO_BUSY when it ran out. (Writers of
+ * other processes are waited for inside LMDB, without bound.) */
+int stor_txn_begin_wait(stor_env *env, int write, int64_t wait_ms,
+                        stor_txn **out);
 /* Commits and frees the transaction. On failure the transaction is aborted
  * and freed as well, and nothing of it is in the store. For a read
  * transaction this is the same as abort and returns CREDO_OK. */
