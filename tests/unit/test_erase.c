@@ -34,6 +34,7 @@
 
 #define PERSON "11010519491231002X"
 #define NAME "王秘密ZHANG_SECRET_NAME"
+#define NAME2 "RENAMED_SECRET_NAME"
 #define REF "REF-SECRET-2025-017"
 #define ORG "91350100M000100Y43"
 
@@ -116,8 +117,8 @@ static int teardown(void **state) {
 
 /* 1 when `file` holds any of the erased person's id, name or refs. */
 static int file_holds_secret(const char *file) {
-  static const char *const needles[] = {PERSON, NAME, REF, "TAX-SECRET-9",
-                                        "NOTE_SECRET"};
+  static const char *const needles[] = {PERSON, NAME,           NAME2,
+                                        REF,    "TAX-SECRET-9", "NOTE_SECRET"};
   FILE *fp = fopen(file, "rb");
   char *buf;
   long n;
@@ -338,6 +339,20 @@ static void retention_and_purge(void **state) {
            CREDO_SYNTAX, "duplicate RETAIN");
 }
 
+static void erase_in_transaction(void **state) {
+  fx *f = *state;
+  /* an erasure joins the transaction: rolled back, nothing is erased */
+  ok_on(f->db, "BEGIN; ERASE EVENT 1 REASON 'x'; ERASE EVENT 2 REASON 'y';");
+  expect_on(f->db, "SELECT count(*) FROM events INCLUDE HIDDEN;", "1\n");
+  ok_on(f->db, "ROLLBACK;");
+  expect_on(f->db, "SELECT count(*) FROM events INCLUDE HIDDEN;", "3\n");
+  expect_on(f->db, "SHOW ERASURES;", "");
+  expect_on(f->db, "SELECT data.note FROM events WHERE id = 1 INCLUDE HIDDEN;",
+            "NOTE_SECRET\n");
+  ok_on(f->db, "BEGIN; ERASE EVENT 1 REASON 'x'; COMMIT;");
+  expect_on(f->db, "SELECT count(*) FROM events INCLUDE HIDDEN;", "2\n");
+}
+
 static void retain_shown_by_type(void **state) {
   fx *f = *state;
   credo_type_info t;
@@ -369,6 +384,8 @@ static void vacuum_removes_bytes(void **state) {
   char *bk = th_tmpdir("erase-bk");
   char err[600];
   int hits = 0;
+  /* a rename: the former name is in the name history (subj_names) */
+  ok_on(f->db, "ALTER SUBJECT '" PERSON "' NAME '" NAME2 "' REASON 'x';");
   ok_on(f->db, "ERASE SUBJECT '" PERSON "' REASON 'PIPL 47';");
   /* LMDB keeps the freed pages' bytes: without vacuum they are still in
    * the file (this is what the vacuum is for) */
@@ -487,8 +504,8 @@ int main(void) {
       T(erase_event_leaves_tombstone), T(erase_admin_only_with_reason),
       T(erase_subject_everything),     T(resend_refused_new_event_allowed),
       T(retention_and_purge),          T(retain_shown_by_type),
-      T(vacuum_removes_bytes),         T(vacuum_refuses_open_store),
-      T(restore_applies_ledger),
+      T(erase_in_transaction),         T(vacuum_removes_bytes),
+      T(vacuum_refuses_open_store),    T(restore_applies_ledger),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
