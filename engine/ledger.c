@@ -201,6 +201,10 @@ int eng_apply_erasures(credo *db, const char *from_dir, uint64_t *applied) {
     return rc;
   if (!from_dir)
     return eng_err(db, CREDO_INVALID, "the ledger's store is required");
+  if (!db->store)
+    return eng_err(db, CREDO_NOTSUP,
+                   "erasures are applied to a store "
+                   "directory");
   if (db->txn)
     return eng_err(db, CREDO_TXN, "not inside a transaction");
   if (realpath(from_dir, a) && realpath(stor_path(db->store->stor), b) &&

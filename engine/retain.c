@@ -255,6 +255,10 @@ int eng_purge(credo *db, credo_time now, unsigned batch,
   db->changes = 0;
   if ((rc = eng_require(db, db->role == CREDO_ROLE_ADMIN, "purge records")))
     return rc;
+  if (!db->store)
+    return eng_err(db, CREDO_NOTSUP,
+                   "purge runs on the server's store "
+                   "(credo-server --purge-interval) or on a store directory");
   if (db->txn)
     return eng_err(db, CREDO_TXN,
                    "purge commits in batches: not inside a "

@@ -33,7 +33,7 @@ credo_type eng_vtype_public(int t) {
   if (t == ENG_V_DURATION)
     return CREDO_T_TEXT;
   if (t == ENG_V_DECIMAL)
-    return CREDO_T_REAL;
+    return CREDO_T_DECIMAL;
   if (t < 0 || t > ENG_V_JSON)
     return CREDO_T_NULL;
   return (credo_type)t;

@@ -602,8 +602,12 @@ typedef enum credo_type {
   CREDO_T_REAL = 2, /* double */
   CREDO_T_TEXT = 3, /* UTF-8 */
   CREDO_T_BOOL = 4,
-  CREDO_T_TIME = 5, /* credo_time */
-  CREDO_T_JSON = 6  /* JSON text */
+  CREDO_T_TIME = 5,   /* credo_time */
+  CREDO_T_JSON = 6,   /* JSON text */
+  CREDO_T_DECIMAL = 7 /* exact decimal (at most 18 significant digits):
+                         credo_column_text gives its shortest exact text
+                         ("1348839.63"), credo_column_double the nearest
+                         double, credo_column_int64 it rounded */
 } credo_type;
 
 /* Compiles the first statement of `sql` (`len` bytes, or -1 for up to NUL).

@@ -325,3 +325,6 @@ pos_arg(A) ::= STRING(X).                  { A = cql_b_text(ctx, &X); }
 pos_arg(A) ::= PARAM(X).                   { A = cql_b_leaf(ctx, CQL_E_PARAM, &X); }
 pos_arg(A) ::= path(P).                    { A = cql_b_column(ctx, P.p, P.pos, P.end); }
 pos_arg(A) ::= LP(L) expr(E) RP(R).        { A = cql_b_paren(ctx, &L, E, &R); }
+
+/* now() as PostgreSQL spells it (NOW is a keyword) */
+expr(A) ::= NOW(X) LP RP.                  { A = cql_b_leaf(ctx, CQL_E_NOW, &X); }

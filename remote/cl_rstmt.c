@@ -23,6 +23,7 @@
  * Does not: connect or frame bytes (cl_conn.c, cl_frame.c).
  */
 #include <stddef.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -500,6 +501,8 @@ int64_t cl_remote_column_int64(credo_stmt *st, int i) {
     return v->u.r >= -9.2e18 && v->u.r <= 9.2e18 ? (int64_t)v->u.r : 0;
   case CREDO_T_TEXT:
     return strtoll(cl_remote_column_text(st, i), NULL, 10);
+  case CREDO_T_DECIMAL:
+    return llround(strtod(cl_remote_column_text(st, i), NULL));
   default:
     return 0;
   }
@@ -517,6 +520,7 @@ double cl_remote_column_double(credo_stmt *st, int i) {
   case CREDO_T_TIME:
     return (double)v->u.i;
   case CREDO_T_TEXT:
+  case CREDO_T_DECIMAL:
     return strtod(cl_remote_column_text(st, i), NULL);
   default:
     return 0;
@@ -555,7 +559,7 @@ static int text_set(cl_text *b, const char *s, size_t n) {
 /* Renders value v as the engine would (be_render_scalar), into b. */
 static int render(const cl_value *v, int tz, cl_text *b) {
   char tmp[200];
-  if (v->t == CREDO_T_TEXT || v->t == CREDO_T_JSON)
+  if (v->t == CREDO_T_TEXT || v->t == CREDO_T_JSON || v->t == CREDO_T_DECIMAL)
     return text_set(b, v->u.s.p, v->u.s.n);
   if (be_render_scalar(v->t, v->u.i, v->u.r, tz, tmp, sizeof tmp) != 0)
     return CREDO_NOMEM;

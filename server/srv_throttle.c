@@ -169,9 +169,10 @@ int srv_auth_gate(srv_backoff *b, const char *ip, const char *user,
   pthread_mutex_lock(&b->mu);
   for (;;) {
     int64_t now = cl_now_ms(), at = turn_of(b, keys, now);
-    if (now >= deadline_ms || at > deadline_ms) {
+    /* throttled first: a turn past the deadline is that, however late */
+    if (at > deadline_ms || now >= deadline_ms) {
       pthread_mutex_unlock(&b->mu);
-      return now >= deadline_ms ? SRV_GATE_TIMEOUT : SRV_GATE_THROTTLED;
+      return at > deadline_ms ? SRV_GATE_THROTTLED : SRV_GATE_TIMEOUT;
     }
     if (at <= now && b->busy < b->workers) {
       reserve(b, keys, now);

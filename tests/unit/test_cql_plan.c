@@ -247,8 +247,17 @@ static void t_errors(void **state) {
          "data, version, recorded, actor, public, subject_name, "
          "subject_kind, op, reason, retain_until, data.<path>)");
   err_is(f, "SELECT frob(id) FROM events", CREDO_SEMANTIC, 1, 8,
-         "line 1, column 8: unknown function \"frob\" (functions: lower, "
-         "upper, length, coalesce, count, sum, avg, min, max)");
+         "line 1, column 8: unknown function \"frob\" (functions: substr, "
+         "replace, trim, ltrim, rtrim, lower, "
+         "upper, length, position, concat, left, right, round, abs, floor, "
+         "ceil, greatest, least, nullif, coalesce, date_trunc, extract, "
+         "to_char, now, count, sum, avg, min, max, string_agg)");
+  err_is(f, "SELECT uper(id) FROM events", CREDO_SEMANTIC, 1, 8,
+         "line 1, column 8: unknown function \"uper\"; did you mean upper? "
+         "(functions: substr, replace, trim, ltrim, rtrim, lower, upper, "
+         "length, position, concat, left, right, round, abs, floor, ceil, "
+         "greatest, least, nullif, coalesce, date_trunc, extract, to_char, "
+         "now, count, sum, avg, min, max, string_agg)");
   err_is(f, "SELECT upper(id, id) FROM events", CREDO_SEMANTIC, 1, 8,
          "line 1, column 8: wrong number of arguments: upper takes one, not "
          "2");
