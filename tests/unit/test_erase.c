@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "credo.h"
+#include "stor.h" /* only to damage a ledger for the check test */
 #include "th.h"
 
 #define PERSON "11010519491231002X"
@@ -353,6 +354,49 @@ static void erase_in_transaction(void **state) {
   expect_on(f->db, "SELECT count(*) FROM events INCLUDE HIDDEN;", "2\n");
 }
 
+static int add_line(void *arg, const char *line) {
+  out *o = arg;
+  o->n += (size_t)snprintf(o->buf + o->n, sizeof o->buf - o->n, "%s\n", line);
+  return 0;
+}
+
+/* credo check reads the ledger: an erased event still present, a bad
+ * erased key and a tombstone that does not decode are reported. */
+static void check_reports_ledger(void **state) {
+  fx *f = *state;
+  unsigned char id3[8] = {0, 0, 0, 0, 0, 0, 0, 3},
+                id1[8] = {0, 0, 0, 0, 0, 0, 0, 1};
+  unsigned char badkey[5] = {9, 1, 2, 3, 4};
+  stor_env *env = NULL;
+  stor_txn *t = NULL;
+  stor_val tomb;
+  out o = {.n = 0};
+  ok_on(f->db, "ERASE EVENT 1 REASON 'r';");
+  assert_int_equal(credo_check(f->db, NULL, NULL, NULL), CREDO_OK);
+  credo_close(f->db);
+  f->db = NULL;
+  assert_int_equal(stor_open(f->dir, NULL, &env, NULL, 0), CREDO_OK);
+  assert_int_equal(stor_txn_begin(env, 1, &t), CREDO_OK);
+  assert_int_equal(stor_get(t, STOR_ERASURES, (stor_val){id1, 8}, &tomb),
+                   CREDO_OK);
+  assert_int_equal(stor_put(t, STOR_ERASURES, (stor_val){id3, 8}, tomb),
+                   CREDO_OK);
+  assert_int_equal(
+      stor_put(t, STOR_ERASED_KEYS, (stor_val){badkey, 5}, (stor_val){"x", 1}),
+      CREDO_OK);
+  assert_int_equal(
+      stor_put(t, STOR_ERASURES, (stor_val){id1, 8}, (stor_val){"\x01\x07", 2}),
+      CREDO_OK);
+  assert_int_equal(stor_txn_commit(t), CREDO_OK);
+  stor_close(env);
+  assert_int_equal(credo_open(f->dir, NULL, &f->db), CREDO_OK);
+  assert_int_equal(credo_check(f->db, add_line, &o, NULL), CREDO_CORRUPT);
+  assert_non_null(strstr(o.buf, "erasures: event 1: corrupt tombstone"));
+  assert_non_null(
+      strstr(o.buf, "erasures: event 3 is erased but still in events"));
+  assert_non_null(strstr(o.buf, "erased_keys: a key of 5 bytes, kind 9"));
+}
+
 static void retain_shown_by_type(void **state) {
   fx *f = *state;
   credo_type_info t;
@@ -504,8 +548,9 @@ int main(void) {
       T(erase_event_leaves_tombstone), T(erase_admin_only_with_reason),
       T(erase_subject_everything),     T(resend_refused_new_event_allowed),
       T(retention_and_purge),          T(retain_shown_by_type),
-      T(erase_in_transaction),         T(vacuum_removes_bytes),
-      T(vacuum_refuses_open_store),    T(restore_applies_ledger),
+      T(erase_in_transaction),         T(check_reports_ledger),
+      T(vacuum_removes_bytes),         T(vacuum_refuses_open_store),
+      T(restore_applies_ledger),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
