@@ -344,7 +344,7 @@ static int start(credo_stmt *st) {
   case CQL_SHOW_USERS:
     return eng_users_list(st->db, eng_exec_user_row, st);
   case CQL_SHOW_ERASURES:
-    return credo_list_erasures(st->db, eng_exec_erasure_row, st);
+    return eng_list_erasures(st->db, eng_exec_erasure_row, st);
   case CQL_SET_TZ:
     return eng_exec_set_tz(st);
   case CQL_BEGIN:
