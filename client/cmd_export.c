@@ -39,9 +39,32 @@ typedef struct exporter {
   int failed;
 } exporter;
 
+/* 1 when every real in `j` prints back exactly with 15 significant
+ * digits, so the short form (33.91, not 33.909999999999997) loses
+ * nothing; the line is then written with 15 digits, else with 17. */
+static int reals_short(json_t *j) {
+  char buf[40];
+  const char *k;
+  json_t *v;
+  size_t i;
+  if (json_is_real(j)) {
+    snprintf(buf, sizeof buf, "%.15g", json_real_value(j));
+    return strtod(buf, NULL) == json_real_value(j);
+  }
+  if (json_is_object(j)) {
+    json_object_foreach(j, k, v) if (!reals_short(v)) return 0;
+  } else if (json_is_array(j)) {
+    json_array_foreach(j, i, v) if (!reals_short(v)) return 0;
+  }
+  return 1;
+}
+
 /* Writes one line and frees `j`. Non-zero when output failed. */
 static int emit(exporter *x, json_t *j, int kind) {
-  if (!j || json_dumpf(j, x->out, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0 ||
+  if (!j ||
+      json_dumpf(j, x->out,
+                 JSON_COMPACT | JSON_PRESERVE_ORDER |
+                     JSON_REAL_PRECISION(reals_short(j) ? 15 : 17)) != 0 ||
       fputc('\n', x->out) == EOF)
     x->failed = 1;
   json_decref(j);
@@ -74,6 +97,8 @@ static json_t *type_line(const exporter *x, const credo_type_info *t,
     json_object_set_new(j, "polarity", json_string("positive"));
   if (j && t->public_fields)
     json_object_set_new(j, "public_fields", json_string(t->public_fields));
+  if (j && (t->retain.months || t->retain.usec))
+    json_object_set_new(j, "retain", jduration(t->retain));
   if (j && history) {
     json_object_set_new(j, "id", json_integer(t->id));
     json_object_set_new(j, "created", jtime(x, t->created));

@@ -209,7 +209,7 @@ static const char *value_text(const sh_value *v, char *buf, size_t n) {
 }
 
 static int is_numeric(credo_type t) {
-  return t == CREDO_T_INT || t == CREDO_T_REAL;
+  return t == CREDO_T_INT || t == CREDO_T_REAL || t == CREDO_T_DECIMAL;
 }
 
 /* ---------------------------------------------------------------- csv */
@@ -310,6 +310,9 @@ static int json_put_value(FILE *f, const sh_value *v) {
     return 0;
   case CREDO_T_JSON:
     return v->text ? json_put_json(f, v->text) : (fputs("null", f), 0);
+  case CREDO_T_DECIMAL: /* a JSON number, exactly as the engine wrote it */
+    fputs(v->text ? v->text : "null", f);
+    return 0;
   default: /* TEXT, TIME */
     return v->text ? json_put_string(f, v->text) : (fputs("null", f), 0);
   }

@@ -255,7 +255,7 @@ static int check_chain(ck *c, uint64_t id, const eng_version *v, chain *ch) {
             "previous version (%lld)",
             (unsigned long long)id, v->vno, (long long)v->recorded,
             (long long)ch->prev);
-  if (!credo_op_name(v->op))
+  if (!credo_op_name(v->op) || v->op == CREDO_OP_ERASE)
     problem(c, "versions: event %llu version %u has op %d",
             (unsigned long long)id, v->vno, v->op);
   if (ch->retracted && !v->retracted)
@@ -680,8 +680,8 @@ static int run(ck *c) {
   return check_counts(c, walked);
 }
 
-int credo_check(credo *db, credo_check_fn cb, void *arg,
-                credo_check_report *out) {
+int eng_check(credo *db, credo_check_fn cb, void *arg,
+              credo_check_report *out) {
   ck c = {.db = db, .cb = cb, .arg = arg};
   int owned, rc;
 

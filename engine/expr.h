@@ -47,6 +47,7 @@ enum eng_ev_col {
   ENG_EV_SUBJECT_KIND,
   ENG_EV_OP,
   ENG_EV_REASON,
+  ENG_EV_RETAIN_UNTIL, /* when retention erases it (retain.c); NULL: never */
   ENG_EV_NCOLS
 };
 #define ENG_EV_STAR 13
@@ -92,23 +93,26 @@ enum eng_xkind {
   ENG_X_BETWEEN, /* a, b, c */
   ENG_X_LIKE,    /* a, b */
   ENG_X_ISNULL,  /* a */
-  ENG_X_FUNC,    /* idx = ENG_FN_*, args */
+  ENG_X_FUNC,    /* idx = ENG_FN_COALESCE, args (lazy) */
+  ENG_X_SFUNC,   /* idx = ENG_SF_* (fn_scalar.h), args (strict) */
+  ENG_X_CASE,    /* a = operand or NULL, args = when, then, ..., b = ELSE */
+  ENG_X_CAST,    /* a, idx = enum cql_cast */
   ENG_X_AGG,     /* idx = aggregate slot (its value after grouping) */
   ENG_X_KEY,     /* idx = GROUP BY key (its value after grouping) */
   ENG_X_OUT      /* idx = output column (ORDER BY alias / position) */
 };
 
+/* coalesce (evaluated lazily) and the aggregates; the other functions
+ * are ENG_X_SFUNC (fn_scalar.h). */
 enum eng_fn {
-  ENG_FN_LOWER = 1,
-  ENG_FN_UPPER,
-  ENG_FN_LENGTH,
-  ENG_FN_COALESCE,
+  ENG_FN_COALESCE = 4,
   ENG_FN_COUNT_STAR,
   ENG_FN_COUNT,
   ENG_FN_SUM,
   ENG_FN_AVG,
   ENG_FN_MIN,
-  ENG_FN_MAX
+  ENG_FN_MAX,
+  ENG_FN_STRING_AGG
 };
 
 typedef struct eng_expr eng_expr;
@@ -130,8 +134,12 @@ struct eng_expr {
 
 /* One aggregate call collected while compiling. */
 typedef struct eng_agg_spec {
-  int fn;        /* ENG_FN_COUNT_STAR .. ENG_FN_MAX */
-  eng_expr *arg; /* NULL for count(*) */
+  int fn;           /* ENG_FN_COUNT_STAR .. ENG_FN_STRING_AGG */
+  eng_expr *arg;    /* NULL for count(*) */
+  eng_expr *arg2;   /* string_agg's separator (a constant), else NULL */
+  eng_expr *filter; /* FILTER (WHERE filter): rows where it is not true are
+                       not fed; NULL when absent */
+  int distinct;     /* fn(DISTINCT arg): each value once */
 } eng_agg_spec;
 
 /* What compilation may see. */
@@ -150,6 +158,11 @@ typedef struct eng_cctx {
   int grouped;
   eng_expr **keys;
   size_t nkeys;
+  /* HAVING: a name that is no column but an output alias stands for that
+   * item's expression (compiled again here); NULL elsewhere. */
+  const cql_select_item *alias_items;
+  size_t n_alias_items;
+  int in_alias; /* an alias is being expanded (no alias inside one) */
 } eng_cctx;
 
 /* Compiles `e`. On failure *out is NULL and the error is on the handle. */
@@ -218,17 +231,27 @@ int eng_eval_time(eng_ectx *x, const eng_expr *e, const char *what,
 
 /* ---------------------------------------------------------- aggregates */
 
+typedef struct eng_agg_seen eng_agg_seen; /* DISTINCT's set (expr_agg.c) */
+
+/* The state of one aggregate; all zero (calloc) is the initial state. */
 typedef struct eng_agg_state {
   int64_t count;
   int64_t isum;
   double rsum;
-  int real;       /* sum went REAL */
-  eng_brow *best; /* min / max: owned copy */
+  int real;         /* sum went REAL */
+  int dec;          /* a DECIMAL was summed: the sum is dsum + isum */
+  int dur;          /* durations are summed (dsum_d) */
+  eng_dec_acc dsum; /* exact sum of DECIMALs */
+  credo_duration dsum_d;
+  eng_brow *best;     /* min / max: owned copy */
+  eng_buf text;       /* string_agg */
+  eng_agg_seen *seen; /* DISTINCT */
 } eng_agg_state;
 
 /* Feeds the current row into `s`. */
 int eng_agg_step(eng_ectx *x, const eng_agg_spec *a, eng_agg_state *s);
-/* The aggregate's value; text points into the state. */
+/* The aggregate's value; text points into the state. An exact sum too
+ * large for a DECIMAL becomes REAL. */
 void eng_agg_final(const eng_agg_spec *a, const eng_agg_state *s,
                    eng_value *out);
 void eng_agg_state_free(eng_agg_state *s);

@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "expr_int.h"
+#include "fn_scalar.h"
 
 int eng_cql_err(credo *db, int code, int line, int col, const char *fmt, ...) {
   char msg[sizeof db->errmsg - 40];
@@ -32,38 +33,14 @@ int eng_cql_err(credo *db, int code, int line, int col, const char *fmt, ...) {
 
 /* ------------------------------------------------------- compilation */
 
-static const struct {
-  const char *name;
-  int fn, min, max; /* argument counts; max -1 = any */
-} FUNCS[] = {
-    {"lower", ENG_FN_LOWER, 1, 1},   {"upper", ENG_FN_UPPER, 1, 1},
-    {"length", ENG_FN_LENGTH, 1, 1}, {"coalesce", ENG_FN_COALESCE, 1, -1},
-    {"count", ENG_FN_COUNT, 1, 1},   {"sum", ENG_FN_SUM, 1, 1},
-    {"avg", ENG_FN_AVG, 1, 1},       {"min", ENG_FN_MIN, 1, 1},
-    {"max", ENG_FN_MAX, 1, 1}};
-#define NFUNCS (sizeof FUNCS / sizeof FUNCS[0])
-
-static int is_agg_fn(int fn) {
-  return fn >= ENG_FN_COUNT_STAR;
-}
-
-static const char *fn_name(int fn) {
-  if (fn == ENG_FN_COUNT_STAR)
-    return "count";
-  for (size_t i = 0; i < NFUNCS; i++)
-    if (FUNCS[i].fn == fn)
-      return FUNCS[i].name;
-  return "?";
-}
-
-static int err_at(eng_cctx *cc, const cql_expr *e, int code, const char *fmt,
-                  const char *a, const char *b) {
+int eng_cc_err(eng_cctx *cc, const cql_expr *e, int code, const char *fmt,
+               const char *a, const char *b) {
   char msg[512];
   snprintf(msg, sizeof msg, fmt, a, b);
   return eng_cql_err(cc->db, code, e->pos.line, e->pos.column, "%s", msg);
 }
 
-static eng_expr *node_new(const cql_expr *e, int kind) {
+eng_expr *eng_node_new(const cql_expr *e, int kind) {
   eng_expr *x = calloc(1, sizeof *x);
   if (!x)
     return NULL;
@@ -89,8 +66,11 @@ void eng_expr_free(eng_expr *e) {
 }
 
 void eng_aggs_free(eng_agg_spec *aggs, size_t n) {
-  for (size_t i = 0; i < n; i++)
+  for (size_t i = 0; i < n; i++) {
     eng_expr_free(aggs[i].arg);
+    eng_expr_free(aggs[i].arg2);
+    eng_expr_free(aggs[i].filter);
+  }
   free(aggs);
 }
 
@@ -106,15 +86,37 @@ static int known_cols(int table, char *buf, size_t n) {
   return 0;
 }
 
+/* The column of `table` whose name is one or two edits from `name`. */
+static const char *near_col(int table, const char *name) {
+  const char *cols[32];
+  int nc = eng_table_ncols(table), k = 0;
+  for (int i = 0; i < nc && k < 31; i++)
+    cols[k++] = eng_col_name(table, i);
+  cols[k] = NULL;
+  return eng_suggest_in(name, cols);
+}
+
 static int compile_column(eng_cctx *cc, const cql_expr *e, eng_expr **out) {
   char known[400];
+  const char *near;
   const char *name = e->path.n ? e->path.segs[0] : "";
   int col = cc->table ? eng_col_find(cc->table, name) : -1;
   eng_expr *x;
 
   if (!cc->table)
-    return err_at(cc, e, CREDO_SEMANTIC, "%s cannot refer to column \"%s\"",
-                  cc->clause ? cc->clause : "this value", name);
+    return eng_cc_err(cc, e, CREDO_SEMANTIC, "%s cannot refer to column \"%s\"",
+                      cc->clause ? cc->clause : "this value", name);
+  if (col < 0 && e->path.n == 1 && cc->alias_items && !cc->in_alias)
+    for (size_t i = 0; i < cc->n_alias_items; i++) {
+      const cql_select_item *it = &cc->alias_items[i];
+      int rc;
+      if (!it->alias || !it->expr || strcasecmp(it->alias, name) != 0)
+        continue;
+      cc->in_alias = 1;
+      rc = eng_compile_sub(cc, it->expr, 0, out);
+      cc->in_alias = 0;
+      return rc;
+    }
   if (col < 0 || (e->path.n > 1 &&
                   !(cc->table == CQL_TABLE_EVENTS && col == ENG_EV_DATA))) {
     char full[300];
@@ -123,10 +125,15 @@ static int compile_column(eng_cctx *cc, const cql_expr *e, eng_expr **out) {
       used += (size_t)snprintf(full + used, sizeof full - used, "%s%s",
                                i ? "." : "", e->path.segs[i]);
     known_cols(cc->table, known, sizeof known);
-    return err_at(cc, e, CREDO_SEMANTIC, "unknown column \"%s\" (columns: %s)",
-                  full, known);
+    if (col < 0 && (near = near_col(cc->table, name)) != NULL)
+      return eng_cql_err(cc->db, CREDO_SEMANTIC, e->pos.line, e->pos.column,
+                         "unknown column \"%s\"; did you mean %s? "
+                         "(columns: %s)",
+                         full, near, known);
+    return eng_cc_err(cc, e, CREDO_SEMANTIC,
+                      "unknown column \"%s\" (columns: %s)", full, known);
   }
-  x = node_new(e, e->path.n > 1 ? ENG_X_JPATH : ENG_X_COL);
+  x = eng_node_new(e, e->path.n > 1 ? ENG_X_JPATH : ENG_X_COL);
   if (!x)
     return eng_err(cc->db, CREDO_NOMEM, "out of memory");
   x->idx = col;
@@ -140,7 +147,7 @@ static int compile_column(eng_cctx *cc, const cql_expr *e, eng_expr **out) {
 }
 
 static int compile_literal(eng_cctx *cc, const cql_expr *e, eng_expr **out) {
-  eng_expr *x = node_new(e, ENG_X_CONST);
+  eng_expr *x = eng_node_new(e, ENG_X_CONST);
   if (!x)
     return eng_err(cc->db, CREDO_NOMEM, "out of memory");
   switch (e->kind) {
@@ -172,8 +179,13 @@ static int compile_literal(eng_cctx *cc, const cql_expr *e, eng_expr **out) {
 
 static int compile(eng_cctx *cc, const cql_expr *e, int in_agg, eng_expr **out);
 
-static int compile_args(eng_cctx *cc, const cql_expr_list *l, int in_agg,
-                        eng_expr *x) {
+int eng_compile_sub(eng_cctx *cc, const cql_expr *e, int in_agg,
+                    eng_expr **out) {
+  return compile(cc, e, in_agg, out);
+}
+
+int eng_compile_args(eng_cctx *cc, const cql_expr_list *l, int in_agg,
+                     eng_expr *x) {
   int rc;
   if (l->n == 0)
     return CREDO_OK;
@@ -184,126 +196,6 @@ static int compile_args(eng_cctx *cc, const cql_expr_list *l, int in_agg,
   for (size_t i = 0; i < l->n; i++)
     if ((rc = compile(cc, l->items[i], in_agg, &x->args[i])) != CREDO_OK)
       return rc;
-  return CREDO_OK;
-}
-
-static int find_fn(eng_cctx *cc, const cql_expr *e, int *fn) {
-  const char *name = e->text ? e->text : "";
-  size_t n = e->star ? 0 : e->list.n;
-  char cnt[32];
-  for (size_t i = 0; i < NFUNCS; i++) {
-    if (strcasecmp(FUNCS[i].name, name) != 0)
-      continue;
-    *fn = FUNCS[i].fn;
-    if (e->star) {
-      if (*fn != ENG_FN_COUNT)
-        return err_at(cc, e, CREDO_SEMANTIC,
-                      "%s(*) is not a function; only "
-                      "count takes *%s",
-                      name, "");
-      *fn = ENG_FN_COUNT_STAR;
-      return CREDO_OK;
-    }
-    if ((int)n < FUNCS[i].min || (FUNCS[i].max >= 0 && (int)n > FUNCS[i].max)) {
-      snprintf(cnt, sizeof cnt, "%zu", n);
-      return err_at(cc, e, CREDO_SEMANTIC,
-                    FUNCS[i].max < 0
-                        ? "wrong number of arguments: %s takes at least one, "
-                          "not %s"
-                        : "wrong number of arguments: %s takes one, not %s",
-                    name, cnt);
-    }
-    return CREDO_OK;
-  }
-  return err_at(cc, e, CREDO_SEMANTIC,
-                "unknown function \"%s\"%s (functions: lower, upper, length, "
-                "coalesce, count, sum, avg, min, max)",
-                name, "");
-}
-
-static int fn_type(int fn, const eng_expr *x) {
-  int st = x->nargs ? x->args[0]->st : ENG_V_ANY;
-  switch (fn) {
-  case ENG_FN_LOWER:
-  case ENG_FN_UPPER:
-    return ENG_V_TEXT;
-  case ENG_FN_LENGTH:
-  case ENG_FN_COUNT:
-  case ENG_FN_COUNT_STAR:
-    return ENG_V_INT;
-  case ENG_FN_AVG:
-    return ENG_V_REAL;
-  case ENG_FN_SUM:
-    return eng_v_numeric(st) ? st : ENG_V_ANY;
-  case ENG_FN_COALESCE:
-    for (size_t i = 1; i < x->nargs; i++)
-      if (x->args[i]->st != st)
-        return ENG_V_ANY;
-    return st;
-  default:
-    return st; /* min, max */
-  }
-}
-
-static int add_agg(eng_cctx *cc, int fn, eng_expr *arg, int *slot) {
-  if (cc->naggs == cc->aggs_cap) {
-    size_t cap = cc->aggs_cap ? cc->aggs_cap * 2 : 4;
-    eng_agg_spec *a = realloc(cc->aggs, cap * sizeof *a);
-    if (!a)
-      return eng_err(cc->db, CREDO_NOMEM, "out of memory");
-    cc->aggs = a;
-    cc->aggs_cap = cap;
-  }
-  cc->aggs[cc->naggs].fn = fn;
-  cc->aggs[cc->naggs].arg = arg;
-  *slot = (int)cc->naggs++;
-  return CREDO_OK;
-}
-
-static int compile_call(eng_cctx *cc, const cql_expr *e, int in_agg,
-                        eng_expr **out) {
-  eng_expr *x;
-  int fn = 0, rc;
-  if ((rc = find_fn(cc, e, &fn)) != CREDO_OK)
-    return rc;
-  if (is_agg_fn(fn)) {
-    if (in_agg)
-      return err_at(cc, e, CREDO_SEMANTIC,
-                    "aggregate functions cannot be nested (%s inside an "
-                    "aggregate)%s",
-                    fn_name(fn), "");
-    if (!cc->aggs_ok)
-      return err_at(cc, e, CREDO_SEMANTIC,
-                    "aggregate function %s is not allowed in %s", fn_name(fn),
-                    cc->clause ? cc->clause : "this clause");
-    if (e->distinct)
-      return err_at(cc, e, CREDO_NOTSUP, "%s(DISTINCT ...) is not supported%s",
-                    fn_name(fn), "");
-  }
-  if (!(x = node_new(e, ENG_X_FUNC)))
-    return eng_err(cc->db, CREDO_NOMEM, "out of memory");
-  x->idx = fn;
-  if ((rc = compile_args(cc, &e->list, in_agg || is_agg_fn(fn), x))) {
-    eng_expr_free(x);
-    return rc;
-  }
-  x->st = fn_type(fn, x);
-  if (is_agg_fn(fn)) {
-    eng_expr *arg = x->nargs ? x->args[0] : NULL;
-    int slot = 0;
-    if (x->nargs)
-      x->nargs = 0; /* the spec takes the argument */
-    free(x->args);
-    x->args = NULL;
-    if ((rc = add_agg(cc, fn, arg, &slot)) != CREDO_OK) {
-      eng_expr_free(arg);
-      eng_expr_free(x);
-      return rc;
-    }
-    x->kind = ENG_X_AGG;
-    x->idx = slot;
-  }
-  *out = x;
   return CREDO_OK;
 }
 
@@ -325,7 +217,7 @@ static int known(int st) {
 }
 
 /* Comparison of a and b, as far as their static types tell. */
-static int check_compare(eng_cctx *cc, const eng_expr *a, const eng_expr *b) {
+int eng_check_compare(eng_cctx *cc, const eng_expr *a, const eng_expr *b) {
   if (!known(a->st) || !known(b->st))
     return CREDO_OK;
   if (a->st == ENG_V_TIME && b->st == ENG_V_TEXT)
@@ -339,7 +231,7 @@ static int check_compare(eng_cctx *cc, const eng_expr *a, const eng_expr *b) {
                      eng_vtype_name(a->st), eng_vtype_name(b->st));
 }
 
-static int check_bool(eng_cctx *cc, const eng_expr *a) {
+int eng_check_bool(eng_cctx *cc, const eng_expr *a) {
   if (!known(a->st) || a->st == ENG_V_BOOL)
     return CREDO_OK;
   return eng_cql_err(cc->db, CREDO_SEMANTIC, a->line, a->col,
@@ -355,7 +247,9 @@ static int arith_type(int op, int a, int b) {
   if (!known(a) || !known(b))
     return ENG_V_ANY;
   if (eng_v_numeric(a) && eng_v_numeric(b))
-    return a == ENG_V_INT && b == ENG_V_INT ? ENG_V_INT : ENG_V_REAL;
+    return a == ENG_V_REAL || b == ENG_V_REAL ? ENG_V_REAL
+           : a == ENG_V_INT && b == ENG_V_INT ? ENG_V_INT
+                                              : ENG_V_DECIMAL;
   if (op == CQL_OP_ADD || op == CQL_OP_SUB) {
     int ta = a == ENG_V_TEXT ? ENG_V_TIME : a;
     int tb = b == ENG_V_TEXT ? ENG_V_TIME : b;
@@ -379,9 +273,9 @@ static int check_binary(eng_cctx *cc, eng_expr *x) {
   int rc, st;
   if (x->op == CQL_OP_AND || x->op == CQL_OP_OR) {
     x->st = ENG_V_BOOL;
-    if ((rc = check_bool(cc, x->a)) != CREDO_OK)
+    if ((rc = eng_check_bool(cc, x->a)) != CREDO_OK)
       return rc;
-    return check_bool(cc, x->b);
+    return eng_check_bool(cc, x->b);
   }
   if (eng_is_cmp_op(x->op)) {
     x->st = ENG_V_BOOL;
@@ -390,7 +284,7 @@ static int check_binary(eng_cctx *cc, eng_expr *x) {
                (x->b->kind == ENG_X_CONST || x->b->kind == ENG_X_PARAM)) ||
               (x->b->kind == ENG_X_COL && x->b->st == ENG_V_TEXT &&
                (x->a->kind == ENG_X_CONST || x->a->kind == ENG_X_PARAM)));
-    return check_compare(cc, x->a, x->b); /* idx 1: eval_text_eq applies */
+    return eng_check_compare(cc, x->a, x->b); /* idx 1: eval_text_eq applies */
   }
   st = arith_type(x->op, x->a->st, x->b->st);
   if (st == ENG_V_NULL)
@@ -420,19 +314,19 @@ static int check_node(eng_cctx *cc, eng_expr *x) {
     return CREDO_OK;
   case ENG_X_NOT:
     x->st = ENG_V_BOOL;
-    return check_bool(cc, x->a);
+    return eng_check_bool(cc, x->a);
   case ENG_X_BIN:
     return check_binary(cc, x);
   case ENG_X_IN:
     x->st = ENG_V_BOOL;
     for (size_t i = 0; i < x->nargs && rc == CREDO_OK; i++)
-      rc = check_compare(cc, x->a, x->args[i]);
+      rc = eng_check_compare(cc, x->a, x->args[i]);
     return rc;
   case ENG_X_BETWEEN:
     x->st = ENG_V_BOOL;
-    if ((rc = check_compare(cc, x->a, x->b)) != CREDO_OK)
+    if ((rc = eng_check_compare(cc, x->a, x->b)) != CREDO_OK)
       return rc;
-    return check_compare(cc, x->a, x->c);
+    return eng_check_compare(cc, x->a, x->c);
   case ENG_X_LIKE:
     x->st = ENG_V_BOOL;
     if (known(x->a->st) && x->a->st != ENG_V_TEXT)
@@ -462,7 +356,7 @@ static int compile_kids(eng_cctx *cc, const cql_expr *e, int in_agg,
   if (e->c && (rc = compile(cc, e->c, in_agg, &x->c)))
     return rc;
   if (e->kind == CQL_E_IN)
-    return compile_args(cc, &e->list, in_agg, x);
+    return eng_compile_args(cc, &e->list, in_agg, x);
   return CREDO_OK;
 }
 
@@ -476,7 +370,7 @@ static int compile_op(eng_cctx *cc, const cql_expr *e, int in_agg,
   eng_expr *x;
   if (e->kind == CQL_E_UNARY)
     kind = e->op == CQL_OP_NOT ? ENG_X_NOT : ENG_X_NEG;
-  if (!(x = node_new(e, kind)))
+  if (!(x = eng_node_new(e, kind)))
     return eng_err(cc->db, CREDO_NOMEM, "out of memory");
   x->op = e->op;
   x->negated = e->negated;
@@ -505,7 +399,7 @@ static int compile(eng_cctx *cc, const cql_expr *e, int in_agg,
     return compile_column(cc, e, out);
   case CQL_E_PARAM:
   case CQL_E_NOW:
-    if (!(x = node_new(e, e->kind == CQL_E_NOW ? ENG_X_NOW : ENG_X_PARAM)))
+    if (!(x = eng_node_new(e, e->kind == CQL_E_NOW ? ENG_X_NOW : ENG_X_PARAM)))
       return eng_err(cc->db, CREDO_NOMEM, "out of memory");
     x->idx = (int)e->ival;
     if (e->kind == CQL_E_NOW)
@@ -513,7 +407,10 @@ static int compile(eng_cctx *cc, const cql_expr *e, int in_agg,
     *out = x;
     return CREDO_OK;
   case CQL_E_CALL:
-    return compile_call(cc, e, in_agg, out);
+    return eng_compile_call(cc, e, in_agg, out);
+  case CQL_E_CASE:
+  case CQL_E_CAST:
+    return eng_compile_case_cast(cc, e, in_agg, out);
   case CQL_E_UNARY:
   case CQL_E_BINARY:
   case CQL_E_IN:

@@ -149,6 +149,42 @@ static credo_duration dur_neg(credo_duration d) {
   return (credo_duration){-d.months, -d.usec};
 }
 
+/* INT or DECIMAL operands, at least one DECIMAL: exact. */
+__attribute__((noinline)) static int arith_dec(eng_ectx *x, const eng_expr *e,
+                                               const eng_value *a,
+                                               const eng_value *b,
+                                               eng_value *out) {
+  eng_dec da, db, r;
+  int rc;
+  if ((a->t == ENG_V_INT ? eng_dec_from_int(a->u.i, &da)
+                         : (da = a->u.dec, CREDO_OK)) != CREDO_OK ||
+      (b->t == ENG_V_INT ? eng_dec_from_int(b->u.i, &db)
+                         : (db = b->u.dec, CREDO_OK)) != CREDO_OK)
+    return arith_real(x, e, eng_v_double(a), eng_v_double(b), out);
+  if ((e->op == CQL_OP_DIV || e->op == CQL_OP_MOD) && db.m == 0)
+    return range_err(x, e, "division by zero");
+  switch (e->op) {
+  case CQL_OP_ADD:
+    rc = eng_dec_add(da, db, &r);
+    break;
+  case CQL_OP_SUB:
+    rc = eng_dec_sub(da, db, &r);
+    break;
+  case CQL_OP_MUL:
+    rc = eng_dec_mul(da, db, &r);
+    break;
+  case CQL_OP_DIV:
+    rc = eng_dec_div(da, db, &r);
+    break;
+  default:
+    rc = eng_dec_mod(da, db, &r);
+  }
+  if (rc != CREDO_OK)
+    return range_err(x, e, "decimal overflow (more than 18 digits)");
+  *out = eng_v_dec(r);
+  return CREDO_OK;
+}
+
 /* Time and duration arithmetic; CREDO_NOTFOUND when it does not apply. */
 static int arith_time(eng_ectx *x, const eng_expr *e, eng_value *a,
                       eng_value *b, eng_value *out) {
@@ -216,9 +252,11 @@ __attribute__((noinline)) static int arith(eng_ectx *x, const eng_expr *e,
     return concat(x, a, b, out);
   if (a->t == ENG_V_INT && b->t == ENG_V_INT)
     return arith_int(x, e, a->u.i, b->u.i, out);
-  if (eng_v_numeric(a->t) && eng_v_numeric(b->t))
-    return arith_real(x, e, a->t == ENG_V_INT ? (double)a->u.i : a->u.r,
-                      b->t == ENG_V_INT ? (double)b->u.i : b->u.r, out);
+  if (eng_v_numeric(a->t) && eng_v_numeric(b->t)) {
+    if (a->t != ENG_V_REAL && b->t != ENG_V_REAL)
+      return arith_dec(x, e, a, b, out);
+    return arith_real(x, e, eng_v_double(a), eng_v_double(b), out);
+  }
   rc = arith_time(x, e, a, b, out);
   if (rc != CREDO_NOTFOUND)
     return rc;
@@ -372,6 +410,8 @@ __attribute__((noinline)) static int eval_neg(eng_ectx *x, const eng_expr *e,
     out->u.i = -out->u.i;
   } else if (out->t == ENG_V_REAL)
     out->u.r = -out->u.r;
+  else if (out->t == ENG_V_DECIMAL)
+    out->u.dec = eng_dec_neg(out->u.dec);
   else if (out->t == ENG_V_DURATION)
     out->u.d = dur_neg(out->u.d);
   else
@@ -424,6 +464,10 @@ int eng_eval(eng_ectx *x, const eng_expr *e, eng_value *out) {
       return rc;
     *out = eng_v_bool((out->t == ENG_V_NULL) != e->negated);
     return CREDO_OK;
+  case ENG_X_SFUNC:
+  case ENG_X_CASE:
+  case ENG_X_CAST:
+    return eng_eval_ax(x, e, out);
   case ENG_X_FUNC:
     return eng_eval_func(x, e, out);
   case ENG_X_AGG:

@@ -26,4 +26,23 @@ int eng_json_path(eng_ectx *x, const eng_expr *e, eng_value *out);
 int eng_eval_like(eng_ectx *x, const eng_expr *e, eng_value *out);
 int eng_eval_func(eng_ectx *x, const eng_expr *e, eng_value *out);
 
+/* Compilation pieces shared by expr_compile.c and expr_call.c. */
+eng_expr *eng_node_new(const cql_expr *e, int kind);
+int eng_compile_sub(eng_cctx *cc, const cql_expr *e, int in_agg,
+                    eng_expr **out);
+int eng_compile_args(eng_cctx *cc, const cql_expr_list *l, int in_agg,
+                     eng_expr *x);
+/* A positioned error at AST node e: fmt with two %s arguments. */
+int eng_cc_err(eng_cctx *cc, const cql_expr *e, int code, const char *fmt,
+               const char *a, const char *b);
+int eng_check_compare(eng_cctx *cc, const eng_expr *a, const eng_expr *b);
+int eng_check_bool(eng_cctx *cc, const eng_expr *a);
+/* Function calls, aggregates (expr_call.c); CASE and CAST. */
+int eng_compile_call(eng_cctx *cc, const cql_expr *e, int in_agg,
+                     eng_expr **out);
+int eng_compile_case_cast(eng_cctx *cc, const cql_expr *e, int in_agg,
+                          eng_expr **out);
+/* Evaluation of ENG_X_SFUNC, ENG_X_CASE, ENG_X_CAST (expr_call.c). */
+int eng_eval_ax(eng_ectx *x, const eng_expr *e, eng_value *out);
+
 #endif /* CREDO_ENG_EXPR_INT_H */

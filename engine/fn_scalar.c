@@ -89,24 +89,32 @@ static int distance(const char *a, const char *b) {
   return d[na][nb];
 }
 
-const char *eng_sf_suggest(const char *name, const char *const *extra) {
-  const char *best = NULL;
-  int bd = strlen(name) <= 4 ? 2 : 3; /* must beat this */
-  for (size_t i = 0; i < NSF; i++) {
-    int d = distance(name, SF[i].name);
-    if (d < bd) {
-      bd = d;
-      best = SF[i].name;
-    }
-  }
-  for (size_t i = 0; extra && extra[i]; i++) {
-    int d = distance(name, extra[i]);
-    if (d < bd) {
-      bd = d;
-      best = extra[i];
+/* The closest name to `name` in names[0..n) (or the NULL-terminated list
+ * when n is 0) at distance below *bd; updates *bd. */
+static const char *closest(const char *name, const char *const *names, size_t n,
+                           int *bd, const char *best) {
+  for (size_t i = 0; n ? i < n : names[i] != NULL; i++) {
+    int d = distance(name, names[i]);
+    if (d < *bd) {
+      *bd = d;
+      best = names[i];
     }
   }
   return best;
+}
+
+const char *eng_suggest_in(const char *name, const char *const *names) {
+  int bd = strlen(name) <= 4 ? 2 : 3; /* must beat this */
+  return closest(name, names, 0, &bd, NULL);
+}
+
+const char *eng_sf_suggest(const char *name, const char *const *extra) {
+  const char *names[NSF], *best;
+  int bd = strlen(name) <= 4 ? 2 : 3;
+  for (size_t i = 0; i < NSF; i++)
+    names[i] = SF[i].name;
+  best = closest(name, names, NSF, &bd, NULL);
+  return extra ? closest(name, extra, 0, &bd, best) : best;
 }
 
 int eng_sf_type(int sf, const int *st, size_t n) {

@@ -61,6 +61,10 @@ const char *eng_sf_names(void);
  * in `extra`, NULL-terminated), when it is a near miss; else NULL. */
 const char *eng_sf_suggest(const char *name, const char *const *extra);
 
+/* The name in `names` (NULL-terminated) closest to `name` when it is a
+ * near miss (an edit or two away), else NULL. */
+const char *eng_suggest_in(const char *name, const char *const *names);
+
 /* The static result type of sf over arguments of static types st[0..n)
  * (ENG_V_ANY when it depends on the row). */
 int eng_sf_type(int sf, const int *st, size_t n);

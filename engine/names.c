@@ -327,16 +327,14 @@ static int search_in(credo *db, stor_txn *txn, const char *folded,
   return rc;
 }
 
-int credo_search_subjects(credo *db, const char *text, const char *after,
-                          unsigned limit, credo_subject_cb cb, void *arg,
-                          int *more) {
+int eng_search_subjects(credo *db, const char *text, const char *after,
+                        unsigned limit, credo_subject_cb cb, void *arg,
+                        int *more) {
   stor_txn *txn;
   char *folded = NULL;
   int owned, rc, m = 0;
   if (!db)
     return CREDO_MISUSE;
-  if (db->remote)
-    return eng_err(db, CREDO_NOTSUP, "name search needs an embedded store");
   eng_err_clear(db);
   if (more)
     *more = 0;

@@ -38,7 +38,8 @@ const char *eng_path_name(int path) {
   }
 }
 
-static const char *const AGG_NAMES[] = {"count", "sum", "avg", "min", "max"};
+static const char *const AGG_NAMES[] = {"count", "sum", "avg",
+                                        "min",   "max", "string_agg"};
 
 static int ast_has_agg(const cql_expr *e) {
   if (!e)
@@ -522,6 +523,8 @@ static int compile_grouped(eng_plan *p, credo *db, int nparams) {
   cc.nkeys = p->nkeys;
   if ((rc = compile_items(p, &cc)) == CREDO_OK && sel->having) {
     cc.clause = "HAVING";
+    cc.alias_items = sel->items;
+    cc.n_alias_items = sel->n_items;
     rc = eng_expr_compile(&cc, sel->having, &p->having);
   }
   if (rc == CREDO_OK)

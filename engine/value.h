@@ -14,8 +14,7 @@
  *    u.s.p[u.s.n] == '\0' always;
  *  - ENG_V_* values 0..6 equal the credo_type of credo.h; DURATION has no
  *    public type and is shown as TEXT; DECIMAL (an exact decimal,
- *    decimal.h, always normalised) is reported as REAL to the API (with
- *    its exact text from credo_column_text);
+ *    decimal.h, always normalised) is CREDO_T_DECIMAL in the API;
  *  - numeric types are INT, DECIMAL and REAL, widening in that order:
  *    INT op DECIMAL is DECIMAL, anything op REAL is REAL.
  *

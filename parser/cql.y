@@ -45,7 +45,7 @@
   EFFECTIVE CORRECT SET RETRACT EXPLAIN SHOW TYPES STATS USERS TIME ZONE BEGIN
   COMMIT ROLLBACK USER ROLE PASSWORD ALTER DROP VISIBLE AT INCLUDE HIDDEN
   RETRACTED OF ASC DESC UNIT POSITIVE ADVERSE PUBLISHED OPEN FIELDS STORE
-  GRANT REVOKE TO FILTER EXTRACT POSITION.
+  GRANT REVOKE TO FILTER EXTRACT POSITION ERASE ERASURES RETAIN.
 
 /* Operator precedence, lowest first. */
 %left OR.
@@ -227,6 +227,13 @@ user(A) ::= user(A) ROLE(K) name(R).      { cql_b_user_role(ctx, A, &K, &R); }
 user(A) ::= user(A) PASSWORD(K) strval(P). { cql_b_user_password(ctx, A, &K, P); }
 stmt(A) ::= DROP(K) USER name(N).         { A = cql_b_stmt_named(ctx, CQL_DROP_USER, &K, &N); }
 
+/* Erasure and retention (issue 17): ERASE EVENT <expr> REASON 'r';
+ * ERASE SUBJECT 'id' REASON 'r'; SHOW ERASURES; CREATE TYPE ... RETAIN d */
+stmt(A) ::= ERASE(K) EVENT expr(E) reason(R).     { A = cql_b_stmt_exprs(ctx, CQL_ERASE_EVENT, &K, E, R, NULL); }
+stmt(A) ::= ERASE(K) SUBJECT strval(S) reason(R). { A = cql_b_stmt_exprs(ctx, CQL_ERASE_SUBJECT, &K, S, R, NULL); }
+stmt(A) ::= SHOW(K) ERASURES.                     { A = cql_b_stmt(ctx, CQL_SHOW_ERASURES, &K); }
+ctype(A) ::= ctype(A) RETAIN(K) dur(D).           { cql_b_type_retain(ctx, A, &K, &D); }
+
 /* ---------------------------------------------------------------- pieces */
 
 name(A) ::= ID(A).
@@ -318,3 +325,6 @@ pos_arg(A) ::= STRING(X).                  { A = cql_b_text(ctx, &X); }
 pos_arg(A) ::= PARAM(X).                   { A = cql_b_leaf(ctx, CQL_E_PARAM, &X); }
 pos_arg(A) ::= path(P).                    { A = cql_b_column(ctx, P.p, P.pos, P.end); }
 pos_arg(A) ::= LP(L) expr(E) RP(R).        { A = cql_b_paren(ctx, &L, E, &R); }
+
+/* now() as PostgreSQL spells it (NOW is a keyword) */
+expr(A) ::= NOW(X) LP RP.                  { A = cql_b_leaf(ctx, CQL_E_NOW, &X); }

@@ -508,6 +508,8 @@ static void serve(pg_conn *c) {
 
 static void conn_end(pg_conn *c) {
   srv_ctx *srv = c->srv;
+  int held = !c->reject, authed = c->authed;
+  const char *ip = c->peer_ip;
   (void)pg_conn_flush(c);
   srv_log(SRV_INFO, "disconnect", "conn=%u peer=%s proto=pg reason=%s", c->id,
           c->peer, c->reason ? c->reason : "closed");
@@ -518,11 +520,8 @@ static void conn_end(pg_conn *c) {
   close(c->io.fd);
   free(c->in);
   pg_buf_free(&c->out);
+  srv_conn_ended(srv, ip, held, authed);
   free(c);
-  pthread_mutex_lock(&srv->mu);
-  srv->nconn--;
-  pthread_cond_broadcast(&srv->idle);
-  pthread_mutex_unlock(&srv->mu);
 }
 
 static void *conn_thread(void *arg) {
@@ -535,9 +534,9 @@ static void *conn_thread(void *arg) {
     goto end;
   take_params(c, &su);
   if (c->reject) {
-    char msg[64];
-    snprintf(msg, sizeof msg, "too many connections (max %u)",
-             c->srv->cfg->max_conn);
+    char msg[120];
+    snprintf(msg, sizeof msg, "%s (max %u)", srv_slot_why(c->reject),
+             srv_slot_cap(&c->srv->slots, c->reject));
     fatal(c, "53300", "max_conn", msg);
     goto end;
   }
@@ -554,6 +553,8 @@ static void *conn_thread(void *arg) {
   if (authenticate(c, deadline) < 0)
     goto end;
   srv_backoff_ok(&c->srv->backoff, c->peer_ip);
+  srv_slot_authed(&c->srv->slots, c->peer_ip);
+  c->authed = 1;
   srv_log(SRV_INFO, "auth_ok",
           "conn=%u peer=%s proto=pg user=%s role=%s tls=%d", c->id, c->peer,
           srv_logq(q, sizeof q, c->set.user),

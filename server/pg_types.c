@@ -46,6 +46,8 @@ int32_t pg_type_oid(credo_type t) {
     return PG_OID_TIMESTAMPTZ;
   case CREDO_T_JSON:
     return PG_OID_JSONB;
+  case CREDO_T_DECIMAL:
+    return PG_OID_NUMERIC;
   default:
     return PG_OID_TEXT;
   }

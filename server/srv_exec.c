@@ -111,6 +111,7 @@ static void put_value(cl_wbuf *w, credo_stmt *st, int i) {
     break;
   case CREDO_T_TEXT:
   case CREDO_T_JSON:
+  case CREDO_T_DECIMAL:
     s = credo_column_text(st, i);
     v.u.s.p = s ? s : "";
     v.u.s.n = (uint32_t)strlen(v.u.s.p);

@@ -32,7 +32,8 @@
 static const char *const table_names[STOR_NTABLES] = {
     "meta",     "subjects",    "types",       "type_ids",   "events",
     "versions", "subj_events", "type_events", "source_ref", "until_events",
-    "users",    "subj_public", "grants",      "subj_names", "name_grams"};
+    "users",    "subj_public", "grants",      "subj_names", "name_grams",
+    "erasures", "erased_keys", "type_retain"};
 
 const char *stor_table_name(int table) {
   if (table < 0 || table >= STOR_NTABLES)

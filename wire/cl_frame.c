@@ -244,6 +244,7 @@ void cl_rd_value(cl_rd *r, cl_value *v) {
     break;
   case CREDO_T_TEXT:
   case CREDO_T_JSON:
+  case CREDO_T_DECIMAL: /* its exact text */
     cl_rd_str(r, &v->u.s.p, &v->u.s.n);
     break;
   default:
@@ -339,6 +340,7 @@ void cl_wr_value(cl_wbuf *w, const cl_value *v) {
     break;
   case CREDO_T_TEXT:
   case CREDO_T_JSON:
+  case CREDO_T_DECIMAL:
     cl_wr_str(w, v->u.s.p, v->u.s.n);
     break;
   default:
@@ -641,7 +643,7 @@ static int rd_cols(cl_rd *r, uint16_t ncols, cl_coldesc *cols, size_t cap,
   for (unsigned i = 0; i < ncols && r->err == CREDO_OK; i++) {
     cl_rd_str(r, &cols[i].name, &cols[i].name_len);
     cols[i].type = cl_rd_u8(r);
-    if (cols[i].type > CREDO_T_JSON)
+    if (cols[i].type > CREDO_T_DECIMAL)
       rd_fail(r, "unknown column type");
   }
   return CREDO_OK;

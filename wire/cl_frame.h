@@ -1,6 +1,6 @@
 /*
  * cl_frame.h -- the wire codec of docs/protocol.md, shared by the client
- * library (client/cl_*.c) and the server (server/srv_*.c). It lives in
+ * library (remote/cl_*.c) and the server (server/srv_*.c). It lives in
  * wire/ with the socket I/O (cl_io.h) and uses only credo.h; its cl_
  * prefix predates the move out of client/.
  *

@@ -355,6 +355,8 @@ has "log: one line per request with its route" 'event=http method=GET route=/sub
 hasnt "log: no resident id" "$PERSON|11010519" "$T/all.log"
 hasnt "log: no search text" '鼓浪屿|张三|%E9%BC%93' "$T/all.log"
 has "log: stopped cleanly" 'event=stopped' "$T/main.log"
+hasnt "no sanitizer report (with BUILD=build/asan)" \
+  'AddressSanitizer|LeakSanitizer|runtime error:' "$T/all.log"
 
 echo "web.sh: $((CHECKS - FAILS)) of $CHECKS checks passed"
 [ "$FAILS" -eq 0 ]

@@ -761,7 +761,7 @@ static void test_backoff(void **state) {
   srv_backoff *b = malloc(sizeof *b);
   unsigned want[] = {100, 200, 400, 800, 1600, 3200, 5000, 5000};
   int64_t t = 1000000;
-  srv_backoff_init(b);
+  srv_backoff_init(b, 2);
   for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
     assert_int_equal(srv_backoff_fail(b, "10.0.0.1", t++), want[i]);
   assert_int_equal(srv_backoff_fail(b, "10.0.0.2", t), 100); /* per peer */
@@ -781,8 +781,102 @@ static void test_backoff(void **state) {
   free(b);
 }
 
+static int check_bad(void *arg) {
+  (*(int *)arg)++;
+  return SRV_CHECK_BAD;
+}
+static int check_ok(void *arg) {
+  (*(int *)arg)++;
+  return SRV_CHECK_OK;
+}
+static int check_oom(void *arg) {
+  (*(int *)arg)++;
+  return SRV_CHECK_ERROR;
+}
+
+/* The backoff holds per address and per user name, before the check runs:
+ * a throttled attempt never reaches the (hashing) check. */
+static void test_auth_gate(void **state) {
+  (void)state;
+  srv_backoff *b = malloc(sizeof *b);
+  int n = 0;
+  int64_t now;
+  srv_backoff_init(b, 1);
+  now = cl_now_ms();
+  assert_int_equal(
+      srv_auth_gate(b, "10.0.0.1", "bob", now + 1000, check_bad, &n),
+      SRV_GATE_BAD);
+  assert_int_equal(n, 1);
+  /* the next attempt's turn is 100 ms away: with no time left it is
+   * refused without checking, from the same address ... */
+  now = cl_now_ms();
+  assert_int_equal(srv_auth_gate(b, "10.0.0.1", "eve", now, check_bad, &n),
+                   SRV_GATE_THROTTLED);
+  /* ... and for the same user from another address */
+  assert_int_equal(srv_auth_gate(b, "10.0.0.2", "bob", now, check_bad, &n),
+                   SRV_GATE_THROTTLED);
+  assert_int_equal(n, 1);
+  /* another address and user are not held back */
+  assert_int_equal(
+      srv_auth_gate(b, "10.0.0.3", "carol", cl_now_ms() + 1000, check_ok, &n),
+      SRV_GATE_OK);
+  /* an error of the check itself (out of memory) is not a failure */
+  assert_int_equal(
+      srv_auth_gate(b, "10.0.0.4", "dan", cl_now_ms() + 1000, check_oom, &n),
+      SRV_GATE_ERROR);
+  assert_int_equal(
+      srv_auth_gate(b, "10.0.0.4", "dan", cl_now_ms() + 1000, check_ok, &n),
+      SRV_GATE_OK);
+  /* waiting for the turn: within a deadline past it, the check runs, and
+   * a success clears both keys */
+  assert_int_equal(
+      srv_auth_gate(b, "10.0.0.1", "bob", cl_now_ms() + 3000, check_ok, &n),
+      SRV_GATE_OK);
+  now = cl_now_ms();
+  assert_int_equal(srv_auth_gate(b, "10.0.0.1", "bob", now + 1, check_bad, &n),
+                   SRV_GATE_BAD);
+  assert_int_equal(b->checks, 6);
+  srv_backoff_destroy(b);
+  free(b);
+}
+
+/* Slot caps: in all, per address, authenticating (all, per address). */
+static void test_slots(void **state) {
+  (void)state;
+  srv_slots s;
+  assert_int_equal(srv_slots_init(&s, &(srv_caps){6, 4, 3, 2}), 0);
+  assert_int_equal(srv_slot_take(&s, "a"), SRV_SLOT_OK);
+  assert_int_equal(srv_slot_take(&s, "a"), SRV_SLOT_OK);
+  /* two unauthenticated from a: its pre-auth share is full */
+  assert_int_equal(srv_slot_take(&s, "a"), SRV_SLOT_UNAUTH_ADDR);
+  assert_int_equal(srv_slot_take(&s, "b"), SRV_SLOT_OK);
+  /* three unauthenticated in all */
+  assert_int_equal(srv_slot_take(&s, "c"), SRV_SLOT_UNAUTH);
+  srv_slot_authed(&s, "a");
+  srv_slot_authed(&s, "a");
+  assert_int_equal(srv_slot_take(&s, "a"), SRV_SLOT_OK);
+  srv_slot_authed(&s, "a");
+  assert_int_equal(srv_slot_take(&s, "a"), SRV_SLOT_OK);
+  srv_slot_authed(&s, "a");
+  /* four from a, authenticated or not: the address is full */
+  assert_int_equal(srv_slot_take(&s, "a"), SRV_SLOT_ADDR);
+  assert_int_equal(srv_slot_take(&s, "c"), SRV_SLOT_OK);
+  /* six in all */
+  assert_int_equal(srv_slot_take(&s, "d"), SRV_SLOT_TOTAL);
+  srv_slot_give(&s, "a", 1);
+  srv_slot_give(&s, "c", 0);
+  assert_int_equal(srv_slot_take(&s, "d"), SRV_SLOT_OK);
+  assert_int_equal(s.total, 5);
+  assert_string_equal(srv_slot_why(SRV_SLOT_ADDR),
+                      "too many connections from this address");
+  assert_int_equal(srv_slot_cap(&s, SRV_SLOT_UNAUTH_ADDR), 2);
+  srv_slots_destroy(&s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_auth_gate),
+      cmocka_unit_test(test_slots),
       cmocka_unit_test(test_hello_ready_auth),
       cmocka_unit_test(test_sql_prepared_columns),
       cmocka_unit_test(test_values),
