@@ -76,6 +76,12 @@ struct credo {
   /* session */
   char actor[ENG_MAX_ACTOR + 1];
   credo_role role;
+  /* credo_authenticate's session (users.c): the user it switched to (""
+   * when none), a digest of the password hash it checked, and whether
+   * credo_session_check found the session revoked */
+  char auth_user[ENG_MAX_ACTOR + 1];
+  uint64_t auth_tag;
+  int auth_revoked;
   credo_clock_fn clock;
   void *clock_arg;
   int tz;     /* seconds east of UTC */

@@ -57,9 +57,12 @@ struct cl_rstmt {
   uint64_t *textgen;
 };
 
+_Static_assert(offsetof(struct cl_rstmt, db) == 0,
+               "a statement starts with its handle (backend.h)");
+
 /* The zone a request carries: the one set on the handle, else "the
  * session's own" (the store's zone, docs/rules.md rule 6). */
-static int32_t req_tz(const credo *db) {
+static int32_t req_tz(credo *db) {
   return be_tz_chosen(db) ? credo_get_tz(db) : CL_TZ_SESSION;
 }
 
@@ -76,11 +79,16 @@ static int conn_err(credo *db, int rc, const char *msg) {
   return be_err(db, rc, 0, 0, "%s (connection to the server)", msg);
 }
 
+int cl_remote_in_txn(const credo *db) {
+  return CONN(db)->in_txn;
+}
+
 int cl_remote_error(credo *db, const cl_msg *m) {
   cl_error e;
   const char *why = NULL;
   if (cl_dec_error(m->p, m->n, &e, &why) != CREDO_OK)
     return conn_err(db, CREDO_PROTOCOL, why);
+  CONN(db)->in_txn = e.in_txn;
   return be_err(db, e.code < 0 ? e.code : CREDO_ERROR, (int)e.line,
                 (int)e.column, "%.*s", (int)e.msg_len, e.msg);
 }
@@ -403,6 +411,7 @@ static int on_frame(cl_rstmt *r, cl_msg *m) {
   if (m->h.type == CL_F_DONE && cl_dec_done(m->p, m->n, &d, &why) == 0) {
     be_set_changes(db, d.changes);
     be_set_tz(db, d.tz);
+    CONN(db)->in_txn = d.in_txn;
     r->state = RS_DONE;
     rc = CREDO_DONE;
   } else if (m->h.type == CL_F_ERROR) {
@@ -676,6 +685,7 @@ static int xq_frame(xq *x, cl_msg *m, credo_exec_cb cb, void *arg, int *rc) {
     if (*rc == CREDO_OK) {
       be_set_changes(x->db, d.changes);
       be_set_tz(x->db, d.tz);
+      CONN(x->db)->in_txn = d.in_txn;
     }
     return 1;
   default:

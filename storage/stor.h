@@ -236,8 +236,5 @@ void stor_get_stats(stor_env *env, stor_stats *out);
 /* Read transactions active in the store, in all processes (reader slots
  * holding a snapshot). */
 int stor_readers(stor_env *env, unsigned *n);
-/* Clears the reader slots of dead processes now (stor_open does it too);
- * *cleared (may be NULL) tells how many. */
-int stor_reader_check(stor_env *env, int *cleared);
 
 #endif /* CREDO_STOR_H */
