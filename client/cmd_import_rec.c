@@ -222,9 +222,8 @@ static int same_type(const credo_type_info *a, const credo_type_info *b) {
 
 static int line_type(imp_ctx *c, json_t *j, imp_outcome *o) {
   static const char *const known[] = {
-      "kind", "name",    "publicity", "repairable_after",
-      "id",   "created", "polarity",  "public_fields",
-      NULL};
+      "kind",    "name",     "publicity",     "repairable_after", "id",
+      "created", "polarity", "public_fields", "retain",           NULL};
   credo_type_info t = {0};
   json_t *id = json_object_get(j, "id");
   int created = 0, rc;
@@ -232,7 +231,8 @@ static int line_type(imp_ctx *c, json_t *j, imp_outcome *o) {
   o->kind = IMP_TYPE;
   if (fields_known(j, known, o) < 0 || str_field(j, "name", 1, &t.name, o) ||
       type_flags(j, &t, o) ||
-      duration_field(j, "repairable_after", &t.repairable_after, o))
+      duration_field(j, "repairable_after", &t.repairable_after, o) ||
+      duration_field(j, "retain", &t.retain, o))
     return CREDO_OK;
   if (!c->restore) {
     rc = credo_create_type_def(c->db,
