@@ -383,6 +383,40 @@ def sc_revocation(port, user, pw):
                                               repassed, users))
 
 
+def sc_sessions(port, user, pw):
+    """An admin lists the sessions and ends one that holds the writer in
+    BEGIN: it is told why and closed, its transaction rolled back."""
+    root = Conn(port)
+    root.login(user, pw)
+    one(root, "CREATE USER worker ROLE recorder PASSWORD 'worker-password';")
+    w = Conn(port, timeout=20)
+    w.hello()
+    req = w.next_req()
+    w.send(frame(wire.AUTH, req, s("worker") + s("worker-password")))
+    rd = Reader(w.expect(wire.AUTH_OK, req))
+    rd.str(), rd.u8()
+    wid = rd.u32()
+    held = q(w, "BEGIN; CREATE SUBJECT '91440300708461136T' KIND org;")
+    listed = q(root, "SHOW SESSIONS;")
+    mine = [r for r in listed[4] if r[0] == wid]
+    denied = q(w, "SHOW SESSIONS;")
+    killed = q(root, "KILL SESSION %d;" % wid)
+    told = closed_with(w, CREDO_AUTH)
+    after = q(root, "CREATE SUBJECT '91440300708461136T' KIND org;")
+    unknown = q(root, "KILL SESSION 999999;")
+    ok = (held[3] == 1 and len(mine) == 1 and mine[0][1] == "worker" and
+          mine[0][2] == "recorder" and mine[0][3].startswith("127.0.0.1:")
+          and denied[0] == "error" and denied[1] == -15 and
+          killed[0] == "done" and killed[1] == 1 and told is not None and
+          "killed by %s (KILL SESSION %d)" % (user, wid) in told[1] and
+          after[0] == "done" and unknown[0] == "error" and
+          unknown[1] == -11)
+    return ok, ("SHOW SESSIONS -> %r; as recorder %r; KILL -> %r; the "
+                "session was told %r; its subject written afterwards %r; "
+                "an unknown id %r" % (mine, denied[:3], killed[:3], told,
+                                      after[:3], unknown[:3]))
+
+
 # ------------------------------------------------------- items 10, 14
 def answer(c):
     """The next frame as (type, req, error or payload), or None."""

@@ -134,6 +134,8 @@ expect "the rolled-back transaction is logged" "event=max_txn_time" \
   cat "$T/txn.log"
 expect "ALTER USER / DROP USER / a new password apply to open sessions" \
   "^ok" SEC revocation "$PORT" root root-password
+expect "SHOW SESSIONS lists sessions, KILL SESSION ends one holding the writer" \
+  "^ok" SEC sessions "$PORT" root root-password
 expect "DONE counts the rows sent and the rows changed, per request" \
   "^ok" SEC done_counts "$PORT" root root-password
 kill -TERM "$TXN_PID"
