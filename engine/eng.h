@@ -337,6 +337,12 @@ int eng_pubidx_update(credo *db, stor_txn *txn, uint64_t id,
 int eng_pubidx_ids(credo *db, stor_txn *txn, const char *subject, credo_time t,
                    uint64_t **ids, size_t *n);
 int eng_pubidx_rebuild(credo *db, stor_txn *txn, uint64_t *entries);
+/* Checks the public index against the events (credo_check): every entry
+ * matches its event's latest window, every event that should have one
+ * has it. Problems go to `fn` (a non-zero return stops); *entries counts
+ * the table. */
+int eng_pubidx_check(credo *db, stor_txn *txn, credo_check_fn fn, void *arg,
+                     uint64_t *entries);
 
 /* The idempotency key (srcref.c): (source, normalised ref, subject).
  * eng_ref_norm writes the ref with its year brackets in one form

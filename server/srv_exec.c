@@ -314,7 +314,7 @@ static char *sql_request(srv_conn *c, uint32_t req, const uint8_t *p, size_t n,
     req_error(c, req, CREDO_PROTOCOL, "protocol", why);
     return NULL;
   }
-  if (credo_set_tz(c->db, m.tz) != CREDO_OK) {
+  if (m.tz != CL_TZ_SESSION && credo_set_tz(c->db, m.tz) != CREDO_OK) {
     engine_error(c, req, NULL, 0);
     return NULL;
   }
@@ -434,7 +434,8 @@ void srv_exec_execute(srv_conn *c, uint32_t req, const uint8_t *p, size_t n) {
     goto out;
   }
   credo_reset(s->st);
-  if ((m.tz != credo_get_tz(c->db) && credo_set_tz(c->db, m.tz) != CREDO_OK) ||
+  if ((m.tz != CL_TZ_SESSION && m.tz != credo_get_tz(c->db) &&
+       credo_set_tz(c->db, m.tz) != CREDO_OK) ||
       bind_all(s->st, &m) != 0) {
     engine_error(c, req, NULL, 0);
     goto out;

@@ -563,6 +563,13 @@ static void rd_tz(cl_rd *r, int32_t *tz) {
     rd_fail(r, "time zone offset out of range");
 }
 
+/* A request's tz: an offset, or CL_TZ_SESSION. */
+static void rd_req_tz(cl_rd *r, int32_t *tz) {
+  *tz = cl_rd_i32(r);
+  if (*tz != CL_TZ_SESSION && (*tz < -64800 || *tz > 64800))
+    rd_fail(r, "time zone offset out of range");
+}
+
 int cl_dec_hello(const uint8_t *p, size_t n, cl_hello *m, const char **why) {
   cl_rd r;
   const uint8_t *magic;
@@ -614,7 +621,7 @@ int cl_dec_auth_ok(const uint8_t *p, size_t n, cl_auth_ok *m,
 int cl_dec_sql(const uint8_t *p, size_t n, cl_sql *m, const char **why) {
   cl_rd r;
   cl_rd_init(&r, p, n);
-  rd_tz(&r, &m->tz);
+  rd_req_tz(&r, &m->tz);
   cl_rd_str(&r, &m->sql, &m->sql_len);
   return rd_done(&r, why);
 }
@@ -624,7 +631,7 @@ int cl_dec_execute(const uint8_t *p, size_t n, cl_execute *m, size_t cap,
   cl_rd r;
   cl_rd_init(&r, p, n);
   m->stmt = cl_rd_u32(&r);
-  rd_tz(&r, &m->tz);
+  rd_req_tz(&r, &m->tz);
   m->nparams = cl_rd_u16(&r);
   if (r.err == CREDO_OK && m->nparams > cap) {
     *why = "too many parameters";

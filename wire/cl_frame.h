@@ -180,6 +180,11 @@ typedef struct cl_auth_ok {
   uint32_t conn;
 } cl_auth_ok;
 
+/* The tz of a PREPARE, EXECUTE or QUERY that keeps the session's own zone
+ * (the store's, unless the session set one): sent by a client handle on
+ * which no zone was set. Never in DONE. */
+#define CL_TZ_SESSION INT32_MIN
+
 /* PREPARE and QUERY. */
 typedef struct cl_sql {
   int32_t tz;
