@@ -275,6 +275,22 @@ CREDO_API int credo_authenticate(credo *db, const char *user,
  * of the user record. Same thread rules as other calls on `db`. */
 CREDO_API int credo_session_check(credo *db);
 
+/* Registers `db` as session `id` (> 0) of a front end, for SHOW SESSIONS
+ * (id, user, role, peer, since) and KILL SESSION id. `peer` (may be NULL)
+ * is copied. `kill(arg)` is called by KILL SESSION on the killer's thread,
+ * with the store's session lock held: it must only wake the session's own
+ * thread (e.g. shut down its socket's read side) and return, never block
+ * or use any handle. After a kill, the running statement of `db` is
+ * interrupted and credo_session_check(db) fails with CREDO_AUTH "session
+ * ended: killed by ADMIN (KILL SESSION id)". Registering again updates the
+ * entry; credo_close removes it (so `arg` may be freed after it). Call it
+ * on the session's own thread, once authenticated (the user and role are
+ * taken from the handle). CREDO_MISUSE for NULL or id 0, CREDO_NOTSUP on
+ * a remote handle. */
+typedef void (*credo_session_kill_fn)(void *arg);
+CREDO_API int credo_session_register(credo *db, uint64_t id, const char *peer,
+                                     credo_session_kill_fn kill, void *arg);
+
 /* The SCRAM-SHA-256 verifier of a user (RFC 5802, RFC 7677), kept beside
  * the argon2id hash and written by CREATE USER / ALTER USER ... PASSWORD,
  * for front ends that speak SCRAM (credo-server's PostgreSQL listener):
