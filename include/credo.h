@@ -47,6 +47,9 @@ extern "C" {
 #define CREDO_VERSION_MINOR 1
 #define CREDO_VERSION_PATCH 0
 #define CREDO_VERSION "0.1.0"
+/* The store format this build writes (docs/storage.md, "Format
+ * version"); older stores need credo_upgrade. */
+#define CREDO_STORE_FORMAT 3
 #define CREDO_VERSION_NUMBER                                                   \
   (CREDO_VERSION_MAJOR * 10000 + CREDO_VERSION_MINOR * 100 +                   \
    CREDO_VERSION_PATCH)
@@ -833,6 +836,18 @@ CREDO_API int credo_verify(const char *dir, credo_check_fn cb, void *arg,
  * Reasons for failing go to `cb` too. Thread-safe. */
 CREDO_API int credo_restore(const char *backup_dir, const char *new_store,
                             credo_check_fn cb, void *arg);
+
+/* Upgrades the store in directory `path`, written by an older build
+ * (credo_open refuses it with CREDO_FORMAT and a message naming this), to
+ * this build's format: copies it into `path`.upgrade with every value
+ * checksummed, then renames the old store to `path`.v<old format> (kept;
+ * delete it when satisfied) and the copy to `path`. The store must not be
+ * open anywhere. *from_format (may be NULL) gets the format it had; a
+ * store already current is left alone (CREDO_OK). On failure `path` is as
+ * it was and `err` (errlen bytes, may be NULL) says why; CREDO_EXISTS when
+ * `path`.upgrade or `path`.v<old> exists. Thread-safe. */
+CREDO_API int credo_upgrade(const char *path, unsigned *from_format, char *err,
+                            size_t errlen);
 
 /* Walks: every subject in id order, and every event as of `as_of` in id
  * order with the read rules of credo_subject_events. Strings are valid
