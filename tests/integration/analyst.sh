@@ -296,12 +296,15 @@ ask "sum over a Chinese-named data field (罚没金额)" \
 [ "$(cq "SELECT sum(data.\"罚没金额\") FROM events INCLUDE HIDDEN")" = \
   1348839.83 ] || die "the sum over 罚没金额 is not exactly 1348839.83"
 
-ask "what changed between AS OF T0 and AS OF T1" \
-  "SELECT id, version, op FROM events WHERE recorded > '$T0' ORDER BY id
-   AS OF '$T1' INCLUDE HIDDEN" \
-  "SELECT id, version, op FROM versions v WHERE recorded > '$T0' AND
-   recorded <= '$T1' AND version = (SELECT max(version) FROM versions w
-   WHERE w.id = v.id AND w.recorded <= '$T1') ORDER BY 1"
+ask "what changed between AS OF T0 and AS OF T1 (EXCEPT)" \
+  "SELECT id, public_until, op FROM events AS OF '$T1' INCLUDE HIDDEN
+   EXCEPT SELECT id, public_until, op FROM events AS OF '$T0' INCLUDE HIDDEN
+   ORDER BY id" \
+  "SELECT id, replace(public_until, '9999', 'open'), op FROM versions v
+   WHERE version = (SELECT max(version) FROM versions w WHERE w.id = v.id
+   AND w.recorded <= '$T1') EXCEPT SELECT id, replace(public_until, '9999',
+   'open'), op FROM versions v WHERE version = (SELECT max(version) FROM
+   versions w WHERE w.id = v.id AND w.recorded <= '$T0') ORDER BY 1"
 
 ask "penalties by subject kind and type on $D" \
   "SELECT subject_kind, type, count(*) FROM events WHERE type LIKE
