@@ -4,7 +4,9 @@
 # Layout of outputs (nothing generated is committed):
 #   $(BUILD)/gen/      lexer.c (re2c), cql.c/cql.h (lemon)
 #   $(BUILD)/obj/      objects, PIC, with .d dependency files
-#   $(BUILD)/lib/      libcredo.a, libcredo.so.0.1.0 (+ soname links)
+#   $(BUILD)/lib/      libcredo.a, libcredo.so.0.1.0 (+ soname links), and
+#                      libcredo-embedded.a: directories only, no remote
+#                      backend, so no wire codec and no OpenSSL
 #   $(BUILD)/bin/      credo, credo-server, credo-demo
 #   $(BUILD)/tests/    one cmocka binary per tests/unit/test_*.c
 # `make SAN=1 BUILD=build/asan ...` builds the same with ASan+UBSan.
@@ -22,34 +24,58 @@ CFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
            -fno-sanitize-recover=undefined
 LDSAN   := -fsanitize=address,undefined
 endif
-CPPFLAGS_ALL := -D_GNU_SOURCE -DCREDO_BUILDING -Iinclude -Istorage -Iengine \
-                -Iparser -Iwire -Iclient -Iserver -I$(BUILD)/gen
+# Each folder is compiled with only the include paths it may use, so a
+# forbidden include fails the build (docs/architecture.md draws the
+# layers). Tests, benchmarks and generated code see everything.
+INC := -Iinclude -Istorage -Iparser -Iengine -Iapi -Iwire -Iremote \
+       -Iclient -Iserver -I$(BUILD)/gen
+$(BUILD)/obj/storage/%.o: INC = -Iinclude -Istorage
+$(BUILD)/obj/parser/%.o: INC = -Iinclude -Iparser -I$(BUILD)/gen
+$(BUILD)/obj/engine/%.o: INC = -Iinclude -Iapi -Istorage -Iparser -Iengine
+$(BUILD)/obj/api/%.o: INC = -Iinclude -Iapi
+$(BUILD)/obj/wire/%.o: INC = -Iinclude -Iwire
+$(BUILD)/obj/remote/%.o: INC = -Iinclude -Iapi -Iwire -Iremote
+$(BUILD)/obj/client/%.o: INC = -Iinclude -Iclient
+# the server's --init-admin uses the shell's prompt (client/sh_prompt.h)
+$(BUILD)/obj/server/%.o: INC = -Iinclude -Iwire -Iserver -Iclient
+$(BUILD)/obj/examples/%.o: INC = -Iinclude
+CPPFLAGS_ALL = -D_GNU_SOURCE -DCREDO_BUILDING $(INC)
 CFLAGS_ALL   := -std=c11 $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -MMD -MP
-LIBS    := -llmdb -lxxhash -ljansson -lsodium -lutf8proc -lssl -lcrypto -lpthread -lm
+LIBS_EMB := -llmdb -lxxhash -ljansson -lsodium -lutf8proc -lpthread -lm
+LIBS    := $(LIBS_EMB) -lssl -lcrypto
 LDFLAGS_ALL := $(LDSAN) $(LDFLAGS)
 
-LIB_SRC := $(wildcard storage/*.c engine/*.c parser/*.c wire/*.c client/cl_*.c)
+# The embedded core (a store in a directory) and, for libcredo, the remote
+# backend on the wire codec.
+# parser/dump.c (AST dumps) serves the tests only: not in the libraries.
+CORE_SRC := $(wildcard storage/*.c engine/*.c) \
+            $(filter-out parser/dump.c,$(wildcard parser/*.c)) api/api.c
+LIB_SRC := $(CORE_SRC) api/open.c $(wildcard wire/*.c remote/*.c)
 # The generated parser joins the library once its sources exist.
 GEN_SRC := $(if $(wildcard parser/cql.y),$(BUILD)/gen/lexer.c $(BUILD)/gen/cql.c)
 GEN_HDR := $(if $(wildcard parser/cql.y),$(BUILD)/gen/cql.h)
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(GEN_SRC:$(BUILD)/gen/%.c=$(BUILD)/obj/gen/%.o)
-CLI_SRC := $(filter-out client/cl_%.c,$(wildcard client/*.c))
+GEN_OBJ := $(GEN_SRC:$(BUILD)/gen/%.c=$(BUILD)/obj/gen/%.o)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(GEN_OBJ)
+EMB_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/api/open_embedded.o $(GEN_OBJ)
+CLI_SRC := $(wildcard client/*.c)
 SRV_SRC := $(wildcard server/*.c)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_HELP := $(wildcard tests/unit/th_*.c)
 
 LIBA    := $(BUILD)/lib/libcredo.a
+LIBEMB  := $(BUILD)/lib/libcredo-embedded.a
 LIBSO   := $(BUILD)/lib/libcredo.so.$(VERSION)
 PROGS   := $(BUILD)/bin/credo-demo $(if $(CLI_SRC),$(BUILD)/bin/credo) \
            $(if $(SRV_SRC),$(BUILD)/bin/credo-server)
 
 .PHONY: all deps lib progs unit unit-run integration test asan demo clean \
-        format format-check bench bench-quick bench-core bench-cql install uninstall check-exports
+        format format-check bench bench-quick bench-core bench-cql install uninstall check-exports \
+        check-embedded
 .DEFAULT_GOAL := all
 
 all: lib progs $(TEST_BIN)
-lib: $(LIBA) $(LIBSO)
+lib: $(LIBA) $(LIBSO) $(LIBEMB)
 progs: $(PROGS)
 
 deps:
@@ -80,6 +106,15 @@ $(LIBA): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+# libcredo-embedded: credo_open of a URI gives CREDO_NOTSUP (api/open.c).
+$(BUILD)/obj/api/open_embedded.o: api/open.c | $(GEN_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) -DCREDO_NO_REMOTE $(CFLAGS_ALL) -c -o $@ $<
+
+$(LIBEMB): $(EMB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
 $(LIBSO): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) -shared -Wl,-soname,libcredo.so.$(SOMAJOR) -o $@ $^ $(LDFLAGS_ALL) $(LIBS)
@@ -87,9 +122,11 @@ $(LIBSO): $(LIB_OBJ)
 	ln -sf libcredo.so.$(SOMAJOR) $(BUILD)/lib/libcredo.so
 
 # -------------------------------------------------------------- programs
-$(BUILD)/bin/credo-demo: $(BUILD)/obj/examples/demo.o $(LIBA)
+# The demo links the embedded library without OpenSSL: it would fail to
+# link if the embedded core needed the remote backend.
+$(BUILD)/bin/credo-demo: $(BUILD)/obj/examples/demo.o $(LIBEMB)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS)
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS_EMB)
 
 $(BUILD)/bin/credo: $(CLI_SRC:%.c=$(BUILD)/obj/%.o) $(LIBA)
 	@mkdir -p $(dir $@)
@@ -143,12 +180,13 @@ bench-cql: deps $(BUILD)/bin/bench_cql
 # ----------------------------------------------------------------- tests
 # Unit tests may also test the shell's pure functions (client/sh_*.c).
 SH_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard client/sh_*.c))
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_HELP:%.c=$(BUILD)/obj/%.o) $(SH_OBJ) $(LIBA)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_HELP:%.c=$(BUILD)/obj/%.o) $(SH_OBJ) \
+                 $(BUILD)/obj/parser/dump.o $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lcmocka -ledit
 
 # test_frame also tests the server's handshake machine and login backoff.
-$(BUILD)/tests/test_frame: $(BUILD)/obj/server/srv_auth.o
+$(BUILD)/tests/test_frame: $(patsubst %,$(BUILD)/obj/server/%.o,srv_auth srv_throttle srv_slots srv_sniff)
 # test_pgwire tests the PostgreSQL front end's codec, SCRAM, dialect edges
 # and value formats.
 $(BUILD)/tests/test_pgwire: $(patsubst %,$(BUILD)/obj/server/%.o,pg_proto pg_auth pg_sql pg_types)
@@ -182,6 +220,7 @@ test: deps
 	$(MAKE) all
 	$(MAKE) format-check
 	$(MAKE) check-exports
+	$(MAKE) check-embedded
 	$(MAKE) unit-run
 	$(MAKE) integration
 	$(MAKE) asan
@@ -213,7 +252,7 @@ install: lib progs
 	install -d $(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include \
 	  $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 	  $(DESTDIR)$(PREFIX)/share/man/man3
-	install -m 644 $(LIBA) $(LIBDIR)/
+	install -m 644 $(LIBA) $(LIBEMB) $(LIBDIR)/
 	install -m 755 $(LIBSO) $(LIBDIR)/
 	ln -sf libcredo.so.$(VERSION) $(LIBDIR)/libcredo.so.$(SOMAJOR)
 	ln -sf libcredo.so.$(SOMAJOR) $(LIBDIR)/libcredo.so
@@ -226,7 +265,7 @@ install: lib progs
 	done
 
 uninstall:
-	rm -f $(LIBDIR)/libcredo.a $(LIBDIR)/libcredo.so $(LIBDIR)/libcredo.so.$(SOMAJOR) \
+	rm -f $(LIBDIR)/libcredo.a $(LIBDIR)/libcredo-embedded.a $(LIBDIR)/libcredo.so $(LIBDIR)/libcredo.so.$(SOMAJOR) \
 	  $(LIBDIR)/libcredo.so.$(VERSION) $(LIBDIR)/pkgconfig/credo.pc \
 	  $(DESTDIR)$(PREFIX)/include/credo.h \
 	  $(foreach p,$(INSTALLED_PROGS),$(DESTDIR)$(PREFIX)/bin/$(notdir $(p)))
@@ -241,6 +280,13 @@ check-exports: $(LIBSO)
 	if [ -n "$$bad" ]; then echo "check-exports: non-API symbols exported:"; \
 	  echo "$$bad"; exit 1; fi; \
 	echo "check-exports: $$(nm -D --defined-only $(LIBSO) | grep -c ' T credo_') credo_* symbols, nothing else"
+
+# The embedded library needs no OpenSSL (nor the wire codec).
+check-embedded: $(LIBEMB)
+	@bad=$$(nm -u $(LIBEMB) | grep -E ' (SSL|EVP|ERR|OPENSSL|TLS)_|cl_' || true); \
+	if [ -n "$$bad" ]; then echo "check-embedded: $(LIBEMB) needs:"; \
+	  echo "$$bad"; exit 1; fi; \
+	echo "check-embedded: $(LIBEMB) has no OpenSSL or wire symbol"
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
@@ -303,7 +349,7 @@ FUZZ_LIB_SRC := $(LIB_SRC) $(BUILD)/gen/lexer.c $(BUILD)/gen/cql.c
 $(BUILD)/fuzz/fuzz_plan: $(FUZZ_LIB_SRC) tests/fuzz/fuzz_plan.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(filter-out -DCQL_FAULT_INJECTION,$(FUZZ_CFLAGS)) \
-	  -DCREDO_BUILDING -Istorage -Iengine -Iwire -Iclient -o $@ $(FUZZ_LIB_SRC) \
+	  -DCREDO_BUILDING -Istorage -Iengine -Iapi -Iwire -Iremote -o $@ $(FUZZ_LIB_SRC) \
 	  tests/fuzz/fuzz_plan.c $(LIBS)
 
 # The wire codec and the server's handshake machine (tests/fuzz/fuzz_frame.c).

@@ -186,26 +186,65 @@ static int same_policy(const credo_type_info *t, credo_duration p,
          t->repairable_after.usec == r.usec;
 }
 
+/* The policy fields of a type line beyond its durations: "publicity" may
+ * be "OPEN" or "NOT PUBLISHED", "polarity" "adverse" or "positive",
+ * "public_fields" a comma-separated list. -1 when rejected. */
+static int type_flags(json_t *j, credo_type_info *t, imp_outcome *o) {
+  const char *pub = NULL, *pol = NULL;
+  if (str_field(j, "publicity", 0, &pub, o) < 0 ||
+      str_field(j, "polarity", 0, &pol, o) < 0 ||
+      str_field(j, "public_fields", 0, &t->public_fields, o) < 0)
+    return -1;
+  if (pub && strcmp(pub, "OPEN") == 0)
+    t->flags |= CREDO_TYPE_OPEN;
+  else if (pub && strcmp(pub, "NOT PUBLISHED") == 0)
+    t->flags |= CREDO_TYPE_NOT_PUBLISHED;
+  else if (duration_field(j, "publicity", &t->publicity, o) < 0)
+    return -1;
+  else if (t->publicity.months == 0 && t->publicity.usec == 0)
+    t->flags |= CREDO_TYPE_OPEN; /* "0": an open window, as before */
+  if (pol && strcmp(pol, "positive") == 0)
+    t->flags |= CREDO_TYPE_POSITIVE;
+  else if (pol && strcmp(pol, "adverse") != 0)
+    return reject(o, "field \"polarity\": \"%s\" is not adverse or positive",
+                  pol),
+           -1;
+  return 0;
+}
+
+static int same_type(const credo_type_info *a, const credo_type_info *b) {
+  return same_policy(a, b->publicity, b->repairable_after) &&
+         a->flags == b->flags &&
+         (a->public_fields ? b->public_fields &&
+                                 strcmp(a->public_fields, b->public_fields) == 0
+                           : !b->public_fields);
+}
+
 static int line_type(imp_ctx *c, json_t *j, imp_outcome *o) {
   static const char *const known[] = {
-      "kind", "name", "publicity", "repairable_after", "id", "created", NULL};
+      "kind", "name",    "publicity", "repairable_after",
+      "id",   "created", "polarity",  "public_fields",
+      NULL};
   credo_type_info t = {0};
   json_t *id = json_object_get(j, "id");
   int created = 0, rc;
 
   o->kind = IMP_TYPE;
   if (fields_known(j, known, o) < 0 || str_field(j, "name", 1, &t.name, o) ||
-      duration_field(j, "publicity", &t.publicity, o) ||
+      type_flags(j, &t, o) ||
       duration_field(j, "repairable_after", &t.repairable_after, o))
     return CREDO_OK;
   if (!c->restore) {
-    rc = credo_create_type(c->db, t.name, t.publicity, t.repairable_after);
+    rc = credo_create_type_def(c->db,
+                               &(credo_type_def){t.name, t.flags, t.publicity,
+                                                 t.repairable_after,
+                                                 t.public_fields, t.retain});
     if (rc != CREDO_EXISTS)
       return engine_result(c, rc, 1, o);
     credo_type_info cur;
     if ((rc = credo_get_type(c->db, t.name, &cur)) != CREDO_OK)
       return engine_result(c, rc, 0, o);
-    if (same_policy(&cur, t.publicity, t.repairable_after))
+    if (same_type(&cur, &t))
       return engine_result(c, CREDO_OK, 0, o);
     return reject(o, "type \"%s\" already exists with another policy", t.name);
   }
@@ -219,20 +258,34 @@ static int line_type(imp_ctx *c, json_t *j, imp_outcome *o) {
 }
 
 /* Registers a subject unless it is there (*made 1 when it was new).
- * Returns CREDO_OK; CREDO_CONFLICT when the record was rejected (*o says
- * why: a stored subject with another kind or name, a bad id, ...); or a
- * failure that stops the import. A NULL `name` matches any stored name. */
+ * A known subject under a new name is renamed when the record gives a
+ * `reason` (企业名称变更), else rejected with both names. Returns
+ * CREDO_OK; CREDO_CONFLICT when the record was rejected (*o says why: a
+ * stored subject with another kind or name, a bad id, ...); or a failure
+ * that stops the import. A NULL `name` matches any stored name. */
 static int ensure_subject(imp_ctx *c, const char *id, credo_kind kind,
-                          const char *name, int *made, imp_outcome *o) {
+                          const char *name, const char *reason, int *made,
+                          imp_outcome *o) {
   credo_subject_info cur;
   int rc = credo_get_subject(c->db, id, &cur);
   *made = 0;
   if (rc == CREDO_OK) {
     if (cur.kind == kind && (!name || strcmp(cur.name, name) == 0))
       return CREDO_OK;
-    return reject(o, "subject \"%s\" already exists as %s \"%s\"", id,
-                  credo_kind_name(cur.kind), cur.name),
-           CREDO_CONFLICT;
+    if (cur.kind != kind)
+      return reject(o, "subject \"%s\" already exists as %s \"%s\"", id,
+                    credo_kind_name(cur.kind), cur.name),
+             CREDO_CONFLICT;
+    if (!reason)
+      return reject(o,
+                    "subject \"%s\" is named \"%s\", this record names it "
+                    "\"%s\": give a reason to rename it",
+                    id, cur.name, name),
+             CREDO_CONFLICT;
+    rc = credo_rename_subject(c->db, id, name, reason);
+    if (rc == CREDO_OK)
+      return CREDO_OK;
+    return engine_result(c, rc, 0, o) == CREDO_OK ? CREDO_CONFLICT : rc;
   }
   if (rc != CREDO_NOTFOUND)
     return engine_result(c, rc, 0, o) == CREDO_OK ? CREDO_CONFLICT : rc;
@@ -245,14 +298,16 @@ static int ensure_subject(imp_ctx *c, const char *id, credo_kind kind,
 }
 
 static int line_subject(imp_ctx *c, json_t *j, imp_outcome *o) {
-  static const char *const known[] = {"kind", "id",      "subject_kind",
-                                      "name", "created", NULL};
+  static const char *const known[] = {
+      "kind", "id", "subject_kind", "name", "created", "reason", NULL};
+  const char *reason = NULL;
   credo_subject_info s = {0};
   int made = 0, rc;
 
   o->kind = IMP_SUBJECT;
   if (fields_known(j, known, o) < 0 || str_field(j, "id", 1, &s.id, o) ||
-      kind_field(j, &s.kind, o) || str_field(j, "name", 0, &s.name, o))
+      kind_field(j, &s.kind, o) || str_field(j, "name", 0, &s.name, o) ||
+      str_field(j, "reason", 0, &reason, o))
     return CREDO_OK;
   if (c->restore) {
     if (time_field(c, j, "created", 1, 0, &s.created, o) < 0)
@@ -260,7 +315,7 @@ static int line_subject(imp_ctx *c, json_t *j, imp_outcome *o) {
     rc = credo_restore_subject(c->db, &s, &made);
     return engine_result(c, rc, made, o);
   }
-  rc = ensure_subject(c, s.id, s.kind, s.name ? s.name : "", &made, o);
+  rc = ensure_subject(c, s.id, s.kind, s.name ? s.name : "", reason, &made, o);
   if (rc == CREDO_CONFLICT)
     return CREDO_OK; /* rejected */
   return rc == CREDO_OK ? engine_result(c, rc, made, o) : rc;
@@ -552,7 +607,7 @@ static int csv_subject(imp_ctx *c, char **cells, imp_outcome *o) {
   for (int k = CREDO_KIND_ORG; kind && k <= CREDO_KIND_OTHER; k++)
     if (strcmp(kind, credo_kind_name((credo_kind)k)) == 0)
       return ensure_subject(c, cell(c, cells, F_SUBJECT), (credo_kind)k, name,
-                            &o->subject_made, o);
+                            cell(c, cells, F_REASON), &o->subject_made, o);
   if (kind)
     return reject(o, "subject_kind \"%s\" is not org, person or other", kind),
            CREDO_CONFLICT;

@@ -43,7 +43,6 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "cl_remote.h"
 #include "eng.h"
 
 #define DATA_FILE "data.mdb"
@@ -363,12 +362,12 @@ static int snapshot_stats(const char *dir, credo_stats *st, char *err,
                           size_t n) {
   credo_options o = {.flags = CREDO_OPEN_READONLY | CREDO_OPEN_NOCREATE};
   credo *snap = NULL;
-  int rc = credo_open(dir, &o, &snap);
+  int rc = eng_open(dir, &o, &snap);
   if (rc == CREDO_OK)
-    rc = credo_get_stats(snap, st);
+    rc = eng_get_stats(snap, st);
   if (rc != CREDO_OK)
     snprintf(err, n, "%s", snap ? credo_errmsg(snap) : credo_strerror(rc));
-  credo_close(snap);
+  eng_close(snap);
   return rc;
 }
 
@@ -389,7 +388,7 @@ static int remote_copy(credo *db, const char *dest, credo_progress_fn progress,
     return eng_err(db, CREDO_IO, "cannot create %s: %s", dest, strerror(errno));
   if ((fd = open(part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
     return eng_err(db, CREDO_IO, "cannot create %s: %s", part, strerror(errno));
-  rc = cl_remote_backup(db, fd, progress, arg, &size, hex);
+  rc = db->be->snapshot(db, fd, progress, arg, &size, hex);
   if (rc == CREDO_OK && fsync(fd) != 0)
     rc = eng_err(db, CREDO_IO, "cannot sync %s: %s", part, strerror(errno));
   if (close(fd) != 0 && rc == CREDO_OK)
@@ -411,7 +410,7 @@ static int backup_into(credo *db, const char *dest, credo_progress_fn progress,
   credo_stats st;
   int rc;
 
-  if (db->remote) {
+  if (db->be->snapshot) {
     if ((rc = remote_copy(db, dest, progress, arg, sent)) != CREDO_OK)
       return rc;
   } else {
@@ -452,10 +451,11 @@ int credo_backup(credo *db, const char *dest_dir, credo_progress_fn progress,
   if (!db)
     return CREDO_MISUSE;
   eng_err_clear(db);
-  if (!db->remote && (rc = eng_require(db, db->role == CREDO_ROLE_ADMIN,
-                                       "back up"))) /* the server checks */
+  if (!db->be->snapshot &&
+      (rc = eng_require(db, db->role == CREDO_ROLE_ADMIN,
+                        "back up"))) /* else the server checks */
     return rc;
-  if (!db->remote && !db->store->stor)
+  if (!db->be->snapshot && (!db->store || !db->store->stor))
     return eng_err(db, CREDO_NOTSUP, "backup needs an open store");
   if (db->txn)
     return eng_err(db, CREDO_TXN, "backup cannot run inside a transaction");
@@ -567,11 +567,11 @@ static int verify_snapshot(const char *dir, const credo_backup_info *b,
   credo *snap = NULL;
   credo_stats st;
   fwd f = {log, b->file};
-  int rc = credo_open(dir, &o, &snap);
+  int rc = eng_open(dir, &o, &snap);
 
-  if (rc == CREDO_OK && (rc = credo_get_stats(snap, &st)) == CREDO_OK) {
+  if (rc == CREDO_OK && (rc = eng_get_stats(snap, &st)) == CREDO_OK) {
     verify_counts(&st, b, log);
-    rc = credo_check(snap, forward_problem, &f, rep);
+    rc = eng_check(snap, forward_problem, &f, rep);
     if (rc == CREDO_CORRUPT)
       rc = CREDO_OK; /* reported line by line */
     else if (rc != CREDO_OK && rc != CREDO_CANCELLED)
@@ -579,7 +579,7 @@ static int verify_snapshot(const char *dir, const credo_backup_info *b,
   } else
     vreport(log, "%s: cannot open as a store: %s", b->file,
             snap ? credo_errmsg(snap) : credo_strerror(rc));
-  credo_close(snap);
+  eng_close(snap);
   return rc;
 }
 
@@ -659,16 +659,16 @@ static int restore_prove(const char *store, const credo_backup_info *b,
   credo *db = NULL;
   credo_stats st;
   uint64_t before = log->problems;
-  int rc = credo_open(store, &o, &db);
+  int rc = eng_open(store, &o, &db);
 
-  if (rc == CREDO_OK && (rc = credo_get_stats(db, &st)) == CREDO_OK) {
+  if (rc == CREDO_OK && (rc = eng_get_stats(db, &st)) == CREDO_OK) {
     verify_counts(&st, b, log);
     if (log->problems != before)
       rc = CREDO_CORRUPT;
   } else
     vreport(log, "%s: the restored store does not open: %s", store,
             db ? credo_errmsg(db) : credo_strerror(rc));
-  credo_close(db);
+  eng_close(db);
   return rc;
 }
 

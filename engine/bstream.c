@@ -67,7 +67,7 @@ static int stream_checks(credo *db, credo_sink_fn sink) {
   int rc;
   if ((rc = eng_require(db, db->role == CREDO_ROLE_ADMIN, "back up")))
     return rc;
-  if (db->remote || !db->store->stor)
+  if (!db->store || !db->store->stor)
     return eng_err(db, CREDO_NOTSUP, "a backup stream needs an embedded store");
   if (db->txn)
     return eng_err(db, CREDO_TXN, "backup cannot run inside a transaction");
@@ -76,8 +76,8 @@ static int stream_checks(credo *db, credo_sink_fn sink) {
   return CREDO_OK;
 }
 
-int credo_backup_stream(credo *db, credo_sink_fn sink, void *arg,
-                        uint64_t *size, char xxh3_128[33]) {
+int eng_backup_stream(credo *db, credo_sink_fn sink, void *arg, uint64_t *size,
+                      char xxh3_128[33]) {
   copy_thread t = {0};
   XXH3_state_t *h = NULL;
   unsigned char *buf = NULL;

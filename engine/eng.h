@@ -8,7 +8,7 @@
  *
  * Transaction scopes on a handle (db->txn):
  *   none          -> each call opens and ends its own transaction;
- *   explicit      -> credo_begin() opened a write txn; every call on the
+ *   explicit      -> eng_begin() opened a write txn; every call on the
  *                    handle reads and writes in it until commit/rollback;
  *   statement     -> the executor opened a write txn for one CQL statement
  *                    (eng_write_scope_begin) so that a multi-row write is
@@ -24,7 +24,9 @@
 #include <stdarg.h>
 #include <xxhash.h>
 
+#include "backend.h"
 #include "credo.h"
+#include "eng_api.h"
 #include "stor.h"
 
 /* Limits on stored strings (bytes, excluding the NUL). */
@@ -55,6 +57,7 @@ typedef struct eng_type {
   credo_time created;
   unsigned flags;                  /* CREDO_TYPE_* | ENG_TYPE_HAS_FIELDS */
   char fields[ENG_MAX_FIELDS + 1]; /* PUBLIC FIELDS, comma-separated */
+  credo_duration retain;           /* RETAIN (STOR_TYPE_RETAIN); 0: none */
 } eng_type;
 
 /* Type flag (stored, not public): the type lists PUBLIC FIELDS. */
@@ -67,10 +70,18 @@ typedef struct eng_type {
 enum eng_txn_mode { ENG_TXN_NONE = 0, ENG_TXN_EXPLICIT, ENG_TXN_STATEMENT };
 
 struct credo {
-  eng_store *store;
+  const credo_backend *be; /* first: see be_handle_head (backend.h) */
+  void *be_ctx;            /* the backend's (remote: its connection) */
+  eng_store *store;        /* NULL on a handle of another backend */
   /* session */
   char actor[ENG_MAX_ACTOR + 1];
   credo_role role;
+  /* credo_authenticate's session (users.c): the user it switched to (""
+   * when none), a digest of the password hash it checked, and whether
+   * credo_session_check found the session revoked */
+  char auth_user[ENG_MAX_ACTOR + 1];
+  uint64_t auth_tag;
+  int auth_revoked;
   credo_clock_fn clock;
   void *clock_arg;
   int tz;     /* seconds east of UTC */
@@ -99,13 +110,14 @@ struct credo {
    * starts (eng_run_begin) from timeout_us */
   _Atomic int interrupt;
   int64_t timeout_us, deadline;
+  /* credo_set_busy_timeout: longest wait for the store's writer, usec
+   * (0: no bound) */
+  int64_t busy_us;
   unsigned ticks;
   /* credo_set_check_handler: called every check_every checks */
   credo_check_handler check_fn;
   void *check_arg;
   unsigned check_every, check_ticks;
-  /* remote connection (client/), NULL for an embedded store */
-  void *remote;
   /* prepared CQL statements of this handle (stmt.c), finalized by
    * credo_close */
   credo_stmt *stmts;
@@ -307,6 +319,12 @@ int eng_pubidx_update(credo *db, stor_txn *txn, uint64_t id,
 int eng_pubidx_ids(credo *db, stor_txn *txn, const char *subject, credo_time t,
                    uint64_t **ids, size_t *n);
 int eng_pubidx_rebuild(credo *db, stor_txn *txn, uint64_t *entries);
+/* Checks the public index against the events (credo_check): every entry
+ * matches its event's latest window, every event that should have one
+ * has it. Problems go to `fn` (a non-zero return stops); *entries counts
+ * the table. */
+int eng_pubidx_check(credo *db, stor_txn *txn, credo_check_fn fn, void *arg,
+                     uint64_t *entries);
 
 /* The idempotency key (srcref.c): (source, normalised ref, subject).
  * eng_ref_norm writes the ref with its year brackets in one form
@@ -370,6 +388,18 @@ void eng_scan_close(eng_scan *s);
 /* Estimated number of events a path yields (for EXPLAIN and planning). */
 int eng_scan_estimate(credo *db, stor_txn *txn, const eng_scan_spec *spec,
                       uint64_t *rows);
+
+/* --------------------------------------------------------- retention */
+/* retain.c (issue 17). eng_retain_get reads type `id`'s RETAIN duration
+ * ({0, 0} when it has none); eng_retain_put writes it (write txn).
+ * eng_retain_until gives the instant event `id` (latest version `v`, type
+ * `t`) becomes due for erasure: public_until + RETAIN in the store's zone,
+ * first recorded + RETAIN for NOT PUBLISHED types, CREDO_TIME_OPEN when
+ * the type keeps records forever or the window is open. */
+int eng_retain_get(credo *db, stor_txn *txn, uint32_t id, credo_duration *d);
+int eng_retain_put(credo *db, stor_txn *txn, uint32_t id, credo_duration d);
+int eng_retain_until(credo *db, stor_txn *txn, const eng_type *t, uint64_t id,
+                     const eng_version *v, credo_time *out);
 
 /* ------------------------------------------------------- name index */
 

@@ -26,6 +26,7 @@
 
 #include "codec.h"
 #include "eng.h"
+#include "erase.h"
 #include "ids.h"
 
 static const char KEY_NEXT_EVENT[] = "next_event";
@@ -365,7 +366,9 @@ static int window(credo *db, stor_txn *txn, const credo_record *r,
 int eng_event_insert(credo *db, stor_txn *txn, uint64_t id,
                      const eng_version *v) {
   int rc;
-  if ((rc = eng_put_version(db, txn, STOR_EVENTS, id, v)) != CREDO_OK ||
+  /* an erased record is not brought back by a resend or an import */
+  if ((rc = eng_erased_check(db, txn, id, v)) != CREDO_OK ||
+      (rc = eng_put_version(db, txn, STOR_EVENTS, id, v)) != CREDO_OK ||
       (rc = eng_srcref_put(db, txn, id, v)) != CREDO_OK)
     return rc;
   if ((rc = index_subject(db, txn, v, id)) ||
@@ -418,8 +421,8 @@ static int record_in(credo *db, stor_txn *txn, const credo_record *r,
   return CREDO_OK;
 }
 
-int credo_record_event(credo *db, const credo_record *rec, uint64_t *id_out,
-                       int *created) {
+int eng_record_event(credo *db, const credo_record *rec, uint64_t *id_out,
+                     int *created) {
   char *data = NULL;
   stor_txn *txn;
   uint64_t id = 0;
@@ -548,8 +551,8 @@ static int version_entry(credo *db, int allowed, const char *what,
   return check_text(db, "reason", reason, ENG_MAX_REASON, 1);
 }
 
-int credo_correct_event(credo *db, uint64_t id, const credo_correction *c,
-                        const char *reason) {
+int eng_correct_event(credo *db, uint64_t id, const credo_correction *c,
+                      const char *reason) {
   char *data = NULL;
   stor_txn *txn;
   int owned, rc;
@@ -638,8 +641,8 @@ static int repair_in(credo *db, stor_txn *txn, uint64_t id, credo_time eff,
   return append_version(db, txn, id, &old, &nv, CREDO_OP_REPAIR, reason);
 }
 
-int credo_repair_event(credo *db, uint64_t id, credo_time effective,
-                       const char *reason) {
+int eng_repair_event(credo *db, uint64_t id, credo_time effective,
+                     const char *reason) {
   stor_txn *txn;
   int owned, rc;
 
@@ -675,7 +678,7 @@ static int retract_in(credo *db, stor_txn *txn, uint64_t id,
   return append_version(db, txn, id, &old, &nv, CREDO_OP_RETRACT, reason);
 }
 
-int credo_retract_event(credo *db, uint64_t id, const char *reason) {
+int eng_retract_event(credo *db, uint64_t id, const char *reason) {
   stor_txn *txn;
   int owned, rc;
 

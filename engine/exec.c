@@ -24,6 +24,7 @@
  * Does not: parse (parser/), compile expressions (expr_compile.c), pick
  * paths (plan.c) or manage bindings and column access (stmt.c).
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,10 @@ static const char *const STAT_NAMES[] = {"name", "value"};
 static const int STAT_DECL[] = {CREDO_T_TEXT, CREDO_T_NULL};
 static const char *const USER_NAMES[] = {"name", "role", "created"};
 static const int USER_DECL[] = {CREDO_T_TEXT, CREDO_T_TEXT, CREDO_T_TIME};
+static const char *const ERASURE_NAMES[] = {"event", "cause", "erased", "actor",
+                                            "reason"};
+static const int ERASURE_DECL[] = {CREDO_T_INT, CREDO_T_TEXT, CREDO_T_TIME,
+                                   CREDO_T_TEXT, CREDO_T_TEXT};
 
 static void set_cols(credo_stmt *st, size_t n, const char *const *names,
                      const int *decl) {
@@ -141,6 +146,13 @@ static int prepare_writes(credo_stmt *st) {
                    cx(st, a->retract.reason, "REASON", &st->wx[W_WHY])
                ? st->db->errcode
                : CREDO_OK;
+  case CQL_ERASE_EVENT:
+  case CQL_ERASE_SUBJECT:
+    return cx(st, a->erase.event ? a->erase.event : a->erase.subject,
+              a->erase.event ? "EVENT" : "SUBJECT", &st->wx[W_EVENT]) ||
+                   cx(st, a->erase.reason, "REASON", &st->wx[W_WHY])
+               ? st->db->errcode
+               : CREDO_OK;
   case CQL_CREATE_SUBJECT:
     return cx(st, a->create_subject.id, "SUBJECT", &st->wx[W_ID]) ||
                    cx(st, a->create_subject.name, "NAME", &st->wx[W_NAME])
@@ -181,6 +193,9 @@ int eng_exec_prepare(credo_stmt *st) {
     return CREDO_OK;
   case CQL_SHOW_USERS:
     set_cols(st, 3, USER_NAMES, USER_DECL);
+    return CREDO_OK;
+  case CQL_SHOW_ERASURES:
+    set_cols(st, 5, ERASURE_NAMES, ERASURE_DECL);
     return CREDO_OK;
   case CQL_SET_TZ:
     return cx(st, a->set_tz.zone, "SET TIME ZONE", &st->wx[0]);
@@ -335,11 +350,13 @@ static int start(credo_stmt *st) {
     return eng_exec_history(st);
   case CQL_SHOW_TYPES:
     eng_exec_ectx_start(st, CQL_TABLE_TYPES);
-    return credo_list_types(st->db, eng_exec_type_row, st);
+    return eng_list_types(st->db, eng_exec_type_row, st);
   case CQL_SHOW_STATS:
     return eng_exec_stats(st);
   case CQL_SHOW_USERS:
     return eng_users_list(st->db, eng_exec_user_row, st);
+  case CQL_SHOW_ERASURES:
+    return credo_list_erasures(st->db, eng_exec_erasure_row, st);
   case CQL_SET_TZ:
     return eng_exec_set_tz(st);
   case CQL_BEGIN:
@@ -380,6 +397,8 @@ int eng_exec_step(credo_stmt *st) {
                            are in order already */
       eng_rows_window(st, 0);
   }
+  assert(st->state == ENG_ST_RUN);
+  assert(!st->streaming || st->nrows == 0); /* streaming buffers nothing */
   if (st->streaming)
     rc = eng_exec_stream_next(st);
   else if (st->pos < st->end) {

@@ -99,6 +99,8 @@ int eng_exec_type_row(const credo_type_info *t, void *arg);
 int eng_exec_user_row(void *arg, const char *name, credo_role role,
                       credo_time created);
 int eng_exec_stats(credo_stmt *st);
+/* Row callback of credo_list_erasures (SHOW ERASURES; arg: the statement). */
+int eng_exec_erasure_row(const credo_erasure *e, void *arg);
 int eng_exec_set_tz(credo_stmt *st);
 int eng_exec_txn(credo_stmt *st);
 

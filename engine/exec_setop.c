@@ -56,8 +56,8 @@ static int prepare_order(credo_stmt *st, const cql_select *h) {
   return CREDO_OK;
 }
 
-static int prepare_const(credo_stmt *st, const cql_expr *e,
-                         const char *clause, eng_expr **out) {
+static int prepare_const(credo_stmt *st, const cql_expr *e, const char *clause,
+                         eng_expr **out) {
   eng_cctx cc = {.db = st->db, .nparams = st->nparams, .clause = clause};
   return e ? eng_expr_compile(&cc, e, out) : CREDO_OK;
 }

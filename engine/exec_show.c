@@ -24,6 +24,13 @@ static const int HIST_COLS[] = {
 
 /* ----------------------------------------------------------- HISTORY */
 
+/* The columns a tombstone has: id, recorded (the erasure), actor, op,
+ * reason. */
+static int tomb_col(int col) {
+  return col == ENG_EV_ID || col == ENG_EV_RECORDED || col == ENG_EV_ACTOR ||
+         col == ENG_EV_OP || col == ENG_EV_REASON;
+}
+
 static int hist_cb(const credo_event *ev, void *arg) {
   credo_stmt *st = arg;
   eng_value v[HIST_N];
@@ -31,7 +38,9 @@ static int hist_cb(const credo_event *ev, void *arg) {
   st->x.table = CQL_TABLE_EVENTS;
   st->x.ev = ev;
   for (int i = 0; i < HIST_N; i++)
-    if ((rc = eng_column_value(&st->x, HIST_COLS[i], &v[i])) != CREDO_OK)
+    if (ev->op == CREDO_OP_ERASE && !tomb_col(HIST_COLS[i]))
+      v[i] = eng_v_null(); /* a tombstone: no content */
+    else if ((rc = eng_column_value(&st->x, HIST_COLS[i], &v[i])) != CREDO_OK)
       return rc;
   return eng_rows_push(st, v, HIST_N);
 }
@@ -113,7 +122,7 @@ int eng_exec_history(credo_stmt *st) {
   if (st->ast->kind == CQL_HISTORY_EVENT) {
     if ((rc = eng_exec_id(st, st->wx[0], &id)) != CREDO_OK)
       return rc;
-    return credo_event_history(st->db, id, hist_cb, st);
+    return eng_event_history(st->db, id, hist_cb, st);
   }
   if ((rc = eng_require(st->db, st->db->role != CREDO_ROLE_PUBLIC,
                         "read history")) ||
@@ -121,7 +130,7 @@ int eng_exec_history(credo_stmt *st) {
       (rc = subject_ids(st, subject, &ids, &n)))
     goto done;
   for (size_t i = 0; i < n && rc == CREDO_OK; i++)
-    rc = credo_event_history(st->db, ids[i], hist_cb, st);
+    rc = eng_event_history(st->db, ids[i], hist_cb, st);
   if (rc == CREDO_OK)
     rc = subject_renames(st, subject);
 done:
@@ -149,7 +158,7 @@ static int stat_row(credo_stmt *st, const char *name, eng_value val) {
 
 int eng_exec_stats(credo_stmt *st) {
   credo_stats s;
-  int rc = credo_get_stats(st->db, &s);
+  int rc = eng_get_stats(st->db, &s);
   if (rc == CREDO_OK &&
       ((rc = stat_row(st, "subjects", eng_v_int((int64_t)s.subjects))) ||
        (rc = stat_row(st, "types", eng_v_int((int64_t)s.types))) ||
@@ -175,6 +184,16 @@ int eng_exec_user_row(void *arg, const char *name, credo_role role,
   return eng_rows_push(st, v, 3);
 }
 
+int eng_exec_erasure_row(const credo_erasure *e, void *arg) {
+  credo_stmt *st = arg;
+  const char *c = credo_erase_cause_name(e->cause);
+  eng_value v[5] = {e->event ? eng_v_int((int64_t)e->event) : eng_v_null(),
+                    eng_v_text(c, strlen(c)), eng_v_time(e->erased),
+                    eng_v_text(e->actor, strlen(e->actor)),
+                    eng_v_text(e->reason, strlen(e->reason))};
+  return eng_rows_push(st, v, 5);
+}
+
 /* SET TIME ZONE / SET STORE TIME ZONE (eng_tz_parse reads the zone). */
 int eng_exec_set_tz(credo_stmt *st) {
   const char *z;
@@ -189,21 +208,21 @@ int eng_exec_set_tz(credo_stmt *st) {
                        "'Asia/Shanghai'",
                        z);
   if (st->ast->kind == CQL_SET_STORE_TZ)
-    return credo_set_store_tz(st->db, tz);
+    return eng_set_store_tz(st->db, tz);
   return credo_set_tz(st->db, tz);
 }
 
 int eng_exec_txn(credo_stmt *st) {
   switch (st->ast->kind) {
   case CQL_BEGIN:
-    return credo_begin(st->db);
+    return eng_begin(st->db);
   case CQL_COMMIT:
     if (credo_in_txn(st->db))
       eng_stmts_txn_ending(st->db);
-    return credo_commit(st->db);
+    return eng_commit(st->db);
   default:
     if (credo_in_txn(st->db))
       eng_stmts_txn_ending(st->db);
-    return credo_rollback(st->db);
+    return eng_rollback(st->db);
   }
 }

@@ -47,7 +47,7 @@ static int run_record(credo_stmt *st) {
       (rc = eng_exec_text(st, w[W_DATA], "DATA", 1, &r.data)) ||
       (rc = eng_exec_text(st, w[W_REASON], "REASON", 1, &r.reason)))
     return rc;
-  if ((rc = credo_record_event(st->db, &r, &id, &created)) != CREDO_OK)
+  if ((rc = eng_record_event(st->db, &r, &id, &created)) != CREDO_OK)
     return rc;
   st->nwrites += (uint64_t)created;
   return id_row(st, id, "", NULL, 1);
@@ -83,8 +83,8 @@ oom:
 /* The event's current data, parsed, for data.path = v. */
 static int load_data(credo_stmt *st, uint64_t id, json_t **out) {
   credo_event ev;
-  int rc = credo_get_event(st->db, id, CREDO_TIME_NOW, CREDO_TIME_NOW,
-                           CREDO_READ_HIDDEN | CREDO_READ_RETRACTED, &ev);
+  int rc = eng_get_event(st->db, id, CREDO_TIME_NOW, CREDO_TIME_NOW,
+                         CREDO_READ_HIDDEN | CREDO_READ_RETRACTED, &ev);
   if (rc != CREDO_OK)
     return rc;
   *out = json_loads(ev.data, 0, NULL);
@@ -200,7 +200,7 @@ static int run_correct(credo_stmt *st) {
     rc = eng_exec_nomem(st->db);
   c.data = text;
   if (rc == CREDO_OK &&
-      (rc = credo_correct_event(st->db, id, &c, reason)) == CREDO_OK)
+      (rc = eng_correct_event(st->db, id, &c, reason)) == CREDO_OK)
     st->nwrites++;
   free(text);
   json_decref(data);
@@ -216,7 +216,7 @@ static int run_repair(credo_stmt *st) {
       (rc = eng_exec_time_opt(st, st->wx[W_EFFECTIVE], "EFFECTIVE", st->x.now,
                               &eff)) ||
       (rc = eng_exec_text(st, st->wx[W_WHY], "REASON", 0, &reason)) ||
-      (rc = credo_repair_event(st->db, id, eff, reason)))
+      (rc = eng_repair_event(st->db, id, eff, reason)))
     return rc;
   st->nwrites++;
   return id_row(st, id, "repaired", NULL, 2);
@@ -258,7 +258,11 @@ static int run_repair_where(credo_stmt *st) {
       (rc = match_ids(st, &ids, &n)))
     goto done;
   for (size_t i = 0; i < n && rc == CREDO_OK; i++) {
-    rc = credo_repair_event(st->db, ids[i], eff, reason);
+    /* the time limit and interrupts hold in the write phase too: stopped
+     * here, the statement's scope rolls back whatever it wrote */
+    if ((rc = eng_run_check(st->db)) != CREDO_OK)
+      break;
+    rc = eng_repair_event(st->db, ids[i], eff, reason);
     if (rc == CREDO_OK) {
       st->nwrites++;
       rc = id_row(st, ids[i], "repaired", NULL, 3);
@@ -282,15 +286,25 @@ static int run_simple_write(credo_stmt *st) {
     if ((rc = eng_exec_id(st, st->wx[W_EVENT], &id)) ||
         (rc = eng_exec_text(st, st->wx[W_WHY], "REASON", 0, &s1)))
       return rc;
-    return credo_retract_event(st->db, id, s1);
+    return eng_retract_event(st->db, id, s1);
+  case CQL_ERASE_EVENT:
+    if ((rc = eng_exec_id(st, st->wx[W_EVENT], &id)) ||
+        (rc = eng_exec_text(st, st->wx[W_WHY], "REASON", 0, &s1)))
+      return rc;
+    return credo_erase_event(st->db, id, s1);
+  case CQL_ERASE_SUBJECT:
+    if ((rc = eng_exec_text(st, st->wx[W_EVENT], "the subject id", 0, &s2)) ||
+        (rc = eng_exec_text(st, st->wx[W_WHY], "REASON", 0, &s1)))
+      return rc;
+    return credo_erase_subject(st->db, s2, s1, NULL);
   case CQL_CREATE_TYPE:
-    return credo_create_type_def(
+    return eng_create_type_def(
         st->db, &(credo_type_def){
                     a->create_type.name,
                     a->create_type.flags |
                         (a->create_type.has_publicity ? 0 : CREDO_TYPE_OPEN),
                     a->create_type.publicity, a->create_type.repairable_after,
-                    a->create_type.public_fields});
+                    a->create_type.public_fields, a->create_type.retain});
   case CQL_GRANT:
   case CQL_REVOKE:
     if ((rc = eng_exec_text(st, st->wx[W_ID], "the source", 0, &s1)) !=
@@ -305,13 +319,13 @@ static int run_simple_write(credo_stmt *st) {
         (rc = eng_exec_text(st, st->wx[W_NAME], "NAME", 0, &s2)) ||
         (rc = eng_exec_text(st, st->wx[W_WHY], "REASON", 0, &why)))
       return rc;
-    return credo_rename_subject(st->db, s1, s2, why);
+    return eng_rename_subject(st->db, s1, s2, why);
   }
   case CQL_CREATE_SUBJECT:
     if ((rc = eng_exec_text(st, st->wx[W_ID], "the subject id", 0, &s1)) ||
         (rc = eng_exec_text(st, st->wx[W_NAME], "NAME", 1, &s2)))
       return rc;
-    return credo_create_subject(st->db, s1, a->create_subject.kind, s2);
+    return eng_create_subject(st->db, s1, a->create_subject.kind, s2);
   default:
     break;
   }
@@ -370,6 +384,9 @@ static int write_role(credo_stmt *st) {
   case CQL_SET_STORE_TZ:
     return eng_require(db, db->role == CREDO_ROLE_ADMIN,
                        "set the store time zone");
+  case CQL_ERASE_EVENT:
+  case CQL_ERASE_SUBJECT:
+    return eng_require(db, db->role == CREDO_ROLE_ADMIN, "erase records");
   default:
     return eng_require(db, db->role == CREDO_ROLE_ADMIN, "manage users");
   }
@@ -404,7 +421,7 @@ static int rollback_all(credo_stmt *st, int rc) {
   int line = db->errline, col = db->errcol;
   snprintf(msg, sizeof msg, "%s", credo_errmsg(db));
   eng_stmts_txn_ending(db);
-  credo_rollback(db);
+  eng_rollback(db);
   return eng_err_at(db, rc, line, col,
                     "%.900s; the transaction was rolled "
                     "back",

@@ -47,6 +47,7 @@ enum eng_ev_col {
   ENG_EV_SUBJECT_KIND,
   ENG_EV_OP,
   ENG_EV_REASON,
+  ENG_EV_RETAIN_UNTIL, /* when retention erases it (retain.c); NULL: never */
   ENG_EV_NCOLS
 };
 #define ENG_EV_STAR 13

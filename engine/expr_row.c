@@ -40,7 +40,8 @@ static const col_def EV_COLS[ENG_EV_NCOLS] = {{"id", ENG_V_INT},
                                               {"subject_name", ENG_V_TEXT},
                                               {"subject_kind", ENG_V_TEXT},
                                               {"op", ENG_V_TEXT},
-                                              {"reason", ENG_V_TEXT}};
+                                              {"reason", ENG_V_TEXT},
+                                              {"retain_until", ENG_V_TIME}};
 
 static const col_def SU_COLS[ENG_SU_NCOLS] = {{"id", ENG_V_TEXT},
                                               {"kind", ENG_V_TEXT},
@@ -168,6 +169,27 @@ static int load_subject(eng_ectx *x) {
   return CREDO_OK;
 }
 
+/* retain_until of the current row (the version read), NULL when never. */
+static int retain_until(eng_ectx *x, eng_value *out) {
+  const credo_event *ev = x->ev;
+  const eng_type *t;
+  eng_version v = {0};
+  credo_time until;
+  int rc;
+  *out = eng_v_null();
+  if (!x->txn || !ev->type || !*ev->type)
+    return CREDO_OK;
+  v.public_until = ev->public_until;
+  v.vno = ev->version;
+  v.recorded = ev->recorded;
+  if ((rc = eng_type_by_name(x->db, x->txn, ev->type, &t)) ||
+      (rc = eng_retain_until(x->db, x->txn, t, ev->id, &v, &until)))
+    return rc;
+  if (until != CREDO_TIME_OPEN)
+    *out = eng_v_time(until);
+  return CREDO_OK;
+}
+
 static int event_col(eng_ectx *x, int col, eng_value *out) {
   const credo_event *ev = x->ev;
   int rc;
@@ -239,6 +261,8 @@ static int event_col(eng_ectx *x, int col, eng_value *out) {
   case ENG_EV_OP:
     *out = text_or_null(credo_op_name(ev->op));
     break;
+  case ENG_EV_RETAIN_UNTIL:
+    return retain_until(x, out);
   default:
     *out = text_or_null(ev->reason);
   }
@@ -258,7 +282,8 @@ static eng_value dur_text(eng_ectx *x, credo_duration d, int zero_null) {
 int eng_column_value(eng_ectx *x, int col, eng_value *out) {
   if (x->table == CQL_TABLE_EVENTS && x->mask_subject &&
       (col == ENG_EV_VERSION || col == ENG_EV_RECORDED || col == ENG_EV_ACTOR ||
-       col == ENG_EV_OP || col == ENG_EV_REASON)) {
+       col == ENG_EV_OP || col == ENG_EV_REASON ||
+       col == ENG_EV_RETAIN_UNTIL)) {
     *out = eng_v_null(); /* `*` for the public role: no internals */
     return CREDO_OK;
   }

@@ -9,13 +9,13 @@
  *
  * Does not: run transactions (txn.c) or touch records.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
-#include "cl_remote.h"
 #include "eng.h"
 #include "ids.h"
 
@@ -93,6 +93,7 @@ static credo *handle_new(eng_store *store) {
   credo *db = calloc(1, sizeof *db);
   if (!db)
     return NULL;
+  db->be = &eng_local_backend;
   db->store = store;
   snprintf(db->actor, sizeof db->actor, "%s", DEFAULT_ACTOR);
   db->role = CREDO_ROLE_ADMIN;
@@ -111,7 +112,7 @@ static void session_tz(credo *db) {
   eng_err_clear(db);
 }
 
-int credo_open(const char *path, const credo_options *opt, credo **out) {
+int eng_open(const char *path, const credo_options *opt, credo **out) {
   stor_options so = {0};
   eng_store *store = NULL;
   char err[512] = "";
@@ -122,8 +123,6 @@ int credo_open(const char *path, const credo_options *opt, credo **out) {
   *out = NULL;
   if (!path || !*path)
     return CREDO_INVALID;
-  if (cl_remote_is_uri(path))
-    return cl_remote_open(path, opt, out);
   if (opt) {
     so.map_size = opt->map_size;
     so.max_readers = opt->max_readers;
@@ -159,12 +158,12 @@ fail:
   return rc;
 }
 
-int credo_dup(credo *db, credo **out) {
+int eng_dup(credo *db, credo **out) {
   credo *n;
   if (!db || !out)
     return CREDO_MISUSE;
   *out = NULL;
-  if (db->remote || !db->store->stor)
+  if (!db->store->stor)
     return eng_err(db, CREDO_NOTSUP, "credo_dup needs an open embedded store");
   n = handle_new(db->store);
   if (!n)
@@ -184,15 +183,12 @@ int credo_dup(credo *db, credo **out) {
   return CREDO_OK;
 }
 
-void credo_close(credo *db) {
+void eng_close(credo *db) {
   eng_store *store;
   int last;
   if (!db)
     return;
-  if (db->remote) {
-    cl_remote_close(db);
-    return;
-  }
+  assert(db->be == &eng_local_backend);
   eng_stmts_close(db); /* before the txn their scans may read in ends */
   if (db->txn) {
     stor_txn_abort(db->txn);
@@ -214,6 +210,72 @@ void credo_close(credo *db) {
   stor_close(store->stor);
   pthread_mutex_destroy(&store->mu);
   free(store);
+}
+
+/* ------------------------------------- services to other backends */
+
+credo *be_handle_new(const credo_backend *be, void *ctx) {
+  credo *db = handle_new(NULL);
+  if (db) {
+    db->be = be;
+    db->be_ctx = ctx;
+  }
+  return db;
+}
+
+void be_handle_free(credo *db) {
+  if (!db)
+    return;
+  assert(!db->store && !db->txn && !db->stmts);
+  free(db->types);
+  free(db->scratch);
+  free(db->out_buf);
+  free(db);
+}
+
+void *be_ctx(const credo *db) {
+  return db->be_ctx;
+}
+
+void be_set_ctx(credo *db, void *ctx) {
+  db->be_ctx = ctx;
+}
+
+void be_set_session(credo *db, const char *actor, credo_role role) {
+  snprintf(db->actor, sizeof db->actor, "%s", actor);
+  db->role = role;
+}
+
+void be_set_tz(credo *db, int tz) {
+  db->tz = tz;
+}
+
+int be_tz_chosen(const credo *db) {
+  return db->tz_set;
+}
+
+void be_set_changes(credo *db, uint64_t n) {
+  db->changes = n;
+}
+
+int be_err(credo *db, int code, int line, int col, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  verr(db, code, line, col, fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+void be_err_clear(credo *db) {
+  eng_err_clear(db);
+}
+
+int be_notsup(credo *db, const char *call) {
+  eng_err_clear(db);
+  return eng_err(db, CREDO_NOTSUP,
+                 "%s is not supported by the %s backend; use CQL "
+                 "(credo_prepare / credo_exec)",
+                 call, db->be->name);
 }
 
 /* ------------------------------------------------------------ session */

@@ -20,6 +20,8 @@
 
 #include "codec.h"
 #include "eng.h"
+#include "erase.h"
+#include "keys.h"
 
 int eng_version_public(const eng_version *v, credo_time t) {
   return !v->retracted && v->public_from <= t && t < v->public_until;
@@ -48,7 +50,8 @@ static int version_as_of(stor_txn *txn, stor_cursor *vc, uint64_t id,
   stor_key_i64(&k, as_of);
   stor_key_u32(&k, UINT32_MAX);
   rc = stor_cursor_seek_le(vc ? vc : own, stor_key_val(&k), &key, &val);
-  if (rc == CREDO_OK && (key.len != 20 || stor_dec_u64(key.data) != id))
+  if (rc == CREDO_OK &&
+      (key.len != ENG_K_VER_LEN || stor_dec_u64(key.data) != id))
     rc = CREDO_NOTFOUND;
   if (rc == CREDO_OK)
     rc = eng_version_decode(val, v);
@@ -206,12 +209,12 @@ static int next_entry(eng_scan *s, uint64_t *id, credo_time *until) {
     rc = stor_cursor_next(s->idx, &k, &v);
   if (rc != CREDO_OK)
     return rc;
-  if (k.len < 8)
+  if (k.len < ENG_K_ID_LEN)
     return CREDO_CORRUPT;
   s->payload = v;
   if (s->spec.path == ENG_PATH_UNTIL) {
-    *until = stor_dec_i64(k.data);
-    if (k.len != 16 ||
+    *until = stor_dec_i64((const unsigned char *)k.data + ENG_K_UE_UNTIL);
+    if (k.len != ENG_K_UE_LEN ||
         (s->spec.until_hi != CREDO_TIME_OPEN && *until >= s->spec.until_hi))
       return CREDO_NOTFOUND;
   } else if (s->spec.path == ENG_PATH_SOURCE_REF) {
@@ -220,10 +223,10 @@ static int next_entry(eng_scan *s, uint64_t *id, credo_time *until) {
         memcmp(k.data, s->prefix.buf, s->prefix.len) != 0)
       return CREDO_NOTFOUND;
   } else if (s->spec.path != ENG_PATH_FULL &&
-             (k.len != s->prefix.len + 8 ||
+             (k.len != s->prefix.len + ENG_K_ID_LEN ||
               memcmp(k.data, s->prefix.buf, s->prefix.len) != 0))
     return CREDO_NOTFOUND;
-  *id = stor_dec_u64((const unsigned char *)k.data + k.len - 8);
+  *id = stor_dec_u64((const unsigned char *)k.data + ENG_K_TAIL_ID(k.len));
   return CREDO_OK;
 }
 
@@ -373,8 +376,8 @@ static int keep_event(credo *db, credo_event *ev) {
   return CREDO_OK;
 }
 
-int credo_get_event(credo *db, uint64_t id, credo_time as_of,
-                    credo_time visible_at, unsigned flags, credo_event *out) {
+int eng_get_event(credo *db, uint64_t id, credo_time as_of,
+                  credo_time visible_at, unsigned flags, credo_event *out) {
   eng_scan_spec spec = {.path = ENG_PATH_ID, .id = id, .flags = flags};
   eng_scan *s = NULL;
   stor_txn *txn;
@@ -397,16 +400,15 @@ int credo_get_event(credo *db, uint64_t id, credo_time as_of,
   if (rc == CREDO_ROW && (rc = keep_event(db, out)) == CREDO_OK)
     rc = eng_public_subject(db, txn, out);
   else if (rc == CREDO_DONE)
-    rc = eng_err(db, CREDO_NOTFOUND, "event %llu not found",
-                 (unsigned long long)id);
+    rc = eng_erased_notfound(db, txn, id);
   eng_scan_close(s);
   eng_read_end(txn, owned);
   return rc;
 }
 
-int credo_subject_events(credo *db, const char *subject, credo_time as_of,
-                         credo_time visible_at, unsigned flags,
-                         credo_event_cb cb, void *arg) {
+int eng_subject_events(credo *db, const char *subject, credo_time as_of,
+                       credo_time visible_at, unsigned flags, credo_event_cb cb,
+                       void *arg) {
   eng_scan_spec spec = {.path = ENG_PATH_SUBJECT, .flags = flags};
   eng_scan *s = NULL;
   credo_event ev;
@@ -459,7 +461,25 @@ static int history_one(credo *db, stor_txn *txn, uint64_t id, stor_val val,
   return cb(&ev, arg);
 }
 
-int credo_event_history(credo *db, uint64_t id, credo_event_cb cb, void *arg) {
+/* The history of an erased event: its tombstone as one version with op
+ * CREDO_OP_ERASE (no content: strings "", times 0). 1 when there is none. */
+static int tombstone(credo *db, stor_txn *txn, uint64_t id, credo_event_cb cb,
+                     void *arg) {
+  credo_event ev = {.id = id, .op = CREDO_OP_ERASE};
+  eng_tomb t;
+  int rc = eng_tomb_get(db, txn, id, &t);
+  if (rc != CREDO_OK)
+    return rc == CREDO_NOTFOUND ? 1 : rc;
+  ev.subject = ev.type = ev.source = ev.ref = "";
+  ev.data = "{}";
+  ev.recorded = t.erased;
+  ev.actor = t.actor;
+  ev.reason = t.reason;
+  rc = cb(&ev, arg);
+  return rc ? rc : CREDO_DONE;
+}
+
+int eng_event_history(credo *db, uint64_t id, credo_event_cb cb, void *arg) {
   stor_cursor *c = NULL;
   stor_txn *txn;
   stor_key k;
@@ -479,16 +499,23 @@ int credo_event_history(credo *db, uint64_t id, credo_event_cb cb, void *arg) {
   stor_key_init(&k);
   stor_key_u64(&k, id);
   rc = stor_get(txn, STOR_EVENTS, stor_key_val(&k), &val);
+  if (rc == CREDO_NOTFOUND) {
+    if ((rc = tombstone(db, txn, id, cb, arg)) == 1)
+      rc = eng_err(db, CREDO_NOTFOUND, "event %llu not found",
+                   (unsigned long long)id);
+    else if (rc == CREDO_DONE)
+      rc = CREDO_OK;
+    goto done;
+  }
   if (rc != CREDO_OK) {
-    rc = rc == CREDO_NOTFOUND
-             ? eng_err(db, rc, "event %llu not found", (unsigned long long)id)
-             : eng_err_stor(db, rc, "cannot read an event");
+    rc = eng_err_stor(db, rc, "cannot read an event");
     goto done;
   }
   if ((rc = stor_cursor_open(txn, STOR_VERSIONS, &c)) != CREDO_OK)
     goto done;
   for (rc = stor_cursor_seek(c, stor_key_val(&k), &key, &val);
-       rc == CREDO_OK && key.len == 20 && stor_dec_u64(key.data) == id;
+       rc == CREDO_OK && key.len == ENG_K_VER_LEN &&
+       stor_dec_u64(key.data) == id;
        rc = stor_cursor_next(c, &key, &val))
     if ((rc = history_one(db, txn, id, val, cb, arg)) != 0)
       goto done;

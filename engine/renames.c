@@ -108,8 +108,8 @@ done:
   return rc;
 }
 
-int credo_rename_subject(credo *db, const char *id, const char *name,
-                         const char *reason) {
+int eng_rename_subject(credo *db, const char *id, const char *name,
+                       const char *reason) {
   stor_txn *txn;
   int owned, rc, renamed = 0;
   size_t rl = reason ? strlen(reason) : 0;

@@ -30,6 +30,7 @@
 #include "codec.h"
 #include "eng.h"
 #include "ids.h"
+#include "keys.h"
 
 /* META keys of the stored format (docs/storage.md). */
 static const char KEY_LAST_TX[] = "last_tx";
@@ -38,7 +39,7 @@ static const char KEY_NEXT_TYPE[] = "next_type";
 
 /* -------------------------------------------------------------- walks */
 
-int credo_list_subjects(credo *db, credo_subject_cb cb, void *arg) {
+int eng_list_subjects(credo *db, credo_subject_cb cb, void *arg) {
   stor_txn *txn;
   int owned, rc;
 
@@ -56,8 +57,8 @@ int credo_list_subjects(credo *db, credo_subject_cb cb, void *arg) {
   return rc;
 }
 
-int credo_scan_events(credo *db, credo_time as_of, credo_time visible_at,
-                      unsigned flags, credo_event_cb cb, void *arg) {
+int eng_scan_events(credo *db, credo_time as_of, credo_time visible_at,
+                    unsigned flags, credo_event_cb cb, void *arg) {
   eng_scan_spec spec = {.path = ENG_PATH_FULL, .flags = flags};
   eng_scan *s = NULL;
   credo_event ev;
@@ -188,12 +189,12 @@ static int dump_collect_versions(dump *d) {
   for (rc = stor_cursor_first(c, &k, NULL); rc == CREDO_OK;
        rc = stor_cursor_next(c, &k, NULL)) {
     const unsigned char *p = k.data;
-    if (k.len != 20) {
+    if (k.len != ENG_K_VER_LEN) {
       rc = CREDO_CORRUPT;
       break;
     }
-    rc = dump_push(d, CREDO_DUMP_VERSION, stor_dec_i64(p + 8), stor_dec_u64(p),
-                   stor_dec_u32(p + 16));
+    rc = dump_push(d, CREDO_DUMP_VERSION, stor_dec_i64(p + ENG_K_VER_RECORDED),
+                   stor_dec_u64(p + ENG_K_VER_ID), stor_dec_u32(p + 16));
     if (rc != CREDO_OK)
       break;
   }
@@ -290,7 +291,7 @@ static int dump_emit(dump *d, const dump_item *it, credo_dump_cb cb,
   return cb(&out, arg);
 }
 
-int credo_dump_history(credo *db, credo_dump_cb cb, void *arg) {
+int eng_dump_history(credo *db, credo_dump_cb cb, void *arg) {
   dump d = {.db = db};
   int owned = 0, rc;
 
@@ -443,9 +444,9 @@ static int restore_type_in(credo *db, const credo_type_info *t, int *made) {
   if ((rc = clock_check(db, db->txn, t->created)) != CREDO_OK)
     return rc;
   db->txn_time = t->created; /* credo_create_type takes it as its time */
-  rc = credo_create_type_def(db, &(credo_type_def){t->name, flags, t->publicity,
-                                                   t->repairable_after,
-                                                   t->public_fields});
+  rc = eng_create_type_def(db, &(credo_type_def){t->name, flags, t->publicity,
+                                                 t->repairable_after,
+                                                 t->public_fields, t->retain});
   db->txn_time = 0;
   if (rc == CREDO_OK)
     rc = clock_advance(db, db->txn, t->created);
@@ -453,7 +454,7 @@ static int restore_type_in(credo *db, const credo_type_info *t, int *made) {
   return rc;
 }
 
-int credo_restore_type(credo *db, const credo_type_info *t, int *created) {
+int eng_restore_type(credo *db, const credo_type_info *t, int *created) {
   int started, made = 0, rc;
   if (!db)
     return CREDO_MISUSE;
@@ -470,7 +471,7 @@ static int restore_subject_in(credo *db, const credo_subject_info *s,
                               int *made) {
   credo_subject_info cur;
   const char *name = s->name ? s->name : "";
-  int rc = credo_get_subject(db, s->id, &cur);
+  int rc = eng_get_subject(db, s->id, &cur);
 
   if (rc == CREDO_OK) {
     if (cur.kind == s->kind && strcmp(cur.name, name) == 0)
@@ -485,7 +486,7 @@ static int restore_subject_in(credo *db, const credo_subject_info *s,
   if ((rc = clock_check(db, db->txn, s->created)) != CREDO_OK)
     return rc;
   db->txn_time = s->created; /* credo_create_subject takes it */
-  rc = credo_create_subject(db, s->id, s->kind, name);
+  rc = eng_create_subject(db, s->id, s->kind, name);
   db->txn_time = 0;
   if (rc == CREDO_OK)
     rc = clock_advance(db, db->txn, s->created);
@@ -493,8 +494,7 @@ static int restore_subject_in(credo *db, const credo_subject_info *s,
   return rc;
 }
 
-int credo_restore_subject(credo *db, const credo_subject_info *s,
-                          int *created) {
+int eng_restore_subject(credo *db, const credo_subject_info *s, int *created) {
   int started, made = 0, rc;
   if (!db)
     return CREDO_MISUSE;
@@ -524,7 +524,7 @@ static int check_version_args(credo *db, const credo_event *e) {
   }
   if (e->id == 0 || e->version == 0)
     return eng_err(db, CREDO_INVALID, "event id and version start at 1");
-  if (!credo_op_name(e->op))
+  if (!credo_op_name(e->op) || e->op == CREDO_OP_ERASE)
     return eng_err(db, CREDO_INVALID, "unknown op %d", e->op);
   if (e->occurred < CREDO_TIME_MIN || e->occurred == CREDO_TIME_OPEN ||
       e->public_from < CREDO_TIME_MIN || e->public_from == CREDO_TIME_OPEN ||
@@ -573,11 +573,14 @@ static int restore_dup(credo *db, stor_txn *txn, uint64_t id,
     if ((rc = stor_cursor_open(txn, STOR_VERSIONS, &c)) != CREDO_OK)
       return eng_err_stor(db, rc, "cannot read versions");
     for (rc = stor_cursor_seek(c, stor_key_val(&k), &key, &val);
-         rc == CREDO_OK && key.len == 20 && stor_dec_u64(key.data) == id;
+         rc == CREDO_OK && key.len == ENG_K_VER_LEN &&
+         stor_dec_u64(key.data) == id;
          rc = stor_cursor_next(c, &key, &val))
-      if (stor_dec_u32((const unsigned char *)key.data + 16) == nv->vno)
+      if (stor_dec_u32((const unsigned char *)key.data + ENG_K_VER_VNO) ==
+          nv->vno)
         break;
-    if (rc == CREDO_OK && key.len == 20 && stor_dec_u64(key.data) == id)
+    if (rc == CREDO_OK && key.len == ENG_K_VER_LEN &&
+        stor_dec_u64(key.data) == id)
       rc = eng_version_decode(val, &stored);
     else if (rc == CREDO_OK || rc == CREDO_NOTFOUND)
       rc = eng_err(db, CREDO_CORRUPT, "event %llu has no version %u",
@@ -699,7 +702,7 @@ static int restore_version_in(credo *db, const credo_event *e, const char *data,
   return rc;
 }
 
-int credo_restore_version(credo *db, const credo_event *v, int *created) {
+int eng_restore_version(credo *db, const credo_event *v, int *created) {
   char *data = NULL;
   int started, made = 0, rc;
 

@@ -47,7 +47,7 @@ int eng_store_tz(credo *db, stor_txn *txn, int *tz) {
   return CREDO_OK;
 }
 
-int credo_set_store_tz(credo *db, int offset_sec) {
+int eng_set_store_tz(credo *db, int offset_sec) {
   stor_txn *txn;
   stor_key v;
   int owned, rc;
@@ -77,7 +77,7 @@ int credo_set_store_tz(credo *db, int offset_sec) {
   return rc;
 }
 
-int credo_get_store_tz(credo *db, int *offset_sec) {
+int eng_get_store_tz(credo *db, int *offset_sec) {
   stor_txn *txn;
   int owned, rc;
   if (!db || !offset_sec)

@@ -13,12 +13,12 @@
 #include "eng.h"
 
 const char *credo_op_name(int op) {
-  static const char *const names[] = {NULL, "record", "correct", "repair",
-                                      "retract"};
-  return op >= CREDO_OP_RECORD && op <= CREDO_OP_RETRACT ? names[op] : NULL;
+  static const char *const names[] = {NULL,     "record",  "correct",
+                                      "repair", "retract", "erase"};
+  return op >= CREDO_OP_RECORD && op <= CREDO_OP_ERASE ? names[op] : NULL;
 }
 
-int credo_get_stats(credo *db, credo_stats *out) {
+int eng_get_stats(credo *db, credo_stats *out) {
   stor_txn *txn;
   uint64_t superseded = 0;
   int owned, rc;

@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cl_remote.h"
 #include "cql_parse.h"
 #include "exec.h"
 
@@ -126,10 +125,8 @@ static int parse_error(credo *db, int rc, const cql_error *err) {
   return eng_err_at(db, rc, err->line, err->column, "%s", err->msg);
 }
 
-int credo_prepare(credo *db, const char *sql, int len, credo_stmt **out,
-                  const char **tail) {
-  if (db && out && db->remote)
-    return cl_remote_prepare(db, sql, len, out, tail);
+int eng_prepare(credo *db, const char *sql, int len, credo_stmt **out,
+                const char **tail) {
   cql_stmt *ast = NULL;
   cql_error err = {0};
   size_t n, used = 0;
@@ -153,9 +150,7 @@ int credo_prepare(credo *db, const char *sql, int len, credo_stmt **out,
   return stmt_new(db, ast, sql, used ? used : 1, 0, out);
 }
 
-int credo_finalize(credo_stmt *st) {
-  if (st && st->db->remote)
-    return cl_remote_finalize(st);
+int eng_finalize(credo_stmt *st) {
   if (!st)
     return CREDO_OK;
   stmt_unlink(st);
@@ -165,12 +160,10 @@ int credo_finalize(credo_stmt *st) {
 
 void eng_stmts_close(credo *db) {
   while (db->stmts)
-    credo_finalize(db->stmts);
+    eng_finalize(db->stmts);
 }
 
-int credo_reset(credo_stmt *st) {
-  if (st && st->db->remote)
-    return cl_remote_reset(st);
+int eng_reset(credo_stmt *st) {
   if (!st)
     return CREDO_MISUSE;
   eng_err_clear(st->db);
@@ -178,14 +171,16 @@ int credo_reset(credo_stmt *st) {
   return CREDO_OK;
 }
 
-int credo_step(credo_stmt *st) {
-  if (st && st->db->remote)
-    return cl_remote_step(st);
+int eng_step(credo_stmt *st) {
   if (!st)
     return CREDO_MISUSE;
   if (st->state == ENG_ST_READY) {
     eng_err_clear(st->db);
     eng_run_begin(st->db);
+    /* credo_changes counts the last statement that is not read-only:
+     * BEGIN, COMMIT, SET ... change no row */
+    if (!credo_stmt_readonly(st))
+      st->db->changes = 0;
   }
   return eng_exec_step(st);
 }
@@ -214,45 +209,35 @@ static int bind_slot(credo_stmt *st, int i) {
   return CREDO_OK;
 }
 
-int credo_bind_null(credo_stmt *st, int i) {
-  if (st && st->db->remote)
-    return cl_remote_bind_null(st, i);
+int eng_bind_null(credo_stmt *st, int i) {
   int rc = bind_slot(st, i);
   if (rc == CREDO_OK)
     st->params[i - 1] = eng_v_null();
   return rc;
 }
 
-int credo_bind_int64(credo_stmt *st, int i, int64_t v) {
-  if (st && st->db->remote)
-    return cl_remote_bind_int64(st, i, v);
+int eng_bind_int64(credo_stmt *st, int i, int64_t v) {
   int rc = bind_slot(st, i);
   if (rc == CREDO_OK)
     st->params[i - 1] = eng_v_int(v);
   return rc;
 }
 
-int credo_bind_double(credo_stmt *st, int i, double v) {
-  if (st && st->db->remote)
-    return cl_remote_bind_double(st, i, v);
+int eng_bind_double(credo_stmt *st, int i, double v) {
   int rc = bind_slot(st, i);
   if (rc == CREDO_OK)
     st->params[i - 1] = eng_v_real(v);
   return rc;
 }
 
-int credo_bind_time(credo_stmt *st, int i, credo_time t) {
-  if (st && st->db->remote)
-    return cl_remote_bind_time(st, i, t);
+int eng_bind_time(credo_stmt *st, int i, credo_time t) {
   int rc = bind_slot(st, i);
   if (rc == CREDO_OK)
     st->params[i - 1] = eng_v_time(t);
   return rc;
 }
 
-int credo_bind_text(credo_stmt *st, int i, const char *s, int len) {
-  if (st && st->db->remote)
-    return cl_remote_bind_text(st, i, s, len);
+int eng_bind_text(credo_stmt *st, int i, const char *s, int len) {
   size_t n;
   char *p;
   int rc = bind_slot(st, i);
@@ -274,15 +259,11 @@ int credo_bind_text(credo_stmt *st, int i, const char *s, int len) {
   return CREDO_OK;
 }
 
-int credo_bind_count(const credo_stmt *st) {
-  if (st && st->db->remote)
-    return cl_remote_bind_count(st);
+int eng_bind_count(const credo_stmt *st) {
   return st ? st->nparams : 0;
 }
 
-int credo_clear_bindings(credo_stmt *st) {
-  if (st && st->db->remote)
-    return cl_remote_clear_bindings(st);
+int eng_clear_bindings(credo_stmt *st) {
   if (!st)
     return CREDO_MISUSE;
   if (st->state == ENG_ST_RUN)
@@ -298,9 +279,7 @@ int credo_clear_bindings(credo_stmt *st) {
 
 /* ---------------------------------------------------------- columns */
 
-int credo_column_count(const credo_stmt *st) {
-  if (st && st->db->remote)
-    return cl_remote_column_count(st);
+int eng_column_count(const credo_stmt *st) {
   return st ? (int)st->ncols : 0;
 }
 
@@ -310,32 +289,24 @@ static const eng_value *col(const credo_stmt *st, int i) {
   return &st->row[i];
 }
 
-const char *credo_column_name(const credo_stmt *st, int i) {
-  if (st && st->db->remote)
-    return cl_remote_column_name(st, i);
+const char *eng_column_name(const credo_stmt *st, int i) {
   if (!st || i < 0 || (size_t)i >= st->ncols)
     return NULL;
   return st->names[i];
 }
 
-credo_type credo_column_decltype(const credo_stmt *st, int i) {
-  if (st && st->db->remote)
-    return cl_remote_column_decltype(st, i);
+credo_type eng_column_decltype(const credo_stmt *st, int i) {
   if (!st || i < 0 || (size_t)i >= st->ncols)
     return CREDO_T_NULL;
   return (credo_type)st->decl[i];
 }
 
-credo_type credo_column_type(credo_stmt *st, int i) {
-  if (st && st->db->remote)
-    return cl_remote_column_type(st, i);
+credo_type eng_column_type(credo_stmt *st, int i) {
   const eng_value *v = col(st, i);
   return v ? eng_vtype_public(v->t) : CREDO_T_NULL;
 }
 
-int64_t credo_column_int64(credo_stmt *st, int i) {
-  if (st && st->db->remote)
-    return cl_remote_column_int64(st, i);
+int64_t eng_column_int64(credo_stmt *st, int i) {
   const eng_value *v = col(st, i);
   if (!v)
     return 0;
@@ -356,9 +327,7 @@ int64_t credo_column_int64(credo_stmt *st, int i) {
   }
 }
 
-double credo_column_double(credo_stmt *st, int i) {
-  if (st && st->db->remote)
-    return cl_remote_column_double(st, i);
+double eng_column_double(credo_stmt *st, int i) {
   const eng_value *v = col(st, i);
   if (!v)
     return 0;
@@ -378,9 +347,7 @@ double credo_column_double(credo_stmt *st, int i) {
   }
 }
 
-credo_time credo_column_time(credo_stmt *st, int i) {
-  if (st && st->db->remote)
-    return cl_remote_column_time(st, i);
+credo_time eng_column_time(credo_stmt *st, int i) {
   const eng_value *v = col(st, i);
   credo_time t = 0;
   if (!v)
@@ -394,9 +361,7 @@ credo_time credo_column_time(credo_stmt *st, int i) {
   return 0;
 }
 
-const char *credo_column_text(credo_stmt *st, int i) {
-  if (st && st->db->remote)
-    return cl_remote_column_text(st, i);
+const char *eng_column_text(credo_stmt *st, int i) {
   const eng_value *v = col(st, i);
   eng_buf *b;
   if (!v || v->t == ENG_V_NULL)
@@ -420,14 +385,14 @@ const char *credo_column_text(credo_stmt *st, int i) {
 /* Runs one prepared statement to the end, calling cb per row. */
 static int exec_one(credo_stmt *st, credo_exec_cb cb, void *arg) {
   const char **vals = NULL;
-  int rc, n = credo_column_count(st);
+  int rc, n = eng_column_count(st);
   if (cb && n > 0 && !(vals = calloc((size_t)n, sizeof *vals)))
     return eng_err(st->db, CREDO_NOMEM, "out of memory");
-  while ((rc = credo_step(st)) == CREDO_ROW) {
+  while ((rc = eng_step(st)) == CREDO_ROW) {
     if (!cb)
       continue;
     for (int i = 0; i < n; i++)
-      vals[i] = credo_column_text(st, i);
+      vals[i] = eng_column_text(st, i);
     if (cb(arg, n, vals, st->names) != 0) {
       rc = eng_err(st->db, CREDO_CANCELLED, "stopped by the callback");
       break;
@@ -437,9 +402,7 @@ static int exec_one(credo_stmt *st, credo_exec_cb cb, void *arg) {
   return rc == CREDO_DONE ? CREDO_OK : rc;
 }
 
-int credo_exec(credo *db, const char *sql, credo_exec_cb cb, void *arg) {
-  if (db && sql && db->remote)
-    return cl_remote_exec(db, sql, cb, arg);
+int eng_exec(credo *db, const char *sql, credo_exec_cb cb, void *arg) {
   cql_cursor cur;
   cql_error err = {0};
   cql_stmt *ast;
@@ -462,13 +425,13 @@ int credo_exec(credo *db, const char *sql, credo_exec_cb cb, void *arg) {
     if ((rc = stmt_new(db, ast, sql, 0, 0, &st)) != CREDO_OK)
       return rc;
     rc = exec_one(st, cb, arg);
-    credo_finalize(st);
+    eng_finalize(st);
     if (rc != CREDO_OK)
       return rc;
   }
 }
 
-int credo_stmt_readonly(const credo_stmt *st) {
+int eng_stmt_readonly(const credo_stmt *st) {
   if (!st || !st->ast)
     return 0;
   switch (st->ast->kind) {
@@ -479,6 +442,7 @@ int credo_stmt_readonly(const credo_stmt *st) {
   case CQL_SHOW_TYPES:
   case CQL_SHOW_STATS:
   case CQL_SHOW_USERS:
+  case CQL_SHOW_ERASURES:
     return 1;
   default:
     return 0;

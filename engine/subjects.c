@@ -100,8 +100,8 @@ static int create_in(credo *db, stor_txn *txn, const char *id, credo_kind kind,
   return CREDO_OK;
 }
 
-int credo_create_subject(credo *db, const char *id, credo_kind kind,
-                         const char *name) {
+int eng_create_subject(credo *db, const char *id, credo_kind kind,
+                       const char *name) {
   char why[256];
   stor_txn *txn;
   int owned, rc;
@@ -134,7 +134,7 @@ int credo_create_subject(credo *db, const char *id, credo_kind kind,
   return eng_write_end(db, txn, owned, rc);
 }
 
-int credo_get_subject(credo *db, const char *id, credo_subject_info *out) {
+int eng_get_subject(credo *db, const char *id, credo_subject_info *out) {
   stor_txn *txn;
   int owned, rc;
   if (!db)

@@ -15,9 +15,9 @@
  *
  * Does not: know about records.
  */
+#include <assert.h>
 #include <string.h>
 
-#include "cl_remote.h"
 #include "eng.h"
 
 static const char KEY_LAST_TX[] = "last_tx";
@@ -29,8 +29,7 @@ int eng_read_begin(credo *db, stor_txn **txn, int *owned) {
     *owned = 0;
     return CREDO_OK;
   }
-  if (db->remote)
-    return cl_remote_notsup(db, "the typed C API");
+  assert(db->store); /* other backends never reach the engine */
   rc = stor_txn_begin(db->store->stor, 0, txn);
   if (rc != CREDO_OK)
     return eng_err_stor(db, rc, "cannot begin a read transaction");
@@ -43,6 +42,34 @@ void eng_read_end(stor_txn *txn, int owned) {
     stor_txn_abort(txn);
 }
 
+/* Begins a write transaction of the store, waiting for its writer at most
+ * the handle's busy timeout. CREDO_OK or the code, with a message. */
+static int writer_begin(credo *db, stor_txn **txn) {
+  int64_t wait_ms = db->busy_us > 0 ? db->busy_us / 1000 : -1;
+  int rc = stor_txn_begin_wait(db->store->stor, 1, wait_ms, txn);
+  if (rc == CREDO_READONLY)
+    return eng_err(db, rc, "the store is open read-only");
+  if (rc == CREDO_BUSY)
+    return eng_err(db, rc,
+                   "waited %lld ms for the store's writer: another session "
+                   "holds a write transaction (BEGIN without COMMIT, or a "
+                   "long write); try again",
+                   (long long)wait_ms);
+  if (rc != CREDO_OK)
+    return eng_err_stor(db, rc, "cannot begin a write transaction");
+  return CREDO_OK;
+}
+
+int credo_set_busy_timeout(credo *db, int64_t usec) {
+  if (!db)
+    return CREDO_MISUSE;
+  eng_err_clear(db);
+  if (usec < 0)
+    return eng_err(db, CREDO_RANGE, "a busy timeout cannot be negative");
+  db->busy_us = usec;
+  return CREDO_OK;
+}
+
 int eng_write_begin(credo *db, stor_txn **txn, int *owned) {
   int rc;
   if (db->txn) {
@@ -50,13 +77,9 @@ int eng_write_begin(credo *db, stor_txn **txn, int *owned) {
     *owned = 0;
     return CREDO_OK;
   }
-  if (db->remote)
-    return cl_remote_notsup(db, "the typed C API");
-  rc = stor_txn_begin(db->store->stor, 1, txn);
-  if (rc == CREDO_READONLY)
-    return eng_err(db, rc, "the store is open read-only");
-  if (rc != CREDO_OK)
-    return eng_err_stor(db, rc, "cannot begin a write transaction");
+  assert(db->store); /* other backends never reach the engine */
+  if ((rc = writer_begin(db, txn)) != CREDO_OK)
+    return rc;
   db->txn_time = 0;
   *owned = 1;
   return CREDO_OK;
@@ -129,13 +152,9 @@ int eng_write_scope_begin(credo *db, int *started) {
   *started = 0;
   if (db->txn)
     return CREDO_OK;
-  if (db->remote)
-    return cl_remote_notsup(db, "the typed C API");
-  rc = stor_txn_begin(db->store->stor, 1, &db->txn);
-  if (rc == CREDO_READONLY)
-    return eng_err(db, rc, "the store is open read-only");
-  if (rc != CREDO_OK)
-    return eng_err_stor(db, rc, "cannot begin a write transaction");
+  assert(db->store); /* other backends never reach the engine */
+  if ((rc = writer_begin(db, &db->txn)) != CREDO_OK)
+    return rc;
   db->txn_mode = ENG_TXN_STATEMENT;
   db->txn_time = 0;
   *started = 1;
@@ -151,7 +170,7 @@ int eng_write_scope_end(credo *db, int started, int rc) {
   return eng_write_end(db, txn, 1, rc);
 }
 
-int credo_begin(credo *db) {
+int eng_begin(credo *db) {
   int rc;
   if (!db)
     return CREDO_MISUSE;
@@ -163,17 +182,15 @@ int credo_begin(credo *db) {
                    "permission denied: role %s may not open a write "
                    "transaction",
                    credo_role_name(db->role));
-  if (db->remote)
-    return cl_remote_notsup(db, "the typed C API");
-  rc = stor_txn_begin(db->store->stor, 1, &db->txn);
-  if (rc != CREDO_OK)
-    return eng_err_stor(db, rc, "cannot begin a transaction");
+  assert(db->store); /* other backends never reach the engine */
+  if ((rc = writer_begin(db, &db->txn)) != CREDO_OK)
+    return rc;
   db->txn_mode = ENG_TXN_EXPLICIT;
   db->txn_time = 0;
   return CREDO_OK;
 }
 
-int credo_commit(credo *db) {
+int eng_commit(credo *db) {
   stor_txn *txn;
   if (!db)
     return CREDO_MISUSE;
@@ -187,7 +204,7 @@ int credo_commit(credo *db) {
   return eng_write_end(db, txn, 1, CREDO_OK);
 }
 
-int credo_rollback(credo *db) {
+int eng_rollback(credo *db) {
   if (!db)
     return CREDO_MISUSE;
   eng_err_clear(db);
@@ -201,6 +218,6 @@ int credo_rollback(credo *db) {
   return CREDO_OK;
 }
 
-int credo_in_txn(const credo *db) {
+int eng_in_txn(const credo *db) {
   return db && db->txn && db->txn_mode == ENG_TXN_EXPLICIT;
 }

@@ -65,7 +65,7 @@ static int load_by_name(credo *db, stor_txn *txn, const char *name,
   rc = eng_type_decode(name, v, t);
   if (rc != CREDO_OK)
     return eng_err(db, rc, "type \"%s\" has a corrupt record", name);
-  return CREDO_OK;
+  return eng_retain_get(db, txn, t->id, &t->retain);
 }
 
 int eng_type_by_id(credo *db, stor_txn *txn, uint32_t id,
@@ -154,6 +154,14 @@ static int next_type_id(credo *db, stor_txn *txn, uint32_t *id) {
   return rc == CREDO_OK ? rc : eng_err_stor(db, rc, "cannot store a type");
 }
 
+static int valid_duration(credo_duration d) {
+  return d.months >= 0 && d.usec >= 0 && d.months <= 12 * 1000;
+}
+
+static int is_zero(credo_duration d) {
+  return d.months == 0 && d.usec == 0;
+}
+
 static int create_type_in(credo *db, stor_txn *txn, eng_type *t) {
   unsigned char rec[ENG_TYPE_LEN + ENG_MAX_FIELDS + 1];
   stor_key k, ik;
@@ -177,15 +185,9 @@ static int create_type_in(credo *db, stor_txn *txn, eng_type *t) {
     rc = stor_put(txn, STOR_TYPE_IDS, stor_key_val(&ik),
                   (stor_val){t->name, strlen(t->name) + 1});
   }
+  if (rc == CREDO_OK && !is_zero(t->retain))
+    return eng_retain_put(db, txn, t->id, t->retain);
   return rc == CREDO_OK ? rc : eng_err_stor(db, rc, "cannot store a type");
-}
-
-static int valid_duration(credo_duration d) {
-  return d.months >= 0 && d.usec >= 0 && d.months <= 12 * 1000;
-}
-
-static int is_zero(credo_duration d) {
-  return d.months == 0 && d.usec == 0;
 }
 
 /* Normalises a PUBLIC FIELDS list into t->fields ("a,b": keys of data,
@@ -228,7 +230,8 @@ static int check_policy(credo *db, const credo_type_def *d) {
   if (d->flags &
       ~(CREDO_TYPE_POSITIVE | CREDO_TYPE_NOT_PUBLISHED | CREDO_TYPE_OPEN))
     return eng_err(db, CREDO_INVALID, "unknown type flags 0x%x", d->flags);
-  if (!valid_duration(d->publicity) || !valid_duration(d->repairable_after))
+  if (!valid_duration(d->publicity) || !valid_duration(d->repairable_after) ||
+      !valid_duration(d->retain))
     return eng_err(db, CREDO_INVALID, "durations must be non-negative");
   if (windowless == (CREDO_TYPE_OPEN | CREDO_TYPE_NOT_PUBLISHED))
     return eng_err(
@@ -258,7 +261,7 @@ static int check_policy(credo *db, const credo_type_def *d) {
   return CREDO_OK;
 }
 
-int credo_create_type_def(credo *db, const credo_type_def *d) {
+int eng_create_type_def(credo *db, const credo_type_def *d) {
   eng_type t = {0};
   stor_txn *txn;
   int owned, rc;
@@ -279,6 +282,7 @@ int credo_create_type_def(credo *db, const credo_type_def *d) {
   t.flags = d->flags;
   t.publicity = d->publicity;
   t.repairable_after = d->repairable_after;
+  t.retain = d->retain;
   if (d->public_fields && (rc = set_fields(db, &t, d->public_fields)))
     return rc;
   if ((rc = eng_write_begin(db, &txn, &owned)) != CREDO_OK)
@@ -290,14 +294,14 @@ int credo_create_type_def(credo *db, const credo_type_def *d) {
   return rc;
 }
 
-int credo_create_type(credo *db, const char *name, credo_duration publicity,
-                      credo_duration repairable_after) {
+int eng_create_type(credo *db, const char *name, credo_duration publicity,
+                    credo_duration repairable_after) {
   credo_type_def d = {.name = name,
                       .publicity = publicity,
                       .repairable_after = repairable_after};
   if (is_zero(publicity))
     d.flags = CREDO_TYPE_OPEN; /* documented: zero is an open window */
-  return credo_create_type_def(db, &d);
+  return eng_create_type_def(db, &d);
 }
 
 int eng_duration_cmp(credo_duration a, credo_duration b) {
@@ -325,9 +329,10 @@ void eng_type_info(const eng_type *t, credo_type_info *out) {
   out->publicity = t->publicity;
   out->repairable_after = t->repairable_after;
   out->created = t->created;
+  out->retain = t->retain;
 }
 
-int credo_get_type(credo *db, const char *name, credo_type_info *out) {
+int eng_get_type(credo *db, const char *name, credo_type_info *out) {
   const eng_type *t;
   stor_txn *txn;
   int owned, rc;
@@ -345,7 +350,7 @@ int credo_get_type(credo *db, const char *name, credo_type_info *out) {
   return rc;
 }
 
-int credo_list_types(credo *db, credo_type_cb cb, void *arg) {
+int eng_list_types(credo *db, credo_type_cb cb, void *arg) {
   stor_txn *txn;
   stor_cursor *c = NULL;
   stor_val k, v;

@@ -16,12 +16,12 @@
  *
  * Does not: manage sessions (the server does, with credo_authenticate).
  */
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
+#include <assert.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <xxhash.h>
 
 #include "codec.h"
 #include "users.h"
@@ -74,24 +74,53 @@ static int check_args(credo *db, const char *name, const char *what) {
  * SHA-256(HMAC(SaltedPassword, "Client Key")), ServerKey =
  * HMAC(SaltedPassword, "Server Key"). The password is used as given
  * (no SASLprep: PostgreSQL clients send ASCII and UTF-8 unchanged). */
+static void hmac_sha256(const unsigned char *key, size_t klen,
+                        const unsigned char *msg, size_t mlen,
+                        unsigned char out[crypto_auth_hmacsha256_BYTES]) {
+  crypto_auth_hmacsha256_state h;
+  crypto_auth_hmacsha256_init(&h, key, klen);
+  crypto_auth_hmacsha256_update(&h, msg, mlen);
+  crypto_auth_hmacsha256_final(&h, out);
+  sodium_memzero(&h, sizeof h);
+}
+
+/* PBKDF2-HMAC-SHA-256 (RFC 8018 section 5.2) for one block: the derived
+ * key is as long as the hash (CREDO_SCRAM_KEY_LEN == 32), so T_1 is all. */
+static void pbkdf2_sha256(const char *pw, const unsigned char *salt,
+                          size_t slen, uint32_t iterations,
+                          unsigned char out[CREDO_SCRAM_KEY_LEN]) {
+  unsigned char u[CREDO_SCRAM_KEY_LEN], s1[64];
+  const unsigned char *key = (const unsigned char *)pw;
+  size_t klen = strlen(pw);
+  assert(slen + 4 <= sizeof s1);
+  memcpy(s1, salt, slen);
+  memcpy(s1 + slen, "\0\0\0\1", 4); /* INT(1): block 1, big-endian */
+  hmac_sha256(key, klen, s1, slen + 4, u);
+  memcpy(out, u, sizeof u);
+  for (uint32_t i = 1; i < iterations; i++) {
+    hmac_sha256(key, klen, u, sizeof u, u);
+    for (size_t k = 0; k < sizeof u; k++)
+      out[k] ^= u[k];
+  }
+  sodium_memzero(u, sizeof u);
+}
+
 static int scram_make(const char *pw, credo_scram_verifier *v) {
   unsigned char salted[CREDO_SCRAM_KEY_LEN], ck[CREDO_SCRAM_KEY_LEN];
-  unsigned int n = 0;
-  int ok;
+  _Static_assert(CREDO_SCRAM_KEY_LEN == crypto_auth_hmacsha256_BYTES &&
+                     CREDO_SCRAM_KEY_LEN == crypto_hash_sha256_BYTES,
+                 "SCRAM-SHA-256 keys are SHA-256 sized");
   v->iterations = SCRAM_ITERATIONS;
   randombytes_buf(v->salt, sizeof v->salt);
-  ok = PKCS5_PBKDF2_HMAC(pw, (int)strlen(pw), v->salt, sizeof v->salt,
-                         (int)v->iterations, EVP_sha256(), sizeof salted,
-                         salted) == 1 &&
-       HMAC(EVP_sha256(), salted, sizeof salted,
-            (const unsigned char *)"Client Key", 10, ck, &n) != NULL &&
-       HMAC(EVP_sha256(), salted, sizeof salted,
-            (const unsigned char *)"Server Key", 10, v->server_key, &n) != NULL;
-  if (ok)
-    SHA256(ck, sizeof ck, v->stored_key);
+  pbkdf2_sha256(pw, v->salt, sizeof v->salt, v->iterations, salted);
+  hmac_sha256(salted, sizeof salted, (const unsigned char *)"Client Key", 10,
+              ck);
+  hmac_sha256(salted, sizeof salted, (const unsigned char *)"Server Key", 10,
+              v->server_key);
+  crypto_hash_sha256(v->stored_key, ck, sizeof ck);
   sodium_memzero(salted, sizeof salted);
   sodium_memzero(ck, sizeof ck);
-  return ok ? CREDO_OK : CREDO_ERROR;
+  return CREDO_OK;
 }
 
 static int hash_password(credo *db, const char *pw,
@@ -310,7 +339,25 @@ done:
   return rc;
 }
 
-int credo_authenticate(credo *db, const char *user, const char *password) {
+/* Whether the memory argon2id needs for `hash` ("...$m=KIB,...") can be
+ * mapped now. libsodium answers -1 with EINVAL both for a mismatch and
+ * when that memory was refused, so after a failed verification this tells
+ * "wrong password" from "could not check". */
+static int hash_memory_available(const char *hash) {
+  const char *m = strstr(hash, "$m=");
+  unsigned long kib = m ? strtoul(m + 3, NULL, 10) : 0;
+  void *p;
+  if (kib == 0 || kib > (1ul << 30))
+    return 1;
+  p = mmap(NULL, kib << 10, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+           -1, 0);
+  if (p == MAP_FAILED)
+    return 0;
+  munmap(p, kib << 10);
+  return 1;
+}
+
+int eng_authenticate(credo *db, const char *user, const char *password) {
   stor_txn *txn;
   user_rec u;
   char hash[crypto_pwhash_STRBYTES];
@@ -343,12 +390,64 @@ verify_dummy:
       ok = 0; /* cannot match: nobody knows that password */
     return eng_err(db, CREDO_AUTH, "authentication failed");
   }
-  if (crypto_pwhash_str_verify(hash, password, strlen(password)) != 0)
+  if (crypto_pwhash_str_verify(hash, password, strlen(password)) != 0) {
+    if (!hash_memory_available(hash))
+      return eng_err(db, CREDO_NOMEM,
+                     "the password check could not get the memory it needs "
+                     "(argon2id); try again later");
     return eng_err(db, CREDO_AUTH, "authentication failed");
-  return credo_set_user(db, user, u.role);
+  }
+  if ((rc = credo_set_user(db, user, u.role)) != CREDO_OK)
+    return rc;
+  snprintf(db->auth_user, sizeof db->auth_user, "%s", user);
+  db->auth_tag = XXH3_64bits(hash, strlen(hash));
+  db->auth_revoked = 0;
+  return CREDO_OK;
 }
 
-int credo_user_scram(credo *db, const char *user, credo_scram_verifier *out) {
+/* Ends the session of `db`: it keeps no rights (role public) and every
+ * later check fails the same way. */
+static int revoke(credo *db, const char *why) {
+  db->role = CREDO_ROLE_PUBLIC;
+  db->auth_revoked = 1;
+  return eng_err(db, CREDO_AUTH, "session ended: %s", why);
+}
+
+int credo_session_check(credo *db) {
+  stor_txn *txn;
+  user_rec u;
+  char why[160];
+  int owned, rc;
+  uint64_t tag = 0;
+  if (!db)
+    return CREDO_MISUSE;
+  eng_err_clear(db);
+  if (db->be != &eng_local_backend || !db->auth_user[0])
+    return CREDO_OK;
+  if (db->auth_revoked)
+    return revoke(db, "it was revoked earlier");
+  if ((rc = eng_read_begin(db, &txn, &owned)) != CREDO_OK)
+    return rc;
+  rc = get_user(db, txn, db->auth_user, &u);
+  if (rc == CREDO_OK)
+    tag = XXH3_64bits(u.hash, strlen(u.hash));
+  eng_read_end(txn, owned);
+  if (rc == CREDO_NOTFOUND) {
+    snprintf(why, sizeof why, "user \"%s\" was dropped", db->auth_user);
+    return revoke(db, why);
+  }
+  if (rc != CREDO_OK)
+    return rc;
+  if (tag != db->auth_tag) {
+    snprintf(why, sizeof why, "the password of user \"%s\" was changed",
+             db->auth_user);
+    return revoke(db, why);
+  }
+  db->role = u.role; /* ALTER USER ... ROLE applies from now on */
+  return CREDO_OK;
+}
+
+int eng_user_scram(credo *db, const char *user, credo_scram_verifier *out) {
   stor_txn *txn;
   user_rec u;
   int owned, rc;

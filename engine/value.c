@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "timeutil.h"
 #include "value.h"
 
@@ -482,4 +483,36 @@ eng_brow *eng_brow_make2(const eng_value *a, size_t na, const eng_value *b,
 
 eng_brow *eng_brow_make(const eng_value *v, size_t n, uint64_t seq) {
   return eng_brow_make2(v, n, NULL, 0, seq);
+}
+
+/* ------------------------------------------ for the other backends */
+
+int be_render_scalar(int type, int64_t i, double r, int tz, char *buf,
+                     size_t n) {
+  eng_buf b = {0};
+  eng_value e;
+  int rc;
+  switch (type) {
+  case CREDO_T_INT:
+    e = eng_v_int(i);
+    break;
+  case CREDO_T_REAL:
+    e = eng_v_real(r);
+    break;
+  case CREDO_T_BOOL:
+    e = eng_v_bool((int)i);
+    break;
+  case CREDO_T_TIME:
+    e = eng_v_time(i);
+    break;
+  default:
+    e = eng_v_null();
+  }
+  rc = eng_v_render(&e, tz, &b) == CREDO_OK && b.n < n ? 0 : -1;
+  if (rc == 0) {
+    memcpy(buf, b.p ? b.p : "", b.n);
+    buf[b.n] = '\0';
+  }
+  eng_buf_free(&b);
+  return rc;
 }

@@ -252,11 +252,28 @@ CREDO_API credo_role credo_get_role(const credo *db);
  * of it per session. An unknown user and a wrong password both give
  * CREDO_AUTH "authentication failed", after the same amount of work; the
  * password is never copied, stored or put into a message, and the handle
- * is unchanged on failure. The strings stay the caller's. Costs one
- * argon2id verification (tens of milliseconds, by design). Thread-safe
+ * is unchanged on failure. When the verification itself cannot run (it
+ * needs 64 MiB; CREDO_NOMEM when that memory is refused, CREDO_ERROR for
+ * another failure) the error says so: it is never reported as a wrong
+ * password. The strings stay the caller's. Costs one argon2id
+ * verification (tens of milliseconds and 64 MiB, by design: servers bound
+ * how many run at once). Thread-safe
  * with respect to other handles. */
 CREDO_API int credo_authenticate(credo *db, const char *user,
                                  const char *password);
+
+/* Re-checks the session that credo_authenticate opened on `db` against the
+ * store's users, so that ALTER USER, DROP USER and password changes made
+ * since (by any handle or process) take effect: call it before each
+ * statement of the session. CREDO_OK, with the handle's role now the
+ * user's current role (a role change applies at once); CREDO_AUTH
+ * "session ended: user "x" was dropped" / "... the password of user "x"
+ * was changed" when the session must end (the handle is then lowered to
+ * role public and every later call of this function fails the same way:
+ * close it); a storage error code. CREDO_OK at once for a handle never
+ * switched by credo_authenticate, and on a remote handle. Costs one read
+ * of the user record. Same thread rules as other calls on `db`. */
+CREDO_API int credo_session_check(credo *db);
 
 /* The SCRAM-SHA-256 verifier of a user (RFC 5802, RFC 7677), kept beside
  * the argon2id hash and written by CREATE USER / ALTER USER ... PASSWORD,
@@ -304,6 +321,16 @@ CREDO_API void credo_interrupt(credo *db);
  * writing nothing. CREDO_RANGE for a negative value. */
 CREDO_API int credo_set_timeout(credo *db, int64_t usec);
 
+/* Bounds how long a write on `db` (a write statement, credo_begin / BEGIN,
+ * a typed write) waits for the store's one writer slot while another
+ * handle of this process holds it: past `usec` microseconds it fails with
+ * CREDO_BUSY "waited N ms for the store's writer ...", having written
+ * nothing (0, the default: wait as long as it takes). Writers of other
+ * processes are waited for without this bound. Per handle, not copied by
+ * credo_dup; set it before the handle is used by its thread. CREDO_RANGE
+ * for a negative value, CREDO_MISUSE for NULL. */
+CREDO_API int credo_set_busy_timeout(credo *db, int64_t usec);
+
 /* Installs `fn` (NULL removes it), called on the thread running a
  * statement or read of `db` about every `every` rows it examines (every
  * row a scan, an aggregate or a batch write looks at, kept or not; `every`
@@ -342,7 +369,10 @@ CREDO_API int credo_get_store_tz(credo *db, int *offset_sec);
 CREDO_API int credo_begin(credo *db);
 CREDO_API int credo_commit(credo *db);
 CREDO_API int credo_rollback(credo *db);
-/* 1 when an explicit transaction is open on `db`. */
+/* 1 when an explicit transaction is open on `db`. On a remote handle: as
+ * the server said in its last answer (DONE or ERROR), so after a statement
+ * that ended the transaction (COMMIT, or a failure that rolled it back)
+ * it is 0. */
 CREDO_API int credo_in_txn(const credo *db);
 
 /* --------------------------------------------------- types and subjects */
@@ -382,6 +412,9 @@ typedef struct credo_type_def {
   credo_duration publicity;
   credo_duration repairable_after;
   const char *public_fields;
+  credo_duration retain; /* RETAIN d: erase records d after their publicity
+                            ends (after recording for NOT PUBLISHED); {0,
+                            0} = keep forever */
 } credo_type_def;
 
 /* Declares a type from `def` (copied). Requires admin. Errors as
@@ -396,6 +429,7 @@ typedef struct credo_type_info {
   credo_time created;
   unsigned flags;            /* CREDO_TYPE_* */
   const char *public_fields; /* NULL: all of data is public */
+  credo_duration retain;     /* RETAIN; {0, 0}: kept forever */
 } credo_type_info;
 
 /* Looks up a type by name. Strings in *out stay valid until the next call
@@ -442,10 +476,11 @@ typedef enum credo_op {
   CREDO_OP_RECORD = 1,
   CREDO_OP_CORRECT = 2,
   CREDO_OP_REPAIR = 3,
-  CREDO_OP_RETRACT = 4
+  CREDO_OP_RETRACT = 4,
+  CREDO_OP_ERASE = 5 /* a tombstone: HISTORY of an erased event */
 } credo_op;
 
-/* "record", "correct", "repair", "retract". */
+/* "record", "correct", "repair", "retract", "erase". */
 CREDO_API const char *credo_op_name(int op);
 
 /* One version of one event, as a read returns it. */
@@ -641,7 +676,9 @@ CREDO_API credo_time credo_column_time(credo_stmt *st, int i);
  * SHOW), 0 otherwise (it writes, or changes the session or transaction).
  * Decided from the compiled statement, not from its text. */
 CREDO_API int credo_stmt_readonly(const credo_stmt *st);
-/* Rows changed by the last write statement run on `db`. */
+/* Rows changed by the last statement run on `db` that is not read-only
+ * (0 after BEGIN, COMMIT, SET ... and after a failed one); read-only
+ * statements leave it as it was. */
 CREDO_API uint64_t credo_changes(const credo *db);
 
 /* Runs every statement of `sql` in order. For each result row, calls `cb`
@@ -863,6 +900,100 @@ CREDO_API int credo_restore_subject(credo *db, const credo_subject_info *s,
                                     int *created);
 CREDO_API int credo_restore_version(credo *db, const credo_event *v,
                                     int *created);
+
+/* ------------------------------------------------ erasure and retention
+ * Personal-information law (PIPL Art. 47) requires deleting records when
+ * their purpose is over or on a lawful request. An erasure removes every
+ * version's content of an event from every table and index, in one
+ * transaction, and leaves a tombstone (event id, time of erasure, actor,
+ * reason: no content) that HISTORY OF EVENT and SHOW ERASURES show, plus a
+ * keyed hash of the event's (source, ref, subject) so that a resend is
+ * refused ("erased on ... (reason)"). docs/operations.md describes the
+ * operations built on these calls (purge, vacuum, re-applying erasures to
+ * a restored backup). */
+
+/* Why an event was erased. */
+typedef enum credo_erase_cause {
+  CREDO_ERASE_EVENT = 1,    /* ERASE EVENT n */
+  CREDO_ERASE_SUBJECT = 2,  /* ERASE SUBJECT 'id' (its events and itself) */
+  CREDO_ERASE_RETENTION = 3 /* the type's RETAIN period ran out (purge) */
+} credo_erase_cause;
+
+/* "event", "subject", "retention"; NULL for anything else. */
+CREDO_API const char *credo_erase_cause_name(int cause);
+
+/* Erases event `id` (ERASE EVENT): its versions, index entries and
+ * (source, ref) go; a tombstone stays. `reason` (1-4096 bytes) is
+ * required and must not repeat the content. Requires admin (CREDO_DENIED).
+ * CREDO_NOTFOUND for an unknown event, and for one already erased (the
+ * message says when and why). Joins an open transaction. */
+CREDO_API int credo_erase_event(credo *db, uint64_t id, const char *reason);
+
+/* Erases subject `subject` (ERASE SUBJECT): every one of its events as
+ * credo_erase_event does, its record, its name (the name index and the
+ * name history), in one transaction. *events (may be NULL) receives the
+ * number of events erased. Requires admin. CREDO_NOTFOUND for an unknown
+ * subject. The same id may be registered again afterwards. */
+CREDO_API int credo_erase_subject(credo *db, const char *subject,
+                                  const char *reason, uint64_t *events);
+
+/* One entry of the erasure ledger: an erased event (event > 0) or an
+ * erased subject's own entry (event 0; the id is not kept). */
+typedef struct credo_erasure {
+  uint64_t event;
+  int cause; /* credo_erase_cause */
+  credo_time erased;
+  const char *actor;
+  const char *reason;
+} credo_erasure;
+typedef int (*credo_erasure_cb)(const credo_erasure *e, void *arg);
+
+/* Calls `cb` for each ledger entry: erased events in id order, then the
+ * erased subjects in the order of their hashes. Strings are valid during
+ * the call; a non-zero return stops the walk and is returned. Not for the
+ * public role (CREDO_DENIED). */
+CREDO_API int credo_list_erasures(credo *db, credo_erasure_cb cb, void *arg);
+
+/* Erases every event whose retention has run out at `now` (CREDO_TIME_NOW:
+ * the handle's clock): events of a type declared with RETAIN d whose
+ * retain_until (public_until + d; first recorded + d for NOT PUBLISHED
+ * types; open windows never) is <= now. Works in transactions of at most
+ * `batch` events (0: 1000), each committed before the next begins, so
+ * readers and other writers go on in between; tombstones have cause
+ * CREDO_ERASE_RETENTION, actor the handle's and reason "retention".
+ * `progress` (may be NULL) is called after each batch (phase "purge",
+ * done = events erased so far, total 0); a non-zero return stops after
+ * that batch (CREDO_CANCELLED; the batches done stay done). *erased (may
+ * be NULL) receives the count. Requires admin; not inside credo_begin
+ * (CREDO_TXN); embedded handles only (CREDO_NOTSUP). */
+CREDO_API int credo_purge(credo *db, credo_time now, unsigned batch,
+                          credo_progress_fn progress, void *arg,
+                          uint64_t *erased);
+
+/* Re-applies the erasure ledger of the store `from_dir` (opened
+ * read-only beside its users) to the store of `db`: every erased event
+ * still present in `db` is erased again with the original tombstone (time,
+ * actor, reason, cause), erased subjects found in `db` are erased, and the
+ * ledger entries are copied, so resends stay refused. For a backup older
+ * than an erasure, restored into service (credo restore ...
+ * --erasures-from LIVE). Both stores must come from the same store (the
+ * ledger's hashes are keyed by a secret of that store; CREDO_CONFLICT
+ * otherwise). Idempotent. *applied (may be NULL): events erased. Requires
+ * admin; not inside credo_begin (CREDO_TXN). */
+CREDO_API int credo_apply_erasures(credo *db, const char *from_dir,
+                                   uint64_t *applied);
+
+/* Rewrites the store in `dir` entry by entry into a fresh file and puts it
+ * in place of data.mdb, so that no byte of erased (or any deleted) record
+ * is left in free pages or in the unused space of pages. Offline: the
+ * store must not be open in any process (CREDO_BUSY names the process
+ * holding it; stop credo-server first), and it keeps other processes from
+ * opening it until done. Needs free disk space for a second copy of the
+ * live data. `progress` (may be NULL): phase "vacuum", done/total in
+ * entries. The old file is replaced atomically (rename): a crash leaves
+ * either the old or the new store. Message in `err` (may be NULL). */
+CREDO_API int credo_vacuum(const char *dir, credo_progress_fn progress,
+                           void *arg, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

@@ -126,6 +126,12 @@ static void stmt_free_fields(cql_stmt *st) {
     free(st->create_type.name);
     free(st->create_type.public_fields);
     break;
+  case CQL_ERASE_EVENT:
+  case CQL_ERASE_SUBJECT:
+    cql_expr_free(st->erase.event);
+    cql_expr_free(st->erase.subject);
+    cql_expr_free(st->erase.reason);
+    break;
   case CQL_ALTER_SUBJECT:
     cql_expr_free(st->alter_subject.id);
     cql_expr_free(st->alter_subject.name);
@@ -216,6 +222,9 @@ const char *cql_kind_name(int kind) {
       [CQL_SET_STORE_TZ] = "SET STORE TIME ZONE",
       [CQL_GRANT] = "GRANT SOURCE",
       [CQL_REVOKE] = "REVOKE SOURCE",
+      [CQL_ERASE_EVENT] = "ERASE EVENT",
+      [CQL_ERASE_SUBJECT] = "ERASE SUBJECT",
+      [CQL_SHOW_ERASURES] = "SHOW ERASURES",
       [CQL_ALTER_SUBJECT] = "ALTER SUBJECT",
   };
   if (kind < 1 || kind > CQL_KIND_COUNT)

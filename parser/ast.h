@@ -264,13 +264,16 @@ typedef enum cql_kind {
   CQL_CREATE_USER,
   CQL_ALTER_USER,
   CQL_DROP_USER,
-  CQL_SET_STORE_TZ, /* SET STORE TIME ZONE 'zone' */
-  CQL_GRANT,        /* GRANT SOURCE 'src' TO user */
-  CQL_REVOKE,       /* REVOKE SOURCE 'src' FROM user */
-  CQL_ALTER_SUBJECT /* ALTER SUBJECT 'id' NAME 'n' REASON 'r' */
+  CQL_SET_STORE_TZ,  /* SET STORE TIME ZONE 'zone' */
+  CQL_GRANT,         /* GRANT SOURCE 'src' TO user */
+  CQL_REVOKE,        /* REVOKE SOURCE 'src' FROM user */
+  CQL_ALTER_SUBJECT, /* ALTER SUBJECT 'id' NAME 'n' REASON 'r' */
+  CQL_ERASE_EVENT,   /* ERASE EVENT <expr> REASON 'r' */
+  CQL_ERASE_SUBJECT, /* ERASE SUBJECT 'id' REASON 'r' */
+  CQL_SHOW_ERASURES  /* SHOW ERASURES */
 } cql_kind;
 
-#define CQL_KIND_COUNT 25
+#define CQL_KIND_COUNT 28
 
 /* One statement. `kind` says which member of the union is used (listed at
  * each member); SHOW *, BEGIN, COMMIT and ROLLBACK have no fields. */
@@ -294,7 +297,18 @@ typedef struct cql_stmt {
       bool has_polarity;
       unsigned flags;
       char *public_fields; /* "k1,k2"; NULL without PUBLIC FIELDS */
+      bool has_retain;     /* RETAIN d */
+      credo_duration retain;
     } create_type;
+
+    /* CQL_ERASE_EVENT: ERASE EVENT <event> REASON 'r';
+     * CQL_ERASE_SUBJECT: ERASE SUBJECT 'id' REASON 'r'. Exactly one of
+     * event / subject is set. */
+    struct {
+      cql_expr *event;
+      cql_expr *subject; /* TEXT or PARAM */
+      cql_expr *reason;  /* TEXT or PARAM, required */
+    } erase;
 
     /* CQL_CREATE_SUBJECT: CREATE SUBJECT 'id' KIND org|person|other
      * [NAME 'name']. */
@@ -408,7 +422,8 @@ const char *cql_table_name(int table);
  * S-expressions (see dump.c for the format; tests compare against it).
  * Writes at most n bytes including the NUL, like snprintf, and returns the
  * length the full rendering needs (so n >= return + 1 means complete).
- * A NULL statement renders as "(null)". */
+ * A NULL statement renders as "(null)". Test builds only: dump.c is
+ * linked into the test programs, not into the libraries. */
 int cql_stmt_dump(const cql_stmt *st, char *buf, size_t n);
 int cql_expr_dump(const cql_expr *e, char *buf, size_t n);
 /* The same, to a stream. Returns the number of bytes written, or -1. */

@@ -893,6 +893,14 @@ static bool store_exprs(cql_stmt *st, cql_expr *a, cql_expr *b) {
     st->retract.event = a;
     st->retract.reason = b;
     return true;
+  case CQL_ERASE_EVENT:
+    st->erase.event = a;
+    st->erase.reason = b;
+    return true;
+  case CQL_ERASE_SUBJECT:
+    st->erase.subject = a;
+    st->erase.reason = b;
+    return true;
   case CQL_SET_TZ:
   case CQL_SET_STORE_TZ:
     st->set_tz.zone = a;
@@ -938,6 +946,18 @@ void cql_b_type_repairable(cql_ctx *ctx, cql_stmt *st, const cql_token *kw,
   }
   st->create_type.has_repairable = true;
   st->create_type.repairable_after = d->d;
+}
+
+void cql_b_type_retain(cql_ctx *ctx, cql_stmt *st, const cql_token *kw,
+                       const cql_dur *d) {
+  if (!st || ctx->rc != CREDO_OK)
+    return;
+  if (st->create_type.has_retain) {
+    cql_ctx_error(ctx, kw->pos, "duplicate RETAIN clause");
+    return;
+  }
+  st->create_type.has_retain = true;
+  st->create_type.retain = d->d;
 }
 
 void cql_b_type_flag(cql_ctx *ctx, cql_stmt *st, const cql_token *kw,
@@ -1206,6 +1226,9 @@ static const char *missing_clause(const cql_stmt *st) {
     return st->correct.reason ? NULL : "a REASON";
   case CQL_RETRACT:
     return st->retract.reason ? NULL : "a REASON";
+  case CQL_ERASE_EVENT:
+  case CQL_ERASE_SUBJECT:
+    return st->erase.reason ? NULL : "a REASON";
   case CQL_CREATE_USER:
     return !st->user.has_role   ? "a ROLE"
            : !st->user.password ? "a PASSWORD"

@@ -252,6 +252,9 @@ cql_stmt *cql_b_grant(cql_ctx *ctx, cql_kind kind, const cql_token *kw,
                       cql_expr *source, const cql_token *user);
 void cql_b_type_repairable(cql_ctx *ctx, cql_stmt *st, const cql_token *kw,
                            const cql_dur *d);
+/* CREATE TYPE ... RETAIN d (erasure after publicity ends; issue 17). */
+void cql_b_type_retain(cql_ctx *ctx, cql_stmt *st, const cql_token *kw,
+                       const cql_dur *d);
 
 /* CREATE SUBJECT id KIND kind [NAME name]. */
 cql_stmt *cql_b_create_subject(cql_ctx *ctx, const cql_token *kw, cql_expr *id,

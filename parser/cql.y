@@ -45,7 +45,7 @@
   EFFECTIVE CORRECT SET RETRACT EXPLAIN SHOW TYPES STATS USERS TIME ZONE BEGIN
   COMMIT ROLLBACK USER ROLE PASSWORD ALTER DROP VISIBLE AT INCLUDE HIDDEN
   RETRACTED OF ASC DESC UNIT POSITIVE ADVERSE PUBLISHED OPEN FIELDS STORE
-  GRANT REVOKE TO FILTER EXTRACT POSITION ALL.
+  GRANT REVOKE TO FILTER EXTRACT POSITION ERASE ERASURES RETAIN ALL.
 
 /* Operator precedence, lowest first. */
 %left OR.
@@ -226,6 +226,13 @@ user(A) ::= ALTER(K) USER name(N).        { A = cql_b_stmt_named(ctx, CQL_ALTER_
 user(A) ::= user(A) ROLE(K) name(R).      { cql_b_user_role(ctx, A, &K, &R); }
 user(A) ::= user(A) PASSWORD(K) strval(P). { cql_b_user_password(ctx, A, &K, P); }
 stmt(A) ::= DROP(K) USER name(N).         { A = cql_b_stmt_named(ctx, CQL_DROP_USER, &K, &N); }
+
+/* Erasure and retention (issue 17): ERASE EVENT <expr> REASON 'r';
+ * ERASE SUBJECT 'id' REASON 'r'; SHOW ERASURES; CREATE TYPE ... RETAIN d */
+stmt(A) ::= ERASE(K) EVENT expr(E) reason(R).     { A = cql_b_stmt_exprs(ctx, CQL_ERASE_EVENT, &K, E, R, NULL); }
+stmt(A) ::= ERASE(K) SUBJECT strval(S) reason(R). { A = cql_b_stmt_exprs(ctx, CQL_ERASE_SUBJECT, &K, S, R, NULL); }
+stmt(A) ::= SHOW(K) ERASURES.                     { A = cql_b_stmt(ctx, CQL_SHOW_ERASURES, &K); }
+ctype(A) ::= ctype(A) RETAIN(K) dur(D).           { cql_b_type_retain(ctx, A, &K, &D); }
 
 /* ---------------------------------------------------------------- pieces */
 

@@ -429,6 +429,8 @@ static void put_create(out *o, const cql_stmt *st) {
       put_duration(o, "PUBLICITY", st->create_type.publicity);
     if (st->create_type.has_repairable)
       put_duration(o, "REPAIRABLE AFTER", st->create_type.repairable_after);
+    if (st->create_type.has_retain)
+      put_duration(o, "RETAIN", st->create_type.retain);
     if (st->create_type.flags & CREDO_TYPE_OPEN)
       put(o, " (PUBLICITY OPEN)");
     if (st->create_type.flags & CREDO_TYPE_NOT_PUBLISHED)
@@ -505,6 +507,12 @@ static void put_stmt_body(out *o, const cql_stmt *st) {
     put(o, " ");
     put_expr(o, st->retract.event);
     put_clause(o, "REASON", st->retract.reason);
+    break;
+  case CQL_ERASE_EVENT:
+  case CQL_ERASE_SUBJECT:
+    put(o, " ");
+    put_expr(o, st->erase.event ? st->erase.event : st->erase.subject);
+    put_clause(o, "REASON", st->erase.reason);
     break;
   case CQL_CREATE_USER:
   case CQL_ALTER_USER:

@@ -452,6 +452,9 @@ int cql_lex(cql_lexer *lx, cql_token *t) {
       'correct'    { return emit_word(lx, t, tok, cur, CQL_TK_CORRECT); }
       'set'        { return emit_word(lx, t, tok, cur, CQL_TK_SET); }
       'retract'    { return emit_word(lx, t, tok, cur, CQL_TK_RETRACT); }
+      'erase'      { return emit_word(lx, t, tok, cur, CQL_TK_ERASE); }
+      'erasures'   { return emit_word(lx, t, tok, cur, CQL_TK_ERASURES); }
+      'retain'     { return emit_word(lx, t, tok, cur, CQL_TK_RETAIN); }
       'explain'    { return emit_word(lx, t, tok, cur, CQL_TK_EXPLAIN); }
       'show'       { return emit_word(lx, t, tok, cur, CQL_TK_SHOW); }
       'types'      { return emit_word(lx, t, tok, cur, CQL_TK_TYPES); }

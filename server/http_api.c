@@ -31,18 +31,21 @@ static void reply_json(http_reply *rp, int status, json_t *j) {
   if (!s) {
     rp->body.oom = 1;
   } else {
-    /* jansson has no flag for these: escape them for script safety */
-    const char *p;
+    /* jansson has no flag for these: escape them for script safety,
+     * copying the runs between them whole */
+    const char *run = s, *p;
     for (p = s; *p; p++) {
-      if (*p == '<')
-        http_buf_puts(&rp->body, "\\u003c");
-      else if (*p == '>')
-        http_buf_puts(&rp->body, "\\u003e");
-      else if (*p == '&')
-        http_buf_puts(&rp->body, "\\u0026");
-      else
-        http_buf_put(&rp->body, p, 1);
+      const char *esc = *p == '<'   ? "\\u003c"
+                        : *p == '>' ? "\\u003e"
+                        : *p == '&' ? "\\u0026"
+                                    : NULL;
+      if (!esc)
+        continue;
+      http_buf_put(&rp->body, run, (size_t)(p - run));
+      http_buf_puts(&rp->body, esc);
+      run = p + 1;
     }
+    http_buf_put(&rp->body, run, (size_t)(p - run));
     http_buf_puts(&rp->body, "\n");
   }
   free(s);

@@ -95,6 +95,8 @@ static const char *sql_type(credo_type t) {
     return "timestamp with time zone";
   case CREDO_T_JSON:
     return "jsonb";
+  case CREDO_T_DECIMAL:
+    return "numeric";
   default:
     return "text";
   }
@@ -346,10 +348,14 @@ static void quoted_after(const char *s, const char *key, char *out, size_t n) {
 static void get_filter(const char *s, const char *where, filter *f) {
   static const char *const OIDS[] = {"c.oid = '", "attrelid = '",
                                      "c.oid = ", "attrelid = "};
-  static const char *const NAMES[] = {"relname = '", "table_name = '",
-                                      "tablename = '"};
-  static const char *const SCHEMAS[] = {"nspname = '", "table_schema = '",
-                                        "schemaname = '"};
+  /* plain, through quote_ident() (Grafana) and LIKE (pgJDBC) */
+  static const char *const NAMES[] = {"relname = '",    "table_name = '",
+                                      "tablename = '",  "table_name) = '",
+                                      "relname like '", "table_name like '"};
+  static const char *const SCHEMAS[] = {
+      "nspname = '",       "table_schema = '", "schemaname = '",
+      "table_schema) = '", "nspname like '",   "table_schema like '"};
+  const size_t NN = sizeof NAMES / sizeof NAMES[0];
   const char *p;
   char buf[64];
   memset(f, 0, sizeof *f);
@@ -363,11 +369,13 @@ static void get_filter(const char *s, const char *where, filter *f) {
              p + 3);
     f->pattern = 1;
   }
-  for (size_t i = 0; i < 3 && !f->name[0]; i++)
+  for (size_t i = 0; i < NN && !f->name[0]; i++)
     quoted_after(where, NAMES[i], f->name, sizeof f->name);
-  for (size_t i = 0; i < 3; i++) {
+  if (!strcmp(f->name, "%")) /* LIKE '%': every table */
+    f->name[0] = '\0';
+  for (size_t i = 0; i < NN; i++) {
     quoted_after(where, SCHEMAS[i], buf, sizeof buf);
-    if (buf[0] && strcmp(buf, "public"))
+    if (buf[0] && strcmp(buf, "public") && strcmp(buf, "%"))
       f->other_schema = 1;
   }
   if ((p = strstr(where, "relkind in (")) && !strstr(p, "'r'") &&
@@ -431,9 +439,9 @@ static const char *const FUNCS[][4] = {
     {"upper", "text", "text", "func"},
 };
 
-static const int32_t TYPE_OIDS[] = {PG_OID_BOOL,        PG_OID_INT8,
-                                    PG_OID_TEXT,        PG_OID_FLOAT8,
-                                    PG_OID_TIMESTAMPTZ, PG_OID_JSONB};
+static const int32_t TYPE_OIDS[] = {
+    PG_OID_BOOL,        PG_OID_INT8,  PG_OID_TEXT,   PG_OID_FLOAT8,
+    PG_OID_TIMESTAMPTZ, PG_OID_JSONB, PG_OID_NUMERIC};
 
 static int is(const char *name, const char *const *keys) {
   for (; *keys; keys++)
@@ -459,8 +467,8 @@ static int literal(const char *e, const char **out, char *buf, size_t n) {
     *out = e[0] == 't' ? "t" : "f";
     return 1;
   }
-  if (k > 0 && strspn(e, "-0123456789") == k) {
-    snprintf(buf, n, "%s", e);
+  if (k > 0 && k < n && strspn(e, "-0123456789") == k) {
+    memcpy(buf, e, k + 1);
     *out = buf;
     return 1;
   }
@@ -484,7 +492,7 @@ static int case_value(const char *e, const char **out, char *buf, size_t n) {
 static const char *table_value(ctx *c, const char *name) {
   if (IS("oid", "attrelid", "relid", "table_oid"))
     return snprintf(c->buf, sizeof c->buf, "%d", PG_TABLE_OID0 + c->ti), c->buf;
-  if (IS("relname", "table_name", "tablename", "name"))
+  if (IS("relname", "table_name", "tablename", "name", "table", "quote_ident"))
     return c->t->name;
   if (IS("nspname", "schema", "table_schem", "table_schema", "schemaname"))
     return "public";
@@ -522,7 +530,7 @@ static const char *table_value(ctx *c, const char *name) {
 static const char *column_value(ctx *c, const char *name) {
   credo_type t = c->t->type[c->col];
   int32_t oid = pg_type_oid(t);
-  if (IS("attname", "column_name"))
+  if (IS("attname", "column_name", "column", "quote_ident"))
     return c->t->col[c->col];
   if (IS("format_type", "data_type", "type", "type_name"))
     return sql_type(t);
@@ -534,8 +542,12 @@ static const char *column_value(ctx *c, const char *name) {
     return snprintf(c->buf, sizeof c->buf, "%d", c->col + 1), c->buf;
   if (IS("attlen"))
     return snprintf(c->buf, sizeof c->buf, "%d", pg_type_len(oid)), c->buf;
-  if (IS("atttypmod"))
+  if (IS("atttypmod", "typtypmod"))
     return "-1";
+  if (IS("typbasetype"))
+    return "0";
+  if (IS("typtype"))
+    return "b";
   if (IS("attnotnull", "attisdropped", "atthasdef"))
     return "f";
   if (IS("is_nullable"))
@@ -730,91 +742,125 @@ static int is_catalog(const char *s) {
   return 0;
 }
 
+/* q[0..len) with blanks collapsed as lower_copy does, case kept (for the
+ * output column names). */
+static char *case_copy(const char *q, size_t len) {
+  char *o = malloc(len + 1), quote = 0;
+  size_t k = 0;
+  int space = 0;
+  if (!o)
+    return NULL;
+  for (size_t i = 0; i < len; i++) {
+    char ch = q[i];
+    if (!quote && isspace((unsigned char)ch)) {
+      space = k > 0;
+      continue;
+    }
+    if (space && !quote)
+      o[k++] = ' ';
+    space = 0;
+    if (quote && ch == quote)
+      quote = 0;
+    else if (!quote && (ch == '\'' || ch == '"'))
+      quote = ch;
+    o[k++] = ch;
+  }
+  o[k] = '\0';
+  return o;
+}
+
+/* `SELECT * FROM (SELECT ...) alias` (pgJDBC): the inner SELECT of q, its
+ * start and length; 0 when q is not that. */
+static int inner_select(const char *q, const item *lower, int n,
+                        const char *from, const char **in, size_t *inlen) {
+  const char *end;
+  int depth = 0;
+  if (n != 1 || strcmp(lower[0].expr, "*") || !from ||
+      strncmp(from, " from (select ", 14))
+    return 0;
+  *in = strcasestr(q, "(select"); /* in q itself: ls has collapsed blanks */
+  for (end = *in; end && *end && (depth += (*end == '(') - (*end == ')')) > 0;
+       end++)
+    ;
+  if (!*in || !end || !*end)
+    return 0;
+  (*in)++;
+  *inlen = (size_t)(end - *in);
+  return 1;
+}
+
+/* The output columns: a quoted alias keeps its case ("Schema"), others
+ * are lower-case. */
+static void name_columns(pg_result *out, item *items, const item *lower, int n,
+                         const char *os) {
+  pg_result_init(out, n);
+  for (int i = 0; i < n; i++) {
+    char quoted[80];
+    snprintf(quoted, sizeof quoted, "\"%s\"", items[i].name);
+    if (!strstr(os, quoted))
+      snprintf(items[i].name, sizeof items[i].name, "%s", lower[i].name);
+    pg_result_col(out, i, items[i].name, PG_OID_TEXT);
+  }
+}
+
+/* count(...) in the first column: one row with the number of rows. */
+static void as_count(pg_result *out) {
+  char num[32];
+  const char *cells[MAX_ITEMS] = {num};
+  snprintf(num, sizeof num, "%zu", out->nrows);
+  for (size_t i = 0; i < out->nrows * (size_t)out->ncols; i++)
+    free(out->cells[i]);
+  out->nrows = 0;
+  pg_result_row(out, cells);
+}
+
 int pg_catalog(credo *db, const char *q, size_t len, const pg_settings *s,
                pg_result *out, char *err, size_t errn) {
   item *items = NULL, *lower = NULL;
   char *ls = lower_copy(q, len), *os = NULL, fc[2048];
-  const char *from = NULL, *ofrom = NULL;
+  const char *from = NULL, *ofrom = NULL, *in;
+  size_t inlen;
   filter f;
-  int n, src, rc = 1;
+  int n, rc = 1;
   memset(out, 0, sizeof *out);
-  if (!ls)
-    return CREDO_NOMEM;
-  if (!is_catalog(ls) || strncmp(ls, "select ", 7) != 0) {
+  if (!ls || !is_catalog(ls) || strncmp(ls, "select ", 7) != 0) {
     free(ls);
-    return 0;
+    return ls ? 0 : CREDO_NOMEM;
   }
-  /* the same text with its case, for the output column names */
-  os = malloc(len + 1);
+  os = case_copy(q, len);
   items = calloc(MAX_ITEMS, sizeof *items);
   lower = calloc(MAX_ITEMS, sizeof *lower);
   if (!os || !items || !lower) {
     rc = CREDO_NOMEM;
     goto out;
   }
-  {
-    size_t k = 0;
-    int space = 0;
-    char quote = 0;
-    for (size_t i = 0; i < len; i++) { /* lower_copy without lowering */
-      char ch = q[i];
-      if (!quote && isspace((unsigned char)ch)) {
-        space = k > 0;
-        continue;
-      }
-      if (space && !quote)
-        os[k++] = ' ';
-      space = 0;
-      if (quote && ch == quote)
-        quote = 0;
-      else if (!quote && (ch == '\'' || ch == '"'))
-        quote = ch;
-      os[k++] = ch;
-    }
-    os[k] = '\0';
-  }
   n = select_list(ls, lower, &from);
+  if (inner_select(q, lower, n, from, &in, &inlen)) {
+    rc = pg_catalog(db, in, inlen, s, out, err, errn);
+    goto out;
+  }
   if (select_list(os, items, &ofrom) != n || n <= 0) {
     snprintf(err, errn, "cannot read the select list of a catalog query");
     rc = CREDO_NOTSUP;
     goto out;
   }
-  pg_result_init(out, n);
-  for (int i = 0; i < n; i++) {
-    /* a quoted alias keeps its case ("Schema"); others are lower-case */
-    char quoted[80];
-    const char *nm;
-    snprintf(quoted, sizeof quoted, "\"%s\"", items[i].name);
-    nm = strstr(os, quoted) ? items[i].name : lower[i].name;
-    if (nm != items[i].name)
-      snprintf(items[i].name, sizeof items[i].name, "%s", nm);
-    pg_result_col(out, i, items[i].name, PG_OID_TEXT);
-  }
+  name_columns(out, items, lower, n, os);
   if (from) {
     from_clause(ls, from, fc, sizeof fc);
-    src = source_of(fc);
     get_filter(ls, top_level(ls, from, " where "), &f);
-    list_rows(db, s, src, &f, out, items, lower, n);
+    list_rows(db, s, source_of(fc), &f, out, items, lower, n);
   }
-  if (n >= 1 && strstr(lower[0].expr, "count(")) { /* an aggregate: 1 row */
-    char num[32];
-    const char *cells[MAX_ITEMS] = {num};
-    snprintf(num, sizeof num, "%zu", out->nrows);
-    for (size_t i = 0; i < out->nrows * (size_t)n; i++)
-      free(out->cells[i]);
-    out->nrows = 0;
-    pg_result_row(out, cells);
-  }
+  if (strstr(lower[0].expr, "count("))
+    as_count(out);
   if (out->oom)
     rc = CREDO_NOMEM;
-out:
   if (rc < 0)
     pg_result_free(out);
-  /* names point into items: keep them alive in the result */
-  if (rc > 0) {
+  if (rc > 0) { /* the column names point into items */
     out->owned = items;
     items = NULL;
   }
+out:
   free(items);
   free(lower);
   free(ls);

@@ -53,7 +53,8 @@ typedef struct pg_conn {
   char peer[80], peer_ip[64];
   cl_io io;
   credo *db;
-  int reject;
+  int reject;       /* SRV_SLOT_* cap that refused it */
+  int authed;       /* srv_slot_authed called */
   int32_t pid, key; /* BackendKeyData */
   uint8_t *in;
   size_t in_len, in_cap, in_off;

@@ -349,11 +349,60 @@ static void send_result(pg_conn *c, pg_result *r) {
 }
 
 /* One statement of a simple Query (text[0..len)); -1 on error. */
+/* A statement that is not one of the driver statements: a catalog
+ * query, else CQL. -1 on error. */
+static int run_query(pg_conn *c, const char *text, size_t len, int base) {
+  char err[300] = "", *s = strndup(text, len);
+  pg_result res;
+  int rc, out = 0;
+  if (!s) {
+    pg_error(c, "53200", "out of memory", 0);
+    return -1;
+  }
+  rc = pg_catalog(c->db, s, len, &c->set, &res, err, sizeof err);
+  if (rc > 0)
+    send_result(c, &res);
+  else if (rc < 0)
+    pg_error(c, pg_sqlstate(rc, err), err, 0);
+  else
+    out = run_cql(c, s, base);
+  if (rc != 0)
+    pg_result_free(&res);
+  free(s);
+  return rc < 0 ? -1 : out;
+}
+
+/* DISCARD ALL / RESET ALL / DEALLOCATE ... / UNLISTEN * / CLOSE ALL: the
+ * tag is the statement's first word; DISCARD ALL and DEALLOCATE ALL drop
+ * the prepared statements, as PostgreSQL. */
+static void discard(pg_conn *c, const char *text, size_t len) {
+  char tag[24] = "";
+  size_t i;
+  for (i = 0; i < len && i < sizeof tag - 1 && !isspace((unsigned char)text[i]);
+       i++)
+    tag[i] = (char)toupper((unsigned char)text[i]);
+  tag[i] = '\0';
+  if (!strcmp(tag, "DISCARD") ||
+      (!strcmp(tag, "DEALLOCATE") && strcasestr(text, "all") != NULL))
+    pg_exec_close_all(c);
+  pg_enc_complete(&c->out, !strcmp(tag, "DISCARD") ? "DISCARD ALL" : tag);
+}
+
+static void begin_block(pg_conn *c) {
+  if (c->txn != PG_TX_IDLE)
+    pg_enc_error(&c->out, 'N', "WARNING", "25001",
+                 "there is already a transaction in progress", 0);
+  c->txn = PG_TX_BLOCK;
+  pg_enc_complete(&c->out, "BEGIN");
+}
+
+static const char ABORTED[] = "current transaction is aborted, commands "
+                              "ignored until end of transaction block";
+
+/* One statement of a simple Query (text[0..len)); -1 on error. */
 static int run_one(pg_conn *c, const char *text, size_t len, int base) {
   char err[300] = "";
   pg_compat_out k;
-  pg_result res;
-  char *s;
   int rc = pg_compat(text, len, &c->set, &k, err, sizeof err), out = 0;
   if (rc != CREDO_OK) {
     pg_error(c, pg_sqlstate(rc, err), err, 0);
@@ -362,10 +411,7 @@ static int run_one(pg_conn *c, const char *text, size_t len, int base) {
   if (c->txn == PG_TX_FAILED && k.kind != PG_C_COMMIT &&
       k.kind != PG_C_ROLLBACK) {
     pg_compat_free(&k);
-    pg_error(c, "25P02",
-             "current transaction is aborted, commands ignored until end "
-             "of transaction block",
-             0);
+    pg_error(c, "25P02", ABORTED, 0);
     return -1;
   }
   switch (k.kind) {
@@ -376,21 +422,14 @@ static int run_one(pg_conn *c, const char *text, size_t len, int base) {
     send_result(c, &k.res);
     break;
   case PG_C_BEGIN:
-    if (c->txn != PG_TX_IDLE)
-      pg_enc_error(&c->out, 'N', "WARNING", "25001",
-                   "there is already a transaction in progress", 0);
-    c->txn = PG_TX_BLOCK;
-    pg_enc_complete(&c->out, "BEGIN");
+    begin_block(c);
     break;
   case PG_C_COMMIT:
   case PG_C_ROLLBACK:
     end_block(c, k.kind == PG_C_COMMIT);
     break;
   case PG_C_DISCARD:
-    for (size_t i = 0; i < len && !isspace((unsigned char)text[i]) && i < 20;
-         i++)
-      err[i] = (char)toupper((unsigned char)text[i]), err[i + 1] = '\0';
-    pg_enc_complete(&c->out, err);
+    discard(c, text, len);
     break;
   case PG_C_COPY:
     out = run_copy(c, &k);
@@ -399,22 +438,7 @@ static int run_one(pg_conn *c, const char *text, size_t len, int base) {
     pg_enc_simple(&c->out, 'I');
     break;
   default:
-    if (!(s = strndup(text, len))) {
-      pg_error(c, "53200", "out of memory", 0);
-      out = -1;
-      break;
-    }
-    rc = pg_catalog(c->db, s, len, &c->set, &res, err, sizeof err);
-    if (rc > 0)
-      send_result(c, &res);
-    else if (rc < 0)
-      pg_error(c, pg_sqlstate(rc, err), err, 0);
-    else
-      out = run_cql(c, s, base);
-    if (rc != 0)
-      pg_result_free(&res);
-    out = rc < 0 ? -1 : out;
-    free(s);
+    out = run_query(c, text, len, base);
   }
   pg_compat_free(&k);
   return out;
@@ -518,37 +542,78 @@ static int made_here(pg_conn *c, pg_stmt *s, pg_result *res) {
   return 1;
 }
 
-void pg_exec_parse(pg_conn *c, const uint8_t *p, size_t n) {
-  pg_parse_msg m;
-  const char *why;
+/* The slot for a statement named `name` (0 for the unnamed one); -1
+ * after an error. */
+static int parse_slot(pg_conn *c, const char *name) {
+  char err[PG_NAME_MAX + 64];
+  int slot;
+  if (!*name)
+    return 0;
+  if (strlen(name) > PG_NAME_MAX) {
+    pg_error(c, "42602", "statement name too long", 0);
+    return -1;
+  }
+  if (find_stmt(c, name) >= 0) {
+    snprintf(err, sizeof err, "prepared statement \"%s\" already exists", name);
+    pg_error(c, "42P05", err, 0);
+    return -1;
+  }
+  for (slot = 1; slot < PG_MAX_STMTS && c->stmts[slot].used; slot++)
+    ;
+  if (slot == PG_MAX_STMTS) {
+    pg_error(c, "54000", "too many prepared statements", 0);
+    return -1;
+  }
+  return slot;
+}
+
+/* Decides what the statement is (driver statement, catalog query, CQL)
+ * and compiles CQL. 0, or -1 after an error. */
+static int parse_compile(pg_conn *c, pg_stmt *s) {
   char err[300] = "";
   pg_compat_out k;
   pg_result res;
+  size_t len = strlen(s->orig);
+  int rc = pg_compat(s->orig, len, &c->set, &k, err, sizeof err);
+  s->compat = rc == CREDO_OK ? k.kind : PG_C_NONE;
+  pg_compat_free(&k);
+  if (rc == CREDO_OK && s->compat == PG_C_NONE) {
+    rc = pg_catalog(c->db, s->orig, len, &c->set, &res, err, sizeof err);
+    if (rc != 0)
+      pg_result_free(&res);
+    s->catalog = rc > 0;
+    rc = rc < 0 ? rc : CREDO_OK;
+  }
+  if (rc == CREDO_OK && s->compat == PG_C_NONE && !s->catalog)
+    rc = pg_sql_rewrite(s->orig, &s->sql, err, sizeof err);
+  if (rc != CREDO_OK) {
+    pg_error(c, pg_sqlstate(rc, err), err, 0);
+    return -1;
+  }
+  if (s->compat != PG_C_NONE || s->catalog)
+    return 0;
+  if (credo_prepare(c->db, s->sql.text, -1, &s->st, NULL) != CREDO_OK) {
+    pg_engine_error(c, s->sql.text, 0);
+    return -1;
+  }
+  if (!s->st)
+    s->compat = PG_C_EMPTY;
+  return 0;
+}
+
+void pg_exec_parse(pg_conn *c, const uint8_t *p, size_t n) {
+  pg_parse_msg m;
+  const char *why;
   pg_stmt *s;
-  int slot = 0, rc;
+  int slot;
   if (pg_dec_parse(p, n, &m, &why) != CREDO_OK)
     return pg_error(c, "08P01", why, 0);
   if (c->txn == PG_TX_FAILED)
-    return pg_error(c, "25P02",
-                    "current transaction is aborted, commands "
-                    "ignored until end of transaction block",
-                    0);
-  if (*m.name) {
-    if (strlen(m.name) > PG_NAME_MAX)
-      return pg_error(c, "42602", "statement name too long", 0);
-    if (find_stmt(c, m.name) >= 0) {
-      snprintf(err, sizeof err, "prepared statement \"%s\" already exists",
-               m.name);
-      return pg_error(c, "42P05", err, 0);
-    }
-    for (slot = 1; slot < PG_MAX_STMTS && c->stmts[slot].used; slot++)
-      ;
-    if (slot == PG_MAX_STMTS)
-      return pg_error(c, "54000", "too many prepared statements", 0);
-  }
+    return pg_error(c, "25P02", ABORTED, 0);
+  if ((slot = parse_slot(c, m.name)) < 0)
+    return;
   stmt_free(c, slot);
   s = &c->stmts[slot];
-  s->portal = -1;
   snprintf(s->name, sizeof s->name, "%s", m.name);
   s->nptypes = m.nparams;
   for (int i = 0; i < m.nparams; i++) {
@@ -558,33 +623,8 @@ void pg_exec_parse(pg_conn *c, const uint8_t *p, size_t n) {
   if (!(s->orig = strdup(m.query)))
     return pg_error(c, "53200", "out of memory", 0);
   s->used = 1;
-  rc = pg_compat(m.query, strlen(m.query), &c->set, &k, err, sizeof err);
-  s->compat = rc == CREDO_OK ? k.kind : PG_C_NONE;
-  pg_compat_free(&k);
-  if (rc != CREDO_OK) {
-    stmt_free(c, slot);
-    return pg_error(c, pg_sqlstate(rc, err), err, 0);
-  }
-  if (s->compat == PG_C_NONE) {
-    rc = pg_catalog(c->db, m.query, strlen(m.query), &c->set, &res, err,
-                    sizeof err);
-    if (rc != 0)
-      pg_result_free(&res);
-    s->catalog = rc != 0;
-  }
-  if (s->compat == PG_C_NONE && !s->catalog) {
-    if ((rc = pg_sql_rewrite(m.query, &s->sql, err, sizeof err)) != CREDO_OK) {
-      stmt_free(c, slot);
-      return pg_error(c, pg_sqlstate(rc, err), err, 0);
-    }
-    if (credo_prepare(c->db, s->sql.text, -1, &s->st, NULL) != CREDO_OK) {
-      pg_engine_error(c, s->sql.text, 0);
-      stmt_free(c, slot);
-      return;
-    }
-    if (!s->st)
-      s->compat = PG_C_EMPTY;
-  }
+  if (parse_compile(c, s) < 0)
+    return stmt_free(c, slot);
   pg_enc_simple(&c->out, '1');
 }
 
@@ -611,8 +651,9 @@ static int bind_params(pg_conn *c, pg_stmt *s, const pg_bind_msg *m) {
                   : j < s->nptypes ? s->ptypes[j]
                                    : 0;
     err[0] = '\0';
-    rc = pg_bind_value(s->st, k + 1, &vals[j], pg_fmt_at(m->fmts, m->nfmt, j),
-                       oid, c->set.tz, err, sizeof err);
+    rc = (s->sql.cast[k] ? pg_bind_cast : pg_bind_value)(
+        s->st, k + 1, &vals[j], pg_fmt_at(m->fmts, m->nfmt, j), oid, c->set.tz,
+        err, sizeof err);
     if (rc != CREDO_OK) {
       if (!err[0])
         snprintf(err, sizeof err, "cannot bind parameter $%d: %s", j + 1,
@@ -726,10 +767,7 @@ static void execute_here(pg_conn *c, pg_portal *po, pg_stmt *s, int32_t max) {
   }
   if (c->txn == PG_TX_FAILED && s->compat != PG_C_COMMIT &&
       s->compat != PG_C_ROLLBACK)
-    return pg_error(c, "25P02",
-                    "current transaction is aborted, commands "
-                    "ignored until end of transaction block",
-                    0);
+    return pg_error(c, "25P02", ABORTED, 0);
   switch (s->compat) {
   case PG_C_SET:
     if (pg_compat(s->orig, strlen(s->orig), &c->set, &k, err, sizeof err) !=
@@ -759,6 +797,7 @@ void pg_exec_execute(pg_conn *c, const uint8_t *p, size_t n) {
   pg_portal *po;
   pg_stmt *s;
   char tag[64];
+  uint64_t before;
   int i, r;
   if (pg_dec_execute(p, n, &name, &max, &why) != CREDO_OK)
     return pg_error(c, "08P01", why, 0);
@@ -769,22 +808,21 @@ void pg_exec_execute(pg_conn *c, const uint8_t *p, size_t n) {
   if (!s->st)
     return execute_here(c, po, s, max);
   if (c->txn == PG_TX_FAILED)
-    return pg_error(c, "25P02",
-                    "current transaction is aborted, commands "
-                    "ignored until end of transaction block",
-                    0);
+    return pg_error(c, "25P02", ABORTED, 0);
   if (!po->started) {
     atomic_store(&c->cancel, 0);
     if (lazy_begin(c, s->st) < 0)
       return;
     po->started = 1;
   }
+  before = po->rows;
   r = step_rows(c, s->st, po->rfmt, po->nres, max, &po->rows, s->sql.text, 0,
                 0);
   if (r == STEP_MORE)
     return pg_enc_simple(&c->out, 's');
   if (r == STEP_DONE) {
-    tag_for(s->st, s->sql.text, po->rows, tag, sizeof tag);
+    /* as PostgreSQL: the rows of this Execute, not of the portal */
+    tag_for(s->st, s->sql.text, po->rows - before, tag, sizeof tag);
     pg_enc_complete(&c->out, tag);
   }
   credo_reset(s->st);

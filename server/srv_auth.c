@@ -1,6 +1,6 @@
 /*
- * srv_auth.c -- the handshake as a pure state machine, and the per-peer
- * failed-login backoff.
+ * srv_auth.c -- the handshake as a pure state machine (the failed-login
+ * backoff and the hashing pool are srv_throttle.c's).
  *
  *   SRV_HS_HELLO --HELLO, common version--> SRV_HS_AUTH --AUTH--> (check)
  *        |                                      |          ok |  | bad
@@ -10,9 +10,7 @@
  *
  * Invariants: srv_hs_feed does no I/O and reads no clock, so it can be
  * fuzzed; it only ever moves forward; every reject carries a code and a
- * message for an ERROR frame with request 0. The backoff table is the only
- * shared state here and is guarded by its mutex; the same message answers
- * an unknown user and a wrong password (the caller's business).
+ * message for an ERROR frame with request 0; no shared state.
  *
  * Does not: check passwords (the engine's credo_authenticate), sleep, or
  * enforce the authentication timeout (srv_conn.c).
@@ -85,56 +83,4 @@ void srv_hs_feed(srv_hs *hs, const cl_hdr *h, const uint8_t *payload,
 void srv_hs_auth_result(srv_hs *hs, int ok) {
   if (hs->state == SRV_HS_AUTH)
     hs->state = ok ? SRV_HS_DONE : SRV_HS_CLOSED;
-}
-
-/* ------------------------------------------------------------ backoff */
-
-void srv_backoff_init(srv_backoff *b) {
-  memset(b, 0, sizeof *b);
-  pthread_mutex_init(&b->mu, NULL);
-}
-
-void srv_backoff_destroy(srv_backoff *b) {
-  pthread_mutex_destroy(&b->mu);
-}
-
-/* The slot of `ip`, else a free or the least recently failed one (reset).
- * Called with the mutex held. */
-static int slot_of(srv_backoff *b, const char *ip, int create) {
-  int best = 0;
-  for (int i = 0; i < SRV_BACKOFF_SLOTS; i++) {
-    if (b->slot[i].fails && strcmp(b->slot[i].ip, ip) == 0)
-      return i;
-    if (b->slot[i].last_ms < b->slot[best].last_ms)
-      best = i;
-  }
-  if (!create)
-    return -1;
-  memset(&b->slot[best], 0, sizeof b->slot[best]);
-  snprintf(b->slot[best].ip, sizeof b->slot[best].ip, "%s", ip);
-  return best;
-}
-
-unsigned srv_backoff_fail(srv_backoff *b, const char *ip, int64_t now_ms) {
-  unsigned delay = SRV_BACKOFF_BASE_MS, n;
-  int i;
-  pthread_mutex_lock(&b->mu);
-  i = slot_of(b, ip, 1);
-  if (b->slot[i].fails && now_ms - b->slot[i].last_ms > SRV_BACKOFF_FORGET_MS)
-    b->slot[i].fails = 0;
-  n = ++b->slot[i].fails;
-  b->slot[i].last_ms = now_ms;
-  pthread_mutex_unlock(&b->mu);
-  while (--n > 0 && delay < SRV_BACKOFF_MAX_MS)
-    delay *= 2;
-  return delay < SRV_BACKOFF_MAX_MS ? delay : SRV_BACKOFF_MAX_MS;
-}
-
-void srv_backoff_ok(srv_backoff *b, const char *ip) {
-  int i;
-  pthread_mutex_lock(&b->mu);
-  i = slot_of(b, ip, 0);
-  if (i >= 0)
-    memset(&b->slot[i], 0, sizeof b->slot[i]);
-  pthread_mutex_unlock(&b->mu);
 }

@@ -29,6 +29,11 @@ enum {
   OPT_KEY,
   OPT_PLAIN,
   OPT_MAXCONN,
+  OPT_MAXCONNADDR,
+  OPT_MAXUNAUTH,
+  OPT_MAXUNAUTHADDR,
+  OPT_HASHWORKERS,
+  OPT_MAXTXNTIME,
   OPT_MAXFRAME,
   OPT_AUTHTO,
   OPT_IDLETO,
@@ -39,6 +44,7 @@ enum {
   OPT_HTTP,
   OPT_HTTPRATE,
   OPT_HTTPTHREADS,
+  OPT_PURGE,
   OPT_HELP,
   OPT_VERSION
 };
@@ -51,6 +57,11 @@ static const struct option long_opts[] = {
     {"tls-key", required_argument, 0, OPT_KEY},
     {"allow-plaintext", no_argument, 0, OPT_PLAIN},
     {"max-conn", required_argument, 0, OPT_MAXCONN},
+    {"max-conn-per-addr", required_argument, 0, OPT_MAXCONNADDR},
+    {"max-unauth", required_argument, 0, OPT_MAXUNAUTH},
+    {"max-unauth-per-addr", required_argument, 0, OPT_MAXUNAUTHADDR},
+    {"hash-workers", required_argument, 0, OPT_HASHWORKERS},
+    {"max-txn-time", required_argument, 0, OPT_MAXTXNTIME},
     {"max-frame", required_argument, 0, OPT_MAXFRAME},
     {"auth-timeout", required_argument, 0, OPT_AUTHTO},
     {"idle-timeout", required_argument, 0, OPT_IDLETO},
@@ -61,6 +72,7 @@ static const struct option long_opts[] = {
     {"http", required_argument, 0, OPT_HTTP},
     {"http-rate", required_argument, 0, OPT_HTTPRATE},
     {"http-threads", required_argument, 0, OPT_HTTPTHREADS},
+    {"purge-interval", required_argument, 0, OPT_PURGE},
     {"help", no_argument, 0, OPT_HELP},
     {"version", no_argument, 0, OPT_VERSION},
     {0, 0, 0, 0}};
@@ -81,19 +93,32 @@ static void usage(FILE *f) {
       "  --tls-key FILE        PEM private key of the certificate\n"
       "  --allow-plaintext     allow a non-loopback address without TLS\n"
       "  --max-conn N          concurrent connections (default 256)\n"
+      "  --max-conn-per-addr N connections of one peer address (default\n"
+      "                        128)\n"
+      "  --max-unauth N        connections still authenticating (default\n"
+      "                        64)\n"
+      "  --max-unauth-per-addr N  the same, per peer address (default 32)\n"
+      "  --hash-workers N      password checks at once (argon2id, 64 MiB\n"
+      "                        each; default 2); the others wait their turn\n"
+      "  --max-txn-time S      seconds a BEGIN ... COMMIT may stay open\n"
+      "                        (default 30); then it is rolled back\n"
       "  --max-frame BYTES     largest client frame (default 1048576)\n"
       "  --auth-timeout S      seconds to complete the handshake (default "
       "10)\n"
       "  --idle-timeout S      seconds a connection may stay idle (default "
       "300)\n"
       "  --max-rows N          rows per statement (default 1000000)\n"
-      "  --max-time S          seconds per statement (default 60)\n"
+      "  --max-time S          seconds per statement (decimals allowed),\n"
+      "                        waiting for the writer included (default 60)\n"
       "  --http HOST:PORT      also serve the public credit look-up (web\n"
       "                        pages and JSON API, public role only;\n"
       "                        docs/http.md) on this address\n"
       "  --http-rate N         requests per second per client address\n"
       "                        (default 20; 0 = no limit); over it: 429\n"
       "  --http-threads N      worker threads of the look-up (default 4)\n"
+      "  --purge-interval S    erase the records whose retention ran out\n"
+      "                        (types with RETAIN) every S seconds\n"
+      "                        (default 0: never; credo purge does it once)\n"
       "  --config FILE         read `key = value` lines (the long option\n"
       "                        names); command-line options win\n"
       "  --init-admin NAME     create the admin user NAME (password from\n"
@@ -110,11 +135,16 @@ static void defaults(srv_config *c) {
   memset(c, 0, sizeof *c);
   snprintf(c->listen, sizeof c->listen, "127.0.0.1:%d", CL_DEFAULT_PORT);
   c->max_conn = 256;
+  c->max_conn_per_addr = 128;
+  c->max_unauth = 64;
+  c->max_unauth_per_addr = 32;
+  c->hash_workers = 2;
+  c->max_txn_time = 30;
   c->max_frame = CL_DEFAULT_MAX_FRAME;
   c->auth_timeout = 10;
   c->idle_timeout = 300;
   c->max_rows = 1000000;
-  c->max_time = 60;
+  c->max_time_ms = 60000;
   c->http_rate = 20;
   c->http_threads = 4;
 }
@@ -134,6 +164,26 @@ static int num(const char *name, const char *s, uint64_t lo, uint64_t hi,
     return -1;
   }
   *out = v;
+  return 0;
+}
+
+/* Parses seconds with up to 3 decimals ("60", "0.25") into milliseconds
+ * within [lo, hi] for option `name`. */
+static int seconds_ms(const char *name, const char *s, uint64_t lo, uint64_t hi,
+                      uint64_t *out) {
+  char *end;
+  double v;
+  errno = 0;
+  v = strtod(s, &end);
+  if (errno || end == s || *end || *s == '-' || v * 1000 < (double)lo ||
+      v * 1000 > (double)hi) {
+    fprintf(stderr,
+            "credo-server: --%s must be seconds from %g to %g (milliseconds "
+            "at most), not '%s'\n",
+            name, lo / 1000.0, hi / 1000.0, s);
+    return -1;
+  }
+  *out = (uint64_t)(v * 1000 + 0.5);
   return 0;
 }
 
@@ -159,7 +209,7 @@ static int bool_value(const char *s, int *out) {
 
 /* Applies one option (from argv or the file); `v` is NULL for a flag. */
 static int apply(srv_config *c, int id, const char *v) {
-  uint64_t n;
+  uint64_t n = 0;
   int rc = 0;
   switch (id) {
   case OPT_STORE:
@@ -184,6 +234,10 @@ static int apply(srv_config *c, int id, const char *v) {
     rc = num("http-threads", v, 1, 256, &n);
     c->http_threads = (unsigned)n;
     break;
+  case OPT_PURGE:
+    rc = num("purge-interval", v, 0, 31u * 86400u, &n);
+    c->purge_interval = (unsigned)n;
+    break;
   case OPT_PLAIN:
     if (v && bool_value(v, &c->allow_plaintext) < 0) {
       fprintf(stderr, "credo-server: allow-plaintext must be true or false\n");
@@ -195,6 +249,26 @@ static int apply(srv_config *c, int id, const char *v) {
   case OPT_MAXCONN:
     rc = num("max-conn", v, 1, 100000, &n);
     c->max_conn = (unsigned)n;
+    break;
+  case OPT_MAXCONNADDR:
+    rc = num("max-conn-per-addr", v, 1, 100000, &n);
+    c->max_conn_per_addr = (unsigned)n;
+    break;
+  case OPT_MAXUNAUTH:
+    rc = num("max-unauth", v, 1, 100000, &n);
+    c->max_unauth = (unsigned)n;
+    break;
+  case OPT_MAXUNAUTHADDR:
+    rc = num("max-unauth-per-addr", v, 1, 100000, &n);
+    c->max_unauth_per_addr = (unsigned)n;
+    break;
+  case OPT_HASHWORKERS:
+    rc = num("hash-workers", v, 1, 64, &n);
+    c->hash_workers = (unsigned)n;
+    break;
+  case OPT_MAXTXNTIME:
+    rc = num("max-txn-time", v, 1, 86400, &n);
+    c->max_txn_time = (unsigned)n;
     break;
   case OPT_MAXFRAME:
     rc = num("max-frame", v, 4096, 256u << 20, &n);
@@ -213,8 +287,8 @@ static int apply(srv_config *c, int id, const char *v) {
     c->max_rows = n;
     break;
   case OPT_MAXTIME:
-    rc = num("max-time", v, 1, 86400, &n);
-    c->max_time = (unsigned)n;
+    rc = seconds_ms("max-time", v, 1, 86400000, &n);
+    c->max_time_ms = n;
     break;
   default:
     fprintf(stderr, "credo-server: option not allowed here\n");

@@ -53,7 +53,7 @@ static size_t in_limit(const srv_conn *c) {
 static void conn_error(srv_conn *c, uint32_t req, int code, const char *event,
                        const char *msg) {
   char q[512];
-  cl_enc_errorf(&c->out, req, code, 0, 0, "%s", msg);
+  cl_enc_errorf_txn(&c->out, req, code, srv_in_txn(c), 0, 0, "%s", msg);
   srv_log(code == CREDO_PROTOCOL || code == CREDO_AUTH ? SRV_WARN : SRV_INFO,
           event, "conn=%u peer=%s code=%s msg=%s", c->id, c->peer,
           credo_errname(code), srv_logq(q, sizeof q, msg));
@@ -211,47 +211,124 @@ static int next_frame(srv_conn *c, int64_t deadline, cl_hdr *h,
 
 /* ------------------------------------------------------------ handshake */
 
-/* Sleeps `ms`, waking early at shutdown. */
-static void pause_ms(srv_conn *c, unsigned ms) {
-  cl_io wake = {c->srv->wake_rd, NULL, -1};
-  (void)cl_io_wait(&wake, POLLIN, cl_now_ms() + ms, 0);
+/* One password check, run by srv_auth_gate in its turn. */
+typedef struct auth_try {
+  srv_conn *c;
+  const char *pw;
+  int rc;
+} auth_try;
+
+static int try_password(void *arg) {
+  auth_try *t = arg;
+  t->rc = credo_authenticate(t->c->db, t->c->user, t->pw);
+  return t->rc == CREDO_OK     ? SRV_CHECK_OK
+         : t->rc == CREDO_AUTH ? SRV_CHECK_BAD
+                               : SRV_CHECK_ERROR;
 }
 
-/* Checks the password with the engine; answers AUTH_OK or, after the
- * backoff delay, the one message for every failure. */
-static int check_auth(srv_conn *c, const srv_hs_out *o) {
+/* Answers an AUTH that did not pass: the one message for every wrong
+ * user or password, a throttle or hashing-pool refusal, or an internal
+ * error (never reported as a wrong password). Ends the connection. */
+static void auth_refused(srv_conn *c, uint32_t req, int gate, int rc,
+                         const char *user_q) {
+  const char *msg = "authentication failed", *ev = "auth_failed";
+  int code = CREDO_AUTH;
+  if (gate == SRV_GATE_THROTTLED) {
+    code = CREDO_LIMIT;
+    ev = "auth_throttled";
+    msg = "too many failed logins from this address or for this user; "
+          "try again later";
+  } else if (gate == SRV_GATE_TIMEOUT) {
+    code = CREDO_LIMIT;
+    ev = "auth_timeout";
+    msg = "authentication timeout";
+  } else if (gate == SRV_GATE_ERROR) {
+    code = CREDO_ERROR;
+    ev = "auth_error";
+    msg = rc == CREDO_NOMEM ? "internal error: out of memory while checking "
+                              "the password; try again later"
+                            : "internal error while checking the password";
+  }
+  srv_log(code == CREDO_ERROR ? SRV_ERROR : SRV_WARN, ev,
+          "conn=%u peer=%s user=%s code=%s", c->id, c->peer, user_q,
+          credo_errname(rc ? rc : code));
+  cl_enc_errorf_txn(&c->out, gate == SRV_GATE_TIMEOUT ? 0 : req, code,
+                    srv_in_txn(c), 0, 0, "%s", msg);
+  c->dead = 1;
+  c->reason = ev;
+}
+
+/* Checks the password with the engine, in its turn of the login backoff
+ * and the hashing pool (srv_throttle.c), before `deadline`. */
+static int check_auth(srv_conn *c, const srv_hs_out *o, int64_t deadline) {
   char pw[CL_MAX_PASSWORD + 1], q[160];
-  int rc;
+  auth_try t = {c, pw, 0};
+  int gate;
   memcpy(c->user, o->auth.user, o->auth.user_len);
   c->user[o->auth.user_len] = '\0';
   memcpy(pw, o->auth.password, o->auth.password_len);
   pw[o->auth.password_len] = '\0';
-  rc = credo_authenticate(c->db, c->user, pw);
+  gate = srv_auth_gate(&c->srv->backoff, c->peer_ip, c->user, deadline,
+                       try_password, &t);
   explicit_bzero(pw, sizeof pw);
   srv_logq(q, sizeof q, c->user);
-  if (rc == CREDO_OK) {
-    cl_auth_ok ok = {c->user, o->auth.user_len, (uint8_t)credo_get_role(c->db),
-                     c->id};
-    srv_backoff_ok(&c->srv->backoff, c->peer_ip);
-    cl_enc_auth_ok(&c->out, o->req, &ok);
-    srv_log(SRV_INFO, "auth_ok", "conn=%u peer=%s user=%s role=%s", c->id,
-            c->peer, q, credo_role_name(credo_get_role(c->db)));
-    return 0;
+  if (gate != SRV_GATE_OK) {
+    auth_refused(c, o->req, gate, t.rc, q);
+    return -1;
   }
-  unsigned delay = srv_backoff_fail(&c->srv->backoff, c->peer_ip, cl_now_ms());
-  srv_log(SRV_WARN, "auth_failed",
-          "conn=%u peer=%s user=%s code=%s delay_ms=%u", c->id, c->peer, q,
-          credo_errname(rc), delay);
-  pause_ms(c, delay);
-  cl_enc_errorf(&c->out, o->req, CREDO_AUTH, 0, 0, "authentication failed");
+  cl_auth_ok ok = {c->user, o->auth.user_len, (uint8_t)credo_get_role(c->db),
+                   c->id};
+  srv_slot_authed(&c->srv->slots, c->peer_ip);
+  c->authed = 1;
+  cl_enc_auth_ok(&c->out, o->req, &ok);
+  srv_log(SRV_INFO, "auth_ok", "conn=%u peer=%s user=%s role=%s", c->id,
+          c->peer, q, credo_role_name(credo_get_role(c->db)));
+  return 0;
+}
+
+/* Sends raw bytes (another protocol's reply), best effort. */
+static void send_raw(srv_conn *c, const char *p, size_t n, int64_t deadline) {
+  if (n)
+    (void)cl_io_write(&c->io, p, n, deadline);
+}
+
+/* Before the first frame: waits for 8 bytes (any HELLO has more) and, when
+ * they are another protocol's (srv_sniff.c), logs what they look like,
+ * answers in that protocol where it allows and ends the connection.
+ * 0 to go on with the handshake, -1 when the connection is over. */
+static int sniff_first(srv_conn *c, int64_t deadline) {
+  srv_sniffed s;
+  int known = 0;
+  while (!(known = srv_sniff(c->in, c->in_len, &s)) && c->in_len < 8) {
+    /* a length below 6 is refused at once by the handshake */
+    if (c->in_len >= 4 && c->in[0] == 0 && c->in[1] == 0 && c->in[2] == 0 &&
+        c->in[3] < CL_MIN_LENGTH)
+      return 0;
+    if (fill(c, 8, deadline) <= 0)
+      return 0; /* the handshake reports the timeout or the end */
+  }
+  if (!known)
+    return 0;
+  srv_log(SRV_WARN, "not_credo", "conn=%u peer=%s looks_like=%s", c->id,
+          c->peer, s.what);
+  send_raw(c, s.reply, s.reply_len, deadline);
+  if (s.more) { /* e.g. PostgreSQL SSLRequest, 'N', then its startup */
+    c->in_len = c->in_off = c->scan_off = 0;
+    while (c->in_len < 8 && fill(c, 8, deadline) > 0)
+      ;
+    if (c->in_len >= 8 && srv_sniff(c->in, c->in_len, &s) && !s.more)
+      send_raw(c, s.reply, s.reply_len, deadline);
+  }
   c->dead = 1;
-  c->reason = "auth_failed";
+  c->reason = "not_credo";
   return -1;
 }
 
 /* Runs HELLO and AUTH within the authentication timeout. 0 when READY. */
 static int handshake(srv_conn *c, int64_t deadline) {
   srv_hs hs = {SRV_HS_HELLO, 0};
+  if (sniff_first(c, deadline) < 0)
+    return -1;
   while (hs.state != SRV_HS_DONE && !c->dead) {
     cl_hdr h;
     const uint8_t *p;
@@ -275,13 +352,22 @@ static int handshake(srv_conn *c, int64_t deadline) {
       cl_ready m = {hs.version, c->srv->cfg->max_frame, name, (uint32_t)k};
       cl_enc_ready(&c->out, h.req, &m);
     } else {
-      srv_hs_auth_result(&hs, check_auth(c, &o) == 0);
+      srv_hs_auth_result(&hs, check_auth(c, &o, deadline) == 0);
     }
   }
   return c->dead ? -1 : 0;
 }
 
 /* ------------------------------------------------------------ requests */
+
+/* A malformed payload: ERROR for the request, the connection goes on. */
+static void req_refused(srv_conn *c, uint32_t req, const char *why) {
+  char q[200];
+  cl_enc_errorf_txn(&c->out, req, CREDO_PROTOCOL, srv_in_txn(c), 0, 0, "%s",
+                    why);
+  srv_log(SRV_INFO, "protocol", "conn=%u req=%u code=CREDO_PROTOCOL msg=%s",
+          c->id, req, srv_logq(q, sizeof q, why));
+}
 
 /* Handles one request frame of an authenticated session. */
 static void dispatch(srv_conn *c, const cl_hdr *h, const uint8_t *p) {
@@ -291,8 +377,21 @@ static void dispatch(srv_conn *c, const cl_hdr *h, const uint8_t *p) {
   if ((h->type == CL_F_EXECUTE || h->type == CL_F_QUERY ||
        h->type == CL_F_BACKUP) &&
       srv_conn_take_cancel(c, h->req)) {
-    cl_enc_errorf(&c->out, h->req, CREDO_CANCELLED, 0, 0,
-                  "statement cancelled before it started");
+    cl_enc_errorf_txn(&c->out, h->req, CREDO_CANCELLED, srv_in_txn(c), 0, 0,
+                      "statement cancelled before it started");
+    return;
+  }
+  if (h->req == 0) { /* 0 names the connection itself in server frames */
+    conn_error(c, 0, CREDO_PROTOCOL, "protocol",
+               "request id 0 is reserved; requests use ids 1 and up");
+    return;
+  }
+  /* ALTER USER / DROP USER / a password change since AUTH apply here */
+  if ((h->type == CL_F_PREPARE || h->type == CL_F_EXECUTE ||
+       h->type == CL_F_QUERY || h->type == CL_F_BACKUP) &&
+      credo_session_check(c->db) != CREDO_OK) {
+    conn_error(c, 0, credo_errcode(c->db), "session_revoked",
+               credo_errmsg(c->db));
     return;
   }
   switch (h->type) {
@@ -314,14 +413,26 @@ static void dispatch(srv_conn *c, const cl_hdr *h, const uint8_t *p) {
   case CL_F_CANCEL:
     if (cl_dec_u32(p, n, &target, &why) == CREDO_OK)
       (void)srv_conn_take_cancel(c, target);
+    else /* its only answer: nothing is cancelled */
+      req_refused(c, h->req, why);
     break;
   case CL_F_PING:
-    cl_enc_empty(&c->out, CL_F_OK, h->req);
-    break;
   case CL_F_BYE:
+    if (cl_dec_empty(p, n, &why) != CREDO_OK) {
+      req_refused(c, h->req, why);
+      break;
+    }
     cl_enc_empty(&c->out, CL_F_OK, h->req);
-    c->dead = 1;
-    c->reason = "bye";
+    if (h->type == CL_F_BYE) {
+      c->dead = 1;
+      c->reason = "bye";
+    }
+    break;
+  case CL_F_HELLO:
+  case CL_F_AUTH:
+    conn_error(c, 0, CREDO_PROTOCOL, "protocol",
+               "the handshake is over: HELLO and AUTH come once, first; "
+               "open a new connection to log in as another user");
     break;
   default:
     conn_error(c, 0, CREDO_PROTOCOL, "protocol",
@@ -329,18 +440,51 @@ static void dispatch(srv_conn *c, const cl_hdr *h, const uint8_t *p) {
   }
 }
 
+/* Ends the explicit transaction that has been open longer than
+ * --max-txn-time: rolls it back and tells the client (ERROR request 0,
+ * then the connection closes). */
+static void txn_expired(srv_conn *c) {
+  char msg[160];
+  (void)credo_rollback(c->db);
+  snprintf(msg, sizeof msg,
+           "transaction open longer than max transaction time (%u s): "
+           "rolled back",
+           c->srv->cfg->max_txn_time);
+  conn_error(c, 0, CREDO_TXN, "max_txn_time", msg);
+}
+
+/* When the open explicit transaction must end (0: none open). Notes when
+ * one was opened; PING and other requests do not move it. */
+static int64_t txn_deadline(srv_conn *c) {
+  if (!credo_in_txn(c->db)) {
+    c->txn_since = 0;
+    return 0;
+  }
+  if (c->txn_since == 0)
+    c->txn_since = cl_now_ms();
+  return c->txn_since + (int64_t)c->srv->cfg->max_txn_time * 1000;
+}
+
 /* Serves requests until the connection ends. */
 static void serve(srv_conn *c) {
   while (!c->dead) {
     cl_hdr h;
     const uint8_t *p;
+    int64_t txn_end = txn_deadline(c), deadline = 0;
     int r;
     if (atomic_load(&c->srv->stopping)) {
       conn_error(c, 0, CREDO_CONN, "shutdown", "server is shutting down");
       break;
     }
-    r = next_frame(c, 0, &h, &p);
-    if (r == NF_TIMEOUT) {
+    if (txn_end) {
+      deadline = idle_deadline(c);
+      if (txn_end < deadline)
+        deadline = txn_end;
+    }
+    r = next_frame(c, deadline, &h, &p);
+    if (txn_end && (r == NF_TIMEOUT || r == NF_OK) && cl_now_ms() >= txn_end) {
+      txn_expired(c);
+    } else if (r == NF_TIMEOUT) {
       char msg[64];
       snprintf(msg, sizeof msg, "idle timeout (%u s)",
                c->srv->cfg->idle_timeout);
@@ -362,6 +506,9 @@ static void serve(srv_conn *c) {
 
 static void conn_end(srv_conn *c) {
   srv_ctx *srv = c->srv;
+  int held = !c->reject, authed = c->authed;
+  char ip[sizeof c->peer_ip];
+  memcpy(ip, c->peer_ip, sizeof ip);
   (void)srv_conn_flush(c);
   srv_log(SRV_INFO, "disconnect", "conn=%u peer=%s reason=%s", c->id, c->peer,
           c->reason ? c->reason : "closed");
@@ -372,10 +519,7 @@ static void conn_end(srv_conn *c) {
   free(c->in);
   cl_wbuf_free(&c->out);
   free(c);
-  pthread_mutex_lock(&srv->mu);
-  srv->nconn--;
-  pthread_cond_broadcast(&srv->idle);
-  pthread_mutex_unlock(&srv->mu);
+  srv_conn_ended(srv, ip, held, authed);
 }
 
 void *srv_conn_thread(void *arg) {
@@ -393,10 +537,11 @@ void *srv_conn_thread(void *arg) {
     goto end;
   }
   if (c->reject) {
-    char msg[64];
-    snprintf(msg, sizeof msg, "too many connections (max %u)",
-             c->srv->cfg->max_conn);
-    conn_error(c, 0, CREDO_LIMIT, "max_conn", msg);
+    char msg[120];
+    snprintf(msg, sizeof msg, "%s (max %u)", srv_slot_why(c->reject),
+             srv_slot_cap(&c->srv->slots, c->reject));
+    conn_error(c, 0, CREDO_LIMIT,
+               c->reject == SRV_SLOT_TOTAL ? "max_conn" : "slot_cap", msg);
     goto end;
   }
   if (handshake(c, auth_deadline) == 0)

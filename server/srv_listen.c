@@ -4,10 +4,11 @@
  *
  * Invariants: only this thread accepts and calls credo_dup on the admin
  * handle; a connection thread exists for every accepted socket until it
- * has closed it (srv->nconn counts them, under srv->mu); past --max-conn a
- * connection still gets a thread that tells the client "too many
- * connections" and closes (at most 16 such at once, beyond which the socket
- * is closed at once), so the cap is never exceeded by real sessions. The
+ * has closed it (srv->nconn counts them, under srv->mu); a connection
+ * refused by a slot cap (srv_slots.c: in all, per address, still
+ * authenticating) still gets a thread that tells the client which cap and
+ * closes (at most 16 such at once, beyond which the socket is closed at
+ * once), so the caps are never exceeded by real sessions. The
  * loop waits in ppoll() with SIGTERM/SIGINT unblocked only there, so the
  * stop flag is seen at once and no other thread runs the handler.
  *
@@ -127,11 +128,11 @@ static void format_peer(const struct sockaddr_storage *ss, char *ip, size_t ipn,
   snprintf(peer, pn, "%s:%u", ip, port);
 }
 
-/* Makes the connection object for socket `fd`: over the cap it only
- * rejects; else it gets its own engine handle. NULL when it cannot. */
-static srv_conn *conn_new(srv_ctx *srv, int fd,
-                          const struct sockaddr_storage *ss, unsigned id,
-                          int reject) {
+/* Makes the connection object for socket `fd`: refused by a slot cap
+ * (`reject`, an SRV_SLOT_* code) it only says so; else it gets its own
+ * engine handle. NULL when it cannot. */
+static srv_conn *conn_new(srv_ctx *srv, int fd, const char *ip,
+                          const char *peer, unsigned id, int reject) {
   srv_conn *c = calloc(1, sizeof *c);
   if (!c)
     return NULL;
@@ -140,20 +141,33 @@ static srv_conn *conn_new(srv_ctx *srv, int fd,
   c->reject = reject;
   c->io.fd = fd;
   c->io.wake_fd = srv->wake_rd;
-  format_peer(ss, c->peer_ip, sizeof c->peer_ip, c->peer, sizeof c->peer);
+  snprintf(c->peer_ip, sizeof c->peer_ip, "%s", ip);
+  snprintf(c->peer, sizeof c->peer, "%s", peer);
   if (!reject && credo_dup(srv->admin, &c->db) != CREDO_OK) {
     free(c);
     return NULL;
   }
-  /* max_time also holds inside one step (an aggregate over everything):
-   * the engine checks it as it reads rows */
-  if (c->db)
-    credo_set_timeout(c->db, (int64_t)srv->cfg->max_time * 1000000);
+  /* max_time also holds inside one step (an aggregate over everything)
+   * and bounds the wait for the store's writer */
+  if (c->db) {
+    credo_set_timeout(c->db, (int64_t)srv->cfg->max_time_ms * 1000);
+    credo_set_busy_timeout(c->db, (int64_t)srv->cfg->max_time_ms * 1000);
+  }
   return c;
 }
 
-/* Admits one accepted socket: counts it and starts its thread (a
- * PostgreSQL session's when `pg`). */
+void srv_conn_ended(srv_ctx *srv, const char *ip, int held, int authed) {
+  if (held)
+    srv_slot_give(&srv->slots, ip, authed);
+  pthread_mutex_lock(&srv->mu);
+  srv->nconn--;
+  pthread_cond_broadcast(&srv->idle);
+  pthread_mutex_unlock(&srv->mu);
+}
+
+/* Admits one accepted socket: takes its slot (or notes the cap that
+ * refuses it), counts its thread and starts it (a PostgreSQL session's
+ * when `pg`). */
 static void admit(srv_ctx *srv, int fd, const struct sockaddr_storage *ss,
                   int pg) {
   pthread_attr_t attr;
@@ -161,12 +175,15 @@ static void admit(srv_ctx *srv, int fd, const struct sockaddr_storage *ss,
   srv_conn *c;
   unsigned id;
   int reject;
+  char ip[64], peer[80];
 
+  format_peer(ss, ip, sizeof ip, peer, sizeof peer);
+  reject = srv_slot_take(&srv->slots, ip);
   pthread_mutex_lock(&srv->mu);
-  reject = srv->nconn >= srv->cfg->max_conn;
-  if (reject && srv->nconn >= srv->cfg->max_conn + MAX_REJECTING) {
+  if (reject && srv->nconn >= srv->slots.total + MAX_REJECTING) {
     pthread_mutex_unlock(&srv->mu);
-    srv_log(SRV_WARN, "reject", "reason=max_conn action=close");
+    srv_log(SRV_WARN, "reject", "peer=%s reason=%s action=close", peer,
+            reject == SRV_SLOT_TOTAL ? "max_conn" : "slot_cap");
     close(fd);
     return;
   }
@@ -174,15 +191,14 @@ static void admit(srv_ctx *srv, int fd, const struct sockaddr_storage *ss,
   srv->nconn++;
   pthread_mutex_unlock(&srv->mu);
   if (pg) {
-    char ip[64], peer[80];
-    format_peer(ss, ip, sizeof ip, peer, sizeof peer);
     if (cl_io_prepare_socket(fd) == 0 &&
         pg_conn_start(srv, fd, id, reject, peer, ip) == 0)
       return;
     c = NULL;
     goto failed;
   }
-  c = cl_io_prepare_socket(fd) == 0 ? conn_new(srv, fd, ss, id, reject) : NULL;
+  c = cl_io_prepare_socket(fd) == 0 ? conn_new(srv, fd, ip, peer, id, reject)
+                                    : NULL;
   pthread_attr_init(&attr);
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
   if (c && pthread_create(&th, &attr, srv_conn_thread, c) == 0) {
@@ -196,10 +212,7 @@ failed:
     credo_close(c->db);
   free(c);
   close(fd);
-  pthread_mutex_lock(&srv->mu);
-  srv->nconn--;
-  pthread_cond_broadcast(&srv->idle);
-  pthread_mutex_unlock(&srv->mu);
+  srv_conn_ended(srv, ip, !reject, 0);
 }
 
 /* Accepts every pending connection. -1 when out of file descriptors (the

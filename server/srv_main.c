@@ -201,6 +201,7 @@ int main(int argc, char **argv) {
   srv_config cfg;
   srv_ctx srv;
   http_server *web = NULL;
+  srv_purge *purge = NULL;
   int lfd = -1, rc = srv_config_parse(argc, argv, &cfg);
   if (rc != 0)
     return rc == 1 ? 0 : 2;
@@ -212,13 +213,21 @@ int main(int argc, char **argv) {
   srv.stop = &stop_flag;
   srv.wake_rd = srv.wake_wr = -1;
   srv.pg_lfd = -1;
-  srv_backoff_init(&srv.backoff);
+  srv_backoff_init(&srv.backoff, cfg.hash_workers);
+  if (srv_slots_init(&srv.slots,
+                     &(srv_caps){cfg.max_conn, cfg.max_conn_per_addr,
+                                 cfg.max_unauth, cfg.max_unauth_per_addr}) <
+      0) {
+    fprintf(stderr, "credo-server: out of memory\n");
+    return 1;
+  }
   pthread_mutex_init(&srv.mu, NULL);
   pthread_cond_init(&srv.idle, NULL);
   if (start(&cfg, &srv, &lfd) < 0 || start_http(&cfg, &srv, &web) < 0) {
     rc = 1;
     goto out;
   }
+  purge = srv_purge_start(srv.admin, cfg.purge_interval);
   log_listening(&cfg, lfd, srv.tls != NULL, "credo");
   if (srv.pg_lfd >= 0)
     log_listening(&cfg, srv.pg_lfd, srv.tls != NULL, "pg");
@@ -226,8 +235,11 @@ int main(int argc, char **argv) {
   lfd = -1;
   http_stop(web);
   web = NULL;
+  srv_purge_stop(purge);
+  purge = NULL;
   srv_log(SRV_INFO, "stopped", "exit=0");
 out:
+  srv_purge_stop(purge);
   http_stop(web);
   if (lfd >= 0)
     close(lfd);
@@ -242,5 +254,6 @@ out:
   pthread_cond_destroy(&srv.idle);
   pthread_mutex_destroy(&srv.mu);
   srv_backoff_destroy(&srv.backoff);
+  srv_slots_destroy(&srv.slots);
   return rc;
 }

@@ -32,7 +32,8 @@
 static const char *const table_names[STOR_NTABLES] = {
     "meta",     "subjects",    "types",       "type_ids",   "events",
     "versions", "subj_events", "type_events", "source_ref", "until_events",
-    "users",    "subj_public", "grants",      "subj_names", "name_grams"};
+    "users",    "subj_public", "grants",      "subj_names", "name_grams",
+    "erasures", "erased_keys", "type_retain"};
 
 const char *stor_table_name(int table) {
   if (table < 0 || table >= STOR_NTABLES)
@@ -456,15 +457,4 @@ int stor_readers(stor_env *env, unsigned *n) {
   if (!env)
     return CREDO_MISUSE;
   return stor_err(mdb_reader_list(env->mdb, count_reader, n));
-}
-
-int stor_reader_check(stor_env *env, int *cleared) {
-  int dead = 0, rc;
-
-  if (!env)
-    return CREDO_MISUSE;
-  rc = mdb_reader_check(env->mdb, &dead);
-  if (cleared)
-    *cleared = dead;
-  return stor_err(rc);
 }

@@ -52,7 +52,7 @@ enum stor_table {
   STOR_VERSIONS,     /* (event id, recorded, version no) -> older version */
   STOR_SUBJ_EVENTS,  /* (subject id, event id) -> nothing */
   STOR_TYPE_EVENTS,  /* (type id, event id) -> nothing */
-  STOR_SOURCE_REF,   /* (source, ref) -> event id */
+  STOR_SOURCE_REF,   /* (source, norm. ref, subject, event id) -> nothing */
   STOR_UNTIL_EVENTS, /* (public_until, event id) -> nothing */
   STOR_USERS,        /* user name -> user record */
   STOR_SUBJ_PUBLIC,  /* (subject id, public_until, event id) -> public_from,
@@ -60,6 +60,10 @@ enum stor_table {
   STOR_GRANTS,       /* (user name, source) -> nothing: GRANT SOURCE */
   STOR_SUBJ_NAMES,   /* (subject id, recorded) -> a former name (renames) */
   STOR_NAME_GRAMS,   /* (name gram, subject id) -> nothing (engine/names.c) */
+  STOR_ERASURES,     /* event id -> tombstone of an erased event (erase.c) */
+  STOR_ERASED_KEYS,  /* (kind, keyed hash) -> erased (source, ref, subject)
+                        or subject: the erasure ledger's look-up side */
+  STOR_TYPE_RETAIN,  /* type id -> RETAIN duration (retain.c) */
   STOR_NTABLES
 };
 
@@ -111,6 +115,11 @@ const char *stor_path(const stor_env *env);
 /* Begins a transaction. `write` != 0 makes it the store's one writer
  * (waits for the slot). CREDO_READONLY for a write on a read-only store. */
 int stor_txn_begin(stor_env *env, int write, stor_txn **out);
+/* The same, but a write waits at most `wait_ms` (< 0: without bound) for
+ * this process's writer lock: CREDO_BUSY when it ran out. (Writers of
+ * other processes are waited for inside LMDB, without bound.) */
+int stor_txn_begin_wait(stor_env *env, int write, int64_t wait_ms,
+                        stor_txn **out);
 /* Commits and frees the transaction. On failure the transaction is aborted
  * and freed as well, and nothing of it is in the store. For a read
  * transaction this is the same as abort and returns CREDO_OK. */
@@ -158,6 +167,15 @@ int stor_copy(stor_env *env, const char *dest);
  * positioned at its start), which is neither rewound, synced nor closed.
  * A write error (EPIPE when the reader went away) fails the copy. */
 int stor_copy_fd(stor_env *env, int fd);
+
+/* Rewrites the store in directory `path` entry by entry into a fresh file
+ * that replaces its data.mdb (vacuum.c), so no byte of deleted entries
+ * survives in free or unused page space. Offline: CREDO_BUSY (message
+ * naming the process) when another process has the store open; processes
+ * that open it meanwhile wait. `progress` (may be NULL): phase "vacuum",
+ * entries done of total. Message in `err`. */
+int stor_vacuum(const char *path, credo_progress_fn progress, void *arg,
+                char *err, size_t errlen);
 
 /* ------------------------------------------------------ key encodings
  * Keys are built so that memcmp order is the order of the values:
@@ -218,8 +236,5 @@ void stor_get_stats(stor_env *env, stor_stats *out);
 /* Read transactions active in the store, in all processes (reader slots
  * holding a snapshot). */
 int stor_readers(stor_env *env, unsigned *n);
-/* Clears the reader slots of dead processes now (stor_open does it too);
- * *cleared (may be NULL) tells how many. */
-int stor_reader_check(stor_env *env, int *cleared);
 
 #endif /* CREDO_STOR_H */

@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "stor_impl.h"
 
@@ -171,7 +172,25 @@ static int write_start(stor_txn *txn) {
   return EBUSY;
 }
 
-static int write_begin(stor_env *env, stor_txn **out) {
+/* Takes the process's writer lock, waiting at most wait_ms (< 0: as long
+ * as it takes). 0, or EBUSY when the wait ran out. */
+static int wlock_take(stor_env *env, int64_t wait_ms) {
+  struct timespec ts;
+  if (wait_ms < 0)
+    return pthread_mutex_lock(&env->wlock);
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  ts.tv_sec += (time_t)(wait_ms / 1000);
+  ts.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+  if (ts.tv_nsec >= 1000000000L) {
+    ts.tv_sec++;
+    ts.tv_nsec -= 1000000000L;
+  }
+  return pthread_mutex_clocklock(&env->wlock, CLOCK_MONOTONIC, &ts) == 0
+             ? 0
+             : EBUSY;
+}
+
+static int write_begin(stor_env *env, int64_t wait_ms, stor_txn **out) {
   stor_txn *txn;
   int rc;
 
@@ -182,7 +201,10 @@ static int write_begin(stor_env *env, stor_txn **out) {
   txn->env = env;
   txn->write = 1;
   stor_wlog_init(&txn->log);
-  pthread_mutex_lock(&env->wlock);
+  if (wlock_take(env, wait_ms) != 0) {
+    free(txn);
+    return CREDO_BUSY;
+  }
   grow_ahead(env);
   stor_gate_enter(&env->gate);
   if ((rc = write_start(txn)) != 0) {
@@ -320,6 +342,11 @@ static int write_commit(stor_txn *txn) {
 /* ------------------------------------------------------------- public */
 
 int stor_txn_begin(stor_env *env, int write, stor_txn **out) {
+  return stor_txn_begin_wait(env, write, -1, out);
+}
+
+int stor_txn_begin_wait(stor_env *env, int write, int64_t wait_ms,
+                        stor_txn **out) {
   if (!out)
     return CREDO_MISUSE;
   *out = NULL;
@@ -327,7 +354,7 @@ int stor_txn_begin(stor_env *env, int write, stor_txn **out) {
     return CREDO_MISUSE;
   if (atomic_load(&env->broken))
     return CREDO_IO;
-  return write ? write_begin(env, out) : read_begin(env, out);
+  return write ? write_begin(env, wait_ms, out) : read_begin(env, out);
 }
 
 int stor_txn_commit(stor_txn *txn) {

@@ -278,9 +278,9 @@ ask "fines by legal basis in 2025" \
 
 ask "persons on the serious-dishonesty list now" \
   "SELECT DISTINCT subject, subject_name FROM events WHERE type =
-   'dishonesty_list' AND subject_kind = 'person' ORDER BY subject" \
+   'court_dishonest' AND subject_kind = 'person' ORDER BY subject" \
   "SELECT DISTINCT subject, subject_name FROM ev WHERE type =
-   'dishonesty_list' AND subject_kind = 'person' AND $PUB ORDER BY 1"
+   'court_dishonest' AND subject_kind = 'person' AND $PUB ORDER BY 1"
 
 ask "companies by part of the name (环保)" \
   "SELECT id, name FROM subjects WHERE kind = 'org' AND name LIKE '%环保%'

@@ -179,5 +179,7 @@ while True:
         break
 if got != len(rt) or susp != len(rt):
     fail("row limit: %d rows, %d suspensions (want %d)" % (got, susp, len(rt)))
+if tag != "SELECT 0":
+    fail("the last Execute of a suspended portal says %s" % tag)
 print("ok Execute with a row limit: %d PortalSuspended, then %s" % (susp, tag))
 send(b"X")

@@ -63,7 +63,8 @@ CREDO_PASSWORD=rootpw "$BIN/credo-server" --store "$STORE" --init-admin root \
 "$BIN/credo-server" --store "$STORE" --listen 127.0.0.1:0 \
   --pg-listen 127.0.0.1:0 --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" \
   2>"$T/server.log" &
-PIDS+=($!)
+SPID=$!
+PIDS+=($SPID)
 PG=""
 NATIVE=""
 for _ in $(seq 1 100); do
@@ -139,6 +140,13 @@ expect "information_schema.columns (Metabase/Grafana)" "^events\|occurred\|times
 expect "pg_type lists the types sent" "^1184\|timestamptz$" \
   P root rootpw disable -Atc "SELECT oid, typname FROM pg_catalog.pg_type"
 expect "the public role's \\dt" "events" P pub pubpw disable -c '\dt'
+# Grafana's table and column pickers, pgJDBC's getColumns (Metabase)
+expect "Grafana: the table list" "^events subjects types $" sh -c \
+  "PGPASSWORD=rootpw psql -X -At 'host=127.0.0.1 port=$PG user=root dbname=credo sslmode=disable' -c \"SELECT quote_ident(table_name) as \\\"table\\\" FROM information_schema.tables WHERE quote_ident(table_schema) NOT IN ('information_schema', 'pg_catalog') AND table_type = 'BASE TABLE' AND quote_ident(table_schema) IN (SELECT CASE WHEN trim(s[i]) = '\\\"\\\$user\\\"' THEN user ELSE trim(s[i]) END FROM generate_series(1, 2) as i, string_to_array(current_setting('search_path'),',') s)\" | tr '\n' ' '"
+expect "Grafana: the columns of a table" "^created\|timestamp with time zone$" \
+  P root rootpw disable -Atc "SELECT quote_ident(column_name) as \"column\", data_type as \"type\" FROM information_schema.columns WHERE quote_ident(table_name) = 'subjects'"
+expect "pgJDBC getColumns (SELECT * FROM (SELECT ...))" "^public\|types\|created\|1184\|f\|" \
+  P root rootpw disable -Atc "SELECT * FROM (SELECT n.nspname,c.relname,a.attname,a.atttypid,a.attnotnull OR (t.typtype = 'd' AND t.typnotnull) AS attnotnull,a.atttypmod,a.attlen,t.typtypmod,row_number() OVER (PARTITION BY a.attrelid ORDER BY a.attnum) AS attnum FROM pg_catalog.pg_namespace n JOIN pg_catalog.pg_class c ON (c.relnamespace = n.oid) JOIN pg_catalog.pg_attribute a ON (a.attrelid=c.oid) JOIN pg_catalog.pg_type t ON (a.atttypid = t.oid) LEFT JOIN pg_catalog.pg_attrdef def ON (a.attrelid=def.adrelid AND a.attnum = def.adnum) WHERE c.relkind in ('r','p','v','f','m') and a.attnum > 0 AND NOT a.attisdropped AND n.nspname LIKE 'public' AND c.relname LIKE 'types') c WHERE true ORDER BY nspname,c.relname,attnum"
 
 echo "== transactions"
 P root rootpw disable >"$T/tx.out" 2>&1 <<SQL
@@ -226,9 +234,58 @@ expect "binary values (int8, float8, timestamptz, jsonb, bool) equal text" \
 expect "Execute with a row limit answers PortalSuspended" \
   "^ok Execute with a row limit: [3-9] PortalSuspended" cat "$T/raw.out"
 
+echo "== a user created before the SCRAM verifier (record format 1)"
+SANFLAGS=""
+nm "$BUILD/lib/libcredo.a" 2>/dev/null | grep -q __asan_init &&
+  SANFLAGS="-fsanitize=address,undefined"
+P root rootpw disable -qc "CREATE USER old ROLE analyst PASSWORD 'oldpw'" >/dev/null 2>&1
+if cc -std=c11 -D_GNU_SOURCE -O1 $SANFLAGS -Iinclude -Istorage -o "$T/olduser" \
+  "$HERE/pg_olduser.c" "$BUILD/lib/libcredo.a" -llmdb -lxxhash -ljansson \
+  -lsodium -lutf8proc -lssl -lcrypto -lpthread -lm &&
+  "$T/olduser" "$STORE" old; then
+  expect "plaintext: refused, told to set the password again (28000)" \
+    "has no SCRAM-SHA-256 verifier.*ALTER USER old PASSWORD" \
+    P old oldpw disable -Atc "SELECT 1"
+  expect "over TLS: the password in clear, checked against argon2id" "^1$" \
+    P old oldpw require -Atc "SELECT 1"
+  expect "over TLS: a wrong password still fails" "password authentication failed" \
+    P old wrong require -Atc "SELECT 1"
+  P root rootpw disable -qc "ALTER USER old PASSWORD 'newpw'" >/dev/null 2>&1
+  expect "after ALTER USER ... PASSWORD: SCRAM in plaintext" "^1$" \
+    P old newpw disable -Atc "SELECT 1"
+else
+  fail "could not build or run the format-1 fixture"
+fi
+
+echo "== time travel in the dialect"
+expect "AS OF over pgwire (admin)" "^a1$" \
+  P root rootpw disable -Atc "SELECT ref FROM events WHERE ref = 'a1' AS OF NOW"
+expect "HISTORY OF EVENT over pgwire" "record" \
+  P root rootpw disable -Atc "HISTORY OF EVENT 1"
+
 echo "== another role over SCRAM"
 expect "an analyst logs in and reads" "^3$" \
   P ana anapw disable -Atc "SELECT count(*) FROM events WHERE subject = '$SUBJ'"
+
+echo "== shutdown"
+# a session left open: the server must still stop cleanly on SIGTERM
+$PY -c "import psycopg2, time
+c = psycopg2.connect('$DSN'); c.cursor().execute('SELECT 1'); time.sleep(30)" \
+  >/dev/null 2>&1 &
+PIDS+=($!)
+sleep 1
+kill -TERM "$SPID"
+rc=""
+for _ in $(seq 1 300); do
+  kill -0 "$SPID" 2>/dev/null || { wait "$SPID"; rc=$?; break; }
+  sleep 0.1
+done
+expect "SIGTERM stops the server with an open pg session (exit 0)" "^0$" echo "$rc"
+expect "the open session was told" "event=shutdown .*proto=pg" cat "$T/server.log"
+if grep -Eq "AddressSanitizer|runtime error|LeakSanitizer" "$T/server.log"; then
+  fail "sanitizer report in the server log"
+  grep -E -A5 "AddressSanitizer|runtime error" "$T/server.log" | head -20
+else ok "no sanitizer report in the server log"; fi
 
 echo "$CHECKS checks, $FAILS failed"
 [ "$FAILS" -eq 0 ]

@@ -112,6 +112,9 @@ refused "REPAIRABLE AFTER longer than PUBLICITY is refused" \
   "longer than PUBLICITY" root rootpw \
   "CREATE TYPE z PUBLICITY 3 MONTHS REPAIRABLE AFTER 1 YEAR;"
 
+expect "a remote session that sets no zone works in the store's (+08:00)" \
+  "[0-9]\\+08:00" ana c "SELECT created FROM types WHERE name = 'honour';"
+
 echo "== recorder alice (source xm-market)"
 expect "records under its granted source" "^ *1$" alice a \
   "RECORD penalty_general FOR '$PERSON' OCCURRED NOW - 40 DAYS
@@ -137,6 +140,22 @@ refused "cannot move the window through CORRECT" \
   "CORRECT EVENT 1 SET public_until = '2035-01-01' REASON 'x';"
 allowed "corrects data of its own source" alice a \
   "CORRECT EVENT 1 SET data.amount_wan = 0.45 REASON '异议处理 (原 0.5)';"
+
+echo "== import (credo import on the store): a known subject under a new name"
+printf 'subject,type,occurred,source,ref,subject_kind,subject_name\n%s,penalty_general,2026-01-10,xm-market,imp-1,org,厦门鹭江物流有限公司\n' \
+  "$ORG" >"$T/norename.csv"
+timeout 60 "$BIN/credo" import "$STORE" "$T/norename.csv" --rejects "$T/rej1.txt" >"$T/out" 2>&1
+if grep -q '厦门鹭江海运有限公司.*厦门鹭江物流有限公司' "$T/rej1.txt" 2>/dev/null; then
+  ok "a row renaming without a reason is rejected with both names"
+else fail "a row renaming without a reason is rejected with both names"
+  cat "$T/out" "$T/rej1.txt" 2>/dev/null | sed 's/^/     | /' | tail -5; fi
+printf 'subject,type,occurred,source,ref,subject_kind,subject_name,reason\n%s,penalty_general,2026-01-10,xm-market,imp-1,org,厦门鹭江物流有限公司,企业名称变更\n' \
+  "$ORG" >"$T/rename.csv"
+timeout 60 "$BIN/credo" import "$STORE" "$T/rename.csv" --rejects "$T/rej2.txt" >"$T/out" 2>&1
+expect "with a reason column the row renames the subject" "厦门鹭江物流有限公司" \
+  ana c "SELECT name FROM subjects WHERE id = '$ORG';"
+expect "HISTORY OF SUBJECT shows the rename" "rename +\\| 企业名称变更" \
+  ana c "HISTORY OF SUBJECT '$ORG';"
 
 echo "== repairer bob"
 refused "repair before the minimum names the earliest date" \
@@ -182,5 +201,8 @@ allowed "alice retracts a decision of her source (行政复议撤销)" alice a \
 expect "the public no longer sees it" "^ *0$" web d \
   "SELECT count(*) FROM events WHERE id = 3;"
 
+kill -TERM "$SPID" 2>/dev/null
+wait "$SPID" 2>/dev/null
+SPID=""
 echo "rules.sh: $CHECKS checks, $FAILS failed"
 [ "$FAILS" -eq 0 ]

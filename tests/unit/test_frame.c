@@ -235,6 +235,16 @@ static void test_done_error_small(void **state) {
   assert_int_equal(e2.line, 2);
   assert_int_equal(e2.column, 17);
   assert_true(str_is(e2.msg, e2.msg_len, "syntax error near \"FORM\""));
+  assert_int_equal(e2.in_txn, 0);
+  /* ERROR carries the in-transaction flag, last byte; only 0 or 1 */
+  w.n = 0;
+  cl_enc_errorf_txn(&w, 6, CREDO_LIMIT, 1, 0, 0, "stopped");
+  p = only_frame(&w, CL_F_ERROR, 6, &n);
+  assert_int_equal(cl_dec_error(p, n, &e2, &why), CREDO_OK);
+  assert_int_equal(e2.in_txn, 1);
+  assert_int_equal(p[n - 1], 1);
+  w.p[w.n - 1] = 2;
+  assert_int_equal(cl_dec_error(p, n, &e2, &why), CREDO_PROTOCOL);
   for (int t = CL_F_CLOSE; t <= CL_F_CANCEL; t++) {
     w.n = 0;
     cl_enc_u32(&w, t, 8, 42);
@@ -405,9 +415,15 @@ static void test_bad_headers(void **state) {
   cl_hdr h;
   size_t total;
   const char *why;
-  /* fewer than 10 bytes: need more, at every length */
+  /* fewer than 10 bytes of a good header: need more, at every length */
+  hex_to("00000006 08 00 00000001", b, &total);
   for (size_t n = 0; n < CL_HDR; n++)
     assert_int_equal(cl_hdr_parse(b, n, 4096, &h, &total, &why), 1);
+  /* a bad length is refused as soon as its 4 bytes are there */
+  hex_to("00000005 03 00 00000001", b, &total);
+  assert_int_equal(cl_hdr_parse(b, 4, 4096, &h, &total, &why), CREDO_PROTOCOL);
+  hex_to("47455420 03 00 00000001", b, &total); /* "GET " */
+  assert_int_equal(cl_hdr_parse(b, 4, 4096, &h, &total, &why), CREDO_LIMIT);
   hex_to("00000005 03 00 00000001", b, &total);
   assert_int_equal(cl_hdr_parse(b, CL_HDR, 4096, &h, &total, &why),
                    CREDO_PROTOCOL);
@@ -761,7 +777,7 @@ static void test_backoff(void **state) {
   srv_backoff *b = malloc(sizeof *b);
   unsigned want[] = {100, 200, 400, 800, 1600, 3200, 5000, 5000};
   int64_t t = 1000000;
-  srv_backoff_init(b);
+  srv_backoff_init(b, 2);
   for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
     assert_int_equal(srv_backoff_fail(b, "10.0.0.1", t++), want[i]);
   assert_int_equal(srv_backoff_fail(b, "10.0.0.2", t), 100); /* per peer */
@@ -781,8 +797,129 @@ static void test_backoff(void **state) {
   free(b);
 }
 
+static int check_bad(void *arg) {
+  (*(int *)arg)++;
+  return SRV_CHECK_BAD;
+}
+static int check_ok(void *arg) {
+  (*(int *)arg)++;
+  return SRV_CHECK_OK;
+}
+static int check_oom(void *arg) {
+  (*(int *)arg)++;
+  return SRV_CHECK_ERROR;
+}
+
+/* The backoff holds per address and per user name, before the check runs:
+ * a throttled attempt never reaches the (hashing) check. */
+static void test_auth_gate(void **state) {
+  (void)state;
+  srv_backoff *b = malloc(sizeof *b);
+  int n = 0;
+  int64_t now;
+  srv_backoff_init(b, 1);
+  now = cl_now_ms();
+  assert_int_equal(
+      srv_auth_gate(b, "10.0.0.1", "bob", now + 1000, check_bad, &n),
+      SRV_GATE_BAD);
+  assert_int_equal(n, 1);
+  /* the next attempt's turn is 100 ms away: with no time left it is
+   * refused without checking, from the same address ... */
+  now = cl_now_ms();
+  assert_int_equal(srv_auth_gate(b, "10.0.0.1", "eve", now + 1, check_bad, &n),
+                   SRV_GATE_THROTTLED);
+  /* ... and for the same user from another address */
+  assert_int_equal(srv_auth_gate(b, "10.0.0.2", "bob", now + 1, check_bad, &n),
+                   SRV_GATE_THROTTLED);
+  assert_int_equal(n, 1);
+  /* another address and user are not held back */
+  assert_int_equal(
+      srv_auth_gate(b, "10.0.0.3", "carol", cl_now_ms() + 1000, check_ok, &n),
+      SRV_GATE_OK);
+  /* an error of the check itself (out of memory) is not a failure */
+  assert_int_equal(
+      srv_auth_gate(b, "10.0.0.4", "dan", cl_now_ms() + 1000, check_oom, &n),
+      SRV_GATE_ERROR);
+  assert_int_equal(
+      srv_auth_gate(b, "10.0.0.4", "dan", cl_now_ms() + 1000, check_ok, &n),
+      SRV_GATE_OK);
+  /* waiting for the turn: within a deadline past it, the check runs, and
+   * a success clears both keys */
+  assert_int_equal(
+      srv_auth_gate(b, "10.0.0.1", "bob", cl_now_ms() + 3000, check_ok, &n),
+      SRV_GATE_OK);
+  now = cl_now_ms();
+  assert_int_equal(srv_auth_gate(b, "10.0.0.1", "bob", now + 1, check_bad, &n),
+                   SRV_GATE_BAD);
+  assert_int_equal(b->checks, 6);
+  srv_backoff_destroy(b);
+  free(b);
+}
+
+/* Slot caps: in all, per address, authenticating (all, per address). */
+static void test_slots(void **state) {
+  (void)state;
+  srv_slots s;
+  assert_int_equal(srv_slots_init(&s, &(srv_caps){6, 4, 3, 2}), 0);
+  assert_int_equal(srv_slot_take(&s, "a"), SRV_SLOT_OK);
+  assert_int_equal(srv_slot_take(&s, "a"), SRV_SLOT_OK);
+  /* two unauthenticated from a: its pre-auth share is full */
+  assert_int_equal(srv_slot_take(&s, "a"), SRV_SLOT_UNAUTH_ADDR);
+  assert_int_equal(srv_slot_take(&s, "b"), SRV_SLOT_OK);
+  /* three unauthenticated in all */
+  assert_int_equal(srv_slot_take(&s, "c"), SRV_SLOT_UNAUTH);
+  srv_slot_authed(&s, "a");
+  srv_slot_authed(&s, "a");
+  assert_int_equal(srv_slot_take(&s, "a"), SRV_SLOT_OK);
+  srv_slot_authed(&s, "a");
+  assert_int_equal(srv_slot_take(&s, "a"), SRV_SLOT_OK);
+  srv_slot_authed(&s, "a");
+  /* four from a, authenticated or not: the address is full */
+  assert_int_equal(srv_slot_take(&s, "a"), SRV_SLOT_ADDR);
+  assert_int_equal(srv_slot_take(&s, "c"), SRV_SLOT_OK);
+  /* six in all */
+  assert_int_equal(srv_slot_take(&s, "d"), SRV_SLOT_TOTAL);
+  srv_slot_give(&s, "a", 1);
+  srv_slot_give(&s, "c", 0);
+  assert_int_equal(srv_slot_take(&s, "d"), SRV_SLOT_OK);
+  assert_int_equal(s.total, 5);
+  assert_string_equal(srv_slot_why(SRV_SLOT_ADDR),
+                      "too many connections from this address");
+  assert_int_equal(srv_slot_cap(&s, SRV_SLOT_UNAUTH_ADDR), 2);
+  srv_slots_destroy(&s);
+}
+
+/* First bytes of other protocols are named; a credo HELLO is not. */
+static void test_sniff(void **state) {
+  (void)state;
+  srv_sniffed s;
+  cl_wbuf w = {0};
+  static const uint8_t ssl_req[] = {0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f};
+  static const uint8_t startup[] = {0, 0, 0, 9, 0, 3, 0, 0, 0};
+  static const uint8_t hello_tls[] = {0x16, 0x03, 0x01, 0x02, 0x00};
+  assert_int_equal(srv_sniff((const uint8_t *)"GET / HTTP/1.1", 14, &s), 1);
+  assert_string_equal(s.what, "http");
+  assert_true(s.reply_len > 0 && !memcmp(s.reply, "HTTP/1.0 400 ", 13));
+  assert_int_equal(srv_sniff(hello_tls, sizeof hello_tls, &s), 1);
+  assert_string_equal(s.what, "tls_client_hello");
+  assert_null(s.reply);
+  assert_int_equal(srv_sniff(ssl_req, sizeof ssl_req, &s), 1);
+  assert_true(s.more && s.reply_len == 1 && s.reply[0] == 'N');
+  assert_int_equal(srv_sniff(startup, sizeof startup, &s), 1);
+  assert_string_equal(s.what, "postgresql_startup");
+  assert_int_equal(s.reply[0], 'E');
+  assert_int_equal((size_t)s.reply[4] + 1, s.reply_len);
+  assert_int_equal(s.reply[s.reply_len - 1], 0);
+  cl_enc_hello(&w, 1, &(cl_hello){1, 1, "t", 1});
+  assert_int_equal(srv_sniff(w.p, w.n, &s), 0);
+  cl_wbuf_free(&w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_sniff),
+      cmocka_unit_test(test_auth_gate),
+      cmocka_unit_test(test_slots),
       cmocka_unit_test(test_hello_ready_auth),
       cmocka_unit_test(test_sql_prepared_columns),
       cmocka_unit_test(test_values),

@@ -510,6 +510,45 @@ static void rule11_idempotency_key(void **state) {
   assert_int_equal(credo_check(f->db, NULL, NULL, NULL), CREDO_OK);
 }
 
+/* 12. Subjects can be renamed; AS OF shows the name as it was; HISTORY
+ * OF SUBJECT includes renames. */
+static void rule12_renames(void **state) {
+  fx *f = *state;
+  credo_subject_info si;
+  record_general(f, ORG, "n1", "2026-04-01");
+  f->clk.now = th_t("2026-05-10T10:00:00+08:00");
+  refused_on(f->db,
+             "ALTER SUBJECT '" ORG "' NAME '厦门鹭江物流有限公司' REASON '';",
+             CREDO_INVALID, "a rename needs a REASON");
+  refused_on(f->db, "ALTER SUBJECT '91350100M000100Y43X' NAME 'x' REASON 'r';",
+             CREDO_NOTFOUND, "unknown subject");
+  ok_on(f->db, "ALTER SUBJECT '" ORG "' NAME '厦门鹭江物流有限公司' "
+               "REASON '企业名称变更 (工商变更登记)';");
+  assert_int_equal(credo_changes(f->db), 1);
+  assert_int_equal(credo_get_subject(f->db, ORG, &si), CREDO_OK);
+  assert_string_equal(si.name, "厦门鹭江物流有限公司");
+  expect_on(f->db, "SELECT subject_name FROM events WHERE id = 1;",
+            "厦门鹭江物流有限公司\n");
+  expect_on(f->db,
+            "SELECT subject_name FROM events WHERE id = 1 AS OF "
+            "'2026-05-05';",
+            "厦门鹭江海运有限公司\n");
+  out o = {.n = 0};
+  assert_int_equal(
+      credo_exec(f->db, "HISTORY OF SUBJECT '" ORG "';", collect, &o),
+      CREDO_OK);
+  if (!strstr(o.buf,
+              "NULL|" ORG "|NULL|NULL|NULL|NULL|NULL|NULL|"
+              "{\"from\":\"厦门鹭江海运有限公司\",\"name\":\"厦门鹭江物流"
+              "有限公司\"}|NULL|2026-05-10T10:00:00+08:00|local|NULL|"
+              "rename|企业名称变更 (工商变更登记)\n"))
+    fail_msg("no rename in the history:\n%s", o.buf);
+  /* renaming to the current name writes nothing */
+  ok_on(f->db, "ALTER SUBJECT '" ORG "' NAME '厦门鹭江物流有限公司' "
+               "REASON 'again';");
+  assert_int_equal(credo_changes(f->db), 0);
+}
+
 /* 13. Identifier checks complete: errors name the failing check, over
  * CREATE SUBJECT. */
 static void rule13_identifier_checks(void **state) {
@@ -590,6 +629,42 @@ static void upgrade_from_format_1(void **state) {
   credo_close(pub);
 }
 
+static int count_problems(void *arg, const char *line) {
+  if (strstr(line, "subj_public: missing entry"))
+    ++*(int *)arg;
+  return 0;
+}
+
+/* credo check compares the public index with the events. */
+static void public_index_checked(void **state) {
+  fx *f = *state;
+  stor_env *env = NULL;
+  stor_txn *txn = NULL;
+  stor_cursor *c = NULL;
+  stor_val k, v;
+  stor_options so = {0};
+  char err[256];
+  int n = 0;
+  record_general(f, ORG, "c1", "2026-04-01");
+  assert_int_equal(credo_check(f->db, NULL, NULL, NULL), CREDO_OK);
+  credo_close(f->db);
+  assert_int_equal(stor_open(f->dir, &so, &env, err, sizeof err), CREDO_OK);
+  assert_int_equal(stor_txn_begin(env, 1, &txn), CREDO_OK);
+  assert_int_equal(stor_cursor_open(txn, STOR_SUBJ_PUBLIC, &c), CREDO_OK);
+  assert_int_equal(stor_cursor_first(c, &k, &v), CREDO_OK);
+  unsigned char key[STOR_KEY_MAX];
+  size_t len = k.len;
+  memcpy(key, k.data, len);
+  stor_cursor_close(c);
+  assert_int_equal(stor_del(txn, STOR_SUBJ_PUBLIC, (stor_val){key, len}),
+                   CREDO_OK);
+  assert_int_equal(stor_txn_commit(txn), CREDO_OK);
+  stor_close(env);
+  assert_int_equal(credo_open(f->dir, NULL, &f->db), CREDO_OK);
+  assert_int_equal(credo_check(f->db, count_problems, &n, NULL), CREDO_CORRUPT);
+  assert_int_equal(n, 1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -605,8 +680,10 @@ int main(void) {
       T(rule9_public_fields),
       T(rule10_source_grants),
       T(rule11_idempotency_key),
+      T(rule12_renames),
       T(rule13_identifier_checks),
       T(upgrade_from_format_1),
+      T(public_index_checked),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -237,11 +237,12 @@ static void test_table_names(void **state) {
   static const char *names[] = {
       "meta",     "subjects",    "types",       "type_ids",   "events",
       "versions", "subj_events", "type_events", "source_ref", "until_events",
-      "users",    "subj_public", "grants",      "subj_names", "name_grams"};
+      "users",    "subj_public", "grants",      "subj_names", "name_grams",
+      "erasures", "erased_keys", "type_retain"};
   int i;
 
   (void)state;
-  assert_int_equal(STOR_NTABLES, 15);
+  assert_int_equal(STOR_NTABLES, 18);
   for (i = 0; i < STOR_NTABLES; i++)
     assert_string_equal(stor_table_name(i), names[i]);
   assert_null(stor_table_name(-1));

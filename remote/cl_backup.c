@@ -20,7 +20,6 @@
 #include <xxhash.h>
 
 #include "cl_remote.h"
-#include "eng.h"
 
 typedef struct recv_state {
   credo *db;
@@ -29,6 +28,19 @@ typedef struct recv_state {
   uint64_t got, estimate;
   int local_rc; /* CREDO_IO or CREDO_CANCELLED once the client gave up */
 } recv_state;
+
+/* The 32 lower-case hex digits of h's canonical (big-endian) form, as
+ * manifests and BACKUP_END carry it. */
+static void hex128(XXH128_hash_t h, char out[33]) {
+  static const char digits[] = "0123456789abcdef";
+  XXH128_canonical_t c;
+  XXH128_canonicalFromHash(&c, h);
+  for (int i = 0; i < 16; i++) {
+    out[2 * i] = digits[c.digest[i] >> 4];
+    out[2 * i + 1] = digits[c.digest[i] & 15];
+  }
+  out[32] = '\0';
+}
 
 static int write_all(int fd, const uint8_t *p, size_t n) {
   while (n > 0) {
@@ -44,9 +56,9 @@ static int write_all(int fd, const uint8_t *p, size_t n) {
 }
 
 static int proto(credo *db, const char *what) {
-  ((cl_conn *)db->remote)->broken = 1;
-  return eng_err(db, CREDO_PROTOCOL, "protocol error from the server: %s",
-                 what);
+  ((cl_conn *)be_ctx(db))->broken = 1;
+  return be_err(db, CREDO_PROTOCOL, 0, 0, "protocol error from the server: %s",
+                what);
 }
 
 /* One BACKUP_DATA: checked, written, hashed. */
@@ -63,8 +75,8 @@ static int on_data(recv_state *s, const cl_msg *m) {
     return CREDO_OK; /* draining */
   XXH3_128bits_update(s->h, d.data, d.n);
   if (write_all(s->fd, d.data, d.n) != 0)
-    s->local_rc = eng_err(s->db, CREDO_IO, "cannot write the backup: %s",
-                          strerror(errno));
+    s->local_rc = be_err(s->db, CREDO_IO, 0, 0, "cannot write the backup: %s",
+                         strerror(errno));
   return CREDO_OK;
 }
 
@@ -80,20 +92,20 @@ static int on_end(recv_state *s, const cl_msg *m, uint64_t *size,
     return s->local_rc;
   if (e.size != s->got)
     return proto(s->db, "backup size differs from the bytes sent");
-  eng_hex128(XXH3_128bits_digest(s->h), hex);
+  hex128(XXH3_128bits_digest(s->h), hex);
   memcpy(c.digest, e.xxh3_128, sizeof c.digest);
   if (!XXH128_isEqual(XXH128_hashFromCanonical(&c), XXH3_128bits_digest(s->h)))
-    return eng_err(s->db, CREDO_CORRUPT,
-                   "the backup received has XXH3-128 %s, "
-                   "the server's differs: damaged in transit",
-                   hex);
+    return be_err(s->db, CREDO_CORRUPT, 0, 0,
+                  "the backup received has XXH3-128 %s, "
+                  "the server's differs: damaged in transit",
+                  hex);
   *size = s->got;
   return CREDO_OK;
 }
 
 /* Asks the server to stop request `req`; its terminal frame still comes. */
 static void cancel(credo *db, uint32_t req) {
-  cl_conn *c = db->remote;
+  cl_conn *c = be_ctx(db);
   cl_enc_u32(&c->out, CL_F_CANCEL, cl_conn_req(c), req);
   (void)cl_conn_flush(c);
 }
@@ -110,7 +122,7 @@ static int receive(recv_state *s, uint32_t req, credo_progress_fn progress,
       rc = on_data(s, m);
       if (rc == CREDO_OK && s->local_rc == CREDO_OK && progress &&
           progress(arg, "receive", s->got, s->estimate) != 0) {
-        s->local_rc = eng_err(s->db, CREDO_CANCELLED, "backup cancelled");
+        s->local_rc = be_err(s->db, CREDO_CANCELLED, 0, 0, "backup cancelled");
         cancel(s->db, req);
       }
     } else if (m->h.type == CL_F_BACKUP_END) {
@@ -132,19 +144,19 @@ static int receive(recv_state *s, uint32_t req, credo_progress_fn progress,
 
 int cl_remote_backup(credo *db, int fd, credo_progress_fn progress, void *arg,
                      uint64_t *size, char hex[33]) {
-  cl_conn *c = db->remote;
+  cl_conn *c = be_ctx(db);
   recv_state s = {db, fd, XXH3_createState(), 0, 0, CREDO_OK};
   uint32_t req;
   int rc;
 
-  if (c->broken) {
-    rc = eng_err(db, CREDO_CONN,
-                 "the connection to the server is broken; "
-                 "close the handle and open it again");
+  if (!c || c->broken) {
+    rc = be_err(db, CREDO_CONN, 0, 0,
+                "the connection to the server is broken; "
+                "close the handle and open it again");
     goto done;
   }
   if (!s.h || XXH3_128bits_reset(s.h) != XXH_OK) {
-    rc = eng_err(db, CREDO_NOMEM, "out of memory");
+    rc = be_err(db, CREDO_NOMEM, 0, 0, "out of memory");
     goto done;
   }
   req = cl_conn_req(c);

@@ -2,12 +2,13 @@
  * cl_remote.c -- opening and closing a remote handle: credo_open on a
  * credo:// or credos:// URI and credo_close of the handle it made.
  *
- * Invariants: a remote handle has store == NULL and remote == its
- * cl_conn; its actor and role are the ones the server confirmed in
- * AUTH_OK; when the connection cannot be made, credo_open still returns
- * the allocated handle (remote == NULL) carrying the reason, as the API
- * promises for failures after allocation, and credo_close frees it; the
- * password is never copied into the handle.
+ * Invariants: a remote handle is made by the handle layer
+ * (be_handle_new) on cl_remote_backend, with its cl_conn as context; its
+ * actor and role are the ones the server confirmed in AUTH_OK; when the
+ * connection cannot be made, credo_open still returns the handle (no
+ * context) carrying the reason, as the API promises for failures after
+ * allocation, every call on it but credo_close fails with CREDO_CONN, and
+ * credo_close frees it; the password is never copied into the handle.
  *
  * Does not: run statements (cl_rstmt.c) or speak frames (cl_conn.c).
  */
@@ -16,12 +17,11 @@
 #include <string.h>
 
 #include "cl_remote.h"
-#include "eng.h"
 
 /* Closes the statements still open on the connection (credo_close
  * finalizes a handle's statements). */
 static void close_stmts(credo *db) {
-  cl_conn *c = db->remote;
+  cl_conn *c = be_ctx(db);
   while (c->stmts)
     cl_remote_finalize((credo_stmt *)c->stmts);
 }
@@ -32,15 +32,15 @@ int cl_remote_open(const char *uri, const credo_options *opt, credo **out) {
   char err[512];
   cl_uri u;
   cl_conn *c = NULL;
-  credo *db = calloc(1, sizeof *db);
+  credo *db = be_handle_new(&cl_remote_backend, NULL);
   int rc;
   *out = db;
   if (!db)
     return CREDO_NOMEM;
-  db->role = CREDO_ROLE_PUBLIC;
+  be_set_session(db, "", CREDO_ROLE_PUBLIC);
   if ((rc = cl_uri_parse(uri, &u, err, sizeof err)) != CREDO_OK)
     goto fail;
-  snprintf(db->actor, sizeof db->actor, "%s", u.user);
+  be_set_session(db, u.user, CREDO_ROLE_PUBLIC);
   if (!pw) {
     rc = CREDO_AUTH;
     snprintf(err, sizeof err,
@@ -56,28 +56,27 @@ int cl_remote_open(const char *uri, const credo_options *opt, credo **out) {
   }
   if ((rc = cl_conn_open(c, &u, pw, err, sizeof err)) != CREDO_OK)
     goto fail;
-  db->role = (credo_role)c->role;
-  db->remote = c;
+  be_set_session(db, u.user, (credo_role)c->role);
+  be_set_ctx(db, c);
+  /* an empty QUERY answers DONE with the session's zone (the store's):
+   * times print in it from the first row on (docs/rules.md, rule 6) */
+  if ((rc = cl_remote_exec(db, "", NULL, NULL)) != CREDO_OK)
+    return rc; /* the message is on db; the caller closes it */
   return CREDO_OK;
 fail:
   if (c)
     cl_conn_close(c);
   free(c);
-  eng_err(db, rc, "%s", err);
+  be_err(db, rc, 0, 0, "%s", err);
   return rc;
 }
 
 void cl_remote_close(credo *db) {
-  cl_conn *c = db->remote;
-  close_stmts(db);
-  cl_conn_close(c);
-  free(c);
-  free(db);
-}
-
-int cl_remote_notsup(credo *db, const char *what) {
-  return eng_err(db, CREDO_NOTSUP,
-                 "%s is not available on a remote store; use CQL "
-                 "(credo_prepare / credo_exec)",
-                 what);
+  cl_conn *c = be_ctx(db);
+  if (c) {
+    close_stmts(db);
+    cl_conn_close(c);
+    free(c);
+  }
+  be_handle_free(db);
 }

@@ -3,9 +3,9 @@
  * bind, step, reset, finalize, the column accessors and credo_exec over
  * the wire (PREPARE, EXECUTE, CANCEL, CLOSE and QUERY frames).
  *
- * A remote statement is a cl_rstmt whose first member is the `struct
- * credo_stmt` handed to the caller (only its `db` is set), so the public
- * functions tell it apart by `st->db->remote`.
+ * A remote statement is a cl_rstmt handed to the caller as a credo_stmt;
+ * like every backend's statement it starts with its handle (backend.h), so
+ * the public functions find this backend through it.
  *
  * Invariants:
  *  - a statement has at most one request in flight (`req`, its EXECUTE):
@@ -23,20 +23,19 @@
  * Does not: connect or frame bytes (cl_conn.c, cl_frame.c).
  */
 #include <stddef.h>
-#include <stdio.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cl_remote.h"
-#include "exec.h"
 
 #define UNBOUND 0xFF /* cl_value.t of a parameter not bound yet */
 
 enum { RS_READY, RS_RUN, RS_DONE, RS_FAILED };
 
 struct cl_rstmt {
-  struct credo_stmt base; /* first: a credo_stmt * is a cl_rstmt * */
+  credo *db; /* first: see be_stmt_head (backend.h) */
   cl_conn *conn;
   cl_rstmt *next; /* the connection's statements */
   uint32_t id;    /* the server's statement id */
@@ -54,21 +53,34 @@ struct cl_rstmt {
   uint32_t left; /* rows left in cur */
   cl_value *row; /* the current row */
   uint64_t rowgen;
-  eng_buf *text;
+  cl_text *text;
   uint64_t *textgen;
 };
+
+_Static_assert(offsetof(struct cl_rstmt, db) == 0,
+               "a statement starts with its handle (backend.h)");
+
+/* The zone a request carries: the one set on the handle, else "the
+ * session's own" (the store's zone, docs/rules.md rule 6). */
+static int32_t req_tz(credo *db) {
+  return be_tz_chosen(db) ? credo_get_tz(db) : CL_TZ_SESSION;
+}
 
 static cl_rstmt *R(const credo_stmt *st) {
   return (cl_rstmt *)st;
 }
 static cl_conn *CONN(const credo *db) {
-  return (cl_conn *)db->remote;
+  return (cl_conn *)be_ctx(db);
 }
 
 /* ------------------------------------------------------------ frames */
 
 static int conn_err(credo *db, int rc, const char *msg) {
-  return eng_err(db, rc, "%s (connection to the server)", msg);
+  return be_err(db, rc, 0, 0, "%s (connection to the server)", msg);
+}
+
+int cl_remote_in_txn(const credo *db) {
+  return CONN(db)->in_txn;
 }
 
 int cl_remote_error(credo *db, const cl_msg *m) {
@@ -76,8 +88,9 @@ int cl_remote_error(credo *db, const cl_msg *m) {
   const char *why = NULL;
   if (cl_dec_error(m->p, m->n, &e, &why) != CREDO_OK)
     return conn_err(db, CREDO_PROTOCOL, why);
-  return eng_err_at(db, e.code < 0 ? e.code : CREDO_ERROR, (int)e.line,
-                    (int)e.column, "%.*s", (int)e.msg_len, e.msg);
+  CONN(db)->in_txn = e.in_txn;
+  return be_err(db, e.code < 0 ? e.code : CREDO_ERROR, (int)e.line,
+                (int)e.column, "%.*s", (int)e.msg_len, e.msg);
 }
 
 /* Queues m for the statement waiting for its request, else drops it. */
@@ -124,16 +137,16 @@ static int fits(credo *db, size_t start) {
   if (c->out.oom || size <= c->max_frame)
     return CREDO_OK;
   c->out.n = start;
-  return eng_err(db, CREDO_LIMIT,
-                 "request of %zu bytes exceeds the server's max frame (%u)",
-                 size, (unsigned)c->max_frame);
+  return be_err(db, CREDO_LIMIT, 0, 0,
+                "request of %zu bytes exceeds the server's max frame (%u)",
+                size, (unsigned)c->max_frame);
 }
 
 static int usable(credo *db) {
-  if (CONN(db)->broken)
-    return eng_err(db, CREDO_CONN,
-                   "the connection to the server is broken; "
-                   "close the handle and open it again");
+  if (!CONN(db) || CONN(db)->broken)
+    return be_err(db, CREDO_CONN, 0, 0,
+                  "the connection to the server is broken; "
+                  "close the handle and open it again");
   return CREDO_OK;
 }
 
@@ -144,7 +157,7 @@ static void rstmt_free(cl_rstmt *r) {
     free(r->ptext[i]);
   for (int i = 0; i < r->ncols; i++) {
     free(r->names[i]);
-    eng_buf_free(&r->text[i]);
+    free(r->text[i].p);
   }
   free(r->params);
   free(r->ptext);
@@ -162,7 +175,7 @@ static cl_rstmt *rstmt_new(credo *db, const cl_prepared *p) {
   size_t nc = (size_t)p->ncols + 1, np = (size_t)p->nparams + 1;
   if (!r)
     return NULL;
-  r->base.db = db;
+  r->db = db;
   r->conn = CONN(db);
   r->id = p->stmt;
   r->params = calloc(np, sizeof *r->params);
@@ -205,7 +218,7 @@ static int decode_prepared(const cl_msg *m, cl_prepared *p) {
 
 int cl_remote_prepare(credo *db, const char *sql, int len, credo_stmt **out,
                       const char **tail) {
-  cl_sql q = {db->tz, sql, 0};
+  cl_sql q = {req_tz(db), sql, 0};
   cl_prepared p = {0};
   cl_msg *m = NULL;
   cl_rstmt *r = NULL;
@@ -213,9 +226,9 @@ int cl_remote_prepare(credo *db, const char *sql, int len, credo_stmt **out,
   size_t start;
   int rc;
   *out = NULL;
-  eng_err_clear(db);
+  be_err_clear(db);
   if (!sql)
-    return eng_err(db, CREDO_INVALID, "sql is NULL");
+    return be_err(db, CREDO_INVALID, 0, 0, "sql is NULL");
   if ((rc = usable(db)) != CREDO_OK)
     return rc;
   q.sql_len = len < 0 ? (uint32_t)strlen(sql) : (uint32_t)len;
@@ -231,12 +244,12 @@ int cl_remote_prepare(credo *db, const char *sql, int len, credo_stmt **out,
              p.tail > q.sql_len) {
     rc = conn_err(db, CREDO_PROTOCOL, "bad reply to PREPARE");
   } else if (p.stmt && !(r = rstmt_new(db, &p))) {
-    rc = eng_err(db, CREDO_NOMEM, "out of memory");
+    rc = be_err(db, CREDO_NOMEM, 0, 0, "out of memory");
   } else {
     if (r) {
       r->next = CONN(db)->stmts;
       CONN(db)->stmts = r;
-      *out = &r->base;
+      *out = (credo_stmt *)r;
     }
     if (tail)
       *tail = sql + p.tail;
@@ -250,16 +263,16 @@ int cl_remote_prepare(credo *db, const char *sql, int len, credo_stmt **out,
 
 static int bind_slot(credo_stmt *st, int i) {
   cl_rstmt *r = R(st);
-  eng_err_clear(st->db);
+  be_err_clear(R(st)->db);
   if (r->state == RS_RUN)
-    return eng_err(st->db, CREDO_MISUSE,
-                   "cannot bind while the statement "
-                   "runs; credo_reset it first");
+    return be_err(R(st)->db, CREDO_MISUSE, 0, 0,
+                  "cannot bind while the statement "
+                  "runs; credo_reset it first");
   if (i < 1 || i > r->nparams)
-    return eng_err(st->db, CREDO_RANGE,
-                   "parameter index %d is out of range (the statement has "
-                   "%d)",
-                   i, r->nparams);
+    return be_err(R(st)->db, CREDO_RANGE, 0, 0,
+                  "parameter index %d is out of range (the statement has "
+                  "%d)",
+                  i, r->nparams);
   free(r->ptext[i - 1]);
   r->ptext[i - 1] = NULL;
   return CREDO_OK;
@@ -296,13 +309,13 @@ int cl_remote_bind_text(credo_stmt *st, int i, const char *s, int len) {
     return cl_remote_bind_null(st, i);
   n = len < 0 ? strlen(s) : (size_t)len;
   if (memchr(s, '\0', n))
-    return eng_err(st->db, CREDO_INVALID, "text contains a NUL byte");
+    return be_err(R(st)->db, CREDO_INVALID, 0, 0, "text contains a NUL byte");
   if (!cl_utf8_ok(s, n))
-    return eng_err(st->db, CREDO_INVALID, "text is not valid UTF-8");
+    return be_err(R(st)->db, CREDO_INVALID, 0, 0, "text is not valid UTF-8");
   if ((rc = bind_slot(st, i)) != CREDO_OK)
     return rc;
   if (!(R(st)->ptext[i - 1] = strndup(s, n)))
-    return eng_err(st->db, CREDO_NOMEM, "out of memory");
+    return be_err(R(st)->db, CREDO_NOMEM, 0, 0, "out of memory");
   v.u.s.p = R(st)->ptext[i - 1];
   v.u.s.n = (uint32_t)n;
   R(st)->params[i - 1] = v;
@@ -316,8 +329,8 @@ int cl_remote_bind_count(const credo_stmt *st) {
 int cl_remote_clear_bindings(credo_stmt *st) {
   cl_rstmt *r = R(st);
   if (r->state == RS_RUN)
-    return eng_err(st->db, CREDO_MISUSE,
-                   "cannot clear bindings while the statement runs");
+    return be_err(R(st)->db, CREDO_MISUSE, 0, 0,
+                  "cannot clear bindings while the statement runs");
   for (int i = 0; i < r->nparams; i++) {
     free(r->ptext[i]);
     r->ptext[i] = NULL;
@@ -347,15 +360,15 @@ static void abandon(cl_rstmt *r) {
 
 /* Sends EXECUTE with the bindings. */
 static int start(cl_rstmt *r) {
-  credo *db = r->base.db;
-  cl_execute e = {r->id, db->tz, (uint16_t)r->nparams, r->params};
+  credo *db = r->db;
+  cl_execute e = {r->id, req_tz(db), (uint16_t)r->nparams, r->params};
   size_t start;
   int rc = usable(db);
   if (rc != CREDO_OK)
     return rc;
   for (int i = 0; i < r->nparams; i++)
     if (r->params[i].t == UNBOUND)
-      return eng_err(db, CREDO_MISUSE, "parameter %d is not bound", i + 1);
+      return be_err(db, CREDO_MISUSE, 0, 0, "parameter %d is not bound", i + 1);
   r->req = cl_conn_req(r->conn);
   start = r->conn->out.n;
   cl_enc_execute(&r->conn->out, r->req, &e);
@@ -375,7 +388,7 @@ static int next_row(cl_rstmt *r) {
   if (r->rd.err != CREDO_OK || (r->left == 0 && cl_rd_end(&r->rd) != 0)) {
     r->state = RS_FAILED;
     r->conn->broken = 1;
-    return conn_err(r->base.db, CREDO_PROTOCOL, "malformed ROWS frame");
+    return conn_err(r->db, CREDO_PROTOCOL, "malformed ROWS frame");
   }
   r->rowgen++;
   return CREDO_ROW;
@@ -384,7 +397,7 @@ static int next_row(cl_rstmt *r) {
 /* Handles a frame of the EXECUTE in flight: CREDO_ROW after taking a ROWS
  * frame (0 rows taken yet), CREDO_DONE, or an error. */
 static int on_frame(cl_rstmt *r, cl_msg *m) {
-  credo *db = r->base.db;
+  credo *db = r->db;
   uint16_t ncols;
   cl_done d;
   const char *why = NULL;
@@ -396,8 +409,9 @@ static int on_frame(cl_rstmt *r, cl_msg *m) {
     return CREDO_ROW;
   }
   if (m->h.type == CL_F_DONE && cl_dec_done(m->p, m->n, &d, &why) == 0) {
-    db->changes = d.changes;
-    db->tz = d.tz;
+    be_set_changes(db, d.changes);
+    be_set_tz(db, d.tz);
+    CONN(db)->in_txn = d.in_txn;
     r->state = RS_DONE;
     rc = CREDO_DONE;
   } else if (m->h.type == CL_F_ERROR) {
@@ -418,10 +432,10 @@ int cl_remote_step(credo_stmt *st) {
   if (r->state == RS_DONE)
     return CREDO_DONE;
   if (r->state == RS_FAILED)
-    return eng_err(st->db, CREDO_MISUSE,
-                   "the statement failed; credo_reset it to run it again");
+    return be_err(R(st)->db, CREDO_MISUSE, 0, 0,
+                  "the statement failed; credo_reset it to run it again");
   if (r->state == RS_READY) {
-    eng_err_clear(st->db);
+    be_err_clear(R(st)->db);
     if ((rc = start(r)) != CREDO_OK)
       return rc;
   }
@@ -431,7 +445,7 @@ int cl_remote_step(credo_stmt *st) {
       return next_row(r);
     free(r->cur);
     r->cur = NULL;
-    if ((rc = cl_remote_recv(st->db, r->req, r, &m)) != CREDO_OK) {
+    if ((rc = cl_remote_recv(R(st)->db, r->req, r, &m)) != CREDO_OK) {
       r->state = RS_FAILED;
       return rc;
     }
@@ -442,7 +456,7 @@ int cl_remote_step(credo_stmt *st) {
 
 int cl_remote_reset(credo_stmt *st) {
   cl_rstmt *r = R(st);
-  eng_err_clear(st->db);
+  be_err_clear(R(st)->db);
   abandon(r);
   r->state = RS_READY;
   return CREDO_OK;
@@ -535,44 +549,36 @@ credo_time cl_remote_column_time(credo_stmt *st, int i) {
     return 0;
   if (v->t == CREDO_T_TIME || v->t == CREDO_T_INT)
     return v->u.i;
-  if (v->t == CREDO_T_TEXT && credo_time_parse(cl_remote_column_text(st, i),
-                                               st->db->tz, &t) == CREDO_OK)
+  if (v->t == CREDO_T_TEXT &&
+      credo_time_parse(cl_remote_column_text(st, i), credo_get_tz(R(st)->db),
+                       &t) == CREDO_OK)
     return t;
   return 0;
 }
 
-/* Renders value v as the engine would, into b (NUL-terminated). */
-static int render(const cl_value *v, int tz, eng_buf *b) {
-  eng_value e;
-  b->n = 0;
-  switch (v->t) {
-  case CREDO_T_TEXT:
-  case CREDO_T_JSON:
-  case CREDO_T_DECIMAL:
-    if (eng_buf_put(b, v->u.s.p, v->u.s.n) != CREDO_OK ||
-        eng_buf_reserve(b, 1) != CREDO_OK)
+/* Sets b to s[0..n) and a NUL. */
+static int text_set(cl_text *b, const char *s, size_t n) {
+  if (n + 1 > b->cap) {
+    size_t cap = n + 1 < 64 ? 64 : n + 1;
+    char *p = realloc(b->p, cap);
+    if (!p)
       return CREDO_NOMEM;
-    b->p[b->n] = '\0';
-    return CREDO_OK;
-  case CREDO_T_INT:
-    e = eng_v_int(v->u.i);
-    break;
-  case CREDO_T_REAL:
-    e = eng_v_real(v->u.r);
-    break;
-  case CREDO_T_BOOL:
-    e = eng_v_bool((int)v->u.i);
-    break;
-  case CREDO_T_TIME:
-    e = eng_v_time(v->u.i);
-    break;
-  default:
-    e = eng_v_null();
+    b->p = p;
+    b->cap = cap;
   }
-  if (eng_v_render(&e, tz, b) != CREDO_OK || eng_buf_reserve(b, 1) != 0)
-    return CREDO_NOMEM;
-  b->p[b->n] = '\0';
+  memcpy(b->p, s, n);
+  b->p[n] = '\0';
   return CREDO_OK;
+}
+
+/* Renders value v as the engine would (be_render_scalar), into b. */
+static int render(const cl_value *v, int tz, cl_text *b) {
+  char tmp[200];
+  if (v->t == CREDO_T_TEXT || v->t == CREDO_T_JSON || v->t == CREDO_T_DECIMAL)
+    return text_set(b, v->u.s.p, v->u.s.n);
+  if (be_render_scalar(v->t, v->u.i, v->u.r, tz, tmp, sizeof tmp) != 0)
+    return CREDO_NOMEM;
+  return text_set(b, tmp, strlen(tmp));
 }
 
 const char *cl_remote_column_text(credo_stmt *st, int i) {
@@ -581,8 +587,8 @@ const char *cl_remote_column_text(credo_stmt *st, int i) {
   if (!v || v->t == CREDO_T_NULL)
     return NULL;
   if (r->textgen[i] != r->rowgen || !r->text[i].p) {
-    if (render(v, st->db->tz, &r->text[i]) != CREDO_OK) {
-      eng_err(st->db, CREDO_NOMEM, "out of memory");
+    if (render(v, credo_get_tz(R(st)->db), &r->text[i]) != CREDO_OK) {
+      be_err(R(st)->db, CREDO_NOMEM, 0, 0, "out of memory");
       return NULL;
     }
     r->textgen[i] = r->rowgen;
@@ -598,7 +604,7 @@ typedef struct xq {
   uint16_t ncols;
   cl_coldesc *cols;
   char **names;
-  eng_buf *bufs;
+  cl_text *bufs;
   const char **vals;
 } xq;
 
@@ -606,7 +612,7 @@ static void xq_free(xq *x) {
   for (unsigned i = 0; i < x->ncols; i++) {
     free(x->names ? x->names[i] : NULL);
     if (x->bufs)
-      eng_buf_free(&x->bufs[i]);
+      free(x->bufs[i].p);
   }
   free(x->cols);
   free(x->names);
@@ -650,7 +656,7 @@ static int xq_rows(xq *x, const cl_msg *m, credo_exec_cb cb, void *arg) {
     for (unsigned i = 0; i < ncols; i++) {
       cl_value v;
       cl_rd_value(&rd, &v);
-      if (rd.err || render(&v, x->db->tz, &x->bufs[i]) != CREDO_OK)
+      if (rd.err || render(&v, credo_get_tz(x->db), &x->bufs[i]) != CREDO_OK)
         return rd.err ? CREDO_PROTOCOL : CREDO_NOMEM;
       x->vals[i] = v.t == CREDO_T_NULL ? NULL : x->bufs[i].p;
     }
@@ -677,8 +683,9 @@ static int xq_frame(xq *x, cl_msg *m, credo_exec_cb cb, void *arg, int *rc) {
   case CL_F_DONE:
     *rc = cl_dec_done(m->p, m->n, &d, &why);
     if (*rc == CREDO_OK) {
-      x->db->changes = d.changes;
-      x->db->tz = d.tz;
+      be_set_changes(x->db, d.changes);
+      be_set_tz(x->db, d.tz);
+      CONN(x->db)->in_txn = d.in_txn;
     }
     return 1;
   default:
@@ -688,14 +695,14 @@ static int xq_frame(xq *x, cl_msg *m, credo_exec_cb cb, void *arg, int *rc) {
 }
 
 int cl_remote_exec(credo *db, const char *sql, credo_exec_cb cb, void *arg) {
-  cl_sql q = {db->tz, sql, (uint32_t)strlen(sql)};
+  cl_sql q = {req_tz(db), sql, (uint32_t)strlen(sql)};
   xq x = {db, 0, NULL, NULL, NULL, NULL};
   uint32_t req;
   size_t start;
   int rc = usable(db), last = 0;
   if (rc != CREDO_OK)
     return rc;
-  eng_err_clear(db);
+  be_err_clear(db);
   req = cl_conn_req(CONN(db));
   start = CONN(db)->out.n;
   cl_enc_sql(&CONN(db)->out, CL_F_QUERY, req, &q);
@@ -711,7 +718,7 @@ int cl_remote_exec(credo *db, const char *sql, credo_exec_cb cb, void *arg) {
   xq_free(&x);
   if (rc == CREDO_CANCELLED) {
     cl_enc_u32(&CONN(db)->out, CL_F_CANCEL, cl_conn_req(CONN(db)), req);
-    return eng_err(db, rc, "stopped by the callback");
+    return be_err(db, rc, 0, 0, "stopped by the callback");
   }
   if (rc == CREDO_PROTOCOL || rc == CREDO_NOMEM)
     return conn_err(db, rc,

@@ -1,14 +1,15 @@
 /*
- * cl_remote.h -- the public API on a remote store: what credo_open,
- * credo_close and the statement functions call when the handle or the
- * statement is remote (db->remote / st->remote set).
+ * cl_remote.h -- the remote backend (cl_remote_backend, cl_backend.c): the
+ * public API on a store behind credo-server, reached through the backend
+ * table (api/backend.h) for credo:// and credos:// URIs.
  *
- * A remote handle is a `credo` whose `store` is NULL and whose `remote`
- * points at a cl_conn: one TCP (or TLS) connection speaking
+ * A remote handle is a `credo` made by be_handle_new whose context
+ * (be_ctx) is a cl_conn: one TCP (or TLS) connection speaking
  * docs/protocol.md, authenticated as one user. A remote statement is a
- * `credo_stmt` whose only meaningful fields are `db` and `remote` (a
- * cl_rstmt). Errors are set on the handle with eng_err_at, so
- * credo_errcode / credo_errmsg / credo_errpos work unchanged.
+ * cl_rstmt, which starts with its handle as every backend's statement
+ * does. Errors are set on the handle with be_err, so credo_errcode /
+ * credo_errmsg / credo_errpos work unchanged. Includes no engine header:
+ * what it needs of the handle are the be_* services.
  *
  * Threads: like any handle, one thread at a time per remote handle and its
  * statements.
@@ -16,6 +17,7 @@
 #ifndef CREDO_CL_REMOTE_H
 #define CREDO_CL_REMOTE_H
 
+#include "backend.h"
 #include "cl_frame.h"
 #include "cl_io.h"
 #include "credo.h"
@@ -48,6 +50,12 @@ typedef struct cl_msg {
 
 typedef struct cl_rstmt cl_rstmt;
 
+/* A NUL-terminated text the backend renders a value into (owned). */
+typedef struct cl_text {
+  char *p;
+  size_t cap;
+} cl_text;
+
 /* One connection (the `remote` of a remote handle). */
 typedef struct cl_conn {
   cl_io io;
@@ -61,6 +69,7 @@ typedef struct cl_conn {
   size_t in_len, in_off, in_cap;
   cl_rstmt *stmts; /* every open statement */
   int broken;      /* the connection failed: every call fails */
+  int in_txn;      /* in_txn of the last DONE or ERROR */
   int role;        /* the session's role, from AUTH_OK */
 } cl_conn;
 
@@ -87,6 +96,9 @@ int cl_conn_read(cl_conn *c, cl_msg **out, char *err, size_t n);
 int cl_remote_recv(credo *db, uint32_t req, cl_rstmt *r, cl_msg **out);
 /* The server's ERROR frame `m` as the handle's error; returns its code. */
 int cl_remote_error(credo *db, const cl_msg *m);
+/* Whether the server said (last DONE or ERROR) that an explicit
+ * transaction is open on the session. */
+int cl_remote_in_txn(const credo *db);
 
 /* Streams the server's BACKUP into `fd` (written in order, not synced),
  * reporting "receive" progress. On success *size is the byte count and
@@ -98,7 +110,7 @@ int cl_remote_error(credo *db, const cl_msg *m);
 int cl_remote_backup(credo *db, int fd, credo_progress_fn progress, void *arg,
                      uint64_t *size, char hex[33]);
 
-/* ----------------------------------------------- hooks of the API */
+/* ------------------------------ the entries of cl_remote_backend */
 
 int cl_remote_open(const char *uri, const credo_options *opt, credo **out);
 void cl_remote_close(credo *db);
@@ -124,7 +136,5 @@ double cl_remote_column_double(credo_stmt *st, int i);
 const char *cl_remote_column_text(credo_stmt *st, int i);
 credo_time cl_remote_column_time(credo_stmt *st, int i);
 int cl_remote_exec(credo *db, const char *sql, credo_exec_cb cb, void *arg);
-/* For the typed API on a remote handle: CREDO_NOTSUP with a message. */
-int cl_remote_notsup(credo *db, const char *what);
 
 #endif /* CREDO_CL_REMOTE_H */
