@@ -271,6 +271,17 @@ static void t_aggregates(void **state) {
       CREDO_SEMANTIC, "aggregate functions cannot be nested");
 }
 
+static void t_repairable_from(void **state) {
+  fx *f = *state;
+  expect(f, "SELECT id, repairable_from FROM events WHERE id IN (1, 4)",
+         "1|2025-06-01T00:00:00+00:00\n4|2024-12-01T00:00:00+00:00\n");
+  /* the policy as it is when read: the type's REPAIRABLE AFTER */
+  expect(f,
+         "SELECT count(*) FROM events WHERE repairable_from <= "
+         "'2025-06-01'",
+         "2\n");
+}
+
 static void t_errors(void **state) {
   fx *f = *state;
   err(f, "SELECT typo FROM events", CREDO_SEMANTIC,
@@ -410,6 +421,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(t_exact_money, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_decimal_api, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_aggregates, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(t_repairable_from, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_errors, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_subqueries, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_set_operations, fx_setup, fx_teardown),
