@@ -585,8 +585,9 @@ static int parse_compile(pg_conn *c, pg_stmt *s) {
     s->catalog = rc > 0;
     rc = rc < 0 ? rc : CREDO_OK;
   }
-  if (rc == CREDO_OK && s->compat == PG_C_NONE && !s->catalog)
-    rc = pg_sql_rewrite(s->orig, &s->sql, err, sizeof err);
+  if (rc == CREDO_OK && s->compat == PG_C_NONE && !s->catalog &&
+      (rc = pg_sql_rewrite(s->orig, &s->sql, err, sizeof err)) == CREDO_OK)
+    rc = pg_sql_cast_params(&s->sql, s->ptypes, s->nptypes);
   if (rc != CREDO_OK) {
     pg_error(c, pg_sqlstate(rc, err), err, 0);
     return -1;
