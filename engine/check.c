@@ -16,7 +16,8 @@
  *  - every event's subject exists and every type id resolves;
  *  - the tables' own entry counts agree with what the walk saw;
  *  - META next_event / next_type are above every id, last_tx is at or
- *    after every transaction time.
+ *    after every transaction time;
+ *  - the erasure ledger and type_retain (erase_check.c).
  *
  * Cost: one pass over each table plus point look-ups; memory O(1) (the
  * walk keeps pointers into the snapshot only). Reads in one transaction,
@@ -32,6 +33,7 @@
 #include "codec.h"
 #include "eng.h"
 #include "keys.h"
+#include "erase.h"
 
 typedef struct ck {
   credo *db;
@@ -672,6 +674,9 @@ static int run(ck *c) {
   /* the public index likewise (engine/pubindex.c) */
   if (c->stop ||
       (rc = eng_pubidx_check(c->db, c->txn, names_problem, c, &w[8])))
+    return rc;
+  /* the erasure ledger and retention (erase_check.c), not counted either */
+  if (c->stop || (rc = eng_erase_check(c->db, c->txn, names_problem, c, &w[9])))
     return rc;
   if (c->stop)
     return CREDO_OK;

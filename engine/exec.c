@@ -170,6 +170,8 @@ int eng_exec_prepare(credo_stmt *st) {
   case CQL_SELECT:
   case CQL_EXPLAIN:
     rc = eng_plan_select(st->db, a->select, st->src, st->nparams, &st->plan);
+    if (rc == CREDO_OK)
+      rc = eng_subq_prepare(st);
     if (rc == CREDO_OK && a->kind == CQL_SELECT)
       set_cols(st, st->plan->ncols, (const char *const *)st->plan->names,
                st->plan->decl);
@@ -217,6 +219,7 @@ int eng_exec_prepare(credo_stmt *st) {
 }
 
 void eng_exec_free(credo_stmt *st) {
+  eng_subq_free(st);
   free(st->out);
   st->out = NULL;
   eng_plan_free(st->plan);
@@ -242,6 +245,7 @@ void eng_exec_ectx_start(credo_stmt *st, int table) {
   x->nparams = st->nparams;
   x->now = credo_now(st->db);
   x->arena = &st->arena;
+  x->subres = st->subres;
   x->mask_subject = 0;
   x->as_of = CREDO_TIME_OPEN;
 }
@@ -328,8 +332,11 @@ void eng_exec_read_end(credo_stmt *st) {
 /* --------------------------------------------------------- dispatch */
 
 static int start(credo_stmt *st) {
+  int rc;
   switch (st->ast->kind) {
   case CQL_SELECT:
+    if (st->nsubs && (rc = eng_subq_run(st)) != CREDO_OK)
+      return rc;
     return eng_exec_select(st);
   case CQL_EXPLAIN:
     return eng_exec_explain(st);
@@ -344,7 +351,7 @@ static int start(credo_stmt *st) {
   case CQL_SHOW_USERS:
     return eng_users_list(st->db, eng_exec_user_row, st);
   case CQL_SHOW_ERASURES:
-    return credo_list_erasures(st->db, eng_exec_erasure_row, st);
+    return eng_list_erasures(st->db, eng_exec_erasure_row, st);
   case CQL_SET_TZ:
     return eng_exec_set_tz(st);
   case CQL_BEGIN:
@@ -412,6 +419,7 @@ fail:
 
 void eng_exec_reset(credo_stmt *st) {
   eng_exec_read_end(st);
+  eng_subq_reset(st);
   eng_rows_free(st);
   eng_exec_groups_free(st);
   eng_hmap_free(&st->seen);
