@@ -34,6 +34,12 @@ int credo_authenticate(credo *db, const char *user, const char *password) {
   return be->authenticate(db, user, password);
 }
 
+int credo_in_txn(const credo *db) {
+  if (!db || !be_of(db)->in_txn)
+    return 0;
+  return be_of(db)->in_txn(db);
+}
+
 int credo_begin(credo *db) {
   const credo_backend *be = db ? be_of(db) : &eng_local_backend;
   if (!be->begin)

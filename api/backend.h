@@ -111,6 +111,7 @@ typedef struct credo_backend {
   int (*set_store_tz)(credo *db, int offset_sec);
   int (*get_store_tz)(credo *db, int *offset_sec);
   int (*user_scram)(credo *db, const char *user, credo_scram_verifier *out);
+  int (*in_txn)(const credo *db);
   /* erasure and retention (issue 17); the remote backend leaves them NULL:
    * over the protocol, ERASE and SHOW ERASURES are CQL statements */
   int (*erase_event)(credo *db, uint64_t id, const char *reason);
@@ -153,7 +154,12 @@ void *be_ctx(const credo *db);
 void be_set_ctx(credo *db, void *ctx);
 /* Sets the session the server confirmed (actor copied). */
 void be_set_session(credo *db, const char *actor, credo_role role);
+/* Sets the zone times render in (the session's, learnt from a server);
+ * does not count as the session choosing one. */
 void be_set_tz(credo *db, int tz);
+/* 1 when the session chose its zone (credo_set_tz), 0 when it keeps the
+ * store's (docs/rules.md, rule 6). */
+int be_tz_chosen(const credo *db);
 void be_set_changes(credo *db, uint64_t n);
 /* Records an error on the handle and returns `code` (line/col 0: none). */
 int be_err(credo *db, int code, int line, int col, const char *fmt, ...)

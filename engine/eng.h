@@ -76,6 +76,12 @@ struct credo {
   /* session */
   char actor[ENG_MAX_ACTOR + 1];
   credo_role role;
+  /* credo_authenticate's session (users.c): the user it switched to (""
+   * when none), a digest of the password hash it checked, and whether
+   * credo_session_check found the session revoked */
+  char auth_user[ENG_MAX_ACTOR + 1];
+  uint64_t auth_tag;
+  int auth_revoked;
   credo_clock_fn clock;
   void *clock_arg;
   int tz;     /* seconds east of UTC */
@@ -313,6 +319,12 @@ int eng_pubidx_update(credo *db, stor_txn *txn, uint64_t id,
 int eng_pubidx_ids(credo *db, stor_txn *txn, const char *subject, credo_time t,
                    uint64_t **ids, size_t *n);
 int eng_pubidx_rebuild(credo *db, stor_txn *txn, uint64_t *entries);
+/* Checks the public index against the events (credo_check): every entry
+ * matches its event's latest window, every event that should have one
+ * has it. Problems go to `fn` (a non-zero return stops); *entries counts
+ * the table. */
+int eng_pubidx_check(credo *db, stor_txn *txn, credo_check_fn fn, void *arg,
+                     uint64_t *entries);
 
 /* The idempotency key (srcref.c): (source, normalised ref, subject).
  * eng_ref_norm writes the ref with its year brackets in one form

@@ -16,6 +16,7 @@ void eng_close(credo *db);
 int eng_dup(credo *db, credo **out);
 int eng_authenticate(credo *db, const char *user, const char *password);
 int eng_begin(credo *db);
+int eng_in_txn(const credo *db);
 int eng_commit(credo *db);
 int eng_rollback(credo *db);
 int eng_create_type(credo *db, const char *name, credo_duration publicity,

@@ -60,8 +60,7 @@ static int check_tomb(lck *c, stor_val k, stor_val v) {
   uint64_t id;
   int ev, ver, rc;
   if (k.len != 8)
-    return say(c, "erasures: a key has %zu bytes, expected 8", k.len),
-           CREDO_OK;
+    return say(c, "erasures: a key has %zu bytes, expected 8", k.len), CREDO_OK;
   id = stor_dec_u64(k.data);
   if (eng_tomb_decode(v, &t) != CREDO_OK)
     say(c, "erasures: event %llu: corrupt tombstone", (unsigned long long)id);
@@ -88,10 +87,10 @@ static int check_key(lck *c, stor_val k, stor_val v) {
                k.len ? p[0] : 0),
            CREDO_OK;
   if (v.len < ENG_ERASED_VAL_ID ||
-      eng_tomb_decode((stor_val){(const unsigned char *)v.data +
-                                     ENG_ERASED_VAL_ID,
-                                 v.len - ENG_ERASED_VAL_ID},
-                      &t) != CREDO_OK)
+      eng_tomb_decode(
+          (stor_val){(const unsigned char *)v.data + ENG_ERASED_VAL_ID,
+                     v.len - ENG_ERASED_VAL_ID},
+          &t) != CREDO_OK)
     return say(c, "erased_keys: a corrupt value"), CREDO_OK;
   id = stor_dec_u64(v.data);
   if (p[0] == ENG_ERASED_SUBJECT_KEY && id != 0)

@@ -24,6 +24,7 @@
  * Does not: parse (parser/), compile expressions (expr_compile.c), pick
  * paths (plan.c) or manage bindings and column access (stmt.c).
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +170,8 @@ int eng_exec_prepare(credo_stmt *st) {
   case CQL_SELECT:
   case CQL_EXPLAIN:
     rc = eng_plan_select(st->db, a->select, st->src, st->nparams, &st->plan);
+    if (rc == CREDO_OK)
+      rc = eng_subq_prepare(st);
     if (rc == CREDO_OK && a->kind == CQL_SELECT)
       set_cols(st, st->plan->ncols, (const char *const *)st->plan->names,
                st->plan->decl);
@@ -216,6 +219,7 @@ int eng_exec_prepare(credo_stmt *st) {
 }
 
 void eng_exec_free(credo_stmt *st) {
+  eng_subq_free(st);
   free(st->out);
   st->out = NULL;
   eng_plan_free(st->plan);
@@ -241,6 +245,7 @@ void eng_exec_ectx_start(credo_stmt *st, int table) {
   x->nparams = st->nparams;
   x->now = credo_now(st->db);
   x->arena = &st->arena;
+  x->subres = st->subres;
   x->mask_subject = 0;
   x->as_of = CREDO_TIME_OPEN;
 }
@@ -327,8 +332,11 @@ void eng_exec_read_end(credo_stmt *st) {
 /* --------------------------------------------------------- dispatch */
 
 static int start(credo_stmt *st) {
+  int rc;
   switch (st->ast->kind) {
   case CQL_SELECT:
+    if (st->nsubs && (rc = eng_subq_run(st)) != CREDO_OK)
+      return rc;
     return eng_exec_select(st);
   case CQL_EXPLAIN:
     return eng_exec_explain(st);
@@ -384,6 +392,8 @@ int eng_exec_step(credo_stmt *st) {
                            are in order already */
       eng_rows_window(st, 0);
   }
+  assert(st->state == ENG_ST_RUN);
+  assert(!st->streaming || st->nrows == 0); /* streaming buffers nothing */
   if (st->streaming)
     rc = eng_exec_stream_next(st);
   else if (st->pos < st->end) {
@@ -409,6 +419,7 @@ fail:
 
 void eng_exec_reset(credo_stmt *st) {
   eng_exec_read_end(st);
+  eng_subq_reset(st);
   eng_rows_free(st);
   eng_exec_groups_free(st);
   eng_hmap_free(&st->seen);

@@ -258,6 +258,10 @@ static int run_repair_where(credo_stmt *st) {
       (rc = match_ids(st, &ids, &n)))
     goto done;
   for (size_t i = 0; i < n && rc == CREDO_OK; i++) {
+    /* the time limit and interrupts hold in the write phase too: stopped
+     * here, the statement's scope rolls back whatever it wrote */
+    if ((rc = eng_run_check(st->db)) != CREDO_OK)
+      break;
     rc = eng_repair_event(st->db, ids[i], eff, reason);
     if (rc == CREDO_OK) {
       st->nwrites++;

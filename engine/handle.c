@@ -250,6 +250,10 @@ void be_set_tz(credo *db, int tz) {
   db->tz = tz;
 }
 
+int be_tz_chosen(const credo *db) {
+  return db->tz_set;
+}
+
 void be_set_changes(credo *db, uint64_t n) {
   db->changes = n;
 }

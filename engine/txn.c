@@ -218,6 +218,6 @@ int eng_rollback(credo *db) {
   return CREDO_OK;
 }
 
-int credo_in_txn(const credo *db) {
+int eng_in_txn(const credo *db) {
   return db && db->txn && db->txn_mode == ENG_TXN_EXPLICIT;
 }

@@ -262,6 +262,19 @@ CREDO_API credo_role credo_get_role(const credo *db);
 CREDO_API int credo_authenticate(credo *db, const char *user,
                                  const char *password);
 
+/* Re-checks the session that credo_authenticate opened on `db` against the
+ * store's users, so that ALTER USER, DROP USER and password changes made
+ * since (by any handle or process) take effect: call it before each
+ * statement of the session. CREDO_OK, with the handle's role now the
+ * user's current role (a role change applies at once); CREDO_AUTH
+ * "session ended: user "x" was dropped" / "... the password of user "x"
+ * was changed" when the session must end (the handle is then lowered to
+ * role public and every later call of this function fails the same way:
+ * close it); a storage error code. CREDO_OK at once for a handle never
+ * switched by credo_authenticate, and on a remote handle. Costs one read
+ * of the user record. Same thread rules as other calls on `db`. */
+CREDO_API int credo_session_check(credo *db);
+
 /* The SCRAM-SHA-256 verifier of a user (RFC 5802, RFC 7677), kept beside
  * the argon2id hash and written by CREATE USER / ALTER USER ... PASSWORD,
  * for front ends that speak SCRAM (credo-server's PostgreSQL listener):
@@ -356,7 +369,10 @@ CREDO_API int credo_get_store_tz(credo *db, int *offset_sec);
 CREDO_API int credo_begin(credo *db);
 CREDO_API int credo_commit(credo *db);
 CREDO_API int credo_rollback(credo *db);
-/* 1 when an explicit transaction is open on `db`. */
+/* 1 when an explicit transaction is open on `db`. On a remote handle: as
+ * the server said in its last answer (DONE or ERROR), so after a statement
+ * that ended the transaction (COMMIT, or a failure that rolled it back)
+ * it is 0. */
 CREDO_API int credo_in_txn(const credo *db);
 
 /* --------------------------------------------------- types and subjects */
@@ -660,7 +676,9 @@ CREDO_API credo_time credo_column_time(credo_stmt *st, int i);
  * SHOW), 0 otherwise (it writes, or changes the session or transaction).
  * Decided from the compiled statement, not from its text. */
 CREDO_API int credo_stmt_readonly(const credo_stmt *st);
-/* Rows changed by the last write statement run on `db`. */
+/* Rows changed by the last statement run on `db` that is not read-only
+ * (0 after BEGIN, COMMIT, SET ... and after a failed one); read-only
+ * statements leave it as it was. */
 CREDO_API uint64_t credo_changes(const credo *db);
 
 /* Runs every statement of `sql` in order. For each result row, calls `cb`

@@ -47,6 +47,7 @@ void cql_expr_free(cql_expr *e) {
   cql_expr_free(e->c);
   cql_expr_list_free(&e->list);
   cql_expr_free(e->filter);
+  cql_select_free(e->sub);
   free(e);
 }
 

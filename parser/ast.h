@@ -87,8 +87,12 @@ typedef enum cql_expr_kind {
                      operand of the simple form (NULL for the searched
                      form), list = w1, t1, w2, t2, ... (n even, >= 2), b
                      the ELSE value (NULL when absent) */
-  CQL_E_CAST      /* CAST(a AS type) and a::type: ival = enum cql_cast,
+  CQL_E_CAST,     /* CAST(a AS type) and a::type: ival = enum cql_cast,
                      text = the type name as written (lowercased) */
+  CQL_E_EXISTS,   /* EXISTS (sub) */
+  CQL_E_SUBQUERY  /* (sub): a scalar subquery (one column, at most one
+                     row); `a [NOT] IN (sub)` is a CQL_E_IN with sub set
+                     and an empty list */
 } cql_expr_kind;
 
 /* Target types of CAST (PostgreSQL spellings map onto them: integer,
@@ -141,26 +145,27 @@ typedef struct cql_expr_list {
  * the others are zero / NULL. */
 struct cql_expr {
   cql_expr_kind kind;
-  cql_pos pos;        /* first character of the expression */
-  size_t end;         /* byte offset just past its last character */
-  int height;         /* 1 for a leaf, else 1 + max height of children */
-  cql_op op;          /* UNARY, BINARY */
-  bool negated;       /* IN, BETWEEN, LIKE, IS_NULL: the NOT form */
-  bool star;          /* CALL: name(*) (list is empty) */
-  bool distinct;      /* CALL: name(DISTINCT ...) */
-  int64_t ival;       /* INT value; BOOL 0/1; PARAM number (1-based) */
-  double rval;        /* REAL value */
-  credo_duration dur; /* DURATION: SECOND..WEEK in usec, MONTH/YEAR in
-                         months (YEAR = 12 months) */
-  char *text;         /* TEXT, JSON: the value; CALL: function name */
-  size_t text_len;    /* byte length of text (without the NUL) */
-  cql_path path;      /* COLUMN */
-  cql_expr *a;        /* UNARY operand; BINARY left; IN / BETWEEN / LIKE /
-                         IS_NULL subject */
-  cql_expr *b;        /* BINARY right; BETWEEN low; LIKE pattern */
-  cql_expr *c;        /* BETWEEN high */
-  cql_expr_list list; /* IN values; CALL arguments; CASE when/then pairs */
-  cql_expr *filter;   /* CALL: FILTER (WHERE filter); NULL when absent */
+  cql_pos pos;            /* first character of the expression */
+  size_t end;             /* byte offset just past its last character */
+  int height;             /* 1 for a leaf, else 1 + max height of children */
+  cql_op op;              /* UNARY, BINARY */
+  bool negated;           /* IN, BETWEEN, LIKE, IS_NULL: the NOT form */
+  bool star;              /* CALL: name(*) (list is empty) */
+  bool distinct;          /* CALL: name(DISTINCT ...) */
+  int64_t ival;           /* INT value; BOOL 0/1; PARAM number (1-based) */
+  double rval;            /* REAL value */
+  credo_duration dur;     /* DURATION: SECOND..WEEK in usec, MONTH/YEAR in
+                             months (YEAR = 12 months) */
+  char *text;             /* TEXT, JSON: the value; CALL: function name */
+  size_t text_len;        /* byte length of text (without the NUL) */
+  cql_path path;          /* COLUMN */
+  cql_expr *a;            /* UNARY operand; BINARY left; IN / BETWEEN / LIKE /
+                             IS_NULL subject */
+  cql_expr *b;            /* BINARY right; BETWEEN low; LIKE pattern */
+  cql_expr *c;            /* BETWEEN high */
+  cql_expr_list list;     /* IN values; CALL arguments; CASE when/then pairs */
+  cql_expr *filter;       /* CALL: FILTER (WHERE filter); NULL when absent */
+  struct cql_select *sub; /* IN, EXISTS, SUBQUERY: the inner SELECT */
 };
 
 /* ----------------------------------------------------------------- SELECT */
@@ -400,7 +405,8 @@ const char *cql_table_name(int table);
  * S-expressions (see dump.c for the format; tests compare against it).
  * Writes at most n bytes including the NUL, like snprintf, and returns the
  * length the full rendering needs (so n >= return + 1 means complete).
- * A NULL statement renders as "(null)". */
+ * A NULL statement renders as "(null)". Test builds only: dump.c is
+ * linked into the test programs, not into the libraries. */
 int cql_stmt_dump(const cql_stmt *st, char *buf, size_t n);
 int cql_expr_dump(const cql_expr *e, char *buf, size_t n);
 /* The same, to a stream. Returns the number of bytes written, or -1. */

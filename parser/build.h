@@ -119,6 +119,11 @@ cql_expr *cql_b_cast(cql_ctx *ctx, const cql_token *kw, cql_expr *x,
 cql_expr *cql_b_extract(cql_ctx *ctx, const cql_token *name,
                         const cql_token *field, cql_expr *x,
                         const cql_token *rp);
+/* a [NOT] IN (SELECT ...), EXISTS (SELECT ...), (SELECT ...) (a NULL
+ * for the last two; kw the EXISTS keyword or the opening parenthesis). */
+cql_expr *cql_b_subquery(cql_ctx *ctx, cql_expr_kind kind, const cql_token *kw,
+                         cql_expr *a, bool negated, cql_select *sub,
+                         const cql_token *rp);
 /* position(sub IN s) as the call position(sub, s). */
 cql_expr *cql_b_position(cql_ctx *ctx, const cql_token *name, cql_expr *sub,
                          cql_expr *s, const cql_token *rp);

@@ -136,6 +136,23 @@ cql_expr *cql_b_extract(cql_ctx *ctx, const cql_token *name,
   return cql_b_call(ctx, name, l, false, false, rp);
 }
 
+cql_expr *cql_b_subquery(cql_ctx *ctx, cql_expr_kind kind, const cql_token *kw,
+                         cql_expr *a, bool negated, cql_select *sub,
+                         const cql_token *rp) {
+  cql_expr *e = NULL;
+  if (sub && (a || kind != CQL_E_IN))
+    e = cql_b_node(ctx, kind, a ? a->pos : kw->pos, end_of(rp));
+  if (!e) {
+    cql_expr_free(a);
+    cql_select_free(sub);
+    return NULL;
+  }
+  e->a = a;
+  e->negated = negated;
+  e->sub = sub;
+  return cql_b_close(ctx, e);
+}
+
 cql_expr *cql_b_position(cql_ctx *ctx, const cql_token *name, cql_expr *sub,
                          cql_expr *s, const cql_token *rp) {
   cql_expr_list l = cql_b_list1(ctx, sub);

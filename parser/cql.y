@@ -328,3 +328,10 @@ pos_arg(A) ::= LP(L) expr(E) RP(R).        { A = cql_b_paren(ctx, &L, E, &R); }
 
 /* now() as PostgreSQL spells it (NOW is a keyword) */
 expr(A) ::= NOW(X) LP RP.                  { A = cql_b_leaf(ctx, CQL_E_NOW, &X); }
+
+/* ------------------------------------------------ subqueries (issue 15)
+ * Uncorrelated: the inner SELECT runs once per execution. */
+expr(A) ::= expr(X) IN LP select(S) RP(R).          { A = cql_b_subquery(ctx, CQL_E_IN, &R, X, false, S, &R); }
+expr(A) ::= expr(X) NOT IN LP select(S) RP(R). [IN] { A = cql_b_subquery(ctx, CQL_E_IN, &R, X, true, S, &R); }
+expr(A) ::= EXISTS(K) LP select(S) RP(R).           { A = cql_b_subquery(ctx, CQL_E_EXISTS, &K, NULL, false, S, &R); }
+expr(A) ::= LP(L) select(S) RP(R).                  { A = cql_b_subquery(ctx, CQL_E_SUBQUERY, &L, NULL, false, S, &R); }

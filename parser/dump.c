@@ -130,6 +130,7 @@ static void put_real(out *o, double v) {
 }
 
 static void put_expr(out *o, const cql_expr *e);
+static void put_select(out *o, const cql_select *s);
 static void put_clause(out *o, const char *label, const cql_expr *e);
 
 /* The items of l, each preceded by a space (but the first when !lead). */
@@ -227,7 +228,10 @@ static void put_predicate(out *o, const cql_expr *e) {
     putf(o, "(%sIN ", no);
     put_expr(o, e->a);
     put(o, " (");
-    put_list(o, &e->list, false);
+    if (e->sub)
+      put_select(o, e->sub);
+    else
+      put_list(o, &e->list, false);
     put(o, ")");
   } else {
     putf(o, "(%s%s ", no, e->kind == CQL_E_LIKE ? "LIKE" : "BETWEEN");
@@ -273,6 +277,12 @@ static void put_expr(out *o, const cql_expr *e) {
   case CQL_E_CASE:
   case CQL_E_CAST:
     put_case_cast(o, e);
+    break;
+  case CQL_E_EXISTS:
+  case CQL_E_SUBQUERY:
+    put(o, e->kind == CQL_E_EXISTS ? "(EXISTS " : "(SUBQUERY ");
+    put_select(o, e->sub);
+    put(o, ")");
     break;
   default:
     put_literal(o, e);

@@ -499,6 +499,7 @@ int cql_lex(cql_lexer *lx, cql_token *t) {
       'filter'     { return emit_word(lx, t, tok, cur, CQL_TK_FILTER); }
       'extract'    { return emit_word(lx, t, tok, cur, CQL_TK_EXTRACT); }
       'position'   { return emit_word(lx, t, tok, cur, CQL_TK_POSITION); }
+      'exists'     { return emit_word(lx, t, tok, cur, CQL_TK_EXISTS); }
       'second' | 'seconds' { return emit_unit(lx, t, tok, cur, CQL_UNIT_SECOND); }
       'minute' | 'minutes' { return emit_unit(lx, t, tok, cur, CQL_UNIT_MINUTE); }
       'hour' | 'hours'     { return emit_unit(lx, t, tok, cur, CQL_UNIT_HOUR); }

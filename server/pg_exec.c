@@ -651,8 +651,9 @@ static int bind_params(pg_conn *c, pg_stmt *s, const pg_bind_msg *m) {
                   : j < s->nptypes ? s->ptypes[j]
                                    : 0;
     err[0] = '\0';
-    rc = pg_bind_value(s->st, k + 1, &vals[j], pg_fmt_at(m->fmts, m->nfmt, j),
-                       oid, c->set.tz, err, sizeof err);
+    rc = (s->sql.cast[k] ? pg_bind_cast : pg_bind_value)(
+        s->st, k + 1, &vals[j], pg_fmt_at(m->fmts, m->nfmt, j), oid, c->set.tz,
+        err, sizeof err);
     if (rc != CREDO_OK) {
       if (!err[0])
         snprintf(err, sizeof err, "cannot bind parameter $%d: %s", j + 1,

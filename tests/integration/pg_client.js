@@ -37,6 +37,9 @@ async function params(c) {
 
   const j = await c.query('SELECT count(*) AS n FROM events WHERE data.amount = $1::float8 INCLUDE HIDDEN',
     [r.data.amount]);
+  const d = await c.query('SELECT count(*) AS n FROM events WHERE data.amount::numeric = $1::numeric INCLUDE HIDDEN',
+    ['0.75']);
+  assert(Number(d.rows[0].n) === 1, 'numeric parameter');
   console.log('params ok rows=' + t.rows.length + ' id=' + r.id +
     ' occurred=' + r.occurred.toISOString() + ' amount=' + r.amount +
     ' jsonmatch=' + j.rows[0].n);

@@ -112,6 +112,9 @@ refused "REPAIRABLE AFTER longer than PUBLICITY is refused" \
   "longer than PUBLICITY" root rootpw \
   "CREATE TYPE z PUBLICITY 3 MONTHS REPAIRABLE AFTER 1 YEAR;"
 
+expect "a remote session that sets no zone works in the store's (+08:00)" \
+  "[0-9]\\+08:00" ana c "SELECT created FROM types WHERE name = 'honour';"
+
 echo "== recorder alice (source xm-market)"
 expect "records under its granted source" "^ *1$" alice a \
   "RECORD penalty_general FOR '$PERSON' OCCURRED NOW - 40 DAYS

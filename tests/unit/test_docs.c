@@ -542,7 +542,22 @@ static void test_coverage(void **state) {
                                      "?",
                                      "--",
                                      "/*",
-                                     "''"};
+                                     "''",
+                                     "CASE WHEN",
+                                     "CAST(",
+                                     "::",
+                                     "FILTER (WHERE",
+                                     "count(DISTINCT",
+                                     "string_agg(",
+                                     "date_trunc(",
+                                     "extract(",
+                                     "to_char(",
+                                     "substr(",
+                                     "position(",
+                                     "round(",
+                                     "::decimal",
+                                     "NOT IN (SELECT",
+                                     "EXISTS (SELECT"};
   doc d;
   (void)state;
   load_doc(&d);

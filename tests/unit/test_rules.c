@@ -629,6 +629,42 @@ static void upgrade_from_format_1(void **state) {
   credo_close(pub);
 }
 
+static int count_problems(void *arg, const char *line) {
+  if (strstr(line, "subj_public: missing entry"))
+    ++*(int *)arg;
+  return 0;
+}
+
+/* credo check compares the public index with the events. */
+static void public_index_checked(void **state) {
+  fx *f = *state;
+  stor_env *env = NULL;
+  stor_txn *txn = NULL;
+  stor_cursor *c = NULL;
+  stor_val k, v;
+  stor_options so = {0};
+  char err[256];
+  int n = 0;
+  record_general(f, ORG, "c1", "2026-04-01");
+  assert_int_equal(credo_check(f->db, NULL, NULL, NULL), CREDO_OK);
+  credo_close(f->db);
+  assert_int_equal(stor_open(f->dir, &so, &env, err, sizeof err), CREDO_OK);
+  assert_int_equal(stor_txn_begin(env, 1, &txn), CREDO_OK);
+  assert_int_equal(stor_cursor_open(txn, STOR_SUBJ_PUBLIC, &c), CREDO_OK);
+  assert_int_equal(stor_cursor_first(c, &k, &v), CREDO_OK);
+  unsigned char key[STOR_KEY_MAX];
+  size_t len = k.len;
+  memcpy(key, k.data, len);
+  stor_cursor_close(c);
+  assert_int_equal(stor_del(txn, STOR_SUBJ_PUBLIC, (stor_val){key, len}),
+                   CREDO_OK);
+  assert_int_equal(stor_txn_commit(txn), CREDO_OK);
+  stor_close(env);
+  assert_int_equal(credo_open(f->dir, NULL, &f->db), CREDO_OK);
+  assert_int_equal(credo_check(f->db, count_problems, &n, NULL), CREDO_CORRUPT);
+  assert_int_equal(n, 1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -647,6 +683,7 @@ int main(void) {
       T(rule12_renames),
       T(rule13_identifier_checks),
       T(upgrade_from_format_1),
+      T(public_index_checked),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
