@@ -941,7 +941,12 @@ CREDO_API int credo_restore_version(credo *db, const credo_event *v,
  * keyed hash of the event's (source, ref, subject) so that a resend is
  * refused ("erased on ... (reason)"). docs/operations.md describes the
  * operations built on these calls (purge, vacuum, re-applying erasures to
- * a restored backup). */
+ * a restored backup).
+ *
+ * Threads: the calls on a handle follow the handle's rule (one thread at a
+ * time); strings handed out are valid during the callback only; nothing
+ * is allocated for the caller. Over credo:// the typed calls are
+ * CREDO_NOTSUP: send the CQL statements (ERASE, SHOW ERASURES) instead. */
 
 /* Why an event was erased. */
 typedef enum credo_erase_cause {
@@ -1022,7 +1027,10 @@ CREDO_API int credo_apply_erasures(credo *db, const char *from_dir,
  * opening it until done. Needs free disk space for a second copy of the
  * live data. `progress` (may be NULL): phase "vacuum", done/total in
  * entries. The old file is replaced atomically (rename): a crash leaves
- * either the old or the new store. Message in `err` (may be NULL). */
+ * either the old or the new store. Message in `err` (may be NULL).
+ * The calling process must not have the store open itself (credo_open):
+ * fcntl locks belong to the process, so that case cannot be detected.
+ * Thread-safe otherwise (no handle). */
 CREDO_API int credo_vacuum(const char *dir, credo_progress_fn progress,
                            void *arg, char *err, size_t errlen);
 
