@@ -47,7 +47,9 @@ LDFLAGS_ALL := $(LDSAN) $(LDFLAGS)
 
 # The embedded core (a store in a directory) and, for libcredo, the remote
 # backend on the wire codec.
-CORE_SRC := $(wildcard storage/*.c engine/*.c parser/*.c) api/api.c
+# parser/dump.c (AST dumps) serves the tests only: not in the libraries.
+CORE_SRC := $(wildcard storage/*.c engine/*.c) \
+            $(filter-out parser/dump.c,$(wildcard parser/*.c)) api/api.c
 LIB_SRC := $(CORE_SRC) api/open.c $(wildcard wire/*.c remote/*.c)
 # The generated parser joins the library once its sources exist.
 GEN_SRC := $(if $(wildcard parser/cql.y),$(BUILD)/gen/lexer.c $(BUILD)/gen/cql.c)
@@ -178,12 +180,13 @@ bench-cql: deps $(BUILD)/bin/bench_cql
 # ----------------------------------------------------------------- tests
 # Unit tests may also test the shell's pure functions (client/sh_*.c).
 SH_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard client/sh_*.c))
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_HELP:%.c=$(BUILD)/obj/%.o) $(SH_OBJ) $(LIBA)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_HELP:%.c=$(BUILD)/obj/%.o) $(SH_OBJ) \
+                 $(BUILD)/obj/parser/dump.o $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lcmocka -ledit -lcsv
 
 # test_frame also tests the server's handshake machine and login backoff.
-$(BUILD)/tests/test_frame: $(BUILD)/obj/server/srv_auth.o $(BUILD)/obj/server/srv_throttle.o $(BUILD)/obj/server/srv_slots.o
+$(BUILD)/tests/test_frame: $(patsubst %,$(BUILD)/obj/server/%.o,srv_auth srv_throttle srv_slots srv_sniff)
 # test_pgwire tests the PostgreSQL front end's codec, SCRAM, dialect edges
 # and value formats.
 $(BUILD)/tests/test_pgwire: $(patsubst %,$(BUILD)/obj/server/%.o,pg_proto pg_auth pg_sql pg_types)

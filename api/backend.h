@@ -111,6 +111,17 @@ typedef struct credo_backend {
   int (*set_store_tz)(credo *db, int offset_sec);
   int (*get_store_tz)(credo *db, int *offset_sec);
   int (*user_scram)(credo *db, const char *user, credo_scram_verifier *out);
+  int (*in_txn)(const credo *db);
+  /* erasure and retention (issue 17); the remote backend leaves them NULL:
+   * over the protocol, ERASE and SHOW ERASURES are CQL statements */
+  int (*erase_event)(credo *db, uint64_t id, const char *reason);
+  int (*erase_subject)(credo *db, const char *subject, const char *reason,
+                       uint64_t *events);
+  int (*list_erasures)(credo *db, credo_erasure_cb cb, void *arg);
+  int (*apply_erasures)(credo *db, const char *from_dir, uint64_t *applied);
+  int (*purge)(credo *db, credo_time now, unsigned batch,
+               credo_progress_fn progress, void *arg, uint64_t *erased);
+  int (*session_check)(credo *db);
 } credo_backend;
 
 /* The engine: a store in a directory. */
@@ -144,7 +155,12 @@ void *be_ctx(const credo *db);
 void be_set_ctx(credo *db, void *ctx);
 /* Sets the session the server confirmed (actor copied). */
 void be_set_session(credo *db, const char *actor, credo_role role);
+/* Sets the zone times render in (the session's, learnt from a server);
+ * does not count as the session choosing one. */
 void be_set_tz(credo *db, int tz);
+/* 1 when the session chose its zone (credo_set_tz), 0 when it keeps the
+ * store's (docs/rules.md, rule 6). */
+int be_tz_chosen(const credo *db);
 void be_set_changes(credo *db, uint64_t n);
 /* Records an error on the handle and returns `code` (line/col 0: none). */
 int be_err(credo *db, int code, int line, int col, const char *fmt, ...)

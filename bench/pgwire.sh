@@ -39,7 +39,8 @@ export CREDO_PASSWORD=bench-password PGPASSWORD=bench-password
 "$BUILD/bin/bench_server" setup "$T/store" "$NSUBJ"
 "$BUILD/bin/credo-server" --store "$T/store" --init-admin bench >/dev/null
 "$BUILD/bin/credo-server" --store "$T/store" --listen 127.0.0.1:0 \
-  --pg-listen 127.0.0.1:0 --max-conn 256 2>"$T/server.log" &
+  --pg-listen 127.0.0.1:0 --max-conn 256 --max-conn-per-addr 256 --max-unauth 256 --max-unauth-per-addr 256 --hash-workers 4 --auth-timeout 60 \
+  2>"$T/server.log" & # benchmark clients all log in at once from one address
 SRV=$!
 for _ in $(seq 1 100); do
   CPORT=$(sed -n 's/.*event=listening proto=credo .* port=\([0-9]*\).*/\1/p' "$T/server.log")

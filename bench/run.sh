@@ -195,7 +195,7 @@ start_server() { # STORE LOG: sets SRV_PID and SRV_PORT, or returns 1
   SRV_PORT=""
   [ -x "$BIN/credo-server" ] || { echo "no $BIN/credo-server" >>"$2"; return 1; }
   "$BIN/credo-server" --store "$1" --init-admin bench >/dev/null 2>>"$2" || return 1
-  "$BIN/credo-server" --store "$1" --listen 127.0.0.1:0 --max-conn 256 2>>"$2" &
+  "$BIN/credo-server" --store "$1" --listen 127.0.0.1:0 --max-conn 256 --max-conn-per-addr 256 --max-unauth 256 --max-unauth-per-addr 256 --hash-workers 4 --auth-timeout 60 2>>"$2" &
   SRV_PID=$!
   for _ in $(seq 1 100); do
     SRV_PORT=$(sed -n 's/.* port=\([0-9]*\).*/\1/p' "$2" | head -1)

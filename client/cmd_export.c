@@ -87,9 +87,18 @@ static json_t *jduration(credo_duration d) {
 
 static json_t *type_line(const exporter *x, const credo_type_info *t,
                          int history) {
-  json_t *j = json_pack("{s:s, s:s, s:o, s:o}", "kind", "type", "name", t->name,
-                        "publicity", jduration(t->publicity),
-                        "repairable_after", jduration(t->repairable_after));
+  json_t *j = json_pack(
+      "{s:s, s:s, s:o, s:o}", "kind", "type", "name", t->name, "publicity",
+      t->flags & CREDO_TYPE_NOT_PUBLISHED ? json_string("NOT PUBLISHED")
+      : t->flags & CREDO_TYPE_OPEN        ? json_string("OPEN")
+                                          : jduration(t->publicity),
+      "repairable_after", jduration(t->repairable_after));
+  if (j && (t->flags & CREDO_TYPE_POSITIVE))
+    json_object_set_new(j, "polarity", json_string("positive"));
+  if (j && t->public_fields)
+    json_object_set_new(j, "public_fields", json_string(t->public_fields));
+  if (j && (t->retain.months || t->retain.usec))
+    json_object_set_new(j, "retain", jduration(t->retain));
   if (j && history) {
     json_object_set_new(j, "id", json_integer(t->id));
     json_object_set_new(j, "created", jtime(x, t->created));

@@ -5,8 +5,15 @@
  * What it writes (docs/operations.md):
  *  - the types of domain.md with NDRC Order 36 windows (minor 3 months,
  *    general 1 year / repairable after 3 months, serious 3 years / 1 year,
- *    licences open, commitments, breaches, honours, the dishonesty list,
- *    tax arrears);
+ *    licences open and positive (each event ends with its validity),
+ *    commitments, breaches, honours (positive, 2 years), the court's list
+ *    of dishonest judgment debtors (失信被执行人: 2 years, repairable at
+ *    once), tax arrears); the penalties' PUBLIC FIELDS are authority,
+ *    amount_wan and basis (docs/rules.md, rule 14);
+ *  - minor penalties only within the simplified procedure's amounts
+ *    (行政处罚法 art. 51: at most 3,000 yuan for an organisation, 200 for a
+ *    person) and never under food, drug, work-safety or fire law, which
+ *    are at least general;
  *  - subjects in Xiamen's districts (350203 思明, 350205 海沧, 350206 湖里,
  *    350211 集美, 350212 同安, 350213 翔安): enterprises and individual
  *    businesses with valid USCCs (their embedded organisation code valid
@@ -42,19 +49,26 @@
 
 /* ----------------------------------------------------------- catalogue */
 
+#define PENALTY_FIELDS "authority,amount_wan,basis"
+
 static const struct {
-  const char *name, *publicity, *repairable;
+  const char *name, *publicity, *repairable, *polarity, *fields;
 } TYPES[GEN_NTYPES] = {
-    {"penalty_minor", "3 MONTHS", "0 DAYS"},
-    {"penalty_general", "1 YEAR", "3 MONTHS"},
-    {"penalty_serious", "3 YEARS", "1 YEAR"},
-    {"licence", "0", "0"},
-    {"commitment", "1 YEAR", "0 DAYS"},
-    {"commitment_breach", "1 YEAR", "3 MONTHS"},
-    {"honour", "1 YEAR", "0 DAYS"},
-    {"dishonesty_list", "3 YEARS", "1 YEAR"},
-    {"tax_arrear", "1 YEAR", "0 DAYS"},
+    {"penalty_minor", "3 MONTHS", "0 DAYS", "adverse", PENALTY_FIELDS},
+    {"penalty_general", "1 YEAR", "3 MONTHS", "adverse", PENALTY_FIELDS},
+    {"penalty_serious", "3 YEARS", "1 YEAR", "adverse", PENALTY_FIELDS},
+    {"licence", "OPEN", "0 DAYS", "positive", NULL},
+    {"commitment", "1 YEAR", "0 DAYS", "positive", NULL},
+    {"commitment_breach", "1 YEAR", "3 MONTHS", "adverse", NULL},
+    {"honour", "2 YEARS", "0 DAYS", "positive", NULL},
+    {"court_dishonest", "2 YEARS", "0 DAYS", "adverse", PENALTY_FIELDS},
+    {"tax_arrear", "1 YEAR", "0 DAYS", "adverse", PENALTY_FIELDS},
 };
+
+/* Simplified-procedure ceilings of a minor penalty, in 万元. */
+#define MINOR_MAX_ORG_WAN 0.3
+#define MINOR_MAX_PERSON_WAN 0.02
+#define LICENCE_YEARS 5
 
 typedef struct source {
   const char *id, *authority;
@@ -94,10 +108,15 @@ static void emit(gen *g, json_t *j) {
 }
 
 static void emit_types(gen *g) {
-  for (int t = 0; t < GEN_NTYPES; t++)
-    emit(g, json_pack("{s:s, s:s, s:s, s:s}", "kind", "type", "name",
-                      TYPES[t].name, "publicity", TYPES[t].publicity,
-                      "repairable_after", TYPES[t].repairable));
+  for (int t = 0; t < GEN_NTYPES; t++) {
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", "type", "name",
+                          TYPES[t].name, "publicity", TYPES[t].publicity,
+                          "repairable_after", TYPES[t].repairable, "polarity",
+                          TYPES[t].polarity);
+    if (j && TYPES[t].fields)
+      json_object_set_new(j, "public_fields", json_string(TYPES[t].fields));
+    emit(g, j);
+  }
 }
 
 static void emit_subjects(gen *g) {
@@ -137,7 +156,24 @@ static void make_ref(gen *g, int type, int src, int year, char *out, size_t n) {
     snprintf(out, n, "%s〔%d〕%u号", pre, year, no);
 }
 
-static json_t *make_data(gen_rng *r, int type, int src, const char *prev_ref) {
+/* Laws whose penalties are at least general (Order 58: food, drugs,
+ * special equipment, work safety, fire). */
+static int grave_basis(const char *basis) {
+  return strstr(basis, "食品安全") || strstr(basis, "药品") ||
+         strstr(basis, "安全生产") || strstr(basis, "消防") ||
+         strstr(basis, "特种设备");
+}
+
+/* A minor penalty's legal basis: one that may be minor, "" for none. */
+static const char *minor_basis(gen_rng *r, int src) {
+  const char *b = GEN_BASES[src][gen_below(r, 2)];
+  if (grave_basis(b))
+    b = GEN_BASES[src][0] == b ? GEN_BASES[src][1] : GEN_BASES[src][0];
+  return grave_basis(b) ? "" : b;
+}
+
+static json_t *make_data(gen_rng *r, int type, int src, const char *prev_ref,
+                         int person) {
   const char *auth = SOURCES[src].authority;
   double amount;
   switch (type) {
@@ -157,10 +193,17 @@ static json_t *make_data(gen_rng *r, int type, int src, const char *prev_ref) {
   default:
     break;
   }
-  amount = type == T_MINOR     ? 0.05 + gen_unit(r) * 0.95
-           : type == T_GENERAL ? 1 + gen_unit(r) * 49
-                               : 50 + gen_unit(r) * 450;
+  amount =
+      type == T_MINOR
+          ? 0.01 +
+                gen_unit(r) *
+                    ((person ? MINOR_MAX_PERSON_WAN : MINOR_MAX_ORG_WAN) - 0.01)
+      : type == T_GENERAL ? 1 + gen_unit(r) * 49
+                          : 50 + gen_unit(r) * 450;
   amount = round(amount * 100) / 100;
+  if (type == T_MINOR)
+    return json_pack("{s:s, s:f, s:s}", "authority", auth, "amount_wan", amount,
+                     "basis", minor_basis(r, src));
   if (type == T_LIST || type == T_TAX)
     return json_pack(
         "{s:s, s:f, s:s}", "authority", auth, "amount_wan", amount, "basis",
@@ -190,11 +233,18 @@ static void emit_events_of(gen *g, const char *id, int person, int count) {
     gen_date_of(2021, days[k], &y, &m, &d);
     snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
     make_ref(g, type, src, y, ref, sizeof ref);
-    json_t *data = make_data(&g->r, type, src, prev);
-    emit(g, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "kind", "event",
-                      "subject", id, "type", TYPES[type].name, "occurred", date,
-                      "source", SOURCES[src].id, "ref", ref, "data",
-                      data ? data : json_object()));
+    json_t *data = make_data(&g->r, type, src, prev, person);
+    json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "kind",
+                           "event", "subject", id, "type", TYPES[type].name,
+                           "occurred", date, "source", SOURCES[src].id, "ref",
+                           ref, "data", data ? data : json_object());
+    if (ev && type == T_LICENCE) { /* public while valid */
+      char until[48];
+      snprintf(until, sizeof until, "%04d-%02d-%02d", y + LICENCE_YEARS, m,
+               m == 2 && d == 29 ? 28 : d);
+      json_object_set_new(ev, "public_until", json_string(until));
+    }
+    emit(g, ev);
     if (type == T_COMMIT) {
       committed = 1;
       snprintf(prev, sizeof prev, "%s", ref);

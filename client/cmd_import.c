@@ -40,6 +40,7 @@ typedef struct imp_opts {
   const char *store, *file, *rejects;
   uint64_t batch;
   int restore, format, tz; /* format: 0 auto, 1 jsonl, 2 csv */
+  int tz_set;              /* --tz given; else the store's zone */
 } imp_opts;
 
 /* One record of the current batch. */
@@ -107,6 +108,8 @@ static int parse_opts(int argc, char **argv, imp_opts *o) {
       return cmd_usage(SYNOPSIS, "--format is jsonl or csv");
     else if (c == 'z' && sh_tz_parse(optarg, &o->tz) < 0)
       return cmd_usage(SYNOPSIS, "bad time zone '%s'", optarg);
+    else if (c == 'z')
+      o->tz_set = 1;
     else if (c == '?' || c == ':')
       return cmd_usage(SYNOPSIS, "bad option '%s'", argv[optind - 1]);
   }
@@ -536,9 +539,11 @@ int cmd_import(int argc, char **argv) {
   im.batch = calloc(im.o.batch, sizeof *im.batch);
   rc = CMD_FAIL;
   if (im.batch && cmd_open(im.o.store, 0, &im.db) == CREDO_OK &&
-      credo_set_tz(im.db, im.o.tz) == CREDO_OK) {
+      (!im.o.tz_set || credo_set_tz(im.db, im.o.tz) == CREDO_OK)) {
     im.ctx.db = im.db;
-    im.ctx.tz = im.o.tz;
+    /* without --tz, times without an offset are read in the store's zone
+     * (docs/rules.md, rule 6) */
+    im.ctx.tz = im.o.tz_set ? im.o.tz : credo_get_tz(im.db);
     im.ctx.restore = im.o.restore;
     if (!im.csv || read_header(&im) == 0) {
       cmd_progress_start(&im.bar, "import", "records", im.total_bytes);

@@ -187,26 +187,65 @@ static int same_policy(const credo_type_info *t, credo_duration p,
          t->repairable_after.usec == r.usec;
 }
 
+/* The policy fields of a type line beyond its durations: "publicity" may
+ * be "OPEN" or "NOT PUBLISHED", "polarity" "adverse" or "positive",
+ * "public_fields" a comma-separated list. -1 when rejected. */
+static int type_flags(json_t *j, credo_type_info *t, imp_outcome *o) {
+  const char *pub = NULL, *pol = NULL;
+  if (str_field(j, "publicity", 0, &pub, o) < 0 ||
+      str_field(j, "polarity", 0, &pol, o) < 0 ||
+      str_field(j, "public_fields", 0, &t->public_fields, o) < 0)
+    return -1;
+  if (pub && strcmp(pub, "OPEN") == 0)
+    t->flags |= CREDO_TYPE_OPEN;
+  else if (pub && strcmp(pub, "NOT PUBLISHED") == 0)
+    t->flags |= CREDO_TYPE_NOT_PUBLISHED;
+  else if (duration_field(j, "publicity", &t->publicity, o) < 0)
+    return -1;
+  else if (t->publicity.months == 0 && t->publicity.usec == 0)
+    t->flags |= CREDO_TYPE_OPEN; /* "0": an open window, as before */
+  if (pol && strcmp(pol, "positive") == 0)
+    t->flags |= CREDO_TYPE_POSITIVE;
+  else if (pol && strcmp(pol, "adverse") != 0)
+    return reject(o, "field \"polarity\": \"%s\" is not adverse or positive",
+                  pol),
+           -1;
+  return 0;
+}
+
+static int same_type(const credo_type_info *a, const credo_type_info *b) {
+  return same_policy(a, b->publicity, b->repairable_after) &&
+         a->flags == b->flags &&
+         (a->public_fields ? b->public_fields &&
+                                 strcmp(a->public_fields, b->public_fields) == 0
+                           : !b->public_fields);
+}
+
 static int line_type(imp_ctx *c, json_t *j, imp_outcome *o) {
   static const char *const known[] = {
-      "kind", "name", "publicity", "repairable_after", "id", "created", NULL};
+      "kind",    "name",     "publicity",     "repairable_after", "id",
+      "created", "polarity", "public_fields", "retain",           NULL};
   credo_type_info t = {0};
   json_t *id = json_object_get(j, "id");
   int created = 0, rc;
 
   o->kind = IMP_TYPE;
   if (fields_known(j, known, o) < 0 || str_field(j, "name", 1, &t.name, o) ||
-      duration_field(j, "publicity", &t.publicity, o) ||
-      duration_field(j, "repairable_after", &t.repairable_after, o))
+      type_flags(j, &t, o) ||
+      duration_field(j, "repairable_after", &t.repairable_after, o) ||
+      duration_field(j, "retain", &t.retain, o))
     return CREDO_OK;
   if (!c->restore) {
-    rc = credo_create_type(c->db, t.name, t.publicity, t.repairable_after);
+    rc = credo_create_type_def(c->db,
+                               &(credo_type_def){t.name, t.flags, t.publicity,
+                                                 t.repairable_after,
+                                                 t.public_fields, t.retain});
     if (rc != CREDO_EXISTS)
       return engine_result(c, rc, 1, o);
     credo_type_info cur;
     if ((rc = credo_get_type(c->db, t.name, &cur)) != CREDO_OK)
       return engine_result(c, rc, 0, o);
-    if (same_policy(&cur, t.publicity, t.repairable_after))
+    if (same_type(&cur, &t))
       return engine_result(c, CREDO_OK, 0, o);
     return reject(o, "type \"%s\" already exists with another policy", t.name);
   }

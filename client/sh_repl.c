@@ -349,8 +349,13 @@ int sh_repl_interactive(credo_shell *sh) {
   pd.relative = 1;
   rl_readline_name = "credo";
   history_load(hist);
+  int stz = 1;
   fprintf(sh->out, "credo %s -- type \\help for help, \\q to quit.\n",
           CREDO_VERSION);
+  if (credo_get_store_tz(sh->db, &stz) == CREDO_OK && stz == 0)
+    fputs("hint: this store's time zone is UTC; publicity windows are "
+          "counted in it (SET STORE TIME ZONE '+08:00' as admin)\n",
+          sh->out);
   for (int lineno = 1;; lineno++) {
     char *line = readline(pd.len ? "   ...> " : "credo> ");
     if (!line) {

@@ -16,7 +16,8 @@
  *  - every event's subject exists and every type id resolves;
  *  - the tables' own entry counts agree with what the walk saw;
  *  - META next_event / next_type are above every id, last_tx is at or
- *    after every transaction time.
+ *    after every transaction time;
+ *  - the erasure ledger and type_retain (erase_check.c).
  *
  * Cost: one pass over each table plus point look-ups; memory O(1) (the
  * walk keeps pointers into the snapshot only). Reads in one transaction,
@@ -41,6 +42,8 @@
 
 #include "codec.h"
 #include "eng.h"
+#include "keys.h"
+#include "erase.h"
 #include "ids.h"
 
 typedef struct ck {
@@ -165,7 +168,7 @@ static void check_content(ck *c, const char *table, uint64_t id,
 
 static int read_meta(ck *c) {
   static const char *const keys[] = {"next_event", "next_type"};
-  const size_t width[] = {8, 4};
+  const size_t width[] = {ENG_K_ID_LEN, ENG_K_TYPE_LEN};
   uint64_t *dst[] = {&c->next_event, &c->next_type};
   stor_val v;
   int rc;
@@ -185,7 +188,8 @@ static int read_meta(ck *c) {
       problem(c, "meta: %s has %zu bytes, expected %zu", keys[i], v.len,
               width[i]);
     else
-      *dst[i] = width[i] == 8 ? stor_dec_u64(v.data) : stor_dec_u32(v.data);
+      *dst[i] = width[i] == ENG_K_ID_LEN ? stor_dec_u64(v.data)
+                                         : stor_dec_u32(v.data);
   }
   return CREDO_OK;
 }
@@ -242,7 +246,7 @@ static int check_type_id(ck *c, stor_val k, stor_val v) {
   uint32_t id;
   int rc;
 
-  if (k.len != 4 || !str_key(v, 0))
+  if (k.len != ENG_K_TYPE_LEN || !str_key(v, 0))
     return problem(c, "type_ids: an entry is malformed"), CREDO_OK;
   id = stor_dec_u32(k.data);
   stor_key_init(&nk);
@@ -363,15 +367,17 @@ static int check_old_version(ck *c, uint64_t id, stor_val k, stor_val v,
   c->rep.versions++;
   if (eng_version_decode(v, &ver) != CREDO_OK)
     return problem(c, "versions: event %llu version %u: corrupt record",
-                   (unsigned long long)id, stor_dec_u32(p + 16)),
+                   (unsigned long long)id, stor_dec_u32(p + ENG_K_VER_VNO)),
            CREDO_OK;
   check_content(c, "versions", id, &ver);
-  if (stor_dec_i64(p + 8) != ver.recorded || stor_dec_u32(p + 16) != ver.vno)
+  if (stor_dec_i64(p + ENG_K_VER_RECORDED) != ver.recorded ||
+      stor_dec_u32(p + ENG_K_VER_VNO) != ver.vno)
     problem(c,
             "versions: key (event %llu, %lld, %u) holds version %u "
             "recorded %lld",
-            (unsigned long long)id, (long long)stor_dec_i64(p + 8),
-            stor_dec_u32(p + 16), ver.vno, (long long)ver.recorded);
+            (unsigned long long)id,
+            (long long)stor_dec_i64(p + ENG_K_VER_RECORDED),
+            stor_dec_u32(p + ENG_K_VER_VNO), ver.vno, (long long)ver.recorded);
   return check_chain(c, id, &ver, ch);
 }
 
@@ -422,10 +428,11 @@ typedef struct vcur {
 } vcur;
 
 /* The event id of the versions entry under the cursor; 0 when its key is
- * not 20 bytes (reported). */
+ * not ENG_K_VER_LEN bytes (reported). */
 static int vcur_id(ck *c, const vcur *vc, uint64_t *id) {
-  if (vc->k.len != 20) {
-    problem(c, "versions: a key has %zu bytes, expected 20", vc->k.len);
+  if (vc->k.len != ENG_K_VER_LEN) {
+    problem(c, "versions: a key has %zu bytes, expected %d", vc->k.len,
+            ENG_K_VER_LEN);
     return 0;
   }
   *id = stor_dec_u64(vc->k.data);
@@ -442,7 +449,7 @@ static int skip_orphans(ck *c, vcur *vc, uint64_t upto) {
         break;
       c->rep.versions++;
       problem(c, "versions: version %u of event %llu, which does not exist",
-              stor_dec_u32((const unsigned char *)vc->k.data + 16),
+              stor_dec_u32((const unsigned char *)vc->k.data + ENG_K_VER_VNO),
               (unsigned long long)vid);
     }
     vc->rc = stor_cursor_next(vc->c, &vc->k, &vc->v);
@@ -482,8 +489,9 @@ static int check_events(ck *c) {
   for (re = stor_cursor_first(ce, &ek, &ev); re == CREDO_OK && !c->stop;
        re = stor_cursor_next(ce, &ek, &ev)) {
     c->rep.events++;
-    if (ek.len != 8) {
-      problem(c, "events: a key has %zu bytes, expected 8", ek.len);
+    if (ek.len != ENG_K_EVENTS_LEN) {
+      problem(c, "events: a key has %zu bytes, expected %d", ek.len,
+              ENG_K_EVENTS_LEN);
       continue;
     }
     if ((rc = check_event(c, &vc, stor_dec_u64(ek.data), ev)) != CREDO_OK)
@@ -530,7 +538,8 @@ static int any_version(ck *c, uint64_t id, int what, int64_t val, int *exists,
   if ((rc = stor_cursor_open(c->txn, STOR_VERSIONS, &cur)) != CREDO_OK)
     return rc;
   for (rc = stor_cursor_seek(cur, stor_key_val(&k), &key, &v);
-       rc == CREDO_OK && key.len == 20 && stor_dec_u64(key.data) == id;
+       rc == CREDO_OK && key.len == ENG_K_VER_LEN &&
+       stor_dec_u64(key.data) == id;
        rc = stor_cursor_next(cur, &key, &v))
     if (eng_version_decode(v, &ver) == CREDO_OK &&
         (*found = version_has(&ver, what, val)))
@@ -543,11 +552,12 @@ static int check_type_entry(ck *c, stor_val k, stor_val v) {
   uint64_t id;
   uint32_t type;
   int exists, found, rc;
-  if (k.len != 12)
-    return problem(c, "type_events: a key has %zu bytes, expected 12", k.len),
+  if (k.len != ENG_K_TE_LEN)
+    return problem(c, "type_events: a key has %zu bytes, expected %d", k.len,
+                   ENG_K_TE_LEN),
            CREDO_OK;
-  type = stor_dec_u32(k.data);
-  id = stor_dec_u64((const unsigned char *)k.data + 4);
+  type = stor_dec_u32((const unsigned char *)k.data + ENG_K_TE_TYPE);
+  id = stor_dec_u64((const unsigned char *)k.data + ENG_K_TE_ID);
   if ((rc = any_version(c, id, HAS_TYPE, type, &exists, &found)))
     return rc;
   if (!exists)
@@ -567,11 +577,12 @@ static int check_until_entry(ck *c, stor_val k, stor_val v) {
   uint64_t id;
   credo_time until;
   int exists, found, rc;
-  if (k.len != 16)
-    return problem(c, "until_events: a key has %zu bytes, expected 16", k.len),
+  if (k.len != ENG_K_UE_LEN)
+    return problem(c, "until_events: a key has %zu bytes, expected %d", k.len,
+                   ENG_K_UE_LEN),
            CREDO_OK;
-  until = stor_dec_i64(k.data);
-  id = stor_dec_u64((const unsigned char *)k.data + 8);
+  until = stor_dec_i64((const unsigned char *)k.data + ENG_K_UE_UNTIL);
+  id = stor_dec_u64((const unsigned char *)k.data + ENG_K_UE_ID);
   if ((rc = any_version(c, id, HAS_UNTIL, until, &exists, &found)))
     return rc;
   if (!exists)
@@ -612,9 +623,9 @@ static int check_subj_entry(ck *c, stor_val k, stor_val v) {
   eng_version ver;
   uint64_t id;
   int exists, rc;
-  if (!str_key(k, 8))
+  if (!str_key(k, ENG_K_ID_LEN))
     return problem(c, "subj_events: a key is malformed"), CREDO_OK;
-  id = stor_dec_u64((const unsigned char *)k.data + k.len - 8);
+  id = stor_dec_u64((const unsigned char *)k.data + ENG_K_TAIL_ID(k.len));
   if ((rc = latest(c, id, &ver, &exists)) != CREDO_OK)
     return rc;
   if (!exists)
@@ -647,7 +658,7 @@ static int check_source_entry(ck *c, stor_val k, stor_val v) {
     return problem(c, "source_ref: an entry is malformed"), CREDO_OK;
   ref++;
   subj++;
-  id = stor_dec_u64((const unsigned char *)k.data + k.len - 8);
+  id = stor_dec_u64((const unsigned char *)k.data + ENG_K_TAIL_ID(k.len));
   if ((rc = latest(c, id, &ver, &exists)) != CREDO_OK)
     return rc;
   if (!exists) {
@@ -709,7 +720,8 @@ static int check_counts(ck *c, const uint64_t walked[STOR_NTABLES]) {
 
 /* --------------------------------------------------------------- run */
 
-/* The name index's problems go through problem() (engine/names.c). */
+/* The problems of the name index (engine/names.c) and of the public
+ * index (engine/pubindex.c) go through problem(). */
 static int names_problem(void *arg, const char *line) {
   ck *c = arg;
   problem(c, "%s", line);
@@ -745,6 +757,13 @@ static int run(ck *c) {
   /* the name index is checked but not counted in index_entries, whose
    * meaning credo.h fixes (the four event indexes) */
   if (c->stop || (rc = eng_names_check(c->db, c->txn, names_problem, c, &w[7])))
+    return rc;
+  /* the public index likewise (engine/pubindex.c) */
+  if (c->stop ||
+      (rc = eng_pubidx_check(c->db, c->txn, names_problem, c, &w[8])))
+    return rc;
+  /* the erasure ledger and retention (erase_check.c), not counted either */
+  if (c->stop || (rc = eng_erase_check(c->db, c->txn, names_problem, c, &w[9])))
     return rc;
   if (c->stop)
     return CREDO_OK;

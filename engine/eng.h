@@ -44,13 +44,17 @@
 /* One open store, shared by the handles made with credo_dup. */
 typedef struct eng_store {
   stor_env *stor;
-  pthread_mutex_t mu; /* guards refs */
+  pthread_mutex_t mu; /* guards refs and the session list */
   int refs;
+<<<<<<< HEAD
   /* The process's registry of open stores (openreg.c), under its lock. */
   struct eng_store *reg_next;
   dev_t dev;
   ino_t ino;
   int readonly, registered;
+=======
+  struct credo *sessions; /* registered sessions (sessions.c), by sess_next */
+>>>>>>> main
 } eng_store;
 
 /* The registry of the stores open in this process (openreg.c). Callers
@@ -93,6 +97,24 @@ struct credo {
   /* session */
   char actor[ENG_MAX_ACTOR + 1];
   credo_role role;
+  /* credo_authenticate's session (users.c): the user it switched to (""
+   * when none), a digest of the password hash it checked, and whether
+   * credo_session_check found the session revoked */
+  char auth_user[ENG_MAX_ACTOR + 1];
+  uint64_t auth_tag;
+  int auth_revoked;
+  /* credo_session_register (sessions.c): sess_id 0 when not registered;
+   * the sess_* copies are read by other handles under store->mu */
+  uint64_t sess_id;
+  char sess_peer[80];
+  char sess_user[ENG_MAX_ACTOR + 1];
+  credo_role sess_role;
+  credo_time sess_since;
+  credo_session_kill_fn sess_kill;
+  void *sess_arg;
+  struct credo *sess_next;
+  _Atomic int sess_killed; /* set by KILL SESSION */
+  char sess_killer[ENG_MAX_ACTOR + 1];
   credo_clock_fn clock;
   void *clock_arg;
   int tz;     /* seconds east of UTC */
@@ -133,6 +155,11 @@ struct credo {
    * credo_close */
   credo_stmt *stmts;
 };
+
+/* Takes the handle off the store's session list (sessions.c; eng_close). */
+void eng_session_unregister(credo *db);
+/* Notes a session's new role for SHOW SESSIONS (credo_session_check). */
+void eng_session_role(credo *db, credo_role role);
 
 /* Finalizes every statement of the handle (stmt.c; credo_close). */
 void eng_stmts_close(credo *db);
@@ -330,6 +357,12 @@ int eng_pubidx_update(credo *db, stor_txn *txn, uint64_t id,
 int eng_pubidx_ids(credo *db, stor_txn *txn, const char *subject, credo_time t,
                    uint64_t **ids, size_t *n);
 int eng_pubidx_rebuild(credo *db, stor_txn *txn, uint64_t *entries);
+/* Checks the public index against the events (credo_check): every entry
+ * matches its event's latest window, every event that should have one
+ * has it. Problems go to `fn` (a non-zero return stops); *entries counts
+ * the table. */
+int eng_pubidx_check(credo *db, stor_txn *txn, credo_check_fn fn, void *arg,
+                     uint64_t *entries);
 
 /* The idempotency key (srcref.c): (source, normalised ref, subject).
  * eng_ref_norm writes the ref with its year brackets in one form

@@ -24,6 +24,7 @@
  * Does not: parse (parser/), compile expressions (expr_compile.c), pick
  * paths (plan.c) or manage bindings and column access (stmt.c).
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,10 @@ static const char *const STAT_NAMES[] = {"name", "value"};
 static const int STAT_DECL[] = {CREDO_T_TEXT, CREDO_T_NULL};
 static const char *const USER_NAMES[] = {"name", "role", "created"};
 static const int USER_DECL[] = {CREDO_T_TEXT, CREDO_T_TEXT, CREDO_T_TIME};
+static const char *const SESSION_NAMES[] = {"id", "user", "role", "peer",
+                                            "since"};
+static const int SESSION_DECL[] = {CREDO_T_INT, CREDO_T_TEXT, CREDO_T_TEXT,
+                                   CREDO_T_TEXT, CREDO_T_TIME};
 static const char *const ERASURE_NAMES[] = {"event", "cause", "erased", "actor",
                                             "reason"};
 static const int ERASURE_DECL[] = {CREDO_T_INT, CREDO_T_TEXT, CREDO_T_TIME,
@@ -168,7 +173,11 @@ int eng_exec_prepare(credo_stmt *st) {
   switch (a->kind) {
   case CQL_SELECT:
   case CQL_EXPLAIN:
+    if (a->kind == CQL_SELECT && a->select->next && !st->child)
+      return eng_setop_prepare(st);
     rc = eng_plan_select(st->db, a->select, st->src, st->nparams, &st->plan);
+    if (rc == CREDO_OK)
+      rc = eng_subq_prepare(st);
     if (rc == CREDO_OK && a->kind == CQL_SELECT)
       set_cols(st, st->plan->ncols, (const char *const *)st->plan->names,
                st->plan->decl);
@@ -192,6 +201,11 @@ int eng_exec_prepare(credo_stmt *st) {
   case CQL_SHOW_ERASURES:
     set_cols(st, 5, ERASURE_NAMES, ERASURE_DECL);
     return CREDO_OK;
+  case CQL_SHOW_SESSIONS:
+    set_cols(st, 5, SESSION_NAMES, SESSION_DECL);
+    return CREDO_OK;
+  case CQL_KILL_SESSION:
+    return cx(st, a->kill.session, "KILL SESSION", &st->wx[0]);
   case CQL_SET_TZ:
     return cx(st, a->set_tz.zone, "SET TIME ZONE", &st->wx[0]);
   case CQL_SET_STORE_TZ:
@@ -216,6 +230,8 @@ int eng_exec_prepare(credo_stmt *st) {
 }
 
 void eng_exec_free(credo_stmt *st) {
+  eng_subq_free(st);
+  eng_setop_free(st);
   free(st->out);
   st->out = NULL;
   eng_plan_free(st->plan);
@@ -241,6 +257,7 @@ void eng_exec_ectx_start(credo_stmt *st, int table) {
   x->nparams = st->nparams;
   x->now = credo_now(st->db);
   x->arena = &st->arena;
+  x->subres = st->subres;
   x->mask_subject = 0;
   x->as_of = CREDO_TIME_OPEN;
 }
@@ -327,8 +344,13 @@ void eng_exec_read_end(credo_stmt *st) {
 /* --------------------------------------------------------- dispatch */
 
 static int start(credo_stmt *st) {
+  int rc;
   switch (st->ast->kind) {
   case CQL_SELECT:
+    if (st->ast->select->next && !st->child)
+      return eng_setop_run(st);
+    if (st->nsubs && (rc = eng_subq_run(st)) != CREDO_OK)
+      return rc;
     return eng_exec_select(st);
   case CQL_EXPLAIN:
     return eng_exec_explain(st);
@@ -343,7 +365,11 @@ static int start(credo_stmt *st) {
   case CQL_SHOW_USERS:
     return eng_users_list(st->db, eng_exec_user_row, st);
   case CQL_SHOW_ERASURES:
-    return credo_list_erasures(st->db, eng_exec_erasure_row, st);
+    return eng_list_erasures(st->db, eng_exec_erasure_row, st);
+  case CQL_SHOW_SESSIONS:
+    return eng_exec_sessions(st);
+  case CQL_KILL_SESSION:
+    return eng_exec_kill(st);
   case CQL_SET_TZ:
     return eng_exec_set_tz(st);
   case CQL_BEGIN:
@@ -384,6 +410,8 @@ int eng_exec_step(credo_stmt *st) {
                            are in order already */
       eng_rows_window(st, 0);
   }
+  assert(st->state == ENG_ST_RUN);
+  assert(!st->streaming || st->nrows == 0); /* streaming buffers nothing */
   if (st->streaming)
     rc = eng_exec_stream_next(st);
   else if (st->pos < st->end) {
@@ -409,6 +437,7 @@ fail:
 
 void eng_exec_reset(credo_stmt *st) {
   eng_exec_read_end(st);
+  eng_subq_reset(st);
   eng_rows_free(st);
   eng_exec_groups_free(st);
   eng_hmap_free(&st->seen);

@@ -103,6 +103,18 @@ struct credo_stmt {
   uint64_t *textgen;
   /* write statements */
   uint64_t nwrites;
+  /* subqueries (exec_subq.c): one child statement per slot of the plan,
+   * their results for this execution; `child` marks a statement that
+   * borrows its SELECT from its parent's tree and is not in the handle's
+   * list */
+  int child;
+  credo_stmt **subs;
+  eng_subres *subres;
+  size_t nsubs;
+  /* set operations (exec_setop.c): subs are the chain's SELECTs; ORDER BY
+   * as output column + 1, negative for DESC; LIMIT / OFFSET in wx[0..1] */
+  int *set_ord;
+  size_t n_set_ord;
 };
 
 /* Compiles what the statement's kind needs and sets its columns. */
@@ -113,6 +125,27 @@ int eng_exec_step(credo_stmt *st);
 void eng_exec_reset(credo_stmt *st);
 /* Frees what eng_exec_prepare made. */
 void eng_exec_free(credo_stmt *st);
+
+/* A child statement running `sel` (borrowed from the parent's AST) on
+ * db, with the parent's text and parameter count (stmt.c). It is in no
+ * list; free it with eng_stmt_child_free. */
+int eng_stmt_child(credo *db, cql_select *sel, const char *src, int nparams,
+                   credo_stmt **out);
+void eng_stmt_child_free(credo_stmt *st);
+
+/* Subqueries (exec_subq.c): makes the children of st's plan (at
+ * prepare), runs them and keeps their results (at the start of each
+ * execution), forgets the results (reset), frees everything. */
+int eng_subq_prepare(credo_stmt *st);
+int eng_subq_run(credo_stmt *st);
+void eng_subq_reset(credo_stmt *st);
+void eng_subq_free(credo_stmt *st);
+
+/* Set operations (exec_setop.c): children and ORDER BY at prepare, the
+ * combined rows (buffered in st->rows) at the start of each execution. */
+int eng_setop_prepare(credo_stmt *st);
+int eng_setop_run(credo_stmt *st);
+void eng_setop_free(credo_stmt *st);
 
 /* eng_stmts_txn_ending (eng.h) is implemented in exec.c. */
 

@@ -9,6 +9,7 @@
  *
  * Does not: read rows (exec_select.c) or sort them (exec_rows.c).
  */
+#include <assert.h>
 #include <stdlib.h>
 
 #include "exec_int.h"
@@ -94,6 +95,7 @@ int eng_exec_drain_grouped(credo_stmt *st) {
   const eng_plan *p = st->plan;
   eng_group *g = NULL;
   int rc;
+  assert(p->grouped);
   while ((rc = eng_exec_next_filtered(st)) == CREDO_ROW) {
     if ((rc = group_of(st, &g)) != CREDO_OK)
       return rc;

@@ -10,6 +10,7 @@
  *
  * Does not: read rows (exec_select.c) or evaluate anything.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
@@ -39,6 +40,7 @@ static int hmap_grow(eng_hmap *m) {
   free(m->tab);
   m->tab = tab;
   m->cap = cap;
+  assert((cap & (cap - 1)) == 0 && m->n * 10 <= cap * 7);
   return CREDO_OK;
 }
 
@@ -188,6 +190,7 @@ int eng_rows_sort_add(credo_stmt *st) {
     k = UINT64_MAX;
   if (k == 0)
     return CREDO_OK;
+  assert(st->nrows <= k); /* the heap never holds more than it keeps */
   if (st->nrows < k) {
     if ((rc = push_row(st, eng_brow_make(st->out, n, seq))) != CREDO_OK)
       return rc;
@@ -213,4 +216,5 @@ void eng_rows_window(credo_stmt *st, int ordered) {
   st->end = st->nrows;
   if (st->has_limit && st->end - st->pos > st->limit)
     st->end = st->pos + st->limit;
+  assert(st->pos <= st->end && st->end <= st->nrows);
 }

@@ -258,6 +258,10 @@ static int run_repair_where(credo_stmt *st) {
       (rc = match_ids(st, &ids, &n)))
     goto done;
   for (size_t i = 0; i < n && rc == CREDO_OK; i++) {
+    /* the time limit and interrupts hold in the write phase too: stopped
+     * here, the statement's scope rolls back whatever it wrote */
+    if ((rc = eng_run_check(st->db)) != CREDO_OK)
+      break;
     rc = eng_repair_event(st->db, ids[i], eff, reason);
     if (rc == CREDO_OK) {
       st->nwrites++;
@@ -287,12 +291,12 @@ static int run_simple_write(credo_stmt *st) {
     if ((rc = eng_exec_id(st, st->wx[W_EVENT], &id)) ||
         (rc = eng_exec_text(st, st->wx[W_WHY], "REASON", 0, &s1)))
       return rc;
-    return credo_erase_event(st->db, id, s1);
+    return eng_erase_event(st->db, id, s1);
   case CQL_ERASE_SUBJECT:
     if ((rc = eng_exec_text(st, st->wx[W_EVENT], "the subject id", 0, &s2)) ||
         (rc = eng_exec_text(st, st->wx[W_WHY], "REASON", 0, &s1)))
       return rc;
-    return credo_erase_subject(st->db, s2, s1, NULL);
+    return eng_erase_subject(st->db, s2, s1, NULL);
   case CQL_CREATE_TYPE:
     return eng_create_type_def(
         st->db, &(credo_type_def){

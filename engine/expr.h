@@ -47,7 +47,9 @@ enum eng_ev_col {
   ENG_EV_SUBJECT_KIND,
   ENG_EV_OP,
   ENG_EV_REASON,
-  ENG_EV_RETAIN_UNTIL, /* when retention erases it (retain.c); NULL: never */
+  ENG_EV_RETAIN_UNTIL,    /* when retention erases it (retain.c); NULL: never */
+  ENG_EV_REPAIRABLE_FROM, /* occurred + the type's REPAIRABLE AFTER (store
+                             zone); NULL for POSITIVE types */
   ENG_EV_NCOLS
 };
 #define ENG_EV_STAR 13
@@ -97,6 +99,8 @@ enum eng_xkind {
   ENG_X_SFUNC,   /* idx = ENG_SF_* (fn_scalar.h), args (strict) */
   ENG_X_CASE,    /* a = operand or NULL, args = when, then, ..., b = ELSE */
   ENG_X_CAST,    /* a, idx = enum cql_cast */
+  ENG_X_SUBQ,    /* idx = subquery slot, op = CQL_E_IN / EXISTS / SUBQUERY,
+                    a = IN's left operand, negated = NOT IN */
   ENG_X_AGG,     /* idx = aggregate slot (its value after grouping) */
   ENG_X_KEY,     /* idx = GROUP BY key (its value after grouping) */
   ENG_X_OUT      /* idx = output column (ORDER BY alias / position) */
@@ -114,6 +118,30 @@ enum eng_fn {
   ENG_FN_MAX,
   ENG_FN_STRING_AGG
 };
+
+/* The uncorrelated subqueries of a statement, in slot order: their AST
+ * (borrowed) and the expression that holds each. */
+typedef struct eng_subq_list {
+  const cql_expr **at;
+  size_t n, cap;
+} eng_subq_list;
+
+typedef struct eng_agg_seen eng_agg_seen; /* a set of value keys */
+
+/* What one subquery produced in this execution (exec_subq.c). */
+typedef struct eng_subres {
+  int any_null;      /* IN: a NULL among the values */
+  int exists;        /* a row came back */
+  eng_brow *scalar;  /* SUBQUERY: the one value (NULL when no row) */
+  eng_agg_seen *set; /* IN: keys of the values */
+} eng_subres;
+
+/* A set of canonical value keys (eng_v_key): add returns 1 when the
+ * value was there already, 0 when added, CREDO_NOMEM (< 0) on failure;
+ * has returns 1 / 0. Free accepts NULL. */
+int eng_keyset_add(eng_agg_seen **s, const eng_value *v);
+int eng_keyset_has(const eng_agg_seen *s, const eng_value *v);
+void eng_keyset_free(eng_agg_seen *s);
 
 typedef struct eng_expr eng_expr;
 struct eng_expr {
@@ -163,6 +191,8 @@ typedef struct eng_cctx {
   const cql_select_item *alias_items;
   size_t n_alias_items;
   int in_alias; /* an alias is being expanded (no alias inside one) */
+  /* SELECT: subqueries are registered here; NULL: not allowed */
+  eng_subq_list *subqs;
 } eng_cctx;
 
 /* Compiles `e`. On failure *out is NULL and the error is on the handle. */
@@ -208,6 +238,8 @@ typedef struct eng_ectx {
   const eng_value *keys;
   const eng_value *aggv;
   const eng_value *outv;
+  /* results of the statement's subqueries, by slot (exec_subq.c) */
+  const eng_subres *subres;
 } eng_ectx;
 
 /* Starts a new row: drops the parsed JSON of the previous one and resets
@@ -230,8 +262,6 @@ int eng_eval_time(eng_ectx *x, const eng_expr *e, const char *what,
                   credo_time *out);
 
 /* ---------------------------------------------------------- aggregates */
-
-typedef struct eng_agg_seen eng_agg_seen; /* DISTINCT's set (expr_agg.c) */
 
 /* The state of one aggregate; all zero (calloc) is the initial state. */
 typedef struct eng_agg_state {

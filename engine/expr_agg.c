@@ -82,18 +82,44 @@ static void seen_free(eng_agg_seen *s) {
   free(s);
 }
 
-/* 1 when v was fed before (skip it), 0 when new; an error code < 0. */
-static int distinct_seen(eng_ectx *x, eng_agg_state *s, const eng_value *v) {
+int eng_keyset_add(eng_agg_seen **s, const eng_value *v) {
   eng_buf key = {0};
   int r;
-  if (!s->seen && !(s->seen = calloc(1, sizeof *s->seen)))
-    return eng_ectx_oom(x);
+  if (!*s && !(*s = calloc(1, sizeof **s)))
+    return CREDO_NOMEM;
   if (eng_v_key(v, &key) != CREDO_OK) {
     eng_buf_free(&key);
-    return eng_ectx_oom(x);
+    return CREDO_NOMEM;
   }
-  r = seen_add(s->seen, &key);
+  r = seen_add(*s, &key);
   eng_buf_free(&key);
+  return r < 0 ? CREDO_NOMEM : r;
+}
+
+int eng_keyset_has(const eng_agg_seen *s, const eng_value *v) {
+  eng_buf key = {0};
+  int found = 0;
+  if (!s || !s->cap || eng_v_key(v, &key) != CREDO_OK) {
+    eng_buf_free(&key);
+    return 0;
+  }
+  for (size_t j = hash_bytes(key.p, key.n) & (s->cap - 1); s->keys[j].p;
+       j = (j + 1) & (s->cap - 1))
+    if (s->keys[j].n == key.n && memcmp(s->keys[j].p, key.p, key.n) == 0) {
+      found = 1;
+      break;
+    }
+  eng_buf_free(&key);
+  return found;
+}
+
+void eng_keyset_free(eng_agg_seen *s) {
+  seen_free(s);
+}
+
+/* 1 when v was fed before (skip it), 0 when new; an error code < 0. */
+static int distinct_seen(eng_ectx *x, eng_agg_state *s, const eng_value *v) {
+  int r = eng_keyset_add(&s->seen, v);
   return r < 0 ? eng_ectx_oom(x) : r;
 }
 

@@ -297,6 +297,73 @@ int eng_compile_case_cast(eng_cctx *cc, const cql_expr *e, int in_agg,
   return CREDO_OK;
 }
 
+/* ------------------------------------------------------- subqueries */
+
+static int add_subq(eng_cctx *cc, const cql_expr *e, int *slot) {
+  eng_subq_list *l = cc->subqs;
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? l->cap * 2 : 4;
+    const cql_expr **at = realloc(l->at, cap * sizeof *at);
+    if (!at)
+      return nomem(cc);
+    l->at = at;
+    l->cap = cap;
+  }
+  l->at[l->n] = e;
+  *slot = (int)l->n++;
+  return CREDO_OK;
+}
+
+int eng_compile_subq(eng_cctx *cc, const cql_expr *e, int in_agg,
+                     eng_expr **out) {
+  eng_expr *x;
+  int rc, slot = 0;
+  if (!cc->subqs)
+    return eng_cc_err(cc, e, CREDO_NOTSUP,
+                      "a subquery is not supported in %s%s; only in SELECT",
+                      cc->clause ? cc->clause : "this statement", "");
+  if (!(x = eng_node_new(e, ENG_X_SUBQ)))
+    return nomem(cc);
+  x->op = e->kind;
+  x->negated = e->negated;
+  x->st = e->kind == CQL_E_SUBQUERY ? ENG_V_ANY : ENG_V_BOOL;
+  if ((e->a && (rc = eng_compile_sub(cc, e->a, in_agg, &x->a)) != CREDO_OK) ||
+      (rc = add_subq(cc, e, &slot)) != CREDO_OK) {
+    eng_expr_free(x);
+    return rc;
+  }
+  x->idx = slot;
+  *out = x;
+  return CREDO_OK;
+}
+
+/* a [NOT] IN (subquery), EXISTS, (subquery) from the results computed
+ * before the statement's rows are read. */
+static int eval_subq(eng_ectx *x, const eng_expr *e, eng_value *out) {
+  const eng_subres *r = x->subres ? &x->subres[e->idx] : NULL;
+  eng_value a;
+  int rc;
+  if (!r)
+    return eng_cql_err(x->db, CREDO_MISUSE, e->line, e->col,
+                       "subquery evaluated before it ran");
+  if (e->op == CQL_E_EXISTS) {
+    *out = eng_v_bool(r->exists);
+    return CREDO_OK;
+  }
+  if (e->op == CQL_E_SUBQUERY) {
+    *out = r->scalar ? r->scalar->v[0] : eng_v_null();
+    return CREDO_OK;
+  }
+  if ((rc = eng_eval(x, e->a, &a)) != CREDO_OK)
+    return rc;
+  if (a.t == ENG_V_NULL || (!eng_keyset_has(r->set, &a) && r->any_null)) {
+    *out = eng_v_null(); /* SQL: unknown, so NOT IN with a NULL is empty */
+    return CREDO_OK;
+  }
+  *out = eng_v_bool(eng_keyset_has(r->set, &a) != e->negated);
+  return CREDO_OK;
+}
+
 /* --------------------------------------------------------- evaluation */
 
 static int eval_case(eng_ectx *x, const eng_expr *e, eng_value *out) {
@@ -350,6 +417,8 @@ int eng_eval_ax(eng_ectx *x, const eng_expr *e, eng_value *out) {
     return eval_sfunc(x, e, out);
   case ENG_X_CASE:
     return eval_case(x, e, out);
+  case ENG_X_SUBQ:
+    return eval_subq(x, e, out);
   default:
     if ((rc = eng_eval(x, e->a, out)) != CREDO_OK)
       return rc;

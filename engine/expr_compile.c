@@ -411,9 +411,15 @@ static int compile(eng_cctx *cc, const cql_expr *e, int in_agg,
   case CQL_E_CASE:
   case CQL_E_CAST:
     return eng_compile_case_cast(cc, e, in_agg, out);
+  case CQL_E_EXISTS:
+  case CQL_E_SUBQUERY:
+    return eng_compile_subq(cc, e, in_agg, out);
+  case CQL_E_IN:
+    if (e->sub)
+      return eng_compile_subq(cc, e, in_agg, out);
+    return compile_op(cc, e, in_agg, out);
   case CQL_E_UNARY:
   case CQL_E_BINARY:
-  case CQL_E_IN:
   case CQL_E_BETWEEN:
   case CQL_E_LIKE:
   case CQL_E_IS_NULL:
@@ -481,6 +487,7 @@ int eng_expr_is_const(const eng_expr *e) {
   case ENG_X_AGG:
   case ENG_X_KEY:
   case ENG_X_OUT:
+  case ENG_X_SUBQ: /* known only once the subquery ran */
     return 0;
   default:
     break;

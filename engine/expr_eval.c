@@ -467,6 +467,7 @@ int eng_eval(eng_ectx *x, const eng_expr *e, eng_value *out) {
   case ENG_X_SFUNC:
   case ENG_X_CASE:
   case ENG_X_CAST:
+  case ENG_X_SUBQ:
     return eng_eval_ax(x, e, out);
   case ENG_X_FUNC:
     return eng_eval_func(x, e, out);

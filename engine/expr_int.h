@@ -42,7 +42,11 @@ int eng_compile_call(eng_cctx *cc, const cql_expr *e, int in_agg,
                      eng_expr **out);
 int eng_compile_case_cast(eng_cctx *cc, const cql_expr *e, int in_agg,
                           eng_expr **out);
-/* Evaluation of ENG_X_SFUNC, ENG_X_CASE, ENG_X_CAST (expr_call.c). */
+/* [NOT] IN (SELECT ...), EXISTS (SELECT ...), (SELECT ...): registers
+ * the subquery in cc->subqs (an error where none is allowed). */
+int eng_compile_subq(eng_cctx *cc, const cql_expr *e, int in_agg,
+                     eng_expr **out);
+/* Evaluation of ENG_X_SFUNC, CASE, CAST, SUBQ (expr_call.c). */
 int eng_eval_ax(eng_ectx *x, const eng_expr *e, eng_value *out);
 
 #endif /* CREDO_ENG_EXPR_INT_H */

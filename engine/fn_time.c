@@ -95,7 +95,7 @@ static int extract_dur(eng_ectx *x, const eng_expr *e, const char *f,
     v.s = 6;
     if (eng_dec_round(v, 6, 0, &v) != CREDO_OK)
       return eng_fn_err(x, e, CREDO_RANGE, "decimal overflow");
-    *out = v.s == 0 ? eng_v_int(v.m) : eng_v_dec(v);
+    *out = eng_v_dec(v); /* DECIMAL, so that epoch / 86400 keeps days */
   } else if (strcasecmp(f, "day") == 0)
     *out = eng_v_int(us / (86400 * 1000000LL));
   else if (strcasecmp(f, "hour") == 0)
@@ -147,7 +147,7 @@ static int fn_extract(eng_ectx *x, const eng_expr *e, eng_value *a,
                  6};
     if (eng_dec_round(d, 6, 0, &d) != CREDO_OK)
       return eng_fn_err(x, e, CREDO_RANGE, "decimal overflow");
-    *out = d.s == 0 ? eng_v_int(d.m) : eng_v_dec(d);
+    *out = eng_v_dec(d);
   } else
     return eng_fn_err(x, e, CREDO_SEMANTIC,
                       "extract: unknown field '%.40s' (fields: year, "

@@ -255,7 +255,8 @@ void eng_close(credo *db) {
   if (!db)
     return;
   assert(db->be == &eng_local_backend);
-  eng_stmts_close(db); /* before the txn their scans may read in ends */
+  eng_session_unregister(db); /* no KILL SESSION reaches it any more */
+  eng_stmts_close(db);        /* before the txn their scans may read in ends */
   if (db->txn) {
     stor_txn_abort(db->txn);
     db->txn = NULL;
@@ -318,6 +319,10 @@ void be_set_session(credo *db, const char *actor, credo_role role) {
 
 void be_set_tz(credo *db, int tz) {
   db->tz = tz;
+}
+
+int be_tz_chosen(const credo *db) {
+  return db->tz_set;
 }
 
 void be_set_changes(credo *db, uint64_t n) {

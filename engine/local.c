@@ -8,7 +8,16 @@
  * Does not: implement anything itself; the entries are the engine's
  * eng_<name> functions (eng_api.h).
  */
+#include <stddef.h>
+
 #include "eng.h"
+#include "exec.h"
+
+/* The API finds the table through the first member of a handle and of a
+ * statement (backend.h): the engine's structures must start with them. */
+_Static_assert(offsetof(struct credo, be) == 0, "a handle starts with be");
+_Static_assert(offsetof(struct credo_stmt, db) == 0,
+               "a statement starts with its handle");
 
 const credo_backend eng_local_backend = {
     .name = "local",
@@ -18,6 +27,7 @@ const credo_backend eng_local_backend = {
     .dup = eng_dup,
     .authenticate = eng_authenticate,
     .begin = eng_begin,
+    .in_txn = eng_in_txn,
     .commit = eng_commit,
     .rollback = eng_rollback,
     .create_type = eng_create_type,
@@ -68,4 +78,10 @@ const credo_backend eng_local_backend = {
     .set_store_tz = eng_set_store_tz,
     .get_store_tz = eng_get_store_tz,
     .user_scram = eng_user_scram,
+    .erase_event = eng_erase_event,
+    .erase_subject = eng_erase_subject,
+    .list_erasures = eng_list_erasures,
+    .apply_erasures = eng_apply_erasures,
+    .purge = eng_purge,
+    .session_check = eng_session_check,
 };

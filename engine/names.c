@@ -135,13 +135,58 @@ int eng_name_index(credo *db, stor_txn *txn, const char *id,
 
 /* ------------------------------------------------------------ upgrade */
 
+/* Subjects indexed per write transaction by the upgrade: bounded, so that
+ * a store of millions of subjects never makes one huge transaction. */
+#define UPGRADE_BATCH 50000
+
+typedef struct upgrade {
+  stor_txn *txn;
+  unsigned n;
+  char next[ENG_MAX_SUBJECT_ID + 2]; /* first subject of the next batch */
+  int rc;
+} upgrade;
+
 static int index_one(const credo_subject_info *s, void *arg) {
-  stor_txn *txn = arg;
-  return grams_write(txn, s->id, s->name, 0);
+  upgrade *u = arg;
+  if (u->n == UPGRADE_BATCH) {
+    snprintf(u->next, sizeof u->next, "%s", s->id);
+    return 1; /* stop; this subject starts the next batch */
+  }
+  if ((u->rc = grams_write(u->txn, s->id, s->name, 0)) != CREDO_OK)
+    return u->rc;
+  u->n++;
+  return 0;
+}
+
+/* Indexes the subjects from id `from` on (inclusive), one batch, in its
+ * own write transaction; the last batch also sets META names_indexed.
+ * *next is "" after the last batch. */
+static int upgrade_batch(credo *db, const char *from, char *next, size_t n) {
+  stor_val k = {KEY_NAMES_INDEXED, sizeof KEY_NAMES_INDEXED - 1};
+  upgrade u = {.n = 0};
+  int rc;
+  if ((rc = stor_txn_begin(db->store->stor, 1, &u.txn)) != CREDO_OK)
+    return eng_err_stor(db, rc, "cannot index subject names");
+  rc = eng_subjects_walk(db, u.txn, from, index_one, &u);
+  if (rc == 1)
+    rc = CREDO_OK; /* a full batch: more follow */
+  else if (rc == CREDO_OK)
+    rc = stor_put(u.txn, STOR_META, k, (stor_val){"\1", 1});
+  else if (u.rc != CREDO_OK)
+    rc = u.rc;
+  if (rc != CREDO_OK) {
+    stor_txn_abort(u.txn);
+    return eng_err_stor(db, rc, "cannot index subject names");
+  }
+  if ((rc = stor_txn_commit(u.txn)) != CREDO_OK)
+    return eng_err_stor(db, rc, "cannot index subject names");
+  snprintf(next, n, "%s", u.next);
+  return CREDO_OK;
 }
 
 int eng_names_upgrade(credo *db) {
   stor_val k = {KEY_NAMES_INDEXED, sizeof KEY_NAMES_INDEXED - 1}, v;
+  char from[ENG_MAX_SUBJECT_ID + 2] = "", next[ENG_MAX_SUBJECT_ID + 2];
   stor_txn *txn;
   int rc;
   if ((rc = stor_txn_begin(db->store->stor, 0, &txn)) != CREDO_OK)
@@ -151,19 +196,13 @@ int eng_names_upgrade(credo *db) {
   if (rc != CREDO_NOTFOUND)
     return rc == CREDO_OK ? CREDO_OK
                           : eng_err_stor(db, rc, "cannot read the store");
-  if ((rc = stor_txn_begin(db->store->stor, 1, &txn)) != CREDO_OK)
-    return eng_err_stor(db, rc, "cannot index subject names");
-  rc = stor_get(txn, STOR_META, k, &v); /* another process may have won */
-  if (rc == CREDO_NOTFOUND)
-    rc = eng_subjects_walk(db, txn, NULL, index_one, txn);
-  if (rc == CREDO_OK || rc == CREDO_NOTFOUND)
-    rc = stor_put(txn, STOR_META, k, (stor_val){"\1", 1});
-  if (rc != CREDO_OK) {
-    stor_txn_abort(txn);
-    return eng_err_stor(db, rc, "cannot index subject names");
-  }
-  if ((rc = stor_txn_commit(txn)) != CREDO_OK)
-    return eng_err_stor(db, rc, "cannot index subject names");
+  /* batches are idempotent (puts of the same keys): an interrupted
+   * upgrade simply starts over at the next open */
+  do {
+    if ((rc = upgrade_batch(db, from, next, sizeof next)) != CREDO_OK)
+      return rc;
+    memcpy(from, next, sizeof from);
+  } while (from[0]);
   return CREDO_OK;
 }
 

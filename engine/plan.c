@@ -80,6 +80,7 @@ void eng_plan_free(eng_plan *p) {
   eng_expr_free(p->offset);
   eng_expr_free(p->as_of);
   eng_expr_free(p->visible_at);
+  free(p->subqs.at);
   free(p);
 }
 
@@ -490,8 +491,11 @@ static int public_plan(credo *db, const eng_plan *p) {
 
 static int compile_where(eng_plan *p, credo *db, const cql_expr *where,
                          int nparams) {
-  eng_cctx cc = {
-      .db = db, .table = p->table, .nparams = nparams, .clause = "WHERE"};
+  eng_cctx cc = {.db = db,
+                 .table = p->table,
+                 .nparams = nparams,
+                 .clause = "WHERE",
+                 .subqs = p->sel ? &p->subqs : NULL};
   int rc;
   if (!where)
     return CREDO_OK;
@@ -507,8 +511,10 @@ static int compile_where(eng_plan *p, credo *db, const cql_expr *where,
 
 static int compile_grouped(eng_plan *p, credo *db, int nparams) {
   const cql_select *sel = p->sel;
-  eng_cctx kc = {.db = db, .table = p->table, .nparams = nparams};
-  eng_cctx cc = {.db = db,
+  eng_cctx kc = {
+      .db = db, .table = p->table, .nparams = nparams, .subqs = &p->subqs};
+  eng_cctx cc = {.subqs = &p->subqs,
+                 .db = db,
                  .table = p->table,
                  .nparams = nparams,
                  .aggs_ok = 1,
@@ -535,7 +541,8 @@ static int compile_grouped(eng_plan *p, credo *db, int nparams) {
 }
 
 static int compile_plain(eng_plan *p, credo *db, int nparams) {
-  eng_cctx cc = {.db = db,
+  eng_cctx cc = {.subqs = &p->subqs,
+                 .db = db,
                  .table = p->table,
                  .nparams = nparams,
                  .clause = "the select list"};

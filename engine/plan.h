@@ -61,6 +61,8 @@ typedef struct eng_plan {
   /* constants evaluated once per execution */
   eng_expr *limit, *offset, *as_of, *visible_at;
   unsigned flags; /* CREDO_READ_* */
+  /* uncorrelated subqueries, run once per execution before the rows */
+  eng_subq_list subqs;
   int for_public; /* compiled for (and checked against) the public role */
 } eng_plan;
 

@@ -13,9 +13,11 @@
  * repaired, expired, retracted and never-published records are never
  * touched.
  *
- * Does not: decide who uses it (read.c uses it for the public role), or
- * check it (check.c compares it with the events).
+ * Does not: decide who uses it (read.c uses it for the public role).
+ * eng_pubidx_check compares it with the events for credo_check.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -150,4 +152,84 @@ int eng_pubidx_rebuild(credo *db, stor_txn *txn, uint64_t *entries) {
     return CREDO_OK;
   return rc == CREDO_CORRUPT ? eng_err(db, rc, "an event record is corrupt")
                              : rc;
+}
+
+/* ------------------------------------------------------------- check */
+
+static int say(credo_check_fn fn, void *arg, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int say(credo_check_fn fn, void *arg, const char *fmt, ...) {
+  char line[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  return fn(arg, line);
+}
+
+/* Every entry points at its event's latest window. */
+static int check_entries(stor_txn *txn, credo_check_fn fn, void *arg,
+                         uint64_t *entries) {
+  stor_cursor *c = NULL;
+  stor_val k, v;
+  eng_version ver;
+  int rc, stop = 0;
+  if ((rc = stor_cursor_open(txn, STOR_SUBJ_PUBLIC, &c)) != CREDO_OK)
+    return rc;
+  for (rc = stor_cursor_first(c, &k, &v); rc == CREDO_OK && !stop;
+       rc = stor_cursor_next(c, &k, &v)) {
+    const char *subj = k.data;
+    size_t sl = k.len >= 17 ? k.len - 17 : 0;
+    uint64_t id;
+    credo_time until;
+    ++*entries;
+    if (k.len < 18 || subj[sl] != '\0' || memchr(subj, 0, sl) || v.len != 8) {
+      stop = say(fn, arg, "subj_public: an entry is malformed");
+      continue;
+    }
+    until = stor_dec_i64((const unsigned char *)k.data + sl + 1);
+    id = stor_dec_u64((const unsigned char *)k.data + sl + 9);
+    if (eng_version_as_of(txn, id, CREDO_TIME_OPEN, &ver) != CREDO_OK)
+      stop = say(fn, arg,
+                 "subj_public: (\"%s\", event %llu) points to a "
+                 "missing event",
+                 subj, (unsigned long long)id);
+    else if (!has_entry(&ver) || strcmp(ver.subject, subj) != 0 ||
+             ver.public_until != until ||
+             ver.public_from != (credo_time)eng_get_u64(v.data))
+      stop = say(fn, arg,
+                 "subj_public: (\"%s\", event %llu) differs from "
+                 "the event's latest version",
+                 subj, (unsigned long long)id);
+  }
+  stor_cursor_close(c);
+  return rc == CREDO_NOTFOUND || rc == CREDO_OK ? CREDO_OK : rc;
+}
+
+int eng_pubidx_check(credo *db, stor_txn *txn, credo_check_fn fn, void *arg,
+                     uint64_t *entries) {
+  stor_cursor *c = NULL;
+  stor_val k, v, pv;
+  stor_key pk;
+  eng_version ver;
+  int rc, stop = 0;
+  *entries = 0;
+  if ((rc = check_entries(txn, fn, arg, entries)) != CREDO_OK)
+    return eng_err_stor(db, rc, "cannot check the public index");
+  if ((rc = stor_cursor_open(txn, STOR_EVENTS, &c)) != CREDO_OK)
+    return eng_err_stor(db, rc, "cannot check the public index");
+  for (rc = stor_cursor_first(c, &k, &v); rc == CREDO_OK && !stop;
+       rc = stor_cursor_next(c, &k, &v)) {
+    if (k.len != 8 || eng_version_decode(v, &ver) != CREDO_OK ||
+        !has_entry(&ver))
+      continue; /* corrupt records are check.c's to report */
+    pub_key(&pk, ver.subject, ver.public_until, stor_dec_u64(k.data));
+    if (stor_get(txn, STOR_SUBJ_PUBLIC, stor_key_val(&pk), &pv) != CREDO_OK)
+      stop = say(fn, arg, "subj_public: missing entry (\"%s\", event %llu)",
+                 ver.subject, (unsigned long long)stor_dec_u64(k.data));
+  }
+  stor_cursor_close(c);
+  return rc == CREDO_NOTFOUND || rc == CREDO_OK
+             ? CREDO_OK
+             : eng_err_stor(db, rc, "cannot check the public index");
 }

@@ -21,6 +21,7 @@
 #include "codec.h"
 #include "eng.h"
 #include "erase.h"
+#include "keys.h"
 
 int eng_version_public(const eng_version *v, credo_time t) {
   return !v->retracted && v->public_from <= t && t < v->public_until;
@@ -49,7 +50,8 @@ static int version_as_of(stor_txn *txn, stor_cursor *vc, uint64_t id,
   stor_key_i64(&k, as_of);
   stor_key_u32(&k, UINT32_MAX);
   rc = stor_cursor_seek_le(vc ? vc : own, stor_key_val(&k), &key, &val);
-  if (rc == CREDO_OK && (key.len != 20 || stor_dec_u64(key.data) != id))
+  if (rc == CREDO_OK &&
+      (key.len != ENG_K_VER_LEN || stor_dec_u64(key.data) != id))
     rc = CREDO_NOTFOUND;
   if (rc == CREDO_OK)
     rc = eng_version_decode(val, v);
@@ -207,12 +209,12 @@ static int next_entry(eng_scan *s, uint64_t *id, credo_time *until) {
     rc = stor_cursor_next(s->idx, &k, &v);
   if (rc != CREDO_OK)
     return rc;
-  if (k.len < 8)
+  if (k.len < ENG_K_ID_LEN)
     return CREDO_CORRUPT;
   s->payload = v;
   if (s->spec.path == ENG_PATH_UNTIL) {
-    *until = stor_dec_i64(k.data);
-    if (k.len != 16 ||
+    *until = stor_dec_i64((const unsigned char *)k.data + ENG_K_UE_UNTIL);
+    if (k.len != ENG_K_UE_LEN ||
         (s->spec.until_hi != CREDO_TIME_OPEN && *until >= s->spec.until_hi))
       return CREDO_NOTFOUND;
   } else if (s->spec.path == ENG_PATH_SOURCE_REF) {
@@ -221,10 +223,10 @@ static int next_entry(eng_scan *s, uint64_t *id, credo_time *until) {
         memcmp(k.data, s->prefix.buf, s->prefix.len) != 0)
       return CREDO_NOTFOUND;
   } else if (s->spec.path != ENG_PATH_FULL &&
-             (k.len != s->prefix.len + 8 ||
+             (k.len != s->prefix.len + ENG_K_ID_LEN ||
               memcmp(k.data, s->prefix.buf, s->prefix.len) != 0))
     return CREDO_NOTFOUND;
-  *id = stor_dec_u64((const unsigned char *)k.data + k.len - 8);
+  *id = stor_dec_u64((const unsigned char *)k.data + ENG_K_TAIL_ID(k.len));
   return CREDO_OK;
 }
 
@@ -512,7 +514,8 @@ int eng_event_history(credo *db, uint64_t id, credo_event_cb cb, void *arg) {
   if ((rc = stor_cursor_open(txn, STOR_VERSIONS, &c)) != CREDO_OK)
     goto done;
   for (rc = stor_cursor_seek(c, stor_key_val(&k), &key, &val);
-       rc == CREDO_OK && key.len == 20 && stor_dec_u64(key.data) == id;
+       rc == CREDO_OK && key.len == ENG_K_VER_LEN &&
+       stor_dec_u64(key.data) == id;
        rc = stor_cursor_next(c, &key, &val))
     if ((rc = history_one(db, txn, id, val, cb, arg)) != 0)
       goto done;

@@ -30,6 +30,7 @@
 #include "codec.h"
 #include "eng.h"
 #include "ids.h"
+#include "keys.h"
 
 /* META keys of the stored format (docs/storage.md). */
 static const char KEY_LAST_TX[] = "last_tx";
@@ -188,12 +189,12 @@ static int dump_collect_versions(dump *d) {
   for (rc = stor_cursor_first(c, &k, NULL); rc == CREDO_OK;
        rc = stor_cursor_next(c, &k, NULL)) {
     const unsigned char *p = k.data;
-    if (k.len != 20) {
+    if (k.len != ENG_K_VER_LEN) {
       rc = CREDO_CORRUPT;
       break;
     }
-    rc = dump_push(d, CREDO_DUMP_VERSION, stor_dec_i64(p + 8), stor_dec_u64(p),
-                   stor_dec_u32(p + 16));
+    rc = dump_push(d, CREDO_DUMP_VERSION, stor_dec_i64(p + ENG_K_VER_RECORDED),
+                   stor_dec_u64(p + ENG_K_VER_ID), stor_dec_u32(p + 16));
     if (rc != CREDO_OK)
       break;
   }
@@ -572,11 +573,14 @@ static int restore_dup(credo *db, stor_txn *txn, uint64_t id,
     if ((rc = stor_cursor_open(txn, STOR_VERSIONS, &c)) != CREDO_OK)
       return eng_err_stor(db, rc, "cannot read versions");
     for (rc = stor_cursor_seek(c, stor_key_val(&k), &key, &val);
-         rc == CREDO_OK && key.len == 20 && stor_dec_u64(key.data) == id;
+         rc == CREDO_OK && key.len == ENG_K_VER_LEN &&
+         stor_dec_u64(key.data) == id;
          rc = stor_cursor_next(c, &key, &val))
-      if (stor_dec_u32((const unsigned char *)key.data + 16) == nv->vno)
+      if (stor_dec_u32((const unsigned char *)key.data + ENG_K_VER_VNO) ==
+          nv->vno)
         break;
-    if (rc == CREDO_OK && key.len == 20 && stor_dec_u64(key.data) == id)
+    if (rc == CREDO_OK && key.len == ENG_K_VER_LEN &&
+        stor_dec_u64(key.data) == id)
       rc = eng_version_decode(val, &stored);
     else if (rc == CREDO_OK || rc == CREDO_NOTFOUND)
       rc = eng_err(db, CREDO_CORRUPT, "event %llu has no version %u",

@@ -35,6 +35,8 @@ static void stmt_unlink(credo_stmt *st) {
 static void stmt_free(credo_stmt *st) {
   eng_exec_reset(st);
   eng_exec_free(st);
+  if (st->child && st->ast)
+    st->ast->select = NULL; /* borrowed from the parent */
   cql_stmt_free(st->ast);
   for (int i = 0; i < st->nparams; i++)
     free(st->ptext ? st->ptext[i] : NULL);
@@ -52,16 +54,20 @@ static void stmt_free(credo_stmt *st) {
 }
 
 /* Makes a statement of `ast` (taken over, also on failure) whose
- * positions refer to `src`; `copy` > 0 copies that many bytes of src. */
+ * positions refer to `src`; `copy` > 0 copies that many bytes of src.
+ * A `child` borrows ast->select and stays out of the handle's list. */
 static int stmt_new(credo *db, cql_stmt *ast, const char *src, size_t copy,
-                    credo_stmt **out) {
+                    int child, credo_stmt **out) {
   credo_stmt *st = calloc(1, sizeof *st);
   int rc;
   *out = NULL;
   if (!st) {
+    if (child)
+      ast->select = NULL;
     cql_stmt_free(ast);
     return eng_err(db, CREDO_NOMEM, "out of memory");
   }
+  st->child = child;
   st->db = db;
   st->ast = ast;
   st->src = src;
@@ -80,10 +86,12 @@ static int stmt_new(credo *db, cql_stmt *ast, const char *src, size_t copy,
   st->textgen = calloc(st->ncols + 1, sizeof *st->textgen);
   if (!st->text || !st->textgen)
     goto oom;
-  st->next = db->stmts;
-  if (db->stmts)
-    db->stmts->prev = st;
-  db->stmts = st;
+  if (!st->child) {
+    st->next = db->stmts;
+    if (db->stmts)
+      db->stmts->prev = st;
+    db->stmts = st;
+  }
   *out = st;
   return CREDO_OK;
 oom:
@@ -91,6 +99,24 @@ oom:
 fail:
   stmt_free(st);
   return rc;
+}
+
+int eng_stmt_child(credo *db, cql_select *sel, const char *src, int nparams,
+                   credo_stmt **out) {
+  cql_stmt *ast = calloc(1, sizeof *ast);
+  *out = NULL;
+  if (!ast)
+    return eng_err(db, CREDO_NOMEM, "out of memory");
+  ast->kind = CQL_SELECT;
+  ast->pos = sel->pos;
+  ast->select = sel;
+  ast->n_params = nparams;
+  return stmt_new(db, ast, src, 0, 1, out);
+}
+
+void eng_stmt_child_free(credo_stmt *st) {
+  if (st)
+    stmt_free(st);
 }
 
 static int parse_error(credo *db, int rc, const cql_error *err) {
@@ -121,7 +147,7 @@ int eng_prepare(credo *db, const char *sql, int len, credo_stmt **out,
     *tail = sql + used;
   if (!ast)
     return CREDO_OK;
-  return stmt_new(db, ast, sql, used ? used : 1, out);
+  return stmt_new(db, ast, sql, used ? used : 1, 0, out);
 }
 
 int eng_finalize(credo_stmt *st) {
@@ -151,6 +177,10 @@ int eng_step(credo_stmt *st) {
   if (st->state == ENG_ST_READY) {
     eng_err_clear(st->db);
     eng_run_begin(st->db);
+    /* credo_changes counts the last statement that is not read-only:
+     * BEGIN, COMMIT, SET ... change no row */
+    if (!credo_stmt_readonly(st))
+      st->db->changes = 0;
   }
   return eng_exec_step(st);
 }
@@ -392,7 +422,7 @@ int eng_exec(credo *db, const char *sql, credo_exec_cb cb, void *arg) {
     if (!ast)
       return CREDO_OK;
     /* positions are relative to the script, which outlives st */
-    if ((rc = stmt_new(db, ast, sql, 0, &st)) != CREDO_OK)
+    if ((rc = stmt_new(db, ast, sql, 0, 0, &st)) != CREDO_OK)
       return rc;
     rc = exec_one(st, cb, arg);
     eng_finalize(st);
@@ -413,6 +443,7 @@ int eng_stmt_readonly(const credo_stmt *st) {
   case CQL_SHOW_STATS:
   case CQL_SHOW_USERS:
   case CQL_SHOW_ERASURES:
+  case CQL_SHOW_SESSIONS:
     return 1;
   default:
     return 0;

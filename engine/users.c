@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <xxhash.h>
 
 #include "codec.h"
 #include "users.h"
@@ -396,7 +397,60 @@ verify_dummy:
                      "(argon2id); try again later");
     return eng_err(db, CREDO_AUTH, "authentication failed");
   }
-  return credo_set_user(db, user, u.role);
+  if ((rc = credo_set_user(db, user, u.role)) != CREDO_OK)
+    return rc;
+  snprintf(db->auth_user, sizeof db->auth_user, "%s", user);
+  db->auth_tag = XXH3_64bits(hash, strlen(hash));
+  db->auth_revoked = 0;
+  return CREDO_OK;
+}
+
+/* Ends the session of `db`: it keeps no rights (role public) and every
+ * later check fails the same way. */
+static int revoke(credo *db, const char *why) {
+  db->role = CREDO_ROLE_PUBLIC;
+  db->auth_revoked = 1;
+  return eng_err(db, CREDO_AUTH, "session ended: %s", why);
+}
+
+int eng_session_check(credo *db) {
+  stor_txn *txn;
+  user_rec u;
+  char why[160];
+  int owned, rc;
+  uint64_t tag = 0;
+  if (!db)
+    return CREDO_MISUSE;
+  eng_err_clear(db);
+  if (db->be != &eng_local_backend || !db->auth_user[0])
+    return CREDO_OK;
+  if (db->auth_revoked)
+    return revoke(db, "it was revoked earlier");
+  if (atomic_load(&db->sess_killed)) {
+    snprintf(why, sizeof why, "killed by %s (KILL SESSION %llu)",
+             db->sess_killer, (unsigned long long)db->sess_id);
+    return revoke(db, why);
+  }
+  if ((rc = eng_read_begin(db, &txn, &owned)) != CREDO_OK)
+    return rc;
+  rc = get_user(db, txn, db->auth_user, &u);
+  if (rc == CREDO_OK)
+    tag = XXH3_64bits(u.hash, strlen(u.hash));
+  eng_read_end(txn, owned);
+  if (rc == CREDO_NOTFOUND) {
+    snprintf(why, sizeof why, "user \"%s\" was dropped", db->auth_user);
+    return revoke(db, why);
+  }
+  if (rc != CREDO_OK)
+    return rc;
+  if (tag != db->auth_tag) {
+    snprintf(why, sizeof why, "the password of user \"%s\" was changed",
+             db->auth_user);
+    return revoke(db, why);
+  }
+  db->role = u.role; /* ALTER USER ... ROLE applies from now on */
+  eng_session_role(db, u.role);
+  return CREDO_OK;
 }
 
 int eng_user_scram(credo *db, const char *user, credo_scram_verifier *out) {

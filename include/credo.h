@@ -268,6 +268,35 @@ CREDO_API credo_role credo_get_role(const credo *db);
 CREDO_API int credo_authenticate(credo *db, const char *user,
                                  const char *password);
 
+/* Re-checks the session that credo_authenticate opened on `db` against the
+ * store's users, so that ALTER USER, DROP USER and password changes made
+ * since (by any handle or process) take effect: call it before each
+ * statement of the session. CREDO_OK, with the handle's role now the
+ * user's current role (a role change applies at once); CREDO_AUTH
+ * "session ended: user "x" was dropped" / "... the password of user "x"
+ * was changed" when the session must end (the handle is then lowered to
+ * role public and every later call of this function fails the same way:
+ * close it); a storage error code. CREDO_OK at once for a handle never
+ * switched by credo_authenticate, and on a remote handle. Costs one read
+ * of the user record. Same thread rules as other calls on `db`. */
+CREDO_API int credo_session_check(credo *db);
+
+/* Registers `db` as session `id` (> 0) of a front end, for SHOW SESSIONS
+ * (id, user, role, peer, since) and KILL SESSION id. `peer` (may be NULL)
+ * is copied. `kill(arg)` is called by KILL SESSION on the killer's thread,
+ * with the store's session lock held: it must only wake the session's own
+ * thread (e.g. shut down its socket's read side) and return, never block
+ * or use any handle. After a kill, the running statement of `db` is
+ * interrupted and credo_session_check(db) fails with CREDO_AUTH "session
+ * ended: killed by ADMIN (KILL SESSION id)". Registering again updates the
+ * entry; credo_close removes it (so `arg` may be freed after it). Call it
+ * on the session's own thread, once authenticated (the user and role are
+ * taken from the handle). CREDO_MISUSE for NULL or id 0, CREDO_NOTSUP on
+ * a remote handle. */
+typedef void (*credo_session_kill_fn)(void *arg);
+CREDO_API int credo_session_register(credo *db, uint64_t id, const char *peer,
+                                     credo_session_kill_fn kill, void *arg);
+
 /* The SCRAM-SHA-256 verifier of a user (RFC 5802, RFC 7677), kept beside
  * the argon2id hash and written by CREATE USER / ALTER USER ... PASSWORD,
  * for front ends that speak SCRAM (credo-server's PostgreSQL listener):
@@ -362,7 +391,10 @@ CREDO_API int credo_get_store_tz(credo *db, int *offset_sec);
 CREDO_API int credo_begin(credo *db);
 CREDO_API int credo_commit(credo *db);
 CREDO_API int credo_rollback(credo *db);
-/* 1 when an explicit transaction is open on `db`. */
+/* 1 when an explicit transaction is open on `db`. On a remote handle: as
+ * the server said in its last answer (DONE or ERROR), so after a statement
+ * that ended the transaction (COMMIT, or a failure that rolled it back)
+ * it is 0. */
 CREDO_API int credo_in_txn(const credo *db);
 
 /* --------------------------------------------------- types and subjects */
@@ -666,7 +698,9 @@ CREDO_API credo_time credo_column_time(credo_stmt *st, int i);
  * SHOW), 0 otherwise (it writes, or changes the session or transaction).
  * Decided from the compiled statement, not from its text. */
 CREDO_API int credo_stmt_readonly(const credo_stmt *st);
-/* Rows changed by the last write statement run on `db`. */
+/* Rows changed by the last statement run on `db` that is not read-only
+ * (0 after BEGIN, COMMIT, SET ... and after a failed one); read-only
+ * statements leave it as it was. */
 CREDO_API uint64_t credo_changes(const credo *db);
 
 /* Runs every statement of `sql` in order. For each result row, calls `cb`
@@ -910,7 +944,12 @@ CREDO_API int credo_restore_version(credo *db, const credo_event *v,
  * keyed hash of the event's (source, ref, subject) so that a resend is
  * refused ("erased on ... (reason)"). docs/operations.md describes the
  * operations built on these calls (purge, vacuum, re-applying erasures to
- * a restored backup). */
+ * a restored backup).
+ *
+ * Threads: the calls on a handle follow the handle's rule (one thread at a
+ * time); strings handed out are valid during the callback only; nothing
+ * is allocated for the caller. Over credo:// the typed calls are
+ * CREDO_NOTSUP: send the CQL statements (ERASE, SHOW ERASURES) instead. */
 
 /* Why an event was erased. */
 typedef enum credo_erase_cause {
@@ -991,7 +1030,10 @@ CREDO_API int credo_apply_erasures(credo *db, const char *from_dir,
  * opening it until done. Needs free disk space for a second copy of the
  * live data. `progress` (may be NULL): phase "vacuum", done/total in
  * entries. The old file is replaced atomically (rename): a crash leaves
- * either the old or the new store. Message in `err` (may be NULL). */
+ * either the old or the new store. Message in `err` (may be NULL).
+ * The calling process must not have the store open itself (credo_open):
+ * fcntl locks belong to the process, so that case cannot be detected.
+ * Thread-safe otherwise (no handle). */
 CREDO_API int credo_vacuum(const char *dir, credo_progress_fn progress,
                            void *arg, char *err, size_t errlen);
 

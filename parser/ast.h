@@ -87,8 +87,12 @@ typedef enum cql_expr_kind {
                      operand of the simple form (NULL for the searched
                      form), list = w1, t1, w2, t2, ... (n even, >= 2), b
                      the ELSE value (NULL when absent) */
-  CQL_E_CAST      /* CAST(a AS type) and a::type: ival = enum cql_cast,
+  CQL_E_CAST,     /* CAST(a AS type) and a::type: ival = enum cql_cast,
                      text = the type name as written (lowercased) */
+  CQL_E_EXISTS,   /* EXISTS (sub) */
+  CQL_E_SUBQUERY  /* (sub): a scalar subquery (one column, at most one
+                     row); `a [NOT] IN (sub)` is a CQL_E_IN with sub set
+                     and an empty list */
 } cql_expr_kind;
 
 /* Target types of CAST (PostgreSQL spellings map onto them: integer,
@@ -141,26 +145,27 @@ typedef struct cql_expr_list {
  * the others are zero / NULL. */
 struct cql_expr {
   cql_expr_kind kind;
-  cql_pos pos;        /* first character of the expression */
-  size_t end;         /* byte offset just past its last character */
-  int height;         /* 1 for a leaf, else 1 + max height of children */
-  cql_op op;          /* UNARY, BINARY */
-  bool negated;       /* IN, BETWEEN, LIKE, IS_NULL: the NOT form */
-  bool star;          /* CALL: name(*) (list is empty) */
-  bool distinct;      /* CALL: name(DISTINCT ...) */
-  int64_t ival;       /* INT value; BOOL 0/1; PARAM number (1-based) */
-  double rval;        /* REAL value */
-  credo_duration dur; /* DURATION: SECOND..WEEK in usec, MONTH/YEAR in
-                         months (YEAR = 12 months) */
-  char *text;         /* TEXT, JSON: the value; CALL: function name */
-  size_t text_len;    /* byte length of text (without the NUL) */
-  cql_path path;      /* COLUMN */
-  cql_expr *a;        /* UNARY operand; BINARY left; IN / BETWEEN / LIKE /
-                         IS_NULL subject */
-  cql_expr *b;        /* BINARY right; BETWEEN low; LIKE pattern */
-  cql_expr *c;        /* BETWEEN high */
-  cql_expr_list list; /* IN values; CALL arguments; CASE when/then pairs */
-  cql_expr *filter;   /* CALL: FILTER (WHERE filter); NULL when absent */
+  cql_pos pos;            /* first character of the expression */
+  size_t end;             /* byte offset just past its last character */
+  int height;             /* 1 for a leaf, else 1 + max height of children */
+  cql_op op;              /* UNARY, BINARY */
+  bool negated;           /* IN, BETWEEN, LIKE, IS_NULL: the NOT form */
+  bool star;              /* CALL: name(*) (list is empty) */
+  bool distinct;          /* CALL: name(DISTINCT ...) */
+  int64_t ival;           /* INT value; BOOL 0/1; PARAM number (1-based) */
+  double rval;            /* REAL value */
+  credo_duration dur;     /* DURATION: SECOND..WEEK in usec, MONTH/YEAR in
+                             months (YEAR = 12 months) */
+  char *text;             /* TEXT, JSON: the value; CALL: function name */
+  size_t text_len;        /* byte length of text (without the NUL) */
+  cql_path path;          /* COLUMN */
+  cql_expr *a;            /* UNARY operand; BINARY left; IN / BETWEEN / LIKE /
+                             IS_NULL subject */
+  cql_expr *b;            /* BINARY right; BETWEEN low; LIKE pattern */
+  cql_expr *c;            /* BETWEEN high */
+  cql_expr_list list;     /* IN values; CALL arguments; CASE when/then pairs */
+  cql_expr *filter;       /* CALL: FILTER (WHERE filter); NULL when absent */
+  struct cql_select *sub; /* IN, EXISTS, SUBQUERY: the inner SELECT */
 };
 
 /* ----------------------------------------------------------------- SELECT */
@@ -205,7 +210,24 @@ typedef struct cql_select {
   cql_expr *visible_at;   /* VISIBLE AT <time>: NULL = the AS OF instant */
   bool include_hidden;    /* INCLUDE HIDDEN */
   bool include_retracted; /* INCLUDE RETRACTED */
+  /* Set operations: `s1 UNION [ALL] s2 EXCEPT s3 ...` is the head s1
+   * with next = s2 (setop = how s2 combines with what comes before it),
+   * s2->next = s3, ... evaluated left to right. The ORDER BY, LIMIT and
+   * OFFSET written after the last SELECT apply to the whole result and
+   * are moved to the head's set_* fields. */
+  struct cql_select *next;
+  int setop;    /* on a component after the head: enum cql_setop */
+  bool set_all; /* UNION ALL */
+  cql_order_item *set_order;
+  size_t n_set_order;
+  cql_expr *set_limit, *set_offset;
 } cql_select;
+
+typedef enum cql_setop {
+  CQL_SET_UNION = 1,
+  CQL_SET_EXCEPT,
+  CQL_SET_INTERSECT
+} cql_setop;
 
 /* ---------------------------------------------------------------- CORRECT */
 
@@ -248,10 +270,12 @@ typedef enum cql_kind {
   CQL_ALTER_SUBJECT, /* ALTER SUBJECT 'id' NAME 'n' REASON 'r' */
   CQL_ERASE_EVENT,   /* ERASE EVENT <expr> REASON 'r' */
   CQL_ERASE_SUBJECT, /* ERASE SUBJECT 'id' REASON 'r' */
-  CQL_SHOW_ERASURES  /* SHOW ERASURES */
+  CQL_SHOW_ERASURES, /* SHOW ERASURES */
+  CQL_SHOW_SESSIONS, /* SHOW SESSIONS */
+  CQL_KILL_SESSION   /* KILL SESSION <expr> */
 } cql_kind;
 
-#define CQL_KIND_COUNT 28
+#define CQL_KIND_COUNT 30
 
 /* One statement. `kind` says which member of the union is used (listed at
  * each member); SHOW *, BEGIN, COMMIT and ROLLBACK have no fields. */
@@ -351,6 +375,11 @@ typedef struct cql_stmt {
       cql_expr *zone; /* TEXT or PARAM; the executor parses it */
     } set_tz;
 
+    /* CQL_KILL_SESSION: KILL SESSION 12; */
+    struct {
+      cql_expr *session; /* INT or PARAM: the session id */
+    } kill;
+
     /* CQL_CREATE_USER: CREATE USER name ROLE role PASSWORD 'pw' (ROLE and
      * PASSWORD required, either order);
      * CQL_ALTER_USER: ALTER USER name [ROLE role] [PASSWORD 'pw'] (at least
@@ -400,7 +429,8 @@ const char *cql_table_name(int table);
  * S-expressions (see dump.c for the format; tests compare against it).
  * Writes at most n bytes including the NUL, like snprintf, and returns the
  * length the full rendering needs (so n >= return + 1 means complete).
- * A NULL statement renders as "(null)". */
+ * A NULL statement renders as "(null)". Test builds only: dump.c is
+ * linked into the test programs, not into the libraries. */
 int cql_stmt_dump(const cql_stmt *st, char *buf, size_t n);
 int cql_expr_dump(const cql_expr *e, char *buf, size_t n);
 /* The same, to a stream. Returns the number of bytes written, or -1. */

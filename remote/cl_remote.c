@@ -58,6 +58,10 @@ int cl_remote_open(const char *uri, const credo_options *opt, credo **out) {
     goto fail;
   be_set_session(db, u.user, (credo_role)c->role);
   be_set_ctx(db, c);
+  /* an empty QUERY answers DONE with the session's zone (the store's):
+   * times print in it from the first row on (docs/rules.md, rule 6) */
+  if ((rc = cl_remote_exec(db, "", NULL, NULL)) != CREDO_OK)
+    return rc; /* the message is on db; the caller closes it */
   return CREDO_OK;
 fail:
   if (c)

@@ -69,6 +69,7 @@ typedef struct cl_conn {
   size_t in_len, in_off, in_cap;
   cl_rstmt *stmts; /* every open statement */
   int broken;      /* the connection failed: every call fails */
+  int in_txn;      /* in_txn of the last DONE or ERROR */
   int role;        /* the session's role, from AUTH_OK */
 } cl_conn;
 
@@ -95,6 +96,9 @@ int cl_conn_read(cl_conn *c, cl_msg **out, char *err, size_t n);
 int cl_remote_recv(credo *db, uint32_t req, cl_rstmt *r, cl_msg **out);
 /* The server's ERROR frame `m` as the handle's error; returns its code. */
 int cl_remote_error(credo *db, const cl_msg *m);
+/* Whether the server said (last DONE or ERROR) that an explicit
+ * transaction is open on the session. */
+int cl_remote_in_txn(const credo *db);
 
 /* Streams the server's BACKUP into `fd` (written in order, not synced),
  * reporting "receive" progress. On success *size is the byte count and

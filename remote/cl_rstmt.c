@@ -57,6 +57,15 @@ struct cl_rstmt {
   uint64_t *textgen;
 };
 
+_Static_assert(offsetof(struct cl_rstmt, db) == 0,
+               "a statement starts with its handle (backend.h)");
+
+/* The zone a request carries: the one set on the handle, else "the
+ * session's own" (the store's zone, docs/rules.md rule 6). */
+static int32_t req_tz(credo *db) {
+  return be_tz_chosen(db) ? credo_get_tz(db) : CL_TZ_SESSION;
+}
+
 static cl_rstmt *R(const credo_stmt *st) {
   return (cl_rstmt *)st;
 }
@@ -70,11 +79,16 @@ static int conn_err(credo *db, int rc, const char *msg) {
   return be_err(db, rc, 0, 0, "%s (connection to the server)", msg);
 }
 
+int cl_remote_in_txn(const credo *db) {
+  return CONN(db)->in_txn;
+}
+
 int cl_remote_error(credo *db, const cl_msg *m) {
   cl_error e;
   const char *why = NULL;
   if (cl_dec_error(m->p, m->n, &e, &why) != CREDO_OK)
     return conn_err(db, CREDO_PROTOCOL, why);
+  CONN(db)->in_txn = e.in_txn;
   return be_err(db, e.code < 0 ? e.code : CREDO_ERROR, (int)e.line,
                 (int)e.column, "%.*s", (int)e.msg_len, e.msg);
 }
@@ -204,7 +218,7 @@ static int decode_prepared(const cl_msg *m, cl_prepared *p) {
 
 int cl_remote_prepare(credo *db, const char *sql, int len, credo_stmt **out,
                       const char **tail) {
-  cl_sql q = {credo_get_tz(db), sql, 0};
+  cl_sql q = {req_tz(db), sql, 0};
   cl_prepared p = {0};
   cl_msg *m = NULL;
   cl_rstmt *r = NULL;
@@ -347,7 +361,7 @@ static void abandon(cl_rstmt *r) {
 /* Sends EXECUTE with the bindings. */
 static int start(cl_rstmt *r) {
   credo *db = r->db;
-  cl_execute e = {r->id, credo_get_tz(db), (uint16_t)r->nparams, r->params};
+  cl_execute e = {r->id, req_tz(db), (uint16_t)r->nparams, r->params};
   size_t start;
   int rc = usable(db);
   if (rc != CREDO_OK)
@@ -397,6 +411,7 @@ static int on_frame(cl_rstmt *r, cl_msg *m) {
   if (m->h.type == CL_F_DONE && cl_dec_done(m->p, m->n, &d, &why) == 0) {
     be_set_changes(db, d.changes);
     be_set_tz(db, d.tz);
+    CONN(db)->in_txn = d.in_txn;
     r->state = RS_DONE;
     rc = CREDO_DONE;
   } else if (m->h.type == CL_F_ERROR) {
@@ -670,6 +685,7 @@ static int xq_frame(xq *x, cl_msg *m, credo_exec_cb cb, void *arg, int *rc) {
     if (*rc == CREDO_OK) {
       be_set_changes(x->db, d.changes);
       be_set_tz(x->db, d.tz);
+      CONN(x->db)->in_txn = d.in_txn;
     }
     return 1;
   default:
@@ -679,7 +695,7 @@ static int xq_frame(xq *x, cl_msg *m, credo_exec_cb cb, void *arg, int *rc) {
 }
 
 int cl_remote_exec(credo *db, const char *sql, credo_exec_cb cb, void *arg) {
-  cl_sql q = {credo_get_tz(db), sql, (uint32_t)strlen(sql)};
+  cl_sql q = {req_tz(db), sql, (uint32_t)strlen(sql)};
   xq x = {db, 0, NULL, NULL, NULL, NULL};
   uint32_t req;
   size_t start;

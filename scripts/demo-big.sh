@@ -17,6 +17,7 @@ data=$build/demo-big.jsonl
 rm -rf "$store" "$data" "$data.rejects"
 echo "== generating $subjects subjects and $events events (credo gen --seed 1)"
 "$credo" gen --subjects "$subjects" --events "$events" --seed 1 > "$data"
+"$credo" "$store" -c "SET STORE TIME ZONE '+08:00';"
 echo "== importing $(wc -l < "$data") lines (credo import)"
 "$credo" import "$store" "$data" --tz +08:00
 

@@ -95,6 +95,8 @@ static const char *sql_type(credo_type t) {
     return "timestamp with time zone";
   case CREDO_T_JSON:
     return "jsonb";
+  case CREDO_T_DECIMAL:
+    return "numeric";
   default:
     return "text";
   }
@@ -437,9 +439,9 @@ static const char *const FUNCS[][4] = {
     {"upper", "text", "text", "func"},
 };
 
-static const int32_t TYPE_OIDS[] = {PG_OID_BOOL,        PG_OID_INT8,
-                                    PG_OID_TEXT,        PG_OID_FLOAT8,
-                                    PG_OID_TIMESTAMPTZ, PG_OID_JSONB};
+static const int32_t TYPE_OIDS[] = {
+    PG_OID_BOOL,        PG_OID_INT8,  PG_OID_TEXT,   PG_OID_FLOAT8,
+    PG_OID_TIMESTAMPTZ, PG_OID_JSONB, PG_OID_NUMERIC};
 
 static int is(const char *name, const char *const *keys) {
   for (; *keys; keys++)

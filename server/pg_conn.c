@@ -12,7 +12,9 @@
  *      v
  *   SCRAM-SHA-256 (AuthenticationSASL, SASLContinue, SASLFinal) with the
  *      user's verifier; a user with none: cleartext password over TLS only
- *      (credo_authenticate), else 28000 naming ALTER USER; failure: backoff
+ *      (credo_authenticate), else 28000 naming ALTER USER; every check
+ *      runs in its turn of srv_auth_gate (backoff per address and user,
+ *      hashing pool); failure: backoff
  *      delay, 28P01 -> end
  *      v
  *   AuthenticationOk, ParameterStatus..., BackendKeyData, ReadyForQuery
@@ -300,19 +302,55 @@ static int auth_msg(pg_conn *c, int64_t deadline, const uint8_t **b,
   return 1;
 }
 
-static void auth_failed(pg_conn *c, const char *why) {
+/* Ends a login that did not pass srv_auth_gate: the one message for every
+ * wrong user or password (28P01), a throttle or hashing-pool refusal, or
+ * an internal error (never reported as a wrong password). */
+static void auth_refused(pg_conn *c, int gate, const char *why) {
   char msg[200], q[100];
-  unsigned delay = srv_backoff_fail(&c->srv->backoff, c->peer_ip, cl_now_ms());
-  cl_io wake = {c->srv->wake_rd, NULL, -1};
-  srv_log(SRV_WARN, "auth_failed",
-          "conn=%u peer=%s proto=pg user=%s why=%s delay_ms=%u", c->id, c->peer,
-          srv_logq(q, sizeof q, c->set.user), why, delay);
-  (void)cl_io_wait(&wake, POLLIN, cl_now_ms() + delay, 0);
+  const char *state = "28P01", *ev = "auth_failed";
   snprintf(msg, sizeof msg, "password authentication failed for user \"%s\"",
            c->set.user);
-  pg_enc_error(&c->out, 'E', "FATAL", "28P01", msg, 0);
+  if (gate == SRV_GATE_THROTTLED) {
+    state = "28000";
+    ev = "auth_throttled";
+    snprintf(msg, sizeof msg,
+             "too many failed logins from this address or "
+             "for this user; try again later");
+  } else if (gate == SRV_GATE_TIMEOUT) {
+    state = "08006";
+    ev = "auth_timeout";
+    snprintf(msg, sizeof msg, "authentication timeout");
+  } else if (gate == SRV_GATE_ERROR) {
+    state = why ? "08P01" : "XX000";
+    ev = why ? "protocol" : "auth_error";
+    snprintf(msg, sizeof msg, "%s",
+             why ? why : "internal error while checking the password");
+  }
+  srv_log(gate == SRV_GATE_BAD ? SRV_WARN : SRV_ERROR, ev,
+          "conn=%u peer=%s proto=pg user=%s sqlstate=%s", c->id, c->peer,
+          srv_logq(q, sizeof q, c->set.user), state);
+  pg_enc_error(&c->out, 'E', "FATAL", state, msg, 0);
   c->dead = 1;
-  c->reason = "auth_failed";
+  c->reason = ev;
+}
+
+/* One SCRAM proof check, run by srv_auth_gate in its turn of the login
+ * backoff (per address and user) and the hashing pool. */
+typedef struct scram_try {
+  pg_scram *s;
+  const uint8_t *msg;
+  size_t n;
+  char final[128];
+  const char *why;
+} scram_try;
+
+static int try_scram(void *arg) {
+  scram_try *t = arg;
+  int rc = pg_scram_final(t->s, (const char *)t->msg, t->n, t->final,
+                          sizeof t->final, &t->why);
+  return rc == CREDO_OK     ? SRV_CHECK_OK
+         : rc == CREDO_AUTH ? SRV_CHECK_BAD
+                            : SRV_CHECK_ERROR;
 }
 
 /* SCRAM-SHA-256 with verifier `s` (a mock for an unknown user). */
@@ -320,9 +358,10 @@ static int scram(pg_conn *c, int64_t deadline, pg_scram *s) {
   static const char mech[] = "SCRAM-SHA-256\0";
   const uint8_t *b;
   const char *why = "", *m;
-  char final[128];
+  scram_try t = {s, NULL, 0, "", NULL};
   size_t n;
   int32_t len;
+  int gate;
   pg_rd r;
   pg_enc_auth(&c->out, 10, mech, sizeof mech);
   if (pg_conn_flush(c) < 0 || !auth_msg(c, deadline, &b, &n))
@@ -341,19 +380,31 @@ static int scram(pg_conn *c, int64_t deadline, pg_scram *s) {
     return -1;
   }
   pg_enc_auth(&c->out, 11, s->server_first, strlen(s->server_first));
-  if (pg_conn_flush(c) < 0 || !auth_msg(c, deadline, &b, &n))
+  if (pg_conn_flush(c) < 0 || !auth_msg(c, deadline, &t.msg, &t.n))
     return -1;
-  switch (pg_scram_final(s, (const char *)b, n, final, sizeof final, &why)) {
-  case CREDO_OK:
-    pg_enc_auth(&c->out, 12, final, strlen(final));
-    return 0;
-  case CREDO_AUTH:
-    auth_failed(c, "scram_proof");
-    return -1;
-  default:
-    fatal(c, "08P01", "protocol", why);
+  gate = srv_auth_gate(&c->srv->backoff, c->peer_ip, c->set.user, deadline,
+                       try_scram, &t);
+  if (gate != SRV_GATE_OK) {
+    auth_refused(c, gate, t.why);
     return -1;
   }
+  pg_enc_auth(&c->out, 12, t.final, strlen(t.final));
+  return 0;
+}
+
+/* One cleartext password check (argon2id), in its turn of the gate. */
+typedef struct pw_try {
+  pg_conn *c;
+  const char *pw;
+  int rc;
+} pw_try;
+
+static int try_password(void *arg) {
+  pw_try *t = arg;
+  t->rc = credo_authenticate(t->c->db, t->c->set.user, t->pw);
+  return t->rc == CREDO_OK     ? SRV_CHECK_OK
+         : t->rc == CREDO_AUTH ? SRV_CHECK_BAD
+                               : SRV_CHECK_ERROR;
 }
 
 /* Cleartext password (only over TLS) for users without a verifier. */
@@ -361,7 +412,8 @@ static int cleartext(pg_conn *c, int64_t deadline) {
   const uint8_t *b;
   size_t n;
   char pw[1025];
-  int rc;
+  pw_try t = {c, pw, 0};
+  int gate;
   pg_enc_auth(&c->out, 3, NULL, 0);
   if (pg_conn_flush(c) < 0 || !auth_msg(c, deadline, &b, &n))
     return -1;
@@ -370,10 +422,11 @@ static int cleartext(pg_conn *c, int64_t deadline) {
     return -1;
   }
   memcpy(pw, b, n);
-  rc = credo_authenticate(c->db, c->set.user, pw);
+  gate = srv_auth_gate(&c->srv->backoff, c->peer_ip, c->set.user, deadline,
+                       try_password, &t);
   explicit_bzero(pw, sizeof pw);
-  if (rc != CREDO_OK) {
-    auth_failed(c, "password");
+  if (gate != SRV_GATE_OK) {
+    auth_refused(c, gate, NULL);
     return -1;
   }
   return 0;
@@ -552,7 +605,6 @@ static void *conn_thread(void *arg) {
   }
   if (authenticate(c, deadline) < 0)
     goto end;
-  srv_backoff_ok(&c->srv->backoff, c->peer_ip);
   srv_slot_authed(&c->srv->slots, c->peer_ip);
   c->authed = 1;
   srv_log(SRV_INFO, "auth_ok",
@@ -586,7 +638,7 @@ int pg_conn_start(srv_ctx *srv, int fd, unsigned id, int reject,
     free(c);
     return -1;
   }
-  credo_set_timeout(c->db, (int64_t)srv->cfg->max_time * 1000000);
+  credo_set_timeout(c->db, (int64_t)srv->cfg->max_time_ms * 1000);
   for (int i = 0; i < PG_MAX_STMTS; i++)
     c->stmts[i].portal = -1;
   reg_add(c);

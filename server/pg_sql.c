@@ -83,36 +83,41 @@ size_t pg_sql_next(const char *q, const char **start, const char **next) {
 
 /* --------------------------------------------------------- parameters */
 
+/* PostgreSQL type names in casts, their OIDs, and whether CQL has the
+ * cast too (then the cast stays in the text: CQL converts; else it is
+ * dropped and only guides the binding). */
 static const struct {
   const char *name;
   int32_t oid;
+  int cql;
 } CASTS[] = {
-    {"int2", PG_OID_INT2},
-    {"smallint", PG_OID_INT2},
-    {"int4", PG_OID_INT4},
-    {"integer", PG_OID_INT4},
-    {"int", PG_OID_INT4},
-    {"int8", PG_OID_INT8},
-    {"bigint", PG_OID_INT8},
-    {"float4", PG_OID_FLOAT4},
-    {"real", PG_OID_FLOAT4},
-    {"float8", PG_OID_FLOAT8},
-    {"double", PG_OID_FLOAT8},
-    {"numeric", PG_OID_NUMERIC},
-    {"decimal", PG_OID_NUMERIC},
-    {"text", PG_OID_TEXT},
-    {"varchar", PG_OID_VARCHAR},
-    {"bool", PG_OID_BOOL},
-    {"boolean", PG_OID_BOOL},
-    {"timestamptz", PG_OID_TIMESTAMPTZ},
-    {"timestamp", PG_OID_TIMESTAMP},
-    {"date", PG_OID_DATE},
-    {"json", PG_OID_JSON},
-    {"jsonb", PG_OID_JSONB},
+    {"int2", PG_OID_INT2, 0},
+    {"smallint", PG_OID_INT2, 0},
+    {"int4", PG_OID_INT4, 0},
+    {"integer", PG_OID_INT4, 1},
+    {"int", PG_OID_INT4, 1},
+    {"int8", PG_OID_INT8, 1},
+    {"bigint", PG_OID_INT8, 1},
+    {"float4", PG_OID_FLOAT4, 0},
+    {"real", PG_OID_FLOAT4, 1},
+    {"float8", PG_OID_FLOAT8, 1},
+    {"double", PG_OID_FLOAT8, 0},
+    {"numeric", PG_OID_NUMERIC, 1},
+    {"decimal", PG_OID_NUMERIC, 1},
+    {"text", PG_OID_TEXT, 1},
+    {"varchar", PG_OID_VARCHAR, 1},
+    {"bool", PG_OID_BOOL, 1},
+    {"boolean", PG_OID_BOOL, 1},
+    {"timestamptz", PG_OID_TIMESTAMPTZ, 1},
+    {"timestamp", PG_OID_TIMESTAMP, 1},
+    {"date", PG_OID_DATE, 0},
+    {"json", PG_OID_JSON, 0},
+    {"jsonb", PG_OID_JSONB, 0},
 };
 
-/* A `::type` right after a parameter: its length and type, 0 if none. */
-static size_t cast_at(const char *q, int32_t *oid) {
+/* A `::type` at q: its length, its type and whether CQL keeps it; 0 if
+ * there is none (or the type is not one of CASTS). */
+static size_t cast_at(const char *q, int32_t *oid, int *keep) {
   size_t i = 0, n;
   char name[32];
   if (q[0] != ':' || q[1] != ':')
@@ -126,6 +131,7 @@ static size_t cast_at(const char *q, int32_t *oid) {
   for (size_t k = 0; k < sizeof CASTS / sizeof CASTS[0]; k++)
     if (strcmp(CASTS[k].name, name) == 0) {
       *oid = CASTS[k].oid;
+      *keep = CASTS[k].cql;
       return i;
     }
   return 0;
@@ -134,11 +140,13 @@ static size_t cast_at(const char *q, int32_t *oid) {
 int pg_sql_rewrite(const char *q, pg_sql *out, char *err, size_t errn) {
   size_t n = strlen(q), i = 0, o = 0, k;
   int32_t oid;
+  int keep;
   memset(out, 0, sizeof *out);
   out->text = malloc(n + 1);
   out->map = malloc(sizeof(int) * (n / 2 + 1));
   out->hint = malloc(sizeof(int32_t) * (n / 2 + 1));
-  if (!out->text || !out->map || !out->hint) {
+  out->cast = malloc(sizeof(int) * (n / 2 + 1));
+  if (!out->text || !out->map || !out->hint || !out->cast) {
     pg_sql_free(out);
     return CREDO_NOMEM;
   }
@@ -162,19 +170,67 @@ int pg_sql_rewrite(const char *q, pg_sql *out, char *err, size_t errn) {
         pg_sql_free(out);
         return CREDO_SYNTAX;
       }
-      i += cast_at(q + i, &oid);
+      out->text[o++] = '?';
+      keep = 0;
+      k = cast_at(q + i, &oid, &keep);
+      if (keep) /* ?::int8: CQL casts the bound value */
+        memcpy(out->text + o, q + i, k), o += k;
+      i += k;
       out->map[out->nq] = (int)num - 1;
+      out->cast[out->nq] = keep;
       out->hint[out->nq++] = oid;
       if (num > out->nparams)
         out->nparams = (int)num;
-      out->text[o++] = '?';
-    } else if (q[i] == ':' && (k = cast_at(q + i, &oid)) > 0) {
-      i += k; /* '2025-03-01'::timestamptz, 1.5::numeric: CQL has no casts */
+    } else if (q[i] == ':' && (k = cast_at(q + i, &oid, &keep)) > 0) {
+      if (keep) /* '2025-03-01'::timestamptz */
+        memcpy(out->text + o, q + i, k), o += k;
+      i += k; /* '{}'::jsonb, '2025-03-01'::date: CQL has no such cast */
     } else {
       out->text[o++] = q[i++];
     }
   }
   out->text[o] = '\0';
+  return CREDO_OK;
+}
+
+int pg_sql_cast_params(pg_sql *s, const int32_t *ptypes, int n) {
+  size_t len = strlen(s->text), o = 0, extra = 0;
+  char *t;
+  int k = 0;
+  for (int i = 0; i < s->nq; i++)
+    if (!s->cast[i] && s->map[i] < n &&
+        (ptypes[s->map[i]] == PG_OID_BOOL ||
+         ptypes[s->map[i]] == PG_OID_NUMERIC))
+      extra += 9; /* "::numeric" */
+  if (extra == 0)
+    return CREDO_OK;
+  if (!(t = malloc(len + extra + 1)))
+    return CREDO_NOMEM;
+  for (size_t i = 0; i < len;) {
+    size_t r = skip_region(s->text, i);
+    int32_t oid;
+    if (r) {
+      memcpy(t + o, s->text + i, r);
+      o += r;
+      i += r;
+      continue;
+    }
+    t[o++] = s->text[i++];
+    if (s->text[i - 1] != '?' || k >= s->nq)
+      continue;
+    oid = !s->cast[k] && s->map[k] < n ? ptypes[s->map[k]] : 0;
+    if (oid == PG_OID_BOOL || oid == PG_OID_NUMERIC) {
+      const char *c = oid == PG_OID_BOOL ? "::bool" : "::numeric";
+      memcpy(t + o, c, strlen(c));
+      o += strlen(c);
+      s->cast[k] = 1;
+      s->hint[k] = oid;
+    }
+    k++;
+  }
+  t[o] = '\0';
+  free(s->text);
+  s->text = t;
   return CREDO_OK;
 }
 
@@ -184,6 +240,7 @@ void pg_sql_free(pg_sql *s) {
   free(s->text);
   free(s->map);
   free(s->hint);
+  free(s->cast);
   memset(s, 0, sizeof *s);
 }
 

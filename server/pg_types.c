@@ -180,6 +180,49 @@ const char *pg_column_str(credo_stmt *st, int i, int tz, char buf[64],
   return buf;
 }
 
+/* PostgreSQL's binary numeric of a plain decimal text ("-12.50"):
+ * ndigits, weight, sign (0 / 0x4000), dscale, then base-10000 digits, the
+ * first one weighing 10000^weight. -1 when `s` is not plain decimal. */
+static int put_numeric(pg_buf *b, const char *s) {
+  char d[160];
+  const char *dot, *p = s;
+  size_t il, fl, lead, n = 0;
+  int neg = *p == '-', groups, first = -1, last = -1, weight;
+  uint16_t g[40];
+  if (*p == '-' || *p == '+')
+    p++;
+  dot = strchr(p, '.');
+  il = dot ? (size_t)(dot - p) : strlen(p);
+  fl = dot ? strlen(dot + 1) : 0;
+  if (il + fl == 0 || il + fl > 120 || strspn(p, "0123456789") != il ||
+      (dot && strspn(dot + 1, "0123456789") != fl))
+    return -1;
+  lead = (4 - il % 4) % 4; /* integer part padded to whole groups */
+  memset(d, '0', sizeof d);
+  memcpy(d + lead, p, il);
+  if (fl)
+    memcpy(d + lead + il, dot + 1, fl);
+  groups = (int)((lead + il + fl + 3) / 4);
+  for (int k = 0; k < groups; k++) {
+    g[k] = (uint16_t)((d[4 * k] - '0') * 1000 + (d[4 * k + 1] - '0') * 100 +
+                      (d[4 * k + 2] - '0') * 10 + (d[4 * k + 3] - '0'));
+    if (g[k] && first < 0)
+      first = k;
+    if (g[k])
+      last = k;
+  }
+  weight = (int)((lead + il) / 4) - 1 - (first < 0 ? 0 : first);
+  n = first < 0 ? 0 : (size_t)(last - first + 1);
+  pg_put_i32(b, (int32_t)(8 + 2 * n));
+  pg_put_i16(b, (int16_t)n);
+  pg_put_i16(b, (int16_t)(n ? weight : 0));
+  pg_put_i16(b, (int16_t)(neg && n ? 0x4000 : 0));
+  pg_put_i16(b, (int16_t)fl);
+  for (size_t k = 0; k < n; k++)
+    pg_put_i16(b, (int16_t)g[first + (int)k]);
+  return 0;
+}
+
 void pg_put_column(pg_buf *b, credo_stmt *st, int i, int fmt, int tz,
                    credo_type decl) {
   credo_type t = credo_column_type(st, i);
@@ -222,6 +265,8 @@ void pg_put_column(pg_buf *b, credo_stmt *st, int i, int fmt, int tz,
     pg_put_i32(b, -1);
     return;
   }
+  if (fmt == 1 && decl == CREDO_T_DECIMAL && put_numeric(b, s) == 0)
+    return;
   if (fmt == 1 && decl == CREDO_T_JSON) {
     if (t != CREDO_T_JSON && t != CREDO_T_TEXT)
       s = credo_column_text(st, i); /* the JSON text of a number, a bool */
@@ -458,6 +503,28 @@ int pg_bind_value(credo_stmt *st, int i, const pg_value *v, int fmt,
   rc = bind_text_as(st, i, s, oid, tz, err, errn);
   free(s);
   return rc;
+}
+
+int pg_bind_cast(credo_stmt *st, int i, const pg_value *v, int fmt, int32_t oid,
+                 int tz, char *err, size_t errn) {
+  char buf[400];
+  if (oid == PG_OID_BOOL && v->len >= 0) {
+    int b = fmt == 1 ? v->len == 1 && v->p[0] != 0
+                     : v->len > 0 && strchr("tTyY1", v->p[0]) != NULL &&
+                           !(v->len > 1 && (v->p[1] == 'f' || v->p[1] == 'F'));
+    return credo_bind_text(st, i, b ? "true" : "false", -1);
+  }
+  if (oid != PG_OID_NUMERIC || v->len < 0)
+    return pg_bind_value(st, i, v, fmt, oid, tz, err, errn);
+  if (fmt == 1) {
+    if (numeric_text(v, buf, sizeof buf) < 0) {
+      snprintf(err, errn, "invalid binary value for type numeric (%d bytes)",
+               v->len);
+      return CREDO_INVALID;
+    }
+    return credo_bind_text(st, i, buf, -1);
+  }
+  return credo_bind_text(st, i, (const char *)v->p, v->len);
 }
 
 /* ------------------------------------------------------------- errors */

@@ -52,7 +52,7 @@ typedef struct srv_config {
   unsigned auth_timeout; /* seconds */
   unsigned idle_timeout; /* seconds */
   uint64_t max_rows;
-  unsigned max_time;       /* seconds */
+  uint64_t max_time_ms;    /* per statement, waits for the writer included */
   char http[256];          /* public look-up address (http.h); "" = off */
   unsigned http_rate;      /* requests/s per client; 0 = no limit */
   unsigned http_threads;   /* worker threads of the look-up */
@@ -223,6 +223,19 @@ void srv_hs_feed(srv_hs *hs, const cl_hdr *h, const uint8_t *payload,
 /* Moves to DONE (ok) or CLOSED after the password check. */
 void srv_hs_auth_result(srv_hs *hs, int ok);
 
+/* ----------------------------------------------- first-byte sniffing */
+/* srv_sniff.c: what a connection that does not start with a credo frame
+ * looks like. */
+typedef struct srv_sniffed {
+  const char *what;  /* "http", "tls_client_hello", "postgresql_startup" */
+  const char *reply; /* bytes to send in that protocol's terms, or NULL */
+  size_t reply_len;
+  int more; /* after the reply, read the next message and sniff again */
+} srv_sniffed;
+/* 1 when p[0..n) is recognisably another protocol (*out filled), else 0.
+ * Pure. */
+int srv_sniff(const uint8_t *p, size_t n, srv_sniffed *out);
+
 /* --------------------------------------------------------- server */
 
 typedef struct srv_ctx {
@@ -289,10 +302,18 @@ typedef struct srv_conn {
   unsigned ncancel;
   srv_stmt stmts[CL_MAX_STMTS];
   uint32_t next_stmt;
-  int64_t txn_since;  /* when the open BEGIN was seen (ms), 0: none */
-  int dead;           /* the peer is gone or misbehaved: stop */
-  const char *reason; /* why the connection ends, for the log */
+  int64_t txn_since;    /* when the open BEGIN was seen (ms), 0: none */
+  int txn_at_start;     /* a transaction was open when the statement began */
+  uint64_t req_changes; /* rows changed by the running request so far */
+  int dead;             /* the peer is gone or misbehaved: stop */
+  const char *reason;   /* why the connection ends, for the log */
 } srv_conn;
+
+/* Whether an explicit transaction is open on the session (the flag of
+ * DONE and ERROR frames). */
+static inline int srv_in_txn(const srv_conn *c) {
+  return c->db && credo_in_txn(c->db);
+}
 
 /* Thread entry: runs one connection to its end and frees it. */
 void *srv_conn_thread(void *arg);

@@ -66,7 +66,8 @@ void srv_exec_backup(srv_conn *c, uint32_t req, const uint8_t *p, size_t n) {
   int rc;
 
   if (cl_dec_empty(p, n, &why) != CREDO_OK) {
-    cl_enc_errorf(&c->out, req, CREDO_PROTOCOL, 0, 0, "BACKUP: %s", why);
+    cl_enc_errorf_txn(&c->out, req, CREDO_PROTOCOL, srv_in_txn(c), 0, 0,
+                      "BACKUP: %s", why);
     return;
   }
   if (credo_get_stats(c->db, &st) == CREDO_OK)
@@ -82,12 +83,12 @@ void srv_exec_backup(srv_conn *c, uint32_t req, const uint8_t *p, size_t n) {
     return; /* nobody to tell; the connection ends */
   } else if (s.cancelled) {
     srv_conn_take_cancel(c, req);
-    cl_enc_errorf(&c->out, req, CREDO_CANCELLED, 0, 0,
-                  "backup cancelled after %llu bytes",
-                  (unsigned long long)s.sent);
+    cl_enc_errorf_txn(&c->out, req, CREDO_CANCELLED, srv_in_txn(c), 0, 0,
+                      "backup cancelled after %llu bytes",
+                      (unsigned long long)s.sent);
   } else {
-    cl_enc_errorf(&c->out, req, credo_errcode(c->db), 0, 0, "%s",
-                  credo_errmsg(c->db));
+    cl_enc_errorf_txn(&c->out, req, credo_errcode(c->db), srv_in_txn(c), 0, 0,
+                      "%s", credo_errmsg(c->db));
   }
   srv_log(SRV_INFO, "backup_end",
           "conn=%u req=%u code=%s bytes=%llu ms=%lld xxh3_128=%s", c->id, req,

@@ -108,8 +108,8 @@ static void usage(FILE *f) {
       "  --idle-timeout S      seconds a connection may stay idle (default "
       "300)\n"
       "  --max-rows N          rows per statement (default 1000000)\n"
-      "  --max-time S          seconds per statement, waiting for the\n"
-      "                        store's writer included (default 60)\n"
+      "  --max-time S          seconds per statement (decimals allowed),\n"
+      "                        waiting for the writer included (default 60)\n"
       "  --http HOST:PORT      also serve the public credit look-up (web\n"
       "                        pages and JSON API, public role only;\n"
       "                        docs/http.md) on this address\n"
@@ -144,7 +144,7 @@ static void defaults(srv_config *c) {
   c->auth_timeout = 10;
   c->idle_timeout = 300;
   c->max_rows = 1000000;
-  c->max_time = 60;
+  c->max_time_ms = 60000;
   c->http_rate = 20;
   c->http_threads = 4;
 }
@@ -164,6 +164,26 @@ static int num(const char *name, const char *s, uint64_t lo, uint64_t hi,
     return -1;
   }
   *out = v;
+  return 0;
+}
+
+/* Parses seconds with up to 3 decimals ("60", "0.25") into milliseconds
+ * within [lo, hi] for option `name`. */
+static int seconds_ms(const char *name, const char *s, uint64_t lo, uint64_t hi,
+                      uint64_t *out) {
+  char *end;
+  double v;
+  errno = 0;
+  v = strtod(s, &end);
+  if (errno || end == s || *end || *s == '-' || v * 1000 < (double)lo ||
+      v * 1000 > (double)hi) {
+    fprintf(stderr,
+            "credo-server: --%s must be seconds from %g to %g (milliseconds "
+            "at most), not '%s'\n",
+            name, lo / 1000.0, hi / 1000.0, s);
+    return -1;
+  }
+  *out = (uint64_t)(v * 1000 + 0.5);
   return 0;
 }
 
@@ -189,7 +209,7 @@ static int bool_value(const char *s, int *out) {
 
 /* Applies one option (from argv or the file); `v` is NULL for a flag. */
 static int apply(srv_config *c, int id, const char *v) {
-  uint64_t n;
+  uint64_t n = 0;
   int rc = 0;
   switch (id) {
   case OPT_STORE:
@@ -267,8 +287,8 @@ static int apply(srv_config *c, int id, const char *v) {
     c->max_rows = n;
     break;
   case OPT_MAXTIME:
-    rc = num("max-time", v, 1, 86400, &n);
-    c->max_time = (unsigned)n;
+    rc = seconds_ms("max-time", v, 1, 86400000, &n);
+    c->max_time_ms = n;
     break;
   default:
     fprintf(stderr, "credo-server: option not allowed here\n");

@@ -28,6 +28,7 @@
  * decide the handshake's transitions (srv_auth.c).
  */
 #include <poll.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +54,7 @@ static size_t in_limit(const srv_conn *c) {
 static void conn_error(srv_conn *c, uint32_t req, int code, const char *event,
                        const char *msg) {
   char q[512];
-  cl_enc_errorf(&c->out, req, code, 0, 0, "%s", msg);
+  cl_enc_errorf_txn(&c->out, req, code, srv_in_txn(c), 0, 0, "%s", msg);
   srv_log(code == CREDO_PROTOCOL || code == CREDO_AUTH ? SRV_WARN : SRV_INFO,
           event, "conn=%u peer=%s code=%s msg=%s", c->id, c->peer,
           credo_errname(code), srv_logq(q, sizeof q, msg));
@@ -252,10 +253,18 @@ static void auth_refused(srv_conn *c, uint32_t req, int gate, int rc,
   srv_log(code == CREDO_ERROR ? SRV_ERROR : SRV_WARN, ev,
           "conn=%u peer=%s user=%s code=%s", c->id, c->peer, user_q,
           credo_errname(rc ? rc : code));
-  cl_enc_errorf(&c->out, gate == SRV_GATE_TIMEOUT ? 0 : req, code, 0, 0, "%s",
-                msg);
+  cl_enc_errorf_txn(&c->out, gate == SRV_GATE_TIMEOUT ? 0 : req, code,
+                    srv_in_txn(c), 0, 0, "%s", msg);
   c->dead = 1;
   c->reason = ev;
+}
+
+/* KILL SESSION's callback (engine's thread, session lock held): wakes the
+ * session's thread by ending its socket's read side; the thread then
+ * finds credo_session_check failing and says why before closing. */
+static void kill_conn(void *arg) {
+  srv_conn *c = arg;
+  (void)shutdown(c->io.fd, SHUT_RD);
 }
 
 /* Checks the password with the engine, in its turn of the login backoff
@@ -280,15 +289,56 @@ static int check_auth(srv_conn *c, const srv_hs_out *o, int64_t deadline) {
                    c->id};
   srv_slot_authed(&c->srv->slots, c->peer_ip);
   c->authed = 1;
+  (void)credo_session_register(c->db, c->id, c->peer, kill_conn, c);
   cl_enc_auth_ok(&c->out, o->req, &ok);
   srv_log(SRV_INFO, "auth_ok", "conn=%u peer=%s user=%s role=%s", c->id,
           c->peer, q, credo_role_name(credo_get_role(c->db)));
   return 0;
 }
 
+/* Sends raw bytes (another protocol's reply), best effort. */
+static void send_raw(srv_conn *c, const char *p, size_t n, int64_t deadline) {
+  if (n)
+    (void)cl_io_write(&c->io, p, n, deadline);
+}
+
+/* Before the first frame: waits for 8 bytes (any HELLO has more) and, when
+ * they are another protocol's (srv_sniff.c), logs what they look like,
+ * answers in that protocol where it allows and ends the connection.
+ * 0 to go on with the handshake, -1 when the connection is over. */
+static int sniff_first(srv_conn *c, int64_t deadline) {
+  srv_sniffed s;
+  int known = 0;
+  while (!(known = srv_sniff(c->in, c->in_len, &s)) && c->in_len < 8) {
+    /* a length below 6 is refused at once by the handshake */
+    if (c->in_len >= 4 && c->in[0] == 0 && c->in[1] == 0 && c->in[2] == 0 &&
+        c->in[3] < CL_MIN_LENGTH)
+      return 0;
+    if (fill(c, 8, deadline) <= 0)
+      return 0; /* the handshake reports the timeout or the end */
+  }
+  if (!known)
+    return 0;
+  srv_log(SRV_WARN, "not_credo", "conn=%u peer=%s looks_like=%s", c->id,
+          c->peer, s.what);
+  send_raw(c, s.reply, s.reply_len, deadline);
+  if (s.more) { /* e.g. PostgreSQL SSLRequest, 'N', then its startup */
+    c->in_len = c->in_off = c->scan_off = 0;
+    while (c->in_len < 8 && fill(c, 8, deadline) > 0)
+      ;
+    if (c->in_len >= 8 && srv_sniff(c->in, c->in_len, &s) && !s.more)
+      send_raw(c, s.reply, s.reply_len, deadline);
+  }
+  c->dead = 1;
+  c->reason = "not_credo";
+  return -1;
+}
+
 /* Runs HELLO and AUTH within the authentication timeout. 0 when READY. */
 static int handshake(srv_conn *c, int64_t deadline) {
   srv_hs hs = {SRV_HS_HELLO, 0};
+  if (sniff_first(c, deadline) < 0)
+    return -1;
   while (hs.state != SRV_HS_DONE && !c->dead) {
     cl_hdr h;
     const uint8_t *p;
@@ -320,6 +370,15 @@ static int handshake(srv_conn *c, int64_t deadline) {
 
 /* ------------------------------------------------------------ requests */
 
+/* A malformed payload: ERROR for the request, the connection goes on. */
+static void req_refused(srv_conn *c, uint32_t req, const char *why) {
+  char q[200];
+  cl_enc_errorf_txn(&c->out, req, CREDO_PROTOCOL, srv_in_txn(c), 0, 0, "%s",
+                    why);
+  srv_log(SRV_INFO, "protocol", "conn=%u req=%u code=CREDO_PROTOCOL msg=%s",
+          c->id, req, srv_logq(q, sizeof q, why));
+}
+
 /* Handles one request frame of an authenticated session. */
 static void dispatch(srv_conn *c, const cl_hdr *h, const uint8_t *p) {
   size_t n = h->len - CL_MIN_LENGTH;
@@ -328,8 +387,21 @@ static void dispatch(srv_conn *c, const cl_hdr *h, const uint8_t *p) {
   if ((h->type == CL_F_EXECUTE || h->type == CL_F_QUERY ||
        h->type == CL_F_BACKUP) &&
       srv_conn_take_cancel(c, h->req)) {
-    cl_enc_errorf(&c->out, h->req, CREDO_CANCELLED, 0, 0,
-                  "statement cancelled before it started");
+    cl_enc_errorf_txn(&c->out, h->req, CREDO_CANCELLED, srv_in_txn(c), 0, 0,
+                      "statement cancelled before it started");
+    return;
+  }
+  if (h->req == 0) { /* 0 names the connection itself in server frames */
+    conn_error(c, 0, CREDO_PROTOCOL, "protocol",
+               "request id 0 is reserved; requests use ids 1 and up");
+    return;
+  }
+  /* ALTER USER / DROP USER / a password change since AUTH apply here */
+  if ((h->type == CL_F_PREPARE || h->type == CL_F_EXECUTE ||
+       h->type == CL_F_QUERY || h->type == CL_F_BACKUP) &&
+      credo_session_check(c->db) != CREDO_OK) {
+    conn_error(c, 0, credo_errcode(c->db), "session_revoked",
+               credo_errmsg(c->db));
     return;
   }
   switch (h->type) {
@@ -351,14 +423,26 @@ static void dispatch(srv_conn *c, const cl_hdr *h, const uint8_t *p) {
   case CL_F_CANCEL:
     if (cl_dec_u32(p, n, &target, &why) == CREDO_OK)
       (void)srv_conn_take_cancel(c, target);
+    else /* its only answer: nothing is cancelled */
+      req_refused(c, h->req, why);
     break;
   case CL_F_PING:
-    cl_enc_empty(&c->out, CL_F_OK, h->req);
-    break;
   case CL_F_BYE:
+    if (cl_dec_empty(p, n, &why) != CREDO_OK) {
+      req_refused(c, h->req, why);
+      break;
+    }
     cl_enc_empty(&c->out, CL_F_OK, h->req);
-    c->dead = 1;
-    c->reason = "bye";
+    if (h->type == CL_F_BYE) {
+      c->dead = 1;
+      c->reason = "bye";
+    }
+    break;
+  case CL_F_HELLO:
+  case CL_F_AUTH:
+    conn_error(c, 0, CREDO_PROTOCOL, "protocol",
+               "the handshake is over: HELLO and AUTH come once, first; "
+               "open a new connection to log in as another user");
     break;
   default:
     conn_error(c, 0, CREDO_PROTOCOL, "protocol",
@@ -417,6 +501,9 @@ static void serve(srv_conn *c) {
       conn_error(c, 0, CREDO_LIMIT, "idle_timeout", msg);
     } else if (r == NF_WAKE) {
       conn_error(c, 0, CREDO_CONN, "shutdown", "server is shutting down");
+    } else if (r == NF_EOF && credo_session_check(c->db) != CREDO_OK) {
+      conn_error(c, 0, credo_errcode(c->db), "session_revoked",
+                 credo_errmsg(c->db)); /* KILL SESSION */
     } else if (r == NF_EOF) {
       c->dead = 1;
       c->reason = c->reason ? c->reason : "peer_gone";

@@ -71,10 +71,11 @@ static void engine_error(srv_conn *c, uint32_t req, const char *sql,
     code = CREDO_ERROR;
   if (sql && off > 0 && line > 0 &&
       sscanf(msg, "line %*d, column %*d: %n", &skip) == 0 && skip > 0)
-    cl_enc_errorf(&c->out, req, code, line, col, "line %d, column %d: %s", line,
-                  col, msg + skip); /* the message says it too */
+    cl_enc_errorf_txn(&c->out, req, code, srv_in_txn(c), line, col,
+                      "line %d, column %d: %s", line, col,
+                      msg + skip); /* the message says it too */
   else
-    cl_enc_errorf(&c->out, req, code, line, col, "%s", msg);
+    cl_enc_errorf_txn(&c->out, req, code, srv_in_txn(c), line, col, "%s", msg);
   if (sql && strcasestr(sql, "user"))
     msg = "(withheld: statement about users)";
   srv_log(SRV_INFO, "stmt_error",
@@ -87,7 +88,7 @@ static void engine_error(srv_conn *c, uint32_t req, const char *sql,
 static void req_error(srv_conn *c, uint32_t req, int code, const char *event,
                       const char *msg) {
   char q[300];
-  cl_enc_errorf(&c->out, req, code, 0, 0, "%s", msg);
+  cl_enc_errorf_txn(&c->out, req, code, srv_in_txn(c), 0, 0, "%s", msg);
   srv_log(SRV_INFO, event, "conn=%u req=%u code=%s msg=%s", c->id, req,
           credo_errname(code), srv_logq(q, sizeof q, msg));
 }
@@ -192,7 +193,8 @@ static int run(srv_conn *c, uint32_t req, credo_stmt *st, int read,
   stream s = {req, credo_column_count(st), 0, 0, 0, 0, 0};
   watch w = {c, req};
   int rc, r = RUN_DONE;
-  s.end = cl_now_ms() + (int64_t)c->srv->cfg->max_time * 1000;
+  s.end = cl_now_ms() + (int64_t)c->srv->cfg->max_time_ms;
+  c->txn_at_start = srv_in_txn(c);
   if (read)
     credo_set_check_handler(c->db, WATCH_EVERY, watch_cancel, &w);
   while (r == RUN_DONE && (rc = credo_step(st)) == CREDO_ROW) {
@@ -218,12 +220,16 @@ static int run(srv_conn *c, uint32_t req, credo_stmt *st, int read,
     r = stopped_why(c, &s, rc, read);
   if (s.open)
     cl_rows_end(&c->out, s.at, s.n);
-  *rows = s.rows;
+  *rows += s.rows;
+  if (r == RUN_DONE && !read)
+    c->req_changes += credo_changes(c->db);
   return r;
 }
 
+/* DONE: the rows sent and changed by the request's statements (one for
+ * EXECUTE, all of them for QUERY). */
 static void done(srv_conn *c, uint32_t req, uint64_t rows) {
-  cl_done d = {credo_changes(c->db), rows, credo_get_tz(c->db),
+  cl_done d = {c->req_changes, rows, credo_get_tz(c->db),
                (uint8_t)(credo_in_txn(c->db) ? 1 : 0)};
   cl_enc_done(&c->out, req, &d);
 }
@@ -231,7 +237,12 @@ static void done(srv_conn *c, uint32_t req, uint64_t rows) {
 /* Ends a statement run: DONE, or the right ERROR. */
 static void finish(srv_conn *c, uint32_t req, credo_stmt *st, int r,
                    uint64_t rows, const char *sql, size_t off) {
-  char msg[96];
+  char msg[160];
+  /* a write stopped inside BEGIN after it wrote rolls the transaction
+   * back (the engine's rule): say so, with in_txn 0 on the ERROR */
+  const char *ended = c->txn_at_start && !srv_in_txn(c)
+                          ? "; the transaction was rolled back"
+                          : "";
   if (r == RUN_DONE) {
     done(c, req, rows);
     return;
@@ -242,16 +253,17 @@ static void finish(srv_conn *c, uint32_t req, credo_stmt *st, int r,
   }
   credo_reset(st); /* a read: ends its snapshot */
   if (r == RUN_ROWS) {
-    snprintf(msg, sizeof msg, "statement exceeded max rows (%llu)",
-             (unsigned long long)c->srv->cfg->max_rows);
+    snprintf(msg, sizeof msg, "statement exceeded max rows (%llu)%s",
+             (unsigned long long)c->srv->cfg->max_rows, ended);
     req_error(c, req, CREDO_LIMIT, "max_rows", msg);
   } else if (r == RUN_TIME) {
-    snprintf(msg, sizeof msg, "statement exceeded max time (%u s)",
-             c->srv->cfg->max_time);
+    snprintf(msg, sizeof msg, "statement exceeded max time (%g s)%s",
+             (double)c->srv->cfg->max_time_ms / 1000, ended);
     req_error(c, req, CREDO_LIMIT, "max_time", msg);
   } else {
     srv_conn_take_cancel(c, req);
-    req_error(c, req, CREDO_CANCELLED, "cancelled", "statement cancelled");
+    snprintf(msg, sizeof msg, "statement cancelled%s", ended);
+    req_error(c, req, CREDO_CANCELLED, "cancelled", msg);
   }
 }
 
@@ -302,7 +314,7 @@ static char *sql_request(srv_conn *c, uint32_t req, const uint8_t *p, size_t n,
     req_error(c, req, CREDO_PROTOCOL, "protocol", why);
     return NULL;
   }
-  if (credo_set_tz(c->db, m.tz) != CREDO_OK) {
+  if (m.tz != CL_TZ_SESSION && credo_set_tz(c->db, m.tz) != CREDO_OK) {
     engine_error(c, req, NULL, 0);
     return NULL;
   }
@@ -407,6 +419,7 @@ void srv_exec_execute(srv_conn *c, uint32_t req, const uint8_t *p, size_t n) {
   srv_stmt *s;
   char msg[96];
   uint64_t rows = 0;
+  int r;
   if (decode_execute(c, req, p, n, &m, small) != CREDO_OK)
     goto out;
   if (!(s = stmt_find(c, m.stmt))) {
@@ -421,12 +434,15 @@ void srv_exec_execute(srv_conn *c, uint32_t req, const uint8_t *p, size_t n) {
     goto out;
   }
   credo_reset(s->st);
-  if ((m.tz != credo_get_tz(c->db) && credo_set_tz(c->db, m.tz) != CREDO_OK) ||
+  if ((m.tz != CL_TZ_SESSION && m.tz != credo_get_tz(c->db) &&
+       credo_set_tz(c->db, m.tz) != CREDO_OK) ||
       bind_all(s->st, &m) != 0) {
     engine_error(c, req, NULL, 0);
     goto out;
   }
-  finish(c, req, s->st, run(c, req, s->st, s->read, &rows), rows, NULL, 0);
+  c->req_changes = 0;
+  r = run(c, req, s->st, s->read, &rows); /* before `rows` is read */
+  finish(c, req, s->st, r, rows, NULL, 0);
 out:
   if (m.params != small)
     free(m.params);
@@ -453,6 +469,7 @@ void srv_exec_query(srv_conn *c, uint32_t req, const uint8_t *p, size_t n) {
   credo_stmt *st = NULL;
   if (!sql)
     return;
+  c->req_changes = 0;
   while (r == RUN_DONE && off < len) {
     const char *tail = NULL;
     if (credo_prepare(c->db, sql + off, (int)(len - off), &st, &tail) !=

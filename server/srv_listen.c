@@ -150,8 +150,8 @@ static srv_conn *conn_new(srv_ctx *srv, int fd, const char *ip,
   /* max_time also holds inside one step (an aggregate over everything)
    * and bounds the wait for the store's writer */
   if (c->db) {
-    credo_set_timeout(c->db, (int64_t)srv->cfg->max_time * 1000000);
-    credo_set_busy_timeout(c->db, (int64_t)srv->cfg->max_time * 1000000);
+    credo_set_timeout(c->db, (int64_t)srv->cfg->max_time_ms * 1000);
+    credo_set_busy_timeout(c->db, (int64_t)srv->cfg->max_time_ms * 1000);
   }
   return c;
 }

@@ -126,11 +126,11 @@ void srv_backoff_ok(srv_backoff *b, const char *ip) {
   pthread_mutex_unlock(&b->mu);
 }
 
-/* When the keys allow a check to start (now when they have no failures).
- * Mutex held. */
+/* When the backoff of the keys lets a check start: 0 when they have no
+ * failures (no backoff). Mutex held. */
 static int64_t turn_of(srv_backoff *b, char keys[2][SRV_BACKOFF_KEY],
                        int64_t now_ms) {
-  int64_t at = now_ms;
+  int64_t at = 0;
   for (int k = 0; k < 2; k++) {
     int i = slot_of(b, keys[k], 0);
     if (i < 0)
@@ -168,11 +168,14 @@ int srv_auth_gate(srv_backoff *b, const char *ip, const char *user,
   key_user(keys[1], sizeof keys[1], user);
   pthread_mutex_lock(&b->mu);
   for (;;) {
-    int64_t now = cl_now_ms(), at = turn_of(b, keys, now);
-    /* throttled first: a turn past the deadline is that, however late */
-    if (at > deadline_ms || now >= deadline_ms) {
+    int64_t now = cl_now_ms(), turn = turn_of(b, keys, now);
+    int64_t at = turn > now ? turn : now;
+    /* throttled: the backoff's turn is past the deadline, however late it
+     * is now; timed out: no backoff turn in the way, but no hashing turn
+     * came before the deadline */
+    if (turn > deadline_ms || now >= deadline_ms) {
       pthread_mutex_unlock(&b->mu);
-      return at > deadline_ms ? SRV_GATE_THROTTLED : SRV_GATE_TIMEOUT;
+      return turn > deadline_ms ? SRV_GATE_THROTTLED : SRV_GATE_TIMEOUT;
     }
     if (at <= now && b->busy < b->workers) {
       reserve(b, keys, now);

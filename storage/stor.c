@@ -507,14 +507,3 @@ int stor_readers(stor_env *env, unsigned *n) {
     return CREDO_MISUSE;
   return stor_err(mdb_reader_list(env->mdb, count_reader, n));
 }
-
-int stor_reader_check(stor_env *env, int *cleared) {
-  int dead = 0, rc;
-
-  if (!env)
-    return CREDO_MISUSE;
-  rc = mdb_reader_check(env->mdb, &dead);
-  if (cleared)
-    *cleared = dead;
-  return stor_err(rc);
-}

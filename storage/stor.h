@@ -68,7 +68,7 @@ enum stor_table {
   STOR_VERSIONS,     /* (event id, recorded, version no) -> older version */
   STOR_SUBJ_EVENTS,  /* (subject id, event id) -> nothing */
   STOR_TYPE_EVENTS,  /* (type id, event id) -> nothing */
-  STOR_SOURCE_REF,   /* (source, ref) -> event id */
+  STOR_SOURCE_REF,   /* (source, norm. ref, subject, event id) -> nothing */
   STOR_UNTIL_EVENTS, /* (public_until, event id) -> nothing */
   STOR_USERS,        /* user name -> user record */
   STOR_SUBJ_PUBLIC,  /* (subject id, public_until, event id) -> public_from,
@@ -264,8 +264,5 @@ void stor_get_stats(stor_env *env, stor_stats *out);
 /* Read transactions active in the store, in all processes (reader slots
  * holding a snapshot). */
 int stor_readers(stor_env *env, unsigned *n);
-/* Clears the reader slots of dead processes now (stor_open does it too);
- * *cleared (may be NULL) tells how many. */
-int stor_reader_check(stor_env *env, int *cleared);
 
 #endif /* CREDO_STOR_H */

@@ -89,12 +89,10 @@ static void put32(uint8_t *p, uint32_t v) {
 
 int cl_hdr_parse(const uint8_t *p, size_t n, size_t max_frame, cl_hdr *h,
                  size_t *total, const char **why) {
-  if (n < CL_HDR)
+  /* the length field alone can be refused: no waiting for the rest */
+  if (n < 4)
     return 1;
   h->len = get32(p);
-  h->type = p[4];
-  h->flags = p[5];
-  h->req = get32(p + 6);
   *total = (size_t)h->len + 4;
   if (h->len < CL_MIN_LENGTH) {
     *why = "frame length below 6";
@@ -104,6 +102,11 @@ int cl_hdr_parse(const uint8_t *p, size_t n, size_t max_frame, cl_hdr *h,
     *why = "frame exceeds max frame";
     return CREDO_LIMIT;
   }
+  if (n < CL_HDR)
+    return 1;
+  h->type = p[4];
+  h->flags = p[5];
+  h->req = get32(p + 6);
   if (!cl_ftype_name(h->type)) {
     *why = "unknown frame type";
     return CREDO_PROTOCOL;
@@ -485,6 +488,7 @@ int cl_enc_error(cl_wbuf *w, uint32_t req, const cl_error *m) {
   cl_wr_u32(w, m->line);
   cl_wr_u32(w, m->column);
   cl_wr_str(w, m->msg, m->msg_len);
+  cl_wr_u8(w, m->in_txn ? 1 : 0);
   return cl_wr_end(w);
 }
 
@@ -496,20 +500,38 @@ static size_t utf8_clip(const char *s, size_t n) {
   return n;
 }
 
-int cl_enc_errorf(cl_wbuf *w, uint32_t req, int code, int line, int col,
-                  const char *fmt, ...) {
+static int enc_errorv(cl_wbuf *w, uint32_t req, int code, int in_txn, int line,
+                      int col, const char *fmt, va_list ap) {
   char msg[1024];
-  va_list ap;
   int k;
-  cl_error e = {code, line > 0 ? (uint32_t)line : 0,
-                col > 0 ? (uint32_t)col : 0, msg, 0};
-  va_start(ap, fmt);
+  cl_error e = {
+      code, line > 0 ? (uint32_t)line : 0, col > 0 ? (uint32_t)col : 0, msg,
+      0,    (uint8_t)(in_txn ? 1 : 0)};
   k = vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
   if (k < 0)
-    k = 0;
+    msg[0] = '\0';
   e.msg_len = (uint32_t)utf8_clip(msg, strnlen(msg, sizeof msg));
   return cl_enc_error(w, req, &e);
+}
+
+int cl_enc_errorf(cl_wbuf *w, uint32_t req, int code, int line, int col,
+                  const char *fmt, ...) {
+  va_list ap;
+  int rc;
+  va_start(ap, fmt);
+  rc = enc_errorv(w, req, code, 0, line, col, fmt, ap);
+  va_end(ap);
+  return rc;
+}
+
+int cl_enc_errorf_txn(cl_wbuf *w, uint32_t req, int code, int in_txn, int line,
+                      int col, const char *fmt, ...) {
+  va_list ap;
+  int rc;
+  va_start(ap, fmt);
+  rc = enc_errorv(w, req, code, in_txn, line, col, fmt, ap);
+  va_end(ap);
+  return rc;
 }
 
 void cl_rows_begin(cl_wbuf *w, uint32_t req, uint16_t ncols, size_t *nrows_at) {
@@ -538,6 +560,13 @@ static int rd_done(cl_rd *r, const char **why) {
 static void rd_tz(cl_rd *r, int32_t *tz) {
   *tz = cl_rd_i32(r);
   if (*tz < -64800 || *tz > 64800)
+    rd_fail(r, "time zone offset out of range");
+}
+
+/* A request's tz: an offset, or CL_TZ_SESSION. */
+static void rd_req_tz(cl_rd *r, int32_t *tz) {
+  *tz = cl_rd_i32(r);
+  if (*tz != CL_TZ_SESSION && (*tz < -64800 || *tz > 64800))
     rd_fail(r, "time zone offset out of range");
 }
 
@@ -592,7 +621,7 @@ int cl_dec_auth_ok(const uint8_t *p, size_t n, cl_auth_ok *m,
 int cl_dec_sql(const uint8_t *p, size_t n, cl_sql *m, const char **why) {
   cl_rd r;
   cl_rd_init(&r, p, n);
-  rd_tz(&r, &m->tz);
+  rd_req_tz(&r, &m->tz);
   cl_rd_str(&r, &m->sql, &m->sql_len);
   return rd_done(&r, why);
 }
@@ -602,7 +631,7 @@ int cl_dec_execute(const uint8_t *p, size_t n, cl_execute *m, size_t cap,
   cl_rd r;
   cl_rd_init(&r, p, n);
   m->stmt = cl_rd_u32(&r);
-  rd_tz(&r, &m->tz);
+  rd_req_tz(&r, &m->tz);
   m->nparams = cl_rd_u16(&r);
   if (r.err == CREDO_OK && m->nparams > cap) {
     *why = "too many parameters";
@@ -684,6 +713,9 @@ int cl_dec_error(const uint8_t *p, size_t n, cl_error *m, const char **why) {
   m->line = cl_rd_u32(&r);
   m->column = cl_rd_u32(&r);
   cl_rd_str(&r, &m->msg, &m->msg_len);
+  m->in_txn = cl_rd_u8(&r);
+  if (r.err == CREDO_OK && m->in_txn > 1)
+    rd_fail(&r, "in_txn must be 0 or 1");
   return rd_done(&r, why);
 }
 

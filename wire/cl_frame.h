@@ -71,9 +71,9 @@ typedef struct cl_hdr {
 
 /* Parses the header at p[0..n). Returns CREDO_OK with *h filled and
  * *total = 4 + len (the whole frame, which may not all be there yet), 1
- * when fewer than CL_HDR bytes are there (need more), or CREDO_PROTOCOL
- * (length < 6, unknown type, flags != 0) / CREDO_LIMIT (total > max_frame)
- * with *why set to a static phrase. */
+ * when more bytes are needed, or CREDO_PROTOCOL (length < 6, unknown type,
+ * flags != 0) / CREDO_LIMIT (total > max_frame) with *why set to a static
+ * phrase. The length is judged as soon as its 4 bytes are there. */
 int cl_hdr_parse(const uint8_t *p, size_t n, size_t max_frame, cl_hdr *h,
                  size_t *total, const char **why);
 
@@ -180,6 +180,11 @@ typedef struct cl_auth_ok {
   uint32_t conn;
 } cl_auth_ok;
 
+/* The tz of a PREPARE, EXECUTE or QUERY that keeps the session's own zone
+ * (the store's, unless the session set one): sent by a client handle on
+ * which no zone was set. Never in DONE. */
+#define CL_TZ_SESSION INT32_MIN
+
 /* PREPARE and QUERY. */
 typedef struct cl_sql {
   int32_t tz;
@@ -213,6 +218,7 @@ typedef struct cl_error {
   uint32_t line, column;
   const char *msg;
   uint32_t msg_len;
+  uint8_t in_txn; /* an explicit transaction is open after the error */
 } cl_error;
 
 /* BACKUP_DATA: `n` (1..CL_MAX_CHUNK) bytes of the stream at `offset`. */
@@ -245,9 +251,13 @@ int cl_enc_done(cl_wbuf *w, uint32_t req, const cl_done *m);
 int cl_enc_error(cl_wbuf *w, uint32_t req, const cl_error *m);
 int cl_enc_bdata(cl_wbuf *w, uint32_t req, const cl_bdata *m);
 int cl_enc_bend(cl_wbuf *w, uint32_t req, const cl_bend *m);
-/* An ERROR frame from a code and a printf message. */
+/* An ERROR frame from a code and a printf message (in_txn 0). */
 int cl_enc_errorf(cl_wbuf *w, uint32_t req, int code, int line, int col,
                   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* The same with the in-transaction flag. */
+int cl_enc_errorf_txn(cl_wbuf *w, uint32_t req, int code, int in_txn, int line,
+                      int col, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
 
 /* ROWS is built incrementally: begin, then ncols values per row with
  * cl_rows_add_row after each, then end (which patches nrows). */

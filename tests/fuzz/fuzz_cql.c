@@ -32,6 +32,8 @@
     }                                                                          \
   } while (0)
 
+static void check_select(const cql_select *s, size_t len, int np);
+
 /* Checks one expression tree against the statement's text span. */
 static int check_expr(const cql_expr *e, size_t len, int n_params) {
   int h = 0, hc;
@@ -56,6 +58,15 @@ static int check_expr(const cql_expr *e, size_t len, int n_params) {
   for (i = 0; i < e->list.n; i++)
     if ((hc = check_expr(e->list.items[i], len, n_params)) > h)
       h = hc;
+  if ((hc = check_expr(e->filter, len, n_params)) > h)
+    h = hc;
+  if (e->kind == CQL_E_EXISTS || e->kind == CQL_E_SUBQUERY ||
+      (e->kind == CQL_E_IN && e->sub))
+    check_select(e->sub, len, n_params);
+  if (e->kind == CQL_E_CASE)
+    CHECK(e->list.n >= 2 && e->list.n % 2 == 0);
+  if (e->kind == CQL_E_CAST)
+    CHECK(e->a && e->ival >= CQL_CAST_INT && e->ival <= CQL_CAST_BOOL);
   CHECK(e->height == h + 1);
   return e->height;
 }
@@ -75,6 +86,15 @@ static void check_select(const cql_select *s, size_t len, int np) {
   check_expr(s->offset, len, np);
   check_expr(s->as_of, len, np);
   check_expr(s->visible_at, len, np);
+  for (i = 0; i < s->n_set_order; i++)
+    check_expr(s->set_order[i].expr, len, np);
+  check_expr(s->set_limit, len, np);
+  check_expr(s->set_offset, len, np);
+  if (s->next) {
+    CHECK(s->next->setop >= CQL_SET_UNION &&
+          s->next->setop <= CQL_SET_INTERSECT);
+    check_select(s->next, len, np);
+  }
 }
 
 static void check_stmt(const cql_stmt *st, size_t len) {

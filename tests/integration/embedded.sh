@@ -47,7 +47,7 @@ int main(int argc, char **argv) {
   return 0;
 }
 C
-LIBS="-llmdb -lxxhash -ljansson -lsodium -lpthread -lm"
+LIBS="-llmdb -lxxhash -ljansson -lsodium -lutf8proc -lpthread -lm"
 cc -std=c11 -I"$ROOT/include" -o "$T/emb" "$T/emb.c" "$LIB" $LIBS 2>"$T/out.txt" ||
   fail "a program does not link libcredo-embedded without OpenSSL"
 ok "a program links libcredo-embedded with no -lssl / -lcrypto"

@@ -115,11 +115,13 @@ ok "CSV: header mapping, quoting, numbers, subjects registered, 3 bad rows rejec
 
 # ---------------------------- history: corrections, repairs, retractions
 # through the shell's CQL, so the history dump below has every kind of
-# version. Licences have open windows and no minimum: repairable now.
+# version. The court's list (失信被执行人) has no minimum: a listing still
+# public is repairable now (licences are positive records: never repaired).
 "$CREDO" export s1 --history > h0.jsonl 2>/dev/null
 idof() { grep -F "$1" h0.jsonl | sed -n "${2}s/.*\"event_id\":\([0-9]*\).*/\1/p"; }
 fix=$(idof '"type":"penalty_general"' 1)
-lic=$(idof '"type":"licence"' 1)
+lic=$("$CREDO" s1 --format csv -c "SELECT id FROM events
+  WHERE type = 'court_dishonest' ORDER BY id LIMIT 1;" | sed -n 2p)
 gone=$(idof '"type":"penalty_minor"' 2)
 expect 0 "$CREDO" s1 -c "CORRECT EVENT $fix SET data = '{\"amount_wan\": 5}' REASON '异议处理';
   REPAIR EVENT $lic REASON '信用修复'; RETRACT EVENT $gone REASON '录入错误';"

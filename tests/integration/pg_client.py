@@ -43,10 +43,15 @@ def types():
     cur.execute("SELECT count(*), sum(data.amount), min(occurred) FROM events "
                 "WHERE subject = %s INCLUDE HIDDEN", ('91350203MA2Y7K3C1Y',))
     n, s, t = cur.fetchone()
-    assert isinstance(n, int) and isinstance(s, float), (n, s)
+    assert isinstance(n, int) and isinstance(s, (int, float, decimal.Decimal)), (n, s)
     cur.execute("SELECT id FROM events WHERE reason = %s INCLUDE HIDDEN",
                 (None,))
-    print("types ok", len(rows), n, s, t.isoformat())
+    # numeric: CQL's exact DECIMAL, a Decimal in Python
+    cur.execute("SELECT data.amount::numeric FROM events WHERE ref = %s "
+                "INCLUDE HIDDEN", ('a1',))
+    d = cur.fetchone()[0]
+    assert isinstance(d, decimal.Decimal) and d == decimal.Decimal('0.75'), d
+    print("types ok", len(rows), n, s, t.isoformat(), "numeric", d)
     conn.rollback()
 
 

@@ -112,6 +112,9 @@ refused "REPAIRABLE AFTER longer than PUBLICITY is refused" \
   "longer than PUBLICITY" root rootpw \
   "CREATE TYPE z PUBLICITY 3 MONTHS REPAIRABLE AFTER 1 YEAR;"
 
+expect "a remote session that sets no zone works in the store's (+08:00)" \
+  "[0-9]\\+08:00" ana c "SELECT created FROM types WHERE name = 'honour';"
+
 echo "== recorder alice (source xm-market)"
 expect "records under its granted source" "^ *1$" alice a \
   "RECORD penalty_general FOR '$PERSON' OCCURRED NOW - 40 DAYS
@@ -151,6 +154,9 @@ printf 'subject,type,occurred,source,ref,subject_kind,subject_name,reason\n%s,pe
 timeout 60 "$BIN/credo" import "$STORE" "$T/rename.csv" --rejects "$T/rej2.txt" >"$T/out" 2>&1
 expect "with a reason column the row renames the subject" "厦门鹭江物流有限公司" \
   ana c "SELECT name FROM subjects WHERE id = '$ORG';"
+expect "credo import without --tz reads dates in the store's zone" \
+  "2026-01-10T00:00:00\\+08:00" ana c \
+  "SELECT occurred FROM events WHERE ref = 'imp-1';"
 expect "HISTORY OF SUBJECT shows the rename" "rename +\\| 企业名称变更" \
   ana c "HISTORY OF SUBJECT '$ORG';"
 

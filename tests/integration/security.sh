@@ -94,5 +94,70 @@ expect "256 concurrent bad AUTHs: peak RSS under 512 MiB (hashing pool)" \
 cat "$T/out"
 kill -TERM "$RSS_PID"
 
+# ------------------------------------------------- protocol conformance
+echo "== protocol conformance (items 10, 14)"
+start_server conf "$STORE" --auth-timeout 30 || exit 1
+CONF_PID=$SPID
+expect "malformed CANCEL/PING/BYE, HELLO after AUTH, request id 0, length < 6: as documented" \
+  "^ok" SEC conformance "$PORT" root root-password
+expect "HTTP, TLS and PostgreSQL clients on the credo port get a reply they can show" \
+  "^ok" SEC sniff "$PORT"
+for what in http tls_client_hello postgresql_ssl_request; do
+  expect "the log names what a $what connection looked like" \
+    "event=not_credo .*looks_like=$what" cat "$T/conf.log"
+done
+if grep -q "frame of [0-9]* bytes" "$T/conf.log"; then
+  fail "no 'frame of N bytes' for other protocols"
+else ok "no 'frame of N bytes' for other protocols"; fi
+kill -TERM "$CONF_PID"
+
+EX=$T/example
+"$BIN/credo-server" --store "$EX" --init-admin root >/dev/null 2>&1 &&
+  SH "$EX" -c "CREATE TYPE fine; CREATE TYPE warning;
+    CREATE USER alice ROLE analyst PASSWORD 'pw';" >/dev/null ||
+  fail "cannot make the worked example's store"
+start_server example "$EX" || exit 1
+expect "the worked example of docs/protocol.md section 10 runs against a real server, byte for byte" \
+  "^ok" SEC worked_example "$PORT"
+kill -TERM "$SPID"
+
+# ------------------------------------------- the writer slot, transactions
+echo "== transactions and the writer slot (items 4-6, 9, 12)"
+SH "$STORE" -c "CREATE TYPE fine PUBLICITY 10 YEARS REPAIRABLE AFTER 1 MONTHS;
+  CREATE TYPE warning; CREATE TYPE notice;" \
+  >/dev/null || fail "cannot create the type"
+start_server txn "$STORE" --max-time 2 --max-txn-time 4 || exit 1
+TXN_PID=$SPID
+expect "a session in BEGIN that PINGs cannot hold the writer: others get CREDO_BUSY after --max-time, the transaction ends after --max-txn-time" \
+  "^ok" SEC writer_slot "$PORT" root root-password
+expect "the rolled-back transaction is logged" "event=max_txn_time" \
+  cat "$T/txn.log"
+expect "ALTER USER / DROP USER / a new password apply to open sessions" \
+  "^ok" SEC revocation "$PORT" root root-password
+expect "SHOW SESSIONS lists sessions, KILL SESSION ends one holding the writer" \
+  "^ok" SEC sessions "$PORT" root root-password
+expect "DONE counts the rows sent and the rows changed, per request" \
+  "^ok" SEC done_counts "$PORT" root root-password
+kill -TERM "$TXN_PID"
+
+# A store large enough that REPAIR EVENTS WHERE id > 0 runs far longer
+# than --max-time 0.02 (40k events: ~1 s on the reference machine).
+BIG=$T/big
+if SH gen --subjects 2000 --events 40000 --seed 7 >"$T/big.jsonl" 2>/dev/null &&
+  CREDO_PROGRESS=never SH import "$BIG" "$T/big.jsonl" >/dev/null 2>&1 &&
+  "$BIN/credo-server" --store "$BIG" --init-admin root >/dev/null 2>&1 &&
+  SH "$BIG" -c "CREATE TYPE fine PUBLICITY 10 YEARS REPAIRABLE AFTER 1 MONTHS;
+    CREATE SUBJECT '91350100M000100Y43' KIND org;" >/dev/null &&
+  start_server big "$BIG" --max-time 0.02; then
+  BIG_PID=$SPID
+  expect "--max-time stops a batch write; nothing of it is written" \
+    "^ok" SEC write_stopped "$PORT" root root-password
+  expect "a write stopped inside BEGIN: the ERROR's in_txn and message tell the truth" \
+    "^ok" SEC stopped_in_txn "$PORT" root root-password
+  kill -TERM "$BIG_PID"
+else
+  fail "could not build the 40k-event store"
+fi
+
 echo "security.sh: $CHECKS checks, $FAILS failed"
 [ "$FAILS" -eq 0 ]

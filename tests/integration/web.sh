@@ -54,12 +54,14 @@ status() {
 }
 
 # start NAME [OPTIONS...]: starts a server on the test store; sets WEB
-# (http://127.0.0.1:PORT) and SPID. Log in $T/NAME.log.
+# (http://127.0.0.1:PORT) and SPID. Log in $T/NAME.log. Without a
+# --config option the look-up address is given as --http 127.0.0.1:0.
 start() {
-  local name=$1 port=""
+  local name=$1 port="" http=(--http 127.0.0.1:0)
   shift
+  case " $* " in *" --config "*) http=() ;; esac
   "$BIN/credo-server" --store "$T/store" --listen 127.0.0.1:0 \
-    --http 127.0.0.1:0 "$@" 2>"$T/$name.log" &
+    "${http[@]}" "$@" 2>"$T/$name.log" &
   SPID=$!
   PIDS+=("$SPID")
   for _ in $(seq 1 100); do
@@ -331,7 +333,9 @@ for p in '/static/../../../../etc/passwd' '/static/%2e%2e/%2e%2e/etc/passwd' \
 done
 
 # ----------------------------------------------------------- rate limit
-start limited --http-rate 2
+# this server takes the look-up's address and rate from its config file
+printf 'http = 127.0.0.1:0\nhttp-rate = 2\nhttp-threads = 2\n' >"$T/web.conf"
+start limited --config "$T/web.conf"
 URLS=()
 for _ in $(seq 1 12); do URLS+=("$WEB/api/v1/events/1"); done
 curl -s -o /dev/null -w '%{http_code}\n' "${URLS[@]}" >"$T/codes"

@@ -271,6 +271,17 @@ static void t_aggregates(void **state) {
       CREDO_SEMANTIC, "aggregate functions cannot be nested");
 }
 
+static void t_repairable_from(void **state) {
+  fx *f = *state;
+  expect(f, "SELECT id, repairable_from FROM events WHERE id IN (1, 4)",
+         "1|2025-06-01T00:00:00+00:00\n4|2024-12-01T00:00:00+00:00\n");
+  /* the policy as it is when read: the type's REPAIRABLE AFTER */
+  expect(f,
+         "SELECT count(*) FROM events WHERE repairable_from <= "
+         "'2025-06-01'",
+         "2\n");
+}
+
 static void t_errors(void **state) {
   fx *f = *state;
   err(f, "SELECT typo FROM events", CREDO_SEMANTIC,
@@ -285,6 +296,86 @@ static void t_errors(void **state) {
       "round takes 1 to 2, not 3");
 }
 
+static void t_subqueries(void **state) {
+  fx *f = *state;
+  ok_on(f->db, "CREATE SUBJECT '91350211MA2XN6QJ3Q' KIND org NAME '无记录'");
+  expect(f,
+         "SELECT id FROM subjects WHERE id NOT IN (SELECT subject FROM events) "
+         "ORDER BY id",
+         "91350211MA2XN6QJ3Q\n");
+  expect(f,
+         "SELECT ref FROM events WHERE subject IN (SELECT id FROM subjects "
+         "WHERE name LIKE '%Trading') ORDER BY ref",
+         "r3\n");
+  expect(f,
+         "SELECT (SELECT count(*) FROM types) n, EXISTS (SELECT id FROM "
+         "events WHERE ref = 'r4') e, EXISTS (SELECT id FROM events WHERE "
+         "ref = 'nope') e2 FROM types LIMIT 1",
+         "2|true|false\n");
+  /* NOT IN over a set holding NULL is unknown, as in SQL */
+  expect(f,
+         "SELECT count(*) FROM events WHERE id NOT IN (SELECT "
+         "data.amount_wan FROM events)",
+         "0\n");
+  /* parameters reach the subquery */
+  {
+    credo_stmt *st;
+    assert_int_equal(credo_prepare(f->db,
+                                   "SELECT count(*) FROM events WHERE "
+                                   "subject IN (SELECT id FROM subjects "
+                                   "WHERE kind = ?)",
+                                   -1, &st, NULL),
+                     CREDO_OK);
+    assert_int_equal(credo_bind_text(st, 1, "person", -1), CREDO_OK);
+    assert_int_equal(credo_step(st), CREDO_ROW);
+    assert_int_equal(credo_column_int64(st, 0), 1);
+    credo_finalize(st);
+  }
+  err(f,
+      "SELECT id FROM events WHERE subject IN (SELECT id, kind FROM "
+      "subjects)",
+      CREDO_SEMANTIC, "a subquery used as a value must return one column");
+  err(f, "SELECT (SELECT id FROM subjects) FROM types", CREDO_SEMANTIC,
+      "returned more than one row");
+  err(f, "SELECT id FROM events WHERE subject IN (SELECT idd FROM subjects)",
+      CREDO_SEMANTIC, "line 1, column 48: unknown column \"idd\"");
+  err(f, "REPAIR EVENTS WHERE id IN (SELECT id FROM events) REASON 'x'",
+      CREDO_NOTSUP, "a subquery is not supported in WHERE");
+}
+
+static void t_set_operations(void **state) {
+  fx *f = *state;
+  expect(f,
+         "SELECT source FROM events WHERE type = 'honour' UNION SELECT "
+         "source FROM events WHERE id < 3 ORDER BY source",
+         "xm-market\nxm-tax\n");
+  expect(f,
+         "SELECT source FROM events WHERE type = 'honour' UNION ALL SELECT "
+         "source FROM events WHERE id < 3 ORDER BY 1 DESC LIMIT 2",
+         "xm-tax\nxm-tax\n");
+  expect(f,
+         "SELECT subject FROM events EXCEPT SELECT subject FROM events WHERE "
+         "type = 'honour' ORDER BY subject",
+         ORG "\n" ORG2 "\n");
+  expect(f,
+         "SELECT subject FROM events WHERE source = 'xm-market' INTERSECT "
+         "SELECT subject FROM events WHERE source = 'xm-tax'",
+         ORG "\n");
+  /* what changed between two instants: each side has its own AS OF */
+  f->clk.now = th_t("2025-08-01");
+  ok_on(f->db, "CORRECT EVENT 2 SET data.amount_wan = 0.25 REASON '更正'");
+  expect(f,
+         "SELECT id, data.amount_wan FROM events AS OF '2025-08-02' EXCEPT "
+         "SELECT id, data.amount_wan FROM events AS OF '2025-07-02'",
+         "2|0.25\n");
+  err(f, "SELECT id, ref FROM events UNION SELECT id FROM events",
+      CREDO_SEMANTIC, "must return the same number of columns (2, not 1)");
+  err(f, "SELECT id FROM events ORDER BY id UNION SELECT id FROM events",
+      CREDO_SYNTAX, "go after its last SELECT");
+  err(f, "SELECT id FROM events UNION SELECT id FROM events ORDER BY ref",
+      CREDO_SEMANTIC, "must name an output column");
+}
+
 /* The public role sees only public fields through the new functions too:
  * a hidden data field stays NULL inside CASE, string_agg, CAST... */
 static void t_public_role(void **state) {
@@ -296,6 +387,27 @@ static void t_public_role(void **state) {
             "SELECT count(*), string_agg(CAST(data.amount_wan AS TEXT), ','),"
             " max(CASE WHEN data.amount_wan > 0 THEN 1 ELSE 0 END) FROM events",
             "4|NULL|0\n");
+  /* nothing hidden through subqueries: their rules are the role's */
+  err_on(pub,
+         "SELECT count(*) FROM types WHERE EXISTS (SELECT id FROM events "
+         "INCLUDE HIDDEN)",
+         CREDO_DENIED, "permission denied");
+  err_on(pub,
+         "SELECT count(*) FROM types WHERE EXISTS (SELECT id FROM events AS "
+         "OF '2025-06-01')",
+         CREDO_DENIED, "permission denied");
+  expect_on(pub,
+            "SELECT count(*) FROM events WHERE data.amount_wan IN (SELECT "
+            "data.amount_wan FROM events)",
+            "0\n");
+  err_on(pub,
+         "SELECT id FROM events UNION SELECT id FROM events INCLUDE HIDDEN",
+         CREDO_DENIED, "permission denied");
+  ok_on(f->db, "REPAIR EVENT 1 REASON '修复'");
+  expect_on(pub,
+            "SELECT EXISTS (SELECT id FROM events WHERE ref = 'r1'), EXISTS "
+            "(SELECT id FROM events WHERE ref = 'r2') FROM types LIMIT 1",
+            "false|true\n");
   credo_close(pub);
 }
 
@@ -309,7 +421,10 @@ int main(void) {
       cmocka_unit_test_setup_teardown(t_exact_money, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_decimal_api, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_aggregates, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(t_repairable_from, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_errors, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(t_subqueries, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(t_set_operations, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_public_role, fx_setup, fx_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

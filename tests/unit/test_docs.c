@@ -520,6 +520,11 @@ static void test_coverage(void **state) {
                                      "SHOW TYPES",
                                      "SHOW STATS",
                                      "SHOW USERS",
+                                     "SHOW ERASURES",
+                                     "ERASE EVENT",
+                                     "ERASE SUBJECT",
+                                     "RETAIN",
+                                     "retain_until",
                                      "SET TIME ZONE",
                                      "BEGIN",
                                      "COMMIT",
@@ -537,7 +542,25 @@ static void test_coverage(void **state) {
                                      "?",
                                      "--",
                                      "/*",
-                                     "''"};
+                                     "''",
+                                     "CASE WHEN",
+                                     "CAST(",
+                                     "::",
+                                     "FILTER (WHERE",
+                                     "count(DISTINCT",
+                                     "string_agg(",
+                                     "date_trunc(",
+                                     "extract(",
+                                     "to_char(",
+                                     "substr(",
+                                     "position(",
+                                     "round(",
+                                     "::decimal",
+                                     "NOT IN (SELECT",
+                                     "EXISTS (SELECT",
+                                     "UNION",
+                                     "EXCEPT",
+                                     "UNION ALL"};
   doc d;
   (void)state;
   load_doc(&d);

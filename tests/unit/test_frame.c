@@ -235,6 +235,16 @@ static void test_done_error_small(void **state) {
   assert_int_equal(e2.line, 2);
   assert_int_equal(e2.column, 17);
   assert_true(str_is(e2.msg, e2.msg_len, "syntax error near \"FORM\""));
+  assert_int_equal(e2.in_txn, 0);
+  /* ERROR carries the in-transaction flag, last byte; only 0 or 1 */
+  w.n = 0;
+  cl_enc_errorf_txn(&w, 6, CREDO_LIMIT, 1, 0, 0, "stopped");
+  p = only_frame(&w, CL_F_ERROR, 6, &n);
+  assert_int_equal(cl_dec_error(p, n, &e2, &why), CREDO_OK);
+  assert_int_equal(e2.in_txn, 1);
+  assert_int_equal(p[n - 1], 1);
+  w.p[w.n - 1] = 2;
+  assert_int_equal(cl_dec_error(p, n, &e2, &why), CREDO_PROTOCOL);
   for (int t = CL_F_CLOSE; t <= CL_F_CANCEL; t++) {
     w.n = 0;
     cl_enc_u32(&w, t, 8, 42);
@@ -331,8 +341,8 @@ static void test_worked_example(void **state) {
   cl_value two = {.t = CREDO_T_INT, .u.i = 2};
   cl_value hi = {.t = CREDO_T_TEXT, .u.s = {"hi", 2}};
   cl_done d = {0, 1, 0, 0};
-  cl_sql pq = {0, "SELECT ? AS x", 13};
-  cl_prepared pm = {1, 13, 1, 1, &cx};
+  cl_sql pq = {0, "SELECT ? AS x FROM types LIMIT 1", 32};
+  cl_prepared pm = {1, 32, 1, 1, &cx};
   cl_execute ex = {1, 0, 1, &hi};
 
   cl_enc_hello(&w, 1, &h);
@@ -368,11 +378,12 @@ static void test_worked_example(void **state) {
                    "0000000000000001 | 00000000 | 00");
   w.n = 0;
   cl_enc_sql(&w, CL_F_PREPARE, 4, &pq);
-  assert_bytes(&w, "0000001b | 03 | 00 | 00000004 | 00000000 | 0000000d "
-                   "53454c45 4354203f 20415320 78");
+  assert_bytes(&w, "0000002e | 03 | 00 | 00000004 | 00000000 | 00000020 "
+                   "53454c45 4354203f 20415320 78204652 4f4d2074 79706573 "
+                   "204c494d 49542031");
   w.n = 0;
   cl_enc_prepared(&w, 4, &pm);
-  assert_bytes(&w, "00000018 | 83 | 00 | 00000004 | 00000001 | 0000000d | "
+  assert_bytes(&w, "00000018 | 83 | 00 | 00000004 | 00000001 | 00000020 | "
                    "0001 | 0001 | 00000001 78 | 00");
   w.n = 0;
   cl_enc_execute(&w, 5, &ex);
@@ -405,9 +416,15 @@ static void test_bad_headers(void **state) {
   cl_hdr h;
   size_t total;
   const char *why;
-  /* fewer than 10 bytes: need more, at every length */
+  /* fewer than 10 bytes of a good header: need more, at every length */
+  hex_to("00000006 08 00 00000001", b, &total);
   for (size_t n = 0; n < CL_HDR; n++)
     assert_int_equal(cl_hdr_parse(b, n, 4096, &h, &total, &why), 1);
+  /* a bad length is refused as soon as its 4 bytes are there */
+  hex_to("00000005 03 00 00000001", b, &total);
+  assert_int_equal(cl_hdr_parse(b, 4, 4096, &h, &total, &why), CREDO_PROTOCOL);
+  hex_to("47455420 03 00 00000001", b, &total); /* "GET " */
+  assert_int_equal(cl_hdr_parse(b, 4, 4096, &h, &total, &why), CREDO_LIMIT);
   hex_to("00000005 03 00 00000001", b, &total);
   assert_int_equal(cl_hdr_parse(b, CL_HDR, 4096, &h, &total, &why),
                    CREDO_PROTOCOL);
@@ -810,10 +827,10 @@ static void test_auth_gate(void **state) {
   /* the next attempt's turn is 100 ms away: with no time left it is
    * refused without checking, from the same address ... */
   now = cl_now_ms();
-  assert_int_equal(srv_auth_gate(b, "10.0.0.1", "eve", now, check_bad, &n),
+  assert_int_equal(srv_auth_gate(b, "10.0.0.1", "eve", now + 1, check_bad, &n),
                    SRV_GATE_THROTTLED);
   /* ... and for the same user from another address */
-  assert_int_equal(srv_auth_gate(b, "10.0.0.2", "bob", now, check_bad, &n),
+  assert_int_equal(srv_auth_gate(b, "10.0.0.2", "bob", now + 1, check_bad, &n),
                    SRV_GATE_THROTTLED);
   assert_int_equal(n, 1);
   /* another address and user are not held back */
@@ -873,8 +890,35 @@ static void test_slots(void **state) {
   srv_slots_destroy(&s);
 }
 
+/* First bytes of other protocols are named; a credo HELLO is not. */
+static void test_sniff(void **state) {
+  (void)state;
+  srv_sniffed s;
+  cl_wbuf w = {0};
+  static const uint8_t ssl_req[] = {0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f};
+  static const uint8_t startup[] = {0, 0, 0, 9, 0, 3, 0, 0, 0};
+  static const uint8_t hello_tls[] = {0x16, 0x03, 0x01, 0x02, 0x00};
+  assert_int_equal(srv_sniff((const uint8_t *)"GET / HTTP/1.1", 14, &s), 1);
+  assert_string_equal(s.what, "http");
+  assert_true(s.reply_len > 0 && !memcmp(s.reply, "HTTP/1.0 400 ", 13));
+  assert_int_equal(srv_sniff(hello_tls, sizeof hello_tls, &s), 1);
+  assert_string_equal(s.what, "tls_client_hello");
+  assert_null(s.reply);
+  assert_int_equal(srv_sniff(ssl_req, sizeof ssl_req, &s), 1);
+  assert_true(s.more && s.reply_len == 1 && s.reply[0] == 'N');
+  assert_int_equal(srv_sniff(startup, sizeof startup, &s), 1);
+  assert_string_equal(s.what, "postgresql_startup");
+  assert_int_equal(s.reply[0], 'E');
+  assert_int_equal((size_t)s.reply[4] + 1, s.reply_len);
+  assert_int_equal(s.reply[s.reply_len - 1], 0);
+  cl_enc_hello(&w, 1, &(cl_hello){1, 1, "t", 1});
+  assert_int_equal(srv_sniff(w.p, w.n, &s), 0);
+  cl_wbuf_free(&w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_sniff),
       cmocka_unit_test(test_auth_gate),
       cmocka_unit_test(test_slots),
       cmocka_unit_test(test_hello_ready_auth),

@@ -3,9 +3,10 @@
  * API: substring matches of Chinese names, folding of full-width and
  * upper-case forms, paging with `after` and `more`, the public role
  * leaving persons out, the 2-character minimum, rolled-back subjects
- * never found, many subjects sharing grams, the index surviving a
- * reopen, and credo_check finding a damaged index (damaged through the
- * storage layer, below the API).
+ * never found, many subjects sharing grams, a rename moving the subject
+ * to its new grams, the index surviving a reopen, a store without the
+ * index indexed at its first writable open, and credo_check finding
+ * a damaged index (damaged through the storage layer, below the API).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -210,6 +211,29 @@ static void test_rollback_and_reopen(void **state) {
   th_rmdir(dir);
 }
 
+static void test_rename(void **state) {
+  char *dir, id[19];
+  credo *db = open_store(&dir);
+  credo_check_report rep;
+  hits h;
+  (void)state;
+  add(db, 1, "厦门鹭江海运有限公司");
+  uscc(1, id);
+  assert_int_equal(credo_rename_subject(db, id, "厦门鼓浪屿海运集团有限公司",
+                                        "企业名称变更"),
+                   CREDO_OK);
+  assert_int_equal(search(db, "鹭江", NULL, 10, &h, NULL), CREDO_OK);
+  assert_int_equal(h.n, 0); /* the former name's grams are gone */
+  assert_int_equal(search(db, "鼓浪屿海运", NULL, 10, &h, NULL), CREDO_OK);
+  assert_int_equal(h.n, 1);
+  assert_string_equal(h.names[0], "厦门鼓浪屿海运集团有限公司");
+  assert_int_equal(search(db, "海运", NULL, 10, &h, NULL), CREDO_OK);
+  assert_int_equal(h.n, 1); /* a gram of both names is kept */
+  assert_int_equal(credo_check(db, NULL, NULL, &rep), CREDO_OK);
+  credo_close(db);
+  th_rmdir(dir);
+}
+
 static int collect_problem(void *arg, const char *line) {
   hits *h = arg;
   if (h->n < 64)
@@ -224,6 +248,39 @@ static stor_val gram_key(stor_key *k, const char *g, const char *id) {
   stor_key_str(k, g);
   stor_key_str(k, id);
   return stor_key_val(k);
+}
+
+/* A store written before the index (no grams, no META names_indexed) is
+ * indexed by its first writable open. */
+static void test_upgrade(void **state) {
+  char *dir;
+  credo *db = open_store(&dir);
+  credo_check_report rep;
+  stor_env *env = NULL;
+  stor_txn *t = NULL;
+  stor_cursor *c = NULL;
+  stor_val k;
+  hits h;
+  (void)state;
+  add(db, 1, "鼓浪屿钢琴博物馆");
+  add(db, 2, "厦门鼓浪屿旅游有限公司");
+  credo_close(db);
+  assert_int_equal(stor_open(dir, NULL, &env, NULL, 0), CREDO_OK);
+  assert_int_equal(stor_txn_begin(env, 1, &t), CREDO_OK);
+  assert_int_equal(stor_cursor_open(t, STOR_NAME_GRAMS, &c), CREDO_OK);
+  while (stor_cursor_first(c, &k, NULL) == CREDO_OK)
+    assert_int_equal(stor_del(t, STOR_NAME_GRAMS, k), CREDO_OK);
+  stor_cursor_close(c);
+  assert_int_equal(stor_del(t, STOR_META, (stor_val){"names_indexed", 13}),
+                   CREDO_OK);
+  assert_int_equal(stor_txn_commit(t), CREDO_OK);
+  stor_close(env);
+  assert_int_equal(credo_open(dir, NULL, &db), CREDO_OK);
+  assert_int_equal(search(db, "鼓浪屿", NULL, 10, &h, NULL), CREDO_OK);
+  assert_int_equal(h.n, 2);
+  assert_int_equal(credo_check(db, NULL, NULL, &rep), CREDO_OK);
+  credo_close(db);
+  th_rmdir(dir);
 }
 
 static void test_check_finds_damage(void **state) {
@@ -272,6 +329,8 @@ int main(void) {
       cmocka_unit_test(test_paging),
       cmocka_unit_test(test_public_role_and_errors),
       cmocka_unit_test(test_rollback_and_reopen),
+      cmocka_unit_test(test_rename),
+      cmocka_unit_test(test_upgrade),
       cmocka_unit_test(test_check_finds_damage),
   };
   return cmocka_run_group_tests_name("names", tests, NULL, NULL);

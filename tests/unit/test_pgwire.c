@@ -309,17 +309,40 @@ static void test_sql(void **state) {
   assert_int_equal(
       pg_sql_rewrite(
           "SELECT id FROM events WHERE ref = '$1' AND id = $2::int8 "
-          "AND subject = $1 AND occurred > '2025-01-01'::timestamptz",
+          "AND subject = $1 AND occurred > '2025-01-01'::timestamptz "
+          "AND data = '{}'::jsonb AND version = $3::int4",
           &s, err, sizeof err),
       CREDO_OK);
-  assert_string_equal(s.text, "SELECT id FROM events WHERE ref = '$1' AND id = "
-                              "? AND subject = ? AND occurred > '2025-01-01'");
-  assert_int_equal(s.nq, 2);
+  /* casts CQL has stay (CQL converts), the others go (only hints) */
+  assert_string_equal(
+      s.text, "SELECT id FROM events WHERE ref = '$1' AND id = ?::int8 "
+              "AND subject = ? AND occurred > '2025-01-01'::timestamptz "
+              "AND data = '{}' AND version = ?");
+  assert_int_equal(s.nq, 3);
   assert_int_equal(s.map[0], 1);
   assert_int_equal(s.hint[0], PG_OID_INT8);
+  assert_int_equal(s.cast[0], 1);
   assert_int_equal(s.map[1], 0);
-  assert_int_equal(s.nparams, 2);
+  assert_int_equal(s.hint[1], 0);
+  assert_int_equal(s.hint[2], PG_OID_INT4);
+  assert_int_equal(s.cast[2], 0);
+  assert_int_equal(s.nparams, 3);
   pg_sql_free(&s);
+  {
+    /* typed bool and numeric parameters get CQL's cast */
+    const int32_t types[3] = {PG_OID_BOOL, PG_OID_NUMERIC, PG_OID_INT8};
+    assert_int_equal(pg_sql_rewrite("SELECT id FROM events WHERE public = $1 "
+                                    "AND data.a = $2 AND ref = '?' AND id = $3",
+                                    &s, err, sizeof err),
+                     CREDO_OK);
+    assert_int_equal(pg_sql_cast_params(&s, types, 3), CREDO_OK);
+    assert_string_equal(s.text, "SELECT id FROM events WHERE public = ?::bool "
+                                "AND data.a = ?::numeric AND ref = '?' AND "
+                                "id = ?");
+    assert_int_equal(s.cast[0] + s.cast[1] + s.cast[2], 2);
+    assert_int_equal(s.hint[1], PG_OID_NUMERIC);
+    pg_sql_free(&s);
+  }
   assert_int_equal(pg_sql_rewrite("SELECT $0", &s, err, sizeof err),
                    CREDO_SYNTAX);
 
@@ -400,7 +423,8 @@ static void test_values(void **state) {
       CREDO_OK);
   assert_int_equal(credo_prepare(db,
                                  "SELECT id, occurred, public_until, data, "
-                                 "public, ref, data.a, reason FROM events",
+                                 "public, ref, data.a, reason, "
+                                 "data.a::numeric FROM events",
                                  -1, &st, NULL),
                    CREDO_OK);
   assert_int_equal(credo_step(st), CREDO_ROW);
@@ -423,6 +447,48 @@ static void test_values(void **state) {
   assert_int_equal(field(st, 5, 1, 0, out), 1);
   assert_memory_equal(out, "r", 1);
   assert_int_equal(field(st, 7, 0, 0, out), -1); /* NULL */
+  /* numeric 0.75: 1 digit, weight -1, sign +, dscale 2, [7500] */
+  assert_int_equal(field(st, 8, 0, 0, out), 4);
+  assert_memory_equal(out, "0.75", 4);
+  assert_int_equal(field(st, 8, 1, 0, out), 10);
+  assert_memory_equal(out, "\0\1\xff\xff\0\0\0\2\x1d\x4c", 10);
+  credo_finalize(st);
+  /* ?::numeric binds the exact text for CQL's cast */
+  assert_int_equal(credo_prepare(db,
+                                 "SELECT count(*) FROM events WHERE "
+                                 "data.a::numeric = ?::numeric INCLUDE HIDDEN",
+                                 -1, &st, NULL),
+                   CREDO_OK);
+  {
+    char err[100];
+    pg_value v = {4, (const uint8_t *)"0.75"};
+    assert_int_equal(
+        pg_bind_cast(st, 1, &v, 0, PG_OID_NUMERIC, 0, err, sizeof err),
+        CREDO_OK);
+    assert_int_equal(credo_step(st), CREDO_ROW);
+    assert_int_equal(credo_column_int64(st, 0), 1);
+  }
+  credo_finalize(st);
+  /* ?::bool binds "true" / "false" from either format */
+  assert_int_equal(credo_prepare(db,
+                                 "SELECT count(*) FROM events WHERE "
+                                 "public = ?::bool INCLUDE HIDDEN",
+                                 -1, &st, NULL),
+                   CREDO_OK);
+  {
+    char err[100];
+    pg_value v = {1, (const uint8_t *)"\1"};
+    assert_int_equal(
+        pg_bind_cast(st, 1, &v, 1, PG_OID_BOOL, 0, err, sizeof err), CREDO_OK);
+    assert_int_equal(credo_step(st), CREDO_ROW);
+    assert_int_equal(credo_column_int64(st, 0), 1);
+    credo_reset(st);
+    v = (pg_value){5, (const uint8_t *)"false"};
+    assert_int_equal(
+        pg_bind_cast(st, 1, &v, 0, PG_OID_BOOL, 0, err, sizeof err), CREDO_OK);
+    assert_int_equal(credo_step(st), CREDO_ROW);
+    assert_int_equal(credo_column_int64(st, 0), 0);
+  }
   credo_finalize(st);
 
   /* parameters in every format */

@@ -186,6 +186,31 @@ static void rule3_not_published(void **state) {
   credo_close(pub);
 }
 
+static int type_seen(const credo_type_info *t, void *arg) {
+  int *n = arg;
+  assert_int_equal(t->retain.months, 0); /* none declared */
+  assert_int_equal(t->retain.usec, 0);
+  if (strcmp(t->name, "penalty_general") == 0) {
+    assert_int_equal(t->flags, 0);
+    assert_string_equal(t->public_fields, "authority,amount_wan");
+  } else if (strcmp(t->name, "penalty_minor") == 0)
+    assert_int_equal(t->flags, CREDO_TYPE_NOT_PUBLISHED);
+  else if (strcmp(t->name, "licence") == 0)
+    assert_int_equal(t->flags, CREDO_TYPE_OPEN | CREDO_TYPE_POSITIVE);
+  else
+    assert_int_equal(t->flags, CREDO_TYPE_POSITIVE); /* honour */
+  ++*n;
+  return 0;
+}
+
+/* 2-4, 9. The policy is stored and handed back (credo_list_types). */
+static void types_listed_with_policy(void **state) {
+  fx *f = *state;
+  int n = 0;
+  assert_int_equal(credo_list_types(f->db, type_seen, &n), CREDO_OK);
+  assert_int_equal(n, 4);
+}
+
 /* 4. Polarity: repair applies to adverse records only. */
 static void rule4_polarity(void **state) {
   fx *f = *state;
@@ -629,24 +654,54 @@ static void upgrade_from_format_1(void **state) {
   credo_close(pub);
 }
 
+static int count_problems(void *arg, const char *line) {
+  if (strstr(line, "subj_public: missing entry"))
+    ++*(int *)arg;
+  return 0;
+}
+
+/* credo check compares the public index with the events. */
+static void public_index_checked(void **state) {
+  fx *f = *state;
+  stor_env *env = NULL;
+  stor_txn *txn = NULL;
+  stor_cursor *c = NULL;
+  stor_val k, v;
+  stor_options so = {0};
+  char err[256];
+  int n = 0;
+  record_general(f, ORG, "c1", "2026-04-01");
+  assert_int_equal(credo_check(f->db, NULL, NULL, NULL), CREDO_OK);
+  credo_close(f->db);
+  assert_int_equal(stor_open(f->dir, &so, &env, err, sizeof err), CREDO_OK);
+  assert_int_equal(stor_txn_begin(env, 1, &txn), CREDO_OK);
+  assert_int_equal(stor_cursor_open(txn, STOR_SUBJ_PUBLIC, &c), CREDO_OK);
+  assert_int_equal(stor_cursor_first(c, &k, &v), CREDO_OK);
+  unsigned char key[STOR_KEY_MAX];
+  size_t len = k.len;
+  memcpy(key, k.data, len);
+  stor_cursor_close(c);
+  assert_int_equal(stor_del(txn, STOR_SUBJ_PUBLIC, (stor_val){key, len}),
+                   CREDO_OK);
+  assert_int_equal(stor_txn_commit(txn), CREDO_OK);
+  stor_close(env);
+  assert_int_equal(credo_open(f->dir, NULL, &f->db), CREDO_OK);
+  assert_int_equal(credo_check(f->db, count_problems, &n, NULL), CREDO_CORRUPT);
+  assert_int_equal(n, 1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-      T(rule1_repair_from_decision),
-      T(rule2_publicity_is_maximum),
-      T(rule3_not_published),
-      T(rule4_polarity),
-      T(rule5_no_bypass),
-      T(rule6_store_time_zone),
-      T(rule7_person_masking),
-      T(rule8_no_internals),
-      T(rule8_constant_cost_lookup),
-      T(rule9_public_fields),
-      T(rule10_source_grants),
-      T(rule11_idempotency_key),
-      T(rule12_renames),
-      T(rule13_identifier_checks),
-      T(upgrade_from_format_1),
+      T(rule1_repair_from_decision), T(rule2_publicity_is_maximum),
+      T(rule3_not_published),        T(rule4_polarity),
+      T(types_listed_with_policy),   T(rule5_no_bypass),
+      T(rule6_store_time_zone),      T(rule7_person_masking),
+      T(rule8_no_internals),         T(rule8_constant_cost_lookup),
+      T(rule9_public_fields),        T(rule10_source_grants),
+      T(rule11_idempotency_key),     T(rule12_renames),
+      T(rule13_identifier_checks),   T(upgrade_from_format_1),
+      T(public_index_checked),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

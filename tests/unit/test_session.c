@@ -114,10 +114,66 @@ static void t_auth_out_of_memory(void **state) {
   assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+static int calls;
+static int stop_after;
+static int count_checks(void *arg) {
+  (void)arg;
+  return ++calls > stop_after && stop_after > 0;
+}
+
+/* A batch write is stopped in its write phase too (by the time limit or
+ * the check handler, which share eng_run_check), writing nothing. */
+static void t_batch_write_stopped(void **state) {
+  fx *f = *state;
+  char sql[256];
+  int64_t n = -1;
+  credo_stmt *st;
+  assert_int_equal(
+      credo_exec(f->db,
+                 "CREATE TYPE fine PUBLICITY 10 YEARS REPAIRABLE AFTER 1 "
+                 "MONTHS; CREATE SUBJECT '91350100M000100Y43' KIND org; BEGIN;",
+                 NULL, NULL),
+      CREDO_OK);
+  for (int i = 0; i < 300; i++) {
+    snprintf(sql, sizeof sql,
+             "RECORD fine FOR '91350100M000100Y43' OCCURRED '2020-01-01' "
+             "SOURCE 's' REF 'r%d';",
+             i);
+    assert_int_equal(credo_exec(f->db, sql, NULL, NULL), CREDO_OK);
+  }
+  assert_int_equal(credo_exec(f->db, "COMMIT;", NULL, NULL), CREDO_OK);
+  /* how many checks the read phase makes */
+  calls = 0;
+  stop_after = 0;
+  assert_int_equal(credo_set_check_handler(f->db, 1, count_checks, NULL),
+                   CREDO_OK);
+  assert_int_equal(credo_exec(f->db,
+                              "SELECT count(*) FROM events WHERE id > 0;", NULL,
+                              NULL),
+                   CREDO_OK);
+  stop_after = calls + 10; /* well inside the write phase */
+  calls = 0;
+  assert_int_equal(credo_exec(f->db,
+                              "REPAIR EVENTS WHERE id > 0 REASON 'batch';",
+                              NULL, NULL),
+                   CREDO_CANCELLED);
+  assert_true(calls > stop_after);
+  credo_set_check_handler(f->db, 0, NULL, NULL);
+  /* nothing of it was written: every event is still public now */
+  assert_int_equal(
+      credo_prepare(f->db, "SELECT count(*) FROM events;", -1, &st, NULL),
+      CREDO_OK);
+  assert_int_equal(credo_step(st), CREDO_ROW);
+  n = credo_column_int64(st, 0);
+  credo_finalize(st);
+  assert_int_equal(n, 300);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(t_busy_timeout, setup, teardown),
       cmocka_unit_test_setup_teardown(t_auth_out_of_memory, setup, teardown),
+      cmocka_unit_test_setup_teardown(t_batch_write_stopped, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
