@@ -46,15 +46,12 @@ typedef struct eng_store {
   stor_env *stor;
   pthread_mutex_t mu; /* guards refs and the session list */
   int refs;
-<<<<<<< HEAD
+  struct credo *sessions; /* registered sessions (sessions.c), by sess_next */
   /* The process's registry of open stores (openreg.c), under its lock. */
   struct eng_store *reg_next;
   dev_t dev;
   ino_t ino;
   int readonly, registered;
-=======
-  struct credo *sessions; /* registered sessions (sessions.c), by sess_next */
->>>>>>> main
 } eng_store;
 
 /* The registry of the stores open in this process (openreg.c). Callers
