@@ -11,7 +11,7 @@
 set -eu
 BEFORE=$1
 SUBJECTS=${2:-20000}
-ROUNDS=${3:-7}
+ROUNDS=${3:-11}
 AFTER=$(cd "$(dirname "$0")/.." && pwd)
 T=$(mktemp -d "${TMPDIR:-/tmp}/credo-sumbench-XXXXXX")
 trap 'rm -rf "$T"' EXIT
