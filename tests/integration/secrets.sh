@@ -35,9 +35,12 @@ ok "shell, check, export, import, backup refuse credo://USER:PASSWORD@ without s
 
 # The bulk tools work on a store directory; given a server they say so
 # for a shell user (issue 14, item 12), before any connection.
-for c in check export "import - " purge; do
+for c in check export import purge; do
+  extra=""
+  [ "$c" = import ] && extra=in.jsonl
   # shellcheck disable=SC2086
-  "$CREDO" $c credo://alice@127.0.0.1:1 </dev/null >out.txt 2>&1 && fail "credo $c took a server"
+  "$CREDO" $c credo://alice@127.0.0.1:1 $extra </dev/null >out.txt 2>&1 &&
+    fail "credo $c took a server"
   grep -q "works on a store directory, not on a server" out.txt &&
     grep -q "credo 'credo://alice@127.0.0.1:1' --format jsonl -c 'SELECT" out.txt ||
     fail "credo $c: no advice for a server"
