@@ -587,7 +587,11 @@ CREDO_API int credo_retract_event(credo *db, uint64_t id, const char *reason);
  * before it (CREDO_TIME_NOW: the latest committed); `visible_at` is the
  * instant at which publicity is judged (CREDO_TIME_NOW: the as_of instant,
  * or now when as_of is the latest). A public-role handle may only pass
- * CREDO_TIME_NOW for both (CREDO_DENIED otherwise). */
+ * CREDO_TIME_NOW for both (CREDO_DENIED otherwise), and the events it
+ * receives are the public's view (docs/rules.md, rules 7-9): a person's
+ * subject id masked (first 6 and last 4 characters), version 0, recorded
+ * 0, op 0, actor and reason "", and only the type's PUBLIC FIELDS of
+ * data. */
 #define CREDO_READ_HIDDEN 0x1u    /* keep versions not public at visible_at */
 #define CREDO_READ_RETRACTED 0x2u /* keep retracted events too */
 
