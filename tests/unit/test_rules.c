@@ -652,7 +652,7 @@ static void upgrade_from_format_1(void **state) {
   assert_int_equal(credo_check(f->db, NULL, NULL, NULL), CREDO_OK);
   credo_stats st;
   assert_int_equal(credo_get_stats(f->db, &st), CREDO_OK);
-  assert_int_equal(st.format_version, 2);
+  assert_int_equal(st.format_version, CREDO_STORE_FORMAT);
   record_general(f, PERSON, "厦市监罚(2026)9号", "2026-04-01"); /* same */
   expect_on(f->db, "SELECT count(*) FROM events;", "1\n");
   assert_int_equal(credo_dup(f->db, &pub), CREDO_OK);
