@@ -523,9 +523,13 @@ typedef struct credo_event {
 } credo_event;
 
 /* What to record. public_from / public_until may be CREDO_TIME_DEFAULT:
- * from = occurred, until = occurred + the type's PUBLICITY (open when the
- * type has none). `data` is a JSON object text or NULL ({}); `reason` may be
- * NULL. */
+ * from = occurred, until = occurred + the type's PUBLICITY (open for a
+ * PUBLICITY OPEN type; the empty window at occurred for NOT PUBLISHED),
+ * computed in the store's time zone. Explicit values must lie within the
+ * type's bounds (docs/rules.md): from not before occurred, until not after
+ * occurred + PUBLICITY nor before occurred + REPAIRABLE AFTER; none for a
+ * NOT PUBLISHED type. `source` is a source name ([a-z0-9][a-z0-9_-]*).
+ * `data` is a JSON object text or NULL ({}); `reason` may be NULL. */
 typedef struct credo_record {
   const char *subject;
   const char *type;
@@ -539,11 +543,16 @@ typedef struct credo_record {
 } credo_record;
 
 /* Records an event: a new event id and its version 1. Idempotent on
- * (source, ref): recording the same content again returns the existing id
- * with *created = 0; the same (source, ref) with different content is
- * CREDO_CONFLICT. Requires recorder. Errors: CREDO_NOTFOUND (subject or
- * type; the message says which), CREDO_INVALID (bad JSON, window, lengths),
- * CREDO_CONFLICT, CREDO_DENIED. `id_out`, `created` may be NULL. */
+ * (source, ref, subject), the year brackets of ref in one form
+ * (〔2026〕 [2026] 【2026】 (2026) （2026） are one key): recording the same
+ * content as the event's latest version returns its id with *created = 0;
+ * other content is CREDO_CONFLICT naming the version. A retracted event
+ * no longer holds its key. Requires recorder (whose user was granted the
+ * source: GRANT SOURCE) or admin. Errors: CREDO_NOTFOUND (subject or type;
+ * the message says which), CREDO_INVALID (bad JSON, empty window, source
+ * name, lengths), CREDO_REFUSED (a window outside the type's bounds, named
+ * in the message), CREDO_CONFLICT, CREDO_DENIED (role or grant). `id_out`,
+ * `created` may be NULL. */
 CREDO_API int credo_record_event(credo *db, const credo_record *rec,
                                  uint64_t *id_out, int *created);
 
@@ -566,30 +575,42 @@ typedef struct credo_correction {
   const char *type;
 } credo_correction;
 
-/* Appends a "correct" version (异议处理). `reason` is required. Requires
- * recorder. Errors: CREDO_NOTFOUND, CREDO_INVALID, CREDO_DENIED, CREDO_TXN
- * (retracted event). */
+/* Appends a "correct" version (异议处理). `reason` is required. Setting
+ * `data` requires recorder (granted the event's source) or admin; setting
+ * occurred, public_from, public_until or type requires repairer or admin,
+ * and the resulting window must lie within the type's bounds (a new type
+ * recomputes it from that type's policy; a repaired event's window never
+ * ends later). Errors: CREDO_NOTFOUND, CREDO_INVALID, CREDO_DENIED,
+ * CREDO_REFUSED (a bound, named; a retracted event). */
 CREDO_API int credo_correct_event(credo *db, uint64_t id,
                                   const credo_correction *c,
                                   const char *reason);
 
 /* Ends publicity early (信用修复): appends a "repair" version with
  * public_until = `effective` (CREDO_TIME_NOW for now). CREDO_REFUSED when
- * `effective` is before public_from + REPAIRABLE AFTER (the message gives
- * the earliest allowed date), when the window has already ended, or when
- * the event is retracted. Requires repairer. */
+ * `effective` is before occurred + REPAIRABLE AFTER, computed in the
+ * store's time zone (the message gives the earliest allowed date), when
+ * the window has already ended, when the type is POSITIVE ("repair applies
+ * to adverse records only"), or when the event is retracted. Requires
+ * repairer. */
 CREDO_API int credo_repair_event(credo *db, uint64_t id, credo_time effective,
                                  const char *reason);
 
 /* Withdraws an event recorded in error: appends a "retract" version; the
- * event disappears from every read but history. Requires repairer. */
+ * event disappears from every read but history, and frees its
+ * (source, ref, subject) key. Requires repairer or admin, or a recorder
+ * granted the event's source. */
 CREDO_API int credo_retract_event(credo *db, uint64_t id, const char *reason);
 
 /* Reads: `as_of` picks, for each event, its latest version recorded at or
  * before it (CREDO_TIME_NOW: the latest committed); `visible_at` is the
  * instant at which publicity is judged (CREDO_TIME_NOW: the as_of instant,
  * or now when as_of is the latest). A public-role handle may only pass
- * CREDO_TIME_NOW for both (CREDO_DENIED otherwise). */
+ * CREDO_TIME_NOW for both (CREDO_DENIED otherwise), and the events it
+ * receives are the public's view (docs/rules.md, rules 7-9): a person's
+ * subject id masked (first 6 and last 4 characters), version 0, recorded
+ * 0, op 0, actor and reason "", and only the type's PUBLIC FIELDS of
+ * data. */
 #define CREDO_READ_HIDDEN 0x1u    /* keep versions not public at visible_at */
 #define CREDO_READ_RETRACTED 0x2u /* keep retracted events too */
 
