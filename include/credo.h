@@ -656,6 +656,9 @@ CREDO_API int credo_bind_int64(credo_stmt *st, int i, int64_t v);
 CREDO_API int credo_bind_double(credo_stmt *st, int i, double v);
 CREDO_API int credo_bind_text(credo_stmt *st, int i, const char *s, int len);
 CREDO_API int credo_bind_time(credo_stmt *st, int i, credo_time t);
+/* Binds a BOOL (v != 0 is true): it compares with BOOL values and stands
+ * as a condition (WHERE ?), unlike an INT 0/1. */
+CREDO_API int credo_bind_bool(credo_stmt *st, int i, int v);
 CREDO_API int credo_bind_count(const credo_stmt *st);
 CREDO_API int credo_clear_bindings(credo_stmt *st);
 

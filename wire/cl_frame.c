@@ -561,6 +561,8 @@ static void rd_tz(cl_rd *r, int32_t *tz) {
   *tz = cl_rd_i32(r);
   if (*tz < -64800 || *tz > 64800)
     rd_fail(r, "time zone offset out of range");
+  else if (*tz % 60 != 0)
+    rd_fail(r, "time zone offset must be whole minutes");
 }
 
 /* A request's tz: an offset, or CL_TZ_SESSION. */
@@ -568,6 +570,8 @@ static void rd_req_tz(cl_rd *r, int32_t *tz) {
   *tz = cl_rd_i32(r);
   if (*tz != CL_TZ_SESSION && (*tz < -64800 || *tz > 64800))
     rd_fail(r, "time zone offset out of range");
+  else if (*tz != CL_TZ_SESSION && *tz % 60 != 0)
+    rd_fail(r, "time zone offset must be whole minutes");
 }
 
 int cl_dec_hello(const uint8_t *p, size_t n, cl_hello *m, const char **why) {

@@ -526,6 +526,57 @@ def sc_sniff(port):
                                                   pg[:80])
 
 
+# ------------------------------------------------------------ item 11
+def execute_raw(c, stmt, params_bytes, nparams, tz=0):
+    frames, (t, p) = request(c, EXECUTE, struct.pack(">IiH", stmt, tz, nparams)
+                             + params_bytes)
+    rows = []
+    for f in frames:
+        if f[0] == wire.ROWS:
+            rd = Reader(f[2])
+            nc, nr = rd.u16(), rd.u32()
+            rows += [tuple(rd.value() for _ in range(nc)) for _ in range(nr)]
+    if t == ERROR:
+        e = error_of(p, 0)
+        return ("error", e.code, e.msg)
+    return ("done", rows)
+
+
+def sc_values(port, user, pw):
+    """BOOL parameters bind as BOOL (a condition, a comparison with true);
+    a JSON parameter must be JSON; a tz must be whole minutes."""
+    c = Conn(port)
+    c.login(user, pw)
+    n = one(c, "SELECT count(*) FROM types;")
+    st = c.prepare("SELECT count(*) AS n FROM types WHERE ?")
+    t_true = execute_raw(c, st, bytes([wire.T_BOOL, 1]), 1)
+    t_false = execute_raw(c, st, bytes([wire.T_BOOL, 0]), 1)
+    st2 = c.prepare("SELECT ? = true AS b FROM types LIMIT 1")
+    eq = execute_raw(c, st2, bytes([wire.T_BOOL, 1]), 1)
+    st3 = c.prepare("SELECT ? AS j FROM types LIMIT 1")
+    good = execute_raw(c, st3, bytes([wire.T_JSON]) + s('{"a": [1, 2]}'), 1)
+    bad = execute_raw(c, st3, bytes([wire.T_JSON]) + s('{"a": '), 1)
+    tz_bad = q_tz(c, "SHOW TYPES;", 30)
+    tz_ok = q_tz(c, "SHOW TYPES;", 19800)  # +05:30
+    ok = (t_true == ("done", [(n,)]) and t_false == ("done", [(0,)]) and
+          eq == ("done", [(True,)]) and good[0] == "done" and
+          bad[0] == "error" and bad[1] == CREDO_PROTOCOL and
+          "not valid JSON" in bad[2] and tz_bad[0] == "error" and
+          tz_bad[1] == CREDO_PROTOCOL and "whole minutes" in tz_bad[2] and
+          tz_ok[0] == "done")
+    return ok, ("WHERE ? with true %r, false %r; ? = true %r; JSON %r / "
+                "%r; tz 30 s %r, +05:30 %r" % (t_true, t_false, eq, good,
+                                               bad, tz_bad[:3], tz_ok[0]))
+
+
+def q_tz(c, sql, tz):
+    frames, (t, p) = request(c, QUERY, struct.pack(">i", tz) + s(sql))
+    if t == ERROR:
+        e = error_of(p, 0)
+        return ("error", e.code, e.msg)
+    return ("done",)
+
+
 # ------------------------------------------------------------ item 13
 def doc_frames():
     """The frames of docs/protocol.md section 10, in order, as bytes;

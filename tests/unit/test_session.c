@@ -169,11 +169,36 @@ static void t_batch_write_stopped(void **state) {
   assert_int_equal(n, 300);
 }
 
+/* credo_bind_bool binds a BOOL: a condition on its own, equal to true. */
+static void t_bind_bool(void **state) {
+  fx *f = *state;
+  credo_stmt *st;
+  assert_int_equal(
+      credo_exec(f->db, "CREATE TYPE a; CREATE TYPE b;", NULL, NULL), CREDO_OK);
+  assert_int_equal(credo_prepare(f->db,
+                                 "SELECT count(*) FROM types WHERE ? AND "
+                                 "? = true",
+                                 -1, &st, NULL),
+                   CREDO_OK);
+  assert_int_equal(credo_bind_bool(st, 1, 1), CREDO_OK);
+  assert_int_equal(credo_bind_bool(st, 2, 7), CREDO_OK); /* non-zero: true */
+  assert_int_equal(credo_step(st), CREDO_ROW);
+  assert_int_equal(credo_column_int64(st, 0), 2);
+  assert_int_equal(credo_reset(st), CREDO_OK);
+  assert_int_equal(credo_bind_bool(st, 2, 0), CREDO_OK);
+  assert_int_equal(credo_step(st), CREDO_ROW);
+  assert_int_equal(credo_column_int64(st, 0), 0);
+  assert_int_equal(credo_reset(st), CREDO_OK);
+  assert_int_equal(credo_bind_bool(st, 3, 1), CREDO_RANGE);
+  credo_finalize(st);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(t_busy_timeout, setup, teardown),
       cmocka_unit_test_setup_teardown(t_auth_out_of_memory, setup, teardown),
       cmocka_unit_test_setup_teardown(t_batch_write_stopped, setup, teardown),
+      cmocka_unit_test_setup_teardown(t_bind_bool, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
