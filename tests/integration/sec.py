@@ -577,6 +577,44 @@ def q_tz(c, sql, tz):
     return ("done",)
 
 
+# ------------------------------------------------------------- item 8
+def sc_shell_history(_port, credo, store, hist):
+    """The interactive shell keeps CREATE/ALTER USER ... PASSWORD lines
+    (also a password on a continuation line) out of its history file."""
+    import os
+    import pty
+    import select
+    os.environ["CREDO_HISTORY"] = hist
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(credo, [credo, store])
+    lines = ["CREATE USER hist_a ROLE analyst PASSWORD 'secret-one-123';",
+             "ALTER USER hist_a", "  PASSWORD 'secret-two-456';",
+             "SHOW USERS;", "\\q"]
+    out = b""
+    end = time.time() + 20
+    for line in lines:
+        os.write(fd, line.encode() + b"\n")
+        time.sleep(0.3)
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.2)
+        if r:
+            try:
+                d = os.read(fd, 4096)
+            except OSError:
+                break
+            if not d:
+                break
+            out += d
+    os.waitpid(pid, 0)
+    saved = open(hist, encoding="utf-8", errors="replace").read() \
+        if os.path.exists(hist) else ""
+    saved = saved.replace("\\040", " ")  # libedit's encoding of a space
+    ok = ("SHOW USERS;" in saved and "secret" not in saved and
+          "PASSWORD" not in saved and b"hist_a" in out)
+    return ok, "history file: %r" % saved
+
+
 # ------------------------------------------------------------ item 13
 def doc_frames():
     """The frames of docs/protocol.md section 10, in order, as bytes;

@@ -161,5 +161,9 @@ else
   fail "could not build the 40k-event store"
 fi
 
+echo "== the shell's history (item 8)"
+expect "CREATE/ALTER USER ... PASSWORD lines stay out of the shell's history file" \
+  "^ok" SEC shell_history 0 "$BIN/credo" "$T/histstore" "$T/history"
+
 echo "security.sh: $CHECKS checks, $FAILS failed"
 [ "$FAILS" -eq 0 ]
