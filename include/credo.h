@@ -272,7 +272,10 @@ CREDO_API int credo_authenticate(credo *db, const char *user,
  * role public and every later call of this function fails the same way:
  * close it); a storage error code. CREDO_OK at once for a handle never
  * switched by credo_authenticate, and on a remote handle. Costs one read
- * of the user record. Same thread rules as other calls on `db`. */
+ * of the user record when users changed in this process since the last
+ * call or that call is more than a second old (so a change made by another
+ * process on the same store shows within a second), else nothing. Same
+ * thread rules as other calls on `db`. */
 CREDO_API int credo_session_check(credo *db);
 
 /* Registers `db` as session `id` (> 0) of a front end, for SHOW SESSIONS
