@@ -119,9 +119,10 @@ typedef struct credo_backend {
   int (*erase_subject)(credo *db, const char *subject, const char *reason,
                        uint64_t *events);
   int (*list_erasures)(credo *db, credo_erasure_cb cb, void *arg);
+  int (*apply_erasures)(credo *db, const char *from_dir, uint64_t *applied);
   int (*purge)(credo *db, credo_time now, unsigned batch,
                credo_progress_fn progress, void *arg, uint64_t *erased);
-  int (*apply_erasures)(credo *db, const char *from_dir, uint64_t *applied);
+  int (*session_check)(credo *db);
 } credo_backend;
 
 /* The engine: a store in a directory. */

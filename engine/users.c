@@ -429,7 +429,7 @@ static int revoke(credo *db, const char *why) {
   return eng_err(db, CREDO_AUTH, "session ended: %s", why);
 }
 
-int credo_session_check(credo *db) {
+int eng_session_check(credo *db) {
   stor_txn *txn;
   user_rec u;
   char why[160];

@@ -47,6 +47,9 @@ extern "C" {
 #define CREDO_VERSION_MINOR 1
 #define CREDO_VERSION_PATCH 0
 #define CREDO_VERSION "0.1.0"
+/* The store format this build writes (docs/storage.md, "Format
+ * version"); older stores need credo_upgrade. */
+#define CREDO_STORE_FORMAT 3
 #define CREDO_VERSION_NUMBER                                                   \
   (CREDO_VERSION_MAJOR * 10000 + CREDO_VERSION_MINOR * 100 +                   \
    CREDO_VERSION_PATCH)
@@ -840,6 +843,18 @@ CREDO_API int credo_verify(const char *dir, credo_check_fn cb, void *arg,
 CREDO_API int credo_restore(const char *backup_dir, const char *new_store,
                             credo_check_fn cb, void *arg);
 
+/* Upgrades the store in directory `path`, written by an older build
+ * (credo_open refuses it with CREDO_FORMAT and a message naming this), to
+ * this build's format: copies it into `path`.upgrade with every value
+ * checksummed, then renames the old store to `path`.v<old format> (kept;
+ * delete it when satisfied) and the copy to `path`. The store must not be
+ * open anywhere. *from_format (may be NULL) gets the format it had; a
+ * store already current is left alone (CREDO_OK). On failure `path` is as
+ * it was and `err` (errlen bytes, may be NULL) says why; CREDO_EXISTS when
+ * `path`.upgrade or `path`.v<old> exists. Thread-safe. */
+CREDO_API int credo_upgrade(const char *path, unsigned *from_format, char *err,
+                            size_t errlen);
+
 /* Walks: every subject in id order, and every event as of `as_of` in id
  * order with the read rules of credo_subject_events. Strings are valid
  * during the call; a non-zero return from `cb` stops the walk and is
@@ -932,7 +947,12 @@ CREDO_API int credo_restore_version(credo *db, const credo_event *v,
  * keyed hash of the event's (source, ref, subject) so that a resend is
  * refused ("erased on ... (reason)"). docs/operations.md describes the
  * operations built on these calls (purge, vacuum, re-applying erasures to
- * a restored backup). */
+ * a restored backup).
+ *
+ * Threads: the calls on a handle follow the handle's rule (one thread at a
+ * time); strings handed out are valid during the callback only; nothing
+ * is allocated for the caller. Over credo:// the typed calls are
+ * CREDO_NOTSUP: send the CQL statements (ERASE, SHOW ERASURES) instead. */
 
 /* Why an event was erased. */
 typedef enum credo_erase_cause {
@@ -1013,7 +1033,10 @@ CREDO_API int credo_apply_erasures(credo *db, const char *from_dir,
  * opening it until done. Needs free disk space for a second copy of the
  * live data. `progress` (may be NULL): phase "vacuum", done/total in
  * entries. The old file is replaced atomically (rename): a crash leaves
- * either the old or the new store. Message in `err` (may be NULL). */
+ * either the old or the new store. Message in `err` (may be NULL).
+ * The calling process must not have the store open itself (credo_open):
+ * fcntl locks belong to the process, so that case cannot be detected.
+ * Thread-safe otherwise (no handle). */
 CREDO_API int credo_vacuum(const char *dir, credo_progress_fn progress,
                            void *arg, char *err, size_t errlen);
 
