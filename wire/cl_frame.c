@@ -561,8 +561,6 @@ static void rd_tz(cl_rd *r, int32_t *tz) {
   *tz = cl_rd_i32(r);
   if (*tz < -64800 || *tz > 64800)
     rd_fail(r, "time zone offset out of range");
-  else if (*tz % 60 != 0)
-    rd_fail(r, "time zone offset must be whole minutes");
 }
 
 /* A request's tz: an offset, or CL_TZ_SESSION. */
