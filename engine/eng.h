@@ -46,7 +46,13 @@ typedef struct eng_store {
   pthread_mutex_t mu; /* guards refs and the session list */
   int refs;
   struct credo *sessions; /* registered sessions (sessions.c), by sess_next */
+  _Atomic uint64_t users_gen; /* bumped by every user change (users.c) */
 } eng_store;
+
+/* How old a session's last look at its user may be before
+ * credo_session_check reads the user again though this process changed no
+ * user (a change made by another process shows within it). */
+#define ENG_SESSION_RECHECK_MS 1000
 
 /* A type as the engine caches it (per handle, by id; types are never
  * renamed or deleted, so an entry never goes stale). */
@@ -83,6 +89,8 @@ struct credo {
   char auth_user[ENG_MAX_ACTOR + 1];
   uint64_t auth_tag;
   int auth_revoked;
+  uint64_t auth_gen;       /* store->users_gen at the last look */
+  int64_t auth_checked_ms; /* when that look was (monotonic ms) */
   /* credo_session_register (sessions.c): sess_id 0 when not registered;
    * the sess_* copies are read by other handles under store->mu */
   uint64_t sess_id;

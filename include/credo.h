@@ -275,7 +275,10 @@ CREDO_API int credo_authenticate(credo *db, const char *user,
  * role public and every later call of this function fails the same way:
  * close it); a storage error code. CREDO_OK at once for a handle never
  * switched by credo_authenticate, and on a remote handle. Costs one read
- * of the user record. Same thread rules as other calls on `db`. */
+ * of the user record when users changed in this process since the last
+ * call or that call is more than a second old (so a change made by another
+ * process on the same store shows within a second), else nothing. Same
+ * thread rules as other calls on `db`. */
 CREDO_API int credo_session_check(credo *db);
 
 /* Registers `db` as session `id` (> 0) of a front end, for SHOW SESSIONS
@@ -680,6 +683,9 @@ CREDO_API int credo_bind_int64(credo_stmt *st, int i, int64_t v);
 CREDO_API int credo_bind_double(credo_stmt *st, int i, double v);
 CREDO_API int credo_bind_text(credo_stmt *st, int i, const char *s, int len);
 CREDO_API int credo_bind_time(credo_stmt *st, int i, credo_time t);
+/* Binds a BOOL (v != 0 is true): it compares with BOOL values and stands
+ * as a condition (WHERE ?), unlike an INT 0/1. */
+CREDO_API int credo_bind_bool(credo_stmt *st, int i, int v);
 CREDO_API int credo_bind_count(const credo_stmt *st);
 CREDO_API int credo_clear_bindings(credo_stmt *st);
 
