@@ -20,8 +20,11 @@
  * give each its own handle with credo_dup(): handles made by credo_dup share
  * the open store, so any number of them read in parallel while one at a
  * time writes (writers queue). Several processes may open the same store
- * directory at once; the same rules hold across them. Do not open the same
- * directory twice in one process with credo_open(): use credo_dup().
+ * directory at once; the same rules hold across them. In one process, a
+ * credo_open() of a directory that is already open (under any spelling)
+ * shares the open store, as credo_dup() would, with the settings of the
+ * first open (LMDB allows one environment per file per process); a writing
+ * open of a store that is open read-only is refused (CREDO_BUSY).
  *
  * Time. credo_time is a count of microseconds since 1970-01-01T00:00:00Z.
  * CREDO_TIME_OPEN stands for an open end (a window with no end);
