@@ -192,6 +192,9 @@ static void stmt_free_fields(cql_stmt *st) {
 void cql_stmt_free(cql_stmt *st) {
   if (!st)
     return;
+  for (char **n = st->param_names; n && *n; n++)
+    free(*n);
+  free(st->param_names);
   stmt_free_fields(st);
   free(st);
 }

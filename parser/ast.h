@@ -281,7 +281,9 @@ typedef struct cql_stmt {
   cql_kind kind;
   cql_pos pos;  /* first character of the statement */
   size_t end;   /* just past its last token, excluding the ';' */
-  int n_params; /* number of `?` in the statement (numbered 1..n_params) */
+  int n_params; /* number of parameters (`?`, `$n`, `:name`), 1..n_params */
+  char **param_names; /* :name parameters: n_params names (":name"), in
+                         number order, then NULL; NULL for `?` and `$n` */
   union {
     /* CQL_CREATE_TYPE: CREATE TYPE name [PUBLICITY d | PUBLICITY OPEN |
      * NOT PUBLISHED] [REPAIRABLE AFTER d] [POSITIVE | ADVERSE]

@@ -379,8 +379,10 @@ static int bind_all(credo_stmt *st, const cl_execute *m) {
       rc = credo_bind_null(st, i + 1);
       break;
     case CREDO_T_INT:
-    case CREDO_T_BOOL:
       rc = credo_bind_int64(st, i + 1, v->u.i);
+      break;
+    case CREDO_T_BOOL:
+      rc = credo_bind_bool(st, i + 1, (int)v->u.i);
       break;
     case CREDO_T_REAL:
       rc = credo_bind_double(st, i + 1, v->u.r);
