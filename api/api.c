@@ -426,3 +426,47 @@ int credo_user_scram(credo *db, const char *user, credo_scram_verifier *out) {
     return be_notsup(db, "credo_user_scram");
   return be->user_scram(db, user, out);
 }
+
+int credo_erase_event(credo *db, uint64_t id, const char *reason) {
+  const credo_backend *be = db ? be_of(db) : &eng_local_backend;
+  if (!be->erase_event)
+    return be_notsup(db, "credo_erase_event");
+  return be->erase_event(db, id, reason);
+}
+
+int credo_erase_subject(credo *db, const char *subject, const char *reason,
+                        uint64_t *events) {
+  const credo_backend *be = db ? be_of(db) : &eng_local_backend;
+  if (!be->erase_subject)
+    return be_notsup(db, "credo_erase_subject");
+  return be->erase_subject(db, subject, reason, events);
+}
+
+int credo_list_erasures(credo *db, credo_erasure_cb cb, void *arg) {
+  const credo_backend *be = db ? be_of(db) : &eng_local_backend;
+  if (!be->list_erasures)
+    return be_notsup(db, "credo_list_erasures");
+  return be->list_erasures(db, cb, arg);
+}
+
+int credo_apply_erasures(credo *db, const char *from_dir, uint64_t *applied) {
+  const credo_backend *be = db ? be_of(db) : &eng_local_backend;
+  if (!be->apply_erasures)
+    return be_notsup(db, "credo_apply_erasures");
+  return be->apply_erasures(db, from_dir, applied);
+}
+
+int credo_purge(credo *db, credo_time now, unsigned batch,
+                credo_progress_fn progress, void *arg, uint64_t *erased) {
+  const credo_backend *be = db ? be_of(db) : &eng_local_backend;
+  if (!be->purge)
+    return be_notsup(db, "credo_purge");
+  return be->purge(db, now, batch, progress, arg, erased);
+}
+
+int credo_session_check(credo *db) {
+  const credo_backend *be = db ? be_of(db) : &eng_local_backend;
+  if (!be->session_check)
+    return be_notsup(db, "credo_session_check");
+  return be->session_check(db);
+}

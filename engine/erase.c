@@ -503,7 +503,7 @@ static int tomb_now(credo *db, stor_txn *txn, int cause, const char *reason,
   return eng_txn_time(db, txn, &t->erased);
 }
 
-int credo_erase_event(credo *db, uint64_t id, const char *reason) {
+int eng_erase_event(credo *db, uint64_t id, const char *reason) {
   stor_txn *txn;
   eng_tomb t;
   int owned, rc;
@@ -519,8 +519,8 @@ int credo_erase_event(credo *db, uint64_t id, const char *reason) {
   return eng_write_end(db, txn, owned, rc);
 }
 
-int credo_erase_subject(credo *db, const char *subject, const char *reason,
-                        uint64_t *events) {
+int eng_erase_subject(credo *db, const char *subject, const char *reason,
+                      uint64_t *events) {
   stor_txn *txn;
   eng_tomb t;
   uint64_t n = 0;
@@ -577,7 +577,7 @@ static int walk_ledger(credo *db, stor_txn *txn, int table, credo_erasure_cb cb,
   return rc == CREDO_NOTFOUND ? CREDO_OK : rc;
 }
 
-int credo_list_erasures(credo *db, credo_erasure_cb cb, void *arg) {
+int eng_list_erasures(credo *db, credo_erasure_cb cb, void *arg) {
   stor_txn *txn;
   int owned, rc;
   if (!db)

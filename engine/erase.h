@@ -66,6 +66,11 @@ int eng_erase_one(credo *db, stor_txn *txn, uint64_t id, const eng_tomb *t);
 int eng_erase_subject_in(credo *db, stor_txn *txn, const char *id,
                          const eng_tomb *t, uint64_t *n);
 
+/* The ledger's part of credo_check (erase_check.c): each problem goes to
+ * fn(arg, line); *entries receives the entries walked. */
+int eng_erase_check(credo *db, stor_txn *txn, credo_check_fn fn, void *arg,
+                    uint64_t *entries);
+
 /* For eng_event_insert: CREDO_REFUSED ("... erased on T (reason)") when
  * event `id` or the (source, ref, subject) of `v` was erased; else OK. */
 int eng_erased_check(credo *db, stor_txn *txn, uint64_t id,

@@ -291,12 +291,12 @@ static int run_simple_write(credo_stmt *st) {
     if ((rc = eng_exec_id(st, st->wx[W_EVENT], &id)) ||
         (rc = eng_exec_text(st, st->wx[W_WHY], "REASON", 0, &s1)))
       return rc;
-    return credo_erase_event(st->db, id, s1);
+    return eng_erase_event(st->db, id, s1);
   case CQL_ERASE_SUBJECT:
     if ((rc = eng_exec_text(st, st->wx[W_EVENT], "the subject id", 0, &s2)) ||
         (rc = eng_exec_text(st, st->wx[W_WHY], "REASON", 0, &s1)))
       return rc;
-    return credo_erase_subject(st->db, s2, s1, NULL);
+    return eng_erase_subject(st->db, s2, s1, NULL);
   case CQL_CREATE_TYPE:
     return eng_create_type_def(
         st->db, &(credo_type_def){

@@ -187,7 +187,7 @@ static int apply_from(credo *db, stor_env *from, uint64_t *n) {
   return rc;
 }
 
-int credo_apply_erasures(credo *db, const char *from_dir, uint64_t *applied) {
+int eng_apply_erasures(credo *db, const char *from_dir, uint64_t *applied) {
   stor_options o = {.readonly = 1};
   stor_env *from = NULL;
   char msg[512], a[PATH_MAX], b[PATH_MAX];

@@ -81,4 +81,10 @@ const credo_backend eng_local_backend = {
     .set_store_tz = eng_set_store_tz,
     .get_store_tz = eng_get_store_tz,
     .user_scram = eng_user_scram,
+    .erase_event = eng_erase_event,
+    .erase_subject = eng_erase_subject,
+    .list_erasures = eng_list_erasures,
+    .apply_erasures = eng_apply_erasures,
+    .purge = eng_purge,
+    .session_check = eng_session_check,
 };

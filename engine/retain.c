@@ -242,8 +242,8 @@ static int purge_type(credo *db, uint32_t type, credo_time now, unsigned batch,
   return CREDO_OK;
 }
 
-int credo_purge(credo *db, credo_time now, unsigned batch,
-                credo_progress_fn progress, void *arg, uint64_t *erased) {
+int eng_purge(credo *db, credo_time now, unsigned batch,
+              credo_progress_fn progress, void *arg, uint64_t *erased) {
   uint32_t *types = NULL;
   uint64_t *ids = NULL, count = 0;
   size_t ntypes = 0;

@@ -270,10 +270,12 @@ typedef enum cql_kind {
   CQL_ALTER_SUBJECT, /* ALTER SUBJECT 'id' NAME 'n' REASON 'r' */
   CQL_ERASE_EVENT,   /* ERASE EVENT <expr> REASON 'r' */
   CQL_ERASE_SUBJECT, /* ERASE SUBJECT 'id' REASON 'r' */
-  CQL_SHOW_ERASURES  /* SHOW ERASURES */
+  CQL_SHOW_ERASURES, /* SHOW ERASURES */
+  CQL_SHOW_SESSIONS, /* SHOW SESSIONS */
+  CQL_KILL_SESSION   /* KILL SESSION <expr> */
 } cql_kind;
 
-#define CQL_KIND_COUNT 28
+#define CQL_KIND_COUNT 30
 
 /* One statement. `kind` says which member of the union is used (listed at
  * each member); SHOW *, BEGIN, COMMIT and ROLLBACK have no fields. */
@@ -374,6 +376,11 @@ typedef struct cql_stmt {
     struct {
       cql_expr *zone; /* TEXT or PARAM; the executor parses it */
     } set_tz;
+
+    /* CQL_KILL_SESSION: KILL SESSION 12; */
+    struct {
+      cql_expr *session; /* INT or PARAM: the session id */
+    } kill;
 
     /* CQL_CREATE_USER: CREATE USER name ROLE role PASSWORD 'pw' (ROLE and
      * PASSWORD required, either order);

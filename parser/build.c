@@ -905,6 +905,9 @@ static bool store_exprs(cql_stmt *st, cql_expr *a, cql_expr *b) {
   case CQL_SET_STORE_TZ:
     st->set_tz.zone = a;
     return !b;
+  case CQL_KILL_SESSION:
+    st->kill.session = a;
+    return !b;
   default:
     return false;
   }

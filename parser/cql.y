@@ -45,7 +45,8 @@
   EFFECTIVE CORRECT SET RETRACT EXPLAIN SHOW TYPES STATS USERS TIME ZONE BEGIN
   COMMIT ROLLBACK USER ROLE PASSWORD ALTER DROP VISIBLE AT INCLUDE HIDDEN
   RETRACTED OF ASC DESC UNIT POSITIVE ADVERSE PUBLISHED OPEN FIELDS STORE
-  GRANT REVOKE TO FILTER EXTRACT POSITION ERASE ERASURES RETAIN ALL.
+  GRANT REVOKE TO FILTER EXTRACT POSITION ERASE ERASURES RETAIN SESSIONS
+  SESSION KILL ALL.
 
 /* Operator precedence, lowest first. */
 %left OR.
@@ -206,6 +207,9 @@ reason(A) ::= REASON strval(S).           { A = S; }
 stmt(A) ::= SHOW(K) TYPES.                { A = cql_b_stmt(ctx, CQL_SHOW_TYPES, &K); }
 stmt(A) ::= SHOW(K) STATS.                { A = cql_b_stmt(ctx, CQL_SHOW_STATS, &K); }
 stmt(A) ::= SHOW(K) USERS.                { A = cql_b_stmt(ctx, CQL_SHOW_USERS, &K); }
+/* SHOW SESSIONS; KILL SESSION n (the server's sessions, admin only) */
+stmt(A) ::= SHOW(K) SESSIONS.             { A = cql_b_stmt(ctx, CQL_SHOW_SESSIONS, &K); }
+stmt(A) ::= KILL(K) SESSION expr(E).      { A = cql_b_stmt_exprs(ctx, CQL_KILL_SESSION, &K, E, NULL, NULL); }
 stmt(A) ::= SET(K) TIME ZONE strval(S).   { A = cql_b_stmt_exprs(ctx, CQL_SET_TZ, &K, S, NULL, NULL); }
 stmt(A) ::= SET(K) STORE TIME ZONE strval(S). { A = cql_b_stmt_exprs(ctx, CQL_SET_STORE_TZ, &K, S, NULL, NULL); }
 

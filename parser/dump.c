@@ -470,6 +470,8 @@ static const cql_expr *single_expr(const cql_stmt *st) {
   case CQL_SET_TZ:
   case CQL_SET_STORE_TZ:
     return st->set_tz.zone;
+  case CQL_KILL_SESSION:
+    return st->kill.session;
   default:
     return NULL;
   }
@@ -493,6 +495,7 @@ static void put_stmt_body(out *o, const cql_stmt *st) {
   case CQL_HISTORY_SUBJECT:
   case CQL_SET_TZ:
   case CQL_SET_STORE_TZ:
+  case CQL_KILL_SESSION:
     put(o, " ");
     put_expr(o, single_expr(st));
     break;

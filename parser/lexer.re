@@ -507,6 +507,9 @@ int cql_lex(cql_lexer *lx, cql_token *t) {
       'types'      { return emit_word(lx, t, tok, cur, CQL_TK_TYPES); }
       'stats'      { return emit_word(lx, t, tok, cur, CQL_TK_STATS); }
       'users'      { return emit_word(lx, t, tok, cur, CQL_TK_USERS); }
+      'sessions'   { return emit_word(lx, t, tok, cur, CQL_TK_SESSIONS); }
+      'session'    { return emit_word(lx, t, tok, cur, CQL_TK_SESSION); }
+      'kill'       { return emit_word(lx, t, tok, cur, CQL_TK_KILL); }
       'time'       { return emit_word(lx, t, tok, cur, CQL_TK_TIME); }
       'zone'       { return emit_word(lx, t, tok, cur, CQL_TK_ZONE); }
       'store'      { return emit_word(lx, t, tok, cur, CQL_TK_STORE); }

@@ -30,10 +30,12 @@
 #include <unistd.h>
 
 #include "credo.h"
+#include "stor.h" /* only to damage a ledger for the check test */
 #include "th.h"
 
 #define PERSON "11010519491231002X"
 #define NAME "王秘密ZHANG_SECRET_NAME"
+#define NAME2 "RENAMED_SECRET_NAME"
 #define REF "REF-SECRET-2025-017"
 #define ORG "91350100M000100Y43"
 
@@ -116,8 +118,8 @@ static int teardown(void **state) {
 
 /* 1 when `file` holds any of the erased person's id, name or refs. */
 static int file_holds_secret(const char *file) {
-  static const char *const needles[] = {PERSON, NAME, REF, "TAX-SECRET-9",
-                                        "NOTE_SECRET"};
+  static const char *const needles[] = {PERSON, NAME,           NAME2,
+                                        REF,    "TAX-SECRET-9", "NOTE_SECRET"};
   FILE *fp = fopen(file, "rb");
   char *buf;
   long n;
@@ -338,6 +340,63 @@ static void retention_and_purge(void **state) {
            CREDO_SYNTAX, "duplicate RETAIN");
 }
 
+static void erase_in_transaction(void **state) {
+  fx *f = *state;
+  /* an erasure joins the transaction: rolled back, nothing is erased */
+  ok_on(f->db, "BEGIN; ERASE EVENT 1 REASON 'x'; ERASE EVENT 2 REASON 'y';");
+  expect_on(f->db, "SELECT count(*) FROM events INCLUDE HIDDEN;", "1\n");
+  ok_on(f->db, "ROLLBACK;");
+  expect_on(f->db, "SELECT count(*) FROM events INCLUDE HIDDEN;", "3\n");
+  expect_on(f->db, "SHOW ERASURES;", "");
+  expect_on(f->db, "SELECT data.note FROM events WHERE id = 1 INCLUDE HIDDEN;",
+            "NOTE_SECRET\n");
+  ok_on(f->db, "BEGIN; ERASE EVENT 1 REASON 'x'; COMMIT;");
+  expect_on(f->db, "SELECT count(*) FROM events INCLUDE HIDDEN;", "2\n");
+}
+
+static int add_line(void *arg, const char *line) {
+  out *o = arg;
+  o->n += (size_t)snprintf(o->buf + o->n, sizeof o->buf - o->n, "%s\n", line);
+  return 0;
+}
+
+/* credo check reads the ledger: an erased event still present, a bad
+ * erased key and a tombstone that does not decode are reported. */
+static void check_reports_ledger(void **state) {
+  fx *f = *state;
+  unsigned char id3[8] = {0, 0, 0, 0, 0, 0, 0, 3},
+                id1[8] = {0, 0, 0, 0, 0, 0, 0, 1};
+  unsigned char badkey[5] = {9, 1, 2, 3, 4};
+  stor_env *env = NULL;
+  stor_txn *t = NULL;
+  stor_val tomb;
+  out o = {.n = 0};
+  ok_on(f->db, "ERASE EVENT 1 REASON 'r';");
+  assert_int_equal(credo_check(f->db, NULL, NULL, NULL), CREDO_OK);
+  credo_close(f->db);
+  f->db = NULL;
+  assert_int_equal(stor_open(f->dir, NULL, &env, NULL, 0), CREDO_OK);
+  assert_int_equal(stor_txn_begin(env, 1, &t), CREDO_OK);
+  assert_int_equal(stor_get(t, STOR_ERASURES, (stor_val){id1, 8}, &tomb),
+                   CREDO_OK);
+  assert_int_equal(stor_put(t, STOR_ERASURES, (stor_val){id3, 8}, tomb),
+                   CREDO_OK);
+  assert_int_equal(
+      stor_put(t, STOR_ERASED_KEYS, (stor_val){badkey, 5}, (stor_val){"x", 1}),
+      CREDO_OK);
+  assert_int_equal(
+      stor_put(t, STOR_ERASURES, (stor_val){id1, 8}, (stor_val){"\x01\x07", 2}),
+      CREDO_OK);
+  assert_int_equal(stor_txn_commit(t), CREDO_OK);
+  stor_close(env);
+  assert_int_equal(credo_open(f->dir, NULL, &f->db), CREDO_OK);
+  assert_int_equal(credo_check(f->db, add_line, &o, NULL), CREDO_CORRUPT);
+  assert_non_null(strstr(o.buf, "erasures: event 1: corrupt tombstone"));
+  assert_non_null(
+      strstr(o.buf, "erasures: event 3 is erased but still in events"));
+  assert_non_null(strstr(o.buf, "erased_keys: a key of 5 bytes, kind 9"));
+}
+
 static void retain_shown_by_type(void **state) {
   fx *f = *state;
   credo_type_info t;
@@ -369,6 +428,8 @@ static void vacuum_removes_bytes(void **state) {
   char *bk = th_tmpdir("erase-bk");
   char err[600];
   int hits = 0;
+  /* a rename: the former name is in the name history (subj_names) */
+  ok_on(f->db, "ALTER SUBJECT '" PERSON "' NAME '" NAME2 "' REASON 'x';");
   ok_on(f->db, "ERASE SUBJECT '" PERSON "' REASON 'PIPL 47';");
   /* LMDB keeps the freed pages' bytes: without vacuum they are still in
    * the file (this is what the vacuum is for) */
@@ -487,6 +548,7 @@ int main(void) {
       T(erase_event_leaves_tombstone), T(erase_admin_only_with_reason),
       T(erase_subject_everything),     T(resend_refused_new_event_allowed),
       T(retention_and_purge),          T(retain_shown_by_type),
+      T(erase_in_transaction),         T(check_reports_ledger),
       T(vacuum_removes_bytes),         T(vacuum_refuses_open_store),
       T(restore_applies_ledger),
 #undef T
