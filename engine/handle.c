@@ -223,7 +223,7 @@ void eng_close(credo *db) {
     return;
   assert(db->be == &eng_local_backend);
   eng_session_unregister(db); /* no KILL SESSION reaches it any more */
-  eng_stmts_close(db); /* before the txn their scans may read in ends */
+  eng_stmts_close(db);        /* before the txn their scans may read in ends */
   if (db->txn) {
     stor_txn_abort(db->txn);
     db->txn = NULL;

@@ -465,6 +465,8 @@ int eng_stmt_readonly(const credo_stmt *st) {
   case CQL_SHOW_TYPES:
   case CQL_SHOW_STATS:
   case CQL_SHOW_USERS:
+  case CQL_DESCRIBE:
+  case CQL_SHOW_TABLES:
   case CQL_SHOW_ERASURES:
   case CQL_SHOW_SESSIONS:
     return 1;

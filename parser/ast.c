@@ -218,6 +218,8 @@ const char *cql_kind_name(int kind) {
       [CQL_SHOW_TYPES] = "SHOW TYPES",
       [CQL_SHOW_STATS] = "SHOW STATS",
       [CQL_SHOW_USERS] = "SHOW USERS",
+      [CQL_DESCRIBE] = "DESCRIBE",
+      [CQL_SHOW_TABLES] = "SHOW TABLES",
       [CQL_SET_TZ] = "SET TIME ZONE",
       [CQL_BEGIN] = "BEGIN",
       [CQL_COMMIT] = "COMMIT",

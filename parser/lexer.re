@@ -551,6 +551,8 @@ int cql_lex(cql_lexer *lx, cql_token *t) {
       'position'   { return emit_word(lx, t, tok, cur, CQL_TK_POSITION); }
       'exists'     { return emit_word(lx, t, tok, cur, CQL_TK_EXISTS); }
       'union'      { return emit_word(lx, t, tok, cur, CQL_TK_UNION); }
+      'describe'   { return emit_word(lx, t, tok, cur, CQL_TK_DESCRIBE); }
+      'tables'     { return emit_word(lx, t, tok, cur, CQL_TK_TABLES); }
       'all'        { return emit_word(lx, t, tok, cur, CQL_TK_ALL); }
       'except'     { return emit_word(lx, t, tok, cur, CQL_TK_EXCEPT); }
       'intersect'  { return emit_word(lx, t, tok, cur, CQL_TK_INTERSECT); }

@@ -335,4 +335,30 @@ want_rc 1
 want_out ""
 pass
 
+check "\\d lists the tables, \\d TABLE its columns (csv)"
+run_in '\d
+\d subjects
+' "$STORE" --format csv
+want_rc 0
+want_out "table,description
+events,\"credit events: the latest version of each (AS OF, VISIBLE AT and INCLUDE choose which)\"
+subjects,enterprises and persons
+types,event types and their publicity policy
+column,type,in_star
+id,TEXT,true
+kind,TEXT,true
+name,TEXT,true
+created,TIME,true"
+pass
+
+check "exit and quit on a line of their own end the input"
+run_in "SELECT count(*) AS n FROM types;
+exit
+SELECT 1 FROM nothing;
+" "$STORE" --format csv
+want_rc 0
+want_out "n
+1"
+pass
+
 echo "shell.sh: all $CHECKS checks passed"

@@ -144,9 +144,9 @@ static void test_open_picks_the_backend(void **state) {
   assert_int_equal(credo_get_event(db, 1, CREDO_TIME_NOW, CREDO_TIME_NOW, 0,
                                    &(credo_event){0}),
                    CREDO_NOTSUP);
-  assert_non_null(
-      strstr(credo_errmsg(db), "credo_get_event is not supported by the "
-                               "remote backend"));
+  assert_non_null(strstr(credo_errmsg(db),
+                         "credo_get_event is not supported by the "
+                         "remote backend"));
   credo_close(db);
   th_rmdir(dir);
 }
