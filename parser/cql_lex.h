@@ -27,7 +27,8 @@ enum cql_unit {
   CQL_UNIT_DAY,
   CQL_UNIT_WEEK,
   CQL_UNIT_MONTH,
-  CQL_UNIT_YEAR
+  CQL_UNIT_YEAR,
+  CQL_UNIT_MICROSECOND /* so that every duration credo prints reads back */
 };
 
 /* A token. It points into the source buffer and owns no memory. */

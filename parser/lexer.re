@@ -563,6 +563,9 @@ int cql_lex(cql_lexer *lx, cql_token *t) {
       'week' | 'weeks'     { return emit_unit(lx, t, tok, cur, CQL_UNIT_WEEK); }
       'month' | 'months'   { return emit_unit(lx, t, tok, cur, CQL_UNIT_MONTH); }
       'year' | 'years'     { return emit_unit(lx, t, tok, cur, CQL_UNIT_YEAR); }
+      'microsecond' | 'microseconds' {
+        return emit_unit(lx, t, tok, cur, CQL_UNIT_MICROSECOND);
+      }
 
       [a-zA-Z_] [a-zA-Z0-9_]*  { return emit_word(lx, t, tok, cur, CQL_TK_ID); }
       dec                      { return emit_int(lx, t, tok, cur); }

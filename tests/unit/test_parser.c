@@ -440,6 +440,8 @@ static void test_analyst_expressions(void **state) {
         "subjects)) (EXCEPT (SELECT (items c) (FROM types)))) (SET ORDER BY "
         "(1 DESC)) (SET LIMIT 2)");
   check("DESCRIBE events", "(DESCRIBE)");
+  check("SELECT 2 DAYS 5 MICROSECONDS FROM events",
+        "(SELECT (items (duration months=0 usec=172800000005)) (FROM events))");
   check("SHOW TABLES", "(SHOW TABLES)");
   check("SELECT filter, position, extract FROM events",
         "(SELECT (items filter position extract) (FROM events))");
