@@ -130,7 +130,7 @@ $(BUILD)/bin/credo-demo: $(BUILD)/obj/examples/demo.o $(LIBEMB)
 
 $(BUILD)/bin/credo: $(CLI_SRC:%.c=$(BUILD)/obj/%.o) $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -ledit
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -ledit -lcsv
 
 # The server's --init-admin reads the password with the shell's prompt.
 $(BUILD)/bin/credo-server: $(SRV_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/client/sh_prompt.o $(LIBA)
@@ -183,7 +183,7 @@ SH_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard client/sh_*.c))
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_HELP:%.c=$(BUILD)/obj/%.o) $(SH_OBJ) \
                  $(BUILD)/obj/parser/dump.o $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lcmocka -ledit
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lcmocka -ledit -lcsv
 
 # test_frame also tests the server's handshake machine and login backoff.
 $(BUILD)/tests/test_frame: $(patsubst %,$(BUILD)/obj/server/%.o,srv_auth srv_throttle srv_slots srv_sniff)
@@ -216,6 +216,9 @@ asan:
 # make test (and so CI) fuzzes each target for TEST_FUZZ_SECONDS seconds;
 # it must be at least 1 (libFuzzer reads 0 as "no limit").
 TEST_FUZZ_SECONDS ?= 60
+# ... and damages a real store this many times for `credo check` (about
+# 0.1 s each; `make fuzz` alone does CORRUPT_RUNS).
+TEST_CORRUPT_RUNS ?= 60
 test: deps
 	$(MAKE) all
 	$(MAKE) format-check
@@ -224,7 +227,8 @@ test: deps
 	$(MAKE) unit-run
 	$(MAKE) integration
 	$(MAKE) asan
-	$(MAKE) fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
+	$(MAKE) fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) \
+	  CORRUPT_RUNS=$(TEST_CORRUPT_RUNS)
 	@echo "make test: all suites passed"
 
 # The C demo (typed API, fixed clock), then the CQL showcase through the
@@ -338,6 +342,14 @@ fuzz: $(BUILD)/fuzz/fuzz_cql $(BUILD)/fuzz/fuzz_plan $(BUILD)/fuzz/fuzz_frame \
 	$(call run_fuzz,fuzz_plan,tests/fuzz/corpus/cql,-dict=tests/fuzz/cql.dict)
 	$(call run_fuzz,fuzz_frame,tests/fuzz/corpus/frame,)
 	$(call run_fuzz,fuzz_pg,tests/fuzz/corpus/pg,)
+	$(MAKE) corrupt
+
+# The corruption campaign of `credo check` (tests/corrupt.py): CORRUPT_RUNS
+# random damages of a real store; 0 crashes, every content change reported.
+CORRUPT_RUNS ?= 500
+.PHONY: corrupt
+corrupt: progs
+	python3 tests/corrupt.py --runs $(CORRUPT_RUNS) --build $(BUILD)
 
 $(BUILD)/fuzz/fuzz_cql: $(FUZZ_SRC) $(wildcard parser/*.h) $(BUILD)/gen/cql.h
 	@mkdir -p $(dir $@)

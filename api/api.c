@@ -421,6 +421,13 @@ int credo_list_erasures(credo *db, credo_erasure_cb cb, void *arg) {
   return be->list_erasures(db, cb, arg);
 }
 
+int credo_apply_erasures(credo *db, const char *from_dir, uint64_t *applied) {
+  const credo_backend *be = db ? be_of(db) : &eng_local_backend;
+  if (!be->apply_erasures)
+    return be_notsup(db, "credo_apply_erasures");
+  return be->apply_erasures(db, from_dir, applied);
+}
+
 int credo_purge(credo *db, credo_time now, unsigned batch,
                 credo_progress_fn progress, void *arg, uint64_t *erased) {
   const credo_backend *be = db ? be_of(db) : &eng_local_backend;
@@ -429,9 +436,9 @@ int credo_purge(credo *db, credo_time now, unsigned batch,
   return be->purge(db, now, batch, progress, arg, erased);
 }
 
-int credo_apply_erasures(credo *db, const char *from_dir, uint64_t *applied) {
+int credo_session_check(credo *db) {
   const credo_backend *be = db ? be_of(db) : &eng_local_backend;
-  if (!be->apply_erasures)
-    return be_notsup(db, "credo_apply_erasures");
-  return be->apply_erasures(db, from_dir, applied);
+  if (!be->session_check)
+    return be_notsup(db, "credo_session_check");
+  return be->session_check(db);
 }

@@ -112,15 +112,14 @@ typedef struct credo_backend {
   int (*get_store_tz)(credo *db, int *offset_sec);
   int (*user_scram)(credo *db, const char *user, credo_scram_verifier *out);
   int (*in_txn)(const credo *db);
-  /* erasure and retention (issue 17); the remote backend leaves them NULL:
-   * over the protocol, ERASE and SHOW ERASURES are CQL statements */
   int (*erase_event)(credo *db, uint64_t id, const char *reason);
   int (*erase_subject)(credo *db, const char *subject, const char *reason,
                        uint64_t *events);
   int (*list_erasures)(credo *db, credo_erasure_cb cb, void *arg);
+  int (*apply_erasures)(credo *db, const char *from_dir, uint64_t *applied);
   int (*purge)(credo *db, credo_time now, unsigned batch,
                credo_progress_fn progress, void *arg, uint64_t *erased);
-  int (*apply_erasures)(credo *db, const char *from_dir, uint64_t *applied);
+  int (*session_check)(credo *db);
 } credo_backend;
 
 /* The engine: a store in a directory. */

@@ -60,10 +60,18 @@ static uint64_t rnd(void) {
   return rng_state;
 }
 
-/* A valid USCC in Xiamen (region 350200) for subject number i. */
+/* A valid USCC in Xiamen (region 350200) for subject number i: its
+ * organisation code (characters 9-17) carries its GB 11714 check
+ * character, the whole its GB 32100 one. */
 static void uscc(int i, char out[19]) {
   int sum = 0;
-  snprintf(out, 19, "91350200%09uX", (unsigned)i % 1000000000u);
+  static const int OW[8] = {3, 7, 9, 10, 5, 8, 4, 2}; /* GB 11714 */
+  int osum = 0, oc;
+  snprintf(out, 19, "91350200%08uXX", (unsigned)i % 100000000u);
+  for (int k = 0; k < 8; k++)
+    osum += (out[8 + k] - '0') * OW[k];
+  oc = 11 - osum % 11;
+  out[16] = oc == 10 ? 'X' : oc == 11 ? '0' : (char)('0' + oc);
   out[17] = 0;
   for (int k = 0; k < 17; k++) {
     const char *p = strchr(ALPHA, out[k]);

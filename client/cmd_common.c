@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "sh_prompt.h"
 
 int cmd_usage(const char *synopsis, const char *fmt, ...) {
   va_list ap;
@@ -32,9 +33,11 @@ int cmd_usage(const char *synopsis, const char *fmt, ...) {
 
 int cmd_open(const char *store, unsigned flags, credo **out) {
   credo_options o = {.flags = flags};
+  char label[512];
   int rc = credo_open(store, &o, out);
   if (rc != CREDO_OK) {
-    fprintf(stderr, "error: cannot open store '%s': %s\n", store,
+    fprintf(stderr, "error: cannot open store '%s': %s\n",
+            sh_store_label(store, label, sizeof label),
             *out ? credo_errmsg(*out) : credo_strerror(rc));
     credo_close(*out);
     *out = NULL;

@@ -97,6 +97,8 @@ static json_t *type_line(const exporter *x, const credo_type_info *t,
     json_object_set_new(j, "polarity", json_string("positive"));
   if (j && t->public_fields)
     json_object_set_new(j, "public_fields", json_string(t->public_fields));
+  if (j && (t->retain.months || t->retain.usec))
+    json_object_set_new(j, "retain", jduration(t->retain));
   if (j && history) {
     json_object_set_new(j, "id", json_integer(t->id));
     json_object_set_new(j, "created", jtime(x, t->created));

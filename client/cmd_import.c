@@ -40,6 +40,7 @@ typedef struct imp_opts {
   const char *store, *file, *rejects;
   uint64_t batch;
   int restore, format, tz; /* format: 0 auto, 1 jsonl, 2 csv */
+  int tz_set;              /* --tz given; else the store's zone */
 } imp_opts;
 
 /* One record of the current batch. */
@@ -47,8 +48,16 @@ typedef struct rec {
   uint64_t line; /* its first physical line */
   char *text;
   size_t len;
+  int unclosed; /* CSV: a quoted field opened here never closed */
+  int held;     /* rejected in an earlier run of its batch (apply_batch) */
   imp_outcome out;
 } rec;
+
+/* A CSV quoted field may span at most this many physical lines; one that
+ * runs longer (or to the end of the input) is taken as a stray quote: its
+ * first line is rejected alone and the lines after it are read again as
+ * records of their own. */
+#define CSV_MAX_RECORD_LINES 64
 
 typedef struct importer {
   imp_opts o;
@@ -59,6 +68,9 @@ typedef struct importer {
   int csv, header_done, eof;
   char *buf; /* getline's */
   size_t cap;
+  /* Lines to read again (after an unclosed quote), '\n'-separated. */
+  char *again;
+  size_t again_len, again_off;
   uint64_t lineno, bytes, total_bytes;
   rec *batch;
   size_t n;
@@ -96,6 +108,8 @@ static int parse_opts(int argc, char **argv, imp_opts *o) {
       return cmd_usage(SYNOPSIS, "--format is jsonl or csv");
     else if (c == 'z' && sh_tz_parse(optarg, &o->tz) < 0)
       return cmd_usage(SYNOPSIS, "bad time zone '%s'", optarg);
+    else if (c == 'z')
+      o->tz_set = 1;
     else if (c == '?' || c == ':')
       return cmd_usage(SYNOPSIS, "bad option '%s'", argv[optind - 1]);
   }
@@ -129,9 +143,37 @@ static int is_csv(importer *im) {
 
 /* ------------------------------------------------------------ reading */
 
+/* The next line to read again into im->buf (see CSV_MAX_RECORD_LINES). */
+static int reread_line(importer *im, size_t *len) {
+  const char *p = im->again + im->again_off, *nl;
+  size_t n;
+
+  nl = memchr(p, '\n', im->again_len - im->again_off);
+  n = nl ? (size_t)(nl - p) : im->again_len - im->again_off;
+  if (n + 1 > im->cap) {
+    char *b = realloc(im->buf, n + 1);
+    if (!b)
+      return -1;
+    im->buf = b;
+    im->cap = n + 1;
+  }
+  memcpy(im->buf, p, n);
+  im->buf[n] = '\0';
+  *len = n;
+  im->lineno++;
+  im->again_off += n + (nl != NULL);
+  if (!nl) {
+    free(im->again);
+    im->again = NULL;
+  }
+  return 1;
+}
+
 /* The next physical line into im->buf, without its line end. 1, 0 at the
  * end, -1 on a read error. */
 static int read_line(importer *im, size_t *len) {
+  if (im->again)
+    return reread_line(im, len);
   ssize_t n = getline(&im->buf, &im->cap, im->in);
   if (n < 0)
     return ferror(im->in) ? -1 : 0;
@@ -146,17 +188,103 @@ static int read_line(importer *im, size_t *len) {
   return 1;
 }
 
+/* Puts `n` bytes of lines (those after line `line`) back to be read
+ * again, before whatever was still waiting. 0 or -1 (no memory). */
+static int read_again(importer *im, const char *text, size_t n, uint64_t line) {
+  size_t rest = im->again ? im->again_len - im->again_off : 0;
+  char *a = malloc(n + 1 + rest + 1);
+
+  if (!a)
+    return -1;
+  memcpy(a, text, n);
+  if (rest) {
+    a[n] = '\n';
+    memcpy(a + n + 1, im->again + im->again_off, rest);
+  }
+  free(im->again);
+  im->again = a;
+  im->again_len = n + (rest ? 1 + rest : 0);
+  im->again_off = 0;
+  im->lineno = line;
+  return 0;
+}
+
 static int blank(const char *s) {
   while (*s == ' ' || *s == '\t')
     s++;
   return *s == '\0';
 }
 
-static int odd_quotes(const char *s, size_t n) {
-  int q = 0;
-  for (size_t i = 0; i < n; i++)
-    q ^= s[i] == '"';
-  return q;
+/* The quoting state of a CSV record across its lines, with the rules of
+ * libcsv (cmd_import_rec.c): a quote opens a quoted field only at the
+ * field's start (after spaces or tabs); inside, "" is a quote and a lone
+ * quote closes it; elsewhere a quote is a literal character. */
+typedef struct csv_scan {
+  int quoted, at_start;
+  int closed; /* just after a closing quote: only , or spaces may follow */
+  int bad;    /* something else followed a closing quote */
+} csv_scan;
+
+static void csv_scan_text(csv_scan *sc, const char *p, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    char c = p[i];
+    if (sc->quoted) {
+      if (c == '"' && i + 1 < n && p[i + 1] == '"')
+        i++;
+      else if (c == '"')
+        sc->quoted = sc->at_start = 0, sc->closed = 1;
+    } else if (c == ',') {
+      sc->at_start = 1;
+      sc->closed = 0;
+    } else if (sc->closed && c != ' ' && c != '\t') {
+      sc->bad = 1;
+      sc->closed = 0;
+    } else if (c == '"' && sc->at_start) {
+      sc->quoted = 1;
+    } else if (c != ' ' && c != '\t') {
+      sc->at_start = 0;
+    }
+  }
+}
+
+/* Joins the lines of a CSV record whose quoted field spans lines. An
+ * unclosed quote, or a field that spans lines and whose closing quote is
+ * not followed by a comma or the line end (the quote that closed it was
+ * another field's opening one), leaves the record its first line alone,
+ * marked, and the lines read after it to be read again. 1, or -1 (read
+ * error, memory). */
+static int csv_join(importer *im, rec *r) {
+  csv_scan sc = {.at_start = 1};
+  size_t len;
+  int rc = 1, lines = 1;
+  char *nl;
+
+  csv_scan_text(&sc, r->text, r->len);
+  while (sc.quoted && lines < CSV_MAX_RECORD_LINES &&
+         (rc = read_line(im, &len)) == 1) {
+    char *t = realloc(r->text, r->len + len + 2);
+    if (!t)
+      return -1;
+    t[r->len] = '\n';
+    memcpy(t + r->len + 1, im->buf, len + 1);
+    csv_scan_text(&sc, t + r->len + 1, len);
+    r->text = t;
+    r->len += len + 1;
+    lines++;
+  }
+  if (rc < 0)
+    return -1;
+  if (sc.quoted || (sc.bad && lines > 1)) {
+    r->unclosed = 1;
+    if ((nl = memchr(r->text, '\n', r->len)) != NULL) {
+      if (read_again(im, nl + 1, r->len - (size_t)(nl + 1 - r->text), r->line) <
+          0)
+        return -1;
+      r->len = (size_t)(nl - r->text);
+      *nl = '\0';
+    }
+  }
+  return 1;
 }
 
 /* The next record: a non-blank line, or a CSV record whose quoted fields
@@ -176,17 +304,7 @@ static int next_record(importer *im, rec *r) {
   if (!(r->text = strndup(im->buf, len)))
     return -1;
   r->len = len;
-  while (im->csv && odd_quotes(r->text, r->len) &&
-         (rc = read_line(im, &len)) == 1) {
-    char *t = realloc(r->text, r->len + len + 2);
-    if (!t)
-      return -1;
-    t[r->len] = '\n';
-    memcpy(t + r->len + 1, im->buf, len + 1);
-    r->text = t;
-    r->len += len + 1;
-  }
-  return rc < 0 ? -1 : 1;
+  return im->csv ? csv_join(im, r) : 1;
 }
 
 static void free_batch(importer *im) {
@@ -223,11 +341,33 @@ static int read_header(importer *im) {
 
 /* ----------------------------------------------------------- batches */
 
-/* Runs the batch in one transaction. CREDO_OK once committed. */
-static int apply_batch(importer *im) {
+static void reject_unclosed(rec *r) {
+  memset(&r->out, 0, sizeof r->out);
+  r->out.kind = IMP_EVENT;
+  r->out.result = IMP_REJECT;
+  snprintf(r->out.reason, sizeof r->out.reason,
+           "broken CSV: the quoted field opened on line %llu does not close "
+           "properly within %d lines; the lines after it are read as records "
+           "of their own",
+           (unsigned long long)r->line, CSV_MAX_RECORD_LINES);
+}
+
+/* One run of the batch in a transaction, left open on CREDO_OK. *redo is
+ * set when a rejected CSV row had registered its subject first: that row
+ * is then held (kept rejected) and the batch must run again without it,
+ * so that a rejected record leaves nothing behind. */
+static int run_batch(importer *im, int *redo) {
   int rc = credo_begin(im->db);
+
+  *redo = 0;
   for (size_t i = 0; rc == CREDO_OK && i < im->n; i++) {
     rec *r = &im->batch[i];
+    if (r->held)
+      continue;
+    if (r->unclosed) {
+      reject_unclosed(r);
+      continue;
+    }
     rc = im->csv ? cmd_import_csv(&im->ctx, r->text, r->len, &r->out)
                  : cmd_import_json(&im->ctx, r->text, r->len, &r->out);
     if (rc != CREDO_OK) {
@@ -235,9 +375,27 @@ static int apply_batch(importer *im) {
       credo_rollback(im->db);
       return rc;
     }
+    if (r->out.result == IMP_REJECT && r->out.subject_made) {
+      r->out.subject_made = 0;
+      r->held = 1;
+      *redo = 1;
+    }
+  }
+  return rc;
+}
+
+/* Runs the batch in one transaction. CREDO_OK once committed. */
+static int apply_batch(importer *im) {
+  int rc, redo = 1;
+
+  while (redo) {
+    if ((rc = run_batch(im, &redo)) != CREDO_OK)
+      return rc;
+    if (redo)
+      credo_rollback(im->db);
   }
   im->fail_line = im->n ? im->batch[im->n - 1].line : 0;
-  return rc == CREDO_OK ? credo_commit(im->db) : rc;
+  return credo_commit(im->db);
 }
 
 /* Counts a committed batch and writes its rejects. 0, or -1 when the
@@ -362,6 +520,7 @@ static void close_files(importer *im) {
     unlink(im->rej_path); /* no rejects: no stale file from an earlier run */
   free(im->rej_path);
   free(im->buf);
+  free(im->again);
   free(im->batch);
 }
 
@@ -380,9 +539,11 @@ int cmd_import(int argc, char **argv) {
   im.batch = calloc(im.o.batch, sizeof *im.batch);
   rc = CMD_FAIL;
   if (im.batch && cmd_open(im.o.store, 0, &im.db) == CREDO_OK &&
-      credo_set_tz(im.db, im.o.tz) == CREDO_OK) {
+      (!im.o.tz_set || credo_set_tz(im.db, im.o.tz) == CREDO_OK)) {
     im.ctx.db = im.db;
-    im.ctx.tz = im.o.tz;
+    /* without --tz, times without an offset are read in the store's zone
+     * (docs/rules.md, rule 6) */
+    im.ctx.tz = im.o.tz_set ? im.o.tz : credo_get_tz(im.db);
     im.ctx.restore = im.o.restore;
     if (!im.csv || read_header(&im) == 0) {
       cmd_progress_start(&im.bar, "import", "records", im.total_bytes);

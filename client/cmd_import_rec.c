@@ -14,6 +14,7 @@
  * Does not: read input, run transactions or write the rejects file
  * (cmd_import.c).
  */
+#include <csv.h>
 #include <ctype.h>
 #include <jansson.h>
 #include <stdarg.h>
@@ -222,9 +223,8 @@ static int same_type(const credo_type_info *a, const credo_type_info *b) {
 
 static int line_type(imp_ctx *c, json_t *j, imp_outcome *o) {
   static const char *const known[] = {
-      "kind", "name",    "publicity", "repairable_after",
-      "id",   "created", "polarity",  "public_fields",
-      NULL};
+      "kind",    "name",     "publicity",     "repairable_after", "id",
+      "created", "polarity", "public_fields", "retain",           NULL};
   credo_type_info t = {0};
   json_t *id = json_object_get(j, "id");
   int created = 0, rc;
@@ -232,7 +232,8 @@ static int line_type(imp_ctx *c, json_t *j, imp_outcome *o) {
   o->kind = IMP_TYPE;
   if (fields_known(j, known, o) < 0 || str_field(j, "name", 1, &t.name, o) ||
       type_flags(j, &t, o) ||
-      duration_field(j, "repairable_after", &t.repairable_after, o))
+      duration_field(j, "repairable_after", &t.repairable_after, o) ||
+      duration_field(j, "retain", &t.retain, o))
     return CREDO_OK;
   if (!c->restore) {
     rc = credo_create_type_def(c->db,
@@ -449,41 +450,80 @@ int cmd_import_json(imp_ctx *c, const char *text, size_t len, imp_outcome *o) {
 
 /* ---------------------------------------------------------------- CSV */
 
-/* Splits one CSV record (RFC 4180: quotes, "" inside quotes, quoted
- * newlines) into *cells, pointing into a malloc'ed copy (*buf). Returns
- * the number of cells, or -1 for an unterminated quote / no memory. */
-static int csv_split(const char *text, size_t len, char **buf, char ***cells) {
-  char *out = malloc(len + 1), **v = NULL;
-  size_t o = 0, i = 0;
-  int n = 0, cap = 0, quoted = 0;
+/* The cells of one record as libcsv hands them out: copied one after the
+ * other, NUL-terminated, into buf; offsets in off (pointers are made at the
+ * end, since buf moves as it grows). */
+typedef struct csv_cells {
+  char *buf;
+  size_t used, cap;
+  size_t *off;
+  int n, cap_off, oom;
+} csv_cells;
 
-  *buf = out;
-  *cells = NULL;
-  if (!out)
-    return -1;
-  for (;;) {
-    if (n == cap) {
-      char **nv = realloc(v, (size_t)(cap = cap ? cap * 2 : 16) * sizeof *v);
-      if (!nv)
-        return free(v), -1;
-      v = nv;
+static void on_cell(void *s, size_t len, void *arg) {
+  csv_cells *cc = arg;
+
+  if (cc->oom)
+    return;
+  if (cc->n == cc->cap_off) {
+    int cap = cc->cap_off ? cc->cap_off * 2 : 16;
+    size_t *no = realloc(cc->off, (size_t)cap * sizeof *no);
+    if (!no) {
+      cc->oom = 1;
+      return;
     }
-    v[n++] = out + o;
-    for (; i < len && (quoted || text[i] != ','); i++) {
-      if (text[i] != '"')
-        out[o++] = text[i];
-      else if (quoted && i + 1 < len && text[i + 1] == '"')
-        out[o++] = text[i++];
-      else
-        quoted = !quoted;
-    }
-    out[o++] = '\0';
-    if (i >= len)
-      break;
-    i++; /* the comma */
+    cc->off = no;
+    cc->cap_off = cap;
   }
+  if (cc->used + len + 1 > cc->cap) {
+    size_t cap = (cc->used + len + 1) * 2;
+    char *nb = realloc(cc->buf, cap);
+    if (!nb) {
+      cc->oom = 1;
+      return;
+    }
+    cc->buf = nb;
+    cc->cap = cap;
+  }
+  cc->off[cc->n++] = cc->used;
+  if (len)
+    memcpy(cc->buf + cc->used, s, len);
+  cc->buf[cc->used + len] = '\0';
+  cc->used += len + 1;
+}
+
+/* Splits one CSV record with libcsv (RFC 4180 quoting, "" inside quotes,
+ * quoted newlines; a quote inside an unquoted field is a literal quote;
+ * unquoted cells trimmed of spaces and tabs) into *cells pointing into
+ * *buf (both malloc'ed). The reader (cmd_import.c) has already cut the
+ * input at record boundaries with the same quoting rules. Returns the
+ * number of cells, or -1 for an unterminated quote / no memory. */
+static int csv_split(const char *text, size_t len, char **buf, char ***cells) {
+  struct csv_parser p;
+  csv_cells cc = {0};
+  char **v;
+  int bad;
+
+  *buf = NULL;
+  *cells = NULL;
+  if (csv_init(&p, CSV_STRICT_FINI) != 0)
+    return -1;
+  bad = csv_parse(&p, text, len, on_cell, NULL, &cc) != len;
+  bad |= csv_fini(&p, on_cell, NULL, &cc) != 0;
+  csv_free(&p);
+  if (len == 0)
+    on_cell("", 0, &cc); /* an empty line is one empty cell */
+  if (bad || cc.oom || !(v = malloc((size_t)(cc.n ? cc.n : 1) * sizeof *v))) {
+    free(cc.buf);
+    free(cc.off);
+    return -1;
+  }
+  for (int i = 0; i < cc.n; i++)
+    v[i] = cc.buf + cc.off[i];
+  free(cc.off);
+  *buf = cc.buf;
   *cells = v;
-  return quoted ? (free(v), *cells = NULL, -1) : n;
+  return cc.n;
 }
 
 int cmd_import_csv_header(imp_ctx *c, const char *text, size_t len, char *err,

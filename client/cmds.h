@@ -25,6 +25,7 @@ int cmd_check(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
+int cmd_upgrade(int argc, char **argv);
 int cmd_purge(int argc, char **argv);
 int cmd_vacuum(int argc, char **argv);
 

@@ -36,12 +36,14 @@ static int help_main(int argc, char **argv);
 static const subcommand subcommands[] = {
     {"shell", sh_shell_main, "STORE_DIR [OPTIONS]",
      "the shell (for a STORE_DIR named like a command)"},
-    {"help", help_main, "", "show this help"},
+    {"help", help_main, "[COMMAND]", "show this help, or a command's"},
     {"backup", cmd_backup, "STORE DEST_DIR", "snapshot a live store"},
     {"verify", cmd_verify, "DIR", "check a backup's checksums and tables"},
     {"restore", cmd_restore, "DIR NEW_STORE [--erasures-from STORE]",
      "make a store from a backup"},
     {"check", cmd_check, "STORE", "integrity check of a store"},
+    {"upgrade", cmd_upgrade, "STORE",
+     "bring a store of an older format to this build's"},
     {"import", cmd_import, "STORE FILE|- [--restore] [--batch N]",
      "load JSON Lines / CSV (docs/import.md)"},
     {"export", cmd_export, "STORE [--as-of T] [--history]",
@@ -73,9 +75,49 @@ static void usage(FILE *f) {
         f);
 }
 
+static const subcommand *find_subcommand(const char *name) {
+  for (size_t i = 0; i < NSUBCOMMANDS; i++)
+    if (strcmp(name, subcommands[i].name) == 0)
+      return &subcommands[i];
+  return NULL;
+}
+
+/* The help of one subcommand, on stdout. */
+static int subcommand_help(const subcommand *s) {
+  if (s->fn == sh_shell_main) {
+    sh_shell_usage(stdout);
+    return 0;
+  }
+  printf("usage: credo %s%s%s\n  %s\n(man credo, docs/operations.md)\n",
+         s->name, s->args[0] ? " " : "", s->args, s->help);
+  return 0;
+}
+
+/* `credo help [COMMAND]`. */
 static int help_main(int argc, char **argv) {
-  (void)argc, (void)argv;
-  usage(stdout);
+  const subcommand *s;
+
+  if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+      strcmp(argv[1], "-h") == 0) {
+    usage(stdout);
+    return 0;
+  }
+  if (!(s = find_subcommand(argv[1]))) {
+    fprintf(stderr, "credo help: no command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+  }
+  return subcommand_help(s);
+}
+
+/* 1 when a subcommand's arguments ask for its help: --help anywhere
+ * (before a "--"), or -h alone. */
+static int asks_help(int argc, char **argv) {
+  if (argc == 2 && strcmp(argv[1], "-h") == 0)
+    return 1;
+  for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+    if (strcmp(argv[i], "--help") == 0)
+      return 1;
   return 0;
 }
 
@@ -100,10 +142,11 @@ int main(int argc, char **argv) {
     printf("credo %s (library %s)\n", CREDO_VERSION, credo_version());
     rc = 0;
   }
-  for (size_t i = 0; rc < 0 && i < NSUBCOMMANDS; i++) {
-    if (strcmp(first, subcommands[i].name) == 0)
-      rc = subcommands[i].fn(argc - 1, argv + 1);
-  }
+  const subcommand *s = rc < 0 ? find_subcommand(first) : NULL;
+  if (s && s->fn != help_main && asks_help(argc - 1, argv + 1))
+    rc = subcommand_help(s);
+  else if (s)
+    rc = s->fn(argc - 1, argv + 1);
   if (rc < 0)
     rc = sh_password_prompt(argc, argv) < 0 ? 1 : sh_shell_main(argc, argv);
   if (fflush(stdout) != 0) {

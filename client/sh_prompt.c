@@ -50,6 +50,22 @@ int sh_is_uri(const char *path) {
          strncmp(path, "credos://", 9) == 0;
 }
 
+const char *sh_store_label(const char *store, char *buf, size_t n) {
+  const char *auth, *at, *colon;
+  size_t end;
+
+  if (!store || !sh_is_uri(store))
+    return store;
+  auth = strstr(store, "://") + 3;
+  end = strcspn(auth, "/?");
+  at = memchr(auth, '@', end);
+  colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+  if (!colon)
+    return store;
+  snprintf(buf, n, "%.*s:***%s", (int)(colon - store), store, at);
+  return buf;
+}
+
 int sh_password_prompt(int argc, char **argv) {
   char pw[SH_MAX_PASSWORD + 2], prompt[300];
   const char *uri = NULL;
@@ -59,6 +75,9 @@ int sh_password_prompt(int argc, char **argv) {
       uri = argv[i];
   if (!uri || getenv("CREDO_PASSWORD") || !isatty(STDIN_FILENO))
     return 0;
+  char label[300];
+  if (strchr(sh_store_label(uri, label, sizeof label), '*'))
+    return 0; /* a password in the URI: credo_open refuses it, unechoed */
   snprintf(prompt, sizeof prompt, "password for %.250s: ", uri);
   rc = sh_read_password(prompt, pw, sizeof pw);
   if (rc == 0)

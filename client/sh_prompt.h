@@ -16,6 +16,11 @@
 
 /* 1 when `path` starts with credo:// or credos://. */
 int sh_is_uri(const char *path);
+/* The store argument as messages may show it: a credo:// URI with a
+ * password in it (credo://USER:PASSWORD@HOST, which credo refuses) gets
+ * "***" for the password, written into buf[n]; anything else is returned
+ * as is. Never prints a password. */
+const char *sh_store_label(const char *store, char *buf, size_t n);
 /* Reads one line (the newline dropped) from stdin into buf[n]; on a
  * terminal, prints `prompt` on stderr and keeps echo off while reading.
  * 0, or -1 at end of input. */

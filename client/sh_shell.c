@@ -11,6 +11,7 @@
  * Does not: read lines (sh_repl), run statements (sh_exec), print results
  * (sh_output).
  */
+#include "sh_prompt.h"
 #include "sh_shell.h"
 
 #include <ctype.h>
@@ -184,9 +185,11 @@ static int parse_options(int argc, char **argv, shell_opts *o) {
  * reporting (sh->db is then NULL). */
 static int open_store(credo_shell *sh, const shell_opts *o) {
   credo *db = NULL;
+  char label[512];
   int rc = credo_open(o->store, NULL, &db);
   if (rc != CREDO_OK) {
-    fprintf(stderr, "error: cannot open store '%s': %s\n", o->store,
+    fprintf(stderr, "error: cannot open store '%s': %s\n",
+            sh_store_label(o->store, label, sizeof label),
             db ? credo_errmsg(db) : credo_strerror(rc));
     credo_close(db);
     return 1;

@@ -23,17 +23,28 @@
  * walk keeps pointers into the snapshot only). Reads in one transaction,
  * so it runs beside writers and judges one consistent state.
  *
- * Does not: repair anything, or check what the storage layer owns (the
- * B-tree pages themselves: LMDB's; a backup's checksum: backup.c).
+ * First of all a sweep reads every entry of every table once, so that the
+ * storage layer verifies each value's checksum (storage/sum.c): each
+ * mismatch is one problem naming table and key, and a table whose B-tree
+ * cannot be walked to its end is one problem. When the sweep found any,
+ * the checks above are skipped (their answers would be about damaged
+ * records) and the report says so. Each decoded version's strings must be
+ * valid UTF-8 and its data a JSON object.
+ *
+ * Does not: repair anything, survive a crash inside LMDB on damaged pages
+ * (the `credo check` tool runs it in a child process and reports such a
+ * crash as corruption), or check a backup's checksum (backup.c).
  */
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "codec.h"
 #include "eng.h"
-#include "erase.h"
 #include "keys.h"
+#include "erase.h"
+#include "ids.h"
 
 typedef struct ck {
   credo *db;
@@ -85,6 +96,72 @@ static int has_key(ck *c, int table, const stor_key *k, int *found) {
   int rc = stor_get(c->txn, table, stor_key_val(k), &v);
   *found = rc == CREDO_OK;
   return rc == CREDO_NOTFOUND ? CREDO_OK : rc;
+}
+
+/* ---------------------------------------------------------- sweep */
+
+/* Reads every entry of `table`: each checksum mismatch is a problem (the
+ * cursor stays on the entry and goes on); any other failure ends the
+ * table's walk as one problem. */
+static void sweep_table(ck *c, int table) {
+  char what[256];
+  stor_cursor *cur = NULL;
+  stor_val k, v;
+  int rc;
+
+  if ((rc = stor_cursor_open(c->txn, table, &cur)) != CREDO_OK) {
+    problem(c, "%s: cannot be read: %s", stor_table_name(table),
+            credo_strerror(rc));
+    return;
+  }
+  for (rc = stor_cursor_first(cur, &k, &v); !c->stop;
+       rc = stor_cursor_next(cur, &k, &v)) {
+    if (rc == CREDO_OK)
+      continue;
+    if (rc == CREDO_NOTFOUND)
+      break;
+    if (rc == CREDO_CORRUPT && stor_corruption_take(what, sizeof what)) {
+      problem(c, "%s", what);
+      continue;
+    }
+    problem(c, "%s: the walk stopped on damaged pages: %s",
+            stor_table_name(table), credo_strerror(rc));
+    break;
+  }
+  stor_cursor_close(cur);
+}
+
+/* The number of problems the sweep of every table found. */
+static uint64_t sweep(ck *c) {
+  uint64_t before = c->rep.problems;
+
+  for (int t = 0; t < STOR_NTABLES && !c->stop; t++)
+    sweep_table(c, t);
+  return c->rep.problems - before;
+}
+
+/* What a decoded version holds must be text and JSON (a flipped bit that
+ * a checksum did not see, or a record written by a bug). */
+static void check_content(ck *c, const char *table, uint64_t id,
+                          const eng_version *v) {
+  const char *const s[] = {v->subject, v->source, v->ref, v->actor, v->reason};
+  const char *const name[] = {"subject", "source", "ref", "actor", "reason"};
+  json_t *j;
+
+  for (size_t i = 0; i < sizeof s / sizeof *s; i++)
+    if (!eng_utf8_valid(s[i], strlen(s[i])))
+      problem(c, "%s: event %llu version %u: %s is not valid UTF-8", table,
+              (unsigned long long)id, v->vno, name[i]);
+  if (!eng_utf8_valid(v->data, v->data_len)) {
+    problem(c, "%s: event %llu version %u: data is not valid UTF-8", table,
+            (unsigned long long)id, v->vno);
+    return;
+  }
+  j = json_loadb(v->data, v->data_len, JSON_REJECT_DUPLICATES, NULL);
+  if (!json_is_object(j))
+    problem(c, "%s: event %llu version %u: data is not a JSON object", table,
+            (unsigned long long)id, v->vno);
+  json_decref(j);
 }
 
 /* ----------------------------------------------------------- META */
@@ -292,6 +369,7 @@ static int check_old_version(ck *c, uint64_t id, stor_val k, stor_val v,
     return problem(c, "versions: event %llu version %u: corrupt record",
                    (unsigned long long)id, stor_dec_u32(p + ENG_K_VER_VNO)),
            CREDO_OK;
+  check_content(c, "versions", id, &ver);
   if (stor_dec_i64(p + ENG_K_VER_RECORDED) != ver.recorded ||
       stor_dec_u32(p + ENG_K_VER_VNO) != ver.vno)
     problem(c,
@@ -315,6 +393,7 @@ static int check_latest(ck *c, uint64_t id, stor_val v, chain *ch) {
     return problem(c, "events: event %llu: corrupt record",
                    (unsigned long long)id),
            CREDO_OK;
+  check_content(c, "events", id, &ver);
   if ((rc = check_chain(c, id, &ver, ch)) != CREDO_OK)
     return rc;
   stor_key_init(&k);
@@ -650,9 +729,17 @@ static int names_problem(void *arg, const char *line) {
 }
 
 static int run(ck *c) {
-  uint64_t w[STOR_NTABLES] = {0}, before;
+  uint64_t w[STOR_NTABLES] = {0}, before, damaged;
   int rc;
 
+  if ((damaged = sweep(c)) != 0) {
+    problem(c,
+            "check: %llu damaged entr%s or table%s; the record checks were "
+            "skipped",
+            (unsigned long long)damaged, damaged == 1 ? "y" : "ies",
+            damaged == 1 ? "" : "s");
+    return CREDO_OK;
+  }
   if ((rc = read_meta(c)) || (rc = walk(c, STOR_TYPES, check_type, &w[1])) ||
       (rc = walk(c, STOR_TYPE_IDS, check_type_id, &w[2])) ||
       (rc = walk(c, STOR_SUBJECTS, check_subject, &w[0])) ||

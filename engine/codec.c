@@ -218,6 +218,7 @@ int eng_type_decode(const char *name, stor_val val, eng_type *t) {
   t->repairable_after.usec = (int64_t)eng_get_u64(p + 24);
   t->created = (credo_time)eng_get_u64(p + 32);
   t->fields[0] = '\0';
+  t->retain = (credo_duration){0, 0}; /* its own table: eng_retain_get */
   fl = val.len - ENG_TYPE_LEN;
   if (t->flags & ENG_TYPE_HAS_FIELDS) {
     if (fl == 0 || fl > ENG_MAX_FIELDS + 1 || p[val.len - 1] != '\0' ||

@@ -43,8 +43,9 @@
 /* One open store, shared by the handles made with credo_dup. */
 typedef struct eng_store {
   stor_env *stor;
-  pthread_mutex_t mu; /* guards refs */
+  pthread_mutex_t mu; /* guards refs and the session list */
   int refs;
+  struct credo *sessions; /* registered sessions (sessions.c), by sess_next */
 } eng_store;
 
 /* A type as the engine caches it (per handle, by id; types are never
@@ -82,6 +83,18 @@ struct credo {
   char auth_user[ENG_MAX_ACTOR + 1];
   uint64_t auth_tag;
   int auth_revoked;
+  /* credo_session_register (sessions.c): sess_id 0 when not registered;
+   * the sess_* copies are read by other handles under store->mu */
+  uint64_t sess_id;
+  char sess_peer[80];
+  char sess_user[ENG_MAX_ACTOR + 1];
+  credo_role sess_role;
+  credo_time sess_since;
+  credo_session_kill_fn sess_kill;
+  void *sess_arg;
+  struct credo *sess_next;
+  _Atomic int sess_killed; /* set by KILL SESSION */
+  char sess_killer[ENG_MAX_ACTOR + 1];
   credo_clock_fn clock;
   void *clock_arg;
   int tz;     /* seconds east of UTC */
@@ -122,6 +135,11 @@ struct credo {
    * credo_close */
   credo_stmt *stmts;
 };
+
+/* Takes the handle off the store's session list (sessions.c; eng_close). */
+void eng_session_unregister(credo *db);
+/* Notes a session's new role for SHOW SESSIONS (credo_session_check). */
+void eng_session_role(credo *db, credo_role role);
 
 /* Finalizes every statement of the handle (stmt.c; credo_close). */
 void eng_stmts_close(credo *db);

@@ -89,5 +89,13 @@ int eng_search_subjects(credo *db, const char *text, const char *after,
 int eng_set_store_tz(credo *db, int offset_sec);
 int eng_get_store_tz(credo *db, int *offset_sec);
 int eng_user_scram(credo *db, const char *user, credo_scram_verifier *out);
+int eng_erase_event(credo *db, uint64_t id, const char *reason);
+int eng_erase_subject(credo *db, const char *subject, const char *reason,
+                      uint64_t *events);
+int eng_list_erasures(credo *db, credo_erasure_cb cb, void *arg);
+int eng_apply_erasures(credo *db, const char *from_dir, uint64_t *applied);
+int eng_purge(credo *db, credo_time now, unsigned batch,
+              credo_progress_fn progress, void *arg, uint64_t *erased);
+int eng_session_check(credo *db);
 
 #endif /* CREDO_ENG_API_H */

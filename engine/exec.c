@@ -55,6 +55,10 @@ static const char *const STAT_NAMES[] = {"name", "value"};
 static const int STAT_DECL[] = {CREDO_T_TEXT, CREDO_T_NULL};
 static const char *const USER_NAMES[] = {"name", "role", "created"};
 static const int USER_DECL[] = {CREDO_T_TEXT, CREDO_T_TEXT, CREDO_T_TIME};
+static const char *const SESSION_NAMES[] = {"id", "user", "role", "peer",
+                                            "since"};
+static const int SESSION_DECL[] = {CREDO_T_INT, CREDO_T_TEXT, CREDO_T_TEXT,
+                                   CREDO_T_TEXT, CREDO_T_TIME};
 static const char *const ERASURE_NAMES[] = {"event", "cause", "erased", "actor",
                                             "reason"};
 static const int ERASURE_DECL[] = {CREDO_T_INT, CREDO_T_TEXT, CREDO_T_TIME,
@@ -169,6 +173,8 @@ int eng_exec_prepare(credo_stmt *st) {
   switch (a->kind) {
   case CQL_SELECT:
   case CQL_EXPLAIN:
+    if (a->kind == CQL_SELECT && a->select->next && !st->child)
+      return eng_setop_prepare(st);
     rc = eng_plan_select(st->db, a->select, st->src, st->nparams, &st->plan);
     if (rc == CREDO_OK)
       rc = eng_subq_prepare(st);
@@ -195,6 +201,11 @@ int eng_exec_prepare(credo_stmt *st) {
   case CQL_SHOW_ERASURES:
     set_cols(st, 5, ERASURE_NAMES, ERASURE_DECL);
     return CREDO_OK;
+  case CQL_SHOW_SESSIONS:
+    set_cols(st, 5, SESSION_NAMES, SESSION_DECL);
+    return CREDO_OK;
+  case CQL_KILL_SESSION:
+    return cx(st, a->kill.session, "KILL SESSION", &st->wx[0]);
   case CQL_SET_TZ:
     return cx(st, a->set_tz.zone, "SET TIME ZONE", &st->wx[0]);
   case CQL_SET_STORE_TZ:
@@ -220,6 +231,7 @@ int eng_exec_prepare(credo_stmt *st) {
 
 void eng_exec_free(credo_stmt *st) {
   eng_subq_free(st);
+  eng_setop_free(st);
   free(st->out);
   st->out = NULL;
   eng_plan_free(st->plan);
@@ -335,6 +347,8 @@ static int start(credo_stmt *st) {
   int rc;
   switch (st->ast->kind) {
   case CQL_SELECT:
+    if (st->ast->select->next && !st->child)
+      return eng_setop_run(st);
     if (st->nsubs && (rc = eng_subq_run(st)) != CREDO_OK)
       return rc;
     return eng_exec_select(st);
@@ -352,6 +366,10 @@ static int start(credo_stmt *st) {
     return eng_users_list(st->db, eng_exec_user_row, st);
   case CQL_SHOW_ERASURES:
     return eng_list_erasures(st->db, eng_exec_erasure_row, st);
+  case CQL_SHOW_SESSIONS:
+    return eng_exec_sessions(st);
+  case CQL_KILL_SESSION:
+    return eng_exec_kill(st);
   case CQL_SET_TZ:
     return eng_exec_set_tz(st);
   case CQL_BEGIN:

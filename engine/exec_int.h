@@ -109,4 +109,8 @@ int eng_exec_txn(credo_stmt *st);
 /* Runs a write statement in a statement scope (see exec_write.c). */
 int eng_exec_write(credo_stmt *st);
 
+/* SHOW SESSIONS and KILL SESSION (sessions.c). */
+int eng_exec_sessions(credo_stmt *st);
+int eng_exec_kill(credo_stmt *st);
+
 #endif /* CREDO_ENG_EXEC_INT_H */

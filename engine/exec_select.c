@@ -173,6 +173,8 @@ static int pull(credo_stmt *st) {
   }
   if (eng_type_decode(k.data, v, &st->ty) != CREDO_OK)
     return eng_err(st->db, CREDO_CORRUPT, "a type record is corrupt");
+  if ((rc = eng_retain_get(st->db, st->txn, st->ty.id, &st->ty.retain)))
+    return rc;
   eng_type_info(&st->ty, &st->tinfo);
   st->x.ty = &st->tinfo;
   return CREDO_ROW;

@@ -47,7 +47,9 @@ enum eng_ev_col {
   ENG_EV_SUBJECT_KIND,
   ENG_EV_OP,
   ENG_EV_REASON,
-  ENG_EV_RETAIN_UNTIL, /* when retention erases it (retain.c); NULL: never */
+  ENG_EV_RETAIN_UNTIL,    /* when retention erases it (retain.c); NULL: never */
+  ENG_EV_REPAIRABLE_FROM, /* occurred + the type's REPAIRABLE AFTER (store
+                             zone); NULL for POSITIVE types */
   ENG_EV_NCOLS
 };
 #define ENG_EV_STAR 13

@@ -41,7 +41,8 @@ static const col_def EV_COLS[ENG_EV_NCOLS] = {{"id", ENG_V_INT},
                                               {"subject_kind", ENG_V_TEXT},
                                               {"op", ENG_V_TEXT},
                                               {"reason", ENG_V_TEXT},
-                                              {"retain_until", ENG_V_TIME}};
+                                              {"retain_until", ENG_V_TIME},
+                                              {"repairable_from", ENG_V_TIME}};
 
 static const col_def SU_COLS[ENG_SU_NCOLS] = {{"id", ENG_V_TEXT},
                                               {"kind", ENG_V_TEXT},
@@ -190,6 +191,25 @@ static int retain_until(eng_ectx *x, eng_value *out) {
   return CREDO_OK;
 }
 
+/* repairable_from: the earliest instant REPAIR accepts for this record,
+ * by its type's policy as it is now (the minimum runs from the decision
+ * date, in the store's zone, as events.c checks it); NULL for positive
+ * types. */
+static int repairable_from(eng_ectx *x, eng_value *out) {
+  const credo_event *ev = x->ev;
+  const eng_type *t;
+  int rc, stz;
+  *out = eng_v_null();
+  if (!x->txn || !ev->type || !*ev->type)
+    return CREDO_OK;
+  if ((rc = eng_type_by_name(x->db, x->txn, ev->type, &t)) ||
+      (rc = eng_store_tz(x->db, x->txn, &stz)))
+    return rc;
+  if (!(t->flags & CREDO_TYPE_POSITIVE))
+    *out = eng_v_time(credo_time_add(ev->occurred, t->repairable_after, stz));
+  return CREDO_OK;
+}
+
 static int event_col(eng_ectx *x, int col, eng_value *out) {
   const credo_event *ev = x->ev;
   int rc;
@@ -263,6 +283,8 @@ static int event_col(eng_ectx *x, int col, eng_value *out) {
     break;
   case ENG_EV_RETAIN_UNTIL:
     return retain_until(x, out);
+  case ENG_EV_REPAIRABLE_FROM:
+    return repairable_from(x, out);
   default:
     *out = text_or_null(ev->reason);
   }

@@ -28,12 +28,19 @@ static const char *const role_names[] = {"public", "analyst", "recorder",
 
 static int verr(credo *db, int code, int line, int col, const char *fmt,
                 va_list ap) {
+  char what[256];
+  size_t n;
+
   if (!db)
     return code;
   db->errcode = code;
   db->errline = line;
   db->errcol = col;
   vsnprintf(db->errmsg, sizeof db->errmsg, fmt, ap);
+  /* A checksum mismatch names its table and key (storage/sum.c). */
+  n = strlen(db->errmsg);
+  if (code == CREDO_CORRUPT && stor_corruption_take(what, sizeof what))
+    snprintf(db->errmsg + n, sizeof db->errmsg - n, ": %s", what);
   return code;
 }
 
@@ -98,6 +105,32 @@ static credo *handle_new(eng_store *store) {
   snprintf(db->actor, sizeof db->actor, "%s", DEFAULT_ACTOR);
   db->role = CREDO_ROLE_ADMIN;
   return db;
+}
+
+int credo_upgrade(const char *path, unsigned *from_format, char *err,
+                  size_t errlen) {
+  credo *db = NULL;
+  uint32_t from = 0;
+  int rc;
+
+  if (err && errlen)
+    err[0] = '\0';
+  if (!path || !*path)
+    return CREDO_INVALID;
+  rc = stor_upgrade(path, &from, err, errlen);
+  if (from_format)
+    *from_format = from;
+  if (rc != CREDO_OK || from >= STOR_FORMAT_VERSION)
+    return rc;
+  /* The engine's migration of the old format's records (eng_upgrade). */
+  rc = eng_open(path, NULL, &db);
+  if (rc != CREDO_OK && err && errlen)
+    snprintf(err, errlen,
+             "%s: checksums added, but the migration of format "
+             "%u failed: %s",
+             path, (unsigned)from, credo_errmsg(db));
+  credo_close(db);
+  return rc;
 }
 
 /* A session that chose no zone works in the store's. */
@@ -189,7 +222,8 @@ void eng_close(credo *db) {
   if (!db)
     return;
   assert(db->be == &eng_local_backend);
-  eng_stmts_close(db); /* before the txn their scans may read in ends */
+  eng_session_unregister(db); /* no KILL SESSION reaches it any more */
+  eng_stmts_close(db);        /* before the txn their scans may read in ends */
   if (db->txn) {
     stor_txn_abort(db->txn);
     db->txn = NULL;

@@ -81,6 +81,7 @@ const credo_backend eng_local_backend = {
     .erase_event = eng_erase_event,
     .erase_subject = eng_erase_subject,
     .list_erasures = eng_list_erasures,
-    .purge = eng_purge,
     .apply_erasures = eng_apply_erasures,
+    .purge = eng_purge,
+    .session_check = eng_session_check,
 };

@@ -443,6 +443,7 @@ int eng_stmt_readonly(const credo_stmt *st) {
   case CQL_SHOW_STATS:
   case CQL_SHOW_USERS:
   case CQL_SHOW_ERASURES:
+  case CQL_SHOW_SESSIONS:
     return 1;
   default:
     return 0;

@@ -15,12 +15,21 @@
  *
  * Does not: know about records.
  */
-#include <assert.h>
 #include <string.h>
 
 #include "eng.h"
 
 static const char KEY_LAST_TX[] = "last_tx";
+
+/* Another backend's handle reached the engine: only a public function
+ * that does not go through the backend table (api/backend.h) can do that,
+ * so it is refused rather than trusted. */
+static int eng_not_local(credo *db) {
+  return eng_err(db, CREDO_NOTSUP,
+                 "this call is not supported by the %s backend; use CQL "
+                 "(credo_prepare / credo_exec)",
+                 db->be->name);
+}
 
 int eng_read_begin(credo *db, stor_txn **txn, int *owned) {
   int rc;
@@ -29,7 +38,8 @@ int eng_read_begin(credo *db, stor_txn **txn, int *owned) {
     *owned = 0;
     return CREDO_OK;
   }
-  assert(db->store); /* other backends never reach the engine */
+  if (!db->store) /* a public function outside the backend table */
+    return eng_not_local(db);
   rc = stor_txn_begin(db->store->stor, 0, txn);
   if (rc != CREDO_OK)
     return eng_err_stor(db, rc, "cannot begin a read transaction");
@@ -77,7 +87,8 @@ int eng_write_begin(credo *db, stor_txn **txn, int *owned) {
     *owned = 0;
     return CREDO_OK;
   }
-  assert(db->store); /* other backends never reach the engine */
+  if (!db->store) /* a public function outside the backend table */
+    return eng_not_local(db);
   if ((rc = writer_begin(db, txn)) != CREDO_OK)
     return rc;
   db->txn_time = 0;
@@ -152,7 +163,8 @@ int eng_write_scope_begin(credo *db, int *started) {
   *started = 0;
   if (db->txn)
     return CREDO_OK;
-  assert(db->store); /* other backends never reach the engine */
+  if (!db->store) /* a public function outside the backend table */
+    return eng_not_local(db);
   if ((rc = writer_begin(db, &db->txn)) != CREDO_OK)
     return rc;
   db->txn_mode = ENG_TXN_STATEMENT;
@@ -182,7 +194,8 @@ int eng_begin(credo *db) {
                    "permission denied: role %s may not open a write "
                    "transaction",
                    credo_role_name(db->role));
-  assert(db->store); /* other backends never reach the engine */
+  if (!db->store) /* a public function outside the backend table */
+    return eng_not_local(db);
   if ((rc = writer_begin(db, &db->txn)) != CREDO_OK)
     return rc;
   db->txn_mode = ENG_TXN_EXPLICIT;

@@ -367,7 +367,8 @@ int eng_list_types(credo *db, credo_type_cb cb, void *arg) {
     goto fail;
   for (rc = stor_cursor_first(c, &k, &v); rc == CREDO_OK;
        rc = stor_cursor_next(c, &k, &v)) {
-    if ((rc = eng_type_decode(k.data, v, &t)) != CREDO_OK)
+    if ((rc = eng_type_decode(k.data, v, &t)) != CREDO_OK ||
+        (rc = eng_retain_get(db, txn, t.id, &t.retain)) != CREDO_OK)
       break;
     eng_type_info(&t, &info);
     if ((rc = cb(&info, arg)) != 0)

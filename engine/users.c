@@ -413,7 +413,7 @@ static int revoke(credo *db, const char *why) {
   return eng_err(db, CREDO_AUTH, "session ended: %s", why);
 }
 
-int credo_session_check(credo *db) {
+int eng_session_check(credo *db) {
   stor_txn *txn;
   user_rec u;
   char why[160];
@@ -426,6 +426,11 @@ int credo_session_check(credo *db) {
     return CREDO_OK;
   if (db->auth_revoked)
     return revoke(db, "it was revoked earlier");
+  if (atomic_load(&db->sess_killed)) {
+    snprintf(why, sizeof why, "killed by %s (KILL SESSION %llu)",
+             db->sess_killer, (unsigned long long)db->sess_id);
+    return revoke(db, why);
+  }
   if ((rc = eng_read_begin(db, &txn, &owned)) != CREDO_OK)
     return rc;
   rc = get_user(db, txn, db->auth_user, &u);
@@ -444,6 +449,7 @@ int credo_session_check(credo *db) {
     return revoke(db, why);
   }
   db->role = u.role; /* ALTER USER ... ROLE applies from now on */
+  eng_session_role(db, u.role);
   return CREDO_OK;
 }
 

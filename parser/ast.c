@@ -100,6 +100,10 @@ void cql_select_free(cql_select *s) {
   cql_expr_free(s->offset);
   cql_expr_free(s->as_of);
   cql_expr_free(s->visible_at);
+  cql_order_list_free(&(cql_order_list){s->set_order, s->n_set_order});
+  cql_expr_free(s->set_limit);
+  cql_expr_free(s->set_offset);
+  cql_select_free(s->next);
   free(s);
 }
 
@@ -174,6 +178,9 @@ static void stmt_free_fields(cql_stmt *st) {
   case CQL_SET_STORE_TZ:
     cql_expr_free(st->set_tz.zone);
     break;
+  case CQL_KILL_SESSION:
+    cql_expr_free(st->kill.session);
+    break;
   case CQL_CREATE_USER:
   case CQL_ALTER_USER:
   case CQL_DROP_USER:
@@ -221,6 +228,8 @@ const char *cql_kind_name(int kind) {
       [CQL_ERASE_EVENT] = "ERASE EVENT",
       [CQL_ERASE_SUBJECT] = "ERASE SUBJECT",
       [CQL_SHOW_ERASURES] = "SHOW ERASURES",
+      [CQL_SHOW_SESSIONS] = "SHOW SESSIONS",
+      [CQL_KILL_SESSION] = "KILL SESSION",
       [CQL_ALTER_SUBJECT] = "ALTER SUBJECT",
   };
   if (kind < 1 || kind > CQL_KIND_COUNT)

@@ -210,7 +210,24 @@ typedef struct cql_select {
   cql_expr *visible_at;   /* VISIBLE AT <time>: NULL = the AS OF instant */
   bool include_hidden;    /* INCLUDE HIDDEN */
   bool include_retracted; /* INCLUDE RETRACTED */
+  /* Set operations: `s1 UNION [ALL] s2 EXCEPT s3 ...` is the head s1
+   * with next = s2 (setop = how s2 combines with what comes before it),
+   * s2->next = s3, ... evaluated left to right. The ORDER BY, LIMIT and
+   * OFFSET written after the last SELECT apply to the whole result and
+   * are moved to the head's set_* fields. */
+  struct cql_select *next;
+  int setop;    /* on a component after the head: enum cql_setop */
+  bool set_all; /* UNION ALL */
+  cql_order_item *set_order;
+  size_t n_set_order;
+  cql_expr *set_limit, *set_offset;
 } cql_select;
+
+typedef enum cql_setop {
+  CQL_SET_UNION = 1,
+  CQL_SET_EXCEPT,
+  CQL_SET_INTERSECT
+} cql_setop;
 
 /* ---------------------------------------------------------------- CORRECT */
 
@@ -253,10 +270,12 @@ typedef enum cql_kind {
   CQL_ALTER_SUBJECT, /* ALTER SUBJECT 'id' NAME 'n' REASON 'r' */
   CQL_ERASE_EVENT,   /* ERASE EVENT <expr> REASON 'r' */
   CQL_ERASE_SUBJECT, /* ERASE SUBJECT 'id' REASON 'r' */
-  CQL_SHOW_ERASURES  /* SHOW ERASURES */
+  CQL_SHOW_ERASURES, /* SHOW ERASURES */
+  CQL_SHOW_SESSIONS, /* SHOW SESSIONS */
+  CQL_KILL_SESSION   /* KILL SESSION <expr> */
 } cql_kind;
 
-#define CQL_KIND_COUNT 28
+#define CQL_KIND_COUNT 30
 
 /* One statement. `kind` says which member of the union is used (listed at
  * each member); SHOW *, BEGIN, COMMIT and ROLLBACK have no fields. */
@@ -355,6 +374,11 @@ typedef struct cql_stmt {
     struct {
       cql_expr *zone; /* TEXT or PARAM; the executor parses it */
     } set_tz;
+
+    /* CQL_KILL_SESSION: KILL SESSION 12; */
+    struct {
+      cql_expr *session; /* INT or PARAM: the session id */
+    } kill;
 
     /* CQL_CREATE_USER: CREATE USER name ROLE role PASSWORD 'pw' (ROLE and
      * PASSWORD required, either order);

@@ -45,7 +45,8 @@
   EFFECTIVE CORRECT SET RETRACT EXPLAIN SHOW TYPES STATS USERS TIME ZONE BEGIN
   COMMIT ROLLBACK USER ROLE PASSWORD ALTER DROP VISIBLE AT INCLUDE HIDDEN
   RETRACTED OF ASC DESC UNIT POSITIVE ADVERSE PUBLISHED OPEN FIELDS STORE
-  GRANT REVOKE TO FILTER EXTRACT POSITION ERASE ERASURES RETAIN.
+  GRANT REVOKE TO FILTER EXTRACT POSITION ERASE ERASURES RETAIN SESSIONS
+  SESSION KILL ALL.
 
 /* Operator precedence, lowest first. */
 %left OR.
@@ -206,6 +207,9 @@ reason(A) ::= REASON strval(S).           { A = S; }
 stmt(A) ::= SHOW(K) TYPES.                { A = cql_b_stmt(ctx, CQL_SHOW_TYPES, &K); }
 stmt(A) ::= SHOW(K) STATS.                { A = cql_b_stmt(ctx, CQL_SHOW_STATS, &K); }
 stmt(A) ::= SHOW(K) USERS.                { A = cql_b_stmt(ctx, CQL_SHOW_USERS, &K); }
+/* SHOW SESSIONS; KILL SESSION n (the server's sessions, admin only) */
+stmt(A) ::= SHOW(K) SESSIONS.             { A = cql_b_stmt(ctx, CQL_SHOW_SESSIONS, &K); }
+stmt(A) ::= KILL(K) SESSION expr(E).      { A = cql_b_stmt_exprs(ctx, CQL_KILL_SESSION, &K, E, NULL, NULL); }
 stmt(A) ::= SET(K) TIME ZONE strval(S).   { A = cql_b_stmt_exprs(ctx, CQL_SET_TZ, &K, S, NULL, NULL); }
 stmt(A) ::= SET(K) STORE TIME ZONE strval(S). { A = cql_b_stmt_exprs(ctx, CQL_SET_STORE_TZ, &K, S, NULL, NULL); }
 
@@ -335,3 +339,18 @@ expr(A) ::= expr(X) IN LP select(S) RP(R).          { A = cql_b_subquery(ctx, CQ
 expr(A) ::= expr(X) NOT IN LP select(S) RP(R). [IN] { A = cql_b_subquery(ctx, CQL_E_IN, &R, X, true, S, &R); }
 expr(A) ::= EXISTS(K) LP select(S) RP(R).           { A = cql_b_subquery(ctx, CQL_E_EXISTS, &K, NULL, false, S, &R); }
 expr(A) ::= LP(L) select(S) RP(R).                  { A = cql_b_subquery(ctx, CQL_E_SUBQUERY, &L, NULL, false, S, &R); }
+
+/* ---------------------------------------- set operations (issue 15)
+ * SELECT ... UNION [ALL] | EXCEPT | INTERSECT SELECT ..., left to right;
+ * ORDER BY / LIMIT / OFFSET after the last SELECT apply to the whole. */
+%type compound {cql_select *}
+%destructor compound { cql_select_free($$); }
+%type setop {cql_setopx}
+
+stmt(A) ::= compound(C).                   { A = cql_b_stmt_select(ctx, CQL_SELECT, NULL, cql_b_compound_end(ctx, C)); }
+compound(A) ::= select(X) setop(O) select(Y).   { A = cql_b_compound(ctx, X, O, Y); }
+compound(A) ::= compound(X) setop(O) select(Y). { A = cql_b_compound(ctx, X, O, Y); }
+setop(A) ::= UNION(K).                     { A = (cql_setopx){CQL_SET_UNION, false, K.pos}; }
+setop(A) ::= UNION(K) ALL.                 { A = (cql_setopx){CQL_SET_UNION, true, K.pos}; }
+setop(A) ::= EXCEPT(K).                    { A = (cql_setopx){CQL_SET_EXCEPT, false, K.pos}; }
+setop(A) ::= INTERSECT(K).                 { A = (cql_setopx){CQL_SET_INTERSECT, false, K.pos}; }

@@ -460,6 +460,9 @@ int cql_lex(cql_lexer *lx, cql_token *t) {
       'types'      { return emit_word(lx, t, tok, cur, CQL_TK_TYPES); }
       'stats'      { return emit_word(lx, t, tok, cur, CQL_TK_STATS); }
       'users'      { return emit_word(lx, t, tok, cur, CQL_TK_USERS); }
+      'sessions'   { return emit_word(lx, t, tok, cur, CQL_TK_SESSIONS); }
+      'session'    { return emit_word(lx, t, tok, cur, CQL_TK_SESSION); }
+      'kill'       { return emit_word(lx, t, tok, cur, CQL_TK_KILL); }
       'time'       { return emit_word(lx, t, tok, cur, CQL_TK_TIME); }
       'zone'       { return emit_word(lx, t, tok, cur, CQL_TK_ZONE); }
       'store'      { return emit_word(lx, t, tok, cur, CQL_TK_STORE); }
@@ -500,6 +503,10 @@ int cql_lex(cql_lexer *lx, cql_token *t) {
       'extract'    { return emit_word(lx, t, tok, cur, CQL_TK_EXTRACT); }
       'position'   { return emit_word(lx, t, tok, cur, CQL_TK_POSITION); }
       'exists'     { return emit_word(lx, t, tok, cur, CQL_TK_EXISTS); }
+      'union'      { return emit_word(lx, t, tok, cur, CQL_TK_UNION); }
+      'all'        { return emit_word(lx, t, tok, cur, CQL_TK_ALL); }
+      'except'     { return emit_word(lx, t, tok, cur, CQL_TK_EXCEPT); }
+      'intersect'  { return emit_word(lx, t, tok, cur, CQL_TK_INTERSECT); }
       'second' | 'seconds' { return emit_unit(lx, t, tok, cur, CQL_UNIT_SECOND); }
       'minute' | 'minutes' { return emit_unit(lx, t, tok, cur, CQL_UNIT_MINUTE); }
       'hour' | 'hours'     { return emit_unit(lx, t, tok, cur, CQL_UNIT_HOUR); }

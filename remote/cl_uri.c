@@ -114,6 +114,14 @@ int cl_uri_parse(const char *s, cl_uri *u, char *err, size_t n) {
   }
   end = s + strcspn(s, "?");
   at = memchr(s, '@', (size_t)(end - s));
+  if (at && memchr(s, ':', (size_t)(at - s))) {
+    snprintf(err, n,
+             "the URI carries a password (USER:PASSWORD@): credo never "
+             "takes one in a URI, where process lists and shell history "
+             "keep it; give credo://USER@HOST and type the password when "
+             "asked, or set CREDO_PASSWORD");
+    return CREDO_INVALID;
+  }
   if (!at || at == s || copy_dec(u->user, sizeof u->user, s, at - s) < 0) {
     snprintf(err, n,
              "the URI needs a user name of 1-64 bytes: "

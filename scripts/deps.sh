@@ -5,7 +5,7 @@
 set -eu
 PKGS="gcc make pkg-config liblmdb-dev lmdb-utils re2c lemon libxxhash-dev \
 libcmocka-dev libjansson-dev libedit-dev libsodium-dev libsqlite3-dev libpq-dev \
-libssl-dev libutf8proc-dev libmicrohttpd-dev openssl python3 chromium fonts-wqy-microhei apache2-utils clang libclang-rt-14-dev man-db groff-base $*"
+libssl-dev libutf8proc-dev libmicrohttpd-dev libcsv-dev openssl python3 chromium fonts-wqy-microhei apache2-utils clang libclang-rt-14-dev man-db groff-base $*"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \

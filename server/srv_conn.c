@@ -28,6 +28,7 @@
  * decide the handshake's transitions (srv_auth.c).
  */
 #include <poll.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,6 +259,14 @@ static void auth_refused(srv_conn *c, uint32_t req, int gate, int rc,
   c->reason = ev;
 }
 
+/* KILL SESSION's callback (engine's thread, session lock held): wakes the
+ * session's thread by ending its socket's read side; the thread then
+ * finds credo_session_check failing and says why before closing. */
+static void kill_conn(void *arg) {
+  srv_conn *c = arg;
+  (void)shutdown(c->io.fd, SHUT_RD);
+}
+
 /* Checks the password with the engine, in its turn of the login backoff
  * and the hashing pool (srv_throttle.c), before `deadline`. */
 static int check_auth(srv_conn *c, const srv_hs_out *o, int64_t deadline) {
@@ -280,6 +289,7 @@ static int check_auth(srv_conn *c, const srv_hs_out *o, int64_t deadline) {
                    c->id};
   srv_slot_authed(&c->srv->slots, c->peer_ip);
   c->authed = 1;
+  (void)credo_session_register(c->db, c->id, c->peer, kill_conn, c);
   cl_enc_auth_ok(&c->out, o->req, &ok);
   srv_log(SRV_INFO, "auth_ok", "conn=%u peer=%s user=%s role=%s", c->id,
           c->peer, q, credo_role_name(credo_get_role(c->db)));
@@ -491,6 +501,9 @@ static void serve(srv_conn *c) {
       conn_error(c, 0, CREDO_LIMIT, "idle_timeout", msg);
     } else if (r == NF_WAKE) {
       conn_error(c, 0, CREDO_CONN, "shutdown", "server is shutting down");
+    } else if (r == NF_EOF && credo_session_check(c->db) != CREDO_OK) {
+      conn_error(c, 0, credo_errcode(c->db), "session_revoked",
+                 credo_errmsg(c->db)); /* KILL SESSION */
     } else if (r == NF_EOF) {
       c->dead = 1;
       c->reason = c->reason ? c->reason : "peer_gone";

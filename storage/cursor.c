@@ -94,12 +94,24 @@ static int sync_cursor(stor_cursor *c, int *fresh) {
   return 0;
 }
 
-/* Records the outcome of a positioning call and fills the outputs. */
-static int settle(stor_cursor *c, int rc, const MDB_val *k, const MDB_val *v,
+/* Records the outcome of a positioning call and fills the outputs. An
+ * entry whose checksum does not match leaves the cursor on it (so a walk
+ * can go on past it) and hands out its key only. */
+static int settle(stor_cursor *c, int rc, const MDB_val *k, MDB_val *v,
                   stor_val *key, stor_val *val) {
+  int sum;
+
   if (rc != 0) {
     c->positioned = 0;
     return stor_err(rc);
+  }
+  if (k->mv_size > STOR_KEY_MAX || k->mv_size == 0) {
+    c->positioned = 0; /* a damaged page: no entry to stay on */
+    return CREDO_CORRUPT;
+  }
+  if ((sum = stor_sum_open(c->table, k, v)) != 0) {
+    v->mv_size = 0;
+    v->mv_data = NULL;
   }
   c->positioned = 1;
   if (c->txn->write) {
@@ -114,7 +126,7 @@ static int settle(stor_cursor *c, int rc, const MDB_val *k, const MDB_val *v,
     val->data = v->mv_data;
     val->len = v->mv_size;
   }
-  return CREDO_OK;
+  return sum ? CREDO_CORRUPT : CREDO_OK;
 }
 
 static int same_key(const MDB_val *a, const void *b, size_t blen) {

@@ -4,7 +4,8 @@
  *
  * Invariants: arguments are checked before LMDB sees them (table in range,
  * key of 1..STOR_KEY_MAX bytes); writes go through stor_txn_write, which
- * logs them for replay; values handed out point into the map.
+ * logs them for replay and seals each value with its checksum (sum.c);
+ * values handed out point into the map, verified, without the checksum.
  *
  * Does not: allocate (reads), retry or grow (txn.c does for writes).
  */
@@ -17,6 +18,8 @@ int stor_get(stor_txn *txn, int table, stor_val key, stor_val *val) {
   if ((rc = stor_check_read(txn, table, key)) != CREDO_OK)
     return rc;
   rc = mdb_get(txn->mt, txn->env->dbi[table], &k, &v);
+  if (rc == 0)
+    rc = stor_sum_open(table, &k, &v);
   if (rc == 0 && val) {
     val->data = v.mv_data;
     val->len = v.mv_size;

@@ -241,7 +241,12 @@ static int open_dbis(stor_env *env, int *missing) {
   if ((rc = open_txn(env, MDB_RDONLY, &t)) != 0)
     return rc;
   for (i = 0; i < STOR_NTABLES; i++) {
-    if ((rc = mdb_dbi_open(t, table_names[i], 0, &env->dbi[i])) != 0) {
+    rc = mdb_dbi_open(t, table_names[i], 0, &env->dbi[i]);
+    if (rc == MDB_NOTFOUND && env->upgrading && i > STOR_META) {
+      env->absent[i] = 1; /* an older format's store: copied as empty */
+      continue;
+    }
+    if (rc != 0) {
       *missing = i;
       mdb_txn_abort(t);
       return rc;
@@ -250,10 +255,30 @@ static int open_dbis(stor_env *env, int *missing) {
   return mdb_txn_commit(t); /* keeps the handles for the env */
 }
 
+/* 1 when the store holds values without checksums (a format before
+ * STOR_FORMAT_SUMS: its format_version is 4 bare bytes), with *version
+ * set; 0 for a new store or a checksummed one. Changes nothing. */
+static int bare_values(stor_env *env, uint32_t *version) {
+  MDB_val k = {sizeof STOR_META_FORMAT_KEY - 1, STOR_META_FORMAT_KEY}, v;
+  MDB_dbi meta;
+  MDB_txn *t;
+  int bare = 0;
+
+  if (open_txn(env, MDB_RDONLY, &t) != 0)
+    return 0; /* the open that follows says why */
+  if (mdb_dbi_open(t, table_names[STOR_META], 0, &meta) == 0 &&
+      mdb_get(t, meta, &k, &v) == 0 && v.mv_size == 4) {
+    *version = stor_dec_u32(v.mv_data);
+    bare = *version < STOR_FORMAT_SUMS;
+  }
+  mdb_txn_abort(t);
+  return bare;
+}
+
 /* One attempt at creating the missing tables and the format version. */
 static int create_once(stor_env *env) {
   MDB_val k = {sizeof STOR_META_FORMAT_KEY - 1, STOR_META_FORMAT_KEY}, v;
-  unsigned char be[4];
+  unsigned char be[4 + STOR_SUM_LEN];
   MDB_txn *t;
   int rc, i;
 
@@ -267,7 +292,8 @@ static int create_once(stor_env *env) {
     be[1] = (unsigned char)(STOR_FORMAT_VERSION >> 16);
     be[2] = (unsigned char)(STOR_FORMAT_VERSION >> 8);
     be[3] = (unsigned char)STOR_FORMAT_VERSION;
-    v.mv_size = 4;
+    stor_sum_seal(STOR_META, k.mv_data, k.mv_size, be, 4, be + 4);
+    v.mv_size = sizeof be;
     v.mv_data = be;
     rc = mdb_put(t, env->dbi[STOR_META], &k, &v, MDB_NOOVERWRITE);
   }
@@ -294,7 +320,8 @@ static int create_tables(stor_env *env) {
 }
 
 /* Reads the format version: MDB_NOTFOUND when absent, MDB_INVALID when
- * malformed. */
+ * malformed. Formats before STOR_FORMAT_SUMS stored it as 4 bare bytes;
+ * from then on it carries its checksum like every value. */
 static int read_version(stor_env *env, uint32_t *version) {
   MDB_val k = {sizeof STOR_META_FORMAT_KEY - 1, STOR_META_FORMAT_KEY}, v;
   MDB_txn *t;
@@ -303,10 +330,18 @@ static int read_version(stor_env *env, uint32_t *version) {
   if ((rc = open_txn(env, MDB_RDONLY, &t)) != 0)
     return rc;
   rc = mdb_get(t, env->dbi[STOR_META], &k, &v);
-  if (rc == 0 && v.mv_size == 4)
+  if (rc == 0 && v.mv_size == 4) { /* before checksums */
     *version = stor_dec_u32(v.mv_data);
-  else if (rc == 0)
+    if (*version >= STOR_FORMAT_SUMS)
+      rc = MDB_INVALID;
+  } else if (rc == 0 && stor_sum_open(STOR_META, &k, &v) == 0 &&
+             v.mv_size == 4) {
+    *version = stor_dec_u32(v.mv_data);
+    env->sums = 1;
+  } else if (rc == 0) {
+    stor_corruption_take(NULL, 0);
     rc = MDB_INVALID;
+  }
   mdb_txn_abort(t);
   return rc;
 }
@@ -315,6 +350,14 @@ static int open_tables(stor_env *env, char *err, size_t errlen) {
   uint32_t version = 0;
   int rc, missing = -1;
 
+  if (!env->upgrading && bare_values(env, &version))
+    return say(err, errlen, CREDO_FORMAT,
+               "store %s has format %u, whose values carry no checksums "
+               "(this build writes format %u and checksums every value); "
+               "upgrade it with `credo upgrade %s` (the old store is kept as "
+               "%s.v%u)",
+               env->path, (unsigned)version, (unsigned)STOR_FORMAT_VERSION,
+               env->path, env->path, (unsigned)version);
   rc = open_dbis(env, &missing);
   if (rc == 0)
     rc = read_version(env, &version);
@@ -351,6 +394,11 @@ static int open_tables(stor_env *env, char *err, size_t errlen) {
 
 int stor_open(const char *path, const stor_options *opt, stor_env **out,
               char *err, size_t errlen) {
+  return stor_open_as(path, opt, 0, out, err, errlen);
+}
+
+int stor_open_as(const char *path, const stor_options *opt, int upgrading,
+                 stor_env **out, char *err, size_t errlen) {
   stor_options o = {0};
   stor_env *env = NULL;
   int rc, isnew = 0;
@@ -366,6 +414,7 @@ int stor_open(const char *path, const stor_options *opt, stor_env **out,
     return rc;
   if (!(env = env_new(path)))
     return say(err, errlen, CREDO_NOMEM, "out of memory opening %s", path);
+  env->upgrading = upgrading;
   if ((rc = env_open(env, &o, isnew, err, errlen)) != CREDO_OK)
     goto fail;
   if ((rc = open_tables(env, err, errlen)) != CREDO_OK)

@@ -39,8 +39,24 @@
 #include "credo.h"
 
 /* The stored format this build writes. A store with a larger number is
- * refused with CREDO_FORMAT. */
-#define STOR_FORMAT_VERSION 2u
+ * refused with CREDO_FORMAT; an older one too, with a message naming the
+ * upgrade (stor_upgrade). Format 3 added the value checksums. */
+#define STOR_FORMAT_VERSION ((unsigned)CREDO_STORE_FORMAT)
+/* The first format whose values carry checksums. */
+#define STOR_FORMAT_SUMS 3u
+
+/* Every stored value is followed on disk by a checksum of STOR_SUM_LEN
+ * bytes (sum.c, docs/storage.md "Checksums"), added by put and verified
+ * and stripped by every read: callers never see it. A read whose sum does
+ * not match returns CREDO_CORRUPT and never the value; a cursor stays
+ * positioned on such an entry (next/prev go on from it) and hands out its
+ * key with an empty value. */
+#define STOR_SUM_LEN 4
+/* Describes the last checksum mismatch the calling thread met ("checksum
+ * mismatch in table events, key 0000000000000009") into buf (n bytes, may
+ * be NULL to just forget it) and forgets it. Returns 1, or 0 (buf
+ * untouched) when there was none since the last call. Thread-local. */
+int stor_corruption_take(char *buf, size_t n);
 
 /* The tables. Their meaning and byte layouts are in docs/storage.md. */
 enum stor_table {
@@ -100,6 +116,18 @@ int stor_open(const char *path, const stor_options *opt, stor_env **out,
               char *err, size_t errlen);
 /* Closes the store. All transactions must have ended. Accepts NULL. */
 void stor_close(stor_env *env);
+
+/* Gives the store in directory `path`, of a format before
+ * STOR_FORMAT_SUMS (its values bare), checksums: copies every table into
+ * `path`.upgrade (sealing each value, the format number kept), then renames
+ * `path` to `path`.v<old> and the copy to `path`; the engine's migration
+ * of the old format's records runs at the copy's next read-write open. The
+ * store must not be open anywhere. CREDO_OK (also when its values already
+ * carry checksums: nothing done), CREDO_EXISTS when one of the two new
+ * names is taken, or the code of the failure with a message in err; on
+ * failure `path` is untouched and no `path`.upgrade is left. *from (may be
+ * NULL) gets the store's format before. */
+int stor_upgrade(const char *path, uint32_t *from, char *err, size_t errlen);
 
 /* Stored format version of the open store. */
 uint32_t stor_format_version(const stor_env *env);

@@ -86,9 +86,11 @@ typedef struct stor_wmark {
 void stor_wlog_init(stor_wlog *log);
 void stor_wlog_free(stor_wlog *log);
 stor_wmark stor_wlog_mark(const stor_wlog *log);
-/* Appends a copy of the operation; NULL when out of memory. */
+/* Appends a copy of the operation, its value followed by `tail` (tlen
+ * bytes: the checksum); NULL when out of memory. */
 const stor_rec *stor_wlog_append(stor_wlog *log, int op, int table,
-                                 stor_val key, stor_val val);
+                                 stor_val key, stor_val val,
+                                 const unsigned char *tail, size_t tlen);
 /* Forgets every record appended after `m`. */
 void stor_wlog_rewind(stor_wlog *log, stor_wmark m);
 /* Calls `fn` on each record before `end`, in order; stops at the first
@@ -103,8 +105,11 @@ struct stor_env {
   char *path;
   uint32_t format;
   int readonly;
-  size_t psize;          /* LMDB page size */
-  stor_gate gate;        /* map growth vs transactions */
+  int upgrading; /* opened by stor_upgrade: older formats allowed */
+  int sums;      /* values carry checksums (format >= SUMS) */
+  unsigned char absent[STOR_NTABLES]; /* upgrading: tables the store lacks */
+  size_t psize;                       /* LMDB page size */
+  stor_gate gate;                     /* map growth vs transactions */
   pthread_mutex_t wlock; /* the process's one writer, across replays */
   /* Protected by gate.mu: the spare read transactions. */
   stor_txn *spare;
@@ -137,6 +142,18 @@ struct stor_cursor {
   size_t klen;    /* write transactions: copy of the current key */
   unsigned char key[STOR_KEY_MAX];
 };
+
+/* Writes the checksum of value v (vlen bytes) under key k in `table`. */
+void stor_sum_seal(int table, const void *k, size_t klen, const void *v,
+                   size_t vlen, unsigned char out[STOR_SUM_LEN]);
+/* Verifies the stored value *v of key k and strips its checksum (v then
+ * holds the caller's bytes). 0, or MDB_CORRUPTED after recording the
+ * mismatch for stor_corruption_take. */
+int stor_sum_open(int table, const MDB_val *k, MDB_val *v);
+
+/* stor_open, also of an older format when `upgrading` (upgrade.c). */
+int stor_open_as(const char *path, const stor_options *opt, int upgrading,
+                 stor_env **out, char *err, size_t errlen);
 
 /* Maps an LMDB code or errno value to a credo code (credo codes pass). */
 int stor_err(int rc);

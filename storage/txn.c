@@ -295,6 +295,7 @@ int stor_check_read(stor_txn *txn, int table, stor_val key) {
 
 int stor_txn_write(stor_txn *txn, int op, int table, stor_val key,
                    stor_val val) {
+  unsigned char sum[STOR_SUM_LEN];
   stor_wmark mark;
   const stor_rec *r;
   int rc;
@@ -307,8 +308,11 @@ int stor_txn_write(stor_txn *txn, int op, int table, stor_val key,
     return rc;
   if ((val.len && !val.data) || val.len > UINT32_MAX)
     return CREDO_INVALID;
+  if (op != STOR_OP_DEL)
+    stor_sum_seal(table, key.data, key.len, val.data, val.len, sum);
   mark = stor_wlog_mark(&txn->log);
-  if (!(r = stor_wlog_append(&txn->log, op, table, key, val)))
+  if (!(r = stor_wlog_append(&txn->log, op, table, key, val, sum,
+                             op == STOR_OP_DEL ? 0 : STOR_SUM_LEN)))
     return CREDO_NOMEM;
   rc = apply_rec(r, txn);
   while (rc == MDB_MAP_FULL && (rc = regrow(txn, mark)) == 0)

@@ -76,9 +76,10 @@ static stor_chunk *room(stor_wlog *log, size_t need) {
 }
 
 const stor_rec *stor_wlog_append(stor_wlog *log, int op, int table,
-                                 stor_val key, stor_val val) {
+                                 stor_val key, stor_val val,
+                                 const unsigned char *tail, size_t tlen) {
   size_t hdr = round_up(sizeof(stor_rec));
-  size_t need = hdr + round_up(key.len) + round_up(val.len);
+  size_t need = hdr + round_up(key.len) + round_up(val.len + tlen);
   stor_chunk *c;
   stor_rec *r;
   unsigned char *p;
@@ -92,10 +93,12 @@ const stor_rec *stor_wlog_append(stor_wlog *log, int op, int table,
   r->key.mv_size = key.len;
   r->key.mv_data = p + hdr;
   memcpy(r->key.mv_data, key.data, key.len);
-  r->val.mv_size = val.len;
+  r->val.mv_size = val.len + tlen;
   r->val.mv_data = p + hdr + round_up(key.len);
   if (val.len)
     memcpy(r->val.mv_data, val.data, val.len);
+  if (tlen)
+    memcpy((unsigned char *)r->val.mv_data + val.len, tail, tlen);
   c->used += need;
   log->nrec++;
   return r;

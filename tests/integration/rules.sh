@@ -154,6 +154,9 @@ printf 'subject,type,occurred,source,ref,subject_kind,subject_name,reason\n%s,pe
 timeout 60 "$BIN/credo" import "$STORE" "$T/rename.csv" --rejects "$T/rej2.txt" >"$T/out" 2>&1
 expect "with a reason column the row renames the subject" "厦门鹭江物流有限公司" \
   ana c "SELECT name FROM subjects WHERE id = '$ORG';"
+expect "credo import without --tz reads dates in the store's zone" \
+  "2026-01-10T00:00:00\\+08:00" ana c \
+  "SELECT occurred FROM events WHERE ref = 'imp-1';"
 expect "HISTORY OF SUBJECT shows the rename" "rename +\\| 企业名称变更" \
   ana c "HISTORY OF SUBJECT '$ORG';"
 

@@ -383,6 +383,40 @@ def sc_revocation(port, user, pw):
                                               repassed, users))
 
 
+def sc_sessions(port, user, pw):
+    """An admin lists the sessions and ends one that holds the writer in
+    BEGIN: it is told why and closed, its transaction rolled back."""
+    root = Conn(port)
+    root.login(user, pw)
+    one(root, "CREATE USER worker ROLE recorder PASSWORD 'worker-password';")
+    w = Conn(port, timeout=20)
+    w.hello()
+    req = w.next_req()
+    w.send(frame(wire.AUTH, req, s("worker") + s("worker-password")))
+    rd = Reader(w.expect(wire.AUTH_OK, req))
+    rd.str(), rd.u8()
+    wid = rd.u32()
+    held = q(w, "BEGIN; CREATE SUBJECT '91440300708461136T' KIND org;")
+    listed = q(root, "SHOW SESSIONS;")
+    mine = [r for r in listed[4] if r[0] == wid]
+    denied = q(w, "SHOW SESSIONS;")
+    killed = q(root, "KILL SESSION %d;" % wid)
+    told = closed_with(w, CREDO_AUTH)
+    after = q(root, "CREATE SUBJECT '91440300708461136T' KIND org;")
+    unknown = q(root, "KILL SESSION 999999;")
+    ok = (held[3] == 1 and len(mine) == 1 and mine[0][1] == "worker" and
+          mine[0][2] == "recorder" and mine[0][3].startswith("127.0.0.1:")
+          and denied[0] == "error" and denied[1] == -15 and
+          killed[0] == "done" and killed[1] == 1 and told is not None and
+          "killed by %s (KILL SESSION %d)" % (user, wid) in told[1] and
+          after[0] == "done" and unknown[0] == "error" and
+          unknown[1] == -11)
+    return ok, ("SHOW SESSIONS -> %r; as recorder %r; KILL -> %r; the "
+                "session was told %r; its subject written afterwards %r; "
+                "an unknown id %r" % (mine, denied[:3], killed[:3], told,
+                                      after[:3], unknown[:3]))
+
+
 # ------------------------------------------------------- items 10, 14
 def answer(c):
     """The next frame as (type, req, error or payload), or None."""
@@ -490,6 +524,68 @@ def sc_sniff(port):
           b"C08P01" in pg and b"credo wire protocol" in pg)
     return ok, "http %r; tls %r; pg %r then %r" % (http[:40], tls, ssl_answer,
                                                   pg[:80])
+
+
+# ------------------------------------------------------------ item 13
+def doc_frames():
+    """The frames of docs/protocol.md section 10, in order, as bytes;
+    "..." ends a frame the document shows only in part (a prefix)."""
+    import os
+    import re
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                        "..", "docs", "protocol.md")
+    text = open(path, encoding="utf-8").read()
+    sec = text[text.index("## 10. Worked example"):]
+    frames = []
+    for block in re.findall(r"```\n(.*?)```", sec, re.S):
+        for line in block.strip().splitlines():
+            partial = "..." in line
+            hexs = line.split("...")[0] if partial else line
+            if partial:  # keep the fields before the elided message
+                hexs = hexs.rsplit("|", 1)[0]
+            frames.append((bytes.fromhex(re.sub(r"[|\s]", "", hexs)),
+                           partial))
+    return frames
+
+
+def sc_worked_example(port):
+    """Sends the client frames of section 10 exactly as written and
+    compares the server's frames with the document's."""
+    frames = doc_frames()
+    client = [f for f, _ in frames if f[4] < 0x80]
+    server = [(f, part) for f, part in frames if f[4] >= 0x80]
+    # the failed statement's QUERY (request 8) is not shown as hex: it goes
+    # before BYE, so its ERROR comes before BYE's OK
+    selec = frame(QUERY, 8, struct.pack(">i", 0) + s("SELEC 1;"))
+    bye = client.pop()
+    c = Conn(port, timeout=20)
+    c.send(b"".join(client) + selec + bye)
+    got = []
+    while True:
+        f = c.recv_frame()
+        if f is None:
+            break
+        got.append(struct.pack(">IBBI", 6 + len(f[2]), f[0], 0, f[1]) + f[2])
+    server.insert(len(server) - 1, server.pop(-1))  # ERROR after BYE's OK
+    want = [w for w in server if w[0][4] != 0x87] + \
+        [w for w in server if w[0][4] == 0x87]
+    got = [g for g in got if g[4] != 0x87] + [g for g in got if g[4] == 0x87]
+    bad = []
+    for i, (w, part) in enumerate(want):
+        g = got[i] if i < len(got) else b""
+        if w[4] == 0x81:    # READY: the server's version string differs
+            same = g[:16] == w[:16]
+        elif w[4] == 0x82:  # AUTH_OK: the connection id differs
+            same = g[:-4] == w[:-4]
+        elif part:
+            same = g.startswith(w)
+        else:
+            same = g == w
+        if not same:
+            bad.append("frame %d: want %s got %s" % (i, w.hex(), g.hex()))
+    ok = not bad and len(got) == len(want)
+    return ok, "%d server frames as documented%s" % (
+        len(got), "" if ok else ": " + "; ".join(bad))
 
 
 SCENARIOS = {n[3:]: f for n, f in globals().items() if n.startswith("sc_")}

@@ -111,6 +111,16 @@ if grep -q "frame of [0-9]* bytes" "$T/conf.log"; then
 else ok "no 'frame of N bytes' for other protocols"; fi
 kill -TERM "$CONF_PID"
 
+EX=$T/example
+"$BIN/credo-server" --store "$EX" --init-admin root >/dev/null 2>&1 &&
+  SH "$EX" -c "CREATE TYPE fine; CREATE TYPE warning;
+    CREATE USER alice ROLE analyst PASSWORD 'pw';" >/dev/null ||
+  fail "cannot make the worked example's store"
+start_server example "$EX" || exit 1
+expect "the worked example of docs/protocol.md section 10 runs against a real server, byte for byte" \
+  "^ok" SEC worked_example "$PORT"
+kill -TERM "$SPID"
+
 # ------------------------------------------- the writer slot, transactions
 echo "== transactions and the writer slot (items 4-6, 9, 12)"
 SH "$STORE" -c "CREATE TYPE fine PUBLICITY 10 YEARS REPAIRABLE AFTER 1 MONTHS;
@@ -124,6 +134,8 @@ expect "the rolled-back transaction is logged" "event=max_txn_time" \
   cat "$T/txn.log"
 expect "ALTER USER / DROP USER / a new password apply to open sessions" \
   "^ok" SEC revocation "$PORT" root root-password
+expect "SHOW SESSIONS lists sessions, KILL SESSION ends one holding the writer" \
+  "^ok" SEC sessions "$PORT" root root-password
 expect "DONE counts the rows sent and the rows changed, per request" \
   "^ok" SEC done_counts "$PORT" root root-password
 kill -TERM "$TXN_PID"

@@ -715,6 +715,82 @@ static void test_errors_table(void **state) {
   assert_int_equal(credo_open(NULL, NULL, NULL), CREDO_MISUSE);
 }
 
+/* ------------------------------------------------------- checksums */
+
+/* Flips bit `bit` of the first byte of each occurrence of `pat` in the
+ * store's data file; returns how many. */
+static int flip_store(const char *dir, const char *pat, int bit) {
+  char file[600];
+  size_t n, plen = strlen(pat);
+  unsigned char *buf;
+  FILE *fp;
+  int hits = 0;
+
+  snprintf(file, sizeof file, "%s/data.mdb", dir);
+  assert_non_null(fp = fopen(file, "r+b"));
+  fseek(fp, 0, SEEK_END);
+  n = (size_t)ftell(fp);
+  rewind(fp);
+  assert_non_null(buf = malloc(n));
+  assert_int_equal(fread(buf, 1, n, fp), n);
+  for (size_t i = 0; i + plen <= n; i++) {
+    if (memcmp(buf + i, pat, plen) == 0) {
+      unsigned char b = buf[i] ^ (unsigned char)(1u << bit);
+      fseek(fp, (long)i, SEEK_SET);
+      fwrite(&b, 1, 1, fp);
+      hits++;
+    }
+  }
+  free(buf);
+  fclose(fp);
+  return hits;
+}
+
+static int no_row(void *arg, int ncol, const char *const *v,
+                  const char *const *names) {
+  (void)arg, (void)ncol, (void)v, (void)names;
+  return 0;
+}
+
+static int count_problem(void *arg, const char *line) {
+  int *n = arg;
+  if (strstr(line, "checksum mismatch in table events, key 0000000000000001"))
+    (*n)++;
+  return 0;
+}
+
+/* Outside testing's case: a flipped bit changed {"n":2443} into
+ * {"o":2443} and the store answered with it. Now every read says
+ * CREDO_CORRUPT naming table and key, and the check counts it. */
+static void test_checksum_flip_reported(void **state) {
+  fx *f = *state;
+  credo_check_report rep;
+  credo_event ev;
+  uint64_t id;
+  int problems = 0;
+
+  id = record_at(f, "2025-02-01", rec("R-1", "2025-01-20", "{\"n\":2443}"));
+  credo_close(f->db);
+  f->db = NULL;
+  assert_int_equal(flip_store(f->dir, "\"n\":2443}", 0), 1); /* n -> o */
+  assert_int_equal(credo_open(f->dir, NULL, &f->db), CREDO_OK);
+  credo_set_clock(f->db, th_clock_fn, &f->clk); /* the event is public */
+  assert_int_equal(credo_get_event(f->db, id, CREDO_TIME_NOW, CREDO_TIME_NOW,
+                                   CREDO_READ_HIDDEN, &ev),
+                   CREDO_CORRUPT);
+  assert_non_null(strstr(credo_errmsg(f->db),
+                         "checksum mismatch in table events, key "
+                         "0000000000000001"));
+  assert_int_equal(credo_exec(f->db,
+                              "SELECT * FROM events WHERE subject = '" ORG "';",
+                              no_row, NULL),
+                   CREDO_CORRUPT);
+  assert_non_null(strstr(credo_errmsg(f->db), "table events"));
+  assert_int_equal(credo_check(f->db, count_problem, &problems, &rep),
+                   CREDO_CORRUPT);
+  assert_int_equal(problems, 1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_bitemporal_scenario, fx_setup,
@@ -740,6 +816,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_interrupt_and_timeout, fx_setup,
                                       fx_teardown),
       cmocka_unit_test(test_reopen_and_tiny_map),
+      cmocka_unit_test_setup_teardown(test_checksum_flip_reported, fx_setup,
+                                      fx_teardown),
       cmocka_unit_test(test_errors_table),
   };
   return cmocka_run_group_tests_name("engine", tests, NULL, NULL);

@@ -341,8 +341,8 @@ static void test_worked_example(void **state) {
   cl_value two = {.t = CREDO_T_INT, .u.i = 2};
   cl_value hi = {.t = CREDO_T_TEXT, .u.s = {"hi", 2}};
   cl_done d = {0, 1, 0, 0};
-  cl_sql pq = {0, "SELECT ? AS x", 13};
-  cl_prepared pm = {1, 13, 1, 1, &cx};
+  cl_sql pq = {0, "SELECT ? AS x FROM types LIMIT 1", 32};
+  cl_prepared pm = {1, 32, 1, 1, &cx};
   cl_execute ex = {1, 0, 1, &hi};
 
   cl_enc_hello(&w, 1, &h);
@@ -378,11 +378,12 @@ static void test_worked_example(void **state) {
                    "0000000000000001 | 00000000 | 00");
   w.n = 0;
   cl_enc_sql(&w, CL_F_PREPARE, 4, &pq);
-  assert_bytes(&w, "0000001b | 03 | 00 | 00000004 | 00000000 | 0000000d "
-                   "53454c45 4354203f 20415320 78");
+  assert_bytes(&w, "0000002e | 03 | 00 | 00000004 | 00000000 | 00000020 "
+                   "53454c45 4354203f 20415320 78204652 4f4d2074 79706573 "
+                   "204c494d 49542031");
   w.n = 0;
   cl_enc_prepared(&w, 4, &pm);
-  assert_bytes(&w, "00000018 | 83 | 00 | 00000004 | 00000001 | 0000000d | "
+  assert_bytes(&w, "00000018 | 83 | 00 | 00000004 | 00000001 | 00000020 | "
                    "0001 | 0001 | 00000001 78 | 00");
   w.n = 0;
   cl_enc_execute(&w, 5, &ex);

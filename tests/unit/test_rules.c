@@ -186,6 +186,31 @@ static void rule3_not_published(void **state) {
   credo_close(pub);
 }
 
+static int type_seen(const credo_type_info *t, void *arg) {
+  int *n = arg;
+  assert_int_equal(t->retain.months, 0); /* none declared */
+  assert_int_equal(t->retain.usec, 0);
+  if (strcmp(t->name, "penalty_general") == 0) {
+    assert_int_equal(t->flags, 0);
+    assert_string_equal(t->public_fields, "authority,amount_wan");
+  } else if (strcmp(t->name, "penalty_minor") == 0)
+    assert_int_equal(t->flags, CREDO_TYPE_NOT_PUBLISHED);
+  else if (strcmp(t->name, "licence") == 0)
+    assert_int_equal(t->flags, CREDO_TYPE_OPEN | CREDO_TYPE_POSITIVE);
+  else
+    assert_int_equal(t->flags, CREDO_TYPE_POSITIVE); /* honour */
+  ++*n;
+  return 0;
+}
+
+/* 2-4, 9. The policy is stored and handed back (credo_list_types). */
+static void types_listed_with_policy(void **state) {
+  fx *f = *state;
+  int n = 0;
+  assert_int_equal(credo_list_types(f->db, type_seen, &n), CREDO_OK);
+  assert_int_equal(n, 4);
+}
+
 /* 4. Polarity: repair applies to adverse records only. */
 static void rule4_polarity(void **state) {
   fx *f = *state;
@@ -620,7 +645,7 @@ static void upgrade_from_format_1(void **state) {
   assert_int_equal(credo_check(f->db, NULL, NULL, NULL), CREDO_OK);
   credo_stats st;
   assert_int_equal(credo_get_stats(f->db, &st), CREDO_OK);
-  assert_int_equal(st.format_version, 2);
+  assert_int_equal(st.format_version, CREDO_STORE_FORMAT);
   record_general(f, PERSON, "厦市监罚(2026)9号", "2026-04-01"); /* same */
   expect_on(f->db, "SELECT count(*) FROM events;", "1\n");
   assert_int_equal(credo_dup(f->db, &pub), CREDO_OK);
@@ -668,21 +693,14 @@ static void public_index_checked(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-      T(rule1_repair_from_decision),
-      T(rule2_publicity_is_maximum),
-      T(rule3_not_published),
-      T(rule4_polarity),
-      T(rule5_no_bypass),
-      T(rule6_store_time_zone),
-      T(rule7_person_masking),
-      T(rule8_no_internals),
-      T(rule8_constant_cost_lookup),
-      T(rule9_public_fields),
-      T(rule10_source_grants),
-      T(rule11_idempotency_key),
-      T(rule12_renames),
-      T(rule13_identifier_checks),
-      T(upgrade_from_format_1),
+      T(rule1_repair_from_decision), T(rule2_publicity_is_maximum),
+      T(rule3_not_published),        T(rule4_polarity),
+      T(types_listed_with_policy),   T(rule5_no_bypass),
+      T(rule6_store_time_zone),      T(rule7_person_masking),
+      T(rule8_no_internals),         T(rule8_constant_cost_lookup),
+      T(rule9_public_fields),        T(rule10_source_grants),
+      T(rule11_idempotency_key),     T(rule12_renames),
+      T(rule13_identifier_checks),   T(upgrade_from_format_1),
       T(public_index_checked),
 #undef T
   };

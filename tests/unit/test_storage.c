@@ -507,7 +507,7 @@ static void test_format_version(void **state) {
                    CREDO_FORMAT);
   assert_null(env);
   assert_non_null(strstr(err, "store format 7 is newer than this build "
-                              "supports (2); upgrade credo"));
+                              "supports (3); upgrade credo"));
   assert_non_null(strstr(err, f->path));
 
   /* a malformed one is corruption (on a fresh store) */
@@ -524,6 +524,110 @@ static void test_format_version(void **state) {
                    CREDO_CORRUPT);
   assert_null(env);
   assert_non_null(strstr(err, "format version"));
+}
+
+/* ----------------------------------------------------------- checksums */
+
+/* Flips bit `bit` of the first byte of every occurrence of `pat` in the
+ * store's data file; returns the number of occurrences. */
+static int flip_in_file(const char *store, const char *pat, int bit) {
+  char file[700];
+  size_t n, plen = strlen(pat), i;
+  unsigned char *buf;
+  FILE *fp;
+  int hits = 0;
+
+  snprintf(file, sizeof file, "%s/data.mdb", store);
+  if (!(fp = fopen(file, "r+b")))
+    return -1;
+  fseek(fp, 0, SEEK_END);
+  n = (size_t)ftell(fp);
+  buf = malloc(n);
+  rewind(fp);
+  if (!buf || fread(buf, 1, n, fp) != n) {
+    free(buf);
+    fclose(fp);
+    return -1;
+  }
+  for (i = 0; i + plen <= n; i++) {
+    if (memcmp(buf + i, pat, plen) == 0) {
+      unsigned char b = buf[i] ^ (unsigned char)(1u << bit);
+      fseek(fp, (long)i, SEEK_SET);
+      fwrite(&b, 1, 1, fp);
+      hits++;
+    }
+  }
+  free(buf);
+  fclose(fp);
+  return hits;
+}
+
+static void put_three(fx *f, const char *middle_key, const char *middle_val) {
+  stor_txn *t;
+
+  assert_non_null(f->env = open_store(f->path, 0, 1));
+  assert_int_equal(stor_txn_begin(f->env, 1, &t), CREDO_OK);
+  assert_int_equal(stor_put(t, STOR_SUBJECTS, S("aaa"), S("first")), CREDO_OK);
+  assert_int_equal(stor_put(t, STOR_SUBJECTS, S(middle_key), S(middle_val)),
+                   CREDO_OK);
+  assert_int_equal(stor_put(t, STOR_SUBJECTS, S("zzz"), S("last")), CREDO_OK);
+  assert_int_equal(stor_txn_commit(t), CREDO_OK);
+  stor_close(f->env);
+  f->env = NULL;
+}
+
+/* A flipped bit in a value is never handed out: get and cursors say
+ * CREDO_CORRUPT naming table and key, and a walk goes on past it. */
+static void test_checksum_value_flip(void **state) {
+  fx *f = *state;
+  stor_cursor *c;
+  stor_txn *t;
+  stor_val k, v;
+  char what[256];
+
+  put_three(f, "mmm", "{\"n\":2443}");
+  assert_int_equal(flip_in_file(f->path, "n\":2443", 0), 1); /* n -> o */
+  assert_non_null(f->env = open_store(f->path, 0, 1));
+  assert_int_equal(stor_txn_begin(f->env, 0, &t), CREDO_OK);
+  assert_int_equal(stor_get(t, STOR_SUBJECTS, S("mmm"), &v), CREDO_CORRUPT);
+  assert_int_equal(stor_corruption_take(what, sizeof what), 1);
+  assert_string_equal(what, "checksum mismatch in table subjects, key 6d6d6d");
+  assert_int_equal(stor_corruption_take(what, sizeof what), 0);
+  assert_int_equal(stor_get(t, STOR_SUBJECTS, S("aaa"), &v), CREDO_OK);
+  assert_true(val_is(v, "first"));
+
+  assert_int_equal(stor_cursor_open(t, STOR_SUBJECTS, &c), CREDO_OK);
+  assert_int_equal(stor_cursor_first(c, &k, &v), CREDO_OK);
+  assert_int_equal(stor_cursor_next(c, &k, &v), CREDO_CORRUPT);
+  assert_true(val_is(k, "mmm"));
+  assert_int_equal(v.len, 0);
+  assert_int_equal(stor_cursor_next(c, &k, &v), CREDO_OK);
+  assert_true(val_is(v, "last"));
+  stor_cursor_close(c);
+  stor_txn_abort(t);
+}
+
+/* A flipped bit in a key is caught too (the sum covers the key). */
+static void test_checksum_key_flip(void **state) {
+  fx *f = *state;
+  stor_cursor *c;
+  stor_txn *t;
+  stor_val k, v;
+  int bad = 0, good = 0, rc;
+
+  put_three(f, "KEYQ", "middle");
+  assert_int_equal(flip_in_file(f->path, "KEYQ", 1), 1); /* K -> I */
+  assert_non_null(f->env = open_store(f->path, 0, 1));
+  assert_int_equal(stor_txn_begin(f->env, 0, &t), CREDO_OK);
+  assert_int_equal(stor_cursor_open(t, STOR_SUBJECTS, &c), CREDO_OK);
+  for (rc = stor_cursor_first(c, &k, &v); rc != CREDO_NOTFOUND;
+       rc = stor_cursor_next(c, &k, &v))
+    rc == CREDO_OK ? good++ : bad++;
+  assert_int_equal(good, 2);
+  assert_int_equal(bad, 1);
+  stor_cursor_close(c);
+  stor_txn_abort(t);
+  assert_int_equal(stor_corruption_take(NULL, 0), 1);
 }
 
 /* ----------------------------------------------------------- map growth */
@@ -1161,6 +1265,9 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_abort_discards, setup, teardown),
       cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
       cmocka_unit_test_setup_teardown(test_format_version, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_checksum_value_flip, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_checksum_key_flip, setup, teardown),
       cmocka_unit_test_setup_teardown(test_growth_big_txn, setup, teardown),
       cmocka_unit_test_setup_teardown(test_growth_many_txns, setup, teardown),
       cmocka_unit_test_setup_teardown(test_growth_reopen, setup, teardown),

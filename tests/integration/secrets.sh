@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# secrets.sh -- a credo:// URI with a password in it
+# (credo://USER:PASSWORD@HOST) is refused by every program that takes a
+# store, and no message ever shows the password (issue 14, item 10).
+#
+# Usage: BUILD=build bash tests/integration/secrets.sh
+set -u
+BUILD=${BUILD:-build}
+CREDO=$(cd "$(dirname "$BUILD/bin/credo")" && pwd)/credo
+[ -x "$CREDO" ] || { echo "no $BUILD/bin/credo"; exit 1; }
+T=$(mktemp -d "${TMPDIR:-/tmp}/credo-secrets-XXXXXX")
+trap 'rm -rf "$T"' EXIT
+cd "$T" || exit 1
+export CREDO_PROGRESS=never
+unset CREDO_PASSWORD
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+fail() { echo "not ok - $*"; cat out.txt 2>/dev/null; exit 1; }
+PW=s3cretPW-4711
+URI="credo://alice:$PW@127.0.0.1:1"
+echo '{}' > in.jsonl
+check_run() {
+  "$@" </dev/null >out.txt 2>&1 && fail "'$*' accepted a password in the URI"
+  grep -q -- "$PW" out.txt && fail "'$*' showed the password"
+  grep -q "carries a password" out.txt || fail "'$*' did not say why"
+}
+check_run "$CREDO" "$URI" -c 'SELECT 1;'
+check_run "$CREDO" shell "$URI" -c 'SELECT 1;'
+check_run "$CREDO" check "$URI"
+check_run "$CREDO" export "$URI"
+check_run "$CREDO" import "$URI" in.jsonl
+check_run "$CREDO" backup "$URI" bak
+ok "shell, check, export, import, backup refuse credo://USER:PASSWORD@ without showing it"
+echo "secrets.sh: $n ok"
