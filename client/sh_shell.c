@@ -86,7 +86,7 @@ void sh_shell_usage(FILE *f) {
       "exit",
       "      --format FMT    result format: table (default), csv, json, jsonl",
       "      --tz OFFSET     session time zone: +HH:MM, -HH:MM, Z, UTC "
-      "(default)",
+      "(default: $CREDO_TZ, else UTC)",
       "      --keep-going    go on after a failing statement (-c, -f, stdin)",
       "      --readonly      open the store read-only (it must exist)",
       "      --no-create     fail when STORE_DIR holds no store (instead of "
@@ -173,7 +173,11 @@ static int take_option(shell_opts *o, int c, const char *arg,
  * a usage error. */
 static int parse_options(int argc, char **argv, shell_opts *o) {
   int c, rc;
+  const char *env = getenv("CREDO_TZ");
   opterr = 0;
+  /* CREDO_TZ is the default of --tz (as PGTZ for psql) */
+  if (env && *env && (rc = take_option(o, OPT_TZ, env, "CREDO_TZ")) != 0)
+    return rc;
   while ((c = getopt_long(argc, argv, ":c:f:h", long_opts, NULL)) != -1) {
     /* For errors: the option as typed ("-x", or the whole long one). */
     char shortopt[3] = {'-', (char)optopt, '\0'};

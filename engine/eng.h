@@ -46,13 +46,19 @@ typedef struct eng_store {
   stor_env *stor;
   pthread_mutex_t mu; /* guards refs and the session list */
   int refs;
-  struct credo *sessions; /* registered sessions (sessions.c), by sess_next */
   /* The process's registry of open stores (openreg.c), under its lock. */
   struct eng_store *reg_next;
   dev_t dev;
   ino_t ino;
   int readonly, registered;
+  struct credo *sessions; /* registered sessions (sessions.c), by sess_next */
+  _Atomic uint64_t users_gen; /* bumped by every user change (users.c) */
 } eng_store;
+
+/* How old a session's last look at its user may be before
+ * credo_session_check reads the user again though this process changed no
+ * user (a change made by another process shows within it). */
+#define ENG_SESSION_RECHECK_MS 1000
 
 /* The registry of the stores open in this process (openreg.c). Callers
  * hold the lock (eng_reg_lock) around find/add/remove and the refs change
@@ -100,6 +106,8 @@ struct credo {
   char auth_user[ENG_MAX_ACTOR + 1];
   uint64_t auth_tag;
   int auth_revoked;
+  uint64_t auth_gen;       /* store->users_gen at the last look */
+  int64_t auth_checked_ms; /* when that look was (monotonic ms) */
   /* credo_session_register (sessions.c): sess_id 0 when not registered;
    * the sess_* copies are read by other handles under store->mu */
   uint64_t sess_id;
