@@ -15,6 +15,7 @@
  * (gate.c), or know what the tables hold.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,7 +123,7 @@ int stor_mkdirs(const char *path) {
 /* Makes sure the directory exists (or says why not) and tells whether the
  * store in it is new (no data.mdb yet). */
 static int prepare_dir(const char *path, const stor_options *o, int *isnew,
-                       char *err, size_t errlen) {
+                       int *made_dir, char *err, size_t errlen) {
   char data[4096];
   struct stat st;
   int rc, must_exist = o->readonly || o->nocreate;
@@ -136,6 +137,7 @@ static int prepare_dir(const char *path, const stor_options *o, int *isnew,
     if ((rc = stor_mkdirs(path)) != 0)
       return say(err, errlen, stor_err(rc), "cannot create directory %s: %s",
                  path, strerror(rc));
+    *made_dir = 1;
   } else if (!S_ISDIR(st.st_mode)) {
     return say(err, errlen, CREDO_INVALID, "%s is not a directory", path);
   }
@@ -397,11 +399,52 @@ int stor_open(const char *path, const stor_options *opt, stor_env **out,
   return stor_open_as(path, opt, 0, out, err, errlen);
 }
 
+/* LMDB's lock file is a shared memory map that LMDB sizes with
+ * ftruncate: on a full file system its pages have no blocks behind them
+ * and the first store into one is a SIGBUS. A new store reserves the
+ * blocks first (the lock file holds a header and one slot per reader;
+ * this is about twice LMDB's need). 0, EEXIST (someone else's lock file:
+ * left alone), or the errno of the failure (ENOSPC on a full disk). */
+#define LOCK_RESERVE_BASE 16384
+#define LOCK_RESERVE_PER_READER 128
+
+static int reserve_lock(const char *path, unsigned readers) {
+  char f[4096];
+  int fd, rc;
+
+  if (snprintf(f, sizeof f, "%s/lock.mdb", path) >= (int)sizeof f)
+    return ENAMETOOLONG;
+  if ((fd = open(f, O_RDWR | O_CREAT | O_EXCL, FILE_MODE)) < 0)
+    return errno;
+  rc = posix_fallocate(fd, 0,
+                       (off_t)LOCK_RESERVE_BASE +
+                           (off_t)readers * LOCK_RESERVE_PER_READER);
+  close(fd);
+  if (rc != 0)
+    unlink(f);
+  return rc;
+}
+
+/* Removes what a failed creation made: the files, and the directory when
+ * this open created it, so that no half-made store is left. */
+static void unmake(const char *path, int made_dir, int made_lock) {
+  char f[4096];
+
+  snprintf(f, sizeof f, "%s/data.mdb", path);
+  unlink(f);
+  if (made_lock) {
+    snprintf(f, sizeof f, "%s/lock.mdb", path);
+    unlink(f);
+  }
+  if (made_dir)
+    rmdir(path);
+}
+
 int stor_open_as(const char *path, const stor_options *opt, int upgrading,
                  stor_env **out, char *err, size_t errlen) {
   stor_options o = {0};
   stor_env *env = NULL;
-  int rc, isnew = 0;
+  int rc, isnew = 0, made_dir = 0, made_lock = 0;
 
   if (err && errlen)
     err[0] = '\0';
@@ -410,10 +453,26 @@ int stor_open_as(const char *path, const stor_options *opt, int upgrading,
   *out = NULL;
   if (opt)
     o = *opt;
-  if ((rc = prepare_dir(path, &o, &isnew, err, errlen)) != CREDO_OK)
+  if ((rc = prepare_dir(path, &o, &isnew, &made_dir, err, errlen)) != CREDO_OK)
     return rc;
-  if (!(env = env_new(path)))
+  if (isnew) {
+    rc =
+        reserve_lock(path, o.max_readers ? o.max_readers : DEFAULT_MAX_READERS);
+    made_lock = rc == 0;
+    if (rc != 0 && rc != EEXIST) {
+      unmake(path, made_dir, 0);
+      return say(err, errlen, stor_err(rc), "cannot create store %s: %s%s",
+                 path, strerror(rc),
+                 rc == ENOSPC || rc == EDQUOT ? " (disk full; nothing was "
+                                                "left behind)"
+                                              : "");
+    }
+  }
+  if (!(env = env_new(path))) {
+    if (isnew)
+      unmake(path, made_dir, made_lock);
     return say(err, errlen, CREDO_NOMEM, "out of memory opening %s", path);
+  }
   env->upgrading = upgrading;
   if ((rc = env_open(env, &o, isnew, err, errlen)) != CREDO_OK)
     goto fail;
@@ -423,6 +482,8 @@ int stor_open_as(const char *path, const stor_options *opt, int upgrading,
   return CREDO_OK;
 fail:
   stor_close(env);
+  if (isnew)
+    unmake(path, made_dir, made_lock);
   return rc;
 }
 
