@@ -25,6 +25,7 @@
  * Does not: position cursors (cursor.c), decide growth sizes (gate.c).
  */
 #include <errno.h>
+#include <sys/statvfs.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -327,6 +328,18 @@ int stor_txn_write(stor_txn *txn, int op, int table, stor_val key,
   return stor_err(rc);
 }
 
+/* LMDB reports a short write of its pages as EIO; when the file system
+ * the store is on has next to no room left, that was a full disk. */
+#define DISK_FULL_BELOW ((uint64_t)1 << 20)
+
+static int full_disk_io(const stor_env *env, int rc) {
+  struct statvfs vs;
+
+  if (rc != EIO || statvfs(env->path, &vs) != 0)
+    return rc;
+  return (uint64_t)vs.f_bavail * vs.f_frsize < DISK_FULL_BELOW ? ENOSPC : rc;
+}
+
 /* Commits, growing and replaying as long as the map is full. */
 static int write_commit(stor_txn *txn) {
   stor_wmark end = stor_wlog_mark(&txn->log);
@@ -340,7 +353,7 @@ static int write_commit(stor_txn *txn) {
     if ((rc = regrow(txn, end)) != 0)
       break;
   }
-  return stor_err(rc);
+  return stor_err(full_disk_io(txn->env, rc));
 }
 
 /* ------------------------------------------------------------- public */

@@ -34,4 +34,13 @@ rm -f "$M/fill"
 "$CREDO" "$M/store" -c 'SHOW STATS;' >"$T/out.txt" 2>"$T/err.txt" ||
   fail "with room again the store is not created"
 ok "with room again the same command creates the store"
+
+# an import that fills the disk says so (LMDB's short write was "input/output error")
+CREDO_PROGRESS=never "$CREDO" gen --subjects 1000 --seed 3 >"$T/gen.jsonl" 2>/dev/null
+CREDO_PROGRESS=never "$CREDO" import "$M/store" "$T/gen.jsonl" >"$T/out.txt" 2>"$T/err.txt" &&
+  fail "an import larger than the disk succeeded"
+grep -q "disk full" "$T/err.txt" || fail "the import did not say disk full"
+grep -q "input/output error" "$T/err.txt" && fail "the import said input/output error"
+"$CREDO" check "$M/store" >"$T/out.txt" 2>"$T/err.txt" || fail "the store is not clean after"
+ok "an import that fills the disk says 'disk full'; what it stored checks clean"
 echo "fullfs.sh: $n ok"
