@@ -173,6 +173,8 @@ int eng_exec_prepare(credo_stmt *st) {
   switch (a->kind) {
   case CQL_SELECT:
   case CQL_EXPLAIN:
+    if (a->kind == CQL_SELECT && a->select->next && !st->child)
+      return eng_setop_prepare(st);
     rc = eng_plan_select(st->db, a->select, st->src, st->nparams, &st->plan);
     if (rc == CREDO_OK)
       rc = eng_subq_prepare(st);
@@ -229,6 +231,7 @@ int eng_exec_prepare(credo_stmt *st) {
 
 void eng_exec_free(credo_stmt *st) {
   eng_subq_free(st);
+  eng_setop_free(st);
   free(st->out);
   st->out = NULL;
   eng_plan_free(st->plan);
@@ -344,6 +347,8 @@ static int start(credo_stmt *st) {
   int rc;
   switch (st->ast->kind) {
   case CQL_SELECT:
+    if (st->ast->select->next && !st->child)
+      return eng_setop_run(st);
     if (st->nsubs && (rc = eng_subq_run(st)) != CREDO_OK)
       return rc;
     return eng_exec_select(st);

@@ -111,6 +111,10 @@ struct credo_stmt {
   credo_stmt **subs;
   eng_subres *subres;
   size_t nsubs;
+  /* set operations (exec_setop.c): subs are the chain's SELECTs; ORDER BY
+   * as output column + 1, negative for DESC; LIMIT / OFFSET in wx[0..1] */
+  int *set_ord;
+  size_t n_set_ord;
 };
 
 /* Compiles what the statement's kind needs and sets its columns. */
@@ -136,6 +140,12 @@ int eng_subq_prepare(credo_stmt *st);
 int eng_subq_run(credo_stmt *st);
 void eng_subq_reset(credo_stmt *st);
 void eng_subq_free(credo_stmt *st);
+
+/* Set operations (exec_setop.c): children and ORDER BY at prepare, the
+ * combined rows (buffered in st->rows) at the start of each execution. */
+int eng_setop_prepare(credo_stmt *st);
+int eng_setop_run(credo_stmt *st);
+void eng_setop_free(credo_stmt *st);
 
 /* eng_stmts_txn_ending (eng.h) is implemented in exec.c. */
 

@@ -103,7 +103,8 @@ int eng_subq_run(credo_stmt *st) {
 
 void eng_subq_reset(credo_stmt *st) {
   for (size_t i = 0; i < st->nsubs; i++) {
-    result_clear(&st->subres[i]);
+    if (st->subres) /* set operations have children without results */
+      result_clear(&st->subres[i]);
     if (st->subs[i])
       eng_exec_reset(st->subs[i]);
   }

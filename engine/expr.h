@@ -47,7 +47,9 @@ enum eng_ev_col {
   ENG_EV_SUBJECT_KIND,
   ENG_EV_OP,
   ENG_EV_REASON,
-  ENG_EV_RETAIN_UNTIL, /* when retention erases it (retain.c); NULL: never */
+  ENG_EV_RETAIN_UNTIL,    /* when retention erases it (retain.c); NULL: never */
+  ENG_EV_REPAIRABLE_FROM, /* occurred + the type's REPAIRABLE AFTER (store
+                             zone); NULL for POSITIVE types */
   ENG_EV_NCOLS
 };
 #define ENG_EV_STAR 13
@@ -66,8 +68,13 @@ enum eng_type_col {
   ENG_TY_PUBLICITY,
   ENG_TY_REPAIRABLE,
   ENG_TY_CREATED,
+  ENG_TY_POLARITY,      /* 'adverse' / 'positive' (not in `*`) */
+  ENG_TY_PUBLISHED,     /* FALSE for NOT PUBLISHED (not in `*`) */
+  ENG_TY_PUBLIC_FIELDS, /* 'a,b'; NULL: all of data (not in `*`) */
   ENG_TY_NCOLS
 };
+/* The columns of `*` and SHOW TYPES: the first ENG_TY_STAR. */
+#define ENG_TY_STAR 5
 
 /* Number of columns of table `table` (CQL_TABLE_*), and the i-th one's
  * name and static type. `*` expands to eng_table_star(table) columns. */

@@ -41,18 +41,19 @@ static const col_def EV_COLS[ENG_EV_NCOLS] = {{"id", ENG_V_INT},
                                               {"subject_kind", ENG_V_TEXT},
                                               {"op", ENG_V_TEXT},
                                               {"reason", ENG_V_TEXT},
-                                              {"retain_until", ENG_V_TIME}};
+                                              {"retain_until", ENG_V_TIME},
+                                              {"repairable_from", ENG_V_TIME}};
 
 static const col_def SU_COLS[ENG_SU_NCOLS] = {{"id", ENG_V_TEXT},
                                               {"kind", ENG_V_TEXT},
                                               {"name", ENG_V_TEXT},
                                               {"created", ENG_V_TIME}};
 
-static const col_def TY_COLS[ENG_TY_NCOLS] = {{"name", ENG_V_TEXT},
-                                              {"id", ENG_V_INT},
-                                              {"publicity", ENG_V_TEXT},
-                                              {"repairable_after", ENG_V_TEXT},
-                                              {"created", ENG_V_TIME}};
+static const col_def TY_COLS[ENG_TY_NCOLS] = {
+    {"name", ENG_V_TEXT},      {"id", ENG_V_INT},
+    {"publicity", ENG_V_TEXT}, {"repairable_after", ENG_V_TEXT},
+    {"created", ENG_V_TIME},   {"polarity", ENG_V_TEXT},
+    {"published", ENG_V_BOOL}, {"public_fields", ENG_V_TEXT}};
 
 static const col_def *table_cols(int table, int *n) {
   switch (table) {
@@ -78,7 +79,9 @@ int eng_table_ncols(int table) {
 }
 
 int eng_table_star(int table) {
-  return table == CQL_TABLE_EVENTS ? ENG_EV_STAR : eng_table_ncols(table);
+  return table == CQL_TABLE_EVENTS  ? ENG_EV_STAR
+         : table == CQL_TABLE_TYPES ? ENG_TY_STAR
+                                    : eng_table_ncols(table);
 }
 
 const char *eng_col_name(int table, int col) {
@@ -190,6 +193,25 @@ static int retain_until(eng_ectx *x, eng_value *out) {
   return CREDO_OK;
 }
 
+/* repairable_from: the earliest instant REPAIR accepts for this record,
+ * by its type's policy as it is now (the minimum runs from the decision
+ * date, in the store's zone, as events.c checks it); NULL for positive
+ * types. */
+static int repairable_from(eng_ectx *x, eng_value *out) {
+  const credo_event *ev = x->ev;
+  const eng_type *t;
+  int rc, stz;
+  *out = eng_v_null();
+  if (!x->txn || !ev->type || !*ev->type)
+    return CREDO_OK;
+  if ((rc = eng_type_by_name(x->db, x->txn, ev->type, &t)) ||
+      (rc = eng_store_tz(x->db, x->txn, &stz)))
+    return rc;
+  if (!(t->flags & CREDO_TYPE_POSITIVE))
+    *out = eng_v_time(credo_time_add(ev->occurred, t->repairable_after, stz));
+  return CREDO_OK;
+}
+
 static int event_col(eng_ectx *x, int col, eng_value *out) {
   const credo_event *ev = x->ev;
   int rc;
@@ -263,6 +285,8 @@ static int event_col(eng_ectx *x, int col, eng_value *out) {
     break;
   case ENG_EV_RETAIN_UNTIL:
     return retain_until(x, out);
+  case ENG_EV_REPAIRABLE_FROM:
+    return repairable_from(x, out);
   default:
     *out = text_or_null(ev->reason);
   }
@@ -309,6 +333,12 @@ int eng_column_value(eng_ectx *x, int col, eng_value *out) {
     *out = dur_text(x, x->ty->publicity, 1);
   else if (col == ENG_TY_REPAIRABLE)
     *out = dur_text(x, x->ty->repairable_after, 0);
+  else if (col == ENG_TY_POLARITY)
+    *out = text_of(x->ty->flags & CREDO_TYPE_POSITIVE ? "positive" : "adverse");
+  else if (col == ENG_TY_PUBLISHED)
+    *out = eng_v_bool(!(x->ty->flags & CREDO_TYPE_NOT_PUBLISHED));
+  else if (col == ENG_TY_PUBLIC_FIELDS)
+    *out = text_or_null(x->ty->public_fields);
   else
     *out = eng_v_time(x->ty->created);
   return CREDO_OK;

@@ -100,6 +100,10 @@ void cql_select_free(cql_select *s) {
   cql_expr_free(s->offset);
   cql_expr_free(s->as_of);
   cql_expr_free(s->visible_at);
+  cql_order_list_free(&(cql_order_list){s->set_order, s->n_set_order});
+  cql_expr_free(s->set_limit);
+  cql_expr_free(s->set_offset);
+  cql_select_free(s->next);
   free(s);
 }
 

@@ -210,7 +210,24 @@ typedef struct cql_select {
   cql_expr *visible_at;   /* VISIBLE AT <time>: NULL = the AS OF instant */
   bool include_hidden;    /* INCLUDE HIDDEN */
   bool include_retracted; /* INCLUDE RETRACTED */
+  /* Set operations: `s1 UNION [ALL] s2 EXCEPT s3 ...` is the head s1
+   * with next = s2 (setop = how s2 combines with what comes before it),
+   * s2->next = s3, ... evaluated left to right. The ORDER BY, LIMIT and
+   * OFFSET written after the last SELECT apply to the whole result and
+   * are moved to the head's set_* fields. */
+  struct cql_select *next;
+  int setop;    /* on a component after the head: enum cql_setop */
+  bool set_all; /* UNION ALL */
+  cql_order_item *set_order;
+  size_t n_set_order;
+  cql_expr *set_limit, *set_offset;
 } cql_select;
+
+typedef enum cql_setop {
+  CQL_SET_UNION = 1,
+  CQL_SET_EXCEPT,
+  CQL_SET_INTERSECT
+} cql_setop;
 
 /* ---------------------------------------------------------------- CORRECT */
 

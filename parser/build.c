@@ -103,6 +103,33 @@ static const char *misspelt_clause(const cql_token *t) {
   return NULL;
 }
 
+/* 1 when word token t spells w (case-insensitively). */
+static bool word_is(const cql_token *t, const char *w) {
+  return t->word && t->n == strlen(w) && strncasecmp(t->s, w, t->n) == 0;
+}
+
+/* A clear message for SQL that CQL does not have yet, or NULL. */
+static const char *unsupported(cql_ctx *ctx, const cql_token *t) {
+  static const char *const joins[] = {"JOIN", "LEFT",  "RIGHT", "INNER",
+                                      "FULL", "CROSS", "OUTER"};
+  for (size_t i = 0; i < sizeof joins / sizeof *joins; i++)
+    if (word_is(t, joins[i]))
+      return word_is(t, "RIGHT")
+                 ? "RIGHT JOIN is not supported (nor are other joins yet); "
+                   "use a subquery: x IN (SELECT ...)"
+                 : "joins are not supported yet; use a subquery: x IN "
+                   "(SELECT ...), or the subject_name / subject_kind "
+                   "columns of events";
+  if (ctx->prev2_code == CQL_TK_FROM && t->word)
+    return "table aliases and joins are not supported yet; use a "
+           "subquery: x IN (SELECT ...)";
+  if (word_is(t, "OVER") || word_is(&ctx->prev, "OVER"))
+    return "window functions (OVER) are not supported yet";
+  if (word_is(t, "WITH") && ctx->prev_code == 0)
+    return "WITH is not supported yet; use a subquery: x IN (SELECT ...)";
+  return NULL;
+}
+
 void cql_ctx_syntax_error(cql_ctx *ctx, int major, const cql_token *t) {
   size_t cut;
   const char *kw;
@@ -116,6 +143,11 @@ void cql_ctx_syntax_error(cql_ctx *ctx, int major, const cql_token *t) {
     cql_ctx_error(ctx, ctx->prev.pos,
                   "syntax error near \"%.*s\" (did you mean %s?)",
                   (int)ctx->prev.n, ctx->prev.s, kw);
+    return;
+  }
+  if (major != 0 && !ctx->look_is_semi && !ctx->look_is_end &&
+      (kw = unsupported(ctx, t)) != NULL) {
+    cql_ctx_error(ctx, t->pos, "%s", kw);
     return;
   }
   if (major == 0 || ctx->look_is_semi || ctx->look_is_end) {

@@ -32,6 +32,7 @@ typedef struct cql_ctx {
   size_t prev_end;   /* just past the last token fed before `look` */
   cql_token prev;    /* the last token fed before `look` */
   int prev_code;     /* its code (0 before the first) */
+  int prev2_code;    /* the code of the token before that */
   bool look_is_semi; /* look is the statement's ';' (fed as end) */
   bool look_is_end;  /* look is the end of input */
 } cql_ctx;
@@ -124,6 +125,19 @@ cql_expr *cql_b_extract(cql_ctx *ctx, const cql_token *name,
 cql_expr *cql_b_subquery(cql_ctx *ctx, cql_expr_kind kind, const cql_token *kw,
                          cql_expr *a, bool negated, cql_select *sub,
                          const cql_token *rp);
+/* A set operator as parsed. */
+typedef struct cql_setopx {
+  int op;   /* enum cql_setop */
+  bool all; /* UNION ALL */
+  cql_pos pos;
+} cql_setopx;
+/* head op next: appends `next` to head's chain (an ORDER BY / LIMIT /
+ * OFFSET on any but the last SELECT is an error). */
+cql_select *cql_b_compound(cql_ctx *ctx, cql_select *head, cql_setopx op,
+                           cql_select *next);
+/* The end of a compound: moves the last SELECT's ORDER BY / LIMIT /
+ * OFFSET to the head. */
+cql_select *cql_b_compound_end(cql_ctx *ctx, cql_select *head);
 /* position(sub IN s) as the call position(sub, s). */
 cql_expr *cql_b_position(cql_ctx *ctx, const cql_token *name, cql_expr *sub,
                          cql_expr *s, const cql_token *rp);

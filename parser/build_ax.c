@@ -153,6 +153,50 @@ cql_expr *cql_b_subquery(cql_ctx *ctx, cql_expr_kind kind, const cql_token *kw,
   return cql_b_close(ctx, e);
 }
 
+static cql_select *last_of(cql_select *s) {
+  while (s->next)
+    s = s->next;
+  return s;
+}
+
+cql_select *cql_b_compound(cql_ctx *ctx, cql_select *head, cql_setopx op,
+                           cql_select *next) {
+  cql_select *last;
+  if (!head || !next || ctx->rc != CREDO_OK) {
+    cql_select_free(head);
+    cql_select_free(next);
+    return NULL;
+  }
+  last = last_of(head);
+  if (last->n_order || last->limit || last->offset) {
+    cql_ctx_error(ctx, op.pos,
+                  "ORDER BY, LIMIT and OFFSET of a set operation go after its "
+                  "last SELECT");
+    cql_select_free(head);
+    cql_select_free(next);
+    return NULL;
+  }
+  next->setop = op.op;
+  next->set_all = op.all;
+  last->next = next;
+  return head;
+}
+
+cql_select *cql_b_compound_end(cql_ctx *ctx, cql_select *head) {
+  cql_select *last;
+  if (!head)
+    return NULL;
+  last = last_of(head);
+  head->set_order = last->order;
+  head->n_set_order = last->n_order;
+  head->set_limit = last->limit;
+  head->set_offset = last->offset;
+  last->order = NULL;
+  last->n_order = 0;
+  last->limit = last->offset = NULL;
+  return head;
+}
+
 cql_expr *cql_b_position(cql_ctx *ctx, const cql_token *name, cql_expr *sub,
                          cql_expr *s, const cql_token *rp) {
   cql_expr_list l = cql_b_list1(ctx, sub);

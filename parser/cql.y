@@ -46,7 +46,7 @@
   COMMIT ROLLBACK USER ROLE PASSWORD ALTER DROP VISIBLE AT INCLUDE HIDDEN
   RETRACTED OF ASC DESC UNIT POSITIVE ADVERSE PUBLISHED OPEN FIELDS STORE
   GRANT REVOKE TO FILTER EXTRACT POSITION ERASE ERASURES RETAIN SESSIONS
-  SESSION KILL.
+  SESSION KILL ALL.
 
 /* Operator precedence, lowest first. */
 %left OR.
@@ -339,3 +339,18 @@ expr(A) ::= expr(X) IN LP select(S) RP(R).          { A = cql_b_subquery(ctx, CQ
 expr(A) ::= expr(X) NOT IN LP select(S) RP(R). [IN] { A = cql_b_subquery(ctx, CQL_E_IN, &R, X, true, S, &R); }
 expr(A) ::= EXISTS(K) LP select(S) RP(R).           { A = cql_b_subquery(ctx, CQL_E_EXISTS, &K, NULL, false, S, &R); }
 expr(A) ::= LP(L) select(S) RP(R).                  { A = cql_b_subquery(ctx, CQL_E_SUBQUERY, &L, NULL, false, S, &R); }
+
+/* ---------------------------------------- set operations (issue 15)
+ * SELECT ... UNION [ALL] | EXCEPT | INTERSECT SELECT ..., left to right;
+ * ORDER BY / LIMIT / OFFSET after the last SELECT apply to the whole. */
+%type compound {cql_select *}
+%destructor compound { cql_select_free($$); }
+%type setop {cql_setopx}
+
+stmt(A) ::= compound(C).                   { A = cql_b_stmt_select(ctx, CQL_SELECT, NULL, cql_b_compound_end(ctx, C)); }
+compound(A) ::= select(X) setop(O) select(Y).   { A = cql_b_compound(ctx, X, O, Y); }
+compound(A) ::= compound(X) setop(O) select(Y). { A = cql_b_compound(ctx, X, O, Y); }
+setop(A) ::= UNION(K).                     { A = (cql_setopx){CQL_SET_UNION, false, K.pos}; }
+setop(A) ::= UNION(K) ALL.                 { A = (cql_setopx){CQL_SET_UNION, true, K.pos}; }
+setop(A) ::= EXCEPT(K).                    { A = (cql_setopx){CQL_SET_EXCEPT, false, K.pos}; }
+setop(A) ::= INTERSECT(K).                 { A = (cql_setopx){CQL_SET_INTERSECT, false, K.pos}; }

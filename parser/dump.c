@@ -360,6 +360,24 @@ static void put_select(out *o, const cql_select *s) {
   if (s->include_retracted)
     put(o, " (INCLUDE RETRACTED)");
   put(o, ")");
+  if (s->next) {
+    static const char *const ops[] = {"?", "UNION", "EXCEPT", "INTERSECT"};
+    int op = s->next->setop >= 1 && s->next->setop <= 3 ? s->next->setop : 0;
+    putf(o, " (%s%s ", ops[op], s->next->set_all ? " ALL" : "");
+    put_select(o, s->next);
+    put(o, ")");
+  }
+  if (s->n_set_order) {
+    put(o, " (SET ORDER BY");
+    for (i = 0; i < s->n_set_order; i++) {
+      put(o, " (");
+      put_expr(o, s->set_order[i].expr);
+      put(o, s->set_order[i].desc ? " DESC)" : " ASC)");
+    }
+    put(o, ")");
+  }
+  put_clause(o, "SET LIMIT", s->set_limit);
+  put_clause(o, "SET OFFSET", s->set_offset);
 }
 
 static void put_record(out *o, const cql_stmt *st) {

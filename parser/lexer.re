@@ -503,6 +503,10 @@ int cql_lex(cql_lexer *lx, cql_token *t) {
       'extract'    { return emit_word(lx, t, tok, cur, CQL_TK_EXTRACT); }
       'position'   { return emit_word(lx, t, tok, cur, CQL_TK_POSITION); }
       'exists'     { return emit_word(lx, t, tok, cur, CQL_TK_EXISTS); }
+      'union'      { return emit_word(lx, t, tok, cur, CQL_TK_UNION); }
+      'all'        { return emit_word(lx, t, tok, cur, CQL_TK_ALL); }
+      'except'     { return emit_word(lx, t, tok, cur, CQL_TK_EXCEPT); }
+      'intersect'  { return emit_word(lx, t, tok, cur, CQL_TK_INTERSECT); }
       'second' | 'seconds' { return emit_unit(lx, t, tok, cur, CQL_UNIT_SECOND); }
       'minute' | 'minutes' { return emit_unit(lx, t, tok, cur, CQL_UNIT_MINUTE); }
       'hour' | 'hours'     { return emit_unit(lx, t, tok, cur, CQL_UNIT_HOUR); }

@@ -102,6 +102,7 @@ static const unsigned char *parse_tokens(cql_lexer *lx, cql_ctx *ctx,
       return NULL;
     ctx->prev_end = t.pos.offset + t.n;
     ctx->prev = t;
+    ctx->prev2_code = ctx->prev_code;
     ctx->prev_code = prev = code;
   }
 }

@@ -252,9 +252,9 @@ const char *pg_column_str(credo_stmt *st, int i, int tz, char buf[64],
  * code with a sentence in err[errn]. */
 int pg_bind_value(credo_stmt *st, int i, const pg_value *v, int fmt,
                   int32_t oid, int tz, char *err, size_t errn);
-/* The same for a parameter the text casts itself (`?::numeric`): a
- * numeric is bound as its exact text for CQL's cast to read; other types
- * as pg_bind_value. */
+/* The same for a parameter the text casts itself (`?::numeric`,
+ * `?::bool`): a numeric is bound as its exact text and a bool as "true" /
+ * "false" for CQL's cast to read; other types as pg_bind_value. */
 int pg_bind_cast(credo_stmt *st, int i, const pg_value *v, int fmt, int32_t oid,
                  int tz, char *err, size_t errn);
 
@@ -278,6 +278,11 @@ typedef struct pg_sql {
 /* Rewrites `q`. CREDO_OK, CREDO_NOMEM, or CREDO_SYNTAX for a bad $n
  * (message in err). */
 int pg_sql_rewrite(const char *q, pg_sql *out, char *err, size_t errn);
+/* Adds CQL's cast after each `?` whose Parse type (ptypes[map[k]], n of
+ * them) is bool or numeric and that has no cast yet, so such values are
+ * bound as text and converted by CQL (exact numerics, booleans, which
+ * the C API cannot bind). CREDO_OK or CREDO_NOMEM. */
+int pg_sql_cast_params(pg_sql *s, const int32_t *ptypes, int n);
 void pg_sql_free(pg_sql *s);
 
 /* Splits the next statement of a simple Query at `*q`: returns its

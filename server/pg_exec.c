@@ -574,7 +574,8 @@ static int parse_compile(pg_conn *c, pg_stmt *s) {
   pg_compat_out k;
   pg_result res;
   size_t len = strlen(s->orig);
-  int rc = pg_compat(s->orig, len, &c->set, &k, err, sizeof err);
+  pg_settings scratch = c->set; /* a SET takes effect at Execute, not here */
+  int rc = pg_compat(s->orig, len, &scratch, &k, err, sizeof err);
   s->compat = rc == CREDO_OK ? k.kind : PG_C_NONE;
   pg_compat_free(&k);
   if (rc == CREDO_OK && s->compat == PG_C_NONE) {
@@ -584,8 +585,9 @@ static int parse_compile(pg_conn *c, pg_stmt *s) {
     s->catalog = rc > 0;
     rc = rc < 0 ? rc : CREDO_OK;
   }
-  if (rc == CREDO_OK && s->compat == PG_C_NONE && !s->catalog)
-    rc = pg_sql_rewrite(s->orig, &s->sql, err, sizeof err);
+  if (rc == CREDO_OK && s->compat == PG_C_NONE && !s->catalog &&
+      (rc = pg_sql_rewrite(s->orig, &s->sql, err, sizeof err)) == CREDO_OK)
+    rc = pg_sql_cast_params(&s->sql, s->ptypes, s->nptypes);
   if (rc != CREDO_OK) {
     pg_error(c, pg_sqlstate(rc, err), err, 0);
     return -1;

@@ -193,6 +193,47 @@ int pg_sql_rewrite(const char *q, pg_sql *out, char *err, size_t errn) {
   return CREDO_OK;
 }
 
+int pg_sql_cast_params(pg_sql *s, const int32_t *ptypes, int n) {
+  size_t len = strlen(s->text), o = 0, extra = 0;
+  char *t;
+  int k = 0;
+  for (int i = 0; i < s->nq; i++)
+    if (!s->cast[i] && s->map[i] < n &&
+        (ptypes[s->map[i]] == PG_OID_BOOL ||
+         ptypes[s->map[i]] == PG_OID_NUMERIC))
+      extra += 9; /* "::numeric" */
+  if (extra == 0)
+    return CREDO_OK;
+  if (!(t = malloc(len + extra + 1)))
+    return CREDO_NOMEM;
+  for (size_t i = 0; i < len;) {
+    size_t r = skip_region(s->text, i);
+    int32_t oid;
+    if (r) {
+      memcpy(t + o, s->text + i, r);
+      o += r;
+      i += r;
+      continue;
+    }
+    t[o++] = s->text[i++];
+    if (s->text[i - 1] != '?' || k >= s->nq)
+      continue;
+    oid = !s->cast[k] && s->map[k] < n ? ptypes[s->map[k]] : 0;
+    if (oid == PG_OID_BOOL || oid == PG_OID_NUMERIC) {
+      const char *c = oid == PG_OID_BOOL ? "::bool" : "::numeric";
+      memcpy(t + o, c, strlen(c));
+      o += strlen(c);
+      s->cast[k] = 1;
+      s->hint[k] = oid;
+    }
+    k++;
+  }
+  t[o] = '\0';
+  free(s->text);
+  s->text = t;
+  return CREDO_OK;
+}
+
 void pg_sql_free(pg_sql *s) {
   if (!s)
     return;

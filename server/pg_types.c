@@ -508,6 +508,12 @@ int pg_bind_value(credo_stmt *st, int i, const pg_value *v, int fmt,
 int pg_bind_cast(credo_stmt *st, int i, const pg_value *v, int fmt, int32_t oid,
                  int tz, char *err, size_t errn) {
   char buf[400];
+  if (oid == PG_OID_BOOL && v->len >= 0) {
+    int b = fmt == 1 ? v->len == 1 && v->p[0] != 0
+                     : v->len > 0 && strchr("tTyY1", v->p[0]) != NULL &&
+                           !(v->len > 1 && (v->p[1] == 'f' || v->p[1] == 'F'));
+    return credo_bind_text(st, i, b ? "true" : "false", -1);
+  }
   if (oid != PG_OID_NUMERIC || v->len < 0)
     return pg_bind_value(st, i, v, fmt, oid, tz, err, errn);
   if (fmt == 1) {

@@ -86,6 +86,15 @@ static void check_select(const cql_select *s, size_t len, int np) {
   check_expr(s->offset, len, np);
   check_expr(s->as_of, len, np);
   check_expr(s->visible_at, len, np);
+  for (i = 0; i < s->n_set_order; i++)
+    check_expr(s->set_order[i].expr, len, np);
+  check_expr(s->set_limit, len, np);
+  check_expr(s->set_offset, len, np);
+  if (s->next) {
+    CHECK(s->next->setop >= CQL_SET_UNION &&
+          s->next->setop <= CQL_SET_INTERSECT);
+    check_select(s->next, len, np);
+  }
 }
 
 static void check_stmt(const cql_stmt *st, size_t len) {

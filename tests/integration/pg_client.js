@@ -23,9 +23,9 @@ function assert(c, m) { if (!c) { throw new Error('assertion: ' + m); } }
 async function params(c) {
   const q = 'SELECT id, subject, occurred, data, public, data.amount AS amount ' +
     'FROM events WHERE subject = $1 AND id >= $2::int8 AND occurred >= $3 ' +
-    'AND public = true AND ref != $4 AND data.amount >= $5 AND data.amount < $6::float8 ' +
+    'AND public = $8::bool AND ref != $4 AND data.amount >= $5 AND data.amount < $6::float8 ' +
     'AND ($7::text IS NULL) ORDER BY id INCLUDE HIDDEN';
-  const vals = [SUBJ, 1, new Date('2020-01-01T00:00:00Z'), 'x', 0.25, 1e9, null];
+  const vals = [SUBJ, 1, new Date('2020-01-01T00:00:00Z'), 'x', 0.25, 1e9, null, true];
   const t = await c.query(q, vals);
   assert(t.rows.length > 0, 'text rows');
   // node-postgres cannot read binary results (its parser refuses binary

@@ -271,6 +271,17 @@ static void t_aggregates(void **state) {
       CREDO_SEMANTIC, "aggregate functions cannot be nested");
 }
 
+static void t_repairable_from(void **state) {
+  fx *f = *state;
+  expect(f, "SELECT id, repairable_from FROM events WHERE id IN (1, 4)",
+         "1|2025-06-01T00:00:00+00:00\n4|2024-12-01T00:00:00+00:00\n");
+  /* the policy as it is when read: the type's REPAIRABLE AFTER */
+  expect(f,
+         "SELECT count(*) FROM events WHERE repairable_from <= "
+         "'2025-06-01'",
+         "2\n");
+}
+
 static void t_errors(void **state) {
   fx *f = *state;
   err(f, "SELECT typo FROM events", CREDO_SEMANTIC,
@@ -332,6 +343,39 @@ static void t_subqueries(void **state) {
       CREDO_NOTSUP, "a subquery is not supported in WHERE");
 }
 
+static void t_set_operations(void **state) {
+  fx *f = *state;
+  expect(f,
+         "SELECT source FROM events WHERE type = 'honour' UNION SELECT "
+         "source FROM events WHERE id < 3 ORDER BY source",
+         "xm-market\nxm-tax\n");
+  expect(f,
+         "SELECT source FROM events WHERE type = 'honour' UNION ALL SELECT "
+         "source FROM events WHERE id < 3 ORDER BY 1 DESC LIMIT 2",
+         "xm-tax\nxm-tax\n");
+  expect(f,
+         "SELECT subject FROM events EXCEPT SELECT subject FROM events WHERE "
+         "type = 'honour' ORDER BY subject",
+         ORG "\n" ORG2 "\n");
+  expect(f,
+         "SELECT subject FROM events WHERE source = 'xm-market' INTERSECT "
+         "SELECT subject FROM events WHERE source = 'xm-tax'",
+         ORG "\n");
+  /* what changed between two instants: each side has its own AS OF */
+  f->clk.now = th_t("2025-08-01");
+  ok_on(f->db, "CORRECT EVENT 2 SET data.amount_wan = 0.25 REASON '更正'");
+  expect(f,
+         "SELECT id, data.amount_wan FROM events AS OF '2025-08-02' EXCEPT "
+         "SELECT id, data.amount_wan FROM events AS OF '2025-07-02'",
+         "2|0.25\n");
+  err(f, "SELECT id, ref FROM events UNION SELECT id FROM events",
+      CREDO_SEMANTIC, "must return the same number of columns (2, not 1)");
+  err(f, "SELECT id FROM events ORDER BY id UNION SELECT id FROM events",
+      CREDO_SYNTAX, "go after its last SELECT");
+  err(f, "SELECT id FROM events UNION SELECT id FROM events ORDER BY ref",
+      CREDO_SEMANTIC, "must name an output column");
+}
+
 /* The public role sees only public fields through the new functions too:
  * a hidden data field stays NULL inside CASE, string_agg, CAST... */
 static void t_public_role(void **state) {
@@ -356,6 +400,9 @@ static void t_public_role(void **state) {
             "SELECT count(*) FROM events WHERE data.amount_wan IN (SELECT "
             "data.amount_wan FROM events)",
             "0\n");
+  err_on(pub,
+         "SELECT id FROM events UNION SELECT id FROM events INCLUDE HIDDEN",
+         CREDO_DENIED, "permission denied");
   ok_on(f->db, "REPAIR EVENT 1 REASON '修复'");
   expect_on(pub,
             "SELECT EXISTS (SELECT id FROM events WHERE ref = 'r1'), EXISTS "
@@ -374,8 +421,10 @@ int main(void) {
       cmocka_unit_test_setup_teardown(t_exact_money, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_decimal_api, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_aggregates, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(t_repairable_from, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_errors, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_subqueries, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(t_set_operations, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_public_role, fx_setup, fx_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

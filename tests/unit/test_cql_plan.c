@@ -237,15 +237,17 @@ static void t_errors(void **state) {
          "line 2, column 3: unknown column \"bogus\" (columns: id, subject, "
          "type, occurred, public_from, public_until, source, ref, data, "
          "version, recorded, actor, public, subject_name, subject_kind, op, "
-         "reason, retain_until, data.<path>)");
+         "reason, retain_until, repairable_from, data.<path>)");
   err_is(f, "SELECT kind FROM types", CREDO_SEMANTIC, 1, 8,
          "line 1, column 8: unknown column \"kind\" (columns: name, id, "
-         "publicity, repairable_after, created)");
-  err_is(f, "SELECT subject.x FROM events", CREDO_SEMANTIC, 1, 8,
-         "line 1, column 8: unknown column \"subject.x\" (columns: id, "
-         "subject, type, occurred, public_from, public_until, source, ref, "
-         "data, version, recorded, actor, public, subject_name, "
-         "subject_kind, op, reason, retain_until, data.<path>)");
+         "publicity, repairable_after, created, polarity, published, "
+         "public_fields)");
+  err_is(
+      f, "SELECT subject.x FROM events", CREDO_SEMANTIC, 1, 8,
+      "line 1, column 8: unknown column \"subject.x\" (columns: id, "
+      "subject, type, occurred, public_from, public_until, source, ref, "
+      "data, version, recorded, actor, public, subject_name, "
+      "subject_kind, op, reason, retain_until, repairable_from, data.<path>)");
   err_is(f, "SELECT frob(id) FROM events", CREDO_SEMANTIC, 1, 8,
          "line 1, column 8: unknown function \"frob\" (functions: substr, "
          "replace, trim, ltrim, rtrim, lower, "

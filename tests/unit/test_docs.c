@@ -557,7 +557,10 @@ static void test_coverage(void **state) {
                                      "round(",
                                      "::decimal",
                                      "NOT IN (SELECT",
-                                     "EXISTS (SELECT"};
+                                     "EXISTS (SELECT",
+                                     "UNION",
+                                     "EXCEPT",
+                                     "UNION ALL"};
   doc d;
   (void)state;
   load_doc(&d);

@@ -429,6 +429,16 @@ static void test_analyst_expressions(void **state) {
         "(SELECT (items id) (FROM events) (OFFSET 3))");
   check("SELECT id FROM events OFFSET 3 LIMIT 2",
         "(SELECT (items id) (FROM events) (LIMIT 2) (OFFSET 3))");
+  check("SELECT a FROM events WHERE b IN (SELECT c FROM subjects) AND EXISTS "
+        "(SELECT 1 FROM types) AND (SELECT d FROM types) = 1",
+        "(SELECT (items a) (FROM events) (WHERE (AND (AND (IN b ((SELECT "
+        "(items c) (FROM subjects)))) (EXISTS (SELECT (items 1) (FROM "
+        "types)))) (= (SUBQUERY (SELECT (items d) (FROM types))) 1))))");
+  check("SELECT a FROM events UNION ALL SELECT b FROM subjects EXCEPT SELECT "
+        "c FROM types ORDER BY 1 DESC LIMIT 2",
+        "(SELECT (items a) (FROM events)) (UNION ALL (SELECT (items b) (FROM "
+        "subjects)) (EXCEPT (SELECT (items c) (FROM types)))) (SET ORDER BY "
+        "(1 DESC)) (SET LIMIT 2)");
   check("SELECT filter, position, extract FROM events",
         "(SELECT (items filter position extract) (FROM events))");
 }
@@ -622,6 +632,21 @@ static void test_syntax_error_positions(void **state) {
             "unknown type \"money\" in a cast (types: INT, REAL, DECIMAL, "
             "TEXT, TIME, BOOL)");
   check_err("SELECT CASE END FROM events", 1, 13, "syntax error near \"END\"");
+  check_err("SELECT id FROM events RIGHT JOIN subjects ON x = y", 1, 23,
+            "RIGHT JOIN is not supported (nor are other joins yet); use a "
+            "subquery: x IN (SELECT ...)");
+  check_err("SELECT e.id FROM events e", 1, 25,
+            "table aliases and joins are not supported yet; use a subquery: "
+            "x IN (SELECT ...)");
+  check_err("SELECT rank() OVER (ORDER BY id) FROM events", 1, 20,
+            "window functions (OVER) are not supported yet");
+  check_err("WITH x AS (SELECT 1) SELECT * FROM x", 1, 1,
+            "WITH is not supported yet; use a subquery: x IN (SELECT ...)");
+  check_err("SELECT a FROM events UNION SELECT a FROM events ORDER BY a "
+            "UNION SELECT a FROM events",
+            1, 60,
+            "ORDER BY, LIMIT and OFFSET of a set operation go after "
+            "its last SELECT");
   check_err("SELECT CASE WHEN a THEN b FROM events", 1, 27,
             "syntax error near \"FROM\"");
   check_err("SELECT * FROM events ORDER x", 1, 28, "syntax error near \"x\"");

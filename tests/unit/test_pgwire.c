@@ -328,6 +328,21 @@ static void test_sql(void **state) {
   assert_int_equal(s.cast[2], 0);
   assert_int_equal(s.nparams, 3);
   pg_sql_free(&s);
+  {
+    /* typed bool and numeric parameters get CQL's cast */
+    const int32_t types[3] = {PG_OID_BOOL, PG_OID_NUMERIC, PG_OID_INT8};
+    assert_int_equal(pg_sql_rewrite("SELECT id FROM events WHERE public = $1 "
+                                    "AND data.a = $2 AND ref = '?' AND id = $3",
+                                    &s, err, sizeof err),
+                     CREDO_OK);
+    assert_int_equal(pg_sql_cast_params(&s, types, 3), CREDO_OK);
+    assert_string_equal(s.text, "SELECT id FROM events WHERE public = ?::bool "
+                                "AND data.a = ?::numeric AND ref = '?' AND "
+                                "id = ?");
+    assert_int_equal(s.cast[0] + s.cast[1] + s.cast[2], 2);
+    assert_int_equal(s.hint[1], PG_OID_NUMERIC);
+    pg_sql_free(&s);
+  }
   assert_int_equal(pg_sql_rewrite("SELECT $0", &s, err, sizeof err),
                    CREDO_SYNTAX);
 
@@ -452,6 +467,27 @@ static void test_values(void **state) {
         CREDO_OK);
     assert_int_equal(credo_step(st), CREDO_ROW);
     assert_int_equal(credo_column_int64(st, 0), 1);
+  }
+  credo_finalize(st);
+  /* ?::bool binds "true" / "false" from either format */
+  assert_int_equal(credo_prepare(db,
+                                 "SELECT count(*) FROM events WHERE "
+                                 "public = ?::bool INCLUDE HIDDEN",
+                                 -1, &st, NULL),
+                   CREDO_OK);
+  {
+    char err[100];
+    pg_value v = {1, (const uint8_t *)"\1"};
+    assert_int_equal(
+        pg_bind_cast(st, 1, &v, 1, PG_OID_BOOL, 0, err, sizeof err), CREDO_OK);
+    assert_int_equal(credo_step(st), CREDO_ROW);
+    assert_int_equal(credo_column_int64(st, 0), 1);
+    credo_reset(st);
+    v = (pg_value){5, (const uint8_t *)"false"};
+    assert_int_equal(
+        pg_bind_cast(st, 1, &v, 0, PG_OID_BOOL, 0, err, sizeof err), CREDO_OK);
+    assert_int_equal(credo_step(st), CREDO_ROW);
+    assert_int_equal(credo_column_int64(st, 0), 0);
   }
   credo_finalize(st);
 
