@@ -66,6 +66,7 @@ int eng_bind_int64(credo_stmt *st, int i, int64_t v);
 int eng_bind_double(credo_stmt *st, int i, double v);
 int eng_bind_text(credo_stmt *st, int i, const char *s, int len);
 int eng_bind_time(credo_stmt *st, int i, credo_time t);
+int eng_bind_bool(credo_stmt *st, int i, int v);
 int eng_bind_count(const credo_stmt *st);
 int eng_clear_bindings(credo_stmt *st);
 int eng_step(credo_stmt *st);

@@ -58,6 +58,7 @@ const credo_backend eng_local_backend = {
     .bind_double = eng_bind_double,
     .bind_text = eng_bind_text,
     .bind_time = eng_bind_time,
+    .bind_bool = eng_bind_bool,
     .bind_count = eng_bind_count,
     .clear_bindings = eng_clear_bindings,
     .step = eng_step,

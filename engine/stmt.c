@@ -223,6 +223,13 @@ int eng_bind_int64(credo_stmt *st, int i, int64_t v) {
   return rc;
 }
 
+int eng_bind_bool(credo_stmt *st, int i, int v) {
+  int rc = bind_slot(st, i);
+  if (rc == CREDO_OK)
+    st->params[i - 1] = eng_v_bool(v);
+  return rc;
+}
+
 int eng_bind_double(credo_stmt *st, int i, double v) {
   int rc = bind_slot(st, i);
   if (rc == CREDO_OK)

@@ -20,8 +20,11 @@
  * give each its own handle with credo_dup(): handles made by credo_dup share
  * the open store, so any number of them read in parallel while one at a
  * time writes (writers queue). Several processes may open the same store
- * directory at once; the same rules hold across them. Do not open the same
- * directory twice in one process with credo_open(): use credo_dup().
+ * directory at once; the same rules hold across them. In one process, a
+ * credo_open() of a directory that is already open (under any spelling)
+ * shares the open store, as credo_dup() would, with the settings of the
+ * first open (LMDB allows one environment per file per process); a writing
+ * open of a store that is open read-only is refused (CREDO_BUSY).
  *
  * Time. credo_time is a count of microseconds since 1970-01-01T00:00:00Z.
  * CREDO_TIME_OPEN stands for an open end (a window with no end);
@@ -275,7 +278,10 @@ CREDO_API int credo_authenticate(credo *db, const char *user,
  * role public and every later call of this function fails the same way:
  * close it); a storage error code. CREDO_OK at once for a handle never
  * switched by credo_authenticate, and on a remote handle. Costs one read
- * of the user record. Same thread rules as other calls on `db`. */
+ * of the user record when users changed in this process since the last
+ * call or that call is more than a second old (so a change made by another
+ * process on the same store shows within a second), else nothing. Same
+ * thread rules as other calls on `db`. */
 CREDO_API int credo_session_check(credo *db);
 
 /* Registers `db` as session `id` (> 0) of a front end, for SHOW SESSIONS
@@ -680,6 +686,9 @@ CREDO_API int credo_bind_int64(credo_stmt *st, int i, int64_t v);
 CREDO_API int credo_bind_double(credo_stmt *st, int i, double v);
 CREDO_API int credo_bind_text(credo_stmt *st, int i, const char *s, int len);
 CREDO_API int credo_bind_time(credo_stmt *st, int i, credo_time t);
+/* Binds a BOOL (v != 0 is true): it compares with BOOL values and stands
+ * as a condition (WHERE ?), unlike an INT 0/1. */
+CREDO_API int credo_bind_bool(credo_stmt *st, int i, int v);
 CREDO_API int credo_bind_count(const credo_stmt *st);
 CREDO_API int credo_clear_bindings(credo_stmt *st);
 
@@ -962,7 +971,12 @@ CREDO_API int credo_restore_version(credo *db, const credo_event *v,
  * keyed hash of the event's (source, ref, subject) so that a resend is
  * refused ("erased on ... (reason)"). docs/operations.md describes the
  * operations built on these calls (purge, vacuum, re-applying erasures to
- * a restored backup). */
+ * a restored backup).
+ *
+ * Threads: the calls on a handle follow the handle's rule (one thread at a
+ * time); strings handed out are valid during the callback only; nothing
+ * is allocated for the caller. Over credo:// the typed calls are
+ * CREDO_NOTSUP: send the CQL statements (ERASE, SHOW ERASURES) instead. */
 
 /* Why an event was erased. */
 typedef enum credo_erase_cause {
@@ -1043,7 +1057,10 @@ CREDO_API int credo_apply_erasures(credo *db, const char *from_dir,
  * opening it until done. Needs free disk space for a second copy of the
  * live data. `progress` (may be NULL): phase "vacuum", done/total in
  * entries. The old file is replaced atomically (rename): a crash leaves
- * either the old or the new store. Message in `err` (may be NULL). */
+ * either the old or the new store. Message in `err` (may be NULL).
+ * The calling process must not have the store open itself (credo_open):
+ * fcntl locks belong to the process, so that case cannot be detected.
+ * Thread-safe otherwise (no handle). */
 CREDO_API int credo_vacuum(const char *dir, credo_progress_fn progress,
                            void *arg, char *err, size_t errlen);
 

@@ -24,6 +24,7 @@ const credo_backend cl_remote_backend = {
     .bind_double = cl_remote_bind_double,
     .bind_text = cl_remote_bind_text,
     .bind_time = cl_remote_bind_time,
+    .bind_bool = cl_remote_bind_bool,
     .bind_count = cl_remote_bind_count,
     .clear_bindings = cl_remote_clear_bindings,
     .step = cl_remote_step,
