@@ -261,6 +261,7 @@ static const int64_t unit_usec[] = {
     [CQL_UNIT_HOUR] = INT64_C(3600000000),
     [CQL_UNIT_DAY] = INT64_C(86400000000),
     [CQL_UNIT_WEEK] = INT64_C(604800000000),
+    [CQL_UNIT_MICROSECOND] = INT64_C(1),
 };
 
 void cql_b_dur_add(cql_ctx *ctx, cql_dur *d, const cql_token *n,

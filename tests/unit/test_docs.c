@@ -560,7 +560,9 @@ static void test_coverage(void **state) {
                                      "EXISTS (SELECT",
                                      "UNION",
                                      "EXCEPT",
-                                     "UNION ALL"};
+                                     "UNION ALL",
+                                     "DESCRIBE ",
+                                     "SHOW TABLES"};
   doc d;
   (void)state;
   load_doc(&d);
