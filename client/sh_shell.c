@@ -229,6 +229,25 @@ static int open_store(credo_shell *sh, const shell_opts *o) {
   return 0;
 }
 
+/* Skips a UTF-8 byte order mark at the start of a script (editors on
+ * Windows write one; import skips it too). Returns `in`. */
+static FILE *skip_bom(FILE *in) {
+  static const unsigned char bom[3] = {0xEF, 0xBB, 0xBF};
+  int c, i;
+
+  for (i = 0; i < 3; i++) {
+    if ((c = getc(in)) != bom[i]) {
+      if (c != EOF)
+        ungetc(c, in);
+      if (i > 0) /* a partial mark: not one (one pushback is all we have) */
+        fprintf(stderr, "credo: the script starts with a broken UTF-8 "
+                        "byte order mark\n");
+      break;
+    }
+  }
+  return in;
+}
+
 int sh_shell_main(int argc, char **argv) {
   shell_opts o = {0};
   credo_shell sh = {0};
@@ -252,7 +271,7 @@ int sh_shell_main(int argc, char **argv) {
   if (o.command)
     sh_exec_text(&sh, o.command, strlen(o.command), 1);
   else if (o.file)
-    sh_repl_stream(&sh, script ? script : stdin);
+    sh_repl_stream(&sh, skip_bom(script ? script : stdin));
   else if ((sh.interactive = isatty(STDIN_FILENO)) != 0)
     sh_repl_interactive(&sh);
   else
