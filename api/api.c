@@ -265,6 +265,13 @@ int credo_bind_text(credo_stmt *st, int i, const char *s, int len) {
   return be->bind_text(st, i, s, len);
 }
 
+int credo_bind_bool(credo_stmt *st, int i, int v) {
+  const credo_backend *be = st ? be_of(be_stmt_db(st)) : &eng_local_backend;
+  if (!be->bind_bool)
+    return be_notsup(be_stmt_db(st), "credo_bind_bool");
+  return be->bind_bool(st, i, v);
+}
+
 int credo_bind_time(credo_stmt *st, int i, credo_time t) {
   const credo_backend *be = st ? be_of(be_stmt_db(st)) : &eng_local_backend;
   if (!be->bind_time)
@@ -277,13 +284,6 @@ int credo_bind_count(const credo_stmt *st) {
   if (!be->bind_count)
     return be_notsup(be_stmt_db(st), "credo_bind_count");
   return be->bind_count(st);
-}
-
-int credo_bind_bool(credo_stmt *st, int i, int b) {
-  const credo_backend *be = st ? be_of(be_stmt_db(st)) : &eng_local_backend;
-  if (!be->bind_bool)
-    return be_notsup(be_stmt_db(st), "credo_bind_bool");
-  return be->bind_bool(st, i, b);
 }
 
 int credo_bind_duration(credo_stmt *st, int i, credo_duration d) {

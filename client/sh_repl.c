@@ -421,7 +421,11 @@ int sh_repl_interactive(credo_shell *sh) {
       fputc('\n', sh->out);
       break;
     }
-    history_add(hist, line, &last);
+    /* a password literal stays out of the history file: the line, and
+     * every line of a statement that has shown one */
+    if (!sh_has_secret(line, strlen(line)) &&
+        !(pd.len && sh_has_secret(pd.buf, pd.len)))
+      history_add(hist, line, &last);
     int r = feed_line(sh, &pd, line, strlen(line), lineno);
     free(line);
     fflush(sh->out);

@@ -142,13 +142,13 @@ done:
 
 int eng_exec_type_row(const credo_type_info *t, void *arg) {
   credo_stmt *st = arg;
-  eng_value v[ENG_TY_NCOLS];
+  eng_value v[ENG_TY_STAR];
   eng_arena_reset(&st->arena);
   st->x.table = CQL_TABLE_TYPES;
   st->x.ty = t;
-  for (int i = 0; i < ENG_TY_NCOLS; i++)
+  for (int i = 0; i < ENG_TY_STAR; i++)
     eng_column_value(&st->x, i, &v[i]);
-  return eng_rows_push(st, v, ENG_TY_NCOLS);
+  return eng_rows_push(st, v, ENG_TY_STAR);
 }
 
 static int stat_row(credo_stmt *st, const char *name, eng_value val) {

@@ -223,6 +223,13 @@ int eng_bind_int64(credo_stmt *st, int i, int64_t v) {
   return rc;
 }
 
+int eng_bind_bool(credo_stmt *st, int i, int v) {
+  int rc = bind_slot(st, i);
+  if (rc == CREDO_OK)
+    st->params[i - 1] = eng_v_bool(v);
+  return rc;
+}
+
 int eng_bind_double(credo_stmt *st, int i, double v) {
   int rc = bind_slot(st, i);
   if (rc == CREDO_OK)
@@ -257,13 +264,6 @@ int eng_bind_text(credo_stmt *st, int i, const char *s, int len) {
   st->ptext[i - 1] = p;
   st->params[i - 1] = eng_v_text(p, n);
   return CREDO_OK;
-}
-
-int eng_bind_bool(credo_stmt *st, int i, int b) {
-  int rc = bind_slot(st, i);
-  if (rc == CREDO_OK)
-    st->params[i - 1] = eng_v_bool(b);
-  return rc;
 }
 
 int eng_bind_duration(credo_stmt *st, int i, credo_duration d) {

@@ -162,4 +162,3 @@ void cql_ctx_syntax_error(cql_ctx *ctx, int major, const cql_token *t) {
   cql_ctx_error(ctx, t->pos, "syntax error near \"%.*s%s\"", (int)cut, t->s,
                 cut < t->n ? "..." : "");
 }
-

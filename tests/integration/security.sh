@@ -64,6 +64,9 @@ STORE=$T/store
 export CREDO_PASSWORD=root-password
 "$BIN/credo-server" --store "$STORE" --init-admin root >/dev/null 2>&1 ||
   { echo "cannot create the store"; exit 1; }
+SH "$STORE" -c "CREATE TYPE fine PUBLICITY 10 YEARS REPAIRABLE AFTER 1 MONTHS;
+  CREATE TYPE warning; CREATE TYPE notice;" \
+  >/dev/null || fail "cannot create the type"
 
 # ------------------------------------------- before authentication
 echo "== resources before authentication (items 1-3)"
@@ -100,6 +103,8 @@ start_server conf "$STORE" --auth-timeout 30 || exit 1
 CONF_PID=$SPID
 expect "malformed CANCEL/PING/BYE, HELLO after AUTH, request id 0, length < 6: as documented" \
   "^ok" SEC conformance "$PORT" root root-password
+expect "BOOL parameters bind as BOOL, JSON parameters are checked, tz is whole minutes" \
+  "^ok" SEC values "$PORT" root root-password
 expect "HTTP, TLS and PostgreSQL clients on the credo port get a reply they can show" \
   "^ok" SEC sniff "$PORT"
 for what in http tls_client_hello postgresql_ssl_request; do
@@ -123,9 +128,6 @@ kill -TERM "$SPID"
 
 # ------------------------------------------- the writer slot, transactions
 echo "== transactions and the writer slot (items 4-6, 9, 12)"
-SH "$STORE" -c "CREATE TYPE fine PUBLICITY 10 YEARS REPAIRABLE AFTER 1 MONTHS;
-  CREATE TYPE warning; CREATE TYPE notice;" \
-  >/dev/null || fail "cannot create the type"
 start_server txn "$STORE" --max-time 2 --max-txn-time 4 || exit 1
 TXN_PID=$SPID
 expect "a session in BEGIN that PINGs cannot hold the writer: others get CREDO_BUSY after --max-time, the transaction ends after --max-txn-time" \
@@ -158,6 +160,10 @@ if SH gen --subjects 2000 --events 40000 --seed 7 >"$T/big.jsonl" 2>/dev/null &&
 else
   fail "could not build the 40k-event store"
 fi
+
+echo "== the shell's history (item 8)"
+expect "CREATE/ALTER USER ... PASSWORD lines stay out of the shell's history file" \
+  "^ok" SEC shell_history 0 "$BIN/credo" "$T/histstore" "$T/history"
 
 echo "security.sh: $CHECKS checks, $FAILS failed"
 [ "$FAILS" -eq 0 ]

@@ -161,7 +161,8 @@ run "$STORE" -c "CREATE TYPE penalty_general PUBLICITY 1 YEAR
   RECORD penalty_general FOR '$SUBJ' OCCURRED '2025-04-01'
     SOURCE 'xm-market' REF 'xm,\"2\"' DATA {\"note\": \"a;b\"};"
 want_rc 0
-want_err_empty
+want_err_has "credo: created a new empty store in $STORE"
+[ "$(wc -l < "$TMP/err")" -eq 1 ] || fail "stderr has more than the notice"
 [ -d "$STORE" ] || fail "no store directory"
 pass
 
