@@ -372,6 +372,32 @@ static void history_add(const char *path, const char *line, char **last) {
     write_history(path);
 }
 
+/* Runs ~/.credorc (or $CREDORC; "" for none) at the start of an
+ * interactive session, as psql runs ~/.psqlrc: backslash commands such as
+ * \format, \tz, \timing and statements (SET TIME ZONE ...). A missing
+ * file is fine; its failures are reported and the session goes on. */
+static void run_rc(credo_shell *sh) {
+  const char *env = getenv("CREDORC"), *home = getenv("HOME");
+  char *path = NULL;
+  FILE *f;
+  if (env)
+    path = *env ? strdup(env) : NULL;
+  else if (home && *home && asprintf(&path, "%s/.credorc", home) < 0)
+    path = NULL;
+  if (!path)
+    return;
+  if ((f = fopen(path, "r")) != NULL) {
+    int interactive = sh->interactive;
+    sh->interactive = 0; /* no prompts; errors do not stop the session */
+    sh->keep_going++;
+    sh_repl_stream(sh, f);
+    sh->keep_going--;
+    sh->interactive = interactive;
+    fclose(f);
+  }
+  free(path);
+}
+
 int sh_repl_interactive(credo_shell *sh) {
   pending pd = {0};
   char *hist = history_path(), *last = NULL;
@@ -381,6 +407,7 @@ int sh_repl_interactive(credo_shell *sh) {
   int stz = 1;
   fprintf(sh->out, "credo %s -- type \\help for help, \\q to quit.\n",
           CREDO_VERSION);
+  run_rc(sh);
   if (credo_get_store_tz(sh->db, &stz) == CREDO_OK && stz == 0)
     fputs("hint: this store's time zone is UTC; publicity windows are "
           "counted in it (SET STORE TIME ZONE '+08:00' as admin)\n",

@@ -1070,9 +1070,9 @@ CREDO_API int credo_apply_erasures(credo *db, const char *from_dir,
  * live data. `progress` (may be NULL): phase "vacuum", done/total in
  * entries. The old file is replaced atomically (rename): a crash leaves
  * either the old or the new store. Message in `err` (may be NULL).
- * The calling process must not have the store open itself (credo_open):
- * fcntl locks belong to the process, so that case cannot be detected.
- * Thread-safe otherwise (no handle). */
+ * CREDO_BUSY too when this process has the store open (close its
+ * handles first); credo_open of it in this process waits for the vacuum.
+ * Thread-safe (no handle). */
 CREDO_API int credo_vacuum(const char *dir, credo_progress_fn progress,
                            void *arg, char *err, size_t errlen);
 

@@ -373,6 +373,24 @@ want_rc 2
 want_err_has "bad time zone 'bogus'"
 pass
 
+check "interactive: ~/.credorc runs first; prompt credo*> in a transaction"
+if command -v script >/dev/null; then
+  printf '\\format csv\n' >"$TMP/credorc"
+  LAST_ARGS="$STORE (interactive, through script(1))"
+  printf 'BEGIN;\nSELECT count(*) AS n FROM types;\nROLLBACK;\n\\q\n' |
+    CREDORC="$TMP/credorc" CREDO_HISTORY= timeout 30 \
+      script -qec "$CREDO $STORE" /dev/null | tr -d '\r' >"$TMP/out"
+  RC=$?
+  want_rc 0
+  grep -qx 'credo\*> SELECT count(\*) AS n FROM types;' "$TMP/out" ||
+    fail "no credo*> prompt inside the transaction"
+  grep -qx 'credo> \\q' "$TMP/out" || fail "no credo> prompt after ROLLBACK"
+  grep -qx 'n' "$TMP/out" || fail "~/.credorc's \\format csv was not applied"
+  pass
+else
+  echo "skipped (no script(1))"
+fi
+
 check "exit and quit on a line of their own end the input"
 run_in "SELECT count(*) AS n FROM types;
 exit
