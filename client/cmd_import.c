@@ -25,6 +25,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,13 +34,14 @@
 
 #define SYNOPSIS                                                               \
   "import STORE FILE|- [--rejects FILE] [--batch N] [--restore] "              \
-  "[--format jsonl|csv] [--tz OFFSET]"
+  "[--format jsonl|csv] [--tz OFFSET] [--encoding NAME]"
 #define BUSY_TRIES 3
 
 typedef struct imp_opts {
   const char *store, *file, *rejects;
   uint64_t batch;
   int restore, format, tz; /* format: 0 auto, 1 jsonl, 2 csv */
+  const char *encoding;    /* --encoding: the input's, converted to UTF-8 */
   int tz_set;              /* --tz given; else the store's zone */
 } imp_opts;
 
@@ -89,6 +91,7 @@ static int parse_opts(int argc, char **argv, imp_opts *o) {
       {"restore", no_argument, NULL, 'R'},
       {"format", required_argument, NULL, 'f'},
       {"tz", required_argument, NULL, 'z'},
+      {"encoding", required_argument, NULL, 'e'},
       {NULL, 0, NULL, 0}};
   int c;
   o->batch = 1000;
@@ -101,6 +104,8 @@ static int parse_opts(int argc, char **argv, imp_opts *o) {
       return cmd_usage(SYNOPSIS, "--batch needs a count (1-1000000)");
     else if (c == 'R')
       o->restore = 1;
+    else if (c == 'e')
+      o->encoding = optarg;
     else if (c == 'f' &&
              (strcmp(optarg, "jsonl") == 0 || strcmp(optarg, "csv") == 0))
       o->format = optarg[0] == 'c' ? 2 : 1;
@@ -500,6 +505,15 @@ static int open_files(importer *im) {
   }
   if (fstat(fileno(im->in), &sb) == 0 && S_ISREG(sb.st_mode))
     im->total_bytes = (uint64_t)sb.st_size;
+  if (im->o.encoding && strcasecmp(im->o.encoding, "UTF-8") != 0) {
+    FILE *u = cmd_import_decode(im->in, im->o.encoding);
+    if (im->in != stdin)
+      fclose(im->in);
+    if (!(im->in = u))
+      return -1;
+  } else if (cmd_import_sniff(im->in, strcmp(f, "-") == 0 ? "stdin" : f) < 0) {
+    return -1;
+  }
   if (im->o.rejects)
     im->rej_path = strdup(im->o.rejects);
   else if (asprintf(&im->rej_path, "%s.rejects",

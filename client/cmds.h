@@ -117,5 +117,12 @@ int cmd_import_csv(imp_ctx *c, const char *text, size_t len, imp_outcome *o);
 int cmd_import_csv_header(imp_ctx *c, const char *text, size_t len, char *err,
                           size_t n);
 void cmd_import_ctx_free(imp_ctx *c);
+/* cmd_import_enc.c: 0 when the start of `in` (a seekable file; left
+ * rewound) is UTF-8, or -1 after printing that `name` is not, with a guess
+ * (UTF-16, GBK) and the --encoding to use. */
+int cmd_import_sniff(FILE *in, const char *name);
+/* The whole of `in` converted from encoding `enc` to UTF-8, in a rewound
+ * temporary file (the caller closes it); NULL after printing why. */
+FILE *cmd_import_decode(FILE *in, const char *enc);
 
 #endif /* CMDS_H */

@@ -64,4 +64,19 @@ printf 'subject,type,occurred,source,ref,subject_kind\n%s,no_such_type,2025-01-0
 grep -q 'no_such_type' b.csv.rejects || fail "no reason"
 "$CREDO" export s | grep -q "\"id\":\"$ORG2\"" && fail "a rejected row created its subject"
 ok "a rejected row registers nothing (no subject for an unknown type)"
+
+# a GBK file (government exports come so): refused up front with the
+# encoding to give, then loaded with --encoding GBK (item 7)
+printf 'subject,type,occurred,source,ref,authority\n%s,penalty_general,2025-02-14,xm,G1,厦门市市场监督管理局\n' "$ORG" |
+  iconv -f UTF-8 -t GBK > g.csv
+"$CREDO" import s g.csv >out.txt 2>err.txt && fail "a GBK file was imported as UTF-8"
+grep -q "g.csv is not UTF-8 (byte [0-9]*); it looks like GBK; run again with --encoding GBK" err.txt ||
+  fail "no encoding advice"
+"$CREDO" import s g.csv --encoding GBK >out.txt 2>err.txt || fail "--encoding GBK"
+"$CREDO" export s | grep -qF '"ref":"G1","data":{"authority":"厦门市市场监督管理局"}' ||
+  fail "GBK text not converted"
+iconv -f UTF-8 -t UTF-16 < a.csv > w.csv
+"$CREDO" import s w.csv >out.txt 2>err.txt && fail "a UTF-16 file was imported"
+grep -q "looks like UTF-16" err.txt || fail "UTF-16 not named"
+ok "a file that is not UTF-8 is refused up front naming its likely encoding; --encoding converts (iconv)"
 echo "import_csv.sh: $n ok"
