@@ -34,7 +34,8 @@
 
 #define SYNOPSIS                                                               \
   "import STORE FILE|- [--rejects FILE] [--batch N] [--restore] "              \
-  "[--format jsonl|csv] [--tz OFFSET] [--encoding NAME]"
+  "[--format jsonl|csv] [--tz OFFSET] [--encoding NAME] [--map F=COL,...] "    \
+  "[--set F=V]..."
 #define BUSY_TRIES 3
 
 typedef struct imp_opts {
@@ -43,6 +44,9 @@ typedef struct imp_opts {
   int restore, format, tz; /* format: 0 auto, 1 jsonl, 2 csv */
   const char *encoding;    /* --encoding: the input's, converted to UTF-8 */
   int tz_set;              /* --tz given; else the store's zone */
+  const char *map;         /* --map FIELD=HEADER,... (CSV) */
+  const char *set[16];     /* --set FIELD=VALUE (CSV), in order */
+  int nset;
 } imp_opts;
 
 /* One record of the current batch. */
@@ -84,6 +88,12 @@ typedef struct importer {
 
 /* ------------------------------------------------------------ options */
 
+/* 1 when `arg` is FIELD=VALUE of an event field (--set). */
+static int set_ok(const char *arg) {
+  imp_ctx probe = {0};
+  return cmd_import_set(&probe, arg) == 0;
+}
+
 static int parse_opts(int argc, char **argv, imp_opts *o) {
   static const struct option longs[] = {
       {"rejects", required_argument, NULL, 'r'},
@@ -92,6 +102,8 @@ static int parse_opts(int argc, char **argv, imp_opts *o) {
       {"format", required_argument, NULL, 'f'},
       {"tz", required_argument, NULL, 'z'},
       {"encoding", required_argument, NULL, 'e'},
+      {"map", required_argument, NULL, 'm'},
+      {"set", required_argument, NULL, 's'},
       {NULL, 0, NULL, 0}};
   int c;
   o->batch = 1000;
@@ -106,6 +118,18 @@ static int parse_opts(int argc, char **argv, imp_opts *o) {
       o->restore = 1;
     else if (c == 'e')
       o->encoding = optarg;
+    else if (c == 'm')
+      o->map = optarg;
+    else if (c == 's' && o->nset < 16 && set_ok(optarg))
+      o->set[o->nset++] = optarg;
+    else if (c == 's' && o->nset < 16)
+      return cmd_usage(SYNOPSIS,
+                       "--set %s: not FIELD=VALUE of an event field (subject, "
+                       "type, occurred, public_from, public_until, source, "
+                       "ref, reason, subject_kind, subject_name)",
+                       optarg);
+    else if (c == 's')
+      return cmd_usage(SYNOPSIS, "at most 16 --set");
     else if (c == 'f' &&
              (strcmp(optarg, "jsonl") == 0 || strcmp(optarg, "csv") == 0))
       o->format = optarg[0] == 'c' ? 2 : 1;
@@ -559,6 +583,9 @@ int cmd_import(int argc, char **argv) {
      * (docs/rules.md, rule 6) */
     im.ctx.tz = im.o.tz_set ? im.o.tz : credo_get_tz(im.db);
     im.ctx.restore = im.o.restore;
+    im.ctx.map = im.o.map;
+    for (int i = 0; i < im.o.nset; i++)
+      (void)cmd_import_set(&im.ctx, im.o.set[i]); /* checked by parse_opts */
     if (!im.csv || read_header(&im) == 0) {
       cmd_progress_start(&im.bar, "import", "records", im.total_bytes);
       if ((rc = run(&im)) == CMD_OK) {

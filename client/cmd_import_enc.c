@@ -23,8 +23,11 @@ static size_t utf8_prefix(const unsigned char *p, size_t n) {
   size_t i = 0;
   while (i < n) {
     unsigned c = p[i];
-    size_t k = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3
-                        : (c >> 3) == 30 ? 4 : 0;
+    size_t k = c < 0x80         ? 1
+               : (c >> 5) == 6  ? 2
+               : (c >> 4) == 14 ? 3
+               : (c >> 3) == 30 ? 4
+                                : 0;
     if (k == 0 || (k == 2 && c < 0xC2) || (k == 4 && c > 0xF4))
       return i;
     for (size_t j = 1; j < k; j++) {
@@ -41,7 +44,8 @@ static size_t utf8_prefix(const unsigned char *p, size_t n) {
 /* A guess at the encoding of a sample that is not UTF-8. */
 static const char *guess(const unsigned char *p, size_t n) {
   size_t nul = 0, gbk = 0, bad = 0;
-  if (n >= 2 && ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF)))
+  if (n >= 2 &&
+      ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF)))
     return "UTF-16";
   for (size_t i = 0; i < n; i++)
     nul += p[i] == 0;

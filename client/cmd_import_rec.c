@@ -526,6 +526,20 @@ static int csv_split(const char *text, size_t len, char **buf, char ***cells) {
   return cc.n;
 }
 
+/* 1 when --map (FIELD=HEADER,...) names header `h` for field f. */
+static int mapped(const char *map, int f, const char *h) {
+  size_t fl = strlen(CSV_FIELDS[f]), hl = strlen(h);
+
+  for (const char *p = map; p && *p;) {
+    size_t k = strcspn(p, ",");
+    if (k > fl + 1 && strncmp(p, CSV_FIELDS[f], fl) == 0 && p[fl] == '=' &&
+        k - fl - 1 == hl && strncmp(p + fl + 1, h, hl) == 0)
+      return 1;
+    p += k + (p[k] == ',');
+  }
+  return 0;
+}
+
 int cmd_import_csv_header(imp_ctx *c, const char *text, size_t len, char *err,
                           size_t n) {
   char *buf, **cells;
@@ -546,18 +560,32 @@ int cmd_import_csv_header(imp_ctx *c, const char *text, size_t len, char *err,
       s[--e] = '\0';
     c->cols[i] = strdup(s);
     for (int f = 0; f < 10; f++)
-      if (strcmp(s, CSV_FIELDS[f]) == 0)
+      if (strcmp(s, CSV_FIELDS[f]) == 0 || mapped(c->map, f, s))
         c->field[f] = i;
   }
   c->ncols = c->cols ? k : 0;
   free(cells);
   free(buf);
   for (int f = 0; f <= F_REF; f++)
-    if (f != F_FROM && f != F_UNTIL && c->field[f] < 0)
-      return snprintf(err, n, "the CSV header has no column \"%s\"",
-                      CSV_FIELDS[f]),
+    if (f != F_FROM && f != F_UNTIL && c->field[f] < 0 && !c->set[f])
+      return snprintf(err, n,
+                      "the CSV header has no column \"%s\" (name one with "
+                      "--map %s=HEADER, or give --set %s=VALUE)",
+                      CSV_FIELDS[f], CSV_FIELDS[f], CSV_FIELDS[f]),
              -1;
   return 0;
+}
+
+int cmd_import_set(imp_ctx *c, const char *arg) {
+  const char *eq = strchr(arg, '=');
+
+  for (int f = 0; eq && f < 10; f++)
+    if (strlen(CSV_FIELDS[f]) == (size_t)(eq - arg) &&
+        strncmp(arg, CSV_FIELDS[f], (size_t)(eq - arg)) == 0) {
+      c->set[f] = eq + 1;
+      return 0;
+    }
+  return -1;
 }
 
 void cmd_import_ctx_free(imp_ctx *c) {
@@ -618,9 +646,12 @@ static char *csv_data(const imp_ctx *c, char **cells) {
   return out;
 }
 
-/* A cell of an event field, NULL when the column is absent or empty. */
+/* A cell of an event field, NULL when the column is absent or empty; the
+ * --set constant when the file has no such column. */
 static const char *cell(const imp_ctx *c, char **cells, int f) {
-  return c->field[f] >= 0 && cells[c->field[f]][0] ? cells[c->field[f]] : NULL;
+  if (c->field[f] < 0)
+    return c->set[f];
+  return cells[c->field[f]][0] ? cells[c->field[f]] : NULL;
 }
 
 static int csv_time(const imp_ctx *c, char **cells, int f, credo_time *out,

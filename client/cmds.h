@@ -106,7 +106,13 @@ typedef struct imp_ctx {
   char **cols;
   int ncols;
   int field[10];
+  /* --map FIELD=HEADER,...: header names standing for event fields;
+   * --set FIELD=VALUE: a constant for a field the file has no column for */
+  const char *map;
+  const char *set[10];
 } imp_ctx;
+/* Records `FIELD=VALUE` of --set in c. 0, or -1 for an unknown field. */
+int cmd_import_set(imp_ctx *c, const char *arg);
 
 /* One JSON line / CSV row. Returns CREDO_OK with *o filled (rejects
  * included), or the code of a failure that must stop the import (I/O,

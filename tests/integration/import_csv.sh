@@ -79,4 +79,17 @@ iconv -f UTF-8 -t UTF-16 < a.csv > w.csv
 "$CREDO" import s w.csv >out.txt 2>err.txt && fail "a UTF-16 file was imported"
 grep -q "looks like UTF-16" err.txt || fail "UTF-16 not named"
 ok "a file that is not UTF-8 is refused up front naming its likely encoding; --encoding converts (iconv)"
+
+# a government export as it comes: Chinese headers mapped, constant columns
+printf '统一社会信用代码,行政处罚决定书文号,处罚决定日期,处罚机关\n%s,厦市监罚〔2025〕12号,2025-02-14,厦门市市场监督管理局\n' "$ORG2" > gov.csv
+"$CREDO" import s gov.csv --map 'subject=统一社会信用代码,ref=行政处罚决定书文号,occurred=处罚决定日期' \
+  --set type=penalty_general --set source=xm-market --set subject_kind=org >out.txt 2>err.txt ||
+  fail "--map / --set import"
+"$CREDO" export s | grep -qF '"ref":"厦市监罚〔2025〕12号","data":{"处罚机关":"厦门市市场监督管理局"}' ||
+  fail "mapped columns not stored as fields, or the rest not in data"
+"$CREDO" import s gov.csv --set nosuch=1 >out.txt 2>err.txt
+[ $? -eq 2 ] || fail "--set of an unknown field is not a usage error"
+"$CREDO" import s gov.csv >out.txt 2>err.txt && fail "unmapped headers accepted"
+grep -q 'no column "subject" (name one with --map subject=HEADER' err.txt || fail "no --map advice"
+ok "--map names event fields by the file's own headers; --set gives constant fields"
 echo "import_csv.sh: $n ok"
