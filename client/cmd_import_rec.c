@@ -654,8 +654,22 @@ static const char *cell(const imp_ctx *c, char **cells, int f) {
   return cells[c->field[f]][0] ? cells[c->field[f]] : NULL;
 }
 
+/* The dates government exports write, 2025/03/01 and 2025年02月14日 (one
+ * or two digits for month and day), as ISO 8601 in buf; anything else is
+ * returned unchanged. */
+static const char *iso_date(const char *s, char *buf, size_t n) {
+  int y, m, d, k = -1;
+
+  if ((sscanf(s, "%4d/%2d/%2d%n", &y, &m, &d, &k) == 3 && k > 0 && !s[k]) ||
+      (sscanf(s, "%4d\u5e74%2d\u6708%2d\u65e5%n", &y, &m, &d, &k) == 3 &&
+       k > 0 && !s[k]))
+    return snprintf(buf, n, "%04d-%02d-%02d", y, m, d), buf;
+  return s;
+}
+
 static int csv_time(const imp_ctx *c, char **cells, int f, credo_time *out,
                     imp_outcome *o) {
+  char iso[32];
   const char *s = cell(c, cells, f);
   *out = CREDO_TIME_DEFAULT;
   if (!s)
@@ -665,7 +679,7 @@ static int csv_time(const imp_ctx *c, char **cells, int f, credo_time *out,
     *out = CREDO_TIME_OPEN;
     return 0;
   }
-  if (credo_time_parse(s, c->tz, out) != CREDO_OK)
+  if (credo_time_parse(iso_date(s, iso, sizeof iso), c->tz, out) != CREDO_OK)
     return reject(o, "column \"%s\": \"%s\" is not a date or time",
                   CSV_FIELDS[f], s),
            -1;

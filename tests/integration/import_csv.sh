@@ -92,4 +92,12 @@ printf '统一社会信用代码,行政处罚决定书文号,处罚决定日期,
 "$CREDO" import s gov.csv >out.txt 2>err.txt && fail "unmapped headers accepted"
 grep -q 'no column "subject" (name one with --map subject=HEADER' err.txt || fail "no --map advice"
 ok "--map names event fields by the file's own headers; --set gives constant fields"
+
+printf 'subject,type,occurred,source,ref,subject_kind\n%s,penalty_general,2025/03/01,xm,D1,org\n%s,penalty_general,2025年2月14日,xm,D2,org\n' "$ORG" "$ORG" > d.csv
+"$CREDO" import s d.csv >out.txt 2>err.txt || fail "dates of government exports"
+"$CREDO" export s > all.jsonl 2>/dev/null
+grep -qF '"occurred":"2025-03-01T00:00:00+00:00","public_from":"2025-03-01T00:00:00+00:00","public_until":"2028-03-01T00:00:00+00:00","source":"xm","ref":"D1"' all.jsonl &&
+  grep -qF '"occurred":"2025-02-14T00:00:00+00:00","public_from":"2025-02-14T00:00:00+00:00","public_until":"2028-02-14T00:00:00+00:00","source":"xm","ref":"D2"' all.jsonl ||
+  fail "2025/03/01 or 2025年2月14日 not read as dates"
+ok "CSV dates 2025/03/01 and 2025年2月14日 are read"
 echo "import_csv.sh: $n ok"
