@@ -89,8 +89,9 @@ static json_t *type_line(const exporter *x, const credo_type_info *t,
                          int history) {
   json_t *j = json_pack(
       "{s:s, s:s, s:o, s:o}", "kind", "type", "name", t->name, "publicity",
+      /* an open window stays "0 SECONDS", as older builds wrote it (the
+       * importer reads a zero PUBLICITY as OPEN) */
       t->flags & CREDO_TYPE_NOT_PUBLISHED ? json_string("NOT PUBLISHED")
-      : t->flags & CREDO_TYPE_OPEN        ? json_string("OPEN")
                                           : jduration(t->publicity),
       "repairable_after", jduration(t->repairable_after));
   if (j && (t->flags & CREDO_TYPE_POSITIVE))
@@ -227,7 +228,7 @@ int cmd_export(int argc, char **argv) {
 
   if ((rc = parse_opts(argc, argv, &x, &history, &store)) != 0)
     return rc;
-  if (cmd_open(store, CREDO_OPEN_READONLY | CREDO_OPEN_NOCREATE, &x.db))
+  if (cmd_open_local(store, CREDO_OPEN_READONLY | CREDO_OPEN_NOCREATE, &x.db))
     return CMD_FAIL;
   credo_set_tz(x.db, x.tz);
   rc = history ? credo_dump_history(x.db, on_item, &x) : export_current(&x);

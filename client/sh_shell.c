@@ -86,8 +86,11 @@ void sh_shell_usage(FILE *f) {
       "exit",
       "      --format FMT    result format: table (default), csv, json, jsonl",
       "      --tz OFFSET     session time zone: +HH:MM, -HH:MM, Z, UTC "
-      "(default)",
+      "(default: $CREDO_TZ, else UTC)",
       "      --keep-going    go on after a failing statement (-c, -f, stdin)",
+      "      --readonly      open the store read-only (it must exist)",
+      "      --no-create     fail when STORE_DIR holds no store (instead of "
+      "creating one)",
       "  -h, --help          show this help and exit",
       "  -V, --version       show the version and exit (first argument only)",
   };
@@ -99,6 +102,7 @@ typedef struct shell_opts {
   const char *store, *command, *file;
   sh_format format;
   int tz, tz_set, keep_going, help;
+  unsigned open_flags; /* CREDO_OPEN_* from --readonly, --no-create */
 } shell_opts;
 
 static int usage_error(const char *fmt, ...)
@@ -113,7 +117,7 @@ static int usage_error(const char *fmt, ...) {
   return 2;
 }
 
-enum { OPT_FORMAT = 256, OPT_TZ, OPT_KEEP_GOING };
+enum { OPT_FORMAT = 256, OPT_TZ, OPT_KEEP_GOING, OPT_READONLY, OPT_NOCREATE };
 
 static const struct option long_opts[] = {
     {"command", required_argument, NULL, 'c'},
@@ -121,6 +125,8 @@ static const struct option long_opts[] = {
     {"format", required_argument, NULL, OPT_FORMAT},
     {"tz", required_argument, NULL, OPT_TZ},
     {"keep-going", no_argument, NULL, OPT_KEEP_GOING},
+    {"readonly", no_argument, NULL, OPT_READONLY},
+    {"no-create", no_argument, NULL, OPT_NOCREATE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -147,6 +153,12 @@ static int take_option(shell_opts *o, int c, const char *arg,
   case OPT_KEEP_GOING:
     o->keep_going = 1;
     return 0;
+  case OPT_READONLY:
+    o->open_flags |= CREDO_OPEN_READONLY | CREDO_OPEN_NOCREATE;
+    return 0;
+  case OPT_NOCREATE:
+    o->open_flags |= CREDO_OPEN_NOCREATE;
+    return 0;
   case 'h':
     o->help = 1;
     return 0;
@@ -161,7 +173,11 @@ static int take_option(shell_opts *o, int c, const char *arg,
  * a usage error. */
 static int parse_options(int argc, char **argv, shell_opts *o) {
   int c, rc;
+  const char *env = getenv("CREDO_TZ");
   opterr = 0;
+  /* CREDO_TZ is the default of --tz (as PGTZ for psql) */
+  if (env && *env && (rc = take_option(o, OPT_TZ, env, "CREDO_TZ")) != 0)
+    return rc;
   while ((c = getopt_long(argc, argv, ":c:f:h", long_opts, NULL)) != -1) {
     /* For errors: the option as typed ("-x", or the whole long one). */
     char shortopt[3] = {'-', (char)optopt, '\0'};
@@ -184,9 +200,19 @@ static int parse_options(int argc, char **argv, shell_opts *o) {
 /* Opens the store into sh->db and applies the options. 0, or 1 after
  * reporting (sh->db is then NULL). */
 static int open_store(credo_shell *sh, const shell_opts *o) {
+  credo_options co = {.flags = o->open_flags};
   credo *db = NULL;
-  char label[512];
-  int rc = credo_open(o->store, NULL, &db);
+  char label[512], data[4096];
+  int isnew = 0, rc;
+
+  /* A directory without a data file gets a new store: say so, since a
+   * mistyped path otherwise looks like an empty store. */
+  if (!sh_is_uri(o->store) &&
+      snprintf(data, sizeof data, "%s/data.mdb", o->store) < (int)sizeof data)
+    isnew = access(data, F_OK) != 0;
+  rc = credo_open(o->store, &co, &db);
+  if (rc == CREDO_OK && isnew)
+    fprintf(stderr, "credo: created a new empty store in %s\n", o->store);
   if (rc != CREDO_OK) {
     fprintf(stderr, "error: cannot open store '%s': %s\n",
             sh_store_label(o->store, label, sizeof label),
@@ -201,6 +227,25 @@ static int open_store(credo_shell *sh, const shell_opts *o) {
   }
   sh->db = db;
   return 0;
+}
+
+/* Skips a UTF-8 byte order mark at the start of a script (editors on
+ * Windows write one; import skips it too). Returns `in`. */
+static FILE *skip_bom(FILE *in) {
+  static const unsigned char bom[3] = {0xEF, 0xBB, 0xBF};
+  int c, i;
+
+  for (i = 0; i < 3; i++) {
+    if ((c = getc(in)) != bom[i]) {
+      if (c != EOF)
+        ungetc(c, in);
+      if (i > 0) /* a partial mark: not one (one pushback is all we have) */
+        fprintf(stderr, "credo: the script starts with a broken UTF-8 "
+                        "byte order mark\n");
+      break;
+    }
+  }
+  return in;
 }
 
 int sh_shell_main(int argc, char **argv) {
@@ -226,7 +271,7 @@ int sh_shell_main(int argc, char **argv) {
   if (o.command)
     sh_exec_text(&sh, o.command, strlen(o.command), 1);
   else if (o.file)
-    sh_repl_stream(&sh, script ? script : stdin);
+    sh_repl_stream(&sh, skip_bom(script ? script : stdin));
   else if ((sh.interactive = isatty(STDIN_FILENO)) != 0)
     sh_repl_interactive(&sh);
   else

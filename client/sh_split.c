@@ -15,6 +15,7 @@
 
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct scanner {
   sh_split_state st;
@@ -152,5 +153,22 @@ int sh_locate(const char *text, size_t n, size_t from, int line, int column,
       p++;
   }
   sh_pos_at(text, n, p, out);
+  return 0;
+}
+
+static int word_char(unsigned char c) {
+  return isalnum(c) || c == '_' || c >= 0x80;
+}
+
+int sh_has_secret(const char *s, size_t n) {
+  static const char w[] = "password";
+  size_t k = sizeof w - 1;
+  for (size_t i = 0; i + k <= n; i++) {
+    if (strncasecmp(s + i, w, k) != 0)
+      continue;
+    if ((i == 0 || !word_char((unsigned char)s[i - 1])) &&
+        (i + k == n || !word_char((unsigned char)s[i + k])))
+      return 1;
+  }
   return 0;
 }

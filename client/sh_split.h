@@ -45,6 +45,11 @@ sh_split_state sh_split_end_state(const char *s, size_t n);
  * comment counts as a comment), else 0. */
 int sh_split_blank(const char *s, size_t n);
 
+/* 1 when s[0..n) holds the word PASSWORD (any case, not inside a longer
+ * word): a CREATE/ALTER USER ... PASSWORD '...' line, which the shell keeps
+ * out of its history (the literal would otherwise sit in the file). */
+int sh_has_secret(const char *s, size_t n);
+
 /* A position in a text, as the shell reports it. */
 typedef struct sh_pos {
   size_t offset;     /* byte offset in the whole text */

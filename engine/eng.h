@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdarg.h>
+#include <sys/types.h>
 #include <xxhash.h>
 
 #include "backend.h"
@@ -45,8 +46,30 @@ typedef struct eng_store {
   stor_env *stor;
   pthread_mutex_t mu; /* guards refs and the session list */
   int refs;
+  /* The process's registry of open stores (openreg.c), under its lock. */
+  struct eng_store *reg_next;
+  dev_t dev;
+  ino_t ino;
+  int readonly, registered;
   struct credo *sessions; /* registered sessions (sessions.c), by sess_next */
+  _Atomic uint64_t users_gen; /* bumped by every user change (users.c) */
 } eng_store;
+
+/* How old a session's last look at its user may be before
+ * credo_session_check reads the user again though this process changed no
+ * user (a change made by another process shows within it). */
+#define ENG_SESSION_RECHECK_MS 1000
+
+/* The registry of the stores open in this process (openreg.c). Callers
+ * hold the lock (eng_reg_lock) around find/add/remove and the refs change
+ * that goes with them. find: the open store of directory `path`, or NULL.
+ * add: records a store just opened (no-op if `path` cannot be stat'ed).
+ * remove: forgets it (no-op if not recorded). */
+void eng_reg_lock(void);
+void eng_reg_unlock(void);
+eng_store *eng_reg_find(const char *path);
+void eng_reg_add(eng_store *store, const char *path, int readonly);
+void eng_reg_remove(eng_store *store);
 
 /* A type as the engine caches it (per handle, by id; types are never
  * renamed or deleted, so an entry never goes stale). */
@@ -83,6 +106,8 @@ struct credo {
   char auth_user[ENG_MAX_ACTOR + 1];
   uint64_t auth_tag;
   int auth_revoked;
+  uint64_t auth_gen;       /* store->users_gen at the last look */
+  int64_t auth_checked_ms; /* when that look was (monotonic ms) */
   /* credo_session_register (sessions.c): sess_id 0 when not registered;
    * the sess_* copies are read by other handles under store->mu */
   uint64_t sess_id;

@@ -68,8 +68,13 @@ enum eng_type_col {
   ENG_TY_PUBLICITY,
   ENG_TY_REPAIRABLE,
   ENG_TY_CREATED,
+  ENG_TY_POLARITY,      /* 'adverse' / 'positive' (not in `*`) */
+  ENG_TY_PUBLISHED,     /* FALSE for NOT PUBLISHED (not in `*`) */
+  ENG_TY_PUBLIC_FIELDS, /* 'a,b'; NULL: all of data (not in `*`) */
   ENG_TY_NCOLS
 };
+/* The columns of `*` and SHOW TYPES: the first ENG_TY_STAR. */
+#define ENG_TY_STAR 5
 
 /* Number of columns of table `table` (CQL_TABLE_*), and the i-th one's
  * name and static type. `*` expands to eng_table_star(table) columns. */

@@ -50,11 +50,11 @@ static const col_def SU_COLS[ENG_SU_NCOLS] = {{"id", ENG_V_TEXT},
                                               {"name", ENG_V_TEXT},
                                               {"created", ENG_V_TIME}};
 
-static const col_def TY_COLS[ENG_TY_NCOLS] = {{"name", ENG_V_TEXT},
-                                              {"id", ENG_V_INT},
-                                              {"publicity", ENG_V_TEXT},
-                                              {"repairable_after", ENG_V_TEXT},
-                                              {"created", ENG_V_TIME}};
+static const col_def TY_COLS[ENG_TY_NCOLS] = {
+    {"name", ENG_V_TEXT},      {"id", ENG_V_INT},
+    {"publicity", ENG_V_TEXT}, {"repairable_after", ENG_V_TEXT},
+    {"created", ENG_V_TIME},   {"polarity", ENG_V_TEXT},
+    {"published", ENG_V_BOOL}, {"public_fields", ENG_V_TEXT}};
 
 static const col_def *table_cols(int table, int *n) {
   switch (table) {
@@ -80,7 +80,9 @@ int eng_table_ncols(int table) {
 }
 
 int eng_table_star(int table) {
-  return table == CQL_TABLE_EVENTS ? ENG_EV_STAR : eng_table_ncols(table);
+  return table == CQL_TABLE_EVENTS  ? ENG_EV_STAR
+         : table == CQL_TABLE_TYPES ? ENG_TY_STAR
+                                    : eng_table_ncols(table);
 }
 
 const char *eng_col_name(int table, int col) {
@@ -332,6 +334,12 @@ int eng_column_value(eng_ectx *x, int col, eng_value *out) {
     *out = dur_text(x, x->ty->publicity, 1);
   else if (col == ENG_TY_REPAIRABLE)
     *out = dur_text(x, x->ty->repairable_after, 0);
+  else if (col == ENG_TY_POLARITY)
+    *out = text_of(x->ty->flags & CREDO_TYPE_POSITIVE ? "positive" : "adverse");
+  else if (col == ENG_TY_PUBLISHED)
+    *out = eng_v_bool(!(x->ty->flags & CREDO_TYPE_NOT_PUBLISHED));
+  else if (col == ENG_TY_PUBLIC_FIELDS)
+    *out = text_or_null(x->ty->public_fields);
   else
     *out = eng_v_time(x->ty->created);
   return CREDO_OK;

@@ -145,6 +145,27 @@ static void session_tz(credo *db) {
   eng_err_clear(db);
 }
 
+/* credo_open of a directory this process has open already: a new handle
+ * on the same store (LMDB allows one environment per file per process),
+ * unless it was opened read-only and this open wants to write. The caller
+ * holds the registry lock. */
+static int share_open(eng_store *store, const char *path, int readonly,
+                      credo **out) {
+  if (!(*out = handle_new(NULL)))
+    return CREDO_NOMEM;
+  if (store->readonly && !readonly)
+    return eng_err(*out, CREDO_BUSY,
+                   "store %s is already open read-only in this process; "
+                   "close that handle first, or open this one read-only",
+                   path);
+  (*out)->store = store;
+  pthread_mutex_lock(&store->mu);
+  store->refs++;
+  pthread_mutex_unlock(&store->mu);
+  session_tz(*out);
+  return CREDO_OK;
+}
+
 int eng_open(const char *path, const credo_options *opt, credo **out) {
   stor_options so = {0};
   eng_store *store = NULL;
@@ -164,17 +185,29 @@ int eng_open(const char *path, const credo_options *opt, credo **out) {
     so.readahead = (opt->flags & CREDO_OPEN_READAHEAD) != 0;
     so.nocreate = (opt->flags & CREDO_OPEN_NOCREATE) != 0;
   }
+  eng_reg_lock();
+  if ((store = eng_reg_find(path)) != NULL) {
+    rc = share_open(store, path, so.readonly, out);
+    eng_reg_unlock();
+    return rc;
+  }
   store = calloc(1, sizeof *store);
-  if (!store)
+  if (!store) {
+    eng_reg_unlock();
     return CREDO_NOMEM;
+  }
   pthread_mutex_init(&store->mu, NULL);
   store->refs = 1;
   *out = handle_new(store);
   if (!*out) {
+    eng_reg_unlock();
     rc = CREDO_NOMEM;
     goto fail;
   }
   rc = stor_open(path, &so, &store->stor, err, sizeof err);
+  if (rc == CREDO_OK)
+    eng_reg_add(store, path, so.readonly);
+  eng_reg_unlock();
   if (rc != CREDO_OK) {
     eng_err(*out, rc, "%s", err[0] ? err : credo_strerror(rc));
     return rc; /* the caller closes *out, which frees the store */
@@ -236,9 +269,13 @@ void eng_close(credo *db) {
   free(db);
   if (!store)
     return;
+  eng_reg_lock();
   pthread_mutex_lock(&store->mu);
   last = --store->refs == 0;
   pthread_mutex_unlock(&store->mu);
+  if (last)
+    eng_reg_remove(store);
+  eng_reg_unlock();
   if (!last)
     return;
   stor_close(store->stor);

@@ -44,6 +44,20 @@ static int crypto_ready(credo *db) {
   return CREDO_OK;
 }
 
+/* A user was created, changed or dropped: sessions of this process look
+ * again at their next credo_session_check. */
+static void users_changed(credo *db) {
+  db->changes = 1;
+  atomic_fetch_add(&db->store->users_gen, 1);
+}
+
+/* Monotonic milliseconds, for the re-check interval. */
+static int64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static int valid_name(const char *s) {
   size_t n = s ? strlen(s) : 0;
   if (n == 0 || n > ENG_MAX_USER)
@@ -247,7 +261,7 @@ int eng_user_create(credo *db, const char *name, credo_role role,
   sodium_memzero(&scram, sizeof scram);
   rc = eng_write_end(db, txn, owned, rc);
   if (rc == CREDO_OK)
-    db->changes = 1;
+    users_changed(db);
   return rc;
 }
 
@@ -283,7 +297,7 @@ int eng_user_alter(credo *db, const char *name, int set_role, credo_role role,
   sodium_memzero(&scram, sizeof scram);
   rc = eng_write_end(db, txn, owned, rc);
   if (rc == CREDO_OK)
-    db->changes = 1;
+    users_changed(db);
   return rc;
 }
 
@@ -304,7 +318,7 @@ int eng_user_drop(credo *db, const char *name) {
     rc = eng_err_stor(db, rc, "cannot drop a user");
   rc = eng_write_end(db, txn, owned, rc);
   if (rc == CREDO_OK)
-    db->changes = 1;
+    users_changed(db);
   return rc;
 }
 
@@ -402,6 +416,8 @@ verify_dummy:
   snprintf(db->auth_user, sizeof db->auth_user, "%s", user);
   db->auth_tag = XXH3_64bits(hash, strlen(hash));
   db->auth_revoked = 0;
+  db->auth_gen = atomic_load(&db->store->users_gen);
+  db->auth_checked_ms = mono_ms();
   return CREDO_OK;
 }
 
@@ -418,7 +434,8 @@ int eng_session_check(credo *db) {
   user_rec u;
   char why[160];
   int owned, rc;
-  uint64_t tag = 0;
+  uint64_t tag = 0, gen;
+  int64_t now;
   if (!db)
     return CREDO_MISUSE;
   eng_err_clear(db);
@@ -426,6 +443,13 @@ int eng_session_check(credo *db) {
     return CREDO_OK;
   if (db->auth_revoked)
     return revoke(db, "it was revoked earlier");
+  /* nothing changed users in this process since the last look, and that
+   * look is recent (another process's change shows within the interval) */
+  gen = atomic_load(&db->store->users_gen);
+  now = mono_ms();
+  if (!atomic_load(&db->sess_killed) && gen == db->auth_gen &&
+      now - db->auth_checked_ms < ENG_SESSION_RECHECK_MS)
+    return CREDO_OK;
   if (atomic_load(&db->sess_killed)) {
     snprintf(why, sizeof why, "killed by %s (KILL SESSION %llu)",
              db->sess_killer, (unsigned long long)db->sess_id);
@@ -449,6 +473,8 @@ int eng_session_check(credo *db) {
     return revoke(db, why);
   }
   db->role = u.role; /* ALTER USER ... ROLE applies from now on */
+  db->auth_gen = gen;
+  db->auth_checked_ms = now;
   eng_session_role(db, u.role);
   return CREDO_OK;
 }

@@ -20,8 +20,11 @@
  * give each its own handle with credo_dup(): handles made by credo_dup share
  * the open store, so any number of them read in parallel while one at a
  * time writes (writers queue). Several processes may open the same store
- * directory at once; the same rules hold across them. Do not open the same
- * directory twice in one process with credo_open(): use credo_dup().
+ * directory at once; the same rules hold across them. In one process, a
+ * credo_open() of a directory that is already open (under any spelling)
+ * shares the open store, as credo_dup() would, with the settings of the
+ * first open (LMDB allows one environment per file per process); a writing
+ * open of a store that is open read-only is refused (CREDO_BUSY).
  *
  * Time. credo_time is a count of microseconds since 1970-01-01T00:00:00Z.
  * CREDO_TIME_OPEN stands for an open end (a window with no end);
@@ -275,7 +278,10 @@ CREDO_API int credo_authenticate(credo *db, const char *user,
  * role public and every later call of this function fails the same way:
  * close it); a storage error code. CREDO_OK at once for a handle never
  * switched by credo_authenticate, and on a remote handle. Costs one read
- * of the user record. Same thread rules as other calls on `db`. */
+ * of the user record when users changed in this process since the last
+ * call or that call is more than a second old (so a change made by another
+ * process on the same store shows within a second), else nothing. Same
+ * thread rules as other calls on `db`. */
 CREDO_API int credo_session_check(credo *db);
 
 /* Registers `db` as session `id` (> 0) of a front end, for SHOW SESSIONS
@@ -523,9 +529,13 @@ typedef struct credo_event {
 } credo_event;
 
 /* What to record. public_from / public_until may be CREDO_TIME_DEFAULT:
- * from = occurred, until = occurred + the type's PUBLICITY (open when the
- * type has none). `data` is a JSON object text or NULL ({}); `reason` may be
- * NULL. */
+ * from = occurred, until = occurred + the type's PUBLICITY (open for a
+ * PUBLICITY OPEN type; the empty window at occurred for NOT PUBLISHED),
+ * computed in the store's time zone. Explicit values must lie within the
+ * type's bounds (docs/rules.md): from not before occurred, until not after
+ * occurred + PUBLICITY nor before occurred + REPAIRABLE AFTER; none for a
+ * NOT PUBLISHED type. `source` is a source name ([a-z0-9][a-z0-9_-]*).
+ * `data` is a JSON object text or NULL ({}); `reason` may be NULL. */
 typedef struct credo_record {
   const char *subject;
   const char *type;
@@ -539,11 +549,16 @@ typedef struct credo_record {
 } credo_record;
 
 /* Records an event: a new event id and its version 1. Idempotent on
- * (source, ref): recording the same content again returns the existing id
- * with *created = 0; the same (source, ref) with different content is
- * CREDO_CONFLICT. Requires recorder. Errors: CREDO_NOTFOUND (subject or
- * type; the message says which), CREDO_INVALID (bad JSON, window, lengths),
- * CREDO_CONFLICT, CREDO_DENIED. `id_out`, `created` may be NULL. */
+ * (source, ref, subject), the year brackets of ref in one form
+ * (〔2026〕 [2026] 【2026】 (2026) （2026） are one key): recording the same
+ * content as the event's latest version returns its id with *created = 0;
+ * other content is CREDO_CONFLICT naming the version. A retracted event
+ * no longer holds its key. Requires recorder (whose user was granted the
+ * source: GRANT SOURCE) or admin. Errors: CREDO_NOTFOUND (subject or type;
+ * the message says which), CREDO_INVALID (bad JSON, empty window, source
+ * name, lengths), CREDO_REFUSED (a window outside the type's bounds, named
+ * in the message), CREDO_CONFLICT, CREDO_DENIED (role or grant). `id_out`,
+ * `created` may be NULL. */
 CREDO_API int credo_record_event(credo *db, const credo_record *rec,
                                  uint64_t *id_out, int *created);
 
@@ -566,30 +581,42 @@ typedef struct credo_correction {
   const char *type;
 } credo_correction;
 
-/* Appends a "correct" version (异议处理). `reason` is required. Requires
- * recorder. Errors: CREDO_NOTFOUND, CREDO_INVALID, CREDO_DENIED, CREDO_TXN
- * (retracted event). */
+/* Appends a "correct" version (异议处理). `reason` is required. Setting
+ * `data` requires recorder (granted the event's source) or admin; setting
+ * occurred, public_from, public_until or type requires repairer or admin,
+ * and the resulting window must lie within the type's bounds (a new type
+ * recomputes it from that type's policy; a repaired event's window never
+ * ends later). Errors: CREDO_NOTFOUND, CREDO_INVALID, CREDO_DENIED,
+ * CREDO_REFUSED (a bound, named; a retracted event). */
 CREDO_API int credo_correct_event(credo *db, uint64_t id,
                                   const credo_correction *c,
                                   const char *reason);
 
 /* Ends publicity early (信用修复): appends a "repair" version with
  * public_until = `effective` (CREDO_TIME_NOW for now). CREDO_REFUSED when
- * `effective` is before public_from + REPAIRABLE AFTER (the message gives
- * the earliest allowed date), when the window has already ended, or when
- * the event is retracted. Requires repairer. */
+ * `effective` is before occurred + REPAIRABLE AFTER, computed in the
+ * store's time zone (the message gives the earliest allowed date), when
+ * the window has already ended, when the type is POSITIVE ("repair applies
+ * to adverse records only"), or when the event is retracted. Requires
+ * repairer. */
 CREDO_API int credo_repair_event(credo *db, uint64_t id, credo_time effective,
                                  const char *reason);
 
 /* Withdraws an event recorded in error: appends a "retract" version; the
- * event disappears from every read but history. Requires repairer. */
+ * event disappears from every read but history, and frees its
+ * (source, ref, subject) key. Requires repairer or admin, or a recorder
+ * granted the event's source. */
 CREDO_API int credo_retract_event(credo *db, uint64_t id, const char *reason);
 
 /* Reads: `as_of` picks, for each event, its latest version recorded at or
  * before it (CREDO_TIME_NOW: the latest committed); `visible_at` is the
  * instant at which publicity is judged (CREDO_TIME_NOW: the as_of instant,
  * or now when as_of is the latest). A public-role handle may only pass
- * CREDO_TIME_NOW for both (CREDO_DENIED otherwise). */
+ * CREDO_TIME_NOW for both (CREDO_DENIED otherwise), and the events it
+ * receives are the public's view (docs/rules.md, rules 7-9): a person's
+ * subject id masked (first 6 and last 4 characters), version 0, recorded
+ * 0, op 0, actor and reason "", and only the type's PUBLIC FIELDS of
+ * data. */
 #define CREDO_READ_HIDDEN 0x1u    /* keep versions not public at visible_at */
 #define CREDO_READ_RETRACTED 0x2u /* keep retracted events too */
 
@@ -659,8 +686,20 @@ CREDO_API int credo_bind_int64(credo_stmt *st, int i, int64_t v);
 CREDO_API int credo_bind_double(credo_stmt *st, int i, double v);
 CREDO_API int credo_bind_text(credo_stmt *st, int i, const char *s, int len);
 CREDO_API int credo_bind_time(credo_stmt *st, int i, credo_time t);
+/* Binds a BOOL (v != 0 is true): it compares with BOOL values and stands
+ * as a condition (WHERE ?), unlike an INT 0/1. */
+CREDO_API int credo_bind_bool(credo_stmt *st, int i, int v);
+/* A duration (`1 YEAR 6 MONTHS` is {18, 0}); CREDO_NOTSUP on a remote
+ * handle (the protocol has no duration values). */
+CREDO_API int credo_bind_duration(credo_stmt *st, int i, credo_duration d);
 CREDO_API int credo_bind_count(const credo_stmt *st);
 CREDO_API int credo_clear_bindings(credo_stmt *st);
+/* The index (1-based) of the named parameter `name` (":limit" as written
+ * in the statement), or 0 when the statement has no such name (`?` and
+ * `$n` parameters have none: `$n` is index n). Borrows nothing; any
+ * thread that may use the statement. */
+CREDO_API int credo_bind_parameter_index(const credo_stmt *st,
+                                         const char *name);
 
 /* Runs the statement one row further: CREDO_ROW when a row is ready,
  * CREDO_DONE when finished, a negative code on failure. A failed statement
@@ -689,6 +728,9 @@ CREDO_API credo_type credo_column_decltype(const credo_stmt *st, int i);
 CREDO_API credo_type credo_column_type(credo_stmt *st, int i);
 CREDO_API int64_t credo_column_int64(credo_stmt *st, int i);
 CREDO_API double credo_column_double(credo_stmt *st, int i);
+/* The byte length of credo_column_text(st, i) (0 for NULL), without its
+ * NUL; call it after credo_column_text, as sqlite3_column_bytes. */
+CREDO_API int credo_column_bytes(credo_stmt *st, int i);
 CREDO_API const char *credo_column_text(credo_stmt *st, int i);
 CREDO_API credo_time credo_column_time(credo_stmt *st, int i);
 /* 1 when the statement only reads the store (SELECT, EXPLAIN, HISTORY,
@@ -1028,9 +1070,9 @@ CREDO_API int credo_apply_erasures(credo *db, const char *from_dir,
  * live data. `progress` (may be NULL): phase "vacuum", done/total in
  * entries. The old file is replaced atomically (rename): a crash leaves
  * either the old or the new store. Message in `err` (may be NULL).
- * The calling process must not have the store open itself (credo_open):
- * fcntl locks belong to the process, so that case cannot be detected.
- * Thread-safe otherwise (no handle). */
+ * CREDO_BUSY too when this process has the store open (close its
+ * handles first); credo_open of it in this process waits for the vacuum.
+ * Thread-safe (no handle). */
 CREDO_API int credo_vacuum(const char *dir, credo_progress_fn progress,
                            void *arg, char *err, size_t errlen);
 

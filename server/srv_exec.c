@@ -10,8 +10,12 @@
  * the engine. A write statement does all its work, atomically, in its
  * first step (engine/exec.h): stopped there it writes nothing, and once it
  * has run it is answered in full, so an ERROR always means "nothing of it
- * was written"; engine errors carry the
- * engine's code, message and position (shifted to the whole text for QUERY);
+ * was written" (inside BEGIN the ERROR's in_txn says whether the
+ * transaction survived; a stopped write that had written rolls it back and
+ * says so); DONE counts the rows sent and changed by the request's own
+ * statements; JSON parameters are checked before a run; engine errors
+ * carry the engine's code, message and position (shifted to the whole
+ * text for QUERY);
  * failed statements are logged with their code and message, except the message
  * of statements about users (it could quote a password); statement texts are
  * never logged. Statement ids are per connection, from 1, never 0.
@@ -19,6 +23,7 @@
  * Does not: read or write the socket except through srv_conn_flush /
  * srv_conn_cancelled; check roles (the engine does, on the handle).
  */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,6 +374,29 @@ out:
   free(sql);
 }
 
+/* Refuses an EXECUTE whose JSON parameter is not JSON text (ERROR for the
+ * request); 0 when every JSON parameter parses. */
+static int json_params_bad(srv_conn *c, uint32_t req, const cl_execute *m) {
+  for (int i = 0; i < m->nparams; i++) {
+    const cl_value *v = &m->params[i];
+    json_error_t e;
+    json_t *j;
+    char msg[300];
+    if (v->t != CREDO_T_JSON)
+      continue;
+    j = json_loadb(v->u.s.p, v->u.s.n, JSON_DECODE_ANY, &e);
+    if (j) {
+      json_decref(j);
+      continue;
+    }
+    snprintf(msg, sizeof msg, "parameter %d: not valid JSON: %s", i + 1,
+             e.text);
+    req_error(c, req, CREDO_PROTOCOL, "protocol", msg);
+    return 1;
+  }
+  return 0;
+}
+
 /* Binds the EXECUTE parameters. CREDO_OK or the engine's code. */
 static int bind_all(credo_stmt *st, const cl_execute *m) {
   int rc = CREDO_OK;
@@ -379,8 +407,10 @@ static int bind_all(credo_stmt *st, const cl_execute *m) {
       rc = credo_bind_null(st, i + 1);
       break;
     case CREDO_T_INT:
-    case CREDO_T_BOOL:
       rc = credo_bind_int64(st, i + 1, v->u.i);
+      break;
+    case CREDO_T_BOOL:
+      rc = credo_bind_bool(st, i + 1, v->u.i != 0);
       break;
     case CREDO_T_REAL:
       rc = credo_bind_double(st, i + 1, v->u.r);
@@ -440,6 +470,8 @@ void srv_exec_execute(srv_conn *c, uint32_t req, const uint8_t *p, size_t n) {
     engine_error(c, req, NULL, 0);
     goto out;
   }
+  if (json_params_bad(c, req, &m))
+    goto out;
   c->req_changes = 0;
   r = run(c, req, s->st, s->read, &rows); /* before `rows` is read */
   finish(c, req, s->st, r, rows, NULL, 0);

@@ -568,6 +568,8 @@ static void rd_req_tz(cl_rd *r, int32_t *tz) {
   *tz = cl_rd_i32(r);
   if (*tz != CL_TZ_SESSION && (*tz < -64800 || *tz > 64800))
     rd_fail(r, "time zone offset out of range");
+  else if (*tz != CL_TZ_SESSION && *tz % 60 != 0)
+    rd_fail(r, "time zone offset must be whole minutes");
 }
 
 int cl_dec_hello(const uint8_t *p, size_t n, cl_hello *m, const char **why) {

@@ -526,6 +526,95 @@ def sc_sniff(port):
                                                   pg[:80])
 
 
+# ------------------------------------------------------------ item 11
+def execute_raw(c, stmt, params_bytes, nparams, tz=0):
+    frames, (t, p) = request(c, EXECUTE, struct.pack(">IiH", stmt, tz, nparams)
+                             + params_bytes)
+    rows = []
+    for f in frames:
+        if f[0] == wire.ROWS:
+            rd = Reader(f[2])
+            nc, nr = rd.u16(), rd.u32()
+            rows += [tuple(rd.value() for _ in range(nc)) for _ in range(nr)]
+    if t == ERROR:
+        e = error_of(p, 0)
+        return ("error", e.code, e.msg)
+    return ("done", rows)
+
+
+def sc_values(port, user, pw):
+    """BOOL parameters bind as BOOL (a condition, a comparison with true);
+    a JSON parameter must be JSON; a tz must be whole minutes."""
+    c = Conn(port)
+    c.login(user, pw)
+    n = one(c, "SELECT count(*) FROM types;")
+    st = c.prepare("SELECT count(*) AS n FROM types WHERE ?")
+    t_true = execute_raw(c, st, bytes([wire.T_BOOL, 1]), 1)
+    t_false = execute_raw(c, st, bytes([wire.T_BOOL, 0]), 1)
+    st2 = c.prepare("SELECT ? = true AS b FROM types LIMIT 1")
+    eq = execute_raw(c, st2, bytes([wire.T_BOOL, 1]), 1)
+    st3 = c.prepare("SELECT ? AS j FROM types LIMIT 1")
+    good = execute_raw(c, st3, bytes([wire.T_JSON]) + s('{"a": [1, 2]}'), 1)
+    bad = execute_raw(c, st3, bytes([wire.T_JSON]) + s('{"a": '), 1)
+    tz_bad = q_tz(c, "SHOW TYPES;", 30)
+    tz_ok = q_tz(c, "SHOW TYPES;", 19800)  # +05:30
+    ok = (t_true == ("done", [(n,)]) and t_false == ("done", [(0,)]) and
+          eq == ("done", [(True,)]) and good[0] == "done" and
+          bad[0] == "error" and bad[1] == CREDO_PROTOCOL and
+          "not valid JSON" in bad[2] and tz_bad[0] == "error" and
+          tz_bad[1] == CREDO_PROTOCOL and "whole minutes" in tz_bad[2] and
+          tz_ok[0] == "done")
+    return ok, ("WHERE ? with true %r, false %r; ? = true %r; JSON %r / "
+                "%r; tz 30 s %r, +05:30 %r" % (t_true, t_false, eq, good,
+                                               bad, tz_bad[:3], tz_ok[0]))
+
+
+def q_tz(c, sql, tz):
+    frames, (t, p) = request(c, QUERY, struct.pack(">i", tz) + s(sql))
+    if t == ERROR:
+        e = error_of(p, 0)
+        return ("error", e.code, e.msg)
+    return ("done",)
+
+
+# ------------------------------------------------------------- item 8
+def sc_shell_history(_port, credo, store, hist):
+    """The interactive shell keeps CREATE/ALTER USER ... PASSWORD lines
+    (also a password on a continuation line) out of its history file."""
+    import os
+    import pty
+    import select
+    os.environ["CREDO_HISTORY"] = hist
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(credo, [credo, store])
+    lines = ["CREATE USER hist_a ROLE analyst PASSWORD 'secret-one-123';",
+             "ALTER USER hist_a", "  PASSWORD 'secret-two-456';",
+             "SHOW USERS;", "\\q"]
+    out = b""
+    end = time.time() + 20
+    for line in lines:
+        os.write(fd, line.encode() + b"\n")
+        time.sleep(0.3)
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.2)
+        if r:
+            try:
+                d = os.read(fd, 4096)
+            except OSError:
+                break
+            if not d:
+                break
+            out += d
+    os.waitpid(pid, 0)
+    saved = open(hist, encoding="utf-8", errors="replace").read() \
+        if os.path.exists(hist) else ""
+    saved = saved.replace("\\040", " ")  # libedit's encoding of a space
+    ok = ("SHOW USERS;" in saved and "secret" not in saved and
+          "PASSWORD" not in saved and b"hist_a" in out)
+    return ok, "history file: %r" % saved
+
+
 # ------------------------------------------------------------ item 13
 def doc_frames():
     """The frames of docs/protocol.md section 10, in order, as bytes;

@@ -64,6 +64,9 @@ STORE=$T/store
 export CREDO_PASSWORD=root-password
 "$BIN/credo-server" --store "$STORE" --init-admin root >/dev/null 2>&1 ||
   { echo "cannot create the store"; exit 1; }
+SH "$STORE" -c "CREATE TYPE fine PUBLICITY 10 YEARS REPAIRABLE AFTER 1 MONTHS;
+  CREATE TYPE warning; CREATE TYPE notice;" \
+  >/dev/null || fail "cannot create the type"
 
 # ------------------------------------------- before authentication
 echo "== resources before authentication (items 1-3)"
@@ -100,6 +103,8 @@ start_server conf "$STORE" --auth-timeout 30 || exit 1
 CONF_PID=$SPID
 expect "malformed CANCEL/PING/BYE, HELLO after AUTH, request id 0, length < 6: as documented" \
   "^ok" SEC conformance "$PORT" root root-password
+expect "BOOL parameters bind as BOOL, JSON parameters are checked, tz is whole minutes" \
+  "^ok" SEC values "$PORT" root root-password
 expect "HTTP, TLS and PostgreSQL clients on the credo port get a reply they can show" \
   "^ok" SEC sniff "$PORT"
 for what in http tls_client_hello postgresql_ssl_request; do
@@ -123,9 +128,6 @@ kill -TERM "$SPID"
 
 # ------------------------------------------- the writer slot, transactions
 echo "== transactions and the writer slot (items 4-6, 9, 12)"
-SH "$STORE" -c "CREATE TYPE fine PUBLICITY 10 YEARS REPAIRABLE AFTER 1 MONTHS;
-  CREATE TYPE warning; CREATE TYPE notice;" \
-  >/dev/null || fail "cannot create the type"
 start_server txn "$STORE" --max-time 2 --max-txn-time 4 || exit 1
 TXN_PID=$SPID
 expect "a session in BEGIN that PINGs cannot hold the writer: others get CREDO_BUSY after --max-time, the transaction ends after --max-txn-time" \
@@ -159,5 +161,15 @@ else
   fail "could not build the 40k-event store"
 fi
 
+echo "== the shell's history (item 8)"
+expect "CREATE/ALTER USER ... PASSWORD lines stay out of the shell's history file" \
+  "^ok" SEC shell_history 0 "$BIN/credo" "$T/histstore" "$T/history"
+
+if grep -l "AddressSanitizer\|LeakSanitizer\|runtime error:" "$T"/*.log \
+  >/dev/null 2>&1; then
+  fail "a sanitizer reported a problem in a server log"
+  grep -h -A5 "AddressSanitizer\|LeakSanitizer\|runtime error:" "$T"/*.log |
+    head -30
+else ok "no sanitizer report in any server log"; fi
 echo "security.sh: $CHECKS checks, $FAILS failed"
 [ "$FAILS" -eq 0 ]

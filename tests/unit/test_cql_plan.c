@@ -240,7 +240,8 @@ static void t_errors(void **state) {
          "reason, retain_until, repairable_from, data.<path>)");
   err_is(f, "SELECT kind FROM types", CREDO_SEMANTIC, 1, 8,
          "line 1, column 8: unknown column \"kind\" (columns: name, id, "
-         "publicity, repairable_after, created)");
+         "publicity, repairable_after, created, polarity, published, "
+         "public_fields)");
   err_is(
       f, "SELECT subject.x FROM events", CREDO_SEMANTIC, 1, 8,
       "line 1, column 8: unknown column \"subject.x\" (columns: id, "

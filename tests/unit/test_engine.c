@@ -791,6 +791,45 @@ static void test_checksum_flip_reported(void **state) {
   assert_int_equal(problems, 1);
 }
 
+/* ------------------------------------------- one store, two opens */
+
+/* LMDB wants one environment per file per process: a second credo_open
+ * of the same directory (under another spelling too) shares the open
+ * store, sees its writes at once, and outlives the first handle; a
+ * writing open of a store open read-only is refused clearly. */
+static void test_open_twice_shares(void **state) {
+  fx *f = *state;
+  credo_options ro = {.flags = CREDO_OPEN_READONLY};
+  credo_subject_info si;
+  char other[600];
+  credo *b = NULL, *c = NULL, *r1 = NULL, *r2 = NULL;
+
+  snprintf(other, sizeof other, "%s/.", f->dir);
+  assert_int_equal(credo_open(other, NULL, &b), CREDO_OK);
+  assert_int_equal(credo_create_subject(b, ORG2, CREDO_KIND_ORG, "second"),
+                   CREDO_OK);
+  assert_int_equal(credo_get_subject(f->db, ORG2, &si), CREDO_OK);
+  credo_close(f->db); /* the first handle goes; b keeps the store */
+  f->db = NULL;
+  assert_int_equal(credo_get_subject(b, ORG2, &si), CREDO_OK);
+  assert_int_equal(credo_open(f->dir, NULL, &c), CREDO_OK);
+  assert_int_equal(credo_get_subject(c, ORG, &si), CREDO_OK);
+  credo_close(b);
+  credo_close(c);
+
+  /* read-only first: a second read-only open shares, a writing one is
+   * refused with a message that says what to do */
+  assert_int_equal(credo_open(f->dir, &ro, &r1), CREDO_OK);
+  assert_int_equal(credo_open(f->dir, &ro, &r2), CREDO_OK);
+  assert_int_equal(credo_open(f->dir, NULL, &c), CREDO_BUSY);
+  assert_non_null(strstr(credo_errmsg(c), "already open read-only"));
+  credo_close(c);
+  credo_close(r1);
+  assert_int_equal(credo_get_subject(r2, ORG2, &si), CREDO_OK);
+  credo_close(r2);
+  assert_int_equal(credo_open(f->dir, NULL, &f->db), CREDO_OK);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_bitemporal_scenario, fx_setup,
@@ -817,6 +856,8 @@ int main(void) {
                                       fx_teardown),
       cmocka_unit_test(test_reopen_and_tiny_map),
       cmocka_unit_test_setup_teardown(test_checksum_flip_reported, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_open_twice_shares, fx_setup,
                                       fx_teardown),
       cmocka_unit_test(test_errors_table),
   };

@@ -236,6 +236,15 @@ static void test_done_error_small(void **state) {
   assert_int_equal(e2.column, 17);
   assert_true(str_is(e2.msg, e2.msg_len, "syntax error near \"FORM\""));
   assert_int_equal(e2.in_txn, 0);
+  /* a request's tz is whole minutes */
+  w.n = 0;
+  cl_enc_sql(&w, CL_F_QUERY, 7, &(cl_sql){30, "x", 1});
+  p = only_frame(&w, CL_F_QUERY, 7, &n);
+  {
+    cl_sql q;
+    assert_int_equal(cl_dec_sql(p, n, &q, &why), CREDO_PROTOCOL);
+    assert_non_null(strstr(why, "whole minutes"));
+  }
   /* ERROR carries the in-transaction flag, last byte; only 0 or 1 */
   w.n = 0;
   cl_enc_errorf_txn(&w, 6, CREDO_LIMIT, 1, 0, 0, "stopped");

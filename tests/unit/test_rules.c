@@ -209,6 +209,13 @@ static void types_listed_with_policy(void **state) {
   int n = 0;
   assert_int_equal(credo_list_types(f->db, type_seen, &n), CREDO_OK);
   assert_int_equal(n, 4);
+  expect_on(f->db,
+            "SELECT name, publicity, polarity, published, public_fields "
+            "FROM types ORDER BY name;",
+            "honour|2 YEARS|positive|true|NULL\n"
+            "licence|NULL|positive|true|NULL\n"
+            "penalty_general|1 YEAR|adverse|true|authority,amount_wan\n"
+            "penalty_minor|NULL|adverse|false|NULL\n");
 }
 
 /* 4. Polarity: repair applies to adverse records only. */

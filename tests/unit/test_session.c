@@ -169,11 +169,99 @@ static void t_batch_write_stopped(void **state) {
   assert_int_equal(n, 300);
 }
 
+/* credo_bind_bool binds a BOOL: a condition on its own, equal to true. */
+static void t_bind_bool(void **state) {
+  fx *f = *state;
+  credo_stmt *st;
+  assert_int_equal(
+      credo_exec(f->db, "CREATE TYPE a; CREATE TYPE b;", NULL, NULL), CREDO_OK);
+  assert_int_equal(credo_prepare(f->db,
+                                 "SELECT count(*) FROM types WHERE ? AND "
+                                 "? = true",
+                                 -1, &st, NULL),
+                   CREDO_OK);
+  assert_int_equal(credo_bind_bool(st, 1, 1), CREDO_OK);
+  assert_int_equal(credo_bind_bool(st, 2, 7), CREDO_OK); /* non-zero: true */
+  assert_int_equal(credo_step(st), CREDO_ROW);
+  assert_int_equal(credo_column_int64(st, 0), 2);
+  assert_int_equal(credo_reset(st), CREDO_OK);
+  assert_int_equal(credo_bind_bool(st, 2, 0), CREDO_OK);
+  assert_int_equal(credo_step(st), CREDO_ROW);
+  assert_int_equal(credo_column_int64(st, 0), 0);
+  assert_int_equal(credo_reset(st), CREDO_OK);
+  assert_int_equal(credo_bind_bool(st, 3, 1), CREDO_RANGE);
+  credo_finalize(st);
+}
+
+static int kills;
+static void on_kill(void *arg) {
+  (void)arg;
+  kills++;
+}
+
+/* credo_session_check applies ALTER USER ... ROLE, ends the session after
+ * DROP USER, a new password or KILL SESSION; SHOW SESSIONS lists it. */
+static void t_session_check(void **state) {
+  fx *f = *state;
+  credo *h, *h2;
+  int64_t n = 0;
+  credo_stmt *st;
+  assert_int_equal(credo_dup(f->db, &h), CREDO_OK);
+  assert_int_equal(credo_session_check(h), CREDO_OK); /* not a session */
+  assert_int_equal(credo_authenticate(h, "alice", "alice-secret"), CREDO_OK);
+  assert_int_equal(
+      credo_session_register(h, 42, "10.0.0.9:5000", on_kill, NULL), CREDO_OK);
+  assert_int_equal(credo_get_role(h), CREDO_ROLE_RECORDER);
+  assert_int_equal(
+      credo_exec(f->db, "ALTER USER alice ROLE analyst;", NULL, NULL),
+      CREDO_OK);
+  assert_int_equal(credo_session_check(h), CREDO_OK);
+  assert_int_equal(credo_get_role(h), CREDO_ROLE_ANALYST);
+  assert_int_equal(credo_prepare(f->db, "SHOW SESSIONS;", -1, &st, NULL),
+                   CREDO_OK);
+  while (credo_step(st) == CREDO_ROW) {
+    assert_int_equal(credo_column_int64(st, 0), 42);
+    assert_string_equal(credo_column_text(st, 1), "alice");
+    assert_string_equal(credo_column_text(st, 2), "analyst");
+    assert_string_equal(credo_column_text(st, 3), "10.0.0.9:5000");
+    n++;
+  }
+  credo_finalize(st);
+  assert_int_equal(n, 1);
+  assert_int_equal(credo_exec(h, "SHOW SESSIONS;", NULL, NULL), CREDO_DENIED);
+  assert_int_equal(credo_exec(f->db, "KILL SESSION 42;", NULL, NULL), CREDO_OK);
+  assert_int_equal(kills, 1);
+  assert_int_equal(credo_session_check(h), CREDO_AUTH);
+  assert_non_null(strstr(credo_errmsg(h), "killed by"));
+  assert_int_equal(credo_get_role(h), CREDO_ROLE_PUBLIC);
+  credo_close(h); /* off the list */
+  assert_int_equal(credo_exec(f->db, "KILL SESSION 42;", NULL, NULL),
+                   CREDO_NOTFOUND);
+  /* a new password ends the sessions opened with the old one */
+  assert_int_equal(credo_dup(f->db, &h2), CREDO_OK);
+  assert_int_equal(credo_authenticate(h2, "alice", "alice-secret"), CREDO_OK);
+  assert_int_equal(credo_exec(f->db,
+                              "ALTER USER alice PASSWORD 'another-secret';",
+                              NULL, NULL),
+                   CREDO_OK);
+  assert_int_equal(credo_session_check(h2), CREDO_AUTH);
+  assert_non_null(strstr(credo_errmsg(h2), "password"));
+  credo_close(h2);
+  assert_int_equal(credo_dup(f->db, &h2), CREDO_OK);
+  assert_int_equal(credo_authenticate(h2, "alice", "another-secret"), CREDO_OK);
+  assert_int_equal(credo_exec(f->db, "DROP USER alice;", NULL, NULL), CREDO_OK);
+  assert_int_equal(credo_session_check(h2), CREDO_AUTH);
+  assert_non_null(strstr(credo_errmsg(h2), "dropped"));
+  credo_close(h2);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(t_busy_timeout, setup, teardown),
       cmocka_unit_test_setup_teardown(t_auth_out_of_memory, setup, teardown),
       cmocka_unit_test_setup_teardown(t_batch_write_stopped, setup, teardown),
+      cmocka_unit_test_setup_teardown(t_bind_bool, setup, teardown),
+      cmocka_unit_test_setup_teardown(t_session_check, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

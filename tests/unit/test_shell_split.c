@@ -387,17 +387,31 @@ static void format_names(void **state) {
   assert_string_equal(sh_format_name(SH_FORMAT_JSON), "json");
 }
 
+static void secret_lines(void **state) {
+  (void)state;
+  const char *yes[] = {"CREATE USER a ROLE admin PASSWORD 'x';",
+                       "alter user a password 'y';", "  Password 'z'",
+                       "PASSWORD"};
+  const char *no[] = {"SELECT passwords FROM t;", "SHOW USERS;",
+                      "SELECT id FROM events WHERE ref = 'mypassword1';", ""};
+  for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+    assert_int_equal(sh_has_secret(yes[i], strlen(yes[i])), 1);
+  for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+    assert_int_equal(sh_has_secret(no[i], strlen(no[i])), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(split_plain),       cmocka_unit_test(split_strings),
-      cmocka_unit_test(split_identifiers), cmocka_unit_test(split_comments),
-      cmocka_unit_test(split_json),        cmocka_unit_test(split_multiline),
-      cmocka_unit_test(split_blank),       cmocka_unit_test(locate_positions),
-      cmocka_unit_test(width_utf8_decode), cmocka_unit_test(width_fallback),
-      cmocka_unit_test(width_locale),      cmocka_unit_test(csv_quoting),
-      cmocka_unit_test(format_table),      cmocka_unit_test(format_csv),
-      cmocka_unit_test(format_json),       cmocka_unit_test(format_jsonl_types),
-      cmocka_unit_test(format_no_columns), cmocka_unit_test(format_names),
+      cmocka_unit_test(secret_lines),       cmocka_unit_test(split_plain),
+      cmocka_unit_test(split_strings),      cmocka_unit_test(split_identifiers),
+      cmocka_unit_test(split_comments),     cmocka_unit_test(split_json),
+      cmocka_unit_test(split_multiline),    cmocka_unit_test(split_blank),
+      cmocka_unit_test(locate_positions),   cmocka_unit_test(width_utf8_decode),
+      cmocka_unit_test(width_fallback),     cmocka_unit_test(width_locale),
+      cmocka_unit_test(csv_quoting),        cmocka_unit_test(format_table),
+      cmocka_unit_test(format_csv),         cmocka_unit_test(format_json),
+      cmocka_unit_test(format_jsonl_types), cmocka_unit_test(format_no_columns),
+      cmocka_unit_test(format_names),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
