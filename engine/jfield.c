@@ -242,15 +242,15 @@ static int scalar(const char *v, const char *end, eng_arena *a,
     double r = strtod(tmp, NULL);
     if (!isfinite(r))
       return ENG_JF_FALLBACK; /* jansson refuses the whole text */
-    *out = eng_dec_from_double(r, &d) == CREDO_OK ? eng_v_dec(d)
-                                                  : eng_v_real(r);
+    *out =
+        eng_dec_from_double(r, &d) == CREDO_OK ? eng_v_dec(d) : eng_v_real(r);
   } else
     return ENG_JF_FALLBACK;
   return ENG_JF_OK;
 }
 
-int eng_jfield(const char *json, size_t len, char *const *segs,
-               size_t nsegs, eng_arena *a, eng_value *out) {
+int eng_jfield(const char *json, size_t len, char *const *segs, size_t nsegs,
+               eng_arena *a, eng_value *out) {
   jscan s = {json, json + len};
   const char *v = NULL;
   if (!json || nsegs == 0)

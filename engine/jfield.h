@@ -16,8 +16,8 @@ enum {
 
 /* The value at path segs[0..nsegs) of the JSON object text `json` (`len`
  * bytes), exactly as jansson's parse and eng_v_from_json give it, or
- * ENG_JF_FALLBACK. A text in *out is a NUL-terminated copy in `a`. Assumes the text is
- * valid JSON (stored data is validated at ingest). Thread-safe. */
+ * ENG_JF_FALLBACK. A text in *out is a NUL-terminated copy in `a`. Assumes the
+ * text is valid JSON (stored data is validated at ingest). Thread-safe. */
 int eng_jfield(const char *json, size_t len, char *const *segs, size_t nsegs,
                eng_arena *a, eng_value *out);
 

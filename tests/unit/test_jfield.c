@@ -33,7 +33,9 @@ static uint64_t rnd(void) { /* xorshift64* */
   seed ^= seed >> 27;
   return seed * 2685821657736338717ULL;
 }
-static int pick(int n) { return (int)(rnd() % (uint64_t)n); }
+static int pick(int n) {
+  return (int)(rnd() % (uint64_t)n);
+}
 
 typedef struct sbuf {
   char p[8192];
@@ -52,12 +54,11 @@ static void blank(sbuf *b) {
   put(b, W[pick(6)]);
 }
 
-static const char *const KEYS[] = {"amount_wan", "authority", "basis",
-                                   "a",          "b",         "罚没金额",
-                                   "k\\\"q",     "0"};
-static const char *const PATHK[] = {"amount_wan", "authority", "basis", "a",
-                                    "b",          "罚没金额",  "k\"q",  "0",
-                                    "missing"};
+static const char *const KEYS[] = {"amount_wan", "authority", "basis",  "a",
+                                   "b",          "罚没金额",  "k\\\"q", "0"};
+static const char *const PATHK[] = {"amount_wan", "authority", "basis",
+                                    "a",          "b",         "罚没金额",
+                                    "k\"q",       "0",         "missing"};
 
 static void number(sbuf *b) {
   char t[64];
@@ -86,8 +87,9 @@ static void number(sbuf *b) {
              pick(2) ? "-" : "+", pick(30));
     break;
   case 6: {
-    static const char *const Z[] = {"0.0", "-0.0", "0",  "-0",   "0.000",
-                                    "1e400", "1E5", "1e-400", "123456789012345.6"};
+    static const char *const Z[] = {"0.0", "-0.0",   "0",
+                                    "-0",  "0.000",  "1e400",
+                                    "1E5", "1e-400", "123456789012345.6"};
     snprintf(t, sizeof t, "%s", Z[pick(9)]);
     break;
   }
@@ -120,9 +122,14 @@ static void object(sbuf *b, int depth) {
 }
 
 static void value(sbuf *b, int depth) {
-  static const char *const S[] = {
-      "\"厦门市市场监督管理局\"", "\"\"", "\"a\\\"b\"", "\"x\\u0041\"",
-      "\"《法》第九十九条\"",     "\"}]{[,\"", "\"tab\\tnl\\n\"", "\"\\\\\""};
+  static const char *const S[] = {"\"厦门市市场监督管理局\"",
+                                  "\"\"",
+                                  "\"a\\\"b\"",
+                                  "\"x\\u0041\"",
+                                  "\"《法》第九十九条\"",
+                                  "\"}]{[,\"",
+                                  "\"tab\\tnl\\n\"",
+                                  "\"\\\\\""};
   int k = pick(depth > 2 ? 4 : 6);
   if (k == 0)
     put(b, S[pick(8)]);
@@ -244,7 +251,8 @@ static void test_stored_shapes(void **state) {
     assert_int_equal(check(T[i], auth, 1, &a), 1);
   }
   eng_value v;
-  assert_int_equal(eng_jfield(T[1], strlen(T[1]), amount, 1, &a, &v), ENG_JF_OK);
+  assert_int_equal(eng_jfield(T[1], strlen(T[1]), amount, 1, &a, &v),
+                   ENG_JF_OK);
   assert_int_equal(v.t, ENG_V_DECIMAL);
   assert_int_equal(v.u.dec.m, 26244);
   assert_int_equal(v.u.dec.s, 2);

@@ -34,7 +34,9 @@ static uint64_t rnd(void) {
   seed ^= seed >> 27;
   return seed * 2685821657736338717ULL;
 }
-static int pick(int n) { return (int)(rnd() % (uint64_t)n); }
+static int pick(int n) {
+  return (int)(rnd() % (uint64_t)n);
+}
 
 static void ok_on(credo *db, const char *sql) {
   int rc = credo_exec(db, sql, NULL, NULL);
@@ -143,13 +145,13 @@ static void test_scan_equals_lookup(void **state) {
       snprintf(sql, sizeof sql,
                "RECORD %s FOR 's%d' OCCURRED '2025-%02d-%02d' SOURCE 'src' "
                "REF 'r%d' DATA %s",
-               pick(2) ? "pen" : "lic", 1 + pick(2), 1 + pick(12),
-               1 + pick(28), i, data);
+               pick(2) ? "pen" : "lic", 1 + pick(2), 1 + pick(12), 1 + pick(28),
+               i, data);
     } else {
       int id = 1 + pick(NEVENTS), op = pick(3);
       if (op == 0)
-        snprintf(sql, sizeof sql,
-                 "CORRECT EVENT %d SET data = %s REASON 'fix'", id, data);
+        snprintf(sql, sizeof sql, "CORRECT EVENT %d SET data = %s REASON 'fix'",
+                 id, data);
       else if (op == 1)
         snprintf(sql, sizeof sql, "REPAIR EVENT %d REASON 'repair'", id);
       else
@@ -163,8 +165,7 @@ static void test_scan_equals_lookup(void **state) {
           CREDO_READ_HIDDEN);
   compare(db, "INCLUDE RETRACTED", CREDO_TIME_NOW, CREDO_TIME_NOW,
           CREDO_READ_RETRACTED);
-  compare(db, "VISIBLE AT '2025-07-01'", CREDO_TIME_NOW,
-          th_t("2025-07-01"), 0);
+  compare(db, "VISIBLE AT '2025-07-01'", CREDO_TIME_NOW, th_t("2025-07-01"), 0);
   for (int k = 0; k < ninst; k++) {
     char clause[256];
     snprintf(clause, sizeof clause, "AS OF '%s'", inst[k]);
