@@ -60,7 +60,6 @@ const credo_backend eng_local_backend = {
     .bind_time = eng_bind_time,
     .bind_count = eng_bind_count,
     .bind_duration = eng_bind_duration,
-    .bind_count = eng_bind_count,
     .bind_parameter_index = eng_bind_parameter_index,
     .clear_bindings = eng_clear_bindings,
     .step = eng_step,
