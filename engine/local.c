@@ -59,6 +59,7 @@ const credo_backend eng_local_backend = {
     .bind_text = eng_bind_text,
     .bind_time = eng_bind_time,
     .bind_count = eng_bind_count,
+    .bind_bool = eng_bind_bool,
     .bind_duration = eng_bind_duration,
     .bind_parameter_index = eng_bind_parameter_index,
     .clear_bindings = eng_clear_bindings,
