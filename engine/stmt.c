@@ -259,6 +259,13 @@ int eng_bind_text(credo_stmt *st, int i, const char *s, int len) {
   return CREDO_OK;
 }
 
+int eng_bind_bool(credo_stmt *st, int i, int v) {
+  int rc = bind_slot(st, i);
+  if (rc == CREDO_OK)
+    st->params[i - 1] = eng_v_bool(v != 0);
+  return rc;
+}
+
 int eng_bind_duration(credo_stmt *st, int i, credo_duration d) {
   int rc = bind_slot(st, i);
   if (rc == CREDO_OK)

@@ -25,6 +25,7 @@ const credo_backend cl_remote_backend = {
     .bind_text = cl_remote_bind_text,
     .bind_time = cl_remote_bind_time,
     .bind_count = cl_remote_bind_count,
+    .bind_bool = cl_remote_bind_bool,
     .clear_bindings = cl_remote_clear_bindings,
     .step = cl_remote_step,
     .reset = cl_remote_reset,

@@ -123,6 +123,7 @@ int cl_remote_bind_double(credo_stmt *st, int i, double v);
 int cl_remote_bind_text(credo_stmt *st, int i, const char *s, int len);
 int cl_remote_bind_time(credo_stmt *st, int i, credo_time t);
 int cl_remote_bind_count(const credo_stmt *st);
+int cl_remote_bind_bool(credo_stmt *st, int i, int v);
 int cl_remote_clear_bindings(credo_stmt *st);
 int cl_remote_step(credo_stmt *st);
 int cl_remote_reset(credo_stmt *st);

@@ -322,6 +322,10 @@ int cl_remote_bind_text(credo_stmt *st, int i, const char *s, int len) {
   return CREDO_OK;
 }
 
+int cl_remote_bind_bool(credo_stmt *st, int i, int v) {
+  return bind_value(st, i, (cl_value){.t = CREDO_T_BOOL, .u.i = v != 0});
+}
+
 int cl_remote_bind_count(const credo_stmt *st) {
   return R(st)->nparams;
 }
