@@ -279,11 +279,11 @@ int credo_bind_count(const credo_stmt *st) {
   return be->bind_count(st);
 }
 
-int credo_bind_bool(credo_stmt *st, int i, int v) {
+int credo_bind_bool(credo_stmt *st, int i, int b) {
   const credo_backend *be = st ? be_of(be_stmt_db(st)) : &eng_local_backend;
   if (!be->bind_bool)
     return be_notsup(be_stmt_db(st), "credo_bind_bool");
-  return be->bind_bool(st, i, v);
+  return be->bind_bool(st, i, b);
 }
 
 int credo_bind_duration(credo_stmt *st, int i, credo_duration d) {

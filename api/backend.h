@@ -89,7 +89,7 @@ typedef struct credo_backend {
   int (*bind_text)(credo_stmt *st, int i, const char *s, int len);
   int (*bind_time)(credo_stmt *st, int i, credo_time t);
   int (*bind_count)(const credo_stmt *st);
-  int (*bind_bool)(credo_stmt *st, int i, int v);
+  int (*bind_bool)(credo_stmt *st, int i, int b);
   int (*bind_duration)(credo_stmt *st, int i, credo_duration d);
   int (*bind_parameter_index)(const credo_stmt *st, const char *name);
   int (*clear_bindings)(credo_stmt *st);

@@ -67,7 +67,7 @@ int eng_bind_double(credo_stmt *st, int i, double v);
 int eng_bind_text(credo_stmt *st, int i, const char *s, int len);
 int eng_bind_time(credo_stmt *st, int i, credo_time t);
 int eng_bind_count(const credo_stmt *st);
-int eng_bind_bool(credo_stmt *st, int i, int v);
+int eng_bind_bool(credo_stmt *st, int i, int b);
 int eng_bind_duration(credo_stmt *st, int i, credo_duration d);
 int eng_bind_parameter_index(const credo_stmt *st, const char *name);
 int eng_clear_bindings(credo_stmt *st);

@@ -259,10 +259,10 @@ int eng_bind_text(credo_stmt *st, int i, const char *s, int len) {
   return CREDO_OK;
 }
 
-int eng_bind_bool(credo_stmt *st, int i, int v) {
+int eng_bind_bool(credo_stmt *st, int i, int b) {
   int rc = bind_slot(st, i);
   if (rc == CREDO_OK)
-    st->params[i - 1] = eng_v_bool(v != 0);
+    st->params[i - 1] = eng_v_bool(b);
   return rc;
 }
 

@@ -297,6 +297,10 @@ int cl_remote_bind_double(credo_stmt *st, int i, double v) {
   return bind_value(st, i, (cl_value){.t = CREDO_T_REAL, .u.r = v});
 }
 
+int cl_remote_bind_bool(credo_stmt *st, int i, int b) {
+  return bind_value(st, i, (cl_value){.t = CREDO_T_BOOL, .u.i = b ? 1 : 0});
+}
+
 int cl_remote_bind_time(credo_stmt *st, int i, credo_time t) {
   return bind_value(st, i, (cl_value){.t = CREDO_T_TIME, .u.i = t});
 }
@@ -320,10 +324,6 @@ int cl_remote_bind_text(credo_stmt *st, int i, const char *s, int len) {
   v.u.s.n = (uint32_t)n;
   R(st)->params[i - 1] = v;
   return CREDO_OK;
-}
-
-int cl_remote_bind_bool(credo_stmt *st, int i, int v) {
-  return bind_value(st, i, (cl_value){.t = CREDO_T_BOOL, .u.i = v != 0});
 }
 
 int cl_remote_bind_count(const credo_stmt *st) {
