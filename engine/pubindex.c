@@ -113,7 +113,8 @@ int eng_pubidx_ids(credo *db, stor_txn *txn, const char *subject, credo_time t,
     *n = 0;
     return eng_err_stor(db, rc, "cannot read the public index");
   }
-  qsort(*ids, *n, sizeof **ids, cmp_id);
+  if (*n > 1)
+    qsort(*ids, *n, sizeof **ids, cmp_id);
   return CREDO_OK;
 }
 
