@@ -13,6 +13,8 @@
  * Does not: open handles (open.c), or keep any state: the session and the
  * errors are the handle's (engine/handle.c), shared by every backend.
  */
+#include <string.h>
+
 #include "backend.h"
 
 void credo_close(credo *db) {
@@ -263,13 +265,6 @@ int credo_bind_text(credo_stmt *st, int i, const char *s, int len) {
   return be->bind_text(st, i, s, len);
 }
 
-int credo_bind_bool(credo_stmt *st, int i, int v) {
-  const credo_backend *be = st ? be_of(be_stmt_db(st)) : &eng_local_backend;
-  if (!be->bind_bool)
-    return be_notsup(be_stmt_db(st), "credo_bind_bool");
-  return be->bind_bool(st, i, v);
-}
-
 int credo_bind_time(credo_stmt *st, int i, credo_time t) {
   const credo_backend *be = st ? be_of(be_stmt_db(st)) : &eng_local_backend;
   if (!be->bind_time)
@@ -282,6 +277,27 @@ int credo_bind_count(const credo_stmt *st) {
   if (!be->bind_count)
     return be_notsup(be_stmt_db(st), "credo_bind_count");
   return be->bind_count(st);
+}
+
+int credo_bind_bool(credo_stmt *st, int i, int b) {
+  const credo_backend *be = st ? be_of(be_stmt_db(st)) : &eng_local_backend;
+  if (!be->bind_bool)
+    return be_notsup(be_stmt_db(st), "credo_bind_bool");
+  return be->bind_bool(st, i, b);
+}
+
+int credo_bind_duration(credo_stmt *st, int i, credo_duration d) {
+  const credo_backend *be = st ? be_of(be_stmt_db(st)) : &eng_local_backend;
+  if (!be->bind_duration)
+    return be_notsup(be_stmt_db(st), "credo_bind_duration");
+  return be->bind_duration(st, i, d);
+}
+
+int credo_bind_parameter_index(const credo_stmt *st, const char *name) {
+  const credo_backend *be = st ? be_of(be_stmt_db(st)) : &eng_local_backend;
+  if (!st || !name || !be->bind_parameter_index)
+    return 0;
+  return be->bind_parameter_index(st, name);
 }
 
 int credo_clear_bindings(credo_stmt *st) {
@@ -347,6 +363,11 @@ double credo_column_double(credo_stmt *st, int i) {
 const char *credo_column_text(credo_stmt *st, int i) {
   const credo_backend *be = st ? be_of(be_stmt_db(st)) : &eng_local_backend;
   return be->column_text(st, i);
+}
+
+int credo_column_bytes(credo_stmt *st, int i) {
+  const char *s = credo_column_text(st, i);
+  return s ? (int)strlen(s) : 0;
 }
 
 credo_time credo_column_time(credo_stmt *st, int i) {

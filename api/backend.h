@@ -89,6 +89,9 @@ typedef struct credo_backend {
   int (*bind_text)(credo_stmt *st, int i, const char *s, int len);
   int (*bind_time)(credo_stmt *st, int i, credo_time t);
   int (*bind_count)(const credo_stmt *st);
+  int (*bind_bool)(credo_stmt *st, int i, int b);
+  int (*bind_duration)(credo_stmt *st, int i, credo_duration d);
+  int (*bind_parameter_index)(const credo_stmt *st, const char *name);
   int (*clear_bindings)(credo_stmt *st);
   int (*step)(credo_stmt *st);
   int (*reset)(credo_stmt *st);
@@ -112,7 +115,6 @@ typedef struct credo_backend {
   int (*get_store_tz)(credo *db, int *offset_sec);
   int (*user_scram)(credo *db, const char *user, credo_scram_verifier *out);
   int (*in_txn)(const credo *db);
-  int (*bind_bool)(credo_stmt *st, int i, int v);
   /* erasure and retention (issue 17); the remote backend leaves them NULL:
    * over the protocol, ERASE and SHOW ERASURES are CQL statements */
   int (*erase_event)(credo *db, uint64_t id, const char *reason);

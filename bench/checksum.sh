@@ -4,21 +4,25 @@
 # checksums and against this build, on stores of the same generated data,
 # run alternately ROUNDS times so that both see the same machine load.
 #
-# Usage: bench/checksum.sh BEFORE_SRC [SUBJECTS] [ROUNDS]
+# Usage: [AFTER_SRC=DIR] bench/checksum.sh BEFORE_SRC [SUBJECTS] [ROUNDS]
 #   BEFORE_SRC: a source tree of the build before checksums, built
-#   (`make lib progs` there; e.g. `git archive 2e07e1e | tar -x -C DIR`).
+#   (`make lib build/bin/credo` there; e.g. main before the checksums were
+#   merged: `git archive a5b6579 | tar -x -C DIR`); AFTER_SRC: the build
+#   with them (default: this tree; `git archive 2967f10` is the merge that
+#   brought them, so that nothing else differs).
 # Prints each round's two figures, then the median ratio after / before.
 set -eu
 BEFORE=$1
 SUBJECTS=${2:-20000}
-ROUNDS=${3:-7}
-AFTER=$(cd "$(dirname "$0")/.." && pwd)
+ROUNDS=${3:-11}
+AFTER=${AFTER_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
+BENCH_SRC=$(cd "$(dirname "$0")" && pwd)/bench_lookup.c
 T=$(mktemp -d "${TMPDIR:-/tmp}/credo-sumbench-XXXXXX")
 trap 'rm -rf "$T"' EXIT
 LIBS="-llmdb -lxxhash -ljansson -lsodium -lutf8proc -lpthread -lm -lssl -lcrypto"
-cc -O2 -I"$BEFORE/include" -o "$T/lookup_before" "$AFTER/bench/bench_lookup.c" \
+cc -O2 -I"$BEFORE/include" -o "$T/lookup_before" "$BENCH_SRC" \
   "$BEFORE/build/lib/libcredo.a" $LIBS
-cc -O2 -I"$AFTER/include" -o "$T/lookup_after" "$AFTER/bench/bench_lookup.c" \
+cc -O2 -I"$AFTER/include" -o "$T/lookup_after" "$BENCH_SRC" \
   "$AFTER/build/lib/libcredo.a" $LIBS
 export CREDO_PROGRESS=never
 "$AFTER/build/bin/credo" gen --subjects "$SUBJECTS" --seed 14 > "$T/data.jsonl" 2>/dev/null

@@ -36,7 +36,7 @@ static int check_here(const char *store) {
   double t0 = cmd_now();
   int rc;
 
-  if (cmd_open(store, CREDO_OPEN_READONLY | CREDO_OPEN_NOCREATE, &db))
+  if (cmd_open_local(store, CREDO_OPEN_READONLY | CREDO_OPEN_NOCREATE, &db))
     return CMD_FAIL;
   rc = credo_check(db, print_problem, NULL, &rep);
   if (rc == CREDO_OK)

@@ -34,7 +34,9 @@ int cmd_usage(const char *synopsis, const char *fmt, ...) {
 int cmd_open(const char *store, unsigned flags, credo **out) {
   credo_options o = {.flags = flags};
   char label[512];
-  int rc = credo_open(store, &o, out);
+  int rc;
+
+  rc = credo_open(store, &o, out);
   if (rc != CREDO_OK) {
     fprintf(stderr, "error: cannot open store '%s': %s\n",
             sh_store_label(store, label, sizeof label),
@@ -43,6 +45,27 @@ int cmd_open(const char *store, unsigned flags, credo **out) {
     *out = NULL;
   }
   return rc;
+}
+
+int cmd_open_local(const char *store, unsigned flags, credo **out) {
+  char buf[512];
+  const char *label;
+
+  *out = NULL;
+  if (sh_is_uri(store)) {
+    /* These tools read or write a store's files in bulk (dump, batches,
+     * the integrity walk); the protocol carries statements only. */
+    label = sh_store_label(store, buf, sizeof buf);
+    fprintf(stderr,
+            "error: %s: this command works on a store directory, not on a "
+            "server; run it on the server's machine against its store "
+            "directory, or send CQL to the server: credo '%s' --format "
+            "jsonl -c 'SELECT ...' (reads), credo '%s' -f FILE.cql "
+            "(writes)\n",
+            label, label, label);
+    return CREDO_NOTSUP;
+  }
+  return cmd_open(store, flags, out);
 }
 
 int cmd_parse_count(const char *s, uint64_t max, uint64_t *out) {

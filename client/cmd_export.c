@@ -228,7 +228,7 @@ int cmd_export(int argc, char **argv) {
 
   if ((rc = parse_opts(argc, argv, &x, &history, &store)) != 0)
     return rc;
-  if (cmd_open(store, CREDO_OPEN_READONLY | CREDO_OPEN_NOCREATE, &x.db))
+  if (cmd_open_local(store, CREDO_OPEN_READONLY | CREDO_OPEN_NOCREATE, &x.db))
     return CMD_FAIL;
   credo_set_tz(x.db, x.tz);
   rc = history ? credo_dump_history(x.db, on_item, &x) : export_current(&x);

@@ -538,7 +538,7 @@ int cmd_import(int argc, char **argv) {
   im.csv = is_csv(&im);
   im.batch = calloc(im.o.batch, sizeof *im.batch);
   rc = CMD_FAIL;
-  if (im.batch && cmd_open(im.o.store, 0, &im.db) == CREDO_OK &&
+  if (im.batch && cmd_open_local(im.o.store, 0, &im.db) == CREDO_OK &&
       (!im.o.tz_set || credo_set_tz(im.db, im.o.tz) == CREDO_OK)) {
     im.ctx.db = im.db;
     /* without --tz, times without an offset are read in the store's zone

@@ -40,7 +40,7 @@ int cmd_purge(int argc, char **argv) {
     else
       return cmd_usage(SYNOPSIS, "bad option '%s'", argv[i]);
   }
-  if (cmd_open(argv[1], CREDO_OPEN_NOCREATE, &db))
+  if (cmd_open_local(argv[1], CREDO_OPEN_NOCREATE, &db))
     return CMD_FAIL;
   cmd_progress_start(&p, "purge", "events", 0);
   rc = credo_purge(db, now, (unsigned)batch, show, &p, &erased);

@@ -43,6 +43,10 @@ int cmd_usage(const char *synopsis, const char *fmt, ...)
 /* Opens a store, printing "error: cannot open store ..." on failure.
  * `flags` are CREDO_OPEN_*. Returns CREDO_OK or the code. */
 int cmd_open(const char *store, unsigned flags, credo **out);
+/* The same for the commands that work on a store directory only (check,
+ * export, import, purge): a credo:// URI is refused with a message saying
+ * what to do instead (CREDO_NOTSUP), before any connection. */
+int cmd_open_local(const char *store, unsigned flags, credo **out);
 
 /* Parses a non-negative decimal count (1 .. max). 0 or -1. */
 int cmd_parse_count(const char *s, uint64_t max, uint64_t *out);

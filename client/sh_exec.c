@@ -173,7 +173,8 @@ static int run_stmt(credo_shell *sh, credo_stmt *st, const source *src,
     if (out_rc == 0 && ncol == 0 && sh->interactive)
       fputs("OK\n", sh->out);
   } else if (begun) {
-    sh_result_abort(&res);
+    sh_result_abort(&res,
+                    rc < 0 ? credo_errmsg(sh->db) : "cannot write the result");
   }
   if (out_rc < 0)
     sh_exec_error(sh, "cannot write the result (out of memory or I/O)");

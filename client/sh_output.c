@@ -560,8 +560,15 @@ int sh_result_end(sh_result *r) {
   return rc;
 }
 
-void sh_result_abort(sh_result *r) {
+void sh_result_abort(sh_result *r, const char *why) {
+  /* json: the array stays open, so no parser takes the rows written so
+   * far for the whole answer; jsonl: a last line names the failure. */
   if (r->ncol > 0 && r->format == SH_FORMAT_JSON && r->nrows > 0)
-    json_close(r);
+    fputs("\n", r->out);
+  if (r->ncol > 0 && r->format == SH_FORMAT_JSONL) {
+    fputs("{\"error\":", r->out);
+    json_put_string(r->out, why ? why : "the statement failed");
+    fputs("}\n", r->out);
+  }
   result_free(r);
 }

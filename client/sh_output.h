@@ -102,8 +102,10 @@ int sh_result_row(sh_result *r, const sh_value *row);
 /* Finishes: prints the table / closes the json array; frees r. 0 or -1
  * when anything failed (out of memory, write error). */
 int sh_result_end(sh_result *r);
-/* Gives up after a failed statement: a buffered table is dropped, an open
- * json array is closed so the output stays valid JSON; frees r. */
-void sh_result_abort(sh_result *r);
+/* Gives up after a statement failed part-way: a buffered table is
+ * dropped; an open json array is left open (no JSON parser accepts the
+ * partial rows as a complete answer); jsonl gets a last line
+ * {"error": why} (why may be NULL); frees r. */
+void sh_result_abort(sh_result *r, const char *why);
 
 #endif /* SH_OUTPUT_H */

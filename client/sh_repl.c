@@ -196,6 +196,18 @@ static int cmd_reset(credo_shell *sh, pending *pd, const char *arg) {
   return 0;
 }
 
+/* \d: the tables; \d NAME: its columns (SHOW TABLES / DESCRIBE NAME, so
+ * that it works on a server connection too). */
+static int cmd_describe(credo_shell *sh, pending *pd, const char *arg) {
+  char sql[300];
+  (void)pd;
+  if (*arg)
+    snprintf(sql, sizeof sql, "DESCRIBE %s", arg);
+  else
+    snprintf(sql, sizeof sql, "SHOW TABLES");
+  return sh_exec_text(sh, sql, strlen(sql), 1) < 0 ? -1 : 0;
+}
+
 static int cmd_quit(credo_shell *sh, pending *pd, const char *arg) {
   (void)sh, (void)pd, (void)arg;
   return FEED_QUIT;
@@ -211,7 +223,8 @@ static const command commands[] = {
     {"echo", cmd_echo, " TEXT", "print TEXT"},
     {"sleep", cmd_sleep, " SECONDS", "wait (at most 60 s)"},
     {"r", cmd_reset, "", "discard the statement being typed"},
-    {"q", cmd_quit, "", "quit"},
+    {"d", cmd_describe, " [TABLE]", "list the tables, or a table's columns"},
+    {"q", cmd_quit, "", "quit (also exit or quit on a line of their own)"},
     {"quit", cmd_quit, "", NULL},
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
@@ -263,11 +276,27 @@ static int is_command(const pending *pd, const char *line) {
          sh_split_end_state(pd->buf ? pd->buf : "", pd->len) == SH_SPLIT_TOP;
 }
 
+/* 1 when the line is `exit` or `quit` alone (optionally with a ';'). */
+static int is_exit_word(const char *line) {
+  char w[8];
+  size_t k = 0;
+  while (isspace((unsigned char)*line))
+    line++;
+  while (*line && !isspace((unsigned char)*line) && *line != ';' && k < 7)
+    w[k++] = (char)tolower((unsigned char)*line++);
+  w[k] = '\0';
+  while (isspace((unsigned char)*line) || *line == ';')
+    line++;
+  return !*line && (strcmp(w, "exit") == 0 || strcmp(w, "quit") == 0);
+}
+
 /* Takes one input line (no newline). FEED_GO to read on, FEED_QUIT after
  * \q, FEED_STOP after a failure that ends a non-interactive run. */
 static int feed_line(credo_shell *sh, pending *pd, const char *line, size_t n,
                      int lineno) {
   int rc;
+  if (pd->len == 0 && is_exit_word(line)) /* psql's exit / quit */
+    return FEED_QUIT;
   if (strlen(line) == n && is_command(pd, line)) {
     rc = run_command(sh, pd, line);
     if (rc == FEED_QUIT)
@@ -343,6 +372,32 @@ static void history_add(const char *path, const char *line, char **last) {
     write_history(path);
 }
 
+/* Runs ~/.credorc (or $CREDORC; "" for none) at the start of an
+ * interactive session, as psql runs ~/.psqlrc: backslash commands such as
+ * \format, \tz, \timing and statements (SET TIME ZONE ...). A missing
+ * file is fine; its failures are reported and the session goes on. */
+static void run_rc(credo_shell *sh) {
+  const char *env = getenv("CREDORC"), *home = getenv("HOME");
+  char *path = NULL;
+  FILE *f;
+  if (env)
+    path = *env ? strdup(env) : NULL;
+  else if (home && *home && asprintf(&path, "%s/.credorc", home) < 0)
+    path = NULL;
+  if (!path)
+    return;
+  if ((f = fopen(path, "r")) != NULL) {
+    int interactive = sh->interactive;
+    sh->interactive = 0; /* no prompts; errors do not stop the session */
+    sh->keep_going++;
+    sh_repl_stream(sh, f);
+    sh->keep_going--;
+    sh->interactive = interactive;
+    fclose(f);
+  }
+  free(path);
+}
+
 int sh_repl_interactive(credo_shell *sh) {
   pending pd = {0};
   char *hist = history_path(), *last = NULL;
@@ -352,12 +407,16 @@ int sh_repl_interactive(credo_shell *sh) {
   int stz = 1;
   fprintf(sh->out, "credo %s -- type \\help for help, \\q to quit.\n",
           CREDO_VERSION);
+  run_rc(sh);
   if (credo_get_store_tz(sh->db, &stz) == CREDO_OK && stz == 0)
     fputs("hint: this store's time zone is UTC; publicity windows are "
           "counted in it (SET STORE TIME ZONE '+08:00' as admin)\n",
           sh->out);
   for (int lineno = 1;; lineno++) {
-    char *line = readline(pd.len ? "   ...> " : "credo> ");
+    /* credo*> while a transaction is open, as psql's =*> */
+    char *line = readline(pd.len                 ? "   ...> "
+                          : credo_in_txn(sh->db) ? "credo*> "
+                                                 : "credo> ");
     if (!line) {
       fputc('\n', sh->out);
       break;

@@ -86,7 +86,7 @@ void sh_shell_usage(FILE *f) {
       "exit",
       "      --format FMT    result format: table (default), csv, json, jsonl",
       "      --tz OFFSET     session time zone: +HH:MM, -HH:MM, Z, UTC "
-      "(default)",
+      "(default: $CREDO_TZ, else UTC)",
       "      --keep-going    go on after a failing statement (-c, -f, stdin)",
       "      --readonly      open the store read-only (it must exist)",
       "      --no-create     fail when STORE_DIR holds no store (instead of "
@@ -173,7 +173,11 @@ static int take_option(shell_opts *o, int c, const char *arg,
  * a usage error. */
 static int parse_options(int argc, char **argv, shell_opts *o) {
   int c, rc;
+  const char *env = getenv("CREDO_TZ");
   opterr = 0;
+  /* CREDO_TZ is the default of --tz (as PGTZ for psql) */
+  if (env && *env && (rc = take_option(o, OPT_TZ, env, "CREDO_TZ")) != 0)
+    return rc;
   while ((c = getopt_long(argc, argv, ":c:f:h", long_opts, NULL)) != -1) {
     /* For errors: the option as typed ("-x", or the whole long one). */
     char shortopt[3] = {'-', (char)optopt, '\0'};
@@ -225,6 +229,25 @@ static int open_store(credo_shell *sh, const shell_opts *o) {
   return 0;
 }
 
+/* Skips a UTF-8 byte order mark at the start of a script (editors on
+ * Windows write one; import skips it too). Returns `in`. */
+static FILE *skip_bom(FILE *in) {
+  static const unsigned char bom[3] = {0xEF, 0xBB, 0xBF};
+  int c, i;
+
+  for (i = 0; i < 3; i++) {
+    if ((c = getc(in)) != bom[i]) {
+      if (c != EOF)
+        ungetc(c, in);
+      if (i > 0) /* a partial mark: not one (one pushback is all we have) */
+        fprintf(stderr, "credo: the script starts with a broken UTF-8 "
+                        "byte order mark\n");
+      break;
+    }
+  }
+  return in;
+}
+
 int sh_shell_main(int argc, char **argv) {
   shell_opts o = {0};
   credo_shell sh = {0};
@@ -248,7 +271,7 @@ int sh_shell_main(int argc, char **argv) {
   if (o.command)
     sh_exec_text(&sh, o.command, strlen(o.command), 1);
   else if (o.file)
-    sh_repl_stream(&sh, script ? script : stdin);
+    sh_repl_stream(&sh, skip_bom(script ? script : stdin));
   else if ((sh.interactive = isatty(STDIN_FILENO)) != 0)
     sh_repl_interactive(&sh);
   else

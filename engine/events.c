@@ -26,6 +26,7 @@
 
 #include "codec.h"
 #include "eng.h"
+#include "timeutil.h"
 #include "erase.h"
 #include "ids.h"
 
@@ -289,6 +290,12 @@ static void bounds(const eng_type *t, credo_time occurred, int stz,
             : credo_time_add(occurred, t->publicity, stz);
 }
 
+/* 1 when `t` is an instant ISO 8601 text with a four-digit year carries
+ * (what export writes and import reads back). */
+static int in_years(credo_time t) {
+  return t >= ENG_TIME_FIRST && t <= ENG_TIME_LAST;
+}
+
 /* Checks a window against the rules of its type (docs/rules.md 1-3, 5):
  * it starts at the decision at the earliest, ends by the maximum, not
  * before the minimum unless `repaired`; a NOT PUBLISHED type has the
@@ -297,6 +304,14 @@ static int check_window(credo *db, const eng_type *t, const eng_version *v,
                         int stz, int repaired) {
   char a[48], b[48], d[64];
   credo_time lo, hi;
+  if (!in_years(v->occurred) || !in_years(v->public_from) ||
+      (v->public_until != CREDO_TIME_OPEN && !in_years(v->public_until)))
+    return eng_err(db, CREDO_RANGE,
+                   "the record's times reach outside the years 0001-9999 "
+                   "(occurred %s, public until %s), which export could not "
+                   "write back",
+                   eng_fmt_time(db, v->occurred, a, sizeof a),
+                   eng_fmt_time(db, v->public_until, b, sizeof b));
   if (t->flags & CREDO_TYPE_NOT_PUBLISHED) {
     if (v->public_from != v->occurred || v->public_until != v->occurred)
       return eng_err(db, CREDO_REFUSED,

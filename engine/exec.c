@@ -55,6 +55,10 @@ static const char *const STAT_NAMES[] = {"name", "value"};
 static const int STAT_DECL[] = {CREDO_T_TEXT, CREDO_T_NULL};
 static const char *const USER_NAMES[] = {"name", "role", "created"};
 static const int USER_DECL[] = {CREDO_T_TEXT, CREDO_T_TEXT, CREDO_T_TIME};
+static const char *const DESC_NAMES[] = {"column", "type", "in_star"};
+static const int DESC_DECL[] = {CREDO_T_TEXT, CREDO_T_TEXT, CREDO_T_BOOL};
+static const char *const TABLE_NAMES[] = {"table", "description"};
+static const int TABLE_DECL[] = {CREDO_T_TEXT, CREDO_T_TEXT};
 static const char *const SESSION_NAMES[] = {"id", "user", "role", "peer",
                                             "since"};
 static const int SESSION_DECL[] = {CREDO_T_INT, CREDO_T_TEXT, CREDO_T_TEXT,
@@ -197,6 +201,12 @@ int eng_exec_prepare(credo_stmt *st) {
     return CREDO_OK;
   case CQL_SHOW_USERS:
     set_cols(st, 3, USER_NAMES, USER_DECL);
+    return CREDO_OK;
+  case CQL_DESCRIBE:
+    set_cols(st, 3, DESC_NAMES, DESC_DECL);
+    return CREDO_OK;
+  case CQL_SHOW_TABLES:
+    set_cols(st, 2, TABLE_NAMES, TABLE_DECL);
     return CREDO_OK;
   case CQL_SHOW_ERASURES:
     set_cols(st, 5, ERASURE_NAMES, ERASURE_DECL);
@@ -364,6 +374,10 @@ static int start(credo_stmt *st) {
     return eng_exec_stats(st);
   case CQL_SHOW_USERS:
     return eng_users_list(st->db, eng_exec_user_row, st);
+  case CQL_DESCRIBE:
+    return eng_exec_describe(st);
+  case CQL_SHOW_TABLES:
+    return eng_exec_tables(st);
   case CQL_SHOW_ERASURES:
     return eng_list_erasures(st->db, eng_exec_erasure_row, st);
   case CQL_SHOW_SESSIONS:

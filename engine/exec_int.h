@@ -96,6 +96,9 @@ int eng_exec_history(credo_stmt *st);
 /* Row callbacks of credo_list_types and eng_users_list (arg: the
  * statement). */
 int eng_exec_type_row(const credo_type_info *t, void *arg);
+/* DESCRIBE table and SHOW TABLES: their rows into st's buffer. */
+int eng_exec_describe(credo_stmt *st);
+int eng_exec_tables(credo_stmt *st);
 int eng_exec_user_row(void *arg, const char *name, credo_role role,
                       credo_time created);
 int eng_exec_stats(credo_stmt *st);

@@ -226,3 +226,42 @@ int eng_exec_txn(credo_stmt *st) {
     return eng_rollback(st->db);
   }
 }
+
+/* ---------------------------------------------- DESCRIBE, SHOW TABLES */
+
+int eng_exec_describe(credo_stmt *st) {
+  int table = st->ast->describe.table, n = eng_table_ncols(table), rc;
+  eng_value v[3];
+  for (int c = 0; c < n; c++) {
+    const char *name = eng_col_name(table, c);
+    const char *type = eng_vtype_name(eng_col_type(table, c));
+    v[0] = eng_v_text(name, strlen(name));
+    v[1] = eng_v_text(type, strlen(type));
+    v[2] = eng_v_bool(c < eng_table_star(table));
+    if ((rc = eng_rows_push(st, v, 3)) != CREDO_OK)
+      return rc;
+  }
+  if (table == CQL_TABLE_EVENTS) {
+    v[0] = eng_v_text("data.<path>", 11);
+    v[1] = eng_v_text("ANY", 3); /* whatever the JSON holds */
+    v[2] = eng_v_bool(0);
+    return eng_rows_push(st, v, 3);
+  }
+  return CREDO_OK;
+}
+
+int eng_exec_tables(credo_stmt *st) {
+  static const char *const rows[][2] = {
+      {"events", "credit events: the latest version of each (AS OF, VISIBLE "
+                 "AT and INCLUDE choose which)"},
+      {"subjects", "enterprises and persons"},
+      {"types", "event types and their publicity policy"}};
+  int rc;
+  for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+    eng_value v[2] = {eng_v_text(rows[i][0], strlen(rows[i][0])),
+                      eng_v_text(rows[i][1], strlen(rows[i][1]))};
+    if ((rc = eng_rows_push(st, v, 2)) != CREDO_OK)
+      return rc;
+  }
+  return CREDO_OK;
+}

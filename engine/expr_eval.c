@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "expr_int.h"
+#include "timeutil.h"
 
 /* -------------------------------------------------------- evaluation */
 
@@ -192,10 +193,14 @@ static int arith_time(eng_ectx *x, const eng_expr *e, eng_value *a,
   if (e->op == CQL_OP_MUL &&
       (a->t == ENG_V_DURATION || b->t == ENG_V_DURATION)) {
     eng_value *d = a->t == ENG_V_DURATION ? a : b, *k = d == a ? b : a;
+    int64_t months, usec;
     if (k->t != ENG_V_INT)
       return CREDO_NOTFOUND;
-    *out = eng_v_dur((credo_duration){(int32_t)(d->u.d.months * k->u.i),
-                                      d->u.d.usec * k->u.i});
+    if (__builtin_mul_overflow((int64_t)d->u.d.months, k->u.i, &months) ||
+        months < INT32_MIN || months > INT32_MAX ||
+        __builtin_mul_overflow(d->u.d.usec, k->u.i, &usec))
+      return range_err(x, e, "duration out of range");
+    *out = eng_v_dur((credo_duration){(int32_t)months, usec});
     return CREDO_OK;
   }
   if (!add && e->op != CQL_OP_SUB)
@@ -212,17 +217,31 @@ static int arith_time(eng_ectx *x, const eng_expr *e, eng_value *a,
     a = b;
     b = t;
   }
-  if (a->t == ENG_V_TIME && b->t == ENG_V_DURATION)
-    *out = eng_v_time(
-        credo_time_add(a->u.tm, add ? b->u.d : dur_neg(b->u.d), x->db->tz));
-  else if (!add && a->t == ENG_V_TIME && b->t == ENG_V_TIME)
-    *out = eng_v_dur((credo_duration){0, a->u.tm - b->u.tm});
-  else if (a->t == ENG_V_DURATION && b->t == ENG_V_DURATION)
-    *out = eng_v_dur((credo_duration){
-        add ? a->u.d.months + b->u.d.months : a->u.d.months - b->u.d.months,
-        add ? a->u.d.usec + b->u.d.usec : a->u.d.usec - b->u.d.usec});
-  else
+  if (a->t == ENG_V_TIME && b->t == ENG_V_DURATION) {
+    credo_time t =
+        credo_time_add(a->u.tm, add ? b->u.d : dur_neg(b->u.d), x->db->tz);
+    /* Only instants that export and import can write back (years 1-9999;
+     * the open end stays open). */
+    if (a->u.tm != CREDO_TIME_OPEN && (t < ENG_TIME_FIRST || t > ENG_TIME_LAST))
+      return range_err(x, e, "time out of range (years 0001-9999)");
+    *out = eng_v_time(t);
+  } else if (!add && a->t == ENG_V_TIME && b->t == ENG_V_TIME) {
+    int64_t us;
+    if (__builtin_sub_overflow(a->u.tm, b->u.tm, &us))
+      return range_err(x, e, "duration out of range");
+    *out = eng_v_dur((credo_duration){0, us});
+  } else if (a->t == ENG_V_DURATION && b->t == ENG_V_DURATION) {
+    int64_t m = add ? (int64_t)a->u.d.months + b->u.d.months
+                    : (int64_t)a->u.d.months - b->u.d.months;
+    int64_t us;
+    if (m < INT32_MIN || m > INT32_MAX ||
+        (add ? __builtin_add_overflow(a->u.d.usec, b->u.d.usec, &us)
+             : __builtin_sub_overflow(a->u.d.usec, b->u.d.usec, &us)))
+      return range_err(x, e, "duration out of range");
+    *out = eng_v_dur((credo_duration){(int32_t)m, us});
+  } else {
     return CREDO_NOTFOUND;
+  }
   return CREDO_OK;
 }
 

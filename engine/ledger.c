@@ -18,14 +18,34 @@
  * Does not: decide what to erase (erase.c, retain.c).
  */
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "erase.h"
 
+/* fcntl locks belong to the process, so stor_vacuum cannot see a store
+ * this process has open: the registry of open stores can. Its lock is
+ * held throughout, so no thread of the process opens the store
+ * meanwhile (credo_open waits). */
 int credo_vacuum(const char *dir, credo_progress_fn progress, void *arg,
                  char *err, size_t errlen) {
-  return stor_vacuum(dir, progress, arg, err, errlen);
+  int rc;
+  if (!dir)
+    return CREDO_MISUSE;
+  eng_reg_lock();
+  if (eng_reg_find(dir)) {
+    eng_reg_unlock();
+    if (err && errlen)
+      snprintf(err, errlen,
+               "store %s is open in this process: close its handles "
+               "before the vacuum",
+               dir);
+    return CREDO_BUSY;
+  }
+  rc = stor_vacuum(dir, progress, arg, err, errlen);
+  eng_reg_unlock();
+  return rc;
 }
 
 /* The tombstone after the id in an erased_keys value. */

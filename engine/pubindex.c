@@ -113,7 +113,7 @@ int eng_pubidx_ids(credo *db, stor_txn *txn, const char *subject, credo_time t,
     *n = 0;
     return eng_err_stor(db, rc, "cannot read the public index");
   }
-  if (*n > 1)
+  if (*n > 1) /* *ids is NULL when nothing matched: qsort wants an array */
     qsort(*ids, *n, sizeof **ids, cmp_id);
   return CREDO_OK;
 }

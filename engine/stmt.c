@@ -223,13 +223,6 @@ int eng_bind_int64(credo_stmt *st, int i, int64_t v) {
   return rc;
 }
 
-int eng_bind_bool(credo_stmt *st, int i, int v) {
-  int rc = bind_slot(st, i);
-  if (rc == CREDO_OK)
-    st->params[i - 1] = eng_v_bool(v);
-  return rc;
-}
-
 int eng_bind_double(credo_stmt *st, int i, double v) {
   int rc = bind_slot(st, i);
   if (rc == CREDO_OK)
@@ -264,6 +257,29 @@ int eng_bind_text(credo_stmt *st, int i, const char *s, int len) {
   st->ptext[i - 1] = p;
   st->params[i - 1] = eng_v_text(p, n);
   return CREDO_OK;
+}
+
+int eng_bind_bool(credo_stmt *st, int i, int b) {
+  int rc = bind_slot(st, i);
+  if (rc == CREDO_OK)
+    st->params[i - 1] = eng_v_bool(b);
+  return rc;
+}
+
+int eng_bind_duration(credo_stmt *st, int i, credo_duration d) {
+  int rc = bind_slot(st, i);
+  if (rc == CREDO_OK)
+    st->params[i - 1] = eng_v_dur(d);
+  return rc;
+}
+
+int eng_bind_parameter_index(const credo_stmt *st, const char *name) {
+  for (int i = 0; st->ast && st->ast->param_names && st->ast->param_names[i] &&
+                  i < st->nparams;
+       i++)
+    if (strcmp(st->ast->param_names[i], name) == 0)
+      return i + 1;
+  return 0;
 }
 
 int eng_bind_count(const credo_stmt *st) {
@@ -449,6 +465,8 @@ int eng_stmt_readonly(const credo_stmt *st) {
   case CQL_SHOW_TYPES:
   case CQL_SHOW_STATS:
   case CQL_SHOW_USERS:
+  case CQL_DESCRIBE:
+  case CQL_SHOW_TABLES:
   case CQL_SHOW_ERASURES:
   case CQL_SHOW_SESSIONS:
     return 1;

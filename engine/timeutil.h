@@ -73,4 +73,10 @@ credo_time eng_time_add_usec(credo_time a, int64_t b);
  * the CQL lexer). Returns CREDO_OK or CREDO_INVALID. */
 int eng_time_parse_n(const char *s, size_t n, int tz, credo_time *out);
 
+/* The instants that ISO 8601 text with a four-digit year can carry, and so
+ * that export writes and import reads back: 0001-01-01T00:00:00Z ..
+ * 9999-12-31T23:59:59.999999Z (microseconds since 1970-01-01Z). */
+#define ENG_TIME_FIRST INT64_C(-62135596800000000)
+#define ENG_TIME_LAST INT64_C(253402300799999999)
+
 #endif /* CREDO_ENG_TIMEUTIL_H */

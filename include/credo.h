@@ -689,8 +689,17 @@ CREDO_API int credo_bind_time(credo_stmt *st, int i, credo_time t);
 /* Binds a BOOL (v != 0 is true): it compares with BOOL values and stands
  * as a condition (WHERE ?), unlike an INT 0/1. */
 CREDO_API int credo_bind_bool(credo_stmt *st, int i, int v);
+/* A duration (`1 YEAR 6 MONTHS` is {18, 0}); CREDO_NOTSUP on a remote
+ * handle (the protocol has no duration values). */
+CREDO_API int credo_bind_duration(credo_stmt *st, int i, credo_duration d);
 CREDO_API int credo_bind_count(const credo_stmt *st);
 CREDO_API int credo_clear_bindings(credo_stmt *st);
+/* The index (1-based) of the named parameter `name` (":limit" as written
+ * in the statement), or 0 when the statement has no such name (`?` and
+ * `$n` parameters have none: `$n` is index n). Borrows nothing; any
+ * thread that may use the statement. */
+CREDO_API int credo_bind_parameter_index(const credo_stmt *st,
+                                         const char *name);
 
 /* Runs the statement one row further: CREDO_ROW when a row is ready,
  * CREDO_DONE when finished, a negative code on failure. A failed statement
@@ -719,6 +728,9 @@ CREDO_API credo_type credo_column_decltype(const credo_stmt *st, int i);
 CREDO_API credo_type credo_column_type(credo_stmt *st, int i);
 CREDO_API int64_t credo_column_int64(credo_stmt *st, int i);
 CREDO_API double credo_column_double(credo_stmt *st, int i);
+/* The byte length of credo_column_text(st, i) (0 for NULL), without its
+ * NUL; call it after credo_column_text, as sqlite3_column_bytes. */
+CREDO_API int credo_column_bytes(credo_stmt *st, int i);
 CREDO_API const char *credo_column_text(credo_stmt *st, int i);
 CREDO_API credo_time credo_column_time(credo_stmt *st, int i);
 /* 1 when the statement only reads the store (SELECT, EXPLAIN, HISTORY,
@@ -1058,9 +1070,9 @@ CREDO_API int credo_apply_erasures(credo *db, const char *from_dir,
  * live data. `progress` (may be NULL): phase "vacuum", done/total in
  * entries. The old file is replaced atomically (rename): a crash leaves
  * either the old or the new store. Message in `err` (may be NULL).
- * The calling process must not have the store open itself (credo_open):
- * fcntl locks belong to the process, so that case cannot be detected.
- * Thread-safe otherwise (no handle). */
+ * CREDO_BUSY too when this process has the store open (close its
+ * handles first); credo_open of it in this process waits for the vacuum.
+ * Thread-safe (no handle). */
 CREDO_API int credo_vacuum(const char *dir, credo_progress_fn progress,
                            void *arg, char *err, size_t errlen);
 

@@ -195,6 +195,9 @@ static void stmt_free_fields(cql_stmt *st) {
 void cql_stmt_free(cql_stmt *st) {
   if (!st)
     return;
+  for (char **n = st->param_names; n && *n; n++)
+    free(*n);
+  free(st->param_names);
   stmt_free_fields(st);
   free(st);
 }
@@ -215,6 +218,8 @@ const char *cql_kind_name(int kind) {
       [CQL_SHOW_TYPES] = "SHOW TYPES",
       [CQL_SHOW_STATS] = "SHOW STATS",
       [CQL_SHOW_USERS] = "SHOW USERS",
+      [CQL_DESCRIBE] = "DESCRIBE",
+      [CQL_SHOW_TABLES] = "SHOW TABLES",
       [CQL_SET_TZ] = "SET TIME ZONE",
       [CQL_BEGIN] = "BEGIN",
       [CQL_COMMIT] = "COMMIT",

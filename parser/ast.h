@@ -272,10 +272,12 @@ typedef enum cql_kind {
   CQL_ERASE_SUBJECT, /* ERASE SUBJECT 'id' REASON 'r' */
   CQL_SHOW_ERASURES, /* SHOW ERASURES */
   CQL_SHOW_SESSIONS, /* SHOW SESSIONS */
-  CQL_KILL_SESSION   /* KILL SESSION <expr> */
+  CQL_KILL_SESSION,  /* KILL SESSION <expr> */
+  CQL_DESCRIBE,      /* DESCRIBE table: describe.table */
+  CQL_SHOW_TABLES    /* SHOW TABLES */
 } cql_kind;
 
-#define CQL_KIND_COUNT 30
+#define CQL_KIND_COUNT 32
 
 /* One statement. `kind` says which member of the union is used (listed at
  * each member); SHOW *, BEGIN, COMMIT and ROLLBACK have no fields. */
@@ -283,7 +285,9 @@ typedef struct cql_stmt {
   cql_kind kind;
   cql_pos pos;  /* first character of the statement */
   size_t end;   /* just past its last token, excluding the ';' */
-  int n_params; /* number of `?` in the statement (numbered 1..n_params) */
+  int n_params; /* number of parameters (`?`, `$n`, `:name`), 1..n_params */
+  char **param_names; /* :name parameters: n_params names (":name"), in
+                         number order, then NULL; NULL for `?` and `$n` */
   union {
     /* CQL_CREATE_TYPE: CREATE TYPE name [PUBLICITY d | PUBLICITY OPEN |
      * NOT PUBLISHED] [REPAIRABLE AFTER d] [POSITIVE | ADVERSE]
@@ -334,6 +338,11 @@ typedef struct cql_stmt {
       cql_expr *data;         /* JSON (an object) or PARAM; NULL: {} */
       cql_expr *reason;       /* TEXT or PARAM; NULL when absent */
     } record;
+
+    /* CQL_DESCRIBE: DESCRIBE events | subjects | types. */
+    struct {
+      cql_table table;
+    } describe;
 
     /* CQL_SELECT and CQL_EXPLAIN (EXPLAIN <select>). */
     cql_select *select;

@@ -6,7 +6,8 @@
  * string literals and quoted identifiers, duration arithmetic with range
  * checks, the checks the grammar leaves to actions (duplicate and
  * misordered clauses, required clauses, names of tables, kinds and roles,
- * expression height), and the text of syntax errors.
+ * expression height). Error recording and the text of syntax errors
+ * are in build_err.c.
  *
  * Invariants (see build.h): builders take ownership of their node
  * arguments, also on failure; after the first error (ctx->rc != CREDO_OK)
@@ -24,149 +25,6 @@
 #include "alloc.h"
 #include "build.h"
 #include "cql.h"
-
-/* ---------------------------------------------------------------- errors */
-
-void cql_error_set(cql_error *err, cql_pos pos, const char *fmt, va_list ap) {
-  char what[200];
-  vsnprintf(what, sizeof what, fmt, ap);
-  err->line = pos.line;
-  err->column = pos.column;
-  err->offset = pos.offset;
-  snprintf(err->msg, sizeof err->msg, "line %d, column %d: %s", pos.line,
-           pos.column, what);
-}
-
-static void ctx_fail(cql_ctx *ctx, int rc, cql_pos pos, const char *fmt,
-                     va_list ap) {
-  if (ctx->rc != CREDO_OK)
-    return;
-  ctx->rc = rc;
-  cql_error_set(ctx->err, pos, fmt, ap);
-}
-
-void cql_ctx_error(cql_ctx *ctx, cql_pos pos, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  ctx_fail(ctx, CREDO_SYNTAX, pos, fmt, ap);
-  va_end(ap);
-}
-
-static void ctx_nomem_at(cql_ctx *ctx, cql_pos pos, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  ctx_fail(ctx, CREDO_NOMEM, pos, fmt, ap);
-  va_end(ap);
-}
-
-void cql_ctx_nomem(cql_ctx *ctx) {
-  ctx_nomem_at(ctx, ctx->look.pos, "out of memory");
-}
-
-/* A clause keyword that the identifier t misspells (one edit or one
- * swap of neighbours away, case-insensitively), or NULL. `SELECT id FORM
- * events` reads FORM as an implicit alias, so the error comes one token
- * later; this points back at the real culprit. */
-static const char *misspelt_clause(const cql_token *t) {
-  static const char *const kws[] = {"FROM",   "WHERE", "GROUP", "ORDER",
-                                    "HAVING", "LIMIT", "OFFSET"};
-  char w[16];
-  size_t n = t->n;
-  if (n < 3 || n >= sizeof w)
-    return NULL;
-  for (size_t i = 0; i < n; i++)
-    w[i] = (char)(t->s[i] >= 'a' && t->s[i] <= 'z' ? t->s[i] - 32 : t->s[i]);
-  w[n] = 0;
-  for (size_t k = 0; k < sizeof kws / sizeof *kws; k++) {
-    const char *kw = kws[k];
-    size_t m = strlen(kw), i = 0;
-    if (m == n) {
-      size_t diff = 0, first = 0;
-      for (i = 0; i < n; i++)
-        if (w[i] != kw[i] && diff++ == 0)
-          first = i;
-      if (diff == 1 || (diff == 2 && first + 1 < n &&
-                        w[first] == kw[first + 1] && w[first + 1] == kw[first]))
-        return kw;
-    } else if (m == n + 1 || n == m + 1) { /* one letter missing / extra */
-      const char *lo = m < n ? kw : w, *hi = m < n ? w : kw;
-      size_t j = 0, skips = 0;
-      for (i = 0; hi[i] && skips < 2; i++)
-        if (lo[j] == hi[i])
-          j++;
-        else
-          skips++;
-      if (skips <= 1 && !lo[j])
-        return kw;
-    }
-  }
-  return NULL;
-}
-
-/* 1 when word token t spells w (case-insensitively). */
-static bool word_is(const cql_token *t, const char *w) {
-  return t->word && t->n == strlen(w) && strncasecmp(t->s, w, t->n) == 0;
-}
-
-/* A clear message for SQL that CQL does not have yet, or NULL. */
-static const char *unsupported(cql_ctx *ctx, const cql_token *t) {
-  static const char *const joins[] = {"JOIN", "LEFT",  "RIGHT", "INNER",
-                                      "FULL", "CROSS", "OUTER"};
-  for (size_t i = 0; i < sizeof joins / sizeof *joins; i++)
-    if (word_is(t, joins[i]))
-      return word_is(t, "RIGHT")
-                 ? "RIGHT JOIN is not supported (nor are other joins yet); "
-                   "use a subquery: x IN (SELECT ...)"
-                 : "joins are not supported yet; use a subquery: x IN "
-                   "(SELECT ...), or the subject_name / subject_kind "
-                   "columns of events";
-  if (ctx->prev2_code == CQL_TK_FROM && t->word)
-    return "table aliases and joins are not supported yet; use a "
-           "subquery: x IN (SELECT ...)";
-  if (word_is(t, "OVER") || word_is(&ctx->prev, "OVER"))
-    return "window functions (OVER) are not supported yet";
-  if (word_is(t, "WITH") && ctx->prev_code == 0)
-    return "WITH is not supported yet; use a subquery: x IN (SELECT ...)";
-  return NULL;
-}
-
-void cql_ctx_syntax_error(cql_ctx *ctx, int major, const cql_token *t) {
-  size_t cut;
-  const char *kw;
-  if (major == CQL_TK_ID && t->word && (kw = misspelt_clause(t)) != NULL) {
-    cql_ctx_error(ctx, t->pos, "syntax error near \"%.*s\" (did you mean %s?)",
-                  (int)t->n, t->s, kw);
-    return;
-  }
-  if (ctx->prev_code == CQL_TK_ID && ctx->prev.word &&
-      (kw = misspelt_clause(&ctx->prev)) != NULL) {
-    cql_ctx_error(ctx, ctx->prev.pos,
-                  "syntax error near \"%.*s\" (did you mean %s?)",
-                  (int)ctx->prev.n, ctx->prev.s, kw);
-    return;
-  }
-  if (major != 0 && !ctx->look_is_semi && !ctx->look_is_end &&
-      (kw = unsupported(ctx, t)) != NULL) {
-    cql_ctx_error(ctx, t->pos, "%s", kw);
-    return;
-  }
-  if (major == 0 || ctx->look_is_semi || ctx->look_is_end) {
-    if (ctx->look_is_semi)
-      cql_ctx_error(ctx, ctx->look.pos, "syntax error near \";\"");
-    else
-      cql_ctx_error(ctx, ctx->look.pos,
-                    "syntax error: unexpected end of input");
-    return;
-  }
-  cut = t->n;
-  if (cut > 40) {
-    cut = 40;
-    while (cut > 0 && ((unsigned char)t->s[cut] & 0xC0) == 0x80)
-      cut--;
-  }
-  cql_ctx_error(ctx, t->pos, "syntax error near \"%.*s%s\"", (int)cut, t->s,
-                cut < t->n ? "..." : "");
-}
 
 /* --------------------------------------------------------------- helpers */
 
@@ -261,6 +119,7 @@ static const int64_t unit_usec[] = {
     [CQL_UNIT_HOUR] = INT64_C(3600000000),
     [CQL_UNIT_DAY] = INT64_C(86400000000),
     [CQL_UNIT_WEEK] = INT64_C(604800000000),
+    [CQL_UNIT_MICROSECOND] = INT64_C(1),
 };
 
 void cql_b_dur_add(cql_ctx *ctx, cql_dur *d, const cql_token *n,

@@ -138,6 +138,9 @@ cql_select *cql_b_compound(cql_ctx *ctx, cql_select *head, cql_setopx op,
 /* The end of a compound: moves the last SELECT's ORDER BY / LIMIT /
  * OFFSET to the head. */
 cql_select *cql_b_compound_end(cql_ctx *ctx, cql_select *head);
+/* DESCRIBE table (kw the DESCRIBE keyword). */
+cql_stmt *cql_b_describe(cql_ctx *ctx, const cql_token *kw,
+                         const cql_token *table);
 /* position(sub IN s) as the call position(sub, s). */
 cql_expr *cql_b_position(cql_ctx *ctx, const cql_token *name, cql_expr *sub,
                          cql_expr *s, const cql_token *rp);

@@ -197,6 +197,32 @@ cql_select *cql_b_compound_end(cql_ctx *ctx, cql_select *head) {
   return head;
 }
 
+cql_stmt *cql_b_describe(cql_ctx *ctx, const cql_token *kw,
+                         const cql_token *table) {
+  static const char *const names[] = {"events", "subjects", "types"};
+  cql_stmt *st;
+  char *name = cql_b_ident(ctx, table);
+  int t = 0;
+  if (!name)
+    return NULL;
+  for (int i = 0; i < 3; i++)
+    if (strcasecmp(names[i], name) == 0)
+      t = i + 1;
+  if (!t) {
+    cql_ctx_error(ctx, table->pos,
+                  "unknown table \"%s\" (tables: events, subjects, types)",
+                  name);
+    free(name);
+    return NULL;
+  }
+  free(name);
+  if (!(st = cql_b_stmt(ctx, CQL_DESCRIBE, kw)))
+    return NULL;
+  st->describe.table = (cql_table)t;
+  st->end = table->pos.offset + table->n;
+  return st;
+}
+
 cql_expr *cql_b_position(cql_ctx *ctx, const cql_token *name, cql_expr *sub,
                          cql_expr *s, const cql_token *rp) {
   cql_expr_list l = cql_b_list1(ctx, sub);

@@ -46,7 +46,7 @@
   COMMIT ROLLBACK USER ROLE PASSWORD ALTER DROP VISIBLE AT INCLUDE HIDDEN
   RETRACTED OF ASC DESC UNIT POSITIVE ADVERSE PUBLISHED OPEN FIELDS STORE
   GRANT REVOKE TO FILTER EXTRACT POSITION ERASE ERASURES RETAIN SESSIONS
-  SESSION KILL ALL.
+  SESSION KILL ALL DESCRIBE TABLES.
 
 /* Operator precedence, lowest first. */
 %left OR.
@@ -354,3 +354,7 @@ setop(A) ::= UNION(K).                     { A = (cql_setopx){CQL_SET_UNION, fal
 setop(A) ::= UNION(K) ALL.                 { A = (cql_setopx){CQL_SET_UNION, true, K.pos}; }
 setop(A) ::= EXCEPT(K).                    { A = (cql_setopx){CQL_SET_EXCEPT, false, K.pos}; }
 setop(A) ::= INTERSECT(K).                 { A = (cql_setopx){CQL_SET_INTERSECT, false, K.pos}; }
+
+/* DESCRIBE table, SHOW TABLES (issue 15: what the shell's \d shows) */
+stmt(A) ::= DESCRIBE(K) name(T).           { A = cql_b_describe(ctx, &K, &T); }
+stmt(A) ::= SHOW(K) TABLES.                { A = cql_b_stmt(ctx, CQL_SHOW_TABLES, &K); }

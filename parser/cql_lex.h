@@ -27,7 +27,8 @@ enum cql_unit {
   CQL_UNIT_DAY,
   CQL_UNIT_WEEK,
   CQL_UNIT_MONTH,
-  CQL_UNIT_YEAR
+  CQL_UNIT_YEAR,
+  CQL_UNIT_MICROSECOND /* so that every duration credo prints reads back */
 };
 
 /* A token. It points into the source buffer and owns no memory. */
@@ -40,15 +41,26 @@ typedef struct cql_token {
   bool word;     /* an identifier or a keyword (for `data.<keyword>`) */
 } cql_token;
 
+/* Most distinct :name parameters in one statement. */
+#define CQL_MAX_NAMED 64
+
 typedef struct cql_lexer {
   const unsigned char *base; /* offsets are relative to this */
   const unsigned char *cur;  /* next byte to scan */
   const unsigned char *lim;  /* end of input */
   const unsigned char *at;   /* byte whose position `pos` is */
   cql_pos pos;               /* position of `at` */
-  int n_params;              /* `?` seen so far */
-  cql_pos err_pos;           /* on CQL_LEX_ERROR: where */
-  char err_msg[200];         /* on CQL_LEX_ERROR: what (no position) */
+  int n_params;              /* parameters so far (the highest number) */
+  int param_style;           /* 0 none yet, '?', '$' ($1) or ':' (:name) */
+  /* :name parameters, numbered in order of first appearance; the names
+   * point into the source */
+  struct {
+    const char *p;
+    size_t n;
+  } names[CQL_MAX_NAMED];
+  int n_names;
+  cql_pos err_pos;   /* on CQL_LEX_ERROR: where */
+  char err_msg[200]; /* on CQL_LEX_ERROR: what (no position) */
 } cql_lexer;
 
 /* Starts lexing `len` bytes at base + start; `line` / `column` are the

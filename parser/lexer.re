@@ -108,6 +108,53 @@ static int bad_byte(cql_lexer *lx, const unsigned char *p, const char *where) {
   return lex_error(lx, p, "invalid UTF-8 byte 0x%02x%s", *p, where);
 }
 
+static int emit(cql_lexer *lx, cql_token *t, const unsigned char *tok,
+                const unsigned char *cur, int code);
+
+/* $1, $2, ... (PostgreSQL's): parameter number n; the statement has as
+ * many parameters as its highest number. */
+static int numbered_param(cql_lexer *lx, cql_token *t,
+                          const unsigned char *tok, const unsigned char *cur) {
+  long n = 0;
+  for (const unsigned char *p = tok + 1; p < cur; p++)
+    if ((n = n * 10 + (*p - '0')) > 65535)
+      return lex_error(lx, tok, "parameter number too large");
+  if (lx->param_style && lx->param_style != '$')
+    return lex_error(lx, tok, "do not mix $n with ? or :name parameters");
+  lx->param_style = '$';
+  emit(lx, t, tok, cur, CQL_TK_PARAM);
+  t->ival = n;
+  if (n > lx->n_params)
+    lx->n_params = (int)n;
+  return CQL_TK_PARAM;
+}
+
+/* :name: the same name is the same parameter; names are numbered in order
+ * of first appearance (credo_bind_parameter_index finds them). */
+static int named_param(cql_lexer *lx, cql_token *t, const unsigned char *tok,
+                       const unsigned char *cur) {
+  size_t n = (size_t)(cur - tok);
+  int i;
+  if (lx->param_style && lx->param_style != ':')
+    return lex_error(lx, tok, "do not mix :name with ? or $n parameters");
+  lx->param_style = ':';
+  for (i = 0; i < lx->n_names; i++)
+    if (lx->names[i].n == n && memcmp(lx->names[i].p, tok, n) == 0)
+      break;
+  if (i == lx->n_names) {
+    if (i == CQL_MAX_NAMED)
+      return lex_error(lx, tok, "too many named parameters (at most %d)",
+                       CQL_MAX_NAMED);
+    lx->names[i].p = (const char *)tok;
+    lx->names[i].n = n;
+    lx->n_names++;
+    lx->n_params++;
+  }
+  emit(lx, t, tok, cur, CQL_TK_PARAM);
+  t->ival = i + 1;
+  return CQL_TK_PARAM;
+}
+
 /* Fills *t with the token [tok, cur) of code `code` and moves past it. */
 static int emit(cql_lexer *lx, cql_token *t, const unsigned char *tok,
                 const unsigned char *cur, int code) {
@@ -504,6 +551,8 @@ int cql_lex(cql_lexer *lx, cql_token *t) {
       'position'   { return emit_word(lx, t, tok, cur, CQL_TK_POSITION); }
       'exists'     { return emit_word(lx, t, tok, cur, CQL_TK_EXISTS); }
       'union'      { return emit_word(lx, t, tok, cur, CQL_TK_UNION); }
+      'describe'   { return emit_word(lx, t, tok, cur, CQL_TK_DESCRIBE); }
+      'tables'     { return emit_word(lx, t, tok, cur, CQL_TK_TABLES); }
       'all'        { return emit_word(lx, t, tok, cur, CQL_TK_ALL); }
       'except'     { return emit_word(lx, t, tok, cur, CQL_TK_EXCEPT); }
       'intersect'  { return emit_word(lx, t, tok, cur, CQL_TK_INTERSECT); }
@@ -514,6 +563,9 @@ int cql_lex(cql_lexer *lx, cql_token *t) {
       'week' | 'weeks'     { return emit_unit(lx, t, tok, cur, CQL_UNIT_WEEK); }
       'month' | 'months'   { return emit_unit(lx, t, tok, cur, CQL_UNIT_MONTH); }
       'year' | 'years'     { return emit_unit(lx, t, tok, cur, CQL_UNIT_YEAR); }
+      'microsecond' | 'microseconds' {
+        return emit_unit(lx, t, tok, cur, CQL_UNIT_MICROSECOND);
+      }
 
       [a-zA-Z_] [a-zA-Z0-9_]*  { return emit_word(lx, t, tok, cur, CQL_TK_ID); }
       dec                      { return emit_int(lx, t, tok, cur); }
@@ -543,10 +595,15 @@ int cql_lex(cql_lexer *lx, cql_token *t) {
       ">"  { return emit(lx, t, tok, cur, CQL_TK_GT); }
       ">=" { return emit(lx, t, tok, cur, CQL_TK_GE); }
       "?" {
+        if (lx->param_style && lx->param_style != '?')
+          return lex_error(lx, tok, "do not mix ? with $n or :name parameters");
+        lx->param_style = '?';
         emit(lx, t, tok, cur, CQL_TK_PARAM);
         t->ival = ++lx->n_params;
         return CQL_TK_PARAM;
       }
+      "$" [1-9] [0-9]* { return numbered_param(lx, t, tok, cur); }
+      ":" [a-zA-Z_] [a-zA-Z0-9_]* { return named_param(lx, t, tok, cur); }
 
       $ {
         lx->cur = cur;

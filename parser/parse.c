@@ -122,6 +122,22 @@ static const unsigned char *parse_one(cql_lexer *lx, cql_ctx *ctx) {
   return after;
 }
 
+/* The names of the :name parameters, copied; NULL when out of memory. */
+static char **param_names(const cql_lexer *lx) {
+  char **v = CQL_CALLOC((size_t)lx->n_names + 1, sizeof *v);
+  for (int i = 0; v && i < lx->n_names; i++) {
+    if (!(v[i] = CQL_MALLOC(lx->names[i].n + 1))) {
+      for (int k = 0; k < i; k++)
+        free(v[k]);
+      free(v);
+      return NULL;
+    }
+    memcpy(v[i], lx->names[i].p, lx->names[i].n);
+    v[i][lx->names[i].n] = '\0';
+  }
+  return v;
+}
+
 int cql_parse_next(cql_cursor *c, cql_stmt **out, cql_error *err) {
   cql_error scratch;
   cql_lexer lx;
@@ -144,8 +160,14 @@ int cql_parse_next(cql_cursor *c, cql_stmt **out, cql_error *err) {
   after = parse_one(&lx, &ctx);
   if (!after)
     return ctx.rc;
-  if (ctx.result)
+  if (ctx.result) {
     ctx.result->n_params = lx.n_params;
+    if (lx.n_names && !(ctx.result->param_names = param_names(&lx))) {
+      cql_stmt_free(ctx.result);
+      cql_ctx_nomem(&ctx);
+      return ctx.rc;
+    }
+  }
   end = cql_lexer_pos(&lx, after);
   c->offset = end.offset;
   c->line = end.line;

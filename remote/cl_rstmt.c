@@ -297,12 +297,12 @@ int cl_remote_bind_double(credo_stmt *st, int i, double v) {
   return bind_value(st, i, (cl_value){.t = CREDO_T_REAL, .u.r = v});
 }
 
-int cl_remote_bind_time(credo_stmt *st, int i, credo_time t) {
-  return bind_value(st, i, (cl_value){.t = CREDO_T_TIME, .u.i = t});
+int cl_remote_bind_bool(credo_stmt *st, int i, int b) {
+  return bind_value(st, i, (cl_value){.t = CREDO_T_BOOL, .u.i = b ? 1 : 0});
 }
 
-int cl_remote_bind_bool(credo_stmt *st, int i, int v) {
-  return bind_value(st, i, (cl_value){.t = CREDO_T_BOOL, .u.i = v ? 1 : 0});
+int cl_remote_bind_time(credo_stmt *st, int i, credo_time t) {
+  return bind_value(st, i, (cl_value){.t = CREDO_T_TIME, .u.i = t});
 }
 
 int cl_remote_bind_text(credo_stmt *st, int i, const char *s, int len) {

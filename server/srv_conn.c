@@ -1,28 +1,35 @@
 /*
  * srv_conn.c -- one connection, from accept to close, on its own thread.
  *
- *   accepted --(over --max-conn)--> [TLS] ERROR "too many connections" -> end
+ *   accepted --(refused by a slot cap, srv_slots.c)--> [TLS] ERROR -> end
  *      |
  *      v  TLS handshake (when TLS), within the auth timeout
+ *   first bytes another protocol's (srv_sniff.c): its reply, log -> end
+ *      |
  *   AWAIT_HELLO --HELLO--> AWAIT_AUTH --AUTH ok--> READY <-----------------+
- *      |                      |   bad password: backoff,                  |
- *      |                      |   ERROR "authentication failed" -> end    |
+ *      |                      |   turn of backoff and hashing pool        |
+ *      |                      |   (srv_throttle.c); bad password or       |
+ *      |                      |   throttled: ERROR -> end                 |
  *      +-- auth timeout, bad frame: ERROR (request 0) -> end               |
  *                                                                         |
- *   READY: next complete frame within the idle timeout, then             |
+ *   READY: next complete frame within the idle timeout (and, inside      |
+ *   BEGIN, the max transaction time), user re-checked, then              |
  *     PREPARE / EXECUTE / QUERY / CLOSE / PING / BACKUP -> reply -----------+
  *     CANCEL -> forget its target (it has finished)      ------------------+
- *     BYE -> OK -> end;  idle timeout, oversized or malformed header,
- *     server shutdown -> ERROR (request 0) -> end
+ *     BYE -> OK -> end;  idle timeout, max transaction time (rolled back),
+ *     oversized or malformed header, request id 0, HELLO/AUTH again, user
+ *     dropped or password changed, KILL SESSION, server shutdown
+ *       -> ERROR (request 0) -> end
  *
  * Invariants: requests run strictly in arrival order, one at a time, on the
  * connection's own engine handle; replies accumulate in c->out and are
  * written when no complete request is left in the input (so pipelined
  * replies leave in few writes) or when a result grows large; every wait
- * is bounded (auth timeout, idle timeout for reads and writes); shutdown
- * is noticed between requests, never in the middle of one; a connection
- * ends with exactly one "disconnect" log line and its handle closed (which
- * rolls back an open transaction).
+ * is bounded (auth timeout, idle timeout for reads and writes, max
+ * transaction time); shutdown is noticed between requests, never in the
+ * middle of one; a connection ends with exactly one "disconnect" log line,
+ * its slot given back and its handle closed (which rolls back an open
+ * transaction and takes it off the session list).
  *
  * Does not: run statements (srv_exec.c), parse frames (cl_frame.c), or
  * decide the handshake's transitions (srv_auth.c).

@@ -10,8 +10,12 @@
  * the engine. A write statement does all its work, atomically, in its
  * first step (engine/exec.h): stopped there it writes nothing, and once it
  * has run it is answered in full, so an ERROR always means "nothing of it
- * was written"; engine errors carry the
- * engine's code, message and position (shifted to the whole text for QUERY);
+ * was written" (inside BEGIN the ERROR's in_txn says whether the
+ * transaction survived; a stopped write that had written rolls it back and
+ * says so); DONE counts the rows sent and changed by the request's own
+ * statements; JSON parameters are checked before a run; engine errors
+ * carry the engine's code, message and position (shifted to the whole
+ * text for QUERY);
  * failed statements are logged with their code and message, except the message
  * of statements about users (it could quote a password); statement texts are
  * never logged. Statement ids are per connection, from 1, never 0.

@@ -34,7 +34,10 @@ grep -q "credo 0.1.0" <<<"$out"
 grep -q "public on 2025-06-01: event 1 penalty_general" <<<"$out"
 grep -q "on 2025-08-01, hidden included: event 1 .*public until 2025-07-01 (not public)" <<<"$out"
 # the program really used the shared library it was built against
-LD_LIBRARY_PATH=$lib ldd "$tmp/embed" | grep -q "$lib/libcredo.so.0"
+# (ldd's output in a variable: `ldd | grep -q` can die of SIGPIPE under
+# pipefail when grep stops reading early)
+deps=$(LD_LIBRARY_PATH=$lib ldd "$tmp/embed")
+grep -q "$lib/libcredo.so.0" <<<"$deps"
 
 make -C "$root" -s BUILD="$BUILD" uninstall DESTDIR="$dest" PREFIX=$prefix >/dev/null
 left=$(find "$dest" -type f | wc -l)

@@ -336,4 +336,69 @@ want_rc 1
 want_out ""
 pass
 
+check "\\d lists the tables, \\d TABLE its columns (csv)"
+run_in '\d
+\d subjects
+' "$STORE" --format csv
+want_rc 0
+want_out "table,description
+events,\"credit events: the latest version of each (AS OF, VISIBLE AT and INCLUDE choose which)\"
+subjects,enterprises and persons
+types,event types and their publicity policy
+column,type,in_star
+id,TEXT,true
+kind,TEXT,true
+name,TEXT,true
+created,TIME,true"
+pass
+
+check "CREDO_TZ is the default session zone; --tz wins over it"
+LAST_ARGS="(CREDO_TZ=+08:00) $STORE --format csv -c ..."
+CREDO_TZ=+08:00 "$CREDO" "$STORE" --format csv -c \
+  "SELECT occurred FROM events WHERE ref = 'T;3' INCLUDE HIDDEN;" \
+  >"$TMP/out" 2>"$TMP/err"
+RC=$?
+want_rc 0
+want_out "occurred
+2025-06-01T08:00:00+08:00"
+CREDO_TZ=+08:00 "$CREDO" "$STORE" --tz Z --format csv -c \
+  "SELECT occurred FROM events WHERE ref = 'T;3' INCLUDE HIDDEN;" \
+  >"$TMP/out" 2>"$TMP/err"
+RC=$?
+want_out "occurred
+2025-06-01T00:00:00+00:00"
+CREDO_TZ=bogus "$CREDO" "$STORE" -c "SELECT 1 FROM types;" >"$TMP/out" 2>"$TMP/err"
+RC=$?
+want_rc 2
+want_err_has "bad time zone 'bogus'"
+pass
+
+check "interactive: ~/.credorc runs first; prompt credo*> in a transaction"
+if command -v script >/dev/null; then
+  printf '\\format csv\n' >"$TMP/credorc"
+  LAST_ARGS="$STORE (interactive, through script(1))"
+  printf 'BEGIN;\nSELECT count(*) AS n FROM types;\nROLLBACK;\n\\q\n' |
+    CREDORC="$TMP/credorc" CREDO_HISTORY= timeout 30 \
+      script -qec "$CREDO $STORE" /dev/null | tr -d '\r' >"$TMP/out"
+  RC=$?
+  want_rc 0
+  grep -qx 'credo\*> SELECT count(\*) AS n FROM types;' "$TMP/out" ||
+    fail "no credo*> prompt inside the transaction"
+  grep -qx 'credo> \\q' "$TMP/out" || fail "no credo> prompt after ROLLBACK"
+  grep -qx 'n' "$TMP/out" || fail "~/.credorc's \\format csv was not applied"
+  pass
+else
+  echo "skipped (no script(1))"
+fi
+
+check "exit and quit on a line of their own end the input"
+run_in "SELECT count(*) AS n FROM types;
+exit
+SELECT 1 FROM nothing;
+" "$STORE" --format csv
+want_rc 0
+want_out "n
+1"
+pass
+
 echo "shell.sh: all $CHECKS checks passed"

@@ -2,7 +2,8 @@
 # shell_open.sh -- how the shell opens its store (issue 14, item 14): it
 # says when it created a new empty store (a mistyped path must not look
 # like an empty store), --no-create refuses a directory without a store and
-# creates nothing, --readonly reads and refuses writes.
+# creates nothing, --readonly reads and refuses writes; -f skips a UTF-8
+# byte order mark (item 7).
 #
 # Usage: BUILD=build bash tests/integration/shell_open.sh
 set -u
@@ -36,4 +37,8 @@ grep -q t1 out.txt && ! grep -q t2 out.txt || fail "--readonly content"
 "$CREDO" --readonly missing -c 'SHOW STATS;' >out.txt 2>err.txt && fail "--readonly created"
 [ ! -e missing ] || fail "--readonly created missing/"
 ok "--readonly reads, refuses writes, never creates"
+printf '\357\273\277CREATE TYPE t3 PUBLICITY 1 YEAR;\n' > bom.cql
+"$CREDO" s -f bom.cql >out.txt 2>err.txt || fail "a script with a UTF-8 BOM failed"
+"$CREDO" s -c "SHOW TYPES;" >out.txt 2>err.txt && grep -q t3 out.txt || fail "BOM script"
+ok "-f skips a UTF-8 byte order mark, as import does"
 echo "shell_open.sh: $n ok"

@@ -282,6 +282,56 @@ static void t_repairable_from(void **state) {
          "2\n");
 }
 
+/* Named and numbered parameters, the new binds and column calls. */
+static void t_api(void **state) {
+  fx *f = *state;
+  credo_stmt *st;
+  assert_int_equal(credo_prepare(f->db,
+                                 "SELECT ref, :gap + occurred, public = :pub,"
+                                 " sum(data.amount_wan) FROM events WHERE "
+                                 "source = :src AND ref <> :src GROUP BY "
+                                 "ref, occurred, public ORDER BY ref",
+                                 -1, &st, NULL),
+                   CREDO_OK);
+  assert_int_equal(credo_bind_count(st), 3);
+  assert_int_equal(credo_bind_parameter_index(st, ":gap"), 1);
+  assert_int_equal(credo_bind_parameter_index(st, ":pub"), 2);
+  assert_int_equal(credo_bind_parameter_index(st, ":src"), 3);
+  assert_int_equal(credo_bind_parameter_index(st, ":nope"), 0);
+  assert_int_equal(credo_bind_duration(st, 1, (credo_duration){1, 0}),
+                   CREDO_OK);
+  assert_int_equal(credo_bind_bool(st, 2, 1), CREDO_OK);
+  assert_int_equal(credo_bind_text(st, 3, "xm-market", -1), CREDO_OK);
+  assert_int_equal(credo_column_decltype(st, 2), CREDO_T_BOOL);
+  assert_int_equal(credo_step(st), CREDO_ROW);
+  assert_string_equal(credo_column_text(st, 0), "r1");
+  assert_int_equal(credo_column_bytes(st, 0), 2);
+  assert_string_equal(credo_column_text(st, 1), "2025-04-01T00:00:00+00:00");
+  assert_int_equal(credo_column_type(st, 2), CREDO_T_BOOL);
+  assert_int_equal(credo_column_int64(st, 2), 1);
+  assert_int_equal(credo_column_type(st, 3), CREDO_T_DECIMAL);
+  assert_string_equal(credo_column_text(st, 3), "33.91");
+  assert_int_equal(credo_column_bytes(st, 3), 5);
+  credo_finalize(st);
+  assert_int_equal(credo_prepare(f->db,
+                                 "SELECT id FROM events WHERE id = $2 OR "
+                                 "id = $1 ORDER BY id",
+                                 -1, &st, NULL),
+                   CREDO_OK);
+  assert_int_equal(credo_bind_count(st), 2);
+  assert_int_equal(credo_bind_parameter_index(st, "$1"), 0);
+  assert_int_equal(credo_bind_int64(st, 1, 3), CREDO_OK);
+  assert_int_equal(credo_bind_int64(st, 2, 1), CREDO_OK);
+  assert_int_equal(credo_step(st), CREDO_ROW);
+  assert_int_equal(credo_column_int64(st, 0), 1);
+  assert_int_equal(credo_column_bytes(st, 0), 1);
+  credo_finalize(st);
+  err(f, "SELECT id FROM events WHERE id = ? OR id = $1", CREDO_SYNTAX,
+      "do not mix $n with ? or :name parameters");
+  err(f, "SELECT id FROM events WHERE id = :a OR id = ?", CREDO_SYNTAX,
+      "do not mix ? with $n or :name parameters");
+}
+
 static void t_errors(void **state) {
   fx *f = *state;
   err(f, "SELECT typo FROM events", CREDO_SEMANTIC,
@@ -422,6 +472,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(t_decimal_api, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_aggregates, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_repairable_from, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(t_api, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_errors, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_subqueries, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_set_operations, fx_setup, fx_teardown),

@@ -282,7 +282,7 @@ static int print_rows(credo_stmt *st, FILE *out) {
   if (rc == CREDO_DONE)
     assert_int_equal(sh_result_end(&res), 0);
   else
-    sh_result_abort(&res);
+    sh_result_abort(&res, NULL);
   return rc;
 }
 
@@ -560,7 +560,9 @@ static void test_coverage(void **state) {
                                      "EXISTS (SELECT",
                                      "UNION",
                                      "EXCEPT",
-                                     "UNION ALL"};
+                                     "UNION ALL",
+                                     "DESCRIBE ",
+                                     "SHOW TABLES"};
   doc d;
   (void)state;
   load_doc(&d);

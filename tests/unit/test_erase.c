@@ -460,6 +460,10 @@ static void vacuum_refuses_open_store(void **state) {
   int to_child[2], to_parent[2];
   char c = 0, err[600];
   pid_t pid;
+  /* this process has it open: refused too */
+  assert_int_equal(credo_vacuum(f->dir, NULL, NULL, err, sizeof err),
+                   CREDO_BUSY);
+  assert_non_null(strstr(err, "is open in this process"));
   credo_close(f->db);
   f->db = NULL;
   assert_int_equal(pipe(to_child), 0);

@@ -439,6 +439,10 @@ static void test_analyst_expressions(void **state) {
         "(SELECT (items a) (FROM events)) (UNION ALL (SELECT (items b) (FROM "
         "subjects)) (EXCEPT (SELECT (items c) (FROM types)))) (SET ORDER BY "
         "(1 DESC)) (SET LIMIT 2)");
+  check("DESCRIBE events", "(DESCRIBE)");
+  check("SELECT 2 DAYS 5 MICROSECONDS FROM events",
+        "(SELECT (items (duration months=0 usec=172800000005)) (FROM events))");
+  check("SHOW TABLES", "(SHOW TABLES)");
   check("SELECT filter, position, extract FROM events",
         "(SELECT (items filter position extract) (FROM events))");
 }
@@ -686,7 +690,9 @@ static void test_statement_errors(void **state) {
             "syntax error near \"{}\"");
   check_err("SELECT {\"a\": 1} FROM events", 1, 8,
             "syntax error near \"{\"a\": 1}\"");
-  check_err("SHOW TABLES", 1, 6, "syntax error near \"TABLES\"");
+  check_err("SHOW TABLE", 1, 6, "syntax error near \"TABLE\"");
+  check_err("DESCRIBE history", 1, 10,
+            "unknown table \"history\" (tables: events, subjects, types)");
   check_err("SET TIME ZONE 8", 1, 15, "syntax error near \"8\"");
   check_err("BEGIN WORK", 1, 7, "syntax error near \"WORK\"");
   check_err("DROP USER", 1, 10, "syntax error: unexpected end of input");
