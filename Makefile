@@ -70,7 +70,7 @@ PROGS   := $(BUILD)/bin/credo-demo $(if $(CLI_SRC),$(BUILD)/bin/credo) \
            $(if $(SRV_SRC),$(BUILD)/bin/credo-server)
 
 .PHONY: all deps lib progs unit unit-run integration test asan demo clean \
-        format format-check bench bench-quick bench-core bench-cql install uninstall check-exports \
+        format format-check bench bench-quick bench-core bench-cql bench-analytics install uninstall check-exports \
         check-embedded
 .DEFAULT_GOAL := all
 
@@ -176,6 +176,13 @@ bench-core: deps $(BUILD)/bin/bench_core
 
 bench-cql: deps $(BUILD)/bin/bench_cql
 	$(BUILD)/bin/bench_cql -n 100000 -l 30000
+
+# `make bench-analytics`: the report set of issue 16 on credo, DuckDB
+# (npm @duckdb/node-api under BUILD/node) and SQLite, answers cross-checked;
+# the table goes into docs/performance.md (bench/analytics.sh).
+ANALYTICS_EVENTS ?= 300000
+bench-analytics: deps $(BUILD)/bin/credo $(BUILD)/bin/bench_analytics
+	BUILD=$(BUILD) ANALYTICS_EVENTS=$(ANALYTICS_EVENTS) ANALYTICS_DOCS=1 bash bench/analytics.sh
 
 # ----------------------------------------------------------------- tests
 # Unit tests may also test the shell's pure functions (client/sh_*.c).

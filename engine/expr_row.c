@@ -16,6 +16,7 @@
 
 #include "codec.h"
 #include "expr_int.h"
+#include "jfield.h"
 
 /* ------------------------------------------------------------ columns */
 
@@ -344,11 +345,16 @@ int eng_column_value(eng_ectx *x, int col, eng_value *out) {
   return CREDO_OK;
 }
 
-/* data.a.b: parses data once per row; a missing key or a non-object on
+/* data.a.b: the text scan of jfield.c when it can answer, else parses
+ * data once per row; a missing key or a non-object on
  * the way gives NULL; "0", "1", ... index arrays. */
 __attribute__((noinline)) int eng_json_path(eng_ectx *x, const eng_expr *e,
                                             eng_value *out) {
   json_t *j;
+  if (x->json_state == 0 && x->arena && x->ev && x->ev->data &&
+      eng_jfield(x->ev->data, strlen(x->ev->data), e->segs, e->nsegs, x->arena,
+                 out) == ENG_JF_OK)
+    return CREDO_OK; /* one field read from the text, no tree (jfield.c) */
   if (x->json_state == 0) {
     x->json = x->ev && x->ev->data ? json_loads(x->ev->data, 0, NULL) : NULL;
     x->json_state = x->json ? 1 : -1;

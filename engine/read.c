@@ -27,26 +27,26 @@ int eng_version_public(const eng_version *v, credo_time t) {
   return !v->retracted && v->public_from <= t && t < v->public_until;
 }
 
-/* Version of `id` as of `as_of`; `vc` is an optional open cursor on
- * STOR_VERSIONS (scans reuse theirs). */
-static int version_as_of(stor_txn *txn, stor_cursor *vc, uint64_t id,
-                         credo_time as_of, eng_version *v) {
+/* Version of `id` as of `as_of`, given `latest`, its STOR_EVENTS record
+ * (from a look-up, or from the full scan's own cursor, which saves the
+ * look-up); `vc` is an optional open cursor on STOR_VERSIONS (scans reuse
+ * theirs). */
+static int version_from_latest(stor_txn *txn, stor_cursor *vc, uint64_t id,
+                               stor_val latest, credo_time as_of,
+                               eng_version *v) {
   stor_key k;
   stor_val key, val;
   stor_cursor *own = NULL;
   int rc;
 
-  stor_key_init(&k);
-  stor_key_u64(&k, id);
-  rc = stor_get(txn, STOR_EVENTS, stor_key_val(&k), &val);
-  if (rc != CREDO_OK)
-    return rc;
-  if ((rc = eng_version_decode(val, v)) != CREDO_OK)
+  if ((rc = eng_version_decode(latest, v)) != CREDO_OK)
     return rc;
   if (v->recorded <= as_of)
     return CREDO_OK;
   if (!vc && (rc = stor_cursor_open(txn, STOR_VERSIONS, &own)) != CREDO_OK)
     return rc;
+  stor_key_init(&k);
+  stor_key_u64(&k, id);
   stor_key_i64(&k, as_of);
   stor_key_u32(&k, UINT32_MAX);
   rc = stor_cursor_seek_le(vc ? vc : own, stor_key_val(&k), &key, &val);
@@ -57,6 +57,17 @@ static int version_as_of(stor_txn *txn, stor_cursor *vc, uint64_t id,
     rc = eng_version_decode(val, v);
   stor_cursor_close(own);
   return rc;
+}
+
+static int version_as_of(stor_txn *txn, stor_cursor *vc, uint64_t id,
+                         credo_time as_of, eng_version *v) {
+  stor_key k;
+  stor_val val;
+  int rc;
+  stor_key_init(&k);
+  stor_key_u64(&k, id);
+  rc = stor_get(txn, STOR_EVENTS, stor_key_val(&k), &val);
+  return rc == CREDO_OK ? version_from_latest(txn, vc, id, val, as_of, v) : rc;
 }
 
 int eng_version_as_of(stor_txn *txn, uint64_t id, credo_time as_of,
@@ -276,7 +287,10 @@ static int candidate(eng_scan *s, uint64_t id, credo_time until,
   if (!s->vc && s->spec.as_of != CREDO_TIME_OPEN &&
       (rc = stor_cursor_open(s->txn, STOR_VERSIONS, &s->vc)) != CREDO_OK)
     return rc;
-  rc = version_as_of(s->txn, s->vc, id, s->spec.as_of, v);
+  if (s->spec.path == ENG_PATH_FULL) /* the cursor is on the record */
+    rc = version_from_latest(s->txn, s->vc, id, s->payload, s->spec.as_of, v);
+  else
+    rc = version_as_of(s->txn, s->vc, id, s->spec.as_of, v);
   if (rc != CREDO_OK)
     return rc;
   if (s->spec.path == ENG_PATH_TYPE && v->type_id != s->spec.type_id)
