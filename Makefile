@@ -267,7 +267,7 @@ install: lib progs
 	install -m 755 $(LIBSO) $(LIBDIR)/
 	ln -sf libcredo.so.$(VERSION) $(LIBDIR)/libcredo.so.$(SOMAJOR)
 	ln -sf libcredo.so.$(SOMAJOR) $(LIBDIR)/libcredo.so
-	install -m 644 include/credo.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 include/credo.h include/credo_ops.h $(DESTDIR)$(PREFIX)/include/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' credo.pc.in \
 	  > $(LIBDIR)/pkgconfig/credo.pc
 	$(if $(INSTALLED_PROGS),install -m 755 $(INSTALLED_PROGS) $(DESTDIR)$(PREFIX)/bin/)
@@ -278,7 +278,7 @@ install: lib progs
 uninstall:
 	rm -f $(LIBDIR)/libcredo.a $(LIBDIR)/libcredo-embedded.a $(LIBDIR)/libcredo.so $(LIBDIR)/libcredo.so.$(SOMAJOR) \
 	  $(LIBDIR)/libcredo.so.$(VERSION) $(LIBDIR)/pkgconfig/credo.pc \
-	  $(DESTDIR)$(PREFIX)/include/credo.h \
+	  $(DESTDIR)$(PREFIX)/include/credo.h $(DESTDIR)$(PREFIX)/include/credo_ops.h \
 	  $(foreach p,$(INSTALLED_PROGS),$(DESTDIR)$(PREFIX)/bin/$(notdir $(p)))
 	for m in $(MANPAGES); do \
 	  s=$${m##*.}; rm -f $(DESTDIR)$(PREFIX)/share/man/man$$s/$$(basename $$m); \

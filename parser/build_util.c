@@ -97,4 +97,3 @@ bool cql_bx_grow(cql_ctx *ctx, void **items, size_t n, size_t size) {
   *items = p;
   return true;
 }
-

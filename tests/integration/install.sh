@@ -19,6 +19,7 @@ test -f "$lib/libcredo.so.0.1.0"
 [ "$(readlink "$lib/libcredo.so")" = libcredo.so.0 ]
 objdump -p "$lib/libcredo.so.0.1.0" | grep -q 'SONAME *libcredo.so.0'
 test -f "$dest$prefix/include/credo.h"
+test -f "$dest$prefix/include/credo_ops.h"
 for m in man1/credo.1 man1/credo-server.1 man3/credo.3; do
   test -f "$dest$prefix/share/man/$m" || { echo "missing man page $m"; exit 1; }
   man -l "$dest$prefix/share/man/$m" >/dev/null 2>&1 || { echo "man page $m does not render"; exit 1; }
