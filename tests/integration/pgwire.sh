@@ -11,31 +11,7 @@ set -u
 BUILD=${BUILD:-build}
 HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=$BUILD/bin
-T=$(mktemp -d "${TMPDIR:-/tmp}/credo-pg-test.XXXXXX")
-PIDS=()
-FAILS=0
-CHECKS=0
-
-cleanup() {
-  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
-
-ok() { CHECKS=$((CHECKS + 1)); echo "ok   $*"; }
-fail() { CHECKS=$((CHECKS + 1)); FAILS=$((FAILS + 1)); echo "FAIL $*"; }
-# expect NAME PATTERN CMD...: the command's output must match PATTERN.
-expect() {
-  local name=$1 pat=$2
-  shift 2
-  "$@" >"$T/out.new" 2>&1 # the command may read $T/out
-  mv "$T/out.new" "$T/out"
-  if grep -Eq -- "$pat" "$T/out"; then ok "$name"; else
-    fail "$name (wanted /$pat/)"
-    sed 's/^/     | /' "$T/out" | tail -15
-  fi
-}
+. "$(dirname "$0")/lib/harness.sh" pg
 
 for f in "$BIN/credo-server" "$BIN/credo"; do
   [ -e "$f" ] || { echo "missing $f: run make all first"; exit 1; }

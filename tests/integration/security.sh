@@ -10,30 +10,7 @@ set -u
 BUILD=${BUILD:-build}
 HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=$BUILD/bin
-T=${KEEP:-}; [ -n "$T" ] && mkdir -p "$T" || T=$(mktemp -d "${TMPDIR:-/tmp}/credo-sec-test.XXXXXX")
-PIDS=()
-FAILS=0
-CHECKS=0
-
-cleanup() {
-  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  [ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
-
-ok() { CHECKS=$((CHECKS + 1)); echo "ok   $*"; }
-fail() { CHECKS=$((CHECKS + 1)); FAILS=$((FAILS + 1)); echo "FAIL $*"; }
-# expect NAME PATTERN CMD...: the command's output must match PATTERN.
-expect() {
-  local name=$1 pat=$2
-  shift 2
-  "$@" >"$T/out" 2>&1
-  if grep -Eq -- "$pat" "$T/out"; then ok "$name"; else
-    fail "$name (wanted /$pat/)"
-    sed 's/^/     | /' "$T/out" | tail -15
-  fi
-}
+. "$HERE/lib/harness.sh" sec
 
 # start_server NAME STORE [OPTIONS...]: sets PORT and SPID; log in $T/NAME.log
 start_server() {

@@ -13,39 +13,7 @@ set -u
 BUILD=${BUILD:-build}
 HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=$BUILD/bin
-T=$(mktemp -d "${TMPDIR:-/tmp}/credo-srv-test.XXXXXX")
-PIDS=()
-FAILS=0
-CHECKS=0
-
-cleanup() {
-  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
-
-ok() { CHECKS=$((CHECKS + 1)); echo "ok   $*"; }
-fail() { CHECKS=$((CHECKS + 1)); FAILS=$((FAILS + 1)); echo "FAIL $*"; }
-# check NAME CMD...: the command must succeed.
-check() {
-  local name=$1
-  shift
-  if "$@" >"$T/out" 2>&1; then ok "$name"; else
-    fail "$name"
-    sed 's/^/     | /' "$T/out" | tail -15
-  fi
-}
-# expect NAME PATTERN CMD...: the command's output must match PATTERN.
-expect() {
-  local name=$1 pat=$2
-  shift 2
-  "$@" >"$T/out" 2>&1
-  if grep -Eq -- "$pat" "$T/out"; then ok "$name"; else
-    fail "$name (wanted /$pat/)"
-    sed 's/^/     | /' "$T/out" | tail -15
-  fi
-}
+. "$(dirname "$0")/lib/harness.sh" srv
 
 # same_answers NAME A B: `credo A -c "$Q"` and `credo B -c "$Q"` print the
 # same non-empty text (A, B: store paths or URIs).
