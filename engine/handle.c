@@ -18,6 +18,7 @@
 
 #include "eng.h"
 #include "ids.h"
+#include "proj.h"
 
 #define DEFAULT_ACTOR "local"
 
@@ -216,6 +217,8 @@ int eng_open(const char *path, const credo_options *opt, credo **out) {
     return rc;
   if (!so.readonly && (rc = eng_names_upgrade(*out)) != CREDO_OK)
     return rc; /* message on *out */
+  if (!so.readonly && (rc = eng_proj_upgrade(*out)) != CREDO_OK)
+    return rc;
   session_tz(*out);
   return CREDO_OK;
 fail:
@@ -261,6 +264,7 @@ void eng_close(credo *db) {
     stor_txn_abort(db->txn);
     db->txn = NULL;
   }
+  eng_proj_free(db);
   store = db->store;
   free(db->types);
   free(db->scratch);

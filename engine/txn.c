@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "eng.h"
+#include "proj.h"
 
 static const char KEY_LAST_TX[] = "last_tx";
 
@@ -93,6 +94,7 @@ int eng_write_begin(credo *db, stor_txn **txn, int *owned) {
     return rc;
   db->txn_time = 0;
   *owned = 1;
+  eng_proj_begin(db, *txn);
   return CREDO_OK;
 }
 
@@ -100,12 +102,16 @@ int eng_write_end(credo *db, stor_txn *txn, int owned, int rc) {
   int crc;
   if (!owned)
     return rc;
+  if (rc >= 0 && (crc = eng_proj_flush(db, txn)) != CREDO_OK)
+    rc = crc; /* the projection's segments go in before the commit */
   if (rc < 0) {
     stor_txn_abort(txn);
+    eng_proj_end(db, 0);
     db->txn_time = 0;
     return rc;
   }
   crc = stor_txn_commit(txn);
+  eng_proj_end(db, crc == CREDO_OK);
   db->txn_time = 0;
   if (crc != CREDO_OK)
     return eng_err_stor(db, crc, "commit failed");
@@ -198,6 +204,7 @@ int eng_begin(credo *db) {
     return eng_not_local(db);
   if ((rc = writer_begin(db, &db->txn)) != CREDO_OK)
     return rc;
+  eng_proj_begin(db, db->txn);
   db->txn_mode = ENG_TXN_EXPLICIT;
   db->txn_time = 0;
   return CREDO_OK;
@@ -225,6 +232,7 @@ int eng_rollback(credo *db) {
     return eng_err(db, CREDO_TXN, "no transaction is open");
   eng_stmts_txn_ending(db);
   stor_txn_abort(db->txn);
+  eng_proj_end(db, 0);
   db->txn = NULL;
   db->txn_mode = ENG_TXN_NONE;
   db->txn_time = 0;
