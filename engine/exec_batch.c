@@ -18,8 +18,8 @@
  * a projected numeric field exactly as expr_agg.c sums).
  *
  * Not taken (the row path answers; EXPLAIN says why): AS OF a past
- * instant (older versions live only in STOR_VERSIONS), INCLUDE RETRACTED, other tables,
- * subqueries, an index path other than type, a column outside the
+ * instant (older versions live only in STOR_VERSIONS), INCLUDE RETRACTED, other
+ * tables, subqueries, an index path other than type, a column outside the
  * projection, a conjunct or key reading two columns, FILTER, min / max /
  * string_agg, more than two keys, the public role reading `data` (its
  * PUBLIC FIELDS view), a projection not built. At run time, any surprise
@@ -39,6 +39,7 @@
 #include "proj.h"
 
 int eng_batch_enabled = 1;
+_Atomic unsigned long eng_batch_answered;
 
 /* Projected columns an expression may read. */
 enum {
@@ -143,10 +144,10 @@ static int conj_ok(void *arg, const eng_expr *e) {
 /* Aggregate kinds of the batch path. */
 enum {
   BA_COUNT_STAR,
-  BA_COUNT_ALWAYS,   /* count(column that is never NULL) */
-  BA_COUNT_MEMO,     /* count(expr): value id != NULL */
-  BA_DISTINCT_MEMO,  /* count(DISTINCT expr) */
-  BA_SUM_FIELD       /* sum / avg (data.<projected field>) */
+  BA_COUNT_ALWAYS,  /* count(column that is never NULL) */
+  BA_COUNT_MEMO,    /* count(expr): value id != NULL */
+  BA_DISTINCT_MEMO, /* count(DISTINCT expr) */
+  BA_SUM_FIELD      /* sum / avg (data.<projected field>) */
 };
 
 static int agg_kind(const eng_agg_spec *a) {
@@ -156,9 +157,9 @@ static int agg_kind(const eng_agg_spec *a) {
   if (a->fn == ENG_FN_COUNT_STAR)
     return BA_COUNT_STAR;
   if (a->fn == ENG_FN_COUNT)
-    return a->distinct ? BA_DISTINCT_MEMO
+    return a->distinct                 ? BA_DISTINCT_MEMO
            : a->arg->kind == ENG_X_COL ? BA_COUNT_ALWAYS
-                                        : BA_COUNT_MEMO;
+                                       : BA_COUNT_MEMO;
   if ((a->fn == ENG_FN_SUM || a->fn == ENG_FN_AVG) && !a->distinct &&
       a->arg->kind == ENG_X_JPATH && BC_IS_FIELD(c))
     return BA_SUM_FIELD;
@@ -215,10 +216,10 @@ void eng_batch_explain(credo_stmt *st, char *buf, size_t n) {
 typedef struct memo {
   const eng_expr *e;
   int col, cond, mask;
-  int32_t konst;  /* BC_CONST: the value, -1 until computed */
-  int32_t *arr;   /* by id: -1 unknown */
+  int32_t konst; /* BC_CONST: the value, -1 until computed */
+  int32_t *arr;  /* by id: -1 unknown */
   size_t cap;
-  int64_t *hk;    /* times: open addressing, hv -1 = empty */
+  int64_t *hk; /* times: open addressing, hv -1 = empty */
   int32_t *hv;
   size_t hcap, hn;
 } memo;
@@ -537,7 +538,8 @@ static int set_add(uint64_t **set, size_t *cap, size_t *n, uint64_t x,
   if ((*n + 1) * 2 > *cap) {
     size_t nc = *cap ? *cap * 2 : 1024, oc = *cap;
     uint64_t *ns = calloc(nc, sizeof *ns), *os = *set;
-    int32_t *nv = vals ? malloc(nc * sizeof *nv) : NULL, *ov = vals ? *vals : NULL;
+    int32_t *nv = vals ? malloc(nc * sizeof *nv) : NULL,
+            *ov = vals ? *vals : NULL;
     if (!ns || (vals && !nv)) {
       free(ns);
       free(nv);
@@ -847,5 +849,6 @@ int eng_batch_group(credo_stmt *st) {
     eng_exec_groups_free(st); /* declined or failed: nothing was output */
     return rc;
   }
+  eng_batch_answered++;
   return eng_exec_groups_finish(st);
 }

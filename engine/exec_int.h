@@ -106,8 +106,11 @@ int eng_exec_groups_finish(credo_stmt *st);
 int eng_batch_group(credo_stmt *st);
 /* EXPLAIN's line on the path a grouped SELECT takes, into buf. */
 void eng_batch_explain(credo_stmt *st, char *buf, size_t n);
-/* Process-wide switch for tests: 0 sends every query to the row path. */
+/* Process-wide switch for tests: 0 sends every query to the row path;
+ * the count of queries the batch path answered (tests). Not atomic: set
+ * the switch only while no statement runs. */
 extern int eng_batch_enabled;
+extern _Atomic unsigned long eng_batch_answered;
 
 /* ----------------------------------------------------- exec_show.c */
 

@@ -141,6 +141,7 @@ typedef struct dict_ent {
 
 typedef struct eng_projw {
   stor_txn *txn;       /* the transaction that caches (NULL: none) */
+  int synced;          /* the projection was up to date when txn began */
   eng_proj_seg **segs; /* open-addressed by segment no */
   size_t scap, nsegs;
   dict_ent *dict; /* open-addressed by (dict, text) */
@@ -307,8 +308,8 @@ static int dict_id(credo *db, stor_txn *txn, uint8_t dict, const char *p,
 /* The value of data field f, as eng_json_path (expr_row.c) reads it:
  * jfield.c's scan, else jansson's tree (parsed once, in *tree). 0 when
  * neither answers. */
-static int field_value(const eng_version *v, int f, eng_arena *a,
-                       json_t **tree, eng_value *x) {
+static int field_value(const eng_version *v, int f, eng_arena *a, json_t **tree,
+                       eng_value *x) {
   char *seg = (char *)eng_proj_fields[f];
   /* the encoder reads data as a string: writers need not set data_len */
   size_t n = v->data_len ? v->data_len : strlen(v->data);
@@ -324,8 +325,8 @@ static int field_value(const eng_version *v, int f, eng_arena *a,
 }
 
 /* The cell of data field f (texts copied into the arena). */
-static void field_cell(const eng_version *v, int f, eng_arena *a,
-                       json_t **tree, eng_proj_row *r) {
+static void field_cell(const eng_version *v, int f, eng_arena *a, json_t **tree,
+                       eng_proj_row *r) {
   eng_value x;
   r->ftag[f] = ENG_PROJ_OTHER;
   if (!v->data || !field_value(v, f, a, tree, &x))
@@ -402,8 +403,8 @@ static int seg_for(credo *db, stor_txn *txn, uint64_t no, eng_proj_seg **out,
 }
 
 /* Sets (r non-NULL) or clears row id. */
-static int set_row(credo *db, stor_txn *txn, uint64_t id,
-                   const eng_proj_row *r, const uint32_t *ids) {
+static int set_row(credo *db, stor_txn *txn, uint64_t id, const eng_proj_row *r,
+                   const uint32_t *ids) {
   uint64_t no = id / ENG_PROJ_SEG_ROWS;
   size_t i = id % ENG_PROJ_SEG_ROWS;
   eng_proj_seg *s;
@@ -472,8 +473,9 @@ static int dict_forget(credo *db, stor_txn *txn, uint8_t dict,
   if (rc == CREDO_NOTFOUND || k.overflow)
     return CREDO_OK;
   if (rc != CREDO_OK || v.len != 4)
-    return eng_err_stor(db, rc ? rc : CREDO_CORRUPT, "cannot read the "
-                                                     "projection");
+    return eng_err_stor(db, rc ? rc : CREDO_CORRUPT,
+                        "cannot read the "
+                        "projection");
   id = stor_dec_u32(v.data);
   if ((rc = stor_del(txn, STOR_PROJ, stor_key_val(&k))) == CREDO_OK) {
     dict_key(&k, ENG_PROJ_K_NAME, dict);
@@ -519,12 +521,31 @@ static void segs_drop(eng_projw *w) {
   w->scap = w->nsegs = 0;
 }
 
-void eng_proj_begin(credo *db, stor_txn *txn) {
+int eng_proj_begin(credo *db, stor_txn *txn) {
   eng_projw *w = state(db);
+  int ready = 0, rc;
   if (!w)
-    return; /* out of memory: every change writes its segment */
+    return CREDO_OK; /* out of memory: every change writes its segment */
   segs_drop(w);
+  w->txn = NULL;
+  if ((rc = eng_proj_ready(db, txn, &ready)) != CREDO_OK)
+    return rc;
   w->txn = txn;
+  w->synced = ready;
+  return CREDO_OK;
+}
+
+static int meta_put(credo *db, stor_txn *txn, credo_time at) {
+  stor_val k = {ENG_PROJ_META_KEY, sizeof ENG_PROJ_META_KEY - 1};
+  unsigned char v[ENG_PROJ_META_LEN] = {0, 0, 0, ENG_PROJ_LAYOUT};
+  stor_key t;
+  int rc;
+  stor_key_init(&t);
+  stor_key_i64(&t, at);
+  memcpy(v + 4, t.buf, 8);
+  rc = stor_put(txn, STOR_META, k, (stor_val){v, sizeof v});
+  return rc == CREDO_OK ? rc
+                        : eng_err_stor(db, rc, "cannot record the projection");
 }
 
 int eng_proj_flush(credo *db, stor_txn *txn) {
@@ -536,6 +557,9 @@ int eng_proj_flush(credo *db, stor_txn *txn) {
     if (w->segs[i])
       rc = seg_store(db, txn, w->segs[i]);
   segs_drop(w);
+  /* still up to date with the transaction time this one moved to */
+  if (rc == CREDO_OK && w->synced && db->txn_time)
+    rc = meta_put(db, txn, db->txn_time);
   return rc;
 }
 
@@ -564,11 +588,22 @@ void eng_proj_free(credo *db) {
 
 int eng_proj_ready(credo *db, stor_txn *txn, int *ready) {
   stor_val k = {ENG_PROJ_META_KEY, sizeof ENG_PROJ_META_KEY - 1}, v;
-  int rc = stor_get(txn, STOR_META, k, &v);
-  *ready = rc == CREDO_OK && v.len == 4 && stor_dec_u32(v.data) == ENG_PROJ_LAYOUT;
-  if (rc == CREDO_OK || rc == CREDO_NOTFOUND)
+  credo_time last;
+  int rc;
+  *ready = 0;
+  if ((rc = eng_last_tx(db, txn, &last)) != CREDO_OK)
+    return rc;
+  rc = stor_get(txn, STOR_META, k, &v);
+  if (rc == CREDO_NOTFOUND) {
+    *ready = last == 0; /* never written: nothing to project */
     return CREDO_OK;
-  return eng_err_stor(db, rc, "cannot read the store");
+  }
+  if (rc != CREDO_OK)
+    return eng_err_stor(db, rc, "cannot read the store");
+  *ready = v.len == ENG_PROJ_META_LEN &&
+           stor_dec_u32(v.data) == ENG_PROJ_LAYOUT &&
+           stor_dec_i64((const unsigned char *)v.data + 4) == last;
+  return CREDO_OK;
 }
 
 /* Deletes every STOR_PROJ entry. */
@@ -585,9 +620,8 @@ static int proj_clear(credo *db, stor_txn *txn) {
 }
 
 int eng_proj_rebuild(credo *db, stor_txn *txn, uint64_t *rows) {
-  unsigned char be[4] = {0, 0, 0, ENG_PROJ_LAYOUT};
-  stor_val mk = {ENG_PROJ_META_KEY, sizeof ENG_PROJ_META_KEY - 1};
   stor_cursor *c = NULL;
+  credo_time last;
   stor_val k, v;
   eng_version ver;
   stor_txn *was = NULL;
@@ -598,8 +632,9 @@ int eng_proj_rebuild(credo *db, stor_txn *txn, uint64_t *rows) {
   if (!state(db))
     return eng_err(db, CREDO_NOMEM, "out of memory");
   was = db->projw->txn;
-  if (was != txn)
-    eng_proj_begin(db, txn); /* one write per segment */
+  if (was != txn && (rc = eng_proj_begin(db, txn)) != CREDO_OK)
+    return rc;           /* one write per segment */
+  db->projw->synced = 0; /* the flush below leaves the meta key to us */
   if ((rc = stor_cursor_open(txn, STOR_EVENTS, &c)) != CREDO_OK)
     return eng_err_stor(db, rc, "cannot read the events");
   for (rc = stor_cursor_first(c, &k, &v); rc == CREDO_OK;
@@ -617,8 +652,8 @@ int eng_proj_rebuild(credo *db, stor_txn *txn, uint64_t *rows) {
     rc = eng_proj_flush(db, txn);
   if (was != txn)
     eng_proj_end(db, 0);
-  if (rc == CREDO_OK && (rc = stor_put(txn, STOR_META, mk, (stor_val){be, 4})))
-    rc = eng_err_stor(db, rc, "cannot record the projection");
+  if (rc == CREDO_OK && (rc = eng_last_tx(db, txn, &last)) == CREDO_OK)
+    rc = meta_put(db, txn, db->txn_time ? db->txn_time : last);
   return rc;
 }
 
@@ -634,8 +669,9 @@ int eng_proj_upgrade(credo *db) {
     return rc;
   if ((rc = stor_txn_begin(db->store->stor, 1, &txn)) != CREDO_OK)
     return rc == CREDO_READONLY ? CREDO_OK
-                                : eng_err_stor(db, rc, "cannot build the "
-                                                       "projection");
+                                : eng_err_stor(db, rc,
+                                               "cannot build the "
+                                               "projection");
   if ((rc = eng_proj_rebuild(db, txn, &rows)) != CREDO_OK) {
     stor_txn_abort(txn);
     return rc;

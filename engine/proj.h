@@ -34,9 +34,14 @@
 #define ENG_PROJ_SEG_ROWS 1024
 /* Layout version in byte 0 of every segment and in the meta key. */
 #define ENG_PROJ_LAYOUT 1
-/* META key: the layout the projection was built with (u32 BE); absent
- * before the first build. */
+/* META key: the layout the projection was built with and the store's
+ * last transaction time (meta `last_tx`) it is up to date with:
+ * [0..4) layout u32 BE, [4..12) instant i64 (key encoding). Absent before
+ * the first build. A writer that does not keep the projection (an older
+ * binary) moves last_tx without it: the projection then counts as not
+ * built (queries take the row path) until a read-write open rebuilds it. */
 #define ENG_PROJ_META_KEY "proj_layout"
+#define ENG_PROJ_META_LEN 12
 
 /* The projected `data` fields (path data.<name>, one level). */
 #define ENG_PROJ_NFIELDS 2
@@ -97,7 +102,8 @@ enum {
 #define ENG_PROJ_OFF_SOURCE (ENG_PROJ_OFF_SUBJECT + ENG_PROJ_C4)
 #define ENG_PROJ_OFF_FLAGS (ENG_PROJ_OFF_SOURCE + ENG_PROJ_C4)
 #define ENG_PROJ_OFF_FTAG(f) (ENG_PROJ_OFF_FLAGS + ENG_PROJ_C1 * (1 + (f)))
-#define ENG_PROJ_OFF_FSCALE(f) (ENG_PROJ_OFF_FTAG(ENG_PROJ_NFIELDS) + ENG_PROJ_C1 * (f))
+#define ENG_PROJ_OFF_FSCALE(f)                                                 \
+  (ENG_PROJ_OFF_FTAG(ENG_PROJ_NFIELDS) + ENG_PROJ_C1 * (f))
 #define ENG_PROJ_SEG_LEN ENG_PROJ_OFF_FSCALE(ENG_PROJ_NFIELDS)
 
 /* A segment's columns, pointing into an 8-aligned buffer. */
@@ -142,12 +148,13 @@ int eng_proj_del(credo *db, stor_txn *txn, uint64_t id, const char *subject);
 /* Transaction hooks (txn.c): begin caching for txn; write the dirty
  * segments (before commit, or before a read in that txn); end: drop the
  * cache (and, when !committed, the dictionary ids learnt in it). */
-void eng_proj_begin(credo *db, stor_txn *txn);
+int eng_proj_begin(credo *db, stor_txn *txn);
 int eng_proj_flush(credo *db, stor_txn *txn);
 void eng_proj_end(credo *db, int committed);
 void eng_proj_free(credo *db);
 
-/* *ready = 1 when the store's projection is built with this layout. */
+/* *ready = 1 when the store's projection is built with this layout and
+ * up to date with its last transaction (or the store never had one). */
 int eng_proj_ready(credo *db, stor_txn *txn, int *ready);
 /* Rebuilds the projection from STOR_EVENTS in txn (clears it first) and
  * records its layout; *rows counts the events. */

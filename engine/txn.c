@@ -68,7 +68,13 @@ static int writer_begin(credo *db, stor_txn **txn) {
                    (long long)wait_ms);
   if (rc != CREDO_OK)
     return eng_err_stor(db, rc, "cannot begin a write transaction");
-  return CREDO_OK;
+  /* the projection caches its segments for this transaction (proj.c);
+   * eng_write_end writes them before the commit */
+  if ((rc = eng_proj_begin(db, *txn)) != CREDO_OK) {
+    stor_txn_abort(*txn);
+    *txn = NULL;
+  }
+  return rc;
 }
 
 int credo_set_busy_timeout(credo *db, int64_t usec) {
@@ -94,7 +100,6 @@ int eng_write_begin(credo *db, stor_txn **txn, int *owned) {
     return rc;
   db->txn_time = 0;
   *owned = 1;
-  eng_proj_begin(db, *txn);
   return CREDO_OK;
 }
 
@@ -204,7 +209,6 @@ int eng_begin(credo *db) {
     return eng_not_local(db);
   if ((rc = writer_begin(db, &db->txn)) != CREDO_OK)
     return rc;
-  eng_proj_begin(db, db->txn);
   db->txn_mode = ENG_TXN_EXPLICIT;
   db->txn_time = 0;
   return CREDO_OK;
