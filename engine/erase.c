@@ -580,13 +580,8 @@ static int walk_ledger(credo *db, stor_txn *txn, int table, credo_erasure_cb cb,
 int eng_list_erasures(credo *db, credo_erasure_cb cb, void *arg) {
   stor_txn *txn;
   int owned, rc;
-  if (!db)
-    return CREDO_MISUSE;
-  eng_err_clear(db);
-  eng_run_begin(db);
-  if (!cb)
-    return eng_err(db, CREDO_INVALID, "callback is required");
-  if ((rc = eng_require(db, db->role != CREDO_ROLE_PUBLIC, "list erasures")))
+  if ((rc = eng_call_begin(db, cb != NULL, "callback is required",
+                           "list erasures")))
     return rc;
   if ((rc = eng_read_begin(db, &txn, &owned)) != CREDO_OK)
     return rc;
