@@ -61,12 +61,9 @@ static int version_from_latest(stor_txn *txn, stor_cursor *vc, uint64_t id,
 
 static int version_as_of(stor_txn *txn, stor_cursor *vc, uint64_t id,
                          credo_time as_of, eng_version *v) {
-  stor_key k;
   stor_val val;
   int rc;
-  stor_key_init(&k);
-  stor_key_u64(&k, id);
-  rc = stor_get(txn, STOR_EVENTS, stor_key_val(&k), &val);
+  rc = stor_get_u64(txn, STOR_EVENTS, id, &val);
   return rc == CREDO_OK ? version_from_latest(txn, vc, id, val, as_of, v) : rc;
 }
 
