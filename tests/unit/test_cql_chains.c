@@ -177,8 +177,9 @@ static void t_explain_and_having(void **state) {
   assert_int_equal(strncmp(credo_column_text(st, 0), "FILTER subject = ", 17),
                    0);
   assert_int_equal(strlen(credo_column_text(st, 0)),
-                   strlen("FILTER ") + b.n - strlen("EXPLAIN SELECT id FROM "
-                                                    "events WHERE "));
+                   strlen("FILTER ") + b.n -
+                       strlen("EXPLAIN SELECT id FROM "
+                              "events WHERE "));
   credo_finalize(st);
   free(b.p);
   memset(&b, 0, sizeof b);
