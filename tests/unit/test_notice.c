@@ -98,13 +98,13 @@ static void t_as_of_before_first(void **state) {
   assert_int_equal(
       query(f, "SELECT id FROM events AS OF '2025-01-01'", &notice), 0);
   assert_non_null(notice);
-  assert_string_equal(notice,
-                      "AS OF 2025-01-01T00:00:00+08:00 is before the "
-                      "store's first transaction "
-                      "(2025-03-01T08:00:00.000002+08:00), so nothing was recorded "
-                      "yet and no rows match; for what was public at that "
-                      "instant as the register knows it now, use VISIBLE AT "
-                      "'2025-01-01T00:00:00+08:00'");
+  assert_string_equal(
+      notice, "AS OF 2025-01-01T00:00:00+08:00 is before the "
+              "store's first transaction "
+              "(2025-03-01T08:00:00.000002+08:00), so nothing was recorded "
+              "yet and no rows match; for what was public at that "
+              "instant as the register knows it now, use VISIBLE AT "
+              "'2025-01-01T00:00:00+08:00'");
   free(notice);
   /* what the notice suggests answers */
   assert_int_equal(
@@ -112,9 +112,7 @@ static void t_as_of_before_first(void **state) {
   assert_null(notice);
   /* at or after the first transaction: rows, no notice */
   assert_int_equal(
-      query(f, "SELECT id FROM events AS OF '2025-03-02'",
-            &notice),
-      1);
+      query(f, "SELECT id FROM events AS OF '2025-03-02'", &notice), 1);
   assert_null(notice);
   assert_int_equal(query(f, "SELECT id FROM events", &notice), 2);
   assert_null(notice);
