@@ -167,6 +167,8 @@ static int run_stmt(credo_shell *sh, credo_stmt *st, const source *src,
   }
   if (rc < 0)
     report(sh, rc, src, from);
+  if (rc == CREDO_DONE && credo_stmt_notice(st))
+    fprintf(sh->err, "NOTICE: %s\n", credo_stmt_notice(st));
   if (rc == CREDO_DONE && out_rc == 0) {
     int ncol = res.ncol;
     out_rc = sh_result_end(&res) < 0 ? -2 : 0;
