@@ -338,8 +338,17 @@ CREDO_API credo_time credo_now(credo *db);
  * next check (within a few rows of work, also in the middle of one step,
  * e.g. an aggregate over a large table) with CREDO_CANCELLED, and its
  * writes are rolled back. The one function that may be called on a handle
- * from another thread while that handle is in use. A request made while
- * nothing runs is dropped when the next statement or read starts. */
+ * from another thread while that handle is in use, and it is
+ * async-signal-safe: a SIGINT handler may call it (the credo shell does;
+ * it only stores an atomic flag and, on a remote handle, writes a byte to
+ * a pipe). The handle must stay open meanwhile: do not call it on a
+ * handle being closed. A request made while nothing runs is dropped when
+ * the next statement or read starts. On a credo:// handle it sends the
+ * protocol's CANCEL for the request being waited for (docs/protocol.md):
+ * the server stops a read at its next check and answers CREDO_CANCELLED
+ * ("statement cancelled"); rows it had already sent are still delivered
+ * first, and a write, which the server runs atomically in one step, is
+ * not stopped once it has started there (its answer says what it did). */
 CREDO_API void credo_interrupt(credo *db);
 
 /* Limits every statement and read on `db` to `usec` microseconds of wall
