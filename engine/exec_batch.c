@@ -130,7 +130,12 @@ static int col1(const eng_expr *e) {
 /* Calls fn on each top-level AND conjunct of e; stops at non-zero. */
 static int conjuncts(const eng_expr *e, int (*fn)(void *, const eng_expr *),
                      void *arg) {
-  int rc;
+  int rc = 0;
+  if (e && e->kind == ENG_X_LOGIC && e->op == CQL_OP_AND) {
+    for (size_t i = 0; i < e->nargs && !rc; i++) /* flat (expr_logic.c) */
+      rc = conjuncts(e->args[i], fn, arg);
+    return rc;
+  }
   if (e && e->kind == ENG_X_BIN && e->op == CQL_OP_AND)
     return (rc = conjuncts(e->a, fn, arg)) ? rc : conjuncts(e->b, fn, arg);
   return e ? fn(arg, e) : 0;

@@ -311,6 +311,8 @@ static int open_source(credo_stmt *st) {
     return rc;
   st->x.as_of = ra;
   st->read_vis = rv;
+  if (p->as_of)
+    eng_notice_as_of(st, ra);
   return eng_exec_open_events(st, ra, rv, p->flags);
 }
 

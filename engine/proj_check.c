@@ -100,8 +100,9 @@ static int check_row(pck *c, const eng_proj_seg *s, size_t i, uint64_t id,
   if (!(s->flags[i] & ENG_PROJ_PRESENT))
     say(c, "projection: event %" PRIu64 " has no row", id);
   else if ((col = row_differs(c, s, i, &r)) != NULL)
-    say(c, "projection: event %" PRIu64 "'s row differs from its latest "
-           "version (%s)",
+    say(c,
+        "projection: event %" PRIu64 "'s row differs from its latest "
+        "version (%s)",
         id, col);
   return CREDO_OK;
 }
@@ -117,8 +118,8 @@ static int check_segment(pck *c, uint64_t no, const eng_proj_seg *s,
       return rc;
   }
   if (!c->stop && present != hrows)
-    say(c, "projection: segment %" PRIu64 " says %u rows, holds %u", no,
-        hrows, present);
+    say(c, "projection: segment %" PRIu64 " says %u rows, holds %u", no, hrows,
+        present);
   return CREDO_OK;
 }
 
@@ -165,9 +166,8 @@ static int walk(pck *c, uint64_t *rows) {
        ((const unsigned char *)key.data)[0] == ENG_PROJ_K_SEG;
        rc = stor_cursor_next(cur, &key, &val)) {
     uint64_t no = stor_dec_u64((const unsigned char *)key.data + 1);
-    if (no > next &&
-        (rc = check_missing(c, next * ENG_PROJ_SEG_ROWS,
-                            no * ENG_PROJ_SEG_ROWS)) != CREDO_OK)
+    if (no > next && (rc = check_missing(c, next * ENG_PROJ_SEG_ROWS,
+                                         no * ENG_PROJ_SEG_ROWS)) != CREDO_OK)
       break;
     next = no + 1;
     if (eng_proj_seg_valid(val.data, val.len) != CREDO_OK) {
