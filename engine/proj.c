@@ -27,6 +27,9 @@ const char *const eng_proj_fields[ENG_PROJ_NFIELDS] = {"amount_wan",
 
 _Static_assert(ENG_PROJ_OFF_FVAL(0) % 8 == 0 && ENG_PROJ_OFF_TYPE % 4 == 0,
                "segment columns are aligned to their width");
+_Static_assert(ENG_PROJ_SEG_LEN == 58400 &&
+                   ENG_PROJ_OFF_FLAGS == 32 + 52 * 1024,
+               "docs/storage.md tables the segment for 1,024 rows, 2 fields");
 
 /* ------------------------------------------------------------ segments */
 
