@@ -221,6 +221,14 @@ void eng_batch_explain(credo_stmt *st, char *buf, size_t n) {
 typedef struct memo {
   const eng_expr *e;
   int col, cond, mask;
+  /* a time column compared with a constant: the comparison itself
+   * (fop: CQL_OP_*, the column on the left; fop 0: not this form) */
+  int fop;
+  int64_t ft;
+  /* a bare dictionary column (subject unmasked, source, type, a text
+   * field): its value id is the dictionary / type id itself, resolved
+   * to the value only for the groups emitted */
+  int direct;
   int32_t konst; /* BC_CONST: the value, -1 until computed */
   int32_t *arr;  /* by id: -1 unknown */
   size_t cap;
@@ -439,10 +447,42 @@ static int memo_time(batch *b, memo *m, int64_t t, int32_t *out) {
   return CREDO_OK;
 }
 
+/* `t fop m->ft`, as eng_v_compare orders times (as integers). */
+static int32_t time_cmp(const memo *m, int64_t t) {
+  switch (m->fop) {
+  case CQL_OP_EQ:
+    return t == m->ft;
+  case CQL_OP_NE:
+    return t != m->ft;
+  case CQL_OP_LT:
+    return t < m->ft;
+  case CQL_OP_LE:
+    return t <= m->ft;
+  case CQL_OP_GT:
+    return t > m->ft;
+  default:
+    return t >= m->ft;
+  }
+}
+
+/* A dictionary / type id as a value id (direct memos). */
+static int direct_id(uint32_t id, int32_t *out) {
+  if (id > INT32_MAX)
+    return ENG_BATCH_NO;
+  *out = (int32_t)id;
+  return CREDO_OK;
+}
+
 /* m's value on row i of segment s. */
 static int memo_get(batch *b, memo *m, const eng_proj_seg *s, size_t i,
                     int32_t *out) {
   int f;
+  if (m->fop) {
+    *out = time_cmp(m, m->col == BC_OCCURRED ? s->occurred[i]
+                       : m->col == BC_FROM   ? s->from[i]
+                                             : s->until[i]);
+    return CREDO_OK;
+  }
   switch (m->col) {
   case BC_CONST:
     if (m->konst < 0) {
@@ -453,11 +493,14 @@ static int memo_get(batch *b, memo *m, const eng_proj_seg *s, size_t i,
     *out = m->konst;
     return CREDO_OK;
   case BC_SUBJECT:
-    return memo_arr(b, m, s->subject[i], out);
+    return m->direct ? direct_id(s->subject[i], out)
+                     : memo_arr(b, m, s->subject[i], out);
   case BC_SOURCE:
-    return memo_arr(b, m, s->source[i], out);
+    return m->direct ? direct_id(s->source[i], out)
+                     : memo_arr(b, m, s->source[i], out);
   case BC_TYPE:
-    return memo_arr(b, m, s->type[i], out);
+    return m->direct ? direct_id(s->type[i], out)
+                     : memo_arr(b, m, s->type[i], out);
   case BC_OCCURRED:
     return memo_time(b, m, s->occurred[i], out);
   case BC_FROM:
@@ -467,10 +510,11 @@ static int memo_get(batch *b, memo *m, const eng_proj_seg *s, size_t i,
   default:
     f = m->col - BC_FIELD0;
     if (s->ftag[f][i] == ENG_PROJ_NULL)
-      return memo_arr(b, m, 0, out);
+      return m->direct ? direct_id(0, out) : memo_arr(b, m, 0, out);
     if (s->ftag[f][i] != ENG_PROJ_TEXT)
       return ENG_BATCH_NO; /* numbers as keys / conditions: rows */
-    return memo_arr(b, m, (uint32_t)s->fval[f][i], out);
+    return m->direct ? direct_id((uint32_t)s->fval[f][i], out)
+                     : memo_arr(b, m, (uint32_t)s->fval[f][i], out);
   }
 }
 
@@ -481,6 +525,88 @@ static void memo_init(memo *m, const eng_expr *e, int cond, int mask) {
   m->cond = cond;
   m->mask = mask;
   m->konst = -1;
+  /* equal ids are equal values and the reverse (dictionaries hold each
+   * text once, type names are unique); a masked subject is not direct:
+   * two persons may share a masked id, and then a group */
+  m->direct =
+      !cond &&
+      ((e->kind == ENG_X_COL && (m->col == BC_SOURCE || m->col == BC_TYPE ||
+                                 (m->col == BC_SUBJECT && !mask))) ||
+       (e->kind == ENG_X_JPATH && BC_IS_FIELD(m->col)));
+}
+
+/* The value of direct memo m for id (0: NULL), texts in *buf. */
+static int direct_value(batch *b, const memo *m, int32_t id, eng_buf *buf,
+                        eng_value *out) {
+  static const int dict[] = {
+      [BC_SUBJECT] = ENG_PROJ_D_SUBJECT, [BC_SOURCE] = ENG_PROJ_D_SOURCE};
+  const eng_type *ty;
+  const char *p;
+  size_t n;
+  int rc;
+  *out = eng_v_null();
+  if (!id && BC_IS_FIELD(m->col))
+    return CREDO_OK;
+  if (m->col == BC_TYPE) {
+    if ((rc = eng_type_by_id(b->st->db, b->st->txn, (uint32_t)id, &ty)))
+      return rc;
+    *out = eng_v_text(ty->name, strlen(ty->name));
+    return CREDO_OK;
+  }
+  rc =
+      eng_proj_text(b->st->txn,
+                    BC_IS_FIELD(m->col) ? ENG_PROJ_D_FIELD0 + m->col - BC_FIELD0
+                                        : dict[m->col],
+                    (uint32_t)id, &p, &n);
+  if (rc != CREDO_OK)
+    return rc == CREDO_NOTFOUND ? CREDO_CORRUPT : rc;
+  buf->n = 0;
+  if (eng_buf_put(buf, p, n) != CREDO_OK || eng_buf_put(buf, "", 1))
+    return CREDO_NOMEM;
+  *out = eng_v_text(buf->p, n);
+  return CREDO_OK;
+}
+
+/* A WHERE conjunct `time column op constant` (either side) becomes a
+ * direct comparison when the constant is a time or a text that reads as
+ * one in the session's zone (as expr_eval.c's to_time reads it);
+ * otherwise the memo path evaluates it. */
+static int memo_fast_time(batch *b, memo *m) {
+  static const int swap[] = {[CQL_OP_EQ] = CQL_OP_EQ, [CQL_OP_NE] = CQL_OP_NE,
+                             [CQL_OP_LT] = CQL_OP_GT, [CQL_OP_LE] = CQL_OP_GE,
+                             [CQL_OP_GT] = CQL_OP_LT, [CQL_OP_GE] = CQL_OP_LE};
+  const eng_expr *e = m->e, *c;
+  eng_ectx *x = &b->st->x;
+  credo_event ev;
+  eng_value v;
+  credo_time t;
+  int op, rc;
+  if (!m->cond || !BC_IS_TIME(m->col) || e->kind != ENG_X_BIN ||
+      e->op < CQL_OP_EQ || e->op > CQL_OP_GE)
+    return CREDO_OK;
+  if (e->a->kind == ENG_X_COL && eng_expr_is_const(e->b))
+    c = e->b, op = e->op;
+  else if (e->b->kind == ENG_X_COL && eng_expr_is_const(e->a))
+    c = e->a, op = swap[e->op];
+  else
+    return CREDO_OK;
+  memset(&ev, 0, sizeof ev);
+  ev.subject = ev.type = ev.source = ev.ref = ev.actor = ev.reason = "";
+  ev.data = "{}";
+  eng_ectx_row(x);
+  x->ev = &ev;
+  rc = eng_eval(x, c, &v);
+  if (rc == CREDO_OK && v.t == ENG_V_TEXT &&
+      eng_v_text_time(&v, b->st->db->tz, &t) == CREDO_OK)
+    v = eng_v_time(t);
+  if (rc == CREDO_OK && v.t == ENG_V_TIME) {
+    m->fop = op;
+    m->ft = v.u.tm;
+  }
+  eng_ectx_row(x);
+  if (rc != CREDO_OK)
+    eng_err_clear(b->st->db); /* the memo path meets it, or not */
+  return rc == CREDO_NOMEM ? rc : CREDO_OK;
 }
 
 static void memo_free(memo *m) {
@@ -594,6 +720,10 @@ static int group2(batch *b, const uint32_t *kv, int32_t *gid) {
 
 /* ------------------------------------------------------- aggregates */
 
+/* eng_dec_acc_add's bound on an exact sum: 10^37. */
+#define DEC_ACC_LIM                                                            \
+  ((__int128)1000000000000000000LL * 1000000000000000000LL * 10)
+
 /* expr_agg.c's sum of an INT: REAL after an overflow. */
 static void sum_int(eng_agg_state *s, int64_t i) {
   if (!s->real && __builtin_add_overflow(s->isum, i, &s->isum)) {
@@ -637,8 +767,13 @@ static int agg_step(batch *b, size_t a, eng_agg_state *s, int32_t gid,
       break;
     case ENG_PROJ_DEC:
       s->dec = 1;
-      if (eng_dec_acc_add(&s->dsum, (eng_dec){seg->fval[f][i],
-                                              seg->fscale[f][i]}) != CREDO_OK)
+      if (seg->fscale[f][i] == s->dsum.s) { /* eng_dec_acc_add's sum */
+        s->dsum.m += seg->fval[f][i];
+        if (s->dsum.m >= DEC_ACC_LIM || s->dsum.m <= -DEC_ACC_LIM)
+          return ENG_BATCH_NO;
+      } else if (eng_dec_acc_add(
+                     &s->dsum, (eng_dec){seg->fval[f][i], seg->fscale[f][i]}) !=
+                 CREDO_OK)
         return ENG_BATCH_NO; /* the row path says "decimal overflow" */
       break;
     case ENG_PROJ_OTHER:
@@ -773,6 +908,9 @@ static int batch_init(batch *b, credo_stmt *st) {
   b->vcap = 16;
   b->nvals = 1;
   /* keys and arguments are evaluated as group_of / eng_agg_step do */
+  for (size_t c = 0; c < b->nconds; c++)
+    if (memo_fast_time(b, &b->conds[c]) != CREDO_OK)
+      return CREDO_NOMEM;
   for (size_t k = 0; k < p->nkeys; k++)
     memo_init(&b->keys[k], p->keys[k], 0, p->for_public);
   for (size_t a = 0; a < p->naggs; a++) {
@@ -818,20 +956,27 @@ static int emit(batch *b) {
   const eng_plan *p = b->p;
   uint32_t none[2] = {0, 0};
   eng_value kv[2];
+  eng_buf text[2] = {{0}};
   eng_group *g;
   int32_t gid;
-  int rc;
+  int rc = CREDO_OK;
   if (p->nkeys == 0 && b->ngroups == 0 &&
       (rc = group_add(b, none, &gid)) != CREDO_OK)
     return rc; /* aggregates over no rows: one group */
-  for (size_t i = 0; i < b->ngroups; i++) {
-    for (size_t k = 0; k < p->nkeys; k++)
-      kv[k] = b->vals[b->groups[i].kv[k]]->v[0];
-    if ((rc = eng_exec_group_new(b->st, kv, &g)) != CREDO_OK)
-      return rc;
+  for (size_t i = 0; i < b->ngroups && rc == CREDO_OK; i++) {
+    for (size_t k = 0; k < p->nkeys && rc == CREDO_OK; k++)
+      if (b->keys[k].direct)
+        rc = direct_value(b, &b->keys[k], (int32_t)b->groups[i].kv[k], &text[k],
+                          &kv[k]);
+      else
+        kv[k] = b->vals[b->groups[i].kv[k]]->v[0];
+    if (rc != CREDO_OK || (rc = eng_exec_group_new(b->st, kv, &g)))
+      break;
     memcpy(g->st, b->states + i * p->naggs, p->naggs * sizeof *g->st);
   }
-  return CREDO_OK;
+  eng_buf_free(&text[0]);
+  eng_buf_free(&text[1]);
+  return rc;
 }
 
 int eng_batch_group(credo_stmt *st) {
