@@ -720,6 +720,27 @@ static int group2(batch *b, const uint32_t *kv, int32_t *gid) {
 
 /* ------------------------------------------------------- aggregates */
 
+/* 10^0 .. 10^18. */
+static const int64_t P10[19] = {1LL,
+                                10LL,
+                                100LL,
+                                1000LL,
+                                10000LL,
+                                100000LL,
+                                1000000LL,
+                                10000000LL,
+                                100000000LL,
+                                1000000000LL,
+                                10000000000LL,
+                                100000000000LL,
+                                1000000000000LL,
+                                10000000000000LL,
+                                100000000000000LL,
+                                1000000000000000LL,
+                                10000000000000000LL,
+                                100000000000000000LL,
+                                1000000000000000000LL};
+
 /* eng_dec_acc_add's bound on an exact sum: 10^37. */
 #define DEC_ACC_LIM                                                            \
   ((__int128)1000000000000000000LL * 1000000000000000000LL * 10)
@@ -767,8 +788,10 @@ static int agg_step(batch *b, size_t a, eng_agg_state *s, int32_t gid,
       break;
     case ENG_PROJ_DEC:
       s->dec = 1;
-      if (seg->fscale[f][i] == s->dsum.s) { /* eng_dec_acc_add's sum */
-        s->dsum.m += seg->fval[f][i];
+      if (seg->fscale[f][i] <= s->dsum.s && s->dsum.s <= 18) {
+        /* eng_dec_acc_add's sum, without its pow10 loop */
+        s->dsum.m +=
+            (__int128)seg->fval[f][i] * P10[s->dsum.s - seg->fscale[f][i]];
         if (s->dsum.m >= DEC_ACC_LIM || s->dsum.m <= -DEC_ACC_LIM)
           return ENG_BATCH_NO;
       } else if (eng_dec_acc_add(
