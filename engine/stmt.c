@@ -384,6 +384,14 @@ credo_time eng_column_time(credo_stmt *st, int i) {
   return 0;
 }
 
+int eng_column_duration(credo_stmt *st, int i, credo_duration *out) {
+  const eng_value *v = col(st, i);
+  if (!v || v->t != ENG_V_DURATION)
+    return CREDO_NOTFOUND;
+  *out = v->u.d;
+  return CREDO_OK;
+}
+
 const char *eng_column_text(credo_stmt *st, int i) {
   const eng_value *v = col(st, i);
   eng_buf *b;

@@ -705,8 +705,8 @@ CREDO_API int credo_bind_time(credo_stmt *st, int i, credo_time t);
 /* Binds a BOOL (v != 0 is true): it compares with BOOL values and stands
  * as a condition (WHERE ?), unlike an INT 0/1. */
 CREDO_API int credo_bind_bool(credo_stmt *st, int i, int v);
-/* A duration (`1 YEAR 6 MONTHS` is {18, 0}); CREDO_NOTSUP on a remote
- * handle (the protocol has no duration values). */
+/* A duration (`1 YEAR 6 MONTHS` is {18, 0}); on a remote handle it
+ * travels as the protocol's DURATION value (docs/protocol.md). */
 CREDO_API int credo_bind_duration(credo_stmt *st, int i, credo_duration d);
 CREDO_API int credo_bind_count(const credo_stmt *st);
 CREDO_API int credo_clear_bindings(credo_stmt *st);
@@ -749,6 +749,14 @@ CREDO_API double credo_column_double(credo_stmt *st, int i);
 CREDO_API int credo_column_bytes(credo_stmt *st, int i);
 CREDO_API const char *credo_column_text(credo_stmt *st, int i);
 CREDO_API credo_time credo_column_time(credo_stmt *st, int i);
+/* A DURATION value (a type's PUBLICITY, a bound duration, `3 MONTHS`):
+ * credo_column_type says CREDO_T_TEXT and credo_column_text gives its CQL
+ * text ("1 YEAR 3 MONTHS"); this gives it exactly. CREDO_OK with *out
+ * set, CREDO_NOTFOUND when column `i` of the current row is not a
+ * duration (NULL, another type, no row), CREDO_MISUSE for NULL
+ * arguments. Sets no message; same thread rules as the other
+ * credo_column_* calls. Embedded and remote handles alike. */
+CREDO_API int credo_column_duration(credo_stmt *st, int i, credo_duration *out);
 /* 1 when the statement only reads the store (SELECT, EXPLAIN, HISTORY,
  * SHOW), 0 otherwise (it writes, or changes the session or transaction).
  * Decided from the compiled statement, not from its text. */

@@ -116,6 +116,11 @@ static void put_value(cl_wbuf *w, credo_stmt *st, int i) {
     v.u.i = credo_column_time(st, i);
     break;
   case CREDO_T_TEXT:
+    if (credo_column_duration(st, i, &v.u.d) == CREDO_OK) {
+      v.t = CL_T_DURATION; /* shown as TEXT, travels exactly */
+      break;
+    }
+    /* fall through */
   case CREDO_T_JSON:
   case CREDO_T_DECIMAL:
     s = credo_column_text(st, i);
@@ -417,6 +422,9 @@ static int bind_all(credo_stmt *st, const cl_execute *m) {
       break;
     case CREDO_T_TIME:
       rc = credo_bind_time(st, i + 1, v->u.i);
+      break;
+    case CL_T_DURATION:
+      rc = credo_bind_duration(st, i + 1, v->u.d);
       break;
     default:
       rc = credo_bind_text(st, i + 1, v->u.s.p, (int)v->u.s.n);

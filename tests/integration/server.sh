@@ -262,6 +262,15 @@ denied "only admin creates types" rec recpw-long1 \
   "CREATE TYPE t2 PUBLICITY 1 YEAR REPAIRABLE AFTER 1 MONTHS;"
 expect "typed C API on a remote handle says to use CQL" \
   "error CREDO_NOTSUP.*use CQL" C typed "$U"
+# DURATION (protocol tag 8): bound with credo_bind_duration, read back as
+# TEXT plus credo_column_duration, the same remotely as on the store path
+expect "a DURATION binds and reads back over the wire" \
+  "^d 3 '1 YEAR 6 MONTHS' \\{18,0\\} \\| days 3 '-90 DAYS' \\{0,-7776000000000\\} \\| publicity 3 '1 YEAR' \\{-\\} \\| same 4 'true' \\{-\\} \\| lit 3 '3 MONTHS' \\{3,0\\}$" \
+  C duration "$U"
+cp "$T/out" "$T/dur_remote.out"
+C duration "$STORE" >"$T/dur_local.out" 2>&1
+check "... exactly as on an embedded handle" \
+  cmp "$T/dur_remote.out" "$T/dur_local.out"
 expect "versions carry the session's user as actor" "^rep$" \
   C exec "$U" "SELECT actor FROM events WHERE id = 2 INCLUDE HIDDEN;"
 
