@@ -18,7 +18,7 @@ import time
 HELLO, AUTH, PREPARE, EXECUTE, QUERY, CLOSE, CANCEL, PING, BYE = range(1, 10)
 READY, AUTH_OK, PREPARED, COLUMNS, ROWS, DONE, ERROR, OK = range(0x81, 0x89)
 BACKUP, BACKUP_DATA, BACKUP_END = 0x0A, 0x89, 0x8A
-T_NULL, T_INT, T_REAL, T_TEXT, T_BOOL, T_TIME, T_JSON = range(7)
+T_NULL, T_INT, T_REAL, T_TEXT, T_BOOL, T_TIME, T_JSON, T_DECIMAL, T_DURATION = range(9)
 
 
 def frame(ftype, req, payload=b""):
@@ -84,8 +84,11 @@ class Reader:
             return struct.unpack(">d", self.take(8))[0]
         if t == T_BOOL:
             return bool(self.u8())
-        if t in (T_TEXT, T_JSON):
+        if t in (T_TEXT, T_JSON, T_DECIMAL):
             return self.str()
+        if t == T_DURATION:  # (months, microseconds)
+            months = struct.unpack(">i", self.take(4))[0]
+            return (months, self.i64())
         raise ValueError("unknown tag %d" % t)
 
 
