@@ -506,6 +506,19 @@ void eng_run_begin(credo *db) {
   db->check_ticks = 0;
 }
 
+int eng_call_begin(credo *db, int args_ok, const char *args_msg,
+                   const char *what) {
+  if (!db)
+    return CREDO_MISUSE;
+  eng_err_clear(db);
+  eng_run_begin(db);
+  if (!args_ok)
+    return eng_err(db, CREDO_INVALID, "%s", args_msg);
+  if (what)
+    return eng_require(db, db->role != CREDO_ROLE_PUBLIC, what);
+  return CREDO_OK;
+}
+
 int eng_run_check(credo *db) {
   if (atomic_load_explicit(&db->interrupt, memory_order_relaxed)) {
     atomic_store(&db->interrupt, 0);

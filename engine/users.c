@@ -250,12 +250,9 @@ static int decode_user(stor_val v, user_rec *u) {
 }
 
 static int get_user(credo *db, stor_txn *txn, const char *name, user_rec *u) {
-  stor_key k;
   stor_val v;
   int rc;
-  stor_key_init(&k);
-  stor_key_str(&k, name);
-  rc = stor_get(txn, STOR_USERS, stor_key_val(&k), &v);
+  rc = stor_get_str(txn, STOR_USERS, name, &v);
   if (rc == CREDO_NOTFOUND)
     return rc;
   if (rc != CREDO_OK)

@@ -139,17 +139,11 @@ int cl_conn_flush(cl_conn *c) {
   int r;
   if (c->broken)
     return CREDO_CONN;
-  if (c->out.oom) {
-    c->broken = 1;
-    return CREDO_NOMEM;
-  }
-  if (c->out.n == 0)
+  if ((r = cl_io_flush(&c->io, c->out.p, &c->out.n, c->out.oom,
+                       deadline_of(c))) == 0)
     return CREDO_OK;
-  r = cl_io_write(&c->io, c->out.p, c->out.n, deadline_of(c));
-  c->out.n = 0;
-  if (r != 0)
-    c->broken = 1;
-  return r == 0 ? CREDO_OK : CREDO_CONN;
+  c->broken = 1;
+  return r == CL_IO_NOMEM ? CREDO_NOMEM : CREDO_CONN;
 }
 
 /* Ensures `need` unread bytes fit in the input buffer. */

@@ -89,6 +89,10 @@ void srv_log(int level, const char *event, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Quotes `s` for a log value ("a b" -> "\"a b\""), into buf[n]. */
 const char *srv_logq(char *buf, size_t n, const char *s);
+/* The log reason (static) of a connection whose output could not be
+ * flushed, from cl_io_flush's code: "out_of_memory", "write_timeout" or
+ * "peer_gone". */
+const char *srv_flush_reason(int io_code);
 
 /* --------------------------------------------------------------- TLS */
 

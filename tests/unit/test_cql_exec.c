@@ -19,111 +19,40 @@
 #include <string.h>
 
 #include "credo.h"
-#include "th.h"
+#include "th_store.h"
 
 #define ORG "91350100M000100Y43"
 #define ORG2 "914403001922038216"
 #define PERSON "11010519491231002X"
 
-typedef struct fx {
-  char *dir;
-  credo *db;
-  th_clock clk;
-} fx;
-
 /* ------------------------------------------------------------ helpers */
 
-typedef struct out {
-  char *p;
-  size_t n, cap;
-} out;
-
-static void out_put(out *o, const char *s) {
-  size_t n = strlen(s);
-  if (o->n + n + 1 > o->cap) {
-    o->cap = (o->n + n + 1) * 2;
-    o->p = realloc(o->p, o->cap);
-    assert_non_null(o->p);
-  }
-  memcpy(o->p + o->n, s, n + 1);
-  o->n += n;
-}
-
-static int collect_cb(void *arg, int n, const char *const *v,
-                      const char *const *names) {
-  (void)names;
-  for (int i = 0; i < n; i++) {
-    if (i)
-      out_put(arg, "|");
-    out_put(arg, v[i] ? v[i] : "NULL");
-  }
-  out_put(arg, "\n");
-  return 0;
-}
-
-/* Runs `sql` on db; returns the rows (malloc'ed; "" for none). */
-static char *q_on(credo *db, const char *sql) {
-  out o = {0};
-  int rc;
-  out_put(&o, "");
-  rc = credo_exec(db, sql, collect_cb, &o);
-  if (rc != CREDO_OK)
-    fail_msg("%s\n  -> %s (%s)", sql, credo_errmsg(db), credo_errname(rc));
-  return o.p;
-}
-
-static void expect_on(credo *db, const char *sql, const char *rows) {
-  char *got = q_on(db, sql);
-  if (strcmp(got, rows) != 0)
-    fail_msg("%s\n  expected:\n%s  got:\n%s", sql, rows, got);
-  free(got);
-}
-
-#define expect(f, sql, rows) expect_on((f)->db, sql, rows)
-
-static void ok_on(credo *db, const char *sql) {
-  free(q_on(db, sql));
-}
-#define ok(f, sql) ok_on((f)->db, sql)
-
-/* Runs `sql`, expecting failure `code` with `msg` inside the message. */
-static void err_on(credo *db, const char *sql, int code, const char *msg) {
-  int rc = credo_exec(db, sql, NULL, NULL);
-  if (rc != code)
-    fail_msg("%s\n  expected %s, got %s: %s", sql, credo_errname(code),
-             credo_errname(rc), credo_errmsg(db));
-  if (msg && !strstr(credo_errmsg(db), msg))
-    fail_msg("%s\n  message \"%s\" lacks \"%s\"", sql, credo_errmsg(db), msg);
-}
-#define err(f, sql, code, msg) err_on((f)->db, sql, code, msg)
+/* the shared store fixture and CQL helpers (th_store.h) */
+typedef th_fx fx;
+#define q_on th_rows
+#define expect_on th_expect
+#define expect(f, sql, rows) th_expect((f)->db, sql, rows)
+#define ok_on th_ok
+#define ok(f, sql) th_ok((f)->db, sql)
+#define err_on th_fails
+#define err(f, sql, code, msg) th_fails((f)->db, sql, code, msg)
+#define fx_teardown th_fx_teardown
 
 static void at(fx *f, const char *iso) {
   f->clk.now = th_t(iso);
 }
 
 static int fx_setup(void **state) {
-  fx *f = calloc(1, sizeof *f);
-  f->dir = th_tmpdir("cqlx");
-  assert_int_equal(credo_open(f->dir, NULL, &f->db), CREDO_OK);
-  at(f, "2025-01-01");
-  credo_set_clock(f->db, th_clock_fn, &f->clk);
-  ok(f, "CREATE TYPE penalty_general PUBLICITY 1 YEAR REPAIRABLE AFTER 3 "
-        "MONTHS;"
-        "CREATE TYPE penalty_serious PUBLICITY 3 YEARS REPAIRABLE AFTER 1 "
-        "YEAR;"
-        "CREATE TYPE honour;"
-        "CREATE SUBJECT '" ORG "' KIND org NAME '厦门示例船务有限公司';"
-        "CREATE SUBJECT '" ORG2 "' KIND org;"
-        "CREATE SUBJECT '" PERSON "' KIND person NAME '张三';");
-  *state = f;
-  return 0;
-}
-
-static int fx_teardown(void **state) {
-  fx *f = *state;
-  credo_close(f->db);
-  th_rmdir(f->dir);
-  free(f);
+  *state = th_fx_open(
+      "cqlx", "2025-01-01",
+      "CREATE TYPE penalty_general PUBLICITY 1 YEAR REPAIRABLE AFTER 3 "
+      "MONTHS;"
+      "CREATE TYPE penalty_serious PUBLICITY 3 YEARS REPAIRABLE AFTER 1 "
+      "YEAR;"
+      "CREATE TYPE honour;"
+      "CREATE SUBJECT '" ORG "' KIND org NAME '厦门示例船务有限公司';"
+      "CREATE SUBJECT '" ORG2 "' KIND org;"
+      "CREATE SUBJECT '" PERSON "' KIND person NAME '张三';");
   return 0;
 }
 
