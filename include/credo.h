@@ -270,7 +270,8 @@ CREDO_API credo_role credo_get_role(const credo *db);
 CREDO_API int credo_authenticate(credo *db, const char *user,
                                  const char *password);
 
-/* Re-checks the session that credo_authenticate opened on `db` against the
+/* Re-checks the session that credo_authenticate (or credo_session_adopt)
+ * opened on `db` against the
  * store's users, so that ALTER USER, DROP USER and password changes made
  * since (by any handle or process) take effect: call it before each
  * statement of the session. CREDO_OK, with the handle's role now the
@@ -325,6 +326,18 @@ typedef struct credo_scram_verifier {
  * other handles. */
 CREDO_API int credo_user_scram(credo *db, const char *user,
                                credo_scram_verifier *out);
+
+/* For front ends that authenticate a user themselves with its SCRAM
+ * verifier (credo_user_scram): switches admin handle `db` to `user` with
+ * the user's current role, as credo_authenticate does, so that
+ * credo_session_check then ends the session on DROP USER or a password
+ * change and applies ALTER USER ... ROLE. `v` is the verifier the proof
+ * was checked against: CREDO_AUTH "authentication failed" when the user
+ * is gone or its verifier is no longer `v` (the password changed
+ * meanwhile). CREDO_DENIED unless `db` is admin, CREDO_MISUSE for NULL,
+ * CREDO_NOTSUP on a remote handle. Strings stay the caller's. */
+CREDO_API int credo_session_adopt(credo *db, const char *user,
+                                  const credo_scram_verifier *v);
 
 /* Replaces the wall clock of this handle, for tests. `fn(arg)` returns the
  * current time; NULL restores the system clock. Transaction times stay
