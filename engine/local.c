@@ -76,6 +76,7 @@ const credo_backend eng_local_backend = {
     .column_duration = eng_column_duration,
     .column_time = eng_column_time,
     .stmt_readonly = eng_stmt_readonly,
+    .stmt_notice = eng_stmt_notice,
     .create_type_def = eng_create_type_def,
     .rename_subject = eng_rename_subject,
     .search_subjects = eng_search_subjects,

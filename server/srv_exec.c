@@ -100,7 +100,9 @@ static void req_error(srv_conn *c, uint32_t req, int code, const char *event,
 
 /* ------------------------------------------------------------ rows */
 
-static void put_value(cl_wbuf *w, credo_stmt *st, int i) {
+/* A DURATION travels as tag 8 on a version-2 connection, as its TEXT on a
+ * version-1 one (whose clients do not know the tag). */
+static void put_value(cl_wbuf *w, credo_stmt *st, int i, int proto) {
   cl_value v;
   const char *s;
   v.t = (uint8_t)credo_column_type(st, i);
@@ -116,7 +118,8 @@ static void put_value(cl_wbuf *w, credo_stmt *st, int i) {
     v.u.i = credo_column_time(st, i);
     break;
   case CREDO_T_TEXT:
-    if (credo_column_duration(st, i, &v.u.d) == CREDO_OK) {
+    if (proto >= CL_PROTO_DURATION &&
+        credo_column_duration(st, i, &v.u.d) == CREDO_OK) {
       v.t = CL_T_DURATION; /* shown as TEXT, travels exactly */
       break;
     }
@@ -218,7 +221,7 @@ static int run(srv_conn *c, uint32_t req, credo_stmt *st, int read,
       s.n = 0;
     }
     for (int i = 0; i < s.ncols; i++)
-      put_value(&c->out, st, i);
+      put_value(&c->out, st, i, c->proto);
     s.n++;
     s.rows++;
     r = between_rows(c, &s);
@@ -230,6 +233,8 @@ static int run(srv_conn *c, uint32_t req, credo_stmt *st, int read,
     r = stopped_why(c, &s, rc, read);
   if (s.open)
     cl_rows_end(&c->out, s.at, s.n);
+  if (r == RUN_DONE && c->proto >= CL_PROTO_NOTICE && credo_stmt_notice(st))
+    cl_enc_notice(&c->out, req, credo_stmt_notice(st)); /* before DONE */
   *rows += s.rows;
   if (r == RUN_DONE && !read)
     c->req_changes += credo_changes(c->db);

@@ -569,6 +569,24 @@ def sc_values(port, user, pw):
                                                bad, tz_bad[:3], tz_ok[0]))
 
 
+def sc_duration(port, user, pw):
+    """DURATION (tag 8: i32 months, i64 microseconds) binds as a duration
+    on either version; rows carry tag 8 on a version-2 connection and the
+    duration's TEXT on a version-1 one."""
+    dur = bytes([wire.T_DURATION]) + struct.pack(">iq", 18, 0)
+    sql = "SELECT ? AS d, 3 MONTHS AS m, ? = 1 YEAR 6 MONTHS AS same " \
+          "FROM types LIMIT 1"
+    got = {}
+    for hi in (1, 2):
+        c = Conn(port)
+        c.login(user, pw, hi=hi)
+        st = c.prepare(sql)
+        got[hi] = execute_raw(c, st, dur + dur, 2)
+    ok = (got[1] == ("done", [("1 YEAR 6 MONTHS", "3 MONTHS", True)]) and
+          got[2] == ("done", [((18, 0), (3, 0), True)]))
+    return ok, "version 1 %r; version 2 %r" % (got[1], got[2])
+
+
 def q_tz(c, sql, tz):
     frames, (t, p) = request(c, QUERY, struct.pack(">i", tz) + s(sql))
     if t == ERROR:

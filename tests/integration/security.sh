@@ -82,6 +82,8 @@ expect "malformed CANCEL/PING/BYE, HELLO after AUTH, request id 0, length < 6: a
   "^ok" SEC conformance "$PORT" root root-password
 expect "BOOL parameters bind as BOOL, JSON parameters are checked, tz is whole minutes" \
   "^ok" SEC values "$PORT" root root-password
+expect "DURATION binds (tag 8); rows carry it on version 2, TEXT on version 1" \
+  "^ok" SEC duration "$PORT" root root-password
 expect "HTTP, TLS and PostgreSQL clients on the credo port get a reply they can show" \
   "^ok" SEC sniff "$PORT"
 for what in http tls_client_hello postgresql_ssl_request; do

@@ -90,6 +90,7 @@ static const entry entries[] = {
     E(column_time),
     E(column_duration),
     E(stmt_readonly),
+    E(stmt_notice),
     E(create_type_def),
     E(rename_subject),
     E(search_subjects),
