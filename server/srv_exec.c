@@ -277,7 +277,8 @@ static void finish(srv_conn *c, uint32_t req, credo_stmt *st, int r,
     req_error(c, req, CREDO_LIMIT, "max_time", msg);
   } else {
     srv_conn_take_cancel(c, req);
-    snprintf(msg, sizeof msg, "statement cancelled%s", ended);
+    snprintf(msg, sizeof msg, "statement cancelled%s%s",
+             atomic_load(&c->killed) ? " (KILL SESSION)" : "", ended);
     req_error(c, req, CREDO_CANCELLED, "cancelled", msg);
   }
 }

@@ -417,6 +417,48 @@ def sc_sessions(port, user, pw):
                                       after[:3], unknown[:3]))
 
 
+def sc_kill_read(port, user, pw):
+    """A session killed in the middle of a long read (its rows fill the
+    socket: the server is mid-statement) gets an ERROR for the request and
+    then the request-0 ERROR saying it was killed, before the close."""
+    root = Conn(port)
+    root.login(user, pw)
+    q(root, "CREATE USER reader ROLE analyst PASSWORD 'reader-password';")
+    r = Conn(port, timeout=30)
+    r.hello()
+    req = r.next_req()
+    r.send(frame(wire.AUTH, req, s("reader") + s("reader-password")))
+    rd = Reader(r.expect(wire.AUTH_OK, req))
+    rd.str(), rd.u8()
+    rid = rd.u32()
+    req = r.next_req()
+    r.send(frame(QUERY, req, struct.pack(">i", 0) +
+                 s("SELECT * FROM events INCLUDE HIDDEN;")))
+    first = r.recv_frame()  # COLUMNS: the read runs; no more is read now
+    killed = q(root, "KILL SESSION %d;" % rid)
+    frames = []
+    try:
+        while True:
+            f = r.recv_frame()
+            if f is None:
+                break
+            if f[0] != wire.ROWS:
+                frames.append((f[0], f[1], error_of(f[2], f[1]).code,
+                               error_of(f[2], f[1]).msg)
+                              if f[0] == ERROR else (f[0], f[1]))
+    except OSError as e:
+        frames.append(("closed", str(e)))
+    answered = [f for f in frames if f[0] == ERROR and f[1] == req]
+    told = [f for f in frames if f[0] == ERROR and f[1] == 0]
+    ok = (first is not None and first[0] == wire.COLUMNS and
+          killed[0] == "done" and len(answered) == 1 and len(told) == 1 and
+          told[0][2] == CREDO_AUTH and
+          "killed by %s (KILL SESSION %d)" % (user, rid) in told[0][3] and
+          frames[-1] == told[0])
+    return ok, "first %r; KILL %r; then %r" % (
+        first and first[:2], killed[:3], frames)
+
+
 # ------------------------------------------------------- items 10, 14
 def answer(c):
     """The next frame as (type, req, error or payload), or None."""

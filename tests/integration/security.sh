@@ -136,6 +136,11 @@ if SH gen --subjects 2000 --events 40000 --seed 7 >"$T/big.jsonl" 2>/dev/null &&
   expect "a write stopped inside BEGIN: the ERROR's in_txn and message tell the truth" \
     "^ok" SEC stopped_in_txn "$PORT" root root-password
   kill -TERM "$BIG_PID"
+  wait "$BIG_PID" 2>/dev/null
+  start_server bigread "$BIG" || exit 1
+  expect "a session killed in the middle of a read gets its ERRORs before the close" \
+    "^ok" SEC kill_read "$PORT" root root-password
+  kill -TERM "$SPID"
 else
   fail "could not build the 40k-event store"
 fi
