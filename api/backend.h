@@ -170,6 +170,13 @@ void be_set_changes(credo *db, uint64_t n);
 int be_err(credo *db, int code, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 void be_err_clear(credo *db);
+/* Makes credo_interrupt also write one byte to `fd` (-1: none), so that a
+ * backend waiting in poll() on the other end of a pipe wakes up; the
+ * backend sets it after opening and clears it before closing fd. */
+void be_set_wake_fd(credo *db, int fd);
+/* Takes the handle's pending credo_interrupt request: 1 when there was one
+ * (it is cleared), else 0. */
+int be_interrupt_take(credo *db);
 /* CREDO_NOTSUP: "<call> is not supported by the <backend> backend; ..." */
 int be_notsup(credo *db, const char *call);
 /* The text credo_column_text gives for a scalar of `type` (CREDO_T_INT,

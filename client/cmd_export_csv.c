@@ -27,8 +27,8 @@
 #include "cmds.h"
 
 static const char *const COLUMNS[] = {
-    "subject", "subject_kind", "subject_name", "type", "occurred",
-    "public_from", "public_until", "source", "ref", "data"};
+    "subject",     "subject_kind", "subject_name", "type", "occurred",
+    "public_from", "public_until", "source",       "ref",  "data"};
 #define NCOLS (sizeof COLUMNS / sizeof *COLUMNS)
 
 typedef struct csv_exp {
@@ -72,17 +72,16 @@ static int on_event(const credo_event *e, void *arg) {
     if (!name)
       return x->failed = 1;
   }
-  const char *cells[NCOLS] = {
-      e->subject,
-      kind,
-      name ? name : "",
-      e->type,
-      when(x, e->occurred, occ, sizeof occ),
-      when(x, e->public_from, from, sizeof from),
-      when(x, e->public_until, until, sizeof until),
-      e->source,
-      e->ref,
-      e->data ? e->data : "{}"};
+  const char *cells[NCOLS] = {e->subject,
+                              kind,
+                              name ? name : "",
+                              e->type,
+                              when(x, e->occurred, occ, sizeof occ),
+                              when(x, e->public_from, from, sizeof from),
+                              when(x, e->public_until, until, sizeof until),
+                              e->source,
+                              e->ref,
+                              e->data ? e->data : "{}"};
   for (size_t i = 0; i < NCOLS; i++)
     cell(x, cells[i], i + 1 == NCOLS);
   free(name);
@@ -96,8 +95,8 @@ int cmd_export_csv(credo *db, FILE *out, int tz, credo_time as_of,
   int rc;
   for (size_t i = 0; i < NCOLS; i++)
     cell(&x, COLUMNS[i], i + 1 == NCOLS);
-  rc = credo_scan_events(db, as_of, CREDO_TIME_NOW, CREDO_READ_HIDDEN,
-                         on_event, &x);
+  rc = credo_scan_events(db, as_of, CREDO_TIME_NOW, CREDO_READ_HIDDEN, on_event,
+                         &x);
   *events = x.n;
   *write_failed = x.failed;
   return x.failed && rc != CREDO_OK ? CREDO_OK : rc;

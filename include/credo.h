@@ -338,8 +338,17 @@ CREDO_API credo_time credo_now(credo *db);
  * next check (within a few rows of work, also in the middle of one step,
  * e.g. an aggregate over a large table) with CREDO_CANCELLED, and its
  * writes are rolled back. The one function that may be called on a handle
- * from another thread while that handle is in use. A request made while
- * nothing runs is dropped when the next statement or read starts. */
+ * from another thread while that handle is in use, and it is
+ * async-signal-safe: a SIGINT handler may call it (the credo shell does;
+ * it only stores an atomic flag and, on a remote handle, writes a byte to
+ * a pipe). The handle must stay open meanwhile: do not call it on a
+ * handle being closed. A request made while nothing runs is dropped when
+ * the next statement or read starts. On a credo:// handle it sends the
+ * protocol's CANCEL for the request being waited for (docs/protocol.md):
+ * the server stops a read at its next check and answers CREDO_CANCELLED
+ * ("statement cancelled"); rows it had already sent are still delivered
+ * first, and a write, which the server runs atomically in one step, is
+ * not stopped once it has started there (its answer says what it did). */
 CREDO_API void credo_interrupt(credo *db);
 
 /* Limits every statement and read on `db` to `usec` microseconds of wall
@@ -357,6 +366,20 @@ CREDO_API int credo_set_timeout(credo *db, int64_t usec);
  * credo_dup; set it before the handle is used by its thread. CREDO_RANGE
  * for a negative value, CREDO_MISUSE for NULL. */
 CREDO_API int credo_set_busy_timeout(credo *db, int64_t usec);
+
+/* The fewest characters (UTF-8 code points) a password set through `db`
+ * may have: CREATE USER ... PASSWORD, ALTER USER ... PASSWORD and the
+ * credo-server --init-admin that uses them. Shorter ones fail with
+ * CREDO_INVALID "a password must have at least N characters" and nothing
+ * is written. Existing passwords are not checked again. Default
+ * CREDO_MIN_PASSWORD_DEFAULT on every new handle; copied by credo_dup;
+ * operators set it with credo-server --min-password-length. `n` must be
+ * 1..CREDO_MIN_PASSWORD_MAX (CREDO_RANGE otherwise); CREDO_MISUSE for
+ * NULL, CREDO_NOTSUP on a remote handle (the server's setting applies).
+ * Set it before the handle is used by its thread. */
+#define CREDO_MIN_PASSWORD_DEFAULT 10
+#define CREDO_MIN_PASSWORD_MAX 256
+CREDO_API int credo_set_min_password(credo *db, unsigned n);
 
 /* Installs `fn` (NULL removes it), called on the thread running a
  * statement or read of `db` about every `every` rows it examines (every

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cl_remote.h"
 
@@ -120,6 +121,11 @@ int cl_remote_recv(credo *db, uint32_t req, cl_rstmt *r, cl_msg **out) {
   for (;;) {
     cl_msg *m;
     int rc = cl_conn_read(c, &m, err, sizeof err);
+    if (rc == CREDO_CANCELLED) { /* credo_interrupt: ask the server */
+      if (be_interrupt_take(db))
+        cl_enc_u32(&c->out, CL_F_CANCEL, cl_conn_req(c), req);
+      continue; /* its answer (ERROR, or what had been sent) follows */
+    }
     if (rc != CREDO_OK)
       return conn_err(db, rc, err);
     if (m->h.req == req) {
@@ -365,6 +371,17 @@ static void abandon(cl_rstmt *r) {
   r->notice = NULL;
 }
 
+/* A credo_interrupt made while nothing ran is dropped when the next
+ * statement starts (credo.h), on this backend as on the engine: the flag
+ * and the self-pipe's bytes. */
+static void drop_stale_interrupt(credo *db) {
+  char buf[64];
+  cl_conn *c = CONN(db);
+  (void)be_interrupt_take(db);
+  while (c->io.wake_fd >= 0 && read(c->io.wake_fd, buf, sizeof buf) > 0)
+    ;
+}
+
 /* Sends EXECUTE with the bindings. */
 static int start(cl_rstmt *r) {
   credo *db = r->db;
@@ -376,6 +393,7 @@ static int start(cl_rstmt *r) {
   for (int i = 0; i < r->nparams; i++)
     if (r->params[i].t == UNBOUND)
       return be_err(db, CREDO_MISUSE, 0, 0, "parameter %d is not bound", i + 1);
+  drop_stale_interrupt(db);
   r->req = cl_conn_req(r->conn);
   start = r->conn->out.n;
   cl_enc_execute(&r->conn->out, r->req, &e);
@@ -644,6 +662,7 @@ typedef struct xq {
   char **names;
   cl_text *bufs;
   const char **vals;
+  int stopped; /* the callback asked to stop */
 } xq;
 
 static void xq_free(xq *x) {
@@ -698,8 +717,10 @@ static int xq_rows(xq *x, const cl_msg *m, credo_exec_cb cb, void *arg) {
         return rd.err ? CREDO_PROTOCOL : CREDO_NOMEM;
       x->vals[i] = v.t == CREDO_T_NULL ? NULL : x->bufs[i].p;
     }
-    if (cb && cb(arg, ncols, x->vals, (const char *const *)x->names) != 0)
+    if (cb && cb(arg, ncols, x->vals, (const char *const *)x->names) != 0) {
+      x->stopped = 1;
       return CREDO_CANCELLED;
+    }
   }
   return cl_rd_end(&rd);
 }
@@ -736,13 +757,14 @@ static int xq_frame(xq *x, cl_msg *m, credo_exec_cb cb, void *arg, int *rc) {
 
 int cl_remote_exec(credo *db, const char *sql, credo_exec_cb cb, void *arg) {
   cl_sql q = {req_tz(db), sql, (uint32_t)strlen(sql)};
-  xq x = {db, 0, NULL, NULL, NULL, NULL};
+  xq x = {db, 0, NULL, NULL, NULL, NULL, 0};
   uint32_t req;
   size_t start;
-  int rc = usable(db), last = 0;
+  int rc = usable(db), last = 0, stopped;
   if (rc != CREDO_OK)
     return rc;
   be_err_clear(db);
+  drop_stale_interrupt(db);
   req = cl_conn_req(CONN(db));
   start = CONN(db)->out.n;
   cl_enc_sql(&CONN(db)->out, CL_F_QUERY, req, &q);
@@ -755,8 +777,9 @@ int cl_remote_exec(credo *db, const char *sql, credo_exec_cb cb, void *arg) {
     last = xq_frame(&x, m, cb, arg, &rc);
     free(m);
   }
+  stopped = x.stopped;
   xq_free(&x);
-  if (rc == CREDO_CANCELLED) {
+  if (rc == CREDO_CANCELLED && stopped) {
     cl_enc_u32(&CONN(db)->out, CL_F_CANCEL, cl_conn_req(CONN(db)), req);
     return be_err(db, rc, 0, 0, "stopped by the callback");
   }
