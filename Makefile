@@ -144,6 +144,10 @@ $(BUILD)/bin/bench_%: $(BUILD)/obj/bench/bench_%.o $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lsqlite3
 
+# bench_server drives the server with the load client bench_scale's
+# server-conc uses too (bench/bs_wire.c).
+$(BUILD)/bin/bench_server: $(BUILD)/obj/bench/bs_wire.o
+
 # bench_names uses the shared data generator (client/gen_data.c).
 $(BUILD)/bin/bench_names: $(BUILD)/obj/bench/bench_names.o $(BUILD)/obj/client/gen_data.o $(LIBA)
 	@mkdir -p $(dir $@)
