@@ -151,6 +151,8 @@ struct credo {
   /* credo_set_busy_timeout: longest wait for the store's writer, usec
    * (0: no bound) */
   int64_t busy_us;
+  /* credo_set_min_password: characters a new password needs (users.c) */
+  unsigned min_password;
   unsigned ticks;
   /* credo_set_check_handler: called every check_every checks */
   credo_check_handler check_fn;

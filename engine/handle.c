@@ -104,6 +104,7 @@ static credo *handle_new(eng_store *store) {
   db->store = store;
   snprintf(db->actor, sizeof db->actor, "%s", DEFAULT_ACTOR);
   db->role = CREDO_ROLE_ADMIN;
+  db->min_password = CREDO_MIN_PASSWORD_DEFAULT;
   return db;
 }
 
@@ -240,6 +241,7 @@ int eng_dup(credo *db, credo **out) {
   n->clock_arg = db->clock_arg;
   n->tz = db->tz;
   n->tz_set = db->tz_set;
+  n->min_password = db->min_password;
   if (!n->tz_set)
     session_tz(n); /* the store's zone may have changed since */
   pthread_mutex_lock(&db->store->mu);

@@ -358,6 +358,20 @@ CREDO_API int credo_set_timeout(credo *db, int64_t usec);
  * for a negative value, CREDO_MISUSE for NULL. */
 CREDO_API int credo_set_busy_timeout(credo *db, int64_t usec);
 
+/* The fewest characters (UTF-8 code points) a password set through `db`
+ * may have: CREATE USER ... PASSWORD, ALTER USER ... PASSWORD and the
+ * credo-server --init-admin that uses them. Shorter ones fail with
+ * CREDO_INVALID "a password must have at least N characters" and nothing
+ * is written. Existing passwords are not checked again. Default
+ * CREDO_MIN_PASSWORD_DEFAULT on every new handle; copied by credo_dup;
+ * operators set it with credo-server --min-password-length. `n` must be
+ * 1..CREDO_MIN_PASSWORD_MAX (CREDO_RANGE otherwise); CREDO_MISUSE for
+ * NULL, CREDO_NOTSUP on a remote handle (the server's setting applies).
+ * Set it before the handle is used by its thread. */
+#define CREDO_MIN_PASSWORD_DEFAULT 10
+#define CREDO_MIN_PASSWORD_MAX 256
+CREDO_API int credo_set_min_password(credo *db, unsigned n);
+
 /* Installs `fn` (NULL removes it), called on the thread running a
  * statement or read of `db` about every `every` rows it examines (every
  * row a scan, an aggregate or a batch write looks at, kept or not; `every`

@@ -48,6 +48,7 @@ typedef struct srv_config {
   unsigned max_unauth_per_addr; /* the same, per peer address */
   unsigned hash_workers;        /* password checks at once */
   unsigned max_txn_time;        /* seconds an explicit transaction may last */
+  unsigned min_password;        /* characters of a new password (users.c) */
   uint32_t max_frame;
   unsigned auth_timeout; /* seconds */
   unsigned idle_timeout; /* seconds */

@@ -410,11 +410,12 @@ static void test_roles(void **state) {
 
   /* recorder records (under a granted source) but does not repair;
    * repairer the reverse */
-  assert_int_equal(credo_exec(f->db,
-                              "CREATE USER rec ROLE recorder PASSWORD 'p';"
-                              "GRANT SOURCE 'xm-market' TO rec;",
-                              NULL, NULL),
-                   CREDO_OK);
+  assert_int_equal(
+      credo_exec(f->db,
+                 "CREATE USER rec ROLE recorder PASSWORD 'rec-password';"
+                 "GRANT SOURCE 'xm-market' TO rec;",
+                 NULL, NULL),
+      CREDO_OK);
   assert_int_equal(credo_set_user(f->db, "rec", CREDO_ROLE_RECORDER), CREDO_OK);
   assert_int_equal(credo_record_event(f->db, &r, &id, NULL), CREDO_OK);
   assert_int_equal(credo_repair_event(f->db, id, CREDO_TIME_NOW, "x"),

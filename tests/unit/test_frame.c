@@ -346,7 +346,7 @@ static void test_worked_example(void **state) {
   size_t at;
   cl_hello h = {1, 1, "demo", 4};
   cl_ready r = {1, 0x100000, "credo-server 0.1.0", 18};
-  cl_auth a = {"alice", "pw", 5, 2};
+  cl_auth a = {"alice", "alice-pass", 5, 10};
   cl_auth_ok k = {"alice", 5, 1, 7};
   cl_sql q = {0, "SELECT count(*) AS n FROM types;", 32};
   cl_coldesc cn = {"n", 1, CREDO_T_INT}, cx = {"x", 1, CREDO_T_NULL};
@@ -366,8 +366,8 @@ static void test_worked_example(void **state) {
                    "00000012 63726564 6f2d7365 72766572 20302e31 2e30");
   w.n = 0;
   cl_enc_auth(&w, 2, &a);
-  assert_bytes(&w, "00000015 | 02 | 00 | 00000002 | 00000005 616c6963 65 | "
-                   "00000002 7077");
+  assert_bytes(&w, "0000001d | 02 | 00 | 00000002 | 00000005 616c6963 65 | "
+                   "0000000a 616c6963 652d7061 7373");
   w.n = 0;
   cl_enc_auth_ok(&w, 2, &k);
   assert_bytes(&w, "00000014 | 82 | 00 | 00000002 | 00000005 616c6963 65 | "

@@ -185,7 +185,7 @@ static void rule5_no_bypass(void **state) {
   fx *f = *state;
   credo *rec, *rep;
   credo_event ev;
-  th_ok(f->db, "CREATE USER alice ROLE recorder PASSWORD 'p';"
+  th_ok(f->db, "CREATE USER alice ROLE recorder PASSWORD 'alice-pass';"
                "GRANT SOURCE 'xm-market' TO alice;");
   record_general(f, ORG, "g1", "2026-01-05");
   th_expect(f->db, "REPAIR EVENT 1 EFFECTIVE '2026-04-05' REASON '已整改';",
@@ -398,7 +398,7 @@ static void rule9_public_fields(void **state) {
 static void rule10_source_grants(void **state) {
   fx *f = *state;
   credo *rec;
-  th_ok(f->db, "CREATE USER alice ROLE recorder PASSWORD 'p';"
+  th_ok(f->db, "CREATE USER alice ROLE recorder PASSWORD 'alice-pass';"
                "GRANT SOURCE 'xm-market' TO alice;");
   record_general(f, ORG, "t1", "2026-04-01"); /* admin, source xm-market */
   th_ok(f->db, "RECORD penalty_general FOR '" ORG "' OCCURRED '2026-04-01' "
