@@ -147,6 +147,10 @@ struct credo {
    * (CLOCK_MONOTONIC usec, 0 = none) is armed when a statement or read
    * starts (eng_run_begin) from timeout_us */
   _Atomic int interrupt;
+  /* -1, or a descriptor credo_interrupt also writes a byte to so that a
+   * backend blocked in poll() wakes up (the remote backend's self-pipe,
+   * be_set_wake_fd); set before the handle is shared */
+  int wake_fd;
   int64_t timeout_us, deadline;
   /* credo_set_busy_timeout: longest wait for the store's writer, usec
    * (0: no bound) */

@@ -478,6 +478,7 @@ void eng_exec_reset(credo_stmt *st) {
   st->pk.n = 0;
   st->state = ENG_ST_READY;
   st->error_rc = 0;
+  st->notice[0] = '\0';
 }
 
 void eng_stmts_txn_ending(credo *db) {

@@ -10,11 +10,13 @@
  * Does not: run transactions (txn.c) or touch records.
  */
 #include <assert.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "eng.h"
 #include "ids.h"
@@ -105,6 +107,7 @@ static credo *handle_new(eng_store *store) {
   snprintf(db->actor, sizeof db->actor, "%s", DEFAULT_ACTOR);
   db->role = CREDO_ROLE_ADMIN;
   db->min_password = CREDO_MIN_PASSWORD_DEFAULT;
+  db->wake_fd = -1;
   return db;
 }
 
@@ -472,9 +475,27 @@ static int64_t mono_usec(void) {
   return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* Async-signal-safe (credo.h promises it): a lock-free atomic store and
+ * write(2), errno preserved. A full pipe loses the byte, not the request:
+ * the flag is what counts, the byte only wakes a poll(). */
 void credo_interrupt(credo *db) {
-  if (db)
-    atomic_store(&db->interrupt, 1);
+  if (!db)
+    return;
+  atomic_store(&db->interrupt, 1);
+  if (db->wake_fd >= 0) {
+    int e = errno;
+    ssize_t w = write(db->wake_fd, "!", 1);
+    (void)w;
+    errno = e;
+  }
+}
+
+void be_set_wake_fd(credo *db, int fd) {
+  db->wake_fd = fd;
+}
+
+int be_interrupt_take(credo *db) {
+  return atomic_exchange(&db->interrupt, 0) != 0;
 }
 
 int credo_set_timeout(credo *db, int64_t usec) {

@@ -291,6 +291,7 @@ typedef struct srv_stmt {
 typedef struct srv_conn {
   srv_ctx *srv;
   unsigned id;
+  uint16_t proto;   /* protocol version agreed in HELLO / READY */
   char peer[80];    /* "ip:port" */
   char peer_ip[64]; /* "ip", the backoff key */
   cl_io io;

@@ -386,8 +386,8 @@ int srv_config_parse(int argc, char **argv, srv_config *cfg) {
       return 1;
     }
     if (id == OPT_VERSION) {
-      printf("credo-server %s (protocol %d)\n", credo_version(),
-             CL_PROTO_VERSION);
+      printf("credo-server %s (protocol %d..%d)\n", credo_version(),
+             CL_PROTO_MIN_VERSION, CL_PROTO_VERSION);
       return 1;
     }
     if (id == '?' || (id != OPT_CONFIG && apply(cfg, id, optarg) < 0))

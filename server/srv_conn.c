@@ -359,6 +359,7 @@ static int handshake(srv_conn *c, int64_t deadline) {
       char name[64];
       int k = snprintf(name, sizeof name, "credo-server %s", credo_version());
       cl_ready m = {hs.version, c->srv->cfg->max_frame, name, (uint32_t)k};
+      c->proto = hs.version;
       cl_enc_ready(&c->out, h.req, &m);
     } else {
       srv_hs_auth_result(&hs, check_auth(c, &o, deadline) == 0);

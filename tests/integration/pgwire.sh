@@ -100,6 +100,9 @@ expect "undefined column: 42703" "42703: unknown column \"nope\"" \
   P root rootpw-long1 disable -c '\set VERBOSITY verbose' -c "SELECT nope FROM events"
 expect "the error position reaches psql" "LINE 1: SELECT nope FROM events" \
   P root rootpw-long1 disable -c "SELECT nope FROM events"
+expect "AS OF before the first transaction: psql shows the NOTICE" \
+  "NOTICE:  AS OF 2001-02-03T00:00:00.* is before the store's first transaction .*use VISIBLE AT" \
+  P root rootpw-long1 disable -c "SELECT id FROM events AS OF '2001-02-03'"
 
 echo "== catalog: psql's backslash commands"
 expect "\\dt lists the tables" "public \| events +\| table.*public \| subjects.*public \| types" \

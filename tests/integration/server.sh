@@ -49,7 +49,7 @@ export CREDO_PASSWORD=rootpw-long1
 
 # ------------------------------------------------------------- start
 echo "== start"
-expect "--version names the protocol" "protocol 1" "$BIN/credo-server" --version
+expect "--version names the protocols" "protocol 1\.\.2" "$BIN/credo-server" --version
 expect "--help shows the options" "--idle-timeout" "$BIN/credo-server" --help
 expect "--init-admin creates the admin" "created admin user 'root'" \
   "$BIN/credo-server" --store "$STORE" --init-admin root

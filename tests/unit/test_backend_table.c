@@ -89,6 +89,7 @@ static const entry entries[] = {
     E(column_text),
     E(column_time),
     E(stmt_readonly),
+    E(stmt_notice),
     E(create_type_def),
     E(rename_subject),
     E(search_subjects),

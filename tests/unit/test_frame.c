@@ -729,6 +729,41 @@ static void feed(srv_hs *hs, cl_wbuf *w, srv_hs_out *o) {
   w->n = 0;
 }
 
+/* NOTICE (version 2): str message, 1..CL_MAX_NOTICE bytes; a longer one
+ * is cut at a UTF-8 boundary by the encoder. */
+static void test_notice_frame(void **state) {
+  (void)state;
+  cl_wbuf w = {0};
+  const uint8_t want[] = {0, 0, 0, 13, 0x8B, 0,   0,   0,  0,
+                          5, 0, 0, 0,  3,    'a', 'b', 'c'};
+  const char *msg, *why = NULL;
+  uint32_t n;
+  char *big = malloc(CL_MAX_NOTICE + 8);
+  assert_non_null(big);
+  assert_int_equal(cl_enc_notice(&w, 5, "abc"), CREDO_OK);
+  assert_int_equal(w.n, sizeof want);
+  assert_memory_equal(w.p, want, sizeof want);
+  assert_int_equal(cl_dec_notice(w.p + CL_HDR, w.n - CL_HDR, &msg, &n, &why),
+                   CREDO_OK);
+  assert_true(str_is(msg, n, "abc"));
+  assert_string_equal(cl_ftype_name(CL_F_NOTICE), "NOTICE");
+  assert_int_equal(cl_ftype_dir(CL_F_NOTICE), 2);
+  /* empty: malformed */
+  assert_int_not_equal(
+      cl_dec_notice((const uint8_t *)"\0\0\0\0", 4, &msg, &n, &why), CREDO_OK);
+  assert_non_null(why);
+  /* 1023 x 'a' then a 3-byte character across the limit: cut before it */
+  memset(big, 'a', CL_MAX_NOTICE - 1);
+  memcpy(big + CL_MAX_NOTICE - 1, "\xE9\x97\xA8!", 5);
+  w.n = 0;
+  assert_int_equal(cl_enc_notice(&w, 6, big), CREDO_OK);
+  assert_int_equal(cl_dec_notice(w.p + CL_HDR, w.n - CL_HDR, &msg, &n, &why),
+                   CREDO_OK);
+  assert_int_equal(n, CL_MAX_NOTICE - 1);
+  free(big);
+  cl_wbuf_free(&w);
+}
+
 static void test_handshake(void **state) {
   (void)state;
   cl_wbuf w = {0};
@@ -739,7 +774,7 @@ static void test_handshake(void **state) {
   feed(&hs, &w, &o);
   assert_int_equal(o.act, SRV_HS_SEND_READY);
   assert_int_equal(o.req, 1);
-  assert_int_equal(hs.version, 1);
+  assert_int_equal(hs.version, 2); /* the highest both speak */
   assert_int_equal(hs.state, SRV_HS_AUTH);
   cl_enc_auth(&w, 2, &(cl_auth){"alice", "pw", 5, 2});
   feed(&hs, &w, &o);
@@ -762,8 +797,14 @@ static void test_handshake(void **state) {
   assert_non_null(o.msg);
   assert_int_equal(hs.state, SRV_HS_CLOSED);
 
+  hs = (srv_hs){SRV_HS_HELLO, 0}; /* a version-1 client gets version 1 */
+  cl_enc_hello(&w, 1, &(cl_hello){1, 1, "t", 1});
+  feed(&hs, &w, &o);
+  assert_int_equal(o.act, SRV_HS_SEND_READY);
+  assert_int_equal(hs.version, 1);
+
   hs = (srv_hs){SRV_HS_HELLO, 0}; /* no common version */
-  cl_enc_hello(&w, 1, &(cl_hello){2, 9, "t", 1});
+  cl_enc_hello(&w, 1, &(cl_hello){3, 9, "t", 1});
   feed(&hs, &w, &o);
   assert_int_equal(o.act, SRV_HS_REJECT);
   assert_int_equal(o.code, CREDO_NOTSUP);
@@ -978,6 +1019,7 @@ int main(void) {
       cmocka_unit_test(test_random_bytes),
       cmocka_unit_test(test_uri),
       cmocka_unit_test(test_handshake),
+      cmocka_unit_test(test_notice_frame),
       cmocka_unit_test(test_backoff),
       cmocka_unit_test(test_io_flush),
   };
