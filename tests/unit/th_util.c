@@ -1,6 +1,7 @@
 /*
  * th_util.c -- test helpers: temporary directories, a fake clock, time
- * literals. Test-only code; never linked into the library.
+ * literals, seeded random streams. Test-only code; never linked into the
+ * library.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,10 +10,12 @@
 #include <cmocka.h>
 
 #include <ftw.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "th.h"
@@ -57,4 +60,21 @@ credo_time th_t(const char *iso) {
   if (rc != CREDO_OK)
     fail_msg("bad time literal in test: %s", iso);
   return t;
+}
+
+uint64_t th_seed(const char *suite) {
+  const char *env = getenv("CREDO_TEST_SEED");
+  uint64_t seed = env ? strtoull(env, NULL, 0) : (uint64_t)time(NULL);
+  if (!seed)
+    seed = 1;
+  printf("%s: seed %" PRIu64 " (CREDO_TEST_SEED=%" PRIu64 " replays)\n", suite,
+         seed, seed);
+  return seed;
+}
+
+uint64_t th_rnd(uint64_t *s) {
+  uint64_t z = (*s += UINT64_C(0x9E3779B97F4A7C15));
+  z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+  z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+  return z ^ (z >> 31);
 }
