@@ -122,11 +122,6 @@ echo "== the shell's history (item 8)"
 expect "CREATE/ALTER USER ... PASSWORD lines stay out of the shell's history file" \
   "^ok" SEC shell_history 0 "$BIN/credo" "$T/histstore" "$T/history"
 
-if grep -l "AddressSanitizer\|LeakSanitizer\|runtime error:" "$T"/*.log \
-  >/dev/null 2>&1; then
-  fail "a sanitizer reported a problem in a server log"
-  grep -h -A5 "AddressSanitizer\|LeakSanitizer\|runtime error:" "$T"/*.log |
-    head -30
-else ok "no sanitizer report in any server log"; fi
+no_sanitizer_reports
 echo "security.sh: $CHECKS checks, $FAILS failed"
 [ "$FAILS" -eq 0 ]

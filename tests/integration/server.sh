@@ -410,11 +410,6 @@ else
 fi
 
 expect "main server exits 0" "^0$" stop_server "$MAIN_PID"
-if grep -l "AddressSanitizer\|LeakSanitizer\|runtime error:" "$T"/*.log \
-  >/dev/null 2>&1; then
-  fail "a sanitizer reported a problem in a server log"
-  grep -h -A5 "AddressSanitizer\|LeakSanitizer\|runtime error:" "$T"/*.log |
-    head -30
-else ok "no sanitizer report in any server log"; fi
+no_sanitizer_reports
 echo "server.sh: $CHECKS checks, $FAILS failed"
 [ "$FAILS" -eq 0 ]

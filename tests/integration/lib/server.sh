@@ -1,7 +1,7 @@
 # server.sh -- sourced after harness.sh by the integration scripts that
 # start credo-server: `. "$HERE/lib/server.sh"` (needs $BIN and $T).
 #
-# Gives start_server and stop_server. The server listens on 127.0.0.1
+# Gives start_server, stop_server and no_sanitizer_reports. The server listens on 127.0.0.1
 # port 0 and logs the port the kernel gave it; every wait is bounded and
 # every server started is in PIDS, so the harness's trap stops it.
 # Lives in lib/ so that `make integration` does not run it on its own.
@@ -44,4 +44,16 @@ stop_server() {
   rc=$?
   echo "$rc"
   return 0
+}
+
+# no_sanitizer_reports: one check that no log in $T (the servers' logs)
+# holds an AddressSanitizer, LeakSanitizer or UBSan report (BUILD of
+# `make SAN=1`); a report is shown.
+no_sanitizer_reports() {
+  if grep -l "AddressSanitizer\|LeakSanitizer\|runtime error:" "$T"/*.log \
+    >/dev/null 2>&1; then
+    fail "a sanitizer reported a problem in a server log"
+    grep -h -A5 "AddressSanitizer\|LeakSanitizer\|runtime error:" "$T"/*.log |
+      head -30
+  else ok "no sanitizer report in any server log"; fi
 }
