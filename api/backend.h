@@ -105,6 +105,7 @@ typedef struct credo_backend {
   const char *(*column_text)(credo_stmt *st, int i);
   credo_time (*column_time)(credo_stmt *st, int i);
   int (*stmt_readonly)(const credo_stmt *st);
+  const char *(*stmt_notice)(const credo_stmt *st);
   int (*create_type_def)(credo *db, const credo_type_def *def);
   int (*rename_subject)(credo *db, const char *id, const char *name,
                         const char *reason);

@@ -182,6 +182,8 @@ static int run_stmt(credo_shell *sh, credo_stmt *st, const source *src,
   }
   if (rc < 0)
     report(sh, rc, src, from);
+  if (rc == CREDO_DONE && credo_stmt_notice(st))
+    fprintf(sh->err, "NOTICE: %s\n", credo_stmt_notice(st));
   if (rc == CREDO_CANCELLED && sh->interactive && sh_sig_take())
     cancel_note(sh, in_txn);
   if (rc == CREDO_DONE && out_rc == 0) {

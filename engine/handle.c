@@ -106,6 +106,7 @@ static credo *handle_new(eng_store *store) {
   db->store = store;
   snprintf(db->actor, sizeof db->actor, "%s", DEFAULT_ACTOR);
   db->role = CREDO_ROLE_ADMIN;
+  db->min_password = CREDO_MIN_PASSWORD_DEFAULT;
   db->wake_fd = -1;
   return db;
 }
@@ -243,6 +244,7 @@ int eng_dup(credo *db, credo **out) {
   n->clock_arg = db->clock_arg;
   n->tz = db->tz;
   n->tz_set = db->tz_set;
+  n->min_password = db->min_password;
   if (!n->tz_set)
     session_tz(n); /* the store's zone may have changed since */
   pthread_mutex_lock(&db->store->mu);
@@ -523,6 +525,19 @@ void eng_run_begin(credo *db) {
   db->deadline = db->timeout_us ? mono_usec() + db->timeout_us : 0;
   db->ticks = 0;
   db->check_ticks = 0;
+}
+
+int eng_call_begin(credo *db, int args_ok, const char *args_msg,
+                   const char *what) {
+  if (!db)
+    return CREDO_MISUSE;
+  eng_err_clear(db);
+  eng_run_begin(db);
+  if (!args_ok)
+    return eng_err(db, CREDO_INVALID, "%s", args_msg);
+  if (what)
+    return eng_require(db, db->role != CREDO_ROLE_PUBLIC, what);
+  return CREDO_OK;
 }
 
 int eng_run_check(credo *db) {

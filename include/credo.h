@@ -374,6 +374,20 @@ CREDO_API int credo_set_timeout(credo *db, int64_t usec);
  * for a negative value, CREDO_MISUSE for NULL. */
 CREDO_API int credo_set_busy_timeout(credo *db, int64_t usec);
 
+/* The fewest characters (UTF-8 code points) a password set through `db`
+ * may have: CREATE USER ... PASSWORD, ALTER USER ... PASSWORD and the
+ * credo-server --init-admin that uses them. Shorter ones fail with
+ * CREDO_INVALID "a password must have at least N characters" and nothing
+ * is written. Existing passwords are not checked again. Default
+ * CREDO_MIN_PASSWORD_DEFAULT on every new handle; copied by credo_dup;
+ * operators set it with credo-server --min-password-length. `n` must be
+ * 1..CREDO_MIN_PASSWORD_MAX (CREDO_RANGE otherwise); CREDO_MISUSE for
+ * NULL, CREDO_NOTSUP on a remote handle (the server's setting applies).
+ * Set it before the handle is used by its thread. */
+#define CREDO_MIN_PASSWORD_DEFAULT 10
+#define CREDO_MIN_PASSWORD_MAX 256
+CREDO_API int credo_set_min_password(credo *db, unsigned n);
+
 /* Installs `fn` (NULL removes it), called on the thread running a
  * statement or read of `db` about every `every` rows it examines (every
  * row a scan, an aggregate or a batch write looks at, kept or not; `every`
@@ -755,6 +769,20 @@ CREDO_API credo_time credo_column_time(credo_stmt *st, int i);
  * SHOW), 0 otherwise (it writes, or changes the session or transaction).
  * Decided from the compiled statement, not from its text. */
 CREDO_API int credo_stmt_readonly(const credo_stmt *st);
+/* A notice about the statement's current run, or NULL: something the
+ * caller should know although the statement succeeded. Today: a SELECT
+ * whose AS OF is before the store's first transaction (it answers no
+ * rows) gets "AS OF <t> is before the store's first transaction (<first>),
+ * ...; ... use VISIBLE AT '<t>'". Available once credo_step has returned
+ * CREDO_ROW or CREDO_DONE (on a remote store: once the statement's rows
+ * have arrived, i.e. after its first step). Ownership: the statement owns
+ * the string (UTF-8, NUL-terminated); it stays valid until the next
+ * credo_reset, credo_finalize or re-run of the statement. Accepts NULL
+ * (returns NULL). Thread rules: those of the statement (one thread at a
+ * time per handle and its statements). Remote stores carry notices from
+ * protocol version 2 on (docs/protocol.md, NOTICE); older servers send
+ * none. */
+CREDO_API const char *credo_stmt_notice(const credo_stmt *st);
 /* Rows changed by the last statement run on `db` that is not read-only
  * (0 after BEGIN, COMMIT, SET ... and after a failed one); read-only
  * statements leave it as it was. */

@@ -140,17 +140,11 @@ int cl_conn_flush(cl_conn *c) {
   int r;
   if (c->broken)
     return CREDO_CONN;
-  if (c->out.oom) {
-    c->broken = 1;
-    return CREDO_NOMEM;
-  }
-  if (c->out.n == 0)
+  if ((r = cl_io_flush(&c->io, c->out.p, &c->out.n, c->out.oom,
+                       deadline_of(c))) == 0)
     return CREDO_OK;
-  r = cl_io_write(&c->io, c->out.p, c->out.n, deadline_of(c));
-  c->out.n = 0;
-  if (r != 0)
-    c->broken = 1;
-  return r == 0 ? CREDO_OK : CREDO_CONN;
+  c->broken = 1;
+  return r == CL_IO_NOMEM ? CREDO_NOMEM : CREDO_CONN;
 }
 
 /* Ensures `need` unread bytes fit in the input buffer. */
@@ -276,7 +270,7 @@ static int hs_reply(cl_conn *c, int want, cl_msg **m, char *err, size_t n) {
 static int handshake(cl_conn *c, const cl_uri *u, const char *password,
                      char *err, size_t n) {
   static const char client[] = "libcredo " CREDO_VERSION;
-  cl_hello hello = {CL_PROTO_VERSION, CL_PROTO_VERSION, client,
+  cl_hello hello = {CL_PROTO_MIN_VERSION, CL_PROTO_VERSION, client,
                     sizeof client - 1};
   cl_auth auth = {u->user, password, (uint32_t)strlen(u->user),
                   (uint32_t)strlen(password)};
@@ -295,8 +289,16 @@ static int handshake(cl_conn *c, const cl_uri *u, const char *password,
     snprintf(err, n, "bad READY from the server: %s", why);
     rc = CREDO_PROTOCOL;
   }
-  if (rc == CREDO_OK)
+  if (rc == CREDO_OK && (ready.version < CL_PROTO_MIN_VERSION ||
+                         ready.version > CL_PROTO_VERSION)) {
+    snprintf(err, n, "the server chose protocol version %u, not one of 1..%d",
+             (unsigned)ready.version, CL_PROTO_VERSION);
+    rc = CREDO_PROTOCOL;
+  }
+  if (rc == CREDO_OK) {
     c->max_frame = ready.max_frame;
+    c->version = ready.version;
+  }
   free(m);
   m = NULL;
   if (rc == CREDO_OK)

@@ -71,6 +71,7 @@ typedef struct cl_conn {
   int broken;      /* the connection failed: every call fails */
   int in_txn;      /* in_txn of the last DONE or ERROR */
   int role;        /* the session's role, from AUTH_OK */
+  int version;     /* the protocol version of READY */
   int wake_wr;     /* -1, or the write end of the self-pipe whose read end
                       is io.wake_fd: credo_interrupt writes to it (see
                       be_set_wake_fd) so that a wait for a reply wakes */
@@ -144,6 +145,9 @@ int64_t cl_remote_column_int64(credo_stmt *st, int i);
 double cl_remote_column_double(credo_stmt *st, int i);
 const char *cl_remote_column_text(credo_stmt *st, int i);
 credo_time cl_remote_column_time(credo_stmt *st, int i);
+/* The NOTICE of the statement's current run (protocol version 2), NULL
+ * when none; owned by the statement until its next reset / finalize. */
+const char *cl_remote_stmt_notice(const credo_stmt *st);
 int cl_remote_exec(credo *db, const char *sql, credo_exec_cb cb, void *arg);
 
 #endif /* CREDO_CL_REMOTE_H */

@@ -56,6 +56,7 @@ struct cl_rstmt {
   uint64_t rowgen;
   cl_text *text;
   uint64_t *textgen;
+  char *notice; /* NOTICE of the current run (owned), NULL: none */
 };
 
 _Static_assert(offsetof(struct cl_rstmt, db) == 0,
@@ -366,6 +367,8 @@ static void abandon(cl_rstmt *r) {
   r->cur = NULL;
   r->left = 0;
   r->req = 0;
+  free(r->notice);
+  r->notice = NULL;
 }
 
 /* A credo_interrupt made while nothing ran is dropped when the next
@@ -416,6 +419,28 @@ static int next_row(cl_rstmt *r) {
   return CREDO_ROW;
 }
 
+/* Keeps the message of a NOTICE frame as the statement's notice. */
+static int take_notice(cl_rstmt *r, const cl_msg *m) {
+  const char *s, *why = NULL;
+  uint32_t n;
+  char *copy;
+  if (cl_dec_notice(m->p, m->n, &s, &n, &why) != CREDO_OK) {
+    r->conn->broken = 1;
+    return conn_err(r->db, CREDO_PROTOCOL, "malformed NOTICE frame");
+  }
+  if (!(copy = malloc(n + 1)))
+    return be_err(r->db, CREDO_NOMEM, 0, 0, "out of memory");
+  memcpy(copy, s, n);
+  copy[n] = '\0';
+  free(r->notice);
+  r->notice = copy;
+  return CREDO_OK;
+}
+
+const char *cl_remote_stmt_notice(const credo_stmt *st) {
+  return st ? ((const cl_rstmt *)st)->notice : NULL;
+}
+
 /* Handles a frame of the EXECUTE in flight: CREDO_ROW after taking a ROWS
  * frame (0 rows taken yet), CREDO_DONE, or an error. */
 static int on_frame(cl_rstmt *r, cl_msg *m) {
@@ -429,6 +454,15 @@ static int on_frame(cl_rstmt *r, cl_msg *m) {
       ncols == r->ncols) {
     r->cur = m;
     return CREDO_ROW;
+  }
+  if (m->h.type == CL_F_NOTICE) { /* before DONE: keep it, read on */
+    rc = take_notice(r, m);
+    free(m);
+    if (rc == CREDO_OK)
+      return CREDO_ROW; /* no rows taken: the step loop reads on */
+    r->state = RS_FAILED;
+    r->req = 0;
+    return rc;
   }
   if (m->h.type == CL_F_DONE && cl_dec_done(m->p, m->n, &d, &why) == 0) {
     be_set_changes(db, d.changes);
@@ -705,6 +739,8 @@ static int xq_frame(xq *x, cl_msg *m, credo_exec_cb cb, void *arg, int *rc) {
   case CL_F_ERROR:
     *rc = cl_remote_error(x->db, m);
     return 1;
+  case CL_F_NOTICE: /* credo_exec has no statement to hang it on */
+    return 0;
   case CL_F_DONE:
     *rc = cl_dec_done(m->p, m->n, &d, &why);
     if (*rc == CREDO_OK) {
