@@ -21,40 +21,18 @@
 
 #include "sh_split.h"
 
-/* The words the CQL lexer knows as keywords (parser/lexer.re) and the
- * duration units; test_shell_complete checks the two lists agree. */
+/* The words the CQL lexer knows as keywords and the duration units,
+ * listed from parser/lexer.re at build time (scripts/sh_keywords.sh), so
+ * that completion offers exactly what the lexer reads. */
 const char *const sh_complete_keywords[] = {
-    "ADVERSE",      "AFTER",     "ALL",     "ALTER",   "AND",
-    "AS",           "ASC",       "AT",      "BEGIN",   "BETWEEN",
-    "BY",           "CASE",      "CAST",    "COMMIT",  "CORRECT",
-    "CREATE",       "DATA",      "DAY",     "DAYS",    "DESC",
-    "DESCRIBE",     "DISTINCT",  "DROP",    "EFFECTIVE", "ELSE",
-    "END",          "ERASE",     "ERASURES", "EVENT",  "EVENTS",
-    "EXCEPT",       "EXISTS",    "EXPLAIN", "EXTRACT", "FALSE",
-    "FIELDS",       "FILTER",    "FOR",     "FROM",    "GRANT",
-    "GROUP",        "HAVING",    "HIDDEN",  "HISTORY", "HOUR",
-    "HOURS",        "IN",        "INCLUDE", "INTERSECT", "IS",
-    "KILL",         "KIND",      "LIKE",    "LIMIT",   "MICROSECOND",
-    "MICROSECONDS", "MINUTE",    "MINUTES", "MONTH",   "MONTHS",
-    "NAME",         "NOT",       "NOW",     "NULL",    "OCCURRED",
-    "OF",           "OFFSET",    "OPEN",    "OR",      "ORDER",
-    "PASSWORD",     "POSITION",  "POSITIVE", "PUBLIC", "PUBLICITY",
-    "PUBLISHED",    "REASON",    "RECORD",  "REF",     "REPAIR",
-    "REPAIRABLE",   "RETAIN",    "RETRACT", "RETRACTED", "REVOKE",
-    "ROLE",         "ROLLBACK",  "SECOND",  "SECONDS", "SELECT",
-    "SESSION",      "SESSIONS",  "SET",     "SHOW",    "SOURCE",
-    "STATS",        "STORE",     "SUBJECT", "TABLES",  "THEN",
-    "TIME",         "TO",        "TRUE",    "TYPE",    "TYPES",
-    "UNION",        "UNTIL",     "USER",    "USERS",   "VISIBLE",
-    "WEEK",         "WEEKS",     "WHEN",    "WHERE",   "YEAR",
-    "YEARS",        "ZONE",      NULL};
+#include "sh_keywords.h"
+    NULL};
 
-static const char *const cast_types[] = {"BOOL",    "DECIMAL", "INT", "REAL",
-                                         "TEXT",    "TIME",    NULL};
+static const char *const cast_types[] = {"BOOL", "DECIMAL", "INT", "REAL",
+                                         "TEXT", "TIME",    NULL};
 static const char *const kinds[] = {"org", "person", "other", NULL};
-static const char *const show_what[] = {"ERASURES", "SESSIONS", "STATS",
-                                        "TABLES",   "TYPES",    "USERS",
-                                        NULL};
+static const char *const show_what[] = {
+    "ERASURES", "SESSIONS", "STATS", "TABLES", "TYPES", "USERS", NULL};
 static const char *const on_off[] = {"on", "off", NULL};
 static const char *const on_off_auto[] = {"on", "off", "auto", NULL};
 static const char *const formats[] = {"table", "csv", "json", "jsonl", NULL};
@@ -281,8 +259,8 @@ static void offer_command_args(want *w, const sh_catalog *cat,
  * `type <>` or `type IN (..., `. */
 static void offer_in_string(want *w, const sh_catalog *cat, const toks *t) {
   size_t k = 1;
-  while (back(t, k) && (is_punct(back(t, k), ',') ||
-                        back(t, k)->kind == TK_STRING))
+  while (back(t, k) &&
+         (is_punct(back(t, k), ',') || back(t, k)->kind == TK_STRING))
     k++;
   const tok *a = back(t, k), *b = back(t, k + 1), *c = back(t, k + 2);
   if ((is_punct(a, '=') && is_kw(b, "type")) ||
@@ -387,7 +365,8 @@ int sh_complete(const char *text, size_t point, const sh_catalog *cat,
   size_t len = strlen(text), start, stmt, from = out->n;
   point = point > len ? len : point;
   start = point;
-  while (start > 0 && (is_word_char(text[start - 1]) || text[start - 1] == '\\'))
+  while (start > 0 &&
+         (is_word_char(text[start - 1]) || text[start - 1] == '\\'))
     start--;
   stmt = sh_split_complete(text, start);
   want w = {text + start, point - start,

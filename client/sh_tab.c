@@ -47,8 +47,8 @@ static void query_names(const char *sql, int col, const char *prefix,
     char buf[256];
     if (!v || strchr(v, '<')) /* DESCRIBE's data.<path> */
       continue;
-    snprintf(buf, sizeof buf, "%s%s%s", prefix ? prefix : "",
-             prefix ? "." : "", v);
+    snprintf(buf, sizeof buf, "%s%s%s", prefix ? prefix : "", prefix ? "." : "",
+             v);
     if (sh_names_add(l, buf, strlen(buf)) < 0)
       break;
   }

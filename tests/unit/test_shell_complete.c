@@ -31,10 +31,10 @@ static int setup(void **state) {
   (void)state;
   add(&cat.tables, (const char *const[]){"events", "subjects", "types", NULL});
   add(&cat.columns,
-      (const char *const[]){"events.id", "events.subject", "events.subject_name",
-                            "events.type", "events.ref", "events.data",
-                            "subjects.id", "subjects.kind", "subjects.name",
-                            "types.name", "types.publicity", NULL});
+      (const char *const[]){
+          "events.id", "events.subject", "events.subject_name", "events.type",
+          "events.ref", "events.data", "subjects.id", "subjects.kind",
+          "subjects.name", "types.name", "types.publicity", NULL});
   add(&cat.types, (const char *const[]){"penalty_general", "penalty_serious",
                                         "licence", NULL});
   add(&cat.functions,
@@ -63,8 +63,8 @@ static char *cands(const char *text) {
   assert_int_equal(n, (int)out.n);
   buf[0] = '\0';
   for (size_t i = 0; i < out.n; i++)
-    snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s",
-             i ? " " : "", out.v[i]);
+    snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", i ? " " : "",
+             out.v[i]);
   sh_names_free(&out);
   free(copy);
   return buf;
@@ -104,8 +104,9 @@ static void types_kinds_casts(void **state) {
   assert_string_equal(cands("RECORD pen"), "penalty_general penalty_serious");
   assert_string_equal(cands("SELECT * FROM events WHERE type = 'pen"),
                       "penalty_general penalty_serious");
-  assert_string_equal(cands("SELECT * FROM events WHERE type IN ('licence', 'p"),
-                      "penalty_general penalty_serious");
+  assert_string_equal(
+      cands("SELECT * FROM events WHERE type IN ('licence', 'p"),
+      "penalty_general penalty_serious");
   assert_string_equal(cands("SELECT * FROM events WHERE ref = 'pen"), "");
   assert_string_equal(cands("CREATE SUBJECT 'x' KIND o"), "org other");
   assert_string_equal(cands("SELECT CAST(id AS IN"), "INT");
@@ -154,7 +155,7 @@ static void keywords_are_the_lexers(void **state) {
     if (*p != '\'' || (!unit && !strstr(p, "emit_word")) ||
         strstr(p, "CQL_TK_ID"))
       continue;
-    for (; *p == '\''; ) { /* 'a' | 'b' ... */
+    for (; *p == '\'';) { /* 'a' | 'b' ... */
       size_t n = strcspn(p + 1, "'");
       snprintf(word, sizeof word, "%.*s", (int)n, p + 1);
       for (char *c = word; *c; c++)
