@@ -36,6 +36,8 @@ $(BUILD)/obj/api/%.o: INC = -Iinclude -Iapi
 $(BUILD)/obj/wire/%.o: INC = -Iinclude -Iwire
 $(BUILD)/obj/remote/%.o: INC = -Iinclude -Iapi -Iwire -Iremote
 $(BUILD)/obj/client/%.o: INC = -Iinclude -Iclient
+# TAB completion's keywords come from the lexer (scripts/sh_keywords.sh)
+$(BUILD)/obj/client/sh_complete.o: INC = -Iinclude -Iclient -I$(BUILD)/gen
 # the server's --init-admin uses the shell's prompt (client/sh_prompt.h)
 $(BUILD)/obj/server/%.o: INC = -Iinclude -Iwire -Iserver -Iclient
 $(BUILD)/obj/examples/%.o: INC = -Iinclude
@@ -89,6 +91,13 @@ $(BUILD)/gen/cql.c $(BUILD)/gen/cql.h: parser/cql.y
 $(BUILD)/gen/lexer.c: parser/lexer.re $(BUILD)/gen/cql.h
 	@mkdir -p $(BUILD)/gen
 	re2c -W --no-generation-date -o $@ $<
+
+# The shell's TAB completion offers the lexer's keywords: listed from
+# lexer.re, so that the two cannot drift.
+$(BUILD)/gen/sh_keywords.h: parser/lexer.re scripts/sh_keywords.sh
+	@mkdir -p $(BUILD)/gen
+	sh scripts/sh_keywords.sh parser/lexer.re >$@.tmp && mv $@.tmp $@
+$(BUILD)/obj/client/sh_complete.o: $(BUILD)/gen/sh_keywords.h
 
 # --------------------------------------------------------------- objects
 $(BUILD)/obj/%.o: %.c | $(GEN_HDR)
