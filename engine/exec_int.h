@@ -84,6 +84,18 @@ int eng_exec_collect(credo_stmt *st);
 int eng_exec_select(credo_stmt *st);
 int eng_exec_explain(credo_stmt *st);
 
+/* The next row of the first table into st->x (no WHERE). */
+int eng_exec_pull(credo_stmt *st);
+
+/* ----------------------------------------------------- exec_join.c */
+
+/* Sets up the joined tables (after the first one is open). */
+int eng_join_open(credo_stmt *st);
+/* The next combined row passing every ON and WHERE: CREDO_ROW / DONE. */
+int eng_join_next(credo_stmt *st);
+/* Closes the joined tables' scans and frees the run; idempotent. */
+void eng_join_close(credo_stmt *st);
+
 /* ---------------------------------------------------- exec_group.c */
 
 /* Reads every row into groups, then buffers the groups' output rows. */

@@ -180,11 +180,17 @@ static int pull(credo_stmt *st) {
   return CREDO_ROW;
 }
 
+int eng_exec_pull(credo_stmt *st) {
+  return pull(st);
+}
+
 /* ------------------------------------------------------------ SELECT */
 
-/* The next input row that passes WHERE. */
+/* The next input row that passes WHERE (joins: exec_join.c). */
 int eng_exec_next_filtered(credo_stmt *st) {
   int rc, tri;
+  if (st->plan->join)
+    return eng_join_next(st);
   for (;;) {
     eng_ectx_row(&st->x);
     if ((rc = pull(st)) != CREDO_ROW)
@@ -208,8 +214,9 @@ static int project(credo_stmt *st) {
   int rc;
   for (size_t i = 0; i < p->ncols; i++) {
     const eng_expr *c = p->cols[i];
-    rc = c->kind == ENG_X_COL ? eng_column_value(&st->x, c->idx, &st->out[i])
-                              : eng_eval(&st->x, c, &st->out[i]);
+    rc = c->kind == ENG_X_COL
+             ? eng_column_value(ENG_TABX(&st->x, c), c->idx, &st->out[i])
+             : eng_eval(&st->x, c, &st->out[i]);
     if (rc != CREDO_OK)
       return rc;
   }
@@ -300,7 +307,9 @@ static int open_source(credo_stmt *st) {
     rc = stor_cursor_open(
         st->txn, p->table == CQL_TABLE_SUBJECTS ? STOR_SUBJECTS : STOR_TYPES,
         &st->cur);
-    return rc == CREDO_OK ? rc : eng_err_stor(st->db, rc, "cannot read");
+    if (rc != CREDO_OK)
+      return eng_err_stor(st->db, rc, "cannot read");
+    return p->join ? eng_join_open(st) : CREDO_OK;
   }
   if ((p->as_of && (rc = eng_eval_time(&st->x, p->as_of, "AS OF", &as_of))) ||
       (p->visible_at &&
@@ -310,7 +319,9 @@ static int open_source(credo_stmt *st) {
       (rc = eng_exec_read_begin(st)) != CREDO_OK)
     return rc;
   st->x.as_of = ra;
-  return eng_exec_open_events(st, ra, rv, p->flags);
+  if ((rc = eng_exec_open_events(st, ra, rv, p->flags)) != CREDO_OK)
+    return rc;
+  return p->join ? eng_join_open(st) : CREDO_OK;
 }
 
 int eng_exec_select(credo_stmt *st) {

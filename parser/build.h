@@ -218,6 +218,35 @@ void cql_b_select_offset(cql_ctx *ctx, cql_select *s, const cql_token *kw,
 void cql_b_select_limit(cql_ctx *ctx, cql_select *s, const cql_token *kw,
                         cql_expr *e, cql_expr *off);
 
+/* ---------------------------------------------------- joins (build_join.c)
+ * A table of FROM being parsed: the item and its name token. */
+typedef struct cql_fromx {
+  cql_from f;
+  cql_token name;
+} cql_fromx;
+
+/* The table named by t (CQL_TABLE_*), or 0 with the error recorded. */
+int cql_b_table_of(cql_ctx *ctx, const cql_token *t);
+/* `name`: a FROM item for table t (f.table 0 after an error). */
+cql_fromx cql_b_from_table(cql_ctx *ctx, const cql_token *t);
+/* The item's alias; RIGHT, FULL, CROSS and NATURAL are refused (they are
+ * joins CQL does not have, with a message saying what to write). */
+void cql_b_from_alias(cql_ctx *ctx, cql_fromx *x, const cql_token *alias);
+/* AS OF e, VISIBLE AT e, INCLUDE HIDDEN / RETRACTED of one table; takes
+ * e. */
+void cql_b_from_clause(cql_ctx *ctx, cql_fromx *x, enum cql_clause cl,
+                       const cql_token *kw, cql_expr *e);
+/* Frees what the item owns and zeroes it. */
+void cql_b_fromx_clear(cql_fromx *x);
+/* Attaches the first FROM item to s (takes x; s may be NULL after an
+ * error). For now its temporal clauses become the statement's. */
+cql_select *cql_b_select_from(cql_ctx *ctx, cql_select *s, cql_fromx *x);
+/* [INNER | LEFT] JOIN x ON on: appended to s->from (takes x and on). */
+void cql_b_join(cql_ctx *ctx, cql_select *s, cql_join_kind kind,
+                const cql_token *kw, cql_fromx *x, cql_expr *on);
+/* Marks the last item of l as `q.*` (q a one-segment path; takes it). */
+void cql_b_item_qual(cql_ctx *ctx, cql_item_list *l, cql_pathx *q);
+
 /* ------------------------------------------------------------ statements */
 
 /* A statement of `kind` starting at token `kw`, all fields empty. */
