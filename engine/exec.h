@@ -45,6 +45,9 @@ typedef struct eng_group {
 
 #define ENG_STMT_NX 8
 
+/* Room for one statement notice, NUL included (notice.c). */
+#define ENG_NOTICE_MAX 400
+
 struct credo_stmt {
   credo *db;
   credo_stmt *next, *prev; /* the handle's statements */
@@ -65,7 +68,9 @@ struct credo_stmt {
   const int *decl;
   /* run state */
   int state;
-  int error_rc; /* the code a FAILED statement failed with */
+  char notice[ENG_NOTICE_MAX]; /* credo_stmt_notice of this run; "": none
+                                  (notice.c) */
+  int error_rc;                /* the code a FAILED statement failed with */
   eng_arena arena;
   eng_ectx x;
   stor_txn *txn;

@@ -108,7 +108,9 @@ enum eng_xkind {
                     a = IN's left operand, negated = NOT IN */
   ENG_X_AGG,     /* idx = aggregate slot (its value after grouping) */
   ENG_X_KEY,     /* idx = GROUP BY key (its value after grouping) */
-  ENG_X_OUT      /* idx = output column (ORDER BY alias / position) */
+  ENG_X_OUT,     /* idx = output column (ORDER BY alias / position) */
+  ENG_X_LOGIC    /* op = CQL_OP_AND / CQL_OP_OR, args = operands (>= 2):
+                    a whole chain in one node (expr_logic.c) */
 };
 
 /* coalesce (evaluated lazily) and the aggregates; the other functions
