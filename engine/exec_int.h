@@ -95,6 +95,11 @@ int eng_exec_pull(credo_stmt *st);
 
 /* ----------------------------------------------------- exec_join.c */
 
+/* Before the read transaction: the run state and the rows of FROM's
+ * subqueries (each run once). */
+int eng_join_materialize(credo_stmt *st);
+/* The next row of a first table that is a subquery into st->x. */
+int eng_join_pull_sub(credo_stmt *st);
 /* Sets up the joined tables (after the first one is open). */
 int eng_join_open(credo_stmt *st);
 /* The next combined row passing every ON and WHERE: CREDO_ROW / DONE. */

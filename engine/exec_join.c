@@ -18,6 +18,7 @@
  * Does not: plan (plan_join.c), project, group or sort (exec_select.c,
  * exec_group.c, exec_rows.c: they see one combined row at a time).
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,11 +29,11 @@ typedef struct jlevel {
   eng_ectx x; /* the slot's row (slots >= 1) */
   eng_scan *scan;
   stor_cursor *cur;
-  int started;   /* cur positioned */
-  int pending;   /* a one-row look-up found its row, not yet handed out */
-  int empty;     /* the key matches nothing */
-  int done;      /* no more rows for this outer combination */
-  int matched;   /* ON held at least once (LEFT JOIN) */
+  int started; /* cur positioned */
+  int pending; /* a one-row look-up found its row, not yet handed out */
+  int empty;   /* the key matches nothing */
+  int done;    /* no more rows for this outer combination */
+  int matched; /* ON held at least once (LEFT JOIN) */
   credo_event ev;
   credo_subject_info subj;
   stor_key skey;
@@ -41,6 +42,8 @@ typedef struct jlevel {
   eng_buf key;  /* the key text of the scan */
   eng_buf data; /* public role: this row's data, out of the shared buffer */
   credo_time as_of, vis;
+  eng_brow **rows; /* CQL_TABLE_SUB: the subquery's rows, this execution */
+  size_t nrows, rcap, at;
 } jlevel;
 
 typedef struct eng_jrun {
@@ -68,8 +71,12 @@ void eng_join_close(credo_stmt *st) {
     eng_ectx_free(&r->lv[i].x);
     eng_buf_free(&r->lv[i].key);
   }
-  for (size_t i = 0; i < r->n; i++)
+  for (size_t i = 0; i < r->n; i++) {
     eng_buf_free(&r->lv[i].data);
+    for (size_t k = 0; k < r->lv[i].nrows; k++)
+      free(r->lv[i].rows[k]);
+    free(r->lv[i].rows);
+  }
   free(r);
   st->jrun = NULL;
   st->x.tabs = NULL;
@@ -95,8 +102,38 @@ static int level_times(credo_stmt *st, const eng_jtab *t, jlevel *L) {
   return rc;
 }
 
-/* Sets up the joined tables once the first one is open. */
-int eng_join_open(credo_stmt *st) {
+/* Runs subquery slot i's child to completion into L->rows. */
+static int materialize(credo_stmt *st, credo_stmt *c, jlevel *L) {
+  int rc;
+  eng_exec_reset(c);
+  for (int k = 0; k < c->nparams && k < st->nparams; k++)
+    c->params[k] = st->params[k];
+  while ((rc = eng_exec_step(c)) == CREDO_ROW) {
+    eng_brow *b;
+    if (L->nrows == L->rcap) {
+      size_t cap = L->rcap ? 2 * L->rcap : 16;
+      eng_brow **rows = realloc(L->rows, cap * sizeof *rows);
+      if (!rows) {
+        rc = eng_exec_nomem(st->db);
+        break;
+      }
+      L->rows = rows;
+      L->rcap = cap;
+    }
+    if (!(b = eng_brow_make(c->row, c->ncols, 0))) {
+      rc = eng_exec_nomem(st->db);
+      break;
+    }
+    L->rows[L->nrows++] = b;
+  }
+  eng_exec_reset(c); /* ends its read transaction */
+  return rc == CREDO_DONE ? CREDO_OK : rc;
+}
+
+/* Before the statement's read transaction: the run state, and the rows
+ * of every subquery of FROM (each runs once per execution, under the
+ * session's role). */
+int eng_join_materialize(credo_stmt *st) {
   const eng_join *j = st->plan->join;
   eng_jrun *r;
   int rc;
@@ -105,6 +142,28 @@ int eng_join_open(credo_stmt *st) {
     return eng_exec_nomem(st->db);
   st->jrun = r;
   r->n = j->scope.n;
+  for (size_t i = 0; i < r->n; i++)
+    if (j->t[i].child &&
+        (rc = materialize(st, j->t[i].child, &r->lv[i])) != CREDO_OK)
+      return rc;
+  return CREDO_OK;
+}
+
+/* The next row of a first table that is a subquery. */
+int eng_join_pull_sub(credo_stmt *st) {
+  jlevel *L = &st->jrun->lv[0];
+  if (L->at >= L->nrows)
+    return CREDO_DONE;
+  st->x.drow = L->rows[L->at++]->v;
+  return CREDO_ROW;
+}
+
+/* Sets up the joined tables once the first one is open. */
+int eng_join_open(credo_stmt *st) {
+  const eng_join *j = st->plan->join;
+  eng_jrun *r = st->jrun;
+  int rc;
+  assert(r && r->n == j->scope.n); /* eng_join_materialize ran */
   r->tabs[0] = &st->x;
   for (size_t i = 1; i < r->n; i++) {
     jlevel *L = &r->lv[i];
@@ -232,14 +291,17 @@ static int level_open(credo_stmt *st, size_t i) {
   jlevel *L = &st->jrun->lv[i];
   int rc;
   level_close(L);
+  if (t->table == CQL_TABLE_SUB) {
+    L->at = 0;
+    return CREDO_OK;
+  }
   if (t->table == CQL_TABLE_EVENTS)
     return open_events(st, t, L);
   if (t->method != ENG_JM_SCAN)
     return open_lookup(st, t, L);
-  rc = stor_cursor_open(st->txn,
-                        t->table == CQL_TABLE_SUBJECTS ? STOR_SUBJECTS
-                                                       : STOR_TYPES,
-                        &L->cur);
+  rc = stor_cursor_open(
+      st->txn, t->table == CQL_TABLE_SUBJECTS ? STOR_SUBJECTS : STOR_TYPES,
+      &L->cur);
   return rc == CREDO_OK ? rc : eng_err_stor(st->db, rc, "cannot read");
 }
 
@@ -283,6 +345,12 @@ static int source_next(credo_stmt *st, size_t i) {
   int rc;
   if (L->empty)
     return CREDO_DONE;
+  if (t->table == CQL_TABLE_SUB) {
+    if (L->at >= L->nrows)
+      return CREDO_DONE;
+    L->x.drow = L->rows[L->at++]->v;
+    return CREDO_ROW;
+  }
   if (t->table == CQL_TABLE_EVENTS) {
     if ((rc = eng_scan_next(L->scan, &L->ev)) == CREDO_ROW)
       rc = own_data(st, &L->ev, &L->data) ? st->db->errcode : CREDO_ROW;

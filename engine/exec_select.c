@@ -153,6 +153,8 @@ static int pull(credo_stmt *st) {
   int rc;
   if (st->empty)
     return CREDO_DONE;
+  if (st->plan->table == CQL_TABLE_SUB)
+    return eng_join_pull_sub(st);
   if (st->plan->table == CQL_TABLE_EVENTS) {
     rc = eng_scan_next(st->scan, &st->ev);
     st->x.ev = &st->ev;
@@ -294,6 +296,8 @@ static int open_source(credo_stmt *st) {
   const eng_plan *p = st->plan;
   credo_time as_of = CREDO_TIME_NOW, vis = CREDO_TIME_NOW, ra, rv;
   int rc;
+  if (p->table == CQL_TABLE_SUB) /* rows materialized (exec_join.c) */
+    return (rc = eng_exec_read_begin(st)) ? rc : eng_join_open(st);
   if (p->table != CQL_TABLE_EVENTS) {
     /* as credo_list_subjects: the public role sees events, not the list
      * of every subject (persons' ids and names) */
@@ -348,6 +352,8 @@ int eng_exec_select(credo_stmt *st) {
                    "permission denied: the statement was prepared for "
                    "another role; prepare it again as role public");
   st->x.mask_subject = p->for_public && p->table == CQL_TABLE_EVENTS;
+  if (p->join && (rc = eng_join_materialize(st)) != CREDO_OK)
+    return rc;
   if ((rc = open_source(st)) != CREDO_OK)
     return rc;
   if (p->grouped)

@@ -157,7 +157,15 @@ typedef struct eng_scope {
   size_t n;
   int table[ENG_MAX_TABLES];        /* CQL_TABLE_* */
   const char *name[ENG_MAX_TABLES]; /* the alias, else the table name */
+  /* CQL_TABLE_SUB slots: the subquery's output column names */
+  const char *const *cols[ENG_MAX_TABLES];
+  size_t ncols[ENG_MAX_TABLES];
 } eng_scope;
+
+/* Columns of slot i of a scope (the table's, or a subquery's). */
+int eng_scope_ncols(const eng_scope *s, size_t i);
+const char *eng_scope_colname(const eng_scope *s, size_t i, int col);
+int eng_scope_colfind(const eng_scope *s, size_t i, const char *name);
 
 typedef struct eng_expr eng_expr;
 struct eng_expr {
@@ -270,6 +278,8 @@ typedef struct eng_ectx {
    * of this slot reads NULL. */
   struct eng_ectx *const *tabs;
   int nullrow;
+  /* table CQL_TABLE_SUB: the current row of the subquery's result */
+  const eng_value *drow;
 } eng_ectx;
 
 /* The context that holds the row of column reference e's slot. */

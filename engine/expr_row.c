@@ -309,6 +309,10 @@ int eng_column_value(eng_ectx *x, int col, eng_value *out) {
     *out = eng_v_null();
     return CREDO_OK;
   }
+  if (x->table == CQL_TABLE_SUB) { /* a subquery's row (exec_join.c) */
+    *out = x->drow ? x->drow[col] : eng_v_null();
+    return CREDO_OK;
+  }
   if (x->table == CQL_TABLE_EVENTS && x->mask_subject &&
       (col == ENG_EV_VERSION || col == ENG_EV_RECORDED || col == ENG_EV_ACTOR ||
        col == ENG_EV_OP || col == ENG_EV_REASON ||

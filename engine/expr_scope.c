@@ -25,6 +25,26 @@
 #include "expr_int.h"
 #include "fn_scalar.h"
 
+int eng_scope_ncols(const eng_scope *s, size_t i) {
+  return s->table[i] == CQL_TABLE_SUB ? (int)s->ncols[i]
+                                      : eng_table_ncols(s->table[i]);
+}
+
+const char *eng_scope_colname(const eng_scope *s, size_t i, int col) {
+  if (s->table[i] != CQL_TABLE_SUB)
+    return eng_col_name(s->table[i], col);
+  return col >= 0 && (size_t)col < s->ncols[i] ? s->cols[i][col] : "?";
+}
+
+int eng_scope_colfind(const eng_scope *s, size_t i, const char *name) {
+  if (s->table[i] != CQL_TABLE_SUB)
+    return eng_col_find(s->table[i], name);
+  for (size_t c = 0; c < s->ncols[i]; c++)
+    if (strcasecmp(s->cols[i][c], name) == 0)
+      return (int)c;
+  return -1;
+}
+
 static int slot_of(const eng_scope *s, const char *name) {
   for (size_t i = 0; i < s->n; i++)
     if (strcasecmp(s->name[i], name) == 0)
@@ -47,13 +67,13 @@ static const char *near_name(const eng_scope *s, const char *written,
   const char *cands[ENG_MAX_TABLES * (1 + 2 * 32) + 1];
   size_t k = 0, m = 0;
   for (size_t i = 0; i < s->n; i++) {
-    int nc = eng_table_ncols(s->table[i]);
+    int nc = eng_scope_ncols(s, i);
     cands[k++] = s->name[i];
     for (int c = 0; c < nc && c < 32; c++) {
-      cands[k++] = eng_col_name(s->table[i], c);
+      cands[k++] = eng_scope_colname(s, i, c);
       if (m < cap) {
         snprintf(store[m], sizeof store[m], "%s.%s", s->name[i],
-                 eng_col_name(s->table[i], c));
+                 eng_scope_colname(s, i, c));
         cands[k++] = store[m++];
       }
     }
@@ -97,7 +117,7 @@ static int make(eng_cctx *cc, const cql_expr *e, int slot, int col,
   if (e->path.n > first_seg + 1) {
     x->segs = e->path.segs + first_seg + 1;
     x->nsegs = e->path.n - first_seg - 1;
-  } else
+  } else if (table != CQL_TABLE_SUB) /* a subquery's: known per row */
     x->st = eng_col_type(table, col);
   *out = x;
   return CREDO_OK;
@@ -112,8 +132,7 @@ static int having_alias(eng_cctx *cc, const cql_expr *e, eng_expr **out,
   for (size_t i = 0; i < cc->n_alias_items; i++) {
     const cql_select_item *it = &cc->alias_items[i];
     int rc;
-    if (!it->alias || !it->expr ||
-        strcasecmp(it->alias, e->path.segs[0]) != 0)
+    if (!it->alias || !it->expr || strcasecmp(it->alias, e->path.segs[0]) != 0)
       continue;
     *done = 1;
     cc->in_alias = 1;
@@ -132,22 +151,22 @@ int eng_scope_column(eng_cctx *cc, const cql_expr *e, eng_expr **out) {
   size_t used = 0;
   int rc;
   if (slot >= 0) {
-    if ((col = eng_col_find(s->table[slot], e->path.segs[1])) < 0)
+    if ((col = eng_scope_colfind(s, (size_t)slot, e->path.segs[1])) < 0)
       return unknown(cc, e, "unknown column");
     return make(cc, e, slot, col, 1, out);
   }
   cands[0] = '\0';
   for (size_t i = 0; i < s->n; i++) {
-    int c = eng_col_find(s->table[i], first);
+    int c = eng_scope_colfind(s, i, first);
     if (c < 0)
       continue;
     if (hits++ == 0) {
       slot = (int)i;
       col = c;
     }
-    used += (size_t)snprintf(cands + used, used < sizeof cands ? sizeof cands - used : 0,
-                             "%s%s.%s", hits > 1 ? " or " : "", s->name[i],
-                             eng_col_name(s->table[i], c));
+    used += (size_t)snprintf(
+        cands + used, used < sizeof cands ? sizeof cands - used : 0, "%s%s.%s",
+        hits > 1 ? " or " : "", s->name[i], eng_scope_colname(s, i, c));
   }
   if (hits == 1)
     return make(cc, e, slot, col, 0, out);

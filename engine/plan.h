@@ -96,6 +96,8 @@ typedef struct eng_jtab {
   const eng_expr *keyc; /* the key conjunct, for EXPLAIN */
   eng_expr *as_of, *visible_at; /* this table's (or the statement's) */
   unsigned flags;               /* CREDO_READ_* */
+  credo_stmt *child;            /* CQL_TABLE_SUB: the subquery, run once per
+                                   execution before the join (its rows buffered) */
 } eng_jtab;
 
 typedef struct eng_join {
@@ -106,8 +108,9 @@ typedef struct eng_join {
 /* 1 when a SELECT needs the join machinery (several tables, an alias or
  * a `q.*`). */
 int eng_join_needed(const cql_select *sel);
-/* Builds p->join's scope from sel->from (before anything is compiled). */
-int eng_join_plan(credo *db, eng_plan *p);
+/* Builds p->join's scope from sel->from (before anything is compiled);
+ * a subquery of FROM becomes a child statement (its names the scope's). */
+int eng_join_plan(credo *db, eng_plan *p, int nparams);
 /* Compiles the ON conditions and per-table clauses, picks each table's
  * method, applies the public role's rules (after the rest compiled). */
 int eng_join_finish(credo *db, eng_plan *p, int nparams);

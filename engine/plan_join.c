@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "exec.h"
 #include "plan.h"
 
 static int nomem(credo *db) {
@@ -27,7 +28,8 @@ static int nomem(credo *db) {
 }
 
 int eng_join_needed(const cql_select *sel) {
-  if (sel->n_from > 1 || (sel->n_from == 1 && sel->from[0].alias))
+  if (sel->n_from > 1 || (sel->n_from == 1 && sel->from[0].alias) ||
+      sel->table == CQL_TABLE_SUB)
     return 1;
   for (size_t i = 0; i < sel->n_items; i++)
     if (sel->items[i].qual)
@@ -35,9 +37,23 @@ int eng_join_needed(const cql_select *sel) {
   return 0;
 }
 
-int eng_join_plan(credo *db, eng_plan *p) {
+/* Slot i is a subquery: its child statement and output names. */
+static int sub_slot(credo *db, eng_plan *p, size_t i, int nparams) {
+  eng_join *j = p->join;
+  credo_stmt *c;
+  int rc = eng_stmt_child(db, j->t[i].from->sub, p->src, nparams, &c);
+  if (rc != CREDO_OK)
+    return rc;
+  j->t[i].child = c;
+  j->scope.cols[i] = c->names;
+  j->scope.ncols[i] = c->ncols;
+  return CREDO_OK;
+}
+
+int eng_join_plan(credo *db, eng_plan *p, int nparams) {
   const cql_select *sel = p->sel;
   eng_join *j;
+  int rc;
   if (sel->n_from > ENG_MAX_TABLES)
     return eng_cql_err(db, CREDO_SEMANTIC, sel->from[ENG_MAX_TABLES].pos.line,
                        sel->from[ENG_MAX_TABLES].pos.column,
@@ -52,8 +68,10 @@ int eng_join_plan(credo *db, eng_plan *p) {
     j->t[i].kind = f ? f->join : CQL_JOIN_FIRST;
     j->t[i].from = f;
     j->scope.table[i] = j->t[i].table;
-    j->scope.name[i] =
-        f && f->alias ? f->alias : cql_table_name(j->t[i].table);
+    j->scope.name[i] = f && f->alias ? f->alias : cql_table_name(j->t[i].table);
+    if (j->t[i].table == CQL_TABLE_SUB &&
+        (rc = sub_slot(db, p, i, nparams)) != CREDO_OK)
+      return rc;
   }
   return CREDO_OK;
 }
@@ -65,6 +83,7 @@ void eng_join_free(eng_join *j) {
     eng_expr_free(j->t[i].on);
     eng_expr_free(j->t[i].as_of);
     eng_expr_free(j->t[i].visible_at);
+    eng_stmt_child_free(j->t[i].child);
   }
   free(j);
 }
@@ -81,31 +100,41 @@ static int star_slot(const eng_plan *p, const cql_select_item *it) {
   return -2;
 }
 
+/* The `*` columns of slot i: a table's star columns, all of a
+ * subquery's. */
+static size_t star_n(const eng_scope *sc, size_t i) {
+  return sc->table[i] == CQL_TABLE_SUB ? sc->ncols[i]
+                                       : (size_t)eng_table_star(sc->table[i]);
+}
+
 size_t eng_join_star_width(const eng_plan *p, const cql_select_item *it) {
   int s = star_slot(p, it);
   size_t n = 0;
   if (s >= 0)
-    return (size_t)eng_table_star(p->join->scope.table[s]);
+    return star_n(&p->join->scope, (size_t)s);
   if (s == -2)
     return 0;
   for (size_t i = 0; i < p->join->scope.n; i++)
-    n += (size_t)eng_table_star(p->join->scope.table[i]);
+    n += star_n(&p->join->scope, i);
   return n;
 }
 
-static int star_one(credo *db, eng_plan *p, const cql_select_item *it,
-                    int slot, size_t *k) {
-  int table = p->join->scope.table[slot];
-  for (int c = 0; c < eng_table_star(table); c++, (*k)++) {
+static int star_one(credo *db, eng_plan *p, const cql_select_item *it, int slot,
+                    size_t *k) {
+  const eng_scope *sc = &p->join->scope;
+  int table = sc->table[slot];
+  for (int c = 0; c < (int)star_n(sc, (size_t)slot); c++, (*k)++) {
     eng_expr *x = calloc(1, sizeof *x);
-    if (!x || !(p->names[*k] = strdup(eng_col_name(table, c)))) {
+    if (!x ||
+        !(p->names[*k] = strdup(eng_scope_colname(sc, (size_t)slot, c)))) {
       free(x);
       return nomem(db);
     }
     *x = (eng_expr){.kind = ENG_X_COL,
                     .idx = c,
                     .tab = slot,
-                    .st = eng_col_type(table, c),
+                    .st = table == CQL_TABLE_SUB ? ENG_V_ANY
+                                                 : eng_col_type(table, c),
                     .line = it->pos.line,
                     .col = it->pos.column,
                     .off = it->pos.offset,
@@ -132,7 +161,7 @@ int eng_join_star_cols(credo *db, eng_plan *p, const cql_select_item *it,
 
 int eng_join_has_col(const eng_plan *p, const char *name) {
   for (size_t i = 0; i < p->join->scope.n; i++)
-    if (eng_col_find(p->join->scope.table[i], name) >= 0)
+    if (eng_scope_colfind(&p->join->scope, i, name) >= 0)
       return 1;
   return 0;
 }
@@ -246,18 +275,17 @@ static int table_clauses(credo *db, eng_plan *p, int s, int nparams) {
   eng_cctx cc = {.db = db, .nparams = nparams};
   int rc;
   if (f && t->table != CQL_TABLE_EVENTS &&
-      (f->as_of || f->visible_at || f->include_hidden ||
-       f->include_retracted))
+      (f->as_of || f->visible_at || f->include_hidden || f->include_retracted))
     return eng_cql_err(db, CREDO_SEMANTIC, f->pos.line, f->pos.column,
                        "AS OF, VISIBLE AT and INCLUDE apply to events only, "
                        "not to %s",
                        cql_table_name(t->table));
-  t->flags = (sel->include_hidden || (f && f->include_hidden)
-                  ? CREDO_READ_HIDDEN
-                  : 0) |
-             (sel->include_retracted || (f && f->include_retracted)
-                  ? CREDO_READ_RETRACTED
-                  : 0);
+  t->flags =
+      (sel->include_hidden || (f && f->include_hidden) ? CREDO_READ_HIDDEN
+                                                       : 0) |
+      (sel->include_retracted || (f && f->include_retracted)
+           ? CREDO_READ_RETRACTED
+           : 0);
   cc.clause = "AS OF";
   if (as_of && (rc = eng_expr_compile(&cc, as_of, &t->as_of)) != CREDO_OK)
     return rc;
@@ -423,6 +451,8 @@ static const char *method_text(int m) {
     return "index look-up by id";
   case ENG_JM_TY_NAME:
     return "index look-up by name";
+  case -1:
+    return "nested loop over the subquery's rows (computed once)";
   default:
     return "nested loop, a full scan per row of the tables before it";
   }
@@ -445,8 +475,8 @@ int eng_join_explain(const eng_plan *p, eng_buf *b,
   int rc = CREDO_OK;
   for (size_t i = 1; i < j->scope.n && rc == CREDO_OK; i++) {
     const eng_jtab *t = &j->t[i];
-    rc = eng_buf_printf(b, "%s %s", t->kind == CQL_JOIN_LEFT ? "LEFT JOIN"
-                                                             : "JOIN",
+    rc = eng_buf_printf(b, "%s %s",
+                        t->kind == CQL_JOIN_LEFT ? "LEFT JOIN" : "JOIN",
                         cql_table_name(t->table));
     if (rc == CREDO_OK && t->from->alias)
       rc = eng_buf_printf(b, " %s", t->from->alias);
@@ -454,7 +484,8 @@ int eng_join_explain(const eng_plan *p, eng_buf *b,
       rc = eng_buf_put(b, " ON ", 4) ||
            put_text(b, p->src, t->on->off, t->on->end);
     if (rc == CREDO_OK)
-      rc = eng_buf_printf(b, ": %s", method_text(t->method));
+      rc = eng_buf_printf(
+          b, ": %s", method_text(t->table == CQL_TABLE_SUB ? -1 : t->method));
     rc = emit(b, line, arg, rc);
   }
   return rc;

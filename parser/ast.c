@@ -95,6 +95,8 @@ void cql_from_free(cql_from *f, size_t n) {
     cql_expr_free(f[i].on);
     cql_expr_free(f[i].as_of);
     cql_expr_free(f[i].visible_at);
+    if (!f[i].sub_borrowed)
+      cql_select_free(f[i].sub);
   }
   free(f);
 }
@@ -116,6 +118,11 @@ void cql_select_free(cql_select *s) {
   cql_expr_free(s->set_offset);
   cql_select_free(s->next);
   cql_from_free(s->from, s->n_from);
+  for (size_t i = 0; i < s->n_ctes; i++) {
+    free(s->ctes[i].name);
+    cql_select_free(s->ctes[i].sel);
+  }
+  free(s->ctes);
   free(s);
 }
 
@@ -276,6 +283,8 @@ const char *cql_table_name(int table) {
     return "subjects";
   case CQL_TABLE_TYPES:
     return "types";
+  case CQL_TABLE_SUB:
+    return "subquery";
   default:
     return "?";
   }

@@ -180,7 +180,9 @@ struct cql_expr {
 typedef enum cql_table {
   CQL_TABLE_EVENTS = 1,
   CQL_TABLE_SUBJECTS,
-  CQL_TABLE_TYPES
+  CQL_TABLE_TYPES,
+  /* a subquery in FROM or a WITH name (issue 15): cql_from.sub */
+  CQL_TABLE_SUB = 16
 } cql_table;
 
 /* One item of the select list: `expr [AS alias]`, or `*` / `q.*` (expr
@@ -220,7 +222,18 @@ typedef struct cql_from {
   cql_expr *on;     /* ON condition; NULL for the first table */
   cql_expr *as_of, *visible_at;
   bool include_hidden, include_retracted;
+  /* CQL_TABLE_SUB: `(SELECT ...) alias` (owned) or a WITH name (borrowed
+   * from the statement's WITH list; alias is then the name) */
+  struct cql_select *sub;
+  bool sub_borrowed;
 } cql_from;
+
+/* One `name AS (SELECT ...)` of WITH (issue 15; not recursive). */
+typedef struct cql_cte {
+  char *name;
+  cql_pos pos;
+  struct cql_select *sel;
+} cql_cte;
 
 /* SELECT (also the body of EXPLAIN). Clauses absent from the text are
  * NULL / empty / false. */
@@ -235,8 +248,12 @@ typedef struct cql_select {
    * pos are `table` / `table_pos`), n_from >= 1. */
   cql_from *from;
   size_t n_from;
-  unsigned from0_moved;   /* parser-internal: which temporal clauses of
-                             from[0] were moved to the statement */
+  unsigned from0_moved; /* parser-internal: which temporal clauses of
+                           from[0] were moved to the statement */
+  /* WITH name AS (...), ... written before this (head) SELECT: the
+   * bodies that FROM items of the statement borrow */
+  cql_cte *ctes;
+  size_t n_ctes;
   cql_expr *where;        /* WHERE */
   cql_expr_list group_by; /* GROUP BY e, ... (n == 0 when absent) */
   cql_expr *having;       /* HAVING */

@@ -445,7 +445,10 @@ cql_order_list cql_b_order1(cql_ctx *ctx, cql_expr *e, bool desc) {
 static const char *const table_names[] = {"events", "subjects", "types"};
 
 int cql_b_table_of(cql_ctx *ctx, const cql_token *table) {
-  int t = cql_bx_ident_index(ctx, table, table_names, 3);
+  int t;
+  if (cql_b_cte_find(ctx, table) >= 0 || (table->n == 1 && *table->s == '('))
+    return CQL_TABLE_SUB; /* a WITH name, or `(SELECT ...)` */
+  t = cql_bx_ident_index(ctx, table, table_names, 3);
   if (t == -1)
     cql_ctx_error(ctx, table->pos,
                   "unknown table \"%.*s\" (expected events, subjects or "

@@ -116,8 +116,6 @@ static const char *unsupported(cql_ctx *ctx, const cql_token *t) {
            "condition that relates the tables";
   if (word_is(t, "OVER") || word_is(&ctx->prev, "OVER"))
     return "window functions (OVER) are not supported yet";
-  if (word_is(t, "WITH") && ctx->prev_code == 0)
-    return "WITH is not supported yet; use a subquery: x IN (SELECT ...)";
   return NULL;
 }
 
@@ -134,6 +132,12 @@ void cql_ctx_syntax_error(cql_ctx *ctx, int major, const cql_token *t) {
     cql_ctx_error(ctx, ctx->prev.pos,
                   "syntax error near \"%.*s\" (did you mean %s?)",
                   (int)ctx->prev.n, ctx->prev.s, kw);
+    return;
+  }
+  if (ctx->prev2_code == CQL_TK_WITH && word_is(&ctx->prev, "RECURSIVE")) {
+    cql_ctx_error(ctx, ctx->prev.pos,
+                  "WITH RECURSIVE is not supported; WITH names non-recursive "
+                  "queries only");
     return;
   }
   if (major != 0 && !ctx->look_is_semi && !ctx->look_is_end &&

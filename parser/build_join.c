@@ -24,12 +24,112 @@ enum { MOVED_AS_OF = 1, MOVED_VIS = 2, MOVED_HIDDEN = 4, MOVED_RETR = 8 };
 
 cql_fromx cql_b_from_table(cql_ctx *ctx, const cql_token *t) {
   cql_fromx x;
+  int c = cql_b_cte_find(ctx, t);
   memset(&x, 0, sizeof x);
   x.name = *t;
   x.f.pos = t->pos;
   if (ctx->rc == CREDO_OK)
     x.f.table = (cql_table)cql_b_table_of(ctx, t);
+  if (c >= 0 && ctx->rc == CREDO_OK) { /* a WITH name: its body, borrowed */
+    x.f.sub = ctx->ctes[c].sel;
+    x.f.sub_borrowed = true;
+    x.f.alias = cql_bx_dup(ctx, ctx->ctes[c].name, strlen(ctx->ctes[c].name));
+  }
   return x;
+}
+
+cql_fromx cql_b_from_sub(cql_ctx *ctx, const cql_token *lp, cql_select *sub) {
+  cql_fromx x;
+  memset(&x, 0, sizeof x);
+  x.name = *lp;
+  x.f.pos = lp->pos;
+  if (!sub || ctx->rc != CREDO_OK) {
+    cql_select_free(sub);
+    return x;
+  }
+  if (sub->next) {
+    cql_ctx_error(ctx, lp->pos,
+                  "a subquery in FROM is one SELECT (no UNION / EXCEPT / "
+                  "INTERSECT); use WITH for a set operation");
+    cql_select_free(sub);
+    return x;
+  }
+  x.f.table = CQL_TABLE_SUB;
+  x.f.sub = sub;
+  return x;
+}
+
+/* ------------------------------------------------------------- WITH */
+
+int cql_b_cte_find(cql_ctx *ctx, const cql_token *t) {
+  for (size_t i = 0; i < ctx->n_ctes; i++) {
+    const char *n = ctx->ctes[i].name;
+    size_t len = strlen(n);
+    if (t->n == len && strncasecmp(t->s, n, len) == 0)
+      return (int)i;
+  }
+  return -1;
+}
+
+void cql_b_cte_add(cql_ctx *ctx, cql_ctelist *l, const cql_token *name,
+                   cql_select *sel) {
+  cql_cte c = {NULL, name->pos, sel};
+  if (!sel || ctx->rc != CREDO_OK)
+    goto fail;
+  if (cql_b_cte_find(ctx, name) >= 0) {
+    cql_ctx_error(ctx, name->pos, "WITH name \"%.*s\" is defined twice",
+                  (int)name->n, name->s);
+    goto fail;
+  }
+  if (sel->next) {
+    cql_ctx_error(ctx, name->pos,
+                  "a WITH query is one SELECT (no UNION / EXCEPT / "
+                  "INTERSECT inside it)");
+    goto fail;
+  }
+  if (!(c.name = cql_bx_ident(ctx, name)) ||
+      !cql_bx_grow(ctx, (void **)&l->items, l->n, sizeof *l->items))
+    goto fail;
+  l->items[l->n++] = c;
+  ctx->ctes = l->items; /* FROM of what follows finds the names */
+  ctx->n_ctes = l->n;
+  return;
+fail:
+  free(c.name);
+  cql_select_free(sel);
+}
+
+cql_ctelist cql_b_cte(cql_ctx *ctx, const cql_token *name, cql_select *sel) {
+  cql_ctelist l = {NULL, 0};
+  cql_b_cte_add(ctx, &l, name, sel);
+  return l;
+}
+
+void cql_b_ctelist_free(cql_ctx *ctx, cql_ctelist *l) {
+  for (size_t i = 0; i < l->n; i++) {
+    free(l->items[i].name);
+    cql_select_free(l->items[i].sel);
+  }
+  free(l->items);
+  if (ctx->ctes == l->items) {
+    ctx->ctes = NULL;
+    ctx->n_ctes = 0;
+  }
+  l->items = NULL;
+  l->n = 0;
+}
+
+cql_select *cql_b_with(cql_ctx *ctx, cql_ctelist *l, cql_select *s) {
+  if (!s || ctx->rc != CREDO_OK) {
+    cql_b_ctelist_free(ctx, l);
+    cql_select_free(s);
+    return NULL;
+  }
+  s->ctes = l->items;
+  s->n_ctes = l->n;
+  l->items = NULL;
+  l->n = 0;
+  return s;
 }
 
 void cql_b_fromx_clear(cql_fromx *x) {
@@ -99,7 +199,13 @@ void cql_b_from_clause(cql_ctx *ctx, cql_fromx *x, enum cql_clause cl,
 
 /* Appends x->f to s->from (taking it); false after an error. */
 static bool from_add(cql_ctx *ctx, cql_select *s, cql_fromx *x) {
-  const char *name = x->f.alias ? x->f.alias : cql_table_name(x->f.table);
+  const char *name;
+  if (x->f.table == CQL_TABLE_SUB && !x->f.alias) {
+    cql_ctx_error(ctx, x->f.pos,
+                  "a subquery in FROM needs an alias: (SELECT ...) AS name");
+    return false;
+  }
+  name = x->f.alias ? x->f.alias : cql_table_name(x->f.table);
   for (size_t i = 0; i < s->n_from; i++) {
     const cql_from *o = &s->from[i];
     const char *on = o->alias ? o->alias : cql_table_name(o->table);

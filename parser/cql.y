@@ -392,3 +392,15 @@ items(A) ::= path(Q) DOT STAR(T).            { A = cql_b_item1(ctx, NULL, NULL, 
 items(A) ::= items(A) COMMA path(Q) DOT STAR(T). { cql_b_item_add(ctx, &A, NULL, NULL, &T); cql_b_item_qual(ctx, &A, &Q); }
 /* left(s, n) stays a function although LEFT is reserved for joins */
 expr(A) ::= LEFT(N) LP exprlist(L) RP(R).  { A = cql_b_call(ctx, &N, L, false, false, &R); }
+
+/* ------------------------------------ WITH and FROM (SELECT) (issue 15)
+ * WITH a AS (SELECT ...), b AS (...) SELECT ... ; not recursive: a name
+ * is known from the end of its own definition on. */
+%type with {cql_ctelist}
+%destructor with { cql_b_ctelist_free(ctx, &$$); }
+stmt(A) ::= with(W) select(S).            { A = cql_b_stmt_select(ctx, CQL_SELECT, NULL, cql_b_with(ctx, &W, S)); }
+stmt(A) ::= with(W) compound(C).          { A = cql_b_stmt_select(ctx, CQL_SELECT, NULL, cql_b_with(ctx, &W, cql_b_compound_end(ctx, C))); }
+with(A) ::= WITH ID(N) AS LP select(S) RP.           { A = cql_b_cte(ctx, &N, S); }
+with(A) ::= with(A) COMMA ID(N) AS LP select(S) RP.  { cql_b_cte_add(ctx, &A, &N, S); }
+tname(A) ::= LP(L) select(S) RP.          { A = cql_b_from_sub(ctx, &L, S); }
+stmt(A) ::= EXPLAIN(K) with(W) select(S). { A = cql_b_stmt_select(ctx, CQL_EXPLAIN, &K, cql_b_with(ctx, &W, S)); }

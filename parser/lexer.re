@@ -556,6 +556,7 @@ int cql_lex(cql_lexer *lx, cql_token *t) {
       'all'        { return emit_word(lx, t, tok, cur, CQL_TK_ALL); }
       'except'     { return emit_word(lx, t, tok, cur, CQL_TK_EXCEPT); }
       'intersect'  { return emit_word(lx, t, tok, cur, CQL_TK_INTERSECT); }
+      'with'       { return emit_word(lx, t, tok, cur, CQL_TK_WITH); }
       'join'       { return emit_word(lx, t, tok, cur, CQL_TK_JOIN); }
       'on'         { return emit_word(lx, t, tok, cur, CQL_TK_ON); }
       'left'       { return emit_word(lx, t, tok, cur, CQL_TK_LEFT); }

@@ -668,8 +668,16 @@ static void test_syntax_error_positions(void **state) {
             "unknown table \"planets\" (expected events, subjects or types)");
   check_err("SELECT rank() OVER (ORDER BY id) FROM events", 1, 20,
             "window functions (OVER) are not supported yet");
-  check_err("WITH x AS (SELECT 1) SELECT * FROM x", 1, 1,
-            "WITH is not supported yet; use a subquery: x IN (SELECT ...)");
+  check_err("WITH RECURSIVE x AS (SELECT id FROM types) SELECT * FROM x", 1, 6,
+            "WITH RECURSIVE is not supported; WITH names non-recursive "
+            "queries only");
+  check_err("WITH x AS (SELECT id FROM types), x AS (SELECT id FROM types) "
+            "SELECT * FROM x",
+            1, 35, "WITH name \"x\" is defined twice");
+  check_err("WITH x AS (SELECT id FROM y) SELECT * FROM x", 1, 27,
+            "unknown table \"y\" (expected events, subjects or types)");
+  check_err("SELECT * FROM (SELECT id FROM types)", 1, 15,
+            "a subquery in FROM needs an alias: (SELECT ...) AS name");
   check_err("SELECT a FROM events UNION SELECT a FROM events ORDER BY a "
             "UNION SELECT a FROM events",
             1, 60,
