@@ -120,6 +120,8 @@ struct credo_stmt {
    * as output column + 1, negative for DESC; LIMIT / OFFSET in wx[0..1] */
   int *set_ord;
   size_t n_set_ord;
+  /* joins (exec_join.c): the joined tables' run state; NULL otherwise */
+  struct eng_jrun *jrun;
 };
 
 /* Compiles what the statement's kind needs and sets its columns. */
