@@ -58,7 +58,7 @@ static void ok_on(credo *db, const char *sql) {
 
 static const char *const SUBJECTS[] = {
     "91350100M000100Y43", "914403001922038216", "11010519491231002X",
-    "440524188001010014", "s-other-1", "s-other-2"};
+    "440524188001010014", "s-other-1",          "s-other-2"};
 #define NSUBJ 6
 
 /* data: amounts as INT, DECIMAL, NULL, missing or text (summed: skipped);
@@ -66,8 +66,12 @@ static const char *const SUBJECTS[] = {
  * `odd`, also shapes the projection stores as OTHER (the batch path must
  * then decline, not answer differently). */
 static void random_data(char *buf, size_t n, int odd) {
-  static const char *const AUTH[] = {"\"厦门市市场监督管理局\"", "\"a\\\"b\"",
-                                     "null", "\"\"", "\"tax\"", "\"tax\""};
+  static const char *const AUTH[] = {"\"厦门市市场监督管理局\"",
+                                     "\"a\\\"b\"",
+                                     "null",
+                                     "\"\"",
+                                     "\"tax\"",
+                                     "\"tax\""};
   static const char *const ODD[] = {"{\"k\": 1}", "true", "1e400", "[1]"};
   char amount[64];
   switch (pick(5)) {
@@ -160,7 +164,8 @@ static void compare_all(credo *db, const char *clause) {
     eng_batch_enabled = 1;
     char *batch = answer(db, sql);
     if (strcmp(rows, batch) != 0)
-      fail_msg("CREDO_TEST_SEED=%" PRIu64 ": %s\n--- row path\n%s\n--- batch path\n%s",
+      fail_msg("CREDO_TEST_SEED=%" PRIu64
+               ": %s\n--- row path\n%s\n--- batch path\n%s",
                seed0, sql, rows, batch);
     free(rows);
     free(batch);
@@ -178,7 +183,9 @@ static void random_writes(credo *db, th_clock *clk, int *minute, int odd,
       snprintf(sql, sizeof sql,
                "RECORD %s FOR '%s' OCCURRED '2025-%02d-%02d' SOURCE 'src%d' "
                "REF 'r%d' DATA %s",
-               pick(3) == 0 ? "lic" : pick(4) ? "pen" : "minor",
+               pick(3) == 0 ? "lic"
+               : pick(4)    ? "pen"
+                            : "minor",
                SUBJECTS[pick(NSUBJ)], 1 + pick(12), 1 + pick(28), pick(3),
                (*minute)++, data);
     else if (op == 5)
@@ -210,8 +217,8 @@ static void check_clean(credo *db) {
   credo_check_report rep;
   int rc = credo_check(db, check_cb, last, &rep);
   if (rc != CREDO_OK || rep.problems)
-    fail_msg("CREDO_TEST_SEED=%" PRIu64 ": check: %d, %llu problems, last: %s", seed0, rc,
-             (unsigned long long)rep.problems, last);
+    fail_msg("CREDO_TEST_SEED=%" PRIu64 ": check: %d, %llu problems, last: %s",
+             seed0, rc, (unsigned long long)rep.problems, last);
 }
 
 static void test_batch_equals_rows(void **state) {
@@ -321,9 +328,9 @@ static void test_check_reports_damage(void **state) {
   assert_non_null(copy);
   memcpy(copy, v.data, v.len);
   copy[32 + 8 * 2] ^= 0x40;
-  assert_int_equal(stor_put(t, STOR_PROJ, stor_key_val(&k),
-                            (stor_val){copy, v.len}),
-                   CREDO_OK);
+  assert_int_equal(
+      stor_put(t, STOR_PROJ, stor_key_val(&k), (stor_val){copy, v.len}),
+      CREDO_OK);
   assert_int_equal(stor_txn_commit(t), CREDO_OK);
   stor_close(env);
   free(copy);
