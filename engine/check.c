@@ -17,7 +17,8 @@
  *  - the tables' own entry counts agree with what the walk saw;
  *  - META next_event / next_type are above every id, last_tx is at or
  *    after every transaction time;
- *  - the erasure ledger and type_retain (erase_check.c).
+ *  - the erasure ledger and type_retain (erase_check.c);
+ *  - the projection of the latest versions (proj_check.c).
  *
  * Cost: one pass over each table plus point look-ups; memory O(1) (the
  * walk keeps pointers into the snapshot only). Reads in one transaction,
@@ -40,6 +41,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "proj.h"
 #include "codec.h"
 #include "eng.h"
 #include "keys.h"
@@ -67,18 +69,21 @@ typedef struct chain {
   const char *subject, *source, *ref; /* of the first version seen */
 } chain;
 
-static void problem(ck *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void problem(ck *c, const char *fmt, ...) {
+void eng_check_say(credo_check_fn fn, void *arg, int *stop, const char *fmt,
+                   ...) {
   char line[1024];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
-  c->rep.problems++;
-  if (c->cb && !c->stop && c->cb(c->arg, line) != 0)
-    c->stop = 1;
+  if (fn && !*stop && fn(arg, line) != 0)
+    *stop = 1;
 }
+
+/* A problem of the store: counted, and reported unless told to stop. */
+#define problem(c, ...)                                                        \
+  ((c)->rep.problems++,                                                        \
+   eng_check_say((c)->cb, (c)->arg, &(c)->stop, __VA_ARGS__))
 
 static void saw_time(ck *c, credo_time t) {
   if (t > c->max_time)
@@ -758,6 +763,9 @@ static int run(ck *c) {
     return rc;
   /* the erasure ledger and retention (erase_check.c), not counted either */
   if (c->stop || (rc = eng_erase_check(c->db, c->txn, names_problem, c, &w[9])))
+    return rc;
+  /* the projection of the latest versions (proj_check.c) */
+  if (c->stop || (rc = eng_proj_check(c->db, c->txn, names_problem, c, &w[10])))
     return rc;
   if (c->stop)
     return CREDO_OK;

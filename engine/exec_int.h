@@ -90,11 +90,50 @@ int eng_exec_collect(credo_stmt *st);
 int eng_exec_select(credo_stmt *st);
 int eng_exec_explain(credo_stmt *st);
 
+/* The next row of the first table into st->x (no WHERE). */
+int eng_exec_pull(credo_stmt *st);
+
+/* ----------------------------------------------------- exec_join.c */
+
+/* Before the read transaction: the run state and the rows of FROM's
+ * subqueries (each run once). */
+int eng_join_materialize(credo_stmt *st);
+/* The next row of a first table that is a subquery into st->x. */
+int eng_join_pull_sub(credo_stmt *st);
+/* Sets up the joined tables (after the first one is open). */
+int eng_join_open(credo_stmt *st);
+/* The next combined row passing every ON and WHERE: CREDO_ROW / DONE. */
+int eng_join_next(credo_stmt *st);
+/* Closes the joined tables' scans and frees the run; idempotent. */
+void eng_join_close(credo_stmt *st);
+
 /* ---------------------------------------------------- exec_group.c */
 
 /* Reads every row into groups, then buffers the groups' output rows. */
 int eng_exec_drain_grouped(credo_stmt *st);
 void eng_exec_groups_free(credo_stmt *st);
+/* Appends a new group with copies of key values kv (plan->nkeys) and
+ * zeroed aggregate states (the batch path fills them). */
+int eng_exec_group_new(credo_stmt *st, const eng_value *kv, eng_group **out);
+/* Ends the read, emits the groups' rows (HAVING, DISTINCT, ORDER BY),
+ * frees the groups and sets the output window. */
+int eng_exec_groups_finish(credo_stmt *st);
+
+/* ---------------------------------------------------- exec_batch.c */
+
+/* Not answered by the batch path: nothing was done, read the rows. */
+#define ENG_BATCH_NO 3 /* not a credo code (those are <= 2) */
+/* A grouped SELECT answered from the projection (proj.h) when the plan
+ * and the read allow it: CREDO_OK (groups emitted as
+ * eng_exec_groups_finish does), ENG_BATCH_NO, or an error code. */
+int eng_batch_group(credo_stmt *st);
+/* EXPLAIN's line on the path a grouped SELECT takes, into buf. */
+void eng_batch_explain(credo_stmt *st, char *buf, size_t n);
+/* Process-wide switch for tests: 0 sends every query to the row path;
+ * the count of queries the batch path answered (tests). Not atomic: set
+ * the switch only while no statement runs. */
+extern int eng_batch_enabled;
+extern _Atomic unsigned long eng_batch_answered;
 
 /* ----------------------------------------------------- exec_show.c */
 

@@ -470,15 +470,8 @@ int eng_stmt_readonly(const credo_stmt *st) {
   case CQL_EXPLAIN:
   case CQL_HISTORY_EVENT:
   case CQL_HISTORY_SUBJECT:
-  case CQL_SHOW_TYPES:
-  case CQL_SHOW_STATS:
-  case CQL_SHOW_USERS:
-  case CQL_DESCRIBE:
-  case CQL_SHOW_TABLES:
-  case CQL_SHOW_ERASURES:
-  case CQL_SHOW_SESSIONS:
     return 1;
   default:
-    return 0;
+    return eng_exec_is_listing(st->ast->kind);
   }
 }

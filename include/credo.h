@@ -174,6 +174,13 @@ CREDO_API int credo_id_check(credo_kind kind, const char *id, char *why,
 /* "org", "person", "other"; NULL for anything else. */
 CREDO_API const char *credo_kind_name(credo_kind kind);
 
+/* The i-th name (from 0) of the functions CQL knows -- scalar functions
+ * with their aliases, aggregates, coalesce -- in lowercase, in a fixed
+ * order; NULL past the last (and for i < 0). Static strings; needs no
+ * handle (the list is the library's: a server of another version may know
+ * others). Thread-safe. For completion in clients (the credo shell). */
+CREDO_API const char *credo_function_name(int i);
+
 /* --------------------------------------------------------------- handles */
 
 typedef struct credo credo;

@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 
+import ptyread
 import wire
 from wire import (AUTH, BYE, CANCEL, CLOSE, DONE, ERROR, EXECUTE, HELLO,
                   OK, PING, PREPARE, QUERY, READY, Conn, Reader, ServerError,
@@ -643,7 +644,6 @@ def sc_shell_history(_port, credo, store, hist):
     (also a password on a continuation line) out of its history file."""
     import os
     import pty
-    import select
     os.environ["CREDO_HISTORY"] = hist
     pid, fd = pty.fork()
     if pid == 0:
@@ -651,21 +651,11 @@ def sc_shell_history(_port, credo, store, hist):
     lines = ["CREATE USER hist_a ROLE analyst PASSWORD 'secret-one-123';",
              "ALTER USER hist_a", "  PASSWORD 'secret-two-456';",
              "SHOW USERS;", "\\q"]
-    out = b""
     end = time.time() + 20
     for line in lines:
         os.write(fd, line.encode() + b"\n")
         time.sleep(0.3)
-    while time.time() < end:
-        r, _, _ = select.select([fd], [], [], 0.2)
-        if r:
-            try:
-                d = os.read(fd, 4096)
-            except OSError:
-                break
-            if not d:
-                break
-            out += d
+    out = ptyread.read_until(fd, end)
     os.waitpid(pid, 0)
     saved = open(hist, encoding="utf-8", errors="replace").read() \
         if os.path.exists(hist) else ""

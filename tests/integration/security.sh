@@ -11,27 +11,7 @@ BUILD=${BUILD:-build}
 HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=$BUILD/bin
 . "$HERE/lib/harness.sh" sec
-
-# start_server NAME STORE [OPTIONS...]: sets PORT and SPID; log in $T/NAME.log
-start_server() {
-  local name=$1 store=$2
-  shift 2
-  "$BIN/credo-server" --store "$store" --listen 127.0.0.1:0 "$@" \
-    2>"$T/$name.log" &
-  SPID=$!
-  PIDS+=("$SPID")
-  PORT=""
-  for _ in $(seq 1 100); do
-    PORT=$(sed -n 's/.*event=listening .* port=\([0-9]*\).*/\1/p' \
-      "$T/$name.log" | head -1)
-    [ -n "$PORT" ] && return 0
-    kill -0 "$SPID" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "server $name did not start:"
-  cat "$T/$name.log"
-  return 1
-}
+. "$HERE/lib/server.sh"
 
 SEC() { timeout 120 python3 "$HERE/sec.py" "$@"; }
 SH() { timeout 60 "$BIN/credo" "$@"; }
@@ -149,11 +129,6 @@ echo "== the shell's history (item 8)"
 expect "CREATE/ALTER USER ... PASSWORD lines stay out of the shell's history file" \
   "^ok" SEC shell_history 0 "$BIN/credo" "$T/histstore" "$T/history"
 
-if grep -l "AddressSanitizer\|LeakSanitizer\|runtime error:" "$T"/*.log \
-  >/dev/null 2>&1; then
-  fail "a sanitizer reported a problem in a server log"
-  grep -h -A5 "AddressSanitizer\|LeakSanitizer\|runtime error:" "$T"/*.log |
-    head -30
-else ok "no sanitizer report in any server log"; fi
+no_sanitizer_reports
 echo "security.sh: $CHECKS checks, $FAILS failed"
 [ "$FAILS" -eq 0 ]

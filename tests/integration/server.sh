@@ -14,6 +14,7 @@ BUILD=${BUILD:-build}
 HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=$BUILD/bin
 . "$(dirname "$0")/lib/harness.sh" srv
+. "$HERE/lib/server.sh"
 
 # same_answers NAME A B: `credo A -c "$Q"` and `credo B -c "$Q"` print the
 # same non-empty text (A, B: store paths or URIs).
@@ -25,46 +26,6 @@ same_answers() {
     fail "$name"
     diff "$T/a.txt" "$T/b.txt" | head -20
   fi
-}
-
-# start_server NAME STORE [OPTIONS...]: sets PORT and SPID; log in $T/NAME.log
-start_server() {
-  local name=$1 store=$2
-  shift 2
-  "$BIN/credo-server" --store "$store" --listen 127.0.0.1:0 "$@" \
-    2>"$T/$name.log" &
-  SPID=$!
-  PIDS+=("$SPID")
-  PORT=""
-  for _ in $(seq 1 100); do
-    PORT=$(sed -n 's/.*event=listening .* port=\([0-9]*\).*/\1/p' \
-      "$T/$name.log" | head -1)
-    [ -n "$PORT" ] && return 0
-    kill -0 "$SPID" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "server $name did not start:"
-  cat "$T/$name.log"
-  return 1
-}
-
-# stop_server PID: SIGTERM, wait at most 30 s; prints the exit status.
-stop_server() {
-  local pid=$1 rc
-  kill -TERM "$pid" 2>/dev/null
-  for _ in $(seq 1 300); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -KILL "$pid"
-    echo "killed"
-    return 1
-  fi
-  wait "$pid"
-  rc=$?
-  echo "$rc"
-  return 0
 }
 
 for f in "$BIN/credo-server" "$BIN/credo" "$BUILD/lib/libcredo.a"; do
@@ -461,11 +422,6 @@ else
 fi
 
 expect "main server exits 0" "^0$" stop_server "$MAIN_PID"
-if grep -l "AddressSanitizer\|LeakSanitizer\|runtime error:" "$T"/*.log \
-  >/dev/null 2>&1; then
-  fail "a sanitizer reported a problem in a server log"
-  grep -h -A5 "AddressSanitizer\|LeakSanitizer\|runtime error:" "$T"/*.log |
-    head -30
-else ok "no sanitizer report in any server log"; fi
+no_sanitizer_reports
 echo "server.sh: $CHECKS checks, $FAILS failed"
 [ "$FAILS" -eq 0 ]

@@ -544,28 +544,20 @@ def sc_shell_prompt(port, credo, password):
     """The credo shell on a terminal asks for the password, echo off."""
     import os
     import pty
-    import select
+    import ptyread
     pid, fd = pty.fork()
     if pid == 0:
         os.environ.pop("CREDO_PASSWORD", None)
         os.execv(credo, [credo, "credo://root@127.0.0.1:%d" % port, "-c",
                          "SHOW TYPES;"])
-    out = b""
-    sent = False
-    end = time.time() + 20
-    while time.time() < end:
-        r, _, _ = select.select([fd], [], [], 0.2)
-        if r:
-            try:
-                d = os.read(fd, 4096)
-            except OSError:
-                break
-            if not d:
-                break
-            out += d
+    sent = []
+
+    def answer(out):
         if not sent and b"password for" in out:
             os.write(fd, password.encode() + b"\n")
-            sent = True
+            sent.append(True)
+    out = ptyread.read_until(fd, time.time() + 20, answer)
+    sent = bool(sent)
     for _ in range(50):  # at most 5 s more for it to exit
         done, st = os.waitpid(pid, os.WNOHANG)
         if done:
