@@ -41,7 +41,11 @@ int eng_join_needed(const cql_select *sel) {
 static int sub_slot(credo *db, eng_plan *p, size_t i, int nparams) {
   eng_join *j = p->join;
   credo_stmt *c;
-  int rc = eng_stmt_child(db, j->t[i].from->sub, p->src, nparams, &c);
+  struct eng_outer *outer = db->outer; /* FROM's subqueries: not correlated */
+  int rc;
+  db->outer = NULL;
+  rc = eng_stmt_child(db, j->t[i].from->sub, p->src, nparams, &c);
+  db->outer = outer;
   if (rc != CREDO_OK)
     return rc;
   j->t[i].child = c;
@@ -205,6 +209,11 @@ static const eng_expr *key_of(const eng_expr *c, int slot, int col) {
   return NULL;
 }
 
+static int is_and(const eng_expr *c) {
+  return (c->kind == ENG_X_LOGIC || c->kind == ENG_X_BIN) &&
+         c->op == CQL_OP_AND;
+}
+
 /* Picks the method of slot s from its ON's top-level AND conjuncts. */
 static void choose_method(eng_jtab *t, int s) {
   static const struct {
@@ -224,9 +233,10 @@ static void choose_method(eng_jtab *t, int s) {
     stack[n++] = t->on;
     while (n) {
       const eng_expr *c = stack[--n], *key;
-      if (c->kind == ENG_X_BIN && c->op == CQL_OP_AND && n + 2 <= 64) {
-        stack[n++] = c->b;
-        stack[n++] = c->a;
+      if (is_and(c)) { /* n-ary AND (expr_logic.c) or a binary one */
+        size_t m = c->kind == ENG_X_LOGIC ? c->nargs : 2;
+        for (size_t a = m; a-- > 0 && n < 64;)
+          stack[n++] = c->kind == ENG_X_LOGIC ? c->args[a] : a ? c->b : c->a;
         continue;
       }
       if ((key = key_of(c, s, keys[k].col)) != NULL) {
@@ -348,10 +358,15 @@ static int pub_cond(credo *db, const eng_plan *p, const eng_expr *e) {
   int rc;
   if (!e)
     return CREDO_OK;
-  if (e->kind == ENG_X_BIN && e->op == CQL_OP_AND) {
-    if ((rc = pub_cond(db, p, e->a)) != CREDO_OK)
-      return rc;
-    return pub_cond(db, p, e->b);
+  if (is_and(e)) {
+    size_t m = e->kind == ENG_X_LOGIC ? e->nargs : 2;
+    for (size_t a = 0; a < m; a++)
+      if ((rc = pub_cond(db, p,
+                         e->kind == ENG_X_LOGIC ? e->args[a]
+                         : a                    ? e->b
+                                                : e->a)) != CREDO_OK)
+        return rc;
+    return CREDO_OK;
   }
   if (e->kind == ENG_X_BIN && e->op == CQL_OP_EQ &&
       ((e->a->kind == ENG_X_COL && eng_expr_is_const(e->b)) ||
