@@ -94,6 +94,13 @@ static const struct listing {
     LISTING(CQL_SHOW_SESSIONS, SESSION_NAMES, SESSION_DECL),
 };
 
+int eng_exec_is_listing(int kind) {
+  for (size_t i = 0; i < sizeof LISTINGS / sizeof *LISTINGS; i++)
+    if (LISTINGS[i].kind == kind)
+      return 1;
+  return 0;
+}
+
 static int listing_cols(credo_stmt *st, int kind) {
   for (size_t i = 0; i < sizeof LISTINGS / sizeof *LISTINGS; i++)
     if (LISTINGS[i].kind == kind)

@@ -131,6 +131,9 @@ struct credo_stmt {
 
 /* Compiles what the statement's kind needs and sets its columns. */
 int eng_exec_prepare(credo_stmt *st);
+/* 1 when statements of `kind` (CQL_*) are listings (SHOW ..., DESCRIBE):
+ * fixed columns, read-only. */
+int eng_exec_is_listing(int kind);
 /* One step: CREDO_ROW (st->row is the row), CREDO_DONE or an error. */
 int eng_exec_step(credo_stmt *st);
 /* Releases everything a run holds; the statement is READY again. */
