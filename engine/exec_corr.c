@@ -91,8 +91,7 @@ static int bind_refs(credo_stmt *st, size_t i, const cql_expr *e,
   eng_corr *c;
   int rc;
   if (o->n > MAX_REFS || e->sub->next || !placed_per_row(p, e))
-    return eng_cql_err(st->db, CREDO_NOTSUP, e->pos.line, e->pos.column,
-                       "%s",
+    return eng_cql_err(st->db, CREDO_NOTSUP, e->pos.line, e->pos.column, "%s",
                        o->n > MAX_REFS ? "a subquery reads too many outer "
                                          "columns (at most 16)"
                        : e->sub->next
@@ -115,8 +114,7 @@ static int bind_refs(credo_stmt *st, size_t i, const cql_expr *e,
 
 int eng_corr_child(credo_stmt *st, size_t i, const cql_expr *e) {
   const eng_plan *p = st->plan;
-  eng_outer o = {.table = p->table,
-                 .scope = p->join ? &p->join->scope : NULL};
+  eng_outer o = {.table = p->table, .scope = p->join ? &p->join->scope : NULL};
   eng_outer *saved = st->db->outer;
   int rc;
   st->db->outer = &o;
