@@ -164,6 +164,12 @@ typedef struct eng_scope {
   size_t ncols[ENG_MAX_TABLES];
 } eng_scope;
 
+/* Tables read as buffered rows (eng_ectx.drow): FROM's subqueries and
+ * the users table. */
+#define ENG_ROWSET(t) ((t) == CQL_TABLE_SUB || (t) == CQL_TABLE_USERS)
+/* The users table's columns (the rows of SHOW USERS). */
+extern const char *const ENG_USER_COLS[3];
+
 /* Columns of slot i of a scope (the table's, or a subquery's). */
 int eng_scope_ncols(const eng_scope *s, size_t i);
 const char *eng_scope_colname(const eng_scope *s, size_t i, int col);

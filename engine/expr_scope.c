@@ -25,19 +25,21 @@
 #include "expr_int.h"
 #include "fn_scalar.h"
 
+const char *const ENG_USER_COLS[3] = {"name", "role", "created"};
+
 int eng_scope_ncols(const eng_scope *s, size_t i) {
-  return s->table[i] == CQL_TABLE_SUB ? (int)s->ncols[i]
-                                      : eng_table_ncols(s->table[i]);
+  return ENG_ROWSET(s->table[i]) ? (int)s->ncols[i]
+                                 : eng_table_ncols(s->table[i]);
 }
 
 const char *eng_scope_colname(const eng_scope *s, size_t i, int col) {
-  if (s->table[i] != CQL_TABLE_SUB)
+  if (!ENG_ROWSET(s->table[i]))
     return eng_col_name(s->table[i], col);
   return col >= 0 && (size_t)col < s->ncols[i] ? s->cols[i][col] : "?";
 }
 
 int eng_scope_colfind(const eng_scope *s, size_t i, const char *name) {
-  if (s->table[i] != CQL_TABLE_SUB)
+  if (!ENG_ROWSET(s->table[i]))
     return eng_col_find(s->table[i], name);
   for (size_t c = 0; c < s->ncols[i]; c++)
     if (strcasecmp(s->cols[i][c], name) == 0)
@@ -117,7 +119,7 @@ static int make(eng_cctx *cc, const cql_expr *e, int slot, int col,
   if (e->path.n > first_seg + 1) {
     x->segs = e->path.segs + first_seg + 1;
     x->nsegs = e->path.n - first_seg - 1;
-  } else if (table != CQL_TABLE_SUB) /* a subquery's: known per row */
+  } else if (!ENG_ROWSET(table)) /* a subquery's: known per row */
     x->st = eng_col_type(table, col);
   *out = x;
   return CREDO_OK;

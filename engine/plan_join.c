@@ -29,7 +29,7 @@ static int nomem(credo *db) {
 
 int eng_join_needed(const cql_select *sel) {
   if (sel->n_from > 1 || (sel->n_from == 1 && sel->from[0].alias) ||
-      sel->table == CQL_TABLE_SUB)
+      ENG_ROWSET(sel->table))
     return 1;
   for (size_t i = 0; i < sel->n_items; i++)
     if (sel->items[i].qual)
@@ -76,6 +76,15 @@ int eng_join_plan(credo *db, eng_plan *p, int nparams) {
     if (j->t[i].table == CQL_TABLE_SUB &&
         (rc = sub_slot(db, p, i, nparams)) != CREDO_OK)
       return rc;
+    if (j->t[i].table == CQL_TABLE_USERS) {
+      cql_pos at = f ? f->pos : sel->table_pos;
+      if (db->role != CREDO_ROLE_ADMIN)
+        return eng_cql_err(db, CREDO_DENIED, at.line, at.column,
+                           "permission denied: only admin reads the users "
+                           "table");
+      j->scope.cols[i] = ENG_USER_COLS;
+      j->scope.ncols[i] = 3;
+    }
   }
   return CREDO_OK;
 }
@@ -107,8 +116,8 @@ static int star_slot(const eng_plan *p, const cql_select_item *it) {
 /* The `*` columns of slot i: a table's star columns, all of a
  * subquery's. */
 static size_t star_n(const eng_scope *sc, size_t i) {
-  return sc->table[i] == CQL_TABLE_SUB ? sc->ncols[i]
-                                       : (size_t)eng_table_star(sc->table[i]);
+  return ENG_ROWSET(sc->table[i]) ? sc->ncols[i]
+                                  : (size_t)eng_table_star(sc->table[i]);
 }
 
 size_t eng_join_star_width(const eng_plan *p, const cql_select_item *it) {
@@ -134,15 +143,15 @@ static int star_one(credo *db, eng_plan *p, const cql_select_item *it, int slot,
       free(x);
       return nomem(db);
     }
-    *x = (eng_expr){.kind = ENG_X_COL,
-                    .idx = c,
-                    .tab = slot,
-                    .st = table == CQL_TABLE_SUB ? ENG_V_ANY
-                                                 : eng_col_type(table, c),
-                    .line = it->pos.line,
-                    .col = it->pos.column,
-                    .off = it->pos.offset,
-                    .end = it->end};
+    *x =
+        (eng_expr){.kind = ENG_X_COL,
+                   .idx = c,
+                   .tab = slot,
+                   .st = ENG_ROWSET(table) ? ENG_V_ANY : eng_col_type(table, c),
+                   .line = it->pos.line,
+                   .col = it->pos.column,
+                   .off = it->pos.offset,
+                   .end = it->end};
     p->cols[*k] = x;
   }
   return CREDO_OK;
@@ -467,7 +476,7 @@ static const char *method_text(int m) {
   case ENG_JM_TY_NAME:
     return "index look-up by name";
   case -1:
-    return "nested loop over the subquery's rows (computed once)";
+    return "nested loop over its rows (computed once)";
   default:
     return "nested loop, a full scan per row of the tables before it";
   }

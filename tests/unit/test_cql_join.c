@@ -380,8 +380,8 @@ static void t_with(void **state) {
   contains_on(f->db,
               "EXPLAIN WITH pen AS (SELECT subject FROM events) SELECT s.name "
               "FROM subjects s JOIN pen ON pen.subject = s.id",
-              "JOIN subquery pen ON pen.subject = s.id: nested loop over the "
-              "subquery's rows (computed once)");
+              "JOIN subquery pen ON pen.subject = s.id: nested loop over its "
+              "rows (computed once)");
   err(f, "WITH x AS (SELECT subject FROM events) SELECT nope FROM x",
       CREDO_SEMANTIC, "unknown column \"nope\"");
   assert_int_equal(credo_dup(f->db, &pub), CREDO_OK);
@@ -467,6 +467,31 @@ static void t_correlated(void **state) {
   credo_close(pub);
 }
 
+/* The users table: admin only, joinable like the others. */
+static void t_users(void **state) {
+  fx *f = *state;
+  credo *ana = NULL, *pub = NULL;
+  ok_on(f->db, "CREATE USER ana ROLE analyst PASSWORD 'longpassword1'");
+  expect(f,
+         "SELECT u.name, u.role, count(e.id) FROM users u LEFT JOIN events e "
+         "ON e.actor = u.name GROUP BY u.name, u.role",
+         "ana|analyst|0\n");
+  expect(f, "SELECT name FROM users WHERE role = 'analyst'", "ana\n");
+  assert_int_equal(credo_dup(f->db, &ana), CREDO_OK);
+  assert_int_equal(credo_set_user(ana, "ana", CREDO_ROLE_ANALYST), CREDO_OK);
+  err_on(ana, "SELECT name FROM users", CREDO_DENIED,
+         "line 1, column 18: permission denied: only admin reads the users "
+         "table");
+  err_on(ana, "SELECT 1 FROM events e JOIN users u ON u.name = e.actor",
+         CREDO_DENIED, "only admin reads the users table");
+  assert_int_equal(credo_dup(f->db, &pub), CREDO_OK);
+  assert_int_equal(credo_set_user(pub, "web", CREDO_ROLE_PUBLIC), CREDO_OK);
+  err_on(pub, "WITH x AS (SELECT name FROM users) SELECT * FROM x",
+         CREDO_DENIED, "only admin reads the users table");
+  credo_close(ana);
+  credo_close(pub);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(t_joins, fx_setup, fx_teardown),
@@ -476,6 +501,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(t_public, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_with, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_correlated, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(t_users, fx_setup, fx_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
