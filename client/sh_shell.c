@@ -264,6 +264,7 @@ int sh_shell_main(int argc, char **argv) {
   }
   sh.out = stdout, sh.err = stderr, sh.format = o.format;
   sh.keep_going = o.keep_going;
+  sh.pager = 1; /* used only interactively, on a terminal */
   if (open_store(&sh, &o) != 0) {
     rc = 1;
     goto done;

@@ -25,6 +25,9 @@ typedef struct credo_shell {
   int timing;       /* print each statement's elapsed time to err */
   int keep_going;   /* go on after a failing statement (non-interactive) */
   int failed;       /* some statement or command failed */
+  int expanded;     /* sh_expanded: \x (table format) */
+  int pager;        /* \pset pager: page results taller than the terminal
+                       (interactive sessions on a terminal only) */
 } credo_shell;
 
 /* Parses a session time zone: "+HH:MM", "-HH:MM", "+HHMM", "+HH", "Z" or

@@ -511,6 +511,84 @@ drive 24 100 "$TMP/tab.steps" "$BIG"
 want_rc 0
 pass
 
+check "\\x on|off|auto and \\pset expanded: one block per row"
+run_in "\\x
+SELECT name, publicity FROM types ORDER BY name LIMIT 2;
+\\x off
+SELECT name FROM types ORDER BY name LIMIT 1;
+\\pset expanded on
+SELECT name FROM types WHERE name = 'none';
+\\x auto
+SELECT name FROM types ORDER BY name LIMIT 1;
+" "$BIG"
+want_rc 0
+want_out "-[ RECORD 1 ]----------------
+name      | commitment
+publicity | 1 YEAR
+-[ RECORD 2 ]----------------
+name      | commitment_breach
+publicity | 1 YEAR
+name
+----------
+commitment
+(1 row)
+(0 rows)
+name
+----------
+commitment
+(1 row)"
+run_in "\\x sideways
+" "$BIG"
+want_rc 1
+want_err_has "\\x takes on, off or auto, not 'sideways'"
+pass
+
+check "pager: output taller than the terminal goes through \$PAGER"
+PAGER_LOG=$TMP/pager.log
+cat >"$TMP/pager.sh" <<EOF
+#!/bin/sh
+echo called >>"$PAGER_LOG"
+exec cat
+EOF
+chmod +x "$TMP/pager.sh"
+cat >"$TMP/pager.steps" <<'EOF'
+expect credo> $
+send SELECT name AS short_one FROM types ORDER BY name LIMIT 2;\n
+expect \(2 rows\)
+send SELECT id AS tall_one FROM events ORDER BY id LIMIT 30;\n
+expect \(30 rows\)
+send \\pset pager off\n
+expect Pager usage is off
+send SELECT id AS tall_two FROM events ORDER BY id LIMIT 30;\n
+expect \(30 rows\)
+send \\pager\n
+expect Pager usage is on
+send \\x auto\n
+send SELECT id, subject, subject_name, type, source, ref FROM events ORDER BY id LIMIT 1;\n
+expect RECORD 1
+send \\q\n
+EOF
+PAGER=$TMP/pager.sh drive 10 60 "$TMP/pager.steps" "$BIG"
+want_rc 0
+# short_one fits in 10 rows, tall_one does not, tall_two ran with the pager
+# off; the expanded record (auto: the table is wider than 60 columns) is
+# 7 lines: it fits
+[ "$(cat "$PAGER_LOG" 2>/dev/null)" = "called" ] ||
+  fail "the pager ran $(wc -l <"$PAGER_LOG" 2>/dev/null || echo 0) times, not once"
+want_has 'tall_one'
+: >"$PAGER_LOG"
+LAST_ARGS="$BIG -c (stdout a terminal, PAGER set)"
+PAGER=$TMP/pager.sh CREDO_HISTORY= $PTY 10 60 /dev/null -- "$CREDO" "$BIG" -c \
+  "SELECT id FROM events ORDER BY id LIMIT 30;" >"$TMP/out" 2>&1
+RC=$?
+want_rc 0
+want_has '\(30 rows\)'
+[ ! -s "$PAGER_LOG" ] || fail "the pager ran for -c"
+PAGER=$TMP/pager.sh "$CREDO" "$BIG" <<<"SELECT id FROM events LIMIT 30;" \
+  >"$TMP/out" 2>&1
+[ ! -s "$PAGER_LOG" ] || fail "the pager ran with stdout not a terminal"
+pass
+
 check "credo:// server: Ctrl-C sends CANCEL, TAB asks the server"
 SRV_LOG=$TMP/server.log
 printf 'shell-test-password\n' | env -u CREDO_PASSWORD \
