@@ -36,8 +36,9 @@ size_t sh_screen_lines(const char *text, size_t n, int cols) {
     const char *nl = memchr(text + i, '\n', n - i);
     size_t end = nl ? (size_t)(nl - text) : n;
     size_t w = sh_display_width(text + i, end - i);
-    lines += cols > 0 && w > (size_t)cols ? (w + (size_t)cols - 1) / (size_t)cols
-                                          : 1;
+    lines += cols > 0 && w > (size_t)cols
+                 ? (w + (size_t)cols - 1) / (size_t)cols
+                 : 1;
     i = end + 1;
   }
   return lines;

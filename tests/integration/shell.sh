@@ -589,6 +589,31 @@ PAGER=$TMP/pager.sh "$CREDO" "$BIG" <<<"SELECT id FROM events LIMIT 30;" \
 [ ! -s "$PAGER_LOG" ] || fail "the pager ran with stdout not a terminal"
 pass
 
+check "durations print in units CQL reads back; fractions have 6 digits"
+run "$BIG" --format csv -c "SELECT id, recorded - occurred AS d,
+  occurred - recorded AS neg, recorded FROM events ORDER BY id LIMIT 5;
+  SELECT '2025-01-01 10:00:00.12'::TIME AS t, publicity, repairable_after
+  FROM types WHERE name = 'penalty_general';"
+want_rc 0
+grep -q '^t,publicity,repairable_after$' "$TMP/out" || fail "no second result"
+grep -q '^2025-01-01T10:00:00.120000+00:00,1 YEAR,3 MONTHS$' "$TMP/out" ||
+  fail "time or policy not printed as expected"
+sed -n '2,6p' "$TMP/out" >"$TMP/durations"
+[ "$(wc -l <"$TMP/durations")" -eq 5 ] || fail "not 5 events"
+while IFS=, read -r id d neg rec; do
+  case $rec in
+  *.[0-9][0-9][0-9][0-9][0-9][0-9]+00:00 | *:[0-9][0-9]+00:00) ;;
+  *) fail "recorded '$rec' has a fraction not of 6 digits" ;;
+  esac
+  # each printed duration, typed back as a literal, is the same duration
+  "$CREDO" "$BIG" --format csv -c "SELECT count(*) AS n FROM events
+    WHERE id = $id AND recorded - occurred = $d
+      AND occurred - recorded = $neg INCLUDE HIDDEN;" >"$TMP/back" 2>&1 ||
+    fail "'$d' / '$neg' do not read back: $(cat "$TMP/back")"
+  [ "$(sed -n 2p "$TMP/back")" = 1 ] || fail "'$d' read back as another duration"
+done <"$TMP/durations"
+pass
+
 check "credo:// server: Ctrl-C sends CANCEL, TAB asks the server"
 SRV_LOG=$TMP/server.log
 printf 'shell-test-password\n' | env -u CREDO_PASSWORD \

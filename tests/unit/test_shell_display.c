@@ -177,9 +177,12 @@ static void page_fits_or_pages(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(expanded_on),    cmocka_unit_test(expanded_empty_and_off),
-      cmocka_unit_test(expanded_auto),  cmocka_unit_test(expanded_names),
-      cmocka_unit_test(screen_lines),   cmocka_unit_test(pager_command),
+      cmocka_unit_test(expanded_on),
+      cmocka_unit_test(expanded_empty_and_off),
+      cmocka_unit_test(expanded_auto),
+      cmocka_unit_test(expanded_names),
+      cmocka_unit_test(screen_lines),
+      cmocka_unit_test(pager_command),
       cmocka_unit_test(page_fits_or_pages),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
