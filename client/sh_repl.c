@@ -118,6 +118,8 @@ static const char cql_help[] =
     "  RETRACT EVENT n REASON '...'\n"
     "  EXPLAIN select    SHOW TYPES    SHOW STATS    SET TIME ZONE '+08:00'\n"
     "  BEGIN    COMMIT    ROLLBACK\n"
+    "Keys: Ctrl-C cancels the running statement or discards the line,\n"
+    "  TAB completes (twice: lists), Ctrl-D or \\q quits.\n"
     "Commands (one per line, not ended by ;):\n";
 
 static int cmd_help(credo_shell *sh, pending *pd, const char *arg);

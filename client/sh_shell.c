@@ -93,6 +93,10 @@ void sh_shell_usage(FILE *f) {
       "creating one)",
       "  -h, --help          show this help and exit",
       "  -V, --version       show the version and exit (first argument only)",
+      "",
+      "Interactive (a terminal): Ctrl-C cancels the running statement or",
+      "discards the line, TAB completes, \\x expanded display, a pager for",
+      "tall results ($PAGER), \\help for the commands (docs/shell.md).",
   };
   for (size_t i = 0; i < sizeof lines / sizeof *lines; i++)
     fprintf(f, "%s\n", lines[i]);
