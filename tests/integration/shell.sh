@@ -2,7 +2,11 @@
 # tests/integration/shell.sh -- drives the real `credo` shell binary
 # ($BUILD/bin/credo): usage errors and exit statuses, -c / -f / stdin,
 # every --format with exact output for a small known result, --tz,
-# --keep-going, and error reports with a caret under the position.
+# --keep-going, and error reports with a caret under the position; then,
+# on a pseudo-terminal (lib/pty_drive.py), the interactive keys: Ctrl-C at
+# the prompt and during statements (embedded and on a credo-server, also
+# inside BEGIN), TAB completion, \x, the pager; and how times and
+# durations print.
 #
 # Run by `make integration` (BUILD set, binaries in $BUILD/bin). Prints each
 # check as it goes; stops with a non-zero status and the expected and
@@ -475,6 +479,26 @@ want_rc 0
 want_has '^credo> FROM types;$'
 grep -q '^half' "$TMP/out" && fail "the discarded statement ran"
 grep -q '^error: syntax' "$TMP/out" && fail "the discarded text was parsed"
+pass
+
+check "Ctrl-C stopping a write inside BEGIN says the transaction rolled back"
+cat >"$TMP/cancelw.steps" <<EOF
+expect credo> \$
+send BEGIN;\\n
+expect ^OK
+send CREATE TYPE made_in_txn PUBLICITY 1 YEAR;\\n
+expect ^OK
+send REPAIR EVENTS WHERE length($GROW) < 0 REASON 'a long scan';\\n
+pause 1
+send \\x03
+expect cancelled by Ctrl-C; the transaction was rolled back
+expect ^credo> \$
+send SELECT count(*) AS kept FROM types WHERE name = 'made_in_txn';\\n
+expect (?s)kept.*\\b0\\b.*\\(1 row\\)
+send \\\\q\\n
+EOF
+drive 24 100 "$TMP/cancelw.steps" "$BIG"
+want_rc 0
 pass
 
 check "TAB completes tables, columns, types, commands, keywords"
