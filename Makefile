@@ -153,6 +153,10 @@ $(BUILD)/bin/bench_%: $(BUILD)/obj/bench/bench_%.o $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lsqlite3
 
+# bench_server drives the server with the load client bench_scale's
+# server-conc uses too (bench/bs_wire.c).
+$(BUILD)/bin/bench_server: $(BUILD)/obj/bench/bs_wire.o
+
 # bench_names uses the shared data generator (client/gen_data.c).
 $(BUILD)/bin/bench_names: $(BUILD)/obj/bench/bench_names.o $(BUILD)/obj/client/gen_data.o $(LIBA)
 	@mkdir -p $(dir $@)
@@ -207,6 +211,8 @@ $(BUILD)/tests/test_frame: $(patsubst %,$(BUILD)/obj/server/%.o,srv_auth srv_thr
 # test_pgwire tests the PostgreSQL front end's codec, SCRAM, dialect edges
 # and value formats.
 $(BUILD)/tests/test_pgwire: $(patsubst %,$(BUILD)/obj/server/%.o,pg_proto pg_auth pg_sql pg_types)
+# test_gen tests the data generator's shared parts (credo gen, bench_scale).
+$(BUILD)/tests/test_gen: $(BUILD)/obj/client/gen_data.o
 # test_http tests the web front end's escapers, limiter and data layer.
 $(BUILD)/tests/test_http: $(BUILD)/obj/server/http_buf.o \
   $(BUILD)/obj/server/http_limit.o $(BUILD)/obj/server/http_data.o
