@@ -191,7 +191,8 @@ static int cmd_sleep(credo_shell *sh, pending *pd, const char *arg) {
   }
   fflush(sh->out);
   struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
-  while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+  /* Ctrl-C ends the wait (interactive: the signal handler is ours) */
+  while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !sh_sig_take())
     ;
   return 0;
 }
