@@ -4,8 +4,10 @@
  *
  * The shell's entry point is sh_shell_main (sh_cmd.h). One credo_shell
  * lives for one run of the shell (on sh_shell_main's stack); the REPL, the
- * statement runner and the backslash commands all work through it, so there is
- * no global state.
+ * statement runner and the backslash commands all work through it. The
+ * only process-wide state is what signal and line-editor hooks need to
+ * find the session (sh_signal.c, sh_tab.c), for the one interactive
+ * session.
  */
 #ifndef SH_SHELL_H
 #define SH_SHELL_H
