@@ -503,7 +503,7 @@ drive 24 100 "$TMP/cancelw.steps" "$BIG"
 want_rc 0
 pass
 
-check "TAB completes tables, columns, types, commands, keywords"
+check "TAB completes names; typed Chinese reaches the engine intact"
 cat >"$TMP/tab.steps" <<'EOF'
 expect credo> $
 send SELECT count(*) AS n FROM ev\t
@@ -525,6 +525,8 @@ expect ming $
 send \n
 expect Timing is on
 send \\timing off\n
+send SELECT '厦门市' AS city, length('厦门市') AS n FROM types LIMIT 1;\n
+expect ^厦门市 \| +3$
 send sel\t
 expect ect $
 send count(*) AS typed FROM events WHERE type = 'fresh_t\t
