@@ -74,8 +74,9 @@ static void sigint_cancels_a_running_statement(void **state) {
   /* the handle goes on; a Ctrl-C while nothing runs is dropped */
   assert_int_equal(raise(SIGINT), 0); /* the shell survives it */
   assert_int_equal(sh_sig_take(), 1);
-  assert_int_equal(credo_prepare(db, "SELECT count(*) FROM events INCLUDE "
-                                     "HIDDEN",
+  assert_int_equal(credo_prepare(db,
+                                 "SELECT count(*) FROM events INCLUDE "
+                                 "HIDDEN",
                                  -1, &st, NULL),
                    CREDO_OK);
   assert_int_equal(credo_step(st), CREDO_ROW);
