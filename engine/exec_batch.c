@@ -180,7 +180,7 @@ static const char *plan_why_not(const credo_stmt *st) {
     return "batch path switched off";
   if (p->table != CQL_TABLE_EVENTS || !p->grouped)
     return "not a grouped read of events";
-  if (p->join)
+  if (p->join) /* the rows are joined rows: not one projection's */
     return "a join or a table alias";
   if (p->flags & CREDO_READ_RETRACTED)
     return "INCLUDE RETRACTED";

@@ -224,9 +224,11 @@ static void choose_method(eng_jtab *t, int s) {
     stack[n++] = t->on;
     while (n) {
       const eng_expr *c = stack[--n], *key;
-      if (c->kind == ENG_X_BIN && c->op == CQL_OP_AND && n + 2 <= 64) {
-        stack[n++] = c->b;
-        stack[n++] = c->a;
+      if (c->kind == ENG_X_LOGIC && c->op == CQL_OP_AND) {
+        /* an AND chain is one flat node (expr_logic.c): its operands,
+         * the first on top, as many as fit */
+        for (size_t i = c->nargs; i > 0 && n < 64; i--)
+          stack[n++] = c->args[i - 1];
         continue;
       }
       if ((key = key_of(c, s, keys[k].col)) != NULL) {
@@ -348,10 +350,11 @@ static int pub_cond(credo *db, const eng_plan *p, const eng_expr *e) {
   int rc;
   if (!e)
     return CREDO_OK;
-  if (e->kind == ENG_X_BIN && e->op == CQL_OP_AND) {
-    if ((rc = pub_cond(db, p, e->a)) != CREDO_OK)
-      return rc;
-    return pub_cond(db, p, e->b);
+  if (e->kind == ENG_X_LOGIC && e->op == CQL_OP_AND) { /* a flat chain */
+    for (size_t i = 0; i < e->nargs; i++)
+      if ((rc = pub_cond(db, p, e->args[i])) != CREDO_OK)
+        return rc;
+    return CREDO_OK;
   }
   if (e->kind == ENG_X_BIN && e->op == CQL_OP_EQ &&
       ((e->a->kind == ENG_X_COL && eng_expr_is_const(e->b)) ||
