@@ -381,6 +381,14 @@ int eng_pubidx_update(credo *db, stor_txn *txn, uint64_t id,
 int eng_pubidx_ids(credo *db, stor_txn *txn, const char *subject, credo_time t,
                    uint64_t **ids, size_t *n);
 int eng_pubidx_rebuild(credo *db, stor_txn *txn, uint64_t *entries);
+/* The walk of the integrity checks: calls fn(ctx, key, val) on each entry
+ * of `table` in key order until fn returns non-zero (returned) or *stop
+ * is set, counting the entries in *n (NULL: not counted); with `db`, a
+ * cancelled or timed-out run (eng_run_check) ends it too. CREDO_OK at the
+ * end of the table. */
+typedef int (*eng_check_entry_fn)(void *ctx, stor_val key, stor_val val);
+int eng_check_walk(credo *db, stor_txn *txn, int table, eng_check_entry_fn fn,
+                   void *ctx, const int *stop, uint64_t *n);
 /* One problem line of the integrity checks (credo_check and the checks
  * of the indexes and the ledger it runs): formats it (at most 1023
  * bytes) and hands it to fn(arg, line) unless fn is NULL or *stop is set;

@@ -27,105 +27,21 @@
  * segment) drops the batch before any output and the row path runs: the
  * batch path never answers differently, it only declines.
  *
+ * The memoized evaluation itself is in exec_batch_memo.c (exec_batch.h).
+ *
  * Does not: write, or answer ungrouped SELECTs.
  */
-#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "exec_int.h"
-#include "proj.h"
+#include "exec_batch.h"
 
 int eng_batch_enabled = 1;
 _Atomic unsigned long eng_batch_answered;
 
-/* Projected columns an expression may read. */
-enum {
-  BC_CONST = -1, /* reads no column */
-  BC_MANY = -2,  /* reads two, or one that is not projected */
-  BC_SUBJECT = 0,
-  BC_SOURCE,
-  BC_TYPE,
-  BC_OCCURRED,
-  BC_FROM,
-  BC_UNTIL,
-  BC_FIELD0 /* + field number */
-};
-#define BC_IS_TIME(c) ((c) >= BC_OCCURRED && (c) <= BC_UNTIL)
-#define BC_IS_FIELD(c) ((c) >= BC_FIELD0)
-/* Largest dictionary / type id memoized in an array. */
-#define MEMO_ID_MAX (1u << 26)
-
 /* --------------------------------------------------------- the plan */
-
-static int col_of(int ev_col) {
-  switch (ev_col) {
-  case ENG_EV_SUBJECT:
-    return BC_SUBJECT;
-  case ENG_EV_SOURCE:
-    return BC_SOURCE;
-  case ENG_EV_TYPE:
-    return BC_TYPE;
-  case ENG_EV_OCCURRED:
-    return BC_OCCURRED;
-  case ENG_EV_PUBLIC_FROM:
-    return BC_FROM;
-  case ENG_EV_PUBLIC_UNTIL:
-    return BC_UNTIL;
-  default:
-    return BC_MANY;
-  }
-}
-
-static int field_of(const char *name) {
-  for (int f = 0; f < ENG_PROJ_NFIELDS; f++)
-    if (strcmp(name, eng_proj_fields[f]) == 0)
-      return f;
-  return -1;
-}
-
-/* Folds the column e reads into *col (BC_CONST, one column, BC_MANY). */
-static void refs(const eng_expr *e, int *col) {
-  int c = BC_CONST, f;
-  if (!e || *col == BC_MANY)
-    return;
-  switch (e->kind) {
-  case ENG_X_COL:
-    c = col_of(e->idx);
-    break;
-  case ENG_X_JPATH:
-    f = e->nsegs == 1 ? field_of(e->segs[0]) : -1;
-    c = f < 0 ? BC_MANY : BC_FIELD0 + f;
-    break;
-  case ENG_X_SUBQ:
-  case ENG_X_AGG:
-  case ENG_X_KEY:
-  case ENG_X_OUT:
-    c = BC_MANY;
-    break;
-  default:
-    break;
-  }
-  if (c == BC_MANY || (c != BC_CONST && *col != BC_CONST && *col != c)) {
-    *col = BC_MANY;
-    return;
-  }
-  if (c != BC_CONST)
-    *col = c;
-  refs(e->a, col);
-  refs(e->b, col);
-  refs(e->c, col);
-  for (size_t i = 0; i < e->nargs; i++)
-    refs(e->args[i], col);
-}
-
-static int col1(const eng_expr *e) {
-  int c = BC_CONST;
-  refs(e, &c);
-  return c;
-}
 
 /* Calls fn on each top-level AND conjunct of e; stops at non-zero. */
 static int conjuncts(const eng_expr *e, int (*fn)(void *, const eng_expr *),
@@ -143,7 +59,7 @@ static int conjuncts(const eng_expr *e, int (*fn)(void *, const eng_expr *),
 
 static int conj_ok(void *arg, const eng_expr *e) {
   (void)arg;
-  return col1(e) == BC_MANY;
+  return eng_bm_col1(e) == BC_MANY;
 }
 
 /* Aggregate kinds of the batch path. */
@@ -156,7 +72,7 @@ enum {
 };
 
 static int agg_kind(const eng_agg_spec *a) {
-  int c = a->arg ? col1(a->arg) : BC_CONST;
+  int c = a->arg ? eng_bm_col1(a->arg) : BC_CONST;
   if (a->filter || c == BC_MANY)
     return -1;
   if (a->fn == ENG_FN_COUNT_STAR)
@@ -192,14 +108,14 @@ static const char *plan_why_not(const credo_stmt *st) {
   if (conjuncts(p->where, conj_ok, NULL))
     return "a WHERE condition reads two columns or an unprojected one";
   for (size_t k = 0; k < p->nkeys; k++) {
-    if ((c = col1(p->keys[k])) == BC_MANY)
+    if ((c = eng_bm_col1(p->keys[k])) == BC_MANY)
       return "a GROUP BY key reads two columns or an unprojected one";
     jpath |= BC_IS_FIELD(c);
   }
   for (size_t a = 0; a < p->naggs; a++) {
     if (agg_kind(&p->aggs[a]) < 0)
       return "an aggregate the batch path does not compute";
-    jpath |= BC_IS_FIELD(col1(p->aggs[a].arg));
+    jpath |= BC_IS_FIELD(eng_bm_col1(p->aggs[a].arg));
   }
   if (p->for_public && jpath)
     return "the public role reads data through PUBLIC FIELDS";
@@ -214,169 +130,6 @@ void eng_batch_explain(credo_stmt *st, char *buf, size_t n) {
     snprintf(buf, n, "batch path: projection segments of %d rows%s",
              ENG_PROJ_SEG_ROWS,
              st->plan->as_of ? " (AS OF a past instant: row path)" : "");
-}
-
-/* ------------------------------------------------------------ memos */
-
-/* One memoized expression: a WHERE conjunct (cond: value 1 when true) or
- * a key / aggregate argument (value = interned value id, 0 = NULL). */
-typedef struct memo {
-  const eng_expr *e;
-  int col, cond, mask;
-  /* a time column compared with a constant: the comparison itself
-   * (fop: CQL_OP_*, the column on the left; fop 0: not this form) */
-  int fop;
-  int64_t ft;
-  /* a bare dictionary column (subject unmasked, source, type, a text
-   * field): its value id is the dictionary / type id itself, resolved
-   * to the value only for the groups emitted */
-  int direct;
-  int32_t konst; /* BC_CONST: the value, -1 until computed */
-  int32_t *arr;  /* by id: -1 unknown */
-  size_t cap;
-  int64_t *hk; /* times: open addressing, hv -1 = empty */
-  int32_t *hv;
-  size_t hcap, hn;
-} memo;
-
-typedef struct bgroup {
-  uint32_t kv[2];
-} bgroup;
-
-typedef struct batch {
-  credo_stmt *st;
-  const eng_plan *p;
-  memo *conds, *keys, *args;
-  size_t nconds;
-  int *akind;
-  /* interned values: vals[id]; vals[0] is NULL */
-  eng_hmap ivals;
-  eng_brow **vals;
-  size_t nvals, vcap;
-  /* groups */
-  bgroup *groups;
-  eng_agg_state *states; /* ngroups * naggs */
-  size_t ngroups, gcap;
-  int32_t *g1; /* one key: group by value id */
-  size_t g1cap;
-  uint64_t *g2k; /* two keys: open addressing, g2v -1 = empty */
-  int32_t *g2v;
-  size_t g2cap;
-  /* count(DISTINCT): (group, value id) pairs, per aggregate */
-  uint64_t **dset;
-  size_t *dcap, *dn;
-  eng_buf text;
-  unsigned char *segbuf;
-} batch;
-
-/* Interns a copy of v: its id (0 for NULL). */
-static int intern(batch *b, const eng_value *v, int32_t *out) {
-  eng_hent *e;
-  int added, rc;
-  if (v->t == ENG_V_NULL) {
-    *out = 0;
-    return CREDO_OK;
-  }
-  if ((rc = eng_rows_key(b->st, v, 1)) != CREDO_OK)
-    return rc;
-  if (eng_hmap_get(&b->ivals, b->st->key.p ? b->st->key.p : "", b->st->key.n,
-                   &e, &added) != CREDO_OK)
-    return CREDO_NOMEM;
-  if (added) {
-    if (b->nvals == b->vcap) {
-      size_t cap = b->vcap * 2;
-      eng_brow **nv = realloc(b->vals, cap * sizeof *nv);
-      if (!nv)
-        return CREDO_NOMEM;
-      b->vals = nv;
-      b->vcap = cap;
-    }
-    if (!(b->vals[b->nvals] = eng_brow_make(v, 1, 0)))
-      return CREDO_NOMEM;
-    e->val = (void *)(uintptr_t)b->nvals++;
-  }
-  *out = (int32_t)(uintptr_t)e->val;
-  return CREDO_OK;
-}
-
-/* A dictionary text as a NUL-terminated copy in b->text. */
-static int dict_text(batch *b, int dict, uint32_t id, const char **s) {
-  const char *p;
-  size_t n;
-  int rc = eng_proj_text(b->st->txn, dict, id, &p, &n);
-  if (rc != CREDO_OK)
-    return rc == CREDO_NOTFOUND ? CREDO_CORRUPT : rc;
-  b->text.n = 0;
-  if (eng_buf_put(&b->text, p, n) != CREDO_OK ||
-      eng_buf_put(&b->text, "", 1) != CREDO_OK)
-    return CREDO_NOMEM;
-  *s = b->text.p;
-  return CREDO_OK;
-}
-
-/* The event carrying only column m->col = (id or time). *json is a
- * jansson dump to free. */
-static int synth(batch *b, const memo *m, uint64_t id, int64_t t,
-                 credo_event *ev, char **json) {
-  const eng_type *ty;
-  int rc = CREDO_OK, f = m->col - BC_FIELD0;
-  memset(ev, 0, sizeof *ev);
-  ev->subject = ev->type = ev->source = ev->ref = ev->actor = ev->reason = "";
-  ev->data = "{}";
-  *json = NULL;
-  if (m->col == BC_SUBJECT)
-    rc = dict_text(b, ENG_PROJ_D_SUBJECT, (uint32_t)id, &ev->subject);
-  else if (m->col == BC_SOURCE)
-    rc = dict_text(b, ENG_PROJ_D_SOURCE, (uint32_t)id, &ev->source);
-  else if (m->col == BC_TYPE) {
-    if ((rc = eng_type_by_id(b->st->db, b->st->txn, (uint32_t)id, &ty)) ==
-        CREDO_OK)
-      ev->type = ty->name;
-  } else if (m->col == BC_OCCURRED)
-    ev->occurred = t;
-  else if (m->col == BC_FROM)
-    ev->public_from = t;
-  else if (m->col == BC_UNTIL)
-    ev->public_until = t;
-  else if (BC_IS_FIELD(m->col) && id) {
-    const char *s;
-    json_t *o = json_object();
-    if ((rc = dict_text(b, ENG_PROJ_D_FIELD0 + f, (uint32_t)id, &s)) ==
-            CREDO_OK &&
-        (!o || json_object_set_new(o, eng_proj_fields[f], json_string(s)) ||
-         !(*json = json_dumps(o, JSON_COMPACT))))
-      rc = CREDO_NOMEM;
-    json_decref(o);
-    ev->data = *json ? *json : "{}";
-  }
-  return rc;
-}
-
-/* Evaluates m for one column value. */
-static int memo_eval(batch *b, memo *m, uint64_t id, int64_t t, int32_t *out) {
-  eng_ectx *x = &b->st->x;
-  credo_event ev;
-  eng_value v;
-  char *json;
-  int rc, tri, mask = x->mask_subject;
-  if ((rc = synth(b, m, id, t, &ev, &json)) == CREDO_OK) {
-    eng_ectx_row(x);
-    x->ev = &ev;
-    x->mask_subject = m->mask;
-    if (m->cond) {
-      rc = eng_eval_cond(x, m->e, &tri);
-      *out = tri == 1;
-    } else if ((rc = eng_eval(x, m->e, &v)) == CREDO_OK)
-      rc = intern(b, &v, out);
-    x->mask_subject = mask;
-    eng_ectx_row(x);
-  }
-  free(json);
-  if (rc != CREDO_OK && rc != CREDO_NOMEM && rc != CREDO_CANCELLED) {
-    eng_err_clear(b->st->db); /* the row path meets (or not) the same */
-    rc = ENG_BATCH_NO;
-  }
-  return rc;
 }
 
 static int memo_arr(batch *b, memo *m, uint32_t id, int32_t *out) {
@@ -398,25 +151,22 @@ static int memo_arr(batch *b, memo *m, uint32_t id, int32_t *out) {
     m->arr = a;
     m->cap = cap;
   }
-  if ((rc = memo_eval(b, m, id, 0, out)) == CREDO_OK)
+  if ((rc = eng_bm_eval(b, m, id, 0, out)) == CREDO_OK)
     m->arr[id] = *out;
   return rc;
-}
-
-static size_t hash_i64(int64_t t, size_t cap) {
-  return (size_t)(((uint64_t)t * 0x9E3779B97F4A7C15ULL) >> 17) & (cap - 1);
 }
 
 static int memo_time(batch *b, memo *m, int64_t t, int32_t *out) {
   size_t j;
   int rc;
   if (m->hcap)
-    for (j = hash_i64(t, m->hcap); m->hv[j] >= 0; j = (j + 1) & (m->hcap - 1))
+    for (j = eng_bm_hash(t, m->hcap); m->hv[j] >= 0;
+         j = (j + 1) & (m->hcap - 1))
       if (m->hk[j] == t) {
         *out = m->hv[j];
         return CREDO_OK;
       }
-  if ((rc = memo_eval(b, m, 0, t, out)) != CREDO_OK)
+  if ((rc = eng_bm_eval(b, m, 0, t, out)) != CREDO_OK)
     return rc;
   if ((m->hn + 1) * 2 > m->hcap) {
     size_t cap = m->hcap ? m->hcap * 2 : 1024, ocap = m->hcap;
@@ -433,7 +183,7 @@ static int memo_time(batch *b, memo *m, int64_t t, int32_t *out) {
     m->hcap = cap;
     for (size_t i = 0; i < ocap; i++)
       if (ov[i] >= 0) {
-        for (j = hash_i64(ok[i], cap); hv[j] >= 0; j = (j + 1) & (cap - 1))
+        for (j = eng_bm_hash(ok[i], cap); hv[j] >= 0; j = (j + 1) & (cap - 1))
           ;
         hk[j] = ok[i];
         hv[j] = ov[i];
@@ -441,7 +191,7 @@ static int memo_time(batch *b, memo *m, int64_t t, int32_t *out) {
     free(ok);
     free(ov);
   }
-  for (j = hash_i64(t, m->hcap); m->hv[j] >= 0; j = (j + 1) & (m->hcap - 1))
+  for (j = eng_bm_hash(t, m->hcap); m->hv[j] >= 0; j = (j + 1) & (m->hcap - 1))
     ;
   m->hk[j] = t;
   m->hv[j] = *out;
@@ -488,7 +238,7 @@ static int memo_get(batch *b, memo *m, const eng_proj_seg *s, size_t i,
   switch (m->col) {
   case BC_CONST:
     if (m->konst < 0) {
-      int rc = memo_eval(b, m, 0, 0, &m->konst);
+      int rc = eng_bm_eval(b, m, 0, 0, &m->konst);
       if (rc != CREDO_OK)
         return rc;
     }
@@ -518,103 +268,6 @@ static int memo_get(batch *b, memo *m, const eng_proj_seg *s, size_t i,
     return m->direct ? direct_id((uint32_t)s->fval[f][i], out)
                      : memo_arr(b, m, (uint32_t)s->fval[f][i], out);
   }
-}
-
-static void memo_init(memo *m, const eng_expr *e, int cond, int mask) {
-  memset(m, 0, sizeof *m);
-  m->e = e;
-  m->col = col1(e);
-  m->cond = cond;
-  m->mask = mask;
-  m->konst = -1;
-  /* equal ids are equal values and the reverse (dictionaries hold each
-   * text once, type names are unique); a masked subject is not direct:
-   * two persons may share a masked id, and then a group */
-  m->direct =
-      !cond &&
-      ((e->kind == ENG_X_COL && (m->col == BC_SOURCE || m->col == BC_TYPE ||
-                                 (m->col == BC_SUBJECT && !mask))) ||
-       (e->kind == ENG_X_JPATH && BC_IS_FIELD(m->col)));
-}
-
-/* The value of direct memo m for id (0: NULL), texts in *buf. */
-static int direct_value(batch *b, const memo *m, int32_t id, eng_buf *buf,
-                        eng_value *out) {
-  static const int dict[] = {
-      [BC_SUBJECT] = ENG_PROJ_D_SUBJECT, [BC_SOURCE] = ENG_PROJ_D_SOURCE};
-  const eng_type *ty;
-  const char *p;
-  size_t n;
-  int rc;
-  *out = eng_v_null();
-  if (!id && BC_IS_FIELD(m->col))
-    return CREDO_OK;
-  if (m->col == BC_TYPE) {
-    if ((rc = eng_type_by_id(b->st->db, b->st->txn, (uint32_t)id, &ty)))
-      return rc;
-    *out = eng_v_text(ty->name, strlen(ty->name));
-    return CREDO_OK;
-  }
-  rc =
-      eng_proj_text(b->st->txn,
-                    BC_IS_FIELD(m->col) ? ENG_PROJ_D_FIELD0 + m->col - BC_FIELD0
-                                        : dict[m->col],
-                    (uint32_t)id, &p, &n);
-  if (rc != CREDO_OK)
-    return rc == CREDO_NOTFOUND ? CREDO_CORRUPT : rc;
-  buf->n = 0;
-  if (eng_buf_put(buf, p, n) != CREDO_OK || eng_buf_put(buf, "", 1))
-    return CREDO_NOMEM;
-  *out = eng_v_text(buf->p, n);
-  return CREDO_OK;
-}
-
-/* A WHERE conjunct `time column op constant` (either side) becomes a
- * direct comparison when the constant is a time or a text that reads as
- * one in the session's zone (as expr_eval.c's to_time reads it);
- * otherwise the memo path evaluates it. */
-static int memo_fast_time(batch *b, memo *m) {
-  static const int swap[] = {[CQL_OP_EQ] = CQL_OP_EQ, [CQL_OP_NE] = CQL_OP_NE,
-                             [CQL_OP_LT] = CQL_OP_GT, [CQL_OP_LE] = CQL_OP_GE,
-                             [CQL_OP_GT] = CQL_OP_LT, [CQL_OP_GE] = CQL_OP_LE};
-  const eng_expr *e = m->e, *c;
-  eng_ectx *x = &b->st->x;
-  credo_event ev;
-  eng_value v;
-  credo_time t;
-  int op, rc;
-  if (!m->cond || !BC_IS_TIME(m->col) || e->kind != ENG_X_BIN ||
-      e->op < CQL_OP_EQ || e->op > CQL_OP_GE)
-    return CREDO_OK;
-  if (e->a->kind == ENG_X_COL && eng_expr_is_const(e->b))
-    c = e->b, op = e->op;
-  else if (e->b->kind == ENG_X_COL && eng_expr_is_const(e->a))
-    c = e->a, op = swap[e->op];
-  else
-    return CREDO_OK;
-  memset(&ev, 0, sizeof ev);
-  ev.subject = ev.type = ev.source = ev.ref = ev.actor = ev.reason = "";
-  ev.data = "{}";
-  eng_ectx_row(x);
-  x->ev = &ev;
-  rc = eng_eval(x, c, &v);
-  if (rc == CREDO_OK && v.t == ENG_V_TEXT &&
-      eng_v_text_time(&v, b->st->db->tz, &t) == CREDO_OK)
-    v = eng_v_time(t);
-  if (rc == CREDO_OK && v.t == ENG_V_TIME) {
-    m->fop = op;
-    m->ft = v.u.tm;
-  }
-  eng_ectx_row(x);
-  if (rc != CREDO_OK)
-    eng_err_clear(b->st->db); /* the memo path meets it, or not */
-  return rc == CREDO_NOMEM ? rc : CREDO_OK;
-}
-
-static void memo_free(memo *m) {
-  free(m->arr);
-  free(m->hk);
-  free(m->hv);
 }
 
 /* ----------------------------------------------------------- groups */
@@ -680,7 +333,7 @@ static int set_add(uint64_t **set, size_t *cap, size_t *n, uint64_t x,
     }
     for (size_t i = 0; i < oc; i++)
       if (os[i]) {
-        for (j = hash_i64((int64_t)os[i], nc); ns[j]; j = (j + 1) & (nc - 1))
+        for (j = eng_bm_hash((int64_t)os[i], nc); ns[j]; j = (j + 1) & (nc - 1))
           ;
         ns[j] = os[i];
         if (vals)
@@ -693,7 +346,7 @@ static int set_add(uint64_t **set, size_t *cap, size_t *n, uint64_t x,
     if (vals)
       *vals = nv;
   }
-  for (j = hash_i64((int64_t)key, *cap); (*set)[j]; j = (j + 1) & (*cap - 1))
+  for (j = eng_bm_hash((int64_t)key, *cap); (*set)[j]; j = (j + 1) & (*cap - 1))
     if ((*set)[j] == key) {
       if (slot_val)
         *slot_val = (*vals)[j];
@@ -906,7 +559,7 @@ static int add_cond(void *arg, const eng_expr *e) {
   if (!m)
     return CREDO_NOMEM;
   b->conds = m;
-  memo_init(&m[b->nconds++], e, 1, 0); /* WHERE reads the full id */
+  eng_bm_init(&m[b->nconds++], e, 1, 0); /* WHERE reads the full id */
   return 0;
 }
 
@@ -934,25 +587,25 @@ static int batch_init(batch *b, credo_stmt *st) {
   b->nvals = 1;
   /* keys and arguments are evaluated as group_of / eng_agg_step do */
   for (size_t c = 0; c < b->nconds; c++)
-    if (memo_fast_time(b, &b->conds[c]) != CREDO_OK)
+    if (eng_bm_fast_time(b, &b->conds[c]) != CREDO_OK)
       return CREDO_NOMEM;
   for (size_t k = 0; k < p->nkeys; k++)
-    memo_init(&b->keys[k], p->keys[k], 0, p->for_public);
+    eng_bm_init(&b->keys[k], p->keys[k], 0, p->for_public);
   for (size_t a = 0; a < p->naggs; a++) {
     b->akind[a] = agg_kind(&p->aggs[a]);
     if (p->aggs[a].arg)
-      memo_init(&b->args[a], p->aggs[a].arg, 0, p->for_public);
+      eng_bm_init(&b->args[a], p->aggs[a].arg, 0, p->for_public);
   }
   return CREDO_OK;
 }
 
 static void batch_free(batch *b) {
   for (size_t c = 0; c < b->nconds; c++)
-    memo_free(&b->conds[c]);
+    eng_bm_free(&b->conds[c]);
   for (size_t k = 0; b->keys && k < b->p->nkeys; k++)
-    memo_free(&b->keys[k]);
+    eng_bm_free(&b->keys[k]);
   for (size_t a = 0; b->args && a < b->p->naggs; a++) {
-    memo_free(&b->args[a]);
+    eng_bm_free(&b->args[a]);
     if (b->dset)
       free(b->dset[a]);
   }
@@ -991,8 +644,8 @@ static int emit(batch *b) {
   for (size_t i = 0; i < b->ngroups && rc == CREDO_OK; i++) {
     for (size_t k = 0; k < p->nkeys && rc == CREDO_OK; k++)
       if (b->keys[k].direct)
-        rc = direct_value(b, &b->keys[k], (int32_t)b->groups[i].kv[k], &text[k],
-                          &kv[k]);
+        rc = eng_bm_direct_value(b, &b->keys[k], (int32_t)b->groups[i].kv[k],
+                                 &text[k], &kv[k]);
       else
         kv[k] = b->vals[b->groups[i].kv[k]]->v[0];
     if (rc != CREDO_OK || (rc = eng_exec_group_new(b->st, kv, &g)))
