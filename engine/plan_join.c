@@ -223,6 +223,36 @@ static int is_and(const eng_expr *c) {
          c->op == CQL_OP_AND;
 }
 
+/* A buffered table (subquery, users): `slot.c = key` on any column c
+ * makes it a hash join on c. */
+static void choose_hash(eng_jtab *t, int s) {
+  const eng_expr *stack[64];
+  size_t n = 0;
+  stack[n++] = t->on;
+  while (n) {
+    const eng_expr *c = stack[--n], *key;
+    if (is_and(c)) {
+      size_t m = c->kind == ENG_X_LOGIC ? c->nargs : 2;
+      for (size_t a = m; a-- > 0 && n < 64;)
+        stack[n++] = c->kind == ENG_X_LOGIC ? c->args[a] : a ? c->b : c->a;
+      continue;
+    }
+    if (c->kind != ENG_X_BIN || c->op != CQL_OP_EQ)
+      continue;
+    for (int side = 0; side < 2; side++) {
+      const eng_expr *col = side ? c->b : c->a;
+      if (col->kind == ENG_X_COL && col->tab == s &&
+          (key = key_of(c, s, col->idx)) != NULL) {
+        t->method = ENG_JM_HASH;
+        t->hcol = col->idx;
+        t->key = key;
+        t->keyc = c;
+        return;
+      }
+    }
+  }
+}
+
 /* Picks the method of slot s from its ON's top-level AND conjuncts. */
 static void choose_method(eng_jtab *t, int s) {
   static const struct {
@@ -235,6 +265,10 @@ static void choose_method(eng_jtab *t, int s) {
   const eng_expr *stack[64];
   size_t n = 0;
   t->method = ENG_JM_SCAN;
+  if (ENG_ROWSET(t->table)) { /* buffered rows: a hash on any column */
+    choose_hash(t, s);
+    return;
+  }
   for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
     if (keys[k].table != t->table)
       continue;
@@ -475,6 +509,8 @@ static const char *method_text(int m) {
     return "index look-up by id";
   case ENG_JM_TY_NAME:
     return "index look-up by name";
+  case ENG_JM_HASH:
+    return "hash join on its rows (computed and hashed once)";
   case -1:
     return "nested loop over its rows (computed once)";
   default:
@@ -509,7 +545,10 @@ int eng_join_explain(const eng_plan *p, eng_buf *b,
            put_text(b, p->src, t->on->off, t->on->end);
     if (rc == CREDO_OK)
       rc = eng_buf_printf(
-          b, ": %s", method_text(t->table == CQL_TABLE_SUB ? -1 : t->method));
+          b, ": %s",
+          method_text(ENG_ROWSET(t->table) && t->method != ENG_JM_HASH
+                          ? -1
+                          : t->method));
     rc = emit(b, line, arg, rc);
   }
   return rc;

@@ -311,8 +311,29 @@ static void t_with(void **state) {
   contains_on(f->db,
               "EXPLAIN WITH pen AS (SELECT subject FROM events) SELECT s.name "
               "FROM subjects s JOIN pen ON pen.subject = s.id",
-              "JOIN subquery pen ON pen.subject = s.id: nested loop over its "
+              "JOIN subquery pen ON pen.subject = s.id: hash join on its rows "
+              "(computed and hashed once)");
+  contains_on(f->db,
+              "EXPLAIN WITH pen AS (SELECT subject FROM events) SELECT s.name "
+              "FROM subjects s JOIN pen ON pen.subject > s.id",
+              "JOIN subquery pen ON pen.subject > s.id: nested loop over its "
               "rows (computed once)");
+  /* a hash join answers as the nested loop: same types hashed, other
+   * types (a TEXT day against a TIME) compared row by row */
+  expect(f,
+         "WITH d AS (SELECT occurred, ref FROM events) SELECT e.ref, d.ref "
+         "FROM events e JOIN d ON d.occurred = e.occurred ORDER BY e.ref",
+         "r1|r1\nr2|r2\nr3|r3\nr4|r4\n");
+  expect(f,
+         "WITH d AS (SELECT '2025-03-01' AS day, name FROM types) SELECT "
+         "e.ref, d.name FROM events e JOIN d ON d.day = e.occurred ORDER BY "
+         "d.name",
+         "r1|honour\nr1|penalty_general\n");
+  expect(f,
+         "WITH k AS (SELECT subject, count(*) AS n FROM events GROUP BY "
+         "subject) SELECT s.name, k.n FROM subjects s LEFT JOIN k ON "
+         "k.subject = s.id AND k.n > 1 ORDER BY s.name",
+         "ÄÖ Trading|NULL\n厦门示例船务有限公司|2\n张三|NULL\n");
   err(f, "WITH x AS (SELECT subject FROM events) SELECT nope FROM x",
       CREDO_SEMANTIC, "unknown column \"nope\"");
   assert_int_equal(credo_dup(f->db, &pub), CREDO_OK);
