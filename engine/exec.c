@@ -454,6 +454,7 @@ void eng_exec_reset(credo_stmt *st) {
   eng_subq_reset(st);
   eng_rows_free(st);
   eng_exec_groups_free(st);
+  eng_win_free(st);
   eng_hmap_free(&st->seen);
   eng_ectx_free(&st->x);
   memset(&st->x, 0, sizeof st->x);

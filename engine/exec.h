@@ -45,6 +45,9 @@ typedef struct eng_group {
 
 #define ENG_STMT_NX 8
 
+/* The window stage's buffered rows and results (exec_window.c). */
+typedef struct eng_win_run eng_win_run;
+
 struct credo_stmt {
   credo *db;
   credo_stmt *next, *prev; /* the handle's statements */
@@ -115,6 +118,8 @@ struct credo_stmt {
    * as output column + 1, negative for DESC; LIMIT / OFFSET in wx[0..1] */
   int *set_ord;
   size_t n_set_ord;
+  /* window functions (exec_window.c): NULL until the stage runs */
+  eng_win_run *win;
 };
 
 /* Compiles what the statement's kind needs and sets its columns. */

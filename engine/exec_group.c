@@ -111,6 +111,8 @@ int eng_exec_drain_grouped(credo_stmt *st) {
   if ((rc = emit_groups(st)) != CREDO_OK)
     return rc;
   eng_exec_groups_free(st);
+  if (p->nwins)
+    return eng_win_finish(st);
   eng_rows_window(st, p->norder > 0);
   return CREDO_OK;
 }

@@ -247,7 +247,10 @@ int eng_exec_stream_next(credo_stmt *st) {
 
 /* Projects the current row into the sorter (DISTINCT first). */
 int eng_exec_collect(credo_stmt *st) {
-  int rc = project(st), seen = 0;
+  int rc, seen = 0;
+  if (st->plan->nwins && !eng_win_emitting(st))
+    return eng_win_add(st); /* windows first (exec_window.c) */
+  rc = project(st);
   if (rc == CREDO_OK && st->plan->distinct)
     rc = eng_rows_seen(st, st->out, &seen);
   if (rc != CREDO_OK || seen)
@@ -263,6 +266,8 @@ static int drain_sorted(credo_stmt *st) {
   if (rc != CREDO_DONE)
     return rc;
   eng_exec_read_end(st);
+  if (st->plan->nwins)
+    return eng_win_finish(st);
   eng_rows_window(st, 1);
   return CREDO_OK;
 }
@@ -339,7 +344,7 @@ int eng_exec_select(credo_stmt *st) {
     return rc;
   if (p->grouped)
     return eng_exec_drain_grouped(st);
-  if (p->norder)
+  if (p->norder || p->nwins)
     return drain_sorted(st);
   st->streaming = 1;
   return CREDO_OK;

@@ -108,7 +108,26 @@ enum eng_xkind {
                     a = IN's left operand, negated = NOT IN */
   ENG_X_AGG,     /* idx = aggregate slot (its value after grouping) */
   ENG_X_KEY,     /* idx = GROUP BY key (its value after grouping) */
-  ENG_X_OUT      /* idx = output column (ORDER BY alias / position) */
+  ENG_X_OUT,     /* idx = output column (ORDER BY alias / position) */
+  ENG_X_WIN,     /* a window function call (expr_win.c). As compiled: idx =
+                    ENG_WF_*, win = its OVER clause, args = the call's
+                    arguments (op of them), then FILTER's condition
+                    (negated = 1 when present), then PARTITION BY, then
+                    ORDER BY. After plan_win.c: idx = window slot, no args */
+  ENG_X_WREF     /* idx = slot of a value computed before the window stage
+                    (plan_win.c) */
+};
+
+/* Window functions (ENG_X_WIN's idx as compiled); the aggregates used as
+ * window functions keep their enum eng_fn codes. */
+enum eng_wf {
+  ENG_WF_ROW_NUMBER = 100,
+  ENG_WF_RANK,
+  ENG_WF_DENSE_RANK,
+  ENG_WF_LAG,
+  ENG_WF_LEAD,
+  ENG_WF_FIRST_VALUE,
+  ENG_WF_LAST_VALUE
 };
 
 /* coalesce (evaluated lazily) and the aggregates; the other functions
@@ -161,8 +180,9 @@ struct eng_expr {
   eng_expr *a, *b, *c;
   eng_expr **args;
   size_t nargs;
-  int line, col;   /* position of the first character */
-  size_t off, end; /* source span, byte offsets in the statement text */
+  int line, col;         /* position of the first character */
+  size_t off, end;       /* source span, byte offsets in the statement text */
+  const cql_window *win; /* WIN as compiled: its OVER clause (borrowed) */
 };
 
 /* One aggregate call collected while compiling. */
@@ -198,6 +218,8 @@ typedef struct eng_cctx {
   int in_alias; /* an alias is being expanded (no alias inside one) */
   /* SELECT: subqueries are registered here; NULL: not allowed */
   eng_subq_list *subqs;
+  /* window function calls are allowed (the select list and ORDER BY) */
+  int wins_ok;
 } eng_cctx;
 
 /* Compiles `e`. On failure *out is NULL and the error is on the handle. */
@@ -208,6 +230,12 @@ void eng_aggs_free(eng_agg_spec *aggs, size_t n);
 int eng_expr_is_const(const eng_expr *e);
 /* 1 when two compiled trees compute the same thing. */
 int eng_expr_same(const eng_expr *a, const eng_expr *b);
+/* Compiles window function call e (e->over set) into an ENG_X_WIN node
+ * (expr_win.c); an error where cc->wins_ok is 0. */
+int eng_compile_window(eng_cctx *cc, const cql_expr *e, int in_agg,
+                       eng_expr **out);
+/* 1 when the tree contains a window function call. */
+int eng_expr_has_win(const eng_expr *e);
 /* 1 when the tree contains an aggregate. */
 int eng_expr_has_agg(const eng_expr *e);
 
@@ -245,6 +273,10 @@ typedef struct eng_ectx {
   const eng_value *outv;
   /* results of the statement's subqueries, by slot (exec_subq.c) */
   const eng_subres *subres;
+  /* the window stage (exec_window.c): the values computed before it
+   * (ENG_X_WREF) and the window functions' results (ENG_X_WIN) */
+  const eng_value *carry;
+  const eng_value *winv;
 } eng_ectx;
 
 /* Starts a new row: drops the parsed JSON of the previous one and resets

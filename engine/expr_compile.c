@@ -407,6 +407,8 @@ static int compile(eng_cctx *cc, const cql_expr *e, int in_agg,
     *out = x;
     return CREDO_OK;
   case CQL_E_CALL:
+    if (e->over)
+      return eng_compile_window(cc, e, in_agg, out);
     return eng_compile_call(cc, e, in_agg, out);
   case CQL_E_CASE:
   case CQL_E_CAST:
@@ -487,6 +489,8 @@ int eng_expr_is_const(const eng_expr *e) {
   case ENG_X_AGG:
   case ENG_X_KEY:
   case ENG_X_OUT:
+  case ENG_X_WIN:
+  case ENG_X_WREF:
   case ENG_X_SUBQ: /* known only once the subquery ran */
     return 0;
   default:
@@ -521,6 +525,8 @@ int eng_expr_same(const eng_expr *a, const eng_expr *b) {
   if (a->kind != b->kind || a->op != b->op || a->idx != b->idx ||
       a->negated != b->negated || a->nsegs != b->nsegs || a->nargs != b->nargs)
     return 0;
+  if (a->kind == ENG_X_WIN && a->win != b->win)
+    return 0; /* ORDER BY directions are not in the tree */
   if (a->kind == ENG_X_CONST) {
     eng_buf x = {0}, y = {0};
     int same = eng_v_key(&a->val, &x) == CREDO_OK &&

@@ -44,7 +44,14 @@ static const char *const AGG_NAMES[] = {"count", "sum", "avg",
 static int ast_has_agg(const cql_expr *e) {
   if (!e)
     return 0;
-  if (e->kind == CQL_E_CALL && e->text)
+  if (e->kind == CQL_E_CALL && e->over) { /* a window, not an aggregate */
+    for (size_t i = 0; i < e->over->partition.n; i++)
+      if (ast_has_agg(e->over->partition.items[i]))
+        return 1;
+    for (size_t i = 0; i < e->over->n_order; i++)
+      if (ast_has_agg(e->over->order[i].expr))
+        return 1;
+  } else if (e->kind == CQL_E_CALL && e->text)
     for (size_t i = 0; i < sizeof AGG_NAMES / sizeof *AGG_NAMES; i++)
       if (strcasecmp(e->text, AGG_NAMES[i]) == 0)
         return 1;
@@ -81,6 +88,7 @@ void eng_plan_free(eng_plan *p) {
   eng_expr_free(p->as_of);
   eng_expr_free(p->visible_at);
   free(p->subqs.at);
+  eng_plan_windows_free(p);
   free(p);
 }
 
@@ -527,12 +535,15 @@ static int compile_grouped(eng_plan *p, credo *db, int nparams) {
   cc.grouped = 1;
   cc.keys = p->keys;
   cc.nkeys = p->nkeys;
+  cc.wins_ok = 1;
   if ((rc = compile_items(p, &cc)) == CREDO_OK && sel->having) {
+    cc.wins_ok = 0;
     cc.clause = "HAVING";
     cc.alias_items = sel->items;
     cc.n_alias_items = sel->n_items;
     rc = eng_expr_compile(&cc, sel->having, &p->having);
   }
+  cc.wins_ok = 1;
   if (rc == CREDO_OK)
     rc = compile_order(p, &cc);
   p->aggs = cc.aggs;
@@ -545,7 +556,8 @@ static int compile_plain(eng_plan *p, credo *db, int nparams) {
                  .db = db,
                  .table = p->table,
                  .nparams = nparams,
-                 .clause = "the select list"};
+                 .clause = "the select list",
+                 .wins_ok = 1};
   int rc = compile_items(p, &cc);
   if (rc == CREDO_OK)
     rc = compile_order(p, &cc);
@@ -583,7 +595,8 @@ int eng_plan_select(credo *db, const cql_select *sel, const char *src,
     goto fail;
   choose_path(p);
   if ((rc = check_types(db, p)) != CREDO_OK ||
-      (rc = public_plan(db, p)) != CREDO_OK)
+      (rc = public_plan(db, p)) != CREDO_OK ||
+      (rc = eng_plan_windows(db, p)) != CREDO_OK)
     goto fail;
   p->for_public = db->role == CREDO_ROLE_PUBLIC;
   *out = p;

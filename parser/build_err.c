@@ -118,8 +118,6 @@ static const char *unsupported(cql_ctx *ctx, const cql_token *t) {
   if (ctx->prev2_code == CQL_TK_FROM && t->word)
     return "table aliases and joins are not supported yet; use a "
            "subquery: x IN (SELECT ...)";
-  if (word_is(t, "OVER") || word_is(&ctx->prev, "OVER"))
-    return "window functions (OVER) are not supported yet";
   if (word_is(t, "WITH") && ctx->prev_code == 0)
     return "WITH is not supported yet; use a subquery: x IN (SELECT ...)";
   return NULL;

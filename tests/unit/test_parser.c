@@ -425,6 +425,10 @@ static void test_analyst_expressions(void **state) {
   check("SELECT count(*) FILTER (WHERE a = 1) n, sum(DISTINCT x) s FROM events",
         "(SELECT (items (AS (call count * (FILTER (= a 1))) n) (AS (call sum "
         "DISTINCT x) s)) (FROM events))");
+  check("SELECT rank() OVER (PARTITION BY a, b ORDER BY c DESC), count(*) "
+        "FILTER (WHERE d) OVER () FROM events",
+        "(SELECT (items (call rank (OVER (PARTITION BY a b) (ORDER BY (c "
+        "DESC)))) (call count * (FILTER d) (OVER))) (FROM events))");
   check("SELECT id FROM events OFFSET 3",
         "(SELECT (items id) (FROM events) (OFFSET 3))");
   check("SELECT id FROM events OFFSET 3 LIMIT 2",
@@ -642,8 +646,12 @@ static void test_syntax_error_positions(void **state) {
   check_err("SELECT e.id FROM events e", 1, 25,
             "table aliases and joins are not supported yet; use a subquery: "
             "x IN (SELECT ...)");
-  check_err("SELECT rank() OVER (ORDER BY id) FROM events", 1, 20,
-            "window functions (OVER) are not supported yet");
+  check_err("SELECT rank() OVER (ORDER BY id ROWS UNBOUNDED PRECEDING) FROM "
+            "events",
+            1, 33,
+            "window frames (ROWS ...) are not supported; a window with ORDER "
+            "BY runs from the start of its partition to the current row and "
+            "its peers, one without ORDER BY spans the whole partition");
   check_err("WITH x AS (SELECT 1) SELECT * FROM x", 1, 1,
             "WITH is not supported yet; use a subquery: x IN (SELECT ...)");
   check_err("SELECT a FROM events UNION SELECT a FROM events ORDER BY a "
