@@ -340,6 +340,7 @@ int eng_exec_read_begin(credo_stmt *st) {
 }
 
 void eng_exec_read_end(credo_stmt *st) {
+  eng_versions_close(st);
   eng_scan_close(st->scan);
   st->scan = NULL;
   stor_cursor_close(st->cur);

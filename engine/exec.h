@@ -120,6 +120,8 @@ struct credo_stmt {
   size_t n_set_ord;
   /* window functions (exec_window.c): NULL until the stage runs */
   eng_win_run *win;
+  /* FROM versions (exec_versions.c): its second cursor and merge state */
+  struct eng_vscan *vscan;
 };
 
 /* Compiles what the statement's kind needs and sets its columns. */

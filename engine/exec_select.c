@@ -153,6 +153,8 @@ static int pull(credo_stmt *st) {
   int rc;
   if (st->empty)
     return CREDO_DONE;
+  if (st->plan->table == CQL_TABLE_VERSIONS)
+    return eng_versions_next(st);
   if (st->plan->table == CQL_TABLE_EVENTS) {
     rc = eng_scan_next(st->scan, &st->ev);
     st->x.ev = &st->ev;
@@ -292,6 +294,8 @@ static int open_source(credo_stmt *st) {
   const eng_plan *p = st->plan;
   credo_time as_of = CREDO_TIME_NOW, vis = CREDO_TIME_NOW, ra, rv;
   int rc;
+  if (p->table == CQL_TABLE_VERSIONS)
+    return eng_versions_open(st);
   if (p->table != CQL_TABLE_EVENTS) {
     /* as credo_list_subjects: the public role sees events, not the list
      * of every subject (persons' ids and names) */

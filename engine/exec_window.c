@@ -223,8 +223,8 @@ static int partition(credo_stmt *st, const win_ctx *c, size_t k, size_t a,
   int rc = CREDO_OK;
   memset(&as, 0, sizeof as);
   for (size_t i = a, q; i < b && rc == CREDO_OK; i = q) {
-    for (q = i + 1; q < b && same_on(c, c->w->idx[i], c->w->idx[q],
-                                     c->s->ord, c->s->no);
+    for (q = i + 1;
+         q < b && same_on(c, c->w->idx[i], c->w->idx[q], c->s->ord, c->s->no);
          q++)
       ;
     rc = peer_group(st, c, k, a, b, i, q, &as, &dense);
@@ -242,8 +242,7 @@ static int one_window(credo_stmt *st, size_t k) {
   qsort_r(w->idx, w->n, sizeof *w->idx, row_cmp, &c);
   for (size_t a = 0, b; a < w->n && rc == CREDO_OK; a = b) {
     for (b = a + 1;
-         b < w->n && same_on(&c, w->idx[a], w->idx[b], c.s->part, c.s->np);
-         b++)
+         b < w->n && same_on(&c, w->idx[a], w->idx[b], c.s->part, c.s->np); b++)
       ;
     rc = partition(st, &c, k, a, b);
   }

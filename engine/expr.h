@@ -76,6 +76,17 @@ enum eng_type_col {
 /* The columns of `*` and SHOW TYPES: the first ENG_TY_STAR. */
 #define ENG_TY_STAR 5
 
+/* The versions table (every version of every event): its columns are
+ * event columns in this order -- id, version, op, recorded, actor,
+ * reason, subject, type, occurred, public_from, public_until, source,
+ * ref, data (the `*` columns), subject_name, subject_kind,
+ * repairable_from -- each the value of that version. */
+#define ENG_VS_ID 0 /* its id column */
+#define ENG_VS_STAR 14
+#define ENG_VS_NCOLS 17
+/* 1 when column `col` of `table` is `data` (JSON paths go below it). */
+int eng_col_is_data(int table, int col);
+
 /* Number of columns of table `table` (CQL_TABLE_*), and the i-th one's
  * name and static type. `*` expands to eng_table_star(table) columns. */
 int eng_table_ncols(int table);

@@ -81,7 +81,7 @@ static int known_cols(int table, char *buf, size_t n) {
   for (int i = 0; i < nc && used < n; i++)
     used += (size_t)snprintf(buf + used, n - used, "%s%s", i ? ", " : "",
                              eng_col_name(table, i));
-  if (table == CQL_TABLE_EVENTS && used < n)
+  if ((table == CQL_TABLE_EVENTS || table == CQL_TABLE_VERSIONS) && used < n)
     snprintf(buf + used, n - used, ", data.<path>");
   return 0;
 }
@@ -117,8 +117,7 @@ static int compile_column(eng_cctx *cc, const cql_expr *e, eng_expr **out) {
       cc->in_alias = 0;
       return rc;
     }
-  if (col < 0 || (e->path.n > 1 &&
-                  !(cc->table == CQL_TABLE_EVENTS && col == ENG_EV_DATA))) {
+  if (col < 0 || (e->path.n > 1 && !eng_col_is_data(cc->table, col))) {
     char full[300];
     size_t used = 0;
     for (size_t i = 0; i < e->path.n && used < sizeof full; i++)

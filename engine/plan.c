@@ -352,6 +352,16 @@ static void choose_path(eng_plan *p) {
                  *type = NULL, *pid = NULL, *psrc = NULL, *pref = NULL,
                  *psubj = NULL, *ptype = NULL;
   p->path = ENG_PATH_FULL;
+  if (p->where && p->table == CQL_TABLE_VERSIONS) { /* by id, or all */
+    conjuncts(p->where, &l);
+    for (size_t i = 0; i < l.n && !id; i++)
+      if ((id = eq_const(l.items[i], ENG_VS_ID)) != NULL) {
+        p->path = ENG_PATH_ID;
+        p->k1 = id;
+        p->p1 = l.items[i];
+      }
+    return;
+  }
   if (!p->where || p->table != CQL_TABLE_EVENTS)
     return;
   conjuncts(p->where, &l);
@@ -667,6 +677,8 @@ static int path_line(credo *db, stor_txn *txn, const eng_plan *p, eng_buf *b) {
                                                  : STOR_EVENTS;
   if (p->table == CQL_TABLE_EVENTS)
     rc = eng_scan_estimate(db, txn, &spec, &rows);
+  else if (p->table == CQL_TABLE_VERSIONS) /* older versions + the latest */
+    rc = eng_versions_estimate(db, txn, p->path == ENG_PATH_ID, &rows);
   else if ((rc = stor_count(txn, table, &rows)) != CREDO_OK)
     rc = eng_err_stor(db, rc, "cannot count rows");
   if (rc != CREDO_OK)
@@ -677,8 +689,10 @@ static int path_line(credo *db, stor_txn *txn, const eng_plan *p, eng_buf *b) {
     return eng_buf_printf(b, "SCAN %s ~%llu rows", cql_table_name(p->table),
                           (unsigned long long)rows);
   if (db->role == CREDO_ROLE_PUBLIC) /* no counts of hidden records */
-    return eng_buf_printf(b, "SEARCH events USING %s", eng_path_name(p->path));
-  rc = eng_buf_printf(b, "SEARCH events USING %s (", eng_path_name(p->path));
+    return eng_buf_printf(b, "SEARCH %s USING %s", cql_table_name(p->table),
+                          eng_path_name(p->path));
+  rc = eng_buf_printf(b, "SEARCH %s USING %s (", cql_table_name(p->table),
+                      eng_path_name(p->path));
   if (p->path == ENG_PATH_UNTIL) {
     for (size_t i = 0; i < p->nbounds && rc == CREDO_OK; i++)
       if (p->bound_preds[i])

@@ -102,6 +102,10 @@ void eng_plan_free(eng_plan *p);
 int eng_plan_windows(credo *db, eng_plan *p);
 void eng_plan_windows_free(eng_plan *p);
 
+/* Rows EXPLAIN expects from FROM versions: all of them, or one event's
+ * share (`one`). Implemented in exec_versions.c. */
+int eng_versions_estimate(credo *db, stor_txn *txn, int one, uint64_t *rows);
+
 /* Writes EXPLAIN's lines for `p`, calling `line` for each; the estimate
  * is read in `txn`. Stops at the first non-zero return. */
 typedef int (*eng_line_cb)(void *arg, const char *text);

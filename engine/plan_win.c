@@ -141,8 +141,7 @@ static int make_spec(credo *db, eng_plan *p, eng_expr *x) {
   x->nargs = 0;
   x->win = NULL;
   x->idx = (int)(p->nwins - 1);
-  return w->fn < ENG_WF_ROW_NUMBER ? spec_agg(db, w, x, filter_slot)
-                                   : CREDO_OK;
+  return w->fn < ENG_WF_ROW_NUMBER ? spec_agg(db, w, x, filter_slot) : CREDO_OK;
 }
 
 static int rewrite(credo *db, eng_plan *p, eng_expr **px) {

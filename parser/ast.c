@@ -275,6 +275,8 @@ const char *cql_table_name(int table) {
     return "subjects";
   case CQL_TABLE_TYPES:
     return "types";
+  case CQL_TABLE_VERSIONS:
+    return "versions";
   default:
     return "?";
   }

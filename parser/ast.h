@@ -175,7 +175,8 @@ struct cql_expr {
 typedef enum cql_table {
   CQL_TABLE_EVENTS = 1,
   CQL_TABLE_SUBJECTS,
-  CQL_TABLE_TYPES
+  CQL_TABLE_TYPES,
+  CQL_TABLE_VERSIONS /* every version of every event (history as a table) */
 } cql_table;
 
 /* One item of the select list: `expr [AS alias]`, or `*` (expr NULL). */
@@ -445,7 +446,7 @@ void cql_window_free(cql_window *w);
 const char *cql_kind_name(int kind);
 /* The operator as CQL spells it: "+", "<>" is "!=", "AND", "NOT", "-". */
 const char *cql_op_name(int op);
-/* "events", "subjects", "types"; "?" otherwise. */
+/* "events", "subjects", "types", "versions"; "?" otherwise. */
 const char *cql_table_name(int table);
 
 /* Renders a statement / an expression canonically, as one line of

@@ -440,18 +440,19 @@ cql_order_list cql_b_order1(cql_ctx *ctx, cql_expr *e, bool desc) {
 
 /* ----------------------------------------------------------------- SELECT */
 
-static const char *const table_names[] = {"events", "subjects", "types"};
+static const char *const table_names[] = {"events", "subjects", "types",
+                                          "versions"};
 
 cql_select *cql_b_select(cql_ctx *ctx, const cql_token *kw, bool distinct,
                          cql_item_list items, const cql_token *table) {
   cql_select *s = NULL;
   int t = -2;
   if (ctx->rc == CREDO_OK && items.n > 0)
-    t = cql_bx_ident_index(ctx, table, table_names, 3);
+    t = cql_bx_ident_index(ctx, table, table_names, 4);
   if (t == -1)
     cql_ctx_error(ctx, table->pos,
-                  "unknown table \"%.*s\" (expected events, subjects or "
-                  "types)",
+                  "unknown table \"%.*s\" (expected events, subjects, "
+                  "types or versions)",
                   (int)table->n, table->s);
   if (t >= 0)
     s = cql_bx_calloc(ctx, sizeof *s);

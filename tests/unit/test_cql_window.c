@@ -138,15 +138,18 @@ static void t_ranking(void **state) {
          "ORDER BY id",
          "1|1|1|2\n2|2|2|3\n3|1|1|4\n4|1|1|1\n5|3|2|3\n");
   /* no ORDER BY in the window: every row is a peer */
-  expect(f, "SELECT id, rank() OVER (), row_number() OVER () FROM events "
-            "WHERE subject = '" ORG "' ORDER BY id",
+  expect(f,
+         "SELECT id, rank() OVER (), row_number() OVER () FROM events "
+         "WHERE subject = '" ORG "' ORDER BY id",
          "1|1|1\n2|1|2\n5|1|3\n");
   /* DESC in the window, and a window in the statement's ORDER BY */
-  expect(f, "SELECT id FROM events ORDER BY row_number() OVER (ORDER BY "
-            "occurred DESC, id) LIMIT 2",
+  expect(f,
+         "SELECT id FROM events ORDER BY row_number() OVER (ORDER BY "
+         "occurred DESC, id) LIMIT 2",
          "3\n2\n");
-  expect(f, "SELECT id, row_number() OVER (ORDER BY id DESC) * 10 x FROM "
-            "events ORDER BY x LIMIT 2 OFFSET 1",
+  expect(f,
+         "SELECT id, row_number() OVER (ORDER BY id DESC) * 10 x FROM "
+         "events ORDER BY x LIMIT 2 OFFSET 1",
          "4|20\n3|30\n");
 }
 
@@ -222,18 +225,19 @@ static void t_latest_and_groups(void **state) {
 /* Where windows may not go, with positions; frames and named windows. */
 static void t_errors(void **state) {
   fx *f = *state;
-  err(f, "SELECT id FROM events WHERE row_number() OVER () = 1",
-      CREDO_SEMANTIC,
+  err(f, "SELECT id FROM events WHERE row_number() OVER () = 1", CREDO_SEMANTIC,
       "line 1, column 29: window function row_number is not allowed in "
       "WHERE");
   err(f, "SELECT count(*) FROM events GROUP BY rank() OVER (ORDER BY id)",
-      CREDO_SEMANTIC, "column 38: window function rank is not allowed in "
-                      "GROUP BY");
+      CREDO_SEMANTIC,
+      "column 38: window function rank is not allowed in "
+      "GROUP BY");
   err(f,
       "SELECT type FROM events GROUP BY type HAVING rank() OVER (ORDER BY "
       "type) = 1",
-      CREDO_SEMANTIC, "column 46: window function rank is not allowed in "
-                      "HAVING");
+      CREDO_SEMANTIC,
+      "column 46: window function rank is not allowed in "
+      "HAVING");
   err(f, "SELECT sum(row_number() OVER ()) FROM events", CREDO_SEMANTIC,
       "column 12: window function row_number cannot be used inside an "
       "aggregate");
@@ -256,8 +260,9 @@ static void t_errors(void **state) {
       "DISTINCT is not supported in window function count");
   err(f, "SELECT lag(id) FILTER (WHERE id > 1) OVER () FROM events",
       CREDO_SEMANTIC, "FILTER applies to aggregate window functions only");
-  err(f, "SELECT row_number() OVER (PARTITION BY subject) FROM events GROUP "
-         "BY type",
+  err(f,
+      "SELECT row_number() OVER (PARTITION BY subject) FROM events GROUP "
+      "BY type",
       CREDO_SEMANTIC, "column \"subject\" must appear in GROUP BY");
   err(f, "SELECT rank(*) OVER () FROM events", CREDO_SEMANTIC,
       "rank(*) is not a window function");

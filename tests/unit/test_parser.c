@@ -700,7 +700,8 @@ static void test_statement_errors(void **state) {
             "syntax error near \"{\"a\": 1}\"");
   check_err("SHOW TABLE", 1, 6, "syntax error near \"TABLE\"");
   check_err("DESCRIBE history", 1, 10,
-            "unknown table \"history\" (tables: events, subjects, types)");
+            "unknown table \"history\" (tables: events, subjects, types, "
+            "versions)");
   check_err("SET TIME ZONE 8", 1, 15, "syntax error near \"8\"");
   check_err("BEGIN WORK", 1, 7, "syntax error near \"WORK\"");
   check_err("DROP USER", 1, 10, "syntax error: unexpected end of input");
@@ -798,7 +799,8 @@ static void test_missing_clauses(void **state) {
 static void test_name_errors(void **state) {
   (void)state;
   check_err("SELECT * FROM event", 1, 15,
-            "unknown table \"event\" (expected events, subjects or types)");
+            "unknown table \"event\" (expected events, subjects, types or "
+            "versions)");
   check_err("CREATE SUBJECT 'x' KIND company", 1, 25,
             "unknown subject kind \"company\" (expected org, person or "
             "other)");
