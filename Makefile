@@ -192,8 +192,9 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_HELP:%.c=$(BUILD)/obj/%.o) 
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lcmocka -ledit -lcsv
 
-# test_frame also tests the server's handshake machine and login backoff.
-$(BUILD)/tests/test_frame: $(patsubst %,$(BUILD)/obj/server/%.o,srv_auth srv_throttle srv_slots srv_sniff)
+# test_frame also tests the server's handshake machine, login backoff and
+# flush reasons.
+$(BUILD)/tests/test_frame: $(patsubst %,$(BUILD)/obj/server/%.o,srv_auth srv_throttle srv_slots srv_sniff srv_log)
 # test_pgwire tests the PostgreSQL front end's codec, SCRAM, dialect edges
 # and value formats.
 $(BUILD)/tests/test_pgwire: $(patsubst %,$(BUILD)/obj/server/%.o,pg_proto pg_auth pg_sql pg_types)

@@ -382,6 +382,11 @@ int credo_stmt_readonly(const credo_stmt *st) {
   return be->stmt_readonly(st);
 }
 
+const char *credo_stmt_notice(const credo_stmt *st) {
+  const credo_backend *be = st ? be_of(be_stmt_db(st)) : NULL;
+  return be && be->stmt_notice ? be->stmt_notice(st) : NULL;
+}
+
 int credo_create_type_def(credo *db, const credo_type_def *def) {
   const credo_backend *be = db ? be_of(db) : &eng_local_backend;
   if (!be->create_type_def)

@@ -105,6 +105,7 @@ typedef struct credo_backend {
   const char *(*column_text)(credo_stmt *st, int i);
   credo_time (*column_time)(credo_stmt *st, int i);
   int (*stmt_readonly)(const credo_stmt *st);
+  const char *(*stmt_notice)(const credo_stmt *st);
   int (*create_type_def)(credo *db, const credo_type_def *def);
   int (*rename_subject)(credo *db, const char *id, const char *name,
                         const char *reason);
@@ -169,6 +170,13 @@ void be_set_changes(credo *db, uint64_t n);
 int be_err(credo *db, int code, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 void be_err_clear(credo *db);
+/* Makes credo_interrupt also write one byte to `fd` (-1: none), so that a
+ * backend waiting in poll() on the other end of a pipe wakes up; the
+ * backend sets it after opening and clears it before closing fd. */
+void be_set_wake_fd(credo *db, int fd);
+/* Takes the handle's pending credo_interrupt request: 1 when there was one
+ * (it is cleared), else 0. */
+int be_interrupt_take(credo *db);
 /* CREDO_NOTSUP: "<call> is not supported by the <backend> backend; ..." */
 int be_notsup(credo *db, const char *call);
 /* The text credo_column_text gives for a scalar of `type` (CREDO_T_INT,

@@ -15,9 +15,12 @@
  * transaction-time order with its ids and times (credo_dump_history),
  * for `credo import --restore` into an empty store.
  *
- * Invariants: stdout holds only JSON lines (one object each, compact,
- * UTF-8 unescaped); the count goes to stderr. Times are ISO 8601 with the
- * offset of --tz (UTC by default), to the microsecond.
+ * CSV (--format csv, cmd_export_csv.c): the current events only, one
+ * row each, for spreadsheets and `credo import`.
+ *
+ * Invariants: stdout holds only JSON lines (or CSV rows) (one object each,
+ * compact, UTF-8 unescaped); the count goes to stderr. Times are ISO 8601 with
+ * the offset of --tz (UTC by default), to the microsecond.
  *
  * Does not: write to the store (opened read-only).
  */
@@ -28,7 +31,8 @@
 #include "cmds.h"
 #include "sh_shell.h"
 
-#define SYNOPSIS "export STORE [--as-of T] [--history] [--tz OFFSET]"
+#define SYNOPSIS                                                               \
+  "export STORE [--as-of T] [--history] [--tz OFFSET] [--format jsonl|csv]"
 
 typedef struct exporter {
   credo *db;
@@ -37,6 +41,7 @@ typedef struct exporter {
   credo_time as_of; /* CREDO_TIME_NOW: latest */
   uint64_t lines[4];
   int failed;
+  int csv; /* --format csv */
 } exporter;
 
 /* 1 when every real in `j` prints back exactly with 15 significant
@@ -193,10 +198,12 @@ static int export_current(exporter *x) {
 
 static int parse_opts(int argc, char **argv, exporter *x, int *history,
                       const char **store) {
-  static const struct option longs[] = {{"as-of", required_argument, NULL, 'a'},
-                                        {"history", no_argument, NULL, 'h'},
-                                        {"tz", required_argument, NULL, 'z'},
-                                        {NULL, 0, NULL, 0}};
+  static const struct option longs[] = {
+      {"as-of", required_argument, NULL, 'a'},
+      {"history", no_argument, NULL, 'h'},
+      {"tz", required_argument, NULL, 'z'},
+      {"format", required_argument, NULL, 'f'},
+      {NULL, 0, NULL, 0}};
   const char *as_of = NULL;
   int c;
   opterr = 0;
@@ -206,6 +213,10 @@ static int parse_opts(int argc, char **argv, exporter *x, int *history,
       as_of = optarg;
     else if (c == 'h')
       *history = 1;
+    else if (c == 'f' && (!strcmp(optarg, "csv") || !strcmp(optarg, "jsonl")))
+      x->csv = optarg[0] == 'c';
+    else if (c == 'f')
+      return cmd_usage(SYNOPSIS, "--format is jsonl or csv");
     else if (c == 'z' && sh_tz_parse(optarg, &x->tz) < 0)
       return cmd_usage(SYNOPSIS, "bad time zone '%s'", optarg);
     else if (c == '?' || c == ':')
@@ -216,6 +227,9 @@ static int parse_opts(int argc, char **argv, exporter *x, int *history,
   *store = argv[optind];
   if (as_of && *history)
     return cmd_usage(SYNOPSIS, "--history dumps everything; no --as-of");
+  if (x->csv && *history)
+    return cmd_usage(SYNOPSIS, "--format csv exports the current events; "
+                               "--history is JSON Lines only");
   if (as_of && credo_time_parse(as_of, x->tz, &x->as_of) != CREDO_OK)
     return cmd_usage(SYNOPSIS, "--as-of '%s' is not a date or time", as_of);
   return 0;
@@ -231,7 +245,10 @@ int cmd_export(int argc, char **argv) {
   if (cmd_open_local(store, CREDO_OPEN_READONLY | CREDO_OPEN_NOCREATE, &x.db))
     return CMD_FAIL;
   credo_set_tz(x.db, x.tz);
-  rc = history ? credo_dump_history(x.db, on_item, &x) : export_current(&x);
+  if (x.csv)
+    rc = cmd_export_csv(x.db, x.out, x.tz, x.as_of, &x.lines[2], &x.failed);
+  else
+    rc = history ? credo_dump_history(x.db, on_item, &x) : export_current(&x);
   if (fflush(x.out) != 0)
     x.failed = 1;
   if (x.failed)

@@ -35,7 +35,7 @@
 #define SYNOPSIS                                                               \
   "import STORE FILE|- [--rejects FILE] [--batch N] [--restore] "              \
   "[--format jsonl|csv] [--tz OFFSET] [--encoding NAME] [--map F=COL,...] "    \
-  "[--set F=V]..."
+  "[--set F=V]... [--date-format FORMAT]"
 #define BUSY_TRIES 3
 
 typedef struct imp_opts {
@@ -45,6 +45,7 @@ typedef struct imp_opts {
   const char *encoding;    /* --encoding: the input's, converted to UTF-8 */
   int tz_set;              /* --tz given; else the store's zone */
   const char *map;         /* --map FIELD=HEADER,... (CSV) */
+  const char *date_format; /* --date-format (CSV time cells), strptime */
   const char *set[16];     /* --set FIELD=VALUE (CSV), in order */
   int nset;
 } imp_opts;
@@ -104,6 +105,7 @@ static int parse_opts(int argc, char **argv, imp_opts *o) {
       {"encoding", required_argument, NULL, 'e'},
       {"map", required_argument, NULL, 'm'},
       {"set", required_argument, NULL, 's'},
+      {"date-format", required_argument, NULL, 'D'},
       {NULL, 0, NULL, 0}};
   int c;
   o->batch = 1000;
@@ -120,6 +122,13 @@ static int parse_opts(int argc, char **argv, imp_opts *o) {
       o->encoding = optarg;
     else if (c == 'm')
       o->map = optarg;
+    else if (c == 'D' && !strstr(optarg, "%"))
+      return cmd_usage(SYNOPSIS,
+                       "--date-format '%s' has no %% field (e.g. "
+                       "'%%d.%%m.%%Y', '%%m/%%d/%%Y %%H:%%M')",
+                       optarg);
+    else if (c == 'D')
+      o->date_format = optarg;
     else if (c == 's' && o->nset < 16 && set_ok(optarg))
       o->set[o->nset++] = optarg;
     else if (c == 's' && o->nset < 16)
@@ -584,6 +593,7 @@ int cmd_import(int argc, char **argv) {
     im.ctx.tz = im.o.tz_set ? im.o.tz : credo_get_tz(im.db);
     im.ctx.restore = im.o.restore;
     im.ctx.map = im.o.map;
+    im.ctx.date_format = im.o.date_format;
     for (int i = 0; i < im.o.nset; i++)
       (void)cmd_import_set(&im.ctx, im.o.set[i]); /* checked by parse_opts */
     if (!im.csv || read_header(&im) == 0) {

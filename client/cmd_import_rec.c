@@ -20,6 +20,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmds.h"
 
@@ -636,6 +637,16 @@ static char *csv_data(const imp_ctx *c, char **cells) {
       is_field |= c->field[f] == i;
     if (is_field || cells[i][0] == '\0')
       continue;
+    if (strcmp(c->cols[i], "data") == 0 && cells[i][0] == '{') {
+      /* a whole data object (credo export --format csv writes one) */
+      json_t *obj = json_loads(cells[i], 0, NULL);
+      if (json_is_object(obj)) {
+        json_object_update(d, obj);
+        json_decref(obj);
+        continue;
+      }
+      json_decref(obj);
+    }
     json_t *v = json_number_text(cells[i])
                     ? json_loads(cells[i], JSON_DECODE_ANY, NULL)
                     : json_string(cells[i]);
@@ -667,9 +678,29 @@ static const char *iso_date(const char *s, char *buf, size_t n) {
   return s;
 }
 
+/* A cell in the --date-format (strptime; the whole cell must match) as
+ * ISO 8601 in buf; NULL when there is no format or the cell does not
+ * match it. Fields the format leaves out are 0 (midnight). */
+static const char *formatted_date(const imp_ctx *c, const char *s, char *buf,
+                                  size_t n) {
+  struct tm tm;
+  const char *end;
+  if (!c->date_format)
+    return NULL;
+  memset(&tm, 0, sizeof tm);
+  tm.tm_mday = 1;
+  end = strptime(s, c->date_format, &tm);
+  if (!end || *end)
+    return NULL;
+  snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buf;
+}
+
 static int csv_time(const imp_ctx *c, char **cells, int f, credo_time *out,
                     imp_outcome *o) {
-  char iso[32];
+  char iso[48];
+  const char *fmt;
   const char *s = cell(c, cells, f);
   *out = CREDO_TIME_DEFAULT;
   if (!s)
@@ -679,9 +710,14 @@ static int csv_time(const imp_ctx *c, char **cells, int f, credo_time *out,
     *out = CREDO_TIME_OPEN;
     return 0;
   }
-  if (credo_time_parse(iso_date(s, iso, sizeof iso), c->tz, out) != CREDO_OK)
-    return reject(o, "column \"%s\": \"%s\" is not a date or time",
-                  CSV_FIELDS[f], s),
+  fmt = formatted_date(c, s, iso, sizeof iso);
+  if (credo_time_parse(fmt ? fmt : iso_date(s, iso, sizeof iso), c->tz, out) !=
+      CREDO_OK)
+    return reject(o, "column \"%s\": \"%s\" is not a date or time%s%s%s",
+                  CSV_FIELDS[f], s,
+                  c->date_format ? " (nor in --date-format '" : "",
+                  c->date_format ? c->date_format : "",
+                  c->date_format ? "')" : ""),
            -1;
   return 0;
 }

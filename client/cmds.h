@@ -110,7 +110,15 @@ typedef struct imp_ctx {
    * --set FIELD=VALUE: a constant for a field the file has no column for */
   const char *map;
   const char *set[10];
+  /* --date-format: a strptime format tried first on CSV time cells */
+  const char *date_format;
 } imp_ctx;
+/* cmd_export_csv.c: the current events as CSV on `out` (header row
+ * first), as of `as_of`. Returns the scan's code; *events the rows
+ * written, *write_failed 1 when writing to `out` failed. */
+int cmd_export_csv(credo *db, FILE *out, int tz, credo_time as_of,
+                   uint64_t *events, int *write_failed);
+
 /* Records `FIELD=VALUE` of --set in c. 0, or -1 for an unknown field. */
 int cmd_import_set(imp_ctx *c, const char *arg);
 

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sh_signal.h"
 #include "sh_split.h"
 
 /* Text handed to the engine: `n` bytes; text[0] is on input line
@@ -142,13 +143,27 @@ done:
   return rc;
 }
 
+/* After a statement stopped by Ctrl-C: what became of the transaction it
+ * ran in (the engine and the server keep it open after a cancelled read,
+ * and roll it back when a write was stopped after it had written). */
+static void cancel_note(credo_shell *sh, int was_in_txn) {
+  if (!was_in_txn)
+    fputs("cancelled by Ctrl-C; nothing was changed\n", sh->err);
+  else if (credo_in_txn(sh->db))
+    fputs("cancelled by Ctrl-C; the transaction is still open "
+          "(COMMIT or ROLLBACK it)\n",
+          sh->err);
+  else
+    fputs("cancelled by Ctrl-C; the transaction was rolled back\n", sh->err);
+}
+
 /* Steps st to the end, printing its rows. 0, -1 when the statement failed
  * (reported from the handle), -2 when printing failed (reported here). */
 static int run_stmt(credo_shell *sh, credo_stmt *st, const source *src,
                     size_t from) {
   sh_result res = {0};
   sh_value *vals = NULL;
-  int begun = 0, rc, out_rc = 0;
+  int begun = 0, rc, out_rc = 0, in_txn = credo_in_txn(sh->db);
   while ((rc = credo_step(st)) == CREDO_ROW || rc == CREDO_DONE) {
     if (!begun) {
       begun = 1;
@@ -167,6 +182,10 @@ static int run_stmt(credo_shell *sh, credo_stmt *st, const source *src,
   }
   if (rc < 0)
     report(sh, rc, src, from);
+  if (rc == CREDO_DONE && credo_stmt_notice(st))
+    fprintf(sh->err, "NOTICE: %s\n", credo_stmt_notice(st));
+  if (rc == CREDO_CANCELLED && sh->interactive && sh_sig_take())
+    cancel_note(sh, in_txn);
   if (rc == CREDO_DONE && out_rc == 0) {
     int ncol = res.ncol;
     out_rc = sh_result_end(&res) < 0 ? -2 : 0;

@@ -14,8 +14,10 @@
  * of the statement.
  *
  * Does not: run statements itself (sh_exec), format results (sh_output),
- * parse command-line options (sh_shell). Ctrl-C is left to the default
- * action (it ends the shell; history is saved after every line).
+ * parse command-line options (sh_shell). Ctrl-C (sh_signal) never ends an
+ * interactive session: at the prompt it discards the line and any
+ * half-typed statement; during a statement it cancels it. Scripts, -c and
+ * pipes keep the default action (Ctrl-C ends the run).
  */
 #include "sh_repl.h"
 
@@ -31,6 +33,7 @@
 #include <editline/readline.h>
 
 #include "sh_exec.h"
+#include "sh_signal.h"
 #include "sh_split.h"
 
 #define HISTORY_MAX 1000
@@ -403,6 +406,11 @@ int sh_repl_interactive(credo_shell *sh) {
   char *hist = history_path(), *last = NULL;
   pd.relative = 1;
   rl_readline_name = "credo";
+  /* before the editor initialises (history_load does): our reader turns
+   * Ctrl-C into an end of line; libedit's own handlers stay out */
+  rl_catch_signals = 0;
+  rl_getc_function = sh_sig_getc;
+  sh_sig_install(sh->db);
   history_load(hist);
   int stz = 1;
   fprintf(sh->out, "credo %s -- type \\help for help, \\q to quit.\n",
@@ -414,9 +422,17 @@ int sh_repl_interactive(credo_shell *sh) {
           sh->out);
   for (int lineno = 1;; lineno++) {
     /* credo*> while a transaction is open, as psql's =*> */
+    (void)sh_sig_take(); /* a Ctrl-C that cancelled a statement is spent */
     char *line = readline(pd.len                 ? "   ...> "
                           : credo_in_txn(sh->db) ? "credo*> "
                                                  : "credo> ");
+    if (sh_sig_take()) { /* Ctrl-C at the prompt: start afresh */
+      free(line);
+      pending_clear(&pd);
+      fputc('\n', sh->out);
+      fflush(sh->out);
+      continue;
+    }
     if (!line) {
       fputc('\n', sh->out);
       break;
@@ -432,6 +448,7 @@ int sh_repl_interactive(credo_shell *sh) {
     if (r == FEED_QUIT)
       break;
   }
+  sh_sig_uninstall();
   free(last);
   free(hist);
   free(pd.buf);

@@ -110,6 +110,28 @@ void eng_hex128(XXH128_hash_t h, char out[33]) {
     snprintf(out + 2 * i, 3, "%02x", c.digest[i]);
 }
 
+/* The code of a failed write / fsync / close: CREDO_FULL when the file
+ * system is out of room (so restore says "disk full", not "input/output
+ * error"), else CREDO_IO. */
+static int io_code(int err) {
+  return err == ENOSPC || err == EDQUOT || err == EFBIG ? CREDO_FULL : CREDO_IO;
+}
+
+/* Writes all n bytes (a short write is retried: its rest then fails
+ * with the reason). CREDO_OK, CREDO_FULL or CREDO_IO. */
+static int write_all(int fd, const unsigned char *p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      return io_code(w < 0 ? errno : ENOSPC);
+    p += w;
+    n -= (size_t)w;
+  }
+  return CREDO_OK;
+}
+
 /* Streams `src` through XXH3-128, copying it to `dst_fd` when >= 0.
  * Reports progress under `phase`. *size and `hex` get the result. */
 static int hash_file(const char *src, int dst_fd, const char *phase,
@@ -129,8 +151,9 @@ static int hash_file(const char *src, int dst_fd, const char *phase,
     goto done;
   while ((n = read(fd, buf, IO_CHUNK)) > 0) {
     XXH3_128bits_update(st, buf, (size_t)n);
-    if (dst_fd >= 0 && write(dst_fd, buf, (size_t)n) != n)
+    if (dst_fd >= 0 && (rc = write_all(dst_fd, buf, (size_t)n)) != CREDO_OK)
       goto done;
+    rc = CREDO_IO;
     *size += (uint64_t)n;
     if (progress && progress(arg, phase, *size, (uint64_t)sb.st_size)) {
       rc = CREDO_CANCELLED;
@@ -635,9 +658,9 @@ static int restore_copy(const char *backup_dir, const char *store,
            CREDO_IO;
   rc = hash_file(src, fd, NULL, NULL, NULL, &size, hex);
   if (rc == CREDO_OK && fsync(fd) != 0)
-    rc = CREDO_IO;
+    rc = io_code(errno);
   if (close(fd) != 0 && rc == CREDO_OK)
-    rc = CREDO_IO;
+    rc = io_code(errno);
   if (rc != CREDO_OK)
     return vreport(log, "%s: cannot copy: %s", data, credo_strerror(rc)), rc;
   if (strcmp(hex, b->xxh3_128) != 0 || size != b->size)

@@ -240,7 +240,6 @@ static int check_type(ck *c, stor_val k, stor_val v) {
 }
 
 static int check_type_id(ck *c, stor_val k, stor_val v) {
-  stor_key nk;
   stor_val tv;
   eng_type t;
   uint32_t id;
@@ -249,9 +248,7 @@ static int check_type_id(ck *c, stor_val k, stor_val v) {
   if (k.len != ENG_K_TYPE_LEN || !str_key(v, 0))
     return problem(c, "type_ids: an entry is malformed"), CREDO_OK;
   id = stor_dec_u32(k.data);
-  stor_key_init(&nk);
-  stor_key_str(&nk, v.data);
-  rc = stor_get(c->txn, STOR_TYPES, stor_key_val(&nk), &tv);
+  rc = stor_get_str(c->txn, STOR_TYPES, v.data, &tv);
   if (rc == CREDO_NOTFOUND)
     problem(c, "type_ids: id %u names \"%s\", which types does not have", id,
             (const char *)v.data);
@@ -600,12 +597,9 @@ static int check_until_entry(ck *c, stor_val k, stor_val v) {
 
 /* Reads event `id`'s latest version; *exists 0 when it has none. */
 static int latest(ck *c, uint64_t id, eng_version *ver, int *exists) {
-  stor_key k;
   stor_val v;
   int rc;
-  stor_key_init(&k);
-  stor_key_u64(&k, id);
-  rc = stor_get(c->txn, STOR_EVENTS, stor_key_val(&k), &v);
+  rc = stor_get_u64(c->txn, STOR_EVENTS, id, &v);
   *exists = rc == CREDO_OK && eng_version_decode(v, ver) == CREDO_OK;
   return rc == CREDO_NOTFOUND || rc == CREDO_OK ? CREDO_OK : rc;
 }

@@ -147,10 +147,16 @@ struct credo {
    * (CLOCK_MONOTONIC usec, 0 = none) is armed when a statement or read
    * starts (eng_run_begin) from timeout_us */
   _Atomic int interrupt;
+  /* -1, or a descriptor credo_interrupt also writes a byte to so that a
+   * backend blocked in poll() wakes up (the remote backend's self-pipe,
+   * be_set_wake_fd); set before the handle is shared */
+  int wake_fd;
   int64_t timeout_us, deadline;
   /* credo_set_busy_timeout: longest wait for the store's writer, usec
    * (0: no bound) */
   int64_t busy_us;
+  /* credo_set_min_password: characters a new password needs (users.c) */
+  unsigned min_password;
   unsigned ticks;
   /* credo_set_check_handler: called every check_every checks */
   credo_check_handler check_fn;
@@ -189,6 +195,13 @@ int eng_err_stor(credo *db, int code, const char *what);
 /* Arms the handle for a new statement or read: drops a stale interrupt
  * request and sets the deadline from the handle's timeout. */
 void eng_run_begin(credo *db);
+/* The start of a public read call: CREDO_MISUSE for a NULL handle; else
+ * clears the error and arms the run (eng_run_begin), then CREDO_INVALID
+ * with `args_msg` unless `args_ok`, then, when `what` is not NULL,
+ * CREDO_DENIED for the public role ("may not <what>"). CREDO_OK when the
+ * call may go on. */
+int eng_call_begin(credo *db, int args_ok, const char *args_msg,
+                   const char *what);
 /* CREDO_OK, or CREDO_CANCELLED (with a message) when the running work was
  * interrupted or passed its deadline. Cheap: called per row scanned. */
 int eng_run_check(credo *db);

@@ -83,6 +83,7 @@ double eng_column_double(credo_stmt *st, int i);
 const char *eng_column_text(credo_stmt *st, int i);
 credo_time eng_column_time(credo_stmt *st, int i);
 int eng_stmt_readonly(const credo_stmt *st);
+const char *eng_stmt_notice(const credo_stmt *st);
 int eng_create_type_def(credo *db, const credo_type_def *def);
 int eng_rename_subject(credo *db, const char *id, const char *name,
                        const char *reason);

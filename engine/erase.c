@@ -279,12 +279,9 @@ static int put_tomb(credo *db, stor_txn *txn, uint64_t id, const eng_tomb *t) {
 int eng_erase_one(credo *db, stor_txn *txn, uint64_t id, const eng_tomb *t) {
   unsigned char salt[ENG_ERASE_SALT_LEN], key[ENG_ERASED_KEY_LEN];
   eng_version v;
-  stor_key k;
   stor_val val;
   int rc, have;
-  stor_key_init(&k);
-  stor_key_u64(&k, id);
-  rc = stor_get(txn, STOR_EVENTS, stor_key_val(&k), &val);
+  rc = stor_get_u64(txn, STOR_EVENTS, id, &val);
   if (rc != CREDO_OK)
     return rc == CREDO_NOTFOUND ? rc
                                 : eng_err_stor(db, rc, "cannot read an event");
@@ -414,12 +411,9 @@ int eng_erase_subject_in(credo *db, stor_txn *txn, const char *id,
 /* ------------------------------------------------------------ checks */
 
 int eng_tomb_get(credo *db, stor_txn *txn, uint64_t id, eng_tomb *t) {
-  stor_key k;
   stor_val v;
   int rc;
-  stor_key_init(&k);
-  stor_key_u64(&k, id);
-  rc = stor_get(txn, STOR_ERASURES, stor_key_val(&k), &v);
+  rc = stor_get_u64(txn, STOR_ERASURES, id, &v);
   if (rc == CREDO_NOTFOUND)
     return rc;
   if (rc != CREDO_OK)
@@ -580,13 +574,8 @@ static int walk_ledger(credo *db, stor_txn *txn, int table, credo_erasure_cb cb,
 int eng_list_erasures(credo *db, credo_erasure_cb cb, void *arg) {
   stor_txn *txn;
   int owned, rc;
-  if (!db)
-    return CREDO_MISUSE;
-  eng_err_clear(db);
-  eng_run_begin(db);
-  if (!cb)
-    return eng_err(db, CREDO_INVALID, "callback is required");
-  if ((rc = eng_require(db, db->role != CREDO_ROLE_PUBLIC, "list erasures")))
+  if ((rc = eng_call_begin(db, cb != NULL, "callback is required",
+                           "list erasures")))
     return rc;
   if ((rc = eng_read_begin(db, &txn, &owned)) != CREDO_OK)
     return rc;

@@ -150,12 +150,9 @@ int eng_put_version(credo *db, stor_txn *txn, int table, uint64_t id,
 /* Loads the latest version of `id` into the handle's scratch buffer, so
  * that it survives the writes that follow; *v points into it. */
 int eng_load_latest(credo *db, stor_txn *txn, uint64_t id, eng_version *v) {
-  stor_key k;
   stor_val val;
   int rc;
-  stor_key_init(&k);
-  stor_key_u64(&k, id);
-  rc = stor_get(txn, STOR_EVENTS, stor_key_val(&k), &val);
+  rc = stor_get_u64(txn, STOR_EVENTS, id, &val);
   if (rc == CREDO_NOTFOUND)
     return eng_err(db, rc, "event %llu does not exist", (unsigned long long)id);
   if (rc != CREDO_OK)

@@ -75,6 +75,32 @@ static void set_cols(credo_stmt *st, size_t n, const char *const *names,
   st->decl = decl;
 }
 
+/* The fixed result columns of the listing statements (SHOW ..., DESCRIBE);
+ * each count is its names array's. */
+#define LISTING(kind, names, decl)                                             \
+  { kind, sizeof names / sizeof *names, names, decl }
+static const struct listing {
+  int kind;
+  size_t n;
+  const char *const *names;
+  const int *decl;
+} LISTINGS[] = {
+    LISTING(CQL_SHOW_TYPES, TYPE_NAMES, TYPE_DECL),
+    LISTING(CQL_SHOW_STATS, STAT_NAMES, STAT_DECL),
+    LISTING(CQL_SHOW_USERS, USER_NAMES, USER_DECL),
+    LISTING(CQL_DESCRIBE, DESC_NAMES, DESC_DECL),
+    LISTING(CQL_SHOW_TABLES, TABLE_NAMES, TABLE_DECL),
+    LISTING(CQL_SHOW_ERASURES, ERASURE_NAMES, ERASURE_DECL),
+    LISTING(CQL_SHOW_SESSIONS, SESSION_NAMES, SESSION_DECL),
+};
+
+static int listing_cols(credo_stmt *st, int kind) {
+  for (size_t i = 0; i < sizeof LISTINGS / sizeof *LISTINGS; i++)
+    if (LISTINGS[i].kind == kind)
+      set_cols(st, LISTINGS[i].n, LISTINGS[i].names, LISTINGS[i].decl);
+  return CREDO_OK;
+}
+
 int eng_exec_nomem(credo *db) {
   return eng_err(db, CREDO_NOMEM, "out of memory");
 }
@@ -194,26 +220,13 @@ int eng_exec_prepare(credo_stmt *st) {
     return cx(st, a->history.event ? a->history.event : a->history.subject,
               "HISTORY", &st->wx[0]);
   case CQL_SHOW_TYPES:
-    set_cols(st, 5, TYPE_NAMES, TYPE_DECL);
-    return CREDO_OK;
   case CQL_SHOW_STATS:
-    set_cols(st, 2, STAT_NAMES, STAT_DECL);
-    return CREDO_OK;
   case CQL_SHOW_USERS:
-    set_cols(st, 3, USER_NAMES, USER_DECL);
-    return CREDO_OK;
   case CQL_DESCRIBE:
-    set_cols(st, 3, DESC_NAMES, DESC_DECL);
-    return CREDO_OK;
   case CQL_SHOW_TABLES:
-    set_cols(st, 2, TABLE_NAMES, TABLE_DECL);
-    return CREDO_OK;
   case CQL_SHOW_ERASURES:
-    set_cols(st, 5, ERASURE_NAMES, ERASURE_DECL);
-    return CREDO_OK;
   case CQL_SHOW_SESSIONS:
-    set_cols(st, 5, SESSION_NAMES, SESSION_DECL);
-    return CREDO_OK;
+    return listing_cols(st, a->kind);
   case CQL_KILL_SESSION:
     return cx(st, a->kill.session, "KILL SESSION", &st->wx[0]);
   case CQL_SET_TZ:
@@ -467,6 +480,7 @@ void eng_exec_reset(credo_stmt *st) {
   st->pk.n = 0;
   st->state = ENG_ST_READY;
   st->error_rc = 0;
+  st->notice[0] = '\0';
 }
 
 void eng_stmts_txn_ending(credo *db) {

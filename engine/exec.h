@@ -45,6 +45,9 @@ typedef struct eng_group {
 
 #define ENG_STMT_NX 8
 
+/* Room for one statement notice, NUL included (notice.c). */
+#define ENG_NOTICE_MAX 400
+
 /* The window stage's buffered rows and results (exec_window.c). */
 typedef struct eng_win_run eng_win_run;
 
@@ -68,7 +71,9 @@ struct credo_stmt {
   const int *decl;
   /* run state */
   int state;
-  int error_rc; /* the code a FAILED statement failed with */
+  char notice[ENG_NOTICE_MAX]; /* credo_stmt_notice of this run; "": none
+                                  (notice.c) */
+  int error_rc;                /* the code a FAILED statement failed with */
   eng_arena arena;
   eng_ectx x;
   stor_txn *txn;

@@ -69,6 +69,12 @@ int eng_rows_sort_add(credo_stmt *st);
 /* Sorts (when ordered) and sets the OFFSET / LIMIT window. */
 void eng_rows_window(credo_stmt *st, int ordered);
 
+/* -------------------------------------------------------- notice.c */
+
+/* Sets st->notice when `as_of` is before the store's first transaction
+ * (read in st->txn); never fails. */
+void eng_notice_as_of(credo_stmt *st, credo_time as_of);
+
 /* --------------------------------------------------- exec_select.c */
 
 /* Opens the event scan of st->plan in st->txn. */

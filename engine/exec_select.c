@@ -319,6 +319,8 @@ static int open_source(credo_stmt *st) {
       (rc = eng_exec_read_begin(st)) != CREDO_OK)
     return rc;
   st->x.as_of = ra;
+  if (p->as_of)
+    eng_notice_as_of(st, ra);
   return eng_exec_open_events(st, ra, rv, p->flags);
 }
 

@@ -120,6 +120,8 @@ enum eng_xkind {
   ENG_X_AGG,     /* idx = aggregate slot (its value after grouping) */
   ENG_X_KEY,     /* idx = GROUP BY key (its value after grouping) */
   ENG_X_OUT,     /* idx = output column (ORDER BY alias / position) */
+  ENG_X_LOGIC,   /* op = CQL_OP_AND / CQL_OP_OR, args = operands (>= 2):
+                    a whole chain in one node (expr_logic.c) */
   ENG_X_WIN,     /* a window function call (expr_win.c). As compiled: idx =
                     ENG_WF_*, win = its OVER clause, args = the call's
                     arguments (op of them), then FILTER's condition

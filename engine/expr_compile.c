@@ -270,12 +270,6 @@ static int arith_type(int op, int a, int b) {
 
 static int check_binary(eng_cctx *cc, eng_expr *x) {
   int rc, st;
-  if (x->op == CQL_OP_AND || x->op == CQL_OP_OR) {
-    x->st = ENG_V_BOOL;
-    if ((rc = eng_check_bool(cc, x->a)) != CREDO_OK)
-      return rc;
-    return eng_check_bool(cc, x->b);
-  }
   if (eng_is_cmp_op(x->op)) {
     x->st = ENG_V_BOOL;
     x->idx = (x->op == CQL_OP_EQ || x->op == CQL_OP_NE) &&
@@ -415,6 +409,8 @@ static int compile(eng_cctx *cc, const cql_expr *e, int in_agg,
   case CQL_E_EXISTS:
   case CQL_E_SUBQUERY:
     return eng_compile_subq(cc, e, in_agg, out);
+  case CQL_E_LOGIC:
+    return eng_compile_logic(cc, e, in_agg, out);
   case CQL_E_IN:
     if (e->sub)
       return eng_compile_subq(cc, e, in_agg, out);

@@ -309,25 +309,6 @@ static eng_value tri_value(int tri) {
   return tri < 0 ? eng_v_null() : eng_v_bool(tri);
 }
 
-__attribute__((noinline)) static int eval_logic(eng_ectx *x, const eng_expr *e,
-                                                eng_value *out) {
-  int ta, tb, rc;
-  if ((rc = eng_eval_cond(x, e->a, &ta)) != CREDO_OK)
-    return rc;
-  /* short-circuit: FALSE AND .., TRUE OR .. */
-  if ((e->op == CQL_OP_AND && ta == 0) || (e->op == CQL_OP_OR && ta == 1)) {
-    *out = eng_v_bool(ta);
-    return CREDO_OK;
-  }
-  if ((rc = eng_eval_cond(x, e->b, &tb)) != CREDO_OK)
-    return rc;
-  if (e->op == CQL_OP_AND)
-    *out = tri_value(tb == 0 ? 0 : (ta < 0 || tb < 0) ? -1 : 1);
-  else
-    *out = tri_value(tb == 1 ? 1 : (ta < 0 || tb < 0) ? -1 : 0);
-  return CREDO_OK;
-}
-
 /* `text column = text` and `<>`: the WHERE of most look-ups, checked on
  * every row, so it skips the generic comparison. CREDO_NOTFOUND when the
  * operands are not both TEXT (the generic path then decides). */
@@ -362,8 +343,6 @@ static int eval_binary(eng_ectx *x, const eng_expr *e, eng_value *out) {
   int rc, c, unknown;
   if (e->idx == 1 && (rc = eval_text_eq(x, e, out)) != CREDO_NOTFOUND)
     return rc;
-  if (e->op == CQL_OP_AND || e->op == CQL_OP_OR)
-    return eval_logic(x, e, out);
   if ((rc = eng_eval(x, e->a, &a)) || (rc = eng_eval(x, e->b, &b)))
     return rc;
   if (!eng_is_cmp_op(e->op))
@@ -472,6 +451,8 @@ int eng_eval(eng_ectx *x, const eng_expr *e, eng_value *out) {
     return CREDO_OK;
   case ENG_X_BIN:
     return eval_binary(x, e, out);
+  case ENG_X_LOGIC:
+    return eng_eval_logic(x, e, out);
   case ENG_X_IN:
     return eval_in(x, e, out);
   case ENG_X_BETWEEN:

@@ -46,6 +46,10 @@ int eng_compile_case_cast(eng_cctx *cc, const cql_expr *e, int in_agg,
  * the subquery in cc->subqs (an error where none is allowed). */
 int eng_compile_subq(eng_cctx *cc, const cql_expr *e, int in_agg,
                      eng_expr **out);
+/* AND / OR chains, ENG_X_LOGIC (expr_logic.c). */
+int eng_compile_logic(eng_cctx *cc, const cql_expr *e, int in_agg,
+                      eng_expr **out);
+int eng_eval_logic(eng_ectx *x, const eng_expr *e, eng_value *out);
 /* Evaluation of ENG_X_SFUNC, CASE, CAST, SUBQ (expr_call.c). */
 int eng_eval_ax(eng_ectx *x, const eng_expr *e, eng_value *out);
 

@@ -10,11 +10,13 @@
  * Does not: run transactions (txn.c) or touch records.
  */
 #include <assert.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "eng.h"
 #include "ids.h"
@@ -104,6 +106,8 @@ static credo *handle_new(eng_store *store) {
   db->store = store;
   snprintf(db->actor, sizeof db->actor, "%s", DEFAULT_ACTOR);
   db->role = CREDO_ROLE_ADMIN;
+  db->min_password = CREDO_MIN_PASSWORD_DEFAULT;
+  db->wake_fd = -1;
   return db;
 }
 
@@ -240,6 +244,7 @@ int eng_dup(credo *db, credo **out) {
   n->clock_arg = db->clock_arg;
   n->tz = db->tz;
   n->tz_set = db->tz_set;
+  n->min_password = db->min_password;
   if (!n->tz_set)
     session_tz(n); /* the store's zone may have changed since */
   pthread_mutex_lock(&db->store->mu);
@@ -470,9 +475,27 @@ static int64_t mono_usec(void) {
   return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* Async-signal-safe (credo.h promises it): a lock-free atomic store and
+ * write(2), errno preserved. A full pipe loses the byte, not the request:
+ * the flag is what counts, the byte only wakes a poll(). */
 void credo_interrupt(credo *db) {
-  if (db)
-    atomic_store(&db->interrupt, 1);
+  if (!db)
+    return;
+  atomic_store(&db->interrupt, 1);
+  if (db->wake_fd >= 0) {
+    int e = errno;
+    ssize_t w = write(db->wake_fd, "!", 1);
+    (void)w;
+    errno = e;
+  }
+}
+
+void be_set_wake_fd(credo *db, int fd) {
+  db->wake_fd = fd;
+}
+
+int be_interrupt_take(credo *db) {
+  return atomic_exchange(&db->interrupt, 0) != 0;
 }
 
 int credo_set_timeout(credo *db, int64_t usec) {
@@ -502,6 +525,19 @@ void eng_run_begin(credo *db) {
   db->deadline = db->timeout_us ? mono_usec() + db->timeout_us : 0;
   db->ticks = 0;
   db->check_ticks = 0;
+}
+
+int eng_call_begin(credo *db, int args_ok, const char *args_msg,
+                   const char *what) {
+  if (!db)
+    return CREDO_MISUSE;
+  eng_err_clear(db);
+  eng_run_begin(db);
+  if (!args_ok)
+    return eng_err(db, CREDO_INVALID, "%s", args_msg);
+  if (what)
+    return eng_require(db, db->role != CREDO_ROLE_PUBLIC, what);
+  return CREDO_OK;
 }
 
 int eng_run_check(credo *db) {

@@ -75,6 +75,7 @@ const credo_backend eng_local_backend = {
     .column_text = eng_column_text,
     .column_time = eng_column_time,
     .stmt_readonly = eng_stmt_readonly,
+    .stmt_notice = eng_stmt_notice,
     .create_type_def = eng_create_type_def,
     .rename_subject = eng_rename_subject,
     .search_subjects = eng_search_subjects,

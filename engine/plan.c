@@ -338,10 +338,13 @@ typedef struct conj_list {
   size_t n;
 } conj_list;
 
+/* The operands of a top-level AND chain (the first 64), else e itself.
+ * Chains are flat (expr_logic.c); the recursion only follows real
+ * nesting. */
 static void conjuncts(const eng_expr *e, conj_list *l) {
-  if (e->kind == ENG_X_BIN && e->op == CQL_OP_AND) {
-    conjuncts(e->a, l);
-    conjuncts(e->b, l);
+  if (e->kind == ENG_X_LOGIC && e->op == CQL_OP_AND) {
+    for (size_t i = 0; i < e->nargs; i++)
+      conjuncts(e->args[i], l);
   } else if (l->n < sizeof l->items / sizeof *l->items)
     l->items[l->n++] = e;
 }

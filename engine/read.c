@@ -1,7 +1,7 @@
 /*
  * read.c -- the read side: versions as of a transaction time, publicity at
  * a visibility instant, event scans over the access paths, and the public
- * read functions (get, subject listing, history).
+ * read functions (get, subject listing, full scan, history).
  *
  * Cost model: the latest version of an event is one B-tree lookup
  * (STOR_EVENTS); a version as of an earlier instant is one more, a seek in
@@ -61,12 +61,9 @@ static int version_from_latest(stor_txn *txn, stor_cursor *vc, uint64_t id,
 
 static int version_as_of(stor_txn *txn, stor_cursor *vc, uint64_t id,
                          credo_time as_of, eng_version *v) {
-  stor_key k;
   stor_val val;
   int rc;
-  stor_key_init(&k);
-  stor_key_u64(&k, id);
-  rc = stor_get(txn, STOR_EVENTS, stor_key_val(&k), &val);
+  rc = stor_get_u64(txn, STOR_EVENTS, id, &val);
   return rc == CREDO_OK ? version_from_latest(txn, vc, id, val, as_of, v) : rc;
 }
 
@@ -390,6 +387,36 @@ static int keep_event(credo *db, credo_event *ev) {
   return CREDO_OK;
 }
 
+/* Resolves the read instants of a public scan into `spec` and opens the
+ * read (end it with eng_read_end). */
+static int read_at(credo *db, credo_time as_of, credo_time visible_at,
+                   unsigned flags, eng_scan_spec *spec, stor_txn **txn,
+                   int *owned) {
+  int rc = eng_resolve_read(db, as_of, visible_at, flags, &spec->as_of,
+                            &spec->visible_at);
+  return rc != CREDO_OK ? rc : eng_read_begin(db, txn, owned);
+}
+
+/* Calls cb with each event of the scan `spec` in txn, its subject as the
+ * role may see it; counts them in *rows. CREDO_OK at the end, cb's
+ * non-zero answer, or the error. */
+static int scan_to_cb(credo *db, stor_txn *txn, const eng_scan_spec *spec,
+                      credo_event_cb cb, void *arg, uint64_t *rows) {
+  eng_scan *s = NULL;
+  credo_event ev;
+  int rc = eng_scan_open(db, txn, spec, &s);
+  if (rc != CREDO_OK)
+    return rc;
+  while ((rc = eng_scan_next(s, &ev)) == CREDO_ROW) {
+    ++*rows;
+    if ((rc = eng_public_subject(db, txn, &ev)) != CREDO_OK ||
+        (rc = cb(&ev, arg)) != 0)
+      break;
+  }
+  eng_scan_close(s);
+  return rc == CREDO_DONE ? CREDO_OK : rc;
+}
+
 int eng_get_event(credo *db, uint64_t id, credo_time as_of,
                   credo_time visible_at, unsigned flags, credo_event *out) {
   eng_scan_spec spec = {.path = ENG_PATH_ID, .id = id, .flags = flags};
@@ -397,17 +424,9 @@ int eng_get_event(credo *db, uint64_t id, credo_time as_of,
   stor_txn *txn;
   int owned, rc;
 
-  if (!db)
-    return CREDO_MISUSE;
-  eng_err_clear(db);
-  eng_run_begin(db);
-  if (!out)
-    return eng_err(db, CREDO_INVALID, "out is NULL");
-  rc = eng_resolve_read(db, as_of, visible_at, flags, &spec.as_of,
-                        &spec.visible_at);
-  if (rc != CREDO_OK)
+  if ((rc = eng_call_begin(db, out != NULL, "out is NULL", NULL)) != CREDO_OK)
     return rc;
-  if ((rc = eng_read_begin(db, &txn, &owned)) != CREDO_OK)
+  if ((rc = read_at(db, as_of, visible_at, flags, &spec, &txn, &owned)))
     return rc;
   if ((rc = eng_scan_open(db, txn, &spec, &s)) == CREDO_OK)
     rc = eng_scan_next(s, out);
@@ -423,41 +442,39 @@ int eng_get_event(credo *db, uint64_t id, credo_time as_of,
 int eng_subject_events(credo *db, const char *subject, credo_time as_of,
                        credo_time visible_at, unsigned flags, credo_event_cb cb,
                        void *arg) {
-  eng_scan_spec spec = {.path = ENG_PATH_SUBJECT, .flags = flags};
-  eng_scan *s = NULL;
-  credo_event ev;
+  eng_scan_spec spec = {
+      .path = ENG_PATH_SUBJECT, .flags = flags, .subject = subject};
   stor_txn *txn;
   uint64_t rows = 0;
   int owned, rc;
 
-  if (!db)
-    return CREDO_MISUSE;
-  eng_err_clear(db);
-  eng_run_begin(db);
-  if (!subject || !cb)
-    return eng_err(db, CREDO_INVALID, "subject and callback are required");
-  spec.subject = subject;
-  rc = eng_resolve_read(db, as_of, visible_at, flags, &spec.as_of,
-                        &spec.visible_at);
-  if (rc != CREDO_OK)
+  if ((rc = eng_call_begin(db, subject && cb,
+                           "subject and callback are required", NULL)))
     return rc;
-  if ((rc = eng_read_begin(db, &txn, &owned)) != CREDO_OK)
+  if ((rc = read_at(db, as_of, visible_at, flags, &spec, &txn, &owned)))
     return rc;
-  if ((rc = eng_scan_open(db, txn, &spec, &s)) != CREDO_OK)
-    goto done;
-  while ((rc = eng_scan_next(s, &ev)) == CREDO_ROW) {
-    rows++;
-    if ((rc = eng_public_subject(db, txn, &ev)) != CREDO_OK ||
-        (rc = cb(&ev, arg)) != 0)
-      goto done;
-  }
+  rc = scan_to_cb(db, txn, &spec, cb, arg, &rows);
   /* Subjects are never deleted and every event's subject exists, so a row
    * proves the subject; only an empty answer needs the look-up that tells
    * "no events" from "no such subject" (CREDO_NOTFOUND). */
-  if (rc == CREDO_DONE)
-    rc = rows ? CREDO_OK : eng_subject_exists(db, txn, subject);
-done:
-  eng_scan_close(s);
+  if (rc == CREDO_OK && !rows)
+    rc = eng_subject_exists(db, txn, subject);
+  eng_read_end(txn, owned);
+  return rc;
+}
+
+int eng_scan_events(credo *db, credo_time as_of, credo_time visible_at,
+                    unsigned flags, credo_event_cb cb, void *arg) {
+  eng_scan_spec spec = {.path = ENG_PATH_FULL, .flags = flags};
+  stor_txn *txn;
+  uint64_t rows = 0;
+  int owned, rc;
+
+  if ((rc = eng_call_begin(db, cb != NULL, "callback is required", NULL)))
+    return rc;
+  if ((rc = read_at(db, as_of, visible_at, flags, &spec, &txn, &owned)))
+    return rc;
+  rc = scan_to_cb(db, txn, &spec, cb, arg, &rows);
   eng_read_end(txn, owned);
   return rc;
 }
@@ -500,13 +517,8 @@ int eng_event_history(credo *db, uint64_t id, credo_event_cb cb, void *arg) {
   stor_val key, val;
   int owned, rc;
 
-  if (!db)
-    return CREDO_MISUSE;
-  eng_err_clear(db);
-  eng_run_begin(db);
-  if (!cb)
-    return eng_err(db, CREDO_INVALID, "callback is required");
-  if ((rc = eng_require(db, db->role != CREDO_ROLE_PUBLIC, "read history")))
+  if ((rc = eng_call_begin(db, cb != NULL, "callback is required",
+                           "read history")))
     return rc;
   if ((rc = eng_read_begin(db, &txn, &owned)) != CREDO_OK)
     return rc;

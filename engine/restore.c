@@ -1,6 +1,6 @@
 /*
  * restore.c -- the logical dump and its restore: whole-store walks
- * (credo_list_subjects, credo_scan_events), the history dump in
+ * (credo_list_subjects; credo_scan_events is read.c's), the history dump in
  * transaction-time order (credo_dump_history), and the writes that put a
  * dumped item back with its own transaction time (credo_restore_type,
  * credo_restore_subject, credo_restore_version).
@@ -43,50 +43,12 @@ int eng_list_subjects(credo *db, credo_subject_cb cb, void *arg) {
   stor_txn *txn;
   int owned, rc;
 
-  if (!db)
-    return CREDO_MISUSE;
-  eng_err_clear(db);
-  if (!cb)
-    return eng_err(db, CREDO_INVALID, "callback is required");
-  if ((rc = eng_require(db, db->role != CREDO_ROLE_PUBLIC, "list subjects")))
+  if ((rc = eng_call_begin(db, cb != NULL, "callback is required",
+                           "list subjects")))
     return rc;
   if ((rc = eng_read_begin(db, &txn, &owned)) != CREDO_OK)
     return rc;
   rc = eng_subjects_walk(db, txn, NULL, cb, arg);
-  eng_read_end(txn, owned);
-  return rc;
-}
-
-int eng_scan_events(credo *db, credo_time as_of, credo_time visible_at,
-                    unsigned flags, credo_event_cb cb, void *arg) {
-  eng_scan_spec spec = {.path = ENG_PATH_FULL, .flags = flags};
-  eng_scan *s = NULL;
-  credo_event ev;
-  stor_txn *txn;
-  int owned, rc;
-
-  if (!db)
-    return CREDO_MISUSE;
-  eng_err_clear(db);
-  eng_run_begin(db);
-  if (!cb)
-    return eng_err(db, CREDO_INVALID, "callback is required");
-  rc = eng_resolve_read(db, as_of, visible_at, flags, &spec.as_of,
-                        &spec.visible_at);
-  if (rc != CREDO_OK)
-    return rc;
-  if ((rc = eng_read_begin(db, &txn, &owned)) != CREDO_OK)
-    return rc;
-  if ((rc = eng_scan_open(db, txn, &spec, &s)) != CREDO_OK)
-    goto done;
-  while ((rc = eng_scan_next(s, &ev)) == CREDO_ROW)
-    if ((rc = eng_public_subject(db, txn, &ev)) != CREDO_OK ||
-        (rc = cb(&ev, arg)) != 0)
-      goto done;
-  if (rc == CREDO_DONE)
-    rc = CREDO_OK;
-done:
-  eng_scan_close(s);
   eng_read_end(txn, owned);
   return rc;
 }

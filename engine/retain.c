@@ -114,13 +114,10 @@ static int due(credo *db, stor_txn *txn, uint32_t type, uint64_t id,
   const eng_type *t;
   eng_version v;
   credo_time until;
-  stor_key k;
   stor_val val;
   int rc;
   *is_due = 0;
-  stor_key_init(&k);
-  stor_key_u64(&k, id);
-  rc = stor_get(txn, STOR_EVENTS, stor_key_val(&k), &val);
+  rc = stor_get_u64(txn, STOR_EVENTS, id, &val);
   if (rc == CREDO_NOTFOUND)
     return CREDO_OK;
   if (rc != CREDO_OK)

@@ -220,9 +220,7 @@ int eng_grant_source(credo *db, const char *user, const char *source,
     return rc;
   if ((rc = eng_write_begin(db, &txn, &owned)) != CREDO_OK)
     return rc;
-  stor_key_init(&k);
-  stor_key_str(&k, user);
-  rc = stor_get(txn, STOR_USERS, stor_key_val(&k), &v);
+  rc = stor_get_str(txn, STOR_USERS, user, &v);
   if (rc == CREDO_NOTFOUND)
     rc = eng_err(db, rc, "user \"%s\" does not exist", user);
   else if (rc != CREDO_OK)

@@ -137,11 +137,39 @@ static int scram_make(const char *pw, credo_scram_verifier *v) {
   return CREDO_OK;
 }
 
+int credo_set_min_password(credo *db, unsigned n) {
+  if (!db)
+    return CREDO_MISUSE;
+  if (!db->store)
+    return CREDO_NOTSUP; /* a remote handle: the server's minimum applies */
+  eng_err_clear(db);
+  if (n < 1 || n > CREDO_MIN_PASSWORD_MAX)
+    return eng_err(db, CREDO_RANGE,
+                   "the minimum password length must be 1 to %d characters",
+                   CREDO_MIN_PASSWORD_MAX);
+  db->min_password = n;
+  return CREDO_OK;
+}
+
+/* UTF-8 code points in `s` (continuation bytes are not counted). */
+static size_t utf8_chars(const char *s) {
+  size_t n = 0;
+  for (; *s; s++)
+    n += ((unsigned char)*s & 0xC0) != 0x80;
+  return n;
+}
+
 static int hash_password(credo *db, const char *pw,
                          char out[crypto_pwhash_STRBYTES],
                          credo_scram_verifier *scram) {
+  size_t n;
   if (!pw || !*pw)
     return eng_err(db, CREDO_INVALID, "a password must not be empty");
+  if ((n = utf8_chars(pw)) < db->min_password)
+    return eng_err(db, CREDO_INVALID,
+                   "a password must have at least %u characters (this one "
+                   "has %zu)",
+                   db->min_password, n);
   if (crypto_pwhash_str(out, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
                         crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
     return eng_err(db, CREDO_NOMEM, "out of memory hashing a password");
@@ -222,12 +250,9 @@ static int decode_user(stor_val v, user_rec *u) {
 }
 
 static int get_user(credo *db, stor_txn *txn, const char *name, user_rec *u) {
-  stor_key k;
   stor_val v;
   int rc;
-  stor_key_init(&k);
-  stor_key_str(&k, name);
-  rc = stor_get(txn, STOR_USERS, stor_key_val(&k), &v);
+  rc = stor_get_str(txn, STOR_USERS, name, &v);
   if (rc == CREDO_NOTFOUND)
     return rc;
   if (rc != CREDO_OK)

@@ -338,8 +338,17 @@ CREDO_API credo_time credo_now(credo *db);
  * next check (within a few rows of work, also in the middle of one step,
  * e.g. an aggregate over a large table) with CREDO_CANCELLED, and its
  * writes are rolled back. The one function that may be called on a handle
- * from another thread while that handle is in use. A request made while
- * nothing runs is dropped when the next statement or read starts. */
+ * from another thread while that handle is in use, and it is
+ * async-signal-safe: a SIGINT handler may call it (the credo shell does;
+ * it only stores an atomic flag and, on a remote handle, writes a byte to
+ * a pipe). The handle must stay open meanwhile: do not call it on a
+ * handle being closed. A request made while nothing runs is dropped when
+ * the next statement or read starts. On a credo:// handle it sends the
+ * protocol's CANCEL for the request being waited for (docs/protocol.md):
+ * the server stops a read at its next check and answers CREDO_CANCELLED
+ * ("statement cancelled"); rows it had already sent are still delivered
+ * first, and a write, which the server runs atomically in one step, is
+ * not stopped once it has started there (its answer says what it did). */
 CREDO_API void credo_interrupt(credo *db);
 
 /* Limits every statement and read on `db` to `usec` microseconds of wall
@@ -357,6 +366,20 @@ CREDO_API int credo_set_timeout(credo *db, int64_t usec);
  * credo_dup; set it before the handle is used by its thread. CREDO_RANGE
  * for a negative value, CREDO_MISUSE for NULL. */
 CREDO_API int credo_set_busy_timeout(credo *db, int64_t usec);
+
+/* The fewest characters (UTF-8 code points) a password set through `db`
+ * may have: CREATE USER ... PASSWORD, ALTER USER ... PASSWORD and the
+ * credo-server --init-admin that uses them. Shorter ones fail with
+ * CREDO_INVALID "a password must have at least N characters" and nothing
+ * is written. Existing passwords are not checked again. Default
+ * CREDO_MIN_PASSWORD_DEFAULT on every new handle; copied by credo_dup;
+ * operators set it with credo-server --min-password-length. `n` must be
+ * 1..CREDO_MIN_PASSWORD_MAX (CREDO_RANGE otherwise); CREDO_MISUSE for
+ * NULL, CREDO_NOTSUP on a remote handle (the server's setting applies).
+ * Set it before the handle is used by its thread. */
+#define CREDO_MIN_PASSWORD_DEFAULT 10
+#define CREDO_MIN_PASSWORD_MAX 256
+CREDO_API int credo_set_min_password(credo *db, unsigned n);
 
 /* Installs `fn` (NULL removes it), called on the thread running a
  * statement or read of `db` about every `every` rows it examines (every
@@ -739,6 +762,20 @@ CREDO_API credo_time credo_column_time(credo_stmt *st, int i);
  * SHOW), 0 otherwise (it writes, or changes the session or transaction).
  * Decided from the compiled statement, not from its text. */
 CREDO_API int credo_stmt_readonly(const credo_stmt *st);
+/* A notice about the statement's current run, or NULL: something the
+ * caller should know although the statement succeeded. Today: a SELECT
+ * whose AS OF is before the store's first transaction (it answers no
+ * rows) gets "AS OF <t> is before the store's first transaction (<first>),
+ * ...; ... use VISIBLE AT '<t>'". Available once credo_step has returned
+ * CREDO_ROW or CREDO_DONE (on a remote store: once the statement's rows
+ * have arrived, i.e. after its first step). Ownership: the statement owns
+ * the string (UTF-8, NUL-terminated); it stays valid until the next
+ * credo_reset, credo_finalize or re-run of the statement. Accepts NULL
+ * (returns NULL). Thread rules: those of the statement (one thread at a
+ * time per handle and its statements). Remote stores carry notices from
+ * protocol version 2 on (docs/protocol.md, NOTICE); older servers send
+ * none. */
+CREDO_API const char *credo_stmt_notice(const credo_stmt *st);
 /* Rows changed by the last statement run on `db` that is not read-only
  * (0 after BEGIN, COMMIT, SET ... and after a failed one); read-only
  * statements leave it as it was. */

@@ -72,7 +72,8 @@ typedef enum cql_expr_kind {
   CQL_E_COLUMN,   /* column reference: path (1 segment: `occurred`;
                      more: `data.amount_wan` = {"data", "amount_wan"}) */
   CQL_E_UNARY,    /* op (CQL_OP_NEG or CQL_OP_NOT) applied to a */
-  CQL_E_BINARY,   /* a op b: arithmetic, ||, comparison, AND, OR */
+  CQL_E_BINARY,   /* a op b: arithmetic, ||, comparison (AND and OR are
+                     CQL_E_LOGIC) */
   CQL_E_IN,       /* a [NOT] IN (list...): negated, list (>= 1 item) */
   CQL_E_BETWEEN,  /* a [NOT] BETWEEN b AND c: negated */
   CQL_E_LIKE,     /* a [NOT] LIKE b: negated */
@@ -90,9 +91,14 @@ typedef enum cql_expr_kind {
   CQL_E_CAST,     /* CAST(a AS type) and a::type: ival = enum cql_cast,
                      text = the type name as written (lowercased) */
   CQL_E_EXISTS,   /* EXISTS (sub) */
-  CQL_E_SUBQUERY  /* (sub): a scalar subquery (one column, at most one
+  CQL_E_SUBQUERY, /* (sub): a scalar subquery (one column, at most one
                      row); `a [NOT] IN (sub)` is a CQL_E_IN with sub set
                      and an empty list */
+  CQL_E_LOGIC     /* a AND b AND ... / a OR b OR ...: op (CQL_OP_AND or
+                     CQL_OP_OR), list = the operands in source order
+                     (n >= 2), none of them a CQL_E_LOGIC of the same op:
+                     chains are flat, so their height is the real nesting,
+                     not the number of terms (build_logic.c) */
 } cql_expr_kind;
 
 /* Target types of CAST (PostgreSQL spellings map onto them: integer,
@@ -145,27 +151,28 @@ typedef struct cql_expr_list {
  * the others are zero / NULL. */
 struct cql_expr {
   cql_expr_kind kind;
-  cql_pos pos;             /* first character of the expression */
-  size_t end;              /* byte offset just past its last character */
-  int height;              /* 1 for a leaf, else 1 + max height of children */
-  cql_op op;               /* UNARY, BINARY */
-  bool negated;            /* IN, BETWEEN, LIKE, IS_NULL: the NOT form */
-  bool star;               /* CALL: name(*) (list is empty) */
-  bool distinct;           /* CALL: name(DISTINCT ...) */
-  int64_t ival;            /* INT value; BOOL 0/1; PARAM number (1-based) */
-  double rval;             /* REAL value */
-  credo_duration dur;      /* DURATION: SECOND..WEEK in usec, MONTH/YEAR in
-                              months (YEAR = 12 months) */
-  char *text;              /* TEXT, JSON: the value; CALL: function name */
-  size_t text_len;         /* byte length of text (without the NUL) */
-  cql_path path;           /* COLUMN */
-  cql_expr *a;             /* UNARY operand; BINARY left; IN / BETWEEN / LIKE /
-                              IS_NULL subject */
-  cql_expr *b;             /* BINARY right; BETWEEN low; LIKE pattern */
-  cql_expr *c;             /* BETWEEN high */
-  cql_expr_list list;      /* IN values; CALL arguments; CASE when/then pairs */
-  cql_expr *filter;        /* CALL: FILTER (WHERE filter); NULL when absent */
-  struct cql_select *sub;  /* IN, EXISTS, SUBQUERY: the inner SELECT */
+  cql_pos pos;            /* first character of the expression */
+  size_t end;             /* byte offset just past its last character */
+  int height;             /* 1 for a leaf, else 1 + max height of children */
+  cql_op op;              /* UNARY, BINARY, LOGIC */
+  bool negated;           /* IN, BETWEEN, LIKE, IS_NULL: the NOT form */
+  bool star;              /* CALL: name(*) (list is empty) */
+  bool distinct;          /* CALL: name(DISTINCT ...) */
+  int64_t ival;           /* INT value; BOOL 0/1; PARAM number (1-based) */
+  double rval;            /* REAL value */
+  credo_duration dur;     /* DURATION: SECOND..WEEK in usec, MONTH/YEAR in
+                             months (YEAR = 12 months) */
+  char *text;             /* TEXT, JSON: the value; CALL: function name */
+  size_t text_len;        /* byte length of text (without the NUL) */
+  cql_path path;          /* COLUMN */
+  cql_expr *a;            /* UNARY operand; BINARY left; IN / BETWEEN / LIKE /
+                             IS_NULL subject */
+  cql_expr *b;            /* BINARY right; BETWEEN low; LIKE pattern */
+  cql_expr *c;            /* BETWEEN high */
+  cql_expr_list list;     /* IN values; CALL arguments; CASE when/then
+                             pairs; LOGIC operands */
+  cql_expr *filter;       /* CALL: FILTER (WHERE filter); NULL when absent */
+  struct cql_select *sub; /* IN, EXISTS, SUBQUERY: the inner SELECT */
   struct cql_window *over; /* CALL: `OVER (...)`, a window function call;
                               NULL for an ordinary call */
 };

@@ -243,6 +243,8 @@ cql_expr *cql_b_unary(cql_ctx *ctx, cql_op op, const cql_token *t,
 
 cql_expr *cql_b_binary(cql_ctx *ctx, cql_op op, cql_expr *a, cql_expr *b) {
   cql_expr *e = NULL;
+  if (op == CQL_OP_AND || op == CQL_OP_OR)
+    return cql_b_logic(ctx, op, a, b);
   if (a && b)
     e = new_expr(ctx, CQL_E_BINARY, a->pos, b->end);
   if (!e) {

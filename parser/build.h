@@ -78,7 +78,10 @@ cql_expr *cql_b_duration(cql_ctx *ctx, const cql_dur *d);
 cql_expr *cql_b_column(cql_ctx *ctx, cql_path path, cql_pos pos, size_t end);
 /* `op a` where `t` is the operator token; folds - on a numeric literal. */
 cql_expr *cql_b_unary(cql_ctx *ctx, cql_op op, const cql_token *t, cql_expr *a);
+/* AND and OR go to cql_b_logic. */
 cql_expr *cql_b_binary(cql_ctx *ctx, cql_op op, cql_expr *a, cql_expr *b);
+/* `a AND b` / `a OR b` as a flat CQL_E_LOGIC chain (build_logic.c). */
+cql_expr *cql_b_logic(cql_ctx *ctx, cql_op op, cql_expr *a, cql_expr *b);
 /* `(e)`: widens e's span to the parentheses. */
 cql_expr *cql_b_paren(cql_ctx *ctx, const cql_token *lp, cql_expr *e,
                       const cql_token *rp);

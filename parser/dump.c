@@ -283,6 +283,11 @@ static void put_expr(out *o, const cql_expr *e) {
     }
     put(o, ")");
     break;
+  case CQL_E_LOGIC:
+    putf(o, "(%s ", cql_op_name(e->op));
+    put_list(o, &e->list, false);
+    put(o, ")");
+    break;
   case CQL_E_IN:
   case CQL_E_BETWEEN:
   case CQL_E_LIKE:

@@ -38,5 +38,6 @@ const credo_backend cl_remote_backend = {
     .column_double = cl_remote_column_double,
     .column_text = cl_remote_column_text,
     .column_time = cl_remote_column_time,
+    .stmt_notice = cl_remote_stmt_notice,
     .in_txn = cl_remote_in_txn,
 };

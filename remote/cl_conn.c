@@ -11,6 +11,7 @@
  * Does not: route frames to statements (cl_rstmt.c) or touch a handle.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
@@ -139,17 +140,11 @@ int cl_conn_flush(cl_conn *c) {
   int r;
   if (c->broken)
     return CREDO_CONN;
-  if (c->out.oom) {
-    c->broken = 1;
-    return CREDO_NOMEM;
-  }
-  if (c->out.n == 0)
+  if ((r = cl_io_flush(&c->io, c->out.p, &c->out.n, c->out.oom,
+                       deadline_of(c))) == 0)
     return CREDO_OK;
-  r = cl_io_write(&c->io, c->out.p, c->out.n, deadline_of(c));
-  c->out.n = 0;
-  if (r != 0)
-    c->broken = 1;
-  return r == 0 ? CREDO_OK : CREDO_CONN;
+  c->broken = 1;
+  return r == CL_IO_NOMEM ? CREDO_NOMEM : CREDO_CONN;
 }
 
 /* Ensures `need` unread bytes fit in the input buffer. */
@@ -198,6 +193,23 @@ static int take_frame(cl_conn *c, cl_msg **out, size_t *need,
   return 1;
 }
 
+/* Empties the self-pipe (non-blocking): the requests it carried are the
+ * handle's interrupt flag, not its bytes. */
+static void drain_wake(cl_conn *c) {
+  char buf[64];
+  while (c->io.wake_fd >= 0 && read(c->io.wake_fd, buf, sizeof buf) > 0)
+    ;
+}
+
+int cl_conn_wake_pipe(cl_conn *c) {
+  int p[2];
+  if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0)
+    return CREDO_IO;
+  c->io.wake_fd = p[0];
+  c->wake_wr = p[1];
+  return CREDO_OK;
+}
+
 int cl_conn_read(cl_conn *c, cl_msg **out, char *err, size_t n) {
   int64_t deadline = c->reply_ms ? cl_now_ms() + c->reply_ms : INT64_MAX;
   const char *why = "out of memory";
@@ -213,6 +225,11 @@ int cl_conn_read(cl_conn *c, cl_msg **out, char *err, size_t n) {
     if (t < 0 || in_room(c, need) < 0)
       goto bad;
     r = cl_io_read(&c->io, c->in + c->in_len, c->in_cap - c->in_len, deadline);
+    if (r == CL_IO_WAKE) {
+      drain_wake(c);
+      snprintf(err, n, "interrupted");
+      return CREDO_CANCELLED;
+    }
     if (r <= 0) {
       why = r == 0               ? "the server closed the connection"
             : r == CL_IO_TIMEOUT ? "timeout waiting for the server"
@@ -253,7 +270,7 @@ static int hs_reply(cl_conn *c, int want, cl_msg **m, char *err, size_t n) {
 static int handshake(cl_conn *c, const cl_uri *u, const char *password,
                      char *err, size_t n) {
   static const char client[] = "libcredo " CREDO_VERSION;
-  cl_hello hello = {CL_PROTO_VERSION, CL_PROTO_VERSION, client,
+  cl_hello hello = {CL_PROTO_MIN_VERSION, CL_PROTO_VERSION, client,
                     sizeof client - 1};
   cl_auth auth = {u->user, password, (uint32_t)strlen(u->user),
                   (uint32_t)strlen(password)};
@@ -272,8 +289,16 @@ static int handshake(cl_conn *c, const cl_uri *u, const char *password,
     snprintf(err, n, "bad READY from the server: %s", why);
     rc = CREDO_PROTOCOL;
   }
-  if (rc == CREDO_OK)
+  if (rc == CREDO_OK && (ready.version < CL_PROTO_MIN_VERSION ||
+                         ready.version > CL_PROTO_VERSION)) {
+    snprintf(err, n, "the server chose protocol version %u, not one of 1..%d",
+             (unsigned)ready.version, CL_PROTO_VERSION);
+    rc = CREDO_PROTOCOL;
+  }
+  if (rc == CREDO_OK) {
     c->max_frame = ready.max_frame;
+    c->version = ready.version;
+  }
   free(m);
   m = NULL;
   if (rc == CREDO_OK)
@@ -294,6 +319,7 @@ int cl_conn_open(cl_conn *c, const cl_uri *u, const char *password, char *err,
   memset(c, 0, sizeof *c);
   c->io.fd = -1;
   c->io.wake_fd = -1;
+  c->wake_wr = -1;
   c->timeout_ms = u->timeout_s * 1000;
   c->reply_ms = c->timeout_ms; /* the handshake's replies */
   if (strlen(password) > CL_MAX_PASSWORD) {
@@ -325,6 +351,10 @@ void cl_conn_close(cl_conn *c) {
   SSL_CTX_free(c->ctx);
   if (c->io.fd >= 0)
     close(c->io.fd);
+  if (c->io.wake_fd >= 0)
+    close(c->io.wake_fd);
+  if (c->wake_wr >= 0)
+    close(c->wake_wr);
   free(c->in);
   cl_wbuf_free(&c->out);
   memset(c, 0, sizeof *c);

@@ -56,8 +56,13 @@ int cl_remote_open(const char *uri, const credo_options *opt, credo **out) {
   }
   if ((rc = cl_conn_open(c, &u, pw, err, sizeof err)) != CREDO_OK)
     goto fail;
+  if ((rc = cl_conn_wake_pipe(c)) != CREDO_OK) {
+    snprintf(err, sizeof err, "cannot make a pipe for credo_interrupt");
+    goto fail;
+  }
   be_set_session(db, u.user, (credo_role)c->role);
   be_set_ctx(db, c);
+  be_set_wake_fd(db, c->wake_wr);
   /* an empty QUERY answers DONE with the session's zone (the store's):
    * times print in it from the first row on (docs/rules.md, rule 6) */
   if ((rc = cl_remote_exec(db, "", NULL, NULL)) != CREDO_OK)
@@ -74,6 +79,7 @@ fail:
 void cl_remote_close(credo *db) {
   cl_conn *c = be_ctx(db);
   if (c) {
+    be_set_wake_fd(db, -1);
     close_stmts(db);
     cl_conn_close(c);
     free(c);

@@ -71,6 +71,10 @@ typedef struct cl_conn {
   int broken;      /* the connection failed: every call fails */
   int in_txn;      /* in_txn of the last DONE or ERROR */
   int role;        /* the session's role, from AUTH_OK */
+  int version;     /* the protocol version of READY */
+  int wake_wr;     /* -1, or the write end of the self-pipe whose read end
+                      is io.wake_fd: credo_interrupt writes to it (see
+                      be_set_wake_fd) so that a wait for a reply wakes */
 } cl_conn;
 
 /* Connects, runs TLS when asked, says HELLO and authenticates. On success
@@ -78,14 +82,19 @@ typedef struct cl_conn {
  * code with a message in err (CREDO_AUTH, CREDO_CONN, ...). */
 int cl_conn_open(cl_conn *c, const cl_uri *u, const char *password, char *err,
                  size_t n);
+/* Makes the self-pipe credo_interrupt wakes reads with (io.wake_fd and
+ * wake_wr). CREDO_OK, or CREDO_IO when no pipe could be made. */
+int cl_conn_wake_pipe(cl_conn *c);
 /* Says BYE (best effort), closes the socket and frees the buffers. */
 void cl_conn_close(cl_conn *c);
 /* A fresh request id (never 0). */
 uint32_t cl_conn_req(cl_conn *c);
 /* Writes the pending requests. CREDO_OK or CREDO_CONN. */
 int cl_conn_flush(cl_conn *c);
-/* Reads one frame from the socket (malloc'ed). CREDO_OK or CREDO_CONN
- * (message in err). */
+/* Reads one frame from the socket (malloc'ed). CREDO_OK, CREDO_CONN
+ * (message in err), or CREDO_CANCELLED when credo_interrupt woke the wait
+ * (the self-pipe is drained; the connection stays usable, nothing is
+ * lost: call again to go on reading). */
 int cl_conn_read(cl_conn *c, cl_msg **out, char *err, size_t n);
 
 /* The next frame of request `req` on a remote handle, malloc'ed (the
@@ -136,6 +145,9 @@ int64_t cl_remote_column_int64(credo_stmt *st, int i);
 double cl_remote_column_double(credo_stmt *st, int i);
 const char *cl_remote_column_text(credo_stmt *st, int i);
 credo_time cl_remote_column_time(credo_stmt *st, int i);
+/* The NOTICE of the statement's current run (protocol version 2), NULL
+ * when none; owned by the statement until its next reset / finalize. */
+const char *cl_remote_stmt_notice(const credo_stmt *st);
 int cl_remote_exec(credo *db, const char *sql, credo_exec_cb cb, void *arg);
 
 #endif /* CREDO_CL_REMOTE_H */

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cl_remote.h"
 
@@ -55,6 +56,7 @@ struct cl_rstmt {
   uint64_t rowgen;
   cl_text *text;
   uint64_t *textgen;
+  char *notice; /* NOTICE of the current run (owned), NULL: none */
 };
 
 _Static_assert(offsetof(struct cl_rstmt, db) == 0,
@@ -119,6 +121,11 @@ int cl_remote_recv(credo *db, uint32_t req, cl_rstmt *r, cl_msg **out) {
   for (;;) {
     cl_msg *m;
     int rc = cl_conn_read(c, &m, err, sizeof err);
+    if (rc == CREDO_CANCELLED) { /* credo_interrupt: ask the server */
+      if (be_interrupt_take(db))
+        cl_enc_u32(&c->out, CL_F_CANCEL, cl_conn_req(c), req);
+      continue; /* its answer (ERROR, or what had been sent) follows */
+    }
     if (rc != CREDO_OK)
       return conn_err(db, rc, err);
     if (m->h.req == req) {
@@ -360,6 +367,19 @@ static void abandon(cl_rstmt *r) {
   r->cur = NULL;
   r->left = 0;
   r->req = 0;
+  free(r->notice);
+  r->notice = NULL;
+}
+
+/* A credo_interrupt made while nothing ran is dropped when the next
+ * statement starts (credo.h), on this backend as on the engine: the flag
+ * and the self-pipe's bytes. */
+static void drop_stale_interrupt(credo *db) {
+  char buf[64];
+  cl_conn *c = CONN(db);
+  (void)be_interrupt_take(db);
+  while (c->io.wake_fd >= 0 && read(c->io.wake_fd, buf, sizeof buf) > 0)
+    ;
 }
 
 /* Sends EXECUTE with the bindings. */
@@ -373,6 +393,7 @@ static int start(cl_rstmt *r) {
   for (int i = 0; i < r->nparams; i++)
     if (r->params[i].t == UNBOUND)
       return be_err(db, CREDO_MISUSE, 0, 0, "parameter %d is not bound", i + 1);
+  drop_stale_interrupt(db);
   r->req = cl_conn_req(r->conn);
   start = r->conn->out.n;
   cl_enc_execute(&r->conn->out, r->req, &e);
@@ -398,6 +419,28 @@ static int next_row(cl_rstmt *r) {
   return CREDO_ROW;
 }
 
+/* Keeps the message of a NOTICE frame as the statement's notice. */
+static int take_notice(cl_rstmt *r, const cl_msg *m) {
+  const char *s, *why = NULL;
+  uint32_t n;
+  char *copy;
+  if (cl_dec_notice(m->p, m->n, &s, &n, &why) != CREDO_OK) {
+    r->conn->broken = 1;
+    return conn_err(r->db, CREDO_PROTOCOL, "malformed NOTICE frame");
+  }
+  if (!(copy = malloc(n + 1)))
+    return be_err(r->db, CREDO_NOMEM, 0, 0, "out of memory");
+  memcpy(copy, s, n);
+  copy[n] = '\0';
+  free(r->notice);
+  r->notice = copy;
+  return CREDO_OK;
+}
+
+const char *cl_remote_stmt_notice(const credo_stmt *st) {
+  return st ? ((const cl_rstmt *)st)->notice : NULL;
+}
+
 /* Handles a frame of the EXECUTE in flight: CREDO_ROW after taking a ROWS
  * frame (0 rows taken yet), CREDO_DONE, or an error. */
 static int on_frame(cl_rstmt *r, cl_msg *m) {
@@ -411,6 +454,15 @@ static int on_frame(cl_rstmt *r, cl_msg *m) {
       ncols == r->ncols) {
     r->cur = m;
     return CREDO_ROW;
+  }
+  if (m->h.type == CL_F_NOTICE) { /* before DONE: keep it, read on */
+    rc = take_notice(r, m);
+    free(m);
+    if (rc == CREDO_OK)
+      return CREDO_ROW; /* no rows taken: the step loop reads on */
+    r->state = RS_FAILED;
+    r->req = 0;
+    return rc;
   }
   if (m->h.type == CL_F_DONE && cl_dec_done(m->p, m->n, &d, &why) == 0) {
     be_set_changes(db, d.changes);
@@ -610,6 +662,7 @@ typedef struct xq {
   char **names;
   cl_text *bufs;
   const char **vals;
+  int stopped; /* the callback asked to stop */
 } xq;
 
 static void xq_free(xq *x) {
@@ -664,8 +717,10 @@ static int xq_rows(xq *x, const cl_msg *m, credo_exec_cb cb, void *arg) {
         return rd.err ? CREDO_PROTOCOL : CREDO_NOMEM;
       x->vals[i] = v.t == CREDO_T_NULL ? NULL : x->bufs[i].p;
     }
-    if (cb && cb(arg, ncols, x->vals, (const char *const *)x->names) != 0)
+    if (cb && cb(arg, ncols, x->vals, (const char *const *)x->names) != 0) {
+      x->stopped = 1;
       return CREDO_CANCELLED;
+    }
   }
   return cl_rd_end(&rd);
 }
@@ -684,6 +739,8 @@ static int xq_frame(xq *x, cl_msg *m, credo_exec_cb cb, void *arg, int *rc) {
   case CL_F_ERROR:
     *rc = cl_remote_error(x->db, m);
     return 1;
+  case CL_F_NOTICE: /* credo_exec has no statement to hang it on */
+    return 0;
   case CL_F_DONE:
     *rc = cl_dec_done(m->p, m->n, &d, &why);
     if (*rc == CREDO_OK) {
@@ -700,13 +757,14 @@ static int xq_frame(xq *x, cl_msg *m, credo_exec_cb cb, void *arg, int *rc) {
 
 int cl_remote_exec(credo *db, const char *sql, credo_exec_cb cb, void *arg) {
   cl_sql q = {req_tz(db), sql, (uint32_t)strlen(sql)};
-  xq x = {db, 0, NULL, NULL, NULL, NULL};
+  xq x = {db, 0, NULL, NULL, NULL, NULL, 0};
   uint32_t req;
   size_t start;
-  int rc = usable(db), last = 0;
+  int rc = usable(db), last = 0, stopped;
   if (rc != CREDO_OK)
     return rc;
   be_err_clear(db);
+  drop_stale_interrupt(db);
   req = cl_conn_req(CONN(db));
   start = CONN(db)->out.n;
   cl_enc_sql(&CONN(db)->out, CL_F_QUERY, req, &q);
@@ -719,8 +777,9 @@ int cl_remote_exec(credo *db, const char *sql, credo_exec_cb cb, void *arg) {
     last = xq_frame(&x, m, cb, arg, &rc);
     free(m);
   }
+  stopped = x.stopped;
   xq_free(&x);
-  if (rc == CREDO_CANCELLED) {
+  if (rc == CREDO_CANCELLED && stopped) {
     cl_enc_u32(&CONN(db)->out, CL_F_CANCEL, cl_conn_req(CONN(db)), req);
     return be_err(db, rc, 0, 0, "stopped by the callback");
   }

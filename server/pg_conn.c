@@ -91,20 +91,12 @@ static int64_t idle_deadline(const pg_conn *c) {
 }
 
 int pg_conn_flush(pg_conn *c) {
-  int r;
-  if (c->out.oom) {
-    c->dead = 1;
-    c->reason = "out_of_memory";
-    return -1;
-  }
-  if (c->out.n == 0)
-    return 0;
-  r = cl_io_write(&c->io, c->out.p, c->out.n, idle_deadline(c));
-  c->out.n = 0;
+  int r =
+      cl_io_flush(&c->io, c->out.p, &c->out.n, c->out.oom, idle_deadline(c));
   if (r == 0)
     return 0;
   c->dead = 1;
-  c->reason = r == CL_IO_TIMEOUT ? "write_timeout" : "peer_gone";
+  c->reason = srv_flush_reason(r);
   return -1;
 }
 

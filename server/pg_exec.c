@@ -134,6 +134,8 @@ static int step_rows(pg_conn *c, credo_stmt *st, const int16_t *rfmt, int nres,
   while (max <= 0 || sent < max) {
     rc = first ? first : credo_step(st); /* `first`: already stepped */
     first = 0;
+    if (rc == CREDO_DONE && credo_stmt_notice(st)) /* psql: "NOTICE:  ..." */
+      pg_enc_error(&c->out, 'N', "NOTICE", "00000", credo_stmt_notice(st), 0);
     if (rc == CREDO_DONE)
       return STEP_DONE;
     if (rc != CREDO_ROW) {

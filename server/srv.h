@@ -48,6 +48,7 @@ typedef struct srv_config {
   unsigned max_unauth_per_addr; /* the same, per peer address */
   unsigned hash_workers;        /* password checks at once */
   unsigned max_txn_time;        /* seconds an explicit transaction may last */
+  unsigned min_password;        /* characters of a new password (users.c) */
   uint32_t max_frame;
   unsigned auth_timeout; /* seconds */
   unsigned idle_timeout; /* seconds */
@@ -88,6 +89,10 @@ void srv_log(int level, const char *event, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Quotes `s` for a log value ("a b" -> "\"a b\""), into buf[n]. */
 const char *srv_logq(char *buf, size_t n, const char *s);
+/* The log reason (static) of a connection whose output could not be
+ * flushed, from cl_io_flush's code: "out_of_memory", "write_timeout" or
+ * "peer_gone". */
+const char *srv_flush_reason(int io_code);
 
 /* --------------------------------------------------------------- TLS */
 
@@ -286,6 +291,7 @@ typedef struct srv_stmt {
 typedef struct srv_conn {
   srv_ctx *srv;
   unsigned id;
+  uint16_t proto;   /* protocol version agreed in HELLO / READY */
   char peer[80];    /* "ip:port" */
   char peer_ip[64]; /* "ip", the backoff key */
   cl_io io;

@@ -35,13 +35,15 @@ static void on_hello(srv_hs *hs, const cl_hdr *h, const uint8_t *p,
     reject(hs, out, CREDO_PROTOCOL, why);
     return;
   }
-  if (m.min_version > CL_PROTO_VERSION || m.max_version < CL_PROTO_VERSION ||
-      m.min_version > m.max_version) {
+  /* the highest version both speak (a version-1 client gets no NOTICE) */
+  if (m.min_version > CL_PROTO_VERSION ||
+      m.max_version < CL_PROTO_MIN_VERSION || m.min_version > m.max_version) {
     reject(hs, out, CREDO_NOTSUP,
-           "no common protocol version (this server speaks 1)");
+           "no common protocol version (this server speaks 1 and 2)");
     return;
   }
-  hs->version = CL_PROTO_VERSION;
+  hs->version =
+      m.max_version < CL_PROTO_VERSION ? m.max_version : CL_PROTO_VERSION;
   hs->state = SRV_HS_AUTH;
   out->act = SRV_HS_SEND_READY;
 }

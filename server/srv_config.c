@@ -34,6 +34,7 @@ enum {
   OPT_MAXUNAUTHADDR,
   OPT_HASHWORKERS,
   OPT_MAXTXNTIME,
+  OPT_MINPASSWORD,
   OPT_MAXFRAME,
   OPT_AUTHTO,
   OPT_IDLETO,
@@ -62,6 +63,7 @@ static const struct option long_opts[] = {
     {"max-unauth-per-addr", required_argument, 0, OPT_MAXUNAUTHADDR},
     {"hash-workers", required_argument, 0, OPT_HASHWORKERS},
     {"max-txn-time", required_argument, 0, OPT_MAXTXNTIME},
+    {"min-password-length", required_argument, 0, OPT_MINPASSWORD},
     {"max-frame", required_argument, 0, OPT_MAXFRAME},
     {"auth-timeout", required_argument, 0, OPT_AUTHTO},
     {"idle-timeout", required_argument, 0, OPT_IDLETO},
@@ -102,6 +104,9 @@ static void usage(FILE *f) {
       "                        each; default 2); the others wait their turn\n"
       "  --max-txn-time S      seconds a BEGIN ... COMMIT may stay open\n"
       "                        (default 30); then it is rolled back\n"
+      "  --min-password-length N  fewest characters of a password set by\n"
+      "                        CREATE/ALTER USER or --init-admin (default\n"
+      "                        10)\n"
       "  --max-frame BYTES     largest client frame (default 1048576)\n"
       "  --auth-timeout S      seconds to complete the handshake (default "
       "10)\n"
@@ -140,6 +145,7 @@ static void defaults(srv_config *c) {
   c->max_unauth_per_addr = 32;
   c->hash_workers = 2;
   c->max_txn_time = 30;
+  c->min_password = CREDO_MIN_PASSWORD_DEFAULT;
   c->max_frame = CL_DEFAULT_MAX_FRAME;
   c->auth_timeout = 10;
   c->idle_timeout = 300;
@@ -270,6 +276,10 @@ static int apply(srv_config *c, int id, const char *v) {
     rc = num("max-txn-time", v, 1, 86400, &n);
     c->max_txn_time = (unsigned)n;
     break;
+  case OPT_MINPASSWORD:
+    rc = num("min-password-length", v, 1, CREDO_MIN_PASSWORD_MAX, &n);
+    c->min_password = (unsigned)n;
+    break;
   case OPT_MAXFRAME:
     rc = num("max-frame", v, 4096, 256u << 20, &n);
     c->max_frame = (uint32_t)n;
@@ -376,8 +386,8 @@ int srv_config_parse(int argc, char **argv, srv_config *cfg) {
       return 1;
     }
     if (id == OPT_VERSION) {
-      printf("credo-server %s (protocol %d)\n", credo_version(),
-             CL_PROTO_VERSION);
+      printf("credo-server %s (protocol %d..%d)\n", credo_version(),
+             CL_PROTO_MIN_VERSION, CL_PROTO_VERSION);
       return 1;
     }
     if (id == '?' || (id != OPT_CONFIG && apply(cfg, id, optarg) < 0))

@@ -72,20 +72,12 @@ static void conn_error(srv_conn *c, uint32_t req, int code, const char *event,
 }
 
 int srv_conn_flush(srv_conn *c) {
-  int r;
-  if (c->out.oom) {
-    c->dead = 1;
-    c->reason = "out_of_memory";
-    return -1;
-  }
-  if (c->out.n == 0)
-    return 0;
-  r = cl_io_write(&c->io, c->out.p, c->out.n, idle_deadline(c));
-  c->out.n = 0;
+  int r =
+      cl_io_flush(&c->io, c->out.p, &c->out.n, c->out.oom, idle_deadline(c));
   if (r == 0)
     return 0;
   c->dead = 1;
-  c->reason = r == CL_IO_TIMEOUT ? "write_timeout" : "peer_gone";
+  c->reason = srv_flush_reason(r);
   return -1;
 }
 
@@ -367,6 +359,7 @@ static int handshake(srv_conn *c, int64_t deadline) {
       char name[64];
       int k = snprintf(name, sizeof name, "credo-server %s", credo_version());
       cl_ready m = {hs.version, c->srv->cfg->max_frame, name, (uint32_t)k};
+      c->proto = hs.version;
       cl_enc_ready(&c->out, h.req, &m);
     } else {
       srv_hs_auth_result(&hs, check_auth(c, &o, deadline) == 0);

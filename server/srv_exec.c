@@ -225,6 +225,8 @@ static int run(srv_conn *c, uint32_t req, credo_stmt *st, int read,
     r = stopped_why(c, &s, rc, read);
   if (s.open)
     cl_rows_end(&c->out, s.at, s.n);
+  if (r == RUN_DONE && c->proto >= CL_PROTO_NOTICE && credo_stmt_notice(st))
+    cl_enc_notice(&c->out, req, credo_stmt_notice(st)); /* before DONE */
   *rows += s.rows;
   if (r == RUN_DONE && !read)
     c->req_changes += credo_changes(c->db);

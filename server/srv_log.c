@@ -75,3 +75,9 @@ const char *srv_logq(char *buf, size_t n, const char *s) {
   buf[k] = '\0';
   return buf;
 }
+
+const char *srv_flush_reason(int io_code) {
+  if (io_code == CL_IO_NOMEM)
+    return "out_of_memory";
+  return io_code == CL_IO_TIMEOUT ? "write_timeout" : "peer_gone";
+}

@@ -103,6 +103,8 @@ static int init_admin(const srv_config *cfg) {
            cfg->init_admin);
   rc = credo_open(cfg->store, NULL, &db);
   if (rc == CREDO_OK)
+    rc = credo_set_min_password(db, cfg->min_password);
+  if (rc == CREDO_OK)
     rc = credo_prepare(db, sql, -1, &st, NULL);
   if (rc == CREDO_OK)
     rc = credo_bind_text(st, 1, pw, -1);
@@ -143,6 +145,8 @@ static int start(const srv_config *cfg, srv_ctx *srv, int *lfd) {
              srv->admin ? credo_errmsg(srv->admin) : credo_strerror(rc));
     goto fail;
   }
+  /* every session handle is a credo_dup of admin and inherits it */
+  credo_set_min_password(srv->admin, cfg->min_password);
   if (pipe(p) < 0) {
     snprintf(err, sizeof err, "pipe: %s", strerror(errno));
     goto fail;

@@ -1,6 +1,6 @@
 /*
- * ops.c -- owns the point operations of stor.h (get, put, put_new, del)
- * and stor_count.
+ * ops.c -- owns the point operations of stor.h (get, get by a one-field
+ * key, put, put_new, del) and stor_count.
  *
  * Invariants: arguments are checked before LMDB sees them (table in range,
  * key of 1..STOR_KEY_MAX bytes); writes go through stor_txn_write, which
@@ -25,6 +25,20 @@ int stor_get(stor_txn *txn, int table, stor_val key, stor_val *val) {
     val->len = v.mv_size;
   }
   return stor_err(rc);
+}
+
+int stor_get_u64(stor_txn *txn, int table, uint64_t key, stor_val *val) {
+  stor_key k;
+  stor_key_init(&k);
+  stor_key_u64(&k, key);
+  return stor_get(txn, table, stor_key_val(&k), val);
+}
+
+int stor_get_str(stor_txn *txn, int table, const char *key, stor_val *val) {
+  stor_key k;
+  stor_key_init(&k);
+  stor_key_str(&k, key);
+  return stor_get(txn, table, stor_key_val(&k), val);
 }
 
 int stor_put(stor_txn *txn, int table, stor_val key, stor_val val) {

@@ -164,6 +164,10 @@ stor_env *stor_txn_env(stor_txn *txn);
 #define STOR_KEY_MAX 511
 int stor_get(stor_txn *txn, int table, stor_val key, stor_val *val);
 int stor_put(stor_txn *txn, int table, stor_val key, stor_val val);
+/* stor_get of the key made of one field (stor_key_u64 / stor_key_str
+ * below): the key layouts of tables keyed by an id or a name. */
+int stor_get_u64(stor_txn *txn, int table, uint64_t key, stor_val *val);
+int stor_get_str(stor_txn *txn, int table, const char *key, stor_val *val);
 int stor_put_new(stor_txn *txn, int table, stor_val key, stor_val val);
 int stor_del(stor_txn *txn, int table, stor_val key);
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """corrupt.py -- the corruption campaign of `credo check` (issue 14, item 2).
 
-Builds a real store (credo gen | credo import, with corrections so that
-`versions` is not empty), compacts it (credo backup, so that nearly every
+Builds a real store (credo gen | credo import, then corrections, repairs
+and retractions: 41 corrections, about 45 repairs, 3 retractions, so that
+`versions` holds data and its pages get damaged too), compacts it (credo backup, so that nearly every
 page holds live data), records what it holds (`credo export --history`),
 then RUNS times: copies the data file, damages it at a random place (one
 flipped bit, a random byte, 4-64 random bytes, or 64 zeroed bytes), and
@@ -43,18 +44,24 @@ def build_store(credo, tmp):
     env = dict(os.environ, CREDO_PROGRESS="never")
     rc, gen, err = run([credo, "gen", "--subjects", "120", "--seed", "7"], env=env)
     assert rc == 0, err
-    lines = gen.decode().splitlines()
-    # corrections of a few events: a second version for `versions`
-    fixes = []
-    for ln in lines:
-        if '"kind":"event"' in ln and len(fixes) < 40:
-            fixes.append(ln.replace('"kind":"event"', '"kind":"event","op":"correct"', 1))
     src = os.path.join(tmp, "in.jsonl")
-    with open(src, "w") as f:
-        f.write("\n".join(lines) + "\n")
+    with open(src, "wb") as f:
+        f.write(gen)
     live = os.path.join(tmp, "live")
     rc, out, err = run([credo, "import", live, src], env=env)
     assert rc == 0, (out, err)
+    # later versions, so that `versions` holds data too: corrections,
+    # repairs (of the records public now and repairable) and retractions
+    fixes = ["CORRECT EVENT %d SET data.corrected = %d, data.note = 'v2 of "
+             "%d' REASON 'campaign';" % (i, i, i) for i in range(10, 410, 10)]
+    fixes.append("CORRECT EVENT 20 SET data.corrected = 2020 REASON 'again';")
+    fixes.append("REPAIR EVENTS WHERE public AND id % 2 = 0 REASON 'campaign';")
+    fixes += ["RETRACT EVENT %d REASON 'campaign';" % i for i in (15, 25, 35)]
+    rc, out, err = run([credo, live, "-c", "\n".join(fixes)], env=env)
+    assert rc == 0, (out, err)
+    rc, hist, err = run([credo, "export", live, "--history"], env=env)
+    for op in ("correct", "repair", "retract"):
+        assert hist.count(b'"op":"%s"' % op.encode()) > 0, (op, err)
     bak = os.path.join(tmp, "bak")
     rc, out, err = run([credo, "backup", live, bak], env=env)
     assert rc == 0, (out, err)

@@ -64,6 +64,8 @@ const char *cl_ftype_name(int type) {
     return "BACKUP_DATA";
   case CL_F_BACKUP_END:
     return "BACKUP_END";
+  case CL_F_NOTICE:
+    return "NOTICE";
   default:
     return NULL;
   }
@@ -482,6 +484,18 @@ int cl_enc_bend(cl_wbuf *w, uint32_t req, const cl_bend *m) {
   return cl_wr_end(w);
 }
 
+int cl_enc_notice(cl_wbuf *w, uint32_t req, const char *msg) {
+  size_t n = strlen(msg);
+  if (n > CL_MAX_NOTICE) { /* back to the start of a UTF-8 sequence */
+    n = CL_MAX_NOTICE;
+    while (n > 0 && ((unsigned char)msg[n] & 0xC0) == 0x80)
+      n--;
+  }
+  cl_wr_begin(w, CL_F_NOTICE, req);
+  cl_wr_str(w, msg, n);
+  return cl_wr_end(w);
+}
+
 int cl_enc_error(cl_wbuf *w, uint32_t req, const cl_error *m) {
   cl_wr_begin(w, CL_F_ERROR, req);
   cl_wr_u32(w, (uint32_t)m->code);
@@ -705,6 +719,16 @@ int cl_dec_done(const uint8_t *p, size_t n, cl_done *m, const char **why) {
   m->in_txn = cl_rd_u8(&r);
   if (m->in_txn > 1)
     rd_fail(&r, "in_txn other than 0 or 1");
+  return rd_done(&r, why);
+}
+
+int cl_dec_notice(const uint8_t *p, size_t n, const char **msg, uint32_t *len,
+                  const char **why) {
+  cl_rd r;
+  cl_rd_init(&r, p, n);
+  cl_rd_str(&r, msg, len);
+  if (r.err == CREDO_OK && (*len == 0 || *len > CL_MAX_NOTICE))
+    rd_fail(&r, "NOTICE message empty or over 1024 bytes");
   return rd_done(&r, why);
 }
 

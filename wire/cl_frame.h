@@ -20,10 +20,14 @@
 
 #include "credo.h"
 
-#define CL_PROTO_VERSION 1
+/* Versions spoken: 1..CL_PROTO_VERSION. Version 2 adds NOTICE. */
+#define CL_PROTO_VERSION 2
+#define CL_PROTO_MIN_VERSION 1
+#define CL_PROTO_NOTICE 2 /* the first version with NOTICE frames */
 #define CL_MAGIC "CRDO"
 #define CL_HDR 10 /* u32 length, u8 type, u8 flags, u32 request */
 #define CL_MIN_LENGTH 6
+#define CL_MAX_NOTICE 1024 /* bytes of a NOTICE message */
 #define CL_DEFAULT_PORT 7411
 #define CL_DEFAULT_MAX_FRAME (1u << 20)
 #define CL_MAX_SERVER_FRAME (64u << 20)
@@ -54,7 +58,8 @@ enum cl_ftype {
   CL_F_ERROR = 0x87,
   CL_F_OK = 0x88,
   CL_F_BACKUP_DATA = 0x89,
-  CL_F_BACKUP_END = 0x8A
+  CL_F_BACKUP_END = 0x8A,
+  CL_F_NOTICE = 0x8B /* version 2 */
 };
 
 /* "HELLO", "ROWS", ...; NULL for an unknown type. */
@@ -251,6 +256,8 @@ int cl_enc_done(cl_wbuf *w, uint32_t req, const cl_done *m);
 int cl_enc_error(cl_wbuf *w, uint32_t req, const cl_error *m);
 int cl_enc_bdata(cl_wbuf *w, uint32_t req, const cl_bdata *m);
 int cl_enc_bend(cl_wbuf *w, uint32_t req, const cl_bend *m);
+/* NOTICE: `str message` (cut to CL_MAX_NOTICE bytes at a UTF-8 boundary). */
+int cl_enc_notice(cl_wbuf *w, uint32_t req, const char *msg);
 /* An ERROR frame from a code and a printf message (in_txn 0). */
 int cl_enc_errorf(cl_wbuf *w, uint32_t req, int code, int line, int col,
                   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
@@ -284,6 +291,9 @@ int cl_dec_done(const uint8_t *p, size_t n, cl_done *m, const char **why);
 int cl_dec_error(const uint8_t *p, size_t n, cl_error *m, const char **why);
 int cl_dec_bdata(const uint8_t *p, size_t n, cl_bdata *m, const char **why);
 int cl_dec_bend(const uint8_t *p, size_t n, cl_bend *m, const char **why);
+/* NOTICE: the message (1..CL_MAX_NOTICE bytes, pointing into p). */
+int cl_dec_notice(const uint8_t *p, size_t n, const char **msg, uint32_t *len,
+                  const char **why);
 /* ROWS: reads the counts; then the caller reads nrows * ncols values with
  * cl_rd_value on *r and calls cl_rd_end. */
 int cl_dec_rows_begin(const uint8_t *p, size_t n, cl_rd *r, uint16_t *ncols,

@@ -150,3 +150,15 @@ int cl_io_write(cl_io *io, const void *buf, size_t n, int64_t deadline) {
   }
   return 0;
 }
+
+int cl_io_flush(cl_io *io, const void *buf, size_t *n, int oom,
+                int64_t deadline) {
+  int r;
+  if (oom)
+    return CL_IO_NOMEM;
+  if (*n == 0)
+    return 0;
+  r = cl_io_write(io, buf, *n, deadline);
+  *n = 0;
+  return r;
+}

@@ -24,6 +24,7 @@
 #define CL_IO_WAKE (-2)    /* wake_fd became readable */
 #define CL_IO_ERR (-3)     /* the connection failed */
 #define CL_IO_AGAIN (-4)   /* nothing yet (deadline CL_IO_NOWAIT only) */
+#define CL_IO_NOMEM (-5)   /* the buffer to flush ran out of memory */
 
 #define CL_IO_NOWAIT 0 /* deadline: try once, do not wait */
 
@@ -43,6 +44,13 @@ ssize_t cl_io_read(cl_io *io, void *buf, size_t n, int64_t deadline);
 /* Writes all n bytes, waiting until `deadline`. 0, or CL_IO_TIMEOUT /
  * CL_IO_ERR. Never interrupted by wake_fd (a reply in flight is sent). */
 int cl_io_write(cl_io *io, const void *buf, size_t n, int64_t deadline);
+
+/* Writes out a connection's output buffer (`buf`, *n bytes) as
+ * cl_io_write and empties it (*n = 0). 0 (also when empty); CL_IO_NOMEM,
+ * writing nothing, when `oom` says building it ran out of memory; else
+ * cl_io_write's code. The caller then drops the connection. */
+int cl_io_flush(cl_io *io, const void *buf, size_t *n, int oom,
+                int64_t deadline);
 
 /* Waits until fd is ready for `events` (POLLIN / POLLOUT), watching
  * wake_fd when `wake` is set. 0 ready, or CL_IO_TIMEOUT / CL_IO_WAKE /

@@ -65,6 +65,10 @@ static int check_expr(const cql_expr *e, size_t len, int n_params) {
     check_select(e->sub, len, n_params);
   if (e->kind == CQL_E_CASE)
     CHECK(e->list.n >= 2 && e->list.n % 2 == 0);
+  if (e->kind == CQL_E_LOGIC) /* flat: no operand repeats the operator */
+    for (i = 0; i < e->list.n; i++)
+      CHECK(e->list.n >= 2 && (e->list.items[i]->kind != CQL_E_LOGIC ||
+                               e->list.items[i]->op != e->op));
   if (e->kind == CQL_E_CAST)
     CHECK(e->a && e->ival >= CQL_CAST_INT && e->ival <= CQL_CAST_BOOL);
   CHECK(e->height == h + 1);

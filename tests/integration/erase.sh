@@ -32,7 +32,7 @@ NOTE=ERASEME_NOTE_VALUE
 SECRETS=("$PERSON" "$NAME1" "$NAME2" "$REF1" "$REF2" "$NOTE")
 
 STORE=$T/store
-export CREDO_PASSWORD=rootpw
+export CREDO_PASSWORD=rootpw-long1
 export CREDO_PROGRESS=never
 
 echo "== a store with load data, the person, and records past retention"

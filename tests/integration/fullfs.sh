@@ -43,4 +43,23 @@ grep -q "disk full" "$T/err.txt" || fail "the import did not say disk full"
 grep -q "input/output error" "$T/err.txt" && fail "the import said input/output error"
 "$CREDO" check "$M/store" >"$T/out.txt" 2>"$T/err.txt" || fail "the store is not clean after"
 ok "an import that fills the disk says 'disk full'; what it stored checks clean"
+
+# restore from a backup, and import --restore of a history dump, onto the
+# full file system say so too (the copy's short write was "input/output
+# error"); the backup restore leaves no half-made store
+CREDO_PROGRESS=never "$CREDO" import "$T/big" "$T/gen.jsonl" >/dev/null 2>&1 ||
+  fail "the source store"
+"$CREDO" backup "$T/big" "$T/bk" >"$T/out.txt" 2>"$T/err.txt" || fail "backup"
+"$CREDO" restore "$T/bk" "$M/restored" >"$T/out.txt" 2>"$T/err.txt" &&
+  fail "a restore larger than the disk succeeded"
+grep -q "disk full" "$T/err.txt" || fail "the restore did not say disk full"
+grep -q "input/output error" "$T/err.txt" && fail "the restore said input/output error"
+[ ! -e "$M/restored" ] || fail "the failed restore left $M/restored"
+ok "a restore that fills the disk says 'disk full' and leaves nothing"
+"$CREDO" export "$T/big" --history >"$T/hist.jsonl" 2>/dev/null || fail "export --history"
+CREDO_PROGRESS=never "$CREDO" import --restore "$M/dump" "$T/hist.jsonl" \
+  >"$T/out.txt" 2>"$T/err.txt" && fail "an import --restore larger than the disk succeeded"
+grep -q "disk full" "$T/err.txt" || fail "import --restore did not say disk full"
+grep -q "input/output error" "$T/err.txt" && fail "import --restore said input/output error"
+ok "an import --restore that fills the disk says 'disk full'"
 echo "fullfs.sh: $n ok"

@@ -27,7 +27,7 @@ STORE=$T/store
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
   -addext subjectAltName=DNS:localhost -keyout "$T/key.pem" \
   -out "$T/cert.pem" >/dev/null 2>&1 || { echo "FAIL openssl req"; exit 1; }
-CREDO_PASSWORD=rootpw "$BIN/credo-server" --store "$STORE" --init-admin root \
+CREDO_PASSWORD=rootpw-long1 "$BIN/credo-server" --store "$STORE" --init-admin root \
   >/dev/null || { echo "FAIL init-admin"; exit 1; }
 
 # A store big enough for a cancel to land inside one aggregate: 200k
@@ -62,9 +62,9 @@ SUBJ=91350203MA2Y7K3C1Y
 
 echo "== startup, TLS and SCRAM-SHA-256 (psql)"
 expect "psql connects in plaintext with SCRAM" "PostgreSQL 15.0 \(credo" \
-  P root rootpw disable -Atc "SELECT version()"
+  P root rootpw-long1 disable -Atc "SELECT version()"
 expect "psql connects over TLS (SSLRequest)" "^1$" \
-  P root rootpw require -Atc "SELECT 1"
+  P root rootpw-long1 require -Atc "SELECT 1"
 expect "the TLS session is logged as such" "auth_ok .*user=\"root\" role=admin tls=1" \
   cat "$T/server.log"
 expect "wrong password: 28P01" "password authentication failed for user \"root\"" \
@@ -75,57 +75,60 @@ expect "wrong password over TLS fails too" "password authentication failed" \
   P root wrong require -Atc "SELECT 1"
 
 echo "== simple query, dialect edges and errors (psql)"
-P root rootpw disable -q >"$T/setup.out" 2>&1 <<SQL
+P root rootpw-long1 disable -q >"$T/setup.out" 2>&1 <<SQL
 CREATE TYPE penalty PUBLICITY 1 YEAR REPAIRABLE AFTER 3 MONTHS;
 CREATE SUBJECT '$SUBJ' KIND org NAME '厦门鹭江海运有限公司';
 RECORD penalty FOR '$SUBJ' OCCURRED NOW - 10 DAYS SOURCE 'xm' REF 'a1' DATA {"amount": 0.75};
 RECORD penalty FOR '$SUBJ' OCCURRED NOW - 5 DAYS SOURCE 'xm' REF 'a2' DATA {"amount": 12};
-CREATE USER pub ROLE public PASSWORD 'pubpw';
-CREATE USER ana ROLE analyst PASSWORD 'anapw';
+CREATE USER pub ROLE public PASSWORD 'pubpw-long1';
+CREATE USER ana ROLE analyst PASSWORD 'anapw-long1';
 SQL
 expect "setup statements run" "^$" cat "$T/setup.out"
 expect "rows come back in psql's table" "xm *\| *a2" \
-  P root rootpw disable -c "SELECT id, source, ref FROM events WHERE subject = '$SUBJ' ORDER BY id"
+  P root rootpw-long1 disable -c "SELECT id, source, ref FROM events WHERE subject = '$SUBJ' ORDER BY id"
 expect "driver statements are answered" "^UTF8$" \
-  P root rootpw disable -Atc "SET client_encoding TO 'UTF8'" -c "SET DateStyle = 'ISO'" \
+  P root rootpw-long1 disable -Atc "SET client_encoding TO 'UTF8'" -c "SET DateStyle = 'ISO'" \
   -c "SET extra_float_digits = 3" -c "SHOW client_encoding"
 expect "current_setting() and server_version_num" "^150000$" \
-  P root rootpw disable -Atc "SELECT current_setting('server_version_num')"
+  P root rootpw-long1 disable -Atc "SELECT current_setting('server_version_num')"
 expect "SET TIME ZONE changes the zone of timestamptz" "\+08$" \
-  P root rootpw disable -Atc "SET TIME ZONE '+08:00'" \
+  P root rootpw-long1 disable -Atc "SET TIME ZONE '+08:00'" \
   -c "SELECT occurred FROM events WHERE ref = 'a1'"
 expect "syntax error: 42601 with position" "42601: syntax error near \"FORM\"" \
-  P root rootpw disable -c '\set VERBOSITY verbose' -c "SELECT id FORM events"
+  P root rootpw-long1 disable -c '\set VERBOSITY verbose' -c "SELECT id FORM events"
 expect "undefined column: 42703" "42703: unknown column \"nope\"" \
-  P root rootpw disable -c '\set VERBOSITY verbose' -c "SELECT nope FROM events"
+  P root rootpw-long1 disable -c '\set VERBOSITY verbose' -c "SELECT nope FROM events"
 expect "the error position reaches psql" "LINE 1: SELECT nope FROM events" \
-  P root rootpw disable -c "SELECT nope FROM events"
+  P root rootpw-long1 disable -c "SELECT nope FROM events"
+expect "AS OF before the first transaction: psql shows the NOTICE" \
+  "NOTICE:  AS OF 2001-02-03T00:00:00.* is before the store's first transaction .*use VISIBLE AT" \
+  P root rootpw-long1 disable -c "SELECT id FROM events AS OF '2001-02-03'"
 
 echo "== catalog: psql's backslash commands"
 expect "\\dt lists the tables" "public \| events +\| table.*public \| subjects.*public \| types" \
-  sh -c "PGPASSWORD=rootpw psql -X 'host=127.0.0.1 port=$PG user=root dbname=credo sslmode=disable' -c '\\dt' | tr '\n' ' '"
+  sh -c "PGPASSWORD=rootpw-long1 psql -X 'host=127.0.0.1 port=$PG user=root dbname=credo sslmode=disable' -c '\\dt' | tr '\n' ' '"
 expect "\\d events lists its columns with types" "occurred +\| timestamp with time zone" \
-  P root rootpw disable -c '\d events'
+  P root rootpw-long1 disable -c '\d events'
 expect "\\d events: data is jsonb" "data +\| jsonb" cat "$T/out"
-expect "\\d subjects" "Table \"public.subjects\"" P root rootpw disable -c '\d subjects'
+expect "\\d subjects" "Table \"public.subjects\"" P root rootpw-long1 disable -c '\d subjects'
 expect "\\du lists the store's users" "ana +\|.*pub +\|.*root +\| Superuser" \
-  sh -c "PGPASSWORD=rootpw psql -X 'host=127.0.0.1 port=$PG user=root dbname=credo sslmode=disable' -c '\\du' | tr '\n' ' '"
-expect "\\df lists CQL's functions" "public \| lower +\| text" P root rootpw disable -c '\df'
+  sh -c "PGPASSWORD=rootpw-long1 psql -X 'host=127.0.0.1 port=$PG user=root dbname=credo sslmode=disable' -c '\\du' | tr '\n' ' '"
+expect "\\df lists CQL's functions" "public \| lower +\| text" P root rootpw-long1 disable -c '\df'
 expect "information_schema.columns (Metabase/Grafana)" "^events\|occurred\|timestamp with time zone\|4$" \
-  P root rootpw disable -Atc "SELECT table_name, column_name, data_type, ordinal_position FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'events' ORDER BY ordinal_position"
+  P root rootpw-long1 disable -Atc "SELECT table_name, column_name, data_type, ordinal_position FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'events' ORDER BY ordinal_position"
 expect "pg_type lists the types sent" "^1184\|timestamptz$" \
-  P root rootpw disable -Atc "SELECT oid, typname FROM pg_catalog.pg_type"
-expect "the public role's \\dt" "events" P pub pubpw disable -c '\dt'
+  P root rootpw-long1 disable -Atc "SELECT oid, typname FROM pg_catalog.pg_type"
+expect "the public role's \\dt" "events" P pub pubpw-long1 disable -c '\dt'
 # Grafana's table and column pickers, pgJDBC's getColumns (Metabase)
 expect "Grafana: the table list" "^events subjects types $" sh -c \
-  "PGPASSWORD=rootpw psql -X -At 'host=127.0.0.1 port=$PG user=root dbname=credo sslmode=disable' -c \"SELECT quote_ident(table_name) as \\\"table\\\" FROM information_schema.tables WHERE quote_ident(table_schema) NOT IN ('information_schema', 'pg_catalog') AND table_type = 'BASE TABLE' AND quote_ident(table_schema) IN (SELECT CASE WHEN trim(s[i]) = '\\\"\\\$user\\\"' THEN user ELSE trim(s[i]) END FROM generate_series(1, 2) as i, string_to_array(current_setting('search_path'),',') s)\" | tr '\n' ' '"
+  "PGPASSWORD=rootpw-long1 psql -X -At 'host=127.0.0.1 port=$PG user=root dbname=credo sslmode=disable' -c \"SELECT quote_ident(table_name) as \\\"table\\\" FROM information_schema.tables WHERE quote_ident(table_schema) NOT IN ('information_schema', 'pg_catalog') AND table_type = 'BASE TABLE' AND quote_ident(table_schema) IN (SELECT CASE WHEN trim(s[i]) = '\\\"\\\$user\\\"' THEN user ELSE trim(s[i]) END FROM generate_series(1, 2) as i, string_to_array(current_setting('search_path'),',') s)\" | tr '\n' ' '"
 expect "Grafana: the columns of a table" "^created\|timestamp with time zone$" \
-  P root rootpw disable -Atc "SELECT quote_ident(column_name) as \"column\", data_type as \"type\" FROM information_schema.columns WHERE quote_ident(table_name) = 'subjects'"
+  P root rootpw-long1 disable -Atc "SELECT quote_ident(column_name) as \"column\", data_type as \"type\" FROM information_schema.columns WHERE quote_ident(table_name) = 'subjects'"
 expect "pgJDBC getColumns (SELECT * FROM (SELECT ...))" "^public\|types\|created\|1184\|f\|" \
-  P root rootpw disable -Atc "SELECT * FROM (SELECT n.nspname,c.relname,a.attname,a.atttypid,a.attnotnull OR (t.typtype = 'd' AND t.typnotnull) AS attnotnull,a.atttypmod,a.attlen,t.typtypmod,row_number() OVER (PARTITION BY a.attrelid ORDER BY a.attnum) AS attnum FROM pg_catalog.pg_namespace n JOIN pg_catalog.pg_class c ON (c.relnamespace = n.oid) JOIN pg_catalog.pg_attribute a ON (a.attrelid=c.oid) JOIN pg_catalog.pg_type t ON (a.atttypid = t.oid) LEFT JOIN pg_catalog.pg_attrdef def ON (a.attrelid=def.adrelid AND a.attnum = def.adnum) WHERE c.relkind in ('r','p','v','f','m') and a.attnum > 0 AND NOT a.attisdropped AND n.nspname LIKE 'public' AND c.relname LIKE 'types') c WHERE true ORDER BY nspname,c.relname,attnum"
+  P root rootpw-long1 disable -Atc "SELECT * FROM (SELECT n.nspname,c.relname,a.attname,a.atttypid,a.attnotnull OR (t.typtype = 'd' AND t.typnotnull) AS attnotnull,a.atttypmod,a.attlen,t.typtypmod,row_number() OVER (PARTITION BY a.attrelid ORDER BY a.attnum) AS attnum FROM pg_catalog.pg_namespace n JOIN pg_catalog.pg_class c ON (c.relnamespace = n.oid) JOIN pg_catalog.pg_attribute a ON (a.attrelid=c.oid) JOIN pg_catalog.pg_type t ON (a.atttypid = t.oid) LEFT JOIN pg_catalog.pg_attrdef def ON (a.attrelid=def.adrelid AND a.attnum = def.adnum) WHERE c.relkind in ('r','p','v','f','m') and a.attnum > 0 AND NOT a.attisdropped AND n.nspname LIKE 'public' AND c.relname LIKE 'types') c WHERE true ORDER BY nspname,c.relname,attnum"
 
 echo "== transactions"
-P root rootpw disable >"$T/tx.out" 2>&1 <<SQL
+P root rootpw-long1 disable >"$T/tx.out" 2>&1 <<SQL
 BEGIN;
 RECORD penalty FOR '$SUBJ' OCCURRED NOW SOURCE 'tx' REF 'rolled-back';
 SELECT nope FROM events;
@@ -144,8 +147,8 @@ expect "a good block commits" "^ kept" cat "$T/tx.out"
 
 echo "== COPY (SELECT ...) TO STDOUT"
 expect "COPY text format" "^xm	a1	0.75$" \
-  P root rootpw disable -c "COPY (SELECT source, ref, data.amount FROM events WHERE subject = '$SUBJ' ORDER BY id) TO STDOUT"
-P root rootpw disable -c "COPY (SELECT ref, data FROM events WHERE subject = '$SUBJ' ORDER BY id) TO STDOUT WITH (FORMAT csv, HEADER)" >"$T/copy.csv" 2>&1
+  P root rootpw-long1 disable -c "COPY (SELECT source, ref, data.amount FROM events WHERE subject = '$SUBJ' ORDER BY id) TO STDOUT"
+P root rootpw-long1 disable -c "COPY (SELECT ref, data FROM events WHERE subject = '$SUBJ' ORDER BY id) TO STDOUT WITH (FORMAT csv, HEADER)" >"$T/copy.csv" 2>&1
 expect "COPY CSV header" "^ref,data$" head -1 "$T/copy.csv"
 expect "COPY CSV quotes JSON" '^a1,"\{""amount"":0.75\}"$' cat "$T/copy.csv"
 
@@ -155,19 +158,19 @@ pg_err() { P "$1" "$2" disable -c "$3" 2>&1 | sed -n 's/^ERROR:  //p' | head -1;
 for q in "SELECT id FROM events AS OF NOW - 1 DAYS" "HISTORY OF EVENT 1" \
   "SELECT id FROM events INCLUDE HIDDEN" \
   "RECORD penalty FOR '$SUBJ' OCCURRED NOW SOURCE 's' REF 'p1'" \
-  "CREATE USER mallory ROLE admin PASSWORD 'm'" "SHOW USERS"; do
-  n=$(native_err pub pubpw "$q")
-  g=$(pg_err pub pubpw "$q")
+  "CREATE USER mallory ROLE admin PASSWORD 'mallory-pw1'" "SHOW USERS"; do
+  n=$(native_err pub pubpw-long1 "$q")
+  g=$(pg_err pub pubpw-long1 "$q")
   if [ -n "$n" ] && [ "$n" = "$g" ]; then ok "same denial: $q"; else
     fail "same denial: $q"; echo "     | native: $n"; echo "     | pg:     $g"; fi
 done
 expect "denials carry 42501" "42501" \
-  P pub pubpw disable -c '\set VERBOSITY verbose' -c "HISTORY OF EVENT 1"
+  P pub pubpw-long1 disable -c '\set VERBOSITY verbose' -c "HISTORY OF EVENT 1"
 expect "the public role reads what is public" "^3$" \
-  P pub pubpw disable -Atc "SELECT count(*) FROM events WHERE subject = '$SUBJ'"
+  P pub pubpw-long1 disable -Atc "SELECT count(*) FROM events WHERE subject = '$SUBJ'"
 
 echo "== psycopg2"
-DSN="host=127.0.0.1 port=$PG user=root password=rootpw dbname=credo sslmode=disable"
+DSN="host=127.0.0.1 port=$PG user=root password=rootpw-long1 dbname=credo sslmode=disable"
 expect "psycopg2: parameters of every type" "^types ok" \
   timeout 60 $PY "$HERE/pg_client.py" "$DSN" types
 expect "psycopg2: error then rollback" "after rollback 0" \
@@ -188,7 +191,7 @@ if [ ! -d "$NODE_DIR/node_modules/pg" ]; then
     >"$T/npm.log" 2>&1 || true
 fi
 if [ -d "$NODE_DIR/node_modules/pg" ]; then
-  N() { PGPORT=$PG PGUSER=root PGPASSWORD=rootpw NODE_PATH=$NODE_DIR/node_modules \
+  N() { PGPORT=$PG PGUSER=root PGPASSWORD=rootpw-long1 NODE_PATH=$NODE_DIR/node_modules \
     timeout 120 node "$HERE/pg_client.js" "$@"; }
   expect "node: parameters of every type" "^params ok rows=2 " N params
   expect "node: a prepared statement reused 10,000 times" "^prepared ok runs=10000 total=" N prepared
@@ -202,7 +205,7 @@ else
 fi
 
 echo "== the protocol by hand: binary formats, row limits"
-$PY "$HERE/pg_raw.py" "$PG" root rootpw "$SUBJ" >"$T/raw.out" 2>&1
+$PY "$HERE/pg_raw.py" "$PG" root rootpw-long1 "$SUBJ" >"$T/raw.out" 2>&1
 expect "SCRAM server signature verifies" "^ok scram" cat "$T/raw.out"
 expect "binary RowDescription of every type" "^ok binary RowDescription" cat "$T/raw.out"
 expect "binary values (int8, float8, timestamptz, jsonb, bool) equal text" \
@@ -214,34 +217,34 @@ echo "== a user created before the SCRAM verifier (record format 1)"
 SANFLAGS=""
 nm "$BUILD/lib/libcredo.a" 2>/dev/null | grep -q __asan_init &&
   SANFLAGS="-fsanitize=address,undefined"
-P root rootpw disable -qc "CREATE USER old ROLE analyst PASSWORD 'oldpw'" >/dev/null 2>&1
+P root rootpw-long1 disable -qc "CREATE USER old ROLE analyst PASSWORD 'oldpw-long1'" >/dev/null 2>&1
 if cc -std=c11 -D_GNU_SOURCE -O1 $SANFLAGS -Iinclude -Istorage -o "$T/olduser" \
   "$HERE/pg_olduser.c" "$BUILD/lib/libcredo.a" -llmdb -lxxhash -ljansson \
   -lsodium -lutf8proc -lssl -lcrypto -lpthread -lm &&
   "$T/olduser" "$STORE" old; then
   expect "plaintext: refused, told to set the password again (28000)" \
     "has no SCRAM-SHA-256 verifier.*ALTER USER old PASSWORD" \
-    P old oldpw disable -Atc "SELECT 1"
+    P old oldpw-long1 disable -Atc "SELECT 1"
   expect "over TLS: the password in clear, checked against argon2id" "^1$" \
-    P old oldpw require -Atc "SELECT 1"
+    P old oldpw-long1 require -Atc "SELECT 1"
   expect "over TLS: a wrong password still fails" "password authentication failed" \
     P old wrong require -Atc "SELECT 1"
-  P root rootpw disable -qc "ALTER USER old PASSWORD 'newpw'" >/dev/null 2>&1
+  P root rootpw-long1 disable -qc "ALTER USER old PASSWORD 'newpw-long1'" >/dev/null 2>&1
   expect "after ALTER USER ... PASSWORD: SCRAM in plaintext" "^1$" \
-    P old newpw disable -Atc "SELECT 1"
+    P old newpw-long1 disable -Atc "SELECT 1"
 else
   fail "could not build or run the format-1 fixture"
 fi
 
 echo "== time travel in the dialect"
 expect "AS OF over pgwire (admin)" "^a1$" \
-  P root rootpw disable -Atc "SELECT ref FROM events WHERE ref = 'a1' AS OF NOW"
+  P root rootpw-long1 disable -Atc "SELECT ref FROM events WHERE ref = 'a1' AS OF NOW"
 expect "HISTORY OF EVENT over pgwire" "record" \
-  P root rootpw disable -Atc "HISTORY OF EVENT 1"
+  P root rootpw-long1 disable -Atc "HISTORY OF EVENT 1"
 
 echo "== another role over SCRAM"
 expect "an analyst logs in and reads" "^3$" \
-  P ana anapw disable -Atc "SELECT count(*) FROM events WHERE subject = '$SUBJ'"
+  P ana anapw-long1 disable -Atc "SELECT count(*) FROM events WHERE subject = '$SUBJ'"
 
 echo "== shutdown"
 # a session left open: the server must still stop cleanly on SIGTERM

@@ -96,7 +96,7 @@ kill -TERM "$CONF_PID"
 EX=$T/example
 "$BIN/credo-server" --store "$EX" --init-admin root >/dev/null 2>&1 &&
   SH "$EX" -c "CREATE TYPE fine; CREATE TYPE warning;
-    CREATE USER alice ROLE analyst PASSWORD 'pw';" >/dev/null ||
+    CREATE USER alice ROLE analyst PASSWORD 'alice-pass';" >/dev/null ||
   fail "cannot make the worked example's store"
 start_server example "$EX" || exit 1
 expect "the worked example of docs/protocol.md section 10 runs against a real server, byte for byte" \

@@ -84,19 +84,29 @@ WIRE() { timeout 90 python3 "$HERE/wire.py" "$@"; }
 
 SUBJ=91350100M000100Y43
 STORE=$T/store
-export CREDO_PASSWORD=rootpw
+export CREDO_PASSWORD=rootpw-long1
 
 # ------------------------------------------------------------- start
 echo "== start"
-expect "--version names the protocol" "protocol 1" "$BIN/credo-server" --version
+expect "--version names the protocols" "protocol 1\.\.2" "$BIN/credo-server" --version
 expect "--help shows the options" "--idle-timeout" "$BIN/credo-server" --help
 expect "--init-admin creates the admin" "created admin user 'root'" \
   "$BIN/credo-server" --store "$STORE" --init-admin root
 expect "--init-admin reads the password from stdin" "created admin user" \
-  sh -c "printf 'pw2\\n' | env -u CREDO_PASSWORD '$BIN/credo-server' \
+  sh -c "printf 'second-pw2\\n' | env -u CREDO_PASSWORD '$BIN/credo-server' \
     --store '$STORE' --init-admin second"
 expect "--init-admin twice fails" "cannot create admin" \
   "$BIN/credo-server" --store "$STORE" --init-admin root
+expect "--init-admin refuses a password under 10 characters" \
+  "cannot create admin 'shorty': a password must have at least 10 characters" \
+  env CREDO_PASSWORD=rootpw "$BIN/credo-server" --store "$STORE" \
+  --init-admin shorty
+expect "--min-password-length raises the minimum of --init-admin" \
+  "at least 16 characters \(this one has 12\)" \
+  "$BIN/credo-server" --store "$STORE" --min-password-length 16 \
+  --init-admin shorty
+expect "--min-password-length is range-checked" "min-password-length" \
+  "$BIN/credo-server" --store "$STORE" --min-password-length 0 --init-admin x
 expect "a non-loopback address without TLS is refused, with the reason" \
   "refusing to listen on 0.0.0.0:.* without TLS" \
   "$BIN/credo-server" --store "$STORE" --listen 0.0.0.0:7411
@@ -158,15 +168,21 @@ HISTORY OF SUBJECT '$SUBJ';
 EXPLAIN SELECT id FROM events WHERE subject = '$SUBJ';
 SHOW TYPES;
 SHOW STATS;
-CREATE USER alice ROLE analyst PASSWORD 'alicepw';
-ALTER USER alice ROLE analyst PASSWORD 'alicepw2';
-CREATE USER tmp ROLE public PASSWORD 'x';
+CREATE USER alice ROLE analyst PASSWORD 'alicepw-long1';
+ALTER USER alice ROLE analyst PASSWORD 'alicepw-long2';
+CREATE USER tmp ROLE public PASSWORD 'tmp-password';
 DROP USER tmp;
 SHOW USERS;
 EOF
 check "shell -f with every statement kind exits 0" \
   SH "$U" -f "$T/all.cql"
 cp "$T/out" "$T/all.out"
+expect "CREATE USER over the wire refuses a 9-character password" \
+  "a password must have at least 10 characters \(this one has 9\)" \
+  C exec "$U" "CREATE USER nine ROLE analyst PASSWORD 'ninechars';"
+expect "ALTER USER ... PASSWORD over the wire refuses one too" \
+  "at least 10 characters" \
+  C exec "$U" "ALTER USER alice PASSWORD 'alicepw';"
 expect "rows came back (GROUP BY sums)" "penalty_general +\| +4 +\| +5.5" \
   cat "$T/all.out"
 expect "HISTORY shows the correction" "correct .*typo in the decision" \
@@ -187,62 +203,62 @@ Q="SET TIME ZONE '+08:00'; SELECT id, subject, type, occurred, public_from, publ
 same_answers "the remote shell prints exactly what the embedded shell prints" \
   "$STORE" "$U"
 expect "the admin made with a password on stdin logs in with it" \
-  "^penalty_general" env CREDO_PASSWORD=pw2 "$CLIENT" exec \
+  "^penalty_general" env CREDO_PASSWORD=second-pw2 "$CLIENT" exec \
   "credo://second@127.0.0.1:$MAIN_PORT" "SHOW TYPES;"
 expect "json output over the wire" '"public": (true|false)' \
   SH "$U" --format json -c "SELECT id, public FROM events WHERE id = 2;"
 expect "on a terminal the shell asks for the password, echo off" "^ok" \
-  WIRE shell_prompt "$MAIN_PORT" "$BIN/credo" rootpw
+  WIRE shell_prompt "$MAIN_PORT" "$BIN/credo" rootpw-long1
 expect "prepared statement with a bound parameter (C API)" \
   "name=厦门示例船务有限公司" \
   C stmt "$U" "SELECT name FROM subjects WHERE id = ?" "$SUBJ"
 
 # ----------------------------------------------------------------- roles
 echo "== roles, enforced by the engine on the server's sessions"
-C exec "$U" "CREATE USER pub ROLE public PASSWORD 'pubpw';
-CREATE USER rec ROLE recorder PASSWORD 'recpw';
-CREATE USER rep ROLE repairer PASSWORD 'reppw';
-CREATE USER ana ROLE analyst PASSWORD 'anapw';
+C exec "$U" "CREATE USER pub ROLE public PASSWORD 'pubpw-long1';
+CREATE USER rec ROLE recorder PASSWORD 'recpw-long1';
+CREATE USER rep ROLE repairer PASSWORD 'reppw-long1';
+CREATE USER ana ROLE analyst PASSWORD 'anapw-long1';
 GRANT SOURCE 'rec' TO rec;" >/dev/null
 as() { local user=$1 pw=$2 sql=$3; CREDO_PASSWORD=$pw C exec "credo://$user@127.0.0.1:$MAIN_PORT" "$sql"; }
 denied() { expect "$1" "error CREDO_DENIED" as "${@:2}"; }
 allowed() { local n=$1; shift; if as "$@" >"$T/out" 2>&1; then ok "$n"; else
   fail "$n"; sed 's/^/     | /' "$T/out" | tail -5; fi; }
-allowed "public reads what is public now" pub pubpw \
+allowed "public reads what is public now" pub pubpw-long1 \
   "SELECT id FROM events WHERE subject = '$SUBJ';"
-denied "public cannot use AS OF" pub pubpw \
+denied "public cannot use AS OF" pub pubpw-long1 \
   "SELECT id FROM events AS OF NOW - 1 DAYS;"
-denied "public cannot use VISIBLE AT" pub pubpw \
+denied "public cannot use VISIBLE AT" pub pubpw-long1 \
   "SELECT id FROM events VISIBLE AT NOW - 120 DAYS;"
-denied "public cannot read HISTORY" pub pubpw "HISTORY OF EVENT 1;"
-denied "public cannot INCLUDE HIDDEN" pub pubpw \
+denied "public cannot read HISTORY" pub pubpw-long1 "HISTORY OF EVENT 1;"
+denied "public cannot INCLUDE HIDDEN" pub pubpw-long1 \
   "SELECT id FROM events INCLUDE HIDDEN;"
 expect "public does not see the repaired event 1" "^0$" \
-  as pub pubpw "SELECT count(*) FROM events WHERE id = 1;"
-denied "public cannot record" pub pubpw \
+  as pub pubpw-long1 "SELECT count(*) FROM events WHERE id = 1;"
+denied "public cannot record" pub pubpw-long1 \
   "RECORD penalty_general FOR '$SUBJ' OCCURRED NOW SOURCE 's' REF 'p1';"
-allowed "recorder records" rec recpw \
+allowed "recorder records" rec recpw-long1 \
   "RECORD penalty_general FOR '$SUBJ' OCCURRED NOW - 100 DAYS SOURCE 'rec' REF 'r1';"
-denied "recorder cannot repair" rec recpw "REPAIR EVENT 2 REASON 'x';"
-denied "recorder cannot retract" rec recpw "RETRACT EVENT 2 REASON 'x';"
-allowed "repairer repairs" rep reppw "REPAIR EVENT 2 REASON 'paid';"
-denied "repairer cannot record" rep reppw \
+denied "recorder cannot repair" rec recpw-long1 "REPAIR EVENT 2 REASON 'x';"
+denied "recorder cannot retract" rec recpw-long1 "RETRACT EVENT 2 REASON 'x';"
+allowed "repairer repairs" rep reppw-long1 "REPAIR EVENT 2 REASON 'paid';"
+denied "repairer cannot record" rep reppw-long1 \
   "RECORD penalty_general FOR '$SUBJ' OCCURRED NOW SOURCE 's' REF 'p2';"
-denied "repairer cannot correct" rep reppw \
+denied "repairer cannot correct" rep reppw-long1 \
   "CORRECT EVENT 2 SET data.amount_wan = 9 REASON 'x';"
-allowed "analyst reads history and hidden events" ana anapw \
+allowed "analyst reads history and hidden events" ana anapw-long1 \
   "HISTORY OF EVENT 1; SELECT id FROM events INCLUDE HIDDEN AS OF NOW - 1 DAYS;"
-denied "analyst cannot record" ana anapw \
+denied "analyst cannot record" ana anapw-long1 \
   "RECORD penalty_general FOR '$SUBJ' OCCURRED NOW SOURCE 's' REF 'p3';"
-denied "analyst cannot create subjects" ana anapw \
+denied "analyst cannot create subjects" ana anapw-long1 \
   "CREATE SUBJECT '914403001922038216' KIND org;"
-denied "analyst cannot repair" ana anapw "REPAIR EVENT 3 REASON 'x';"
-for u in pub:pubpw rec:recpw rep:reppw ana:anapw; do
+denied "analyst cannot repair" ana anapw-long1 "REPAIR EVENT 3 REASON 'x';"
+for u in pub:pubpw-long1 rec:recpw-long1 rep:reppw-long1 ana:anapw-long1; do
   denied "${u%%:*} cannot manage users" "${u%%:*}" "${u#*:}" \
-    "CREATE USER mallory ROLE admin PASSWORD 'm';"
+    "CREATE USER mallory ROLE admin PASSWORD 'mallory-pw1';"
   denied "${u%%:*} cannot list users" "${u%%:*}" "${u#*:}" "SHOW USERS;"
 done
-denied "only admin creates types" rec recpw \
+denied "only admin creates types" rec recpw-long1 \
   "CREATE TYPE t2 PUBLICITY 1 YEAR REPAIRABLE AFTER 1 MONTHS;"
 expect "typed C API on a remote handle says to use CQL" \
   "error CREDO_NOTSUP.*use CQL" C typed "$U"
@@ -252,7 +268,7 @@ expect "versions carry the session's user as actor" "^rep$" \
 # ----------------------------------------------------------------- auth
 echo "== authentication"
 expect "wrong password and unknown user get the same error" \
-  "^ok   same_auth_error" WIRE same_auth_error "$MAIN_PORT" root rootpw
+  "^ok   same_auth_error" WIRE same_auth_error "$MAIN_PORT" root rootpw-long1
 expect "the C library reports authentication failed" \
   "CREDO_AUTH: authentication failed" \
   env CREDO_PASSWORD=wrong "$CLIENT" exec "$U" "SHOW TYPES;"
@@ -260,24 +276,24 @@ expect "no password: a clear error" "no password" \
   env -u CREDO_PASSWORD "$CLIENT" exec "$U" "SHOW TYPES;"
 expect "the log says auth_failed without the password" "event=auth_failed" \
   cat "$T/main.log"
-if grep -q "rootpw\|alicepw\|pubpw" "$T/main.log"; then
+if grep -q "rootpw-long1\|alicepw-long1\|pubpw-long1" "$T/main.log"; then
   fail "a password appears in the log"
 else ok "no password appears in the log"; fi
 expect "protocol version negotiation" "^ok" WIRE bad_version "$MAIN_PORT"
 
 # ---------------------------------------------------- protocol behaviour
 echo "== protocol: pipelining, cancel, ping, bad input"
-expect "200 pipelined EXECUTEs" "^ok" WIRE pipeline "$MAIN_PORT" root rootpw
+expect "200 pipelined EXECUTEs" "^ok" WIRE pipeline "$MAIN_PORT" root rootpw-long1
 expect "cancel of a queued request" "^ok" \
-  WIRE cancel_queued "$MAIN_PORT" root rootpw
-expect "PING and BYE" "^ok" WIRE ping "$MAIN_PORT" root rootpw
+  WIRE cancel_queued "$MAIN_PORT" root rootpw-long1
+expect "PING and BYE" "^ok" WIRE ping "$MAIN_PORT" root rootpw-long1
 expect "truncated payload: error for the request, connection usable" \
-  "^ok" WIRE truncated "$MAIN_PORT" root rootpw
-expect "garbage bytes: cut off" "^ok" WIRE garbage "$MAIN_PORT" root rootpw
+  "^ok" WIRE truncated "$MAIN_PORT" root rootpw-long1
+expect "garbage bytes: cut off" "^ok" WIRE garbage "$MAIN_PORT" root rootpw-long1
 expect "unknown frame type: PROTOCOL error and cut off" "^ok" \
-  WIRE garbage_after_auth "$MAIN_PORT" root rootpw
+  WIRE garbage_after_auth "$MAIN_PORT" root rootpw-long1
 expect "oversized frame: LIMIT error and cut off" "^ok" \
-  WIRE oversized "$MAIN_PORT" root rootpw
+  WIRE oversized "$MAIN_PORT" root rootpw-long1
 expect "the server still serves after all that" "^[0-9]+$" \
   C exec "$U" "SELECT count(*) FROM events;"
 
@@ -292,9 +308,18 @@ expect "every acknowledged write is present" "checked=1280 missing=0" \
 # ------------------------------------------------------- limits
 echo "== limits and timeouts"
 start_server limits "$STORE" --auth-timeout 2 --idle-timeout 3 \
-  --max-conn 4 --max-rows 5 --max-frame 65536 || exit 1
+  --max-conn 4 --max-rows 5 --max-frame 65536 --min-password-length 14 ||
+  exit 1
 LIM_PID=$SPID
 LIM=$PORT
+expect "--min-password-length 14 applies to CREATE USER over the wire" \
+  "at least 14 characters \(this one has 13\)" \
+  C exec "credo://root@127.0.0.1:$LIM" \
+  "CREATE USER lim ROLE analyst PASSWORD 'thirteen-char';"
+check "... and 14 characters are enough" C exec "credo://root@127.0.0.1:$LIM" \
+  "CREATE USER lim ROLE analyst PASSWORD 'fourteen-chars';"
+expect "... and log in" "^penalty_general" env CREDO_PASSWORD=fourteen-chars \
+  timeout 60 "$CLIENT" exec "credo://lim@127.0.0.1:$LIM" "SHOW TYPES;"
 # A slow client and a silent one, while a normal client keeps working.
 WIRE slow "$LIM" >"$T/slow.out" 2>&1 &
 SLOW=$!
@@ -310,13 +335,13 @@ wait "$SILENT"
 expect "a client that never authenticates is cut off (auth timeout)" \
   "^ok" cat "$T/silent.out"
 expect "an idle session is closed with an error (idle timeout)" "^ok" \
-  WIRE idle "$LIM" root rootpw
+  WIRE idle "$LIM" root rootpw-long1
 expect "a frame cut short is closed by the idle timeout" "^ok" \
-  WIRE truncated_frame "$LIM" root rootpw
+  WIRE truncated_frame "$LIM" root rootpw-long1
 expect "the 5th connection is refused (max-conn 4)" "^ok" \
-  WIRE max_conn "$LIM" root rootpw
+  WIRE max_conn "$LIM" root rootpw-long1
 expect "a read over max-rows gets LIMIT" "^ok" \
-  WIRE max_rows "$LIM" root rootpw
+  WIRE max_rows "$LIM" root rootpw-long1
 BIG=$(python3 -c 'print("x" * 70000)')
 expect "the library refuses a request above the server's max frame" \
   "CREDO_LIMIT.*max frame" \
@@ -335,7 +360,7 @@ if SH gen --subjects 10000 --events 200000 --seed 5 >"$T/big.jsonl" 2>/dev/null 
   start_server big "$T/bigstore"; then
   BIG_PID=$SPID
   expect "an aggregate over 200k events stops at a CANCEL sent while it runs" \
-    "^ok" WIRE cancel_running "$PORT" root rootpw
+    "^ok" WIRE cancel_running "$PORT" root rootpw-long1
   expect "the cancel is logged" "event=cancelled" cat "$T/big.log"
   expect "big server exits 0" "^0$" stop_server "$BIG_PID"
 else
@@ -365,7 +390,7 @@ same_answers "the restored store answers exactly as the server does" \
   "$T/restored" "$U"
 expect "an analyst may not back up (the server says so)" \
   "permission denied: role analyst may not back up" \
-  env CREDO_PASSWORD=anapw "$BIN/credo" backup \
+  env CREDO_PASSWORD=anapw-long1 "$BIN/credo" backup \
   "credo://ana@127.0.0.1:$MAIN_PORT" "$T/denied"
 if [ -e "$T/denied" ]; then fail "a refused backup left $T/denied"; else
   ok "a refused backup leaves no directory"; fi
@@ -375,9 +400,9 @@ expect "a backup cancelled by its progress callback leaves nothing; the connecti
   "after the cancel the connection answered [1-9]" \
   C backup-cancel "$U" "$T/cancelled"
 expect "raw BACKUP from python (written from the protocol document)" "^ok" \
-  WIRE backup "$MAIN_PORT" root rootpw
+  WIRE backup "$MAIN_PORT" root rootpw-long1
 expect "clients that hang up mid-backup do not hurt the server" "^ok" \
-  WIRE backup_abandoned "$MAIN_PORT" root rootpw
+  WIRE backup_abandoned "$MAIN_PORT" root rootpw-long1
 
 # ------------------------------------------------------- SIGTERM
 echo "== SIGTERM during a write load"
@@ -413,7 +438,7 @@ if openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
   expect "TLS through the shell" "penalty_general" \
     SH "credo://root@localhost:$PORT?tls=1&ca=$T/cert.pem" -c "SHOW TYPES;"
   expect "TLS from python (written from the protocol document)" "^ok" \
-    WIRE tls "$PORT" root rootpw "$T/cert.pem"
+    WIRE tls "$PORT" root rootpw-long1 "$T/cert.pem"
   expect "an untrusted certificate is refused" "CREDO_CONN.*TLS" \
     C exec "credos://root@localhost:$PORT" "SHOW TYPES;"
   expect "plaintext to the TLS port fails cleanly" "CREDO_CONN" \

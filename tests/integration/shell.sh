@@ -401,4 +401,101 @@ want_out "n
 1"
 pass
 
+# ------------------------------------------------ a terminal (pty_drive)
+
+PTY="python3 $(dirname "$0")/lib/pty_drive.py"
+
+# drive ROWS COLS STEPS ARGS...: credo ARGS on a ROWSxCOLS terminal playing
+# the dialogue in file STEPS (see lib/pty_drive.py); transcript in $TMP/out.
+drive() {
+  local rows=$1 cols=$2 steps=$3
+  shift 3
+  LAST_ARGS="$* (on a ${rows}x$cols terminal, steps in $steps)"
+  CREDO_HISTORY= CREDORC= $PTY "$rows" "$cols" "$steps" -- "$CREDO" "$@" \
+    >"$TMP/out" 2>"$TMP/err"
+  RC=$?
+}
+
+want_has() { grep -qE -- "$1" "$TMP/out" || fail "the session lacks /$1/"; }
+
+# A statement that runs for many seconds on BIG (each of 20,000 refs grows
+# to ~10^5 characters five times over), so that a Ctrl-C lands inside it.
+BIG=$TMP/big
+"$CREDO" gen --subjects 1000 --events 20000 --seed 1 >"$TMP/big.jsonl" 2>/dev/null
+"$CREDO" import "$BIG" "$TMP/big.jsonl" >/dev/null 2>&1 ||
+  { echo "shell.sh: cannot import generated data" >&2; exit 1; }
+GROW=ref
+for _ in 1 2 3 4 5; do GROW="replace($GROW, '0', '0000000000')"; done
+LONG="SELECT count(*) FROM events WHERE length($GROW) < 0 INCLUDE HIDDEN;"
+
+# cancel_steps FILE: Ctrl-C at the prompt (a half-typed statement, a
+# half-typed line), during a statement, during one inside BEGIN, and twice
+# at an empty prompt; the shell answers after each and quits with \q.
+cancel_steps() {
+  cat >"$1" <<EOF
+expect credo> \$
+send SELECT count(*) AS half\\n
+expect \\.\\.\\.> \$
+send \\x03
+expect ^credo> \$
+send FROM types;\\n
+expect ^credo> \$
+send \\\\d subj
+send \\x03
+expect ^credo> \$
+send $LONG\\n
+pause 1
+send \\x03
+expect error: statement (interrupted|cancelled)
+expect cancelled by Ctrl-C; nothing was changed
+expect ^credo> \$
+send SELECT count(*) AS after_cancel FROM types;\\n
+expect (?s)after_cancel.*\\b9\\b.*\\(1 row\\)
+send BEGIN;\\n
+expect ^credo\\*> \$
+send $LONG\\n
+pause 1
+send \\x03
+expect the transaction is still open
+expect ^credo\\*> \$
+send ROLLBACK;\\n
+expect ^credo> \$
+send \\x03
+expect ^credo> \$
+send \\x03
+expect ^credo> \$
+send \\\\q\\n
+EOF
+}
+
+check "Ctrl-C: clears the line, cancels a statement (embedded store)"
+cancel_steps "$TMP/cancel.steps"
+drive 24 100 "$TMP/cancel.steps" "$BIG"
+want_rc 0
+want_has '^credo> FROM types;$'
+grep -q '^half' "$TMP/out" && fail "the discarded statement ran"
+grep -q '^error: syntax' "$TMP/out" && fail "the discarded text was parsed"
+pass
+
+check "Ctrl-C on a credo:// server: CANCEL, the session goes on"
+SRV_LOG=$TMP/server.log
+printf 'shell-test-password\n' | env -u CREDO_PASSWORD \
+  "$BUILD/bin/credo-server" --store "$BIG" --init-admin root >/dev/null 2>&1 ||
+  fail "cannot create the server's admin"
+"$BUILD/bin/credo-server" --store "$BIG" --listen 127.0.0.1:0 2>"$SRV_LOG" &
+SRV_PID=$!
+trap 'kill $SRV_PID 2>/dev/null; wait $SRV_PID 2>/dev/null; rm -rf "$TMP"' EXIT
+PORT=""
+for _ in $(seq 1 100); do
+  PORT=$(sed -n 's/.*event=listening .* port=\([0-9]*\).*/\1/p' "$SRV_LOG" | head -1)
+  [ -n "$PORT" ] && break
+  sleep 0.1
+done
+[ -n "$PORT" ] || fail "the server did not start: $(cat "$SRV_LOG")"
+CREDO_PASSWORD=shell-test-password drive 24 100 "$TMP/cancel.steps" \
+  "credo://root@127.0.0.1:$PORT"
+want_rc 0
+want_has 'error: statement cancelled$'
+pass
+
 echo "shell.sh: all $CHECKS checks passed"

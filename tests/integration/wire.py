@@ -18,6 +18,7 @@ import time
 HELLO, AUTH, PREPARE, EXECUTE, QUERY, CLOSE, CANCEL, PING, BYE = range(1, 10)
 READY, AUTH_OK, PREPARED, COLUMNS, ROWS, DONE, ERROR, OK = range(0x81, 0x89)
 BACKUP, BACKUP_DATA, BACKUP_END = 0x0A, 0x89, 0x8A
+NOTICE = 0x8B  # protocol version 2
 T_NULL, T_INT, T_REAL, T_TEXT, T_BOOL, T_TIME, T_JSON = range(7)
 
 
@@ -143,8 +144,8 @@ class Conn:
                         s("wire.py")))
         return self.expect(READY, req)
 
-    def login(self, user, password):
-        self.hello()
+    def login(self, user, password, hi=1):
+        self.hello(1, hi)
         req = self.next_req()
         self.send(frame(AUTH, req, s(user) + s(password)))
         r = Reader(self.expect(AUTH_OK, req))
@@ -313,6 +314,57 @@ def sc_bad_version(port, user=None, pw=None):
         return False, "version 7..9 accepted"
     except ServerError as e:
         return e.code == -24, "version 7..9 -> code %d %s" % (e.code, e.msg)
+
+
+def frames_of(c, req):
+    """Frame types answering request `req`, up to its DONE or ERROR, and
+    the NOTICE messages among them."""
+    types, notices = [], []
+    while True:
+        t, r, p = c.recv_frame()
+        if r != req:
+            raise ValueError("reply for request %d, waiting %d" % (r, req))
+        types.append(t)
+        if t == NOTICE:
+            rd = Reader(p)
+            notices.append(rd.str())
+            if rd.o != len(p):
+                raise ValueError("NOTICE with bytes left over")
+        if t in (DONE, ERROR):
+            return types, notices
+
+
+def sc_notice(port, user, pw, sql):
+    """`sql` (an AS OF before the first transaction) gets a NOTICE just
+    before DONE on a version-2 connection, for QUERY and EXECUTE, and
+    none on a version-1 connection, whose frames stay as version 1 had
+    them."""
+    seen = []
+    for hi in (1, 2):
+        c = Conn(port)
+        ver = Reader(c.hello(1, hi)).u16()
+        req = c.next_req()
+        c.send(frame(AUTH, req, s(user) + s(pw)))
+        c.expect(AUTH_OK, req)
+        req = c.next_req()
+        c.send(frame(QUERY, req, struct.pack(">i", 0) + s(sql)))
+        tq, nq = frames_of(c, req)
+        stmt = c.prepare(sql)
+        req = c.next_req()
+        c.send(c.execute_frame(stmt, (), req))
+        te, ne = frames_of(c, req)
+        c.close()
+        seen.append("v%d: QUERY %s EXECUTE %s" % (
+            ver, [hex(t) for t in tq], [hex(t) for t in te]))
+        if ver != hi:
+            return False, "asked for at most %d, got %d" % (hi, ver)
+        if hi == 1 and (NOTICE in tq or NOTICE in te):
+            return False, "NOTICE sent to a version-1 client: " + seen[-1]
+        if hi == 2 and not (tq[-2:] == [NOTICE, DONE] and
+                            te[-2:] == [NOTICE, DONE] and
+                            "VISIBLE AT" in nq[0] and nq == ne):
+            return False, "no NOTICE before DONE: %s %s" % (seen[-1], nq)
+    return True, "; ".join(seen) + "; " + nq[0]
 
 
 def sc_pipeline(port, user=None, pw=None):

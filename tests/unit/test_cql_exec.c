@@ -19,111 +19,40 @@
 #include <string.h>
 
 #include "credo.h"
-#include "th.h"
+#include "th_store.h"
 
 #define ORG "91350100M000100Y43"
 #define ORG2 "914403001922038216"
 #define PERSON "11010519491231002X"
 
-typedef struct fx {
-  char *dir;
-  credo *db;
-  th_clock clk;
-} fx;
-
 /* ------------------------------------------------------------ helpers */
 
-typedef struct out {
-  char *p;
-  size_t n, cap;
-} out;
-
-static void out_put(out *o, const char *s) {
-  size_t n = strlen(s);
-  if (o->n + n + 1 > o->cap) {
-    o->cap = (o->n + n + 1) * 2;
-    o->p = realloc(o->p, o->cap);
-    assert_non_null(o->p);
-  }
-  memcpy(o->p + o->n, s, n + 1);
-  o->n += n;
-}
-
-static int collect_cb(void *arg, int n, const char *const *v,
-                      const char *const *names) {
-  (void)names;
-  for (int i = 0; i < n; i++) {
-    if (i)
-      out_put(arg, "|");
-    out_put(arg, v[i] ? v[i] : "NULL");
-  }
-  out_put(arg, "\n");
-  return 0;
-}
-
-/* Runs `sql` on db; returns the rows (malloc'ed; "" for none). */
-static char *q_on(credo *db, const char *sql) {
-  out o = {0};
-  int rc;
-  out_put(&o, "");
-  rc = credo_exec(db, sql, collect_cb, &o);
-  if (rc != CREDO_OK)
-    fail_msg("%s\n  -> %s (%s)", sql, credo_errmsg(db), credo_errname(rc));
-  return o.p;
-}
-
-static void expect_on(credo *db, const char *sql, const char *rows) {
-  char *got = q_on(db, sql);
-  if (strcmp(got, rows) != 0)
-    fail_msg("%s\n  expected:\n%s  got:\n%s", sql, rows, got);
-  free(got);
-}
-
-#define expect(f, sql, rows) expect_on((f)->db, sql, rows)
-
-static void ok_on(credo *db, const char *sql) {
-  free(q_on(db, sql));
-}
-#define ok(f, sql) ok_on((f)->db, sql)
-
-/* Runs `sql`, expecting failure `code` with `msg` inside the message. */
-static void err_on(credo *db, const char *sql, int code, const char *msg) {
-  int rc = credo_exec(db, sql, NULL, NULL);
-  if (rc != code)
-    fail_msg("%s\n  expected %s, got %s: %s", sql, credo_errname(code),
-             credo_errname(rc), credo_errmsg(db));
-  if (msg && !strstr(credo_errmsg(db), msg))
-    fail_msg("%s\n  message \"%s\" lacks \"%s\"", sql, credo_errmsg(db), msg);
-}
-#define err(f, sql, code, msg) err_on((f)->db, sql, code, msg)
+/* the shared store fixture and CQL helpers (th_store.h) */
+typedef th_fx fx;
+#define q_on th_rows
+#define expect_on th_expect
+#define expect(f, sql, rows) th_expect((f)->db, sql, rows)
+#define ok_on th_ok
+#define ok(f, sql) th_ok((f)->db, sql)
+#define err_on th_fails
+#define err(f, sql, code, msg) th_fails((f)->db, sql, code, msg)
+#define fx_teardown th_fx_teardown
 
 static void at(fx *f, const char *iso) {
   f->clk.now = th_t(iso);
 }
 
 static int fx_setup(void **state) {
-  fx *f = calloc(1, sizeof *f);
-  f->dir = th_tmpdir("cqlx");
-  assert_int_equal(credo_open(f->dir, NULL, &f->db), CREDO_OK);
-  at(f, "2025-01-01");
-  credo_set_clock(f->db, th_clock_fn, &f->clk);
-  ok(f, "CREATE TYPE penalty_general PUBLICITY 1 YEAR REPAIRABLE AFTER 3 "
-        "MONTHS;"
-        "CREATE TYPE penalty_serious PUBLICITY 3 YEARS REPAIRABLE AFTER 1 "
-        "YEAR;"
-        "CREATE TYPE honour;"
-        "CREATE SUBJECT '" ORG "' KIND org NAME '厦门示例船务有限公司';"
-        "CREATE SUBJECT '" ORG2 "' KIND org;"
-        "CREATE SUBJECT '" PERSON "' KIND person NAME '张三';");
-  *state = f;
-  return 0;
-}
-
-static int fx_teardown(void **state) {
-  fx *f = *state;
-  credo_close(f->db);
-  th_rmdir(f->dir);
-  free(f);
+  *state = th_fx_open(
+      "cqlx", "2025-01-01",
+      "CREATE TYPE penalty_general PUBLICITY 1 YEAR REPAIRABLE AFTER 3 "
+      "MONTHS;"
+      "CREATE TYPE penalty_serious PUBLICITY 3 YEARS REPAIRABLE AFTER 1 "
+      "YEAR;"
+      "CREATE TYPE honour;"
+      "CREATE SUBJECT '" ORG "' KIND org NAME '厦门示例船务有限公司';"
+      "CREATE SUBJECT '" ORG2 "' KIND org;"
+      "CREATE SUBJECT '" PERSON "' KIND person NAME '张三';");
   return 0;
 }
 
@@ -769,7 +698,7 @@ static void t_roles(void **state) {
   credo *h;
   five(f);
   at(f, "2025-07-10");
-  ok(f, "CREATE USER rec ROLE recorder PASSWORD 'p';");
+  ok(f, "CREATE USER rec ROLE recorder PASSWORD 'rec-password';");
   ok(f, "GRANT SOURCE 's' TO rec;");
   assert_int_equal(credo_dup(f->db, &h), CREDO_OK);
   assert_int_equal(credo_set_user(h, "rec", CREDO_ROLE_RECORDER), CREDO_OK);
@@ -808,7 +737,7 @@ static void t_roles(void **state) {
   err_on(h, "CORRECT EVENT 1 SET data.a = 1 REASON 'x';", CREDO_DENIED,
          "permission denied");
   err_on(h, "BEGIN;", CREDO_DENIED, "permission denied");
-  err_on(h, "CREATE USER bob ROLE admin PASSWORD 'pw';", CREDO_DENIED,
+  err_on(h, "CREATE USER bob ROLE admin PASSWORD 'bob-password';", CREDO_DENIED,
          "permission denied");
   err_on(h, "SHOW USERS;", CREDO_DENIED, "permission denied");
   credo_close(h);
@@ -818,31 +747,32 @@ static void t_users(void **state) {
   fx *f = *state;
   credo *h;
   at(f, "2025-02-01");
-  ok(f, "CREATE USER alice ROLE analyst PASSWORD 's3cret-A';"
-        "CREATE USER bob ROLE repairer PASSWORD 'hunter2';");
+  ok(f, "CREATE USER alice ROLE analyst PASSWORD 's3cret-A-long';"
+        "CREATE USER bob ROLE repairer PASSWORD 'hunter2-long';");
   expect(f, "SHOW USERS;",
          "alice|analyst|2025-02-01T00:00:00+00:00\n"
          "bob|repairer|2025-02-01T00:00:00.000001+00:00\n");
-  err(f, "CREATE USER alice ROLE admin PASSWORD 'x';", CREDO_EXISTS,
+  err(f, "CREATE USER alice ROLE admin PASSWORD 'xxxxxxxxxx';", CREDO_EXISTS,
       "user \"alice\" already exists");
 
   assert_int_equal(credo_dup(f->db, &h), CREDO_OK);
   assert_int_equal(credo_authenticate(h, "alice", "wrong"), CREDO_AUTH);
   assert_string_equal(credo_errmsg(h), "authentication failed");
   assert_int_equal(credo_get_role(h), CREDO_ROLE_ADMIN); /* unchanged */
-  assert_int_equal(credo_authenticate(h, "nobody", "s3cret-A"), CREDO_AUTH);
+  assert_int_equal(credo_authenticate(h, "nobody", "s3cret-A-long"),
+                   CREDO_AUTH);
   assert_string_equal(credo_errmsg(h), "authentication failed");
-  assert_int_equal(credo_authenticate(h, "alice", "s3cret-A"), CREDO_OK);
+  assert_int_equal(credo_authenticate(h, "alice", "s3cret-A-long"), CREDO_OK);
   assert_int_equal(credo_get_role(h), CREDO_ROLE_ANALYST);
   /* an analyst handle cannot switch users again */
-  assert_int_equal(credo_authenticate(h, "bob", "hunter2"), CREDO_DENIED);
-  assert_null(strstr(credo_errmsg(h), "hunter2"));
+  assert_int_equal(credo_authenticate(h, "bob", "hunter2-long"), CREDO_DENIED);
+  assert_null(strstr(credo_errmsg(h), "hunter2-long"));
   credo_close(h);
 
-  ok(f, "ALTER USER alice ROLE recorder PASSWORD 'n3w';");
+  ok(f, "ALTER USER alice ROLE recorder PASSWORD 'n3w-password';");
   assert_int_equal(credo_dup(f->db, &h), CREDO_OK);
-  assert_int_equal(credo_authenticate(h, "alice", "s3cret-A"), CREDO_AUTH);
-  assert_int_equal(credo_authenticate(h, "alice", "n3w"), CREDO_OK);
+  assert_int_equal(credo_authenticate(h, "alice", "s3cret-A-long"), CREDO_AUTH);
+  assert_int_equal(credo_authenticate(h, "alice", "n3w-password"), CREDO_OK);
   assert_int_equal(credo_get_role(h), CREDO_ROLE_RECORDER);
   credo_close(h);
   ok(f, "ALTER USER alice ROLE analyst;");
@@ -854,13 +784,13 @@ static void t_users(void **state) {
   err(f, "DROP USER alice;", CREDO_NOTFOUND, "does not exist");
   err(f, "ALTER USER ghost ROLE admin;", CREDO_NOTFOUND, "does not exist");
   assert_int_equal(credo_dup(f->db, &h), CREDO_OK);
-  assert_int_equal(credo_authenticate(h, "alice", "n3w"), CREDO_AUTH);
+  assert_int_equal(credo_authenticate(h, "alice", "n3w-password"), CREDO_AUTH);
   credo_close(h);
   expect(f, "SHOW USERS;", "bob|repairer|2025-02-01T00:00:00.000001+00:00\n");
   /* the password is not in any message */
-  err(f, "CREATE USER bob ROLE admin PASSWORD 'topsecret';", CREDO_EXISTS,
+  err(f, "CREATE USER bob ROLE admin PASSWORD 'topsecret-1';", CREDO_EXISTS,
       NULL);
-  assert_null(strstr(credo_errmsg(f->db), "topsecret"));
+  assert_null(strstr(credo_errmsg(f->db), "topsecret-1"));
 }
 
 int main(void) {

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "credo.h"
-#include "th.h"
+#include "th_store.h"
 
 #define ORG "91350100M000100Y43"
 #define ORG2 "914403001922038216"
@@ -23,31 +23,16 @@
 
 static const credo_duration YEAR1 = {12, 0}, MONTH3 = {3, 0};
 
-typedef struct fx {
-  char *dir;
-  credo *db;
-  th_clock clk;
-} fx;
+typedef th_fx fx; /* the shared store fixture (th_store.h) */
+#define fx_teardown th_fx_teardown
 
 static int fx_setup(void **state) {
-  fx *f = calloc(1, sizeof *f);
-  f->dir = th_tmpdir("eng");
-  assert_int_equal(credo_open(f->dir, NULL, &f->db), CREDO_OK);
-  f->clk.now = th_t("2025-01-01");
-  credo_set_clock(f->db, th_clock_fn, &f->clk);
+  fx *f = th_fx_open("eng", "2025-01-01", NULL);
   assert_int_equal(credo_create_type(f->db, "penalty_general", YEAR1, MONTH3),
                    CREDO_OK);
   assert_int_equal(credo_create_subject(f->db, ORG, CREDO_KIND_ORG, "厦门示例"),
                    CREDO_OK);
   *state = f;
-  return 0;
-}
-
-static int fx_teardown(void **state) {
-  fx *f = *state;
-  credo_close(f->db);
-  th_rmdir(f->dir);
-  free(f);
   return 0;
 }
 
@@ -425,11 +410,12 @@ static void test_roles(void **state) {
 
   /* recorder records (under a granted source) but does not repair;
    * repairer the reverse */
-  assert_int_equal(credo_exec(f->db,
-                              "CREATE USER rec ROLE recorder PASSWORD 'p';"
-                              "GRANT SOURCE 'xm-market' TO rec;",
-                              NULL, NULL),
-                   CREDO_OK);
+  assert_int_equal(
+      credo_exec(f->db,
+                 "CREATE USER rec ROLE recorder PASSWORD 'rec-password';"
+                 "GRANT SOURCE 'xm-market' TO rec;",
+                 NULL, NULL),
+      CREDO_OK);
   assert_int_equal(credo_set_user(f->db, "rec", CREDO_ROLE_RECORDER), CREDO_OK);
   assert_int_equal(credo_record_event(f->db, &r, &id, NULL), CREDO_OK);
   assert_int_equal(credo_repair_event(f->db, id, CREDO_TIME_NOW, "x"),

@@ -31,7 +31,7 @@
 
 #include "credo.h"
 #include "stor.h" /* only to damage a ledger for the check test */
-#include "th.h"
+#include "th_store.h"
 
 #define PERSON "11010519491231002X"
 #define NAME "王秘密ZHANG_SECRET_NAME"
@@ -39,80 +39,25 @@
 #define REF "REF-SECRET-2025-017"
 #define ORG "91350100M000100Y43"
 
-typedef struct fx {
-  char *dir;
-  credo *db;
-  th_clock clk;
-} fx;
-
-typedef struct out {
-  char buf[8192];
-  size_t n;
-} out;
-
-static int collect(void *arg, int ncol, const char *const *v,
-                   const char *const *names) {
-  out *o = arg;
-  (void)names;
-  for (int i = 0; i < ncol; i++)
-    o->n += (size_t)snprintf(o->buf + o->n, sizeof o->buf - o->n, "%s%s",
-                             i ? "|" : "", v[i] ? v[i] : "NULL");
-  o->n += (size_t)snprintf(o->buf + o->n, sizeof o->buf - o->n, "\n");
-  return 0;
-}
-
-static void ok_on(credo *db, const char *sql) {
-  int rc = credo_exec(db, sql, NULL, NULL);
-  if (rc != CREDO_OK)
-    fail_msg("%s\n  -> %s", sql, credo_errmsg(db));
-}
-
-static void expect_on(credo *db, const char *sql, const char *rows) {
-  out o = {.n = 0};
-  int rc = credo_exec(db, sql, collect, &o);
-  if (rc != CREDO_OK)
-    fail_msg("%s\n  -> %s", sql, credo_errmsg(db));
-  if (strcmp(o.buf, rows) != 0)
-    fail_msg("%s\n  expected:\n%s  got:\n%s", sql, rows, o.buf);
-}
-
-static void fails_on(credo *db, const char *sql, int code, const char *text) {
-  int rc = credo_exec(db, sql, NULL, NULL);
-  if (rc != code || !strstr(credo_errmsg(db), text))
-    fail_msg("%s\n  -> %s (%s), want %s containing \"%s\"", sql,
-             credo_errmsg(db), credo_errname(rc), credo_errname(code), text);
-}
+typedef th_fx fx; /* the shared store fixture (th_store.h) */
 
 static int setup(void **state) {
-  fx *f = calloc(1, sizeof *f);
-  f->dir = th_tmpdir("erase");
-  assert_int_equal(credo_open(f->dir, NULL, &f->db), CREDO_OK);
-  f->clk.now = th_t("2026-05-01T10:00:00Z");
-  credo_set_clock(f->db, th_clock_fn, &f->clk);
-  ok_on(f->db,
-        "CREATE TYPE penalty PUBLICITY 1 YEAR REPAIRABLE AFTER 3 MONTHS "
-        "RETAIN 5 YEARS;"
-        "CREATE TYPE minor NOT PUBLISHED RETAIN 1 YEAR;"
-        "CREATE TYPE licence POSITIVE PUBLICITY OPEN RETAIN 1 YEAR;"
-        "CREATE SUBJECT '" PERSON "' KIND person NAME '" NAME "';"
-        "CREATE SUBJECT '" ORG "' KIND org NAME '厦门鹭江海运有限公司';"
-        "RECORD penalty FOR '" PERSON "' OCCURRED '2020-03-01' "
-        "SOURCE 'xm-amr' REF '" REF "' DATA {\"amount\": 5};"
-        "CORRECT EVENT 1 SET data = {\"amount\": 6, \"note\": \"NOTE_SECRET\"} "
-        "REASON 'typo in amount';"
-        "RECORD penalty FOR '" PERSON "' OCCURRED '2025-09-01' "
-        "SOURCE 'xm-tax' REF 'TAX-SECRET-9';"
-        "RECORD penalty FOR '" ORG "' OCCURRED '2020-03-01' "
-        "SOURCE 'xm-amr' REF 'ORG-KEEP-1';");
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fx *f = *state;
-  credo_close(f->db);
-  th_rmdir(f->dir);
-  free(f);
+  *state = th_fx_open(
+      "erase", "2026-05-01T10:00:00Z",
+      "CREATE TYPE penalty PUBLICITY 1 YEAR REPAIRABLE AFTER 3 MONTHS "
+      "RETAIN 5 YEARS;"
+      "CREATE TYPE minor NOT PUBLISHED RETAIN 1 YEAR;"
+      "CREATE TYPE licence POSITIVE PUBLICITY OPEN RETAIN 1 YEAR;"
+      "CREATE SUBJECT '" PERSON "' KIND person NAME '" NAME "';"
+      "CREATE SUBJECT '" ORG "' KIND org NAME '厦门鹭江海运有限公司';"
+      "RECORD penalty FOR '" PERSON "' OCCURRED '2020-03-01' "
+      "SOURCE 'xm-amr' REF '" REF "' DATA {\"amount\": 5};"
+      "CORRECT EVENT 1 SET data = {\"amount\": 6, \"note\": \"NOTE_SECRET\"} "
+      "REASON 'typo in amount';"
+      "RECORD penalty FOR '" PERSON "' OCCURRED '2025-09-01' "
+      "SOURCE 'xm-tax' REF 'TAX-SECRET-9';"
+      "RECORD penalty FOR '" ORG "' OCCURRED '2020-03-01' "
+      "SOURCE 'xm-amr' REF 'ORG-KEEP-1';");
   return 0;
 }
 
@@ -150,8 +95,8 @@ static void erase_event_leaves_tombstone(void **state) {
   fx *f = *state;
   credo_event ev;
   f->clk.now = th_t("2026-06-01T00:00:00Z");
-  ok_on(f->db, "ERASE EVENT 1 REASON 'PIPL Art. 47 request 2026-118';");
-  expect_on(f->db, "HISTORY OF EVENT 1;",
+  th_ok(f->db, "ERASE EVENT 1 REASON 'PIPL Art. 47 request 2026-118';");
+  th_expect(f->db, "HISTORY OF EVENT 1;",
             "1|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|"
             "2026-06-01T00:00:00+00:00|local|NULL|erase|"
             "PIPL Art. 47 request 2026-118\n");
@@ -161,38 +106,38 @@ static void erase_event_leaves_tombstone(void **state) {
   assert_non_null(strstr(credo_errmsg(f->db),
                          "event 1 was erased on 2026-06-01 (PIPL Art. 47"));
   /* counts, aggregates and every AS OF instant leave it out */
-  expect_on(f->db, "SELECT count(*) FROM events INCLUDE HIDDEN;", "2\n");
-  expect_on(f->db,
+  th_expect(f->db, "SELECT count(*) FROM events INCLUDE HIDDEN;", "2\n");
+  th_expect(f->db,
             "SELECT id FROM events AS OF '2026-05-30' INCLUDE HIDDEN "
             "INCLUDE RETRACTED;",
             "2\n3\n");
-  expect_on(f->db,
+  th_expect(f->db,
             "SELECT subject, count(*) FROM events INCLUDE HIDDEN GROUP BY "
             "subject ORDER BY subject;",
             PERSON "|1\n" ORG "|1\n");
-  expect_on(f->db, "SHOW ERASURES;",
+  th_expect(f->db, "SHOW ERASURES;",
             "1|event|2026-06-01T00:00:00+00:00|local|PIPL Art. 47 request "
             "2026-118\n");
   assert_int_equal(credo_check(f->db, NULL, NULL, NULL), CREDO_OK);
   /* a second erasure says when the first one was */
-  fails_on(f->db, "ERASE EVENT 1 REASON 'again';", CREDO_NOTFOUND,
+  th_fails(f->db, "ERASE EVENT 1 REASON 'again';", CREDO_NOTFOUND,
            "event 1 was erased on 2026-06-01");
-  fails_on(f->db, "ERASE EVENT 99 REASON 'x';", CREDO_NOTFOUND,
+  th_fails(f->db, "ERASE EVENT 99 REASON 'x';", CREDO_NOTFOUND,
            "event 99 not found");
 }
 
 static void erase_admin_only_with_reason(void **state) {
   fx *f = *state;
-  fails_on(f->db, "ERASE EVENT 1;", CREDO_SYNTAX, "a REASON");
-  fails_on(f->db, "ERASE EVENT 1 REASON '';", CREDO_INVALID, "REASON");
+  th_fails(f->db, "ERASE EVENT 1;", CREDO_SYNTAX, "a REASON");
+  th_fails(f->db, "ERASE EVENT 1 REASON '';", CREDO_INVALID, "REASON");
   assert_int_equal(credo_erase_event(f->db, 1, NULL), CREDO_INVALID);
   assert_int_equal(credo_set_user(f->db, "rep", CREDO_ROLE_REPAIRER), CREDO_OK);
-  fails_on(f->db, "ERASE EVENT 1 REASON 'x';", CREDO_DENIED, "erase");
-  fails_on(f->db, "ERASE SUBJECT '" PERSON "' REASON 'x';", CREDO_DENIED,
+  th_fails(f->db, "ERASE EVENT 1 REASON 'x';", CREDO_DENIED, "erase");
+  th_fails(f->db, "ERASE SUBJECT '" PERSON "' REASON 'x';", CREDO_DENIED,
            "erase");
-  fails_on(f->db, "SHOW ERASURES;", CREDO_OK, "");
+  th_fails(f->db, "SHOW ERASURES;", CREDO_OK, "");
   assert_int_equal(credo_set_user(f->db, "web", CREDO_ROLE_PUBLIC), CREDO_OK);
-  fails_on(f->db, "SHOW ERASURES;", CREDO_DENIED, "erasures");
+  th_fails(f->db, "SHOW ERASURES;", CREDO_DENIED, "erasures");
   assert_int_equal(credo_erase_subject(f->db, PERSON, "x", NULL), CREDO_DENIED);
 }
 
@@ -210,26 +155,26 @@ static void erase_subject_everything(void **state) {
   assert_int_equal(credo_erase_subject(f->db, PERSON, "court order 7", &n),
                    CREDO_OK);
   assert_int_equal(n, 2);
-  expect_on(f->db, "SELECT id, subject FROM events INCLUDE HIDDEN;",
+  th_expect(f->db, "SELECT id, subject FROM events INCLUDE HIDDEN;",
             "3|" ORG "\n");
-  fails_on(f->db, "HISTORY OF SUBJECT '" PERSON "';", CREDO_NOTFOUND,
+  th_fails(f->db, "HISTORY OF SUBJECT '" PERSON "';", CREDO_NOTFOUND,
            "unknown subject");
   assert_int_equal(credo_search_subjects(f->db, "SECRET_NAME", NULL, 10,
                                          found_cb, &found, NULL),
                    CREDO_OK);
   assert_int_equal(found, 0);
-  expect_on(f->db, "SHOW ERASURES;",
+  th_expect(f->db, "SHOW ERASURES;",
             "1|subject|2026-05-02T00:00:00+00:00|local|court order 7\n"
             "2|subject|2026-05-02T00:00:00+00:00|local|court order 7\n"
             "NULL|subject|2026-05-02T00:00:00+00:00|local|court order 7\n");
   assert_int_equal(credo_check(f->db, NULL, NULL, NULL), CREDO_OK);
-  fails_on(f->db, "ERASE SUBJECT '" PERSON "' REASON 'again';", CREDO_NOTFOUND,
+  th_fails(f->db, "ERASE SUBJECT '" PERSON "' REASON 'again';", CREDO_NOTFOUND,
            "unknown subject");
   /* the id may be registered again, with a new record */
-  ok_on(f->db, "CREATE SUBJECT '" PERSON "' KIND person;"
+  th_ok(f->db, "CREATE SUBJECT '" PERSON "' KIND person;"
                "RECORD penalty FOR '" PERSON "' OCCURRED '2026-04-01' "
                "SOURCE 'xm-amr' REF 'NEW-1';");
-  expect_on(f->db, "SELECT id FROM events WHERE subject = '" PERSON "';",
+  th_expect(f->db, "SELECT id FROM events WHERE subject = '" PERSON "';",
             "4\n");
 }
 
@@ -252,8 +197,8 @@ static void resend_refused_new_event_allowed(void **state) {
                    .op = CREDO_OP_RECORD,
                    .reason = ""};
   f->clk.now = th_t("2026-05-02T00:00:00Z");
-  ok_on(f->db, "ERASE EVENT 1 REASON 'request 5';");
-  fails_on(f->db,
+  th_ok(f->db, "ERASE EVENT 1 REASON 'request 5';");
+  th_fails(f->db,
            "RECORD penalty FOR '" PERSON "' OCCURRED '2020-03-01' "
            "SOURCE 'xm-amr' REF '" REF "';",
            CREDO_REFUSED,
@@ -265,11 +210,11 @@ static void resend_refused_new_event_allowed(void **state) {
   assert_int_equal(credo_restore_version(f->db, &v, NULL), CREDO_REFUSED);
   assert_non_null(strstr(credo_errmsg(f->db), "(request 5)"));
   /* the same ref for another subject, and a new ref, are new events */
-  ok_on(f->db, "RECORD penalty FOR '" ORG "' OCCURRED '2020-03-01' "
+  th_ok(f->db, "RECORD penalty FOR '" ORG "' OCCURRED '2020-03-01' "
                "SOURCE 'xm-amr' REF '" REF "';"
                "RECORD penalty FOR '" PERSON "' OCCURRED '2020-03-01' "
                "SOURCE 'xm-amr' REF 'REF-NEW';");
-  expect_on(f->db, "SELECT count(*) FROM events INCLUDE HIDDEN;", "4\n");
+  th_expect(f->db, "SELECT count(*) FROM events INCLUDE HIDDEN;", "4\n");
 }
 
 /* ----------------------------------------------------- 2. retention */
@@ -288,19 +233,19 @@ static void retention_and_purge(void **state) {
   fx *f = *state;
   uint64_t erased = 0, calls[8] = {0};
   f->clk.now = th_t("2026-05-02T00:00:00Z");
-  ok_on(f->db, "RECORD minor FOR '" ORG "' OCCURRED '2019-01-01' "
+  th_ok(f->db, "RECORD minor FOR '" ORG "' OCCURRED '2019-01-01' "
                "SOURCE 'xm-amr' REF 'M-1';"
                "RECORD licence FOR '" ORG "' OCCURRED '2019-01-01' "
                "SOURCE 'xm-amr' REF 'L-1';"
                "REPAIR EVENT 2 EFFECTIVE '2026-01-01' REASON 'rectified';");
   /* public_until + 5 years; repaired: from the repair; NOT PUBLISHED:
    * recorded + 1 year; open window: never */
-  expect_on(f->db,
+  th_expect(f->db,
             "SELECT id, retain_until FROM events INCLUDE HIDDEN ORDER BY id;",
             "1|2026-03-01T00:00:00+00:00\n2|2031-01-01T00:00:00+00:00\n"
             "3|2026-03-01T00:00:00+00:00\n"
             "4|2027-05-02T00:00:00+00:00\n5|NULL\n");
-  expect_on(f->db,
+  th_expect(f->db,
             "SELECT id FROM events WHERE retain_until < NOW + 30 DAYS "
             "INCLUDE HIDDEN ORDER BY id;",
             "1\n3\n");
@@ -313,9 +258,9 @@ static void retention_and_purge(void **state) {
   assert_int_equal(calls[0], 2);
   assert_int_equal(calls[1], 1);
   assert_int_equal(calls[2], 2);
-  expect_on(f->db, "SELECT id FROM events INCLUDE HIDDEN ORDER BY id;",
+  th_expect(f->db, "SELECT id FROM events INCLUDE HIDDEN ORDER BY id;",
             "2\n4\n5\n");
-  expect_on(f->db, "SHOW ERASURES;",
+  th_expect(f->db, "SHOW ERASURES;",
             "1|retention|2026-05-02T00:00:00.000003+00:00|local|retention\n"
             "3|retention|2026-05-02T00:00:00.000004+00:00|local|retention\n");
   /* a year later the NOT PUBLISHED record is due too */
@@ -323,18 +268,18 @@ static void retention_and_purge(void **state) {
   assert_int_equal(credo_purge(f->db, CREDO_TIME_NOW, 0, NULL, NULL, &erased),
                    CREDO_OK);
   assert_int_equal(erased, 1);
-  expect_on(f->db, "SELECT id FROM events INCLUDE HIDDEN ORDER BY id;",
+  th_expect(f->db, "SELECT id FROM events INCLUDE HIDDEN ORDER BY id;",
             "2\n5\n");
   assert_int_equal(credo_check(f->db, NULL, NULL, NULL), CREDO_OK);
   /* role and transaction rules */
-  ok_on(f->db, "BEGIN;");
+  th_ok(f->db, "BEGIN;");
   assert_int_equal(credo_purge(f->db, CREDO_TIME_NOW, 0, NULL, NULL, NULL),
                    CREDO_TXN);
-  ok_on(f->db, "ROLLBACK;");
+  th_ok(f->db, "ROLLBACK;");
   assert_int_equal(credo_set_user(f->db, "a", CREDO_ROLE_ANALYST), CREDO_OK);
   assert_int_equal(credo_purge(f->db, CREDO_TIME_NOW, 0, NULL, NULL, NULL),
                    CREDO_DENIED);
-  fails_on(f->db,
+  th_fails(f->db,
            "CREATE TYPE t2 PUBLICITY 1 YEAR RETAIN 1 YEAR RETAIN 2 "
            "YEARS;",
            CREDO_SYNTAX, "duplicate RETAIN");
@@ -343,16 +288,22 @@ static void retention_and_purge(void **state) {
 static void erase_in_transaction(void **state) {
   fx *f = *state;
   /* an erasure joins the transaction: rolled back, nothing is erased */
-  ok_on(f->db, "BEGIN; ERASE EVENT 1 REASON 'x'; ERASE EVENT 2 REASON 'y';");
-  expect_on(f->db, "SELECT count(*) FROM events INCLUDE HIDDEN;", "1\n");
-  ok_on(f->db, "ROLLBACK;");
-  expect_on(f->db, "SELECT count(*) FROM events INCLUDE HIDDEN;", "3\n");
-  expect_on(f->db, "SHOW ERASURES;", "");
-  expect_on(f->db, "SELECT data.note FROM events WHERE id = 1 INCLUDE HIDDEN;",
+  th_ok(f->db, "BEGIN; ERASE EVENT 1 REASON 'x'; ERASE EVENT 2 REASON 'y';");
+  th_expect(f->db, "SELECT count(*) FROM events INCLUDE HIDDEN;", "1\n");
+  th_ok(f->db, "ROLLBACK;");
+  th_expect(f->db, "SELECT count(*) FROM events INCLUDE HIDDEN;", "3\n");
+  th_expect(f->db, "SHOW ERASURES;", "");
+  th_expect(f->db, "SELECT data.note FROM events WHERE id = 1 INCLUDE HIDDEN;",
             "NOTE_SECRET\n");
-  ok_on(f->db, "BEGIN; ERASE EVENT 1 REASON 'x'; COMMIT;");
-  expect_on(f->db, "SELECT count(*) FROM events INCLUDE HIDDEN;", "2\n");
+  th_ok(f->db, "BEGIN; ERASE EVENT 1 REASON 'x'; COMMIT;");
+  th_expect(f->db, "SELECT count(*) FROM events INCLUDE HIDDEN;", "2\n");
 }
+
+/* the lines credo check reports */
+typedef struct out {
+  char buf[8192];
+  size_t n;
+} out;
 
 static int add_line(void *arg, const char *line) {
   out *o = arg;
@@ -371,7 +322,7 @@ static void check_reports_ledger(void **state) {
   stor_txn *t = NULL;
   stor_val tomb;
   out o = {.n = 0};
-  ok_on(f->db, "ERASE EVENT 1 REASON 'r';");
+  th_ok(f->db, "ERASE EVENT 1 REASON 'r';");
   assert_int_equal(credo_check(f->db, NULL, NULL, NULL), CREDO_OK);
   credo_close(f->db);
   f->db = NULL;
@@ -429,8 +380,8 @@ static void vacuum_removes_bytes(void **state) {
   char err[600];
   int hits = 0;
   /* a rename: the former name is in the name history (subj_names) */
-  ok_on(f->db, "ALTER SUBJECT '" PERSON "' NAME '" NAME2 "' REASON 'x';");
-  ok_on(f->db, "ERASE SUBJECT '" PERSON "' REASON 'PIPL 47';");
+  th_ok(f->db, "ALTER SUBJECT '" PERSON "' NAME '" NAME2 "' REASON 'x';");
+  th_ok(f->db, "ERASE SUBJECT '" PERSON "' REASON 'PIPL 47';");
   /* LMDB keeps the freed pages' bytes: without vacuum they are still in
    * the file (this is what the vacuum is for) */
   assert_true(file_holds_secret(path_in(f->dir, "data.mdb")));
@@ -440,14 +391,14 @@ static void vacuum_removes_bytes(void **state) {
   assert_false(file_holds_secret(path_in(f->dir, "data.mdb")));
   assert_int_equal(credo_open(f->dir, NULL, &f->db), CREDO_OK);
   assert_int_equal(credo_check(f->db, NULL, NULL, NULL), CREDO_OK);
-  expect_on(f->db, "SELECT id FROM events INCLUDE HIDDEN;", "3\n");
-  expect_on(f->db, "SELECT count(*) FROM subjects;", "1\n");
+  th_expect(f->db, "SELECT id FROM events INCLUDE HIDDEN;", "3\n");
+  th_expect(f->db, "SELECT count(*) FROM subjects;", "1\n");
   assert_int_equal(credo_backup(f->db, bk, NULL, NULL), CREDO_OK);
   assert_false(file_holds_secret(path_in(bk, "data.mdb")));
   assert_int_equal(credo_dump_history(f->db, dump_cb, &hits), CREDO_OK);
   assert_int_equal(hits, 0);
   /* the ledger survived the rewrite: the resend is still refused */
-  fails_on(f->db,
+  th_fails(f->db,
            "CREATE SUBJECT '" PERSON "' KIND person;"
            "RECORD penalty FOR '" PERSON "' OCCURRED '2020-03-01' "
            "SOURCE 'xm-amr' REF '" REF "';",
@@ -506,20 +457,20 @@ static void restore_applies_ledger(void **state) {
   uint64_t n = 99;
   /* the backup predates the erasure */
   assert_int_equal(credo_backup(f->db, bk, NULL, NULL), CREDO_OK);
-  ok_on(f->db, "ERASE SUBJECT '" PERSON "' REASON 'PIPL 47';"
+  th_ok(f->db, "ERASE SUBJECT '" PERSON "' REASON 'PIPL 47';"
                "ERASE EVENT 3 REASON 'request 9';");
   th_rmdir(rs);
   rs = th_tmpdir("erase-restored");
   assert_int_equal(credo_restore(bk, rs, NULL, NULL), CREDO_OK);
   assert_int_equal(credo_open(rs, NULL, &r), CREDO_OK);
-  expect_on(r, "SELECT count(*) FROM events INCLUDE HIDDEN;", "3\n");
+  th_expect(r, "SELECT count(*) FROM events INCLUDE HIDDEN;", "3\n");
   assert_int_equal(credo_apply_erasures(r, f->dir, &n), CREDO_OK);
   assert_int_equal(n, 3);
-  expect_on(r, "SELECT count(*) FROM events INCLUDE HIDDEN;", "0\n");
-  expect_on(r, "SELECT id FROM subjects;", ORG "\n");
-  expect_on(r, "SELECT count(*) FROM subjects WHERE id = '" PERSON "';", "0\n");
+  th_expect(r, "SELECT count(*) FROM events INCLUDE HIDDEN;", "0\n");
+  th_expect(r, "SELECT id FROM subjects;", ORG "\n");
+  th_expect(r, "SELECT count(*) FROM subjects WHERE id = '" PERSON "';", "0\n");
   assert_int_equal(credo_check(r, NULL, NULL, NULL), CREDO_OK);
-  fails_on(r,
+  th_fails(r,
            "RECORD penalty FOR '" ORG "' OCCURRED '2020-03-01' "
            "SOURCE 'xm-amr' REF 'ORG-KEEP-1';",
            CREDO_REFUSED, "(request 9)");
@@ -534,7 +485,7 @@ static void restore_applies_ledger(void **state) {
   assert_false(file_holds_secret(path_in(rs, "data.mdb")));
   /* an unrelated store's ledger does not apply */
   assert_int_equal(credo_open(other, NULL, &o), CREDO_OK);
-  ok_on(o, "CREATE TYPE p PUBLICITY 1 YEAR; CREATE SUBJECT 'x' KIND other;"
+  th_ok(o, "CREATE TYPE p PUBLICITY 1 YEAR; CREATE SUBJECT 'x' KIND other;"
            "RECORD p FOR 'x' OCCURRED '2026-01-01' SOURCE 's' REF 'r';"
            "ERASE EVENT 1 REASON 'mine';");
   assert_int_equal(credo_apply_erasures(o, f->dir, &n), CREDO_CONFLICT);
@@ -548,7 +499,7 @@ static void restore_applies_ledger(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, th_fx_teardown)
       T(erase_event_leaves_tombstone), T(erase_admin_only_with_reason),
       T(erase_subject_everything),     T(resend_refused_new_event_allowed),
       T(retention_and_purge),          T(retain_shown_by_type),

@@ -15,10 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "cl_frame.h"
+#include "cl_io.h"
 #include "cl_remote.h"
 #include "srv.h"
 
@@ -343,7 +346,7 @@ static void test_worked_example(void **state) {
   size_t at;
   cl_hello h = {1, 1, "demo", 4};
   cl_ready r = {1, 0x100000, "credo-server 0.1.0", 18};
-  cl_auth a = {"alice", "pw", 5, 2};
+  cl_auth a = {"alice", "alice-pass", 5, 10};
   cl_auth_ok k = {"alice", 5, 1, 7};
   cl_sql q = {0, "SELECT count(*) AS n FROM types;", 32};
   cl_coldesc cn = {"n", 1, CREDO_T_INT}, cx = {"x", 1, CREDO_T_NULL};
@@ -363,8 +366,8 @@ static void test_worked_example(void **state) {
                    "00000012 63726564 6f2d7365 72766572 20302e31 2e30");
   w.n = 0;
   cl_enc_auth(&w, 2, &a);
-  assert_bytes(&w, "00000015 | 02 | 00 | 00000002 | 00000005 616c6963 65 | "
-                   "00000002 7077");
+  assert_bytes(&w, "0000001d | 02 | 00 | 00000002 | 00000005 616c6963 65 | "
+                   "0000000a 616c6963 652d7061 7373");
   w.n = 0;
   cl_enc_auth_ok(&w, 2, &k);
   assert_bytes(&w, "00000014 | 82 | 00 | 00000002 | 00000005 616c6963 65 | "
@@ -726,6 +729,41 @@ static void feed(srv_hs *hs, cl_wbuf *w, srv_hs_out *o) {
   w->n = 0;
 }
 
+/* NOTICE (version 2): str message, 1..CL_MAX_NOTICE bytes; a longer one
+ * is cut at a UTF-8 boundary by the encoder. */
+static void test_notice_frame(void **state) {
+  (void)state;
+  cl_wbuf w = {0};
+  const uint8_t want[] = {0, 0, 0, 13, 0x8B, 0,   0,   0,  0,
+                          5, 0, 0, 0,  3,    'a', 'b', 'c'};
+  const char *msg, *why = NULL;
+  uint32_t n;
+  char *big = malloc(CL_MAX_NOTICE + 8);
+  assert_non_null(big);
+  assert_int_equal(cl_enc_notice(&w, 5, "abc"), CREDO_OK);
+  assert_int_equal(w.n, sizeof want);
+  assert_memory_equal(w.p, want, sizeof want);
+  assert_int_equal(cl_dec_notice(w.p + CL_HDR, w.n - CL_HDR, &msg, &n, &why),
+                   CREDO_OK);
+  assert_true(str_is(msg, n, "abc"));
+  assert_string_equal(cl_ftype_name(CL_F_NOTICE), "NOTICE");
+  assert_int_equal(cl_ftype_dir(CL_F_NOTICE), 2);
+  /* empty: malformed */
+  assert_int_not_equal(
+      cl_dec_notice((const uint8_t *)"\0\0\0\0", 4, &msg, &n, &why), CREDO_OK);
+  assert_non_null(why);
+  /* 1023 x 'a' then a 3-byte character across the limit: cut before it */
+  memset(big, 'a', CL_MAX_NOTICE - 1);
+  memcpy(big + CL_MAX_NOTICE - 1, "\xE9\x97\xA8!", 5);
+  w.n = 0;
+  assert_int_equal(cl_enc_notice(&w, 6, big), CREDO_OK);
+  assert_int_equal(cl_dec_notice(w.p + CL_HDR, w.n - CL_HDR, &msg, &n, &why),
+                   CREDO_OK);
+  assert_int_equal(n, CL_MAX_NOTICE - 1);
+  free(big);
+  cl_wbuf_free(&w);
+}
+
 static void test_handshake(void **state) {
   (void)state;
   cl_wbuf w = {0};
@@ -736,7 +774,7 @@ static void test_handshake(void **state) {
   feed(&hs, &w, &o);
   assert_int_equal(o.act, SRV_HS_SEND_READY);
   assert_int_equal(o.req, 1);
-  assert_int_equal(hs.version, 1);
+  assert_int_equal(hs.version, 2); /* the highest both speak */
   assert_int_equal(hs.state, SRV_HS_AUTH);
   cl_enc_auth(&w, 2, &(cl_auth){"alice", "pw", 5, 2});
   feed(&hs, &w, &o);
@@ -759,8 +797,14 @@ static void test_handshake(void **state) {
   assert_non_null(o.msg);
   assert_int_equal(hs.state, SRV_HS_CLOSED);
 
+  hs = (srv_hs){SRV_HS_HELLO, 0}; /* a version-1 client gets version 1 */
+  cl_enc_hello(&w, 1, &(cl_hello){1, 1, "t", 1});
+  feed(&hs, &w, &o);
+  assert_int_equal(o.act, SRV_HS_SEND_READY);
+  assert_int_equal(hs.version, 1);
+
   hs = (srv_hs){SRV_HS_HELLO, 0}; /* no common version */
-  cl_enc_hello(&w, 1, &(cl_hello){2, 9, "t", 1});
+  cl_enc_hello(&w, 1, &(cl_hello){3, 9, "t", 1});
   feed(&hs, &w, &o);
   assert_int_equal(o.act, SRV_HS_REJECT);
   assert_int_equal(o.code, CREDO_NOTSUP);
@@ -925,6 +969,37 @@ static void test_sniff(void **state) {
   cl_wbuf_free(&w);
 }
 
+/* cl_io_flush writes the buffer and empties it; an empty buffer writes
+ * nothing; a buffer whose building ran out of memory is refused
+ * (CL_IO_NOMEM) and left as it is; a closed peer is CL_IO_ERR. The
+ * server's log reasons follow the codes. */
+static void test_io_flush(void **state) {
+  int sv[2];
+  char got[16] = {0};
+  uint8_t out[] = "reply";
+  size_t n = 5;
+  (void)state;
+  assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  assert_int_equal(cl_io_prepare_socket(sv[0]), 0);
+  cl_io io = {.fd = sv[0], .ssl = NULL, .wake_fd = -1};
+  int64_t deadline = cl_now_ms() + 5000;
+  assert_int_equal(cl_io_flush(&io, out, &n, 0, deadline), 0);
+  assert_int_equal(n, 0);
+  assert_int_equal(read(sv[1], got, sizeof got), 5);
+  assert_string_equal(got, "reply");
+  assert_int_equal(cl_io_flush(&io, out, &n, 0, deadline), 0); /* empty */
+  n = 5;
+  assert_int_equal(cl_io_flush(&io, out, &n, 1, deadline), CL_IO_NOMEM);
+  assert_int_equal(n, 5);
+  close(sv[1]);
+  assert_int_equal(cl_io_flush(&io, out, &n, 0, deadline), CL_IO_ERR);
+  assert_int_equal(n, 0);
+  close(sv[0]);
+  assert_string_equal(srv_flush_reason(CL_IO_NOMEM), "out_of_memory");
+  assert_string_equal(srv_flush_reason(CL_IO_TIMEOUT), "write_timeout");
+  assert_string_equal(srv_flush_reason(CL_IO_ERR), "peer_gone");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sniff),
@@ -944,7 +1019,9 @@ int main(void) {
       cmocka_unit_test(test_random_bytes),
       cmocka_unit_test(test_uri),
       cmocka_unit_test(test_handshake),
+      cmocka_unit_test(test_notice_frame),
       cmocka_unit_test(test_backoff),
+      cmocka_unit_test(test_io_flush),
   };
   return cmocka_run_group_tests_name("frame", tests, NULL, NULL);
 }

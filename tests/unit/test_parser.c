@@ -204,8 +204,8 @@ static void test_keywords_as_names(void **state) {
         "(SELECT (items (AS x of) (AS y year) (AS z \"我的\")) (FROM "
         "events))");
   check("SELECT * FROM events WHERE type = 'a' AND source = 'b' AND public",
-        "(SELECT (items *) (FROM events) (WHERE (AND (AND (= type 'a') (= "
-        "source 'b')) public)))");
+        "(SELECT (items *) (FROM events) (WHERE (AND (= type 'a') (= "
+        "source 'b') public)))");
 }
 
 static void test_explain(void **state) {
@@ -357,6 +357,11 @@ static void test_precedence(void **state) {
   check_expr("a = b AND c <> d", "(AND (= a b) (!= c d))");
   check_expr("a OR b AND c", "(OR a (AND b c))");
   check_expr("a AND b OR c", "(OR (AND a b) c)");
+  /* AND / OR chains are one flat node, parenthesised or not */
+  check_expr("a AND b AND c AND d", "(AND a b c d)");
+  check_expr("(a AND b) AND (c AND d)", "(AND a b c d)");
+  check_expr("a OR b OR c AND d OR e", "(OR a b (AND c d) e)");
+  check_expr("a AND (b OR c OR d) AND e", "(AND a (OR b c d) e)");
   check_expr("NOT a = b", "(NOT (= a b))");
   check_expr("NOT a AND b", "(AND (NOT a) b)");
   check_expr("NOT NOT a", "(NOT (NOT a))");
@@ -435,9 +440,9 @@ static void test_analyst_expressions(void **state) {
         "(SELECT (items id) (FROM events) (LIMIT 2) (OFFSET 3))");
   check("SELECT a FROM events WHERE b IN (SELECT c FROM subjects) AND EXISTS "
         "(SELECT 1 FROM types) AND (SELECT d FROM types) = 1",
-        "(SELECT (items a) (FROM events) (WHERE (AND (AND (IN b ((SELECT "
+        "(SELECT (items a) (FROM events) (WHERE (AND (IN b ((SELECT "
         "(items c) (FROM subjects)))) (EXISTS (SELECT (items 1) (FROM "
-        "types)))) (= (SUBQUERY (SELECT (items d) (FROM types))) 1))))");
+        "types))) (= (SUBQUERY (SELECT (items d) (FROM types))) 1))))");
   check("SELECT a FROM events UNION ALL SELECT b FROM subjects EXCEPT SELECT "
         "c FROM types ORDER BY 1 DESC LIMIT 2",
         "(SELECT (items a) (FROM events)) (UNION ALL (SELECT (items b) (FROM "
@@ -487,9 +492,11 @@ static void test_positions(void **state) {
                    strlen("data.amount_wan + 1"));
   assert_int_equal(it[2].expr->end - it[2].expr->pos.offset, 3); /* (a) */
   /* `"厦" = '门'`: the string starts after 2 + 3 characters */
-  assert_int_equal(w->a->b->pos.line, 4);
-  assert_int_equal(w->a->b->pos.column, 25);
-  assert_int_equal(w->b->pos.column, 32);
+  assert_int_equal(w->kind, CQL_E_LOGIC);
+  assert_int_equal(w->list.n, 2);
+  assert_int_equal(w->list.items[0]->b->pos.line, 4);
+  assert_int_equal(w->list.items[0]->b->pos.column, 25);
+  assert_int_equal(w->list.items[1]->pos.column, 32);
   assert_int_equal(st->select->table_pos.column, 6);
   /* the statement's span ends before its ';' */
   assert_int_equal(st->end, w->end);
@@ -852,6 +859,50 @@ static void test_lexical_errors(void **state) {
             "malformed JSON: unterminated object");
 }
 
+/* `x = 0 AND x = 1 AND ...` of 10,000 terms is one node of height 3
+ * (item 8 of issue 14), for AND and OR; real nesting (AND and OR
+ * alternating through parentheses) still meets the limit. */
+static void flat_chains(void) {
+  static const char *const ops[] = {" AND ", " OR "};
+  size_t cap = 400000, n;
+  char *sql = malloc(cap);
+  cql_stmt *st;
+  assert_non_null(sql);
+  for (int k = 0; k < 2; k++) {
+    n = (size_t)sprintf(sql, "SELECT id FROM events WHERE x = 0");
+    for (int i = 1; i < 10000; i++)
+      n += (size_t)sprintf(sql + n, "%sx = %d", ops[k], i);
+    st = parse_ok(sql);
+    assert_int_equal(st->select->where->kind, CQL_E_LOGIC);
+    assert_int_equal(st->select->where->op, k ? CQL_OP_OR : CQL_OP_AND);
+    assert_int_equal(st->select->where->list.n, 10000);
+    assert_int_equal(st->select->where->height, 3);
+    assert_int_equal(st->select->where->end, n);
+    cql_stmt_free(st);
+  }
+  /* a (b OR (c AND (d OR ...))): one level of real nesting per operator */
+  for (int depth = CQL_MAX_DEPTH - 1; depth <= CQL_MAX_DEPTH; depth++) {
+    n = (size_t)sprintf(sql, "SELECT id FROM events WHERE ");
+    for (int i = 0; i < depth; i++)
+      n += (size_t)sprintf(sql + n, "a%s(", ops[i % 2]);
+    n += (size_t)sprintf(sql + n, "b");
+    for (int i = 0; i < depth; i++)
+      sql[n++] = ')';
+    sql[n] = '\0';
+    if (depth < CQL_MAX_DEPTH) { /* height: depth + 1 */
+      cql_stmt_free(parse_ok(sql));
+    } else {
+      cql_stmt *bad;
+      cql_error err;
+      assert_int_equal(cql_parse(sql, n, &bad, NULL, &err), CREDO_SYNTAX);
+      assert_null(bad);
+      assert_non_null(
+          strstr(err.msg, "expression nested too deeply (limit 200)"));
+    }
+  }
+  free(sql);
+}
+
 static void test_depth_limits(void **state) {
   char *sql = malloc(20000);
   size_t n = 0;
@@ -869,6 +920,10 @@ static void test_depth_limits(void **state) {
     n += (size_t)sprintf(sql + n, " + 1");
   sprintf(sql + n, " FROM events");
   check_err(sql, 1, 8, "expression nested too deeply (limit 200)");
+  free(sql);
+  flat_chains();
+  sql = malloc(20000);
+  assert_non_null(sql);
   /* deep parentheses overflow the parser stack cleanly */
   n = (size_t)sprintf(sql, "SELECT ");
   for (i = 0; i < 3000; i++)

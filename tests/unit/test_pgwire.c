@@ -192,10 +192,10 @@ static void test_scram(void **state) {
   uint8_t ssig[32];
   const char cf[] = "n,,n=,r=clientnonce123";
   (void)state;
-  assert_int_equal(credo_exec(db,
-                              "CREATE USER ana ROLE analyst PASSWORD 'pa55';",
-                              NULL, NULL),
-                   CREDO_OK);
+  assert_int_equal(
+      credo_exec(db, "CREATE USER ana ROLE analyst PASSWORD 'pa55-long-1';",
+                 NULL, NULL),
+      CREDO_OK);
   assert_int_equal(credo_user_scram(db, "ana", &v), CREDO_OK);
   assert_int_equal(v.iterations, 4096);
   assert_int_equal(v.role, CREDO_ROLE_ANALYST);
@@ -206,7 +206,8 @@ static void test_scram(void **state) {
   s.v = v;
   assert_int_equal(pg_scram_first(&s, cf, strlen(cf), &why), CREDO_OK);
   assert_non_null(strstr(s.server_first, "r=clientnonce123"));
-  client_final("pa55", cf + 3, s.server_first, final, sizeof final, ssig);
+  client_final("pa55-long-1", cf + 3, s.server_first, final, sizeof final,
+               ssig);
   assert_int_equal(
       pg_scram_final(&s, final, strlen(final), out, sizeof out, &why),
       CREDO_OK);
@@ -223,7 +224,8 @@ static void test_scram(void **state) {
       CREDO_AUTH);
   pg_scram_mock(&s, "nobody");
   assert_int_equal(pg_scram_first(&s, cf, strlen(cf), &why), CREDO_OK);
-  client_final("pa55", cf + 3, s.server_first, final, sizeof final, ssig);
+  client_final("pa55-long-1", cf + 3, s.server_first, final, sizeof final,
+               ssig);
   assert_int_equal(
       pg_scram_final(&s, final, strlen(final), out, sizeof out, &why),
       CREDO_AUTH);
@@ -240,8 +242,9 @@ static void test_scram(void **state) {
   assert_int_equal(credo_user_scram(db, "ana", &v2), CREDO_OK);
   assert_memory_equal(v2.stored_key, v.stored_key, 32);
   assert_int_equal(v2.role, CREDO_ROLE_RECORDER);
-  assert_int_equal(credo_exec(db, "ALTER USER ana PASSWORD 'n3w';", NULL, NULL),
-                   CREDO_OK);
+  assert_int_equal(
+      credo_exec(db, "ALTER USER ana PASSWORD 'n3w-password';", NULL, NULL),
+      CREDO_OK);
   assert_int_equal(credo_user_scram(db, "ana", &v2), CREDO_OK);
   assert_memory_not_equal(v2.salt, v.salt, sizeof v.salt);
   /* only admin reads verifiers */
@@ -265,10 +268,10 @@ static void test_old_user(void **state) {
   stor_val val;
   uint8_t rec[256];
   (void)state;
-  assert_int_equal(credo_exec(db,
-                              "CREATE USER old ROLE analyst PASSWORD 'pw1';",
-                              NULL, NULL),
-                   CREDO_OK);
+  assert_int_equal(
+      credo_exec(db, "CREATE USER old ROLE analyst PASSWORD 'pw1-long-old';",
+                 NULL, NULL),
+      CREDO_OK);
   credo_close(db);
   assert_int_equal(stor_open(dir, NULL, &env, NULL, 0), CREDO_OK);
   assert_int_equal(stor_txn_begin(env, 1, &txn), CREDO_OK);
@@ -288,10 +291,11 @@ static void test_old_user(void **state) {
   assert_int_equal(credo_user_scram(db, "old", &v), CREDO_NOTSUP);
   assert_non_null(strstr(credo_errmsg(db), "ALTER USER old PASSWORD"));
   assert_int_equal(credo_dup(db, &h), CREDO_OK);
-  assert_int_equal(credo_authenticate(h, "old", "pw1"), CREDO_OK);
+  assert_int_equal(credo_authenticate(h, "old", "pw1-long-old"), CREDO_OK);
   credo_close(h);
-  assert_int_equal(credo_exec(db, "ALTER USER old PASSWORD 'pw2';", NULL, NULL),
-                   CREDO_OK);
+  assert_int_equal(
+      credo_exec(db, "ALTER USER old PASSWORD 'pw2-long-new';", NULL, NULL),
+      CREDO_OK);
   assert_int_equal(credo_user_scram(db, "old", &v), CREDO_OK);
   credo_close(db);
   th_rmdir(dir);

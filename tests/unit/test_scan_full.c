@@ -23,7 +23,7 @@
 #include <cmocka.h>
 
 #include "credo.h"
-#include "th.h"
+#include "th_store.h"
 
 enum { NEVENTS = 120, NOPS = 80, NINSTANTS = 6 };
 
@@ -36,12 +36,6 @@ static uint64_t rnd(void) {
 }
 static int pick(int n) {
   return (int)(rnd() % (uint64_t)n);
-}
-
-static void ok_on(credo *db, const char *sql) {
-  int rc = credo_exec(db, sql, NULL, NULL);
-  if (rc != CREDO_OK)
-    fail_msg("%s\n  -> %s", sql, credo_errmsg(db));
 }
 
 /* a minute of 2026-01-01, as text and as an instant */
@@ -129,7 +123,7 @@ static void test_scan_equals_lookup(void **state) {
   char sql[1024], data[256], when[32], inst[NINSTANTS][32];
   assert_int_equal(credo_open(dir, NULL, &db), CREDO_OK);
   credo_set_clock(db, th_clock_fn, &clk);
-  ok_on(db, "CREATE TYPE pen PUBLICITY 1 YEAR REPAIRABLE AFTER 0 DAYS;"
+  th_ok(db, "CREATE TYPE pen PUBLICITY 1 YEAR REPAIRABLE AFTER 0 DAYS;"
             "CREATE TYPE lic PUBLICITY OPEN; CREATE SUBJECT 's1' KIND other "
             "NAME 'one'; CREATE SUBJECT 's2' KIND other NAME 'two'");
   int ninst = 0;

@@ -390,6 +390,31 @@ static void test_count(void **state) {
   stor_txn_abort(t);
 }
 
+/* stor_get_u64 / stor_get_str find what was put under the key
+ * stor_key_u64 / stor_key_str make, and nothing else. */
+static void test_get_one_field_key(void **state) {
+  fx *f = *state;
+  stor_txn *t;
+  stor_key k;
+  stor_val v;
+
+  assert_non_null(f->env = open_store(f->path, 0, 1));
+  assert_int_equal(stor_txn_begin(f->env, 1, &t), CREDO_OK);
+  assert_int_equal(stor_put(t, STOR_EVENTS, U64(&k, 42), S("ev42")), CREDO_OK);
+  stor_key_init(&k);
+  stor_key_str(&k, "alice");
+  assert_int_equal(stor_put(t, STOR_USERS, stor_key_val(&k), S("u")), CREDO_OK);
+  assert_int_equal(stor_get_u64(t, STOR_EVENTS, 42, &v), CREDO_OK);
+  assert_true(val_is(v, "ev42"));
+  assert_int_equal(stor_get_u64(t, STOR_EVENTS, 43, &v), CREDO_NOTFOUND);
+  assert_int_equal(stor_get_u64(t, STOR_USERS, 42, &v), CREDO_NOTFOUND);
+  assert_int_equal(stor_get_str(t, STOR_USERS, "alice", &v), CREDO_OK);
+  assert_true(val_is(v, "u"));
+  assert_int_equal(stor_get_str(t, STOR_USERS, "alic", &v), CREDO_NOTFOUND);
+  assert_int_equal(stor_get_str(t, STOR_USERS, "", &v), CREDO_NOTFOUND);
+  stor_txn_abort(t);
+}
+
 /* ------------------------------------------------- isolation, abort, reopen */
 
 static void *put_x(void *arg) {
@@ -1261,6 +1286,7 @@ int main(void) {
       cmocka_unit_test(test_table_names),
       cmocka_unit_test_setup_teardown(test_cursors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_count, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_get_one_field_key, setup, teardown),
       cmocka_unit_test_setup_teardown(test_read_isolation, setup, teardown),
       cmocka_unit_test_setup_teardown(test_abort_discards, setup, teardown),
       cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
