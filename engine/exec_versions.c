@@ -82,8 +82,8 @@ int eng_versions_open(credo_stmt *st) {
 }
 
 /* Takes the result of a cursor move into (*have, *id, *val). */
-static int took(credo_stmt *st, int rc, stor_val key, size_t klen,
-                int *have, uint64_t *id) {
+static int took(credo_stmt *st, int rc, stor_val key, size_t klen, int *have,
+                uint64_t *id) {
   *have = 0;
   if (rc == CREDO_NOTFOUND)
     return CREDO_OK;

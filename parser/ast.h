@@ -151,28 +151,28 @@ typedef struct cql_expr_list {
  * the others are zero / NULL. */
 struct cql_expr {
   cql_expr_kind kind;
-  cql_pos pos;            /* first character of the expression */
-  size_t end;             /* byte offset just past its last character */
-  int height;             /* 1 for a leaf, else 1 + max height of children */
-  cql_op op;              /* UNARY, BINARY, LOGIC */
-  bool negated;           /* IN, BETWEEN, LIKE, IS_NULL: the NOT form */
-  bool star;              /* CALL: name(*) (list is empty) */
-  bool distinct;          /* CALL: name(DISTINCT ...) */
-  int64_t ival;           /* INT value; BOOL 0/1; PARAM number (1-based) */
-  double rval;            /* REAL value */
-  credo_duration dur;     /* DURATION: SECOND..WEEK in usec, MONTH/YEAR in
-                             months (YEAR = 12 months) */
-  char *text;             /* TEXT, JSON: the value; CALL: function name */
-  size_t text_len;        /* byte length of text (without the NUL) */
-  cql_path path;          /* COLUMN */
-  cql_expr *a;            /* UNARY operand; BINARY left; IN / BETWEEN / LIKE /
-                             IS_NULL subject */
-  cql_expr *b;            /* BINARY right; BETWEEN low; LIKE pattern */
-  cql_expr *c;            /* BETWEEN high */
-  cql_expr_list list;     /* IN values; CALL arguments; CASE when/then
-                             pairs; LOGIC operands */
-  cql_expr *filter;       /* CALL: FILTER (WHERE filter); NULL when absent */
-  struct cql_select *sub; /* IN, EXISTS, SUBQUERY: the inner SELECT */
+  cql_pos pos;             /* first character of the expression */
+  size_t end;              /* byte offset just past its last character */
+  int height;              /* 1 for a leaf, else 1 + max height of children */
+  cql_op op;               /* UNARY, BINARY, LOGIC */
+  bool negated;            /* IN, BETWEEN, LIKE, IS_NULL: the NOT form */
+  bool star;               /* CALL: name(*) (list is empty) */
+  bool distinct;           /* CALL: name(DISTINCT ...) */
+  int64_t ival;            /* INT value; BOOL 0/1; PARAM number (1-based) */
+  double rval;             /* REAL value */
+  credo_duration dur;      /* DURATION: SECOND..WEEK in usec, MONTH/YEAR in
+                              months (YEAR = 12 months) */
+  char *text;              /* TEXT, JSON: the value; CALL: function name */
+  size_t text_len;         /* byte length of text (without the NUL) */
+  cql_path path;           /* COLUMN */
+  cql_expr *a;             /* UNARY operand; BINARY left; IN / BETWEEN / LIKE /
+                              IS_NULL subject */
+  cql_expr *b;             /* BINARY right; BETWEEN low; LIKE pattern */
+  cql_expr *c;             /* BETWEEN high */
+  cql_expr_list list;      /* IN values; CALL arguments; CASE when/then
+                              pairs; LOGIC operands */
+  cql_expr *filter;        /* CALL: FILTER (WHERE filter); NULL when absent */
+  struct cql_select *sub;  /* IN, EXISTS, SUBQUERY: the inner SELECT */
   struct cql_window *over; /* CALL: `OVER (...)`, a window function call;
                               NULL for an ordinary call */
 };

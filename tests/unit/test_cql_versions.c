@@ -147,8 +147,7 @@ static void t_rows(void **state) {
          "'2025-04-01' AND recorded < '2025-04-02'",
          "2\n");
   /* `*`: the first fourteen columns */
-  expect(f,
-         "SELECT * FROM versions WHERE id = 2 AND version = 1",
+  expect(f, "SELECT * FROM versions WHERE id = 2 AND version = 1",
          "2|1|record|2025-01-01T00:00:00.000004+00:00|local|NULL|" ORG2
          "|penalty_general|2024-12-02T00:00:00+00:00|2024-12-02T00:00:00+00:00|"
          "2025-12-02T00:00:00+00:00|m|r2|{\"amount_wan\":2}\n");
@@ -201,8 +200,9 @@ static void t_plumbing(void **state) {
          "public_until|TIME|true\nsource|TEXT|true\nref|TEXT|true\n"
          "data|JSON|true\nsubject_name|TEXT|false\nsubject_kind|TEXT|false\n"
          "repairable_from|TIME|false\ndata.<path>|ANY|false\n");
-  expect(f, "SELECT DISTINCT subject_name, subject_kind FROM versions WHERE "
-            "id = 1",
+  expect(f,
+         "SELECT DISTINCT subject_name, subject_kind FROM versions WHERE "
+         "id = 1",
          "A|org\n");
   err(f, "SELECT id FROM versions AS OF '2025-02-01'", CREDO_SEMANTIC,
       "column 31: AS OF, VISIBLE AT and INCLUDE apply to events only, not to "
@@ -225,8 +225,9 @@ static void t_roles(void **state) {
   assert_int_equal(credo_set_user(pub, "web", CREDO_ROLE_PUBLIC), CREDO_OK);
   err_on(pub, "SELECT id FROM versions", CREDO_DENIED,
          "line 1, column 16: permission denied");
-  err_on(pub, "SELECT count(*) FROM events WHERE id IN (SELECT id FROM "
-              "versions WHERE op = 'repair')",
+  err_on(pub,
+         "SELECT count(*) FROM events WHERE id IN (SELECT id FROM "
+         "versions WHERE op = 'repair')",
          CREDO_DENIED, "permission denied");
   credo_close(pub);
   assert_int_equal(credo_dup(f->db, &an), CREDO_OK);
