@@ -750,6 +750,13 @@ static int clause_lines(const eng_plan *p, eng_buf *b, eng_line_cb line,
     rc = emit(b, line, arg,
               eng_buf_put(b, "HAVING ", 7) ||
                   put_span(b, p->src, s->having->pos.offset, s->having->end));
+  if (rc == CREDO_OK && p->nwins) { /* the window stage (plan_win.c) */
+    rc = eng_buf_put(b, "WINDOW ", 7);
+    for (size_t i = 0; i < p->nwins && rc == CREDO_OK; i++)
+      rc = (i && eng_buf_put(b, ", ", 2)) ||
+           put_span(b, p->src, p->wins[i].off, p->wins[i].end);
+    rc = emit(b, line, arg, rc);
+  }
   if (rc == CREDO_OK && p->distinct)
     rc = emit(b, line, arg, eng_buf_put(b, "DISTINCT", 8));
   if (rc == CREDO_OK && p->norder) {

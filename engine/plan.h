@@ -39,6 +39,7 @@ typedef struct eng_win_spec {
   int *desc;
   size_t no;
   eng_agg_spec agg; /* aggregates: arg and filter are ENG_X_WREF (owned) */
+  size_t off, end;  /* the call's source span (EXPLAIN) */
 } eng_win_spec;
 
 typedef struct eng_plan {

@@ -107,6 +107,8 @@ static int make_spec(credo *db, eng_plan *p, eng_expr *x) {
   if ((rc = new_spec(db, p, &w)) != CREDO_OK)
     return rc;
   w->fn = x->idx;
+  w->off = x->off;
+  w->end = x->end;
   w->np = win->partition.n;
   w->no = win->n_order;
   if ((w->np && !(w->part = calloc(w->np, sizeof *w->part))) ||

@@ -218,6 +218,12 @@ static void t_latest_and_groups(void **state) {
          "sum(count(*)) OVER () total FROM events GROUP BY subject ORDER BY "
          "r, subject",
          ORG "|3|1|5\n" PERSON "|1|2|5\n" ORG2 "|1|2|5\n");
+  expect(f,
+         "EXPLAIN SELECT subject, rank() OVER (ORDER BY count(*) DESC), "
+         "lag(subject) OVER () FROM events GROUP BY subject ORDER BY 2 LIMIT 1",
+         "SCAN events ~5 rows\nGROUP BY subject\nWINDOW rank() OVER (ORDER "
+         "BY count(*) DESC), lag(subject) OVER ()\nORDER BY 2 (TOP-K)\n"
+         "LIMIT 1\n");
   /* no rows: no output, no failure */
   expect(f, "SELECT row_number() OVER () FROM events WHERE id > 99", "");
 }
