@@ -173,6 +173,13 @@ static void t_aggregates(void **state) {
          "2|11.4|2|r1|2025-05-01T00:00:00+00:00\n"
          "3|1348805.72|3|r3|2025-06-20T00:00:00+00:00\n"
          "5|11.4|4|r1|2025-05-01T00:00:00+00:00\n");
+  /* durations: sums and averages of windows */
+  expect(f,
+         "SELECT id, sum(public_until - public_from) OVER (ORDER BY id), "
+         "avg(public_until - public_from) OVER () FROM events WHERE type = "
+         "'penalty_general' ORDER BY id",
+         "1|365 DAYS|365 DAYS\n2|730 DAYS|365 DAYS\n3|1095 DAYS|365 DAYS\n"
+         "5|1460 DAYS|365 DAYS\n");
   /* FILTER on a window aggregate */
   expect(f,
          "SELECT id, count(*) FILTER (WHERE data.amount_wan < 1) OVER "
