@@ -264,8 +264,8 @@ int eng_win_finish(credo_stmt *st) {
   if (w->n && (!(w->res = calloc(w->n * p->nwins, sizeof *w->res)) ||
                !(w->idx = calloc(w->n, sizeof *w->idx))))
     return eng_exec_nomem(st->db);
-  for (size_t k = 0; k < p->nwins && rc == CREDO_OK; k++)
-    rc = one_window(st, k);
+  for (size_t k = 0; k < p->nwins && w->n && rc == CREDO_OK; k++)
+    rc = one_window(st, k); /* no rows: nothing to compute */
   w->emitting = 1;
   for (size_t r = 0; r < w->n && rc == CREDO_OK; r++) {
     eng_ectx_row(&st->x);
