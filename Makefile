@@ -36,6 +36,8 @@ $(BUILD)/obj/api/%.o: INC = -Iinclude -Iapi
 $(BUILD)/obj/wire/%.o: INC = -Iinclude -Iwire
 $(BUILD)/obj/remote/%.o: INC = -Iinclude -Iapi -Iwire -Iremote
 $(BUILD)/obj/client/%.o: INC = -Iinclude -Iclient
+# TAB completion's keywords come from the lexer (scripts/sh_keywords.sh)
+$(BUILD)/obj/client/sh_complete.o: INC = -Iinclude -Iclient -I$(BUILD)/gen
 # the server's --init-admin uses the shell's prompt (client/sh_prompt.h)
 $(BUILD)/obj/server/%.o: INC = -Iinclude -Iwire -Iserver -Iclient
 $(BUILD)/obj/examples/%.o: INC = -Iinclude
@@ -89,6 +91,13 @@ $(BUILD)/gen/cql.c $(BUILD)/gen/cql.h: parser/cql.y
 $(BUILD)/gen/lexer.c: parser/lexer.re $(BUILD)/gen/cql.h
 	@mkdir -p $(BUILD)/gen
 	re2c -W --no-generation-date -o $@ $<
+
+# The shell's TAB completion offers the lexer's keywords: listed from
+# lexer.re, so that the two cannot drift.
+$(BUILD)/gen/sh_keywords.h: parser/lexer.re scripts/sh_keywords.sh
+	@mkdir -p $(BUILD)/gen
+	sh scripts/sh_keywords.sh parser/lexer.re >$@.tmp && mv $@.tmp $@
+$(BUILD)/obj/client/sh_complete.o: $(BUILD)/gen/sh_keywords.h
 
 # --------------------------------------------------------------- objects
 $(BUILD)/obj/%.o: %.c | $(GEN_HDR)
@@ -144,6 +153,10 @@ $(BUILD)/bin/bench_%: $(BUILD)/obj/bench/bench_%.o $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(LIBS) -lsqlite3
 
+# bench_server drives the server with the load client bench_scale's
+# server-conc uses too (bench/bs_wire.c).
+$(BUILD)/bin/bench_server: $(BUILD)/obj/bench/bs_wire.o
+
 # bench_names uses the shared data generator (client/gen_data.c).
 $(BUILD)/bin/bench_names: $(BUILD)/obj/bench/bench_names.o $(BUILD)/obj/client/gen_data.o $(LIBA)
 	@mkdir -p $(dir $@)
@@ -198,6 +211,8 @@ $(BUILD)/tests/test_frame: $(patsubst %,$(BUILD)/obj/server/%.o,srv_auth srv_thr
 # test_pgwire tests the PostgreSQL front end's codec, SCRAM, dialect edges
 # and value formats.
 $(BUILD)/tests/test_pgwire: $(patsubst %,$(BUILD)/obj/server/%.o,pg_proto pg_auth pg_sql pg_types)
+# test_gen tests the data generator's shared parts (credo gen, bench_scale).
+$(BUILD)/tests/test_gen: $(BUILD)/obj/client/gen_data.o
 # test_http tests the web front end's escapers, limiter and data layer.
 $(BUILD)/tests/test_http: $(BUILD)/obj/server/http_buf.o \
   $(BUILD)/obj/server/http_limit.o $(BUILD)/obj/server/http_data.o

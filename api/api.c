@@ -375,6 +375,16 @@ credo_time credo_column_time(credo_stmt *st, int i) {
   return be->column_time(st, i);
 }
 
+int credo_column_duration(credo_stmt *st, int i, credo_duration *out) {
+  const credo_backend *be;
+  if (!st || !out)
+    return CREDO_MISUSE;
+  be = be_of(be_stmt_db(st));
+  if (!be->column_duration)
+    return CREDO_NOTFOUND;
+  return be->column_duration(st, i, out);
+}
+
 int credo_stmt_readonly(const credo_stmt *st) {
   const credo_backend *be = st ? be_of(be_stmt_db(st)) : &eng_local_backend;
   if (!be->stmt_readonly)

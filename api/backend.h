@@ -104,6 +104,7 @@ typedef struct credo_backend {
   double (*column_double)(credo_stmt *st, int i);
   const char *(*column_text)(credo_stmt *st, int i);
   credo_time (*column_time)(credo_stmt *st, int i);
+  int (*column_duration)(credo_stmt *st, int i, credo_duration *out);
   int (*stmt_readonly)(const credo_stmt *st);
   const char *(*stmt_notice)(const credo_stmt *st);
   int (*create_type_def)(credo *db, const credo_type_def *def);

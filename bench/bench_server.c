@@ -19,14 +19,10 @@
  *         conns=C pipeline=P queries=N qps=Q p50_us=A p99_us=B rows=R
  *       A request's latency is from the write of its batch to its DONE.
  *
- * The client speaks the protocol with the codec (client/cl_frame.h) over
- * plain sockets from a few threads, so it costs the machine as little as
- * possible: the server and this client share the same cores.
+ * The client speaks the protocol with the codec (wire/cl_frame.h) over
+ * plain sockets from a few threads (bs_wire.c), so it costs the machine as
+ * little as possible: the server and this client share the same cores.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cl_frame.h"
+#include "bs_wire.h"
 #include "credo.h"
 
 #define LOOKUP                                                                 \
@@ -88,129 +84,23 @@ static int setup(const char *dir, int nsubj) {
 
 /* ------------------------------------------------------------ client */
 
-/* One connection of the load: its socket, input buffer and batch. */
-typedef struct conn {
-  int fd;
-  uint8_t buf[1 << 16];
-  size_t len, off;
-  uint32_t stmt, req; /* next request id */
-  int pending;        /* DONEs still expected for the batch */
-  int64_t t0;         /* when the batch was written */
-} conn;
-
 /* The connections one driver thread runs with poll(), as redis-benchmark
- * does, and what it measured. */
+ * does (bs_wire.c), and what it measured. */
 typedef struct load {
   int port, pipeline, nsubj;
   const char *user, *password;
-  conn *c;
+  bw_conn *c;
   int n;
   int64_t *lat; /* latencies, ns */
   size_t nlat, cap;
   uint64_t rows;
   unsigned seed;
+  int64_t end; /* no new batch after this instant (now_ns) */
 } load;
 
-/* Parses the next complete frame in c's buffer: 1, 0 (need more), -1. */
-static int take(conn *c, cl_hdr *h, const uint8_t **p) {
-  size_t total = 0;
-  const char *why;
-  int rc = cl_hdr_parse(c->buf + c->off, c->len - c->off, CL_MAX_SERVER_FRAME,
-                        h, &total, &why);
-  if (rc < 0 || total > sizeof c->buf)
-    return -1;
-  if (rc != CREDO_OK || c->len - c->off < total) {
-    memmove(c->buf, c->buf + c->off, c->len - c->off);
-    c->len -= c->off;
-    c->off = 0;
-    return 0;
-  }
-  *p = c->buf + c->off + CL_HDR;
-  c->off += total;
-  return 1;
-}
-
-/* Reads once (blocking) and returns the next frame, for the setup. */
-static int next_frame(conn *c, cl_hdr *h, const uint8_t **p) {
-  int r;
-  while ((r = take(c, h, p)) == 0) {
-    ssize_t k = recv(c->fd, c->buf + c->len, sizeof c->buf - c->len, 0);
-    if (k <= 0)
-      return -1;
-    c->len += (size_t)k;
-  }
-  return r > 0 ? 0 : -1;
-}
-
-static int send_all(int fd, const cl_wbuf *w) {
-  size_t off = 0;
-  while (off < w->n) {
-    ssize_t r = send(fd, w->p + off, w->n - off, MSG_NOSIGNAL);
-    if (r <= 0)
-      return -1;
-    off += (size_t)r;
-  }
-  return 0;
-}
-
-static void print_error(const uint8_t *p, size_t n) {
-  cl_error e;
-  const char *why;
-  if (cl_dec_error(p, n, &e, &why) == CREDO_OK)
-    fprintf(stderr, "server error: %.*s\n", (int)e.msg_len, e.msg);
-}
-
-/* Waits for the reply `want` to request `req` during the setup. */
-static int wait_for(conn *c, uint32_t req, int want, const uint8_t **payload,
-                    size_t *n) {
-  for (;;) {
-    cl_hdr h;
-    const uint8_t *p;
-    if (next_frame(c, &h, &p) < 0 || h.req != req)
-      return -1;
-    if (h.type == CL_F_ERROR) {
-      print_error(p, h.len - CL_MIN_LENGTH);
-      return -1;
-    }
-    if (h.type == want) {
-      *payload = p;
-      *n = h.len - CL_MIN_LENGTH;
-      return 0;
-    }
-  }
-}
-
-static int connect_login(load *l, conn *c) {
-  struct sockaddr_in a = {0};
-  int one = 1, rc;
-  cl_wbuf out = {0};
-  cl_hello hello = {1, 1, "bench", 5};
-  cl_auth auth = {l->user, l->password, (uint32_t)strlen(l->user),
-                  (uint32_t)strlen(l->password)};
-  cl_sql q = {0, LOOKUP, (uint32_t)strlen(LOOKUP)};
-  const uint8_t *p;
-  size_t n;
-  cl_prepared pm = {0};
-  const char *why;
-  a.sin_family = AF_INET;
-  a.sin_port = htons((uint16_t)l->port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  c->fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&a, sizeof a) < 0)
-    return -1;
-  setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  cl_enc_hello(&out, 1, &hello);
-  cl_enc_auth(&out, 2, &auth);
-  cl_enc_sql(&out, CL_F_PREPARE, 3, &q);
-  rc = send_all(c->fd, &out) < 0 || wait_for(c, 1, CL_F_READY, &p, &n) < 0 ||
-       wait_for(c, 2, CL_F_AUTH_OK, &p, &n) < 0 ||
-       wait_for(c, 3, CL_F_PREPARED, &p, &n) < 0;
-  cl_wbuf_free(&out);
-  if (rc || cl_dec_prepared(p, n, &pm, 0, &why) == CREDO_PROTOCOL)
-    return -1;
-  c->stmt = pm.stmt;
-  c->req = 10;
-  return 0;
+static int connect_login(load *l, bw_conn *c) {
+  return bw_login(c, "127.0.0.1", l->port, "bench", l->user, l->password,
+                  LOOKUP);
 }
 
 static void add_lat(load *l, int64_t ns) {
@@ -226,7 +116,8 @@ static void add_lat(load *l, int64_t ns) {
 }
 
 /* Writes a batch: `pipeline` EXECUTEs of random subjects, one write. */
-static int send_batch(load *l, conn *c) {
+static int send_batch(void *arg, bw_conn *c) {
+  load *l = arg;
   cl_wbuf out = {0};
   char subj[16];
   cl_value v = {.t = CREDO_T_TEXT};
@@ -239,36 +130,20 @@ static int send_batch(load *l, conn *c) {
     cl_enc_execute(&out, c->req++, &e);
   }
   c->pending = l->pipeline;
-  c->t0 = now_ns();
-  rc = send_all(c->fd, &out);
+  c->t0 = (double)now_ns();
+  rc = bw_send(c->fd, &out);
   cl_wbuf_free(&out);
   return rc;
 }
 
-/* Reads what c has, handles its frames; sends the next batch when the
- * current one is answered and time is not up. 0 or -1. */
-static int on_readable(load *l, conn *c, int64_t end) {
-  cl_hdr h;
-  const uint8_t *p;
-  int r;
-  ssize_t k = recv(c->fd, c->buf + c->len, sizeof c->buf - c->len, 0);
-  if (k <= 0)
-    return -1;
-  c->len += (size_t)k;
-  while ((r = take(c, &h, &p)) > 0) {
-    if (h.type == CL_F_ROWS)
-      l->rows += (uint32_t)(p[2] << 24 | p[3] << 16 | p[4] << 8 | p[5]);
-    if (h.type == CL_F_ERROR) {
-      print_error(p, h.len - CL_MIN_LENGTH);
-      return -1;
-    }
-    if (h.type == CL_F_DONE) {
-      add_lat(l, now_ns() - c->t0);
-      if (--c->pending == 0 && now_ns() < end && send_batch(l, c) < 0)
-        return -1;
-    }
-  }
-  return r;
+/* A DONE: its latency; the next batch when the current one is answered
+ * and time is not up. */
+static int on_done(void *arg, bw_conn *c) {
+  load *l = arg;
+  add_lat(l, now_ns() - (int64_t)c->t0);
+  if (--c->pending == 0 && now_ns() < l->end)
+    return send_batch(l, c);
+  return 0;
 }
 
 static int cmp64(const void *a, const void *b) {
@@ -278,28 +153,9 @@ static int cmp64(const void *a, const void *b) {
 
 /* Drives every connection until `seconds` pass and all batches are in. */
 static int drive(load *l, int seconds) {
-  struct pollfd *pf = calloc((size_t)l->n, sizeof *pf);
-  int64_t end = now_ns() + (int64_t)seconds * 1000000000;
-  int busy = l->n, rc = 0;
-  if (!pf)
-    return -1;
-  for (int i = 0; i < l->n && rc == 0; i++)
-    rc = send_batch(l, &l->c[i]);
-  while (rc == 0 && busy > 0) {
-    busy = 0;
-    for (int i = 0; i < l->n; i++) {
-      pf[i].fd = l->c[i].pending ? l->c[i].fd : -1;
-      pf[i].events = POLLIN;
-      busy += l->c[i].pending > 0;
-    }
-    if (busy && poll(pf, (nfds_t)l->n, 30000) <= 0)
-      rc = -1;
-    for (int i = 0; rc == 0 && i < l->n; i++)
-      if (pf[i].fd >= 0 && pf[i].revents)
-        rc = on_readable(l, &l->c[i], end);
-  }
-  free(pf);
-  return rc;
+  bw_hooks k = {send_batch, on_done, l, &l->rows, NULL};
+  l->end = now_ns() + (int64_t)seconds * 1000000000;
+  return bw_drive(l->c, l->n, &k);
 }
 
 typedef struct driver {
@@ -317,7 +173,7 @@ static void *drive_thread(void *arg) {
 static int run(int port, const char *user, int conns, int pipeline, int seconds,
                int nsubj, int threads) {
   const char *pw = getenv("CREDO_PASSWORD");
-  conn *c = calloc((size_t)conns, sizeof *c);
+  bw_conn *c = calloc((size_t)conns, sizeof *c);
   driver *d = calloc((size_t)threads, sizeof *d);
   pthread_t *th = calloc((size_t)threads, sizeof *th);
   load all = {0};
@@ -327,8 +183,14 @@ static int run(int port, const char *user, int conns, int pipeline, int seconds,
     return 2;
   for (int t = 0, first = 0; t < threads; t++) {
     int n = conns / threads + (t < conns % threads);
-    d[t].l = (load){port, pipeline, nsubj, user, pw, c + first,
-                    n,    NULL,     0,     0,    0,  (unsigned)t * 7919u + 1};
+    d[t].l = (load){.port = port,
+                    .pipeline = pipeline,
+                    .nsubj = nsubj,
+                    .user = user,
+                    .password = pw,
+                    .c = c + first,
+                    .n = n,
+                    .seed = (unsigned)t * 7919u + 1};
     d[t].seconds = seconds;
     first += n;
     for (int i = 0; i < n && rc == 0; i++)

@@ -248,6 +248,20 @@ bs_event *bs_take_events(bs_gen *g, uint64_t n);
  * Mode measure (-m measure, no build): loads them, returns 0. */
 int bs_handoff(const bs_ctx *c, bs_gen *g, bs_event **slice, bs_cands *cands);
 
+/* What a peer does in its life (bs_run_peer drives it): `build` makes
+ * its store from the dataset, `measure` runs the workloads on it. */
+typedef struct bs_peer_fns {
+  void (*build)(void *peer);
+  void (*measure)(void *peer, const bs_event *slice);
+} bs_peer_fns;
+/* The life of one peer: *gen made (bs_ctx_gen) and *cands sized for the
+ * repair batches (cands NULL: the peer keeps none), the build unless -m
+ * measure, the hand-off (bs_handoff) and, unless that ends the run, the
+ * measuring; then the slice, the candidates and the generator are freed.
+ * Returns 0 (failures die). */
+int bs_run_peer(bs_ctx *c, bs_gen **gen, bs_cands *cands, const bs_peer_fns *f,
+                void *peer);
+
 /* One batch of the measured ingest: writes ev[0..n) in one durable
  * transaction whose time is bs_tx(BS_T_SLICE, k). */
 typedef void (*bs_batch_fn)(void *arg, const bs_event *ev, size_t n,

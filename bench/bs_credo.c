@@ -169,7 +169,8 @@ static void deep_pass(peer *p) {
     }
 }
 
-static void build(peer *p) {
+static void build(void *arg) {
+  peer *p = arg;
   double t0 = bs_now();
   bs_fig f = {.note = "bulk path: typed API, NOSYNC, 10k per txn"};
   bs_log(&p->c->out, "building %llu events (%llu subjects)",
@@ -359,7 +360,8 @@ static uint64_t backup(void *arg, int run) {
   return info.events;
 }
 
-static void measure(peer *p, const bs_event *slice) {
+static void measure(void *arg, const bs_event *slice) {
+  peer *p = arg;
   bs_ctx *c = p->c;
   open_store(p, 0);
   bs_ingest(c, slice, ingest_batch, p);
@@ -378,17 +380,8 @@ static void measure(peer *p, const bs_event *slice) {
 }
 
 int bs_run_credo(bs_ctx *c) {
+  static const bs_peer_fns fns = {build, measure};
   peer p = {.c = c};
-  bs_event *slice = NULL;
   snprintf(p.path, sizeof p.path, "%s/store", c->dir);
-  p.gen = bs_ctx_gen(c);
-  bs_cands_init(&p.cands, &c->plan, c->repair_batch * (size_t)c->plan.runs);
-  if (c->mode != BS_MEASURE)
-    build(&p);
-  if (bs_handoff(c, p.gen, &slice, &p.cands) == 0)
-    measure(&p, slice);
-  free(slice);
-  free(p.cands.id);
-  bs_gen_free(p.gen);
-  return 0;
+  return bs_run_peer(c, &p.gen, &p.cands, &fns, &p);
 }

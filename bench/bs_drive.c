@@ -92,6 +92,27 @@ int bs_handoff(const bs_ctx *c, bs_gen *g, bs_event **slice, bs_cands *cands) {
   return 1;
 }
 
+int bs_run_peer(bs_ctx *c, bs_gen **gen, bs_cands *cands, const bs_peer_fns *f,
+                void *peer) {
+  bs_cands none = {0};
+  bs_event *slice = NULL;
+  *gen = bs_ctx_gen(c);
+  if (cands)
+    bs_cands_init(cands, &c->plan, c->repair_batch * (size_t)c->plan.runs);
+  else
+    cands = &none;
+  if (c->mode != BS_MEASURE)
+    f->build(peer);
+  if (bs_handoff(c, *gen, &slice, cands) == 0)
+    f->measure(peer, slice);
+  free(slice);
+  free(cands->id);
+  cands->id = NULL;
+  bs_gen_free(*gen);
+  *gen = NULL;
+  return 0;
+}
+
 /* ---------------------------------------------------------- profiling */
 
 /* 1 when `w` is in the comma-separated list `list`. */

@@ -46,12 +46,10 @@ static const char *const AUTHORITY[BS_NSOURCES] = {
 
 /* ----------------------------------------------------------- state */
 
-#define NSERIES (BS_NTYPES + BS_NSOURCES + 1)
-
 struct bs_gen {
   gen_rng r;
   uint64_t base, subjects, events;
-  uint32_t seq[NSERIES][5];
+  gen_refs refs; /* decision numbers given so far */
   int *counts;
   /* the subject being emitted */
   uint64_t subj, next_id;
@@ -94,30 +92,6 @@ uint64_t bs_gen_events(const bs_gen *g) {
 }
 
 /* ----------------------------------------------------------- events */
-
-static void make_ref(bs_gen *g, int type, int src, int year, char *out,
-                     size_t n) {
-  static const char *const pen[BS_NSOURCES] = {"厦市监罚", "厦环罚", "厦税稽罚",
-                                               "",         "",       "厦建罚"};
-  static const char *const prefix[BS_NTYPES] = {[T_COMMIT] = "厦发改承诺",
-                                                [T_BREACH] = "厦发改违诺",
-                                                [T_HONOUR] = "厦税信",
-                                                [T_TAX] = "厦税欠"};
-  int series = type;
-  const char *pre = prefix[type];
-  if (type <= T_SERIOUS) {
-    series = BS_NTYPES + src;
-    pre = pen[src];
-  } else if (type == T_LICENCE) {
-    series = src == S_MARKET ? T_LICENCE : NSERIES - 1;
-    pre = src == S_MARKET ? "厦市监许" : "厦建许";
-  }
-  uint32_t no = ++g->seq[series][year - 2021];
-  if (type == T_LIST)
-    snprintf(out, n, "（%d）闽02执%u号", year, no);
-  else
-    snprintf(out, n, "%s〔%d〕%u号", pre, year, no);
-}
 
 /* A real as jansson writes it with JSON_REAL_PRECISION(12). */
 static void fmt_real(double v, char *out, size_t n) {
@@ -214,7 +188,7 @@ int bs_gen_next(bs_gen *g, bs_event *e) {
   gen_date_of(2021, g->days[g->k], &y, &m, &d);
   e->occurred =
       (credo_time)(18628 + g->days[g->k]) * CREDO_USEC_PER_DAY; /* 2021-01-01 */
-  make_ref(g, e->type, e->source, y, e->ref, sizeof e->ref);
+  gen_make_ref(&g->refs, e->type, e->source, y, e->ref, sizeof e->ref);
   make_data(&g->r, e->type, e->source, g->prev, e->data, sizeof e->data);
   if (e->type == T_COMMIT) {
     g->committed = 1;

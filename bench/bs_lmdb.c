@@ -349,7 +349,8 @@ static void deep_pass(peer *p) {
     }
 }
 
-static void build(peer *p) {
+static void build(void *arg) {
+  peer *p = arg;
   double t0 = bs_now();
   bs_fig f = {.note = "MDB_NOSYNC, 10k per txn, then mdb_env_sync"};
   bs_log(&p->c->out, "building %llu events",
@@ -459,7 +460,8 @@ static uint64_t backup(void *arg, int run) {
   return p->c->plan.events;
 }
 
-static void measure(peer *p, const bs_event *slice) {
+static void measure(void *arg, const bs_event *slice) {
+  peer *p = arg;
   bs_ctx *c = p->c;
   open_env(p, 0);
   p->next_id = c->plan.built + 1;
@@ -476,17 +478,8 @@ static void measure(peer *p, const bs_event *slice) {
 }
 
 int bs_run_lmdb(bs_ctx *c) {
+  static const bs_peer_fns fns = {build, measure};
   peer p = {.c = c};
-  bs_event *slice = NULL;
-  bs_cands none = {0};
   snprintf(p.path, sizeof p.path, "%s/store", c->dir);
-  p.gen = bs_ctx_gen(c);
-  if (c->mode != BS_MEASURE)
-    build(&p);
-  if (bs_handoff(c, p.gen, &slice, &none) == 0)
-    measure(&p, slice);
-  free(slice);
-  free(none.id);
-  bs_gen_free(p.gen);
-  return 0;
+  return bs_run_peer(c, &p.gen, NULL, &fns, &p);
 }

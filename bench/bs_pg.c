@@ -187,7 +187,8 @@ static void copy_subjects(peer *p, int numbers) {
   copy_end(p);
 }
 
-static void build(peer *p) {
+static void build(void *arg) {
+  peer *p = arg;
   bs_event e;
   uint64_t fated = 0;
   double t0 = bs_now();
@@ -419,7 +420,8 @@ static uint64_t db_size(peer *p) {
   return n;
 }
 
-static void measure(peer *p, const bs_event *slice) {
+static void measure(void *arg, const bs_event *slice) {
+  peer *p = arg;
   bs_ctx *c = p->c;
   bs_ingest(c, slice, ingest_batch, p);
   bs_size(c, db_size(p), "pg_database_size after the ingest (no WAL)");
@@ -439,19 +441,11 @@ static void measure(peer *p, const bs_event *slice) {
 }
 
 int bs_run_pg(bs_ctx *c) {
+  static const bs_peer_fns fns = {build, measure};
   peer p = {.c = c};
-  bs_event *slice = NULL;
   connect_db(&p);
-  p.gen = bs_ctx_gen(c);
-  bs_cands_init(&p.cands, &c->plan, c->repair_batch * (size_t)c->plan.runs);
-  if (c->mode != BS_MEASURE)
-    build(&p);
-  if (bs_handoff(c, p.gen, &slice, &p.cands) == 0)
-    measure(&p, slice);
+  bs_run_peer(c, &p.gen, &p.cands, &fns, &p);
   PQfinish(p.db);
   free(p.buf);
-  free(slice);
-  free(p.cands.id);
-  bs_gen_free(p.gen);
   return 0;
 }

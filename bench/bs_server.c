@@ -16,19 +16,14 @@
  *
  * Does not: start, stop or configure the server.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "bs.h"
-#include "cl_frame.h"
+#include "bs_wire.h"
 
 #define LOOKUP                                                                 \
   "SELECT id, subject, type, occurred, public_from, public_until, source,"     \
@@ -76,19 +71,10 @@ int bs_run_server(bs_ctx *c) {
 
 /* ------------------------------------------------- many connections */
 
-typedef struct conn {
-  int fd;
-  uint8_t buf[1 << 16];
-  size_t len, off;
-  uint32_t stmt, req;
-  int pending; /* DONEs still expected for the batch */
-  double t0;   /* when the batch was written */
-} conn;
-
-/* The connections one driver thread runs with poll(). */
+/* The connections one driver thread runs with poll() (bs_wire.c). */
 typedef struct load {
   const bs_ctx *c;
-  conn *cs;
+  bw_conn *cs;
   int n, rc;
   char (*ids)[19];
   size_t nids;
@@ -97,114 +83,22 @@ typedef struct load {
   double end;
 } load;
 
-/* The next complete frame in c's buffer: 1, 0 (need more), -1. */
-static int take(conn *c, cl_hdr *h, const uint8_t **p) {
-  size_t total = 0;
-  const char *why;
-  int rc = cl_hdr_parse(c->buf + c->off, c->len - c->off, CL_MAX_SERVER_FRAME,
-                        h, &total, &why);
-  if (rc < 0 || total > sizeof c->buf)
-    return -1;
-  if (rc != CREDO_OK || c->len - c->off < total) {
-    memmove(c->buf, c->buf + c->off, c->len - c->off);
-    c->len -= c->off;
-    c->off = 0;
-    return 0;
-  }
-  *p = c->buf + c->off + CL_HDR;
-  c->off += total;
-  return 1;
-}
-
-static int send_all(int fd, const cl_wbuf *w) {
-  for (size_t off = 0; off < w->n;) {
-    ssize_t r = send(fd, w->p + off, w->n - off, MSG_NOSIGNAL);
-    if (r <= 0)
-      return -1;
-    off += (size_t)r;
-  }
-  return 0;
-}
-
-static void print_error(const uint8_t *p, size_t n) {
-  cl_error e;
-  const char *why;
-  if (cl_dec_error(p, n, &e, &why) == CREDO_OK)
-    fprintf(stderr, "server error: %.*s\n", (int)e.msg_len, e.msg);
-}
-
-/* Blocks until the terminal reply to `req`; 0 when it is `want`. */
-static int wait_for(conn *c, uint32_t req, int want, const uint8_t **payload,
-                    size_t *n) {
-  for (;;) {
-    cl_hdr h;
-    const uint8_t *p;
-    int r;
-    while ((r = take(c, &h, &p)) == 0) {
-      ssize_t k = recv(c->fd, c->buf + c->len, sizeof c->buf - c->len, 0);
-      if (k <= 0)
-        return -1;
-      c->len += (size_t)k;
-    }
-    if (r < 0 || h.req != req)
-      return -1;
-    if (h.type == CL_F_ERROR) {
-      print_error(p, h.len - CL_MIN_LENGTH);
-      return -1;
-    }
-    if (h.type == want) {
-      *payload = p;
-      *n = h.len - CL_MIN_LENGTH;
-      return 0;
-    }
-  }
-}
-
 typedef struct target {
   char user[64], host[64];
   int port;
   const char *password;
 } target;
 
-static int dial(const target *t) {
-  struct sockaddr_in a = {0};
-  int on = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
-  a.sin_family = AF_INET;
-  a.sin_port = htons((uint16_t)t->port);
-  if (fd < 0 || inet_pton(AF_INET, t->host, &a.sin_addr) != 1 ||
-      connect(fd, (struct sockaddr *)&a, sizeof a) < 0)
-    bs_die("connect", t->host);
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-  return fd;
-}
-
 /* HELLO, AUTH, PREPARE on a new connection. */
-static void login(const target *t, conn *c) {
-  cl_wbuf out = {0};
-  cl_hello hello = {1, 1, "bench_scale", 11};
-  cl_auth auth = {t->user, t->password, (uint32_t)strlen(t->user),
-                  (uint32_t)strlen(t->password)};
-  cl_sql q = {0, LOOKUP, (uint32_t)strlen(LOOKUP)};
-  cl_prepared pm = {0};
-  const uint8_t *p;
-  const char *why;
-  size_t n;
-  c->fd = dial(t);
-  cl_enc_hello(&out, 1, &hello);
-  cl_enc_auth(&out, 2, &auth);
-  cl_enc_sql(&out, CL_F_PREPARE, 3, &q);
-  if (send_all(c->fd, &out) < 0 || wait_for(c, 1, CL_F_READY, &p, &n) < 0 ||
-      wait_for(c, 2, CL_F_AUTH_OK, &p, &n) < 0 ||
-      wait_for(c, 3, CL_F_PREPARED, &p, &n) < 0 ||
-      cl_dec_prepared(p, n, &pm, 0, &why) == CREDO_PROTOCOL)
-    bs_die("server", "cannot log in and prepare");
-  cl_wbuf_free(&out);
-  c->stmt = pm.stmt;
-  c->req = 10;
+static void login(const target *t, bw_conn *c) {
+  if (bw_login(c, t->host, t->port, "bench_scale", t->user, t->password,
+               LOOKUP) < 0)
+    bs_die("server", "cannot connect, log in and prepare");
 }
 
 /* Writes a batch: `pipeline` EXECUTEs of random subjects, one write. */
-static int send_batch(load *l, conn *c) {
+static int send_batch(void *arg, bw_conn *c) {
+  load *l = arg;
   cl_wbuf out = {0};
   cl_value v[2] = {{.t = CREDO_T_TEXT}, {.t = CREDO_T_TIME}};
   cl_execute e = {c->stmt, 0, 2, v};
@@ -218,60 +112,26 @@ static int send_batch(load *l, conn *c) {
   }
   c->pending = l->c->pipeline;
   c->t0 = bs_now();
-  rc = send_all(c->fd, &out);
+  rc = bw_send(c->fd, &out);
   cl_wbuf_free(&out);
   return rc;
 }
 
-/* Reads what c has and handles its frames; the next batch goes out when
- * the current one is answered and time is not up. 0 or -1. */
-static int on_readable(load *l, conn *c) {
-  cl_hdr h;
-  const uint8_t *p;
-  int r;
-  ssize_t k = recv(c->fd, c->buf + c->len, sizeof c->buf - c->len, 0);
-  if (k <= 0)
-    return -1;
-  c->len += (size_t)k;
-  l->bytes += (uint64_t)k;
-  while ((r = take(c, &h, &p)) > 0) {
-    if (h.type == CL_F_ROWS)
-      l->rows += (uint32_t)(p[2] << 24 | p[3] << 16 | p[4] << 8 | p[5]);
-    if (h.type == CL_F_ERROR) {
-      print_error(p, h.len - CL_MIN_LENGTH);
-      return -1;
-    }
-    if (h.type != CL_F_DONE)
-      continue;
-    bs_lat_add(&l->lat, (bs_now() - c->t0) * 1e6);
-    if (--c->pending == 0 && bs_now() < l->end && send_batch(l, c) < 0)
-      return -1;
-  }
-  return r;
+/* A DONE: its latency; the next batch when the current one is answered
+ * and time is not up. */
+static int on_done(void *arg, bw_conn *c) {
+  load *l = arg;
+  bs_lat_add(&l->lat, (bs_now() - c->t0) * 1e6);
+  if (--c->pending == 0 && bs_now() < l->end)
+    return send_batch(l, c);
+  return 0;
 }
 
 /* Drives every connection until the end and all batches are answered. */
 static void *drive(void *arg) {
   load *l = arg;
-  struct pollfd *pf = calloc((size_t)l->n, sizeof *pf);
-  int busy = l->n;
-  l->rc = pf ? 0 : -1;
-  for (int i = 0; i < l->n && l->rc == 0; i++)
-    l->rc = send_batch(l, &l->cs[i]);
-  while (l->rc == 0 && busy > 0) {
-    busy = 0;
-    for (int i = 0; i < l->n; i++) {
-      pf[i].fd = l->cs[i].pending ? l->cs[i].fd : -1;
-      pf[i].events = POLLIN;
-      busy += l->cs[i].pending > 0;
-    }
-    if (busy && poll(pf, (nfds_t)l->n, 30000) <= 0)
-      l->rc = -1;
-    for (int i = 0; l->rc == 0 && i < l->n; i++)
-      if (pf[i].fd >= 0 && pf[i].revents)
-        l->rc = on_readable(l, &l->cs[i]);
-  }
-  free(pf);
+  bw_hooks k = {send_batch, on_done, l, &l->rows, &l->bytes};
+  l->rc = bw_drive(l->cs, l->n, &k);
   return NULL;
 }
 
@@ -323,7 +183,7 @@ static char (*some_subjects(const bs_ctx *c, size_t n))[19] {
 }
 
 /* Splits c->conns connections over two driver threads, logged in. */
-static void setup_loads(const bs_ctx *c, load *l, conn *cs) {
+static void setup_loads(const bs_ctx *c, load *l, bw_conn *cs) {
   target t;
   size_t nids = 65536;
   char(*ids)[19] = some_subjects(c, nids);
@@ -345,7 +205,7 @@ static void setup_loads(const bs_ctx *c, load *l, conn *cs) {
 int bs_run_server_conc(bs_ctx *c) {
   char name[64];
   static char note[160];
-  conn *cs = calloc((size_t)c->conns, sizeof *cs);
+  bw_conn *cs = calloc((size_t)c->conns, sizeof *cs);
   load l[2];
   bs_lat all = {0};
   bs_fig f = {.note = note};

@@ -129,7 +129,8 @@ static void build_catalogue(peer *p) {
   sqlite3_finalize(s);
 }
 
-static void build(peer *p) {
+static void build(void *arg) {
+  peer *p = arg;
   bs_event e;
   uint64_t fated = 0;
   double t0 = bs_now();
@@ -376,7 +377,8 @@ static uint64_t backup(void *arg, int run) {
   return p->c->plan.events;
 }
 
-static void measure(peer *p, const bs_event *slice) {
+static void measure(void *arg, const bs_event *slice) {
+  peer *p = arg;
   bs_ctx *c = p->c;
   deep d = {p, NULL};
   open_measured(p);
@@ -400,21 +402,17 @@ static void measure(peer *p, const bs_event *slice) {
   sqlite3_close(p->db);
 }
 
+/* The build leaves the database closed: the measuring run opens it. */
+static void build_closed(void *arg) {
+  peer *p = arg;
+  build(p);
+  sqlite3_finalize(p->ins);
+  sqlite3_close(p->db);
+}
+
 int bs_run_sqlite(bs_ctx *c) {
+  static const bs_peer_fns fns = {build_closed, measure};
   peer p = {.c = c};
-  bs_event *slice = NULL;
   snprintf(p.path, sizeof p.path, "%s/events.db", c->dir);
-  p.gen = bs_ctx_gen(c);
-  bs_cands_init(&p.cands, &c->plan, c->repair_batch * (size_t)c->plan.runs);
-  if (c->mode != BS_MEASURE) {
-    build(&p);
-    sqlite3_finalize(p.ins);
-    sqlite3_close(p.db);
-  }
-  if (bs_handoff(c, p.gen, &slice, &p.cands) == 0)
-    measure(&p, slice);
-  free(slice);
-  free(p.cands.id);
-  bs_gen_free(p.gen);
-  return 0;
+  return bs_run_peer(c, &p.gen, &p.cands, &fns, &p);
 }

@@ -85,15 +85,11 @@ static const source SOURCES[] = {
 
 /* ----------------------------------------------------------- output */
 
-/* Decision-number series: one per type, but penalties one per source
- * and housing licences their own. */
-#define NSERIES (GEN_NTYPES + GEN_NSOURCES + 1)
-
 typedef struct gen {
   gen_rng r;     /* events */
   uint64_t base; /* subjects: derived from the seed only */
   uint64_t subjects, events;
-  uint32_t seq[NSERIES][5]; /* last number per series and year 2021-2025 */
+  gen_refs refs; /* decision numbers given so far */
   int failed;
 } gen;
 
@@ -129,32 +125,6 @@ static void emit_subjects(gen *g) {
 }
 
 /* ----------------------------------------------------------- events */
-
-/* Zipf(1.1) over 1..100: the number of events of one subject. */
-/* The decision number: 厦市监罚〔2025〕123号, （2025）闽02执123号, ...
- * numbered per series and year, so (source, ref) never repeats. */
-static void make_ref(gen *g, int type, int src, int year, char *out, size_t n) {
-  static const char *const pen[GEN_NSOURCES] = {
-      "厦市监罚", "厦环罚", "厦税稽罚", "", "", "厦建罚"};
-  static const char *const prefix[GEN_NTYPES] = {[T_COMMIT] = "厦发改承诺",
-                                                 [T_BREACH] = "厦发改违诺",
-                                                 [T_HONOUR] = "厦税信",
-                                                 [T_TAX] = "厦税欠"};
-  int series = type;
-  const char *pre = prefix[type];
-  if (type <= T_SERIOUS) {
-    series = GEN_NTYPES + src;
-    pre = pen[src];
-  } else if (type == T_LICENCE) {
-    series = src == S_MARKET ? T_LICENCE : NSERIES - 1;
-    pre = src == S_MARKET ? "厦市监许" : "厦建许";
-  }
-  uint32_t no = ++g->seq[series][year - 2021];
-  if (type == T_LIST)
-    snprintf(out, n, "（%d）闽02执%u号", year, no);
-  else
-    snprintf(out, n, "%s〔%d〕%u号", pre, year, no);
-}
 
 /* Laws whose penalties are at least general (Order 58: food, drugs,
  * special equipment, work safety, fire). */
@@ -232,7 +202,7 @@ static void emit_events_of(gen *g, const char *id, int person, int count) {
     int src = gen_source_of(&g->r, type);
     gen_date_of(2021, days[k], &y, &m, &d);
     snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
-    make_ref(g, type, src, y, ref, sizeof ref);
+    gen_make_ref(&g->refs, type, src, y, ref, sizeof ref);
     json_t *data = make_data(&g->r, type, src, prev, person);
     json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "kind",
                            "event", "subject", id, "type", TYPES[type].name,

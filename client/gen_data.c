@@ -201,3 +201,27 @@ int gen_source_of(gen_rng *r, int type) {
     return penalty_sources[gen_below(r, GEN_COUNT(penalty_sources))];
   }
 }
+
+void gen_make_ref(gen_refs *r, int type, int src, int year, char *out,
+                  size_t n) {
+  static const char *const pen[GEN_NSOURCES] = {
+      "厦市监罚", "厦环罚", "厦税稽罚", "", "", "厦建罚"};
+  static const char *const prefix[GEN_NTYPES] = {[T_COMMIT] = "厦发改承诺",
+                                                 [T_BREACH] = "厦发改违诺",
+                                                 [T_HONOUR] = "厦税信",
+                                                 [T_TAX] = "厦税欠"};
+  int series = type;
+  const char *pre = prefix[type];
+  if (type <= T_SERIOUS) {
+    series = GEN_NTYPES + src;
+    pre = pen[src];
+  } else if (type == T_LICENCE) {
+    series = src == S_MARKET ? T_LICENCE : GEN_NSERIES - 1;
+    pre = src == S_MARKET ? "厦市监许" : "厦建许";
+  }
+  uint32_t no = ++r->seq[series][year - 2021];
+  if (type == T_LIST)
+    snprintf(out, n, "（%d）闽02执%u号", year, no);
+  else
+    snprintf(out, n, "%s〔%d〕%u号", pre, year, no);
+}

@@ -100,4 +100,17 @@ int gen_pick_type(gen_rng *r, int person);
 /* The department that records a type (penalties spread over several). */
 int gen_source_of(gen_rng *r, int type);
 
+/* The decision numbers given so far: one counter per series (each type
+ * but the penalties, the penalties of each department, the housing
+ * bureau's licences) and year 2021-2025. Start it zeroed. */
+#define GEN_NSERIES (GEN_NTYPES + GEN_NSOURCES + 1)
+typedef struct gen_refs {
+  uint32_t seq[GEN_NSERIES][5];
+} gen_refs;
+/* The next decision number of `type` recorded by `src` in `year`
+ * (2021-2025) into out[n]: 厦市监罚〔2025〕123号, （2025）闽02执123号,
+ * ... numbered per series and year, so (source, ref) never repeats. */
+void gen_make_ref(gen_refs *r, int type, int src, int year, char *out,
+                  size_t n);
+
 #endif /* CREDO_GEN_DATA_H */

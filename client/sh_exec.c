@@ -105,9 +105,7 @@ done:
   free(msg);
 }
 
-/* Reads the current row of st into vals[0..ncol). Text pointers stay
- * valid until the next step. */
-static void fetch_row(credo_stmt *st, sh_value *vals, int ncol) {
+void sh_exec_fetch_row(credo_stmt *st, sh_value *vals, int ncol) {
   for (int c = 0; c < ncol; c++) {
     sh_value *v = &vals[c];
     memset(v, 0, sizeof *v);
@@ -174,7 +172,7 @@ static int run_stmt(credo_shell *sh, credo_stmt *st, const source *src,
     }
     if (rc == CREDO_DONE)
       break;
-    fetch_row(st, vals, res.ncol);
+    sh_exec_fetch_row(st, vals, res.ncol);
     if (sh_result_row(&res, vals) < 0) {
       out_rc = -2;
       break;

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "sh_output.h"
 #include "sh_shell.h"
 
 /* Runs every statement of text[0..n) in order (credo_prepare looping on
@@ -23,5 +24,10 @@ int sh_exec_text(credo_shell *sh, const char *text, size_t n, int first_line);
  * statements: commands, options) and sets sh->failed. */
 void sh_exec_error(credo_shell *sh, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* Reads the current row of st into vals[0..ncol) as the shell prints it
+ * (the docs test reads examples the same way). Text pointers stay valid
+ * until the next step. */
+void sh_exec_fetch_row(credo_stmt *st, sh_value *vals, int ncol);
 
 #endif /* SH_EXEC_H */

@@ -35,6 +35,7 @@
 #include "sh_exec.h"
 #include "sh_signal.h"
 #include "sh_split.h"
+#include "sh_tab.h"
 
 #define HISTORY_MAX 1000
 
@@ -375,6 +376,16 @@ static void history_add(const char *path, const char *line, char **last) {
     write_history(path);
 }
 
+/* TAB completes commands too: the names of the command table. */
+static void install_completion(credo_shell *sh) {
+  const char *names[NCOMMANDS];
+  size_t n = 0;
+  for (size_t i = 0; i < NCOMMANDS; i++)
+    if (strcmp(commands[i].name, "?") != 0)
+      names[n++] = commands[i].name;
+  sh_tab_install(sh, names, n);
+}
+
 /* Runs ~/.credorc (or $CREDORC; "" for none) at the start of an
  * interactive session, as psql runs ~/.psqlrc: backslash commands such as
  * \format, \tz, \timing and statements (SET TIME ZONE ...). A missing
@@ -411,6 +422,7 @@ int sh_repl_interactive(credo_shell *sh) {
   rl_catch_signals = 0;
   rl_getc_function = sh_sig_getc;
   sh_sig_install(sh->db);
+  install_completion(sh);
   history_load(hist);
   int stz = 1;
   fprintf(sh->out, "credo %s -- type \\help for help, \\q to quit.\n",
@@ -423,6 +435,7 @@ int sh_repl_interactive(credo_shell *sh) {
   for (int lineno = 1;; lineno++) {
     /* credo*> while a transaction is open, as psql's =*> */
     (void)sh_sig_take(); /* a Ctrl-C that cancelled a statement is spent */
+    sh_tab_set_pending(pd.buf, pd.len);
     char *line = readline(pd.len                 ? "   ...> "
                           : credo_in_txn(sh->db) ? "credo*> "
                                                  : "credo> ");
@@ -449,6 +462,7 @@ int sh_repl_interactive(credo_shell *sh) {
       break;
   }
   sh_sig_uninstall();
+  sh_tab_uninstall();
   free(last);
   free(hist);
   free(pd.buf);

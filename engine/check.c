@@ -67,18 +67,21 @@ typedef struct chain {
   const char *subject, *source, *ref; /* of the first version seen */
 } chain;
 
-static void problem(ck *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void problem(ck *c, const char *fmt, ...) {
+void eng_check_say(credo_check_fn fn, void *arg, int *stop, const char *fmt,
+                   ...) {
   char line[1024];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
-  c->rep.problems++;
-  if (c->cb && !c->stop && c->cb(c->arg, line) != 0)
-    c->stop = 1;
+  if (fn && !*stop && fn(arg, line) != 0)
+    *stop = 1;
 }
+
+/* A problem of the store: counted, and reported unless told to stop. */
+#define problem(c, ...)                                                        \
+  ((c)->rep.problems++,                                                        \
+   eng_check_say((c)->cb, (c)->arg, &(c)->stop, __VA_ARGS__))
 
 static void saw_time(ck *c, credo_time t) {
   if (t > c->max_time)

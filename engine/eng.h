@@ -375,6 +375,12 @@ int eng_pubidx_update(credo *db, stor_txn *txn, uint64_t id,
 int eng_pubidx_ids(credo *db, stor_txn *txn, const char *subject, credo_time t,
                    uint64_t **ids, size_t *n);
 int eng_pubidx_rebuild(credo *db, stor_txn *txn, uint64_t *entries);
+/* One problem line of the integrity checks (credo_check and the checks
+ * of the indexes and the ledger it runs): formats it (at most 1023
+ * bytes) and hands it to fn(arg, line) unless fn is NULL or *stop is set;
+ * sets *stop when fn asks to stop (returns non-zero). */
+void eng_check_say(credo_check_fn fn, void *arg, int *stop, const char *fmt,
+                   ...) __attribute__((format(printf, 4, 5)));
 /* Checks the public index against the events (credo_check): every entry
  * matches its event's latest window, every event that should have one
  * has it. Problems go to `fn` (a non-zero return stops); *entries counts

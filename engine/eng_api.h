@@ -82,6 +82,7 @@ int64_t eng_column_int64(credo_stmt *st, int i);
 double eng_column_double(credo_stmt *st, int i);
 const char *eng_column_text(credo_stmt *st, int i);
 credo_time eng_column_time(credo_stmt *st, int i);
+int eng_column_duration(credo_stmt *st, int i, credo_duration *out);
 int eng_stmt_readonly(const credo_stmt *st);
 const char *eng_stmt_notice(const credo_stmt *st);
 int eng_create_type_def(credo *db, const credo_type_def *def);

@@ -30,17 +30,7 @@ typedef struct lck {
   int stop;
 } lck;
 
-static void say(lck *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void say(lck *c, const char *fmt, ...) {
-  char line[512];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(line, sizeof line, fmt, ap);
-  va_end(ap);
-  if (!c->stop && c->fn(c->arg, line) != 0)
-    c->stop = 1;
-}
+#define say(c, ...) eng_check_say((c)->fn, (c)->arg, &(c)->stop, __VA_ARGS__)
 
 static int present(lck *c, int table, const void *key, size_t n, int *yes) {
   stor_cursor *cur = NULL;

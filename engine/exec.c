@@ -94,6 +94,13 @@ static const struct listing {
     LISTING(CQL_SHOW_SESSIONS, SESSION_NAMES, SESSION_DECL),
 };
 
+int eng_exec_is_listing(int kind) {
+  for (size_t i = 0; i < sizeof LISTINGS / sizeof *LISTINGS; i++)
+    if (LISTINGS[i].kind == kind)
+      return 1;
+  return 0;
+}
+
 static int listing_cols(credo_stmt *st, int kind) {
   for (size_t i = 0; i < sizeof LISTINGS / sizeof *LISTINGS; i++)
     if (LISTINGS[i].kind == kind)
@@ -354,6 +361,7 @@ int eng_exec_read_begin(credo_stmt *st) {
 
 void eng_exec_read_end(credo_stmt *st) {
   eng_versions_close(st);
+  eng_join_close(st);
   eng_scan_close(st->scan);
   st->scan = NULL;
   stor_cursor_close(st->cur);

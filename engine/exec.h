@@ -127,10 +127,15 @@ struct credo_stmt {
   eng_win_run *win;
   /* FROM versions (exec_versions.c): its second cursor and merge state */
   struct eng_vscan *vscan;
+  /* joins (exec_join.c): the joined tables' run state; NULL otherwise */
+  struct eng_jrun *jrun;
 };
 
 /* Compiles what the statement's kind needs and sets its columns. */
 int eng_exec_prepare(credo_stmt *st);
+/* 1 when statements of `kind` (CQL_*) are listings (SHOW ..., DESCRIBE):
+ * fixed columns, read-only. */
+int eng_exec_is_listing(int kind);
 /* One step: CREDO_ROW (st->row is the row), CREDO_DONE or an error. */
 int eng_exec_step(credo_stmt *st);
 /* Releases everything a run holds; the statement is READY again. */

@@ -90,6 +90,23 @@ int eng_exec_collect(credo_stmt *st);
 int eng_exec_select(credo_stmt *st);
 int eng_exec_explain(credo_stmt *st);
 
+/* The next row of the first table into st->x (no WHERE). */
+int eng_exec_pull(credo_stmt *st);
+
+/* ----------------------------------------------------- exec_join.c */
+
+/* Before the read transaction: the run state and the rows of FROM's
+ * subqueries (each run once). */
+int eng_join_materialize(credo_stmt *st);
+/* The next row of a first table that is a subquery into st->x. */
+int eng_join_pull_sub(credo_stmt *st);
+/* Sets up the joined tables (after the first one is open). */
+int eng_join_open(credo_stmt *st);
+/* The next combined row passing every ON and WHERE: CREDO_ROW / DONE. */
+int eng_join_next(credo_stmt *st);
+/* Closes the joined tables' scans and frees the run; idempotent. */
+void eng_join_close(credo_stmt *st);
+
 /* ---------------------------------------------------- exec_group.c */
 
 /* Reads every row into groups, then buffers the groups' output rows. */

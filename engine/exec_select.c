@@ -155,6 +155,8 @@ static int pull(credo_stmt *st) {
     return CREDO_DONE;
   if (st->plan->table == CQL_TABLE_VERSIONS)
     return eng_versions_next(st);
+  if (st->plan->table == CQL_TABLE_SUB)
+    return eng_join_pull_sub(st);
   if (st->plan->table == CQL_TABLE_EVENTS) {
     rc = eng_scan_next(st->scan, &st->ev);
     st->x.ev = &st->ev;
@@ -182,11 +184,17 @@ static int pull(credo_stmt *st) {
   return CREDO_ROW;
 }
 
+int eng_exec_pull(credo_stmt *st) {
+  return pull(st);
+}
+
 /* ------------------------------------------------------------ SELECT */
 
-/* The next input row that passes WHERE. */
+/* The next input row that passes WHERE (joins: exec_join.c). */
 int eng_exec_next_filtered(credo_stmt *st) {
   int rc, tri;
+  if (st->plan->join)
+    return eng_join_next(st);
   for (;;) {
     eng_ectx_row(&st->x);
     if ((rc = pull(st)) != CREDO_ROW)
@@ -210,8 +218,9 @@ static int project(credo_stmt *st) {
   int rc;
   for (size_t i = 0; i < p->ncols; i++) {
     const eng_expr *c = p->cols[i];
-    rc = c->kind == ENG_X_COL ? eng_column_value(&st->x, c->idx, &st->out[i])
-                              : eng_eval(&st->x, c, &st->out[i]);
+    rc = c->kind == ENG_X_COL
+             ? eng_column_value(ENG_TABX(&st->x, c), c->idx, &st->out[i])
+             : eng_eval(&st->x, c, &st->out[i]);
     if (rc != CREDO_OK)
       return rc;
   }
@@ -294,8 +303,12 @@ static int open_source(credo_stmt *st) {
   const eng_plan *p = st->plan;
   credo_time as_of = CREDO_TIME_NOW, vis = CREDO_TIME_NOW, ra, rv;
   int rc;
-  if (p->table == CQL_TABLE_VERSIONS)
-    return eng_versions_open(st);
+  if (p->table == CQL_TABLE_VERSIONS) /* exec_versions.c */
+    return (rc = eng_versions_open(st)) != CREDO_OK || !p->join || st->empty
+               ? rc
+               : eng_join_open(st);
+  if (p->table == CQL_TABLE_SUB) /* rows materialized (exec_join.c) */
+    return (rc = eng_exec_read_begin(st)) ? rc : eng_join_open(st);
   if (p->table != CQL_TABLE_EVENTS) {
     /* as credo_list_subjects: the public role sees events, not the list
      * of every subject (persons' ids and names) */
@@ -309,7 +322,9 @@ static int open_source(credo_stmt *st) {
     rc = stor_cursor_open(
         st->txn, p->table == CQL_TABLE_SUBJECTS ? STOR_SUBJECTS : STOR_TYPES,
         &st->cur);
-    return rc == CREDO_OK ? rc : eng_err_stor(st->db, rc, "cannot read");
+    if (rc != CREDO_OK)
+      return eng_err_stor(st->db, rc, "cannot read");
+    return p->join ? eng_join_open(st) : CREDO_OK;
   }
   if ((p->as_of && (rc = eng_eval_time(&st->x, p->as_of, "AS OF", &as_of))) ||
       (p->visible_at &&
@@ -321,7 +336,9 @@ static int open_source(credo_stmt *st) {
   st->x.as_of = ra;
   if (p->as_of)
     eng_notice_as_of(st, ra);
-  return eng_exec_open_events(st, ra, rv, p->flags);
+  if ((rc = eng_exec_open_events(st, ra, rv, p->flags)) != CREDO_OK)
+    return rc;
+  return p->join ? eng_join_open(st) : CREDO_OK;
 }
 
 int eng_exec_select(credo_stmt *st) {
@@ -346,6 +363,8 @@ int eng_exec_select(credo_stmt *st) {
                    "permission denied: the statement was prepared for "
                    "another role; prepare it again as role public");
   st->x.mask_subject = p->for_public && p->table == CQL_TABLE_EVENTS;
+  if (p->join && (rc = eng_join_materialize(st)) != CREDO_OK)
+    return rc;
   if ((rc = open_source(st)) != CREDO_OK)
     return rc;
   if (p->grouped)

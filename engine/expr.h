@@ -180,6 +180,23 @@ int eng_keyset_add(eng_agg_seen **s, const eng_value *v);
 int eng_keyset_has(const eng_agg_seen *s, const eng_value *v);
 void eng_keyset_free(eng_agg_seen *s);
 
+/* The tables of a FROM with joins or aliases (issue 15): slot i is the
+ * i-th table of FROM; column references compile to (slot, column). */
+#define ENG_MAX_TABLES 8
+typedef struct eng_scope {
+  size_t n;
+  int table[ENG_MAX_TABLES];        /* CQL_TABLE_* */
+  const char *name[ENG_MAX_TABLES]; /* the alias, else the table name */
+  /* CQL_TABLE_SUB slots: the subquery's output column names */
+  const char *const *cols[ENG_MAX_TABLES];
+  size_t ncols[ENG_MAX_TABLES];
+} eng_scope;
+
+/* Columns of slot i of a scope (the table's, or a subquery's). */
+int eng_scope_ncols(const eng_scope *s, size_t i);
+const char *eng_scope_colname(const eng_scope *s, size_t i, int col);
+int eng_scope_colfind(const eng_scope *s, size_t i, const char *name);
+
 typedef struct eng_expr eng_expr;
 struct eng_expr {
   int kind;          /* enum eng_xkind */
@@ -195,6 +212,7 @@ struct eng_expr {
   size_t nargs;
   int line, col;         /* position of the first character */
   size_t off, end;       /* source span, byte offsets in the statement text */
+  int tab;               /* COL, JPATH: the FROM slot (0 without joins) */
   const cql_window *win; /* WIN as compiled: its OVER clause (borrowed) */
 };
 
@@ -233,7 +251,15 @@ typedef struct eng_cctx {
   eng_subq_list *subqs;
   /* window function calls are allowed (the select list and ORDER BY) */
   int wins_ok;
+  /* FROM with joins or aliases: names resolve through it (expr_scope.c);
+   * NULL: one table, `table` */
+  const eng_scope *scope;
 } eng_cctx;
+
+/* A column reference resolved through cc->scope (expr_scope.c): `c`,
+ * `q.c`, `q.data.k...`, `data.k...`; an ambiguous or unknown name is a
+ * positioned error naming the candidates / a near miss. */
+int eng_scope_column(eng_cctx *cc, const cql_expr *e, eng_expr **out);
 
 /* Compiles `e`. On failure *out is NULL and the error is on the handle. */
 int eng_expr_compile(eng_cctx *cc, const cql_expr *e, eng_expr **out);
@@ -290,7 +316,17 @@ typedef struct eng_ectx {
    * (ENG_X_WREF) and the window functions' results (ENG_X_WIN) */
   const eng_value *carry;
   const eng_value *winv;
+  /* joins: the context of each FROM slot (tabs[0] is this one); NULL
+   * without joins. `nullrow`: a LEFT JOIN found no match, every column
+   * of this slot reads NULL. */
+  struct eng_ectx *const *tabs;
+  int nullrow;
+  /* table CQL_TABLE_SUB: the current row of the subquery's result */
+  const eng_value *drow;
 } eng_ectx;
+
+/* The context that holds the row of column reference e's slot. */
+#define ENG_TABX(x, e) ((x)->tabs ? (x)->tabs[(e)->tab] : (x))
 
 /* Starts a new row: drops the parsed JSON of the previous one and resets
  * the arena. */

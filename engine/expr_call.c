@@ -35,6 +35,10 @@ static const struct {
              {"string_agg", ENG_FN_STRING_AGG, 2, 2}};
 #define NFUNCS (sizeof FUNCS / sizeof FUNCS[0])
 
+const char *eng_call_name_at(size_t i) {
+  return i < NFUNCS ? FUNCS[i].name : NULL;
+}
+
 static const char *const AGG_LIST[] = {"coalesce", "count", "sum",        "avg",
                                        "min",      "max",   "string_agg", NULL};
 

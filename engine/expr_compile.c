@@ -103,6 +103,8 @@ static int compile_column(eng_cctx *cc, const cql_expr *e, eng_expr **out) {
   int col = cc->table ? eng_col_find(cc->table, name) : -1;
   eng_expr *x;
 
+  if (cc->scope)
+    return eng_scope_column(cc, e, out);
   if (!cc->table)
     return eng_cc_err(cc, e, CREDO_SEMANTIC, "%s cannot refer to column \"%s\"",
                       cc->clause ? cc->clause : "this value", name);
@@ -448,10 +450,11 @@ static int group_rewrite(eng_cctx *cc, eng_expr **px) {
       return CREDO_OK;
     }
   if (x->kind == ENG_X_COL || x->kind == ENG_X_JPATH)
-    return eng_cql_err(cc->db, CREDO_SEMANTIC, x->line, x->col,
-                       "column \"%s\" must appear in GROUP BY or be used in an "
-                       "aggregate function",
-                       eng_col_name(cc->table, x->idx));
+    return eng_cql_err(
+        cc->db, CREDO_SEMANTIC, x->line, x->col,
+        "column \"%s\" must appear in GROUP BY or be used in an "
+        "aggregate function",
+        eng_col_name(cc->scope ? cc->scope->table[x->tab] : cc->table, x->idx));
   if (x->a && (rc = group_rewrite(cc, &x->a)))
     return rc;
   if (x->b && (rc = group_rewrite(cc, &x->b)))
@@ -518,7 +521,8 @@ int eng_expr_same(const eng_expr *a, const eng_expr *b) {
   if (!a || !b)
     return a == b;
   if (a->kind != b->kind || a->op != b->op || a->idx != b->idx ||
-      a->negated != b->negated || a->nsegs != b->nsegs || a->nargs != b->nargs)
+      a->negated != b->negated || a->nsegs != b->nsegs ||
+      a->nargs != b->nargs || a->tab != b->tab)
     return 0;
   if (a->kind == ENG_X_WIN && a->win != b->win)
     return 0; /* ORDER BY directions are not in the tree */

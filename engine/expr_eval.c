@@ -325,7 +325,15 @@ static int eval_text_eq(eng_ectx *x, const eng_expr *e, eng_value *out) {
     return CREDO_NOTFOUND;
   if (kv.t != ENG_V_TEXT)
     return CREDO_NOTFOUND;
-  if ((rc = eng_column_value(x, col->idx, &cv)) != CREDO_OK)
+  if (x->tabs) { /* a join: the slot's row, the full id as in WHERE */
+    eng_ectx *t = x->tabs[col->tab];
+    int m = t->mask_subject;
+    t->mask_subject = 0;
+    rc = eng_column_value(t, col->idx, &cv);
+    t->mask_subject = m;
+  } else
+    rc = eng_column_value(x, col->idx, &cv);
+  if (rc != CREDO_OK)
     return rc;
   if (cv.t == ENG_V_NULL) {
     *out = eng_v_null();
@@ -434,9 +442,9 @@ int eng_eval(eng_ectx *x, const eng_expr *e, eng_value *out) {
     *out = e->val;
     return CREDO_OK;
   case ENG_X_COL:
-    return eng_column_value(x, e->idx, out);
+    return eng_column_value(ENG_TABX(x, e), e->idx, out);
   case ENG_X_JPATH:
-    return eng_json_path(x, e, out);
+    return eng_json_path(ENG_TABX(x, e), e, out);
   case ENG_X_PARAM:
     return eval_param(x, e, out);
   case ENG_X_NOW:

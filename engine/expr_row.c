@@ -342,6 +342,14 @@ static eng_value dur_text(eng_ectx *x, credo_duration d, int zero_null) {
 }
 
 int eng_column_value(eng_ectx *x, int col, eng_value *out) {
+  if (x->nullrow) { /* LEFT JOIN without a match */
+    *out = eng_v_null();
+    return CREDO_OK;
+  }
+  if (x->table == CQL_TABLE_SUB) { /* a subquery's row (exec_join.c) */
+    *out = x->drow ? x->drow[col] : eng_v_null();
+    return CREDO_OK;
+  }
   if (x->table == CQL_TABLE_EVENTS && x->mask_subject &&
       (col == ENG_EV_VERSION || col == ENG_EV_RECORDED || col == ENG_EV_ACTOR ||
        col == ENG_EV_OP || col == ENG_EV_REASON ||
@@ -392,6 +400,10 @@ int eng_column_value(eng_ectx *x, int col, eng_value *out) {
 __attribute__((noinline)) int eng_json_path(eng_ectx *x, const eng_expr *e,
                                             eng_value *out) {
   json_t *j;
+  if (x->nullrow) {
+    *out = eng_v_null();
+    return CREDO_OK;
+  }
   if (x->json_state == 0 && x->arena && x->ev && x->ev->data &&
       eng_jfield(x->ev->data, strlen(x->ev->data), e->segs, e->nsegs, x->arena,
                  out) == ENG_JF_OK)

@@ -51,6 +51,10 @@ static const eng_sf_def SF[] = {{"substr", ENG_SF_SUBSTR, 2, 3},
                                 {"now", ENG_SF_NOW, 0, 0}};
 #define NSF (sizeof SF / sizeof SF[0])
 
+const char *eng_sf_name_at(size_t i) {
+  return i < NSF ? SF[i].name : NULL;
+}
+
 const eng_sf_def *eng_sf_find(const char *name) {
   for (size_t i = 0; i < NSF; i++)
     if (strcasecmp(SF[i].name, name) == 0)
@@ -490,4 +494,15 @@ int eng_cast(eng_ectx *x, const eng_expr *at, int to, eng_value *v) {
     *v = eng_v_text(p, strlen(p));
     return CREDO_OK;
   }
+}
+
+/* The one list of the names CQL calls know (scalar functions here, the
+ * aggregates and coalesce in expr_call.c), for clients' completion. */
+const char *credo_function_name(int i) {
+  const char *name;
+  if (i < 0)
+    return NULL;
+  if ((name = eng_sf_name_at((size_t)i)) != NULL)
+    return name;
+  return eng_call_name_at((size_t)i - NSF);
 }

@@ -55,6 +55,11 @@ typedef struct eng_sf_def {
 
 /* The function called `name` (lowercase), or NULL. */
 const eng_sf_def *eng_sf_find(const char *name);
+/* The i-th scalar function name (aliases included), NULL past the end. */
+const char *eng_sf_name_at(size_t i);
+/* The i-th name of the other calls (aggregates, coalesce; expr_call.c),
+ * NULL past the end. */
+const char *eng_call_name_at(size_t i);
 /* Every scalar function name, comma-separated (for messages). */
 const char *eng_sf_names(void);
 /* The closest known function name to `name` (scalar and the aggregates

@@ -73,6 +73,7 @@ const credo_backend eng_local_backend = {
     .column_int64 = eng_column_int64,
     .column_double = eng_column_double,
     .column_text = eng_column_text,
+    .column_duration = eng_column_duration,
     .column_time = eng_column_time,
     .stmt_readonly = eng_stmt_readonly,
     .stmt_notice = eng_stmt_notice,

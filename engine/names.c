@@ -412,17 +412,8 @@ typedef struct name_ck {
   int rc, stop;
 } name_ck;
 
-static void name_problem(name_ck *k, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void name_problem(name_ck *k, const char *fmt, ...) {
-  char line[512];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(line, sizeof line, fmt, ap);
-  va_end(ap);
-  if (!k->stop && k->fn && k->fn(k->arg, line) != 0)
-    k->stop = 1;
-}
+#define name_problem(k, ...)                                                   \
+  eng_check_say((k)->fn, (k)->arg, &(k)->stop, __VA_ARGS__)
 
 /* Each gram of a subject's name must have its entry. */
 static int gram_present(const char *gram, size_t len, void *arg) {

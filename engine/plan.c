@@ -89,15 +89,23 @@ void eng_plan_free(eng_plan *p) {
   eng_expr_free(p->visible_at);
   free(p->subqs.at);
   eng_plan_windows_free(p);
+  eng_join_free(p->join);
   free(p);
 }
 
 /* ------------------------------------------------------ output columns */
 
-static size_t count_cols(const cql_select *sel) {
+/* Output width of a select item (`*` expands). */
+static size_t item_w(const eng_plan *p, const cql_select_item *it) {
+  return it->expr  ? 1
+         : p->join ? eng_join_star_width(p, it)
+                   : (size_t)eng_table_star(p->table);
+}
+
+static size_t count_cols(const eng_plan *p) {
   size_t n = 0;
-  for (size_t i = 0; i < sel->n_items; i++)
-    n += sel->items[i].expr ? 1 : (size_t)eng_table_star(sel->table);
+  for (size_t i = 0; i < p->sel->n_items; i++)
+    n += item_w(p, &p->sel->items[i]);
   return n;
 }
 
@@ -120,6 +128,11 @@ static int compile_items(eng_plan *p, eng_cctx *cc) {
   int rc;
   for (size_t i = 0; i < sel->n_items; i++) {
     const cql_select_item *it = &sel->items[i];
+    if (!it->expr && p->join) {
+      if ((rc = eng_join_star_cols(cc->db, p, it, &k)) != CREDO_OK)
+        return rc;
+      continue;
+    }
     if (!it->expr) {
       for (int c = 0; c < eng_table_star(p->table); c++, k++) {
         if (!(p->cols[k] = star_col(it, c)) ||
@@ -151,12 +164,13 @@ static int out_ref(const eng_plan *p, const cql_expr *e, int alias_first) {
     return (int)e->ival - 1;
   if (e->kind != CQL_E_COLUMN || e->path.n != 1)
     return -1;
-  if (!alias_first && eng_col_find(p->table, e->path.segs[0]) >= 0)
+  if (!alias_first && (p->join ? eng_join_has_col(p, e->path.segs[0])
+                               : eng_col_find(p->table, e->path.segs[0]) >= 0))
     return -1;
   for (size_t i = 0, k = 0; i < p->sel->n_items; i++) {
     const cql_select_item *it = &p->sel->items[i];
     if (!it->expr) {
-      k += (size_t)eng_table_star(p->table);
+      k += item_w(p, it);
       continue;
     }
     if (it->alias && strcasecmp(it->alias, e->path.segs[0]) == 0)
@@ -169,7 +183,7 @@ static int out_ref(const eng_plan *p, const cql_expr *e, int alias_first) {
 /* The AST of output column k (NULL for a `*` column). */
 static const cql_expr *item_ast(const eng_plan *p, int k) {
   for (size_t i = 0, n = 0; i < p->sel->n_items; i++) {
-    size_t w = p->sel->items[i].expr ? 1 : (size_t)eng_table_star(p->table);
+    size_t w = item_w(p, &p->sel->items[i]);
     if ((size_t)k < n + w)
       return p->sel->items[i].expr;
     n += w;
@@ -189,10 +203,14 @@ static int compile_keys(eng_plan *p, eng_cctx *cc) {
     const cql_expr *e = g->items[i];
     int k = out_ref(p, e, 0);
     const cql_expr *src = k >= 0 && item_ast(p, k) ? item_ast(p, k) : e;
+    if (k >= 0 && !item_ast(p, k) && p->join)
+      return eng_cql_err(cc->db, CREDO_SEMANTIC, e->pos.line, e->pos.column,
+                         "with joins, GROUP BY names a column, not a "
+                         "position inside *");
     if (k >= 0 && !item_ast(p, k)) {
       int col = k; /* a `*` column */
       for (size_t j = 0, n = 0; j < p->sel->n_items; j++) {
-        size_t w = p->sel->items[j].expr ? 1 : (size_t)eng_table_star(p->table);
+        size_t w = item_w(p, &p->sel->items[j]);
         if ((size_t)k < n + w) {
           col = k - (int)n;
           break;
@@ -263,7 +281,7 @@ static int compile_consts(eng_plan *p, credo *db, int nparams) {
       (rc = compile_const(db, sel->visible_at, "VISIBLE AT", nparams,
                           &p->visible_at)))
     return rc;
-  if (p->table != CQL_TABLE_EVENTS &&
+  if (p->table != CQL_TABLE_EVENTS && !p->join &&
       (sel->as_of || sel->visible_at || sel->include_hidden ||
        sel->include_retracted)) {
     const cql_expr *at = sel->as_of ? sel->as_of : sel->visible_at;
@@ -281,7 +299,7 @@ static int compile_consts(eng_plan *p, credo *db, int nparams) {
 /* ---------------------------------------------------------- the path */
 
 static int is_col(const eng_expr *e, int col) {
-  return e->kind == ENG_X_COL && e->idx == col;
+  return e->kind == ENG_X_COL && e->idx == col && e->tab == 0;
 }
 
 /* `col = c` or `c = col`: the constant side, else NULL. */
@@ -492,7 +510,8 @@ static int public_where(credo *db, const eng_expr *where) {
 
 static int public_plan(credo *db, const eng_plan *p) {
   int rc;
-  if (db->role != CREDO_ROLE_PUBLIC || p->table != CQL_TABLE_EVENTS)
+  if (db->role != CREDO_ROLE_PUBLIC || p->table != CQL_TABLE_EVENTS ||
+      p->join) /* joins: plan_join.c, slot by slot */
     return CREDO_OK;
   if ((rc = public_where(db, p->where)) || (rc = public_names(db, p->where, p)))
     return rc;
@@ -516,7 +535,8 @@ static int compile_where(eng_plan *p, credo *db, const cql_expr *where,
                  .table = p->table,
                  .nparams = nparams,
                  .clause = "WHERE",
-                 .subqs = p->sel ? &p->subqs : NULL};
+                 .subqs = p->sel ? &p->subqs : NULL,
+                 .scope = p->join ? &p->join->scope : NULL};
   int rc;
   if (!where)
     return CREDO_OK;
@@ -532,14 +552,19 @@ static int compile_where(eng_plan *p, credo *db, const cql_expr *where,
 
 static int compile_grouped(eng_plan *p, credo *db, int nparams) {
   const cql_select *sel = p->sel;
-  eng_cctx kc = {
-      .db = db, .table = p->table, .nparams = nparams, .subqs = &p->subqs};
+  const eng_scope *sc = p->join ? &p->join->scope : NULL;
+  eng_cctx kc = {.db = db,
+                 .table = p->table,
+                 .nparams = nparams,
+                 .subqs = &p->subqs,
+                 .scope = sc};
   eng_cctx cc = {.subqs = &p->subqs,
                  .db = db,
                  .table = p->table,
                  .nparams = nparams,
                  .aggs_ok = 1,
-                 .clause = "the select list"};
+                 .clause = "the select list",
+                 .scope = sc};
   int rc;
   /* keys refer to output aliases, so columns first without grouping
    * rewrite is not possible: compile keys from the AST directly */
@@ -570,7 +595,8 @@ static int compile_plain(eng_plan *p, credo *db, int nparams) {
                  .table = p->table,
                  .nparams = nparams,
                  .clause = "the select list",
-                 .wins_ok = 1};
+                 .wins_ok = 1,
+                 .scope = p->join ? &p->join->scope : NULL};
   int rc = compile_items(p, &cc);
   if (rc == CREDO_OK)
     rc = compile_order(p, &cc);
@@ -587,7 +613,9 @@ int eng_plan_select(credo *db, const cql_select *sel, const char *src,
   p->sel = sel;
   p->src = src;
   p->table = sel->table;
-  p->ncols = count_cols(sel);
+  if (eng_join_needed(sel) && (rc = eng_join_plan(db, p, nparams)) != CREDO_OK)
+    goto fail;
+  p->ncols = count_cols(p);
   p->distinct = sel->distinct;
   p->cols = calloc(p->ncols, sizeof *p->cols);
   p->names = calloc(p->ncols, sizeof *p->names);
@@ -609,6 +637,7 @@ int eng_plan_select(credo *db, const cql_select *sel, const char *src,
   choose_path(p);
   if ((rc = check_types(db, p)) != CREDO_OK ||
       (rc = public_plan(db, p)) != CREDO_OK ||
+      (p->join && (rc = eng_join_finish(db, p, nparams)) != CREDO_OK) ||
       (rc = eng_plan_windows(db, p)) != CREDO_OK)
     goto fail;
   p->for_public = db->role == CREDO_ROLE_PUBLIC;
@@ -675,6 +704,9 @@ static int put_span(eng_buf *b, const char *src, size_t off, size_t end) {
 static int path_line(credo *db, stor_txn *txn, const eng_plan *p, eng_buf *b) {
   eng_scan_spec spec = {.path = p->path};
   uint64_t rows = 0;
+  if (p->table == CQL_TABLE_SUB) /* FROM (SELECT ...) / a WITH name */
+    return eng_buf_printf(b, "SCAN subquery %s (its rows, computed once)",
+                          p->join->scope.name[0]);
   int rc, table = p->table == CQL_TABLE_SUBJECTS ? STOR_SUBJECTS
                   : p->table == CQL_TABLE_TYPES  ? STOR_TYPES
                                                  : STOR_EVENTS;
@@ -796,6 +828,8 @@ int eng_plan_explain(credo *db, stor_txn *txn, const eng_plan *p,
   int rc = path_line(db, txn, p, &b);
   if (rc == CREDO_OK)
     rc = emit(&b, line, arg, rc);
+  if (rc == CREDO_OK && p->join)
+    rc = eng_join_explain(p, &b, emit, line, arg);
   if (rc == CREDO_OK && p->where)
     rc = emit(&b, line, arg,
               eng_buf_put(&b, "FILTER ", 7) ||

@@ -22,6 +22,9 @@
 
 #define ENG_MAX_BOUNDS 8
 
+/* EXPLAIN's line callback. */
+typedef int (*eng_line_cb)(void *arg, const char *text);
+
 /* One bound on public_until: public_until op e. */
 typedef struct eng_bound {
   int op; /* CQL_OP_LT, _LE, _GT, _GE */
@@ -85,7 +88,64 @@ typedef struct eng_plan {
   size_t ncarry, carry_cap;
   eng_win_spec *wins;
   size_t nwins, wins_cap;
+  /* FROM with joins or aliases (plan_join.c); NULL for one plain table */
+  struct eng_join *join;
 } eng_plan;
+
+/* ------------------------------------------------ joins (plan_join.c) */
+
+/* How a joined table's rows are found for each row of the tables before
+ * it. */
+enum eng_jmethod {
+  ENG_JM_SCAN = 0,   /* nested loop: a full scan per outer row */
+  ENG_JM_EV_ID,      /* events by id */
+  ENG_JM_EV_SUBJECT, /* events by subject (subject index) */
+  ENG_JM_EV_TYPE,    /* events by type (type index) */
+  ENG_JM_SU_ID,      /* subjects by id (primary key) */
+  ENG_JM_TY_NAME     /* types by name */
+};
+
+/* One table of FROM. Slot 0 is read through the plan's own access path
+ * (path, k1, ...); slots >= 1 through `method`. */
+typedef struct eng_jtab {
+  int table;            /* CQL_TABLE_* */
+  int kind;             /* enum cql_join_kind */
+  const cql_from *from; /* borrowed from the AST */
+  eng_expr *on;         /* ON, over slots 0..this one */
+  int method;           /* enum eng_jmethod */
+  const eng_expr *key;  /* the outer side of the key conjunct (in `on`) */
+  const eng_expr *keyc; /* the key conjunct, for EXPLAIN */
+  eng_expr *as_of, *visible_at; /* this table's (or the statement's) */
+  unsigned flags;               /* CREDO_READ_* */
+  credo_stmt *child;            /* CQL_TABLE_SUB: the subquery, run once per
+                                   execution before the join (its rows buffered) */
+} eng_jtab;
+
+typedef struct eng_join {
+  eng_scope scope;
+  eng_jtab t[ENG_MAX_TABLES];
+} eng_join;
+
+/* 1 when a SELECT needs the join machinery (several tables, an alias or
+ * a `q.*`). */
+int eng_join_needed(const cql_select *sel);
+/* Builds p->join's scope from sel->from (before anything is compiled);
+ * a subquery of FROM becomes a child statement (its names the scope's). */
+int eng_join_plan(credo *db, eng_plan *p, int nparams);
+/* Compiles the ON conditions and per-table clauses, picks each table's
+ * method, applies the public role's rules (after the rest compiled). */
+int eng_join_finish(credo *db, eng_plan *p, int nparams);
+void eng_join_free(eng_join *j);
+/* Output width of a `*` / `q.*` item, and its columns from p->cols[*k]. */
+size_t eng_join_star_width(const eng_plan *p, const cql_select_item *it);
+int eng_join_star_cols(credo *db, eng_plan *p, const cql_select_item *it,
+                       size_t *k);
+/* 1 when some table of FROM has a column `name`. */
+int eng_join_has_col(const eng_plan *p, const char *name);
+/* EXPLAIN's lines for the joined tables. */
+int eng_join_explain(const eng_plan *p, eng_buf *b,
+                     int (*emit)(eng_buf *, eng_line_cb, void *, int),
+                     eng_line_cb line, void *arg);
 
 /* Compiles a SELECT. `nparams` is the statement's number of `?`. On
  * failure *out is NULL and the error (with position) is on the handle. */
@@ -109,7 +169,6 @@ int eng_versions_estimate(credo *db, stor_txn *txn, int one, uint64_t *rows);
 
 /* Writes EXPLAIN's lines for `p`, calling `line` for each; the estimate
  * is read in `txn`. Stops at the first non-zero return. */
-typedef int (*eng_line_cb)(void *arg, const char *text);
 int eng_plan_explain(credo *db, stor_txn *txn, const eng_plan *p,
                      eng_line_cb line, void *arg);
 

@@ -157,17 +157,6 @@ int eng_pubidx_rebuild(credo *db, stor_txn *txn, uint64_t *entries) {
 
 /* ------------------------------------------------------------- check */
 
-static int say(credo_check_fn fn, void *arg, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int say(credo_check_fn fn, void *arg, const char *fmt, ...) {
-  char line[512];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(line, sizeof line, fmt, ap);
-  va_end(ap);
-  return fn(arg, line);
-}
-
 /* Every entry points at its event's latest window. */
 static int check_entries(stor_txn *txn, credo_check_fn fn, void *arg,
                          uint64_t *entries) {
@@ -185,23 +174,23 @@ static int check_entries(stor_txn *txn, credo_check_fn fn, void *arg,
     credo_time until;
     ++*entries;
     if (k.len < 18 || subj[sl] != '\0' || memchr(subj, 0, sl) || v.len != 8) {
-      stop = say(fn, arg, "subj_public: an entry is malformed");
+      eng_check_say(fn, arg, &stop, "subj_public: an entry is malformed");
       continue;
     }
     until = stor_dec_i64((const unsigned char *)k.data + sl + 1);
     id = stor_dec_u64((const unsigned char *)k.data + sl + 9);
     if (eng_version_as_of(txn, id, CREDO_TIME_OPEN, &ver) != CREDO_OK)
-      stop = say(fn, arg,
-                 "subj_public: (\"%s\", event %llu) points to a "
-                 "missing event",
-                 subj, (unsigned long long)id);
+      eng_check_say(fn, arg, &stop,
+                    "subj_public: (\"%s\", event %llu) points to a "
+                    "missing event",
+                    subj, (unsigned long long)id);
     else if (!has_entry(&ver) || strcmp(ver.subject, subj) != 0 ||
              ver.public_until != until ||
              ver.public_from != (credo_time)eng_get_u64(v.data))
-      stop = say(fn, arg,
-                 "subj_public: (\"%s\", event %llu) differs from "
-                 "the event's latest version",
-                 subj, (unsigned long long)id);
+      eng_check_say(fn, arg, &stop,
+                    "subj_public: (\"%s\", event %llu) differs from "
+                    "the event's latest version",
+                    subj, (unsigned long long)id);
   }
   stor_cursor_close(c);
   return rc == CREDO_NOTFOUND || rc == CREDO_OK ? CREDO_OK : rc;
@@ -226,8 +215,9 @@ int eng_pubidx_check(credo *db, stor_txn *txn, credo_check_fn fn, void *arg,
       continue; /* corrupt records are check.c's to report */
     pub_key(&pk, ver.subject, ver.public_until, stor_dec_u64(k.data));
     if (stor_get(txn, STOR_SUBJ_PUBLIC, stor_key_val(&pk), &pv) != CREDO_OK)
-      stop = say(fn, arg, "subj_public: missing entry (\"%s\", event %llu)",
-                 ver.subject, (unsigned long long)stor_dec_u64(k.data));
+      eng_check_say(fn, arg, &stop,
+                    "subj_public: missing entry (\"%s\", event %llu)",
+                    ver.subject, (unsigned long long)stor_dec_u64(k.data));
   }
   stor_cursor_close(c);
   return rc == CREDO_NOTFOUND || rc == CREDO_OK

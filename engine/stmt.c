@@ -384,6 +384,14 @@ credo_time eng_column_time(credo_stmt *st, int i) {
   return 0;
 }
 
+int eng_column_duration(credo_stmt *st, int i, credo_duration *out) {
+  const eng_value *v = col(st, i);
+  if (!v || v->t != ENG_V_DURATION)
+    return CREDO_NOTFOUND;
+  *out = v->u.d;
+  return CREDO_OK;
+}
+
 const char *eng_column_text(credo_stmt *st, int i) {
   const eng_value *v = col(st, i);
   eng_buf *b;
@@ -462,15 +470,8 @@ int eng_stmt_readonly(const credo_stmt *st) {
   case CQL_EXPLAIN:
   case CQL_HISTORY_EVENT:
   case CQL_HISTORY_SUBJECT:
-  case CQL_SHOW_TYPES:
-  case CQL_SHOW_STATS:
-  case CQL_SHOW_USERS:
-  case CQL_DESCRIBE:
-  case CQL_SHOW_TABLES:
-  case CQL_SHOW_ERASURES:
-  case CQL_SHOW_SESSIONS:
     return 1;
   default:
-    return 0;
+    return eng_exec_is_listing(st->ast->kind);
   }
 }

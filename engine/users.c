@@ -396,6 +396,21 @@ static int hash_memory_available(const char *hash) {
   return 1;
 }
 
+/* `db` acts as `user` from now on, its session tied to the password
+ * whose argon2id hash is `hash` (credo_session_check compares). */
+static int session_start(credo *db, const char *user, credo_role role,
+                         const char *hash) {
+  int rc = credo_set_user(db, user, role);
+  if (rc != CREDO_OK)
+    return rc;
+  snprintf(db->auth_user, sizeof db->auth_user, "%s", user);
+  db->auth_tag = XXH3_64bits(hash, strlen(hash));
+  db->auth_revoked = 0;
+  db->auth_gen = atomic_load(&db->store->users_gen);
+  db->auth_checked_ms = mono_ms();
+  return CREDO_OK;
+}
+
 int eng_authenticate(credo *db, const char *user, const char *password) {
   stor_txn *txn;
   user_rec u;
@@ -436,14 +451,43 @@ verify_dummy:
                      "(argon2id); try again later");
     return eng_err(db, CREDO_AUTH, "authentication failed");
   }
-  if ((rc = credo_set_user(db, user, u.role)) != CREDO_OK)
+  return session_start(db, user, u.role, hash);
+}
+
+int credo_session_adopt(credo *db, const char *user,
+                        const credo_scram_verifier *v) {
+  stor_txn *txn;
+  user_rec u;
+  char hash[crypto_pwhash_STRBYTES];
+  int owned, rc, same = 0;
+  if (!db || !user || !v)
+    return CREDO_MISUSE;
+  if (db->be != &eng_local_backend)
+    return be_notsup(db, "credo_session_adopt");
+  eng_err_clear(db);
+  if ((rc = eng_require(db, db->role == CREDO_ROLE_ADMIN,
+                        "switch to another user")) != CREDO_OK)
     return rc;
-  snprintf(db->auth_user, sizeof db->auth_user, "%s", user);
-  db->auth_tag = XXH3_64bits(hash, strlen(hash));
-  db->auth_revoked = 0;
-  db->auth_gen = atomic_load(&db->store->users_gen);
-  db->auth_checked_ms = mono_ms();
-  return CREDO_OK;
+  if (!valid_name(user))
+    return eng_err(db, CREDO_AUTH, "authentication failed");
+  if ((rc = eng_read_begin(db, &txn, &owned)) != CREDO_OK)
+    return rc;
+  rc = get_user(db, txn, user, &u);
+  /* the verifier the front end checked must still be the user's: a
+   * password changed since its look would otherwise be missed */
+  if (rc == CREDO_OK && u.has_scram && strlen(u.hash) < sizeof hash &&
+      sodium_memcmp(u.scram.stored_key, v->stored_key, CREDO_SCRAM_KEY_LEN) ==
+          0 &&
+      sodium_memcmp(u.scram.salt, v->salt, CREDO_SCRAM_SALT_LEN) == 0) {
+    memcpy(hash, u.hash, strlen(u.hash) + 1);
+    same = 1;
+  }
+  eng_read_end(txn, owned);
+  if (rc != CREDO_OK && rc != CREDO_NOTFOUND)
+    return rc;
+  if (!same)
+    return eng_err(db, CREDO_AUTH, "authentication failed");
+  return session_start(db, user, u.role, hash);
 }
 
 /* Ends the session of `db`: it keeps no rights (role public) and every

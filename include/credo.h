@@ -174,6 +174,13 @@ CREDO_API int credo_id_check(credo_kind kind, const char *id, char *why,
 /* "org", "person", "other"; NULL for anything else. */
 CREDO_API const char *credo_kind_name(credo_kind kind);
 
+/* The i-th name (from 0) of the functions CQL knows -- scalar functions
+ * with their aliases, aggregates, coalesce -- in lowercase, in a fixed
+ * order; NULL past the last (and for i < 0). Static strings; needs no
+ * handle (the list is the library's: a server of another version may know
+ * others). Thread-safe. For completion in clients (the credo shell). */
+CREDO_API const char *credo_function_name(int i);
+
 /* --------------------------------------------------------------- handles */
 
 typedef struct credo credo;
@@ -270,7 +277,8 @@ CREDO_API credo_role credo_get_role(const credo *db);
 CREDO_API int credo_authenticate(credo *db, const char *user,
                                  const char *password);
 
-/* Re-checks the session that credo_authenticate opened on `db` against the
+/* Re-checks the session that credo_authenticate (or credo_session_adopt)
+ * opened on `db` against the
  * store's users, so that ALTER USER, DROP USER and password changes made
  * since (by any handle or process) take effect: call it before each
  * statement of the session. CREDO_OK, with the handle's role now the
@@ -325,6 +333,18 @@ typedef struct credo_scram_verifier {
  * other handles. */
 CREDO_API int credo_user_scram(credo *db, const char *user,
                                credo_scram_verifier *out);
+
+/* For front ends that authenticate a user themselves with its SCRAM
+ * verifier (credo_user_scram): switches admin handle `db` to `user` with
+ * the user's current role, as credo_authenticate does, so that
+ * credo_session_check then ends the session on DROP USER or a password
+ * change and applies ALTER USER ... ROLE. `v` is the verifier the proof
+ * was checked against: CREDO_AUTH "authentication failed" when the user
+ * is gone or its verifier is no longer `v` (the password changed
+ * meanwhile). CREDO_DENIED unless `db` is admin, CREDO_MISUSE for NULL,
+ * CREDO_NOTSUP on a remote handle. Strings stay the caller's. */
+CREDO_API int credo_session_adopt(credo *db, const char *user,
+                                  const credo_scram_verifier *v);
 
 /* Replaces the wall clock of this handle, for tests. `fn(arg)` returns the
  * current time; NULL restores the system clock. Transaction times stay
@@ -714,8 +734,8 @@ CREDO_API int credo_bind_time(credo_stmt *st, int i, credo_time t);
 /* Binds a BOOL (v != 0 is true): it compares with BOOL values and stands
  * as a condition (WHERE ?), unlike an INT 0/1. */
 CREDO_API int credo_bind_bool(credo_stmt *st, int i, int v);
-/* A duration (`1 YEAR 6 MONTHS` is {18, 0}); CREDO_NOTSUP on a remote
- * handle (the protocol has no duration values). */
+/* A duration (`1 YEAR 6 MONTHS` is {18, 0}); on a remote handle it
+ * travels as the protocol's DURATION value (docs/protocol.md). */
 CREDO_API int credo_bind_duration(credo_stmt *st, int i, credo_duration d);
 CREDO_API int credo_bind_count(const credo_stmt *st);
 CREDO_API int credo_clear_bindings(credo_stmt *st);
@@ -758,6 +778,14 @@ CREDO_API double credo_column_double(credo_stmt *st, int i);
 CREDO_API int credo_column_bytes(credo_stmt *st, int i);
 CREDO_API const char *credo_column_text(credo_stmt *st, int i);
 CREDO_API credo_time credo_column_time(credo_stmt *st, int i);
+/* A DURATION value (a type's PUBLICITY, a bound duration, `3 MONTHS`):
+ * credo_column_type says CREDO_T_TEXT and credo_column_text gives its CQL
+ * text ("1 YEAR 3 MONTHS"); this gives it exactly. CREDO_OK with *out
+ * set, CREDO_NOTFOUND when column `i` of the current row is not a
+ * duration (NULL, another type, no row), CREDO_MISUSE for NULL
+ * arguments. Sets no message; same thread rules as the other
+ * credo_column_* calls. Embedded and remote handles alike. */
+CREDO_API int credo_column_duration(credo_stmt *st, int i, credo_duration *out);
 /* 1 when the statement only reads the store (SELECT, EXPLAIN, HISTORY,
  * SHOW), 0 otherwise (it writes, or changes the session or transaction).
  * Decided from the compiled statement, not from its text. */

@@ -69,6 +69,7 @@ void cql_item_list_free(cql_item_list *l) {
   for (i = 0; i < l->n; i++) {
     cql_expr_free(l->items[i].expr);
     free(l->items[i].alias);
+    free(l->items[i].qual);
   }
   free(l->items);
   l->items = NULL;
@@ -99,6 +100,18 @@ void cql_set_list_free(cql_set_list *l) {
   l->n = 0;
 }
 
+void cql_from_free(cql_from *f, size_t n) {
+  for (size_t i = 0; f && i < n; i++) {
+    free(f[i].alias);
+    cql_expr_free(f[i].on);
+    cql_expr_free(f[i].as_of);
+    cql_expr_free(f[i].visible_at);
+    if (!f[i].sub_borrowed)
+      cql_select_free(f[i].sub);
+  }
+  free(f);
+}
+
 void cql_select_free(cql_select *s) {
   if (!s)
     return;
@@ -115,6 +128,12 @@ void cql_select_free(cql_select *s) {
   cql_expr_free(s->set_limit);
   cql_expr_free(s->set_offset);
   cql_select_free(s->next);
+  cql_from_free(s->from, s->n_from);
+  for (size_t i = 0; i < s->n_ctes; i++) {
+    free(s->ctes[i].name);
+    cql_select_free(s->ctes[i].sel);
+  }
+  free(s->ctes);
   free(s);
 }
 
@@ -277,6 +296,8 @@ const char *cql_table_name(int table) {
     return "types";
   case CQL_TABLE_VERSIONS:
     return "versions";
+  case CQL_TABLE_SUB:
+    return "subquery";
   default:
     return "?";
   }

@@ -183,12 +183,16 @@ typedef enum cql_table {
   CQL_TABLE_EVENTS = 1,
   CQL_TABLE_SUBJECTS,
   CQL_TABLE_TYPES,
-  CQL_TABLE_VERSIONS /* every version of every event (history as a table) */
+  CQL_TABLE_VERSIONS, /* every version of every event (history as a table) */
+  /* a subquery in FROM or a WITH name (issue 15): cql_from.sub */
+  CQL_TABLE_SUB = 16
 } cql_table;
 
-/* One item of the select list: `expr [AS alias]`, or `*` (expr NULL). */
+/* One item of the select list: `expr [AS alias]`, or `*` / `q.*` (expr
+ * NULL; qual = "q" for `q.*`, else NULL). */
 typedef struct cql_select_item {
   cql_expr *expr; /* NULL for * */
+  char *qual;     /* `q.*`: the table alias q (as written); NULL otherwise */
   char *alias;    /* NULL when no AS */
   cql_pos pos;    /* first character of the item */
   size_t end;     /* just past the item (including the alias) */
@@ -209,6 +213,39 @@ typedef struct cql_window {
   cql_order_item *order;   /* ORDER BY inside the window */
   size_t n_order;
 } cql_window;
+/* How a table of FROM joins the ones before it (issue 15). */
+typedef enum cql_join_kind {
+  CQL_JOIN_FIRST = 0, /* the first table of FROM */
+  CQL_JOIN_INNER,     /* [INNER] JOIN t ON c */
+  CQL_JOIN_LEFT       /* LEFT [OUTER] JOIN t ON c */
+} cql_join_kind;
+
+/* One table of FROM: `name [AS OF t] [VISIBLE AT t] [INCLUDE ...]
+ * [[AS] alias]`, joined by `join` ON `on`. The temporal clauses written
+ * right after the table name belong to that table and win over the
+ * statement's; for a statement with one table the parser moves them to
+ * the statement (so the single-table AST is what it always was). */
+typedef struct cql_from {
+  cql_table table;
+  cql_pos pos;      /* the table name */
+  char *alias;      /* NULL when none */
+  int join;         /* enum cql_join_kind */
+  cql_pos join_pos; /* the JOIN (or LEFT / INNER) keyword */
+  cql_expr *on;     /* ON condition; NULL for the first table */
+  cql_expr *as_of, *visible_at;
+  bool include_hidden, include_retracted;
+  /* CQL_TABLE_SUB: `(SELECT ...) alias` (owned) or a WITH name (borrowed
+   * from the statement's WITH list; alias is then the name) */
+  struct cql_select *sub;
+  bool sub_borrowed;
+} cql_from;
+
+/* One `name AS (SELECT ...)` of WITH (issue 15; not recursive). */
+typedef struct cql_cte {
+  char *name;
+  cql_pos pos;
+  struct cql_select *sel;
+} cql_cte;
 
 /* SELECT (also the body of EXPLAIN). Clauses absent from the text are
  * NULL / empty / false. */
@@ -217,8 +254,18 @@ typedef struct cql_select {
   bool distinct;          /* SELECT DISTINCT */
   cql_select_item *items; /* the select list, n_items >= 1 */
   size_t n_items;
-  cql_table table;        /* FROM events | subjects | types */
-  cql_pos table_pos;      /* position of the table name */
+  cql_table table;   /* FROM events | subjects | types */
+  cql_pos table_pos; /* position of the table name */
+  /* Every table of FROM (issue 15): from[0] is the first (its table and
+   * pos are `table` / `table_pos`), n_from >= 1. */
+  cql_from *from;
+  size_t n_from;
+  unsigned from0_moved; /* parser-internal: which temporal clauses of
+                           from[0] were moved to the statement */
+  /* WITH name AS (...), ... written before this (head) SELECT: the
+   * bodies that FROM items of the statement borrow */
+  cql_cte *ctes;
+  size_t n_ctes;
   cql_expr *where;        /* WHERE */
   cql_expr_list group_by; /* GROUP BY e, ... (n == 0 when absent) */
   cql_expr *having;       /* HAVING */
@@ -443,6 +490,8 @@ typedef struct cql_stmt {
 void cql_stmt_free(cql_stmt *st);
 /* Frees an expression tree. Accepts NULL. */
 void cql_expr_free(cql_expr *e);
+/* Frees n FROM items and the array. Accepts NULL. */
+void cql_from_free(cql_from *f, size_t n);
 /* Frees a select (its expressions included). Accepts NULL. */
 void cql_select_free(cql_select *s);
 /* Frees a window (OVER clause) and its expressions. Accepts NULL. */

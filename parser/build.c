@@ -445,17 +445,25 @@ cql_order_list cql_b_order1(cql_ctx *ctx, cql_expr *e, bool desc) {
 static const char *const table_names[] = {"events", "subjects", "types",
                                           "versions"};
 
-cql_select *cql_b_select(cql_ctx *ctx, const cql_token *kw, bool distinct,
-                         cql_item_list items, const cql_token *table) {
-  cql_select *s = NULL;
-  int t = -2;
-  if (ctx->rc == CREDO_OK && items.n > 0)
-    t = cql_bx_ident_index(ctx, table, table_names, 4);
+int cql_b_table_of(cql_ctx *ctx, const cql_token *table) {
+  int t;
+  if (cql_b_cte_find(ctx, table) >= 0 || (table->n == 1 && *table->s == '('))
+    return CQL_TABLE_SUB; /* a WITH name, or `(SELECT ...)` */
+  t = cql_bx_ident_index(ctx, table, table_names, 4);
   if (t == -1)
     cql_ctx_error(ctx, table->pos,
                   "unknown table \"%.*s\" (expected events, subjects, "
                   "types or versions)",
                   (int)table->n, table->s);
+  return t >= 0 ? CQL_TABLE_EVENTS + t : 0;
+}
+
+cql_select *cql_b_select(cql_ctx *ctx, const cql_token *kw, bool distinct,
+                         cql_item_list items, const cql_token *table) {
+  cql_select *s = NULL;
+  int t = -2;
+  if (ctx->rc == CREDO_OK && items.n > 0)
+    t = cql_b_table_of(ctx, table) - CQL_TABLE_EVENTS;
   if (t >= 0)
     s = cql_bx_calloc(ctx, sizeof *s);
   if (!s) {

@@ -35,6 +35,10 @@ typedef struct cql_ctx {
   int prev2_code;    /* the code of the token before that */
   bool look_is_semi; /* look is the statement's ';' (fed as end) */
   bool look_is_end;  /* look is the end of input */
+  /* the WITH names declared so far in this statement (borrowed from the
+   * list being parsed), for FROM to find */
+  const cql_cte *ctes;
+  size_t n_ctes;
 } cql_ctx;
 
 /* Records an error at `pos` (first one wins): rc = CREDO_SYNTAX. */
@@ -234,6 +238,53 @@ cql_expr *cql_b_over(cql_ctx *ctx, cql_expr *call, cql_window *w,
                      const cql_token *rp);
 void cql_b_window_frame(cql_ctx *ctx, const cql_token *kw);
 void cql_b_window_named(cql_ctx *ctx, const cql_token *kw);
+
+/* ---------------------------------------------------- joins (build_join.c)
+ * A table of FROM being parsed: the item and its name token. */
+typedef struct cql_fromx {
+  cql_from f;
+  cql_token name;
+} cql_fromx;
+
+/* The index of the WITH name t in ctx->ctes, or -1. */
+int cql_b_cte_find(cql_ctx *ctx, const cql_token *t);
+/* The table named by t (CQL_TABLE_*; CQL_TABLE_SUB for a WITH name), or 0
+ * with the error recorded. */
+int cql_b_table_of(cql_ctx *ctx, const cql_token *t);
+/* `name`: a FROM item for table t (f.table 0 after an error). */
+cql_fromx cql_b_from_table(cql_ctx *ctx, const cql_token *t);
+/* The item's alias; RIGHT, FULL, CROSS and NATURAL are refused (they are
+ * joins CQL does not have, with a message saying what to write). */
+void cql_b_from_alias(cql_ctx *ctx, cql_fromx *x, const cql_token *alias);
+/* AS OF e, VISIBLE AT e, INCLUDE HIDDEN / RETRACTED of one table; takes
+ * e. */
+void cql_b_from_clause(cql_ctx *ctx, cql_fromx *x, enum cql_clause cl,
+                       const cql_token *kw, cql_expr *e);
+/* Frees what the item owns and zeroes it. */
+void cql_b_fromx_clear(cql_fromx *x);
+/* Attaches the first FROM item to s (takes x; s may be NULL after an
+ * error). For now its temporal clauses become the statement's. */
+cql_select *cql_b_select_from(cql_ctx *ctx, cql_select *s, cql_fromx *x);
+/* [INNER | LEFT] JOIN x ON on: appended to s->from (takes x and on). */
+void cql_b_join(cql_ctx *ctx, cql_select *s, cql_join_kind kind,
+                const cql_token *kw, cql_fromx *x, cql_expr *on);
+/* A WITH list being parsed. */
+typedef struct cql_ctelist {
+  cql_cte *items;
+  size_t n;
+} cql_ctelist;
+/* `name AS (sel)`: a new list (l NULL) or appended to *l; takes sel. */
+cql_ctelist cql_b_cte(cql_ctx *ctx, const cql_token *name, cql_select *sel);
+void cql_b_cte_add(cql_ctx *ctx, cql_ctelist *l, const cql_token *name,
+                   cql_select *sel);
+void cql_b_ctelist_free(cql_ctx *ctx, cql_ctelist *l);
+/* Attaches the WITH list to the statement's head select (takes both). */
+cql_select *cql_b_with(cql_ctx *ctx, cql_ctelist *l, cql_select *s);
+/* `(SELECT ...)` as a FROM item (takes sub). */
+cql_fromx cql_b_from_sub(cql_ctx *ctx, const cql_token *lp, cql_select *sub);
+
+/* Marks the last item of l as `q.*` (q a one-segment path; takes it). */
+void cql_b_item_qual(cql_ctx *ctx, cql_item_list *l, cql_pathx *q);
 
 /* ------------------------------------------------------------ statements */
 

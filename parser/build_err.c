@@ -3,7 +3,7 @@
  * syntax errors: the token at fault, a "did you mean" for a misspelt
  * clause keyword (FORM -> FROM, also when the misspelling was first read
  * as an implicit alias), and a clear message for SQL that CQL does not
- * have (joins, table aliases, WITH, window functions).
+ * have (RIGHT / FULL / CROSS joins, WITH, window functions).
  *
  * Invariants: only the first error of a statement is kept (ctx->rc and
  * ctx->err); every message carries the position of the token it names.
@@ -105,21 +105,15 @@ static bool word_is(const cql_token *t, const char *w) {
 
 /* A clear message for SQL that CQL does not have yet, or NULL. */
 static const char *unsupported(cql_ctx *ctx, const cql_token *t) {
-  static const char *const joins[] = {"JOIN", "LEFT",  "RIGHT", "INNER",
-                                      "FULL", "CROSS", "OUTER"};
-  for (size_t i = 0; i < sizeof joins / sizeof *joins; i++)
-    if (word_is(t, joins[i]))
-      return word_is(t, "RIGHT")
-                 ? "RIGHT JOIN is not supported (nor are other joins yet); "
-                   "use a subquery: x IN (SELECT ...)"
-                 : "joins are not supported yet; use a subquery: x IN "
-                   "(SELECT ...), or the subject_name / subject_kind "
-                   "columns of events";
-  if (ctx->prev2_code == CQL_TK_FROM && t->word)
-    return "table aliases and joins are not supported yet; use a "
-           "subquery: x IN (SELECT ...)";
-  if (word_is(t, "WITH") && ctx->prev_code == 0)
-    return "WITH is not supported yet; use a subquery: x IN (SELECT ...)";
+  if (word_is(t, "RIGHT"))
+    return "RIGHT JOIN is not supported; swap the tables and use LEFT JOIN";
+  if (word_is(t, "FULL"))
+    return "FULL JOIN is not supported; use a LEFT JOIN, and UNION it with "
+           "the rows of the other table that have no match (WHERE NOT "
+           "EXISTS / NOT IN)";
+  if (word_is(t, "CROSS") || word_is(t, "NATURAL"))
+    return "this JOIN is not supported; write JOIN ... ON with the "
+           "condition that relates the tables";
   return NULL;
 }
 
@@ -136,6 +130,12 @@ void cql_ctx_syntax_error(cql_ctx *ctx, int major, const cql_token *t) {
     cql_ctx_error(ctx, ctx->prev.pos,
                   "syntax error near \"%.*s\" (did you mean %s?)",
                   (int)ctx->prev.n, ctx->prev.s, kw);
+    return;
+  }
+  if (ctx->prev2_code == CQL_TK_WITH && word_is(&ctx->prev, "RECURSIVE")) {
+    cql_ctx_error(ctx, ctx->prev.pos,
+                  "WITH RECURSIVE is not supported; WITH names non-recursive "
+                  "queries only");
     return;
   }
   if (major != 0 && !ctx->look_is_semi && !ctx->look_is_end &&

@@ -46,7 +46,7 @@
   COMMIT ROLLBACK USER ROLE PASSWORD ALTER DROP VISIBLE AT INCLUDE HIDDEN
   RETRACTED OF ASC DESC UNIT POSITIVE ADVERSE PUBLISHED OPEN FIELDS STORE
   GRANT REVOKE TO FILTER EXTRACT POSITION ERASE ERASURES RETAIN SESSIONS
-  SESSION KILL ALL DESCRIBE TABLES OVER PARTITION ROWS RANGE GROUPS WINDOW.
+  SESSION KILL ALL DESCRIBE TABLES OVER PARTITION ROWS RANGE GROUPS.
 
 /* Operator precedence, lowest first. */
 %left OR.
@@ -147,7 +147,7 @@ rec(A) ::= rec(A) REASON(K) strval(E).        { cql_b_record_clause(ctx, A, CQL_
 stmt(A) ::= select(S).                    { A = cql_b_stmt_select(ctx, CQL_SELECT, NULL, S); }
 stmt(A) ::= EXPLAIN(K) select(S).         { A = cql_b_stmt_select(ctx, CQL_EXPLAIN, &K, S); }
 
-select(A) ::= SELECT(K) distinct(D) items(L) FROM name(T). { A = cql_b_select(ctx, &K, D, L, &T); }
+select(A) ::= SELECT(K) distinct(D) items(L) FROM tref(T). { A = cql_b_select_from(ctx, cql_b_select(ctx, &K, D, L, &T.name), &T); }
 select(A) ::= select(A) WHERE(K) expr(E).         { cql_b_select_clause(ctx, A, CQL_CL_WHERE, &K, E); }
 select(A) ::= select(A) GROUP(K) BY exprlist(L).  { cql_b_select_group(ctx, A, &K, L); }
 select(A) ::= select(A) HAVING(K) expr(E).        { cql_b_select_clause(ctx, A, CQL_CL_HAVING, &K, E); }
@@ -361,7 +361,9 @@ stmt(A) ::= SHOW(K) TABLES.                { A = cql_b_stmt(ctx, CQL_SHOW_TABLES
 
 /* ------------------------------------------ window functions (issue 15)
  * f(...) [FILTER (WHERE ...)] OVER ([PARTITION BY ...] [ORDER BY ...]);
- * explicit frames and named windows are refused with a clear message. */
+ * explicit frames and named windows are refused with a clear message.
+ * WINDOW is reserved (as in PostgreSQL): with a fallback it would be read
+ * as a table alias in `FROM events WINDOW w AS (...)`. */
 %type win {cql_window *}
 %destructor win { cql_window_free($$); }
 
@@ -377,3 +379,48 @@ win(A) ::= win(A) RANGE(K).                { cql_b_window_frame(ctx, &K); }
 win(A) ::= win(A) GROUPS(K).               { cql_b_window_frame(ctx, &K); }
 win(A) ::= OVER ID(W).                     { A = NULL; cql_b_window_named(ctx, &W); }
 select(A) ::= select(A) WINDOW(K).         { cql_b_window_named(ctx, &K); }
+/* ------------------------------------------------------ joins (issue 15)
+ * FROM t [AS OF x] [VISIBLE AT x] [INCLUDE ...] [[AS] alias]
+ * [INNER | LEFT [OUTER]] JOIN t2 ... ON c ... ; q.* in the select list.
+ * A temporal clause right after a table name is that table's (the
+ * statement's one otherwise): the reduction of tref yields to them.
+ * JOIN, ON, LEFT, INNER and OUTER are reserved (no %fallback): a
+ * fallback keyword is read as an alias where a reduction is the default
+ * action, so `FROM events JOIN` would alias events as "JOIN". */
+%nonassoc TREF.
+%nonassoc VISIBLE INCLUDE AS.
+%type tref {cql_fromx}
+%destructor tref { cql_b_fromx_clear(&$$); }
+%type tname {cql_fromx}
+%destructor tname { cql_b_fromx_clear(&$$); }
+
+tref(A) ::= tname(A). [TREF]
+tref(A) ::= tname(A) ID(N).                { cql_b_from_alias(ctx, &A, &N); }
+tref(A) ::= tname(A) AS ID(N).             { cql_b_from_alias(ctx, &A, &N); }
+tname(A) ::= name(T).                      { A = cql_b_from_table(ctx, &T); }
+tname(A) ::= tname(A) AS(K) OF expr(E).    { cql_b_from_clause(ctx, &A, CQL_CL_AS_OF, &K, E); }
+tname(A) ::= tname(A) VISIBLE(K) AT expr(E). { cql_b_from_clause(ctx, &A, CQL_CL_VISIBLE_AT, &K, E); }
+tname(A) ::= tname(A) INCLUDE(K) HIDDEN.   { cql_b_from_clause(ctx, &A, CQL_CL_HIDDEN, &K, NULL); }
+tname(A) ::= tname(A) INCLUDE(K) RETRACTED. { cql_b_from_clause(ctx, &A, CQL_CL_RETRACTED, &K, NULL); }
+
+select(A) ::= select(A) JOIN(K) tref(T) ON expr(E).             { cql_b_join(ctx, A, CQL_JOIN_INNER, &K, &T, E); }
+select(A) ::= select(A) INNER(K) JOIN tref(T) ON expr(E).       { cql_b_join(ctx, A, CQL_JOIN_INNER, &K, &T, E); }
+select(A) ::= select(A) LEFT(K) JOIN tref(T) ON expr(E).        { cql_b_join(ctx, A, CQL_JOIN_LEFT, &K, &T, E); }
+select(A) ::= select(A) LEFT(K) OUTER JOIN tref(T) ON expr(E).  { cql_b_join(ctx, A, CQL_JOIN_LEFT, &K, &T, E); }
+
+items(A) ::= path(Q) DOT STAR(T).            { A = cql_b_item1(ctx, NULL, NULL, &T); cql_b_item_qual(ctx, &A, &Q); }
+items(A) ::= items(A) COMMA path(Q) DOT STAR(T). { cql_b_item_add(ctx, &A, NULL, NULL, &T); cql_b_item_qual(ctx, &A, &Q); }
+/* left(s, n) stays a function although LEFT is reserved for joins */
+expr(A) ::= LEFT(N) LP exprlist(L) RP(R).  { A = cql_b_call(ctx, &N, L, false, false, &R); }
+
+/* ------------------------------------ WITH and FROM (SELECT) (issue 15)
+ * WITH a AS (SELECT ...), b AS (...) SELECT ... ; not recursive: a name
+ * is known from the end of its own definition on. */
+%type with {cql_ctelist}
+%destructor with { cql_b_ctelist_free(ctx, &$$); }
+stmt(A) ::= with(W) select(S).            { A = cql_b_stmt_select(ctx, CQL_SELECT, NULL, cql_b_with(ctx, &W, S)); }
+stmt(A) ::= with(W) compound(C).          { A = cql_b_stmt_select(ctx, CQL_SELECT, NULL, cql_b_with(ctx, &W, cql_b_compound_end(ctx, C))); }
+with(A) ::= WITH ID(N) AS LP select(S) RP.           { A = cql_b_cte(ctx, &N, S); }
+with(A) ::= with(A) COMMA ID(N) AS LP select(S) RP.  { cql_b_cte_add(ctx, &A, &N, S); }
+tname(A) ::= LP(L) select(S) RP.          { A = cql_b_from_sub(ctx, &L, S); }
+stmt(A) ::= EXPLAIN(K) with(W) select(S). { A = cql_b_stmt_select(ctx, CQL_EXPLAIN, &K, cql_b_with(ctx, &W, S)); }

@@ -334,6 +334,10 @@ static void put_items(out *o, const cql_select *s) {
     const cql_select_item *it = &s->items[i];
     put(o, " ");
     if (!it->expr) {
+      if (it->qual) {
+        put_name(o, it->qual);
+        put(o, ".");
+      }
       put(o, "*");
       continue;
     }
@@ -349,6 +353,33 @@ static void put_items(out *o, const cql_select *s) {
   put(o, ")");
 }
 
+/* ` (FROM t)` for one table without alias (as before joins existed),
+ * else every table with its alias, clauses and join. */
+static void put_from(out *o, const cql_select *s) {
+  static const char *const joins[] = {"FROM", "JOIN", "LEFT JOIN"};
+  if (s->n_from <= 1 && (!s->from || !s->from[0].alias)) {
+    putf(o, " (FROM %s)", cql_table_name(s->table));
+    return;
+  }
+  for (size_t i = 0; i < s->n_from; i++) {
+    const cql_from *f = &s->from[i];
+    int j = f->join >= 0 && f->join <= 2 ? f->join : 0;
+    putf(o, " (%s %s", joins[j], cql_table_name(f->table));
+    if (f->alias) {
+      put(o, " ");
+      put_name(o, f->alias);
+    }
+    put_clause(o, "AS OF", f->as_of);
+    put_clause(o, "VISIBLE AT", f->visible_at);
+    if (f->include_hidden)
+      put(o, " (INCLUDE HIDDEN)");
+    if (f->include_retracted)
+      put(o, " (INCLUDE RETRACTED)");
+    put_clause(o, "ON", f->on);
+    put(o, ")");
+  }
+}
+
 static void put_select(out *o, const cql_select *s) {
   size_t i;
   if (!s) {
@@ -357,7 +388,7 @@ static void put_select(out *o, const cql_select *s) {
   }
   put(o, s->distinct ? "(SELECT DISTINCT" : "(SELECT");
   put_items(o, s);
-  putf(o, " (FROM %s)", cql_table_name(s->table));
+  put_from(o, s);
   put_clause(o, "WHERE", s->where);
   if (s->group_by.n) {
     put(o, " (GROUP BY");

@@ -562,6 +562,12 @@ int cql_lex(cql_lexer *lx, cql_token *t) {
       'range'      { return emit_word(lx, t, tok, cur, CQL_TK_RANGE); }
       'groups'     { return emit_word(lx, t, tok, cur, CQL_TK_GROUPS); }
       'window'     { return emit_word(lx, t, tok, cur, CQL_TK_WINDOW); }
+      'with'       { return emit_word(lx, t, tok, cur, CQL_TK_WITH); }
+      'join'       { return emit_word(lx, t, tok, cur, CQL_TK_JOIN); }
+      'on'         { return emit_word(lx, t, tok, cur, CQL_TK_ON); }
+      'left'       { return emit_word(lx, t, tok, cur, CQL_TK_LEFT); }
+      'inner'      { return emit_word(lx, t, tok, cur, CQL_TK_INNER); }
+      'outer'      { return emit_word(lx, t, tok, cur, CQL_TK_OUTER); }
       'second' | 'seconds' { return emit_unit(lx, t, tok, cur, CQL_UNIT_SECOND); }
       'minute' | 'minutes' { return emit_unit(lx, t, tok, cur, CQL_UNIT_MINUTE); }
       'hour' | 'hours'     { return emit_unit(lx, t, tok, cur, CQL_UNIT_HOUR); }

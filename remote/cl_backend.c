@@ -26,6 +26,7 @@ const credo_backend cl_remote_backend = {
     .bind_time = cl_remote_bind_time,
     .bind_count = cl_remote_bind_count,
     .bind_bool = cl_remote_bind_bool,
+    .bind_duration = cl_remote_bind_duration,
     .clear_bindings = cl_remote_clear_bindings,
     .step = cl_remote_step,
     .reset = cl_remote_reset,
@@ -38,6 +39,7 @@ const credo_backend cl_remote_backend = {
     .column_double = cl_remote_column_double,
     .column_text = cl_remote_column_text,
     .column_time = cl_remote_column_time,
+    .column_duration = cl_remote_column_duration,
     .stmt_notice = cl_remote_stmt_notice,
     .in_txn = cl_remote_in_txn,
 };

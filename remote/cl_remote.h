@@ -132,6 +132,7 @@ int cl_remote_bind_double(credo_stmt *st, int i, double v);
 int cl_remote_bind_text(credo_stmt *st, int i, const char *s, int len);
 int cl_remote_bind_bool(credo_stmt *st, int i, int b);
 int cl_remote_bind_time(credo_stmt *st, int i, credo_time t);
+int cl_remote_bind_duration(credo_stmt *st, int i, credo_duration d);
 int cl_remote_bind_count(const credo_stmt *st);
 int cl_remote_clear_bindings(credo_stmt *st);
 int cl_remote_step(credo_stmt *st);
@@ -145,6 +146,7 @@ int64_t cl_remote_column_int64(credo_stmt *st, int i);
 double cl_remote_column_double(credo_stmt *st, int i);
 const char *cl_remote_column_text(credo_stmt *st, int i);
 credo_time cl_remote_column_time(credo_stmt *st, int i);
+int cl_remote_column_duration(credo_stmt *st, int i, credo_duration *out);
 /* The NOTICE of the statement's current run (protocol version 2), NULL
  * when none; owned by the statement until its next reset / finalize. */
 const char *cl_remote_stmt_notice(const credo_stmt *st);

@@ -312,6 +312,10 @@ int cl_remote_bind_time(credo_stmt *st, int i, credo_time t) {
   return bind_value(st, i, (cl_value){.t = CREDO_T_TIME, .u.i = t});
 }
 
+int cl_remote_bind_duration(credo_stmt *st, int i, credo_duration d) {
+  return bind_value(st, i, (cl_value){.t = CL_T_DURATION, .u.d = d});
+}
+
 int cl_remote_bind_text(credo_stmt *st, int i, const char *s, int len) {
   cl_value v = {.t = CREDO_T_TEXT};
   size_t n;
@@ -554,9 +558,20 @@ static const cl_value *col(const credo_stmt *st, int i) {
   return &r->row[i];
 }
 
+/* A DURATION is TEXT to the API, as on an embedded handle. */
 credo_type cl_remote_column_type(credo_stmt *st, int i) {
   const cl_value *v = col(st, i);
-  return v ? (credo_type)v->t : CREDO_T_NULL;
+  if (!v)
+    return CREDO_T_NULL;
+  return v->t == CL_T_DURATION ? CREDO_T_TEXT : (credo_type)v->t;
+}
+
+int cl_remote_column_duration(credo_stmt *st, int i, credo_duration *out) {
+  const cl_value *v = col(st, i);
+  if (!v || v->t != CL_T_DURATION)
+    return CREDO_NOTFOUND;
+  *out = v->u.d;
+  return CREDO_OK;
 }
 
 int64_t cl_remote_column_int64(credo_stmt *st, int i) {
@@ -632,6 +647,11 @@ static int render(const cl_value *v, int tz, cl_text *b) {
   char tmp[200];
   if (v->t == CREDO_T_TEXT || v->t == CREDO_T_JSON || v->t == CREDO_T_DECIMAL)
     return text_set(b, v->u.s.p, v->u.s.n);
+  if (v->t == CL_T_DURATION) { /* as the engine writes it (value.c) */
+    if (credo_duration_format(v->u.d, tmp, sizeof tmp) != CREDO_OK)
+      return CREDO_NOMEM;
+    return text_set(b, tmp, strlen(tmp));
+  }
   if (be_render_scalar(v->t, v->u.i, v->u.r, tz, tmp, sizeof tmp) != 0)
     return CREDO_NOMEM;
   return text_set(b, tmp, strlen(tmp));

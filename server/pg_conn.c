@@ -17,10 +17,15 @@
  *      hashing pool); failure: backoff
  *      delay, 28P01 -> end
  *      v
- *   AuthenticationOk, ParameterStatus..., BackendKeyData, ReadyForQuery
+ *   AuthenticationOk, ParameterStatus..., BackendKeyData, ReadyForQuery;
+ *      the session follows its user (credo_session_adopt) and is listed
+ *      in SHOW SESSIONS (credo_session_register, the connection's id)
  *      v
  *   READY: Query / Parse / Bind / Describe / Execute / Sync / Close / Flush
- *      (pg_exec.c), Terminate -> end; idle timeout, shutdown -> FATAL -> end
+ *      (pg_exec.c), Terminate -> end; idle timeout, shutdown -> FATAL -> end;
+ *      before Query/Parse/Bind/Execute credo_session_check: ALTER USER ...
+ *      ROLE applies, DROP USER or a new password -> FATAL 28000 -> end;
+ *      KILL SESSION ends the read side -> FATAL 57P01 -> end
  *
  * Invariants: every wait is bounded (auth timeout, idle timeout); a
  * session is in the cancel registry exactly while its handle is open, and
@@ -137,6 +142,26 @@ static void fatal(pg_conn *c, const char *sqlstate, const char *event,
   c->reason = event;
 }
 
+/* 1 (after a FATAL saying why) when the session must end: KILL SESSION
+ * (57P01, as pg_terminate_backend), DROP USER or a password change
+ * (28000); an ALTER USER ... ROLE applies from here on. */
+static int session_ended(pg_conn *c) {
+  const char *msg;
+  if (!c->authed || credo_session_check(c->db) == CREDO_OK)
+    return 0;
+  msg = credo_errmsg(c->db);
+  fatal(c, strstr(msg, "KILL SESSION") ? "57P01" : "28000", "session_revoked",
+        msg);
+  return 1;
+}
+
+/* KILL SESSION's callback (engine's thread, session lock held): ends the
+ * socket's read side; the session's thread then finds session_ended. */
+static void kill_conn(void *arg) {
+  pg_conn *c = arg;
+  (void)shutdown(c->io.fd, SHUT_RD);
+}
+
 /* The next message: 1 with *type, *body, *n set (valid until the next
  * call), 0 when the connection ends (reason set). */
 static int next_msg(pg_conn *c, int64_t deadline, char *type,
@@ -162,6 +187,8 @@ static int next_msg(pg_conn *c, int64_t deadline, char *type,
     fatal(c, "57P01", "shutdown", "terminating connection: server shutdown");
     return 0;
   }
+  if (r != 0 && session_ended(c)) /* KILL SESSION ended the read side */
+    return 0;
   if (r != 0) {
     c->dead = 1;
     c->reason = c->reason ? c->reason : "peer_gone";
@@ -448,8 +475,9 @@ static int authenticate(pg_conn *c, int64_t deadline) {
   }
   explicit_bzero(&v, sizeof v);
   rc = scram(c, deadline, &s);
-  if (rc == 0 && credo_set_user(c->db, c->set.user, s.v.role) != CREDO_OK) {
-    fatal(c, "XX000", "auth_failed", credo_errmsg(c->db));
+  /* the session follows the user from now on (credo_session_check) */
+  if (rc == 0 && credo_session_adopt(c->db, c->set.user, &s.v) != CREDO_OK) {
+    fatal(c, "28P01", "auth_failed", credo_errmsg(c->db));
     rc = -1;
   }
   pg_scram_wipe(&s);
@@ -506,6 +534,11 @@ static void serve(pg_conn *c) {
       break;
     if (c->skip_to_sync && type != 'S' && type != 'X' && type != 'Q')
       continue;
+    /* ALTER USER / DROP USER / a password change / KILL SESSION since
+     * the last statement apply here, as on the credo protocol */
+    if ((type == 'Q' || type == 'P' || type == 'B' || type == 'E') &&
+        session_ended(c))
+      break;
     switch (type) {
     case 'Q':
       if (n == 0 || b[n - 1] != '\0') {
@@ -599,6 +632,7 @@ static void *conn_thread(void *arg) {
     goto end;
   srv_slot_authed(&c->srv->slots, c->peer_ip);
   c->authed = 1;
+  (void)credo_session_register(c->db, c->id, c->peer, kill_conn, c);
   srv_log(SRV_INFO, "auth_ok",
           "conn=%u peer=%s proto=pg user=%s role=%s tls=%d", c->id, c->peer,
           srv_logq(q, sizeof q, c->set.user),

@@ -356,6 +356,17 @@ static int zone_offset(const char *z, int *out) {
   return 0;
 }
 
+/* 1 when SHOW `what` is CQL's (SHOW SESSIONS ...), not a PostgreSQL
+ * setting. */
+static int cql_show(const char *what) {
+  static const char *const CQL[] = {"types",  "stats",    "users",
+                                    "tables", "erasures", "sessions"};
+  for (size_t i = 0; i < sizeof CQL / sizeof CQL[0]; i++)
+    if (!strcmp(what, CQL[i]))
+      return 1;
+  return 0;
+}
+
 /* The text of a setting for SHOW / current_setting; NULL when unknown. */
 static const char *setting(const pg_settings *s, const char *name, char *buf,
                            size_t n) {
@@ -552,8 +563,7 @@ int pg_compat(const char *q, size_t len, pg_settings *s, pg_compat_out *out,
   }
   if ((r = word(norm, "set")) && !word(r, "store"))
     return do_set(r, s, out, err, errn);
-  if ((r = word(norm, "show")) && strcmp(r, "types") && strcmp(r, "stats") &&
-      strcmp(r, "users")) {
+  if ((r = word(norm, "show")) && !cql_show(r)) {
     if (!(v = setting(s, r, buf, sizeof buf))) {
       snprintf(err, errn, "unrecognized configuration parameter \"%.60s\"", r);
       return CREDO_NOTFOUND;

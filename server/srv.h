@@ -313,6 +313,9 @@ typedef struct srv_conn {
   uint64_t req_changes; /* rows changed by the running request so far */
   int dead;             /* the peer is gone or misbehaved: stop */
   const char *reason;   /* why the connection ends, for the log */
+  /* KILL SESSION ended the read side (set on the killer's thread): the
+   * end of input is not the client leaving, and the session says why */
+  _Atomic int killed;
 } srv_conn;
 
 /* Whether an explicit transaction is open on the session (the flag of
@@ -329,7 +332,8 @@ void *srv_conn_thread(void *arg);
 int srv_conn_flush(srv_conn *c);
 /* Between rows of a running request: takes in what the client has sent
  * without waiting, and says whether request `req` must stop (a CANCEL for
- * it arrived, or the client is gone). */
+ * it arrived, the client is gone, or KILL SESSION ended the session: then
+ * the connection stays up to answer the request and say why). */
 int srv_conn_cancelled(srv_conn *c, uint32_t req);
 /* Removes `req` from the pending cancels; 1 when it was there. */
 int srv_conn_take_cancel(srv_conn *c, uint32_t req);

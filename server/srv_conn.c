@@ -158,6 +158,8 @@ int srv_conn_cancelled(srv_conn *c, uint32_t req) {
   if (c->dead)
     return 1;
   r = fill(c, 0, CL_IO_NOWAIT);
+  if ((r == 0 || r == CL_IO_ERR) && atomic_load(&c->killed))
+    return 1; /* killed mid-request: answer it, then serve() says why */
   if (r == 0 || r == CL_IO_ERR) {
     c->dead = 1;
     c->reason = "peer_gone";
@@ -263,6 +265,7 @@ static void auth_refused(srv_conn *c, uint32_t req, int gate, int rc,
  * finds credo_session_check failing and says why before closing. */
 static void kill_conn(void *arg) {
   srv_conn *c = arg;
+  atomic_store(&c->killed, 1);
   (void)shutdown(c->io.fd, SHUT_RD);
 }
 

@@ -100,7 +100,9 @@ static void req_error(srv_conn *c, uint32_t req, int code, const char *event,
 
 /* ------------------------------------------------------------ rows */
 
-static void put_value(cl_wbuf *w, credo_stmt *st, int i) {
+/* A DURATION travels as tag 8 on a version-2 connection, as its TEXT on a
+ * version-1 one (whose clients do not know the tag). */
+static void put_value(cl_wbuf *w, credo_stmt *st, int i, int proto) {
   cl_value v;
   const char *s;
   v.t = (uint8_t)credo_column_type(st, i);
@@ -116,6 +118,12 @@ static void put_value(cl_wbuf *w, credo_stmt *st, int i) {
     v.u.i = credo_column_time(st, i);
     break;
   case CREDO_T_TEXT:
+    if (proto >= CL_PROTO_DURATION &&
+        credo_column_duration(st, i, &v.u.d) == CREDO_OK) {
+      v.t = CL_T_DURATION; /* shown as TEXT, travels exactly */
+      break;
+    }
+    /* fall through */
   case CREDO_T_JSON:
   case CREDO_T_DECIMAL:
     s = credo_column_text(st, i);
@@ -213,7 +221,7 @@ static int run(srv_conn *c, uint32_t req, credo_stmt *st, int read,
       s.n = 0;
     }
     for (int i = 0; i < s.ncols; i++)
-      put_value(&c->out, st, i);
+      put_value(&c->out, st, i, c->proto);
     s.n++;
     s.rows++;
     r = between_rows(c, &s);
@@ -269,7 +277,8 @@ static void finish(srv_conn *c, uint32_t req, credo_stmt *st, int r,
     req_error(c, req, CREDO_LIMIT, "max_time", msg);
   } else {
     srv_conn_take_cancel(c, req);
-    snprintf(msg, sizeof msg, "statement cancelled%s", ended);
+    snprintf(msg, sizeof msg, "statement cancelled%s%s",
+             atomic_load(&c->killed) ? " (KILL SESSION)" : "", ended);
     req_error(c, req, CREDO_CANCELLED, "cancelled", msg);
   }
 }
@@ -419,6 +428,9 @@ static int bind_all(credo_stmt *st, const cl_execute *m) {
       break;
     case CREDO_T_TIME:
       rc = credo_bind_time(st, i + 1, v->u.i);
+      break;
+    case CL_T_DURATION:
+      rc = credo_bind_duration(st, i + 1, v->u.d);
       break;
     default:
       rc = credo_bind_text(st, i + 1, v->u.s.p, (int)v->u.s.n);

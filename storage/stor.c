@@ -90,7 +90,7 @@ int stor_err(int rc) {
   return CREDO_IO;
 }
 
-static int say(char *err, size_t errlen, int code, const char *fmt, ...) {
+int stor_say(char *err, size_t errlen, int code, const char *fmt, ...) {
   va_list ap;
 
   if (err && errlen) {
@@ -130,23 +130,23 @@ static int prepare_dir(const char *path, const stor_options *o, int *isnew,
 
   if (stat(path, &st) != 0) {
     if (errno != ENOENT)
-      return say(err, errlen, stor_err(errno), "cannot open store %s: %s", path,
-                 strerror(errno));
+      return stor_say(err, errlen, stor_err(errno), "cannot open store %s: %s",
+                      path, strerror(errno));
     if (must_exist)
-      return say(err, errlen, CREDO_NOTFOUND, "no store at %s", path);
+      return stor_say(err, errlen, CREDO_NOTFOUND, "no store at %s", path);
     if ((rc = stor_mkdirs(path)) != 0)
-      return say(err, errlen, stor_err(rc), "cannot create directory %s: %s",
-                 path, strerror(rc));
+      return stor_say(err, errlen, stor_err(rc),
+                      "cannot create directory %s: %s", path, strerror(rc));
     *made_dir = 1;
   } else if (!S_ISDIR(st.st_mode)) {
-    return say(err, errlen, CREDO_INVALID, "%s is not a directory", path);
+    return stor_say(err, errlen, CREDO_INVALID, "%s is not a directory", path);
   }
   if (snprintf(data, sizeof data, "%s/data.mdb", path) >= (int)sizeof data)
-    return say(err, errlen, CREDO_INVALID, "path too long: %s", path);
+    return stor_say(err, errlen, CREDO_INVALID, "path too long: %s", path);
   *isnew = access(data, F_OK) != 0;
   if (*isnew && must_exist)
-    return say(err, errlen, CREDO_NOTFOUND, "no store at %s (no data.mdb)",
-               path);
+    return stor_say(err, errlen, CREDO_NOTFOUND, "no store at %s (no data.mdb)",
+                    path);
   return CREDO_OK;
 }
 
@@ -215,8 +215,8 @@ static int env_open(stor_env *env, const stor_options *o, int isnew, char *err,
       readers / 16 < STOR_TXN_CACHE_MAX ? readers / 16 : STOR_TXN_CACHE_MAX;
   return CREDO_OK;
 fail:
-  return say(err, errlen, stor_err(rc), "cannot open store %s: %s", env->path,
-             mdb_strerror(rc));
+  return stor_say(err, errlen, stor_err(rc), "cannot open store %s: %s",
+                  env->path, mdb_strerror(rc));
 }
 
 /* Begins a raw LMDB transaction during open, when the env is still private
@@ -353,13 +353,14 @@ static int open_tables(stor_env *env, char *err, size_t errlen) {
   int rc, missing = -1;
 
   if (!env->upgrading && bare_values(env, &version))
-    return say(err, errlen, CREDO_FORMAT,
-               "store %s has format %u, whose values carry no checksums "
-               "(this build writes format %u and checksums every value); "
-               "upgrade it with `credo upgrade %s` (the old store is kept as "
-               "%s.v%u)",
-               env->path, (unsigned)version, (unsigned)STOR_FORMAT_VERSION,
-               env->path, env->path, (unsigned)version);
+    return stor_say(
+        err, errlen, CREDO_FORMAT,
+        "store %s has format %u, whose values carry no checksums "
+        "(this build writes format %u and checksums every value); "
+        "upgrade it with `credo upgrade %s` (the old store is kept as "
+        "%s.v%u)",
+        env->path, (unsigned)version, (unsigned)STOR_FORMAT_VERSION, env->path,
+        env->path, (unsigned)version);
   rc = open_dbis(env, &missing);
   if (rc == 0)
     rc = read_version(env, &version);
@@ -369,27 +370,28 @@ static int open_tables(stor_env *env, char *err, size_t errlen) {
       rc = read_version(env, &version);
   }
   if (rc == MDB_NOTFOUND && missing >= STOR_SUBJ_PUBLIC)
-    return say(err, errlen, CREDO_FORMAT,
-               "store %s has format 1 and lacks table '%s': open it once "
-               "read-write to upgrade it",
-               env->path, table_names[missing]);
+    return stor_say(err, errlen, CREDO_FORMAT,
+                    "store %s has format 1 and lacks table '%s': open it once "
+                    "read-write to upgrade it",
+                    env->path, table_names[missing]);
   if (rc == MDB_NOTFOUND && missing >= 0)
-    return say(err, errlen, CREDO_CORRUPT,
-               "%s is not a credo store (no table '%s')", env->path,
-               table_names[missing]);
+    return stor_say(err, errlen, CREDO_CORRUPT,
+                    "%s is not a credo store (no table '%s')", env->path,
+                    table_names[missing]);
   if (rc == MDB_NOTFOUND || rc == MDB_INVALID || (rc == 0 && version == 0))
-    return say(err, errlen, CREDO_CORRUPT,
-               "%s is not a credo store (format version missing or "
-               "malformed)",
-               env->path);
+    return stor_say(err, errlen, CREDO_CORRUPT,
+                    "%s is not a credo store (format version missing or "
+                    "malformed)",
+                    env->path);
   if (rc != 0)
-    return say(err, errlen, stor_err(rc), "cannot open tables of %s: %s",
-               env->path, mdb_strerror(rc));
+    return stor_say(err, errlen, stor_err(rc), "cannot open tables of %s: %s",
+                    env->path, mdb_strerror(rc));
   if (version > STOR_FORMAT_VERSION)
-    return say(err, errlen, CREDO_FORMAT,
-               "store format %u is newer than this build supports (%u); "
-               "upgrade credo (store %s)",
-               (unsigned)version, (unsigned)STOR_FORMAT_VERSION, env->path);
+    return stor_say(err, errlen, CREDO_FORMAT,
+                    "store format %u is newer than this build supports (%u); "
+                    "upgrade credo (store %s)",
+                    (unsigned)version, (unsigned)STOR_FORMAT_VERSION,
+                    env->path);
   env->format = version;
   return CREDO_OK;
 }
@@ -449,7 +451,7 @@ int stor_open_as(const char *path, const stor_options *opt, int upgrading,
   if (err && errlen)
     err[0] = '\0';
   if (!out || !path || !*path)
-    return say(err, errlen, CREDO_INVALID, "stor_open: no path");
+    return stor_say(err, errlen, CREDO_INVALID, "stor_open: no path");
   *out = NULL;
   if (opt)
     o = *opt;
@@ -461,17 +463,17 @@ int stor_open_as(const char *path, const stor_options *opt, int upgrading,
     made_lock = rc == 0;
     if (rc != 0 && rc != EEXIST) {
       unmake(path, made_dir, 0);
-      return say(err, errlen, stor_err(rc), "cannot create store %s: %s%s",
-                 path, strerror(rc),
-                 rc == ENOSPC || rc == EDQUOT ? " (disk full; nothing was "
-                                                "left behind)"
-                                              : "");
+      return stor_say(err, errlen, stor_err(rc), "cannot create store %s: %s%s",
+                      path, strerror(rc),
+                      rc == ENOSPC || rc == EDQUOT ? " (disk full; nothing was "
+                                                     "left behind)"
+                                                   : "");
     }
   }
   if (!(env = env_new(path))) {
     if (isnew)
       unmake(path, made_dir, made_lock);
-    return say(err, errlen, CREDO_NOMEM, "out of memory opening %s", path);
+    return stor_say(err, errlen, CREDO_NOMEM, "out of memory opening %s", path);
   }
   env->upgrading = upgrading;
   if ((rc = env_open(env, &o, isnew, err, errlen)) != CREDO_OK)

@@ -166,6 +166,10 @@ int stor_err(int rc);
 int stor_grow(stor_env *env, size_t seen, long patience_ms);
 /* The current map size and used bytes; the caller holds the gate. */
 void stor_map_usage(stor_env *env, size_t *map, size_t *used);
+/* Writes the message of a failure into err[errlen] (when err is not NULL)
+ * and returns `code`: the opening and upgrading calls' way to say why. */
+int stor_say(char *err, size_t errlen, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* mkdir -p with the store's directory mode. 0 or an errno value. */
 int stor_mkdirs(const char *path);
 /* Checks the arguments of a read (get, cursor): CREDO_OK or the code. */

@@ -16,6 +16,11 @@
  */
 #include <stdio.h>
 #include <string.h>
+/* xxhash inlined (same algorithm, same sums as -lxxhash): the sums are of
+ * short keys and values, where a call through the shared library's PLT
+ * and its generic entry cost about as much as the hashing (issue 14:
+ * the read overhead, docs/performance.md). */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "stor_impl.h"
@@ -54,7 +59,8 @@ static void remember(int table, const MDB_val *k) {
 }
 
 int stor_sum_open(int table, const MDB_val *k, MDB_val *v) {
-  unsigned char want[STOR_SUM_LEN];
+  const unsigned char *got;
+  uint32_t s;
   size_t n;
 
   if (v->mv_size < STOR_SUM_LEN || k->mv_size > STOR_KEY_MAX) {
@@ -62,8 +68,10 @@ int stor_sum_open(int table, const MDB_val *k, MDB_val *v) {
     return MDB_CORRUPTED;
   }
   n = v->mv_size - STOR_SUM_LEN;
-  stor_sum_seal(table, k->mv_data, k->mv_size, v->mv_data, n, want);
-  if (memcmp(want, (const unsigned char *)v->mv_data + n, STOR_SUM_LEN) != 0) {
+  s = sum_of(table, k->mv_data, k->mv_size, v->mv_data, n);
+  got = (const unsigned char *)v->mv_data + n; /* little-endian, as sealed */
+  if (s != ((uint32_t)got[0] | (uint32_t)got[1] << 8 | (uint32_t)got[2] << 16 |
+            (uint32_t)got[3] << 24)) {
     remember(table, k);
     return MDB_CORRUPTED;
   }

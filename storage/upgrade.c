@@ -31,19 +31,6 @@
 #define UPGRADE_BATCH 20000
 #define NAME_MAX_LEN 4096
 
-static int say(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int say(char *err, size_t errlen, int code, const char *fmt, ...) {
-  va_list ap;
-
-  if (err && errlen) {
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-  }
-  return code;
-}
-
 /* Copies one table from the old store's snapshot `rt` into `dst`. */
 static int copy_table(stor_env *src, MDB_txn *rt, int table, stor_env *dst) {
   MDB_cursor *mc;
@@ -111,8 +98,8 @@ static int build_copy(stor_env *src, const char *tmp, char *err,
   stor_close(dst);
   if (rc != CREDO_OK) {
     remove_store_dir(tmp);
-    return say(err, errlen, rc, "upgrade of %s failed while copying: %s",
-               src->path, credo_strerror(rc));
+    return stor_say(err, errlen, rc, "upgrade of %s failed while copying: %s",
+                    src->path, credo_strerror(rc));
   }
   return CREDO_OK;
 }
@@ -127,7 +114,7 @@ int stor_upgrade(const char *path, uint32_t *from, char *err, size_t errlen) {
   if (from)
     *from = 0;
   if (!path || !*path || strlen(path) > NAME_MAX_LEN - 32)
-    return say(err, errlen, CREDO_INVALID, "upgrade: bad store path");
+    return stor_say(err, errlen, CREDO_INVALID, "upgrade: bad store path");
   if ((rc = stor_open_as(path, &o, 1, &src, err, errlen)) != CREDO_OK)
     return rc;
   if (from)
@@ -140,9 +127,10 @@ int stor_upgrade(const char *path, uint32_t *from, char *err, size_t errlen) {
   snprintf(old, sizeof old, "%s.v%u", path, (unsigned)src->format);
   if (stat(tmp, &st) == 0 || stat(old, &st) == 0) {
     stor_close(src);
-    return say(err, errlen, CREDO_EXISTS,
-               "upgrade of %s: %s or %s exists already; move it away first",
-               path, tmp, old);
+    return stor_say(
+        err, errlen, CREDO_EXISTS,
+        "upgrade of %s: %s or %s exists already; move it away first", path, tmp,
+        old);
   }
   rc = build_copy(src, tmp, err, errlen);
   stor_close(src);
@@ -151,13 +139,13 @@ int stor_upgrade(const char *path, uint32_t *from, char *err, size_t errlen) {
   if (rename(path, old) != 0) {
     rc = stor_err(errno);
     remove_store_dir(tmp);
-    return say(err, errlen, rc, "upgrade of %s: cannot rename it: %s", path,
-               strerror(errno));
+    return stor_say(err, errlen, rc, "upgrade of %s: cannot rename it: %s",
+                    path, strerror(errno));
   }
   if (rename(tmp, path) != 0)
-    return say(err, errlen, stor_err(errno),
-               "upgrade of %s: the old store is now %s, but the upgraded "
-               "copy %s could not take its name: %s",
-               path, old, tmp, strerror(errno));
+    return stor_say(err, errlen, stor_err(errno),
+                    "upgrade of %s: the old store is now %s, but the upgraded "
+                    "copy %s could not take its name: %s",
+                    path, old, tmp, strerror(errno));
   return CREDO_OK;
 }

@@ -252,6 +252,10 @@ void cl_rd_value(cl_rd *r, cl_value *v) {
   case CREDO_T_DECIMAL: /* its exact text */
     cl_rd_str(r, &v->u.s.p, &v->u.s.n);
     break;
+  case CL_T_DURATION:
+    v->u.d.months = cl_rd_i32(r);
+    v->u.d.usec = cl_rd_i64(r);
+    break;
   default:
     rd_fail(r, "unknown value type tag");
   }
@@ -347,6 +351,10 @@ void cl_wr_value(cl_wbuf *w, const cl_value *v) {
   case CREDO_T_JSON:
   case CREDO_T_DECIMAL:
     cl_wr_str(w, v->u.s.p, v->u.s.n);
+    break;
+  case CL_T_DURATION:
+    cl_wr_u32(w, (uint32_t)v->u.d.months);
+    cl_wr_u64(w, (uint64_t)v->u.d.usec);
     break;
   default:
     break;

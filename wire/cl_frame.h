@@ -23,7 +23,8 @@
 /* Versions spoken: 1..CL_PROTO_VERSION. Version 2 adds NOTICE. */
 #define CL_PROTO_VERSION 2
 #define CL_PROTO_MIN_VERSION 1
-#define CL_PROTO_NOTICE 2 /* the first version with NOTICE frames */
+#define CL_PROTO_NOTICE 2   /* the first version with NOTICE frames */
+#define CL_PROTO_DURATION 2 /* ... and with DURATION values (tag 8) */
 #define CL_MAGIC "CRDO"
 #define CL_HDR 10 /* u32 length, u8 type, u8 flags, u32 request */
 #define CL_MIN_LENGTH 6
@@ -109,13 +110,20 @@ int cl_rd_end(cl_rd *r);
 /* 1 when p[0..n) is well-formed UTF-8 without NUL (controls allowed). */
 int cl_utf8_ok(const char *p, size_t n);
 
+/* The value tag of a DURATION (i32 months, i64 microseconds). It is no
+ * credo_type: the API shows a duration as TEXT (credo_column_type) and
+ * gives it exactly with credo_column_duration; tags 0..7 are the
+ * credo_type values. */
+#define CL_T_DURATION 8
+
 /* A value as it travels. TEXT/JSON point into the payload they were read
  * from (s.p[s.n] is not a NUL). */
 typedef struct cl_value {
-  uint8_t t; /* credo_type */
+  uint8_t t; /* credo_type, or CL_T_DURATION */
   union {
     int64_t i; /* INT, BOOL (0/1), TIME */
     double r;
+    credo_duration d; /* CL_T_DURATION */
     struct {
       const char *p;
       uint32_t n;

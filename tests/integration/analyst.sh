@@ -14,13 +14,16 @@
 # exactness itself is checked separately: no 17-digit artefacts).
 #
 # Question 7 uses the events column repairable_from (occurred + the type's
-# REPAIRABLE AFTER, read from the type when the row is read) instead of a
-# join with types. Question 8 (history of one event with chosen columns)
-# and 19 (events ever corrected) read the versions table (every version of
-# every event); 20 (latest penalty of each company with its ref) uses a
-# window function -- SQLite answers it with row_number() in a derived
-# table, CQL (no derived tables yet) with DISTINCT over first_value(),
-# which PostgreSQL runs too.
+# REPAIRABLE AFTER, read from the type when the row is read): types show
+# REPAIRABLE AFTER as text, so a join with types cannot add it. Joins
+# answer "subjects with no events", "top companies with their names",
+# "penalties by subject kind", "events by polarity" and "what changed"
+# (per-table AS OF) a second way. Question 8 (history of one event with
+# chosen columns) and 19 (events ever corrected) read the versions table
+# (every version of every event); 20 (latest penalty of each company with
+# its ref) uses a window function -- SQLite answers it with row_number()
+# in a derived table, CQL with DISTINCT over first_value() and also with
+# row_number() in a derived table.
 #
 # Run by `make integration` (BUILD set). Temporary directory, removed on
 # exit; stops at the first difference with both answers shown.
@@ -357,6 +360,16 @@ ask "latest public penalty of each company with its ref (window)" \
    rn FROM ev WHERE type LIKE 'penalty%' AND subject_kind = 'org' AND $PUB)
    WHERE rn = 1 ORDER BY 1"
 
+ask "latest public penalty of each company (row_number, derived table)" \
+  "SELECT subject, id, ref, occurred FROM (SELECT subject, id, ref, occurred,
+   row_number() OVER (PARTITION BY subject ORDER BY occurred DESC, id DESC)
+   rn FROM events WHERE type LIKE 'penalty%' AND subject_kind = 'org') x
+   WHERE rn = 1 ORDER BY subject" \
+  "SELECT subject, id, ref, occurred FROM (SELECT subject, id, ref, occurred,
+   row_number() OVER (PARTITION BY subject ORDER BY occurred DESC, id DESC)
+   rn FROM ev WHERE type LIKE 'penalty%' AND subject_kind = 'org' AND $PUB)
+   WHERE rn = 1 ORDER BY 1"
+
 # window functions beyond question 20, against SQLite's (same default
 # frames: with ORDER BY up to the current row's last peer)
 ask "companies ranked by total fines, with a running total (windows)" \
@@ -390,6 +403,49 @@ ask "penalties by subject kind and type on $D" \
    'penalty%' GROUP BY subject_kind, type ORDER BY 1, 2 VISIBLE AT '$D'" \
   "SELECT subject_kind, type, count(*) FROM ev WHERE type LIKE 'penalty%'
    AND $PUBD GROUP BY 1, 2 ORDER BY 1, 2"
+
+# ------------------------------------------------- joins (issue 15)
+
+ask "subjects with no events (LEFT JOIN)" \
+  "SELECT s.id, s.kind, s.name FROM subjects s LEFT JOIN events e ON
+   e.subject = s.id WHERE e.id IS NULL ORDER BY s.id INCLUDE HIDDEN
+   INCLUDE RETRACTED" \
+  "SELECT s.id, s.kind, s.name FROM subjects s LEFT JOIN versions v ON
+   v.subject = s.id WHERE v.id IS NULL ORDER BY 1"
+
+ask "top 10 companies by public penalties, with names (JOIN)" \
+  "SELECT e.subject, s.name, count(*) n FROM events e JOIN subjects s ON
+   s.id = e.subject WHERE e.type LIKE 'penalty%' AND s.kind = 'org'
+   GROUP BY e.subject, s.name ORDER BY n DESC, e.subject LIMIT 10" \
+  "SELECT ev.subject, s.name, count(*) FROM ev JOIN subjects s ON
+   s.id = ev.subject WHERE type LIKE 'penalty%' AND s.kind = 'org' AND $PUB
+   GROUP BY 1, 2 ORDER BY 3 DESC, 1 LIMIT 10"
+
+ask "penalties by subject kind on $D (JOIN subjects)" \
+  "SELECT s.kind, e.type, count(*), sum(e.data.amount_wan) FROM events e
+   JOIN subjects s ON s.id = e.subject WHERE e.type LIKE 'penalty%'
+   GROUP BY s.kind, e.type ORDER BY 1, 2 VISIBLE AT '$D'" \
+  "SELECT s.kind, type, count(*), sum($AMT) FROM ev JOIN subjects s ON
+   s.id = ev.subject WHERE type LIKE 'penalty%' AND $PUBD GROUP BY 1, 2
+   ORDER BY 1, 2"
+
+ask "events by the polarity of their type (JOIN types)" \
+  "SELECT t.polarity, count(*), count(DISTINCT e.subject) FROM events e
+   JOIN types t ON t.name = e.type GROUP BY t.polarity ORDER BY 1
+   INCLUDE HIDDEN" \
+  "SELECT t.polarity, count(*), count(DISTINCT subject) FROM ev JOIN types t
+   ON t.name = ev.type GROUP BY 1 ORDER BY 1"
+
+ask "what changed between T0 and T1 (per-table AS OF, LEFT JOIN)" \
+  "SELECT n.id, n.public_until, n.op FROM events AS OF '$T1' INCLUDE HIDDEN n
+   LEFT JOIN events AS OF '$T0' INCLUDE HIDDEN o ON o.id = n.id
+   WHERE o.id IS NULL OR o.public_until <> n.public_until OR o.op <> n.op
+   ORDER BY n.id" \
+  "SELECT id, replace(public_until, '9999', 'open'), op FROM versions v
+   WHERE version = (SELECT max(version) FROM versions w WHERE w.id = v.id
+   AND w.recorded <= '$T1') EXCEPT SELECT id, replace(public_until, '9999',
+   'open'), op FROM versions v WHERE version = (SELECT max(version) FROM
+   versions w WHERE w.id = v.id AND w.recorded <= '$T0') ORDER BY 1"
 
 # the repairs took effect: the register no longer shows those records
 [ "$(cq "SELECT count(*) FROM events WHERE $REPW")" = 0 ] ||

@@ -15,6 +15,7 @@ set -u
 BUILD=${BUILD:-build}
 BIN=$BUILD/bin
 . "$(dirname "$0")/lib/harness.sh" erase
+. "$(dirname "$0")/lib/server.sh"
 
 for f in "$BIN/credo-server" "$BIN/credo"; do
   [ -e "$f" ] || { echo "missing $f: run make all first"; exit 1; }
@@ -54,18 +55,7 @@ RECORD short_kept FOR 'keeper' OCCURRED '2020-02-01' SOURCE 's' REF 'old-2';
 CREATE SUBJECT 'writer' KIND other;"
 check "the admin user" "$BIN/credo-server" --store "$STORE" --init-admin root
 
-"$BIN/credo-server" --store "$STORE" --listen 127.0.0.1:0 --purge-interval 1 \
-  2>"$T/server.log" &
-SPID=$!
-PIDS+=("$SPID")
-PORT=""
-for _ in $(seq 1 100); do
-  PORT=$(sed -n 's/.*event=listening .* port=\([0-9]*\).*/\1/p' \
-    "$T/server.log" | head -1)
-  [ -n "$PORT" ] && break
-  sleep 0.1
-done
-[ -n "$PORT" ] || { echo "server did not start"; cat "$T/server.log"; exit 1; }
+start_server server "$STORE" --purge-interval 1 || exit 1
 U="credo://root@127.0.0.1:$PORT"
 
 echo "== erase under load: writers, readers and a streaming backup"

@@ -13,16 +13,7 @@
 #
 # Usage: BUILD=build bash tests/integration/export_csv.sh
 set -u
-BUILD=${BUILD:-build}
-CREDO=$(cd "$(dirname "$BUILD/bin/credo")" && pwd)/credo
-[ -x "$CREDO" ] || { echo "no $BUILD/bin/credo"; exit 1; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/credo-xcsv-XXXXXX")
-trap 'rm -rf "$T"' EXIT
-cd "$T" || exit 1
-export CREDO_PROGRESS=never
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-fail() { echo "not ok - $*"; cat out.txt err.txt 2>/dev/null; exit 1; }
+. "$(dirname "$0")/lib/tap.sh" xcsv
 ORG=91350100M000100Y43
 PERSON=11010519491231002X
 

@@ -5,15 +5,7 @@
 #
 # Usage: BUILD=build bash tests/integration/help.sh
 set -u
-BUILD=${BUILD:-build}
-CREDO=$(cd "$(dirname "$BUILD/bin/credo")" && pwd)/credo
-[ -x "$CREDO" ] || { echo "no $BUILD/bin/credo"; exit 1; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/credo-help-XXXXXX")
-trap 'rm -rf "$T"' EXIT
-cd "$T" || exit 1
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-fail() { echo "not ok - $*"; cat out.txt err.txt 2>/dev/null; exit 1; }
+. "$(dirname "$0")/lib/tap.sh" help
 
 cmds=$("$CREDO" help | sed -n '/^Commands:/,/^$/p' | awk '/^  [a-z]/{print $1}')
 [ "$(echo "$cmds" | wc -w)" -ge 10 ] || fail "credo help lists too few commands: $cmds"

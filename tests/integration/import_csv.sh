@@ -11,16 +11,7 @@
 #
 # Usage: BUILD=build bash tests/integration/import_csv.sh
 set -u
-BUILD=${BUILD:-build}
-CREDO=$(cd "$(dirname "$BUILD/bin/credo")" && pwd)/credo
-[ -x "$CREDO" ] || { echo "no $BUILD/bin/credo"; exit 1; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/credo-csv-XXXXXX")
-trap 'rm -rf "$T"' EXIT
-cd "$T" || exit 1
-export CREDO_PROGRESS=never
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-fail() { echo "not ok - $*"; cat out.txt err.txt 2>/dev/null; exit 1; }
+. "$(dirname "$0")/lib/tap.sh" csv
 ORG=91350100M000100Y43
 ORG2=914403001922038216
 

@@ -7,15 +7,7 @@
 #
 # Usage: BUILD=build bash tests/integration/json_partial.sh
 set -u
-BUILD=${BUILD:-build}
-CREDO=$(cd "$(dirname "$BUILD/bin/credo")" && pwd)/credo
-[ -x "$CREDO" ] || { echo "no $BUILD/bin/credo"; exit 1; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/credo-json-XXXXXX")
-trap 'rm -rf "$T"' EXIT
-cd "$T" || exit 1
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-fail() { echo "not ok - $*"; cat out.txt err.txt 2>/dev/null; exit 1; }
+. "$(dirname "$0")/lib/tap.sh" json
 ORG=91350100M000100Y43
 "$CREDO" s -c "CREATE TYPE t PUBLICITY 5 YEARS;
   CREATE SUBJECT '$ORG' KIND org NAME 'x';" >/dev/null 2>&1 || fail setup

@@ -8,16 +8,7 @@
 # Usage: BUILD=build bash tests/integration/ops.sh   (binaries in $BUILD/bin)
 # Prints "ok N - what" per step; exits 1 at the first failure.
 set -u
-BUILD=${BUILD:-build}
-CREDO=$(cd "$(dirname "$BUILD/bin/credo")" && pwd)/credo
-[ -x "$CREDO" ] || { echo "no $BUILD/bin/credo"; exit 1; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/credo-ops-XXXXXX")
-trap 'rm -rf "$T"' EXIT
-cd "$T" || exit 1
-export CREDO_PROGRESS=never
-n=0
-
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
+. "$(dirname "$0")/lib/tap.sh" ops
 fail() { echo "not ok - $*"; echo "--- in $T:"; ls -la; exit 1; }
 # expect CODE CMD...: runs CMD, output to out.txt / err.txt, checks status
 expect() {

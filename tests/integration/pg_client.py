@@ -7,6 +7,11 @@ what the shell script greps for, exits non-zero on an unexpected result.
   pg_client.py DSN rollback    an error in a transaction rolls it back
   pg_client.py DSN cancel      cancel a long aggregate (CancelRequest)
   pg_client.py DSN sqlstate    errors carry SQLSTATE codes
+  pg_client.py DSN sessions    PostgreSQL sessions are in SHOW SESSIONS,
+                               KILL SESSION ends one (57P01); ALTER USER
+                               ROLE applies at the next statement, a new
+                               password and DROP USER end the session
+                               (28000), as on the credo protocol
 """
 import sys
 import threading
@@ -120,6 +125,56 @@ def sqlstate():
             print("sqlstate", e.pgcode, e.diag.statement_position or "-")
 
 
+def as_user(user, pw):
+    """A second connection, as `user` (the DSN's other settings)."""
+    parts = [p for p in dsn.split() if not p.startswith(("user=", "password="))]
+    c = psycopg2.connect(" ".join(parts + ["user=" + user, "password=" + pw]))
+    c.autocommit = True
+    return c
+
+
+def attempt(c, sql):
+    """'ok' or the SQLSTATE of the error (None when the server closed the
+    connection without one)."""
+    try:
+        k = c.cursor()
+        k.execute(sql)
+        return "ok"
+    except psycopg2.Error as e:
+        return e.pgcode or "closed: " + str(e).strip().splitlines()[0]
+
+
+def sessions():
+    conn.autocommit = True
+    cur.execute("CREATE USER pgboss ROLE admin PASSWORD 'pgboss-password'; "
+                "CREATE USER pgpat ROLE analyst PASSWORD 'pgpat-password';")
+    boss, pat = as_user("pgboss", "pgboss-password"), \
+        as_user("pgpat", "pgpat-password")
+    cur.execute("SHOW SESSIONS")
+    listed = sorted(r[1] for r in cur.fetchall())
+    print("listed", " ".join(listed))
+    print("admin creates", attempt(
+        boss, "CREATE USER pgm1 ROLE admin PASSWORD 'minion-password'"))
+    cur.execute("ALTER USER pgboss ROLE analyst")
+    print("demoted creates", attempt(
+        boss, "CREATE USER pgm2 ROLE admin PASSWORD 'minion-password'"))
+    print("demoted reads", attempt(boss, "SELECT count(*) FROM types"))
+    cur.execute("ALTER USER pgpat PASSWORD 'pgpat-new-password'")
+    print("after new password", attempt(pat, "SELECT count(*) FROM types"))
+    cur.execute("DROP USER pgboss")
+    print("after drop", attempt(boss, "SELECT count(*) FROM types"))
+    victim = as_user("pgpat", "pgpat-new-password")
+    cur.execute("SHOW SESSIONS")
+    ids = [r[0] for r in cur.fetchall() if r[1] == "pgpat"]
+    cur.execute("KILL SESSION %d" % ids[0])
+    print("killed", attempt(victim, "SELECT count(*) FROM types"))
+    cur.execute("SHOW SESSIONS")
+    left = sorted(r[1] for r in cur.fetchall())
+    cur.execute("SHOW USERS")
+    users = [r[0] for r in cur.fetchall()]
+    print("left", " ".join(left), "| pgm2", "pgm2" in users)
+
+
 {"types": types, "rollback": rollback, "cancel": cancel,
- "sqlstate": sqlstate}[what]()
+ "sqlstate": sqlstate, "sessions": sessions}[what]()
 conn.close()

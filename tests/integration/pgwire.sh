@@ -242,6 +242,52 @@ expect "AS OF over pgwire (admin)" "^a1$" \
 expect "HISTORY OF EVENT over pgwire" "record" \
   P root rootpw-long1 disable -Atc "HISTORY OF EVENT 1"
 
+expect "a DURATION column reads as its CQL text" "^3 MONTHS$" \
+  P root rootpw-long1 disable -Atc "SELECT 3 MONTHS AS d FROM types LIMIT 1"
+echo "== sessions: SHOW SESSIONS, KILL SESSION, revocation (psycopg2, psql)"
+$PY "$HERE/pg_client.py" "$DSN" sessions >"$T/sess.out" 2>&1
+expect "PostgreSQL sessions are listed by SHOW SESSIONS" \
+  "^listed pgboss pgpat root" cat "$T/sess.out"
+expect "an admin session creates an admin" "^admin creates ok" cat "$T/sess.out"
+expect "ALTER USER ... ROLE applies at the session's next statement" \
+  "^demoted creates 42501" cat "$T/sess.out"
+expect "... which may still read as an analyst" "^demoted reads ok" \
+  cat "$T/sess.out"
+expect "a new password ends the session at its next statement" \
+  "^after new password closed" cat "$T/sess.out"
+expect "DROP USER ends the session" "^after drop closed" cat "$T/sess.out"
+expect "KILL SESSION ends a PostgreSQL session" "^killed closed" \
+  cat "$T/sess.out"
+expect "none of them is left, the demoted admin created nobody" \
+  "^left root \| pgm2 False" cat "$T/sess.out"
+expect "the server told each why (FATAL 28000 / 57P01) and logged it" \
+  "sqlstate=28000 msg=.*password of user .*pgpat.* was changed.*sqlstate=28000 msg=.*pgboss.* was dropped.*sqlstate=57P01 msg=.*killed by root" \
+  sh -c "grep 'event=session_revoked.*proto=pg' '$T/server.log' | tr '\n' ' '"
+# psql shows the FATAL a killed session gets: its statements come through a
+# FIFO, the KILL is sent once SHOW SESSIONS lists it
+P root rootpw-long1 disable -qc \
+  "CREATE USER pgkill ROLE analyst PASSWORD 'pgkill-password'" >/dev/null 2>&1
+mkfifo "$T/kill.fifo"
+P pgkill pgkill-password disable -At <"$T/kill.fifo" >"$T/kill.out" 2>&1 &
+KPID=$!
+exec 7>"$T/kill.fifo"
+echo "SELECT 42 AS x FROM types LIMIT 1;" >&7
+KID=""
+for _ in $(seq 1 100); do
+  KID=$(P root rootpw-long1 disable -At -F ' ' -c "SHOW SESSIONS" 2>/dev/null |
+    awk '$2 == "pgkill" {print $1}')
+  [ -n "$KID" ] && break
+  sleep 0.1
+done
+P root rootpw-long1 disable -qc "KILL SESSION ${KID:-0}" >/dev/null 2>&1
+echo "SELECT 43 AS x FROM types LIMIT 1;" >&7
+exec 7>&-
+wait "$KPID" 2>/dev/null
+expect "psql: the killed session is told why" \
+  "FATAL: +session ended: killed by root \(KILL SESSION [0-9]+\)" \
+  cat "$T/kill.out"
+expect "... after its first statement ran" "^42$" cat "$T/kill.out"
+
 echo "== another role over SCRAM"
 expect "an analyst logs in and reads" "^3$" \
   P ana anapw-long1 disable -Atc "SELECT count(*) FROM events WHERE subject = '$SUBJ'"

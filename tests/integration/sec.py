@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 
+import ptyread
 import wire
 from wire import (AUTH, BYE, CANCEL, CLOSE, DONE, ERROR, EXECUTE, HELLO,
                   OK, PING, PREPARE, QUERY, READY, Conn, Reader, ServerError,
@@ -417,6 +418,48 @@ def sc_sessions(port, user, pw):
                                       after[:3], unknown[:3]))
 
 
+def sc_kill_read(port, user, pw):
+    """A session killed in the middle of a long read (its rows fill the
+    socket: the server is mid-statement) gets an ERROR for the request and
+    then the request-0 ERROR saying it was killed, before the close."""
+    root = Conn(port)
+    root.login(user, pw)
+    q(root, "CREATE USER reader ROLE analyst PASSWORD 'reader-password';")
+    r = Conn(port, timeout=30)
+    r.hello()
+    req = r.next_req()
+    r.send(frame(wire.AUTH, req, s("reader") + s("reader-password")))
+    rd = Reader(r.expect(wire.AUTH_OK, req))
+    rd.str(), rd.u8()
+    rid = rd.u32()
+    req = r.next_req()
+    r.send(frame(QUERY, req, struct.pack(">i", 0) +
+                 s("SELECT * FROM events INCLUDE HIDDEN;")))
+    first = r.recv_frame()  # COLUMNS: the read runs; no more is read now
+    killed = q(root, "KILL SESSION %d;" % rid)
+    frames = []
+    try:
+        while True:
+            f = r.recv_frame()
+            if f is None:
+                break
+            if f[0] != wire.ROWS:
+                frames.append((f[0], f[1], error_of(f[2], f[1]).code,
+                               error_of(f[2], f[1]).msg)
+                              if f[0] == ERROR else (f[0], f[1]))
+    except OSError as e:
+        frames.append(("closed", str(e)))
+    answered = [f for f in frames if f[0] == ERROR and f[1] == req]
+    told = [f for f in frames if f[0] == ERROR and f[1] == 0]
+    ok = (first is not None and first[0] == wire.COLUMNS and
+          killed[0] == "done" and len(answered) == 1 and len(told) == 1 and
+          told[0][2] == CREDO_AUTH and
+          "killed by %s (KILL SESSION %d)" % (user, rid) in told[0][3] and
+          frames[-1] == told[0])
+    return ok, "first %r; KILL %r; then %r" % (
+        first and first[:2], killed[:3], frames)
+
+
 # ------------------------------------------------------- items 10, 14
 def answer(c):
     """The next frame as (type, req, error or payload), or None."""
@@ -569,6 +612,24 @@ def sc_values(port, user, pw):
                                                bad, tz_bad[:3], tz_ok[0]))
 
 
+def sc_duration(port, user, pw):
+    """DURATION (tag 8: i32 months, i64 microseconds) binds as a duration
+    on either version; rows carry tag 8 on a version-2 connection and the
+    duration's TEXT on a version-1 one."""
+    dur = bytes([wire.T_DURATION]) + struct.pack(">iq", 18, 0)
+    sql = "SELECT ? AS d, 3 MONTHS AS m, ? = 1 YEAR 6 MONTHS AS same " \
+          "FROM types LIMIT 1"
+    got = {}
+    for hi in (1, 2):
+        c = Conn(port)
+        c.login(user, pw, hi=hi)
+        st = c.prepare(sql)
+        got[hi] = execute_raw(c, st, dur + dur, 2)
+    ok = (got[1] == ("done", [("1 YEAR 6 MONTHS", "3 MONTHS", True)]) and
+          got[2] == ("done", [((18, 0), (3, 0), True)]))
+    return ok, "version 1 %r; version 2 %r" % (got[1], got[2])
+
+
 def q_tz(c, sql, tz):
     frames, (t, p) = request(c, QUERY, struct.pack(">i", tz) + s(sql))
     if t == ERROR:
@@ -583,7 +644,6 @@ def sc_shell_history(_port, credo, store, hist):
     (also a password on a continuation line) out of its history file."""
     import os
     import pty
-    import select
     os.environ["CREDO_HISTORY"] = hist
     pid, fd = pty.fork()
     if pid == 0:
@@ -591,21 +651,11 @@ def sc_shell_history(_port, credo, store, hist):
     lines = ["CREATE USER hist_a ROLE analyst PASSWORD 'secret-one-123';",
              "ALTER USER hist_a", "  PASSWORD 'secret-two-456';",
              "SHOW USERS;", "\\q"]
-    out = b""
     end = time.time() + 20
     for line in lines:
         os.write(fd, line.encode() + b"\n")
         time.sleep(0.3)
-    while time.time() < end:
-        r, _, _ = select.select([fd], [], [], 0.2)
-        if r:
-            try:
-                d = os.read(fd, 4096)
-            except OSError:
-                break
-            if not d:
-                break
-            out += d
+    out = ptyread.read_until(fd, end)
     os.waitpid(pid, 0)
     saved = open(hist, encoding="utf-8", errors="replace").read() \
         if os.path.exists(hist) else ""

@@ -6,17 +6,8 @@
 #
 # Usage: BUILD=build bash tests/integration/secrets.sh
 set -u
-BUILD=${BUILD:-build}
-CREDO=$(cd "$(dirname "$BUILD/bin/credo")" && pwd)/credo
-[ -x "$CREDO" ] || { echo "no $BUILD/bin/credo"; exit 1; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/credo-secrets-XXXXXX")
-trap 'rm -rf "$T"' EXIT
-cd "$T" || exit 1
-export CREDO_PROGRESS=never
+. "$(dirname "$0")/lib/tap.sh" secrets
 unset CREDO_PASSWORD
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-fail() { echo "not ok - $*"; cat out.txt 2>/dev/null; exit 1; }
 PW=s3cretPW-4711
 URI="credo://alice:$PW@127.0.0.1:1"
 echo '{}' > in.jsonl

@@ -11,27 +11,7 @@ BUILD=${BUILD:-build}
 HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=$BUILD/bin
 . "$HERE/lib/harness.sh" sec
-
-# start_server NAME STORE [OPTIONS...]: sets PORT and SPID; log in $T/NAME.log
-start_server() {
-  local name=$1 store=$2
-  shift 2
-  "$BIN/credo-server" --store "$store" --listen 127.0.0.1:0 "$@" \
-    2>"$T/$name.log" &
-  SPID=$!
-  PIDS+=("$SPID")
-  PORT=""
-  for _ in $(seq 1 100); do
-    PORT=$(sed -n 's/.*event=listening .* port=\([0-9]*\).*/\1/p' \
-      "$T/$name.log" | head -1)
-    [ -n "$PORT" ] && return 0
-    kill -0 "$SPID" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "server $name did not start:"
-  cat "$T/$name.log"
-  return 1
-}
+. "$HERE/lib/server.sh"
 
 SEC() { timeout 120 python3 "$HERE/sec.py" "$@"; }
 SH() { timeout 60 "$BIN/credo" "$@"; }
@@ -82,6 +62,8 @@ expect "malformed CANCEL/PING/BYE, HELLO after AUTH, request id 0, length < 6: a
   "^ok" SEC conformance "$PORT" root root-password
 expect "BOOL parameters bind as BOOL, JSON parameters are checked, tz is whole minutes" \
   "^ok" SEC values "$PORT" root root-password
+expect "DURATION binds (tag 8); rows carry it on version 2, TEXT on version 1" \
+  "^ok" SEC duration "$PORT" root root-password
 expect "HTTP, TLS and PostgreSQL clients on the credo port get a reply they can show" \
   "^ok" SEC sniff "$PORT"
 for what in http tls_client_hello postgresql_ssl_request; do
@@ -134,6 +116,11 @@ if SH gen --subjects 2000 --events 40000 --seed 7 >"$T/big.jsonl" 2>/dev/null &&
   expect "a write stopped inside BEGIN: the ERROR's in_txn and message tell the truth" \
     "^ok" SEC stopped_in_txn "$PORT" root root-password
   kill -TERM "$BIG_PID"
+  wait "$BIG_PID" 2>/dev/null
+  start_server bigread "$BIG" || exit 1
+  expect "a session killed in the middle of a read gets its ERRORs before the close" \
+    "^ok" SEC kill_read "$PORT" root root-password
+  kill -TERM "$SPID"
 else
   fail "could not build the 40k-event store"
 fi
@@ -142,11 +129,6 @@ echo "== the shell's history (item 8)"
 expect "CREATE/ALTER USER ... PASSWORD lines stay out of the shell's history file" \
   "^ok" SEC shell_history 0 "$BIN/credo" "$T/histstore" "$T/history"
 
-if grep -l "AddressSanitizer\|LeakSanitizer\|runtime error:" "$T"/*.log \
-  >/dev/null 2>&1; then
-  fail "a sanitizer reported a problem in a server log"
-  grep -h -A5 "AddressSanitizer\|LeakSanitizer\|runtime error:" "$T"/*.log |
-    head -30
-else ok "no sanitizer report in any server log"; fi
+no_sanitizer_reports
 echo "security.sh: $CHECKS checks, $FAILS failed"
 [ "$FAILS" -eq 0 ]

@@ -7,15 +7,7 @@
 #
 # Usage: BUILD=build bash tests/integration/shell_open.sh
 set -u
-BUILD=${BUILD:-build}
-CREDO=$(cd "$(dirname "$BUILD/bin/credo")" && pwd)/credo
-[ -x "$CREDO" ] || { echo "no $BUILD/bin/credo"; exit 1; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/credo-shopen-XXXXXX")
-trap 'rm -rf "$T"' EXIT
-cd "$T" || exit 1
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-fail() { echo "not ok - $*"; cat out.txt err.txt 2>/dev/null; exit 1; }
+. "$(dirname "$0")/lib/tap.sh" shopen
 
 "$CREDO" s -c 'SHOW STATS;' >out.txt 2>err.txt || fail "first open"
 grep -q "created a new empty store in s" err.txt || fail "no notice of a new store"

@@ -19,6 +19,11 @@
  *   srv_client stmt URI SQL ARG      prepares SQL with one text parameter,
  *                                    steps it, prints rows; for errors
  *                                    prints "error CODE_NAME: message"
+ *   srv_client duration URI          binds DURATIONs (credo_bind_duration)
+ *                                    and reads duration columns back; prints
+ *                                    per column its type, text and exact
+ *                                    value (credo_column_duration), the
+ *                                    same on a store path and a credo:// URI
  *   srv_client backup-cancel URI DEST
  *                                    credo_backup whose progress callback
  *                                    stops it at once: must return
@@ -240,6 +245,52 @@ static int cmd_check(const char *uri, const char *path) {
   return bad;
 }
 
+/* ---------------------------------------------------------- duration */
+
+/* One row: each column as "name TYPE 'text' {months,usec}" ({-} when
+ * credo_column_duration says it is no duration). */
+static void print_typed_row(credo_stmt *st) {
+  for (int i = 0; i < credo_column_count(st); i++) {
+    credo_duration d;
+    const char *t = credo_column_text(st, i);
+    printf("%s%s %d '%s' ", i ? " | " : "", credo_column_name(st, i),
+           (int)credo_column_type(st, i), t ? t : "NULL");
+    if (credo_column_duration(st, i, &d) == CREDO_OK)
+      printf("{%d,%lld}", (int)d.months, (long long)d.usec);
+    else
+      printf("{-}");
+  }
+  printf("\n");
+}
+
+static int cmd_duration(const char *uri) {
+  static const char *sql = "SELECT ? AS d, ? AS days, publicity, "
+                           "? = 1 YEAR AS same, 3 MONTHS AS lit FROM types "
+                           "WHERE name = 'penalty_general'";
+  credo *db;
+  credo_stmt *st = NULL;
+  int rc;
+  if (open_uri(uri, &db) != CREDO_OK)
+    return 2;
+  rc = credo_prepare(db, sql, -1, &st, NULL);
+  if (rc == CREDO_OK)
+    rc = credo_bind_duration(st, 1, (credo_duration){18, 0});
+  if (rc == CREDO_OK)
+    rc = credo_bind_duration(st, 2,
+                             (credo_duration){0, -90 * CREDO_USEC_PER_DAY});
+  if (rc == CREDO_OK)
+    rc = credo_bind_duration(st, 3, (credo_duration){12, 0});
+  while (rc == CREDO_OK && (rc = credo_step(st)) == CREDO_ROW) {
+    print_typed_row(st);
+    rc = CREDO_OK;
+  }
+  if (rc != CREDO_DONE)
+    printf("error %s: %s\n", credo_errname(rc), credo_errmsg(db));
+  credo_finalize(st);
+  credo_close(db);
+  return rc == CREDO_DONE ? 0 : 1;
+}
+
 /* ------------------------------------------------------------ backup */
 
 static int stop_at_once(void *arg, const char *phase, uint64_t done,
@@ -290,6 +341,8 @@ int main(int argc, char **argv) {
     return cmd_typed(argv[2]);
   if (argc == 4 && !strcmp(argv[1], "check"))
     return cmd_check(argv[2], argv[3]);
+  if (argc == 3 && !strcmp(argv[1], "duration"))
+    return cmd_duration(argv[2]);
   if (argc == 4 && !strcmp(argv[1], "backup-cancel"))
     return cmd_backup_cancel(argv[2], argv[3]);
   fprintf(stderr, "usage: see the comment at the top of srv_client.c\n");

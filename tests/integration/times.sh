@@ -7,15 +7,7 @@
 #
 # Usage: BUILD=build bash tests/integration/times.sh
 set -u
-BUILD=${BUILD:-build}
-CREDO=$(cd "$(dirname "$BUILD/bin/credo")" && pwd)/credo
-[ -x "$CREDO" ] || { echo "no $BUILD/bin/credo"; exit 1; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/credo-times-XXXXXX")
-trap 'rm -rf "$T"' EXIT
-cd "$T" || exit 1
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-fail() { echo "not ok - $*"; cat out.txt err.txt 2>/dev/null; exit 1; }
+. "$(dirname "$0")/lib/tap.sh" times
 "$CREDO" s -c "CREATE TYPE t PUBLICITY 1 YEAR;" >/dev/null 2>&1 || fail setup
 q() { "$CREDO" s -c "SELECT $1 AS v FROM types;" >out.txt 2>err.txt; }
 

@@ -7,17 +7,8 @@
 #
 # Usage: BUILD=build bash tests/integration/upgrade.sh
 set -u
-BUILD=${BUILD:-build}
-CREDO=$(cd "$(dirname "$BUILD/bin/credo")" && pwd)/credo
 DATA=$(cd "$(dirname "$0")/../data/store-v2" && pwd)
-[ -x "$CREDO" ] || { echo "no $BUILD/bin/credo"; exit 1; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/credo-upgrade-XXXXXX")
-trap 'rm -rf "$T"' EXIT
-cd "$T" || exit 1
-export CREDO_PROGRESS=never
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-fail() { echo "not ok - $*"; cat out.txt err.txt 2>/dev/null; exit 1; }
+. "$(dirname "$0")/lib/tap.sh" upgrade
 
 mkdir old && xz -dc "$DATA/data.mdb.xz" > old/data.mdb
 xz -dc "$DATA/history.jsonl.xz" > want.jsonl

@@ -18,8 +18,8 @@ import time
 HELLO, AUTH, PREPARE, EXECUTE, QUERY, CLOSE, CANCEL, PING, BYE = range(1, 10)
 READY, AUTH_OK, PREPARED, COLUMNS, ROWS, DONE, ERROR, OK = range(0x81, 0x89)
 BACKUP, BACKUP_DATA, BACKUP_END = 0x0A, 0x89, 0x8A
+T_NULL, T_INT, T_REAL, T_TEXT, T_BOOL, T_TIME, T_JSON, T_DECIMAL, T_DURATION = range(9)
 NOTICE = 0x8B  # protocol version 2
-T_NULL, T_INT, T_REAL, T_TEXT, T_BOOL, T_TIME, T_JSON = range(7)
 
 
 def frame(ftype, req, payload=b""):
@@ -85,8 +85,11 @@ class Reader:
             return struct.unpack(">d", self.take(8))[0]
         if t == T_BOOL:
             return bool(self.u8())
-        if t in (T_TEXT, T_JSON):
+        if t in (T_TEXT, T_JSON, T_DECIMAL):
             return self.str()
+        if t == T_DURATION:  # (months, microseconds)
+            months = struct.unpack(">i", self.take(4))[0]
+            return (months, self.i64())
         raise ValueError("unknown tag %d" % t)
 
 
@@ -541,28 +544,20 @@ def sc_shell_prompt(port, credo, password):
     """The credo shell on a terminal asks for the password, echo off."""
     import os
     import pty
-    import select
+    import ptyread
     pid, fd = pty.fork()
     if pid == 0:
         os.environ.pop("CREDO_PASSWORD", None)
         os.execv(credo, [credo, "credo://root@127.0.0.1:%d" % port, "-c",
                          "SHOW TYPES;"])
-    out = b""
-    sent = False
-    end = time.time() + 20
-    while time.time() < end:
-        r, _, _ = select.select([fd], [], [], 0.2)
-        if r:
-            try:
-                d = os.read(fd, 4096)
-            except OSError:
-                break
-            if not d:
-                break
-            out += d
+    sent = []
+
+    def answer(out):
         if not sent and b"password for" in out:
             os.write(fd, password.encode() + b"\n")
-            sent = True
+            sent.append(True)
+    out = ptyread.read_until(fd, time.time() + 20, answer)
+    sent = bool(sent)
     for _ in range(50):  # at most 5 s more for it to exit
         done, st = os.waitpid(pid, os.WNOHANG)
         if done:

@@ -88,6 +88,7 @@ static const entry entries[] = {
     E(column_double),
     E(column_text),
     E(column_time),
+    E(column_duration),
     E(stmt_readonly),
     E(stmt_notice),
     E(create_type_def),
@@ -160,7 +161,6 @@ CALL(restore_subject, credo_restore_subject(db, &(credo_subject_info){0}, NULL))
 CALL(restore_version, credo_restore_version(db, &(credo_event){0}, NULL))
 CALL(check, credo_check(db, NULL, NULL, &(credo_check_report){0}))
 CALL(backup_stream, credo_backup_stream(db, NULL, NULL, NULL, NULL))
-CALL(bind_duration, credo_bind_duration(st, 1, (credo_duration){1, 0}))
 CALL(create_type_def, credo_create_type_def(db, &(credo_type_def){0}))
 CALL(rename_subject, credo_rename_subject(db, "P1", "B", "reason"))
 CALL(search_subjects,
@@ -217,7 +217,6 @@ static const on_purpose remote_null[] = {
     NOTSUP(restore_version, "embedded handles only"),
     NOTSUP(check, "embedded handles only"),
     NOTSUP(backup_stream, "the server streams; credo_backup uses snapshot"),
-    NOTSUP(bind_duration, "credo.h: the protocol has no duration values"),
     NOTSUP(create_type_def, "typed API"),
     NOTSUP(rename_subject, "typed API"),
     NOTSUP(search_subjects, "embedded handles only"),

@@ -17,47 +17,29 @@
 #include <string.h>
 
 #include "credo.h"
-#include "th.h"
+#include "th_store.h"
 
 #define ORG "91350100M000100Y43"
 #define NEVENTS 10
 #define NTERMS 10000
 
-typedef struct fx {
-  char *dir;
-  credo *db;
-  th_clock clk;
-} fx;
+typedef th_fx fx; /* the shared store fixture (th_store.h) */
+#define fx_teardown th_fx_teardown
 
 static int fx_setup(void **state) {
-  fx *f = calloc(1, sizeof *f);
+  fx *f = th_fx_open("chains", "2025-07-01",
+                     "CREATE TYPE penalty_general PUBLICITY 1 YEAR "
+                     "REPAIRABLE AFTER 3 MONTHS; CREATE TYPE honour;"
+                     "CREATE SUBJECT '" ORG "' KIND org;");
   char sql[512];
-  f->dir = th_tmpdir("chains");
-  assert_int_equal(credo_open(f->dir, NULL, &f->db), CREDO_OK);
-  f->clk.now = th_t("2025-07-01");
-  credo_set_clock(f->db, th_clock_fn, &f->clk);
-  assert_int_equal(credo_exec(f->db,
-                              "CREATE TYPE penalty_general PUBLICITY 1 YEAR "
-                              "REPAIRABLE AFTER 3 MONTHS; CREATE TYPE honour;"
-                              "CREATE SUBJECT '" ORG "' KIND org;",
-                              NULL, NULL),
-                   CREDO_OK);
   for (int i = 1; i <= NEVENTS; i++) { /* odd ids penalties, even honours */
     snprintf(sql, sizeof sql,
              "RECORD %s FOR '" ORG "' OCCURRED '2025-06-%02d' SOURCE 's' "
              "REF 'r%d' DATA {\"n\": %d};",
              i % 2 ? "penalty_general" : "honour", i, i, i);
-    assert_int_equal(credo_exec(f->db, sql, NULL, NULL), CREDO_OK);
+    th_ok(f->db, sql);
   }
   *state = f;
-  return 0;
-}
-
-static int fx_teardown(void **state) {
-  fx *f = *state;
-  credo_close(f->db);
-  th_rmdir(f->dir);
-  free(f);
   return 0;
 }
 

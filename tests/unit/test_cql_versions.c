@@ -217,6 +217,29 @@ static void t_plumbing(void **state) {
          "1|3\n3|3\n");
 }
 
+/* Joins: versions as the first table of FROM, or as a subquery. */
+static void t_joins(void **state) {
+  fx *f = *state;
+  expect(f,
+         "SELECT v.id, v.version, s.name, v.data.amount_wan, e.data.amount_wan "
+         "FROM versions v JOIN subjects s ON s.id = v.subject LEFT JOIN events "
+         "e ON e.id = v.id WHERE v.op = 'correct' ORDER BY v.id, v.version",
+         "1|2|A|11.5|NULL\n3|2|B|3|4\n3|3|B|4|4\n");
+  expect(f,
+         "SELECT e.id, v.n FROM events e JOIN (SELECT id, count(*) n FROM "
+         "versions GROUP BY id) v ON v.id = e.id ORDER BY e.id INCLUDE HIDDEN",
+         "1|3\n3|3\n");
+  err(f, "SELECT e.id FROM events e JOIN versions v ON v.id = e.id",
+      CREDO_SEMANTIC,
+      "column 32: versions can only be the first table of FROM");
+  /* the latest version of each event, row_number in a derived table */
+  expect(f,
+         "SELECT id, op FROM (SELECT id, op, row_number() OVER (PARTITION BY "
+         "id ORDER BY version DESC) rn FROM versions) x WHERE rn = 1 ORDER BY "
+         "id",
+         "1|repair\n2|retract\n3|correct\n");
+}
+
 /* The public role may not read versions; analysts may. */
 static void t_roles(void **state) {
   fx *f = *state;
@@ -241,6 +264,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(t_rows, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_questions, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_plumbing, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(t_joins, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_roles, fx_setup, fx_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -47,6 +47,7 @@
 #include <strings.h>
 
 #include "credo.h"
+#include "sh_exec.h"
 #include "sh_output.h"
 #include "sh_split.h"
 #include "th.h"
@@ -245,21 +246,6 @@ static credo_time doc_clock(void *arg) {
   return doc_now;
 }
 
-/* The current row as the shell reads it (sh_exec.c's fetch_row). */
-static void fetch_row(credo_stmt *st, sh_value *vals, int ncol) {
-  for (int c = 0; c < ncol; c++) {
-    sh_value *v = &vals[c];
-    memset(v, 0, sizeof *v);
-    v->type = credo_column_type(st, c);
-    if (v->type == CREDO_T_INT || v->type == CREDO_T_BOOL)
-      v->i = credo_column_int64(st, c);
-    else if (v->type == CREDO_T_REAL)
-      v->r = credo_column_double(st, c);
-    else if (v->type != CREDO_T_NULL)
-      v->text = credo_column_text(st, c);
-  }
-}
-
 /* Steps st to the end, printing its rows in the shell's table format.
  * Returns the last credo_step code. */
 static int print_rows(credo_stmt *st, FILE *out) {
@@ -276,7 +262,7 @@ static int print_rows(credo_stmt *st, FILE *out) {
   assert_int_equal(sh_result_begin(&res, SH_FORMAT_TABLE, out, n, names, decl),
                    0);
   while ((rc = credo_step(st)) == CREDO_ROW) {
-    fetch_row(st, vals, n);
+    sh_exec_fetch_row(st, vals, n);
     assert_int_equal(sh_result_row(&res, vals), 0);
   }
   if (rc == CREDO_DONE)

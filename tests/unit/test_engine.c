@@ -703,35 +703,6 @@ static void test_errors_table(void **state) {
 
 /* ------------------------------------------------------- checksums */
 
-/* Flips bit `bit` of the first byte of each occurrence of `pat` in the
- * store's data file; returns how many. */
-static int flip_store(const char *dir, const char *pat, int bit) {
-  char file[600];
-  size_t n, plen = strlen(pat);
-  unsigned char *buf;
-  FILE *fp;
-  int hits = 0;
-
-  snprintf(file, sizeof file, "%s/data.mdb", dir);
-  assert_non_null(fp = fopen(file, "r+b"));
-  fseek(fp, 0, SEEK_END);
-  n = (size_t)ftell(fp);
-  rewind(fp);
-  assert_non_null(buf = malloc(n));
-  assert_int_equal(fread(buf, 1, n, fp), n);
-  for (size_t i = 0; i + plen <= n; i++) {
-    if (memcmp(buf + i, pat, plen) == 0) {
-      unsigned char b = buf[i] ^ (unsigned char)(1u << bit);
-      fseek(fp, (long)i, SEEK_SET);
-      fwrite(&b, 1, 1, fp);
-      hits++;
-    }
-  }
-  free(buf);
-  fclose(fp);
-  return hits;
-}
-
 static int no_row(void *arg, int ncol, const char *const *v,
                   const char *const *names) {
   (void)arg, (void)ncol, (void)v, (void)names;
@@ -758,7 +729,7 @@ static void test_checksum_flip_reported(void **state) {
   id = record_at(f, "2025-02-01", rec("R-1", "2025-01-20", "{\"n\":2443}"));
   credo_close(f->db);
   f->db = NULL;
-  assert_int_equal(flip_store(f->dir, "\"n\":2443}", 0), 1); /* n -> o */
+  assert_int_equal(th_flip_store(f->dir, "\"n\":2443}", 0), 1); /* n -> o */
   assert_int_equal(credo_open(f->dir, NULL, &f->db), CREDO_OK);
   credo_set_clock(f->db, th_clock_fn, &f->clk); /* the event is public */
   assert_int_equal(credo_get_event(f->db, id, CREDO_TIME_NOW, CREDO_TIME_NOW,

@@ -214,6 +214,58 @@ static void test_values(void **state) {
   cl_wbuf_free(&w);
 }
 
+/* DURATION (tag 8, docs/protocol.md section 3): i32 months then i64
+ * microseconds, byte for byte; round trips in EXECUTE and ROWS; cut short
+ * it is malformed. */
+static void test_duration_value(void **state) {
+  (void)state;
+  cl_value v[] = {
+      {.t = CL_T_DURATION, .u.d = {18, INT64_C(7776000000000)}},
+      {.t = CL_T_DURATION, .u.d = {-1, -1}},
+  };
+  cl_value got[2];
+  cl_execute e = {3, 0, 2, v}, e2 = {.params = got};
+  cl_wbuf w = {0};
+  size_t n, at;
+  const uint8_t *p;
+  const char *why;
+  cl_rd rd;
+  uint16_t nc;
+  uint32_t nr;
+  static const uint8_t cut[] = {CL_T_DURATION, 0, 0, 0, 18, 0, 0};
+
+  cl_wr_value(&w, &v[0]);
+  assert_bytes(&w, "08 | 00000012 | 000007127db7c000");
+  w.n = 0;
+  cl_wr_value(&w, &v[1]);
+  assert_bytes(&w, "08 | ffffffff | ffffffffffffffff");
+  w.n = 0;
+  cl_enc_execute(&w, 4, &e);
+  p = only_frame(&w, CL_F_EXECUTE, 4, &n);
+  assert_int_equal(cl_dec_execute(p, n, &e2, 2, &why), CREDO_OK);
+  for (int i = 0; i < 2; i++) {
+    assert_int_equal(got[i].t, CL_T_DURATION);
+    assert_int_equal(got[i].u.d.months, v[i].u.d.months);
+    assert_true(got[i].u.d.usec == v[i].u.d.usec);
+  }
+  w.n = 0;
+  cl_rows_begin(&w, 5, 2, &at);
+  cl_wr_value(&w, &v[0]);
+  cl_wr_value(&w, &v[1]);
+  cl_rows_end(&w, at, 1);
+  p = only_frame(&w, CL_F_ROWS, 5, &n);
+  assert_int_equal(cl_dec_rows_begin(p, n, &rd, &nc, &nr, &why), CREDO_OK);
+  cl_rd_value(&rd, &got[0]);
+  cl_rd_value(&rd, &got[1]);
+  assert_int_equal(cl_rd_end(&rd), CREDO_OK);
+  assert_int_equal(got[0].u.d.months, 18);
+  assert_true(got[1].u.d.usec == -1);
+  cl_rd_init(&rd, cut, sizeof cut);
+  cl_rd_value(&rd, &got[0]);
+  assert_int_not_equal(cl_rd_end(&rd), CREDO_OK);
+  cl_wbuf_free(&w);
+}
+
 static void test_done_error_small(void **state) {
   (void)state;
   cl_wbuf w = {0};
@@ -1008,6 +1060,7 @@ int main(void) {
       cmocka_unit_test(test_hello_ready_auth),
       cmocka_unit_test(test_sql_prepared_columns),
       cmocka_unit_test(test_values),
+      cmocka_unit_test(test_duration_value),
       cmocka_unit_test(test_done_error_small),
       cmocka_unit_test(test_backup_frames),
       cmocka_unit_test(test_error_message_clipped),

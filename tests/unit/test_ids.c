@@ -21,6 +21,7 @@
 #include "credo.h"
 #include "ids.h"
 #include "timeutil.h"
+#include "th.h"
 
 #define ROUNDS 300
 
@@ -32,13 +33,8 @@ static const int RW[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
 /* Set once in main before the tests run, then only read. */
 static uint64_t test_seed;
 
-/* splitmix64 */
-static uint64_t rnd(uint64_t *s) {
-  uint64_t z = (*s += UINT64_C(0x9E3779B97F4A7C15));
-  z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-  z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-  return z ^ (z >> 31);
-}
+/* the shared stream (th.h) */
+#define rnd th_rnd
 
 static int rnd_below(uint64_t *s, int n) {
   return (int)(rnd(s) % (uint64_t)n);
@@ -504,10 +500,7 @@ static void test_api_edges(void **state) {
 }
 
 int main(void) {
-  const char *env = getenv("CREDO_TEST_SEED");
-  test_seed = env ? strtoull(env, NULL, 0) : (uint64_t)time(NULL);
-  printf("test_ids: seed %" PRIu64 " (CREDO_TEST_SEED=%" PRIu64 " replays)\n",
-         test_seed, test_seed);
+  test_seed = th_seed("test_ids");
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_examples),
       cmocka_unit_test(test_uscc_bad),

@@ -23,15 +23,13 @@
 #include <cmocka.h>
 
 #include "jfield.h"
+#include "th.h"
 #include "value.h"
 
 static uint64_t seed;
 
-static uint64_t rnd(void) { /* xorshift64* */
-  seed ^= seed >> 12;
-  seed ^= seed << 25;
-  seed ^= seed >> 27;
-  return seed * 2685821657736338717ULL;
+static uint64_t rnd(void) {
+  return th_rnd(&seed);
 }
 static int pick(int n) {
   return (int)(rnd() % (uint64_t)n);
@@ -260,13 +258,7 @@ static void test_stored_shapes(void **state) {
 }
 
 int main(void) {
-  const char *env = getenv("CREDO_TEST_SEED");
-  seed = env ? strtoull(env, NULL, 0) : (uint64_t)time(NULL);
-  if (!seed)
-    seed = 1;
-  printf("test_jfield: seed %" PRIu64 " (CREDO_TEST_SEED=%" PRIu64
-         " replays)\n",
-         seed, seed);
+  seed = th_seed("test_jfield");
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_stored_shapes),
       cmocka_unit_test(test_random),

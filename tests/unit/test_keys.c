@@ -19,28 +19,19 @@
 #include <cmocka.h>
 
 #include "stor.h"
+#include "th.h"
 
 #define ROUNDS 20000
 
 static uint64_t rng_state;
 
-static uint64_t rnd(void) { /* xorshift64* */
-  rng_state ^= rng_state >> 12;
-  rng_state ^= rng_state << 25;
-  rng_state ^= rng_state >> 27;
-  return rng_state * UINT64_C(2685821657736338717);
+static uint64_t rnd(void) {
+  return th_rnd(&rng_state);
 }
 
 static int setup_seed(void **state) {
-  const char *s = getenv("CREDO_TEST_SEED");
-  uint64_t seed = s ? strtoull(s, NULL, 10) : (uint64_t)time(NULL);
-
-  if (seed == 0)
-    seed = 1;
-  rng_state = seed;
-  printf("test_keys: seed %llu (CREDO_TEST_SEED to replay)\n",
-         (unsigned long long)seed);
   (void)state;
+  rng_state = th_seed("test_keys");
   return 0;
 }
 

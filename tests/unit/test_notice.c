@@ -16,32 +16,17 @@
 #include <string.h>
 
 #include "credo.h"
-#include "th.h"
+#include "th_store.h"
 
 #define ORG "91350100M000100Y43"
 
-typedef struct fx {
-  char *dir;
-  credo *db;
-  th_clock clk;
-} fx;
+typedef th_fx fx; /* the shared store fixture (th_store.h) */
+#define fx_teardown th_fx_teardown
 
 static int fx_setup(void **state) {
-  fx *f = calloc(1, sizeof *f);
-  f->dir = th_tmpdir("notice");
-  assert_int_equal(credo_open(f->dir, NULL, &f->db), CREDO_OK);
-  f->clk.now = th_t("2025-03-01T08:00:00+08:00");
-  credo_set_clock(f->db, th_clock_fn, &f->clk);
+  fx *f = th_fx_open("notice", "2025-03-01T08:00:00+08:00", NULL);
   assert_int_equal(credo_set_tz(f->db, 8 * 3600), CREDO_OK);
   *state = f;
-  return 0;
-}
-
-static int fx_teardown(void **state) {
-  fx *f = *state;
-  credo_close(f->db);
-  th_rmdir(f->dir);
-  free(f);
   return 0;
 }
 

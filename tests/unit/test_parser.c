@@ -648,19 +648,46 @@ static void test_syntax_error_positions(void **state) {
             "TEXT, TIME, BOOL)");
   check_err("SELECT CASE END FROM events", 1, 13, "syntax error near \"END\"");
   check_err("SELECT id FROM events RIGHT JOIN subjects ON x = y", 1, 23,
-            "RIGHT JOIN is not supported (nor are other joins yet); use a "
-            "subquery: x IN (SELECT ...)");
-  check_err("SELECT e.id FROM events e", 1, 25,
-            "table aliases and joins are not supported yet; use a subquery: "
-            "x IN (SELECT ...)");
+            "RIGHT JOIN is not supported; swap the tables and use LEFT JOIN");
+  check_err("SELECT id FROM events e RIGHT JOIN subjects s ON x = y", 1, 25,
+            "RIGHT JOIN is not supported; swap the tables and use LEFT JOIN");
+  check_err("SELECT id FROM events e FULL JOIN subjects s ON x = y", 1, 25,
+            "FULL JOIN is not supported; use a LEFT JOIN, and UNION it with "
+            "the rows of the other table that have no match (WHERE NOT "
+            "EXISTS / NOT IN)");
+  check_err("SELECT id FROM events CROSS JOIN subjects", 1, 23,
+            "CROSS JOIN is not supported; write JOIN ... ON with the "
+            "condition that relates the tables");
+  check_err("SELECT id FROM events e JOIN events e ON e.id = e.id", 1, 30,
+            "table name \"e\" is used twice in FROM; give one of them an "
+            "alias (FROM events e1 JOIN events e2 ON ...)");
+  check_err("SELECT id FROM events e WHERE id = 1 JOIN types t ON t.name = "
+            "e.type",
+            1, 38,
+            "JOIN must come right after FROM, before WHERE, GROUP BY, "
+            "ORDER BY and LIMIT");
+  check_err("SELECT id FROM events e LEFT JOIN types t", 1, 42,
+            "syntax error: unexpected end of input");
+  check_err("SELECT id FROM events e JOIN planets p ON p.id = e.id", 1, 30,
+            "unknown table \"planets\" (expected events, subjects, types or "
+            "versions)");
   check_err("SELECT rank() OVER (ORDER BY id ROWS UNBOUNDED PRECEDING) FROM "
             "events",
             1, 33,
             "window frames (ROWS ...) are not supported; a window with ORDER "
             "BY runs from the start of its partition to the current row and "
             "its peers, one without ORDER BY spans the whole partition");
-  check_err("WITH x AS (SELECT 1) SELECT * FROM x", 1, 1,
-            "WITH is not supported yet; use a subquery: x IN (SELECT ...)");
+  check_err("WITH RECURSIVE x AS (SELECT id FROM types) SELECT * FROM x", 1, 6,
+            "WITH RECURSIVE is not supported; WITH names non-recursive "
+            "queries only");
+  check_err("WITH x AS (SELECT id FROM types), x AS (SELECT id FROM types) "
+            "SELECT * FROM x",
+            1, 35, "WITH name \"x\" is defined twice");
+  check_err("WITH x AS (SELECT id FROM y) SELECT * FROM x", 1, 27,
+            "unknown table \"y\" (expected events, subjects, types or "
+            "versions)");
+  check_err("SELECT * FROM (SELECT id FROM types)", 1, 15,
+            "a subquery in FROM needs an alias: (SELECT ...) AS name");
   check_err("SELECT a FROM events UNION SELECT a FROM events ORDER BY a "
             "UNION SELECT a FROM events",
             1, 60,
@@ -669,7 +696,6 @@ static void test_syntax_error_positions(void **state) {
   check_err("SELECT CASE WHEN a THEN b FROM events", 1, 27,
             "syntax error near \"FROM\"");
   check_err("SELECT * FROM events ORDER x", 1, 28, "syntax error near \"x\"");
-  check_err("SELECT * FROM events AS x", 1, 25, "syntax error near \"x\"");
   check_err("SELECT * FROM events INCLUDE everything", 1, 30,
             "syntax error near \"everything\"");
 }

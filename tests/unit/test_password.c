@@ -17,26 +17,13 @@
 #include <cmocka.h>
 
 #include "credo.h"
-#include "th.h"
+#include "th_store.h"
 
-typedef struct fx {
-  char *dir;
-  credo *db;
-} fx;
+typedef th_fx fx; /* the shared store fixture (th_store.h), real clock */
+#define teardown th_fx_teardown
 
 static int setup(void **state) {
-  fx *f = calloc(1, sizeof *f);
-  f->dir = th_tmpdir("password");
-  assert_int_equal(credo_open(f->dir, NULL, &f->db), CREDO_OK);
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fx *f = *state;
-  credo_close(f->db);
-  th_rmdir(f->dir);
-  free(f);
+  *state = th_fx_open("password", NULL, NULL);
   return 0;
 }
 

@@ -29,10 +29,7 @@ enum { NEVENTS = 120, NOPS = 80, NINSTANTS = 6 };
 
 static uint64_t seed;
 static uint64_t rnd(void) {
-  seed ^= seed >> 12;
-  seed ^= seed << 25;
-  seed ^= seed >> 27;
-  return seed * 2685821657736338717ULL;
+  return th_rnd(&seed);
 }
 static int pick(int n) {
   return (int)(rnd() % (uint64_t)n);
@@ -172,13 +169,7 @@ static void test_scan_equals_lookup(void **state) {
 }
 
 int main(void) {
-  const char *env = getenv("CREDO_TEST_SEED");
-  seed = env ? strtoull(env, NULL, 0) : (uint64_t)time(NULL);
-  if (!seed)
-    seed = 1;
-  printf("test_scan_full: seed %" PRIu64 " (CREDO_TEST_SEED=%" PRIu64
-         " replays)\n",
-         seed, seed);
+  seed = th_seed("test_scan_full");
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_scan_equals_lookup),
   };

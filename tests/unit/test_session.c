@@ -18,31 +18,15 @@
 #include <cmocka.h>
 
 #include "credo.h"
-#include "th.h"
+#include "th_store.h"
 
-typedef struct fx {
-  char *dir;
-  credo *db;
-} fx;
+typedef th_fx fx; /* the shared store fixture (th_store.h), real clock */
+#define teardown th_fx_teardown
 
 static int setup(void **state) {
-  fx *f = calloc(1, sizeof *f);
-  f->dir = th_tmpdir("session");
-  assert_int_equal(credo_open(f->dir, NULL, &f->db), CREDO_OK);
-  assert_int_equal(
-      credo_exec(f->db,
-                 "CREATE USER alice ROLE recorder PASSWORD 'alice-secret';",
-                 NULL, NULL),
-      CREDO_OK);
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fx *f = *state;
-  credo_close(f->db);
-  th_rmdir(f->dir);
-  free(f);
+  *state =
+      th_fx_open("session", NULL,
+                 "CREATE USER alice ROLE recorder PASSWORD 'alice-secret';");
   return 0;
 }
 
@@ -255,6 +239,42 @@ static void t_session_check(void **state) {
   credo_close(h2);
 }
 
+/* A session a front end authenticated itself with the user's SCRAM
+ * verifier (credo-server's PostgreSQL listener) follows the user as one
+ * opened by credo_authenticate does; a verifier that is no longer the
+ * user's (password changed since it was read) is refused. */
+static void t_session_adopt(void **state) {
+  fx *f = *state;
+  credo_scram_verifier v, stale;
+  credo *h;
+  assert_int_equal(credo_user_scram(f->db, "alice", &v), CREDO_OK);
+  assert_int_equal(credo_dup(f->db, &h), CREDO_OK);
+  assert_int_equal(credo_session_adopt(NULL, "alice", &v), CREDO_MISUSE);
+  assert_int_equal(credo_session_adopt(h, "nobody", &v), CREDO_AUTH);
+  assert_int_equal(credo_session_adopt(h, "alice", &v), CREDO_OK);
+  assert_int_equal(credo_get_role(h), CREDO_ROLE_RECORDER);
+  /* now a recorder: it cannot adopt another user */
+  assert_int_equal(credo_session_adopt(h, "alice", &v), CREDO_DENIED);
+  assert_int_equal(credo_session_check(h), CREDO_OK);
+  assert_int_equal(
+      credo_exec(f->db, "ALTER USER alice ROLE analyst;", NULL, NULL),
+      CREDO_OK);
+  assert_int_equal(credo_session_check(h), CREDO_OK);
+  assert_int_equal(credo_get_role(h), CREDO_ROLE_ANALYST);
+  stale = v;
+  assert_int_equal(credo_exec(f->db,
+                              "ALTER USER alice PASSWORD 'third-secret';", NULL,
+                              NULL),
+                   CREDO_OK);
+  assert_int_equal(credo_session_check(h), CREDO_AUTH);
+  assert_non_null(strstr(credo_errmsg(h), "password"));
+  credo_close(h);
+  assert_int_equal(credo_dup(f->db, &h), CREDO_OK);
+  assert_int_equal(credo_session_adopt(h, "alice", &stale), CREDO_AUTH);
+  assert_int_equal(credo_get_role(h), CREDO_ROLE_ADMIN); /* unchanged */
+  credo_close(h);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(t_busy_timeout, setup, teardown),
@@ -262,6 +282,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(t_batch_write_stopped, setup, teardown),
       cmocka_unit_test_setup_teardown(t_bind_bool, setup, teardown),
       cmocka_unit_test_setup_teardown(t_session_check, setup, teardown),
+      cmocka_unit_test_setup_teardown(t_session_adopt, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,6 +28,7 @@
 #include <cmocka.h>
 
 #include "stor.h"
+#include "th.h"
 
 #define KIB ((size_t)1 << 10)
 #define MIB ((size_t)1 << 20)
@@ -553,40 +554,6 @@ static void test_format_version(void **state) {
 
 /* ----------------------------------------------------------- checksums */
 
-/* Flips bit `bit` of the first byte of every occurrence of `pat` in the
- * store's data file; returns the number of occurrences. */
-static int flip_in_file(const char *store, const char *pat, int bit) {
-  char file[700];
-  size_t n, plen = strlen(pat), i;
-  unsigned char *buf;
-  FILE *fp;
-  int hits = 0;
-
-  snprintf(file, sizeof file, "%s/data.mdb", store);
-  if (!(fp = fopen(file, "r+b")))
-    return -1;
-  fseek(fp, 0, SEEK_END);
-  n = (size_t)ftell(fp);
-  buf = malloc(n);
-  rewind(fp);
-  if (!buf || fread(buf, 1, n, fp) != n) {
-    free(buf);
-    fclose(fp);
-    return -1;
-  }
-  for (i = 0; i + plen <= n; i++) {
-    if (memcmp(buf + i, pat, plen) == 0) {
-      unsigned char b = buf[i] ^ (unsigned char)(1u << bit);
-      fseek(fp, (long)i, SEEK_SET);
-      fwrite(&b, 1, 1, fp);
-      hits++;
-    }
-  }
-  free(buf);
-  fclose(fp);
-  return hits;
-}
-
 static void put_three(fx *f, const char *middle_key, const char *middle_val) {
   stor_txn *t;
 
@@ -611,7 +578,7 @@ static void test_checksum_value_flip(void **state) {
   char what[256];
 
   put_three(f, "mmm", "{\"n\":2443}");
-  assert_int_equal(flip_in_file(f->path, "n\":2443", 0), 1); /* n -> o */
+  assert_int_equal(th_flip_store(f->path, "n\":2443", 0), 1); /* n -> o */
   assert_non_null(f->env = open_store(f->path, 0, 1));
   assert_int_equal(stor_txn_begin(f->env, 0, &t), CREDO_OK);
   assert_int_equal(stor_get(t, STOR_SUBJECTS, S("mmm"), &v), CREDO_CORRUPT);
@@ -641,7 +608,7 @@ static void test_checksum_key_flip(void **state) {
   int bad = 0, good = 0, rc;
 
   put_three(f, "KEYQ", "middle");
-  assert_int_equal(flip_in_file(f->path, "KEYQ", 1), 1); /* K -> I */
+  assert_int_equal(th_flip_store(f->path, "KEYQ", 1), 1); /* K -> I */
   assert_non_null(f->env = open_store(f->path, 0, 1));
   assert_int_equal(stor_txn_begin(f->env, 0, &t), CREDO_OK);
   assert_int_equal(stor_cursor_open(t, STOR_SUBJECTS, &c), CREDO_OK);

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "credo.h"
+#include "th.h"
 #include "timeutil.h"
 
 #define ROUNDS 20000
@@ -30,13 +31,8 @@
 /* Set once in main before the tests run, then only read. */
 static uint64_t test_seed;
 
-/* splitmix64 */
-static uint64_t rnd(uint64_t *s) {
-  uint64_t z = (*s += UINT64_C(0x9E3779B97F4A7C15));
-  z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-  z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-  return z ^ (z >> 31);
-}
+/* the shared stream (th.h) */
+#define rnd th_rnd
 
 /* Uniform in [lo, hi] (small spans; modulo bias is irrelevant here). */
 static int64_t rnd_range(uint64_t *s, int64_t lo, int64_t hi) {
@@ -508,10 +504,7 @@ static void test_errors(void **state) {
 }
 
 int main(void) {
-  const char *env = getenv("CREDO_TEST_SEED");
-  test_seed = env ? strtoull(env, NULL, 0) : (uint64_t)time(NULL);
-  printf("test_time: seed %" PRIu64 " (CREDO_TEST_SEED=%" PRIu64 " replays)\n",
-         test_seed, test_seed);
+  test_seed = th_seed("test_time");
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_calendar_walk),
       cmocka_unit_test(test_split_join),

@@ -22,8 +22,10 @@ th_fx *th_fx_open(const char *tag, const char *now, const char *cql) {
   f->dir = th_tmpdir(tag);
   assert_non_null(f->dir);
   assert_int_equal(credo_open(f->dir, NULL, &f->db), CREDO_OK);
-  f->clk.now = th_t(now);
-  credo_set_clock(f->db, th_clock_fn, &f->clk);
+  if (now) {
+    f->clk.now = th_t(now);
+    credo_set_clock(f->db, th_clock_fn, &f->clk);
+  }
   if (cql)
     th_ok(f->db, cql);
   return f;

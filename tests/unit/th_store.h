@@ -23,8 +23,9 @@ typedef struct th_fx {
 } th_fx;
 
 /* Opens a fresh store in a new directory named after `tag`, its clock at
- * `now` (a time literal, th_t), then runs `cql` (NULL: nothing). Fails the
- * test on any error. Free with th_fx_close. */
+ * `now` (a time literal, th_t; NULL: the real clock, clk unused), then
+ * runs `cql` (NULL: nothing). Fails the test on any error. Free with
+ * th_fx_close. */
 th_fx *th_fx_open(const char *tag, const char *now, const char *cql);
 /* Closes the store, removes its directory, frees f. Accepts NULL. */
 void th_fx_close(th_fx *f);

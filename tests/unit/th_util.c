@@ -1,6 +1,7 @@
 /*
  * th_util.c -- test helpers: temporary directories, a fake clock, time
- * literals. Test-only code; never linked into the library.
+ * literals, seeded random streams, damage to a store's data file. Test-only
+ * code; never linked into the library.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,10 +10,12 @@
 #include <cmocka.h>
 
 #include <ftw.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "th.h"
@@ -57,4 +60,53 @@ credo_time th_t(const char *iso) {
   if (rc != CREDO_OK)
     fail_msg("bad time literal in test: %s", iso);
   return t;
+}
+
+uint64_t th_seed(const char *suite) {
+  const char *env = getenv("CREDO_TEST_SEED");
+  uint64_t seed = env ? strtoull(env, NULL, 0) : (uint64_t)time(NULL);
+  if (!seed)
+    seed = 1;
+  printf("%s: seed %" PRIu64 " (CREDO_TEST_SEED=%" PRIu64 " replays)\n", suite,
+         seed, seed);
+  return seed;
+}
+
+uint64_t th_rnd(uint64_t *s) {
+  uint64_t z = (*s += UINT64_C(0x9E3779B97F4A7C15));
+  z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+  z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+  return z ^ (z >> 31);
+}
+
+int th_flip_store(const char *dir, const char *pat, int bit) {
+  char file[1024];
+  size_t n, plen = strlen(pat);
+  unsigned char *buf;
+  FILE *fp;
+  int hits = 0;
+
+  snprintf(file, sizeof file, "%s/data.mdb", dir);
+  if (!(fp = fopen(file, "r+b")))
+    return -1;
+  fseek(fp, 0, SEEK_END);
+  n = (size_t)ftell(fp);
+  rewind(fp);
+  buf = malloc(n);
+  if (!buf || fread(buf, 1, n, fp) != n) {
+    free(buf);
+    fclose(fp);
+    return -1;
+  }
+  for (size_t i = 0; i + plen <= n; i++) {
+    if (memcmp(buf + i, pat, plen) == 0) {
+      unsigned char b = buf[i] ^ (unsigned char)(1u << bit);
+      fseek(fp, (long)i, SEEK_SET);
+      fwrite(&b, 1, 1, fp);
+      hits++;
+    }
+  }
+  free(buf);
+  fclose(fp);
+  return hits;
 }
