@@ -60,13 +60,23 @@ static int path_id(credo_stmt *st, uint64_t *id) {
   return CREDO_OK;
 }
 
+int eng_versions_check(credo *db, const eng_plan *p) {
+  int rc;
+  if (p->table != CQL_TABLE_VERSIONS || !p->sel)
+    return CREDO_OK;
+  rc = eng_require(db, db->role != CREDO_ROLE_PUBLIC,
+                   "read versions (the history of events)");
+  if (rc != CREDO_OK)
+    return eng_cql_err(db, rc, p->sel->table_pos.line, p->sel->table_pos.column,
+                       "%s", credo_errmsg(db));
+  return CREDO_OK;
+}
+
 int eng_versions_open(credo_stmt *st) {
   const eng_plan *p = st->plan;
-  int rc = eng_require(st->db, st->db->role != CREDO_ROLE_PUBLIC,
-                       "read versions (the history of events)");
+  int rc = eng_versions_check(st->db, p); /* the role may have changed */
   if (rc != CREDO_OK)
-    return eng_cql_err(st->db, rc, p->sel->table_pos.line,
-                       p->sel->table_pos.column, "%s", credo_errmsg(st->db));
+    return rc;
   if (!(st->vscan = calloc(1, sizeof *st->vscan)))
     return eng_exec_nomem(st->db);
   st->x.as_of = CREDO_TIME_OPEN; /* subject_name: the subject's name now */

@@ -637,6 +637,7 @@ int eng_plan_select(credo *db, const cql_select *sel, const char *src,
   choose_path(p);
   if ((rc = check_types(db, p)) != CREDO_OK ||
       (rc = public_plan(db, p)) != CREDO_OK ||
+      (rc = eng_versions_check(db, p)) != CREDO_OK ||
       (p->join && (rc = eng_join_finish(db, p, nparams)) != CREDO_OK) ||
       (rc = eng_plan_windows(db, p)) != CREDO_OK)
     goto fail;

@@ -163,6 +163,9 @@ void eng_plan_free(eng_plan *p);
 int eng_plan_windows(credo *db, eng_plan *p);
 void eng_plan_windows_free(eng_plan *p);
 
+/* FROM versions for the public role: CREDO_DENIED at the table name
+ * (exec_versions.c); CREDO_OK otherwise. */
+int eng_versions_check(credo *db, const eng_plan *p);
 /* Rows EXPLAIN expects from FROM versions: all of them, or one event's
  * share (`one`). Implemented in exec_versions.c. */
 int eng_versions_estimate(credo *db, stor_txn *txn, int one, uint64_t *rows);
