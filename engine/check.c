@@ -17,7 +17,8 @@
  *  - the tables' own entry counts agree with what the walk saw;
  *  - META next_event / next_type are above every id, last_tx is at or
  *    after every transaction time;
- *  - the erasure ledger and type_retain (erase_check.c).
+ *  - the erasure ledger and type_retain (erase_check.c);
+ *  - the projection of the latest versions (proj_check.c).
  *
  * Cost: one pass over each table plus point look-ups; memory O(1) (the
  * walk keeps pointers into the snapshot only). Reads in one transaction,
@@ -40,6 +41,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "proj.h"
 #include "codec.h"
 #include "eng.h"
 #include "keys.h"
@@ -761,6 +763,9 @@ static int run(ck *c) {
     return rc;
   /* the erasure ledger and retention (erase_check.c), not counted either */
   if (c->stop || (rc = eng_erase_check(c->db, c->txn, names_problem, c, &w[9])))
+    return rc;
+  /* the projection of the latest versions (proj_check.c) */
+  if (c->stop || (rc = eng_proj_check(c->db, c->txn, names_problem, c, &w[10])))
     return rc;
   if (c->stop)
     return CREDO_OK;

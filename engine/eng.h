@@ -165,6 +165,9 @@ struct credo {
   /* prepared CQL statements of this handle (stmt.c), finalized by
    * credo_close */
   credo_stmt *stmts;
+  /* the projection's write state (proj.c): cached segments, dictionary
+   * ids; NULL until the first write */
+  struct eng_projw *projw;
 };
 
 /* Takes the handle off the store's session list (sessions.c; eng_close). */

@@ -27,6 +27,7 @@
 #include "codec.h"
 #include "erase.h"
 #include "ids.h"
+#include "proj.h"
 
 static const char KEY_ERASE_SALT[] = "erase_salt";
 
@@ -259,7 +260,9 @@ static int drop_latest(credo *db, stor_txn *txn, uint64_t id,
   stor_key_init(&k);
   stor_key_u64(&k, id);
   rc = stor_del(txn, STOR_EVENTS, stor_key_val(&k));
-  return rc == CREDO_OK ? rc : eng_err_stor(db, rc, "cannot delete an event");
+  if (rc != CREDO_OK)
+    return eng_err_stor(db, rc, "cannot delete an event");
+  return eng_proj_del(db, txn, id, v->subject);
 }
 
 static int put_tomb(credo *db, stor_txn *txn, uint64_t id, const eng_tomb *t) {

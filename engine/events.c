@@ -29,6 +29,7 @@
 #include "timeutil.h"
 #include "erase.h"
 #include "ids.h"
+#include "proj.h"
 
 static const char KEY_NEXT_EVENT[] = "next_event";
 
@@ -144,7 +145,10 @@ int eng_put_version(credo *db, stor_txn *txn, int table, uint64_t id,
   }
   rc = stor_put(txn, table, stor_key_val(&k), (stor_val){buf, len});
   free(buf);
-  return rc == CREDO_OK ? rc : eng_err_stor(db, rc, "cannot write a version");
+  if (rc != CREDO_OK)
+    return eng_err_stor(db, rc, "cannot write a version");
+  /* the latest version's columns, in the same transaction (proj.c) */
+  return table == STOR_EVENTS ? eng_proj_put(db, txn, id, v) : CREDO_OK;
 }
 
 /* Loads the latest version of `id` into the handle's scratch buffer, so

@@ -80,9 +80,10 @@ struct credo_stmt {
   int owned;
   eng_scan *scan;
   stor_cursor *cur;
-  int started_cursor; /* cur has been positioned */
-  int empty;          /* the access path matches nothing */
-  eng_buf pk;         /* copies of the path's key texts, alive with the scan */
+  int started_cursor;  /* cur has been positioned */
+  int empty;           /* the access path matches nothing */
+  eng_buf pk;          /* copies of the path's key texts, alive with the scan */
+  credo_time read_vis; /* the resolved VISIBLE AT of the open event read */
   credo_event ev;
   credo_subject_info subj;
   credo_type_info tinfo;

@@ -28,7 +28,7 @@ void eng_exec_groups_free(credo_stmt *st) {
   eng_hmap_free(&st->groups);
 }
 
-static int new_group(credo_stmt *st, const eng_value *kv, eng_group **out) {
+int eng_exec_group_new(credo_stmt *st, const eng_value *kv, eng_group **out) {
   const eng_plan *p = st->plan;
   eng_group *g = calloc(1, sizeof *g + p->naggs * sizeof(eng_agg_state));
   if (!g || !(g->keys = eng_brow_make(kv, p->nkeys, 0))) {
@@ -65,7 +65,8 @@ static int group_of(credo_stmt *st, eng_group **g) {
   if (eng_hmap_get(&st->groups, st->key.p ? st->key.p : "", st->key.n, &e,
                    &added) != CREDO_OK)
     return eng_exec_nomem(st->db);
-  if (added && (rc = new_group(st, kv, (eng_group **)&e->val)) != CREDO_OK)
+  if (added &&
+      (rc = eng_exec_group_new(st, kv, (eng_group **)&e->val)) != CREDO_OK)
     return rc;
   *g = e->val;
   return CREDO_OK;
@@ -96,6 +97,8 @@ int eng_exec_drain_grouped(credo_stmt *st) {
   eng_group *g = NULL;
   int rc;
   assert(p->grouped);
+  if ((rc = eng_batch_group(st)) != ENG_BATCH_NO)
+    return rc; /* answered from the projection (exec_batch.c) */
   while ((rc = eng_exec_next_filtered(st)) == CREDO_ROW) {
     if ((rc = group_of(st, &g)) != CREDO_OK)
       return rc;
@@ -107,12 +110,17 @@ int eng_exec_drain_grouped(credo_stmt *st) {
     return rc;
   if (p->nkeys == 0 && st->ngroups == 0 && (rc = group_of(st, &g)))
     return rc; /* aggregates over no rows: one group */
+  return eng_exec_groups_finish(st);
+}
+
+int eng_exec_groups_finish(credo_stmt *st) {
+  int rc;
   eng_exec_read_end(st);
   if ((rc = emit_groups(st)) != CREDO_OK)
     return rc;
   eng_exec_groups_free(st);
-  if (p->nwins)
+  if (st->plan->nwins)
     return eng_win_finish(st);
-  eng_rows_window(st, p->norder > 0);
+  eng_rows_window(st, st->plan->norder > 0);
   return CREDO_OK;
 }

@@ -112,6 +112,28 @@ void eng_join_close(credo_stmt *st);
 /* Reads every row into groups, then buffers the groups' output rows. */
 int eng_exec_drain_grouped(credo_stmt *st);
 void eng_exec_groups_free(credo_stmt *st);
+/* Appends a new group with copies of key values kv (plan->nkeys) and
+ * zeroed aggregate states (the batch path fills them). */
+int eng_exec_group_new(credo_stmt *st, const eng_value *kv, eng_group **out);
+/* Ends the read, emits the groups' rows (HAVING, DISTINCT, ORDER BY),
+ * frees the groups and sets the output window. */
+int eng_exec_groups_finish(credo_stmt *st);
+
+/* ---------------------------------------------------- exec_batch.c */
+
+/* Not answered by the batch path: nothing was done, read the rows. */
+#define ENG_BATCH_NO 3 /* not a credo code (those are <= 2) */
+/* A grouped SELECT answered from the projection (proj.h) when the plan
+ * and the read allow it: CREDO_OK (groups emitted as
+ * eng_exec_groups_finish does), ENG_BATCH_NO, or an error code. */
+int eng_batch_group(credo_stmt *st);
+/* EXPLAIN's line on the path a grouped SELECT takes, into buf. */
+void eng_batch_explain(credo_stmt *st, char *buf, size_t n);
+/* Process-wide switch for tests: 0 sends every query to the row path;
+ * the count of queries the batch path answered (tests). Not atomic: set
+ * the switch only while no statement runs. */
+extern int eng_batch_enabled;
+extern _Atomic unsigned long eng_batch_answered;
 
 /* ----------------------------------------------------- exec_show.c */
 

@@ -334,6 +334,7 @@ static int open_source(credo_stmt *st) {
       (rc = eng_exec_read_begin(st)) != CREDO_OK)
     return rc;
   st->x.as_of = ra;
+  st->read_vis = rv;
   if (p->as_of)
     eng_notice_as_of(st, ra);
   if ((rc = eng_exec_open_events(st, ra, rv, p->flags)) != CREDO_OK)
@@ -382,9 +383,14 @@ static int explain_line(void *arg, const char *text) {
 }
 
 int eng_exec_explain(credo_stmt *st) {
+  char why[160];
   int rc = eng_exec_read_begin(st);
   if (rc == CREDO_OK)
     rc = eng_plan_explain(st->db, st->txn, st->plan, explain_line, st);
+  if (rc == CREDO_OK && st->plan->grouped) {
+    eng_batch_explain(st, why, sizeof why); /* exec_batch.c */
+    rc = explain_line(st, why);
+  }
   eng_exec_read_end(st);
   return rc;
 }

@@ -20,6 +20,7 @@
 
 #include "eng.h"
 #include "ids.h"
+#include "proj.h"
 
 #define DEFAULT_ACTOR "local"
 
@@ -220,6 +221,8 @@ int eng_open(const char *path, const credo_options *opt, credo **out) {
     return rc;
   if (!so.readonly && (rc = eng_names_upgrade(*out)) != CREDO_OK)
     return rc; /* message on *out */
+  if (!so.readonly && (rc = eng_proj_upgrade(*out)) != CREDO_OK)
+    return rc;
   session_tz(*out);
   return CREDO_OK;
 fail:
@@ -266,6 +269,7 @@ void eng_close(credo *db) {
     stor_txn_abort(db->txn);
     db->txn = NULL;
   }
+  eng_proj_free(db);
   store = db->store;
   free(db->types);
   free(db->scratch);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "eng.h"
+#include "proj.h"
 
 static const char KEY_LAST_TX[] = "last_tx";
 
@@ -67,7 +68,13 @@ static int writer_begin(credo *db, stor_txn **txn) {
                    (long long)wait_ms);
   if (rc != CREDO_OK)
     return eng_err_stor(db, rc, "cannot begin a write transaction");
-  return CREDO_OK;
+  /* the projection caches its segments for this transaction (proj.c);
+   * eng_write_end writes them before the commit */
+  if ((rc = eng_proj_begin(db, *txn)) != CREDO_OK) {
+    stor_txn_abort(*txn);
+    *txn = NULL;
+  }
+  return rc;
 }
 
 int credo_set_busy_timeout(credo *db, int64_t usec) {
@@ -100,12 +107,16 @@ int eng_write_end(credo *db, stor_txn *txn, int owned, int rc) {
   int crc;
   if (!owned)
     return rc;
+  if (rc >= 0 && (crc = eng_proj_flush(db, txn)) != CREDO_OK)
+    rc = crc; /* the projection's segments go in before the commit */
   if (rc < 0) {
     stor_txn_abort(txn);
+    eng_proj_end(db, 0);
     db->txn_time = 0;
     return rc;
   }
   crc = stor_txn_commit(txn);
+  eng_proj_end(db, crc == CREDO_OK);
   db->txn_time = 0;
   if (crc != CREDO_OK)
     return eng_err_stor(db, crc, "commit failed");
@@ -225,6 +236,7 @@ int eng_rollback(credo *db) {
     return eng_err(db, CREDO_TXN, "no transaction is open");
   eng_stmts_txn_ending(db);
   stor_txn_abort(db->txn);
+  eng_proj_end(db, 0);
   db->txn = NULL;
   db->txn_mode = ENG_TXN_NONE;
   db->txn_time = 0;

@@ -34,7 +34,7 @@ static const char *const table_names[STOR_NTABLES] = {
     "meta",     "subjects",    "types",       "type_ids",   "events",
     "versions", "subj_events", "type_events", "source_ref", "until_events",
     "users",    "subj_public", "grants",      "subj_names", "name_grams",
-    "erasures", "erased_keys", "type_retain"};
+    "erasures", "erased_keys", "type_retain", "proj"};
 
 const char *stor_table_name(int table) {
   if (table < 0 || table >= STOR_NTABLES)
@@ -244,8 +244,11 @@ static int open_dbis(stor_env *env, int *missing) {
     return rc;
   for (i = 0; i < STOR_NTABLES; i++) {
     rc = mdb_dbi_open(t, table_names[i], 0, &env->dbi[i]);
-    if (rc == MDB_NOTFOUND && env->upgrading && i > STOR_META) {
-      env->absent[i] = 1; /* an older format's store: copied as empty */
+    if (rc == MDB_NOTFOUND && ((env->upgrading && i > STOR_META) ||
+                               (env->readonly && i == STOR_PROJ))) {
+      /* an older format's store: copied as empty; a store made before
+       * the projection and opened read-only: reads find nothing */
+      env->absent[i] = 1;
       continue;
     }
     if (rc != 0) {

@@ -80,6 +80,9 @@ enum stor_table {
   STOR_ERASED_KEYS,  /* (kind, keyed hash) -> erased (source, ref, subject)
                         or subject: the erasure ledger's look-up side */
   STOR_TYPE_RETAIN,  /* type id -> RETAIN duration (retain.c) */
+  STOR_PROJ,         /* columnar projection of the latest versions and its
+                        dictionaries (engine/proj.c); may be absent in a
+                        store opened read-only before it existed */
   STOR_NTABLES
 };
 

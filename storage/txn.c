@@ -287,11 +287,14 @@ static int check_table_key(int table, stor_val key) {
 }
 
 int stor_check_read(stor_txn *txn, int table, stor_val key) {
+  int rc;
   if (!txn)
     return CREDO_MISUSE;
   if (txn->failed)
     return txn->failed;
-  return check_table_key(table, key);
+  if ((rc = check_table_key(table, key)) == CREDO_OK && txn->env->absent[table])
+    return CREDO_NOTFOUND; /* a table the store was made without */
+  return rc;
 }
 
 int stor_txn_write(stor_txn *txn, int op, int table, stor_val key,

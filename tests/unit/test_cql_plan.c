@@ -144,14 +144,16 @@ static void t_lines(void **state) {
                            "LIMIT 5 OFFSET 1\n"
                            "AS OF NOW\n"
                            "VISIBLE AT NOW - 1 DAY\n"
-                           "INCLUDE HIDDEN\n");
+                           "INCLUDE HIDDEN\n"
+                           "row path: a selective index path\n");
   free(got);
   got = explain(f, "SELECT DISTINCT subject FROM events ORDER BY subject");
   assert_string_equal(got, "SCAN events ~8 rows\nDISTINCT\nORDER BY "
                            "subject\n");
   free(got);
   got = explain(f, "SELECT count(*) FROM events");
-  assert_string_equal(got, "SCAN events ~8 rows\nAGGREGATE\n");
+  assert_string_equal(got, "SCAN events ~8 rows\nAGGREGATE\n"
+                           "batch path: projection segments of 1024 rows\n");
   free(got);
 }
 

@@ -230,7 +230,13 @@ static void t_latest_and_groups(void **state) {
          "lag(subject) OVER () FROM events GROUP BY subject ORDER BY 2 LIMIT 1",
          "SCAN events ~5 rows\nGROUP BY subject\nWINDOW rank() OVER (ORDER "
          "BY count(*) DESC), lag(subject) OVER ()\nORDER BY 2 (TOP-K)\n"
-         "LIMIT 1\n");
+         "LIMIT 1\nbatch path: projection segments of 1024 rows\n");
+  /* the batch path's groups go through the window stage too */
+  expect(f,
+         "SELECT subject, count(*), rank() OVER (ORDER BY count(*) DESC, "
+         "subject), sum(count(*)) OVER () FROM events GROUP BY subject ORDER "
+         "BY 3",
+         ORG "|3|1|5\n" PERSON "|1|2|5\n" ORG2 "|1|3|5\n");
   /* no rows: no output, no failure */
   expect(f, "SELECT row_number() OVER () FROM events WHERE id > 99", "");
 }

@@ -239,11 +239,11 @@ static void test_table_names(void **state) {
       "meta",     "subjects",    "types",       "type_ids",   "events",
       "versions", "subj_events", "type_events", "source_ref", "until_events",
       "users",    "subj_public", "grants",      "subj_names", "name_grams",
-      "erasures", "erased_keys", "type_retain"};
+      "erasures", "erased_keys", "type_retain", "proj"};
   int i;
 
   (void)state;
-  assert_int_equal(STOR_NTABLES, 18);
+  assert_int_equal(STOR_NTABLES, 19);
   for (i = 0; i < STOR_NTABLES; i++)
     assert_string_equal(stor_table_name(i), names[i]);
   assert_null(stor_table_name(-1));

@@ -1,0 +1,1029 @@
+/*
+ * exec_batch.c -- the batch path of grouped SELECTs: answers GROUP BY /
+ * aggregate / filter queries over the latest state of events from the
+ * projection's segment arrays (proj.h) instead of reading, decoding and
+ * evaluating every row.
+ *
+ * How: each WHERE conjunct, GROUP BY key and aggregate argument may read
+ * at most one projected column (subject, source, type, occurred,
+ * public_from, public_until, data.<projected field>). Such an expression
+ * is a function of that column alone, so it is evaluated by the ordinary
+ * evaluator (eng_eval, same semantics, same masking of subjects) once
+ * per distinct column value, on an event that carries only that value,
+ * and memoized: by dictionary / type id in an array, by time in a hash.
+ * The row loop then only reads u8/u32/i64 arrays: flags and window
+ * (retracted rows never; INCLUDE HIDDEN or public at VISIBLE AT, as
+ * read.c's passes()), memoized conjuncts, memoized key ids into a group,
+ * and aggregate steps (count, count DISTINCT over value ids, sum / avg of
+ * a projected numeric field exactly as expr_agg.c sums).
+ *
+ * Not taken (the row path answers; EXPLAIN says why): AS OF a past
+ * instant (older versions live only in STOR_VERSIONS), INCLUDE RETRACTED, other
+ * tables, subqueries, an index path other than type, a column outside the
+ * projection, a conjunct or key reading two columns, FILTER, min / max /
+ * string_agg, more than two keys, the public role reading `data` (its
+ * PUBLIC FIELDS view), a projection not built. At run time, any surprise
+ * (a field cell of another shape, an evaluation error, a damaged
+ * segment) drops the batch before any output and the row path runs: the
+ * batch path never answers differently, it only declines.
+ *
+ * Does not: write, or answer ungrouped SELECTs.
+ */
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec_int.h"
+#include "proj.h"
+
+int eng_batch_enabled = 1;
+_Atomic unsigned long eng_batch_answered;
+
+/* Projected columns an expression may read. */
+enum {
+  BC_CONST = -1, /* reads no column */
+  BC_MANY = -2,  /* reads two, or one that is not projected */
+  BC_SUBJECT = 0,
+  BC_SOURCE,
+  BC_TYPE,
+  BC_OCCURRED,
+  BC_FROM,
+  BC_UNTIL,
+  BC_FIELD0 /* + field number */
+};
+#define BC_IS_TIME(c) ((c) >= BC_OCCURRED && (c) <= BC_UNTIL)
+#define BC_IS_FIELD(c) ((c) >= BC_FIELD0)
+/* Largest dictionary / type id memoized in an array. */
+#define MEMO_ID_MAX (1u << 26)
+
+/* --------------------------------------------------------- the plan */
+
+static int col_of(int ev_col) {
+  switch (ev_col) {
+  case ENG_EV_SUBJECT:
+    return BC_SUBJECT;
+  case ENG_EV_SOURCE:
+    return BC_SOURCE;
+  case ENG_EV_TYPE:
+    return BC_TYPE;
+  case ENG_EV_OCCURRED:
+    return BC_OCCURRED;
+  case ENG_EV_PUBLIC_FROM:
+    return BC_FROM;
+  case ENG_EV_PUBLIC_UNTIL:
+    return BC_UNTIL;
+  default:
+    return BC_MANY;
+  }
+}
+
+static int field_of(const char *name) {
+  for (int f = 0; f < ENG_PROJ_NFIELDS; f++)
+    if (strcmp(name, eng_proj_fields[f]) == 0)
+      return f;
+  return -1;
+}
+
+/* Folds the column e reads into *col (BC_CONST, one column, BC_MANY). */
+static void refs(const eng_expr *e, int *col) {
+  int c = BC_CONST, f;
+  if (!e || *col == BC_MANY)
+    return;
+  switch (e->kind) {
+  case ENG_X_COL:
+    c = col_of(e->idx);
+    break;
+  case ENG_X_JPATH:
+    f = e->nsegs == 1 ? field_of(e->segs[0]) : -1;
+    c = f < 0 ? BC_MANY : BC_FIELD0 + f;
+    break;
+  case ENG_X_SUBQ:
+  case ENG_X_AGG:
+  case ENG_X_KEY:
+  case ENG_X_OUT:
+    c = BC_MANY;
+    break;
+  default:
+    break;
+  }
+  if (c == BC_MANY || (c != BC_CONST && *col != BC_CONST && *col != c)) {
+    *col = BC_MANY;
+    return;
+  }
+  if (c != BC_CONST)
+    *col = c;
+  refs(e->a, col);
+  refs(e->b, col);
+  refs(e->c, col);
+  for (size_t i = 0; i < e->nargs; i++)
+    refs(e->args[i], col);
+}
+
+static int col1(const eng_expr *e) {
+  int c = BC_CONST;
+  refs(e, &c);
+  return c;
+}
+
+/* Calls fn on each top-level AND conjunct of e; stops at non-zero. */
+static int conjuncts(const eng_expr *e, int (*fn)(void *, const eng_expr *),
+                     void *arg) {
+  int rc = 0;
+  if (e && e->kind == ENG_X_LOGIC && e->op == CQL_OP_AND) {
+    for (size_t i = 0; i < e->nargs && !rc; i++) /* flat (expr_logic.c) */
+      rc = conjuncts(e->args[i], fn, arg);
+    return rc;
+  }
+  if (e && e->kind == ENG_X_BIN && e->op == CQL_OP_AND)
+    return (rc = conjuncts(e->a, fn, arg)) ? rc : conjuncts(e->b, fn, arg);
+  return e ? fn(arg, e) : 0;
+}
+
+static int conj_ok(void *arg, const eng_expr *e) {
+  (void)arg;
+  return col1(e) == BC_MANY;
+}
+
+/* Aggregate kinds of the batch path. */
+enum {
+  BA_COUNT_STAR,
+  BA_COUNT_ALWAYS,  /* count(column that is never NULL) */
+  BA_COUNT_MEMO,    /* count(expr): value id != NULL */
+  BA_DISTINCT_MEMO, /* count(DISTINCT expr) */
+  BA_SUM_FIELD      /* sum / avg (data.<projected field>) */
+};
+
+static int agg_kind(const eng_agg_spec *a) {
+  int c = a->arg ? col1(a->arg) : BC_CONST;
+  if (a->filter || c == BC_MANY)
+    return -1;
+  if (a->fn == ENG_FN_COUNT_STAR)
+    return BA_COUNT_STAR;
+  if (a->fn == ENG_FN_COUNT)
+    return a->distinct                 ? BA_DISTINCT_MEMO
+           : a->arg->kind == ENG_X_COL ? BA_COUNT_ALWAYS
+                                       : BA_COUNT_MEMO;
+  if ((a->fn == ENG_FN_SUM || a->fn == ENG_FN_AVG) && !a->distinct &&
+      a->arg->kind == ENG_X_JPATH && BC_IS_FIELD(c))
+    return BA_SUM_FIELD;
+  return -1;
+}
+
+/* NULL when the plan may take the batch path, else why not. */
+static const char *plan_why_not(const credo_stmt *st) {
+  const eng_plan *p = st->plan;
+  int c, jpath = 0;
+  if (!eng_batch_enabled)
+    return "batch path switched off";
+  if (p->table != CQL_TABLE_EVENTS || !p->grouped)
+    return "not a grouped read of events";
+  if (p->join) /* columns of other FROM slots are not projected */
+    return "joins";
+  if (p->flags & CREDO_READ_RETRACTED)
+    return "INCLUDE RETRACTED";
+  if (p->subqs.n)
+    return "subqueries";
+  if (p->path != ENG_PATH_FULL && p->path != ENG_PATH_TYPE)
+    return "a selective index path";
+  if (p->nkeys > 2)
+    return "more than two GROUP BY keys";
+  if (conjuncts(p->where, conj_ok, NULL))
+    return "a WHERE condition reads two columns or an unprojected one";
+  for (size_t k = 0; k < p->nkeys; k++) {
+    if ((c = col1(p->keys[k])) == BC_MANY)
+      return "a GROUP BY key reads two columns or an unprojected one";
+    jpath |= BC_IS_FIELD(c);
+  }
+  for (size_t a = 0; a < p->naggs; a++) {
+    if (agg_kind(&p->aggs[a]) < 0)
+      return "an aggregate the batch path does not compute";
+    jpath |= BC_IS_FIELD(col1(p->aggs[a].arg));
+  }
+  if (p->for_public && jpath)
+    return "the public role reads data through PUBLIC FIELDS";
+  return NULL;
+}
+
+void eng_batch_explain(credo_stmt *st, char *buf, size_t n) {
+  const char *why = plan_why_not(st);
+  if (why)
+    snprintf(buf, n, "row path: %s", why);
+  else
+    snprintf(buf, n, "batch path: projection segments of %d rows%s",
+             ENG_PROJ_SEG_ROWS,
+             st->plan->as_of ? " (AS OF a past instant: row path)" : "");
+}
+
+/* ------------------------------------------------------------ memos */
+
+/* One memoized expression: a WHERE conjunct (cond: value 1 when true) or
+ * a key / aggregate argument (value = interned value id, 0 = NULL). */
+typedef struct memo {
+  const eng_expr *e;
+  int col, cond, mask;
+  /* a time column compared with a constant: the comparison itself
+   * (fop: CQL_OP_*, the column on the left; fop 0: not this form) */
+  int fop;
+  int64_t ft;
+  /* a bare dictionary column (subject unmasked, source, type, a text
+   * field): its value id is the dictionary / type id itself, resolved
+   * to the value only for the groups emitted */
+  int direct;
+  int32_t konst; /* BC_CONST: the value, -1 until computed */
+  int32_t *arr;  /* by id: -1 unknown */
+  size_t cap;
+  int64_t *hk; /* times: open addressing, hv -1 = empty */
+  int32_t *hv;
+  size_t hcap, hn;
+} memo;
+
+typedef struct bgroup {
+  uint32_t kv[2];
+} bgroup;
+
+typedef struct batch {
+  credo_stmt *st;
+  const eng_plan *p;
+  memo *conds, *keys, *args;
+  size_t nconds;
+  int *akind;
+  /* interned values: vals[id]; vals[0] is NULL */
+  eng_hmap ivals;
+  eng_brow **vals;
+  size_t nvals, vcap;
+  /* groups */
+  bgroup *groups;
+  eng_agg_state *states; /* ngroups * naggs */
+  size_t ngroups, gcap;
+  int32_t *g1; /* one key: group by value id */
+  size_t g1cap;
+  uint64_t *g2k; /* two keys: open addressing, g2v -1 = empty */
+  int32_t *g2v;
+  size_t g2cap;
+  /* count(DISTINCT): (group, value id) pairs, per aggregate */
+  uint64_t **dset;
+  size_t *dcap, *dn;
+  eng_buf text;
+  unsigned char *segbuf;
+} batch;
+
+/* Interns a copy of v: its id (0 for NULL). */
+static int intern(batch *b, const eng_value *v, int32_t *out) {
+  eng_hent *e;
+  int added, rc;
+  if (v->t == ENG_V_NULL) {
+    *out = 0;
+    return CREDO_OK;
+  }
+  if ((rc = eng_rows_key(b->st, v, 1)) != CREDO_OK)
+    return rc;
+  if (eng_hmap_get(&b->ivals, b->st->key.p ? b->st->key.p : "", b->st->key.n,
+                   &e, &added) != CREDO_OK)
+    return CREDO_NOMEM;
+  if (added) {
+    if (b->nvals == b->vcap) {
+      size_t cap = b->vcap * 2;
+      eng_brow **nv = realloc(b->vals, cap * sizeof *nv);
+      if (!nv)
+        return CREDO_NOMEM;
+      b->vals = nv;
+      b->vcap = cap;
+    }
+    if (!(b->vals[b->nvals] = eng_brow_make(v, 1, 0)))
+      return CREDO_NOMEM;
+    e->val = (void *)(uintptr_t)b->nvals++;
+  }
+  *out = (int32_t)(uintptr_t)e->val;
+  return CREDO_OK;
+}
+
+/* A dictionary text as a NUL-terminated copy in b->text. */
+static int dict_text(batch *b, int dict, uint32_t id, const char **s) {
+  const char *p;
+  size_t n;
+  int rc = eng_proj_text(b->st->txn, dict, id, &p, &n);
+  if (rc != CREDO_OK)
+    return rc == CREDO_NOTFOUND ? CREDO_CORRUPT : rc;
+  b->text.n = 0;
+  if (eng_buf_put(&b->text, p, n) != CREDO_OK ||
+      eng_buf_put(&b->text, "", 1) != CREDO_OK)
+    return CREDO_NOMEM;
+  *s = b->text.p;
+  return CREDO_OK;
+}
+
+/* The event carrying only column m->col = (id or time). *json is a
+ * jansson dump to free. */
+static int synth(batch *b, const memo *m, uint64_t id, int64_t t,
+                 credo_event *ev, char **json) {
+  const eng_type *ty;
+  int rc = CREDO_OK, f = m->col - BC_FIELD0;
+  memset(ev, 0, sizeof *ev);
+  ev->subject = ev->type = ev->source = ev->ref = ev->actor = ev->reason = "";
+  ev->data = "{}";
+  *json = NULL;
+  if (m->col == BC_SUBJECT)
+    rc = dict_text(b, ENG_PROJ_D_SUBJECT, (uint32_t)id, &ev->subject);
+  else if (m->col == BC_SOURCE)
+    rc = dict_text(b, ENG_PROJ_D_SOURCE, (uint32_t)id, &ev->source);
+  else if (m->col == BC_TYPE) {
+    if ((rc = eng_type_by_id(b->st->db, b->st->txn, (uint32_t)id, &ty)) ==
+        CREDO_OK)
+      ev->type = ty->name;
+  } else if (m->col == BC_OCCURRED)
+    ev->occurred = t;
+  else if (m->col == BC_FROM)
+    ev->public_from = t;
+  else if (m->col == BC_UNTIL)
+    ev->public_until = t;
+  else if (BC_IS_FIELD(m->col) && id) {
+    const char *s;
+    json_t *o = json_object();
+    if ((rc = dict_text(b, ENG_PROJ_D_FIELD0 + f, (uint32_t)id, &s)) ==
+            CREDO_OK &&
+        (!o || json_object_set_new(o, eng_proj_fields[f], json_string(s)) ||
+         !(*json = json_dumps(o, JSON_COMPACT))))
+      rc = CREDO_NOMEM;
+    json_decref(o);
+    ev->data = *json ? *json : "{}";
+  }
+  return rc;
+}
+
+/* Evaluates m for one column value. */
+static int memo_eval(batch *b, memo *m, uint64_t id, int64_t t, int32_t *out) {
+  eng_ectx *x = &b->st->x;
+  credo_event ev;
+  eng_value v;
+  char *json;
+  int rc, tri, mask = x->mask_subject;
+  if ((rc = synth(b, m, id, t, &ev, &json)) == CREDO_OK) {
+    eng_ectx_row(x);
+    x->ev = &ev;
+    x->mask_subject = m->mask;
+    if (m->cond) {
+      rc = eng_eval_cond(x, m->e, &tri);
+      *out = tri == 1;
+    } else if ((rc = eng_eval(x, m->e, &v)) == CREDO_OK)
+      rc = intern(b, &v, out);
+    x->mask_subject = mask;
+    eng_ectx_row(x);
+  }
+  free(json);
+  if (rc != CREDO_OK && rc != CREDO_NOMEM && rc != CREDO_CANCELLED) {
+    eng_err_clear(b->st->db); /* the row path meets (or not) the same */
+    rc = ENG_BATCH_NO;
+  }
+  return rc;
+}
+
+static int memo_arr(batch *b, memo *m, uint32_t id, int32_t *out) {
+  int rc;
+  if (id < m->cap && m->arr[id] >= 0) {
+    *out = m->arr[id];
+    return CREDO_OK;
+  }
+  if (id >= MEMO_ID_MAX)
+    return ENG_BATCH_NO;
+  if (id >= m->cap) {
+    size_t cap = m->cap ? m->cap : 256;
+    int32_t *a;
+    while (cap <= id)
+      cap *= 2;
+    if (!(a = realloc(m->arr, cap * sizeof *a)))
+      return CREDO_NOMEM;
+    memset(a + m->cap, 0xff, (cap - m->cap) * sizeof *a);
+    m->arr = a;
+    m->cap = cap;
+  }
+  if ((rc = memo_eval(b, m, id, 0, out)) == CREDO_OK)
+    m->arr[id] = *out;
+  return rc;
+}
+
+static size_t hash_i64(int64_t t, size_t cap) {
+  return (size_t)(((uint64_t)t * 0x9E3779B97F4A7C15ULL) >> 17) & (cap - 1);
+}
+
+static int memo_time(batch *b, memo *m, int64_t t, int32_t *out) {
+  size_t j;
+  int rc;
+  if (m->hcap)
+    for (j = hash_i64(t, m->hcap); m->hv[j] >= 0; j = (j + 1) & (m->hcap - 1))
+      if (m->hk[j] == t) {
+        *out = m->hv[j];
+        return CREDO_OK;
+      }
+  if ((rc = memo_eval(b, m, 0, t, out)) != CREDO_OK)
+    return rc;
+  if ((m->hn + 1) * 2 > m->hcap) {
+    size_t cap = m->hcap ? m->hcap * 2 : 1024, ocap = m->hcap;
+    int64_t *hk = malloc(cap * sizeof *hk), *ok = m->hk;
+    int32_t *hv = malloc(cap * sizeof *hv), *ov = m->hv;
+    if (!hk || !hv) {
+      free(hk);
+      free(hv);
+      return CREDO_NOMEM;
+    }
+    memset(hv, 0xff, cap * sizeof *hv);
+    m->hk = hk;
+    m->hv = hv;
+    m->hcap = cap;
+    for (size_t i = 0; i < ocap; i++)
+      if (ov[i] >= 0) {
+        for (j = hash_i64(ok[i], cap); hv[j] >= 0; j = (j + 1) & (cap - 1))
+          ;
+        hk[j] = ok[i];
+        hv[j] = ov[i];
+      }
+    free(ok);
+    free(ov);
+  }
+  for (j = hash_i64(t, m->hcap); m->hv[j] >= 0; j = (j + 1) & (m->hcap - 1))
+    ;
+  m->hk[j] = t;
+  m->hv[j] = *out;
+  m->hn++;
+  return CREDO_OK;
+}
+
+/* `t fop m->ft`, as eng_v_compare orders times (as integers). */
+static int32_t time_cmp(const memo *m, int64_t t) {
+  switch (m->fop) {
+  case CQL_OP_EQ:
+    return t == m->ft;
+  case CQL_OP_NE:
+    return t != m->ft;
+  case CQL_OP_LT:
+    return t < m->ft;
+  case CQL_OP_LE:
+    return t <= m->ft;
+  case CQL_OP_GT:
+    return t > m->ft;
+  default:
+    return t >= m->ft;
+  }
+}
+
+/* A dictionary / type id as a value id (direct memos). */
+static int direct_id(uint32_t id, int32_t *out) {
+  if (id > INT32_MAX)
+    return ENG_BATCH_NO;
+  *out = (int32_t)id;
+  return CREDO_OK;
+}
+
+/* m's value on row i of segment s. */
+static int memo_get(batch *b, memo *m, const eng_proj_seg *s, size_t i,
+                    int32_t *out) {
+  int f;
+  if (m->fop) {
+    *out = time_cmp(m, m->col == BC_OCCURRED ? s->occurred[i]
+                       : m->col == BC_FROM   ? s->from[i]
+                                             : s->until[i]);
+    return CREDO_OK;
+  }
+  switch (m->col) {
+  case BC_CONST:
+    if (m->konst < 0) {
+      int rc = memo_eval(b, m, 0, 0, &m->konst);
+      if (rc != CREDO_OK)
+        return rc;
+    }
+    *out = m->konst;
+    return CREDO_OK;
+  case BC_SUBJECT:
+    return m->direct ? direct_id(s->subject[i], out)
+                     : memo_arr(b, m, s->subject[i], out);
+  case BC_SOURCE:
+    return m->direct ? direct_id(s->source[i], out)
+                     : memo_arr(b, m, s->source[i], out);
+  case BC_TYPE:
+    return m->direct ? direct_id(s->type[i], out)
+                     : memo_arr(b, m, s->type[i], out);
+  case BC_OCCURRED:
+    return memo_time(b, m, s->occurred[i], out);
+  case BC_FROM:
+    return memo_time(b, m, s->from[i], out);
+  case BC_UNTIL:
+    return memo_time(b, m, s->until[i], out);
+  default:
+    f = m->col - BC_FIELD0;
+    if (s->ftag[f][i] == ENG_PROJ_NULL)
+      return m->direct ? direct_id(0, out) : memo_arr(b, m, 0, out);
+    if (s->ftag[f][i] != ENG_PROJ_TEXT)
+      return ENG_BATCH_NO; /* numbers as keys / conditions: rows */
+    return m->direct ? direct_id((uint32_t)s->fval[f][i], out)
+                     : memo_arr(b, m, (uint32_t)s->fval[f][i], out);
+  }
+}
+
+static void memo_init(memo *m, const eng_expr *e, int cond, int mask) {
+  memset(m, 0, sizeof *m);
+  m->e = e;
+  m->col = col1(e);
+  m->cond = cond;
+  m->mask = mask;
+  m->konst = -1;
+  /* equal ids are equal values and the reverse (dictionaries hold each
+   * text once, type names are unique); a masked subject is not direct:
+   * two persons may share a masked id, and then a group */
+  m->direct =
+      !cond &&
+      ((e->kind == ENG_X_COL && (m->col == BC_SOURCE || m->col == BC_TYPE ||
+                                 (m->col == BC_SUBJECT && !mask))) ||
+       (e->kind == ENG_X_JPATH && BC_IS_FIELD(m->col)));
+}
+
+/* The value of direct memo m for id (0: NULL), texts in *buf. */
+static int direct_value(batch *b, const memo *m, int32_t id, eng_buf *buf,
+                        eng_value *out) {
+  static const int dict[] = {
+      [BC_SUBJECT] = ENG_PROJ_D_SUBJECT, [BC_SOURCE] = ENG_PROJ_D_SOURCE};
+  const eng_type *ty;
+  const char *p;
+  size_t n;
+  int rc;
+  *out = eng_v_null();
+  if (!id && BC_IS_FIELD(m->col))
+    return CREDO_OK;
+  if (m->col == BC_TYPE) {
+    if ((rc = eng_type_by_id(b->st->db, b->st->txn, (uint32_t)id, &ty)))
+      return rc;
+    *out = eng_v_text(ty->name, strlen(ty->name));
+    return CREDO_OK;
+  }
+  rc =
+      eng_proj_text(b->st->txn,
+                    BC_IS_FIELD(m->col) ? ENG_PROJ_D_FIELD0 + m->col - BC_FIELD0
+                                        : dict[m->col],
+                    (uint32_t)id, &p, &n);
+  if (rc != CREDO_OK)
+    return rc == CREDO_NOTFOUND ? CREDO_CORRUPT : rc;
+  buf->n = 0;
+  if (eng_buf_put(buf, p, n) != CREDO_OK || eng_buf_put(buf, "", 1))
+    return CREDO_NOMEM;
+  *out = eng_v_text(buf->p, n);
+  return CREDO_OK;
+}
+
+/* A WHERE conjunct `time column op constant` (either side) becomes a
+ * direct comparison when the constant is a time or a text that reads as
+ * one in the session's zone (as expr_eval.c's to_time reads it);
+ * otherwise the memo path evaluates it. */
+static int memo_fast_time(batch *b, memo *m) {
+  static const int swap[] = {[CQL_OP_EQ] = CQL_OP_EQ, [CQL_OP_NE] = CQL_OP_NE,
+                             [CQL_OP_LT] = CQL_OP_GT, [CQL_OP_LE] = CQL_OP_GE,
+                             [CQL_OP_GT] = CQL_OP_LT, [CQL_OP_GE] = CQL_OP_LE};
+  const eng_expr *e = m->e, *c;
+  eng_ectx *x = &b->st->x;
+  credo_event ev;
+  eng_value v;
+  credo_time t;
+  int op, rc;
+  if (!m->cond || !BC_IS_TIME(m->col) || e->kind != ENG_X_BIN ||
+      e->op < CQL_OP_EQ || e->op > CQL_OP_GE)
+    return CREDO_OK;
+  if (e->a->kind == ENG_X_COL && eng_expr_is_const(e->b))
+    c = e->b, op = e->op;
+  else if (e->b->kind == ENG_X_COL && eng_expr_is_const(e->a))
+    c = e->a, op = swap[e->op];
+  else
+    return CREDO_OK;
+  memset(&ev, 0, sizeof ev);
+  ev.subject = ev.type = ev.source = ev.ref = ev.actor = ev.reason = "";
+  ev.data = "{}";
+  eng_ectx_row(x);
+  x->ev = &ev;
+  rc = eng_eval(x, c, &v);
+  if (rc == CREDO_OK && v.t == ENG_V_TEXT &&
+      eng_v_text_time(&v, b->st->db->tz, &t) == CREDO_OK)
+    v = eng_v_time(t);
+  if (rc == CREDO_OK && v.t == ENG_V_TIME) {
+    m->fop = op;
+    m->ft = v.u.tm;
+  }
+  eng_ectx_row(x);
+  if (rc != CREDO_OK)
+    eng_err_clear(b->st->db); /* the memo path meets it, or not */
+  return rc == CREDO_NOMEM ? rc : CREDO_OK;
+}
+
+static void memo_free(memo *m) {
+  free(m->arr);
+  free(m->hk);
+  free(m->hv);
+}
+
+/* ----------------------------------------------------------- groups */
+
+static int group_add(batch *b, const uint32_t *kv, int32_t *gid) {
+  size_t na = b->p->naggs;
+  if (b->ngroups == b->gcap) {
+    size_t cap = b->gcap ? b->gcap * 2 : 64;
+    bgroup *g = realloc(b->groups, cap * sizeof *g);
+    eng_agg_state *s;
+    if (g)
+      b->groups = g;
+    s = realloc(b->states, (na ? cap * na : 1) * sizeof *s);
+    if (!g || !s)
+      return CREDO_NOMEM;
+    b->states = s;
+    b->gcap = cap;
+  }
+  memset(&b->groups[b->ngroups], 0, sizeof(bgroup));
+  memcpy(b->groups[b->ngroups].kv, kv, b->p->nkeys * sizeof *kv);
+  memset(b->states + b->ngroups * na, 0, na * sizeof(eng_agg_state));
+  *gid = (int32_t)b->ngroups++;
+  return CREDO_OK;
+}
+
+static int group1(batch *b, uint32_t k, int32_t *gid) {
+  int rc;
+  if (k < b->g1cap && b->g1[k] >= 0) {
+    *gid = b->g1[k];
+    return CREDO_OK;
+  }
+  if (k >= b->g1cap) {
+    size_t cap = b->g1cap ? b->g1cap : 256;
+    int32_t *a;
+    while (cap <= k)
+      cap *= 2;
+    if (!(a = realloc(b->g1, cap * sizeof *a)))
+      return CREDO_NOMEM;
+    memset(a + b->g1cap, 0xff, (cap - b->g1cap) * sizeof *a);
+    b->g1 = a;
+    b->g1cap = cap;
+  }
+  if ((rc = group_add(b, &k, gid)) == CREDO_OK)
+    b->g1[k] = *gid;
+  return rc;
+}
+
+/* Adds x to the open-addressed set (*set, *cap, *n) of u64 (+1 stored,
+ * 0 = empty): 1 when new, 0 when present, < 0 out of memory. */
+static int set_add(uint64_t **set, size_t *cap, size_t *n, uint64_t x,
+                   int32_t *slot_val, int32_t **vals) {
+  size_t j;
+  uint64_t key = x + 1;
+  if ((*n + 1) * 2 > *cap) {
+    size_t nc = *cap ? *cap * 2 : 1024, oc = *cap;
+    uint64_t *ns = calloc(nc, sizeof *ns), *os = *set;
+    int32_t *nv = vals ? malloc(nc * sizeof *nv) : NULL,
+            *ov = vals ? *vals : NULL;
+    if (!ns || (vals && !nv)) {
+      free(ns);
+      free(nv);
+      return -1;
+    }
+    for (size_t i = 0; i < oc; i++)
+      if (os[i]) {
+        for (j = hash_i64((int64_t)os[i], nc); ns[j]; j = (j + 1) & (nc - 1))
+          ;
+        ns[j] = os[i];
+        if (vals)
+          nv[j] = ov[i];
+      }
+    free(os);
+    free(ov);
+    *set = ns;
+    *cap = nc;
+    if (vals)
+      *vals = nv;
+  }
+  for (j = hash_i64((int64_t)key, *cap); (*set)[j]; j = (j + 1) & (*cap - 1))
+    if ((*set)[j] == key) {
+      if (slot_val)
+        *slot_val = (*vals)[j];
+      return 0;
+    }
+  (*set)[j] = key;
+  (*n)++;
+  if (vals)
+    (*vals)[j] = *slot_val;
+  return 1;
+}
+
+static int group2(batch *b, const uint32_t *kv, int32_t *gid) {
+  uint64_t k = (uint64_t)kv[0] << 32 | kv[1];
+  size_t n = b->ngroups;
+  int32_t g = (int32_t)n;
+  int r = set_add(&b->g2k, &b->g2cap, &n, k, &g, &b->g2v);
+  if (r < 0)
+    return CREDO_NOMEM;
+  if (r == 0) {
+    *gid = g;
+    return CREDO_OK;
+  }
+  return group_add(b, kv, gid);
+}
+
+/* ------------------------------------------------------- aggregates */
+
+/* 10^0 .. 10^18. */
+static const int64_t P10[19] = {1LL,
+                                10LL,
+                                100LL,
+                                1000LL,
+                                10000LL,
+                                100000LL,
+                                1000000LL,
+                                10000000LL,
+                                100000000LL,
+                                1000000000LL,
+                                10000000000LL,
+                                100000000000LL,
+                                1000000000000LL,
+                                10000000000000LL,
+                                100000000000000LL,
+                                1000000000000000LL,
+                                10000000000000000LL,
+                                100000000000000000LL,
+                                1000000000000000000LL};
+
+/* eng_dec_acc_add's bound on an exact sum: 10^37. */
+#define DEC_ACC_LIM                                                            \
+  ((__int128)1000000000000000000LL * 1000000000000000000LL * 10)
+
+/* expr_agg.c's sum of an INT: REAL after an overflow. */
+static void sum_int(eng_agg_state *s, int64_t i) {
+  if (!s->real && __builtin_add_overflow(s->isum, i, &s->isum)) {
+    s->real = 1;
+    s->rsum += (double)s->isum + (double)i;
+    s->isum = 0;
+  } else if (s->real)
+    s->rsum += (double)i;
+}
+
+static int agg_step(batch *b, size_t a, eng_agg_state *s, int32_t gid,
+                    const eng_proj_seg *seg, size_t i) {
+  int32_t vid;
+  int rc, f;
+  switch (b->akind[a]) {
+  case BA_COUNT_STAR:
+  case BA_COUNT_ALWAYS:
+    s->count++;
+    return CREDO_OK;
+  case BA_COUNT_MEMO:
+    if ((rc = memo_get(b, &b->args[a], seg, i, &vid)) != CREDO_OK)
+      return rc;
+    s->count += vid != 0;
+    return CREDO_OK;
+  case BA_DISTINCT_MEMO:
+    if ((rc = memo_get(b, &b->args[a], seg, i, &vid)) != CREDO_OK)
+      return rc;
+    if (!vid)
+      return CREDO_OK;
+    rc = set_add(&b->dset[a], &b->dcap[a], &b->dn[a],
+                 (uint64_t)gid << 32 | (uint32_t)vid, NULL, NULL);
+    if (rc < 0)
+      return CREDO_NOMEM;
+    s->count += rc;
+    return CREDO_OK;
+  default: /* BA_SUM_FIELD */
+    f = b->args[a].col - BC_FIELD0;
+    switch (seg->ftag[f][i]) {
+    case ENG_PROJ_INT:
+      sum_int(s, seg->fval[f][i]);
+      break;
+    case ENG_PROJ_DEC:
+      s->dec = 1;
+      if (seg->fscale[f][i] <= s->dsum.s && s->dsum.s <= 18) {
+        /* eng_dec_acc_add's sum, without its pow10 loop */
+        s->dsum.m +=
+            (__int128)seg->fval[f][i] * P10[s->dsum.s - seg->fscale[f][i]];
+        if (s->dsum.m >= DEC_ACC_LIM || s->dsum.m <= -DEC_ACC_LIM)
+          return ENG_BATCH_NO;
+      } else if (eng_dec_acc_add(
+                     &s->dsum, (eng_dec){seg->fval[f][i], seg->fscale[f][i]}) !=
+                 CREDO_OK)
+        return ENG_BATCH_NO; /* the row path says "decimal overflow" */
+      break;
+    case ENG_PROJ_OTHER:
+      return ENG_BATCH_NO;
+    default:
+      return CREDO_OK; /* NULL and texts are skipped, as rows do */
+    }
+    s->count++;
+    return CREDO_OK;
+  }
+}
+
+/* ------------------------------------------------------------- rows */
+
+static int row(batch *b, const eng_proj_seg *s, size_t i) {
+  const eng_plan *p = b->p;
+  uint32_t kv[2] = {0, 0};
+  int32_t v, gid = 0;
+  int rc;
+  for (size_t c = 0; c < b->nconds; c++) {
+    if ((rc = memo_get(b, &b->conds[c], s, i, &v)) != CREDO_OK)
+      return rc;
+    if (!v)
+      return CREDO_OK;
+  }
+  for (size_t k = 0; k < p->nkeys; k++) {
+    if ((rc = memo_get(b, &b->keys[k], s, i, &v)) != CREDO_OK)
+      return rc;
+    kv[k] = (uint32_t)v;
+  }
+  rc = p->nkeys == 0   ? (b->ngroups ? CREDO_OK : group_add(b, kv, &gid))
+       : p->nkeys == 1 ? group1(b, kv[0], &gid)
+                       : group2(b, kv, &gid);
+  for (size_t a = 0; rc == CREDO_OK && a < p->naggs; a++)
+    rc = agg_step(b, a, &b->states[(size_t)gid * p->naggs + a], gid, s, i);
+  return rc;
+}
+
+static int segment(batch *b, const eng_proj_seg *s, int hidden,
+                   credo_time vis) {
+  credo *db = b->st->db;
+  /* interrupts are polled per segment; a check handler or a time limit
+   * is served per row, as the row path does */
+  int per_row = db->check_fn || db->deadline;
+  int64_t umax;
+  int rc;
+  memcpy(&umax, s->buf + ENG_PROJ_H_UNTIL_MAX, 8);
+  if (!hidden && umax <= vis)
+    return CREDO_OK; /* every window ended before the instant */
+  for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++) {
+    uint8_t fl = s->flags[i];
+    if (!(fl & ENG_PROJ_PRESENT))
+      continue;
+    if (per_row && (rc = eng_run_check(db)) != CREDO_OK)
+      return rc;
+    if (fl & ENG_PROJ_RETRACTED)
+      continue;
+    if (!hidden && !(s->from[i] <= vis && vis < s->until[i]))
+      continue;
+    if ((rc = row(b, s, i)) != CREDO_OK)
+      return rc;
+  }
+  return CREDO_OK;
+}
+
+static int scan(batch *b) {
+  stor_cursor *c = NULL;
+  stor_key k;
+  stor_val key, val;
+  eng_proj_seg s;
+  int hidden = (b->p->flags & CREDO_READ_HIDDEN) != 0, rc;
+  stor_key_init(&k);
+  k.buf[0] = ENG_PROJ_K_SEG;
+  k.len = 1;
+  if ((rc = stor_cursor_open(b->st->txn, STOR_PROJ, &c)) != CREDO_OK)
+    return rc == CREDO_NOTFOUND ? ENG_BATCH_NO : rc;
+  for (rc = stor_cursor_seek(c, stor_key_val(&k), &key, &val);
+       rc == CREDO_OK && key.len == ENG_PROJ_K_SEG_LEN &&
+       ((const unsigned char *)key.data)[0] == ENG_PROJ_K_SEG;
+       rc = stor_cursor_next(c, &key, &val)) {
+    if ((rc = eng_run_check(b->st->db)) != CREDO_OK)
+      break;
+    if (eng_proj_seg_valid(val.data, val.len) != CREDO_OK) {
+      rc = ENG_BATCH_NO; /* damaged: the rows answer, credo check says */
+      break;
+    }
+    if ((uintptr_t)val.data % 8 == 0)
+      eng_proj_seg_view(&s, (unsigned char *)(uintptr_t)val.data);
+    else {
+      memcpy(b->segbuf, val.data, ENG_PROJ_SEG_LEN);
+      eng_proj_seg_view(&s, b->segbuf);
+    }
+    if ((rc = segment(b, &s, hidden, b->st->read_vis)) != CREDO_OK)
+      break;
+  }
+  stor_cursor_close(c);
+  return rc == CREDO_NOTFOUND ? CREDO_OK : rc;
+}
+
+/* ------------------------------------------------------------- driver */
+
+static int add_cond(void *arg, const eng_expr *e) {
+  batch *b = arg;
+  memo *m = realloc(b->conds, (b->nconds + 1) * sizeof *m);
+  if (!m)
+    return CREDO_NOMEM;
+  b->conds = m;
+  memo_init(&m[b->nconds++], e, 1, 0); /* WHERE reads the full id */
+  return 0;
+}
+
+static int batch_init(batch *b, credo_stmt *st) {
+  const eng_plan *p = st->plan;
+  size_t na = p->naggs + 1;
+  eng_value null = eng_v_null();
+  memset(b, 0, sizeof *b);
+  b->st = st;
+  b->p = p;
+  if (conjuncts(p->where, add_cond, b))
+    return CREDO_NOMEM;
+  b->keys = calloc(p->nkeys + 1, sizeof *b->keys);
+  b->args = calloc(na, sizeof *b->args);
+  b->akind = calloc(na, sizeof *b->akind);
+  b->dset = calloc(na, sizeof *b->dset);
+  b->dcap = calloc(na, sizeof *b->dcap);
+  b->dn = calloc(na, sizeof *b->dn);
+  b->vals = malloc(16 * sizeof *b->vals);
+  b->segbuf = aligned_alloc(8, ENG_PROJ_SEG_LEN);
+  if (!b->keys || !b->args || !b->akind || !b->dset || !b->dcap || !b->dn ||
+      !b->vals || !b->segbuf || !(b->vals[0] = eng_brow_make(&null, 1, 0)))
+    return CREDO_NOMEM;
+  b->vcap = 16;
+  b->nvals = 1;
+  /* keys and arguments are evaluated as group_of / eng_agg_step do */
+  for (size_t c = 0; c < b->nconds; c++)
+    if (memo_fast_time(b, &b->conds[c]) != CREDO_OK)
+      return CREDO_NOMEM;
+  for (size_t k = 0; k < p->nkeys; k++)
+    memo_init(&b->keys[k], p->keys[k], 0, p->for_public);
+  for (size_t a = 0; a < p->naggs; a++) {
+    b->akind[a] = agg_kind(&p->aggs[a]);
+    if (p->aggs[a].arg)
+      memo_init(&b->args[a], p->aggs[a].arg, 0, p->for_public);
+  }
+  return CREDO_OK;
+}
+
+static void batch_free(batch *b) {
+  for (size_t c = 0; c < b->nconds; c++)
+    memo_free(&b->conds[c]);
+  for (size_t k = 0; b->keys && k < b->p->nkeys; k++)
+    memo_free(&b->keys[k]);
+  for (size_t a = 0; b->args && a < b->p->naggs; a++) {
+    memo_free(&b->args[a]);
+    if (b->dset)
+      free(b->dset[a]);
+  }
+  for (size_t i = 0; i < b->nvals; i++)
+    free(b->vals[i]);
+  eng_hmap_free(&b->ivals);
+  free(b->conds);
+  free(b->keys);
+  free(b->args);
+  free(b->akind);
+  free(b->dset);
+  free(b->dcap);
+  free(b->dn);
+  free(b->vals);
+  free(b->groups);
+  free(b->states);
+  free(b->g1);
+  free(b->g2k);
+  free(b->g2v);
+  eng_buf_free(&b->text);
+  free(b->segbuf);
+}
+
+/* The batch's groups into the statement's (first appearance order). */
+static int emit(batch *b) {
+  const eng_plan *p = b->p;
+  uint32_t none[2] = {0, 0};
+  eng_value kv[2];
+  eng_buf text[2] = {{0}};
+  eng_group *g;
+  int32_t gid;
+  int rc = CREDO_OK;
+  if (p->nkeys == 0 && b->ngroups == 0 &&
+      (rc = group_add(b, none, &gid)) != CREDO_OK)
+    return rc; /* aggregates over no rows: one group */
+  for (size_t i = 0; i < b->ngroups && rc == CREDO_OK; i++) {
+    for (size_t k = 0; k < p->nkeys && rc == CREDO_OK; k++)
+      if (b->keys[k].direct)
+        rc = direct_value(b, &b->keys[k], (int32_t)b->groups[i].kv[k], &text[k],
+                          &kv[k]);
+      else
+        kv[k] = b->vals[b->groups[i].kv[k]]->v[0];
+    if (rc != CREDO_OK || (rc = eng_exec_group_new(b->st, kv, &g)))
+      break;
+    memcpy(g->st, b->states + i * p->naggs, p->naggs * sizeof *g->st);
+  }
+  eng_buf_free(&text[0]);
+  eng_buf_free(&text[1]);
+  return rc;
+}
+
+int eng_batch_group(credo_stmt *st) {
+  batch b;
+  int ready = 0, rc;
+  if (plan_why_not(st) || st->empty || st->x.as_of != CREDO_TIME_OPEN)
+    return ENG_BATCH_NO;
+  /* inside a write transaction: its cached segments first */
+  if ((rc = eng_proj_flush(st->db, st->txn)) != CREDO_OK ||
+      (rc = eng_proj_ready(st->db, st->txn, &ready)) != CREDO_OK)
+    return rc;
+  if (!ready)
+    return ENG_BATCH_NO;
+  if ((rc = batch_init(&b, st)) == CREDO_OK && (rc = scan(&b)) == CREDO_OK)
+    rc = emit(&b);
+  batch_free(&b);
+  if (rc == CREDO_NOMEM)
+    return eng_exec_nomem(st->db);
+  if (rc != CREDO_OK) {
+    eng_exec_groups_free(st); /* declined or failed: nothing was output */
+    return rc;
+  }
+  eng_batch_answered++;
+  return eng_exec_groups_finish(st);
+}

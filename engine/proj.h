@@ -1,0 +1,175 @@
+/*
+ * proj.h -- the columnar projection of every event's latest version
+ * (table STOR_PROJ), as docs/storage.md tables it: segments of
+ * ENG_PROJ_SEG_ROWS events by id holding the columns the analytic batch
+ * path reads (exec_batch.c), and the dictionaries that turn subject,
+ * source and text data fields into dense u32 ids.
+ *
+ * Invariant: after every commit, the projection row of event id equals
+ * what eng_proj_row_of gives for the event's latest version in
+ * STOR_EVENTS (and is absent when there is none); the write side
+ * (events.c, erase.c) keeps it in the same LMDB write transaction as the
+ * row. credo check verifies it (proj_check.c).
+ *
+ * Byte order: segment values are little-endian (read in place as arrays);
+ * keys are big-endian as every key (storage/stor.h).
+ *
+ * Does not: answer queries (exec_batch.c) or check (proj_check.c).
+ */
+#ifndef CREDO_ENG_PROJ_H
+#define CREDO_ENG_PROJ_H
+
+#include <stdint.h>
+
+#include "eng.h"
+#include "value.h"
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the projection's segments are read in place as little-endian arrays"
+#endif
+
+/* Rows per segment: event ids [no * ROWS, (no + 1) * ROWS). 1,024 keeps a
+ * segment at ~58 KB, so that a single-event write (which rewrites its
+ * segment) stays cheap; batches write each dirty segment once. */
+#define ENG_PROJ_SEG_ROWS 1024
+/* Layout version in byte 0 of every segment and in the meta key. */
+#define ENG_PROJ_LAYOUT 1
+/* META key: the layout the projection was built with and the store's
+ * last transaction time (meta `last_tx`) it is up to date with:
+ * [0..4) layout u32 BE, [4..12) instant i64 (key encoding). Absent before
+ * the first build. A writer that does not keep the projection (an older
+ * binary) moves last_tx without it: the projection then counts as not
+ * built (queries take the row path) until a read-write open rebuilds it. */
+#define ENG_PROJ_META_KEY "proj_layout"
+#define ENG_PROJ_META_LEN 12
+
+/* The projected `data` fields (path data.<name>, one level). */
+#define ENG_PROJ_NFIELDS 2
+enum { ENG_PROJ_F_AMOUNT = 0, ENG_PROJ_F_AUTHORITY = 1 };
+extern const char *const eng_proj_fields[ENG_PROJ_NFIELDS];
+
+/* Dictionaries: u8 number in their keys. Ids start at 1. */
+enum {
+  ENG_PROJ_D_SUBJECT = 0,
+  ENG_PROJ_D_SOURCE = 1,
+  ENG_PROJ_D_FIELD0 = 2 /* + field number: text values of that field */
+};
+#define ENG_PROJ_NDICTS (ENG_PROJ_D_FIELD0 + ENG_PROJ_NFIELDS)
+/* Longest dictionary text; longer field texts are stored as OTHER. */
+#define ENG_PROJ_TEXT_MAX 400
+
+/* Key kinds (byte 0 of a STOR_PROJ key). */
+#define ENG_PROJ_K_SEG 'S'  /* [1..9) segment no u64 -> segment */
+#define ENG_PROJ_K_DICT 'D' /* [1] dict, [2..) text -> id u32 BE */
+#define ENG_PROJ_K_NAME 'R' /* [1] dict, [2..6) id u32 BE -> text */
+#define ENG_PROJ_K_NEXT 'N' /* [1] dict -> next id u32 BE */
+#define ENG_PROJ_K_SEG_LEN 9
+
+/* Row flags (flags column). */
+#define ENG_PROJ_PRESENT 0x01u
+#define ENG_PROJ_RETRACTED 0x02u
+#define ENG_PROJ_REPAIRED 0x04u
+
+/* Data field cell tags: NULL (absent or JSON null), INT (val), DEC (val =
+ * mantissa, scale column), TEXT (val = id in the field's dictionary),
+ * OTHER (any other shape: the batch path leaves such queries to rows). */
+enum {
+  ENG_PROJ_NULL = 0,
+  ENG_PROJ_INT = 1,
+  ENG_PROJ_DEC = 2,
+  ENG_PROJ_TEXT = 3,
+  ENG_PROJ_OTHER = 4
+};
+
+/* Segment value: a header, then column arrays of ENG_PROJ_SEG_ROWS
+ * entries each (8-byte columns first, so each array is aligned). */
+#define ENG_PROJ_H_LAYOUT 0     /* u8: ENG_PROJ_LAYOUT */
+#define ENG_PROJ_H_NFIELDS 1    /* u8: ENG_PROJ_NFIELDS */
+#define ENG_PROJ_H_ROWS 4       /* u32: present rows */
+#define ENG_PROJ_H_OCC_MIN 8    /* i64: least occurred of present rows */
+#define ENG_PROJ_H_OCC_MAX 16   /* i64: greatest occurred */
+#define ENG_PROJ_H_UNTIL_MAX 24 /* i64: greatest public_until */
+#define ENG_PROJ_HDR_LEN 32
+#define ENG_PROJ_C8 ((size_t)8 * ENG_PROJ_SEG_ROWS)
+#define ENG_PROJ_C4 ((size_t)4 * ENG_PROJ_SEG_ROWS)
+#define ENG_PROJ_C1 ((size_t)ENG_PROJ_SEG_ROWS)
+#define ENG_PROJ_OFF_OCCURRED ((size_t)ENG_PROJ_HDR_LEN)
+#define ENG_PROJ_OFF_FROM (ENG_PROJ_OFF_OCCURRED + ENG_PROJ_C8)
+#define ENG_PROJ_OFF_UNTIL (ENG_PROJ_OFF_FROM + ENG_PROJ_C8)
+#define ENG_PROJ_OFF_FVAL(f) (ENG_PROJ_OFF_UNTIL + ENG_PROJ_C8 * (1 + (f)))
+#define ENG_PROJ_OFF_TYPE ENG_PROJ_OFF_FVAL(ENG_PROJ_NFIELDS)
+#define ENG_PROJ_OFF_SUBJECT (ENG_PROJ_OFF_TYPE + ENG_PROJ_C4)
+#define ENG_PROJ_OFF_SOURCE (ENG_PROJ_OFF_SUBJECT + ENG_PROJ_C4)
+#define ENG_PROJ_OFF_FLAGS (ENG_PROJ_OFF_SOURCE + ENG_PROJ_C4)
+#define ENG_PROJ_OFF_FTAG(f) (ENG_PROJ_OFF_FLAGS + ENG_PROJ_C1 * (1 + (f)))
+#define ENG_PROJ_OFF_FSCALE(f)                                                 \
+  (ENG_PROJ_OFF_FTAG(ENG_PROJ_NFIELDS) + ENG_PROJ_C1 * (f))
+#define ENG_PROJ_SEG_LEN ENG_PROJ_OFF_FSCALE(ENG_PROJ_NFIELDS)
+
+/* A segment's columns, pointing into an 8-aligned buffer. */
+typedef struct eng_proj_seg {
+  uint64_t no;
+  unsigned char *buf;
+  int64_t *occurred, *from, *until, *fval[ENG_PROJ_NFIELDS];
+  uint32_t *type, *subject, *source;
+  uint8_t *flags, *ftag[ENG_PROJ_NFIELDS], *fscale[ENG_PROJ_NFIELDS];
+} eng_proj_seg;
+
+/* One projected row, as eng_proj_row_of computes it (texts by value). */
+typedef struct eng_proj_row {
+  uint8_t flags;
+  uint32_t type;
+  credo_time occurred, from, until;
+  const char *subject, *source;
+  uint8_t ftag[ENG_PROJ_NFIELDS], fscale[ENG_PROJ_NFIELDS];
+  int64_t fval[ENG_PROJ_NFIELDS]; /* TEXT: unused (see ftext) */
+  const char *ftext[ENG_PROJ_NFIELDS];
+} eng_proj_row;
+
+/* Points s's columns into buf (ENG_PROJ_SEG_LEN bytes, 8-aligned). */
+void eng_proj_seg_view(eng_proj_seg *s, unsigned char *buf);
+/* Checks a stored segment value's length and header. CREDO_OK or
+ * CREDO_CORRUPT. */
+int eng_proj_seg_valid(const void *data, size_t len);
+
+/* The row of version v; texts point into v or `arena` (reset by the
+ * caller). */
+void eng_proj_row_of(const eng_version *v, eng_arena *arena, eng_proj_row *r);
+
+/* Write side (events.c, erase.c): sets or clears event id's row in txn.
+ * Inside the transaction eng_proj_begin named, segments are cached and
+ * written by eng_proj_flush; otherwise each call writes its segment.
+ * Errors on db. */
+int eng_proj_put(credo *db, stor_txn *txn, uint64_t id, const eng_version *v);
+/* eng_proj_del also forgets `subject`'s dictionary entry when no event
+ * of it remains in the subject index (erasure leaves no copy of a
+ * person's id; call it after the event's index entries are gone). */
+int eng_proj_del(credo *db, stor_txn *txn, uint64_t id, const char *subject);
+/* Transaction hooks (txn.c): begin caching for txn; write the dirty
+ * segments (before commit, or before a read in that txn); end: drop the
+ * cache (and, when !committed, the dictionary ids learnt in it). */
+int eng_proj_begin(credo *db, stor_txn *txn);
+int eng_proj_flush(credo *db, stor_txn *txn);
+void eng_proj_end(credo *db, int committed);
+void eng_proj_free(credo *db);
+
+/* *ready = 1 when the store's projection is built with this layout and
+ * up to date with its last transaction (or the store never had one). */
+int eng_proj_ready(credo *db, stor_txn *txn, int *ready);
+/* Rebuilds the projection from STOR_EVENTS in txn (clears it first) and
+ * records its layout; *rows counts the events. */
+int eng_proj_rebuild(credo *db, stor_txn *txn, uint64_t *rows);
+/* At open (read-write): builds the projection when the store has none
+ * (a store made before it). */
+int eng_proj_upgrade(credo *db);
+/* Dictionary text of id (points into the transaction's map: valid while
+ * txn is and nothing is written). CREDO_NOTFOUND when unknown. */
+int eng_proj_text(stor_txn *txn, int dict, uint32_t id, const char **s,
+                  size_t *n);
+
+/* Compares the projection with STOR_EVENTS (credo check): each problem
+ * goes to fn (non-zero stops); *rows counts the projected rows. */
+int eng_proj_check(credo *db, stor_txn *txn, credo_check_fn fn, void *arg,
+                   uint64_t *rows);
+
+#endif /* CREDO_ENG_PROJ_H */
