@@ -185,6 +185,8 @@ static const char *plan_why_not(const credo_stmt *st) {
     return "INCLUDE RETRACTED";
   if (p->subqs.n)
     return "subqueries";
+  if (p->join)
+    return "joins, aliases or derived tables (joined on the row path)";
   if (p->path != ENG_PATH_FULL && p->path != ENG_PATH_TYPE)
     return "a selective index path";
   if (p->nkeys > 2)
