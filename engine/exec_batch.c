@@ -179,8 +179,6 @@ static const char *plan_why_not(const credo_stmt *st) {
     return "batch path switched off";
   if (p->table != CQL_TABLE_EVENTS || !p->grouped)
     return "not a grouped read of events";
-  if (p->join) /* columns of other FROM slots are not projected */
-    return "joins";
   if (p->flags & CREDO_READ_RETRACTED)
     return "INCLUDE RETRACTED";
   if (p->subqs.n)
