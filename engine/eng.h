@@ -95,8 +95,11 @@ enum eng_txn_mode { ENG_TXN_NONE = 0, ENG_TXN_EXPLICIT, ENG_TXN_STATEMENT };
 
 struct credo {
   const credo_backend *be; /* first: see be_handle_head (backend.h) */
-  void *be_ctx;            /* the backend's (remote: its connection) */
-  eng_store *store;        /* NULL on a handle of another backend */
+  /* while a correlated subquery's child is prepared: the statement around
+   * it (struct eng_outer, expr.h); NULL otherwise */
+  struct eng_outer *outer;
+  void *be_ctx;     /* the backend's (remote: its connection) */
+  eng_store *store; /* NULL on a handle of another backend */
   /* session */
   char actor[ENG_MAX_ACTOR + 1];
   credo_role role;

@@ -24,6 +24,7 @@
 
 #include "codec.h"
 #include "exec_int.h"
+#include "users.h"
 
 typedef struct jlevel {
   eng_ectx x; /* the slot's row (slots >= 1) */
@@ -130,9 +131,31 @@ static int materialize(credo_stmt *st, credo_stmt *c, jlevel *L) {
   return rc == CREDO_DONE ? CREDO_OK : rc;
 }
 
+/* eng_users_list's callback: one row of the users table into L. */
+static int user_row(void *arg, const char *name, credo_role role,
+                    credo_time created) {
+  jlevel *L = arg;
+  const char *r = credo_role_name(role);
+  eng_value v[3] = {eng_v_text(name, strlen(name)), eng_v_text(r, strlen(r)),
+                    eng_v_time(created)};
+  eng_brow *b;
+  if (L->nrows == L->rcap) {
+    size_t cap = L->rcap ? 2 * L->rcap : 16;
+    eng_brow **rows = realloc(L->rows, cap * sizeof *rows);
+    if (!rows)
+      return CREDO_NOMEM;
+    L->rows = rows;
+    L->rcap = cap;
+  }
+  if (!(b = eng_brow_make(v, 3, 0)))
+    return CREDO_NOMEM;
+  L->rows[L->nrows++] = b;
+  return CREDO_OK;
+}
+
 /* Before the statement's read transaction: the run state, and the rows
  * of every subquery of FROM (each runs once per execution, under the
- * session's role). */
+ * session's role) and of the users table (admin only, users.c). */
 int eng_join_materialize(credo_stmt *st) {
   const eng_join *j = st->plan->join;
   eng_jrun *r;
@@ -142,10 +165,14 @@ int eng_join_materialize(credo_stmt *st) {
     return eng_exec_nomem(st->db);
   st->jrun = r;
   r->n = j->scope.n;
-  for (size_t i = 0; i < r->n; i++)
+  for (size_t i = 0; i < r->n; i++) {
     if (j->t[i].child &&
         (rc = materialize(st, j->t[i].child, &r->lv[i])) != CREDO_OK)
       return rc;
+    if (j->t[i].table == CQL_TABLE_USERS &&
+        (rc = eng_users_list(st->db, user_row, &r->lv[i])) != CREDO_OK)
+      return rc == CREDO_NOMEM ? eng_exec_nomem(st->db) : rc;
+  }
   return CREDO_OK;
 }
 
@@ -291,7 +318,7 @@ static int level_open(credo_stmt *st, size_t i) {
   jlevel *L = &st->jrun->lv[i];
   int rc;
   level_close(L);
-  if (t->table == CQL_TABLE_SUB) {
+  if (ENG_ROWSET(t->table)) {
     L->at = 0;
     return CREDO_OK;
   }
@@ -345,7 +372,7 @@ static int source_next(credo_stmt *st, size_t i) {
   int rc;
   if (L->empty)
     return CREDO_DONE;
-  if (t->table == CQL_TABLE_SUB) {
+  if (ENG_ROWSET(t->table)) {
     if (L->at >= L->nrows)
       return CREDO_DONE;
     L->x.drow = L->rows[L->at++]->v;

@@ -155,7 +155,7 @@ static int pull(credo_stmt *st) {
     return CREDO_DONE;
   if (st->plan->table == CQL_TABLE_VERSIONS)
     return eng_versions_next(st);
-  if (st->plan->table == CQL_TABLE_SUB)
+  if (ENG_ROWSET(st->plan->table))
     return eng_join_pull_sub(st);
   if (st->plan->table == CQL_TABLE_EVENTS) {
     rc = eng_scan_next(st->scan, &st->ev);
@@ -307,7 +307,7 @@ static int open_source(credo_stmt *st) {
     return (rc = eng_versions_open(st)) != CREDO_OK || !p->join || st->empty
                ? rc
                : eng_join_open(st);
-  if (p->table == CQL_TABLE_SUB) /* rows materialized (exec_join.c) */
+  if (ENG_ROWSET(p->table)) /* rows materialized (exec_join.c) */
     return (rc = eng_exec_read_begin(st)) ? rc : eng_join_open(st);
   if (p->table != CQL_TABLE_EVENTS) {
     /* as credo_list_subjects: the public role sees events, not the list

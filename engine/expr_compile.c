@@ -119,6 +119,12 @@ static int compile_column(eng_cctx *cc, const cql_expr *e, eng_expr **out) {
       cc->in_alias = 0;
       return rc;
     }
+  if ((col < 0 || (e->path.n > 1 && !eng_col_is_data(cc->table, col))) &&
+      cc->db->outer) { /* a correlated subquery's outer reference? */
+    int rc = eng_outer_column(cc, e, out);
+    if (rc != CREDO_NOTFOUND)
+      return rc;
+  }
   if (col < 0 || (e->path.n > 1 && !eng_col_is_data(cc->table, col))) {
     char full[300];
     size_t used = 0;

@@ -29,7 +29,7 @@ static int nomem(credo *db) {
 
 int eng_join_needed(const cql_select *sel) {
   if (sel->n_from > 1 || (sel->n_from == 1 && sel->from[0].alias) ||
-      sel->table == CQL_TABLE_SUB)
+      ENG_ROWSET(sel->table))
     return 1;
   for (size_t i = 0; i < sel->n_items; i++)
     if (sel->items[i].qual)
@@ -41,7 +41,11 @@ int eng_join_needed(const cql_select *sel) {
 static int sub_slot(credo *db, eng_plan *p, size_t i, int nparams) {
   eng_join *j = p->join;
   credo_stmt *c;
-  int rc = eng_stmt_child(db, j->t[i].from->sub, p->src, nparams, &c);
+  struct eng_outer *outer = db->outer; /* FROM's subqueries: not correlated */
+  int rc;
+  db->outer = NULL;
+  rc = eng_stmt_child(db, j->t[i].from->sub, p->src, nparams, &c);
+  db->outer = outer;
   if (rc != CREDO_OK)
     return rc;
   j->t[i].child = c;
@@ -78,6 +82,15 @@ int eng_join_plan(credo *db, eng_plan *p, int nparams) {
                          "join it from there (FROM versions v JOIN events e "
                          "ON e.id = v.id) or through a subquery: JOIN "
                          "(SELECT ... FROM versions) v ON ...");
+    if (j->t[i].table == CQL_TABLE_USERS) {
+      cql_pos at = f ? f->pos : sel->table_pos;
+      if (db->role != CREDO_ROLE_ADMIN)
+        return eng_cql_err(db, CREDO_DENIED, at.line, at.column,
+                           "permission denied: only admin reads the users "
+                           "table");
+      j->scope.cols[i] = ENG_USER_COLS;
+      j->scope.ncols[i] = 3;
+    }
   }
   return CREDO_OK;
 }
@@ -109,8 +122,8 @@ static int star_slot(const eng_plan *p, const cql_select_item *it) {
 /* The `*` columns of slot i: a table's star columns, all of a
  * subquery's. */
 static size_t star_n(const eng_scope *sc, size_t i) {
-  return sc->table[i] == CQL_TABLE_SUB ? sc->ncols[i]
-                                       : (size_t)eng_table_star(sc->table[i]);
+  return ENG_ROWSET(sc->table[i]) ? sc->ncols[i]
+                                  : (size_t)eng_table_star(sc->table[i]);
 }
 
 size_t eng_join_star_width(const eng_plan *p, const cql_select_item *it) {
@@ -136,15 +149,15 @@ static int star_one(credo *db, eng_plan *p, const cql_select_item *it, int slot,
       free(x);
       return nomem(db);
     }
-    *x = (eng_expr){.kind = ENG_X_COL,
-                    .idx = c,
-                    .tab = slot,
-                    .st = table == CQL_TABLE_SUB ? ENG_V_ANY
-                                                 : eng_col_type(table, c),
-                    .line = it->pos.line,
-                    .col = it->pos.column,
-                    .off = it->pos.offset,
-                    .end = it->end};
+    *x =
+        (eng_expr){.kind = ENG_X_COL,
+                   .idx = c,
+                   .tab = slot,
+                   .st = ENG_ROWSET(table) ? ENG_V_ANY : eng_col_type(table, c),
+                   .line = it->pos.line,
+                   .col = it->pos.column,
+                   .off = it->pos.offset,
+                   .end = it->end};
     p->cols[*k] = x;
   }
   return CREDO_OK;
@@ -211,6 +224,11 @@ static const eng_expr *key_of(const eng_expr *c, int slot, int col) {
   return NULL;
 }
 
+static int is_and(const eng_expr *c) {
+  return (c->kind == ENG_X_LOGIC || c->kind == ENG_X_BIN) &&
+         c->op == CQL_OP_AND;
+}
+
 /* Picks the method of slot s from its ON's top-level AND conjuncts. */
 static void choose_method(eng_jtab *t, int s) {
   static const struct {
@@ -230,9 +248,10 @@ static void choose_method(eng_jtab *t, int s) {
     stack[n++] = t->on;
     while (n) {
       const eng_expr *c = stack[--n], *key;
-      if (c->kind == ENG_X_BIN && c->op == CQL_OP_AND && n + 2 <= 64) {
-        stack[n++] = c->b;
-        stack[n++] = c->a;
+      if (is_and(c)) { /* n-ary AND (expr_logic.c) or a binary one */
+        size_t m = c->kind == ENG_X_LOGIC ? c->nargs : 2;
+        for (size_t a = m; a-- > 0 && n < 64;)
+          stack[n++] = c->kind == ENG_X_LOGIC ? c->args[a] : a ? c->b : c->a;
         continue;
       }
       if ((key = key_of(c, s, keys[k].col)) != NULL) {
@@ -354,10 +373,15 @@ static int pub_cond(credo *db, const eng_plan *p, const eng_expr *e) {
   int rc;
   if (!e)
     return CREDO_OK;
-  if (e->kind == ENG_X_BIN && e->op == CQL_OP_AND) {
-    if ((rc = pub_cond(db, p, e->a)) != CREDO_OK)
-      return rc;
-    return pub_cond(db, p, e->b);
+  if (is_and(e)) {
+    size_t m = e->kind == ENG_X_LOGIC ? e->nargs : 2;
+    for (size_t a = 0; a < m; a++)
+      if ((rc = pub_cond(db, p,
+                         e->kind == ENG_X_LOGIC ? e->args[a]
+                         : a                    ? e->b
+                                                : e->a)) != CREDO_OK)
+        return rc;
+    return CREDO_OK;
   }
   if (e->kind == ENG_X_BIN && e->op == CQL_OP_EQ &&
       ((e->a->kind == ENG_X_COL && eng_expr_is_const(e->b)) ||
@@ -458,7 +482,7 @@ static const char *method_text(int m) {
   case ENG_JM_TY_NAME:
     return "index look-up by name";
   case -1:
-    return "nested loop over the subquery's rows (computed once)";
+    return "nested loop over its rows (computed once)";
   default:
     return "nested loop, a full scan per row of the tables before it";
   }

@@ -140,8 +140,8 @@ static int scram_make(const char *pw, credo_scram_verifier *v) {
 int credo_set_min_password(credo *db, unsigned n) {
   if (!db)
     return CREDO_MISUSE;
-  if (!db->store)
-    return CREDO_NOTSUP; /* a remote handle: the server's minimum applies */
+  if (db->be != &eng_local_backend) /* the server's minimum applies */
+    return be_notsup(db, "credo_set_min_password");
   eng_err_clear(db);
   if (n < 1 || n > CREDO_MIN_PASSWORD_MAX)
     return eng_err(db, CREDO_RANGE,

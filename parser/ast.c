@@ -298,6 +298,8 @@ const char *cql_table_name(int table) {
     return "versions";
   case CQL_TABLE_SUB:
     return "subquery";
+  case CQL_TABLE_USERS:
+    return "users";
   default:
     return "?";
   }

@@ -223,6 +223,9 @@ denied "only admin creates types" rec recpw-long1 \
   "CREATE TYPE t2 PUBLICITY 1 YEAR REPAIRABLE AFTER 1 MONTHS;"
 expect "typed C API on a remote handle says to use CQL" \
   "error CREDO_NOTSUP.*use CQL" C typed "$U"
+if grep -q "worked on a remote handle" "$T/out"; then
+  fail "credo_set_min_password on a remote handle says CREDO_NOTSUP"
+else ok "credo_set_min_password on a remote handle says CREDO_NOTSUP"; fi
 # DURATION (protocol tag 8): bound with credo_bind_duration, read back as
 # TEXT plus credo_column_duration, the same remotely as on the store path
 expect "a DURATION binds and reads back over the wire" \

@@ -15,7 +15,8 @@
  *   srv_client check URI ACKED       every REF in ACKED is in the store
  *                                    exactly once; prints the count
  *   srv_client typed URI             calls the typed API (credo_get_stats)
- *                                    on the remote handle; prints its error
+ *                                    on the remote handle; prints its error;
+ *                                    credo_set_min_password must say NOTSUP
  *   srv_client stmt URI SQL ARG      prepares SQL with one text parameter,
  *                                    steps it, prints rows; for errors
  *                                    prints "error CODE_NAME: message"
@@ -109,6 +110,11 @@ static int cmd_typed(const char *uri) {
   rc = credo_get_stats(db, &st);
   if (rc != CREDO_OK)
     printf("error %s: %s\n", credo_errname(rc), credo_errmsg(db));
+  /* the password minimum is the server's (--min-password-length) */
+  if (credo_set_min_password(db, 4) != CREDO_NOTSUP) {
+    printf("credo_set_min_password worked on a remote handle\n");
+    rc = CREDO_OK;
+  }
   credo_close(db);
   return rc == CREDO_OK ? 0 : 1;
 }

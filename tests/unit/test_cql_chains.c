@@ -173,6 +173,39 @@ static void t_explain_and_having(void **state) {
   ids_are(f, &b, "5");
 }
 
+/* Joins read AND chains too: the join key is found among the ON
+ * conjuncts wherever it stands, and the public role's subject rule
+ * accepts `e.subject = '...'` as one conjunct of a long WHERE. */
+static void t_join_chains(void **state) {
+  fx *f = *state;
+  sqlbuf b = {0};
+  credo *pub = NULL;
+  credo_stmt *st;
+  int found = 0, rc;
+  add(&b, "EXPLAIN SELECT e.id FROM types t JOIN events e ON e.occurred > "
+          "'2000-01-01' AND e.type = t.name");
+  assert_int_equal(credo_prepare(f->db, b.p, -1, &st, NULL), CREDO_OK);
+  while ((rc = credo_step(st)) == CREDO_ROW)
+    found |= strstr(credo_column_text(st, 0), "index look-up by type") != NULL;
+  assert_int_equal(rc, CREDO_DONE);
+  credo_finalize(st);
+  assert_true(found);
+  free(b.p);
+  memset(&b, 0, sizeof b);
+  assert_int_equal(credo_dup(f->db, &pub), CREDO_OK);
+  assert_int_equal(credo_set_user(pub, "web", CREDO_ROLE_PUBLIC), CREDO_OK);
+  add(&b, "SELECT count(*) FROM events e JOIN types t ON t.name = e.type "
+          "WHERE e.subject = '" ORG "' AND t.name = 'honour'");
+  for (int i = 0; i < NTERMS; i++)
+    add(&b, " AND e.id <> %d", 100000 + i);
+  {
+    fx pf = *f;
+    pf.db = pub;
+    ids_are(&pf, &b, "5");
+  }
+  credo_close(pub);
+}
+
 static void t_real_nesting_refused(void **state) {
   fx *f = *state;
   sqlbuf b = {0};
@@ -199,6 +232,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(t_three_valued, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_explain_and_having, fx_setup,
                                       fx_teardown),
+      cmocka_unit_test_setup_teardown(t_join_chains, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_real_nesting_refused, fx_setup,
                                       fx_teardown),
   };

@@ -380,8 +380,8 @@ static void t_with(void **state) {
   contains_on(f->db,
               "EXPLAIN WITH pen AS (SELECT subject FROM events) SELECT s.name "
               "FROM subjects s JOIN pen ON pen.subject = s.id",
-              "JOIN subquery pen ON pen.subject = s.id: nested loop over the "
-              "subquery's rows (computed once)");
+              "JOIN subquery pen ON pen.subject = s.id: nested loop over its "
+              "rows (computed once)");
   err(f, "WITH x AS (SELECT subject FROM events) SELECT nope FROM x",
       CREDO_SEMANTIC, "unknown column \"nope\"");
   assert_int_equal(credo_dup(f->db, &pub), CREDO_OK);
@@ -404,6 +404,94 @@ static void t_with(void **state) {
   credo_close(pub);
 }
 
+/* Correlated subqueries: EXISTS / NOT EXISTS / IN / scalar reading the
+ * outer row, run again per row; the public role cannot correlate on a
+ * subject. */
+static void t_correlated(void **state) {
+  fx *f = *state;
+  credo *pub = NULL;
+  ok_on(f->db, "CREATE SUBJECT 'x-idle' KIND other NAME 'idle'");
+  expect(f,
+         "SELECT s.id FROM subjects s WHERE NOT EXISTS (SELECT 1 FROM events "
+         "e WHERE e.subject = s.id) ORDER BY s.id",
+         "x-idle\n");
+  expect(f,
+         "SELECT s.name FROM subjects s WHERE EXISTS (SELECT 1 FROM events e "
+         "WHERE e.subject = s.id AND e.type = 'honour')",
+         "张三\n");
+  expect(f,
+         "SELECT s.id, (SELECT count(*) FROM events e WHERE e.subject = "
+         "s.id) AS n FROM subjects s ORDER BY n DESC, s.id",
+         ORG "|2\n" PERSON "|1\n" ORG2 "|1\nx-idle|0\n");
+  /* the latest record of each subject: a scalar subquery in WHERE */
+  expect(f,
+         "SELECT e.ref FROM events e WHERE e.occurred = (SELECT "
+         "max(occurred) FROM events e2 WHERE e2.subject = e.subject) ORDER "
+         "BY e.ref",
+         "r2\nr3\nr4\n");
+  /* unqualified outer names, IN, and an outer table without alias */
+  expect(f,
+         "SELECT count(*) FROM types WHERE name IN (SELECT type FROM events "
+         "WHERE source = 'xm-tax' AND type = name)",
+         "2\n");
+  expect(f,
+         "SELECT s.kind, count(*) FROM subjects s WHERE EXISTS (SELECT 1 FROM "
+         "events e WHERE e.subject = s.id) GROUP BY s.kind ORDER BY 1",
+         "org|2\nperson|1\n");
+  err(f,
+      "SELECT s.kind, (SELECT count(*) FROM events e WHERE e.subject = s.id) "
+      "FROM subjects s GROUP BY s.kind",
+      CREDO_NOTSUP, "only in WHERE or ON");
+  err(f,
+      "SELECT 1 FROM subjects s WHERE EXISTS (SELECT 1 FROM events e WHERE "
+      "e.subject = s.nmae)",
+      CREDO_SEMANTIC, "unknown table or column \"s.nmae\"");
+  assert_int_equal(credo_dup(f->db, &pub), CREDO_OK);
+  assert_int_equal(credo_set_user(pub, "web", CREDO_ROLE_PUBLIC), CREDO_OK);
+  err_on(pub,
+         "SELECT a.id FROM events a WHERE EXISTS (SELECT 1 FROM events b "
+         "WHERE b.subject = a.subject AND b.id <> a.id)",
+         CREDO_DENIED, "cannot correlate a subquery on subject");
+  err_on(pub,
+         "SELECT a.id FROM events a WHERE EXISTS (SELECT 1 FROM events b "
+         "WHERE b.ref = a.reason)",
+         CREDO_DENIED, "cannot correlate a subquery on reason");
+  expect_on(pub,
+            "SELECT t.name FROM types t WHERE EXISTS (SELECT 1 FROM events e "
+            "WHERE e.type = t.name AND e.data.amount_wan > 0)",
+            ""); /* amount_wan is not a public field: NULL for public */
+  expect_on(pub,
+            "SELECT t.name FROM types t WHERE EXISTS (SELECT 1 FROM events e "
+            "WHERE e.type = t.name) ORDER BY t.name",
+            "honour\npenalty_general\n");
+  credo_close(pub);
+}
+
+/* The users table: admin only, joinable like the others. */
+static void t_users(void **state) {
+  fx *f = *state;
+  credo *ana = NULL, *pub = NULL;
+  ok_on(f->db, "CREATE USER ana ROLE analyst PASSWORD 'longpassword1'");
+  expect(f,
+         "SELECT u.name, u.role, count(e.id) FROM users u LEFT JOIN events e "
+         "ON e.actor = u.name GROUP BY u.name, u.role",
+         "ana|analyst|0\n");
+  expect(f, "SELECT name FROM users WHERE role = 'analyst'", "ana\n");
+  assert_int_equal(credo_dup(f->db, &ana), CREDO_OK);
+  assert_int_equal(credo_set_user(ana, "ana", CREDO_ROLE_ANALYST), CREDO_OK);
+  err_on(ana, "SELECT name FROM users", CREDO_DENIED,
+         "line 1, column 18: permission denied: only admin reads the users "
+         "table");
+  err_on(ana, "SELECT 1 FROM events e JOIN users u ON u.name = e.actor",
+         CREDO_DENIED, "only admin reads the users table");
+  assert_int_equal(credo_dup(f->db, &pub), CREDO_OK);
+  assert_int_equal(credo_set_user(pub, "web", CREDO_ROLE_PUBLIC), CREDO_OK);
+  err_on(pub, "WITH x AS (SELECT name FROM users) SELECT * FROM x",
+         CREDO_DENIED, "only admin reads the users table");
+  credo_close(ana);
+  credo_close(pub);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(t_joins, fx_setup, fx_teardown),
@@ -412,6 +500,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(t_temporal, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_public, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_with, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(t_correlated, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(t_users, fx_setup, fx_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
