@@ -363,6 +363,7 @@ int eng_exec_read_begin(credo_stmt *st) {
 }
 
 void eng_exec_read_end(credo_stmt *st) {
+  eng_versions_close(st);
   eng_join_close(st);
   eng_scan_close(st->scan);
   st->scan = NULL;
@@ -478,6 +479,7 @@ void eng_exec_reset(credo_stmt *st) {
   eng_subq_reset(st);
   eng_rows_free(st);
   eng_exec_groups_free(st);
+  eng_win_free(st);
   eng_hmap_free(&st->seen);
   eng_ectx_free(&st->x);
   memset(&st->x, 0, sizeof st->x);

@@ -48,6 +48,9 @@ typedef struct eng_group {
 /* Room for one statement notice, NUL included (notice.c). */
 #define ENG_NOTICE_MAX 400
 
+/* The window stage's buffered rows and results (exec_window.c). */
+typedef struct eng_win_run eng_win_run;
+
 struct credo_stmt {
   credo *db;
   credo_stmt *next, *prev; /* the handle's statements */
@@ -121,6 +124,10 @@ struct credo_stmt {
    * as output column + 1, negative for DESC; LIMIT / OFFSET in wx[0..1] */
   int *set_ord;
   size_t n_set_ord;
+  /* window functions (exec_window.c): NULL until the stage runs */
+  eng_win_run *win;
+  /* FROM versions (exec_versions.c): its second cursor and merge state */
+  struct eng_vscan *vscan;
   /* joins (exec_join.c): the joined tables' run state; NULL otherwise */
   struct eng_jrun *jrun;
   /* correlated subqueries (exec_corr.c): per subquery slot, the outer

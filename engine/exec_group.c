@@ -119,6 +119,8 @@ int eng_exec_groups_finish(credo_stmt *st) {
   if ((rc = emit_groups(st)) != CREDO_OK)
     return rc;
   eng_exec_groups_free(st);
+  if (st->plan->nwins)
+    return eng_win_finish(st);
   eng_rows_window(st, st->plan->norder > 0);
   return CREDO_OK;
 }

@@ -165,6 +165,26 @@ int eng_exec_erasure_row(const credo_erasure *e, void *arg);
 int eng_exec_set_tz(credo_stmt *st);
 int eng_exec_txn(credo_stmt *st);
 
+/* --------------------------------------------------- exec_window.c */
+
+/* The window stage: eng_exec_collect hands it each row (after WHERE,
+ * GROUP BY and HAVING) until eng_win_finish computes the windows and
+ * sends the rows on to projection and the sorter. eng_win_free accepts a
+ * statement without a stage. */
+int eng_win_add(credo_stmt *st);
+int eng_win_finish(credo_stmt *st);
+int eng_win_emitting(const credo_stmt *st);
+void eng_win_free(credo_stmt *st);
+
+/* ------------------------------------------------- exec_versions.c */
+
+/* FROM versions: opens the read (refused to the public role, at the
+ * table name), reads the next version into st->ev / st->x.ev (CREDO_ROW,
+ * CREDO_DONE), closes its cursors (eng_exec_read_end calls it). */
+int eng_versions_open(credo_stmt *st);
+int eng_versions_next(credo_stmt *st);
+void eng_versions_close(credo_stmt *st);
+
 /* ---------------------------------------------------- exec_write.c */
 
 /* Runs a write statement in a statement scope (see exec_write.c). */

@@ -153,6 +153,8 @@ static int pull(credo_stmt *st) {
   int rc;
   if (st->empty)
     return CREDO_DONE;
+  if (st->plan->table == CQL_TABLE_VERSIONS)
+    return eng_versions_next(st);
   if (ENG_ROWSET(st->plan->table))
     return eng_join_pull_sub(st);
   if (st->plan->table == CQL_TABLE_EVENTS) {
@@ -256,7 +258,10 @@ int eng_exec_stream_next(credo_stmt *st) {
 
 /* Projects the current row into the sorter (DISTINCT first). */
 int eng_exec_collect(credo_stmt *st) {
-  int rc = project(st), seen = 0;
+  int rc, seen = 0;
+  if (st->plan->nwins && !eng_win_emitting(st))
+    return eng_win_add(st); /* windows first (exec_window.c) */
+  rc = project(st);
   if (rc == CREDO_OK && st->plan->distinct)
     rc = eng_rows_seen(st, st->out, &seen);
   if (rc != CREDO_OK || seen)
@@ -272,6 +277,8 @@ static int drain_sorted(credo_stmt *st) {
   if (rc != CREDO_DONE)
     return rc;
   eng_exec_read_end(st);
+  if (st->plan->nwins)
+    return eng_win_finish(st);
   eng_rows_window(st, 1);
   return CREDO_OK;
 }
@@ -296,6 +303,10 @@ static int open_source(credo_stmt *st) {
   const eng_plan *p = st->plan;
   credo_time as_of = CREDO_TIME_NOW, vis = CREDO_TIME_NOW, ra, rv;
   int rc;
+  if (p->table == CQL_TABLE_VERSIONS) /* exec_versions.c */
+    return (rc = eng_versions_open(st)) != CREDO_OK || !p->join || st->empty
+               ? rc
+               : eng_join_open(st);
   if (ENG_ROWSET(p->table)) /* rows materialized (exec_join.c) */
     return (rc = eng_exec_read_begin(st)) ? rc : eng_join_open(st);
   if (p->table != CQL_TABLE_EVENTS) {
@@ -359,7 +370,7 @@ int eng_exec_select(credo_stmt *st) {
     return rc;
   if (p->grouped)
     return eng_exec_drain_grouped(st);
-  if (p->norder)
+  if (p->norder || p->nwins)
     return drain_sorted(st);
   st->streaming = 1;
   return CREDO_OK;

@@ -241,7 +241,7 @@ int eng_exec_describe(credo_stmt *st) {
     if ((rc = eng_rows_push(st, v, 3)) != CREDO_OK)
       return rc;
   }
-  if (table == CQL_TABLE_EVENTS) {
+  if (table == CQL_TABLE_EVENTS || table == CQL_TABLE_VERSIONS) {
     v[0] = eng_v_text("data.<path>", 11);
     v[1] = eng_v_text("ANY", 3); /* whatever the JSON holds */
     v[2] = eng_v_bool(0);
@@ -255,7 +255,9 @@ int eng_exec_tables(credo_stmt *st) {
       {"events", "credit events: the latest version of each (AS OF, VISIBLE "
                  "AT and INCLUDE choose which)"},
       {"subjects", "enterprises and persons"},
-      {"types", "event types and their publicity policy"}};
+      {"types", "event types and their publicity policy"},
+      {"versions", "every version of every event: how each was recorded, "
+                   "corrected, repaired, retracted (not for role public)"}};
   int rc;
   for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
     eng_value v[2] = {eng_v_text(rows[i][0], strlen(rows[i][0])),

@@ -76,6 +76,17 @@ enum eng_type_col {
 /* The columns of `*` and SHOW TYPES: the first ENG_TY_STAR. */
 #define ENG_TY_STAR 5
 
+/* The versions table (every version of every event): its columns are
+ * event columns in this order -- id, version, op, recorded, actor,
+ * reason, subject, type, occurred, public_from, public_until, source,
+ * ref, data (the `*` columns), subject_name, subject_kind,
+ * repairable_from -- each the value of that version. */
+#define ENG_VS_ID 0 /* its id column */
+#define ENG_VS_STAR 14
+#define ENG_VS_NCOLS 17
+/* 1 when column `col` of `table` is `data` (JSON paths go below it). */
+int eng_col_is_data(int table, int col);
+
 /* Number of columns of table `table` (CQL_TABLE_*), and the i-th one's
  * name and static type. `*` expands to eng_table_star(table) columns. */
 int eng_table_ncols(int table);
@@ -111,8 +122,27 @@ enum eng_xkind {
   ENG_X_OUT,     /* idx = output column (ORDER BY alias / position) */
   ENG_X_LOGIC,   /* op = CQL_OP_AND / CQL_OP_OR, args = operands (>= 2):
                     a whole chain in one node (expr_logic.c) */
-  ENG_X_OUTER    /* idx = outer reference of a correlated subquery: its
+  ENG_X_OUTER,   /* idx = outer reference of a correlated subquery: its
                     value for this run (eng_ectx.outerv; exec_corr.c) */
+  ENG_X_WIN,     /* a window function call (expr_win.c). As compiled: idx =
+                    ENG_WF_*, win = its OVER clause, args = the call's
+                    arguments (op of them), then FILTER's condition
+                    (negated = 1 when present), then PARTITION BY, then
+                    ORDER BY. After plan_win.c: idx = window slot, no args */
+  ENG_X_WREF     /* idx = slot of a value computed before the window stage
+                    (plan_win.c) */
+};
+
+/* Window functions (ENG_X_WIN's idx as compiled); the aggregates used as
+ * window functions keep their enum eng_fn codes. */
+enum eng_wf {
+  ENG_WF_ROW_NUMBER = 100,
+  ENG_WF_RANK,
+  ENG_WF_DENSE_RANK,
+  ENG_WF_LAG,
+  ENG_WF_LEAD,
+  ENG_WF_FIRST_VALUE,
+  ENG_WF_LAST_VALUE
 };
 
 /* coalesce (evaluated lazily) and the aggregates; the other functions
@@ -188,9 +218,10 @@ struct eng_expr {
   eng_expr *a, *b, *c;
   eng_expr **args;
   size_t nargs;
-  int line, col;   /* position of the first character */
-  size_t off, end; /* source span, byte offsets in the statement text */
-  int tab;         /* COL, JPATH: the FROM slot (0 without joins) */
+  int line, col;         /* position of the first character */
+  size_t off, end;       /* source span, byte offsets in the statement text */
+  int tab;               /* COL, JPATH: the FROM slot (0 without joins) */
+  const cql_window *win; /* WIN as compiled: its OVER clause (borrowed) */
 };
 
 /* One aggregate call collected while compiling. */
@@ -226,6 +257,8 @@ typedef struct eng_cctx {
   int in_alias; /* an alias is being expanded (no alias inside one) */
   /* SELECT: subqueries are registered here; NULL: not allowed */
   eng_subq_list *subqs;
+  /* window function calls are allowed (the select list and ORDER BY) */
+  int wins_ok;
   /* FROM with joins or aliases: names resolve through it (expr_scope.c);
    * NULL: one table, `table` */
   const eng_scope *scope;
@@ -259,6 +292,12 @@ void eng_aggs_free(eng_agg_spec *aggs, size_t n);
 int eng_expr_is_const(const eng_expr *e);
 /* 1 when two compiled trees compute the same thing. */
 int eng_expr_same(const eng_expr *a, const eng_expr *b);
+/* Compiles window function call e (e->over set) into an ENG_X_WIN node
+ * (expr_win.c); an error where cc->wins_ok is 0. */
+int eng_compile_window(eng_cctx *cc, const cql_expr *e, int in_agg,
+                       eng_expr **out);
+/* 1 when the tree contains a window function call. */
+int eng_expr_has_win(const eng_expr *e);
 /* 1 when the tree contains an aggregate. */
 int eng_expr_has_agg(const eng_expr *e);
 
@@ -296,6 +335,10 @@ typedef struct eng_ectx {
   const eng_value *outv;
   /* results of the statement's subqueries, by slot (exec_subq.c) */
   const eng_subres *subres;
+  /* the window stage (exec_window.c): the values computed before it
+   * (ENG_X_WREF) and the window functions' results (ENG_X_WIN) */
+  const eng_value *carry;
+  const eng_value *winv;
   /* joins: the context of each FROM slot (tabs[0] is this one); NULL
    * without joins. `nullrow`: a LEFT JOIN found no match, every column
    * of this slot reads NULL. */

@@ -81,7 +81,7 @@ static int known_cols(int table, char *buf, size_t n) {
   for (int i = 0; i < nc && used < n; i++)
     used += (size_t)snprintf(buf + used, n - used, "%s%s", i ? ", " : "",
                              eng_col_name(table, i));
-  if (table == CQL_TABLE_EVENTS && used < n)
+  if ((table == CQL_TABLE_EVENTS || table == CQL_TABLE_VERSIONS) && used < n)
     snprintf(buf + used, n - used, ", data.<path>");
   return 0;
 }
@@ -119,15 +119,13 @@ static int compile_column(eng_cctx *cc, const cql_expr *e, eng_expr **out) {
       cc->in_alias = 0;
       return rc;
     }
-  if ((col < 0 || (e->path.n > 1 &&
-                   !(cc->table == CQL_TABLE_EVENTS && col == ENG_EV_DATA))) &&
+  if ((col < 0 || (e->path.n > 1 && !eng_col_is_data(cc->table, col))) &&
       cc->db->outer) { /* a correlated subquery's outer reference? */
     int rc = eng_outer_column(cc, e, out);
     if (rc != CREDO_NOTFOUND)
       return rc;
   }
-  if (col < 0 || (e->path.n > 1 &&
-                  !(cc->table == CQL_TABLE_EVENTS && col == ENG_EV_DATA))) {
+  if (col < 0 || (e->path.n > 1 && !eng_col_is_data(cc->table, col))) {
     char full[300];
     size_t used = 0;
     for (size_t i = 0; i < e->path.n && used < sizeof full; i++)
@@ -410,6 +408,8 @@ static int compile(eng_cctx *cc, const cql_expr *e, int in_agg,
     *out = x;
     return CREDO_OK;
   case CQL_E_CALL:
+    if (e->over)
+      return eng_compile_window(cc, e, in_agg, out);
     return eng_compile_call(cc, e, in_agg, out);
   case CQL_E_CASE:
   case CQL_E_CAST:
@@ -493,6 +493,8 @@ int eng_expr_is_const(const eng_expr *e) {
   case ENG_X_AGG:
   case ENG_X_KEY:
   case ENG_X_OUT:
+  case ENG_X_WIN:
+  case ENG_X_WREF:
   case ENG_X_SUBQ: /* known only once the subquery ran */
     return 0;
   default:
@@ -528,6 +530,8 @@ int eng_expr_same(const eng_expr *a, const eng_expr *b) {
       a->negated != b->negated || a->nsegs != b->nsegs ||
       a->nargs != b->nargs || a->tab != b->tab)
     return 0;
+  if (a->kind == ENG_X_WIN && a->win != b->win)
+    return 0; /* ORDER BY directions are not in the tree */
   if (a->kind == ENG_X_CONST) {
     eng_buf x = {0}, y = {0};
     int same = eng_v_key(&a->val, &x) == CREDO_OK &&

@@ -56,8 +56,44 @@ static const col_def TY_COLS[ENG_TY_NCOLS] = {
     {"created", ENG_V_TIME},   {"polarity", ENG_V_TEXT},
     {"published", ENG_V_BOOL}, {"public_fields", ENG_V_TEXT}};
 
+/* The versions table's columns, as event columns (expr.h). */
+static const int VS_EV[ENG_VS_NCOLS] = {
+    ENG_EV_ID,           ENG_EV_VERSION,        ENG_EV_OP,
+    ENG_EV_RECORDED,     ENG_EV_ACTOR,          ENG_EV_REASON,
+    ENG_EV_SUBJECT,      ENG_EV_TYPE,           ENG_EV_OCCURRED,
+    ENG_EV_PUBLIC_FROM,  ENG_EV_PUBLIC_UNTIL,   ENG_EV_SOURCE,
+    ENG_EV_REF,          ENG_EV_DATA,           ENG_EV_SUBJECT_NAME,
+    ENG_EV_SUBJECT_KIND, ENG_EV_REPAIRABLE_FROM};
+
+static const col_def VS_COLS[ENG_VS_NCOLS] = {{"id", ENG_V_INT},
+                                              {"version", ENG_V_INT},
+                                              {"op", ENG_V_TEXT},
+                                              {"recorded", ENG_V_TIME},
+                                              {"actor", ENG_V_TEXT},
+                                              {"reason", ENG_V_TEXT},
+                                              {"subject", ENG_V_TEXT},
+                                              {"type", ENG_V_TEXT},
+                                              {"occurred", ENG_V_TIME},
+                                              {"public_from", ENG_V_TIME},
+                                              {"public_until", ENG_V_TIME},
+                                              {"source", ENG_V_TEXT},
+                                              {"ref", ENG_V_TEXT},
+                                              {"data", ENG_V_JSON},
+                                              {"subject_name", ENG_V_TEXT},
+                                              {"subject_kind", ENG_V_TEXT},
+                                              {"repairable_from", ENG_V_TIME}};
+
+int eng_col_is_data(int table, int col) {
+  return (table == CQL_TABLE_EVENTS && col == ENG_EV_DATA) ||
+         (table == CQL_TABLE_VERSIONS && col >= 0 && col < ENG_VS_NCOLS &&
+          VS_EV[col] == ENG_EV_DATA);
+}
+
 static const col_def *table_cols(int table, int *n) {
   switch (table) {
+  case CQL_TABLE_VERSIONS:
+    *n = ENG_VS_NCOLS;
+    return VS_COLS;
   case CQL_TABLE_EVENTS:
     *n = ENG_EV_NCOLS;
     return EV_COLS;
@@ -80,9 +116,10 @@ int eng_table_ncols(int table) {
 }
 
 int eng_table_star(int table) {
-  return table == CQL_TABLE_EVENTS  ? ENG_EV_STAR
-         : table == CQL_TABLE_TYPES ? ENG_TY_STAR
-                                    : eng_table_ncols(table);
+  return table == CQL_TABLE_EVENTS     ? ENG_EV_STAR
+         : table == CQL_TABLE_TYPES    ? ENG_TY_STAR
+         : table == CQL_TABLE_VERSIONS ? ENG_VS_STAR
+                                       : eng_table_ncols(table);
 }
 
 const char *eng_col_name(int table, int col) {
@@ -322,6 +359,10 @@ int eng_column_value(eng_ectx *x, int col, eng_value *out) {
   }
   if (x->table == CQL_TABLE_EVENTS)
     return x->ev ? event_col(x, col, out) : eng_ectx_oom(x);
+  if (x->table == CQL_TABLE_VERSIONS) /* never masked: not for public */
+    return x->ev && col >= 0 && col < ENG_VS_NCOLS
+               ? event_col(x, VS_EV[col], out)
+               : eng_ectx_oom(x);
   if (x->table == CQL_TABLE_SUBJECTS) {
     const credo_subject_info *s = x->subj;
     if (col == ENG_SU_ID)

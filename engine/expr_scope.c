@@ -108,8 +108,7 @@ static int make(eng_cctx *cc, const cql_expr *e, int slot, int col,
                 size_t first_seg, eng_expr **out) {
   int table = cc->scope->table[slot];
   eng_expr *x;
-  if (e->path.n > first_seg + 1 &&
-      !(table == CQL_TABLE_EVENTS && col == ENG_EV_DATA))
+  if (e->path.n > first_seg + 1 && !eng_col_is_data(table, col))
     return unknown(cc, e, "unknown column");
   x = eng_node_new(e, e->path.n > first_seg + 1 ? ENG_X_JPATH : ENG_X_COL);
   if (!x)

@@ -44,7 +44,14 @@ static const char *const AGG_NAMES[] = {"count", "sum", "avg",
 static int ast_has_agg(const cql_expr *e) {
   if (!e)
     return 0;
-  if (e->kind == CQL_E_CALL && e->text)
+  if (e->kind == CQL_E_CALL && e->over) { /* a window, not an aggregate */
+    for (size_t i = 0; i < e->over->partition.n; i++)
+      if (ast_has_agg(e->over->partition.items[i]))
+        return 1;
+    for (size_t i = 0; i < e->over->n_order; i++)
+      if (ast_has_agg(e->over->order[i].expr))
+        return 1;
+  } else if (e->kind == CQL_E_CALL && e->text)
     for (size_t i = 0; i < sizeof AGG_NAMES / sizeof *AGG_NAMES; i++)
       if (strcasecmp(e->text, AGG_NAMES[i]) == 0)
         return 1;
@@ -81,6 +88,7 @@ void eng_plan_free(eng_plan *p) {
   eng_expr_free(p->as_of);
   eng_expr_free(p->visible_at);
   free(p->subqs.at);
+  eng_plan_windows_free(p);
   eng_join_free(p->join);
   free(p);
 }
@@ -365,6 +373,16 @@ static void choose_path(eng_plan *p) {
                  *type = NULL, *pid = NULL, *psrc = NULL, *pref = NULL,
                  *psubj = NULL, *ptype = NULL;
   p->path = ENG_PATH_FULL;
+  if (p->where && p->table == CQL_TABLE_VERSIONS) { /* by id, or all */
+    conjuncts(p->where, &l);
+    for (size_t i = 0; i < l.n && !id; i++)
+      if ((id = eq_const(l.items[i], ENG_VS_ID)) != NULL) {
+        p->path = ENG_PATH_ID;
+        p->k1 = id;
+        p->p1 = l.items[i];
+      }
+    return;
+  }
   if (!p->where || p->table != CQL_TABLE_EVENTS)
     return;
   conjuncts(p->where, &l);
@@ -555,12 +573,15 @@ static int compile_grouped(eng_plan *p, credo *db, int nparams) {
   cc.grouped = 1;
   cc.keys = p->keys;
   cc.nkeys = p->nkeys;
+  cc.wins_ok = 1;
   if ((rc = compile_items(p, &cc)) == CREDO_OK && sel->having) {
+    cc.wins_ok = 0;
     cc.clause = "HAVING";
     cc.alias_items = sel->items;
     cc.n_alias_items = sel->n_items;
     rc = eng_expr_compile(&cc, sel->having, &p->having);
   }
+  cc.wins_ok = 1;
   if (rc == CREDO_OK)
     rc = compile_order(p, &cc);
   p->aggs = cc.aggs;
@@ -574,6 +595,7 @@ static int compile_plain(eng_plan *p, credo *db, int nparams) {
                  .table = p->table,
                  .nparams = nparams,
                  .clause = "the select list",
+                 .wins_ok = 1,
                  .scope = p->join ? &p->join->scope : NULL};
   int rc = compile_items(p, &cc);
   if (rc == CREDO_OK)
@@ -615,7 +637,9 @@ int eng_plan_select(credo *db, const cql_select *sel, const char *src,
   choose_path(p);
   if ((rc = check_types(db, p)) != CREDO_OK ||
       (rc = public_plan(db, p)) != CREDO_OK ||
-      (p->join && (rc = eng_join_finish(db, p, nparams)) != CREDO_OK))
+      (rc = eng_versions_check(db, p)) != CREDO_OK ||
+      (p->join && (rc = eng_join_finish(db, p, nparams)) != CREDO_OK) ||
+      (rc = eng_plan_windows(db, p)) != CREDO_OK)
     goto fail;
   p->for_public = db->role == CREDO_ROLE_PUBLIC;
   *out = p;
@@ -689,6 +713,8 @@ static int path_line(credo *db, stor_txn *txn, const eng_plan *p, eng_buf *b) {
                                                  : STOR_EVENTS;
   if (p->table == CQL_TABLE_EVENTS)
     rc = eng_scan_estimate(db, txn, &spec, &rows);
+  else if (p->table == CQL_TABLE_VERSIONS) /* older versions + the latest */
+    rc = eng_versions_estimate(db, txn, p->path == ENG_PATH_ID, &rows);
   else if ((rc = stor_count(txn, table, &rows)) != CREDO_OK)
     rc = eng_err_stor(db, rc, "cannot count rows");
   if (rc != CREDO_OK)
@@ -699,8 +725,10 @@ static int path_line(credo *db, stor_txn *txn, const eng_plan *p, eng_buf *b) {
     return eng_buf_printf(b, "SCAN %s ~%llu rows", cql_table_name(p->table),
                           (unsigned long long)rows);
   if (db->role == CREDO_ROLE_PUBLIC) /* no counts of hidden records */
-    return eng_buf_printf(b, "SEARCH events USING %s", eng_path_name(p->path));
-  rc = eng_buf_printf(b, "SEARCH events USING %s (", eng_path_name(p->path));
+    return eng_buf_printf(b, "SEARCH %s USING %s", cql_table_name(p->table),
+                          eng_path_name(p->path));
+  rc = eng_buf_printf(b, "SEARCH %s USING %s (", cql_table_name(p->table),
+                      eng_path_name(p->path));
   if (p->path == ENG_PATH_UNTIL) {
     for (size_t i = 0; i < p->nbounds && rc == CREDO_OK; i++)
       if (p->bound_preds[i])
@@ -755,6 +783,13 @@ static int clause_lines(const eng_plan *p, eng_buf *b, eng_line_cb line,
     rc = emit(b, line, arg,
               eng_buf_put(b, "HAVING ", 7) ||
                   put_span(b, p->src, s->having->pos.offset, s->having->end));
+  if (rc == CREDO_OK && p->nwins) { /* the window stage (plan_win.c) */
+    rc = eng_buf_put(b, "WINDOW ", 7);
+    for (size_t i = 0; i < p->nwins && rc == CREDO_OK; i++)
+      rc = (i && eng_buf_put(b, ", ", 2)) ||
+           put_span(b, p->src, p->wins[i].off, p->wins[i].end);
+    rc = emit(b, line, arg, rc);
+  }
   if (rc == CREDO_OK && p->distinct)
     rc = emit(b, line, arg, eng_buf_put(b, "DISTINCT", 8));
   if (rc == CREDO_OK && p->norder) {

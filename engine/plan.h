@@ -31,6 +31,20 @@ typedef struct eng_bound {
   const eng_expr *e;
 } eng_bound;
 
+/* One window function of a SELECT (plan_win.c). Its inputs are slots of
+ * the values the window stage buffers per row (the plan's carry). */
+typedef struct eng_win_spec {
+  int fn;       /* ENG_WF_* or, for aggregates, ENG_FN_* */
+  int arg[3];   /* carry slots of the call's arguments; -1 when absent */
+  size_t *part; /* PARTITION BY: carry slots */
+  size_t np;
+  size_t *ord; /* ORDER BY: carry slots, with desc flags */
+  int *desc;
+  size_t no;
+  eng_agg_spec agg; /* aggregates: arg and filter are ENG_X_WREF (owned) */
+  size_t off, end;  /* the call's source span (EXPLAIN) */
+} eng_win_spec;
+
 typedef struct eng_plan {
   const cql_select *sel; /* NULL for REPAIR EVENTS WHERE */
   const char *src;       /* statement text the positions refer to */
@@ -67,6 +81,13 @@ typedef struct eng_plan {
   /* uncorrelated subqueries, run once per execution before the rows */
   eng_subq_list subqs;
   int for_public; /* compiled for (and checked against) the public role */
+  /* window functions (plan_win.c): with nwins > 0, the output columns and
+   * ORDER BY terms read only ENG_X_WREF slots of carry (evaluated per
+   * input row before the window stage) and ENG_X_WIN results */
+  eng_expr **carry;
+  size_t ncarry, carry_cap;
+  eng_win_spec *wins;
+  size_t nwins, wins_cap;
   /* FROM with joins or aliases (plan_join.c); NULL for one plain table */
   struct eng_join *join;
 } eng_plan;
@@ -136,6 +157,20 @@ int eng_plan_select(credo *db, const cql_select *sel, const char *src,
 int eng_plan_where(credo *db, const cql_expr *where, const char *src,
                    int nparams, eng_plan **out);
 void eng_plan_free(eng_plan *p);
+
+/* Moves the window function calls of p's output columns and ORDER BY into
+ * p->wins and what they and the rest of those expressions read from the
+ * row into p->carry (plan_win.c); nothing to do without windows. Frees
+ * them (eng_plan_free calls it). */
+int eng_plan_windows(credo *db, eng_plan *p);
+void eng_plan_windows_free(eng_plan *p);
+
+/* FROM versions for the public role: CREDO_DENIED at the table name
+ * (exec_versions.c); CREDO_OK otherwise. */
+int eng_versions_check(credo *db, const eng_plan *p);
+/* Rows EXPLAIN expects from FROM versions: all of them, or one event's
+ * share (`one`). Implemented in exec_versions.c. */
+int eng_versions_estimate(credo *db, stor_txn *txn, int one, uint64_t *rows);
 
 /* Writes EXPLAIN's lines for `p`, calling `line` for each; the estimate
  * is read in `txn`. Stops at the first non-zero return. */

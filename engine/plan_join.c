@@ -76,6 +76,12 @@ int eng_join_plan(credo *db, eng_plan *p, int nparams) {
     if (j->t[i].table == CQL_TABLE_SUB &&
         (rc = sub_slot(db, p, i, nparams)) != CREDO_OK)
       return rc;
+    if (i > 0 && j->t[i].table == CQL_TABLE_VERSIONS) /* exec_versions.c */
+      return eng_cql_err(db, CREDO_SEMANTIC, f->pos.line, f->pos.column,
+                         "versions can only be the first table of FROM; "
+                         "join it from there (FROM versions v JOIN events e "
+                         "ON e.id = v.id) or through a subquery: JOIN "
+                         "(SELECT ... FROM versions) v ON ...");
     if (j->t[i].table == CQL_TABLE_USERS) {
       cql_pos at = f ? f->pos : sel->table_pos;
       if (db->role != CREDO_ROLE_ADMIN)

@@ -48,7 +48,18 @@ void cql_expr_free(cql_expr *e) {
   cql_expr_list_free(&e->list);
   cql_expr_free(e->filter);
   cql_select_free(e->sub);
+  cql_window_free(e->over);
   free(e);
+}
+
+void cql_window_free(cql_window *w) {
+  if (!w)
+    return;
+  cql_expr_list_free(&w->partition);
+  for (size_t i = 0; i < w->n_order; i++)
+    cql_expr_free(w->order[i].expr);
+  free(w->order);
+  free(w);
 }
 
 void cql_item_list_free(cql_item_list *l) {
@@ -283,6 +294,8 @@ const char *cql_table_name(int table) {
     return "subjects";
   case CQL_TABLE_TYPES:
     return "types";
+  case CQL_TABLE_VERSIONS:
+    return "versions";
   case CQL_TABLE_SUB:
     return "subquery";
   case CQL_TABLE_USERS:

@@ -151,28 +151,30 @@ typedef struct cql_expr_list {
  * the others are zero / NULL. */
 struct cql_expr {
   cql_expr_kind kind;
-  cql_pos pos;            /* first character of the expression */
-  size_t end;             /* byte offset just past its last character */
-  int height;             /* 1 for a leaf, else 1 + max height of children */
-  cql_op op;              /* UNARY, BINARY, LOGIC */
-  bool negated;           /* IN, BETWEEN, LIKE, IS_NULL: the NOT form */
-  bool star;              /* CALL: name(*) (list is empty) */
-  bool distinct;          /* CALL: name(DISTINCT ...) */
-  int64_t ival;           /* INT value; BOOL 0/1; PARAM number (1-based) */
-  double rval;            /* REAL value */
-  credo_duration dur;     /* DURATION: SECOND..WEEK in usec, MONTH/YEAR in
-                             months (YEAR = 12 months) */
-  char *text;             /* TEXT, JSON: the value; CALL: function name */
-  size_t text_len;        /* byte length of text (without the NUL) */
-  cql_path path;          /* COLUMN */
-  cql_expr *a;            /* UNARY operand; BINARY left; IN / BETWEEN / LIKE /
-                             IS_NULL subject */
-  cql_expr *b;            /* BINARY right; BETWEEN low; LIKE pattern */
-  cql_expr *c;            /* BETWEEN high */
-  cql_expr_list list;     /* IN values; CALL arguments; CASE when/then
-                             pairs; LOGIC operands */
-  cql_expr *filter;       /* CALL: FILTER (WHERE filter); NULL when absent */
-  struct cql_select *sub; /* IN, EXISTS, SUBQUERY: the inner SELECT */
+  cql_pos pos;             /* first character of the expression */
+  size_t end;              /* byte offset just past its last character */
+  int height;              /* 1 for a leaf, else 1 + max height of children */
+  cql_op op;               /* UNARY, BINARY, LOGIC */
+  bool negated;            /* IN, BETWEEN, LIKE, IS_NULL: the NOT form */
+  bool star;               /* CALL: name(*) (list is empty) */
+  bool distinct;           /* CALL: name(DISTINCT ...) */
+  int64_t ival;            /* INT value; BOOL 0/1; PARAM number (1-based) */
+  double rval;             /* REAL value */
+  credo_duration dur;      /* DURATION: SECOND..WEEK in usec, MONTH/YEAR in
+                              months (YEAR = 12 months) */
+  char *text;              /* TEXT, JSON: the value; CALL: function name */
+  size_t text_len;         /* byte length of text (without the NUL) */
+  cql_path path;           /* COLUMN */
+  cql_expr *a;             /* UNARY operand; BINARY left; IN / BETWEEN / LIKE /
+                              IS_NULL subject */
+  cql_expr *b;             /* BINARY right; BETWEEN low; LIKE pattern */
+  cql_expr *c;             /* BETWEEN high */
+  cql_expr_list list;      /* IN values; CALL arguments; CASE when/then
+                              pairs; LOGIC operands */
+  cql_expr *filter;        /* CALL: FILTER (WHERE filter); NULL when absent */
+  struct cql_select *sub;  /* IN, EXISTS, SUBQUERY: the inner SELECT */
+  struct cql_window *over; /* CALL: `OVER (...)`, a window function call;
+                              NULL for an ordinary call */
 };
 
 /* ----------------------------------------------------------------- SELECT */
@@ -181,6 +183,7 @@ typedef enum cql_table {
   CQL_TABLE_EVENTS = 1,
   CQL_TABLE_SUBJECTS,
   CQL_TABLE_TYPES,
+  CQL_TABLE_VERSIONS, /* every version of every event (history as a table) */
   /* a subquery in FROM or a WITH name (issue 15): cql_from.sub */
   CQL_TABLE_SUB = 16,
   CQL_TABLE_USERS /* the store's users: name, role, created (admin only) */
@@ -202,6 +205,15 @@ typedef struct cql_order_item {
   bool desc; /* DESC given (ASC is the default) */
 } cql_order_item;
 
+/* The window of a window function call: `OVER ([PARTITION BY p, ...]
+ * [ORDER BY o [DESC], ...])`. Both parts may be empty (`OVER ()`). The
+ * frame is PostgreSQL's default (the parser refuses explicit frames). */
+typedef struct cql_window {
+  cql_pos pos;             /* the OVER keyword */
+  cql_expr_list partition; /* PARTITION BY (n == 0 when absent) */
+  cql_order_item *order;   /* ORDER BY inside the window */
+  size_t n_order;
+} cql_window;
 /* How a table of FROM joins the ones before it (issue 15). */
 typedef enum cql_join_kind {
   CQL_JOIN_FIRST = 0, /* the first table of FROM */
@@ -483,13 +495,15 @@ void cql_expr_free(cql_expr *e);
 void cql_from_free(cql_from *f, size_t n);
 /* Frees a select (its expressions included). Accepts NULL. */
 void cql_select_free(cql_select *s);
+/* Frees a window (OVER clause) and its expressions. Accepts NULL. */
+void cql_window_free(cql_window *w);
 
 /* The statement kind as CQL spells it: "CREATE TYPE", "REPAIR EVENTS",
  * "HISTORY OF EVENT", ...; "?" for an unknown value. Static storage. */
 const char *cql_kind_name(int kind);
 /* The operator as CQL spells it: "+", "<>" is "!=", "AND", "NOT", "-". */
 const char *cql_op_name(int op);
-/* "events", "subjects", "types"; "?" otherwise. */
+/* "events", "subjects", "types", "versions"; "?" otherwise. */
 const char *cql_table_name(int table);
 
 /* Renders a statement / an expression canonically, as one line of

@@ -442,7 +442,8 @@ cql_order_list cql_b_order1(cql_ctx *ctx, cql_expr *e, bool desc) {
 
 /* ----------------------------------------------------------------- SELECT */
 
-static const char *const table_names[] = {"events", "subjects", "types"};
+static const char *const table_names[] = {"events", "subjects", "types",
+                                          "versions"};
 
 int cql_b_table_of(cql_ctx *ctx, const cql_token *table) {
   int t;
@@ -450,11 +451,11 @@ int cql_b_table_of(cql_ctx *ctx, const cql_token *table) {
     return CQL_TABLE_SUB; /* a WITH name, or `(SELECT ...)` */
   if (table->n == 5 && strncasecmp(table->s, "users", 5) == 0)
     return CQL_TABLE_USERS;
-  t = cql_bx_ident_index(ctx, table, table_names, 3);
+  t = cql_bx_ident_index(ctx, table, table_names, 4);
   if (t == -1)
     cql_ctx_error(ctx, table->pos,
-                  "unknown table \"%.*s\" (expected events, subjects or "
-                  "types)",
+                  "unknown table \"%.*s\" (expected events, subjects, "
+                  "types or versions)",
                   (int)table->n, table->s);
   return t >= 0 ? CQL_TABLE_EVENTS + t : 0;
 }

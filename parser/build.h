@@ -225,6 +225,20 @@ void cql_b_select_offset(cql_ctx *ctx, cql_select *s, const cql_token *kw,
 void cql_b_select_limit(cql_ctx *ctx, cql_select *s, const cql_token *kw,
                         cql_expr *e, cql_expr *off);
 
+/* Window function calls (build_win.c). OVER ( starts an empty window;
+ * PARTITION BY and ORDER BY fill it (in that order, each once); the call
+ * takes the window, its span ending at the window's `)`. Frames and
+ * named windows are refused with a positioned message. */
+cql_window *cql_b_window(cql_ctx *ctx, const cql_token *over);
+void cql_b_window_part(cql_ctx *ctx, cql_window *w, const cql_token *kw,
+                       cql_expr_list l);
+void cql_b_window_order(cql_ctx *ctx, cql_window *w, const cql_token *kw,
+                        cql_order_list l);
+cql_expr *cql_b_over(cql_ctx *ctx, cql_expr *call, cql_window *w,
+                     const cql_token *rp);
+void cql_b_window_frame(cql_ctx *ctx, const cql_token *kw);
+void cql_b_window_named(cql_ctx *ctx, const cql_token *kw);
+
 /* ---------------------------------------------------- joins (build_join.c)
  * A table of FROM being parsed: the item and its name token. */
 typedef struct cql_fromx {

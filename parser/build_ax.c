@@ -199,18 +199,20 @@ cql_select *cql_b_compound_end(cql_ctx *ctx, cql_select *head) {
 
 cql_stmt *cql_b_describe(cql_ctx *ctx, const cql_token *kw,
                          const cql_token *table) {
-  static const char *const names[] = {"events", "subjects", "types"};
+  static const char *const names[] = {"events", "subjects", "types",
+                                      "versions"};
   cql_stmt *st;
   char *name = cql_b_ident(ctx, table);
   int t = 0;
   if (!name)
     return NULL;
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; i < 4; i++)
     if (strcasecmp(names[i], name) == 0)
       t = i + 1;
   if (!t) {
     cql_ctx_error(ctx, table->pos,
-                  "unknown table \"%s\" (tables: events, subjects, types)",
+                  "unknown table \"%s\" (tables: events, subjects, types, "
+                  "versions)",
                   name);
     free(name);
     return NULL;

@@ -114,8 +114,6 @@ static const char *unsupported(cql_ctx *ctx, const cql_token *t) {
   if (word_is(t, "CROSS") || word_is(t, "NATURAL"))
     return "this JOIN is not supported; write JOIN ... ON with the "
            "condition that relates the tables";
-  if (word_is(t, "OVER") || word_is(&ctx->prev, "OVER"))
-    return "window functions (OVER) are not supported yet";
   return NULL;
 }
 

@@ -46,7 +46,7 @@
   COMMIT ROLLBACK USER ROLE PASSWORD ALTER DROP VISIBLE AT INCLUDE HIDDEN
   RETRACTED OF ASC DESC UNIT POSITIVE ADVERSE PUBLISHED OPEN FIELDS STORE
   GRANT REVOKE TO FILTER EXTRACT POSITION ERASE ERASURES RETAIN SESSIONS
-  SESSION KILL ALL DESCRIBE TABLES.
+  SESSION KILL ALL DESCRIBE TABLES OVER PARTITION ROWS RANGE GROUPS.
 
 /* Operator precedence, lowest first. */
 %left OR.
@@ -359,6 +359,26 @@ setop(A) ::= INTERSECT(K).                 { A = (cql_setopx){CQL_SET_INTERSECT,
 stmt(A) ::= DESCRIBE(K) name(T).           { A = cql_b_describe(ctx, &K, &T); }
 stmt(A) ::= SHOW(K) TABLES.                { A = cql_b_stmt(ctx, CQL_SHOW_TABLES, &K); }
 
+/* ------------------------------------------ window functions (issue 15)
+ * f(...) [FILTER (WHERE ...)] OVER ([PARTITION BY ...] [ORDER BY ...]);
+ * explicit frames and named windows are refused with a clear message.
+ * WINDOW is reserved (as in PostgreSQL): with a fallback it would be read
+ * as a table alias in `FROM events WINDOW w AS (...)`. */
+%type win {cql_window *}
+%destructor win { cql_window_free($$); }
+
+expr(A) ::= ID(N) LP RP(R) win(W) RP(E).  { A = cql_b_over(ctx, cql_b_call(ctx, &N, (cql_expr_list){0}, false, false, &R), W, &E); }
+expr(A) ::= ID(N) LP STAR RP(R) filter(F) win(W) RP(E). { A = cql_b_over(ctx, cql_b_filter(ctx, cql_b_call(ctx, &N, (cql_expr_list){0}, true, false, &R), F), W, &E); }
+expr(A) ::= ID(N) LP exprlist(L) RP(R) filter(F) win(W) RP(E). { A = cql_b_over(ctx, cql_b_filter(ctx, cql_b_call(ctx, &N, L, false, false, &R), F), W, &E); }
+expr(A) ::= ID(N) LP DISTINCT exprlist(L) RP(R) filter(F) win(W) RP(E). { A = cql_b_over(ctx, cql_b_filter(ctx, cql_b_call(ctx, &N, L, false, true, &R), F), W, &E); }
+win(A) ::= OVER(K) LP.                     { A = cql_b_window(ctx, &K); }
+win(A) ::= win(A) PARTITION(K) BY exprlist(L). { cql_b_window_part(ctx, A, &K, L); }
+win(A) ::= win(A) ORDER(K) BY orderlist(L). { cql_b_window_order(ctx, A, &K, L); }
+win(A) ::= win(A) ROWS(K).                 { cql_b_window_frame(ctx, &K); }
+win(A) ::= win(A) RANGE(K).                { cql_b_window_frame(ctx, &K); }
+win(A) ::= win(A) GROUPS(K).               { cql_b_window_frame(ctx, &K); }
+win(A) ::= OVER ID(W).                     { A = NULL; cql_b_window_named(ctx, &W); }
+select(A) ::= select(A) WINDOW(K).         { cql_b_window_named(ctx, &K); }
 /* ------------------------------------------------------ joins (issue 15)
  * FROM t [AS OF x] [VISIBLE AT x] [INCLUDE ...] [[AS] alias]
  * [INNER | LEFT [OUTER]] JOIN t2 ... ON c ... ; q.* in the select list.

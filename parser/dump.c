@@ -190,6 +190,24 @@ static void put_call(out *o, const cql_expr *e) {
     put(o, " *");
   put_list(o, &e->list, true);
   put_clause(o, "FILTER", e->filter);
+  if (e->over) {
+    put(o, " (OVER");
+    if (e->over->partition.n) {
+      put(o, " (PARTITION BY");
+      put_list(o, &e->over->partition, true);
+      put(o, ")");
+    }
+    if (e->over->n_order) {
+      put(o, " (ORDER BY");
+      for (size_t i = 0; i < e->over->n_order; i++) {
+        put(o, " (");
+        put_expr(o, e->over->order[i].expr);
+        put(o, e->over->order[i].desc ? " DESC)" : " ASC)");
+      }
+      put(o, ")");
+    }
+    put(o, ")");
+  }
   put(o, ")");
 }
 

@@ -556,6 +556,12 @@ int cql_lex(cql_lexer *lx, cql_token *t) {
       'all'        { return emit_word(lx, t, tok, cur, CQL_TK_ALL); }
       'except'     { return emit_word(lx, t, tok, cur, CQL_TK_EXCEPT); }
       'intersect'  { return emit_word(lx, t, tok, cur, CQL_TK_INTERSECT); }
+      'over'       { return emit_word(lx, t, tok, cur, CQL_TK_OVER); }
+      'partition'  { return emit_word(lx, t, tok, cur, CQL_TK_PARTITION); }
+      'rows'       { return emit_word(lx, t, tok, cur, CQL_TK_ROWS); }
+      'range'      { return emit_word(lx, t, tok, cur, CQL_TK_RANGE); }
+      'groups'     { return emit_word(lx, t, tok, cur, CQL_TK_GROUPS); }
+      'window'     { return emit_word(lx, t, tok, cur, CQL_TK_WINDOW); }
       'with'       { return emit_word(lx, t, tok, cur, CQL_TK_WITH); }
       'join'       { return emit_word(lx, t, tok, cur, CQL_TK_JOIN); }
       'on'         { return emit_word(lx, t, tok, cur, CQL_TK_ON); }

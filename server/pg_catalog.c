@@ -56,6 +56,9 @@ static const char *const TABLE_SQL[][3] = {
      "SELECT * FROM events"},
     {"subjects", "SELECT * FROM subjects", NULL},
     {"types", "SELECT * FROM types", NULL},
+    {"versions",
+     "SELECT *, subject_name, subject_kind, repairable_from FROM versions",
+     NULL},
 };
 
 /* The tables the session's role can compile a SELECT on. */

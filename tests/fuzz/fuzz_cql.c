@@ -60,6 +60,15 @@ static int check_expr(const cql_expr *e, size_t len, int n_params) {
       h = hc;
   if ((hc = check_expr(e->filter, len, n_params)) > h)
     h = hc;
+  if (e->over) { /* a window: only on calls; its expressions count too */
+    CHECK(e->kind == CQL_E_CALL);
+    for (i = 0; i < e->over->partition.n; i++)
+      if ((hc = check_expr(e->over->partition.items[i], len, n_params)) > h)
+        h = hc;
+    for (i = 0; i < e->over->n_order; i++)
+      if ((hc = check_expr(e->over->order[i].expr, len, n_params)) > h)
+        h = hc;
+  }
   if (e->kind == CQL_E_EXISTS || e->kind == CQL_E_SUBQUERY ||
       (e->kind == CQL_E_IN && e->sub))
     check_select(e->sub, len, n_params);

@@ -120,7 +120,7 @@ expect "pg_type lists the types sent" "^1184\|timestamptz$" \
   P root rootpw-long1 disable -Atc "SELECT oid, typname FROM pg_catalog.pg_type"
 expect "the public role's \\dt" "events" P pub pubpw-long1 disable -c '\dt'
 # Grafana's table and column pickers, pgJDBC's getColumns (Metabase)
-expect "Grafana: the table list" "^events subjects types $" sh -c \
+expect "Grafana: the table list" "^events subjects types versions $" sh -c \
   "PGPASSWORD=rootpw-long1 psql -X -At 'host=127.0.0.1 port=$PG user=root dbname=credo sslmode=disable' -c \"SELECT quote_ident(table_name) as \\\"table\\\" FROM information_schema.tables WHERE quote_ident(table_schema) NOT IN ('information_schema', 'pg_catalog') AND table_type = 'BASE TABLE' AND quote_ident(table_schema) IN (SELECT CASE WHEN trim(s[i]) = '\\\"\\\$user\\\"' THEN user ELSE trim(s[i]) END FROM generate_series(1, 2) as i, string_to_array(current_setting('search_path'),',') s)\" | tr '\n' ' '"
 expect "Grafana: the columns of a table" "^created\|timestamp with time zone$" \
   P root rootpw-long1 disable -Atc "SELECT quote_ident(column_name) as \"column\", data_type as \"type\" FROM information_schema.columns WHERE quote_ident(table_name) = 'subjects'"

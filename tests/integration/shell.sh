@@ -349,6 +349,7 @@ want_out "table,description
 events,\"credit events: the latest version of each (AS OF, VISIBLE AT and INCLUDE choose which)\"
 subjects,enterprises and persons
 types,event types and their publicity policy
+versions,\"every version of every event: how each was recorded, corrected, repaired, retracted (not for role public)\"
 column,type,in_star
 id,TEXT,true
 kind,TEXT,true

@@ -548,7 +548,11 @@ static void test_coverage(void **state) {
                                      "EXCEPT",
                                      "UNION ALL",
                                      "DESCRIBE ",
-                                     "SHOW TABLES"};
+                                     "SHOW TABLES",
+                                     "OVER (PARTITION BY",
+                                     "row_number()",
+                                     "lag(",
+                                     "FROM versions"};
   doc d;
   (void)state;
   load_doc(&d);

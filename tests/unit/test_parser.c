@@ -430,6 +430,10 @@ static void test_analyst_expressions(void **state) {
   check("SELECT count(*) FILTER (WHERE a = 1) n, sum(DISTINCT x) s FROM events",
         "(SELECT (items (AS (call count * (FILTER (= a 1))) n) (AS (call sum "
         "DISTINCT x) s)) (FROM events))");
+  check("SELECT rank() OVER (PARTITION BY a, b ORDER BY c DESC), count(*) "
+        "FILTER (WHERE d) OVER () FROM events",
+        "(SELECT (items (call rank (OVER (PARTITION BY a b) (ORDER BY (c "
+        "DESC)))) (call count * (FILTER d) (OVER))) (FROM events))");
   check("SELECT id FROM events OFFSET 3",
         "(SELECT (items id) (FROM events) (OFFSET 3))");
   check("SELECT id FROM events OFFSET 3 LIMIT 2",
@@ -665,9 +669,14 @@ static void test_syntax_error_positions(void **state) {
   check_err("SELECT id FROM events e LEFT JOIN types t", 1, 42,
             "syntax error: unexpected end of input");
   check_err("SELECT id FROM events e JOIN planets p ON p.id = e.id", 1, 30,
-            "unknown table \"planets\" (expected events, subjects or types)");
-  check_err("SELECT rank() OVER (ORDER BY id) FROM events", 1, 20,
-            "window functions (OVER) are not supported yet");
+            "unknown table \"planets\" (expected events, subjects, types or "
+            "versions)");
+  check_err("SELECT rank() OVER (ORDER BY id ROWS UNBOUNDED PRECEDING) FROM "
+            "events",
+            1, 33,
+            "window frames (ROWS ...) are not supported; a window with ORDER "
+            "BY runs from the start of its partition to the current row and "
+            "its peers, one without ORDER BY spans the whole partition");
   check_err("WITH RECURSIVE x AS (SELECT id FROM types) SELECT * FROM x", 1, 6,
             "WITH RECURSIVE is not supported; WITH names non-recursive "
             "queries only");
@@ -675,7 +684,8 @@ static void test_syntax_error_positions(void **state) {
             "SELECT * FROM x",
             1, 35, "WITH name \"x\" is defined twice");
   check_err("WITH x AS (SELECT id FROM y) SELECT * FROM x", 1, 27,
-            "unknown table \"y\" (expected events, subjects or types)");
+            "unknown table \"y\" (expected events, subjects, types or "
+            "versions)");
   check_err("SELECT * FROM (SELECT id FROM types)", 1, 15,
             "a subquery in FROM needs an alias: (SELECT ...) AS name");
   check_err("SELECT a FROM events UNION SELECT a FROM events ORDER BY a "
@@ -723,7 +733,8 @@ static void test_statement_errors(void **state) {
             "syntax error near \"{\"a\": 1}\"");
   check_err("SHOW TABLE", 1, 6, "syntax error near \"TABLE\"");
   check_err("DESCRIBE history", 1, 10,
-            "unknown table \"history\" (tables: events, subjects, types)");
+            "unknown table \"history\" (tables: events, subjects, types, "
+            "versions)");
   check_err("SET TIME ZONE 8", 1, 15, "syntax error near \"8\"");
   check_err("BEGIN WORK", 1, 7, "syntax error near \"WORK\"");
   check_err("DROP USER", 1, 10, "syntax error: unexpected end of input");
@@ -821,7 +832,8 @@ static void test_missing_clauses(void **state) {
 static void test_name_errors(void **state) {
   (void)state;
   check_err("SELECT * FROM event", 1, 15,
-            "unknown table \"event\" (expected events, subjects or types)");
+            "unknown table \"event\" (expected events, subjects, types or "
+            "versions)");
   check_err("CREATE SUBJECT 'x' KIND company", 1, 25,
             "unknown subject kind \"company\" (expected org, person or "
             "other)");
