@@ -140,6 +140,10 @@ extern const char *const BS_OPS[5]; /* "", "record", "correct", ... */
  * events met so far (call in id order, starting from 0). */
 void bs_event_rows(const bs_plan *p, const bs_event *e, uint64_t *fated,
                    bs_row_fn fn, void *arg);
+/* The row of each event of ev[0..n), batch k of the measured ingest: its
+ * record version at bs_tx(BS_T_SLICE, k), never superseded. */
+void bs_slice_rows(const bs_event *ev, size_t n, uint64_t k, bs_row_fn fn,
+                   void *arg);
 
 /* ------------------------------------------------------------- timing */
 

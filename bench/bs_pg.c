@@ -219,16 +219,8 @@ static void build(void *arg) {
 
 static void ingest_batch(void *arg, const bs_event *ev, size_t n, uint64_t k) {
   peer *p = arg;
-  bs_row r = {
-      NULL, 1,   CREDO_OP_RECORD, 0, 0, bs_tx(BS_T_SLICE, k), CREDO_TIME_OPEN,
-      NULL, NULL};
   copy_begin(p, "COPY events FROM STDIN");
-  for (size_t i = 0; i < n; i++) {
-    r.e = &ev[i];
-    r.until = ev[i].until;
-    r.data = ev[i].data;
-    copy_row(p, &r);
-  }
+  bs_slice_rows(ev, n, k, copy_row, p);
   copy_end(p);
 }
 

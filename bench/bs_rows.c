@@ -82,3 +82,16 @@ void bs_event_rows(const bs_plan *p, const bs_event *e, uint64_t *fated,
   if (v1.superseded != CREDO_TIME_OPEN)
     fn(arg, &v2);
 }
+
+void bs_slice_rows(const bs_event *ev, size_t n, uint64_t k, bs_row_fn fn,
+                   void *arg) {
+  bs_row r = {
+      NULL, 1,   CREDO_OP_RECORD, 0, 0, bs_tx(BS_T_SLICE, k), CREDO_TIME_OPEN,
+      NULL, NULL};
+  for (size_t i = 0; i < n; i++) {
+    r.e = &ev[i];
+    r.until = ev[i].until;
+    r.data = ev[i].data;
+    fn(arg, &r);
+  }
+}

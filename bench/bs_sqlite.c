@@ -170,16 +170,8 @@ static void open_measured(peer *p) {
 
 static void ingest_batch(void *arg, const bs_event *ev, size_t n, uint64_t k) {
   peer *p = arg;
-  bs_row r = {
-      NULL, 1,   CREDO_OP_RECORD, 0, 0, bs_tx(BS_T_SLICE, k), CREDO_TIME_OPEN,
-      NULL, NULL};
   exec(p, "BEGIN");
-  for (size_t i = 0; i < n; i++) {
-    r.e = &ev[i];
-    r.until = ev[i].until;
-    r.data = ev[i].data;
-    insert_row(p, &r);
-  }
+  bs_slice_rows(ev, n, k, insert_row, p);
   exec(p, "COMMIT");
 }
 

@@ -208,26 +208,77 @@ static void offer_names(want *w, const sh_names *l) {
     offer(w, l->v[i]);
 }
 
-/* The columns of the tables named after FROM in the whole statement, or
- * of every table when it names none. */
-static void offer_columns(want *w, const sh_catalog *cat, const toks *all) {
-  int named = 0;
-  for (size_t i = 0; i + 1 < all->n; i++) {
-    if (!is_kw(&all->v[i], "FROM") || all->v[i + 1].kind != TK_WORD)
-      continue;
-    for (size_t c = 0; c < cat->columns.n; c++) {
-      const char *col = cat->columns.v[c], *dot = strchr(col, '.');
-      if (dot && (size_t)(dot - col) == all->v[i + 1].n &&
-          strncasecmp(col, all->v[i + 1].s, all->v[i + 1].n) == 0) {
-        offer(w, dot + 1);
-        named = 1;
-      }
+/* Offers the columns of table t[0..n) (case-insensitive); 1 when the
+ * catalog knows that table's columns. */
+static int offer_table_columns(want *w, const sh_catalog *cat, const char *t,
+                               size_t n) {
+  int known = 0;
+  for (size_t c = 0; c < cat->columns.n; c++) {
+    const char *col = cat->columns.v[c], *dot = strchr(col, '.');
+    if (dot && (size_t)(dot - col) == n && strncasecmp(col, t, n) == 0) {
+      offer(w, dot + 1);
+      known = 1;
     }
   }
+  return known;
+}
+
+/* The table token named by `q` in the statement: q itself when it follows
+ * FROM or JOIN, or the table whose alias q is (FROM events e, JOIN
+ * subjects AS s); NULL when none. */
+static const tok *table_of(const toks *all, const tok *q) {
+  for (size_t i = 0; i + 1 < all->n; i++) {
+    const tok *t = &all->v[i + 1], *a = NULL;
+    if ((!is_kw(&all->v[i], "FROM") && !is_kw(&all->v[i], "JOIN")) ||
+        t->kind != TK_WORD)
+      continue;
+    if (i + 2 < all->n)
+      a = is_kw(&all->v[i + 2], "AS") && i + 3 < all->n ? &all->v[i + 3]
+                                                        : &all->v[i + 2];
+    if ((t->n == q->n && strncasecmp(t->s, q->s, q->n) == 0) ||
+        (a && a->kind == TK_WORD && a->n == q->n &&
+         strncasecmp(a->s, q->s, q->n) == 0))
+      return t;
+  }
+  return NULL;
+}
+
+/* The columns of the tables named after FROM or JOIN in the whole
+ * statement, or of every table when it names none. */
+static void offer_columns(want *w, const sh_catalog *cat, const toks *all) {
+  int named = 0;
+  for (size_t i = 0; i + 1 < all->n; i++)
+    if ((is_kw(&all->v[i], "FROM") || is_kw(&all->v[i], "JOIN")) &&
+        all->v[i + 1].kind == TK_WORD)
+      named |= offer_table_columns(w, cat, all->v[i + 1].s, all->v[i + 1].n);
   for (size_t c = 0; !named && c < cat->columns.n; c++) {
     const char *dot = strchr(cat->columns.v[c], '.');
     offer(w, dot ? dot + 1 : cat->columns.v[c]);
   }
+}
+
+/* Tokens of the whole statement (after the cursor too), or NULL. */
+static toks *all_tokens(want *w, const char *text, size_t stmt) {
+  toks *all = calloc(1, sizeof *all);
+  if (!all)
+    w->oom = 1;
+  else
+    tokenize(text, stmt, strlen(text), all);
+  return all;
+}
+
+/* After `q.`: the columns of the table q names or aliases; nothing after
+ * data. (a JSON path) or an unknown q. */
+static void offer_qualified(want *w, const sh_catalog *cat, const char *text,
+                            size_t stmt, const toks *t) {
+  const tok *q = back(t, 2), *tab;
+  toks *all;
+  if (!is_punct(back(t, 1), '.') || !q || q->kind != TK_WORD ||
+      is_kw(q, "data") || !(all = all_tokens(w, text, stmt)))
+    return;
+  if ((tab = table_of(all, q)) != NULL)
+    offer_table_columns(w, cat, tab->s, tab->n);
+  free(all);
 }
 
 /* Arguments of a backslash command: `line` is the current line from its
@@ -331,10 +382,14 @@ static void choose(want *w, const char *text, size_t stmt, size_t start,
     offer_in_string(w, cat, t);
     return;
   }
-  if (st != SH_SPLIT_TOP || (start > 0 && text[start - 1] == '.'))
-    return; /* comments, JSON, quoted names, data.<path> */
+  if (st != SH_SPLIT_TOP)
+    return; /* comments, JSON, quoted names */
+  if (start > 0 && text[start - 1] == '.') {
+    offer_qualified(w, cat, text, stmt, t);
+    return;
+  }
   const tok *p = back(t, 1);
-  if (is_kw(p, "FROM") || is_kw(p, "DESCRIBE"))
+  if (is_kw(p, "FROM") || is_kw(p, "JOIN") || is_kw(p, "DESCRIBE"))
     offer_names(w, &cat->tables);
   else if (is_kw(p, "RECORD"))
     offer_names(w, &cat->types);
@@ -347,13 +402,9 @@ static void choose(want *w, const char *text, size_t stmt, size_t start,
   else if (!is_kw(p, "CREATE") || !w->n) {
     offer_list(w, sh_complete_keywords, 1);
     offer_names(w, &cat->functions);
-    toks *all = calloc(1, sizeof *all);
-    if (!all) {
-      w->oom = 1;
-      return;
-    }
-    tokenize(text, stmt, strlen(text), all);
-    offer_columns(w, cat, all);
+    toks *all = all_tokens(w, text, stmt);
+    if (all)
+      offer_columns(w, cat, all);
     free(all);
   } else {
     offer_list(w, (const char *const[]){"SUBJECT", "TYPE", "USER", NULL}, 1);

@@ -24,7 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "sh_pager.h"
 #include "sh_signal.h"
 #include "sh_split.h"
 
@@ -119,6 +121,37 @@ void sh_exec_fetch_row(credo_stmt *st, sh_value *vals, int ncol) {
   }
 }
 
+/* The terminal's width for \x auto: 0 unless an interactive session
+ * writes to a terminal. */
+static int term_cols(const credo_shell *sh) {
+  int rows, cols;
+  if (!sh->interactive || sh_term_size(STDOUT_FILENO, &rows, &cols) < 0)
+    return 0;
+  return cols;
+}
+
+static int run_stmt(credo_shell *sh, credo_stmt *st, const source *src,
+                    size_t from);
+
+/* Runs st through run_stmt, its output held back and sent through the
+ * pager when it is taller than the terminal (interactive sessions on a
+ * terminal with the pager on; never for -c, -f or pipes). */
+static int run_paged(credo_shell *sh, credo_stmt *st, const source *src,
+                     size_t from) {
+  sh_page pg;
+  FILE *out = sh->out;
+  int rows, cols, r;
+  if (!sh->interactive || !sh->pager || out != stdout ||
+      sh_term_size(STDOUT_FILENO, &rows, &cols) < 0)
+    return run_stmt(sh, st, src, from);
+  sh->out = sh_page_begin(&pg, out);
+  r = run_stmt(sh, st, src, from);
+  sh->out = out;
+  sh_page_end(&pg, sh_pager_command(), rows, cols);
+  (void)sh_sig_take(); /* a Ctrl-C typed in the pager ends only the pager */
+  return r;
+}
+
 /* Starts the result of st with its columns; *vals gets room for a row.
  * 0 or -1 (out of memory). */
 static int begin_result(credo_shell *sh, credo_stmt *st, sh_result *res,
@@ -135,6 +168,8 @@ static int begin_result(credo_shell *sh, credo_stmt *st, sh_result *res,
     decl[c] = credo_column_decltype(st, c);
   }
   rc = sh_result_begin(res, sh->format, sh->out, ncol, names, decl);
+  if (rc == 0)
+    sh_result_expanded(res, (sh_expanded)sh->expanded, term_cols(sh));
 done:
   free(names);
   free(decl);
@@ -220,7 +255,7 @@ static int run_source(credo_shell *sh, const source *src) {
     }
     if (!st)
       break; /* only blanks and comments were left */
-    int r = run_stmt(sh, st, src, (size_t)(p - src->text));
+    int r = run_paged(sh, st, src, (size_t)(p - src->text));
     credo_finalize(st);
     if (sh->timing)
       fprintf(sh->err, "Time: %.3f ms\n", now_ms() - t0);

@@ -41,6 +41,22 @@ const char *sh_format_name(sh_format f) {
   return (unsigned)f < 4 ? format_names[f] : "table";
 }
 
+static const char *const expanded_names[] = {"off", "on", "auto"};
+
+int sh_expanded_parse(const char *s, sh_expanded *out) {
+  for (int i = 0; i < 3; i++) {
+    if (s && strcasecmp(s, expanded_names[i]) == 0) {
+      *out = (sh_expanded)i;
+      return 0;
+    }
+  }
+  return -1;
+}
+
+const char *sh_expanded_name(sh_expanded x) {
+  return (unsigned)x < 3 ? expanded_names[x] : "off";
+}
+
 /* -------------------------------------------------------------- utf-8 */
 
 size_t sh_utf8_next(const char *s, size_t n, uint32_t *cp) {
@@ -435,6 +451,57 @@ static void put_padded(FILE *f, const char *s, size_t width, int right,
     fprintf(f, "%*s", (int)pad, "");
 }
 
+/* Writes n copies of c. */
+static void put_run(FILE *f, int c, size_t n) {
+  while (n-- > 0)
+    fputc(c, f);
+}
+
+/* The expanded form (sh_output.h). */
+static void table_print_expanded(sh_result *r) {
+  size_t nw = 0, vw = 0;
+  for (int c = 0; c < r->ncol; c++) {
+    size_t w = sh_display_width(r->names[c], strlen(r->names[c]));
+    nw = w > nw ? w : nw;
+  }
+  for (size_t i = 0; i < r->nrows * (size_t)r->ncol; i++) {
+    size_t w = sh_display_width(r->cells[i], strlen(r->cells[i]));
+    vw = w > vw ? w : vw;
+  }
+  for (size_t i = 0; i < r->nrows; i++) {
+    char head[48];
+    int hl = snprintf(head, sizeof head, "-[ RECORD %zu ]", i + 1);
+    fputs(head, r->out);
+    if ((size_t)hl <= nw + 1) { /* the '+' above the '|' of the rows */
+      put_run(r->out, '-', nw + 1 - (size_t)hl);
+      fputc('+', r->out);
+      put_run(r->out, '-', vw + 1);
+    } else if ((size_t)hl < nw + vw + 3) {
+      put_run(r->out, '-', nw + vw + 3 - (size_t)hl);
+    }
+    fputc('\n', r->out);
+    for (int c = 0; c < r->ncol; c++) {
+      put_padded(r->out, r->names[c], nw, 0, 0);
+      fputs(" | ", r->out);
+      fputs(r->cells[i * (size_t)r->ncol + c], r->out);
+      fputc('\n', r->out);
+    }
+  }
+  if (r->nrows == 0)
+    fputs("(0 rows)\n", r->out);
+}
+
+/* 1 when the result is shown expanded: on, or auto and wider than the
+ * terminal. */
+static int shows_expanded(const sh_result *r, const size_t *width) {
+  size_t total = 0;
+  if (r->expanded != SH_EXPANDED_AUTO)
+    return r->expanded == SH_EXPANDED_ON;
+  for (int c = 0; c < r->ncol; c++)
+    total += width[c] + (c ? 3 : 0);
+  return r->term_cols > 0 && total > (size_t)r->term_cols;
+}
+
 static void table_print(sh_result *r) {
   size_t *width = calloc((size_t)r->ncol, sizeof *width);
   if (!width) {
@@ -448,6 +515,11 @@ static void table_print(sh_result *r) {
       size_t w = sh_display_width(s, strlen(s));
       width[c] = w > width[c] ? w : width[c];
     }
+  }
+  if (shows_expanded(r, width)) {
+    table_print_expanded(r);
+    free(width);
+    return;
   }
   int last = r->ncol - 1;
   for (int c = 0; c < r->ncol; c++) {
@@ -516,6 +588,11 @@ int sh_result_begin(sh_result *r, sh_format f, FILE *out, int ncol,
 fail:
   r->failed = 1;
   return -1;
+}
+
+void sh_result_expanded(sh_result *r, sh_expanded x, int term_cols) {
+  r->expanded = (int)x;
+  r->term_cols = term_cols;
 }
 
 int sh_result_row(sh_result *r, const sh_value *row) {

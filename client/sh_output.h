@@ -89,14 +89,37 @@ typedef struct sh_result {
   char **cells;         /* table: nrows * ncol escaped copies, NULL for NULL */
   unsigned char *right; /* table: nrows * ncol right-alignment flags */
   size_t nrows, cap;
-  int failed; /* an allocation or write failed */
+  int failed;    /* an allocation or write failed */
+  int expanded;  /* table: sh_expanded mode (sh_result_expanded) */
+  int term_cols; /* table: the terminal's width, for SH_EXPANDED_AUTO */
 } sh_result;
+
+/* Expanded display of the table format (psql's \x): one block per row,
+ *   -[ RECORD 1 ]+-------
+ *   id           | 12
+ *   subject      | 91350100M000100Y43
+ * (the names aligned, the values as the table shows them, no row count
+ * except "(0 rows)" for an empty result). AUTO expands a result only
+ * when its table would be wider than the terminal. */
+typedef enum sh_expanded {
+  SH_EXPANDED_OFF = 0,
+  SH_EXPANDED_ON,
+  SH_EXPANDED_AUTO
+} sh_expanded;
+
+/* Parses "on", "off", "auto" (case-insensitive). 0 or -1. */
+int sh_expanded_parse(const char *s, sh_expanded *out);
+const char *sh_expanded_name(sh_expanded x);
 
 /* Starts a result of `ncol` columns (names may hold NULLs: "?column?").
  * decltypes (may be NULL) marks numeric columns. Prints nothing yet.
  * 0, or -1 when out of memory (r is then safe to abort). */
 int sh_result_begin(sh_result *r, sh_format f, FILE *out, int ncol,
                     const char *const *names, const credo_type *decltypes);
+/* Sets the expanded display of a table result (after sh_result_begin;
+ * other formats ignore it); term_cols is the terminal's width (0:
+ * unknown, AUTO then never expands). */
+void sh_result_expanded(sh_result *r, sh_expanded x, int term_cols);
 /* Adds one row of ncol values (copied or written out at once). 0 or -1. */
 int sh_result_row(sh_result *r, const sh_value *row);
 /* Finishes: prints the table / closes the json array; frees r. 0 or -1

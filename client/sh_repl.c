@@ -118,6 +118,8 @@ static const char cql_help[] =
     "  RETRACT EVENT n REASON '...'\n"
     "  EXPLAIN select    SHOW TYPES    SHOW STATS    SET TIME ZONE '+08:00'\n"
     "  BEGIN    COMMIT    ROLLBACK\n"
+    "Keys: Ctrl-C cancels the running statement or discards the line,\n"
+    "  TAB completes (twice: lists), Ctrl-D or \\q quits.\n"
     "Commands (one per line, not ended by ;):\n";
 
 static int cmd_help(credo_shell *sh, pending *pd, const char *arg);
@@ -189,9 +191,59 @@ static int cmd_sleep(credo_shell *sh, pending *pd, const char *arg) {
   }
   fflush(sh->out);
   struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
-  while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+  /* Ctrl-C ends the wait (interactive: the signal handler is ours) */
+  while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !sh_sig_take())
     ;
   return 0;
+}
+
+/* \x [on|off|auto]: expanded display; alone it toggles on and off. */
+static int cmd_expanded(credo_shell *sh, pending *pd, const char *arg) {
+  sh_expanded x;
+  (void)pd;
+  if (!*arg)
+    x = sh->expanded == SH_EXPANDED_OFF ? SH_EXPANDED_ON : SH_EXPANDED_OFF;
+  else if (sh_expanded_parse(arg, &x) < 0) {
+    sh_exec_error(sh, "\\x takes on, off or auto, not '%s'", arg);
+    return -1;
+  }
+  sh->expanded = (int)x;
+  if (sh->interactive)
+    fputs(x == SH_EXPANDED_AUTO ? "Expanded display is used automatically.\n"
+          : x == SH_EXPANDED_ON ? "Expanded display is on.\n"
+                                : "Expanded display is off.\n",
+          sh->out);
+  return 0;
+}
+
+/* \pager [on|off]: the pager; alone it toggles. */
+static int cmd_pager(credo_shell *sh, pending *pd, const char *arg) {
+  (void)pd;
+  if (!*arg)
+    sh->pager = !sh->pager;
+  else if (strcasecmp(arg, "on") == 0 || strcasecmp(arg, "off") == 0)
+    sh->pager = strcasecmp(arg, "on") == 0;
+  else {
+    sh_exec_error(sh, "the pager is on or off, not '%s'", arg);
+    return -1;
+  }
+  if (sh->interactive)
+    fprintf(sh->out, "Pager usage is %s.\n", sh->pager ? "on" : "off");
+  return 0;
+}
+
+/* \pset pager|expanded [VALUE], as psql's. */
+static int cmd_pset(credo_shell *sh, pending *pd, const char *arg) {
+  size_t k = strcspn(arg, " \t");
+  const char *val = arg + k;
+  while (*val == ' ' || *val == '\t')
+    val++;
+  if (k == 5 && strncasecmp(arg, "pager", 5) == 0)
+    return cmd_pager(sh, pd, val);
+  if (k == 8 && strncasecmp(arg, "expanded", 8) == 0)
+    return cmd_expanded(sh, pd, val);
+  sh_exec_error(sh, "\\pset takes pager or expanded, not '%.*s'", (int)k, arg);
+  return -1;
 }
 
 static int cmd_reset(credo_shell *sh, pending *pd, const char *arg) {
@@ -228,6 +280,11 @@ static const command commands[] = {
     {"sleep", cmd_sleep, " SECONDS", "wait (at most 60 s)"},
     {"r", cmd_reset, "", "discard the statement being typed"},
     {"d", cmd_describe, " [TABLE]", "list the tables, or a table's columns"},
+    {"x", cmd_expanded, " [on|off|auto]",
+     "expanded display: one block per row"},
+    {"pset", cmd_pset, " pager|expanded [on|off]",
+     "pager (results taller than the terminal) or \\x"},
+    {"pager", cmd_pager, " [on|off]", NULL},
     {"q", cmd_quit, "", "quit (also exit or quit on a line of their own)"},
     {"quit", cmd_quit, "", NULL},
 };

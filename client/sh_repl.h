@@ -10,10 +10,13 @@
 
 #include "sh_shell.h"
 
-/* Interactive loop on the terminal: prompts "credo> " and "   ...> ",
- * line editing, history in $CREDO_HISTORY or $HOME/.credo_history (an
- * empty $CREDO_HISTORY disables it). Ends at EOF (Ctrl-D) or \q. Errors
- * are reported and the loop goes on. Returns 0. */
+/* Interactive loop on the terminal: prompts "credo> " ("credo*> " in a
+ * transaction) and "   ...> ", line editing, TAB completion (sh_tab.h),
+ * history in $CREDO_HISTORY or $HOME/.credo_history (an empty
+ * $CREDO_HISTORY disables it). Ctrl-C discards the line and the statement
+ * being typed, or cancels the running one (sh_signal.h); it never ends the
+ * loop. Ends at EOF (Ctrl-D), exit, quit or \q. Errors are reported and
+ * the loop goes on. Returns 0. */
 int sh_repl_interactive(credo_shell *sh);
 
 /* Runs statements and backslash commands read from `in` (a script or

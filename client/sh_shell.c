@@ -93,6 +93,10 @@ void sh_shell_usage(FILE *f) {
       "creating one)",
       "  -h, --help          show this help and exit",
       "  -V, --version       show the version and exit (first argument only)",
+      "",
+      "Interactive (a terminal): Ctrl-C cancels the running statement or",
+      "discards the line, TAB completes, \\x expanded display, a pager for",
+      "tall results ($PAGER), \\help for the commands (docs/shell.md).",
   };
   for (size_t i = 0; i < sizeof lines / sizeof *lines; i++)
     fprintf(f, "%s\n", lines[i]);
@@ -264,6 +268,7 @@ int sh_shell_main(int argc, char **argv) {
   }
   sh.out = stdout, sh.err = stderr, sh.format = o.format;
   sh.keep_going = o.keep_going;
+  sh.pager = 1; /* used only interactively, on a terminal */
   if (open_store(&sh, &o) != 0) {
     rc = 1;
     goto done;

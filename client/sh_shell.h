@@ -4,8 +4,10 @@
  *
  * The shell's entry point is sh_shell_main (sh_cmd.h). One credo_shell
  * lives for one run of the shell (on sh_shell_main's stack); the REPL, the
- * statement runner and the backslash commands all work through it, so there is
- * no global state.
+ * statement runner and the backslash commands all work through it. The
+ * only process-wide state is what signal and line-editor hooks need to
+ * find the session (sh_signal.c, sh_tab.c), for the one interactive
+ * session.
  */
 #ifndef SH_SHELL_H
 #define SH_SHELL_H
@@ -25,6 +27,9 @@ typedef struct credo_shell {
   int timing;       /* print each statement's elapsed time to err */
   int keep_going;   /* go on after a failing statement (non-interactive) */
   int failed;       /* some statement or command failed */
+  int expanded;     /* sh_expanded: \x (table format) */
+  int pager;        /* \pset pager: page results taller than the terminal
+                       (interactive sessions on a terminal only) */
 } credo_shell;
 
 /* Parses a session time zone: "+HH:MM", "-HH:MM", "+HHMM", "+HH", "Z" or

@@ -59,32 +59,56 @@ int sh_sig_take(void) {
   return was;
 }
 
-int sh_sig_getc(FILE *f) {
-  int fd = fileno(f), rc = EOF;
-  sigset_t block, old;
-  sigemptyset(&block);
-  sigaddset(&block, SIGINT);
-  sigprocmask(SIG_BLOCK, &block, &old);
+/* One byte of fd, waiting in ppoll with SIGINT let in: the byte (0-255),
+ * or EOF at end of input, on an error, or when a Ctrl-C came. SIGINT is
+ * blocked by the caller. */
+static int read_byte(int fd, const sigset_t *unblocked) {
   for (;;) {
     struct pollfd p = {fd, POLLIN, 0};
     unsigned char c;
     ssize_t n;
     if (got_sigint)
-      break; /* Ctrl-C: the line editor sees EOF, the caller the flag */
+      return EOF; /* Ctrl-C: the line editor sees EOF, the caller the flag */
     /* SIGINT is let in only while waiting: none is lost in between */
-    if (ppoll(&p, 1, NULL, &old) < 0) {
+    if (ppoll(&p, 1, NULL, unblocked) < 0) {
       if (errno == EINTR)
         continue;
-      break;
+      return EOF;
     }
     n = read(fd, &c, 1);
-    if (n == 1) {
-      rc = c;
+    if (n == 1)
+      return c;
+    if (n == 0 || (errno != EINTR && errno != EAGAIN))
+      return EOF;
+  }
+}
+
+/* The line editor takes what this returns as one character (libedit's
+ * readline interface stores it as a wchar_t), so a UTF-8 sequence is
+ * decoded here into its code point; a malformed one gives U+FFFD. */
+int sh_sig_getc(FILE *f) {
+  int fd = fileno(f), c, n, cp;
+  sigset_t block, old;
+  sigemptyset(&block);
+  sigaddset(&block, SIGINT);
+  sigprocmask(SIG_BLOCK, &block, &old);
+  c = read_byte(fd, &old);
+  n = c < 0x80             ? 0
+      : (c & 0xE0) == 0xC0 ? 1
+      : (c & 0xF0) == 0xE0 ? 2
+      : (c & 0xF8) == 0xF0 ? 3
+                           : -1;
+  cp = n > 0 ? c & (0x3F >> n) : c;
+  for (int i = 0; c != EOF && i < n; i++) {
+    int b = read_byte(fd, &old);
+    if (b == EOF || (b & 0xC0) != 0x80) {
+      cp = b == EOF ? EOF : 0xFFFD;
       break;
     }
-    if (n == 0 || (errno != EINTR && errno != EAGAIN))
-      break;
+    cp = (cp << 6) | (b & 0x3F);
   }
   sigprocmask(SIG_SETMASK, &old, NULL);
-  return rc;
+  if (c == EOF || cp == EOF)
+    return EOF;
+  return n < 0 ? 0xFFFD : cp;
 }

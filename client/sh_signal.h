@@ -18,10 +18,11 @@ void sh_sig_install(credo *db);
 void sh_sig_uninstall(void);
 /* 1 when a SIGINT came since the last call (and clears it), else 0. */
 int sh_sig_take(void);
-/* The line editor's character reader (rl_getc_function): reads one byte
- * of f's descriptor, or EOF at end of input or when Ctrl-C is pressed
- * (sh_sig_take then says 1). SIGINT is blocked except inside ppoll, so a
- * Ctrl-C cannot slip between the check and the wait. */
+/* The line editor's character reader (rl_getc_function): reads one
+ * character of f's descriptor -- a UTF-8 sequence decoded into its code
+ * point (U+FFFD when malformed) -- or EOF at end of input or when Ctrl-C
+ * is pressed (sh_sig_take then says 1). SIGINT is blocked except inside
+ * ppoll, so a Ctrl-C cannot slip between the check and the wait. */
 int sh_sig_getc(FILE *f);
 
 #endif /* SH_SIGNAL_H */

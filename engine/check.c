@@ -216,7 +216,8 @@ static void check_meta_bounds(ck *c) {
 
 /* ---------------------------------------------------- types, subjects */
 
-static int check_type(ck *c, stor_val k, stor_val v) {
+static int check_type(void *arg, stor_val k, stor_val v) {
+  ck *c = arg;
   eng_type t;
   stor_key ik;
   stor_val name;
@@ -244,7 +245,8 @@ static int check_type(ck *c, stor_val k, stor_val v) {
   return CREDO_OK;
 }
 
-static int check_type_id(ck *c, stor_val k, stor_val v) {
+static int check_type_id(void *arg, stor_val k, stor_val v) {
+  ck *c = arg;
   stor_val tv;
   eng_type t;
   uint32_t id;
@@ -265,26 +267,31 @@ static int check_type_id(ck *c, stor_val k, stor_val v) {
   return CREDO_OK;
 }
 
-/* Walks `table` calling `fn` on each entry; *n counts the entries. */
-static int walk(ck *c, int table, int (*fn)(ck *, stor_val, stor_val),
-                uint64_t *n) {
+int eng_check_walk(credo *db, stor_txn *txn, int table, eng_check_entry_fn fn,
+                   void *ctx, const int *stop, uint64_t *n) {
   stor_cursor *cur = NULL;
   stor_val k, v;
   int rc;
-  if ((rc = stor_cursor_open(c->txn, table, &cur)) != CREDO_OK)
+  if ((rc = stor_cursor_open(txn, table, &cur)) != CREDO_OK)
     return rc;
-  for (rc = stor_cursor_first(cur, &k, &v); rc == CREDO_OK && !c->stop;
+  for (rc = stor_cursor_first(cur, &k, &v); rc == CREDO_OK && !*stop;
        rc = stor_cursor_next(cur, &k, &v)) {
     if (n)
       (*n)++;
-    if ((rc = fn(c, k, v)) != CREDO_OK)
+    if ((db && (rc = eng_run_check(db)) != CREDO_OK) ||
+        (rc = fn(ctx, k, v)) != CREDO_OK)
       break;
   }
   stor_cursor_close(cur);
-  return rc == CREDO_NOTFOUND || rc == CREDO_OK ? CREDO_OK : rc;
+  return rc == CREDO_NOTFOUND ? CREDO_OK : rc;
 }
 
-static int check_subject(ck *c, stor_val k, stor_val v) {
+/* The record checks' walk: not interruptible, as before the ledger's. */
+#define walk(c, table, fn, n)                                                  \
+  eng_check_walk(NULL, (c)->txn, table, fn, c, &(c)->stop, n)
+
+static int check_subject(void *arg, stor_val k, stor_val v) {
+  ck *c = arg;
   credo_subject_info s;
   if (!str_key(k, 0) || eng_subject_decode(k, v, &s) != CREDO_OK)
     problem(c, "subjects: \"%.*s\": corrupt record", (int)k.len,
@@ -550,7 +557,8 @@ static int any_version(ck *c, uint64_t id, int what, int64_t val, int *exists,
   return rc == CREDO_NOTFOUND || rc == CREDO_OK ? CREDO_OK : rc;
 }
 
-static int check_type_entry(ck *c, stor_val k, stor_val v) {
+static int check_type_entry(void *arg, stor_val k, stor_val v) {
+  ck *c = arg;
   uint64_t id;
   uint32_t type;
   int exists, found, rc;
@@ -575,7 +583,8 @@ static int check_type_entry(ck *c, stor_val k, stor_val v) {
   return CREDO_OK;
 }
 
-static int check_until_entry(ck *c, stor_val k, stor_val v) {
+static int check_until_entry(void *arg, stor_val k, stor_val v) {
+  ck *c = arg;
   uint64_t id;
   credo_time until;
   int exists, found, rc;
@@ -618,7 +627,8 @@ static int payload_matches(stor_val v, const eng_version *ver) {
          p.public_until == ver->public_until;
 }
 
-static int check_subj_entry(ck *c, stor_val k, stor_val v) {
+static int check_subj_entry(void *arg, stor_val k, stor_val v) {
+  ck *c = arg;
   eng_version ver;
   uint64_t id;
   int exists, rc;
@@ -645,7 +655,8 @@ static int check_subj_entry(ck *c, stor_val k, stor_val v) {
   return CREDO_OK;
 }
 
-static int check_source_entry(ck *c, stor_val k, stor_val v) {
+static int check_source_entry(void *arg, stor_val k, stor_val v) {
+  ck *c = arg;
   const char *src = k.data, *ref, *subj;
   eng_version ver;
   stor_key want;

@@ -95,8 +95,11 @@ enum eng_txn_mode { ENG_TXN_NONE = 0, ENG_TXN_EXPLICIT, ENG_TXN_STATEMENT };
 
 struct credo {
   const credo_backend *be; /* first: see be_handle_head (backend.h) */
-  void *be_ctx;            /* the backend's (remote: its connection) */
-  eng_store *store;        /* NULL on a handle of another backend */
+  /* while a correlated subquery's child is prepared: the statement around
+   * it (struct eng_outer, expr.h); NULL otherwise */
+  struct eng_outer *outer;
+  void *be_ctx;     /* the backend's (remote: its connection) */
+  eng_store *store; /* NULL on a handle of another backend */
   /* session */
   char actor[ENG_MAX_ACTOR + 1];
   credo_role role;
@@ -378,6 +381,14 @@ int eng_pubidx_update(credo *db, stor_txn *txn, uint64_t id,
 int eng_pubidx_ids(credo *db, stor_txn *txn, const char *subject, credo_time t,
                    uint64_t **ids, size_t *n);
 int eng_pubidx_rebuild(credo *db, stor_txn *txn, uint64_t *entries);
+/* The walk of the integrity checks: calls fn(ctx, key, val) on each entry
+ * of `table` in key order until fn returns non-zero (returned) or *stop
+ * is set, counting the entries in *n (NULL: not counted); with `db`, a
+ * cancelled or timed-out run (eng_run_check) ends it too. CREDO_OK at the
+ * end of the table. */
+typedef int (*eng_check_entry_fn)(void *ctx, stor_val key, stor_val val);
+int eng_check_walk(credo *db, stor_txn *txn, int table, eng_check_entry_fn fn,
+                   void *ctx, const int *stop, uint64_t *n);
 /* One problem line of the integrity checks (credo_check and the checks
  * of the indexes and the ledger it runs): formats it (at most 1023
  * bytes) and hands it to fn(arg, line) unless fn is NULL or *stop is set;

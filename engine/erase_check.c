@@ -45,7 +45,8 @@ static int present(lck *c, int table, const void *key, size_t n, int *yes) {
   return rc == CREDO_NOTFOUND ? CREDO_OK : rc;
 }
 
-static int check_tomb(lck *c, stor_val k, stor_val v) {
+static int check_tomb(void *arg, stor_val k, stor_val v) {
+  lck *c = arg;
   eng_tomb t;
   uint64_t id;
   int ev, ver, rc;
@@ -66,7 +67,8 @@ static int check_tomb(lck *c, stor_val k, stor_val v) {
   return CREDO_OK;
 }
 
-static int check_key(lck *c, stor_val k, stor_val v) {
+static int check_key(void *arg, stor_val k, stor_val v) {
+  lck *c = arg;
   const unsigned char *p = k.data;
   eng_tomb t, mine;
   uint64_t id;
@@ -97,7 +99,8 @@ static int check_key(lck *c, stor_val k, stor_val v) {
   return CREDO_OK;
 }
 
-static int check_retain(lck *c, stor_val k, stor_val v) {
+static int check_retain(void *arg, stor_val k, stor_val v) {
+  lck *c = arg;
   const eng_type *t;
   credo_duration d;
   uint32_t id;
@@ -114,22 +117,9 @@ static int check_retain(lck *c, stor_val k, stor_val v) {
   return CREDO_OK;
 }
 
-static int walk(lck *c, int table, int (*fn)(lck *, stor_val, stor_val),
-                uint64_t *n) {
-  stor_cursor *cur = NULL;
-  stor_val k, v;
-  int rc;
-  if ((rc = stor_cursor_open(c->txn, table, &cur)) != CREDO_OK)
-    return rc;
-  for (rc = stor_cursor_first(cur, &k, &v); rc == CREDO_OK && !c->stop;
-       rc = stor_cursor_next(cur, &k, &v)) {
-    ++*n;
-    if ((rc = eng_run_check(c->db)) || (rc = fn(c, k, v)))
-      break;
-  }
-  stor_cursor_close(cur);
-  return rc == CREDO_NOTFOUND ? CREDO_OK : rc;
-}
+/* The ledger's walk: interruptible (eng_run_check). */
+#define walk(c, table, fn, n)                                                  \
+  eng_check_walk((c)->db, (c)->txn, table, fn, c, &(c)->stop, n)
 
 int eng_erase_check(credo *db, stor_txn *txn, credo_check_fn fn, void *arg,
                     uint64_t *entries) {

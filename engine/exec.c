@@ -290,6 +290,9 @@ void eng_exec_ectx_start(credo_stmt *st, int table) {
   x->subres = st->subres;
   x->mask_subject = 0;
   x->as_of = CREDO_TIME_OPEN;
+  x->outerv = st->outer_row ? st->outer_row->v : NULL; /* exec_corr.c */
+  x->corr = st->corr ? eng_corr_run : NULL;
+  x->corr_arg = st;
 }
 
 /* A required or optional (opt) text operand; *s is NULL for NULL. */

@@ -123,6 +123,11 @@ struct credo_stmt {
   size_t n_set_ord;
   /* joins (exec_join.c): the joined tables' run state; NULL otherwise */
   struct eng_jrun *jrun;
+  /* correlated subqueries (exec_corr.c): per subquery slot, the outer
+   * references compiled here (NULL: none); in a child, the outer row's
+   * values of its own references for this run */
+  struct eng_corr *corr;
+  eng_brow *outer_row;
 };
 
 /* Compiles what the statement's kind needs and sets its columns. */

@@ -17,10 +17,9 @@
  * and aggregate steps (count, count DISTINCT over value ids, sum / avg of
  * a projected numeric field exactly as expr_agg.c sums).
  *
- * Not taken (the row path answers; EXPLAIN says why): AS OF a past
- * instant (older versions live only in STOR_VERSIONS), joins and table
- * aliases (plan_join.c), INCLUDE RETRACTED, other
- * tables, subqueries, an index path other than type, a column outside the
+ * Not taken (the row path answers; EXPLAIN says why): joins (p->join), AS OF a
+ * past instant (older versions live only in STOR_VERSIONS), INCLUDE RETRACTED,
+ * other tables, subqueries, an index path other than type, a column outside the
  * projection, a conjunct or key reading two columns, FILTER, min / max /
  * string_agg, more than two keys, the public role reading `data` (its
  * PUBLIC FIELDS view), a projection not built. At run time, any surprise
@@ -96,8 +95,8 @@ static const char *plan_why_not(const credo_stmt *st) {
     return "batch path switched off";
   if (p->table != CQL_TABLE_EVENTS || !p->grouped)
     return "not a grouped read of events";
-  if (p->join) /* the rows are joined rows: not one projection's */
-    return "a join or a table alias";
+  if (p->join) /* rows combine several tables (exec_join.c) */
+    return "a join, an alias or a subquery in FROM";
   if (p->flags & CREDO_READ_RETRACTED)
     return "INCLUDE RETRACTED";
   if (p->subqs.n)

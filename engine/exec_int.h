@@ -107,6 +107,19 @@ int eng_join_next(credo_stmt *st);
 /* Closes the joined tables' scans and frees the run; idempotent. */
 void eng_join_close(credo_stmt *st);
 
+/* ----------------------------------------------------- exec_corr.c */
+
+/* Makes child i of st for subquery e, correlated when it reads st's
+ * FROM. */
+int eng_corr_child(credo_stmt *st, size_t i, const cql_expr *e);
+/* 1 when subquery slot i reads the outer row. */
+int eng_corr_is(const credo_stmt *st, size_t i);
+/* eng_ectx.corr: runs slot again for st's current row (arg: st). */
+int eng_corr_run(void *arg, int slot);
+void eng_corr_free(credo_stmt *st);
+/* Runs subquery child i to completion into st->subres[i]. */
+int eng_subq_run_one(credo_stmt *st, size_t i);
+
 /* ---------------------------------------------------- exec_group.c */
 
 /* Reads every row into groups, then buffers the groups' output rows. */

@@ -24,6 +24,7 @@
 
 #include "codec.h"
 #include "exec_int.h"
+#include "users.h"
 
 typedef struct jlevel {
   eng_ectx x; /* the slot's row (slots >= 1) */
@@ -44,7 +45,19 @@ typedef struct jlevel {
   credo_time as_of, vis;
   eng_brow **rows; /* CQL_TABLE_SUB: the subquery's rows, this execution */
   size_t nrows, rcap, at;
+  /* ENG_JM_HASH: row indexes by the key of column hcol (built once per
+   * execution); the candidates of the current outer row */
+  eng_hmap hm;
+  int hbuilt;
+  unsigned tmask;           /* value types seen in column hcol */
+  const struct hlist *cand; /* NULL: every row (types differ) */
 } jlevel;
+
+/* The rows of one hash key. */
+typedef struct hlist {
+  size_t n, cap;
+  size_t idx[];
+} hlist;
 
 typedef struct eng_jrun {
   size_t n;     /* tables */
@@ -72,6 +85,10 @@ void eng_join_close(credo_stmt *st) {
     eng_buf_free(&r->lv[i].key);
   }
   for (size_t i = 0; i < r->n; i++) {
+    for (size_t k = 0; k < r->lv[i].hm.cap; k++)
+      if (r->lv[i].hm.tab[k])
+        free(r->lv[i].hm.tab[k]->val);
+    eng_hmap_free(&r->lv[i].hm);
     eng_buf_free(&r->lv[i].data);
     for (size_t k = 0; k < r->lv[i].nrows; k++)
       free(r->lv[i].rows[k]);
@@ -130,9 +147,31 @@ static int materialize(credo_stmt *st, credo_stmt *c, jlevel *L) {
   return rc == CREDO_DONE ? CREDO_OK : rc;
 }
 
+/* eng_users_list's callback: one row of the users table into L. */
+static int user_row(void *arg, const char *name, credo_role role,
+                    credo_time created) {
+  jlevel *L = arg;
+  const char *r = credo_role_name(role);
+  eng_value v[3] = {eng_v_text(name, strlen(name)), eng_v_text(r, strlen(r)),
+                    eng_v_time(created)};
+  eng_brow *b;
+  if (L->nrows == L->rcap) {
+    size_t cap = L->rcap ? 2 * L->rcap : 16;
+    eng_brow **rows = realloc(L->rows, cap * sizeof *rows);
+    if (!rows)
+      return CREDO_NOMEM;
+    L->rows = rows;
+    L->rcap = cap;
+  }
+  if (!(b = eng_brow_make(v, 3, 0)))
+    return CREDO_NOMEM;
+  L->rows[L->nrows++] = b;
+  return CREDO_OK;
+}
+
 /* Before the statement's read transaction: the run state, and the rows
  * of every subquery of FROM (each runs once per execution, under the
- * session's role). */
+ * session's role) and of the users table (admin only, users.c). */
 int eng_join_materialize(credo_stmt *st) {
   const eng_join *j = st->plan->join;
   eng_jrun *r;
@@ -142,10 +181,14 @@ int eng_join_materialize(credo_stmt *st) {
     return eng_exec_nomem(st->db);
   st->jrun = r;
   r->n = j->scope.n;
-  for (size_t i = 0; i < r->n; i++)
+  for (size_t i = 0; i < r->n; i++) {
     if (j->t[i].child &&
         (rc = materialize(st, j->t[i].child, &r->lv[i])) != CREDO_OK)
       return rc;
+    if (j->t[i].table == CQL_TABLE_USERS &&
+        (rc = eng_users_list(st->db, user_row, &r->lv[i])) != CREDO_OK)
+      return rc == CREDO_NOMEM ? eng_exec_nomem(st->db) : rc;
+  }
   return CREDO_OK;
 }
 
@@ -285,15 +328,77 @@ static int open_lookup(credo_stmt *st, const eng_jtab *t, jlevel *L) {
   return CREDO_OK;
 }
 
+/* A value type whose key equality is exactly `=` for two values of it. */
+static int hashable(int t) {
+  return t == ENG_V_TEXT || t == ENG_V_INT || t == ENG_V_TIME ||
+         t == ENG_V_BOOL;
+}
+
+/* Hashes the buffered rows of L on column `col` (once per execution). */
+static int hash_build(credo_stmt *st, jlevel *L, int col) {
+  for (size_t r = 0; r < L->nrows; r++) {
+    const eng_value *v = &L->rows[r]->v[col];
+    eng_hent *e;
+    hlist *h;
+    int added;
+    if (v->t == ENG_V_NULL)
+      continue; /* `=` never holds for NULL */
+    L->tmask |= 1u << v->t;
+    if (eng_rows_key(st, v, 1) != CREDO_OK ||
+        eng_hmap_get(&L->hm, st->key.p, st->key.n, &e, &added) != CREDO_OK)
+      return eng_exec_nomem(st->db);
+    h = e->val;
+    if (!h || h->n == h->cap) {
+      size_t cap = h ? 2 * h->cap : 4;
+      hlist *g = realloc(h, sizeof *g + cap * sizeof g->idx[0]);
+      if (!g)
+        return eng_exec_nomem(st->db);
+      if (!h)
+        g->n = 0;
+      g->cap = cap;
+      e->val = h = g;
+    }
+    h->idx[h->n++] = r;
+  }
+  L->hbuilt = 1;
+  return CREDO_OK;
+}
+
+/* The candidates of a hash join for the current outer rows: the rows of
+ * the key's value, or every row when the types differ (then `=` may
+ * convert, and ON decides). */
+static int hash_open(credo_stmt *st, const eng_jtab *t, jlevel *L) {
+  eng_value k;
+  eng_hent *e;
+  int rc, added;
+  if (!L->hbuilt && (rc = hash_build(st, L, t->hcol)) != CREDO_OK)
+    return rc;
+  if ((rc = eng_eval(&st->x, t->key, &k)) != CREDO_OK)
+    return rc;
+  L->cand = NULL;
+  if (k.t == ENG_V_NULL) {
+    L->empty = 1;
+    return CREDO_OK;
+  }
+  if (!hashable(k.t) || (L->tmask & ~(1u << k.t)) != 0)
+    return CREDO_OK; /* scan them all */
+  if (eng_rows_key(st, &k, 1) != CREDO_OK ||
+      eng_hmap_get(&L->hm, st->key.p, st->key.n, &e, &added) != CREDO_OK)
+    return eng_exec_nomem(st->db);
+  static const hlist none = {0, 0};
+  L->cand = e->val ? e->val : &none;
+  return CREDO_OK;
+}
+
 /* Opens slot i for the current rows of the slots before it. */
 static int level_open(credo_stmt *st, size_t i) {
   const eng_jtab *t = &st->plan->join->t[i];
   jlevel *L = &st->jrun->lv[i];
   int rc;
   level_close(L);
-  if (t->table == CQL_TABLE_SUB) {
+  if (ENG_ROWSET(t->table)) {
     L->at = 0;
-    return CREDO_OK;
+    return t->method == ENG_JM_HASH ? hash_open(st, t, L) : CREDO_OK;
   }
   if (t->table == CQL_TABLE_EVENTS)
     return open_events(st, t, L);
@@ -345,10 +450,12 @@ static int source_next(credo_stmt *st, size_t i) {
   int rc;
   if (L->empty)
     return CREDO_DONE;
-  if (t->table == CQL_TABLE_SUB) {
-    if (L->at >= L->nrows)
+  if (ENG_ROWSET(t->table)) {
+    size_t end = L->cand ? L->cand->n : L->nrows;
+    if (L->at >= end)
       return CREDO_DONE;
-    L->x.drow = L->rows[L->at++]->v;
+    L->x.drow = L->rows[L->cand ? L->cand->idx[L->at] : L->at]->v;
+    L->at++;
     return CREDO_ROW;
   }
   if (t->table == CQL_TABLE_EVENTS) {

@@ -153,7 +153,7 @@ static int pull(credo_stmt *st) {
   int rc;
   if (st->empty)
     return CREDO_DONE;
-  if (st->plan->table == CQL_TABLE_SUB)
+  if (ENG_ROWSET(st->plan->table))
     return eng_join_pull_sub(st);
   if (st->plan->table == CQL_TABLE_EVENTS) {
     rc = eng_scan_next(st->scan, &st->ev);
@@ -296,7 +296,7 @@ static int open_source(credo_stmt *st) {
   const eng_plan *p = st->plan;
   credo_time as_of = CREDO_TIME_NOW, vis = CREDO_TIME_NOW, ra, rv;
   int rc;
-  if (p->table == CQL_TABLE_SUB) /* rows materialized (exec_join.c) */
+  if (ENG_ROWSET(p->table)) /* rows materialized (exec_join.c) */
     return (rc = eng_exec_read_begin(st)) ? rc : eng_join_open(st);
   if (p->table != CQL_TABLE_EVENTS) {
     /* as credo_list_subjects: the public role sees events, not the list

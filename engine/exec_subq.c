@@ -15,8 +15,8 @@
  * Invariants: st->subres[i] belongs to plan slot i and lives until the
  * next reset; a child is never in the handle's statement list.
  *
- * Does not: correlate (a subquery cannot see the outer row; the outer
- * table's columns are unknown inside it) or evaluate (expr_call.c).
+ * Does not: correlate (exec_corr.c runs the subqueries that read the
+ * outer row, once per row) or evaluate (expr_call.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -39,8 +39,7 @@ int eng_subq_prepare(credo_stmt *st) {
   st->nsubs = l->n;
   for (size_t i = 0; i < l->n; i++) {
     const cql_expr *e = l->at[i];
-    if ((rc = eng_stmt_child(st->db, e->sub, st->src, st->nparams,
-                             &st->subs[i])) != CREDO_OK)
+    if ((rc = eng_corr_child(st, i, e)) != CREDO_OK) /* exec_corr.c */
       return rc;
     if (e->kind != CQL_E_EXISTS && st->subs[i]->ncols != 1)
       return eng_cql_err(st->db, CREDO_SEMANTIC, e->sub->pos.line,
@@ -93,10 +92,14 @@ static int run_one(credo_stmt *st, size_t i) {
   return rc == CREDO_DONE || rc == CREDO_ROW ? CREDO_OK : rc;
 }
 
+int eng_subq_run_one(credo_stmt *st, size_t i) {
+  return run_one(st, i);
+}
+
 int eng_subq_run(credo_stmt *st) {
   int rc;
-  for (size_t i = 0; i < st->nsubs; i++)
-    if ((rc = run_one(st, i)) != CREDO_OK)
+  for (size_t i = 0; i < st->nsubs; i++) /* correlated: per row instead */
+    if (!eng_corr_is(st, i) && (rc = run_one(st, i)) != CREDO_OK)
       return rc;
   return CREDO_OK;
 }
@@ -112,6 +115,7 @@ void eng_subq_reset(credo_stmt *st) {
 
 void eng_subq_free(credo_stmt *st) {
   eng_subq_reset(st);
+  eng_corr_free(st);
   for (size_t i = 0; i < st->nsubs; i++)
     eng_stmt_child_free(st->subs[i]);
   free(st->subs);

@@ -109,8 +109,10 @@ enum eng_xkind {
   ENG_X_AGG,     /* idx = aggregate slot (its value after grouping) */
   ENG_X_KEY,     /* idx = GROUP BY key (its value after grouping) */
   ENG_X_OUT,     /* idx = output column (ORDER BY alias / position) */
-  ENG_X_LOGIC    /* op = CQL_OP_AND / CQL_OP_OR, args = operands (>= 2):
+  ENG_X_LOGIC,   /* op = CQL_OP_AND / CQL_OP_OR, args = operands (>= 2):
                     a whole chain in one node (expr_logic.c) */
+  ENG_X_OUTER    /* idx = outer reference of a correlated subquery: its
+                    value for this run (eng_ectx.outerv; exec_corr.c) */
 };
 
 /* coalesce (evaluated lazily) and the aggregates; the other functions
@@ -161,6 +163,12 @@ typedef struct eng_scope {
   const char *const *cols[ENG_MAX_TABLES];
   size_t ncols[ENG_MAX_TABLES];
 } eng_scope;
+
+/* Tables read as buffered rows (eng_ectx.drow): FROM's subqueries and
+ * the users table. */
+#define ENG_ROWSET(t) ((t) == CQL_TABLE_SUB || (t) == CQL_TABLE_USERS)
+/* The users table's columns (the rows of SHOW USERS). */
+extern const char *const ENG_USER_COLS[3];
 
 /* Columns of slot i of a scope (the table's, or a subquery's). */
 int eng_scope_ncols(const eng_scope *s, size_t i);
@@ -228,6 +236,21 @@ typedef struct eng_cctx {
  * positioned error naming the candidates / a near miss. */
 int eng_scope_column(eng_cctx *cc, const cql_expr *e, eng_expr **out);
 
+/* Correlated subqueries (issue 15). While a subquery's child statement
+ * is prepared, db->outer describes the statement around it: a column
+ * name the subquery's own FROM does not have is looked up there and, when
+ * found, compiles to ENG_X_OUTER and is recorded in `refs` (AST, borrowed)
+ * for the outer statement to compile and evaluate per row. */
+typedef struct eng_outer {
+  int table;              /* the outer FROM's table (no joins) */
+  const eng_scope *scope; /* or its scope (joins / aliases) */
+  const cql_expr **refs;
+  size_t n, cap;
+} eng_outer;
+/* An outer reference for `e` (CREDO_OK, *out set), CREDO_NOTFOUND
+ * without an error when db->outer has no such column. */
+int eng_outer_column(eng_cctx *cc, const cql_expr *e, eng_expr **out);
+
 /* Compiles `e`. On failure *out is NULL and the error is on the handle. */
 int eng_expr_compile(eng_cctx *cc, const cql_expr *e, eng_expr **out);
 void eng_expr_free(eng_expr *e);
@@ -280,6 +303,13 @@ typedef struct eng_ectx {
   int nullrow;
   /* table CQL_TABLE_SUB: the current row of the subquery's result */
   const eng_value *drow;
+  /* a correlated subquery: the outer row's values of its outer
+   * references, by ENG_X_OUTER idx */
+  const eng_value *outerv;
+  /* the statement's correlated subqueries: re-run slot `slot` for the
+   * current row before its result is read (NULL: none) */
+  int (*corr)(void *arg, int slot);
+  void *corr_arg;
 } eng_ectx;
 
 /* The context that holds the row of column reference e's slot. */

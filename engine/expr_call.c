@@ -344,9 +344,13 @@ int eng_compile_subq(eng_cctx *cc, const cql_expr *e, int in_agg,
 /* a [NOT] IN (subquery), EXISTS, (subquery) from the results computed
  * before the statement's rows are read. */
 static int eval_subq(eng_ectx *x, const eng_expr *e, eng_value *out) {
-  const eng_subres *r = x->subres ? &x->subres[e->idx] : NULL;
+  const eng_subres *r;
   eng_value a;
   int rc;
+  /* correlated: run it again for this row first (exec_corr.c) */
+  if (x->corr && (rc = x->corr(x->corr_arg, e->idx)) != CREDO_OK)
+    return rc;
+  r = x->subres ? &x->subres[e->idx] : NULL;
   if (!r)
     return eng_cql_err(x->db, CREDO_MISUSE, e->line, e->col,
                        "subquery evaluated before it ran");

@@ -119,6 +119,13 @@ static int compile_column(eng_cctx *cc, const cql_expr *e, eng_expr **out) {
       cc->in_alias = 0;
       return rc;
     }
+  if ((col < 0 || (e->path.n > 1 &&
+                   !(cc->table == CQL_TABLE_EVENTS && col == ENG_EV_DATA))) &&
+      cc->db->outer) { /* a correlated subquery's outer reference? */
+    int rc = eng_outer_column(cc, e, out);
+    if (rc != CREDO_NOTFOUND)
+      return rc;
+  }
   if (col < 0 || (e->path.n > 1 &&
                   !(cc->table == CQL_TABLE_EVENTS && col == ENG_EV_DATA))) {
     char full[300];

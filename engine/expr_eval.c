@@ -485,6 +485,9 @@ int eng_eval(eng_ectx *x, const eng_expr *e, eng_value *out) {
   case ENG_X_KEY:
     *out = x->keys ? x->keys[e->idx] : eng_v_null();
     return CREDO_OK;
+  case ENG_X_OUTER:
+    *out = x->outerv ? x->outerv[e->idx] : eng_v_null();
+    return CREDO_OK;
   default:
     *out = x->outv ? x->outv[e->idx] : eng_v_null();
     return CREDO_OK;

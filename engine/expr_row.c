@@ -309,7 +309,7 @@ int eng_column_value(eng_ectx *x, int col, eng_value *out) {
     *out = eng_v_null();
     return CREDO_OK;
   }
-  if (x->table == CQL_TABLE_SUB) { /* a subquery's row (exec_join.c) */
+  if (ENG_ROWSET(x->table)) { /* a buffered row (exec_join.c) */
     *out = x->drow ? x->drow[col] : eng_v_null();
     return CREDO_OK;
   }

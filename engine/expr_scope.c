@@ -25,19 +25,21 @@
 #include "expr_int.h"
 #include "fn_scalar.h"
 
+const char *const ENG_USER_COLS[3] = {"name", "role", "created"};
+
 int eng_scope_ncols(const eng_scope *s, size_t i) {
-  return s->table[i] == CQL_TABLE_SUB ? (int)s->ncols[i]
-                                      : eng_table_ncols(s->table[i]);
+  return ENG_ROWSET(s->table[i]) ? (int)s->ncols[i]
+                                 : eng_table_ncols(s->table[i]);
 }
 
 const char *eng_scope_colname(const eng_scope *s, size_t i, int col) {
-  if (s->table[i] != CQL_TABLE_SUB)
+  if (!ENG_ROWSET(s->table[i]))
     return eng_col_name(s->table[i], col);
   return col >= 0 && (size_t)col < s->ncols[i] ? s->cols[i][col] : "?";
 }
 
 int eng_scope_colfind(const eng_scope *s, size_t i, const char *name) {
-  if (s->table[i] != CQL_TABLE_SUB)
+  if (!ENG_ROWSET(s->table[i]))
     return eng_col_find(s->table[i], name);
   for (size_t c = 0; c < s->ncols[i]; c++)
     if (strcasecmp(s->cols[i][c], name) == 0)
@@ -117,7 +119,7 @@ static int make(eng_cctx *cc, const cql_expr *e, int slot, int col,
   if (e->path.n > first_seg + 1) {
     x->segs = e->path.segs + first_seg + 1;
     x->nsegs = e->path.n - first_seg - 1;
-  } else if (table != CQL_TABLE_SUB) /* a subquery's: known per row */
+  } else if (!ENG_ROWSET(table)) /* a subquery's: known per row */
     x->st = eng_col_type(table, col);
   *out = x;
   return CREDO_OK;
@@ -177,6 +179,63 @@ int eng_scope_column(eng_cctx *cc, const cql_expr *e, eng_expr **out) {
                        first, cands);
   if ((rc = having_alias(cc, e, out, &done)) != CREDO_OK || done)
     return rc;
+  if (cc->db->outer && (rc = eng_outer_column(cc, e, out)) != CREDO_NOTFOUND)
+    return rc;
   return unknown(cc, e,
                  e->path.n > 1 ? "unknown table or column" : "unknown column");
+}
+
+/* ------------------------------------------------ outer references */
+
+/* The (slot, column) `e` names in the outer statement: 1 when found. */
+static int outer_find(const eng_outer *o, const cql_expr *e, int *tab,
+                      int *col) {
+  const char *first = e->path.segs[0];
+  int hits = 0;
+  *tab = 0;
+  *col = -1;
+  if (!o->scope) {
+    *tab = 0;
+    *col = eng_col_find(o->table, first);
+    return *col >= 0 && (e->path.n == 1 ||
+                         (o->table == CQL_TABLE_EVENTS && *col == ENG_EV_DATA));
+  }
+  if (e->path.n > 1 && (*tab = slot_of(o->scope, first)) >= 0) {
+    *col = eng_scope_colfind(o->scope, (size_t)*tab, e->path.segs[1]);
+    return *col >= 0 &&
+           (e->path.n == 2 ||
+            (o->scope->table[*tab] == CQL_TABLE_EVENTS && *col == ENG_EV_DATA));
+  }
+  for (size_t i = 0; i < o->scope->n; i++) {
+    int c = eng_scope_colfind(o->scope, i, first);
+    if (c >= 0 && hits++ == 0) {
+      *tab = (int)i;
+      *col = c;
+    }
+  }
+  return hits == 1 &&
+         (e->path.n == 1 ||
+          (o->scope->table[*tab] == CQL_TABLE_EVENTS && *col == ENG_EV_DATA));
+}
+
+int eng_outer_column(eng_cctx *cc, const cql_expr *e, eng_expr **out) {
+  eng_outer *o = cc->db->outer;
+  eng_expr *x;
+  int tab = 0, col = -1;
+  if (!o || !e->path.n || !outer_find(o, e, &tab, &col))
+    return CREDO_NOTFOUND;
+  if (o->n == o->cap) {
+    size_t cap = o->cap ? 2 * o->cap : 4;
+    const cql_expr **refs = realloc(o->refs, cap * sizeof *refs);
+    if (!refs)
+      return eng_err(cc->db, CREDO_NOMEM, "out of memory");
+    o->refs = refs;
+    o->cap = cap;
+  }
+  if (!(x = eng_node_new(e, ENG_X_OUTER)))
+    return eng_err(cc->db, CREDO_NOMEM, "out of memory");
+  x->idx = (int)o->n;
+  o->refs[o->n++] = e;
+  *out = x; /* its type is the outer row's, known per run */
+  return CREDO_OK;
 }

@@ -681,9 +681,9 @@ static int put_span(eng_buf *b, const char *src, size_t off, size_t end) {
 static int path_line(credo *db, stor_txn *txn, const eng_plan *p, eng_buf *b) {
   eng_scan_spec spec = {.path = p->path};
   uint64_t rows = 0;
-  if (p->table == CQL_TABLE_SUB) /* FROM (SELECT ...) / a WITH name */
-    return eng_buf_printf(b, "SCAN subquery %s (its rows, computed once)",
-                          p->join->scope.name[0]);
+  if (ENG_ROWSET(p->table)) /* FROM (SELECT ...), a WITH name, users */
+    return eng_buf_printf(b, "SCAN %s %s (its rows, computed once)",
+                          cql_table_name(p->table), p->join->scope.name[0]);
   int rc, table = p->table == CQL_TABLE_SUBJECTS ? STOR_SUBJECTS
                   : p->table == CQL_TABLE_TYPES  ? STOR_TYPES
                                                  : STOR_EVENTS;

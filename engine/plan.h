@@ -81,7 +81,8 @@ enum eng_jmethod {
   ENG_JM_EV_SUBJECT, /* events by subject (subject index) */
   ENG_JM_EV_TYPE,    /* events by type (type index) */
   ENG_JM_SU_ID,      /* subjects by id (primary key) */
-  ENG_JM_TY_NAME     /* types by name */
+  ENG_JM_TY_NAME,    /* types by name */
+  ENG_JM_HASH        /* a subquery's / users' rows hashed on column hcol */
 };
 
 /* One table of FROM. Slot 0 is read through the plan's own access path
@@ -96,6 +97,7 @@ typedef struct eng_jtab {
   const eng_expr *keyc; /* the key conjunct, for EXPLAIN */
   eng_expr *as_of, *visible_at; /* this table's (or the statement's) */
   unsigned flags;               /* CREDO_READ_* */
+  int hcol;                     /* ENG_JM_HASH: this table's hashed column */
   credo_stmt *child;            /* CQL_TABLE_SUB: the subquery, run once per
                                    execution before the join (its rows buffered) */
 } eng_jtab;

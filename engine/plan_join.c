@@ -29,7 +29,7 @@ static int nomem(credo *db) {
 
 int eng_join_needed(const cql_select *sel) {
   if (sel->n_from > 1 || (sel->n_from == 1 && sel->from[0].alias) ||
-      sel->table == CQL_TABLE_SUB)
+      ENG_ROWSET(sel->table))
     return 1;
   for (size_t i = 0; i < sel->n_items; i++)
     if (sel->items[i].qual)
@@ -41,7 +41,11 @@ int eng_join_needed(const cql_select *sel) {
 static int sub_slot(credo *db, eng_plan *p, size_t i, int nparams) {
   eng_join *j = p->join;
   credo_stmt *c;
-  int rc = eng_stmt_child(db, j->t[i].from->sub, p->src, nparams, &c);
+  struct eng_outer *outer = db->outer; /* FROM's subqueries: not correlated */
+  int rc;
+  db->outer = NULL;
+  rc = eng_stmt_child(db, j->t[i].from->sub, p->src, nparams, &c);
+  db->outer = outer;
   if (rc != CREDO_OK)
     return rc;
   j->t[i].child = c;
@@ -72,6 +76,15 @@ int eng_join_plan(credo *db, eng_plan *p, int nparams) {
     if (j->t[i].table == CQL_TABLE_SUB &&
         (rc = sub_slot(db, p, i, nparams)) != CREDO_OK)
       return rc;
+    if (j->t[i].table == CQL_TABLE_USERS) {
+      cql_pos at = f ? f->pos : sel->table_pos;
+      if (db->role != CREDO_ROLE_ADMIN)
+        return eng_cql_err(db, CREDO_DENIED, at.line, at.column,
+                           "permission denied: only admin reads the users "
+                           "table");
+      j->scope.cols[i] = ENG_USER_COLS;
+      j->scope.ncols[i] = 3;
+    }
   }
   return CREDO_OK;
 }
@@ -103,8 +116,8 @@ static int star_slot(const eng_plan *p, const cql_select_item *it) {
 /* The `*` columns of slot i: a table's star columns, all of a
  * subquery's. */
 static size_t star_n(const eng_scope *sc, size_t i) {
-  return sc->table[i] == CQL_TABLE_SUB ? sc->ncols[i]
-                                       : (size_t)eng_table_star(sc->table[i]);
+  return ENG_ROWSET(sc->table[i]) ? sc->ncols[i]
+                                  : (size_t)eng_table_star(sc->table[i]);
 }
 
 size_t eng_join_star_width(const eng_plan *p, const cql_select_item *it) {
@@ -130,15 +143,15 @@ static int star_one(credo *db, eng_plan *p, const cql_select_item *it, int slot,
       free(x);
       return nomem(db);
     }
-    *x = (eng_expr){.kind = ENG_X_COL,
-                    .idx = c,
-                    .tab = slot,
-                    .st = table == CQL_TABLE_SUB ? ENG_V_ANY
-                                                 : eng_col_type(table, c),
-                    .line = it->pos.line,
-                    .col = it->pos.column,
-                    .off = it->pos.offset,
-                    .end = it->end};
+    *x =
+        (eng_expr){.kind = ENG_X_COL,
+                   .idx = c,
+                   .tab = slot,
+                   .st = ENG_ROWSET(table) ? ENG_V_ANY : eng_col_type(table, c),
+                   .line = it->pos.line,
+                   .col = it->pos.column,
+                   .off = it->pos.offset,
+                   .end = it->end};
     p->cols[*k] = x;
   }
   return CREDO_OK;
@@ -205,6 +218,41 @@ static const eng_expr *key_of(const eng_expr *c, int slot, int col) {
   return NULL;
 }
 
+static int is_and(const eng_expr *c) {
+  return (c->kind == ENG_X_LOGIC || c->kind == ENG_X_BIN) &&
+         c->op == CQL_OP_AND;
+}
+
+/* A buffered table (subquery, users): `slot.c = key` on any column c
+ * makes it a hash join on c. */
+static void choose_hash(eng_jtab *t, int s) {
+  const eng_expr *stack[64];
+  size_t n = 0;
+  stack[n++] = t->on;
+  while (n) {
+    const eng_expr *c = stack[--n], *key;
+    if (is_and(c)) {
+      size_t m = c->kind == ENG_X_LOGIC ? c->nargs : 2;
+      for (size_t a = m; a-- > 0 && n < 64;)
+        stack[n++] = c->kind == ENG_X_LOGIC ? c->args[a] : a ? c->b : c->a;
+      continue;
+    }
+    if (c->kind != ENG_X_BIN || c->op != CQL_OP_EQ)
+      continue;
+    for (int side = 0; side < 2; side++) {
+      const eng_expr *col = side ? c->b : c->a;
+      if (col->kind == ENG_X_COL && col->tab == s &&
+          (key = key_of(c, s, col->idx)) != NULL) {
+        t->method = ENG_JM_HASH;
+        t->hcol = col->idx;
+        t->key = key;
+        t->keyc = c;
+        return;
+      }
+    }
+  }
+}
+
 /* Picks the method of slot s from its ON's top-level AND conjuncts. */
 static void choose_method(eng_jtab *t, int s) {
   static const struct {
@@ -217,6 +265,10 @@ static void choose_method(eng_jtab *t, int s) {
   const eng_expr *stack[64];
   size_t n = 0;
   t->method = ENG_JM_SCAN;
+  if (ENG_ROWSET(t->table)) { /* buffered rows: a hash on any column */
+    choose_hash(t, s);
+    return;
+  }
   for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
     if (keys[k].table != t->table)
       continue;
@@ -224,11 +276,10 @@ static void choose_method(eng_jtab *t, int s) {
     stack[n++] = t->on;
     while (n) {
       const eng_expr *c = stack[--n], *key;
-      if (c->kind == ENG_X_LOGIC && c->op == CQL_OP_AND) {
-        /* an AND chain is one flat node (expr_logic.c): its operands,
-         * the first on top, as many as fit */
-        for (size_t i = c->nargs; i > 0 && n < 64; i--)
-          stack[n++] = c->args[i - 1];
+      if (is_and(c)) { /* n-ary AND (expr_logic.c) or a binary one */
+        size_t m = c->kind == ENG_X_LOGIC ? c->nargs : 2;
+        for (size_t a = m; a-- > 0 && n < 64;)
+          stack[n++] = c->kind == ENG_X_LOGIC ? c->args[a] : a ? c->b : c->a;
         continue;
       }
       if ((key = key_of(c, s, keys[k].col)) != NULL) {
@@ -350,9 +401,13 @@ static int pub_cond(credo *db, const eng_plan *p, const eng_expr *e) {
   int rc;
   if (!e)
     return CREDO_OK;
-  if (e->kind == ENG_X_LOGIC && e->op == CQL_OP_AND) { /* a flat chain */
-    for (size_t i = 0; i < e->nargs; i++)
-      if ((rc = pub_cond(db, p, e->args[i])) != CREDO_OK)
+  if (is_and(e)) {
+    size_t m = e->kind == ENG_X_LOGIC ? e->nargs : 2;
+    for (size_t a = 0; a < m; a++)
+      if ((rc = pub_cond(db, p,
+                         e->kind == ENG_X_LOGIC ? e->args[a]
+                         : a                    ? e->b
+                                                : e->a)) != CREDO_OK)
         return rc;
     return CREDO_OK;
   }
@@ -454,8 +509,10 @@ static const char *method_text(int m) {
     return "index look-up by id";
   case ENG_JM_TY_NAME:
     return "index look-up by name";
+  case ENG_JM_HASH:
+    return "hash join on its rows (computed and hashed once)";
   case -1:
-    return "nested loop over the subquery's rows (computed once)";
+    return "nested loop over its rows (computed once)";
   default:
     return "nested loop, a full scan per row of the tables before it";
   }
@@ -488,7 +545,10 @@ int eng_join_explain(const eng_plan *p, eng_buf *b,
            put_text(b, p->src, t->on->off, t->on->end);
     if (rc == CREDO_OK)
       rc = eng_buf_printf(
-          b, ": %s", method_text(t->table == CQL_TABLE_SUB ? -1 : t->method));
+          b, ": %s",
+          method_text(ENG_ROWSET(t->table) && t->method != ENG_JM_HASH
+                          ? -1
+                          : t->method));
     rc = emit(b, line, arg, rc);
   }
   return rc;

@@ -309,11 +309,9 @@ static void format_instant(credo_time t, int tz, char *out) {
   p = put_digits(p, c.mm, 2);
   *p++ = ':';
   p = put_digits(p, c.ss, 2);
-  if (c.usec != 0) {
+  if (c.usec != 0) { /* always six digits, so columns of times align */
     *p++ = '.';
     p = put_digits(p, c.usec, 6);
-    while (p[-1] == '0')
-      p--;
   }
   *p++ = tz < 0 ? '-' : '+';
   p = put_digits(p, a / 3600, 2);

@@ -141,9 +141,10 @@ typedef struct credo_duration {
 CREDO_API int credo_time_parse(const char *s, int tz_offset_sec,
                                credo_time *out);
 
-/* Writes `t` as ISO 8601 with offset ("2025-03-01T00:00:00+08:00"), fractions
- * only when non-zero; CREDO_TIME_OPEN is written "open". Returns CREDO_OK,
- * or CREDO_RANGE when `n` is too small (40 bytes always suffice);
+/* Writes `t` as ISO 8601 with offset ("2025-03-01T00:00:00+08:00"), the
+ * fraction of a second only when non-zero and then always with six digits
+ * ("...T10:00:00.120000+08:00"); CREDO_TIME_OPEN is written "open". Returns
+ * CREDO_OK, or CREDO_RANGE when `n` is too small (40 bytes always suffice);
  * CREDO_INVALID for values below CREDO_TIME_MIN or a bad offset. */
 CREDO_API int credo_time_format(credo_time t, int tz_offset_sec, char *buf,
                                 size_t n);

@@ -285,6 +285,8 @@ const char *cql_table_name(int table) {
     return "types";
   case CQL_TABLE_SUB:
     return "subquery";
+  case CQL_TABLE_USERS:
+    return "users";
   default:
     return "?";
   }

@@ -182,7 +182,8 @@ typedef enum cql_table {
   CQL_TABLE_SUBJECTS,
   CQL_TABLE_TYPES,
   /* a subquery in FROM or a WITH name (issue 15): cql_from.sub */
-  CQL_TABLE_SUB = 16
+  CQL_TABLE_SUB = 16,
+  CQL_TABLE_USERS /* the store's users: name, role, created (admin only) */
 } cql_table;
 
 /* One item of the select list: `expr [AS alias]`, or `*` / `q.*` (expr

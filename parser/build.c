@@ -448,6 +448,8 @@ int cql_b_table_of(cql_ctx *ctx, const cql_token *table) {
   int t;
   if (cql_b_cte_find(ctx, table) >= 0 || (table->n == 1 && *table->s == '('))
     return CQL_TABLE_SUB; /* a WITH name, or `(SELECT ...)` */
+  if (table->n == 5 && strncasecmp(table->s, "users", 5) == 0)
+    return CQL_TABLE_USERS;
   t = cql_bx_ident_index(ctx, table, table_names, 3);
   if (t == -1)
     cql_ctx_error(ctx, table->pos,

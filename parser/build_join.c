@@ -137,6 +137,8 @@ void cql_b_fromx_clear(cql_fromx *x) {
   cql_expr_free(x->f.on);
   cql_expr_free(x->f.as_of);
   cql_expr_free(x->f.visible_at);
+  if (!x->f.sub_borrowed)
+    cql_select_free(x->f.sub);
   memset(&x->f, 0, sizeof x->f);
 }
 

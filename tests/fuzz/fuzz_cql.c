@@ -99,6 +99,27 @@ static void check_select(const cql_select *s, size_t len, int np) {
           s->next->setop <= CQL_SET_INTERSECT);
     check_select(s->next, len, np);
   }
+  /* FROM (issue 15): from[0] is the first table; joins have ON; a
+   * subquery table has its SELECT (owned or a WITH body) and an alias */
+  CHECK(s->n_from >= 1 && s->from[0].table == s->table &&
+        s->from[0].join == CQL_JOIN_FIRST && !s->from[0].on);
+  for (i = 0; i < s->n_from; i++) {
+    const cql_from *f = &s->from[i];
+    CHECK(f->pos.offset < len);
+    CHECK(i == 0 ||
+          ((f->join == CQL_JOIN_INNER || f->join == CQL_JOIN_LEFT) && f->on));
+    CHECK((f->table == CQL_TABLE_SUB) == (f->sub != NULL));
+    CHECK(f->table != CQL_TABLE_SUB || f->alias);
+    check_expr(f->on, len, np);
+    check_expr(f->as_of, len, np);
+    check_expr(f->visible_at, len, np);
+    if (f->sub && !f->sub_borrowed)
+      check_select(f->sub, len, np);
+  }
+  for (i = 0; i < s->n_ctes; i++) {
+    CHECK(s->ctes[i].name && s->ctes[i].sel);
+    check_select(s->ctes[i].sel, len, np);
+  }
 }
 
 static void check_stmt(const cql_stmt *st, size_t len) {

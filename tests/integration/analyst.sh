@@ -14,8 +14,9 @@
 # exactness itself is checked separately: no 17-digit artefacts).
 #
 # Questions of the issue NOT answered here (CQL cannot express them in one
-# statement yet): 19 events ever corrected (needs history as a table), 20
-# latest penalty of each company with its ref (needs a window function).
+# statement yet): 19 events ever corrected (needs history as a table).
+# 20 (latest penalty of each company with its ref) is answered with a
+# correlated scalar subquery.
 # Question 7 uses the events column repairable_from (occurred + the type's
 # REPAIRABLE AFTER, read from the type when the row is read): types show
 # REPAIRABLE AFTER as text, so a join with types cannot add it. Joins
@@ -381,6 +382,35 @@ ask "what changed between T0 and T1 (per-table AS OF, LEFT JOIN)" \
    AND w.recorded <= '$T1') EXCEPT SELECT id, replace(public_until, '9999',
    'open'), op FROM versions v WHERE version = (SELECT max(version) FROM
    versions w WHERE w.id = v.id AND w.recorded <= '$T0') ORDER BY 1"
+
+# ------------------------- WITH and correlated subqueries (issue 15)
+
+ask "subjects with no events (NOT EXISTS, correlated)" \
+  "SELECT s.id, s.kind, s.name FROM subjects s WHERE NOT EXISTS (SELECT 1
+   FROM events e WHERE e.subject = s.id INCLUDE HIDDEN INCLUDE RETRACTED)
+   ORDER BY s.id" \
+  "SELECT id, kind, name FROM subjects WHERE id NOT IN (SELECT subject FROM
+   versions) ORDER BY 1"
+
+ask "latest penalty of each company with its ref (correlated)" \
+  "SELECT e.subject, e.ref, e.occurred FROM events e WHERE e.type LIKE
+   'penalty%' AND e.subject_kind = 'org' AND e.occurred = (SELECT
+   max(occurred) FROM events e2 WHERE e2.subject = e.subject AND e2.type
+   LIKE 'penalty%' INCLUDE HIDDEN) ORDER BY e.subject, e.ref INCLUDE HIDDEN" \
+  "SELECT subject, ref, occurred FROM ev WHERE type LIKE 'penalty%' AND
+   subject_kind = 'org' AND occurred = (SELECT max(occurred) FROM ev e2
+   WHERE e2.subject = ev.subject AND e2.type LIKE 'penalty%') ORDER BY 1, 2"
+
+ask "companies with more penalties than the average company (WITH)" \
+  "WITH per AS (SELECT subject, count(*) n FROM events WHERE type LIKE
+   'penalty%' AND subject_kind = 'org' GROUP BY subject INCLUDE HIDDEN),
+   avg_n AS (SELECT avg(n) a FROM per)
+   SELECT per.subject, per.n FROM per JOIN avg_n ON per.n > avg_n.a
+   ORDER BY per.n DESC, per.subject" \
+  "WITH per AS (SELECT subject, count(*) n FROM ev WHERE type LIKE
+   'penalty%' AND subject_kind = 'org' GROUP BY subject)
+   SELECT subject, n FROM per WHERE n > (SELECT avg(n) FROM per)
+   ORDER BY 2 DESC, 1"
 
 # the repairs took effect: the register no longer shows those records
 [ "$(cq "SELECT count(*) FROM events WHERE $REPW")" = 0 ] ||

@@ -2,7 +2,11 @@
 # tests/integration/shell.sh -- drives the real `credo` shell binary
 # ($BUILD/bin/credo): usage errors and exit statuses, -c / -f / stdin,
 # every --format with exact output for a small known result, --tz,
-# --keep-going, and error reports with a caret under the position.
+# --keep-going, and error reports with a caret under the position; then,
+# on a pseudo-terminal (lib/pty_drive.py), the interactive keys: Ctrl-C at
+# the prompt and during statements (embedded and on a credo-server, also
+# inside BEGIN), TAB completion, \x, the pager; and how times and
+# durations print.
 #
 # Run by `make integration` (BUILD set, binaries in $BUILD/bin). Prints each
 # check as it goes; stops with a non-zero status and the expected and
@@ -438,7 +442,8 @@ send SELECT count(*) AS half\\n
 expect \\.\\.\\.> \$
 send \\x03
 expect ^credo> \$
-send FROM types;\\n
+send SELECT count(*) AS fresh FROM types;\\n
+expect (?s)fresh.*\\(1 row\\)
 expect ^credo> \$
 send \\\\d subj
 send \\x03
@@ -472,12 +477,33 @@ check "Ctrl-C: clears the line, cancels a statement (embedded store)"
 cancel_steps "$TMP/cancel.steps"
 drive 24 100 "$TMP/cancel.steps" "$BIG"
 want_rc 0
-want_has '^credo> FROM types;$'
-grep -q '^half' "$TMP/out" && fail "the discarded statement ran"
-grep -q '^error: syntax' "$TMP/out" && fail "the discarded text was parsed"
+# the half-typed statement was dropped (else the next one would not
+# parse), and the Ctrl-C typed while nothing ran did not cancel it
+grep -q '^error' "$TMP/out" && fail "an error besides the cancels"
+want_has '^credo> SELECT count\(\*\) AS fresh FROM types;$'
 pass
 
-check "TAB completes tables, columns, types, commands, keywords"
+check "Ctrl-C stopping a write inside BEGIN says the transaction rolled back"
+cat >"$TMP/cancelw.steps" <<EOF
+expect credo> \$
+send BEGIN;\\n
+expect ^OK
+send CREATE TYPE made_in_txn PUBLICITY 1 YEAR;\\n
+expect ^OK
+send REPAIR EVENTS WHERE length($GROW) < 0 REASON 'a long scan';\\n
+pause 1
+send \\x03
+expect cancelled by Ctrl-C; the transaction was rolled back
+expect ^credo> \$
+send SELECT count(*) AS kept FROM types WHERE name = 'made_in_txn';\\n
+expect (?s)kept.*\\b0\\b.*\\(1 row\\)
+send \\\\q\\n
+EOF
+drive 24 100 "$TMP/cancelw.steps" "$BIG"
+want_rc 0
+pass
+
+check "TAB completes names; typed Chinese reaches the engine intact"
 cat >"$TMP/tab.steps" <<'EOF'
 expect credo> $
 send SELECT count(*) AS n FROM ev\t
@@ -499,6 +525,8 @@ expect ming $
 send \n
 expect Timing is on
 send \\timing off\n
+send SELECT '厦门市' AS city, length('厦门市') AS n FROM types LIMIT 1;\n
+expect ^厦门市 \| +3$
 send sel\t
 expect ect $
 send count(*) AS typed FROM events WHERE type = 'fresh_t\t
@@ -509,6 +537,109 @@ send \\q\n
 EOF
 drive 24 100 "$TMP/tab.steps" "$BIG"
 want_rc 0
+pass
+
+check "\\x on|off|auto and \\pset expanded: one block per row"
+run_in "\\x
+SELECT name, publicity FROM types ORDER BY name LIMIT 2;
+\\x off
+SELECT name FROM types ORDER BY name LIMIT 1;
+\\pset expanded on
+SELECT name FROM types WHERE name = 'none';
+\\x auto
+SELECT name FROM types ORDER BY name LIMIT 1;
+" "$BIG"
+want_rc 0
+want_out "-[ RECORD 1 ]----------------
+name      | commitment
+publicity | 1 YEAR
+-[ RECORD 2 ]----------------
+name      | commitment_breach
+publicity | 1 YEAR
+name
+----------
+commitment
+(1 row)
+(0 rows)
+name
+----------
+commitment
+(1 row)"
+run_in "\\x sideways
+" "$BIG"
+want_rc 1
+want_err_has "\\x takes on, off or auto, not 'sideways'"
+pass
+
+check "pager: output taller than the terminal goes through \$PAGER"
+PAGER_LOG=$TMP/pager.log
+cat >"$TMP/pager.sh" <<EOF
+#!/bin/sh
+echo called >>"$PAGER_LOG"
+exec cat
+EOF
+chmod +x "$TMP/pager.sh"
+cat >"$TMP/pager.steps" <<'EOF'
+expect credo> $
+send SELECT name AS short_one FROM types ORDER BY name LIMIT 2;\n
+expect \(2 rows\)
+send SELECT id AS tall_one FROM events ORDER BY id LIMIT 30;\n
+expect \(30 rows\)
+send \\pset pager off\n
+expect Pager usage is off
+send SELECT id AS tall_two FROM events ORDER BY id LIMIT 30;\n
+expect \(30 rows\)
+send \\pager\n
+expect Pager usage is on
+send \\x auto\n
+send SELECT id, subject, subject_name, type, source, ref FROM events ORDER BY id LIMIT 1;\n
+expect RECORD 1
+send \\q\n
+EOF
+PAGER=$TMP/pager.sh drive 10 60 "$TMP/pager.steps" "$BIG"
+want_rc 0
+# short_one fits in 10 rows, tall_one does not, tall_two ran with the pager
+# off; the expanded record (auto: the table is wider than 60 columns) is
+# 7 lines: it fits
+[ "$(cat "$PAGER_LOG" 2>/dev/null)" = "called" ] ||
+  fail "the pager ran $(wc -l <"$PAGER_LOG" 2>/dev/null || echo 0) times, not once"
+want_has 'tall_one'
+: >"$PAGER_LOG"
+LAST_ARGS="$BIG -c (stdout a terminal, PAGER set)"
+PAGER=$TMP/pager.sh CREDO_HISTORY= $PTY 10 60 /dev/null -- "$CREDO" "$BIG" -c \
+  "SELECT id FROM events ORDER BY id LIMIT 30;" >"$TMP/out" 2>&1
+RC=$?
+want_rc 0
+want_has '\(30 rows\)'
+[ ! -s "$PAGER_LOG" ] || fail "the pager ran for -c"
+PAGER=$TMP/pager.sh "$CREDO" "$BIG" <<<"SELECT id FROM events LIMIT 30;" \
+  >"$TMP/out" 2>&1
+[ ! -s "$PAGER_LOG" ] || fail "the pager ran with stdout not a terminal"
+pass
+
+check "durations print in units CQL reads back; fractions have 6 digits"
+run "$BIG" --format csv -c "SELECT id, recorded - occurred AS d,
+  occurred - recorded AS neg, recorded FROM events ORDER BY id LIMIT 5;
+  SELECT '2025-01-01 10:00:00.12'::TIME AS t, publicity, repairable_after
+  FROM types WHERE name = 'penalty_general';"
+want_rc 0
+grep -q '^t,publicity,repairable_after$' "$TMP/out" || fail "no second result"
+grep -q '^2025-01-01T10:00:00.120000+00:00,1 YEAR,3 MONTHS$' "$TMP/out" ||
+  fail "time or policy not printed as expected"
+sed -n '2,6p' "$TMP/out" >"$TMP/durations"
+[ "$(wc -l <"$TMP/durations")" -eq 5 ] || fail "not 5 events"
+while IFS=, read -r id d neg rec; do
+  case $rec in
+  *.[0-9][0-9][0-9][0-9][0-9][0-9]+00:00 | *:[0-9][0-9]+00:00) ;;
+  *) fail "recorded '$rec' has a fraction not of 6 digits" ;;
+  esac
+  # each printed duration, typed back as a literal, is the same duration
+  "$CREDO" "$BIG" --format csv -c "SELECT count(*) AS n FROM events
+    WHERE id = $id AND recorded - occurred = $d
+      AND occurred - recorded = $neg INCLUDE HIDDEN;" >"$TMP/back" 2>&1 ||
+    fail "'$d' / '$neg' do not read back: $(cat "$TMP/back")"
+  [ "$(sed -n 2p "$TMP/back")" = 1 ] || fail "'$d' read back as another duration"
+done <"$TMP/durations"
 pass
 
 check "credo:// server: Ctrl-C sends CANCEL, TAB asks the server"
@@ -532,6 +663,8 @@ want_rc 0
 want_has 'error: statement cancelled$'
 cat >"$TMP/rtab.steps" <<'EOF'
 expect credo> $
+send \x03
+expect ^credo> $
 send SELECT count(*) AS n FROM sub\t
 expect jects $
 send WHERE kin\t

@@ -20,87 +20,29 @@
 #include <string.h>
 
 #include "credo.h"
-#include "th.h"
+#include "th_store.h"
 
 #define ORG "91350100M000100Y43"
 #define ORG2 "914403001922038216"
 #define PERSON "11010519491231002X"
 
-typedef struct fx {
-  char *dir;
-  credo *db;
-  th_clock clk;
-} fx;
-
-typedef struct out {
-  char *p;
-  size_t n, cap;
-} out;
-
-static void out_put(out *o, const char *s) {
-  size_t n = strlen(s);
-  if (o->n + n + 1 > o->cap) {
-    o->cap = (o->n + n + 1) * 2;
-    o->p = realloc(o->p, o->cap);
-    assert_non_null(o->p);
-  }
-  memcpy(o->p + o->n, s, n + 1);
-  o->n += n;
-}
-
-static int collect_cb(void *arg, int n, const char *const *v,
-                      const char *const *names) {
-  (void)names;
-  for (int i = 0; i < n; i++) {
-    if (i)
-      out_put(arg, "|");
-    out_put(arg, v[i] ? v[i] : "NULL");
-  }
-  out_put(arg, "\n");
-  return 0;
-}
-
-static void expect_on(credo *db, const char *sql, const char *rows) {
-  out o = {0};
-  int rc;
-  out_put(&o, "");
-  rc = credo_exec(db, sql, collect_cb, &o);
-  if (rc != CREDO_OK)
-    fail_msg("%s\n  -> %s (%s)", sql, credo_errmsg(db), credo_errname(rc));
-  if (strcmp(o.p, rows) != 0)
-    fail_msg("%s\n  expected:\n%s  got:\n%s", sql, rows, o.p);
-  free(o.p);
-}
-#define expect(f, sql, rows) expect_on((f)->db, sql, rows)
-
-static void err_on(credo *db, const char *sql, int code, const char *msg) {
-  int rc = credo_exec(db, sql, NULL, NULL);
-  if (rc != code)
-    fail_msg("%s\n  expected %s, got %s: %s", sql, credo_errname(code),
-             credo_errname(rc), credo_errmsg(db));
-  if (msg && !strstr(credo_errmsg(db), msg))
-    fail_msg("%s\n  message \"%s\" lacks \"%s\"", sql, credo_errmsg(db), msg);
-}
-#define err(f, sql, code, msg) err_on((f)->db, sql, code, msg)
-
-static void ok_on(credo *db, const char *sql) {
-  int rc = credo_exec(db, sql, NULL, NULL);
-  if (rc != CREDO_OK)
-    fail_msg("%s\n  -> %s", sql, credo_errmsg(db));
-}
+/* the shared store fixture and CQL helpers (th_store.h) */
+typedef th_fx fx;
+#define expect_on th_expect
+#define expect(f, sql, rows) th_expect((f)->db, sql, rows)
+#define err_on th_fails
+#define err(f, sql, code, msg) th_fails((f)->db, sql, code, msg)
+#define ok_on th_ok
+#define fx_teardown th_fx_teardown
 
 static int fx_setup(void **state) {
-  fx *f = calloc(1, sizeof *f);
-  f->dir = th_tmpdir("cqlj");
-  assert_int_equal(credo_open(f->dir, NULL, &f->db), CREDO_OK);
-  f->clk.now = th_t("2025-01-01");
-  credo_set_clock(f->db, th_clock_fn, &f->clk);
-  ok_on(f->db,
-        "CREATE TYPE penalty_general PUBLICITY 1 YEAR REPAIRABLE AFTER 3 "
-        "MONTHS PUBLIC FIELDS (\"罚款\"); CREATE TYPE honour;"
-        "CREATE SUBJECT '" ORG "' KIND org NAME '厦门示例船务有限公司';"
-        "CREATE SUBJECT '" ORG2 "' KIND org NAME 'ÄÖ Trading';"
-        "CREATE SUBJECT '" PERSON "' KIND person NAME '张三';");
+  fx *f = th_fx_open(
+      "cqlj", "2025-01-01",
+      "CREATE TYPE penalty_general PUBLICITY 1 YEAR REPAIRABLE AFTER 3 "
+      "MONTHS PUBLIC FIELDS (\"罚款\"); CREATE TYPE honour;"
+      "CREATE SUBJECT '" ORG "' KIND org NAME '厦门示例船务有限公司';"
+      "CREATE SUBJECT '" ORG2 "' KIND org NAME 'ÄÖ Trading';"
+      "CREATE SUBJECT '" PERSON "' KIND person NAME '张三';");
   f->clk.now = th_t("2025-07-01");
   ok_on(f->db,
         "RECORD penalty_general FOR '" ORG "' OCCURRED '2025-03-01' SOURCE "
@@ -115,23 +57,12 @@ static int fx_setup(void **state) {
   return 0;
 }
 
-static int fx_teardown(void **state) {
-  fx *f = *state;
-  credo_close(f->db);
-  th_rmdir(f->dir);
-  free(f);
-  return 0;
-}
-
 /* Collects the rows of sql and checks that `want` occurs in them. */
 static void contains_on(credo *db, const char *sql, const char *want) {
-  out o = {0};
-  out_put(&o, "");
-  if (credo_exec(db, sql, collect_cb, &o) != CREDO_OK)
-    fail_msg("%s\n  -> %s", sql, credo_errmsg(db));
-  if (!strstr(o.p, want))
-    fail_msg("%s\n  lacks \"%s\" in:\n%s", sql, want, o.p);
-  free(o.p);
+  char *rows = th_rows(db, sql);
+  if (!strstr(rows, want))
+    fail_msg("%s\n  lacks \"%s\" in:\n%s", sql, want, rows);
+  free(rows);
 }
 
 static int ncols_of(credo *db, const char *sql) {
@@ -380,8 +311,29 @@ static void t_with(void **state) {
   contains_on(f->db,
               "EXPLAIN WITH pen AS (SELECT subject FROM events) SELECT s.name "
               "FROM subjects s JOIN pen ON pen.subject = s.id",
-              "JOIN subquery pen ON pen.subject = s.id: nested loop over the "
-              "subquery's rows (computed once)");
+              "JOIN subquery pen ON pen.subject = s.id: hash join on its rows "
+              "(computed and hashed once)");
+  contains_on(f->db,
+              "EXPLAIN WITH pen AS (SELECT subject FROM events) SELECT s.name "
+              "FROM subjects s JOIN pen ON pen.subject > s.id",
+              "JOIN subquery pen ON pen.subject > s.id: nested loop over its "
+              "rows (computed once)");
+  /* a hash join answers as the nested loop: same types hashed, other
+   * types (a TEXT day against a TIME) compared row by row */
+  expect(f,
+         "WITH d AS (SELECT occurred, ref FROM events) SELECT e.ref, d.ref "
+         "FROM events e JOIN d ON d.occurred = e.occurred ORDER BY e.ref",
+         "r1|r1\nr2|r2\nr3|r3\nr4|r4\n");
+  expect(f,
+         "WITH d AS (SELECT '2025-03-01' AS day, name FROM types) SELECT "
+         "e.ref, d.name FROM events e JOIN d ON d.day = e.occurred ORDER BY "
+         "d.name",
+         "r1|honour\nr1|penalty_general\n");
+  expect(f,
+         "WITH k AS (SELECT subject, count(*) AS n FROM events GROUP BY "
+         "subject) SELECT s.name, k.n FROM subjects s LEFT JOIN k ON "
+         "k.subject = s.id AND k.n > 1 ORDER BY s.name",
+         "ÄÖ Trading|NULL\n厦门示例船务有限公司|2\n张三|NULL\n");
   err(f, "WITH x AS (SELECT subject FROM events) SELECT nope FROM x",
       CREDO_SEMANTIC, "unknown column \"nope\"");
   assert_int_equal(credo_dup(f->db, &pub), CREDO_OK);
@@ -404,6 +356,94 @@ static void t_with(void **state) {
   credo_close(pub);
 }
 
+/* Correlated subqueries: EXISTS / NOT EXISTS / IN / scalar reading the
+ * outer row, run again per row; the public role cannot correlate on a
+ * subject. */
+static void t_correlated(void **state) {
+  fx *f = *state;
+  credo *pub = NULL;
+  ok_on(f->db, "CREATE SUBJECT 'x-idle' KIND other NAME 'idle'");
+  expect(f,
+         "SELECT s.id FROM subjects s WHERE NOT EXISTS (SELECT 1 FROM events "
+         "e WHERE e.subject = s.id) ORDER BY s.id",
+         "x-idle\n");
+  expect(f,
+         "SELECT s.name FROM subjects s WHERE EXISTS (SELECT 1 FROM events e "
+         "WHERE e.subject = s.id AND e.type = 'honour')",
+         "张三\n");
+  expect(f,
+         "SELECT s.id, (SELECT count(*) FROM events e WHERE e.subject = "
+         "s.id) AS n FROM subjects s ORDER BY n DESC, s.id",
+         ORG "|2\n" PERSON "|1\n" ORG2 "|1\nx-idle|0\n");
+  /* the latest record of each subject: a scalar subquery in WHERE */
+  expect(f,
+         "SELECT e.ref FROM events e WHERE e.occurred = (SELECT "
+         "max(occurred) FROM events e2 WHERE e2.subject = e.subject) ORDER "
+         "BY e.ref",
+         "r2\nr3\nr4\n");
+  /* unqualified outer names, IN, and an outer table without alias */
+  expect(f,
+         "SELECT count(*) FROM types WHERE name IN (SELECT type FROM events "
+         "WHERE source = 'xm-tax' AND type = name)",
+         "2\n");
+  expect(f,
+         "SELECT s.kind, count(*) FROM subjects s WHERE EXISTS (SELECT 1 FROM "
+         "events e WHERE e.subject = s.id) GROUP BY s.kind ORDER BY 1",
+         "org|2\nperson|1\n");
+  err(f,
+      "SELECT s.kind, (SELECT count(*) FROM events e WHERE e.subject = s.id) "
+      "FROM subjects s GROUP BY s.kind",
+      CREDO_NOTSUP, "only in WHERE or ON");
+  err(f,
+      "SELECT 1 FROM subjects s WHERE EXISTS (SELECT 1 FROM events e WHERE "
+      "e.subject = s.nmae)",
+      CREDO_SEMANTIC, "unknown table or column \"s.nmae\"");
+  assert_int_equal(credo_dup(f->db, &pub), CREDO_OK);
+  assert_int_equal(credo_set_user(pub, "web", CREDO_ROLE_PUBLIC), CREDO_OK);
+  err_on(pub,
+         "SELECT a.id FROM events a WHERE EXISTS (SELECT 1 FROM events b "
+         "WHERE b.subject = a.subject AND b.id <> a.id)",
+         CREDO_DENIED, "cannot correlate a subquery on subject");
+  err_on(pub,
+         "SELECT a.id FROM events a WHERE EXISTS (SELECT 1 FROM events b "
+         "WHERE b.ref = a.reason)",
+         CREDO_DENIED, "cannot correlate a subquery on reason");
+  expect_on(pub,
+            "SELECT t.name FROM types t WHERE EXISTS (SELECT 1 FROM events e "
+            "WHERE e.type = t.name AND e.data.amount_wan > 0)",
+            ""); /* amount_wan is not a public field: NULL for public */
+  expect_on(pub,
+            "SELECT t.name FROM types t WHERE EXISTS (SELECT 1 FROM events e "
+            "WHERE e.type = t.name) ORDER BY t.name",
+            "honour\npenalty_general\n");
+  credo_close(pub);
+}
+
+/* The users table: admin only, joinable like the others. */
+static void t_users(void **state) {
+  fx *f = *state;
+  credo *ana = NULL, *pub = NULL;
+  ok_on(f->db, "CREATE USER ana ROLE analyst PASSWORD 'longpassword1'");
+  expect(f,
+         "SELECT u.name, u.role, count(e.id) FROM users u LEFT JOIN events e "
+         "ON e.actor = u.name GROUP BY u.name, u.role",
+         "ana|analyst|0\n");
+  expect(f, "SELECT name FROM users WHERE role = 'analyst'", "ana\n");
+  assert_int_equal(credo_dup(f->db, &ana), CREDO_OK);
+  assert_int_equal(credo_set_user(ana, "ana", CREDO_ROLE_ANALYST), CREDO_OK);
+  err_on(ana, "SELECT name FROM users", CREDO_DENIED,
+         "line 1, column 18: permission denied: only admin reads the users "
+         "table");
+  err_on(ana, "SELECT 1 FROM events e JOIN users u ON u.name = e.actor",
+         CREDO_DENIED, "only admin reads the users table");
+  assert_int_equal(credo_dup(f->db, &pub), CREDO_OK);
+  assert_int_equal(credo_set_user(pub, "web", CREDO_ROLE_PUBLIC), CREDO_OK);
+  err_on(pub, "WITH x AS (SELECT name FROM users) SELECT * FROM x",
+         CREDO_DENIED, "only admin reads the users table");
+  credo_close(ana);
+  credo_close(pub);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(t_joins, fx_setup, fx_teardown),
@@ -412,6 +452,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(t_temporal, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_public, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_with, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(t_correlated, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(t_users, fx_setup, fx_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -175,7 +175,10 @@ static void compare_all(credo *db, const char *clause) {
 static void random_writes(credo *db, th_clock *clk, int *minute, int odd,
                           int n) {
   char sql[1024], data[256];
+  int txn = credo_in_txn(db); /* a refused write ends an explicit one */
   for (int i = 0; i < n; i++) {
+    if (txn && !credo_in_txn(db))
+      ok_on(db, "BEGIN");
     clk->now += 3600LL * 1000000 * (1 + pick(200)); /* up to ~8 days */
     random_data(data, sizeof data, odd);
     int id = 1 + pick(*minute + 1), op = pick(10);

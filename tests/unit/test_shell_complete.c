@@ -97,6 +97,17 @@ static void columns_of_the_statement(void **state) {
                                           "substring sum");
   assert_string_equal(cands("SELECT count(*) FROM events WHERE ty"),
                       "type types");
+  /* joins: both tables' columns; a qualifier names its table or alias */
+  assert_string_equal(cands("SELECT na| FROM events e JOIN subjects s ON "
+                            "s.id = e.subject"),
+                      "name");
+  assert_string_equal(cands("SELECT s.| FROM events e JOIN subjects AS s"),
+                      "id kind name");
+  assert_string_equal(cands("SELECT e.sub| FROM events e"),
+                      "subject subject_name");
+  assert_string_equal(cands("SELECT events.r| FROM events"), "ref");
+  assert_string_equal(cands("SELECT x.| FROM events e"), "");
+  assert_string_equal(cands("SELECT * FROM events e LEFT JOIN su"), "subjects");
 }
 
 static void types_kinds_casts(void **state) {
