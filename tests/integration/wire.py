@@ -459,14 +459,16 @@ def sc_cancel_running(port, user=None, pw=None):
     """CANCEL of an aggregate already running: it yields no row until it
     has scanned the whole store, so only a check inside the step can stop
     it. Tries a few delays; ok when one run ends CANCELLED "statement
-    cancelled" (not "before it started")."""
+    cancelled" (not "before it started"). It sums length(ref): `ref` is
+    not in the projection, so the aggregate reads every row (the batch
+    path answers sum(data.amount_wan) in a few ms, before any CANCEL)."""
     c = Conn(port, timeout=60)
     c.login(user, pw)
     seen = []
     for delay in (0.01, 0.003, 0.03, 0.001, 0.1):
         req = c.next_req()
         c.send(frame(QUERY, req, struct.pack(">i", 0) +
-                     s("SELECT count(*) AS n, sum(data.amount_wan) AS t "
+                     s("SELECT count(*) AS n, sum(length(ref)) AS t "
                        "FROM events INCLUDE HIDDEN")))
         time.sleep(delay)
         c.send(frame(CANCEL, c.next_req(), struct.pack(">I", req)))
