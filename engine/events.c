@@ -29,33 +29,16 @@
 #include "timeutil.h"
 #include "erase.h"
 #include "ids.h"
+#include "jcanon.h"
 #include "proj.h"
 
 static const char KEY_NEXT_EVENT[] = "next_event";
 
 /* ------------------------------------------------------------ helpers */
 
-/* 1 when every real in `j` survives printing with 15 significant digits,
- * so the short form ("0.8", not "0.80000000000000004") loses nothing. */
-static int reals_short(json_t *j) {
-  char buf[40];
-  const char *k;
-  json_t *v;
-  size_t i;
-  if (json_is_real(j)) {
-    snprintf(buf, sizeof buf, "%.15g", json_real_value(j));
-    return strtod(buf, NULL) == json_real_value(j);
-  }
-  if (json_is_object(j)) {
-    json_object_foreach(j, k, v) if (!reals_short(v)) return 0;
-  } else if (json_is_array(j)) {
-    json_array_foreach(j, i, v) if (!reals_short(v)) return 0;
-  }
-  return 1;
-}
-
-/* Canonical JSON text of an object: compact, keys sorted, reals in their
- * shortest exact form of 15 or 17 digits. *out is malloc'ed.
+/* Canonical JSON text of an object: compact, keys sorted, each number
+ * in the form jcanon.c states (plain decimals of up to 18 significant
+ * digits kept exactly). *out is malloc'ed.
  * CREDO_INVALID with jansson's position for bad text. */
 int eng_json_canon(credo *db, const char *in, char **out) {
   json_error_t je;
@@ -76,8 +59,7 @@ int eng_json_canon(credo *db, const char *in, char **out) {
     json_decref(j);
     return eng_err(db, CREDO_INVALID, "data must be a JSON object");
   }
-  *out = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS |
-                           JSON_REAL_PRECISION(reals_short(j) ? 15 : 17));
+  *out = eng_jcanon_dump(j, in);
   json_decref(j);
   return *out ? CREDO_OK : eng_err(db, CREDO_NOMEM, "out of memory");
 }

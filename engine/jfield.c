@@ -10,7 +10,13 @@
  * only the cases whose result is the same by construction: objects on
  * the path, keys and string values without escapes, null/true/false,
  * integers of at most 18 digits and finite reals (converted by strtod as
- * jansson does, then by the same eng_v_* constructors). Duplicate keys:
+ * jansson does, then by the same eng_v_* constructors). One deliberate
+ * difference: a plain decimal literal [-]int.frac of 16..18 significant
+ * digits (that a decimal holds) whose double does not print back with 15
+ * digits reads as exactly that decimal, where the
+ * jansson path could only give the double's shortest form; the stored
+ * canonical text keeps such literals (jcanon.c), and plain object paths,
+ * the common case, are always answered here. Duplicate keys:
  * the last one wins, as in jansson. Anything else (escapes, arrays on the
  * path, an object or array as the result, a malformed text) falls back.
  * Tested against the jansson path on random objects (tests/unit/
@@ -152,8 +158,28 @@ static int number_kind(const char *p, const char *q) {
   return p == q ? 1 + real : 0;
 }
 
-/* A plain real literal [-]int.frac (no exponent) of at most 15
- * significant digits, as the text eng_dec_from_double would build for
+/* A plain literal of 16..18 significant digits whose double does not
+ * print back with 15 digits: exactly the decimal it spells, as the
+ * canonical writer (jcanon.c) keeps such a literal; jansson's double
+ * could not hold its digits. One whose double does (0.10000000000000001,
+ * a double's 17-digit text as older stores hold it): -1, the strtod
+ * route, which gives the double's shortest decimal (0.1), as before. */
+static int long_literal(const char *v, size_t n, eng_dec *out) {
+  char tmp[48], buf[40];
+  if (n >= sizeof tmp)
+    return -1;
+  memcpy(tmp, v, n);
+  tmp[n] = 0;
+  double r = strtod(tmp, NULL);
+  snprintf(buf, sizeof buf, "%.15g", r);
+  if (strtod(buf, NULL) == r)
+    return -1;
+  return eng_dec_parse(v, n, out) == CREDO_OK ? 0 : -1;
+}
+
+/* A plain real literal [-]int.frac (no exponent): of 16..18 significant
+ * digits, long_literal's answer. Of at most 15
+ * significant digits: as the text eng_dec_from_double would build for
  * its double: the shortest "%.*e" that reads back. A decimal of <= 15
  * significant digits (DBL_DIG) is the unique shortest one that rounds to
  * its double, so that text is its own digits, trailing zeros dropped, in
@@ -183,12 +209,16 @@ static int dec_literal(const char *v, size_t n, eng_dec *out) {
     seen = 1;
     if (!point)
       exp10++;
-    if (nd >= 15)
+    if (nd >= sizeof dig)
       return -1;
     dig[nd++] = v[i];
   }
   while (nd > 0 && dig[nd - 1] == '0')
     nd--;
+  if (nd > ENG_DEC_DIGITS)
+    return -1;
+  if (nd > 15) /* 16..18 digits: see above */
+    return long_literal(v, n, out);
   if (nd == 0 || exp10 >= 18 || exp10 < -40)
     return -1; /* zero (signed), or out of a decimal's range */
   size_t w = 0;

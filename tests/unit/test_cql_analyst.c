@@ -163,6 +163,30 @@ static void t_exact_money(void **state) {
       "division by zero");
 }
 
+/* Numbers of 16..18 significant digits in `data` are kept as written
+ * and read as exact decimals (engine/jcanon.c, jfield.c); one of them
+ * does not make other reals print with 17 digits. */
+static void t_long_digits(void **state) {
+  fx *f = *state;
+  ok_on(f->db,
+        "RECORD honour FOR '" PERSON "' OCCURRED '2025-01-02' SOURCE 'big' "
+        "REF 'b1' DATA {\"x\": 123456789012345.678, \"y\": "
+        "1234567890123456.78, \"z\": 0.1};"
+        "RECORD honour FOR '" PERSON "' OCCURRED '2025-01-03' SOURCE 'big' "
+        "REF 'b2' DATA {\"x\": 0.002, \"y\": -0.78, \"z\": "
+        "0.123456789012345678}");
+  expect(f,
+         "SELECT data.x, data.y, data.z FROM events WHERE source = 'big' "
+         "ORDER BY id",
+         "123456789012345.678|1234567890123456.78|0.1\n"
+         "0.002|-0.78|0.123456789012345678\n");
+  expect(f, "SELECT sum(data.x), sum(data.y) FROM events WHERE source = 'big'",
+         "123456789012345.68|1234567890123456\n");
+  expect(f, "SELECT data FROM events WHERE source = 'big' ORDER BY id",
+         "{\"x\":123456789012345.678,\"y\":1234567890123456.78,\"z\":0.1}\n"
+         "{\"x\":0.002,\"y\":-0.78,\"z\":0.123456789012345678}\n");
+}
+
 static void t_decimal_api(void **state) {
   fx *f = *state;
   credo_stmt *st;
@@ -403,6 +427,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(t_time_functions, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_case_cast, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_exact_money, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(t_long_digits, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_decimal_api, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_aggregates, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(t_repairable_from, fx_setup, fx_teardown),
