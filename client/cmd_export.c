@@ -44,37 +44,41 @@ typedef struct exporter {
   int csv; /* --format csv */
 } exporter;
 
-/* 1 when every real in `j` prints back exactly with 15 significant
- * digits, so the short form (33.91, not 33.909999999999997) loses
- * nothing; the line is then written with 15 digits, else with 17. */
-static int reals_short(json_t *j) {
-  char buf[40];
-  const char *k;
-  json_t *v;
-  size_t i;
-  if (json_is_real(j)) {
-    snprintf(buf, sizeof buf, "%.15g", json_real_value(j));
-    return strtod(buf, NULL) == json_real_value(j);
-  }
-  if (json_is_object(j)) {
-    json_object_foreach(j, k, v) if (!reals_short(v)) return 0;
-  } else if (json_is_array(j)) {
-    json_array_foreach(j, i, v) if (!reals_short(v)) return 0;
-  }
-  return 1;
-}
-
-/* Writes one line and frees `j`. Non-zero when output failed. */
-static int emit(exporter *x, json_t *j, int kind) {
-  if (!j ||
-      json_dumpf(j, x->out,
-                 JSON_COMPACT | JSON_PRESERVE_ORDER |
-                     JSON_REAL_PRECISION(reals_short(j) ? 15 : 17)) != 0 ||
-      fputc('\n', x->out) == EOF)
+/* Writes one line and frees `j`. `data`, when not NULL, is the event's
+ * stored data text, written as is as the line's last member "data" (the
+ * engine's canonical text keeps each number's digits, 18-digit decimals
+ * included; a trip through jansson's doubles would not). Non-zero when
+ * output failed. */
+static int emit_data(exporter *x, json_t *j, int kind, const char *data) {
+  char *line = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER |
+                                     JSON_REAL_PRECISION(17))
+                 : NULL;
+  size_t n = line ? strlen(line) : 0;
+  if (!line || n < 2)
     x->failed = 1;
+  else if (data) { /* line is "{...}": the members, then data */
+    if (fwrite(line, 1, n - 1, x->out) != n - 1 ||
+        fprintf(x->out, ",\"data\":%s}\n", data) < 0)
+      x->failed = 1;
+  } else if (fputs(line, x->out) == EOF || fputc('\n', x->out) == EOF)
+    x->failed = 1;
+  free(line);
   json_decref(j);
   x->lines[kind]++;
   return x->failed;
+}
+
+static int emit(exporter *x, json_t *j, int kind) {
+  return emit_data(x, j, kind, NULL);
+}
+
+/* The stored data text when it is a JSON object (it always is: the
+ * engine stores canonical text), else "{}". */
+static const char *data_text(const credo_event *e) {
+  json_t *d = e->data ? json_loads(e->data, 0, NULL) : NULL;
+  int ok = json_is_object(d);
+  json_decref(d);
+  return ok ? e->data : "{}";
 }
 
 static json_t *jtime(const exporter *x, credo_time t) {
@@ -123,17 +127,16 @@ static json_t *subject_line(const exporter *x, const credo_subject_info *s,
   return j;
 }
 
-/* The fields an event line and a version line share. */
+/* The fields an event line and a version line share, but data (emit_data
+ * writes it last). */
 static int event_fields(const exporter *x, json_t *j, const credo_event *e) {
-  json_t *data = json_loads(e->data, 0, NULL);
   return json_object_set_new(j, "subject", json_string(e->subject)) ||
          json_object_set_new(j, "type", json_string(e->type)) ||
          json_object_set_new(j, "occurred", jtime(x, e->occurred)) ||
          json_object_set_new(j, "public_from", jtime(x, e->public_from)) ||
          json_object_set_new(j, "public_until", jtime(x, e->public_until)) ||
          json_object_set_new(j, "source", json_string(e->source)) ||
-         json_object_set_new(j, "ref", json_string(e->ref)) ||
-         json_object_set_new(j, "data", data ? data : json_object());
+         json_object_set_new(j, "ref", json_string(e->ref));
 }
 
 static json_t *version_line(const exporter *x, const credo_event *e) {
@@ -172,7 +175,7 @@ static int on_event(const credo_event *e, void *arg) {
     json_decref(j);
     j = NULL;
   }
-  return emit(x, j, 2);
+  return emit_data(x, j, 2, data_text(e));
 }
 
 static int on_item(const credo_dump_item *it, void *arg) {
@@ -181,7 +184,7 @@ static int on_item(const credo_dump_item *it, void *arg) {
     return emit(x, type_line(x, it->type, 1), 0);
   if (it->kind == CREDO_DUMP_SUBJECT)
     return emit(x, subject_line(x, it->subject, 1), 1);
-  return emit(x, version_line(x, it->version), 3);
+  return emit_data(x, version_line(x, it->version), 3, data_text(it->version));
 }
 
 static int export_current(exporter *x) {

@@ -167,15 +167,25 @@ static int kind_field(json_t *j, credo_kind *out, imp_outcome *o) {
   return reject(o, "subject_kind \"%s\" is not org, person or other", s), -1;
 }
 
-/* "data": an object, written back as compact JSON (malloc'ed). */
-static int data_field(json_t *j, char **out, imp_outcome *o) {
+/* "data": an object, as the line spells it (malloc'ed): the engine keeps
+ * numbers of up to 18 significant digits exactly, which a trip through
+ * jansson's doubles would not. Re-serialised when its text cannot be cut
+ * out of the line. */
+static int data_field(const imp_ctx *c, json_t *j, char **out, imp_outcome *o) {
   json_t *v = json_object_get(j, "data");
+  const char *p;
+  size_t n;
   *out = NULL;
   if (!v || json_is_null(v))
     return 0;
   if (!json_is_object(v))
     return reject(o, "field \"data\" must be a JSON object"), -1;
-  *out = json_dumps(v, JSON_COMPACT);
+  if (c->line &&
+      cmd_json_member_span(c->line, c->line_len, "data", &p, &n) == 0 &&
+      *p == '{')
+    *out = strndup(p, n);
+  else
+    *out = json_dumps(v, JSON_COMPACT);
   return *out ? 0 : (reject(o, "out of memory"), -1);
 }
 
@@ -344,7 +354,7 @@ static int line_event(imp_ctx *c, json_t *j, imp_outcome *o) {
       time_field(c, j, "occurred", 1, 0, &r.occurred, o) ||
       time_field(c, j, "public_from", 0, 0, &r.public_from, o) ||
       time_field(c, j, "public_until", 0, 1, &r.public_until, o) ||
-      data_field(j, &data, o))
+      data_field(c, j, &data, o))
     return CREDO_OK;
   r.data = data;
   rc = credo_record_event(c->db, &r, &id, &created);
@@ -399,7 +409,7 @@ static int line_version(imp_ctx *c, json_t *j, imp_outcome *o) {
       time_field(c, j, "occurred", 1, 0, &e.occurred, o) ||
       time_field(c, j, "public_from", 1, 0, &e.public_from, o) ||
       time_field(c, j, "public_until", 1, 1, &e.public_until, o) ||
-      data_field(j, &data, o))
+      data_field(c, j, &data, o))
     return CREDO_OK;
   if (ret && !json_is_boolean(ret)) {
     free(data);
@@ -422,6 +432,7 @@ int cmd_import_json(imp_ctx *c, const char *text, size_t len, imp_outcome *o) {
 
   memset(o, 0, sizeof *o);
   o->kind = IMP_EVENT;
+  c->line = text, c->line_len = len;
   if (!j)
     return reject(o, "broken JSON: %s (column %d)", je.text, je.column);
   if (!json_is_object(j))
@@ -445,6 +456,7 @@ int cmd_import_json(imp_ctx *c, const char *text, size_t len, imp_outcome *o) {
   else
     rc = reject(o, "unknown kind \"%s\" (type, subject, event%s)", kind,
                 c->restore ? ", version" : "");
+  c->line = NULL, c->line_len = 0;
   json_decref(j);
   return rc;
 }

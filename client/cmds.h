@@ -112,12 +112,23 @@ typedef struct imp_ctx {
   const char *set[10];
   /* --date-format: a strptime format tried first on CSV time cells */
   const char *date_format;
+  /* the JSON line being imported (cmd_import_json; "data" is passed on
+   * as written) */
+  const char *line;
+  size_t line_len;
 } imp_ctx;
 /* cmd_export_csv.c: the current events as CSV on `out` (header row
  * first), as of `as_of`. Returns the scan's code; *events the rows
  * written, *write_failed 1 when writing to `out` failed. */
 int cmd_export_csv(credo *db, FILE *out, int tz, credo_time as_of,
                    uint64_t *events, int *write_failed);
+
+/* cmd_jspan.c: the text of the last top-level member `key` of the JSON
+ * object text `text` (already valid JSON, e.g. parsed by jansson): 0 with
+ * *start and *n pointing into `text`, or -1 when there is no such member
+ * spelled without escapes. No allocation; thread-safe. */
+int cmd_json_member_span(const char *text, size_t len, const char *key,
+                         const char **start, size_t *n);
 
 /* Records `FIELD=VALUE` of --set in c. 0, or -1 for an unknown field. */
 int cmd_import_set(imp_ctx *c, const char *arg);

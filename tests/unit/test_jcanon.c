@@ -70,7 +70,8 @@ static void short_number(char *t, size_t n) {
 
 static void test_old_form(void **state) {
   (void)state;
-  static const char *const K[] = {"amount", "a", "b\\\"q", "罚没", "z", "\\u00e9"};
+  static const char *const K[] = {"amount", "a", "b\\\"q",
+                                  "罚没",   "z", "\\u00e9"};
   for (int i = 0; i < 20000; i++) {
     char doc[2048], t[64];
     size_t w = 0;
@@ -92,8 +93,8 @@ static void test_old_form(void **state) {
     json_t *j = json_loads(doc, JSON_REJECT_DUPLICATES, NULL);
     if (!j)
       continue; /* e.g. an integer too large */
-    char *old = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS |
-                                  JSON_REAL_PRECISION(15));
+    char *old =
+        json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
     char *now = eng_jcanon_dump(j, doc);
     assert_non_null(old);
     assert_non_null(now);
@@ -113,8 +114,7 @@ static void test_long_digits(void **state) {
   expect("{\"x\":0.1000000000000001}", "{\"x\":0.1000000000000001}");
   expect("{\"x\":0.123456789012345678}", "{\"x\":0.123456789012345678}");
   /* scale 21: more than a decimal holds; the double's exact form */
-  expect("{\"x\":0.000123456789012345678}",
-         "{\"x\":0.00012345678901234567}");
+  expect("{\"x\":0.000123456789012345678}", "{\"x\":0.00012345678901234567}");
   /* a double's 17-digit text (jansson's default precision): short form */
   expect("{\"x\":162.30000000000001,\"y\":0.10000000000000001}",
          "{\"x\":162.3,\"y\":0.1}");
