@@ -126,8 +126,8 @@ static size_t count_numbers(json_t *j) {
 /* jansson's own text of a scalar (string, integer, real with precision
  * `prec`). */
 static void put_jansson(jbuf *b, json_t *j, int prec) {
-  char *s = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT |
-                              JSON_REAL_PRECISION(prec));
+  char *s =
+      json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(prec));
   if (!s) {
     b->oom = 1;
     return;
