@@ -270,6 +270,8 @@ if grep -q "rootpw-long1\|alicepw-long1\|pubpw-long1" "$T/main.log"; then
   fail "a password appears in the log"
 else ok "no password appears in the log"; fi
 expect "protocol version negotiation" "^ok" WIRE bad_version "$MAIN_PORT"
+expect "PREPARED carries parameter names on version 2 only" "^ok" \
+  WIRE pnames "$MAIN_PORT" root rootpw-long1
 
 # ---------------------------------------------------- protocol behaviour
 echo "== protocol: pipelining, cancel, ping, bad input"
