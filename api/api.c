@@ -300,6 +300,13 @@ int credo_bind_parameter_index(const credo_stmt *st, const char *name) {
   return be->bind_parameter_index(st, name);
 }
 
+const char *credo_bind_parameter_name(const credo_stmt *st, int i) {
+  const credo_backend *be = st ? be_of(be_stmt_db(st)) : &eng_local_backend;
+  if (!st || !be->bind_parameter_name)
+    return NULL;
+  return be->bind_parameter_name(st, i);
+}
+
 int credo_clear_bindings(credo_stmt *st) {
   const credo_backend *be = st ? be_of(be_stmt_db(st)) : &eng_local_backend;
   if (!be->clear_bindings)

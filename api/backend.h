@@ -92,6 +92,7 @@ typedef struct credo_backend {
   int (*bind_bool)(credo_stmt *st, int i, int b);
   int (*bind_duration)(credo_stmt *st, int i, credo_duration d);
   int (*bind_parameter_index)(const credo_stmt *st, const char *name);
+  const char *(*bind_parameter_name)(const credo_stmt *st, int i);
   int (*clear_bindings)(credo_stmt *st);
   int (*step)(credo_stmt *st);
   int (*reset)(credo_stmt *st);

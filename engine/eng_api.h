@@ -70,6 +70,7 @@ int eng_bind_count(const credo_stmt *st);
 int eng_bind_bool(credo_stmt *st, int i, int b);
 int eng_bind_duration(credo_stmt *st, int i, credo_duration d);
 int eng_bind_parameter_index(const credo_stmt *st, const char *name);
+const char *eng_bind_parameter_name(const credo_stmt *st, int i);
 int eng_clear_bindings(credo_stmt *st);
 int eng_step(credo_stmt *st);
 int eng_reset(credo_stmt *st);

@@ -62,6 +62,7 @@ const credo_backend eng_local_backend = {
     .bind_bool = eng_bind_bool,
     .bind_duration = eng_bind_duration,
     .bind_parameter_index = eng_bind_parameter_index,
+    .bind_parameter_name = eng_bind_parameter_name,
     .clear_bindings = eng_clear_bindings,
     .step = eng_step,
     .reset = eng_reset,

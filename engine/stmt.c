@@ -282,6 +282,15 @@ int eng_bind_parameter_index(const credo_stmt *st, const char *name) {
   return 0;
 }
 
+const char *eng_bind_parameter_name(const credo_stmt *st, int i) {
+  if (i < 1 || i > st->nparams || !st->ast || !st->ast->param_names)
+    return NULL;
+  for (int k = 0; k < i; k++) /* the array ends early at its NULL */
+    if (!st->ast->param_names[k])
+      return NULL;
+  return st->ast->param_names[i - 1];
+}
+
 int eng_bind_count(const credo_stmt *st) {
   return st ? st->nparams : 0;
 }

@@ -746,6 +746,11 @@ CREDO_API int credo_clear_bindings(credo_stmt *st);
  * thread that may use the statement. */
 CREDO_API int credo_bind_parameter_index(const credo_stmt *st,
                                          const char *name);
+/* The name of parameter i (1-based) as written (":limit"), or NULL for a
+ * `?` or `$n` parameter, an index out of range or a NULL st. The string
+ * belongs to the statement (valid until credo_finalize). Any thread that
+ * may use the statement. */
+CREDO_API const char *credo_bind_parameter_name(const credo_stmt *st, int i);
 
 /* Runs the statement one row further: CREDO_ROW when a row is ready,
  * CREDO_DONE when finished, a negative code on failure. A failed statement

@@ -134,6 +134,8 @@ int cl_remote_bind_bool(credo_stmt *st, int i, int b);
 int cl_remote_bind_time(credo_stmt *st, int i, credo_time t);
 int cl_remote_bind_duration(credo_stmt *st, int i, credo_duration d);
 int cl_remote_bind_count(const credo_stmt *st);
+int cl_remote_bind_parameter_index(const credo_stmt *st, const char *name);
+const char *cl_remote_bind_parameter_name(const credo_stmt *st, int i);
 int cl_remote_clear_bindings(credo_stmt *st);
 int cl_remote_step(credo_stmt *st);
 int cl_remote_reset(credo_stmt *st);

@@ -56,7 +56,9 @@ struct cl_rstmt {
   uint64_t rowgen;
   cl_text *text;
   uint64_t *textgen;
-  char *notice; /* NOTICE of the current run (owned), NULL: none */
+  char *notice;  /* NOTICE of the current run (owned), NULL: none */
+  char **pnames; /* nparams names (owned), NULL entry: `?`/`$n`; the array
+                    is NULL when the server (version 1) sent none */
 };
 
 _Static_assert(offsetof(struct cl_rstmt, db) == 0,
@@ -168,6 +170,9 @@ static void rstmt_free(cl_rstmt *r) {
   }
   free(r->params);
   free(r->ptext);
+  for (int i = 0; r->pnames && i < r->nparams; i++)
+    free(r->pnames[i]);
+  free(r->pnames);
   free(r->names);
   free(r->decl);
   free(r->row);
@@ -195,9 +200,15 @@ static cl_rstmt *rstmt_new(credo *db, const cl_prepared *p) {
   if (!r->params || !r->ptext || !r->names || !r->decl || !r->row || !r->text ||
       !r->textgen)
     goto fail;
+  if (p->has_names && !(r->pnames = calloc(np, sizeof *r->pnames)))
+    goto fail;
   r->nparams = p->nparams;
-  for (int i = 0; i < r->nparams; i++)
+  for (int i = 0; i < r->nparams; i++) {
     r->params[i].t = UNBOUND;
+    if (r->pnames && p->params[i].name_len > 0 &&
+        !(r->pnames[i] = strndup(p->params[i].name, p->params[i].name_len)))
+      goto fail;
+  }
   for (r->ncols = 0; r->ncols < p->ncols; r->ncols++) {
     const cl_coldesc *cd = &p->cols[r->ncols];
     if (!(r->names[r->ncols] = strndup(cd->name, cd->name_len)))
@@ -215,11 +226,15 @@ static int decode_prepared(const cl_msg *m, cl_prepared *p) {
   const char *why = NULL;
   int rc;
   p->cols = NULL;
+  p->params = NULL;
+  p->pcap = 0;
   rc = cl_dec_prepared(m->p, m->n, p, 0, &why);
   if (rc != CREDO_LIMIT)
     return rc;
-  if (!(p->cols = calloc(p->ncols, sizeof *p->cols)))
+  if (!(p->cols = calloc((size_t)p->ncols + 1, sizeof *p->cols)) ||
+      !(p->params = calloc((size_t)p->nparams + 1, sizeof *p->params)))
     return CREDO_NOMEM;
+  p->pcap = p->nparams;
   return cl_dec_prepared(m->p, m->n, p, p->ncols, &why);
 }
 
@@ -262,8 +277,24 @@ int cl_remote_prepare(credo *db, const char *sql, int len, credo_stmt **out,
       *tail = sql + p.tail;
   }
   free(p.cols);
+  free(p.params);
   free(m);
   return rc;
+}
+
+int cl_remote_bind_parameter_index(const credo_stmt *st, const char *name) {
+  const cl_rstmt *r = (const cl_rstmt *)st;
+  for (int i = 0; r->pnames && i < r->nparams; i++)
+    if (r->pnames[i] && strcmp(r->pnames[i], name) == 0)
+      return i + 1;
+  return 0;
+}
+
+const char *cl_remote_bind_parameter_name(const credo_stmt *st, int i) {
+  const cl_rstmt *r = (const cl_rstmt *)st;
+  if (!r->pnames || i < 1 || i > r->nparams)
+    return NULL;
+  return r->pnames[i - 1];
 }
 
 /* ------------------------------------------------------------ binding */

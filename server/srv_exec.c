@@ -354,6 +354,18 @@ static cl_coldesc *describe(credo_stmt *st, uint16_t *ncols) {
   return cols;
 }
 
+/* The parameter names of PREPARED (version 2): ":name" or empty; NULL when
+ * out of memory (or when st has no parameters: then none are written). */
+static cl_pname *param_names(credo_stmt *st, uint16_t nparams) {
+  cl_pname *v = calloc((size_t)nparams + 1, sizeof *v);
+  for (int i = 0; v && i < nparams; i++) {
+    const char *s = credo_bind_parameter_name(st, i + 1);
+    v[i].name = s ? s : "";
+    v[i].name_len = (uint32_t)strlen(v[i].name);
+  }
+  return v;
+}
+
 void srv_exec_prepare(srv_conn *c, uint32_t req, const uint8_t *p, size_t n) {
   uint32_t len = 0;
   char *sql = sql_request(c, req, p, n, &len);
@@ -379,8 +391,14 @@ void srv_exec_prepare(srv_conn *c, uint32_t req, const uint8_t *p, size_t n) {
     goto out;
   }
   m.nparams = st ? (uint16_t)credo_bind_count(st) : 0;
+  if (st && c->proto >= CL_PROTO_PNAMES &&
+      !(m.params = param_names(st, m.nparams))) {
+    req_error(c, req, CREDO_NOMEM, "nomem", "out of memory");
+    goto out;
+  }
   cl_enc_prepared(&c->out, req, &m);
 out:
+  free(m.params);
   free(m.cols);
   free(sql);
 }

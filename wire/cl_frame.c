@@ -456,6 +456,8 @@ int cl_enc_prepared(cl_wbuf *w, uint32_t req, const cl_prepared *m) {
   cl_wr_u16(w, m->nparams);
   cl_wr_u16(w, m->ncols);
   wr_cols(w, m->ncols, m->cols);
+  for (unsigned i = 0; m->params && i < m->nparams; i++)
+    cl_wr_str(w, m->params[i].name, m->params[i].name_len);
   return cl_wr_end(w);
 }
 
@@ -705,6 +707,14 @@ int cl_dec_prepared(const uint8_t *p, size_t n, cl_prepared *m, size_t cap,
   m->ncols = cl_rd_u16(&r);
   if (rd_cols(&r, m->ncols, m->cols, cap, why) != CREDO_OK)
     return CREDO_LIMIT;
+  /* version 2: the parameter names follow; a version-1 frame ends here */
+  m->has_names = r.err == CREDO_OK && r.off < r.n;
+  if (m->has_names && m->nparams > m->pcap) {
+    *why = "too many parameter names for the caller's array";
+    return CREDO_LIMIT;
+  }
+  for (unsigned i = 0; m->has_names && i < m->nparams && r.err == CREDO_OK; i++)
+    cl_rd_str(&r, &m->params[i].name, &m->params[i].name_len);
   return rd_done(&r, why);
 }
 

@@ -25,6 +25,7 @@
 #define CL_PROTO_MIN_VERSION 1
 #define CL_PROTO_NOTICE 2   /* the first version with NOTICE frames */
 #define CL_PROTO_DURATION 2 /* ... and with DURATION values (tag 8) */
+#define CL_PROTO_PNAMES 2   /* ... and with parameter names in PREPARED */
 #define CL_MAGIC "CRDO"
 #define CL_HDR 10 /* u32 length, u8 type, u8 flags, u32 request */
 #define CL_MIN_LENGTH 6
@@ -214,10 +215,22 @@ typedef struct cl_execute {
   cl_value *params;
 } cl_execute;
 
+/* A parameter's name in PREPARED (":limit"); empty for `?` and `$n`. */
+typedef struct cl_pname {
+  const char *name;
+  uint32_t name_len;
+} cl_pname;
+
+/* PREPARED. params: nparams names after the columns (version 2), NULL for
+ * a version-1 frame. Decode: the names are read when the frame has them
+ * (has_names is then 1) into params[pcap], CREDO_LIMIT beyond it. */
 typedef struct cl_prepared {
   uint32_t stmt, tail;
   uint16_t nparams, ncols;
   cl_coldesc *cols;
+  cl_pname *params;
+  size_t pcap;
+  uint8_t has_names;
 } cl_prepared;
 
 typedef struct cl_done {

@@ -92,7 +92,8 @@ static void replies(const uint8_t *p, size_t n) {
   cl_ready r;
   cl_auth_ok k;
   cl_coldesc cols[16];
-  cl_prepared pm = {.cols = cols};
+  cl_pname names[16];
+  cl_prepared pm = {.cols = cols, .params = names, .pcap = 16};
   cl_done d;
   cl_error e;
   cl_bdata bd;

@@ -173,6 +173,23 @@ expect "on a terminal the shell asks for the password, echo off" "^ok" \
 expect "prepared statement with a bound parameter (C API)" \
   "name=厦门示例船务有限公司" \
   C stmt "$U" "SELECT name FROM subjects WHERE id = ?" "$SUBJ"
+NQ='SELECT count(*) AS n FROM events WHERE subject = :subj AND type = :type INCLUDE HIDDEN'
+expect "named parameter bound by name over the wire (PREPARED names)" \
+  '^:type -> 2 \(:type\)$' C named "$U" "$NQ" ":subj=$SUBJ" ':type=penalty_general'
+# the same count with the values written as literals: the named binds
+# must select exactly those rows (and there are some)
+LITN=$(C exec "$U" "SELECT count(*) AS n FROM events WHERE subject = '$SUBJ'
+  AND type = 'penalty_general' INCLUDE HIDDEN;")
+check "the literal query counts some penalties" test "${LITN:-0}" -gt 0
+expect "named parameters select the right rows over the wire" \
+  "^n=$LITN\$" C named "$U" "$NQ" ":subj=$SUBJ" ':type=penalty_general'
+expect "the other subject through the same names has no such rows" \
+  '^n=0$' C named "$U" "$NQ" ':subj=11010519491231002X' ':type=penalty_general'
+expect "an unknown name is index 0 on a remote handle" \
+  '^:nope -> 0 \(NULL\)$' C named "$U" "$NQ" ":nope=x"
+expect "\$n parameters bind by their number over the wire" '^n=1$' \
+  C named "$U" 'SELECT count(*) AS n FROM events WHERE subject = $2 AND type = $1' \
+  '$1=licence' '$2=11010519491231002X'
 
 # ----------------------------------------------------------------- roles
 echo "== roles, enforced by the engine on the server's sessions"
@@ -253,6 +270,8 @@ if grep -q "rootpw-long1\|alicepw-long1\|pubpw-long1" "$T/main.log"; then
   fail "a password appears in the log"
 else ok "no password appears in the log"; fi
 expect "protocol version negotiation" "^ok" WIRE bad_version "$MAIN_PORT"
+expect "PREPARED carries parameter names on version 2 only" "^ok" \
+  WIRE pnames "$MAIN_PORT" root rootpw-long1
 
 # ---------------------------------------------------- protocol behaviour
 echo "== protocol: pipelining, cancel, ping, bad input"

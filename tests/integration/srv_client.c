@@ -20,6 +20,11 @@
  *   srv_client stmt URI SQL ARG      prepares SQL with one text parameter,
  *                                    steps it, prints rows; for errors
  *                                    prints "error CODE_NAME: message"
+ *   srv_client named URI SQL NAME=TEXT...
+ *                                    binds text by name: ":x" through
+ *                                    credo_bind_parameter_index (prints
+ *                                    "NAME -> index (name)"), "$n" as index
+ *                                    n; steps, prints rows as stmt does
  *   srv_client duration URI          binds DURATIONs (credo_bind_duration)
  *                                    and reads duration columns back; prints
  *                                    per column its type, text and exact
@@ -74,6 +79,49 @@ static int cmd_exec(const char *uri, const char *sql) {
     printf("error %s: %s\n", credo_errname(rc), credo_errmsg(db));
   credo_close(db);
   return rc == CREDO_OK ? 0 : 1;
+}
+
+/* Binds one NAME=TEXT argument of cmd_named; CREDO_NOTFOUND for a name
+ * the statement does not have. */
+static int bind_named(credo_stmt *st, const char *arg) {
+  char name[64];
+  const char *eq = strchr(arg, '=');
+  int i;
+  if (!eq || (size_t)(eq - arg) >= sizeof name)
+    return CREDO_INVALID;
+  memcpy(name, arg, (size_t)(eq - arg));
+  name[eq - arg] = '\0';
+  i = name[0] == '$' ? atoi(name + 1) : credo_bind_parameter_index(st, name);
+  if (name[0] != '$') {
+    const char *back = credo_bind_parameter_name(st, i);
+    printf("%s -> %d (%s)\n", name, i, back ? back : "NULL");
+  }
+  return i > 0 ? credo_bind_text(st, i, eq + 1, -1) : CREDO_NOTFOUND;
+}
+
+static int cmd_named(const char *uri, const char *sql, int n, char **args) {
+  credo *db;
+  credo_stmt *st = NULL;
+  int rc;
+  if (open_uri(uri, &db) != CREDO_OK)
+    return 1;
+  rc = credo_prepare(db, sql, -1, &st, NULL);
+  for (int k = 0; rc == CREDO_OK && k < n; k++)
+    rc = bind_named(st, args[k]);
+  while (rc == CREDO_OK && (rc = credo_step(st)) == CREDO_ROW) {
+    for (int i = 0; i < credo_column_count(st); i++) {
+      const char *t = credo_column_text(st, i);
+      printf("%s%s=%s", i ? "\t" : "", credo_column_name(st, i),
+             t ? t : "NULL");
+    }
+    printf("\n");
+    rc = CREDO_OK;
+  }
+  if (rc != CREDO_DONE)
+    printf("error %s: %s\n", credo_errname(rc), credo_errmsg(db));
+  credo_finalize(st);
+  credo_close(db);
+  return rc == CREDO_DONE ? 0 : 1;
 }
 
 static int cmd_stmt(const char *uri, const char *sql, const char *arg) {
@@ -347,6 +395,8 @@ int main(int argc, char **argv) {
     return cmd_typed(argv[2]);
   if (argc == 4 && !strcmp(argv[1], "check"))
     return cmd_check(argv[2], argv[3]);
+  if (argc >= 4 && !strcmp(argv[1], "named"))
+    return cmd_named(argv[2], argv[3], argc - 4, argv + 4);
   if (argc == 3 && !strcmp(argv[1], "duration"))
     return cmd_duration(argv[2]);
   if (argc == 4 && !strcmp(argv[1], "backup-cancel"))

@@ -508,6 +508,33 @@ def sc_ping(port, user=None, pw=None):
     return c.recv_frame() is None, "PING -> OK, BYE -> OK and close"
 
 
+def prepared_names(port, user, pw, hi):
+    """PREPARE a statement with :a and :b on a version-`hi` connection;
+    the names after PREPARED's coldescs, None when the frame ends there."""
+    c = Conn(port)
+    c.login(user, pw, hi)
+    req = c.next_req()
+    c.send(frame(PREPARE, req, struct.pack(">i", 0) +
+                 s("SELECT id FROM events WHERE id = :a OR id = :b")))
+    rd = Reader(c.expect(PREPARED, req))
+    rd.u32(), rd.u32()
+    nparams, ncols = rd.u16(), rd.u16()
+    for _ in range(ncols):
+        rd.str(), rd.u8()
+    names = None
+    if rd.o < len(rd.b):
+        names = [rd.str() for _ in range(nparams)]
+    c.close()
+    return names, rd.o == len(rd.b)
+
+
+def sc_pnames(port, user=None, pw=None):
+    v1, end1 = prepared_names(port, user, pw, 1)
+    v2, end2 = prepared_names(port, user, pw, 2)
+    ok = v1 is None and end1 and v2 == [":a", ":b"] and end2
+    return ok, "PREPARED names: version 1 %r, version 2 %r" % (v1, v2)
+
+
 def sc_max_conn(port, user=None, pw=None):
     """Opens connections until the server refuses one with LIMIT."""
     held = []

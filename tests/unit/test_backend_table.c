@@ -76,6 +76,7 @@ static const entry entries[] = {
     E(bind_bool),
     E(bind_duration),
     E(bind_parameter_index),
+    E(bind_parameter_name),
     E(clear_bindings),
     E(step),
     E(reset),
@@ -175,7 +176,6 @@ CALL(apply_erasures, credo_apply_erasures(db, "/nonexistent", NULL))
 CALL(purge, credo_purge(db, 0, 10, NULL, NULL, NULL))
 CALL(session_check, credo_session_check(db))
 /* documented neutral answers rather than CREDO_NOTSUP */
-CALL(bind_parameter_index, credo_bind_parameter_index(st, ":limit"))
 CALL(stmt_readonly, credo_stmt_readonly(st))
 
 typedef struct on_purpose {
@@ -229,8 +229,6 @@ static const on_purpose remote_null[] = {
     NOTSUP(apply_erasures, "credo_ops.h: embedded handles only"),
     NOTSUP(purge, "credo_ops.h: embedded handles only"),
     NOTSUP(session_check, "embedded handles only"),
-    {"bind_parameter_index", call_bind_parameter_index, 0,
-     "credo.h: 0 when the statement has no such name"},
     {"stmt_readonly", call_stmt_readonly, 0,
      "credo.h: 0, not known to be read-only"},
 };

@@ -256,6 +256,9 @@ static void t_api(void **state) {
   assert_int_equal(credo_bind_parameter_index(st, ":pub"), 2);
   assert_int_equal(credo_bind_parameter_index(st, ":src"), 3);
   assert_int_equal(credo_bind_parameter_index(st, ":nope"), 0);
+  assert_string_equal(credo_bind_parameter_name(st, 3), ":src");
+  assert_null(credo_bind_parameter_name(st, 0));
+  assert_null(credo_bind_parameter_name(st, 4));
   assert_int_equal(credo_bind_duration(st, 1, (credo_duration){1, 0}),
                    CREDO_OK);
   assert_int_equal(credo_bind_bool(st, 2, 1), CREDO_OK);
@@ -278,6 +281,7 @@ static void t_api(void **state) {
                    CREDO_OK);
   assert_int_equal(credo_bind_count(st), 2);
   assert_int_equal(credo_bind_parameter_index(st, "$1"), 0);
+  assert_null(credo_bind_parameter_name(st, 1)); /* $n has no name */
   assert_int_equal(credo_bind_int64(st, 1, 3), CREDO_OK);
   assert_int_equal(credo_bind_int64(st, 2, 1), CREDO_OK);
   assert_int_equal(credo_step(st), CREDO_ROW);

@@ -109,6 +109,52 @@ static void test_hello_ready_auth(void **state) {
   cl_wbuf_free(&w);
 }
 
+/* Version 2's PREPARED carries the parameter names after the columns; a
+ * version-1 frame (params NULL) ends after them and decodes without. */
+static void test_prepared_param_names(void **state) {
+  (void)state;
+  cl_wbuf w = {0};
+  size_t n, n1;
+  const uint8_t *p;
+  const char *why;
+  cl_coldesc cols[1] = {{"id", 2, CREDO_T_INT}}, got[1];
+  cl_pname names[2] = {{":subj", 5}, {"", 0}}, gotn[2];
+  cl_prepared m = {7, 40, 2, 1, cols, names, 0, 0}, m2 = {0};
+
+  cl_enc_prepared(&w, 9, &m);
+  p = only_frame(&w, CL_F_PREPARED, 9, &n);
+  m2.cols = got;
+  assert_int_equal(cl_dec_prepared(p, n, &m2, 1, &why), CREDO_LIMIT);
+  assert_int_equal(m2.nparams, 2); /* room for 2 names needed */
+  m2.params = gotn;
+  m2.pcap = 2;
+  assert_int_equal(cl_dec_prepared(p, n, &m2, 1, &why), CREDO_OK);
+  assert_int_equal(m2.has_names, 1);
+  assert_true(str_is(gotn[0].name, gotn[0].name_len, ":subj"));
+  assert_int_equal(gotn[1].name_len, 0);
+  assert_true(str_is(got[0].name, got[0].name_len, "id"));
+  /* the frame of version 1: (4 + 5) + (4 + 0) bytes shorter, no names */
+  w.n = 0;
+  m.params = NULL;
+  cl_enc_prepared(&w, 9, &m);
+  p = only_frame(&w, CL_F_PREPARED, 9, &n1);
+  assert_int_equal(n1, n - 13);
+  memset(&m2, 0, sizeof m2);
+  m2.cols = got;
+  assert_int_equal(cl_dec_prepared(p, n1, &m2, 1, &why), CREDO_OK);
+  assert_int_equal(m2.has_names, 0);
+  assert_int_equal(m2.nparams, 2);
+  /* a name cut short is malformed, not read past the frame */
+  w.n = 0;
+  m.params = names;
+  cl_enc_prepared(&w, 9, &m);
+  p = only_frame(&w, CL_F_PREPARED, 9, &n);
+  m2.params = gotn;
+  m2.pcap = 2;
+  assert_int_equal(cl_dec_prepared(p, n - 3, &m2, 1, &why), CREDO_PROTOCOL);
+  cl_wbuf_free(&w);
+}
+
 static void test_sql_prepared_columns(void **state) {
   (void)state;
   cl_wbuf w = {0};
@@ -118,7 +164,7 @@ static void test_sql_prepared_columns(void **state) {
   cl_sql q = {-28800, "SELECT 1", 8}, q2;
   cl_coldesc cols[2] = {{"id", 2, CREDO_T_INT}, {"名称", 6, CREDO_T_TEXT}};
   cl_coldesc got[2];
-  cl_prepared m = {5, 8, 2, 2, cols}, m2 = {0};
+  cl_prepared m = {5, 8, 2, 2, cols, NULL, 0, 0}, m2 = {0};
   uint16_t nc;
 
   for (int type = CL_F_PREPARE; type <= CL_F_QUERY; type += 2) {
@@ -406,7 +452,7 @@ static void test_worked_example(void **state) {
   cl_value hi = {.t = CREDO_T_TEXT, .u.s = {"hi", 2}};
   cl_done d = {0, 1, 0, 0};
   cl_sql pq = {0, "SELECT ? AS x FROM types LIMIT 1", 32};
-  cl_prepared pm = {1, 32, 1, 1, &cx};
+  cl_prepared pm = {1, 32, 1, 1, &cx, NULL, 0, 0};
   cl_execute ex = {1, 0, 1, &hi};
 
   cl_enc_hello(&w, 1, &h);
@@ -620,7 +666,7 @@ static void test_truncated_every_frame(void **state) {
   CASE(cl_enc_auth_ok(&w, 1, &(cl_auth_ok){"u", 1, 0, 3}));
   CASE(cl_enc_sql(&w, CL_F_PREPARE, 1, &(cl_sql){0, "x", 1}));
   CASE(cl_enc_execute(&w, 1, &(cl_execute){1, 0, 3, v}));
-  CASE(cl_enc_prepared(&w, 1, &(cl_prepared){1, 1, 0, 1, &c}));
+  CASE(cl_enc_prepared(&w, 1, &(cl_prepared){1, 1, 0, 1, &c, NULL, 0, 0}));
   CASE(cl_enc_columns(&w, 1, 1, &c));
   CASE(cl_enc_done(&w, 1, &(cl_done){1, 2, 3, 0}));
   CASE(cl_enc_errorf(&w, 1, CREDO_DENIED, 1, 2, "no"));
@@ -1059,6 +1105,7 @@ int main(void) {
       cmocka_unit_test(test_slots),
       cmocka_unit_test(test_hello_ready_auth),
       cmocka_unit_test(test_sql_prepared_columns),
+      cmocka_unit_test(test_prepared_param_names),
       cmocka_unit_test(test_values),
       cmocka_unit_test(test_duration_value),
       cmocka_unit_test(test_done_error_small),
