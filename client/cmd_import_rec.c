@@ -639,33 +639,58 @@ static int json_number_text(const char *s) {
   return *p == '\0';
 }
 
+/* Notes in `raw` the text a member of `obj` was spelled with (a number
+ * cell; a member of a whole data cell `text`), so the engine gets all its
+ * digits (it keeps up to 18); forgets it when `text` is NULL. */
+static void note_raw(json_t *raw, const char *key, const char *text, size_t n) {
+  if (text)
+    json_object_set_new(raw, key, json_stringn(text, n));
+  else
+    json_object_del(raw, key);
+}
+
+/* Merges a whole data object cell (`credo export --format csv` writes
+ * one) into d. 0, or -1 when the cell is not a JSON object. */
+static int merge_data_cell(json_t *d, json_t *raw, const char *cell) {
+  json_t *obj = json_loads(cell, 0, NULL), *v;
+  const char *k, *p;
+  size_t n;
+  if (!json_is_object(obj)) {
+    json_decref(obj);
+    return -1;
+  }
+  json_object_foreach(obj, k, v) {
+    int spelled = cmd_json_member_span(cell, strlen(cell), k, &p, &n) == 0;
+    note_raw(raw, k, spelled ? p : NULL, n);
+  }
+  json_object_update(d, obj);
+  json_decref(obj);
+  return 0;
+}
+
 /* The row's non-event columns as a JSON object text (malloc'ed). */
 static char *csv_data(const imp_ctx *c, char **cells) {
-  json_t *d = json_object();
+  json_t *d = json_object(), *raw = json_object();
   char *out;
-  for (int i = 0; d && i < c->ncols; i++) {
+  for (int i = 0; d && raw && i < c->ncols; i++) {
     int is_field = 0;
     for (int f = 0; f < 10; f++)
       is_field |= c->field[f] == i;
     if (is_field || cells[i][0] == '\0')
       continue;
-    if (strcmp(c->cols[i], "data") == 0 && cells[i][0] == '{') {
-      /* a whole data object (credo export --format csv writes one) */
-      json_t *obj = json_loads(cells[i], 0, NULL);
-      if (json_is_object(obj)) {
-        json_object_update(d, obj);
-        json_decref(obj);
-        continue;
-      }
-      json_decref(obj);
-    }
+    if (strcmp(c->cols[i], "data") == 0 && cells[i][0] == '{' &&
+        merge_data_cell(d, raw, cells[i]) == 0)
+      continue;
     json_t *v = json_number_text(cells[i])
                     ? json_loads(cells[i], JSON_DECODE_ANY, NULL)
                     : json_string(cells[i]);
+    note_raw(raw, c->cols[i], json_is_number(v) ? cells[i] : NULL,
+             strlen(cells[i]));
     json_object_set_new(d, c->cols[i], v ? v : json_string(cells[i]));
   }
-  out = d ? json_dumps(d, JSON_COMPACT) : NULL;
+  out = d && raw ? cmd_json_dump_raw(d, raw) : NULL;
   json_decref(d);
+  json_decref(raw);
   return out;
 }
 

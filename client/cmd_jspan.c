@@ -6,6 +6,9 @@
  * round trip through jansson's doubles (json_loads + json_dumps) would
  * cut to 17.
  *
+ * cmd_json_dump_raw writes an object back with some members' values taken
+ * from such spans (CSV import: number cells and a whole `data` cell).
+ *
  * Contract: the text has already been parsed by jansson (it is valid
  * JSON); this scanner only skips strings (with escapes), nested objects
  * and arrays, and scalars. A key is compared as its raw text between the
@@ -13,8 +16,10 @@
  * keeps the re-serialised value). The last member with the key wins, as
  * in jansson.
  *
- * Does not: validate, decode escapes, or allocate.
+ * Does not: validate or decode escapes; only cmd_json_dump_raw allocates.
  */
+#include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmds.h"
@@ -105,4 +110,53 @@ int cmd_json_member_span(const char *text, size_t len, const char *key,
       break;
   }
   return found ? 0 : -1;
+}
+
+/* Appends s[0..n) to the malloc'ed *buf of length *len; -1 when out of
+ * memory (then *buf is freed and NULL). */
+static int append(char **buf, size_t *len, const char *s, size_t n) {
+  char *t = realloc(*buf, *len + n + 1);
+  if (!t) {
+    free(*buf);
+    *buf = NULL;
+    return -1;
+  }
+  memcpy(t + *len, s, n);
+  *len += n;
+  t[*len] = 0;
+  *buf = t;
+  return 0;
+}
+
+static int append_json(char **buf, size_t *len, json_t *v) {
+  char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_PRESERVE_ORDER |
+                              JSON_REAL_PRECISION(17));
+  int rc = s ? append(buf, len, s, strlen(s)) : -1;
+  free(s);
+  return rc;
+}
+
+char *cmd_json_dump_raw(json_t *obj, json_t *raw) {
+  char *buf = NULL;
+  size_t len = 0, i = 0;
+  const char *k;
+  json_t *v;
+  if (append(&buf, &len, "{", 1))
+    return NULL;
+  json_object_foreach(obj, k, v) {
+    json_t *key = json_string(k), *r = json_object_get(raw, k);
+    int rc =
+        !key || (i++ && append(&buf, &len, ",", 1)) ||
+        append_json(&buf, &len, key) || append(&buf, &len, ":", 1) ||
+        (r ? append(&buf, &len, json_string_value(r), json_string_length(r))
+           : append_json(&buf, &len, v));
+    json_decref(key);
+    if (rc) {
+      free(buf);
+      return NULL;
+    }
+  }
+  if (append(&buf, &len, "}", 1))
+    return NULL;
+  return buf;
 }

@@ -130,6 +130,13 @@ int cmd_export_csv(credo *db, FILE *out, int tz, credo_time as_of,
 int cmd_json_member_span(const char *text, size_t len, const char *key,
                          const char **start, size_t *n);
 
+/* cmd_jspan.c: compact JSON of the object `obj` in its member order, each
+ * member whose key `raw` maps to a string written as that string's text
+ * (a value's text as the input spelled it), the others as jansson writes
+ * them. Returns a malloc'ed string, or NULL when out of memory. */
+struct json_t;
+char *cmd_json_dump_raw(struct json_t *obj, struct json_t *raw);
+
 /* Records `FIELD=VALUE` of --set in c. 0, or -1 for an unknown field. */
 int cmd_import_set(imp_ctx *c, const char *arg);
 

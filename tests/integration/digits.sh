@@ -42,3 +42,15 @@ cmp -s out.jsonl out2.jsonl || fail "export -> import -> export differs"
 "$CREDO" export s3 --history >hist3.jsonl 2>err.txt || fail export3
 cmp -s hist.jsonl hist3.jsonl || fail "export --history -> import --restore -> export differs"
 ok "export -> import -> export gives the same bytes"
+
+head -1 in.jsonl >types.jsonl
+"$CREDO" import s4 types.jsonl >out.txt 2>err.txt || fail "import types"
+"$CREDO" import s4 out.csv >out.txt 2>err.txt || fail "import the CSV export"
+printf 'subject,subject_kind,type,occurred,source,ref,amount,note\n%s,org,pen,2026-01-03,s,r3,1234567890123456.78,0.1\n' \
+  "$ORG" >cells.csv
+"$CREDO" import s4 cells.csv >out.txt 2>err.txt || fail "import a CSV with number cells"
+"$CREDO" s4 -c "SELECT data FROM events ORDER BY id" >out.txt 2>err.txt || fail select4
+grep -qF "$DATA1" out.txt || fail "CSV import of a data cell lost digits"
+grep -qF '{"amount":1234567890123456.78,"note":0.1}' out.txt ||
+  fail "CSV import of number cells lost digits"
+ok "CSV import keeps them (a whole data cell, number cells)"
