@@ -236,7 +236,7 @@ static int same_fact(credo *db, stor_txn *txn, uint64_t id,
   else if (r->public_until != CREDO_TIME_DEFAULT &&
            cur.public_until != nv->public_until)
     diff = "public_until";
-  else if (strcmp(cur.data, nv->data) != 0)
+  else if (!eng_jcanon_same(cur.data, nv->data))
     diff = "data";
   if (!diff)
     return CREDO_OK;

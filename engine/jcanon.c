@@ -29,7 +29,10 @@
  * insertion order, which with JSON_REJECT_DUPLICATES is text order). If
  * the counts disagree, no lexeme is used (reals as doubles only).
  *
- * Does not: parse or validate (the caller's json_loads did).
+ * eng_jcanon_same tells a re-sent fact's data from a different one when
+ * the stored text was written by older rules (see jcanon.h).
+ *
+ * Does not: validate (the caller's json_loads did).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -290,4 +293,23 @@ char *eng_jcanon_dump(json_t *j, const char *text) {
     return NULL;
   }
   return b.s;
+}
+
+/* The canonical text of `text` with its lexemes (`lexemes`) or as doubles
+ * only; NULL when it is not JSON or out of memory. */
+static char *recanon(const char *text, int lexemes) {
+  json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+  char *s = j ? eng_jcanon_dump(j, lexemes ? text : NULL) : NULL;
+  json_decref(j);
+  return s;
+}
+
+int eng_jcanon_same(const char *stored, const char *canon) {
+  if (strcmp(stored, canon) == 0)
+    return 1;
+  char *a = recanon(stored, 1), *b = recanon(canon, 0);
+  int same = a && b && strcmp(a, b) == 0;
+  free(a);
+  free(b);
+  return same;
 }

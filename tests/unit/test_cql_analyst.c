@@ -185,6 +185,15 @@ static void t_long_digits(void **state) {
   expect(f, "SELECT data FROM events WHERE source = 'big' ORDER BY id",
          "{\"x\":123456789012345.678,\"y\":1234567890123456.78,\"z\":0.1}\n"
          "{\"x\":0.002,\"y\":-0.78,\"z\":0.123456789012345678}\n");
+  /* re-sending the fact is not a conflict; other digits are */
+  ok_on(f->db, "RECORD honour FOR '" PERSON "' OCCURRED '2025-01-02' SOURCE "
+               "'big' REF 'b1' DATA {\"z\": 0.1, \"y\": 1234567890123456.780, "
+               "\"x\": 123456789012345.678}");
+  err(f,
+      "RECORD honour FOR '" PERSON "' OCCURRED '2025-01-02' SOURCE 'big' "
+      "REF 'b1' DATA {\"z\": 0.1, \"y\": 1234567890123456.78, \"x\": "
+      "123456789012345.679}",
+      CREDO_CONFLICT, "different data");
 }
 
 static void t_decimal_api(void **state) {

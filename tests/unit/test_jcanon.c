@@ -156,12 +156,33 @@ static void test_no_lexemes(void **state) {
   json_decref(j);
 }
 
+/* A re-sent fact against texts older stores hold. */
+static void test_same(void **state) {
+  (void)state;
+  char *now = canon("{\"a\":0.1,\"b\":0.12345678901234566,\"c\":1}");
+  /* older rules: every real with 17 digits when one needed them */
+  assert_true(eng_jcanon_same(
+      "{\"a\":0.10000000000000001,\"b\":0.12345678901234566,\"c\":1}", now));
+  assert_false(eng_jcanon_same(
+      "{\"a\":0.10000000000000001,\"b\":0.12345678901234566,\"c\":2}", now));
+  free(now);
+  /* older rules kept a 16-18 digit decimal only as a double */
+  now = canon("{\"x\":123456789012345.678,\"z\":0.1}");
+  assert_string_equal(now, "{\"x\":123456789012345.678,\"z\":0.1}");
+  assert_true(eng_jcanon_same(now, now));
+  assert_true(eng_jcanon_same(
+      "{\"x\":123456789012345.67,\"z\":0.10000000000000001}", now));
+  /* stored by these rules: other digits are other data */
+  assert_false(eng_jcanon_same("{\"x\":123456789012345.679,\"z\":0.1}", now));
+  assert_false(eng_jcanon_same("{\"x\":123456789012345.67,\"z\":0.2}", now));
+  free(now);
+}
+
 int main(void) {
   seed = th_seed("test_jcanon");
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_long_digits),
-      cmocka_unit_test(test_mixed),
-      cmocka_unit_test(test_no_lexemes),
+      cmocka_unit_test(test_long_digits), cmocka_unit_test(test_mixed),
+      cmocka_unit_test(test_no_lexemes),  cmocka_unit_test(test_same),
       cmocka_unit_test(test_old_form),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
