@@ -21,89 +21,31 @@
 #include <string.h>
 
 #include "credo.h"
-#include "th.h"
+#include "th_store.h"
 
 #define ORG "91350100M000100Y43"
 #define ORG2 "914403001922038216"
 #define PERSON "11010519491231002X"
 
-typedef struct fx {
-  char *dir;
-  credo *db;
-  th_clock clk;
-} fx;
-
-typedef struct out {
-  char *p;
-  size_t n, cap;
-} out;
-
-static void out_put(out *o, const char *s) {
-  size_t n = strlen(s);
-  if (o->n + n + 1 > o->cap) {
-    o->cap = (o->n + n + 1) * 2;
-    o->p = realloc(o->p, o->cap);
-    assert_non_null(o->p);
-  }
-  memcpy(o->p + o->n, s, n + 1);
-  o->n += n;
-}
-
-static int collect_cb(void *arg, int n, const char *const *v,
-                      const char *const *names) {
-  (void)names;
-  for (int i = 0; i < n; i++) {
-    if (i)
-      out_put(arg, "|");
-    out_put(arg, v[i] ? v[i] : "NULL");
-  }
-  out_put(arg, "\n");
-  return 0;
-}
-
-static void expect_on(credo *db, const char *sql, const char *rows) {
-  out o = {0};
-  int rc;
-  out_put(&o, "");
-  rc = credo_exec(db, sql, collect_cb, &o);
-  if (rc != CREDO_OK)
-    fail_msg("%s\n  -> %s (%s)", sql, credo_errmsg(db), credo_errname(rc));
-  if (strcmp(o.p, rows) != 0)
-    fail_msg("%s\n  expected:\n%s  got:\n%s", sql, rows, o.p);
-  free(o.p);
-}
-#define expect(f, sql, rows) expect_on((f)->db, sql, rows)
-
-static void err_on(credo *db, const char *sql, int code, const char *msg) {
-  int rc = credo_exec(db, sql, NULL, NULL);
-  if (rc != code)
-    fail_msg("%s\n  expected %s, got %s: %s", sql, credo_errname(code),
-             credo_errname(rc), credo_errmsg(db));
-  if (msg && !strstr(credo_errmsg(db), msg))
-    fail_msg("%s\n  message \"%s\" lacks \"%s\"", sql, credo_errmsg(db), msg);
-}
-#define err(f, sql, code, msg) err_on((f)->db, sql, code, msg)
-
-static void ok_on(credo *db, const char *sql) {
-  int rc = credo_exec(db, sql, NULL, NULL);
-  if (rc != CREDO_OK)
-    fail_msg("%s\n  -> %s", sql, credo_errmsg(db));
-}
+/* the shared store fixture and CQL helpers (th_store.h) */
+typedef th_fx fx;
+#define expect_on th_expect
+#define expect(f, sql, rows) th_expect((f)->db, sql, rows)
+#define err_on th_fails
+#define err(f, sql, code, msg) th_fails((f)->db, sql, code, msg)
+#define ok_on th_ok
+#define fx_teardown th_fx_teardown
 
 /* Five events: ORG has three (two of them peers on occurred), ORG2 and
  * PERSON one each. Amounts 33.91 + 0.2 + 0.1 (ORG) and 1348805.72. */
 static int fx_setup(void **state) {
-  fx *f = calloc(1, sizeof *f);
-  f->dir = th_tmpdir("cqlw");
-  assert_int_equal(credo_open(f->dir, NULL, &f->db), CREDO_OK);
-  f->clk.now = th_t("2025-01-01");
-  credo_set_clock(f->db, th_clock_fn, &f->clk);
-  ok_on(f->db,
-        "CREATE TYPE penalty_general PUBLICITY 1 YEAR REPAIRABLE AFTER 3 "
-        "MONTHS; CREATE TYPE honour POSITIVE;"
-        "CREATE SUBJECT '" ORG "' KIND org NAME 'A';"
-        "CREATE SUBJECT '" ORG2 "' KIND org NAME 'B';"
-        "CREATE SUBJECT '" PERSON "' KIND person NAME 'C';");
+  fx *f = th_fx_open(
+      "cqlw", "2025-01-01",
+      "CREATE TYPE penalty_general PUBLICITY 1 YEAR REPAIRABLE AFTER 3 "
+      "MONTHS; CREATE TYPE honour POSITIVE;"
+      "CREATE SUBJECT '" ORG "' KIND org NAME 'A';"
+      "CREATE SUBJECT '" ORG2 "' KIND org NAME 'B';"
+      "CREATE SUBJECT '" PERSON "' KIND person NAME 'C';");
   f->clk.now = th_t("2025-07-01");
   ok_on(f->db,
         "RECORD penalty_general FOR '" ORG "' OCCURRED '2025-03-01' SOURCE "
@@ -117,14 +59,6 @@ static int fx_setup(void **state) {
         "RECORD penalty_general FOR '" ORG "' OCCURRED '2025-05-01' SOURCE "
         "'m' REF 'r5' DATA {\"amount_wan\": 0.1};");
   *state = f;
-  return 0;
-}
-
-static int fx_teardown(void **state) {
-  fx *f = *state;
-  credo_close(f->db);
-  th_rmdir(f->dir);
-  free(f);
   return 0;
 }
 
