@@ -106,30 +106,32 @@ static int took(credo_stmt *st, int rc, stor_val key, size_t klen, int *have,
   return CREDO_OK;
 }
 
-static int step_e(credo_stmt *st, int first) {
-  struct eng_vscan *s = st->vscan;
+/* Moves one of the two merged cursors (the events table's or the
+ * versions table's: `cur`, its value in *val, its key length klen) to
+ * its first entry (of event s->only, when set) or its next one. */
+static int step(credo_stmt *st, stor_cursor *cur, int first, stor_val *val,
+                size_t klen, int *have, uint64_t *id) {
   stor_val key = {0};
   stor_key k;
   int rc;
   stor_key_init(&k);
-  stor_key_u64(&k, s->only);
-  rc = !first    ? stor_cursor_next(st->cur, &key, &s->val_e)
-       : s->only ? stor_cursor_seek(st->cur, stor_key_val(&k), &key, &s->val_e)
-                 : stor_cursor_first(st->cur, &key, &s->val_e);
-  return took(st, rc, key, ENG_K_EVENTS_LEN, &s->have_e, &s->id_e);
+  stor_key_u64(&k, st->vscan->only);
+  rc = !first            ? stor_cursor_next(cur, &key, val)
+       : st->vscan->only ? stor_cursor_seek(cur, stor_key_val(&k), &key, val)
+                         : stor_cursor_first(cur, &key, val);
+  return took(st, rc, key, klen, have, id);
+}
+
+static int step_e(credo_stmt *st, int first) {
+  struct eng_vscan *s = st->vscan;
+  return step(st, st->cur, first, &s->val_e, ENG_K_EVENTS_LEN, &s->have_e,
+              &s->id_e);
 }
 
 static int step_v(credo_stmt *st, int first) {
   struct eng_vscan *s = st->vscan;
-  stor_val key = {0};
-  stor_key k;
-  int rc;
-  stor_key_init(&k);
-  stor_key_u64(&k, s->only);
-  rc = !first    ? stor_cursor_next(s->vcur, &key, &s->val_v)
-       : s->only ? stor_cursor_seek(s->vcur, stor_key_val(&k), &key, &s->val_v)
-                 : stor_cursor_first(s->vcur, &key, &s->val_v);
-  return took(st, rc, key, ENG_K_VER_LEN, &s->have_v, &s->id_v);
+  return step(st, s->vcur, first, &s->val_v, ENG_K_VER_LEN, &s->have_v,
+              &s->id_v);
 }
 
 /* Decodes version record `val` of event `id` into st->ev. */
