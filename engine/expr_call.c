@@ -119,8 +119,9 @@ static int find_fn(eng_cctx *cc, const cql_expr *e, int *fn) {
   return CREDO_OK;
 }
 
-static int fn_type(int fn, const eng_expr *x) {
-  int st = x->nargs ? x->args[0]->st : ENG_V_ANY;
+/* The static type of aggregate `fn` over an argument of type `st` (min,
+ * max, first_value, ...: the argument's); shared with window calls. */
+int eng_agg_type(int fn, int st) {
   switch (fn) {
   case ENG_FN_COUNT:
   case ENG_FN_COUNT_STAR:
@@ -133,14 +134,19 @@ static int fn_type(int fn, const eng_expr *x) {
                                                   : ENG_V_ANY;
   case ENG_FN_SUM:
     return eng_v_numeric(st) || st == ENG_V_DURATION ? st : ENG_V_ANY;
-  case ENG_FN_COALESCE:
-    for (size_t i = 1; i < x->nargs; i++)
-      if (x->args[i]->st != st)
-        return ENG_V_ANY;
-    return st;
   default:
-    return st; /* min, max */
+    return st;
   }
+}
+
+static int fn_type(int fn, const eng_expr *x) {
+  int st = x->nargs ? x->args[0]->st : ENG_V_ANY;
+  if (fn != ENG_FN_COALESCE)
+    return eng_agg_type(fn, st);
+  for (size_t i = 1; i < x->nargs; i++)
+    if (x->args[i]->st != st)
+      return ENG_V_ANY;
+  return st;
 }
 
 static int add_agg(eng_cctx *cc, const eng_agg_spec *spec, int *slot) {

@@ -40,6 +40,9 @@ int eng_check_bool(eng_cctx *cc, const eng_expr *a);
 /* Function calls, aggregates (expr_call.c); CASE and CAST. */
 int eng_compile_call(eng_cctx *cc, const cql_expr *e, int in_agg,
                      eng_expr **out);
+/* The static type of aggregate fn over an argument of type st (also for
+ * window calls, exec_window.c / expr_win.c). */
+int eng_agg_type(int fn, int st);
 int eng_compile_case_cast(eng_cctx *cc, const cql_expr *e, int in_agg,
                           eng_expr **out);
 /* [NOT] IN (SELECT ...), EXISTS (SELECT ...), (SELECT ...): registers

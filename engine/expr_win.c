@@ -105,21 +105,13 @@ static int win_type(int fn, const eng_expr *x) {
   case ENG_WF_ROW_NUMBER:
   case ENG_WF_RANK:
   case ENG_WF_DENSE_RANK:
-  case ENG_FN_COUNT:
-  case ENG_FN_COUNT_STAR:
     return ENG_V_INT;
-  case ENG_FN_AVG:
-    return st == ENG_V_INT || st == ENG_V_DECIMAL ? ENG_V_DECIMAL
-           : st == ENG_V_DURATION                 ? ENG_V_DURATION
-                                                  : ENG_V_ANY;
-  case ENG_FN_SUM:
-    return eng_v_numeric(st) || st == ENG_V_DURATION ? st : ENG_V_ANY;
   case ENG_WF_LAG:
   case ENG_WF_LEAD:
     /* the default may differ in type from the value */
     return x->op == 3 && x->args[2]->st != st ? ENG_V_ANY : st;
   default:
-    return st; /* first_value, last_value, min, max */
+    return eng_agg_type(fn, st); /* aggregates, first_value, last_value */
   }
 }
 
