@@ -156,6 +156,9 @@ enum {
  * (arithmetic modulo 2^64, so any i64 column fits at width 8). */
 #define ENG_PROJ_ENC_CONST 1
 #define ENG_PROJ_ENC_FOR 2
+/* OPEN (i64 columns): frame of reference over the rows other than
+ * INT64_MAX; a q of all ones at the width is INT64_MAX (an open end). */
+#define ENG_PROJ_ENC_OPEN 3
 
 /* One projected row, as eng_proj_row_of computes it (texts by value). */
 typedef struct eng_proj_row {

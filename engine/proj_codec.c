@@ -9,8 +9,11 @@
  * with a common step: row = base + q * step with base the least value,
  * step the GCD of (value - base), q an unsigned integer of 1, 2, 4 or 8
  * bytes. Times that are whole days or seconds thus shrink by their GCD;
- * ids of a segment by their base. All arithmetic is modulo 2^64, so a
- * span over INT64_MIN .. INT64_MAX still encodes (width 8) exactly.
+ * ids of a segment by their base. An i64 column holding INT64_MAX (an
+ * open public_until) beside other values uses OPEN: frame of reference
+ * over the others, and all ones at the width for INT64_MAX. All arithmetic is
+ * modulo 2^64, so a span over INT64_MIN .. INT64_MAX still encodes (width 8)
+ * exactly.
  *
  * Integrity: the header and directory carry an XXH3-64, each blob its
  * own (seeded with the column number + 1, so that blobs cannot trade
@@ -40,9 +43,9 @@ _Static_assert(ENG_PROJ_WIDE_OFF(ENG_PROJ_COL_TYPE) % 8 == 0 &&
                "full-width columns are aligned to their width");
 
 static const char *const COL_NAMES[ENG_PROJ_NCOLS] = {
-    "occurred",       "public_from", "public_until",   "recorded",
-    "amount_wan",     "authority",   "type",           "subject",
-    "source",         "flags",       "amount_wan tag", "authority tag",
+    "occurred",         "public_from",    "public_until",   "recorded",
+    "amount_wan",       "authority",      "type",           "subject",
+    "source",           "flags",          "amount_wan tag", "authority tag",
     "amount_wan scale", "authority scale"};
 _Static_assert(ENG_PROJ_NFIELDS == 2, "COL_NAMES names two fields");
 
@@ -136,42 +139,70 @@ static uint64_t gcd(uint64_t a, uint64_t b) {
   return a;
 }
 
-/* Chooses column c's encoding: *base, *step, *width (0: CONSTANT). */
-static void choose(const unsigned char *p, int w, uint64_t *base,
-                   uint64_t *step, int *width) {
+/* A column's encoding: ENG_PROJ_ENC_*, width (0: CONSTANT), base, step. */
+typedef struct enc {
+  int enc, width;
+  uint64_t base, step;
+} enc;
+
+/* All ones at `width` bytes: the OPEN encoding's code of INT64_MAX. */
+static uint64_t ones(int width) {
+  return width == 8 ? UINT64_MAX : (1ULL << (8 * width)) - 1;
+}
+
+/* Chooses the encoding of column p (full width w). An i64 column that
+ * holds INT64_MAX (an open public_until) beside other values encodes the
+ * others by frame of reference and INT64_MAX as all ones (OPEN), so that
+ * the open end does not widen the whole column to 8 bytes. */
+static void choose(const unsigned char *p, int w, enc *e) {
   int64_t lo = INT64_MAX, hi = INT64_MIN;
-  uint64_t g = 0, span;
+  uint64_t g = 0, span, reserve;
+  size_t nopen = 0;
   for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++) {
     /* i64 columns order as signed, narrower ones as unsigned */
     int64_t v = (int64_t)cell(p, w, i);
+    if (w == 8 && v == INT64_MAX) {
+      nopen++;
+      continue;
+    }
     lo = v < lo ? v : lo;
     hi = v > hi ? v : hi;
   }
-  *base = (uint64_t)lo;
-  *step = 0;
-  *width = 0;
-  if (lo == hi)
+  e->step = 0;
+  e->width = 0;
+  if (nopen == ENG_PROJ_SEG_ROWS || (!nopen && lo == hi)) {
+    e->enc = ENG_PROJ_ENC_CONST;
+    e->base = nopen ? (uint64_t)INT64_MAX : (uint64_t)lo;
     return;
+  }
+  e->enc = nopen ? ENG_PROJ_ENC_OPEN : ENG_PROJ_ENC_FOR;
+  e->base = (uint64_t)lo;
   for (size_t i = 0; i < ENG_PROJ_SEG_ROWS && g != 1; i++)
-    g = gcd(cell(p, w, i) - *base, g);
-  span = ((uint64_t)hi - *base) / g;
-  *step = g;
-  *width = span <= UINT8_MAX ? 1 : span <= UINT16_MAX ? 2
-                                : span <= UINT32_MAX ? 4
-                                                     : 8;
+    if (!(nopen && (int64_t)cell(p, w, i) == INT64_MAX))
+      g = gcd(cell(p, w, i) - e->base, g);
+  e->step = g ? g : 1; /* g 0: the values besides INT64_MAX are equal */
+  span = ((uint64_t)hi - e->base) / e->step;
+  reserve = nopen ? 1 : 0; /* OPEN keeps all ones for INT64_MAX */
+  e->width = span + reserve <= ones(1)   ? 1
+             : span + reserve <= ones(2) ? 2
+             : span + reserve <= ones(4) ? 4
+                                         : 8;
 }
 
-/* Writes the quotients of column p (width w) at out, `width` bytes each. */
-static void pack(const unsigned char *p, int w, uint64_t base, uint64_t step,
-                 int width, unsigned char *out) {
+/* Writes the quotients of column p (width w) at out, e->width bytes each. */
+static void pack(const unsigned char *p, int w, const enc *e,
+                 unsigned char *out) {
   for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++) {
-    uint64_t q = (cell(p, w, i) - base) / step;
-    if (width == 1)
+    uint64_t x = cell(p, w, i), q;
+    q = e->enc == ENG_PROJ_ENC_OPEN && x == (uint64_t)INT64_MAX
+            ? ones(e->width)
+            : (x - e->base) / e->step;
+    if (e->width == 1)
       out[i] = (unsigned char)q;
-    else if (width == 2) {
+    else if (e->width == 2) {
       uint16_t v = (uint16_t)q;
       memcpy(out + 2 * i, &v, 2);
-    } else if (width == 4) {
+    } else if (e->width == 4) {
       uint32_t v = (uint32_t)q;
       memcpy(out + 4 * i, &v, 4);
     } else
@@ -193,21 +224,21 @@ size_t eng_proj_encode(const eng_proj_seg *s, unsigned char *out) {
   for (int c = 0; c < ENG_PROJ_NCOLS; c++) {
     unsigned char *d = out + ENG_PROJ_HDR_LEN + (size_t)c * ENG_PROJ_DIR_LEN;
     const unsigned char *p = col_ptr(s, c);
-    int w = ENG_PROJ_COL_WIDTH(c), width;
-    uint64_t base, step;
-    choose(p, w, &base, &step, &width);
-    d[ENG_PROJ_D_ENC] = width ? ENG_PROJ_ENC_FOR : ENG_PROJ_ENC_CONST;
-    d[ENG_PROJ_D_WIDTH] = (unsigned char)width;
-    put_u64(d + ENG_PROJ_D_BASE, base);
-    put_u64(d + ENG_PROJ_D_STEP, step);
-    if (!width)
+    int w = ENG_PROJ_COL_WIDTH(c);
+    enc e;
+    choose(p, w, &e);
+    d[ENG_PROJ_D_ENC] = (unsigned char)e.enc;
+    d[ENG_PROJ_D_WIDTH] = (unsigned char)e.width;
+    put_u64(d + ENG_PROJ_D_BASE, e.base);
+    put_u64(d + ENG_PROJ_D_STEP, e.step);
+    if (!e.width)
       continue; /* offset and sum stay 0 */
     put_u32(d + ENG_PROJ_D_OFF, (uint32_t)at);
-    pack(p, w, base, step, width, out + at);
+    pack(p, w, &e, out + at);
     put_u64(d + ENG_PROJ_D_SUM,
-            XXH3_64bits_withSeed(out + at, (size_t)width * ENG_PROJ_SEG_ROWS,
+            XXH3_64bits_withSeed(out + at, (size_t)e.width * ENG_PROJ_SEG_ROWS,
                                  (XXH64_hash_t)c + 1));
-    at += (size_t)width * ENG_PROJ_SEG_ROWS;
+    at += (size_t)e.width * ENG_PROJ_SEG_ROWS;
   }
   put_u64(out + ENG_PROJ_META_SUM, XXH3_64bits(out, ENG_PROJ_META_SUM));
   return at;
@@ -238,6 +269,30 @@ size_t eng_proj_encode(const eng_proj_seg *s, unsigned char *out) {
       WIDEN(QT, uint8_t);                                                      \
   } while (0)
 
+/* OPEN: all ones is INT64_MAX (i64 columns only). */
+#define WIDEN_OPEN(QT)                                                         \
+  do {                                                                         \
+    uint64_t *o = (uint64_t *)out;                                             \
+    const QT top = (QT)ones((int)sizeof(QT));                                  \
+    for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++) {                           \
+      QT v;                                                                    \
+      memcpy(&v, q + i * sizeof(QT), sizeof(QT));                              \
+      o[i] = v == top ? (uint64_t)INT64_MAX : base + (uint64_t)v * step;       \
+    }                                                                          \
+  } while (0)
+
+static void widen_open(const unsigned char *q, int width, uint64_t base,
+                       uint64_t step, void *out) {
+  if (width == 1)
+    WIDEN_OPEN(uint8_t);
+  else if (width == 2)
+    WIDEN_OPEN(uint16_t);
+  else if (width == 4)
+    WIDEN_OPEN(uint32_t);
+  else
+    WIDEN_OPEN(uint64_t);
+}
+
 static void widen(const unsigned char *q, int width, uint64_t base,
                   uint64_t step, int w, void *out) {
   if (width == 1)
@@ -260,13 +315,15 @@ static void fill(uint64_t v, int w, void *out) {
       ((uint8_t *)out)[i] = (uint8_t)v;
 }
 
-/* Checks a directory entry against a value of len bytes. */
-static int entry_ok(const unsigned char *d, size_t len) {
-  int width = d[ENG_PROJ_D_WIDTH];
+/* Checks directory entry d of column c against a value of len bytes. */
+static int entry_ok(const unsigned char *d, int c, size_t len) {
+  int width = d[ENG_PROJ_D_WIDTH], e = d[ENG_PROJ_D_ENC];
   uint32_t off = get_u32(d + ENG_PROJ_D_OFF);
-  if (d[ENG_PROJ_D_ENC] == ENG_PROJ_ENC_CONST)
+  if (e == ENG_PROJ_ENC_CONST)
     return width == 0 && off == 0;
-  if (d[ENG_PROJ_D_ENC] != ENG_PROJ_ENC_FOR || get_u64(d + ENG_PROJ_D_STEP) == 0)
+  if ((e != ENG_PROJ_ENC_FOR &&
+       (e != ENG_PROJ_ENC_OPEN || ENG_PROJ_COL_WIDTH(c) != 8)) ||
+      get_u64(d + ENG_PROJ_D_STEP) == 0)
     return 0;
   if (width != 1 && width != 2 && width != 4 && width != 8)
     return 0;
@@ -314,15 +371,17 @@ static int decode_col(const unsigned char *v, const unsigned char *d, int c,
     return CREDO_OK;
   }
   if (XXH3_64bits_withSeed(q, (size_t)width * ENG_PROJ_SEG_ROWS,
-                           (XXH64_hash_t)c + 1) !=
-      get_u64(d + ENG_PROJ_D_SUM))
+                           (XXH64_hash_t)c + 1) != get_u64(d + ENG_PROJ_D_SUM))
     return CREDO_CORRUPT;
-  widen(q, width, base, step, w, out);
+  if (d[ENG_PROJ_D_ENC] == ENG_PROJ_ENC_OPEN)
+    widen_open(q, width, base, step, out);
+  else
+    widen(q, width, base, step, w, out);
   return CREDO_OK;
 }
 
-int eng_proj_decode(const void *val, size_t len, unsigned mask,
-                    eng_proj_seg *s, void *scratch, int *bad_col) {
+int eng_proj_decode(const void *val, size_t len, unsigned mask, eng_proj_seg *s,
+                    void *scratch, int *bad_col) {
   const unsigned char *v = val;
   unsigned char *buf = scratch;
   if (bad_col)
@@ -333,7 +392,7 @@ int eng_proj_decode(const void *val, size_t len, unsigned mask,
       XXH3_64bits(v, ENG_PROJ_META_SUM) != get_u64(v + ENG_PROJ_META_SUM))
     return CREDO_CORRUPT;
   for (int c = 0; c < ENG_PROJ_NCOLS; c++)
-    if (!entry_ok(v + ENG_PROJ_HDR_LEN + (size_t)c * ENG_PROJ_DIR_LEN, len))
+    if (!entry_ok(v + ENG_PROJ_HDR_LEN + (size_t)c * ENG_PROJ_DIR_LEN, c, len))
       return CREDO_CORRUPT;
   s->buf = buf;
   for (int c = 0; c < ENG_PROJ_NCOLS; c++)

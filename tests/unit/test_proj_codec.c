@@ -3,11 +3,12 @@
  * proj_codec.c): encode then decode gives every column back bit for bit,
  * over random columns of every shape (CONSTANT, small and large spans,
  * negative values, INT64_MIN .. INT64_MAX, GCD 1 and large, each width);
- * the narrowest encoding is chosen; a flipped byte in one column's bytes
- * fails decoding THAT column with CREDO_CORRUPT (naming it) while the
- * others still decode; a flipped byte in the header or directory fails
- * every decode; a truncated value or another layout is refused; decoding
- * reads no byte of a column it is not asked for. CREDO_TEST_SEED replays.
+ * the narrowest encoding is chosen (OPEN for times with open ends); a flipped
+ * byte in one column's bytes fails decoding THAT column with CREDO_CORRUPT
+ * (naming it) while the others still decode; a flipped byte in the header or
+ * directory fails every decode; a truncated value or another layout is refused;
+ * decoding reads no byte of a column it is not asked for. CREDO_TEST_SEED
+ * replays.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -53,7 +54,7 @@ static int teardown(void **state) {
 }
 
 /* Shapes of a random column. */
-enum { S_CONST, S_SMALL, S_GCD, S_NEG, S_EXTREME, S_RANDOM, S_NSHAPES };
+enum { S_CONST, S_SMALL, S_GCD, S_NEG, S_EXTREME, S_OPEN, S_RANDOM, S_NSHAPES };
 
 /* Fills column c (full width) with values of `shape`. */
 static void fill_col(fixture *f, int c, int shape) {
@@ -74,7 +75,7 @@ static void fill_col(fixture *f, int c, int shape) {
       v = base + (th_rnd(&seed) % span) * step * 86400000000ULL;
       break;
     case S_NEG:
-      v = (uint64_t)-(int64_t)(th_rnd(&seed) % span);
+      v = (uint64_t) - (int64_t)(th_rnd(&seed) % span);
       break;
     case S_EXTREME: {
       static const uint64_t X[] = {(uint64_t)INT64_MIN, (uint64_t)INT64_MAX, 0,
@@ -82,6 +83,11 @@ static void fill_col(fixture *f, int c, int shape) {
       v = X[th_rnd(&seed) % 4];
       break;
     }
+    case S_OPEN: /* public_until: days, some open (INT64_MAX) */
+      v = th_rnd(&seed) % 3 == 0
+              ? (uint64_t)INT64_MAX
+              : base + (th_rnd(&seed) % span) * 86400000000ULL;
+      break;
     default:
       v = th_rnd(&seed);
     }
@@ -119,8 +125,7 @@ static void assert_same(fixture *f, unsigned mask) {
   }
   assert_int_equal(f->d.rows, f->s.rows);
   assert_true(f->d.occ_min == f->s.occ_min && f->d.occ_max == f->s.occ_max &&
-              f->d.until_max == f->s.until_max &&
-              f->d.rec_max == f->s.rec_max);
+              f->d.until_max == f->s.until_max && f->d.rec_max == f->s.rec_max);
 }
 
 static void test_round_trip(void **state) {
@@ -133,9 +138,9 @@ static void test_round_trip(void **state) {
         eng_proj_decode(f->enc, len, ENG_PROJ_ALL, &f->d, f->wide2, NULL),
         CREDO_OK);
     assert_same(f, ENG_PROJ_ALL);
-    assert_ptr_equal(f->d.type,
-                     (uint32_t *)(void *)(f->wide2 +
-                                          ENG_PROJ_WIDE_OFF(ENG_PROJ_COL_TYPE)));
+    assert_ptr_equal(
+        f->d.type,
+        (uint32_t *)(void *)(f->wide2 + ENG_PROJ_WIDE_OFF(ENG_PROJ_COL_TYPE)));
   }
 }
 
@@ -177,12 +182,44 @@ static void test_narrowest(void **state) {
   o[4] = INT64_MAX;
   size_t len = encode(f);
   assert_int_equal(dir(f, c)[ENG_PROJ_D_WIDTH], 8);
-  assert_int_equal(eng_proj_decode(f->enc, len, ENG_PROJ_BIT(c), &f->d,
-                                   f->wide2, NULL),
-                   CREDO_OK);
+  assert_int_equal(
+      eng_proj_decode(f->enc, len, ENG_PROJ_BIT(c), &f->d, f->wide2, NULL),
+      CREDO_OK);
   assert_true(f->d.occurred[3] == INT64_MIN && f->d.occurred[4] == INT64_MAX &&
               f->d.occurred[7] == 1 << 20 && f->d.occurred[8] == -500 + 8);
   assert_null(f->d.type); /* not asked */
+  /* open ends beside whole days: OPEN, width 1, INT64_MAX kept */
+  for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++)
+    o[i] = i % 2 ? INT64_MAX
+                 : 1577836800000000LL + (int64_t)(i % 254) * 86400000000LL;
+  len = encode(f);
+  assert_int_equal(dir(f, c)[ENG_PROJ_D_ENC], ENG_PROJ_ENC_OPEN);
+  assert_int_equal(dir(f, c)[ENG_PROJ_D_WIDTH], 1);
+  assert_int_equal(
+      eng_proj_decode(f->enc, len, ENG_PROJ_BIT(c), &f->d, f->wide2, NULL),
+      CREDO_OK);
+  assert_memory_equal(f->d.occurred, o, ENG_PROJ_C8);
+  /* 256 distinct days leave no code for INT64_MAX at width 1 */
+  o[1001] = 1577836800000000LL + 255 * 86400000000LL;
+  len = encode(f);
+  assert_int_equal(dir(f, c)[ENG_PROJ_D_WIDTH], 2);
+  assert_int_equal(
+      eng_proj_decode(f->enc, len, ENG_PROJ_BIT(c), &f->d, f->wide2, NULL),
+      CREDO_OK);
+  assert_memory_equal(f->d.occurred, o, ENG_PROJ_C8);
+  /* one value besides the open ends; only open ends: CONSTANT */
+  for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++)
+    o[i] = i % 3 ? INT64_MAX : -7;
+  len = encode(f);
+  assert_int_equal(dir(f, c)[ENG_PROJ_D_ENC], ENG_PROJ_ENC_OPEN);
+  assert_int_equal(
+      eng_proj_decode(f->enc, len, ENG_PROJ_BIT(c), &f->d, f->wide2, NULL),
+      CREDO_OK);
+  assert_memory_equal(f->d.occurred, o, ENG_PROJ_C8);
+  for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++)
+    o[i] = INT64_MAX;
+  encode(f);
+  assert_int_equal(dir(f, c)[ENG_PROJ_D_ENC], ENG_PROJ_ENC_CONST);
   /* u32 ids of a segment: base + width 1 */
   for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++)
     f->s.subject[i] = 3000000000u + (uint32_t)(i % 100);
@@ -201,14 +238,14 @@ static void test_damaged_column(void **state) {
   int bad = 99;
   memcpy(&off, d + ENG_PROJ_D_OFF, 4);
   f->enc[off + th_rnd(&seed) % ENG_PROJ_SEG_ROWS] ^= 0x10;
-  assert_int_equal(eng_proj_decode(f->enc, len, ENG_PROJ_ALL, &f->d, f->wide2,
-                                   &bad),
-                   CREDO_CORRUPT);
+  assert_int_equal(
+      eng_proj_decode(f->enc, len, ENG_PROJ_ALL, &f->d, f->wide2, &bad),
+      CREDO_CORRUPT);
   assert_int_equal(bad, ENG_PROJ_COL_TYPE);
   assert_string_equal(eng_proj_col_name(bad), "type");
   unsigned others = ENG_PROJ_ALL & ~ENG_PROJ_BIT(ENG_PROJ_COL_TYPE);
-  assert_int_equal(
-      eng_proj_decode(f->enc, len, others, &f->d, f->wide2, &bad), CREDO_OK);
+  assert_int_equal(eng_proj_decode(f->enc, len, others, &f->d, f->wide2, &bad),
+                   CREDO_OK);
   assert_same(f, others);
 }
 
@@ -234,12 +271,12 @@ static void test_malformed(void **state) {
   random_segment(f);
   fill_col(f, ENG_PROJ_COL_FLAGS, S_RANDOM);
   size_t len = encode(f);
-  assert_int_equal(eng_proj_decode(f->enc, ENG_PROJ_BLOBS - 1, 0, &f->d,
-                                   f->wide2, NULL),
-                   CREDO_CORRUPT);
-  assert_int_equal(eng_proj_decode(f->enc, len - 1, ENG_PROJ_ALL, &f->d,
-                                   f->wide2, NULL),
-                   CREDO_CORRUPT);
+  assert_int_equal(
+      eng_proj_decode(f->enc, ENG_PROJ_BLOBS - 1, 0, &f->d, f->wide2, NULL),
+      CREDO_CORRUPT);
+  assert_int_equal(
+      eng_proj_decode(f->enc, len - 1, ENG_PROJ_ALL, &f->d, f->wide2, NULL),
+      CREDO_CORRUPT);
   assert_int_equal(eng_proj_decode(NULL, 0, 0, &f->d, f->wide2, NULL),
                    CREDO_CORRUPT);
   unsigned char *d =
