@@ -194,9 +194,9 @@ static void pack(const unsigned char *p, int w, const enc *e,
                  unsigned char *out) {
   for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++) {
     uint64_t x = cell(p, w, i), q;
-    q = e->enc == ENG_PROJ_ENC_OPEN && x == (uint64_t)INT64_MAX
-            ? ones(e->width)
-            : (x - e->base) / e->step;
+    q = e->enc == ENG_PROJ_ENC_OPEN && x == (uint64_t)INT64_MAX ? ones(e->width)
+        : e->step == 1 ? x - e->base /* ids: no division */
+                       : (x - e->base) / e->step;
     if (e->width == 1)
       out[i] = (unsigned char)q;
     else if (e->width == 2) {
