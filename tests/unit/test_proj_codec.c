@@ -4,13 +4,15 @@
  * over random columns of every shape (CONSTANT, small and large spans,
  * negative values, INT64_MIN .. INT64_MAX, GCD 1 and large, each width);
  * the narrowest encoding is chosen (OPEN for times with open ends, PATCH
- * for whole days with a few exceptions); a flipped
- * byte in one column's bytes fails decoding THAT column with CREDO_CORRUPT
- * (naming it) while the others still decode; a flipped byte in the header or
- * directory fails every decode; a truncated value or another layout is refused;
- * decoding reads no byte of a column it is not asked for. CREDO_TEST_SEED
- * replays.
+ * for whole days with a few exceptions); a flipped byte in one column's
+ * bytes fails decoding THAT column with CREDO_CORRUPT (naming it) while
+ * the others still decode; a flipped byte in the header or directory
+ * fails every decode; a truncated value, a directory pointing outside the
+ * value or an exception row out of range is refused; decoding reads no
+ * byte of a column it is not asked for; threads decode the same value at
+ * once. CREDO_TEST_SEED replays.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -379,6 +381,53 @@ static void test_reads_only_asked(void **state) {
   free(v);
 }
 
+/* Threads decoding the same value at once, each into its own scratch,
+ * all get the segment back (the API is pure: no shared state). */
+typedef struct job {
+  const unsigned char *val;
+  size_t len;
+  const unsigned char *want;
+  int bad;
+} job;
+
+static void *decode_many(void *arg) {
+  job *j = arg;
+  unsigned char *wide = aligned_alloc(8, ENG_PROJ_SCRATCH);
+  eng_proj_seg s;
+  if (!wide) {
+    j->bad = 1;
+    return NULL;
+  }
+  for (int round = 0; round < 300 && !j->bad; round++) {
+    unsigned mask = round % 2 ? ENG_PROJ_ALL : ENG_PROJ_BIT(round % 14);
+    if (eng_proj_decode(j->val, j->len, mask, &s, wide, NULL) != CREDO_OK)
+      j->bad = 1;
+    for (int c = 0; c < ENG_PROJ_NCOLS; c++)
+      if ((mask & ENG_PROJ_BIT(c)) &&
+          memcmp(wide + ENG_PROJ_WIDE_OFF(c), j->want + ENG_PROJ_WIDE_OFF(c),
+                 (size_t)ENG_PROJ_COL_WIDTH(c) * ENG_PROJ_SEG_ROWS) != 0)
+        j->bad = 1;
+  }
+  free(wide);
+  return NULL;
+}
+
+static void test_threads(void **state) {
+  fixture *f = *state;
+  pthread_t th[4];
+  job jobs[4];
+  random_segment(f);
+  size_t len = encode(f);
+  for (int t = 0; t < 4; t++) {
+    jobs[t] = (job){f->enc, len, f->wide, 0};
+    assert_int_equal(pthread_create(&th[t], NULL, decode_many, &jobs[t]), 0);
+  }
+  for (int t = 0; t < 4; t++) {
+    assert_int_equal(pthread_join(th[t], NULL), 0);
+    assert_int_equal(jobs[t].bad, 0);
+  }
+}
+
 int main(void) {
   seed = th_seed("test_proj_codec");
   const struct CMUnitTest tests[] = {
@@ -390,6 +439,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_reads_only_asked, setup, teardown),
       cmocka_unit_test_setup_teardown(test_patch_row_out_of_range, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
