@@ -13,7 +13,14 @@
  * never reused nor changed once committed, so a committed entry stays
  * true for every handle).
  *
- * Does not: read for queries (exec_batch.c) or check (proj_check.c).
+ * Segments are kept decoded (full width) while a transaction changes
+ * them and encoded at each write (proj_codec.c); a segment read for a
+ * change is read verified and decoded whole. A damaged one (storage or
+ * column checksum) is made again from the events (seg_repair), so that
+ * changing one row never loses the others.
+ *
+ * Does not: read for queries (exec_batch.c), encode (proj_codec.c) or
+ * check (proj_check.c).
  */
 #include <jansson.h>
 #include <stdlib.h>

@@ -11,8 +11,9 @@
  * (events.c, erase.c) keeps it in the same LMDB write transaction as the
  * row. credo check verifies it (proj_check.c).
  *
- * Byte order: segment values are little-endian (read in place as arrays);
- * keys are big-endian as every key (storage/stor.h).
+ * Byte order: segment values are little-endian (the codec copies their
+ * numbers as host integers); keys are big-endian as every key
+ * (storage/stor.h). The stored form and its decoding are proj_codec.c's.
  *
  * Does not: answer queries (exec_batch.c) or check (proj_check.c).
  */
@@ -25,12 +26,14 @@
 #include "value.h"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-#error "the projection's segments are read in place as little-endian arrays"
+#error "the projection's segments are little-endian host integers"
 #endif
 
 /* Rows per segment: event ids [no * ROWS, (no + 1) * ROWS). 1,024 keeps a
- * segment at ~58 KB, so that a single-event write (which rewrites its
- * segment) stays cheap; batches write each dirty segment once. */
+ * segment at ~20 KB encoded (65 KB decoded), so that a single-event write
+ * (which decodes and rewrites its segment) stays cheap; batches write
+ * each dirty segment once. 4,096 measured no faster at 1M
+ * (docs/performance.md). */
 #define ENG_PROJ_SEG_ROWS 1024
 /* Layout version in byte 0 of every segment and in the meta key
  * (1: flat columns; 2: + recorded; 3: encoded columns with sums). */
