@@ -201,8 +201,8 @@ static int memo_vec(bwork *w, memo *m, const eng_proj_seg *s,
   }
   for (size_t j = 0; j < n && rc == CREDO_OK; j++) {
     uint32_t id = ids[j];
-    int32_t v = id < m->cap ? __atomic_load_n(&m->arr[id], __ATOMIC_RELAXED)
-                            : -1;
+    int32_t v =
+        id < m->cap ? __atomic_load_n(&m->arr[id], __ATOMIC_RELAXED) : -1;
     if (v < 0)
       rc = memo_miss(w, m, id, &v);
     out[j] = v;
@@ -266,8 +266,8 @@ static size_t select_rows(const eng_proj_seg *s, int hidden, credo_time vis,
   if (hidden) {
     for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++) {
       sel[k] = (uint16_t)i;
-      k += (fl[i] & (ENG_PROJ_PRESENT | ENG_PROJ_RETRACTED)) ==
-           ENG_PROJ_PRESENT;
+      k +=
+          (fl[i] & (ENG_PROJ_PRESENT | ENG_PROJ_RETRACTED)) == ENG_PROJ_PRESENT;
     }
     return k;
   }
@@ -451,8 +451,8 @@ static int sum_cell(eng_agg_state *s, uint8_t tag, int64_t val, uint8_t sc,
   switch (tag) {
   case ENG_PROJ_INT:
     sum_int(s, val);
-    if (strict && (s->real || s->isum >= BL_INT_STRICT ||
-                   s->isum <= -BL_INT_STRICT))
+    if (strict &&
+        (s->real || s->isum >= BL_INT_STRICT || s->isum <= -BL_INT_STRICT))
       return ENG_BATCH_NO;
     break;
   case ENG_PROJ_DEC:
@@ -464,8 +464,7 @@ static int sum_cell(eng_agg_state *s, uint8_t tag, int64_t val, uint8_t sc,
         return ENG_BATCH_NO;
     } else if (eng_dec_acc_add(&s->dsum, (eng_dec){val, sc}) != CREDO_OK)
       return ENG_BATCH_NO; /* the row path says "decimal overflow" */
-    if (strict &&
-        (s->dsum.m >= BL_DEC_STRICT || s->dsum.m <= -BL_DEC_STRICT))
+    if (strict && (s->dsum.m >= BL_DEC_STRICT || s->dsum.m <= -BL_DEC_STRICT))
       return ENG_BATCH_NO;
     break;
   case ENG_PROJ_OTHER:
@@ -532,7 +531,7 @@ static int segment(bwork *w, const eng_proj_seg *s) {
   int64_t umax;
   memcpy(&umax, s->buf + ENG_PROJ_H_UNTIL_MAX, 8);
   if (!hidden && umax <= vis)
-    return CREDO_OK; /* every window ended before the instant */
+    return CREDO_OK;                /* every window ended before the instant */
   if (db->check_fn || db->deadline) /* served per row (one worker) */
     for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++)
       if ((s->flags[i] & ENG_PROJ_PRESENT) &&
@@ -680,10 +679,10 @@ static int memo_prepare(batch *b, memo *m) {
     return CREDO_OK;
   if (m->col != BC_TYPE &&
       (rc = dict_size(b->st->txn,
-                      m->col == BC_SUBJECT  ? ENG_PROJ_D_SUBJECT
-                      : m->col == BC_SOURCE ? ENG_PROJ_D_SOURCE
-                                            : ENG_PROJ_D_FIELD0 + m->col -
-                                                  BC_FIELD0,
+                      m->col == BC_SUBJECT ? ENG_PROJ_D_SUBJECT
+                      : m->col == BC_SOURCE
+                          ? ENG_PROJ_D_SOURCE
+                          : ENG_PROJ_D_FIELD0 + m->col - BC_FIELD0,
                       &n)) != CREDO_OK)
     return rc;
   if (n > MEMO_ID_MAX)

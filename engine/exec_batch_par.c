@@ -57,8 +57,9 @@ static int workers(const batch *b, size_t n) {
     if (n < PAR_MIN_SEGS)
       return 1;
     cores = sysconf(_SC_NPROCESSORS_ONLN);
-    t = cores < 1 ? 1 : cores > ENG_BATCH_MAX_THREADS ? ENG_BATCH_MAX_THREADS
-                                                      : (int)cores;
+    t = cores < 1                       ? 1
+        : cores > ENG_BATCH_MAX_THREADS ? ENG_BATCH_MAX_THREADS
+                                        : (int)cores;
   }
   if (t > ENG_BATCH_MAX_THREADS)
     t = ENG_BATCH_MAX_THREADS;
@@ -74,8 +75,7 @@ static void *job_main(void *arg) {
 }
 
 /* Adds worker state `from` of aggregate kind `kind` into `to`. */
-static int state_merge(int kind, eng_agg_state *to,
-                       const eng_agg_state *from) {
+static int state_merge(int kind, eng_agg_state *to, const eng_agg_state *from) {
   int32_t s;
   if (kind == BA_DISTINCT_MEMO)
     return CREDO_OK; /* counted as its pairs are re-added */
@@ -168,7 +168,8 @@ int eng_bl_par(batch *b, const bsegref *segs, size_t n) {
     rc = eng_bl_work_init(&jobs[i].w, b, nt > 1);
   }
   for (int i = 1; i < nt && rc == CREDO_OK; i++)
-    jobs[i].started = pthread_create(&jobs[i].th, NULL, job_main, &jobs[i]) == 0;
+    jobs[i].started =
+        pthread_create(&jobs[i].th, NULL, job_main, &jobs[i]) == 0;
   if (rc == CREDO_OK) {
     job_main(&jobs[0]);
     for (int i = 1; i < nt; i++)

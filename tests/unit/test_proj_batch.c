@@ -33,8 +33,10 @@
 #include "stor.h" /* only to damage the projection for the check test */
 #include "th.h"
 
-/* engine/exec_batch.c's internal switch and counter (tests only) */
+/* engine/exec_batch.c's internal switches and counter (tests only):
+ * the batch path on / off, its number of workers (0: automatic) */
 extern int eng_batch_enabled;
+extern int eng_batch_threads;
 extern _Atomic unsigned long eng_batch_answered;
 
 enum { NEVENTS = 2600, NOPS = 400 }; /* ~1,500 events: two segments */
@@ -108,7 +110,8 @@ static char *answer(credo *db, const char *sql) {
   assert_non_null(out);
   out[0] = 0;
   rc = credo_prepare(db, sql, -1, &st, NULL);
-  while (rc == CREDO_OK && (rc = credo_step(st)) == CREDO_ROW)
+  while ((rc == CREDO_OK || rc == CREDO_ROW) &&
+         (rc = credo_step(st)) == CREDO_ROW)
     for (int i = 0; i < credo_column_count(st); i++) {
       const char *t = credo_column_text(st, i);
       size_t need = len + (t ? strlen(t) : 4) + 3;
@@ -154,7 +157,9 @@ static const char *const QUERIES[] = {
 };
 #define NQUERIES (sizeof QUERIES / sizeof *QUERIES)
 
-/* Runs every query with `clause` on both paths and compares. */
+/* Runs every query with `clause` on the row path and on the batch path
+ * with one worker and with two (forced, whatever the machine's cores:
+ * each takes one of the segments) and compares. */
 static void compare_all(credo *db, const char *clause) {
   char sql[1024];
   for (size_t q = 0; q < NQUERIES; q++) {
@@ -162,13 +167,17 @@ static void compare_all(credo *db, const char *clause) {
     eng_batch_enabled = 0;
     char *rows = answer(db, sql);
     eng_batch_enabled = 1;
-    char *batch = answer(db, sql);
-    if (strcmp(rows, batch) != 0)
-      fail_msg("CREDO_TEST_SEED=%" PRIu64
-               ": %s\n--- row path\n%s\n--- batch path\n%s",
-               seed0, sql, rows, batch);
+    for (int t = 1; t <= 2; t++) {
+      eng_batch_threads = t;
+      char *batch = answer(db, sql);
+      eng_batch_threads = 0;
+      if (strcmp(rows, batch) != 0)
+        fail_msg("CREDO_TEST_SEED=%" PRIu64
+                 ": %s\n--- row path\n%s\n--- batch path, %d worker(s)\n%s",
+                 seed0, sql, rows, t, batch);
+      free(batch);
+    }
     free(rows);
-    free(batch);
   }
 }
 
