@@ -90,6 +90,10 @@ typedef struct batch {
   /* workers: how many (1: the calling thread alone), the evaluator's
    * lock, and the flag that stops them all after one failed */
   int nthreads;
+  /* count by id (eng_bl_prepare): no conjunct, one bare dictionary key,
+   * counts only; ids of the key's column are < fast_cap */
+  int fast;
+  uint32_t fast_cap;
   pthread_mutex_t mu;
   _Atomic int stop;
 } batch;
@@ -119,9 +123,10 @@ typedef struct bwork {
   /* count(DISTINCT): (group, value id) pairs, per aggregate */
   uint64_t **dset;
   size_t *dcap, *dn;
-  int no;     /* worker number: 0 takes the first segments */
-  int strict; /* bounds sums so that merged halves equal one pass */
-  int rc;     /* the worker's result */
+  int no;       /* worker number: 0 takes the first segments */
+  int strict;   /* bounds sums so that merged halves equal one pass */
+  int64_t *cnt; /* b->fast: rows counted by key id (fast_cap) */
+  int rc;       /* the worker's result */
   unsigned char *segbuf;
   /* per segment: selected row numbers, their group ids, memo values */
   uint16_t sel[ENG_PROJ_SEG_ROWS];

@@ -36,8 +36,10 @@
 
 #include "exec_batch.h"
 
-/* Type ids memoized in an array (larger ones are evaluated uncached). */
-#define BL_TYPE_IDS 4096u
+/* META key holding the next type id, u32 BE (engine/types.c). */
+#define BL_META_NEXT_TYPE "next_type"
+/* Largest key id the count-by-id loop counts in an array. */
+#define BL_FAST_CAP_MAX (1u << 24)
 /* A worker of several declines at these partial sums (see above). */
 #define BL_DEC_STRICT 1000000000000000000LL /* 10^18 */
 #define BL_INT_STRICT (INT64_C(1) << 62)
@@ -522,6 +524,59 @@ static int agg_vec(bwork *w, size_t a, const eng_proj_seg *s, size_t n) {
 
 /* ---------------------------------------------------------- segments */
 
+/* The column of a bare dictionary key. */
+static const uint32_t *dict_col(const memo *m, const eng_proj_seg *s) {
+  return m->col == BC_SUBJECT  ? s->subject
+         : m->col == BC_SOURCE ? s->source
+                               : s->type;
+}
+
+/* Creates the group of key id k (its first row in the scan). */
+static int fast_new(bwork *w, uint32_t k) {
+  int32_t g;
+  int rc = group_add(w, &k, &g);
+  if (rc == CREDO_OK)
+    w->g1[k] = g;
+  return rc;
+}
+
+/* b->fast: one pass over the rows, counting kept rows by key id (no
+ * selection vector); a group is created at its first kept row. */
+static int count_by_id(bwork *w, const eng_proj_seg *s, int hidden,
+                       credo_time vis) {
+  const uint32_t *col = dict_col(&w->keys[0], s);
+  const uint8_t *fl = s->flags;
+  const int64_t *from = s->from, *until = s->until;
+  uint32_t cap = w->b->fast_cap;
+  int32_t *g1 = w->g1;
+  int64_t *cnt = w->cnt;
+  int rc;
+  for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++) {
+    uint32_t keep =
+        (fl[i] & (ENG_PROJ_PRESENT | ENG_PROJ_RETRACTED)) == ENG_PROJ_PRESENT;
+    if (!hidden)
+      keep &= (from[i] <= vis) & (vis < until[i]);
+    uint32_t k = col[i] & -keep; /* 0 (never a group) when not kept */
+    if (__builtin_expect(k >= cap, 0))
+      return ENG_BATCH_NO; /* an id the dictionary did not give */
+    if (__builtin_expect((g1[k] < 0) & keep, 0) &&
+        (rc = fast_new(w, k)) != CREDO_OK)
+      return rc;
+    cnt[k] += keep;
+  }
+  return CREDO_OK;
+}
+
+/* b->fast: the counts by id into the groups' states (end of a run). */
+static void fast_finish(bwork *w) {
+  size_t na = w->b->p->naggs;
+  for (size_t g = 0; g < w->ngroups; g++) {
+    int64_t c = w->cnt[w->groups[g].kv[0]];
+    for (size_t a = 0; a < na; a++)
+      w->states[g * na + a].count += c;
+  }
+}
+
 static int segment(bwork *w, const eng_proj_seg *s) {
   batch *b = w->b;
   credo *db = b->st->db;
@@ -537,6 +592,8 @@ static int segment(bwork *w, const eng_proj_seg *s) {
       if ((s->flags[i] & ENG_PROJ_PRESENT) &&
           (rc = eng_run_check(db)) != CREDO_OK)
         return rc;
+  if (b->fast)
+    return count_by_id(w, s, hidden, vis);
   n = select_rows(s, hidden, vis, w->sel);
   for (size_t c = 0; c < b->nconds && n; c++)
     if ((rc = narrow(w, &w->conds[c], s, w->sel, &n)) != CREDO_OK)
@@ -580,6 +637,8 @@ int eng_bl_run(bwork *w, const bsegref *segs, size_t from, size_t to) {
   }
   if (rc != CREDO_OK)
     atomic_store(&w->b->stop, 1);
+  else if (w->b->fast)
+    fast_finish(w);
   return rc;
 }
 
@@ -614,6 +673,14 @@ int eng_bl_work_init(bwork *w, batch *b, int strict) {
     memo_copy(&w->keys[k], &b->keys[k]);
   for (size_t a = 0; a < p->naggs; a++)
     memo_copy(&w->args[a], &b->args[a]);
+  if (b->fast) {
+    w->g1cap = b->fast_cap;
+    w->g1 = malloc(w->g1cap * sizeof *w->g1);
+    w->cnt = calloc(w->g1cap, sizeof *w->cnt);
+    if (!w->g1 || !w->cnt)
+      return CREDO_NOMEM;
+    memset(w->g1, 0xff, w->g1cap * sizeof *w->g1);
+  }
   return CREDO_OK;
 }
 
@@ -648,42 +715,44 @@ void eng_bl_work_free(bwork *w) {
   free(w->g1);
   free(w->g2k);
   free(w->g2v);
+  free(w->cnt);
   free(w->segbuf);
 }
 
 /* ----------------------------------------------------- preparation */
 
-/* The number of ids dictionary dict has handed out (its next id). */
-static int dict_size(stor_txn *txn, int dict, uint32_t *n) {
+/* The number of ids column col (a dictionary column, or type) can hold
+ * in txn: the dictionary's / the type table's next id. A storage error
+ * declines (the rows answer, and meet it or not). */
+static int col_ids_size(stor_txn *txn, int col, uint32_t *n) {
   stor_key k;
-  stor_val v;
+  stor_val key, v;
   int rc;
   stor_key_init(&k);
   k.buf[0] = ENG_PROJ_K_NEXT;
-  k.buf[1] = (unsigned char)dict;
+  k.buf[1] =
+      (unsigned char)(col == BC_SUBJECT  ? ENG_PROJ_D_SUBJECT
+                      : col == BC_SOURCE ? ENG_PROJ_D_SOURCE
+                                         : ENG_PROJ_D_FIELD0 + col - BC_FIELD0);
   k.len = 2;
-  rc = stor_get(txn, STOR_PROJ, stor_key_val(&k), &v);
+  key = stor_key_val(&k);
+  if (col == BC_TYPE)
+    key = (stor_val){BL_META_NEXT_TYPE, sizeof BL_META_NEXT_TYPE - 1};
+  rc = stor_get(txn, col == BC_TYPE ? STOR_META : STOR_PROJ, key, &v);
   *n = rc == CREDO_OK && v.len == 4 ? stor_dec_u32(v.data) : 1;
-  /* a storage error: the rows answer (and meet it, or not) */
   return rc == CREDO_OK || rc == CREDO_NOTFOUND ? CREDO_OK : ENG_BATCH_NO;
 }
 
 /* Sizes m's by-id array to every id its column can hold in this
  * transaction, all unknown, or computes its constant. */
 static int memo_prepare(batch *b, memo *m) {
-  uint32_t n = BL_TYPE_IDS;
+  uint32_t n;
   int rc;
   if (m->col == BC_CONST)
     return eng_bm_eval(b, m, 0, 0, &m->konst);
   if (m->fop || m->direct || BC_IS_TIME(m->col))
     return CREDO_OK;
-  if (m->col != BC_TYPE &&
-      (rc = dict_size(b->st->txn,
-                      m->col == BC_SUBJECT ? ENG_PROJ_D_SUBJECT
-                      : m->col == BC_SOURCE
-                          ? ENG_PROJ_D_SOURCE
-                          : ENG_PROJ_D_FIELD0 + m->col - BC_FIELD0,
-                      &n)) != CREDO_OK)
+  if ((rc = col_ids_size(b->st->txn, m->col, &n)) != CREDO_OK)
     return rc;
   if (n > MEMO_ID_MAX)
     n = MEMO_ID_MAX; /* larger ids: evaluated uncached */
@@ -695,9 +764,23 @@ static int memo_prepare(batch *b, memo *m) {
   return CREDO_OK;
 }
 
+/* Whether b can count by key id (b->fast, fast_cap). */
+static int fast_prepare(batch *b) {
+  const eng_plan *p = b->p;
+  const memo *k = &b->keys[0];
+  if (b->nconds || p->nkeys != 1 || !k->direct || BC_IS_FIELD(k->col))
+    return CREDO_OK;
+  for (size_t a = 0; a < p->naggs; a++)
+    if (b->akind[a] != BA_COUNT_STAR && b->akind[a] != BA_COUNT_ALWAYS)
+      return CREDO_OK;
+  int rc = col_ids_size(b->st->txn, k->col, &b->fast_cap);
+  b->fast = rc == CREDO_OK && b->fast_cap <= BL_FAST_CAP_MAX;
+  return rc;
+}
+
 int eng_bl_prepare(batch *b) {
   const eng_plan *p = b->p;
-  int rc = CREDO_OK;
+  int rc = fast_prepare(b);
   for (size_t c = 0; c < b->nconds && rc == CREDO_OK; c++)
     rc = memo_prepare(b, &b->conds[c]);
   for (size_t k = 0; k < p->nkeys && rc == CREDO_OK; k++)

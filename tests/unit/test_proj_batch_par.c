@@ -82,8 +82,7 @@ static credo *make_store(char *dir, th_clock *clk) {
             "CREATE TYPE lic PUBLICITY OPEN POSITIVE;"
             "CREATE TYPE minor NOT PUBLISHED");
   for (int s = 0; s < NSUBJ; s++) {
-    snprintf(sql, sizeof sql, "CREATE SUBJECT 's-%03d' KIND other NAME 'n'",
-             s);
+    snprintf(sql, sizeof sql, "CREATE SUBJECT 's-%03d' KIND other NAME 'n'", s);
     ok_on(db, sql);
   }
   ok_on(db, "BEGIN");
@@ -269,8 +268,8 @@ static void test_big_sums(void **state) {
       char *batch = answer(db, q[i]);
       eng_batch_threads = 0;
       if (strcmp(rows, batch) != 0)
-        fail_msg("%s: %d worker(s)\n--- rows\n%s\n--- batch\n%s", q[i], t,
-                 rows, batch);
+        fail_msg("%s: %d worker(s)\n--- rows\n%s\n--- batch\n%s", q[i], t, rows,
+                 batch);
       free(batch);
     }
     free(rows);
