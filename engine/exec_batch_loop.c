@@ -212,6 +212,35 @@ static int memo_vec(bwork *w, memo *m, const eng_proj_seg *s,
   return rc;
 }
 
+/* The dictionary / type id column m reads; NULL for a field. */
+static const uint32_t *dict_col(const memo *m, const eng_proj_seg *s) {
+  return m->col == BC_SUBJECT  ? s->subject
+         : m->col == BC_SOURCE ? s->source
+         : m->col == BC_TYPE   ? s->type
+                               : NULL;
+}
+
+/* Narrows by a memoized conjunct over a dictionary / type column in one
+ * pass: read the id, its memo entry (a miss is evaluated), keep. */
+static int narrow_dict(bwork *w, memo *m, const uint32_t *col, uint16_t *sel,
+                       size_t *np) {
+  size_t n = *np, k = 0, cap = m->cap;
+  const int32_t *arr = m->arr;
+  int rc;
+  for (size_t j = 0; j < n; j++) {
+    uint16_t i = sel[j];
+    uint32_t id = col[i];
+    int32_t v = id < cap ? __atomic_load_n(&arr[id], __ATOMIC_RELAXED) : -1;
+    if (__builtin_expect(v < 0, 0) &&
+        (rc = memo_miss(w, m, id, &v)) != CREDO_OK)
+      return rc;
+    sel[k] = i;
+    k += v != 0;
+  }
+  *np = k;
+  return CREDO_OK;
+}
+
 /* Keeps the selected rows whose time t[i] OP ft (branch-free). */
 #define KEEP_IF(OP)                                                            \
   for (size_t j = 0; j < n; j++) {                                             \
@@ -250,6 +279,8 @@ static int narrow(bwork *w, memo *m, const eng_proj_seg *s, uint16_t *sel,
     *np = k;
     return CREDO_OK;
   }
+  if (!m->direct && dict_col(m, s))
+    return narrow_dict(w, m, dict_col(m, s), sel, np);
   if ((rc = memo_vec(w, m, s, sel, n, w->v)) != CREDO_OK)
     return rc;
   for (size_t j = 0; j < n; j++) {
@@ -413,6 +444,17 @@ static int groups_of(bwork *w, const eng_proj_seg *s, size_t n) {
     memset(w->gid, 0, n * sizeof *w->gid);
     return CREDO_OK;
   }
+  if (p->nkeys == 1 && w->keys[0].direct && dict_col(&w->keys[0], s)) {
+    const uint32_t *col = dict_col(&w->keys[0], s);
+    for (size_t j = 0; j < n && rc == CREDO_OK; j++) {
+      uint32_t k = col[w->sel[j]];
+      int32_t g = k < w->g1cap ? w->g1[k] : -1;
+      if (__builtin_expect(g < 0, 0))
+        rc = k > INT32_MAX ? ENG_BATCH_NO : group1(w, k, &g);
+      w->gid[j] = g;
+    }
+    return rc;
+  }
   for (size_t k = 0; k < p->nkeys; k++)
     if ((rc = memo_vec(w, &w->keys[k], s, w->sel, n, w->kv[k])) != CREDO_OK)
       return rc;
@@ -523,13 +565,6 @@ static int agg_vec(bwork *w, size_t a, const eng_proj_seg *s, size_t n) {
 }
 
 /* ---------------------------------------------------------- segments */
-
-/* The column of a bare dictionary key. */
-static const uint32_t *dict_col(const memo *m, const eng_proj_seg *s) {
-  return m->col == BC_SUBJECT  ? s->subject
-         : m->col == BC_SOURCE ? s->source
-                               : s->type;
-}
 
 /* Creates the group of key id k (its first row in the scan). */
 static int fast_new(bwork *w, uint32_t k) {
