@@ -145,10 +145,43 @@ static int group_add(batch *b, const uint32_t *kv, int32_t *gid) {
   return CREDO_OK;
 }
 
+/* The projected columns memo m reads (its column's arrays). */
+static unsigned memo_cols(const memo *m) {
+  static const int COL[] = {[BC_SUBJECT] = ENG_PROJ_COL_SUBJECT,
+                            [BC_SOURCE] = ENG_PROJ_COL_SOURCE,
+                            [BC_TYPE] = ENG_PROJ_COL_TYPE,
+                            [BC_OCCURRED] = ENG_PROJ_COL_OCCURRED,
+                            [BC_FROM] = ENG_PROJ_COL_FROM,
+                            [BC_UNTIL] = ENG_PROJ_COL_UNTIL};
+  if (m->col == BC_CONST || m->col == BC_MANY)
+    return 0;
+  if (BC_IS_FIELD(m->col))
+    return ENG_PROJ_FIELD_BITS(m->col - BC_FIELD0);
+  return ENG_PROJ_BIT(COL[m->col]);
+}
+
+/* The columns the batch reads: flags, the window unless INCLUDE HIDDEN,
+ * and those of its conditions, keys and aggregate arguments. */
+static unsigned scan_cols(const batch *b, int hidden) {
+  unsigned m = ENG_PROJ_BIT(ENG_PROJ_COL_FLAGS);
+  if (!hidden)
+    m |= ENG_PROJ_BIT(ENG_PROJ_COL_FROM) | ENG_PROJ_BIT(ENG_PROJ_COL_UNTIL);
+  for (size_t c = 0; c < b->nconds; c++)
+    m |= memo_cols(&b->conds[c]);
+  for (size_t k = 0; k < b->p->nkeys; k++)
+    m |= memo_cols(&b->keys[k]);
+  for (size_t a = 0; a < b->p->naggs; a++)
+    if (b->p->aggs[a].arg)
+      m |= memo_cols(&b->args[a]);
+  return m;
+}
+
 /* ------------------------------------------------------------- scan */
 
-/* Walks the segments (the cursor and its checks on this thread), then
- * runs the workers over the collected values (exec_batch_par.c). */
+/* Walks the segments (the cursor on this thread) and hands their values
+ * to the workers (exec_batch_par.c). Each value is read unverified by
+ * storage: its columns carry their own sums, and the workers verify and
+ * decode only the columns the query reads (eng_proj_decode, b->cols). */
 static int scan(batch *b) {
   stor_cursor *c = NULL;
   stor_key k;
@@ -156,10 +189,12 @@ static int scan(batch *b) {
   bsegref *segs = NULL, *ns;
   size_t n = 0, cap = 0;
   int rc;
+  b->cols = scan_cols(b, (b->p->flags & CREDO_READ_HIDDEN) != 0);
   stor_key_init(&k);
   k.buf[0] = ENG_PROJ_K_SEG;
   k.len = 1;
-  if ((rc = stor_cursor_open(b->st->txn, STOR_PROJ, &c)) != CREDO_OK)
+  if ((rc = stor_cursor_open_flags(b->st->txn, STOR_PROJ, STOR_CUR_NOVERIFY,
+                                   &c)) != CREDO_OK)
     return rc == CREDO_NOTFOUND ? ENG_BATCH_NO : rc;
   for (rc = stor_cursor_seek(c, stor_key_val(&k), &key, &val);
        rc == CREDO_OK && key.len == ENG_PROJ_K_SEG_LEN &&

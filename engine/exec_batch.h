@@ -94,6 +94,8 @@ typedef struct batch {
    * counts only; ids of the key's column are < fast_cap */
   int fast;
   uint32_t fast_cap;
+  /* the columns the workers decode (ENG_PROJ_BIT mask, scan_cols) */
+  unsigned cols;
   pthread_mutex_t mu;
   _Atomic int stop;
 } batch;

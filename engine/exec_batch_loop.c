@@ -618,9 +618,7 @@ static int segment(bwork *w, const eng_proj_seg *s) {
   int hidden = (b->p->flags & CREDO_READ_HIDDEN) != 0, rc;
   credo_time vis = b->st->read_vis;
   size_t n;
-  int64_t umax;
-  memcpy(&umax, s->buf + ENG_PROJ_H_UNTIL_MAX, 8);
-  if (!hidden && umax <= vis)
+  if (!hidden && s->until_max <= vis)
     return CREDO_OK;                /* every window ended before the instant */
   if (db->check_fn || db->deadline) /* served per row (one worker) */
     for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++)
@@ -643,16 +641,12 @@ static int segment(bwork *w, const eng_proj_seg *s) {
   return CREDO_OK;
 }
 
-/* The columns of a stored segment value (verified by the storage read). */
+/* The columns the query reads of a stored segment value, verified
+ * against their sums and widened into the worker's scratch. */
 static int seg_open(bwork *w, const bsegref *r, eng_proj_seg *s) {
-  if (eng_proj_seg_valid(r->data, r->len) != CREDO_OK)
+  if (eng_proj_decode(r->data, r->len, w->b->cols, s, w->segbuf, NULL) !=
+      CREDO_OK)
     return ENG_BATCH_NO; /* damaged: the rows answer, credo check says */
-  if ((uintptr_t)r->data % 8 == 0)
-    eng_proj_seg_view(s, (unsigned char *)(uintptr_t)r->data);
-  else {
-    memcpy(w->segbuf, r->data, ENG_PROJ_SEG_LEN);
-    eng_proj_seg_view(s, w->segbuf);
-  }
   return CREDO_OK;
 }
 
@@ -698,7 +692,7 @@ int eng_bl_work_init(bwork *w, batch *b, int strict) {
   w->dset = calloc(na, sizeof *w->dset);
   w->dcap = calloc(na, sizeof *w->dcap);
   w->dn = calloc(na, sizeof *w->dn);
-  w->segbuf = aligned_alloc(8, ENG_PROJ_SEG_LEN);
+  w->segbuf = aligned_alloc(8, ENG_PROJ_SCRATCH);
   if (!w->conds || !w->keys || !w->args || !w->dset || !w->dcap || !w->dn ||
       !w->segbuf)
     return CREDO_NOMEM;
