@@ -38,8 +38,10 @@
 
 /* META key holding the next type id, u32 BE (engine/types.c). */
 #define BL_META_NEXT_TYPE "next_type"
-/* Largest key id the count-by-id loop counts in an array. */
-#define BL_FAST_CAP_MAX (1u << 24)
+/* Largest key id the count-by-id loop counts in an array, and its
+ * interleaved counters per id. */
+#define BL_FAST_CAP_MAX (1u << 22)
+#define BL_LANES 4
 /* A worker of several declines at these partial sums (see above). */
 #define BL_DEC_STRICT 1000000000000000000LL /* 10^18 */
 #define BL_INT_STRICT (INT64_C(1) << 62)
@@ -566,17 +568,24 @@ static int agg_vec(bwork *w, size_t a, const eng_proj_seg *s, size_t n) {
 
 /* ---------------------------------------------------------- segments */
 
-/* Creates the group of key id k (its first row in the scan). */
-static int fast_new(bwork *w, uint32_t k) {
+/* Creates the group of key id k, kept (its first row in the scan); ids
+ * are 1 .. cap - 1 (0 is the slot of rows not kept, g1[0] = INT32_MAX,
+ * never a group): another id declines. */
+static int fast_new(bwork *w, uint32_t k, uint32_t cap) {
   int32_t g;
-  int rc = group_add(w, &k, &g);
-  if (rc == CREDO_OK)
+  int rc;
+  if (k == 0 || k >= cap)
+    return ENG_BATCH_NO; /* an id the dictionary did not give */
+  if ((rc = group_add(w, &k, &g)) == CREDO_OK)
     w->g1[k] = g;
   return rc;
 }
 
 /* b->fast: one pass over the rows, counting kept rows by key id (no
- * selection vector); a group is created at its first kept row. */
+ * selection vector); a group is created at its first kept row. Counts go
+ * to BL_LANES interleaved counters per id (row i to lane i % BL_LANES),
+ * so that rows of one id in a row do not wait on each other's add (and
+ * rows not kept, which all add 0 to id 0, neither). */
 static int count_by_id(bwork *w, const eng_proj_seg *s, int hidden,
                        credo_time vis) {
   const uint32_t *col = dict_col(&w->keys[0], s);
@@ -586,19 +595,19 @@ static int count_by_id(bwork *w, const eng_proj_seg *s, int hidden,
   int32_t *g1 = w->g1;
   int64_t *cnt = w->cnt;
   int rc;
-  for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++) {
-    uint32_t keep =
-        (fl[i] & (ENG_PROJ_PRESENT | ENG_PROJ_RETRACTED)) == ENG_PROJ_PRESENT;
-    if (!hidden)
-      keep &= (from[i] <= vis) & (vis < until[i]);
-    uint32_t k = col[i] & -keep; /* 0 (never a group) when not kept */
-    if (__builtin_expect(k >= cap, 0))
-      return ENG_BATCH_NO; /* an id the dictionary did not give */
-    if (__builtin_expect((g1[k] < 0) & keep, 0) &&
-        (rc = fast_new(w, k)) != CREDO_OK)
-      return rc;
-    cnt[k] += keep;
-  }
+  for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i += BL_LANES)
+    for (size_t l = 0; l < BL_LANES; l++) {
+      size_t r = i + l;
+      uint32_t keep =
+          (fl[r] & (ENG_PROJ_PRESENT | ENG_PROJ_RETRACTED)) == ENG_PROJ_PRESENT;
+      if (!hidden)
+        keep &= (from[r] <= vis) & (vis < until[r]);
+      uint32_t k = col[r] & -keep; /* 0 when not kept: g1[0] >= 0 */
+      if (__builtin_expect((k >= cap) | (g1[k] < 0), 0) &&
+          (rc = fast_new(w, k, cap)) != CREDO_OK)
+        return rc;
+      cnt[(size_t)k * BL_LANES + l] += keep;
+    }
   return CREDO_OK;
 }
 
@@ -606,9 +615,12 @@ static int count_by_id(bwork *w, const eng_proj_seg *s, int hidden,
 static void fast_finish(bwork *w) {
   size_t na = w->b->p->naggs;
   for (size_t g = 0; g < w->ngroups; g++) {
-    int64_t c = w->cnt[w->groups[g].kv[0]];
+    const int64_t *c = w->cnt + (size_t)w->groups[g].kv[0] * BL_LANES;
+    int64_t sum = 0;
+    for (size_t l = 0; l < BL_LANES; l++)
+      sum += c[l];
     for (size_t a = 0; a < na; a++)
-      w->states[g * na + a].count += c;
+      w->states[g * na + a].count += sum;
   }
 }
 
@@ -705,10 +717,11 @@ int eng_bl_work_init(bwork *w, batch *b, int strict) {
   if (b->fast) {
     w->g1cap = b->fast_cap;
     w->g1 = malloc(w->g1cap * sizeof *w->g1);
-    w->cnt = calloc(w->g1cap, sizeof *w->cnt);
+    w->cnt = calloc(w->g1cap * BL_LANES, sizeof *w->cnt);
     if (!w->g1 || !w->cnt)
       return CREDO_NOMEM;
     memset(w->g1, 0xff, w->g1cap * sizeof *w->g1);
+    w->g1[0] = INT32_MAX; /* count_by_id: rows not kept, never a group */
   }
   return CREDO_OK;
 }
