@@ -283,6 +283,7 @@ static void batch_free(batch *b) {
   free(b->groups);
   free(b->states);
   eng_buf_free(&b->text);
+  eng_bm_dicts_free(b);
   pthread_mutex_destroy(&b->mu);
 }
 

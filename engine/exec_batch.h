@@ -87,6 +87,12 @@ typedef struct batch {
   eng_agg_state *states; /* ngroups * naggs */
   size_t ngroups, gcap;
   eng_buf text;
+  /* dictionary texts by id, read in one cursor walk once a dictionary
+   * has had eng_bm_dict_walk look-ups (under mu): dtext[d][id], dlen[d][id]
+   * (NULL: no such id); they point into the transaction's map */
+  const char **dtext[ENG_PROJ_NDICTS];
+  uint32_t *dlen[ENG_PROJ_NDICTS];
+  uint32_t dn[ENG_PROJ_NDICTS], dlook[ENG_PROJ_NDICTS];
   /* workers: how many (1: the calling thread alone), the evaluator's
    * lock, and the flag that stops them all after one failed */
   int nthreads;
@@ -158,6 +164,11 @@ int eng_bm_eval(batch *b, memo *m, uint64_t id, int64_t t, int32_t *out);
 int eng_bm_direct_value(batch *b, const memo *m, int32_t id, eng_buf *buf,
                         eng_value *out);
 void eng_bm_free(memo *m);
+/* Dictionary look-ups after which a batch reads the dictionary whole
+ * (default 4096; tests set 1). */
+extern unsigned eng_bm_dict_walk;
+/* Frees b's dictionary text arrays. */
+void eng_bm_dicts_free(batch *b);
 
 /* ------------------------------------------------ the loop (workers) */
 

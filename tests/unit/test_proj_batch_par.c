@@ -4,7 +4,8 @@
  * worker and as the row path: over a store of several projection
  * segments (each worker gets some), with 1, 2, 3 and 4 workers forced
  * through the engine switch eng_batch_threads (so a one-core CI machine
- * runs the threaded path too); the row order of a query without ORDER
+ * runs the threaded path too), dictionaries looked up per id and read
+ * whole; the row order of a query without ORDER
  * BY is the same whatever the number of workers (groups in first
  * appearance order); credo_interrupt stops a threaded query mid-way
  * (delivered from inside a worker's loop through the test hook) with
@@ -31,6 +32,7 @@ extern int eng_batch_enabled;
 extern int eng_batch_threads;
 extern _Atomic unsigned long eng_batch_answered;
 extern void (*eng_batch_seg_hook)(int worker);
+extern unsigned eng_bm_dict_walk; /* read a dictionary whole after n */
 
 enum { NSUBJ = 40, NEVENTS = 4600 }; /* 5 segments of 1,024 rows */
 
@@ -172,6 +174,11 @@ static void test_workers_equal_rows(void **state) {
   th_clock clk = {th_t("2025-01-01T08:00:00")};
   credo *db = make_store(dir, &clk);
   compare(db, "INCLUDE HIDDEN");
+  /* dictionaries read whole at their first look-up (subject, source,
+   * authority texts from the walk, not one look-up per id) */
+  eng_bm_dict_walk = 1;
+  compare(db, "INCLUDE HIDDEN");
+  eng_bm_dict_walk = 4096;
   compare(db, "");
   compare(db, "VISIBLE AT '2025-02-01'");
   /* inside a write transaction (segments flushed first) */
