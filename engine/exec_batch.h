@@ -47,8 +47,10 @@ enum {
 
 /* ------------------------------------------------------------ memos */
 
-/* One memoized expression: a WHERE conjunct (cond: value 1 when true) or
- * a key / aggregate argument (value = interned value id, 0 = NULL). */
+/* One memoized expression: a WHERE conjunct (cond: value 1 when true, 0
+ * false, BM_COND_NULL unknown) or a key / aggregate argument (value =
+ * interned value id, 0 = NULL). */
+#define BM_COND_NULL 2
 typedef struct memo {
   const eng_expr *e;
   int col, cond, mask;
@@ -136,8 +138,11 @@ typedef struct bwork {
   int64_t *cnt; /* b->fast: rows counted by key id (fast_cap) */
   int rc;       /* the worker's result */
   unsigned char *segbuf;
-  /* per segment: selected row numbers, their group ids, memo values */
+  /* per segment: selected row numbers, their group ids, memo values;
+   * rows whose conjuncts so far include an unknown (NULL) one */
   uint16_t sel[ENG_PROJ_SEG_ROWS];
+  uint8_t unknown[ENG_PROJ_SEG_ROWS];
+  int any_unknown;
   int32_t gid[ENG_PROJ_SEG_ROWS], v[ENG_PROJ_SEG_ROWS];
   int32_t kv[2][ENG_PROJ_SEG_ROWS];
 } bwork;

@@ -222,6 +222,27 @@ static const uint32_t *dict_col(const memo *m, const eng_proj_seg *s) {
                                : NULL;
 }
 
+/* Row i's conjuncts so far include an unknown one: later conjuncts are
+ * still evaluated on it (three-valued AND stops at FALSE only, as
+ * expr_logic.c), but it is not kept (drop_unknown). */
+static void unknown(bwork *w, uint16_t i) {
+  w->unknown[i] = 1;
+  w->any_unknown = 1;
+}
+
+/* Drops the rows marked unknown from the selection, clearing the marks. */
+static size_t drop_unknown(bwork *w, size_t n) {
+  size_t k = 0;
+  for (size_t j = 0; j < n; j++) {
+    uint16_t i = w->sel[j];
+    w->sel[k] = i;
+    k += !w->unknown[i];
+  }
+  memset(w->unknown, 0, sizeof w->unknown);
+  w->any_unknown = 0;
+  return k;
+}
+
 /* Narrows by a memoized conjunct over a dictionary / type column in one
  * pass: read the id, its memo entry (a miss is evaluated), keep. */
 static int narrow_dict(bwork *w, memo *m, const uint32_t *col, uint16_t *sel,
@@ -236,6 +257,8 @@ static int narrow_dict(bwork *w, memo *m, const uint32_t *col, uint16_t *sel,
     if (__builtin_expect(v < 0, 0) &&
         (rc = memo_miss(w, m, id, &v)) != CREDO_OK)
       return rc;
+    if (__builtin_expect(v == BM_COND_NULL, 0))
+      unknown(w, i);
     sel[k] = i;
     k += v != 0;
   }
@@ -286,6 +309,8 @@ static int narrow(bwork *w, memo *m, const eng_proj_seg *s, uint16_t *sel,
   if ((rc = memo_vec(w, m, s, sel, n, w->v)) != CREDO_OK)
     return rc;
   for (size_t j = 0; j < n; j++) {
+    if (__builtin_expect(w->v[j] == BM_COND_NULL, 0))
+      unknown(w, sel[j]);
     sel[k] = sel[j];
     k += w->v[j] != 0;
   }
@@ -643,6 +668,8 @@ static int segment(bwork *w, const eng_proj_seg *s) {
   for (size_t c = 0; c < b->nconds && n; c++)
     if ((rc = narrow(w, &w->conds[c], s, w->sel, &n)) != CREDO_OK)
       return rc;
+  if (w->any_unknown)
+    n = drop_unknown(w, n);
   if (!n)
     return CREDO_OK;
   if ((rc = groups_of(w, s, n)) != CREDO_OK)

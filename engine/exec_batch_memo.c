@@ -251,7 +251,7 @@ int eng_bm_eval(batch *b, memo *m, uint64_t id, int64_t t, int32_t *out) {
     x->mask_subject = m->mask;
     if (m->cond) {
       rc = eng_eval_cond(x, m->e, &tri);
-      *out = tri == 1;
+      *out = tri == 1 ? 1 : tri == 0 ? 0 : BM_COND_NULL;
     } else if ((rc = eng_eval(x, m->e, &v)) == CREDO_OK)
       rc = intern(b, &v, out);
     x->mask_subject = mask;

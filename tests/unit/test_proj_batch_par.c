@@ -285,12 +285,56 @@ static void test_big_sums(void **state) {
   th_rmdir(dir);
 }
 
+/* A conjunct that is NULL on a row does not stop the conjuncts after it
+ * (three-valued AND, left to right, stopping at FALSE only): the row
+ * path evaluates them there, and so must the batch path (here: a
+ * division by zero reached only through a NULL authority). */
+static void test_null_conjunct(void **state) {
+  (void)state;
+  char *dir = th_tmpdir("projparnull");
+  credo *db = NULL;
+  th_clock clk = {th_t("2025-01-01T08:00:00")};
+  const char *q[] = {
+      "SELECT count(*) FROM events WHERE data.authority = 'a' AND "
+      "1 / (CASE WHEN source = 'bad' THEN 0 ELSE 1 END) = 1 INCLUDE HIDDEN",
+      "SELECT source, count(*) FROM events WHERE data.authority <> 'zz' "
+      "AND source <> 'bad' GROUP BY source ORDER BY source INCLUDE HIDDEN"};
+  assert_int_equal(credo_open(dir, NULL, &db), CREDO_OK);
+  credo_set_clock(db, th_clock_fn, &clk);
+  ok_on(db, "CREATE TYPE pen PUBLICITY 1 YEAR;"
+            "CREATE SUBJECT 's1' KIND other NAME 'n';"
+            "RECORD pen FOR 's1' OCCURRED '2025-01-01' SOURCE 'ok' REF 'r1' "
+            "DATA {\"authority\": \"a\"};"
+            "RECORD pen FOR 's1' OCCURRED '2025-01-02' SOURCE 'bad' REF 'r2' "
+            "DATA {\"x\": 1};"
+            "RECORD pen FOR 's1' OCCURRED '2025-01-03' SOURCE 'ok2' REF 'r3' "
+            "DATA {\"x\": 2}");
+  for (size_t i = 0; i < 2; i++) {
+    eng_batch_enabled = 0;
+    char *rows = answer(db, q[i]);
+    eng_batch_enabled = 1;
+    for (int t = 1; t <= 2; t++) {
+      eng_batch_threads = t;
+      char *batch = answer(db, q[i]);
+      eng_batch_threads = 0;
+      if (strcmp(rows, batch) != 0)
+        fail_msg("%s: %d worker(s)\n--- rows\n%s\n--- batch\n%s", q[i], t, rows,
+                 batch);
+      free(batch);
+    }
+    free(rows);
+  }
+  credo_close(db);
+  th_rmdir(dir);
+}
+
 int main(void) {
   seed = seed0 = th_seed("test_proj_batch_par");
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_workers_equal_rows),
       cmocka_unit_test(test_interrupt_threaded),
       cmocka_unit_test(test_big_sums),
+      cmocka_unit_test(test_null_conjunct),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
