@@ -27,7 +27,12 @@
  * segment) drops the batch before any output and the row path runs: the
  * batch path never answers differently, it only declines.
  *
- * The memoized evaluation itself is in exec_batch_memo.c (exec_batch.h).
+ * This file: the plan (whether the batch path may answer), the scan that
+ * collects the segments, the driver and the emission of groups. The
+ * memoized evaluation is in exec_batch_memo.c, the vectorized row loop
+ * (one worker) in exec_batch_loop.c and its group tables in
+ * exec_batch_groups.c, the workers on threads and their merge in
+ * exec_batch_par.c (exec_batch.h).
  *
  * Does not: write, or answer ungrouped SELECTs.
  */

@@ -2,7 +2,8 @@
  * exec_batch.h -- what the batch path's files share: exec_batch.c (plan,
  * driver, emission), exec_batch_memo.c (the memoized evaluation of
  * one-column expressions), exec_batch_loop.c (the vectorized per-segment
- * loop, groups and aggregate steps of one worker) and exec_batch_par.c
+ * loop and aggregate steps of one worker), exec_batch_groups.c (a
+ * worker's group tables and distinct sets) and exec_batch_par.c
  * (the workers on threads and the merge of their groups). Internal to
  * those files.
  *
@@ -189,9 +190,14 @@ void eng_bl_work_free(bwork *w);
  * ENG_BL_INTERRUPTED or an error. Stops early (CREDO_OK) when b->stop is
  * set; sets it when failing. */
 int eng_bl_run(bwork *w, const bsegref *segs, size_t from, size_t to);
-/* Group of keys kv in w (found or added at the end): CREDO_OK or
- * CREDO_NOMEM. */
+/* Groups (exec_batch_groups.c). The group of keys kv in w (found, or
+ * added at the end of w's list): CREDO_OK or CREDO_NOMEM. eng_bl_group1
+ * and eng_bl_group2 are its one- and two-key forms; eng_bl_group_add
+ * adds a group without looking (its states zeroed). */
 int eng_bl_group(bwork *w, const uint32_t *kv, int32_t *gid);
+int eng_bl_group1(bwork *w, uint32_t k, int32_t *gid);
+int eng_bl_group2(bwork *w, const uint32_t *kv, int32_t *gid);
+int eng_bl_group_add(bwork *w, const uint32_t *kv, int32_t *gid);
 /* Adds (group g, value vid) to w's distinct set of aggregate a: 1 when
  * new, 0 when present, -1 out of memory. */
 int eng_bl_distinct_add(bwork *w, size_t a, int32_t g, int32_t vid);
