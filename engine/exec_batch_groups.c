@@ -132,4 +132,3 @@ int eng_bl_distinct_add(bwork *w, size_t a, int32_t g, int32_t vid) {
   return set_add(&w->dset[a], &w->dcap[a], &w->dn[a],
                  (uint64_t)(uint32_t)g << 32 | (uint32_t)vid, NULL, NULL);
 }
-

@@ -344,6 +344,19 @@ static size_t select_rows(const eng_proj_seg *s, int hidden, credo_time vis,
 
 /* ----------------------------------------------------------- groups */
 
+/* The group of the two-key pair k (eng_bl_group2's table: k + 1 stored,
+ * 0 empty), -1 when it has none yet. */
+static inline int32_t g2_find(const bwork *w, uint64_t k) {
+  size_t cap = w->g2cap, j;
+  if (!cap)
+    return -1;
+  for (j = eng_bm_hash((int64_t)(k + 1), cap); w->g2k[j];
+       j = (j + 1) & (cap - 1))
+    if (w->g2k[j] == k + 1)
+      return w->g2v[j];
+  return -1;
+}
+
 /* The group ids of the n selected rows into w->gid. */
 static int groups_of(bwork *w, const eng_proj_seg *s, size_t n) {
   const eng_plan *p = w->b->p;
@@ -384,7 +397,9 @@ static int groups_of(bwork *w, const eng_proj_seg *s, size_t n) {
   for (size_t j = 0; j < n && rc == CREDO_OK; j++) {
     kv[0] = (uint32_t)w->kv[0][j];
     kv[1] = (uint32_t)w->kv[1][j];
-    rc = eng_bl_group2(w, kv, &w->gid[j]);
+    /* an existing group: probed inline; a new one: added */
+    if ((w->gid[j] = g2_find(w, (uint64_t)kv[0] << 32 | kv[1])) < 0)
+      rc = eng_bl_group2(w, kv, &w->gid[j]);
   }
   return rc;
 }
