@@ -34,8 +34,10 @@
 #include "stor.h"
 #include "th.h"
 
-/* engine/exec_batch.c's internal switch and counter (tests only) */
+/* engine/exec_batch.c's internal switches and counter (tests only):
+ * the batch path on / off, its number of workers (0: automatic) */
 extern int eng_batch_enabled;
+extern int eng_batch_threads;
 extern _Atomic unsigned long eng_batch_answered;
 
 enum { NEVENTS = 2600, NOPS = 400 }; /* ~1,500 events: two segments */
@@ -157,7 +159,9 @@ static const char *const QUERIES[] = {
 };
 #define NQUERIES (sizeof QUERIES / sizeof *QUERIES)
 
-/* Runs every query with `clause` on both paths and compares. */
+/* Runs every query with `clause` on the row path and on the batch path
+ * with one worker and with two (forced, whatever the machine's cores:
+ * each takes one of the segments) and compares. */
 static void compare_all(credo *db, const char *clause) {
   char sql[1024];
   for (size_t q = 0; q < NQUERIES; q++) {
@@ -165,13 +169,17 @@ static void compare_all(credo *db, const char *clause) {
     eng_batch_enabled = 0;
     char *rows = answer(db, sql);
     eng_batch_enabled = 1;
-    char *batch = answer(db, sql);
-    if (strcmp(rows, batch) != 0)
-      fail_msg("CREDO_TEST_SEED=%" PRIu64
-               ": %s\n--- row path\n%s\n--- batch path\n%s",
-               seed0, sql, rows, batch);
+    for (int t = 1; t <= 2; t++) {
+      eng_batch_threads = t;
+      char *batch = answer(db, sql);
+      eng_batch_threads = 0;
+      if (strcmp(rows, batch) != 0)
+        fail_msg("CREDO_TEST_SEED=%" PRIu64
+                 ": %s\n--- row path\n%s\n--- batch path, %d worker(s)\n%s",
+                 seed0, sql, rows, t, batch);
+      free(batch);
+    }
     free(rows);
-    free(batch);
   }
 }
 
