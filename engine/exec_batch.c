@@ -127,8 +127,11 @@ void eng_batch_explain(credo_stmt *st, char *buf, size_t n) {
   if (why)
     snprintf(buf, n, "row path: %s", why);
   else
-    snprintf(buf, n, "batch path: projection segments of %d rows%s",
+    snprintf(buf, n, "batch path: projection segments of %d rows%s%s",
              ENG_PROJ_SEG_ROWS,
+             eng_batch_topk_plan(st->plan)
+                 ? ", only the groups that can reach LIMIT"
+                 : "",
              st->plan->as_of ? " (AS OF a past instant: row path)" : "");
 }
 
@@ -629,19 +632,26 @@ static void batch_free(batch *b) {
   free(b->segbuf);
 }
 
-/* The batch's groups into the statement's (first appearance order). */
+/* The batch's groups into the statement's (first appearance order);
+ * with a top-k ORDER BY / LIMIT only those that can reach the LIMIT
+ * window (exec_batch_topk.c). */
 static int emit(batch *b) {
   const eng_plan *p = b->p;
   uint32_t none[2] = {0, 0};
   eng_value kv[2];
   eng_buf text[2] = {{0}};
   eng_group *g;
+  unsigned char *keep = NULL;
   int32_t gid;
   int rc = CREDO_OK;
   if (p->nkeys == 0 && b->ngroups == 0 &&
       (rc = group_add(b, none, &gid)) != CREDO_OK)
     return rc; /* aggregates over no rows: one group */
+  if ((rc = eng_batch_topk(b, &keep)) != CREDO_OK)
+    return rc;
   for (size_t i = 0; i < b->ngroups && rc == CREDO_OK; i++) {
+    if (keep && !keep[i])
+      continue;
     for (size_t k = 0; k < p->nkeys && rc == CREDO_OK; k++)
       if (b->keys[k].direct)
         rc = eng_bm_direct_value(b, &b->keys[k], (int32_t)b->groups[i].kv[k],
@@ -652,6 +662,7 @@ static int emit(batch *b) {
       break;
     memcpy(g->st, b->states + i * p->naggs, p->naggs * sizeof *g->st);
   }
+  free(keep);
   eng_buf_free(&text[0]);
   eng_buf_free(&text[1]);
   return rc;

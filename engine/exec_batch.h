@@ -102,6 +102,17 @@ int eng_bm_direct_value(batch *b, const memo *m, int32_t id, eng_buf *buf,
                         eng_value *out);
 void eng_bm_free(memo *m);
 
+/* ------------------------------------------ top-k (exec_batch_topk.c) */
+
+/* 1 when p's ORDER BY / LIMIT lets the batch path emit only the groups
+ * that can reach the LIMIT window (see exec_batch_topk.c). */
+int eng_batch_topk_plan(const eng_plan *p);
+/* Which of b's groups to emit: *keep is NULL (every group) or a malloc'd
+ * array of b->ngroups flags, 1 = emit (the caller frees it). Reads the
+ * statement's LIMIT / OFFSET (set before the drain). CREDO_OK or
+ * CREDO_NOMEM. */
+int eng_batch_topk(const batch *b, unsigned char **keep);
+
 /* Open-addressing slot of a 64-bit key in a table of cap (a power of 2). */
 static inline size_t eng_bm_hash(int64_t t, size_t cap) {
   return (size_t)(((uint64_t)t * 0x9E3779B97F4A7C15ULL) >> 17) & (cap - 1);
