@@ -499,10 +499,8 @@ static int segment(batch *b, const eng_proj_seg *s, int hidden,
   /* interrupts are polled per segment; a check handler or a time limit
    * is served per row, as the row path does */
   int per_row = db->check_fn || db->deadline;
-  int64_t umax;
   int rc;
-  memcpy(&umax, s->buf + ENG_PROJ_H_UNTIL_MAX, 8);
-  if (!hidden && umax <= vis)
+  if (!hidden && s->until_max <= vis)
     return CREDO_OK; /* every window ended before the instant */
   for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++) {
     uint8_t fl = s->flags[i];

@@ -27,8 +27,8 @@ const char *const eng_proj_fields[ENG_PROJ_NFIELDS] = {"amount_wan",
 
 _Static_assert(ENG_PROJ_OFF_FVAL(0) % 8 == 0 && ENG_PROJ_OFF_TYPE % 4 == 0,
                "segment columns are aligned to their width");
-_Static_assert(ENG_PROJ_SEG_LEN == 58400 &&
-                   ENG_PROJ_OFF_FLAGS == 32 + 52 * 1024,
+_Static_assert(ENG_PROJ_SEG_LEN == 40 + 65 * 1024 &&
+                   ENG_PROJ_OFF_FLAGS == 40 + 60 * 1024,
                "docs/storage.md tables the segment for 1,024 rows, 2 fields");
 
 /* ------------------------------------------------------------ segments */
@@ -38,6 +38,7 @@ void eng_proj_seg_view(eng_proj_seg *s, unsigned char *buf) {
   s->occurred = (int64_t *)(void *)(buf + ENG_PROJ_OFF_OCCURRED);
   s->from = (int64_t *)(void *)(buf + ENG_PROJ_OFF_FROM);
   s->until = (int64_t *)(void *)(buf + ENG_PROJ_OFF_UNTIL);
+  s->recorded = (int64_t *)(void *)(buf + ENG_PROJ_OFF_RECORDED);
   s->type = (uint32_t *)(void *)(buf + ENG_PROJ_OFF_TYPE);
   s->subject = (uint32_t *)(void *)(buf + ENG_PROJ_OFF_SUBJECT);
   s->source = (uint32_t *)(void *)(buf + ENG_PROJ_OFF_SOURCE);
@@ -47,6 +48,11 @@ void eng_proj_seg_view(eng_proj_seg *s, unsigned char *buf) {
     s->ftag[f] = buf + ENG_PROJ_OFF_FTAG(f);
     s->fscale[f] = buf + ENG_PROJ_OFF_FSCALE(f);
   }
+  memcpy(&s->rows, buf + ENG_PROJ_H_ROWS, 4);
+  memcpy(&s->occ_min, buf + ENG_PROJ_H_OCC_MIN, 8);
+  memcpy(&s->occ_max, buf + ENG_PROJ_H_OCC_MAX, 8);
+  memcpy(&s->until_max, buf + ENG_PROJ_H_UNTIL_MAX, 8);
+  memcpy(&s->rec_max, buf + ENG_PROJ_H_REC_MAX, 8);
 }
 
 int eng_proj_seg_valid(const void *data, size_t len) {
@@ -66,7 +72,8 @@ static void seg_key(stor_key *k, uint64_t no) {
 
 /* Header statistics of the present rows. */
 static void seg_stats(eng_proj_seg *s) {
-  int64_t omin = INT64_MAX, omax = INT64_MIN, umax = INT64_MIN;
+  int64_t omin = INT64_MAX, omax = INT64_MIN, umax = INT64_MIN,
+          rmax = INT64_MIN;
   uint32_t rows = 0;
   for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++) {
     if (!(s->flags[i] & ENG_PROJ_PRESENT))
@@ -75,6 +82,7 @@ static void seg_stats(eng_proj_seg *s) {
     omin = s->occurred[i] < omin ? s->occurred[i] : omin;
     omax = s->occurred[i] > omax ? s->occurred[i] : omax;
     umax = s->until[i] > umax ? s->until[i] : umax;
+    rmax = s->recorded[i] > rmax ? s->recorded[i] : rmax;
   }
   s->buf[ENG_PROJ_H_LAYOUT] = ENG_PROJ_LAYOUT;
   s->buf[ENG_PROJ_H_NFIELDS] = ENG_PROJ_NFIELDS;
@@ -82,6 +90,12 @@ static void seg_stats(eng_proj_seg *s) {
   memcpy(s->buf + ENG_PROJ_H_OCC_MIN, &omin, 8);
   memcpy(s->buf + ENG_PROJ_H_OCC_MAX, &omax, 8);
   memcpy(s->buf + ENG_PROJ_H_UNTIL_MAX, &umax, 8);
+  memcpy(s->buf + ENG_PROJ_H_REC_MAX, &rmax, 8);
+  s->rows = rows;
+  s->occ_min = omin;
+  s->occ_max = omax;
+  s->until_max = umax;
+  s->rec_max = rmax;
 }
 
 /* Loads segment no from txn (zeroed when absent) into a new buffer. */
@@ -360,6 +374,7 @@ void eng_proj_row_of(const eng_version *v, eng_arena *arena, eng_proj_row *r) {
   r->occurred = v->occurred;
   r->from = v->public_from;
   r->until = v->public_until;
+  r->recorded = v->recorded;
   r->subject = v->subject;
   r->source = v->source;
   json_t *tree = NULL;
@@ -417,7 +432,7 @@ static int set_row(credo *db, stor_txn *txn, uint64_t id, const eng_proj_row *r,
   if (!r) {
     s->flags[i] = 0;
     s->type[i] = s->subject[i] = s->source[i] = 0;
-    s->occurred[i] = s->from[i] = s->until[i] = 0;
+    s->occurred[i] = s->from[i] = s->until[i] = s->recorded[i] = 0;
     for (int f = 0; f < ENG_PROJ_NFIELDS; f++)
       s->ftag[f][i] = s->fscale[f][i] = 0, s->fval[f][i] = 0;
   } else {
@@ -428,6 +443,7 @@ static int set_row(credo *db, stor_txn *txn, uint64_t id, const eng_proj_row *r,
     s->occurred[i] = r->occurred;
     s->from[i] = r->from;
     s->until[i] = r->until;
+    s->recorded[i] = r->recorded;
     for (int f = 0; f < ENG_PROJ_NFIELDS; f++) {
       s->ftag[f][i] = r->ftag[f];
       s->fscale[f][i] = r->fscale[f];

@@ -33,7 +33,7 @@
  * segment) stays cheap; batches write each dirty segment once. */
 #define ENG_PROJ_SEG_ROWS 1024
 /* Layout version in byte 0 of every segment and in the meta key. */
-#define ENG_PROJ_LAYOUT 1
+#define ENG_PROJ_LAYOUT 2
 /* META key: the layout the projection was built with and the store's
  * last transaction time (meta `last_tx`) it is up to date with:
  * [0..4) layout u32 BE, [4..12) instant i64 (key encoding). Absent before
@@ -89,14 +89,16 @@ enum {
 #define ENG_PROJ_H_OCC_MIN 8    /* i64: least occurred of present rows */
 #define ENG_PROJ_H_OCC_MAX 16   /* i64: greatest occurred */
 #define ENG_PROJ_H_UNTIL_MAX 24 /* i64: greatest public_until */
-#define ENG_PROJ_HDR_LEN 32
+#define ENG_PROJ_H_REC_MAX 32   /* i64: greatest recorded */
+#define ENG_PROJ_HDR_LEN 40
 #define ENG_PROJ_C8 ((size_t)8 * ENG_PROJ_SEG_ROWS)
 #define ENG_PROJ_C4 ((size_t)4 * ENG_PROJ_SEG_ROWS)
 #define ENG_PROJ_C1 ((size_t)ENG_PROJ_SEG_ROWS)
 #define ENG_PROJ_OFF_OCCURRED ((size_t)ENG_PROJ_HDR_LEN)
 #define ENG_PROJ_OFF_FROM (ENG_PROJ_OFF_OCCURRED + ENG_PROJ_C8)
 #define ENG_PROJ_OFF_UNTIL (ENG_PROJ_OFF_FROM + ENG_PROJ_C8)
-#define ENG_PROJ_OFF_FVAL(f) (ENG_PROJ_OFF_UNTIL + ENG_PROJ_C8 * (1 + (f)))
+#define ENG_PROJ_OFF_RECORDED (ENG_PROJ_OFF_UNTIL + ENG_PROJ_C8)
+#define ENG_PROJ_OFF_FVAL(f) (ENG_PROJ_OFF_RECORDED + ENG_PROJ_C8 * (1 + (f)))
 #define ENG_PROJ_OFF_TYPE ENG_PROJ_OFF_FVAL(ENG_PROJ_NFIELDS)
 #define ENG_PROJ_OFF_SUBJECT (ENG_PROJ_OFF_TYPE + ENG_PROJ_C4)
 #define ENG_PROJ_OFF_SOURCE (ENG_PROJ_OFF_SUBJECT + ENG_PROJ_C4)
@@ -106,11 +108,16 @@ enum {
   (ENG_PROJ_OFF_FTAG(ENG_PROJ_NFIELDS) + ENG_PROJ_C1 * (f))
 #define ENG_PROJ_SEG_LEN ENG_PROJ_OFF_FSCALE(ENG_PROJ_NFIELDS)
 
-/* A segment's columns, pointing into an 8-aligned buffer. */
+/* A segment's columns, pointing into an 8-aligned buffer, and its
+ * header's zone maps over the present rows (rows 0: the bounds are
+ * INT64_MAX / INT64_MIN). `recorded` is the transaction time that wrote
+ * the row's latest version (eng_version.recorded). */
 typedef struct eng_proj_seg {
   uint64_t no;
   unsigned char *buf;
-  int64_t *occurred, *from, *until, *fval[ENG_PROJ_NFIELDS];
+  uint32_t rows;
+  int64_t occ_min, occ_max, until_max, rec_max;
+  int64_t *occurred, *from, *until, *recorded, *fval[ENG_PROJ_NFIELDS];
   uint32_t *type, *subject, *source;
   uint8_t *flags, *ftag[ENG_PROJ_NFIELDS], *fscale[ENG_PROJ_NFIELDS];
 } eng_proj_seg;
@@ -119,14 +126,15 @@ typedef struct eng_proj_seg {
 typedef struct eng_proj_row {
   uint8_t flags;
   uint32_t type;
-  credo_time occurred, from, until;
+  credo_time occurred, from, until, recorded;
   const char *subject, *source;
   uint8_t ftag[ENG_PROJ_NFIELDS], fscale[ENG_PROJ_NFIELDS];
   int64_t fval[ENG_PROJ_NFIELDS]; /* TEXT: unused (see ftext) */
   const char *ftext[ENG_PROJ_NFIELDS];
 } eng_proj_row;
 
-/* Points s's columns into buf (ENG_PROJ_SEG_LEN bytes, 8-aligned). */
+/* Points s's columns into buf (ENG_PROJ_SEG_LEN bytes, 8-aligned) and
+ * reads its header into s's zone-map fields. */
 void eng_proj_seg_view(eng_proj_seg *s, unsigned char *buf);
 /* Checks a stored segment value's length and header. CREDO_OK or
  * CREDO_CORRUPT. */

@@ -57,6 +57,8 @@ static const char *row_differs(pck *c, const eng_proj_seg *s, size_t i,
   if (s->occurred[i] != r->occurred || s->from[i] != r->from ||
       s->until[i] != r->until)
     return "occurred / public window";
+  if (s->recorded[i] != r->recorded)
+    return "recorded";
   if (!dict_is(c, ENG_PROJ_D_SUBJECT, s->subject[i], r->subject))
     return "subject";
   if (!dict_is(c, ENG_PROJ_D_SOURCE, s->source[i], r->source))

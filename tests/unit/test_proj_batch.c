@@ -391,7 +391,7 @@ static void test_check_reports_damage(void **state) {
             "DATA {\"amount_wan\": 4}");
   check_clean(db);
   credo_close(db);
-  /* event 2's occurred, in segment 0 (docs/storage.md: byte 32 + 8 * row) */
+  /* event 2's occurred, in segment 0 (docs/storage.md: byte 40 + 8 * row) */
   assert_int_equal(stor_open(dir, NULL, &env, NULL, 0), CREDO_OK);
   assert_int_equal(stor_txn_begin(env, 1, &t), CREDO_OK);
   stor_key_init(&k);
@@ -402,7 +402,7 @@ static void test_check_reports_damage(void **state) {
   unsigned char *copy = malloc(v.len);
   assert_non_null(copy);
   memcpy(copy, v.data, v.len);
-  copy[32 + 8 * 2] ^= 0x40;
+  copy[40 + 8 * 2] ^= 0x40;
   assert_int_equal(
       stor_put(t, STOR_PROJ, stor_key_val(&k), (stor_val){copy, v.len}),
       CREDO_OK);
