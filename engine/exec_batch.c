@@ -17,8 +17,11 @@
  * and aggregate steps (count, count DISTINCT over value ids, sum / avg of
  * a projected numeric field exactly as expr_agg.c sums).
  *
- * Not taken (the row path answers; EXPLAIN says why): joins (p->join), AS OF a
- * past instant (older versions live only in STOR_VERSIONS), INCLUDE RETRACTED,
+ * AS OF a past instant: each segment passes through the overlay of
+ * exec_batch_asof.c (rows recorded after the instant read as of it).
+ *
+ * Not taken (the row path answers; EXPLAIN says why): joins (p->join),
+ * INCLUDE RETRACTED,
  * other tables, subqueries, an index path other than type, a column outside the
  * projection, a conjunct or key reading two columns, FILTER, min / max /
  * string_agg, more than two keys, the public role reading `data` (its
@@ -132,7 +135,9 @@ void eng_batch_explain(credo_stmt *st, char *buf, size_t n) {
              eng_batch_topk_plan(st->plan)
                  ? ", only the groups that can reach LIMIT"
                  : "",
-             st->plan->as_of ? " (AS OF a past instant: row path)" : "");
+             st->plan->as_of
+                 ? ", AS OF: rows recorded after the instant read as of it"
+                 : "");
 }
 
 static int memo_arr(batch *b, memo *m, uint32_t id, int32_t *out) {
@@ -545,7 +550,13 @@ static int scan(batch *b) {
       memcpy(b->segbuf, val.data, ENG_PROJ_SEG_LEN);
       eng_proj_seg_view(&s, b->segbuf);
     }
-    if ((rc = segment(b, &s, hidden, b->st->read_vis)) != CREDO_OK)
+    const eng_proj_seg *use = &s; /* AS OF: rows as of the instant */
+    if (b->asof && (rc = eng_batch_asof_seg(
+                        b->asof, b->st->txn,
+                        stor_dec_u64((const unsigned char *)key.data + 1), &s,
+                        &use)) != CREDO_OK)
+      break;
+    if ((rc = segment(b, use, hidden, b->st->read_vis)) != CREDO_OK)
       break;
   }
   stor_cursor_close(c);
@@ -586,6 +597,9 @@ static int batch_init(batch *b, credo_stmt *st) {
     return CREDO_NOMEM;
   b->vcap = 16;
   b->nvals = 1;
+  if (st->x.as_of != CREDO_TIME_OPEN &&
+      eng_batch_asof_new(st->x.as_of, &b->asof) != CREDO_OK)
+    return CREDO_NOMEM;
   /* keys and arguments are evaluated as group_of / eng_agg_step do */
   for (size_t c = 0; c < b->nconds; c++)
     if (eng_bm_fast_time(b, &b->conds[c]) != CREDO_OK)
@@ -628,6 +642,7 @@ static void batch_free(batch *b) {
   free(b->g2v);
   eng_buf_free(&b->text);
   free(b->segbuf);
+  eng_batch_asof_free(b->asof);
 }
 
 /* The batch's groups into the statement's (first appearance order);
@@ -669,7 +684,7 @@ static int emit(batch *b) {
 int eng_batch_group(credo_stmt *st) {
   batch b;
   int ready = 0, rc;
-  if (plan_why_not(st) || st->empty || st->x.as_of != CREDO_TIME_OPEN)
+  if (plan_why_not(st) || st->empty)
     return ENG_BATCH_NO;
   /* inside a write transaction: its cached segments first */
   if ((rc = eng_proj_flush(st->db, st->txn)) != CREDO_OK ||

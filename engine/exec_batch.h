@@ -56,6 +56,9 @@ typedef struct memo {
   size_t hcap, hn;
 } memo;
 
+/* The AS OF overlay of one scanning thread (exec_batch_asof.c). */
+typedef struct eng_batch_asof eng_batch_asof;
+
 typedef struct bgroup {
   uint32_t kv[2];
 } bgroup;
@@ -84,6 +87,7 @@ typedef struct batch {
   size_t *dcap, *dn;
   eng_buf text;
   unsigned char *segbuf;
+  eng_batch_asof *asof; /* AS OF a past instant: the overlay */
 } batch;
 
 /* The one projected column e reads: BC_CONST, a BC_* column or BC_MANY. */
@@ -112,6 +116,23 @@ int eng_batch_topk_plan(const eng_plan *p);
  * statement's LIMIT / OFFSET (set before the drain). CREDO_OK or
  * CREDO_NOMEM. */
 int eng_batch_topk(const batch *b, unsigned char **keep);
+
+/* ------------------------------------------ AS OF (exec_batch_asof.c) */
+
+/* CREDO_OK or CREDO_NOMEM (*out NULL). */
+int eng_batch_asof_new(credo_time t, eng_batch_asof **out);
+void eng_batch_asof_free(eng_batch_asof *a); /* NULL: no-op */
+/* Segment no (columns s) as of t: *out is s itself when every row of it
+ * was current at t (rec_max <= t), else a copy of s in which each row
+ * recorded after t holds its version as of t, read in txn (or is absent
+ * when the event did not exist at t); the copy is valid until the next
+ * call. Needs s's flags, from, until, type and recorded columns.
+ * CREDO_OK, ENG_BATCH_NO (a text the dictionaries do not hold: the row
+ * path answers) or an error. */
+int eng_batch_asof_seg(eng_batch_asof *a, stor_txn *txn, uint64_t no,
+                       const eng_proj_seg *s, const eng_proj_seg **out);
+/* Rows read as of t so far (for figures). */
+uint64_t eng_batch_asof_late(const eng_batch_asof *a);
 
 /* Open-addressing slot of a 64-bit key in a table of cap (a power of 2). */
 static inline size_t eng_bm_hash(int64_t t, size_t cap) {

@@ -32,8 +32,8 @@
 
 /* 1 when e cannot fail to evaluate over a finished group. */
 static int safe_expr(const eng_expr *e) {
-  return e->kind == ENG_X_KEY || e->kind == ENG_X_AGG ||
-         e->kind == ENG_X_OUT || e->kind == ENG_X_CONST;
+  return e->kind == ENG_X_KEY || e->kind == ENG_X_AGG || e->kind == ENG_X_OUT ||
+         e->kind == ENG_X_CONST;
 }
 
 /* The aggregate slot the first ORDER BY term sorts by, or -1. */
@@ -47,8 +47,7 @@ static int first_key_agg(const eng_plan *p) {
 }
 
 int eng_batch_topk_plan(const eng_plan *p) {
-  if (!p->limit || p->having || p->distinct || p->nwins ||
-      first_key_agg(p) < 0)
+  if (!p->limit || p->having || p->distinct || p->nwins || first_key_agg(p) < 0)
     return 0;
   for (size_t c = 0; c < p->ncols; c++)
     if (!safe_expr(p->cols[c]))

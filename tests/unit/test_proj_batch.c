@@ -197,6 +197,11 @@ static void compare_all(credo *db, const char *clause) {
   }
 }
 
+/* The clock at each write of phase 1 (AS OF instants exactly on and just
+ * before a version's recorded time). */
+static credo_time write_at[NEVENTS + NOPS];
+static size_t nwrite_at;
+
 static void random_writes(credo *db, th_clock *clk, int *minute, int odd,
                           int n) {
   char sql[1024], data[256];
@@ -205,6 +210,8 @@ static void random_writes(credo *db, th_clock *clk, int *minute, int odd,
     if (txn && !credo_in_txn(db))
       ok_on(db, "BEGIN");
     clk->now += 3600LL * 1000000 * (1 + pick(200)); /* up to ~8 days */
+    if (nwrite_at < sizeof write_at / sizeof *write_at)
+      write_at[nwrite_at++] = clk->now;
     random_data(data, sizeof data, odd);
     int id = 1 + pick(*minute + 1), op = pick(10);
     if (op < 5)
@@ -232,6 +239,32 @@ static void random_writes(credo *db, th_clock *clk, int *minute, int odd,
       snprintf(sql, sizeof sql, "ERASE EVENT %d REASON 'pipl'", id);
     credo_exec(db, sql, NULL, NULL); /* refusals are part of the game */
   }
+}
+
+/* AS OF random instants among the writes (exactly on one: that version
+ * included; 1 us before: excluded; between two), before the first and
+ * after the last, alone and with INCLUDE HIDDEN / VISIBLE AT; the batch
+ * path must answer AS OF (the overlay of exec_batch_asof.c). */
+static void compare_as_of(credo *db, int rounds) {
+  static const char *const EXTRA[] = {"", "INCLUDE HIDDEN",
+                                      "VISIBLE AT '2025-06-15'"};
+  char clause[160], at[48];
+  unsigned long before = eng_batch_answered;
+  for (int r = 0; r < rounds + 2; r++) {
+    credo_time t;
+    if (r == rounds)
+      t = write_at[0] - 86400LL * 1000000; /* before the store's first */
+    else if (r == rounds + 1)
+      t = write_at[nwrite_at - 1] + 86400LL * 1000000;
+    else {
+      size_t k = (size_t)pick((int)nwrite_at);
+      t = write_at[k] - (r % 3 == 1) - (r % 3 == 2) * 1800LL * 1000000;
+    }
+    assert_int_equal(credo_time_format(t, 0, at, sizeof at), CREDO_OK);
+    snprintf(clause, sizeof clause, "AS OF '%s' %s", at, EXTRA[r % 3]);
+    compare_all(db, clause);
+  }
+  assert_true(eng_batch_answered >= before + 4ul * (unsigned long)(rounds + 2));
 }
 
 static int check_cb(void *arg, const char *problem) {
@@ -284,12 +317,12 @@ static void test_batch_equals_rows(void **state) {
              1 + 2 * (k % 6), k % 3 ? "01" : "15");
     compare_all(db, clause);
   }
-  snprintf(clause, sizeof clause, "AS OF '2025-03-01'");
-  compare_all(db, clause); /* the row path both times */
+  compare_as_of(db, 9);
   /* inside a write transaction: segments not yet written */
   ok_on(db, "BEGIN");
   random_writes(db, &clk, &counter, 0, 30);
   compare_all(db, "INCLUDE HIDDEN");
+  compare_as_of(db, 1);
   ok_on(db, "ROLLBACK");
   compare_all(db, "");
   /* the public role: persons masked, only what is public now */
@@ -310,6 +343,7 @@ static void test_batch_equals_rows(void **state) {
   compare_all(db, "");
   compare_all(db, "INCLUDE HIDDEN");
   compare_all(db, "VISIBLE AT '2025-06-15'");
+  compare_as_of(db, 3);
   check_clean(db);
   credo_close(db);
   /* after a reopen, from the stored segments only */
