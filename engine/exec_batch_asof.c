@@ -6,14 +6,14 @@
  * Why it is exact: a row whose `recorded` (the transaction time of the
  * latest version) is <= t was already the current version at t, so the
  * projection's row is the row as of t. A row recorded after t is read
- * again, as the row path reads it (eng_version_as_of: the version current
- * at t from STOR_EVENTS / STOR_VERSIONS, none when the event did not
- * exist yet), and turned into a projected row by eng_proj_row_of. An
- * erased event has no row anywhere, at any instant. The segment's
- * rec_max <= t means no row of it needs that: the segment is used as it
- * is. Visibility (public at t, or at VISIBLE AT, or INCLUDE HIDDEN) is
- * the segment loop's, over the rows as of t, as read.c's passes() over
- * the versions as of t.
+ * again, as the row path reads it (eng_version_older, eng_version_as_of's
+ * second step: the version current at t from STOR_VERSIONS, none when
+ * the event did not exist yet), and turned into a projected row by
+ * eng_proj_row_of. An erased event has no row anywhere, at any instant. The
+ * segment's rec_max <= t means no row of it needs that: the segment is used as
+ * it is. Visibility (public at t, or at VISIBLE AT, or INCLUDE HIDDEN) is the
+ * segment loop's, over the rows as of t, as read.c's passes() over the versions
+ * as of t.
  *
  * Order: the patched rows stay at their row numbers (one segment, in id
  * order), so groups appear in the order the row path's id-ordered scan
@@ -43,6 +43,8 @@ struct eng_batch_asof {
   unsigned char *block;
   eng_arena arena;
   eng_hmap texts[ENG_PROJ_NFIELDS]; /* field text -> dictionary id + 1 */
+  stor_txn *txn;                    /* vc's */
+  stor_cursor *vc;                  /* on STOR_VERSIONS */
   uint64_t late;                    /* rows read as of t (figures) */
 };
 
@@ -88,6 +90,7 @@ void eng_batch_asof_free(eng_batch_asof *a) {
   if (!a)
     return;
   free(a->block);
+  stor_cursor_close(a->vc);
   eng_arena_free(&a->arena);
   for (int f = 0; f < ENG_PROJ_NFIELDS; f++)
     eng_hmap_free(&a->texts[f]);
@@ -165,7 +168,16 @@ static int patch_row(eng_batch_asof *a, stor_txn *txn, uint64_t id, size_t i) {
   eng_proj_seg *d = &a->seg;
   eng_version v;
   eng_proj_row r;
-  int rc = eng_version_as_of(txn, id, a->t, &v);
+  int rc;
+  if (a->txn != txn || !a->vc) { /* one cursor per transaction */
+    stor_cursor_close(a->vc);
+    a->vc = NULL;
+    a->txn = txn;
+    if ((rc = stor_cursor_open(txn, STOR_VERSIONS, &a->vc)) != CREDO_OK)
+      return rc;
+  }
+  /* its latest version was recorded after t: the older versions */
+  rc = eng_version_older(txn, a->vc, id, a->t, &v);
   a->late++;
   if (rc == CREDO_NOTFOUND) {
     d->flags[i] = 0; /* recorded after t: no row at t */
