@@ -523,16 +523,53 @@ static int segment(batch *b, const eng_proj_seg *s, int hidden,
   return CREDO_OK;
 }
 
+/* The projected columns memo m reads (its column's arrays). */
+static unsigned memo_cols(const memo *m) {
+  static const int COL[] = {[BC_SUBJECT] = ENG_PROJ_COL_SUBJECT,
+                            [BC_SOURCE] = ENG_PROJ_COL_SOURCE,
+                            [BC_TYPE] = ENG_PROJ_COL_TYPE,
+                            [BC_OCCURRED] = ENG_PROJ_COL_OCCURRED,
+                            [BC_FROM] = ENG_PROJ_COL_FROM,
+                            [BC_UNTIL] = ENG_PROJ_COL_UNTIL};
+  if (m->col == BC_CONST || m->col == BC_MANY)
+    return 0;
+  if (BC_IS_FIELD(m->col))
+    return ENG_PROJ_FIELD_BITS(m->col - BC_FIELD0);
+  return ENG_PROJ_BIT(COL[m->col]);
+}
+
+/* The columns the batch reads: flags, the window unless INCLUDE HIDDEN,
+ * and those of its conditions, keys and aggregate arguments. */
+static unsigned scan_cols(const batch *b, int hidden) {
+  unsigned m = ENG_PROJ_BIT(ENG_PROJ_COL_FLAGS);
+  if (!hidden)
+    m |= ENG_PROJ_BIT(ENG_PROJ_COL_FROM) | ENG_PROJ_BIT(ENG_PROJ_COL_UNTIL);
+  for (size_t c = 0; c < b->nconds; c++)
+    m |= memo_cols(&b->conds[c]);
+  for (size_t k = 0; k < b->p->nkeys; k++)
+    m |= memo_cols(&b->keys[k]);
+  for (size_t a = 0; a < b->p->naggs; a++)
+    if (b->p->aggs[a].arg)
+      m |= memo_cols(&b->args[a]);
+  return m;
+}
+
+/* Walks the segments: each value is read unverified by storage (its
+ * columns carry their own sums) and only the columns the query reads are
+ * verified and decoded (eng_proj_decode). */
 static int scan(batch *b) {
   stor_cursor *c = NULL;
   stor_key k;
   stor_val key, val;
   eng_proj_seg s;
   int hidden = (b->p->flags & CREDO_READ_HIDDEN) != 0, rc;
+  unsigned cols = scan_cols(b, hidden) |
+                  (b->asof ? ENG_PROJ_BIT(ENG_PROJ_COL_RECORDED) : 0);
   stor_key_init(&k);
   k.buf[0] = ENG_PROJ_K_SEG;
   k.len = 1;
-  if ((rc = stor_cursor_open(b->st->txn, STOR_PROJ, &c)) != CREDO_OK)
+  if ((rc = stor_cursor_open_flags(b->st->txn, STOR_PROJ, STOR_CUR_NOVERIFY,
+                                   &c)) != CREDO_OK)
     return rc == CREDO_NOTFOUND ? ENG_BATCH_NO : rc;
   for (rc = stor_cursor_seek(c, stor_key_val(&k), &key, &val);
        rc == CREDO_OK && key.len == ENG_PROJ_K_SEG_LEN &&
@@ -540,23 +577,18 @@ static int scan(batch *b) {
        rc = stor_cursor_next(c, &key, &val)) {
     if ((rc = eng_run_check(b->st->db)) != CREDO_OK)
       break;
-    if (eng_proj_seg_valid(val.data, val.len) != CREDO_OK) {
+    if (eng_proj_decode(val.data, val.len, cols, &s, b->segbuf, NULL) !=
+        CREDO_OK) {
       rc = ENG_BATCH_NO; /* damaged: the rows answer, credo check says */
       break;
     }
-    if ((uintptr_t)val.data % 8 == 0)
-      eng_proj_seg_view(&s, (unsigned char *)(uintptr_t)val.data);
-    else {
-      memcpy(b->segbuf, val.data, ENG_PROJ_SEG_LEN);
-      eng_proj_seg_view(&s, b->segbuf);
-    }
-    const eng_proj_seg *use = &s; /* AS OF: rows as of the instant */
+    /* AS OF: the rows recorded after the instant, as of it */
     if (b->asof && (rc = eng_batch_asof_seg(
                         b->asof, b->st->txn,
-                        stor_dec_u64((const unsigned char *)key.data + 1), &s,
-                        &use)) != CREDO_OK)
+                        stor_dec_u64((const unsigned char *)key.data + 1),
+                        &s)) != CREDO_OK)
       break;
-    if ((rc = segment(b, use, hidden, b->st->read_vis)) != CREDO_OK)
+    if ((rc = segment(b, &s, hidden, b->st->read_vis)) != CREDO_OK)
       break;
   }
   stor_cursor_close(c);
@@ -591,7 +623,7 @@ static int batch_init(batch *b, credo_stmt *st) {
   b->dcap = calloc(na, sizeof *b->dcap);
   b->dn = calloc(na, sizeof *b->dn);
   b->vals = malloc(16 * sizeof *b->vals);
-  b->segbuf = aligned_alloc(8, ENG_PROJ_SEG_LEN);
+  b->segbuf = aligned_alloc(8, ENG_PROJ_SCRATCH);
   if (!b->keys || !b->args || !b->akind || !b->dset || !b->dcap || !b->dn ||
       !b->vals || !b->segbuf || !(b->vals[0] = eng_brow_make(&null, 1, 0)))
     return CREDO_NOMEM;

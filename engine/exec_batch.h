@@ -122,15 +122,15 @@ int eng_batch_topk(const batch *b, unsigned char **keep);
 /* CREDO_OK or CREDO_NOMEM (*out NULL). */
 int eng_batch_asof_new(credo_time t, eng_batch_asof **out);
 void eng_batch_asof_free(eng_batch_asof *a); /* NULL: no-op */
-/* Segment no (columns s) as of t: *out is s itself when every row of it
- * was current at t (rec_max <= t), else a copy of s in which each row
- * recorded after t holds its version as of t, read in txn (or is absent
- * when the event did not exist at t); the copy is valid until the next
- * call. Needs s's flags, from, until, type and recorded columns.
- * CREDO_OK, ENG_BATCH_NO (a text the dictionaries do not hold: the row
- * path answers) or an error. */
+/* Segment no (its decoded columns s) as of t, in place: nothing to do
+ * when every row of it was current at t (rec_max <= t); else each row
+ * recorded after t is overwritten with its version as of t, read in txn
+ * (or marked absent when the event did not exist at t), and s's zone
+ * maps recomputed. Needs s's flags and recorded columns; writes only the
+ * columns s has. CREDO_OK, ENG_BATCH_NO (a text the dictionaries do not
+ * hold: the row path answers) or an error. */
 int eng_batch_asof_seg(eng_batch_asof *a, stor_txn *txn, uint64_t no,
-                       const eng_proj_seg *s, const eng_proj_seg **out);
+                       eng_proj_seg *s);
 /* Rows read as of t so far (for figures). */
 uint64_t eng_batch_asof_late(const eng_batch_asof *a);
 

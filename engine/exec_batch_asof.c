@@ -15,9 +15,11 @@
  * segment loop's, over the rows as of t, as read.c's passes() over the versions
  * as of t.
  *
- * Order: the patched rows stay at their row numbers (one segment, in id
- * order), so groups appear in the order the row path's id-ordered scan
- * meets them (ties in ORDER BY and top-k depend on it).
+ * In place: the scan's decoded segment (full-width columns in its own
+ * scratch, eng_proj_decode) is patched, so rows stay at their row
+ * numbers and groups appear in the order the row path's id-ordered scan
+ * meets them (ties in ORDER BY and top-k depend on it); only the columns
+ * the scan decoded are written.
  *
  * Texts: subject and source never change between versions (credo check
  * enforces it), so their ids are the latest row's; a text data field is
@@ -37,10 +39,6 @@
 
 struct eng_batch_asof {
   credo_time t;
-  eng_proj_seg cols; /* the scratch columns (never handed out) */
-  eng_proj_seg seg;  /* the patched copy handed out: cols' arrays, NULL
-                        where the scanned segment had none */
-  unsigned char *block;
   eng_arena arena;
   eng_hmap texts[ENG_PROJ_NFIELDS]; /* field text -> dictionary id + 1 */
   stor_txn *txn;                    /* vc's */
@@ -48,39 +46,11 @@ struct eng_batch_asof {
   uint64_t late;                    /* rows read as of t (figures) */
 };
 
-/* The scratch columns, carved out of one block. */
-static int carve(eng_batch_asof *a) {
-  const size_t R = ENG_PROJ_SEG_ROWS, n8 = 4 + ENG_PROJ_NFIELDS,
-               n1 = 1 + 2 * ENG_PROJ_NFIELDS;
-  unsigned char *p = aligned_alloc(8, R * (8 * n8 + 4 * 3 + n1));
-  eng_proj_seg *s = &a->cols;
-  if (!p)
-    return CREDO_NOMEM;
-  a->block = p;
-  s->occurred = (int64_t *)(void *)p;
-  s->from = s->occurred + R;
-  s->until = s->from + R;
-  s->recorded = s->until + R;
-  for (int f = 0; f < ENG_PROJ_NFIELDS; f++)
-    s->fval[f] = s->recorded + R * (size_t)(1 + f);
-  s->type = (uint32_t *)(void *)(p + R * 8 * n8);
-  s->subject = s->type + R;
-  s->source = s->subject + R;
-  s->flags = (uint8_t *)(s->source + R);
-  for (int f = 0; f < ENG_PROJ_NFIELDS; f++) {
-    s->ftag[f] = s->flags + R * (size_t)(1 + f);
-    s->fscale[f] = s->flags + R * (size_t)(1 + ENG_PROJ_NFIELDS + f);
-  }
-  return CREDO_OK;
-}
-
 int eng_batch_asof_new(credo_time t, eng_batch_asof **out) {
   eng_batch_asof *a = calloc(1, sizeof *a);
   *out = NULL;
-  if (!a || carve(a) != CREDO_OK) {
-    free(a);
+  if (!a)
     return CREDO_NOMEM;
-  }
   a->t = t;
   *out = a;
   return CREDO_OK;
@@ -89,7 +59,6 @@ int eng_batch_asof_new(credo_time t, eng_batch_asof **out) {
 void eng_batch_asof_free(eng_batch_asof *a) {
   if (!a)
     return;
-  free(a->block);
   stor_cursor_close(a->vc);
   eng_arena_free(&a->arena);
   for (int f = 0; f < ENG_PROJ_NFIELDS; f++)
@@ -99,36 +68,6 @@ void eng_batch_asof_free(eng_batch_asof *a) {
 
 uint64_t eng_batch_asof_late(const eng_batch_asof *a) {
   return a ? a->late : 0;
-}
-
-/* Copies column src of n-byte cells into dst, or marks it absent (the
- * scan did not read it: the query does not need it). */
-static void *copy_col(void *dst, const void *src, size_t cell) {
-  if (!src)
-    return NULL;
-  memcpy(dst, src, cell * ENG_PROJ_SEG_ROWS);
-  return dst;
-}
-
-/* s's columns into the scratch segment. */
-static void copy_seg(eng_batch_asof *a, const eng_proj_seg *s) {
-  const eng_proj_seg *base = &a->cols;
-  eng_proj_seg *d = &a->seg;
-  *d = *s;
-  d->buf = NULL;
-  d->occurred = copy_col(base->occurred, s->occurred, 8);
-  d->from = copy_col(base->from, s->from, 8);
-  d->until = copy_col(base->until, s->until, 8);
-  d->recorded = copy_col(base->recorded, s->recorded, 8);
-  d->type = copy_col(base->type, s->type, 4);
-  d->subject = copy_col(base->subject, s->subject, 4);
-  d->source = copy_col(base->source, s->source, 4);
-  d->flags = copy_col(base->flags, s->flags, 1);
-  for (int f = 0; f < ENG_PROJ_NFIELDS; f++) {
-    d->fval[f] = copy_col(base->fval[f], s->fval[f], 8);
-    d->ftag[f] = copy_col(base->ftag[f], s->ftag[f], 1);
-    d->fscale[f] = copy_col(base->fscale[f], s->fscale[f], 1);
-  }
 }
 
 /* The dictionary id of text p of field f; ENG_BATCH_NO when it has none. */
@@ -163,9 +102,10 @@ static int field_id(eng_batch_asof *a, stor_txn *txn, int f, const char *p,
   return CREDO_OK;
 }
 
-/* Row i of the scratch segment (event id) as of a->t. */
-static int patch_row(eng_batch_asof *a, stor_txn *txn, uint64_t id, size_t i) {
-  eng_proj_seg *d = &a->seg;
+/* Row i of segment d (event id) as of a->t, in place: the columns the
+ * scan decoded (the others are NULL: the query does not read them). */
+static int patch_row(eng_batch_asof *a, stor_txn *txn, eng_proj_seg *d,
+                     uint64_t id, size_t i) {
   eng_version v;
   eng_proj_row r;
   int rc;
@@ -188,29 +128,31 @@ static int patch_row(eng_batch_asof *a, stor_txn *txn, uint64_t id, size_t i) {
   eng_arena_reset(&a->arena);
   eng_proj_row_of(&v, &a->arena, &r);
   d->flags[i] = r.flags;
-  d->type[i] = r.type;
-  if (d->occurred)
-    d->occurred[i] = r.occurred;
-  d->from[i] = r.from;
-  d->until[i] = r.until;
   d->recorded[i] = v.recorded;
+#define SET(col, val)                                                          \
+  do {                                                                         \
+    if (d->col)                                                                \
+      d->col[i] = (val);                                                       \
+  } while (0)
+  SET(type, r.type);
+  SET(occurred, r.occurred);
+  SET(from, r.from);
+  SET(until, r.until);
   for (int f = 0; f < ENG_PROJ_NFIELDS; f++) {
-    if (!d->ftag[f])
+    SET(ftag[f], r.ftag[f]);
+    SET(fscale[f], r.fscale[f]);
+    if (!d->fval[f])
       continue;
-    d->ftag[f][i] = r.ftag[f];
-    if (d->fscale[f])
-      d->fscale[f][i] = r.fscale[f];
-    if (r.ftag[f] == ENG_PROJ_TEXT)
-      rc = field_id(a, txn, f, r.ftext[f], &d->fval[f][i]);
-    else if (d->fval[f])
+    if (r.ftag[f] != ENG_PROJ_TEXT)
       d->fval[f][i] = r.fval[f];
-    if (rc != CREDO_OK)
+    else if ((rc = field_id(a, txn, f, r.ftext[f], &d->fval[f][i])))
       return rc;
   }
+#undef SET
   return CREDO_OK;
 }
 
-/* The scratch segment's zone maps over its present rows. */
+/* d's zone maps over its present rows (after patching). */
 static void zone_maps(eng_proj_seg *d) {
   d->rows = 0;
   d->occ_max = d->until_max = d->rec_max = INT64_MIN;
@@ -223,29 +165,28 @@ static void zone_maps(eng_proj_seg *d) {
       d->occ_min = d->occurred[i];
     if (d->occurred && d->occurred[i] > d->occ_max)
       d->occ_max = d->occurred[i];
-    if (d->until[i] > d->until_max)
+    if (d->until && d->until[i] > d->until_max)
       d->until_max = d->until[i];
     if (d->recorded[i] > d->rec_max)
       d->rec_max = d->recorded[i];
   }
   if (!d->occurred) /* not read: no bound */
     d->occ_min = INT64_MIN, d->occ_max = INT64_MAX;
+  if (!d->until)
+    d->until_max = INT64_MAX;
 }
 
 int eng_batch_asof_seg(eng_batch_asof *a, stor_txn *txn, uint64_t no,
-                       const eng_proj_seg *s, const eng_proj_seg **out) {
+                       eng_proj_seg *s) {
   int rc;
-  *out = s;
   if (s->rec_max <= a->t)
     return CREDO_OK; /* every row was current at t */
-  if (!s->recorded || !s->flags || !s->from || !s->until || !s->type)
+  if (!s->recorded || !s->flags)
     return ENG_BATCH_NO; /* the columns the overlay needs were not read */
-  copy_seg(a, s);
   for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++)
     if ((s->flags[i] & ENG_PROJ_PRESENT) && s->recorded[i] > a->t &&
-        (rc = patch_row(a, txn, no * ENG_PROJ_SEG_ROWS + i, i)) != CREDO_OK)
+        (rc = patch_row(a, txn, s, no * ENG_PROJ_SEG_ROWS + i, i)) != CREDO_OK)
       return rc;
-  zone_maps(&a->seg);
-  *out = &a->seg;
+  zone_maps(s);
   return CREDO_OK;
 }

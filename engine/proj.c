@@ -25,43 +25,7 @@
 const char *const eng_proj_fields[ENG_PROJ_NFIELDS] = {"amount_wan",
                                                        "authority"};
 
-_Static_assert(ENG_PROJ_OFF_FVAL(0) % 8 == 0 && ENG_PROJ_OFF_TYPE % 4 == 0,
-               "segment columns are aligned to their width");
-_Static_assert(ENG_PROJ_SEG_LEN == 40 + 65 * 1024 &&
-                   ENG_PROJ_OFF_FLAGS == 40 + 60 * 1024,
-               "docs/storage.md tables the segment for 1,024 rows, 2 fields");
-
 /* ------------------------------------------------------------ segments */
-
-void eng_proj_seg_view(eng_proj_seg *s, unsigned char *buf) {
-  s->buf = buf;
-  s->occurred = (int64_t *)(void *)(buf + ENG_PROJ_OFF_OCCURRED);
-  s->from = (int64_t *)(void *)(buf + ENG_PROJ_OFF_FROM);
-  s->until = (int64_t *)(void *)(buf + ENG_PROJ_OFF_UNTIL);
-  s->recorded = (int64_t *)(void *)(buf + ENG_PROJ_OFF_RECORDED);
-  s->type = (uint32_t *)(void *)(buf + ENG_PROJ_OFF_TYPE);
-  s->subject = (uint32_t *)(void *)(buf + ENG_PROJ_OFF_SUBJECT);
-  s->source = (uint32_t *)(void *)(buf + ENG_PROJ_OFF_SOURCE);
-  s->flags = buf + ENG_PROJ_OFF_FLAGS;
-  for (int f = 0; f < ENG_PROJ_NFIELDS; f++) {
-    s->fval[f] = (int64_t *)(void *)(buf + ENG_PROJ_OFF_FVAL(f));
-    s->ftag[f] = buf + ENG_PROJ_OFF_FTAG(f);
-    s->fscale[f] = buf + ENG_PROJ_OFF_FSCALE(f);
-  }
-  memcpy(&s->rows, buf + ENG_PROJ_H_ROWS, 4);
-  memcpy(&s->occ_min, buf + ENG_PROJ_H_OCC_MIN, 8);
-  memcpy(&s->occ_max, buf + ENG_PROJ_H_OCC_MAX, 8);
-  memcpy(&s->until_max, buf + ENG_PROJ_H_UNTIL_MAX, 8);
-  memcpy(&s->rec_max, buf + ENG_PROJ_H_REC_MAX, 8);
-}
-
-int eng_proj_seg_valid(const void *data, size_t len) {
-  const unsigned char *p = data;
-  if (len != ENG_PROJ_SEG_LEN || p[ENG_PROJ_H_LAYOUT] != ENG_PROJ_LAYOUT ||
-      p[ENG_PROJ_H_NFIELDS] != ENG_PROJ_NFIELDS)
-    return CREDO_CORRUPT;
-  return CREDO_OK;
-}
 
 static void seg_key(stor_key *k, uint64_t no) {
   stor_key_init(k);
@@ -70,38 +34,10 @@ static void seg_key(stor_key *k, uint64_t no) {
   stor_key_u64(k, no);
 }
 
-/* Header statistics of the present rows. */
-static void seg_stats(eng_proj_seg *s) {
-  int64_t omin = INT64_MAX, omax = INT64_MIN, umax = INT64_MIN,
-          rmax = INT64_MIN;
-  uint32_t rows = 0;
-  for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++) {
-    if (!(s->flags[i] & ENG_PROJ_PRESENT))
-      continue;
-    rows++;
-    omin = s->occurred[i] < omin ? s->occurred[i] : omin;
-    omax = s->occurred[i] > omax ? s->occurred[i] : omax;
-    umax = s->until[i] > umax ? s->until[i] : umax;
-    rmax = s->recorded[i] > rmax ? s->recorded[i] : rmax;
-  }
-  s->buf[ENG_PROJ_H_LAYOUT] = ENG_PROJ_LAYOUT;
-  s->buf[ENG_PROJ_H_NFIELDS] = ENG_PROJ_NFIELDS;
-  memcpy(s->buf + ENG_PROJ_H_ROWS, &rows, 4);
-  memcpy(s->buf + ENG_PROJ_H_OCC_MIN, &omin, 8);
-  memcpy(s->buf + ENG_PROJ_H_OCC_MAX, &omax, 8);
-  memcpy(s->buf + ENG_PROJ_H_UNTIL_MAX, &umax, 8);
-  memcpy(s->buf + ENG_PROJ_H_REC_MAX, &rmax, 8);
-  s->rows = rows;
-  s->occ_min = omin;
-  s->occ_max = omax;
-  s->until_max = umax;
-  s->rec_max = rmax;
-}
-
 /* Loads segment no from txn (zeroed when absent) into a new buffer. */
 static int seg_load(credo *db, stor_txn *txn, uint64_t no, eng_proj_seg **out) {
   eng_proj_seg *s = calloc(1, sizeof *s);
-  unsigned char *buf = aligned_alloc(8, ENG_PROJ_SEG_LEN);
+  unsigned char *buf = aligned_alloc(8, ENG_PROJ_SCRATCH);
   stor_key k;
   stor_val v;
   int rc;
@@ -111,11 +47,13 @@ static int seg_load(credo *db, stor_txn *txn, uint64_t no, eng_proj_seg **out) {
     return eng_err(db, CREDO_NOMEM, "out of memory");
   }
   seg_key(&k, no);
+  /* a verifying read: the whole value is decoded */
   rc = stor_get(txn, STOR_PROJ, stor_key_val(&k), &v);
-  if (rc == CREDO_OK && eng_proj_seg_valid(v.data, v.len) == CREDO_OK)
-    memcpy(buf, v.data, ENG_PROJ_SEG_LEN);
+  if (rc == CREDO_OK &&
+      eng_proj_decode(v.data, v.len, ENG_PROJ_ALL, s, buf, NULL) == CREDO_OK)
+    ;
   else if (rc == CREDO_OK || rc == CREDO_NOTFOUND)
-    memset(buf, 0, ENG_PROJ_SEG_LEN); /* a damaged one is rewritten */
+    memset(buf, 0, ENG_PROJ_SCRATCH); /* a damaged one is rewritten */
   else {
     free(s);
     free(buf);
@@ -127,13 +65,16 @@ static int seg_load(credo *db, stor_txn *txn, uint64_t no, eng_proj_seg **out) {
   return CREDO_OK;
 }
 
-static int seg_store(credo *db, stor_txn *txn, eng_proj_seg *s) {
+/* Encodes s into enc (ENG_PROJ_ENC_MAX bytes) and writes it. */
+static int seg_store(credo *db, stor_txn *txn, eng_proj_seg *s,
+                     unsigned char *enc) {
   stor_key k;
+  size_t len;
   int rc;
-  seg_stats(s);
+  eng_proj_seg_stats(s);
+  len = eng_proj_encode(s, enc);
   seg_key(&k, s->no);
-  rc = stor_put(txn, STOR_PROJ, stor_key_val(&k),
-                (stor_val){s->buf, ENG_PROJ_SEG_LEN});
+  rc = stor_put(txn, STOR_PROJ, stor_key_val(&k), (stor_val){enc, len});
   return rc == CREDO_OK ? rc
                         : eng_err_stor(db, rc, "cannot write the projection");
 }
@@ -164,12 +105,17 @@ typedef struct eng_projw {
   dict_ent *dict; /* open-addressed by (dict, text) */
   size_t dcap, ndict;
   eng_arena arena;
+  unsigned char *enc; /* ENG_PROJ_ENC_MAX bytes: a segment being written */
 } eng_projw;
 
 static eng_projw *state(credo *db) {
-  if (!db->projw)
-    db->projw = calloc(1, sizeof(eng_projw));
-  return db->projw;
+  eng_projw *w = db->projw;
+  if (!w && (w = calloc(1, sizeof(eng_projw))) != NULL &&
+      !(w->enc = malloc(ENG_PROJ_ENC_MAX))) {
+    free(w);
+    w = NULL;
+  }
+  return db->projw = w;
 }
 
 static uint64_t hash_text(uint8_t dict, const char *p, size_t n) {
@@ -451,7 +397,9 @@ static int set_row(credo *db, stor_txn *txn, uint64_t id, const eng_proj_row *r,
     }
   }
   if (own) {
-    rc = seg_store(db, txn, s);
+    eng_projw *w = state(db);
+    rc = w ? seg_store(db, txn, s, w->enc)
+           : eng_err(db, CREDO_NOMEM, "out of memory");
     seg_free(s);
   }
   return rc;
@@ -574,7 +522,7 @@ int eng_proj_flush(credo *db, stor_txn *txn) {
     return CREDO_OK;
   for (size_t i = 0; i < w->scap && rc == CREDO_OK; i++)
     if (w->segs[i])
-      rc = seg_store(db, txn, w->segs[i]);
+      rc = seg_store(db, txn, w->segs[i], w->enc);
   segs_drop(w);
   /* still up to date with the transaction time this one moved to */
   if (rc == CREDO_OK && w->synced && db->txn_time)
@@ -599,6 +547,7 @@ void eng_proj_free(credo *db) {
   segs_drop(w);
   dict_clear(w);
   eng_arena_free(&w->arena);
+  free(w->enc);
   free(w);
   db->projw = NULL;
 }

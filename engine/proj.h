@@ -32,8 +32,9 @@
  * segment at ~58 KB, so that a single-event write (which rewrites its
  * segment) stays cheap; batches write each dirty segment once. */
 #define ENG_PROJ_SEG_ROWS 1024
-/* Layout version in byte 0 of every segment and in the meta key. */
-#define ENG_PROJ_LAYOUT 2
+/* Layout version in byte 0 of every segment and in the meta key
+ * (1: flat columns; 2: + recorded; 3: encoded columns with sums). */
+#define ENG_PROJ_LAYOUT 3
 /* META key: the layout the projection was built with and the store's
  * last transaction time (meta `last_tx`) it is up to date with:
  * [0..4) layout u32 BE, [4..12) instant i64 (key encoding). Absent before
@@ -81,46 +82,83 @@ enum {
   ENG_PROJ_OTHER = 4
 };
 
-/* Segment value: a header, then column arrays of ENG_PROJ_SEG_ROWS
- * entries each (8-byte columns first, so each array is aligned). */
+/* Columns, in the order of the full-width (decoded) form, 8-byte
+ * columns first so that each array is aligned. Bit c of a column mask
+ * (ENG_PROJ_BIT) asks for column c. */
+enum {
+  ENG_PROJ_COL_OCCURRED = 0, /* i64 */
+  ENG_PROJ_COL_FROM,         /* i64 public_from */
+  ENG_PROJ_COL_UNTIL,        /* i64 public_until */
+  ENG_PROJ_COL_RECORDED,     /* i64 */
+  ENG_PROJ_COL_FVAL0,        /* i64 cell of field f: + f */
+  ENG_PROJ_COL_TYPE = ENG_PROJ_COL_FVAL0 + ENG_PROJ_NFIELDS,    /* u32 */
+  ENG_PROJ_COL_SUBJECT,                                         /* u32 */
+  ENG_PROJ_COL_SOURCE,                                          /* u32 */
+  ENG_PROJ_COL_FLAGS,                                           /* u8 */
+  ENG_PROJ_COL_FTAG0,                                           /* u8: + f */
+  ENG_PROJ_COL_FSCALE0 = ENG_PROJ_COL_FTAG0 + ENG_PROJ_NFIELDS, /* u8 */
+  ENG_PROJ_NCOLS = ENG_PROJ_COL_FSCALE0 + ENG_PROJ_NFIELDS
+};
+#define ENG_PROJ_BIT(c) (1u << (c))
+#define ENG_PROJ_ALL (ENG_PROJ_BIT(ENG_PROJ_NCOLS) - 1u)
+/* The three columns of data field f. */
+#define ENG_PROJ_FIELD_BITS(f)                                                 \
+  (ENG_PROJ_BIT(ENG_PROJ_COL_FVAL0 + (f)) |                                    \
+   ENG_PROJ_BIT(ENG_PROJ_COL_FTAG0 + (f)) |                                    \
+   ENG_PROJ_BIT(ENG_PROJ_COL_FSCALE0 + (f)))
+/* Bytes per row of column c in the full-width form. */
+#define ENG_PROJ_COL_WIDTH(c)                                                  \
+  ((c) < ENG_PROJ_COL_TYPE ? 8 : (c) < ENG_PROJ_COL_FLAGS ? 4 : 1)
+
+/* The full-width form (what eng_proj_decode fills, the write side's
+ * cache): column arrays of ENG_PROJ_SEG_ROWS entries at these offsets. */
+#define ENG_PROJ_C8 ((size_t)8 * ENG_PROJ_SEG_ROWS)
+#define ENG_PROJ_C4 ((size_t)4 * ENG_PROJ_SEG_ROWS)
+#define ENG_PROJ_C1 ((size_t)ENG_PROJ_SEG_ROWS)
+#define ENG_PROJ_WIDE_OFF(c)                                                   \
+  ((c) <= ENG_PROJ_COL_TYPE ? ENG_PROJ_C8 * (size_t)(c)                        \
+   : (c) <= ENG_PROJ_COL_FLAGS                                                 \
+       ? ENG_PROJ_C8 * ENG_PROJ_COL_TYPE +                                     \
+             ENG_PROJ_C4 * (size_t)((c)-ENG_PROJ_COL_TYPE)                     \
+       : ENG_PROJ_C8 * ENG_PROJ_COL_TYPE + ENG_PROJ_C4 * 3 +                   \
+             ENG_PROJ_C1 * (size_t)((c)-ENG_PROJ_COL_FLAGS))
+/* Size of the full-width form: the scratch eng_proj_decode needs. */
+#define ENG_PROJ_SCRATCH ENG_PROJ_WIDE_OFF(ENG_PROJ_NCOLS)
+
+/* Stored segment value (layout ENG_PROJ_LAYOUT; docs/storage.md tables
+ * it): a header with the zone maps, a directory of ENG_PROJ_NCOLS
+ * entries, the XXH3-64 of header and directory, then each column's
+ * encoded bytes ("blob"). */
 #define ENG_PROJ_H_LAYOUT 0     /* u8: ENG_PROJ_LAYOUT */
 #define ENG_PROJ_H_NFIELDS 1    /* u8: ENG_PROJ_NFIELDS */
+#define ENG_PROJ_H_NCOLS 2      /* u8: ENG_PROJ_NCOLS */
 #define ENG_PROJ_H_ROWS 4       /* u32: present rows */
 #define ENG_PROJ_H_OCC_MIN 8    /* i64: least occurred of present rows */
 #define ENG_PROJ_H_OCC_MAX 16   /* i64: greatest occurred */
 #define ENG_PROJ_H_UNTIL_MAX 24 /* i64: greatest public_until */
 #define ENG_PROJ_H_REC_MAX 32   /* i64: greatest recorded */
 #define ENG_PROJ_HDR_LEN 40
-#define ENG_PROJ_C8 ((size_t)8 * ENG_PROJ_SEG_ROWS)
-#define ENG_PROJ_C4 ((size_t)4 * ENG_PROJ_SEG_ROWS)
-#define ENG_PROJ_C1 ((size_t)ENG_PROJ_SEG_ROWS)
-#define ENG_PROJ_OFF_OCCURRED ((size_t)ENG_PROJ_HDR_LEN)
-#define ENG_PROJ_OFF_FROM (ENG_PROJ_OFF_OCCURRED + ENG_PROJ_C8)
-#define ENG_PROJ_OFF_UNTIL (ENG_PROJ_OFF_FROM + ENG_PROJ_C8)
-#define ENG_PROJ_OFF_RECORDED (ENG_PROJ_OFF_UNTIL + ENG_PROJ_C8)
-#define ENG_PROJ_OFF_FVAL(f) (ENG_PROJ_OFF_RECORDED + ENG_PROJ_C8 * (1 + (f)))
-#define ENG_PROJ_OFF_TYPE ENG_PROJ_OFF_FVAL(ENG_PROJ_NFIELDS)
-#define ENG_PROJ_OFF_SUBJECT (ENG_PROJ_OFF_TYPE + ENG_PROJ_C4)
-#define ENG_PROJ_OFF_SOURCE (ENG_PROJ_OFF_SUBJECT + ENG_PROJ_C4)
-#define ENG_PROJ_OFF_FLAGS (ENG_PROJ_OFF_SOURCE + ENG_PROJ_C4)
-#define ENG_PROJ_OFF_FTAG(f) (ENG_PROJ_OFF_FLAGS + ENG_PROJ_C1 * (1 + (f)))
-#define ENG_PROJ_OFF_FSCALE(f)                                                 \
-  (ENG_PROJ_OFF_FTAG(ENG_PROJ_NFIELDS) + ENG_PROJ_C1 * (f))
-#define ENG_PROJ_SEG_LEN ENG_PROJ_OFF_FSCALE(ENG_PROJ_NFIELDS)
-
-/* A segment's columns, pointing into an 8-aligned buffer, and its
- * header's zone maps over the present rows (rows 0: the bounds are
- * INT64_MAX / INT64_MIN). `recorded` is the transaction time that wrote
- * the row's latest version (eng_version.recorded). */
-typedef struct eng_proj_seg {
-  uint64_t no;
-  unsigned char *buf;
-  uint32_t rows;
-  int64_t occ_min, occ_max, until_max, rec_max;
-  int64_t *occurred, *from, *until, *recorded, *fval[ENG_PROJ_NFIELDS];
-  uint32_t *type, *subject, *source;
-  uint8_t *flags, *ftag[ENG_PROJ_NFIELDS], *fscale[ENG_PROJ_NFIELDS];
-} eng_proj_seg;
+/* Directory entry of column c at ENG_PROJ_HDR_LEN + c * ENG_PROJ_DIR_LEN */
+#define ENG_PROJ_D_ENC 0   /* u8: ENG_PROJ_ENC_* */
+#define ENG_PROJ_D_WIDTH 1 /* u8: bytes per row of the blob (0, 1, 2, 4, 8) */
+#define ENG_PROJ_D_OFF 4   /* u32: the blob's offset in the value */
+#define ENG_PROJ_D_BASE 8  /* i64: CONST: the value; FOR: the least one */
+#define ENG_PROJ_D_STEP 16 /* u64: FOR: the GCD of (value - base); CONST 0 */
+#define ENG_PROJ_D_SUM 24  /* u64: XXH3-64 of the blob seeded c + 1 */
+#define ENG_PROJ_DIR_LEN 32
+/* u64 XXH3-64 (seed 0) of bytes [0, ENG_PROJ_META_SUM) at that offset. */
+#define ENG_PROJ_META_SUM (ENG_PROJ_HDR_LEN + ENG_PROJ_DIR_LEN * ENG_PROJ_NCOLS)
+#define ENG_PROJ_BLOBS (ENG_PROJ_META_SUM + 8)
+/* Largest encoded segment (every column at full width). */
+#define ENG_PROJ_ENC_MAX (ENG_PROJ_BLOBS + ENG_PROJ_SCRATCH)
+/* Encodings: every row the same value (no blob); frame of reference:
+ * row i = base + q[i] * step, q little-endian unsigned of `width` bytes
+ * (arithmetic modulo 2^64, so any i64 column fits at width 8). */
+#define ENG_PROJ_ENC_CONST 1
+#define ENG_PROJ_ENC_FOR 2
+/* OPEN (i64 columns): frame of reference over the rows other than
+ * INT64_MAX; a q of all ones at the width is INT64_MAX (an open end). */
+#define ENG_PROJ_ENC_OPEN 3
 
 /* One projected row, as eng_proj_row_of computes it (texts by value). */
 typedef struct eng_proj_row {
@@ -133,12 +171,49 @@ typedef struct eng_proj_row {
   const char *ftext[ENG_PROJ_NFIELDS];
 } eng_proj_row;
 
-/* Points s's columns into buf (ENG_PROJ_SEG_LEN bytes, 8-aligned) and
- * reads its header into s's zone-map fields. */
+/* A segment's columns in full-width form (pointers into a buffer of
+ * ENG_PROJ_SCRATCH bytes, 8-aligned; NULL for a column not decoded) and
+ * its header's zone maps over the present rows (no rows: bounds
+ * INT64_MAX / INT64_MIN). `recorded` is the transaction time that wrote
+ * the row's latest version (eng_version.recorded). A row without the
+ * PRESENT flag is all zeros. */
+typedef struct eng_proj_seg {
+  uint64_t no; /* segment number: set by the caller (the key's) */
+  unsigned char *buf;
+  uint32_t rows;
+  int64_t occ_min, occ_max, until_max, rec_max;
+  int64_t *occurred, *from, *until, *recorded, *fval[ENG_PROJ_NFIELDS];
+  uint32_t *type, *subject, *source;
+  uint8_t *flags, *ftag[ENG_PROJ_NFIELDS], *fscale[ENG_PROJ_NFIELDS];
+} eng_proj_seg;
+
+/* Decodes a stored segment value (val, len: as a STOR_CUR_NOVERIFY
+ * cursor hands it out) into s: verifies the XXH3 of header and
+ * directory and the directory's sanity, reads the zone maps, and for
+ * each column asked in `mask` verifies its blob's XXH3 and widens it
+ * into scratch at ENG_PROJ_WIDE_OFF(c), pointing s's array at it; the
+ * other arrays are left NULL (mask 0: header only). Bytes of columns not
+ * asked are not read. s->no is not touched.
+ * scratch: ENG_PROJ_SCRATCH bytes, 8-aligned, owned by the caller; it may
+ * be reused across calls (each call sets every array of s anew).
+ * Returns CREDO_OK, or CREDO_CORRUPT (a sum mismatch, another layout, a
+ * bad directory); then *bad_col (may be NULL) is the damaged column, or
+ * -1 for header / directory.
+ * Threads: pure (no handle, no transaction, no allocation, no global
+ * state): any number of threads may decode at once, each with its own
+ * scratch and s, while the read transaction that handed out val is open. */
+int eng_proj_decode(const void *val, size_t len, unsigned mask, eng_proj_seg *s,
+                    void *scratch, int *bad_col);
+/* Points every array of s into buf (ENG_PROJ_SCRATCH bytes, 8-aligned). */
 void eng_proj_seg_view(eng_proj_seg *s, unsigned char *buf);
-/* Checks a stored segment value's length and header. CREDO_OK or
- * CREDO_CORRUPT. */
-int eng_proj_seg_valid(const void *data, size_t len);
+/* Sets s's zone maps from its present rows (every array set). */
+void eng_proj_seg_stats(eng_proj_seg *s);
+/* Encodes s (every array set, zone maps current) into out (at least
+ * ENG_PROJ_ENC_MAX bytes), choosing per column the narrowest encoding;
+ * returns the length. Pure, as eng_proj_decode. */
+size_t eng_proj_encode(const eng_proj_seg *s, unsigned char *out);
+/* Name of column c ("occurred", "amount_wan tag", ...), for messages. */
+const char *eng_proj_col_name(int c);
 
 /* The row of version v; texts point into v or `arena` (reset by the
  * caller). */

@@ -14,6 +14,9 @@
  *    prev the entry before;
  *  - read transactions never replay: their cursors skip all of that.
  *
+ * STOR_CUR_NOVERIFY cursors hand out values without verifying their
+ * checksum (stor.h says who may use them).
+ *
  * Does not: validate anything but its own arguments, or keep values.
  */
 #include <errno.h>
@@ -23,6 +26,11 @@
 #include "stor_impl.h"
 
 int stor_cursor_open(stor_txn *txn, int table, stor_cursor **out) {
+  return stor_cursor_open_flags(txn, table, 0, out);
+}
+
+int stor_cursor_open_flags(stor_txn *txn, int table, unsigned flags,
+                           stor_cursor **out) {
   stor_val any = {"", 1};
   stor_cursor *c = NULL;
   int rc;
@@ -32,6 +40,8 @@ int stor_cursor_open(stor_txn *txn, int table, stor_cursor **out) {
   *out = NULL;
   if ((rc = stor_check_read(txn, table, any)) != CREDO_OK)
     return rc;
+  if (flags & ~(unsigned)STOR_CUR_NOVERIFY)
+    return CREDO_INVALID;
   if (!txn->write && (c = txn->spare_cur[table]) != NULL) {
     txn->spare_cur[table] = NULL;
     if (mdb_cursor_renew(txn->mt, c->mc) != 0) {
@@ -52,6 +62,7 @@ int stor_cursor_open(stor_txn *txn, int table, stor_cursor **out) {
   c->table = table;
   c->gen = txn->gen;
   c->positioned = 0;
+  c->flags = flags;
   c->klen = 0;
   *out = c;
   return CREDO_OK;
@@ -109,7 +120,9 @@ static int settle(stor_cursor *c, int rc, const MDB_val *k, MDB_val *v,
     c->positioned = 0; /* a damaged page: no entry to stay on */
     return CREDO_CORRUPT;
   }
-  if ((sum = stor_sum_open(c->table, k, v)) != 0) {
+  sum = c->flags & STOR_CUR_NOVERIFY ? stor_sum_strip(c->table, k, v)
+                                     : stor_sum_open(c->table, k, v);
+  if (sum != 0) {
     v->mv_size = 0;
     v->mv_data = NULL;
   }

@@ -185,6 +185,18 @@ int stor_count(stor_txn *txn, int table, uint64_t *n);
  * A cursor stays usable across writes in its own write transaction.
  * Closing accepts NULL; cursors must be closed before their txn ends. */
 int stor_cursor_open(stor_txn *txn, int table, stor_cursor **out);
+/* STOR_CUR_NOVERIFY: the cursor hands out values WITHOUT verifying their
+ * checksum (it still strips it), so that reading the value's address
+ * touches none of its bytes: a caller reads only the parts it needs, and
+ * the pages of the rest are never faulted in. Only for values that carry
+ * their own internal checksums over every part, which the caller
+ * verifies before using a part (the projection's segments: engine/proj.h,
+ * docs/storage.md "The projection"); integrity then holds part by part.
+ * Whole-value readers (credo check, backups, read-modify-write) use
+ * verifying cursors. Other flags: CREDO_INVALID. */
+#define STOR_CUR_NOVERIFY 0x1u
+int stor_cursor_open_flags(stor_txn *txn, int table, unsigned flags,
+                           stor_cursor **out);
 void stor_cursor_close(stor_cursor *c);
 int stor_cursor_first(stor_cursor *c, stor_val *key, stor_val *val);
 int stor_cursor_last(stor_cursor *c, stor_val *key, stor_val *val);

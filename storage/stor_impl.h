@@ -139,6 +139,7 @@ struct stor_cursor {
   int table;
   unsigned gen;   /* txn->gen when mc was opened */
   int positioned; /* on an entry (the last call returned CREDO_OK) */
+  unsigned flags; /* STOR_CUR_* */
   size_t klen;    /* write transactions: copy of the current key */
   unsigned char key[STOR_KEY_MAX];
 };
@@ -146,6 +147,10 @@ struct stor_cursor {
 /* Writes the checksum of value v (vlen bytes) under key k in `table`. */
 void stor_sum_seal(int table, const void *k, size_t klen, const void *v,
                    size_t vlen, unsigned char out[STOR_SUM_LEN]);
+/* Strips the checksum of the stored value *v without verifying it (the
+ * STOR_CUR_NOVERIFY reads). 0, or MDB_CORRUPTED when v is shorter than a
+ * checksum. */
+int stor_sum_strip(int table, const MDB_val *k, MDB_val *v);
 /* Verifies the stored value *v of key k and strips its checksum (v then
  * holds the caller's bytes). 0, or MDB_CORRUPTED after recording the
  * mismatch for stor_corruption_take. */

@@ -58,6 +58,15 @@ static void remember(int table, const MDB_val *k) {
          k->mv_size < SEEN_KEY_MAX ? k->mv_size : SEEN_KEY_MAX);
 }
 
+int stor_sum_strip(int table, const MDB_val *k, MDB_val *v) {
+  if (v->mv_size < STOR_SUM_LEN) {
+    remember(table, k);
+    return MDB_CORRUPTED;
+  }
+  v->mv_size -= STOR_SUM_LEN; /* the value's bytes are not touched */
+  return 0;
+}
+
 int stor_sum_open(int table, const MDB_val *k, MDB_val *v) {
   const unsigned char *got;
   uint32_t s;

@@ -30,8 +30,8 @@
 #include <cmocka.h>
 
 #include "credo.h"
-#include "proj.h" /* key layout: a dictionary entry removed */
-#include "stor.h" /* only to damage the projection for the check test */
+#include "proj.h" /* the projection's layout: damaged or removed entries */
+#include "stor.h"
 #include "th.h"
 
 /* engine/exec_batch.c's internal switch and counter (tests only) */
@@ -110,6 +110,7 @@ static char *answer(credo *db, const char *sql) {
   out[0] = 0;
   /* every row (rc is CREDO_ROW after the first) */
   rc = credo_prepare(db, sql, -1, &st, NULL);
+  /* (rc is CREDO_ROW inside the loop: test the step's code only) */
   while ((rc == CREDO_OK || rc == CREDO_ROW) &&
          (rc = credo_step(st)) == CREDO_ROW)
     for (int i = 0; i < credo_column_count(st); i++) {
@@ -455,8 +456,60 @@ static void test_asof_declines_unknown_text(void **state) {
   th_rmdir(dir);
 }
 
-/* A damaged projection row is reported by credo check, naming the event
- * and the column. */
+/* Rewrites segment 0 of the store in dir through the storage API (which
+ * reseals the storage checksum): `edit` changes its full-width columns
+ * (then re-encoded) or, when NULL, byte `flip` of the stored value is
+ * flipped (a column's own sum then fails). */
+static void damage_seg0(const char *dir, void (*edit)(eng_proj_seg *),
+                        int flip_col) {
+  stor_env *env = NULL;
+  stor_txn *t = NULL;
+  stor_key k;
+  stor_val v;
+  eng_proj_seg s = {0};
+  unsigned char *wide = aligned_alloc(8, ENG_PROJ_SCRATCH),
+                *enc = malloc(ENG_PROJ_ENC_MAX);
+  size_t len;
+  assert_true(wide && enc);
+  assert_int_equal(stor_open(dir, NULL, &env, NULL, 0), CREDO_OK);
+  assert_int_equal(stor_txn_begin(env, 1, &t), CREDO_OK);
+  stor_key_init(&k);
+  k.buf[0] = 'S';
+  k.len = 1;
+  stor_key_u64(&k, 0);
+  assert_int_equal(stor_get(t, STOR_PROJ, stor_key_val(&k), &v), CREDO_OK);
+  len = v.len;
+  if (edit) {
+    assert_int_equal(
+        eng_proj_decode(v.data, v.len, ENG_PROJ_ALL, &s, wide, NULL), CREDO_OK);
+    edit(&s);
+    len = eng_proj_encode(&s, enc);
+  } else {
+    /* the blob of flip_col: its directory entry (docs/storage.md) */
+    const unsigned char *d = (const unsigned char *)v.data + 40 + 32 * flip_col;
+    uint32_t off;
+    memcpy(&off, d + 4, 4);
+    assert_int_equal(d[0], 2); /* frame of reference: it has a blob */
+    memcpy(enc, v.data, v.len);
+    enc[off + 1] ^= 0x40;
+  }
+  assert_int_equal(
+      stor_put(t, STOR_PROJ, stor_key_val(&k), (stor_val){enc, len}), CREDO_OK);
+  assert_int_equal(stor_txn_commit(t), CREDO_OK);
+  stor_close(env);
+  free(wide);
+  free(enc);
+}
+
+static void shift_occurred(eng_proj_seg *s) {
+  s->occurred[2] += 1000000;
+  eng_proj_seg_stats(s); /* only the row disagrees */
+}
+
+/* A projection row that disagrees with its event is reported by credo
+ * check, naming the event and the column; a column whose bytes are
+ * damaged is named by segment and column, the batch path declines and
+ * the row path answers. */
 static void test_check_reports_damage(void **state) {
   (void)state;
   char *dir = th_tmpdir("projdamage");
@@ -464,10 +517,8 @@ static void test_check_reports_damage(void **state) {
   th_clock clk = {th_t("2025-06-01T08:00:00")};
   char last[512] = "";
   credo_check_report rep;
-  stor_env *env = NULL;
-  stor_txn *t = NULL;
-  stor_key k;
-  stor_val v;
+  const char *q = "SELECT occurred, count(*) FROM events GROUP BY occurred "
+                  "ORDER BY occurred";
   assert_int_equal(credo_open(dir, NULL, &db), CREDO_OK);
   credo_set_clock(db, th_clock_fn, &clk);
   ok_on(db, "CREATE TYPE pen PUBLICITY 1 YEAR;"
@@ -477,30 +528,36 @@ static void test_check_reports_damage(void **state) {
             "RECORD pen FOR 's1' OCCURRED '2025-05-02' SOURCE 'a' REF 'r2' "
             "DATA {\"amount_wan\": 4}");
   check_clean(db);
+  eng_batch_enabled = 0;
+  char *rows = answer(db, q);
+  eng_batch_enabled = 1;
   credo_close(db);
-  /* event 2's occurred, in segment 0 (docs/storage.md: byte 40 + 8 * row) */
-  assert_int_equal(stor_open(dir, NULL, &env, NULL, 0), CREDO_OK);
-  assert_int_equal(stor_txn_begin(env, 1, &t), CREDO_OK);
-  stor_key_init(&k);
-  k.buf[0] = 'S';
-  k.len = 1;
-  stor_key_u64(&k, 0);
-  assert_int_equal(stor_get(t, STOR_PROJ, stor_key_val(&k), &v), CREDO_OK);
-  unsigned char *copy = malloc(v.len);
-  assert_non_null(copy);
-  memcpy(copy, v.data, v.len);
-  copy[40 + 8 * 2] ^= 0x40;
-  assert_int_equal(
-      stor_put(t, STOR_PROJ, stor_key_val(&k), (stor_val){copy, v.len}),
-      CREDO_OK);
-  assert_int_equal(stor_txn_commit(t), CREDO_OK);
-  stor_close(env);
-  free(copy);
+  damage_seg0(dir, shift_occurred, 0);
   assert_int_equal(credo_open(dir, NULL, &db), CREDO_OK);
   assert_int_equal(credo_check(db, check_cb, last, &rep), CREDO_CORRUPT);
   assert_int_equal(rep.problems, 1);
   assert_string_equal(last, "projection: event 2's row differs from its "
                             "latest version (occurred / public window)");
+  credo_close(db);
+  /* a flipped byte in the occurred column's blob */
+  damage_seg0(dir, NULL, ENG_PROJ_COL_OCCURRED);
+  assert_int_equal(credo_open(dir, NULL, &db), CREDO_OK);
+  credo_set_clock(db, th_clock_fn, &clk);
+  assert_int_equal(credo_check(db, check_cb, last, &rep), CREDO_CORRUPT);
+  assert_int_equal(rep.problems, 1);
+  assert_string_equal(last, "projection: segment 0 column occurred is "
+                            "damaged");
+  unsigned long before = eng_batch_answered;
+  char *got = answer(db, q);
+  assert_string_equal(got, rows);
+  assert_int_equal(eng_batch_answered, before); /* declined */
+  /* a query not reading the damaged column still takes the batch path */
+  free(got);
+  got = answer(db, "SELECT type, count(*) FROM events GROUP BY type");
+  assert_string_equal(got, "pen|2\n");
+  assert_int_equal(eng_batch_answered, before + 1);
+  free(got);
+  free(rows);
   credo_close(db);
   th_rmdir(dir);
 }
