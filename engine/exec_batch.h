@@ -125,10 +125,10 @@ void eng_batch_asof_free(eng_batch_asof *a); /* NULL: no-op */
 /* Segment no (its decoded columns s) as of t, in place: nothing to do
  * when every row of it was current at t (rec_max <= t); else each row
  * recorded after t is overwritten with its version as of t, read in txn
- * (or marked absent when the event did not exist at t), and s's zone
- * maps recomputed. Needs s's flags and recorded columns; writes only the
- * columns s has. CREDO_OK, ENG_BATCH_NO (a text the dictionaries do not
- * hold: the row path answers) or an error. */
+ * (or marked absent when the event did not exist at t); s's zone maps
+ * are widened to bound the patched rows too (rows stays exact). Needs s's flags
+ * and recorded columns; writes only the columns s has. CREDO_OK, ENG_BATCH_NO
+ * (a text the dictionaries do not hold: the row path answers) or an error. */
 int eng_batch_asof_seg(eng_batch_asof *a, stor_txn *txn, uint64_t no,
                        eng_proj_seg *s);
 /* Rows read as of t so far (for figures). */

@@ -121,12 +121,22 @@ static int patch_row(eng_batch_asof *a, stor_txn *txn, eng_proj_seg *d,
   a->late++;
   if (rc == CREDO_NOTFOUND) {
     d->flags[i] = 0; /* recorded after t: no row at t */
+    d->rows--;
     return CREDO_OK;
   }
   if (rc != CREDO_OK)
     return rc;
   eng_arena_reset(&a->arena);
-  eng_proj_row_of(&v, &a->arena, &r);
+  {
+    /* the row without its data (no JSON read), then the fields the scan
+     * decoded (the query reads them) */
+    eng_version nodata = v;
+    nodata.data = NULL;
+    eng_proj_row_of(&nodata, &a->arena, &r);
+    for (int f = 0; f < ENG_PROJ_NFIELDS; f++)
+      if (d->ftag[f] || d->fval[f] || d->fscale[f])
+        eng_proj_field_of(&v, f, &a->arena, &r);
+  }
   d->flags[i] = r.flags;
   d->recorded[i] = v.recorded;
 #define SET(col, val)                                                          \
@@ -149,31 +159,12 @@ static int patch_row(eng_batch_asof *a, stor_txn *txn, eng_proj_seg *d,
       return rc;
   }
 #undef SET
+  /* the zone maps stay bounds of the present rows (wider is still
+   * right for skipping: they only ever say "nothing here can match") */
+  d->occ_min = r.occurred < d->occ_min ? r.occurred : d->occ_min;
+  d->occ_max = r.occurred > d->occ_max ? r.occurred : d->occ_max;
+  d->until_max = r.until > d->until_max ? r.until : d->until_max;
   return CREDO_OK;
-}
-
-/* d's zone maps over its present rows (after patching). */
-static void zone_maps(eng_proj_seg *d) {
-  d->rows = 0;
-  d->occ_max = d->until_max = d->rec_max = INT64_MIN;
-  d->occ_min = INT64_MAX;
-  for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++) {
-    if (!(d->flags[i] & ENG_PROJ_PRESENT))
-      continue;
-    d->rows++;
-    if (d->occurred && d->occurred[i] < d->occ_min)
-      d->occ_min = d->occurred[i];
-    if (d->occurred && d->occurred[i] > d->occ_max)
-      d->occ_max = d->occurred[i];
-    if (d->until && d->until[i] > d->until_max)
-      d->until_max = d->until[i];
-    if (d->recorded[i] > d->rec_max)
-      d->rec_max = d->recorded[i];
-  }
-  if (!d->occurred) /* not read: no bound */
-    d->occ_min = INT64_MIN, d->occ_max = INT64_MAX;
-  if (!d->until)
-    d->until_max = INT64_MAX;
 }
 
 int eng_batch_asof_seg(eng_batch_asof *a, stor_txn *txn, uint64_t no,
@@ -187,6 +178,5 @@ int eng_batch_asof_seg(eng_batch_asof *a, stor_txn *txn, uint64_t no,
     if ((s->flags[i] & ENG_PROJ_PRESENT) && s->recorded[i] > a->t &&
         (rc = patch_row(a, txn, s, no * ENG_PROJ_SEG_ROWS + i, i)) != CREDO_OK)
       return rc;
-  zone_maps(s);
   return CREDO_OK;
 }
