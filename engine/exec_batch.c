@@ -563,8 +563,11 @@ static int scan(batch *b) {
   stor_val key, val;
   eng_proj_seg s;
   int hidden = (b->p->flags & CREDO_READ_HIDDEN) != 0, rc;
-  unsigned cols = scan_cols(b, hidden) |
-                  (b->asof ? ENG_PROJ_BIT(ENG_PROJ_COL_RECORDED) : 0);
+  unsigned cols = scan_cols(b, hidden);
+  size_t seq = 0; /* segments scanned (the AS OF overlay's numbering) */
+  if (b->st->x.as_of != CREDO_TIME_OPEN &&
+      eng_batch_asof_new(b->st->x.as_of, cols, &b->asof) != CREDO_OK)
+    return CREDO_NOMEM;
   stor_key_init(&k);
   k.buf[0] = ENG_PROJ_K_SEG;
   k.len = 1;
@@ -583,11 +586,14 @@ static int scan(batch *b) {
       break;
     }
     /* AS OF: the rows recorded after the instant, as of it */
-    if (b->asof && (rc = eng_batch_asof_seg(
-                        b->asof, b->st->txn,
-                        stor_dec_u64((const unsigned char *)key.data + 1),
-                        &s)) != CREDO_OK)
-      break;
+    if (b->asof) {
+      if ((rc = eng_batch_asof_collect(
+               b->asof, b->st->txn,
+               stor_dec_u64((const unsigned char *)key.data + 1), val.data,
+               val.len)) != CREDO_OK)
+        break;
+      eng_batch_asof_apply(b->asof, seq++, &s);
+    }
     if ((rc = segment(b, &s, hidden, b->st->read_vis)) != CREDO_OK)
       break;
   }
@@ -629,9 +635,6 @@ static int batch_init(batch *b, credo_stmt *st) {
     return CREDO_NOMEM;
   b->vcap = 16;
   b->nvals = 1;
-  if (st->x.as_of != CREDO_TIME_OPEN &&
-      eng_batch_asof_new(st->x.as_of, &b->asof) != CREDO_OK)
-    return CREDO_NOMEM;
   /* keys and arguments are evaluated as group_of / eng_agg_step do */
   for (size_t c = 0; c < b->nconds; c++)
     if (eng_bm_fast_time(b, &b->conds[c]) != CREDO_OK)

@@ -119,18 +119,23 @@ int eng_batch_topk(const batch *b, unsigned char **keep);
 
 /* ------------------------------------------ AS OF (exec_batch_asof.c) */
 
-/* CREDO_OK or CREDO_NOMEM (*out NULL). */
-int eng_batch_asof_new(credo_time t, eng_batch_asof **out);
+/* The overlay for AS OF instant t of a query that decodes columns
+ * `cols` (ENG_PROJ_BIT mask: which data fields to read). CREDO_OK or
+ * CREDO_NOMEM (*out NULL). */
+int eng_batch_asof_new(credo_time t, unsigned cols, eng_batch_asof **out);
 void eng_batch_asof_free(eng_batch_asof *a); /* NULL: no-op */
-/* Segment no (its decoded columns s) as of t, in place: nothing to do
- * when every row of it was current at t (rec_max <= t); else each row
- * recorded after t is overwritten with its version as of t, read in txn
- * (or marked absent when the event did not exist at t); s's zone maps
- * are widened to bound the patched rows too (rows stays exact). Needs s's flags
- * and recorded columns; writes only the columns s has. CREDO_OK, ENG_BATCH_NO
- * (a text the dictionaries do not hold: the row path answers) or an error. */
-int eng_batch_asof_seg(eng_batch_asof *a, stor_txn *txn, uint64_t no,
-                       eng_proj_seg *s);
+/* Collects the rows of segment no (its stored value val, len) recorded
+ * after t, read as of t in txn: call it for each segment in scan order
+ * (the k-th call is segment k of eng_batch_asof_apply), on one thread.
+ * CREDO_OK, ENG_BATCH_NO (a damaged segment, or a text the dictionaries
+ * do not hold: the row path answers) or an error. */
+int eng_batch_asof_collect(eng_batch_asof *a, stor_txn *txn, uint64_t no,
+                           const void *val, size_t len);
+/* Writes the rows collected for the seq-th segment into its decoded
+ * columns s (only the columns s has; a row the event did not have at t
+ * loses its present flag) and widens s's zone maps to bound them. Pure:
+ * any thread, once that segment is collected. */
+void eng_batch_asof_apply(const eng_batch_asof *a, size_t seq, eng_proj_seg *s);
 /* Rows read as of t so far (for figures). */
 uint64_t eng_batch_asof_late(const eng_batch_asof *a);
 
