@@ -123,13 +123,36 @@ static int select_k(topk *t, size_t ngroups, size_t k, unsigned char *keep) {
   return CREDO_OK;
 }
 
+/* t's first sort key of every group: the counts for a count (its final
+ * value is that INT, never NULL), else eng_agg_final's values. */
+static int first_keys(const batch *b, int a, topk *t) {
+  const eng_plan *p = b->p;
+  const eng_agg_state *st = b->states + a;
+  size_t n = b->ngroups ? b->ngroups : 1;
+  if (p->aggs[a].fn == ENG_FN_COUNT_STAR || p->aggs[a].fn == ENG_FN_COUNT) {
+    int64_t *c = malloc(n * sizeof *c);
+    if (!c)
+      return CREDO_NOMEM;
+    for (size_t i = 0; i < b->ngroups; i++)
+      c[i] = st[i * p->naggs].count;
+    t->c = c;
+    return CREDO_OK;
+  }
+  eng_value *v = malloc(n * sizeof *v);
+  if (!v)
+    return CREDO_NOMEM;
+  for (size_t i = 0; i < b->ngroups; i++)
+    eng_agg_final(&p->aggs[a], &st[i * p->naggs], &v[i]);
+  t->v = v;
+  return CREDO_OK;
+}
+
 int eng_batch_topk(const batch *b, unsigned char **keep) {
   const eng_plan *p = b->p;
   const credo_stmt *st = b->st;
   uint64_t k = st->limit + st->offset;
-  int a = first_key_agg(p), rc;
-  eng_value *v;
   topk t = {0};
+  int rc;
   *keep = NULL;
   if (!st->has_limit || k < st->limit || k >= b->ngroups ||
       !eng_batch_topk_plan(p))
@@ -139,24 +162,13 @@ int eng_batch_topk(const batch *b, unsigned char **keep) {
   if (k == 0)
     return CREDO_OK; /* LIMIT 0: no row */
   t.desc = p->desc[0];
-  if (p->aggs[a].fn == ENG_FN_COUNT_STAR || p->aggs[a].fn == ENG_FN_COUNT) {
-    /* eng_agg_final's value is the INT count: compare the counts */
-    int64_t *c = malloc(b->ngroups * sizeof *c);
-    if (!c)
-      return CREDO_NOMEM;
-    for (size_t i = 0; i < b->ngroups; i++)
-      c[i] = b->states[i * p->naggs + (size_t)a].count;
-    t.c = c;
+  if ((rc = first_keys(b, first_key_agg(p), &t)) == CREDO_OK)
     rc = select_k(&t, b->ngroups, (size_t)k, *keep);
-    free(c);
-    return rc;
+  free((void *)t.c);
+  free((void *)t.v);
+  if (rc != CREDO_OK) {
+    free(*keep);
+    *keep = NULL;
   }
-  if (!(v = malloc(b->ngroups * sizeof *v)))
-    return CREDO_NOMEM;
-  for (size_t i = 0; i < b->ngroups; i++)
-    eng_agg_final(&p->aggs[a], &b->states[i * p->naggs + (size_t)a], &v[i]);
-  t.v = v;
-  rc = select_k(&t, b->ngroups, (size_t)k, *keep);
-  free(v);
   return rc;
 }
