@@ -331,6 +331,16 @@ static void field_cell(const eng_version *v, int f, eng_arena *a, json_t **tree,
   }
 }
 
+void eng_proj_field_of(const eng_version *v, int f, eng_arena *arena,
+                       eng_proj_row *r) {
+  json_t *tree = NULL;
+  r->ftag[f] = r->fscale[f] = 0;
+  r->fval[f] = 0;
+  r->ftext[f] = NULL;
+  field_cell(v, f, arena, &tree, r);
+  json_decref(tree);
+}
+
 void eng_proj_row_of(const eng_version *v, eng_arena *arena, eng_proj_row *r) {
   memset(r, 0, sizeof *r);
   r->flags = ENG_PROJ_PRESENT | (v->retracted ? ENG_PROJ_RETRACTED : 0) |

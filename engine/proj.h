@@ -227,6 +227,10 @@ const char *eng_proj_col_name(int c);
 /* The row of version v; texts point into v or `arena` (reset by the
  * caller). */
 void eng_proj_row_of(const eng_version *v, eng_arena *arena, eng_proj_row *r);
+/* Only data field f of v's row into r (the cell eng_proj_row_of gives
+ * it): for a reader that needs some fields (exec_batch_asof.c). */
+void eng_proj_field_of(const eng_version *v, int f, eng_arena *arena,
+                       eng_proj_row *r);
 
 /* Write side (events.c, erase.c): sets or clears event id's row in txn.
  * Inside the transaction eng_proj_begin named, segments are cached and
