@@ -514,8 +514,17 @@ static void shift_occurred(eng_proj_seg *s) {
   eng_proj_seg_stats(s); /* only the row disagrees */
 }
 
+/* Undoes shift_occurred, but leaves the header's greatest recorded
+ * behind its rows (AS OF skips segments by it). */
+static void stale_rec_max(eng_proj_seg *s) {
+  s->occurred[2] -= 1000000;
+  eng_proj_seg_stats(s);
+  s->rec_max -= 1;
+}
+
 /* A projection row that disagrees with its event is reported by credo
- * check, naming the event and the column; a column whose bytes are
+ * check, naming the event and the column; zone maps that disagree with
+ * the rows are reported; a column whose bytes are
  * damaged is named by segment and column, the batch path declines and
  * the row path answers; the next write into that segment makes its rows
  * again from the events. */
@@ -547,6 +556,13 @@ static void test_check_reports_damage(void **state) {
   assert_int_equal(rep.problems, 1);
   assert_string_equal(last, "projection: event 2's row differs from its "
                             "latest version (occurred / public window)");
+  credo_close(db);
+  damage_seg0(dir, stale_rec_max, 0);
+  assert_int_equal(credo_open(dir, NULL, &db), CREDO_OK);
+  assert_int_equal(credo_check(db, check_cb, last, &rep), CREDO_CORRUPT);
+  assert_int_equal(rep.problems, 1);
+  assert_string_equal(last,
+                      "projection: segment 0's zone maps differ from its rows");
   credo_close(db);
   /* a flipped byte in the occurred column's blob */
   damage_seg0(dir, NULL, ENG_PROJ_COL_OCCURRED);
