@@ -144,7 +144,7 @@ enum {
 /* Directory entry of column c at ENG_PROJ_HDR_LEN + c * ENG_PROJ_DIR_LEN */
 #define ENG_PROJ_D_ENC 0   /* u8: ENG_PROJ_ENC_* */
 #define ENG_PROJ_D_WIDTH 1 /* u8: bytes per row of the blob (0, 1, 2, 4, 8) */
-#define ENG_PROJ_D_NEX 2   /* u16: PATCH: number of exceptions; else 0 */
+#define ENG_PROJ_D_NEX 2   /* u16: PATCH: exceptions; DICT: values; else 0 */
 #define ENG_PROJ_D_OFF 4   /* u32: the blob's offset in the value */
 #define ENG_PROJ_D_BASE 8  /* i64: CONST: the value; FOR: the least one */
 #define ENG_PROJ_D_STEP 16 /* u64: FOR: the GCD of (value - base); CONST 0 */
@@ -168,6 +168,11 @@ enum {
  * and then their values (i64 each). At most ENG_PROJ_PATCH_MAX. */
 #define ENG_PROJ_ENC_PATCH 4
 #define ENG_PROJ_PATCH_MAX 256
+/* DICT (i64 columns): a u8 index per row (width 1), then NEX distinct
+ * i64 values (first appearance order); row i is value idx[i]. At most
+ * ENG_PROJ_DICT_MAX values. */
+#define ENG_PROJ_ENC_DICT 5
+#define ENG_PROJ_DICT_MAX 256
 
 /* One projected row, as eng_proj_row_of computes it (texts by value). */
 typedef struct eng_proj_row {

@@ -13,7 +13,9 @@
  * open public_until) beside other values uses OPEN: frame of reference
  * over the others, and all ones at the width for INT64_MAX. An i64
  * column of whole days (or seconds) but for a few rows uses PATCH: frame
- * of reference over the whole ones, the few listed as exceptions. All
+ * of reference over the whole ones, the few listed as exceptions. An i64
+ * column of at most 256 distinct values (recorded: the transactions that
+ * wrote a segment) uses DICT: a byte per row indexing the values. All
  * arithmetic is modulo 2^64, so a span over INT64_MIN .. INT64_MAX still
  * encodes (width 8) exactly.
  *
@@ -158,7 +160,52 @@ static size_t blob_len(const unsigned char *d) {
   size_t n = (size_t)d[ENG_PROJ_D_WIDTH] * ENG_PROJ_SEG_ROWS;
   uint16_t nex;
   memcpy(&nex, d + ENG_PROJ_D_NEX, 2);
-  return d[ENG_PROJ_D_ENC] == ENG_PROJ_ENC_PATCH ? n + (size_t)nex * EX_LEN : n;
+  return d[ENG_PROJ_D_ENC] == ENG_PROJ_ENC_PATCH  ? n + (size_t)nex * EX_LEN
+         : d[ENG_PROJ_D_ENC] == ENG_PROJ_ENC_DICT ? n + (size_t)nex * 8
+                                                  : n;
+}
+
+/* Bytes of e's blob. */
+static size_t enc_size(const enc *e) {
+  size_t n = (size_t)e->width * ENG_PROJ_SEG_ROWS;
+  return e->enc == ENG_PROJ_ENC_PATCH  ? n + e->nex * EX_LEN
+         : e->enc == ENG_PROJ_ENC_DICT ? n + e->nex * 8
+                                       : n;
+}
+
+/* The distinct values of i64 column p, at most ENG_PROJ_DICT_MAX, into
+ * vals (first appearance order) and, when idx is not NULL, each row's
+ * index into idx. Returns their number, or 0 when there are more. */
+#define DICT_SLOTS (4 * ENG_PROJ_DICT_MAX)
+static size_t dict_build(const unsigned char *p, uint64_t *vals,
+                         unsigned char *idx) {
+  int16_t slot[DICT_SLOTS];
+  size_t k = 0;
+  memset(slot, 0xff, sizeof slot);
+  for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++) {
+    uint64_t v = cell(p, 8, i);
+    size_t j = (size_t)((v * 0x9E3779B97F4A7C15ULL) >> 54) & (DICT_SLOTS - 1);
+    while (slot[j] >= 0 && vals[slot[j]] != v)
+      j = (j + 1) & (DICT_SLOTS - 1);
+    if (slot[j] < 0) {
+      if (k == ENG_PROJ_DICT_MAX)
+        return 0;
+      vals[k] = v;
+      slot[j] = (int16_t)k++;
+    }
+    if (idx)
+      idx[i] = (unsigned char)slot[j];
+  }
+  return k;
+}
+
+/* Columns of few distinct values (recorded: the few transactions that
+ * wrote a segment's rows): DICT, when smaller than e's encoding. */
+static void try_dict(const unsigned char *p, enc *e) {
+  uint64_t vals[ENG_PROJ_DICT_MAX];
+  size_t k = dict_build(p, vals, NULL);
+  if (k && ENG_PROJ_SEG_ROWS + k * 8 < enc_size(e))
+    *e = (enc){ENG_PROJ_ENC_DICT, 1, 0, 1, k, 0};
 }
 
 static int width_of(uint64_t span) {
@@ -192,8 +239,7 @@ static void try_patch(const unsigned char *p, int64_t unit, enc *e) {
       g = gcd(cell(p, 8, i) - (uint64_t)lo, g);
   g = g ? g : (uint64_t)unit;
   int width = width_of(((uint64_t)hi - (uint64_t)lo) / g);
-  if ((size_t)width * ENG_PROJ_SEG_ROWS + nex * EX_LEN >=
-      (size_t)e->width * ENG_PROJ_SEG_ROWS + e->nex * EX_LEN)
+  if ((size_t)width * ENG_PROJ_SEG_ROWS + nex * EX_LEN >= enc_size(e))
     return;
   *e = (enc){ENG_PROJ_ENC_PATCH, width, (uint64_t)lo, g, nex, unit};
 }
@@ -243,6 +289,8 @@ static void choose(const unsigned char *p, int w, enc *e) {
     try_patch(p, 86400000000LL, e); /* whole days (UTC) */
     try_patch(p, 1000000LL, e);     /* whole seconds */
   }
+  if (w == 8 && e->width >= 2)
+    try_dict(p, e);
 }
 
 /* Writes the quotients of column p (width w) at out, e->width bytes each
@@ -250,6 +298,12 @@ static void choose(const unsigned char *p, int w, enc *e) {
  * then their i64 values). */
 static void pack(const unsigned char *p, int w, const enc *e,
                  unsigned char *out) {
+  if (e->enc == ENG_PROJ_ENC_DICT) { /* indices, then the values */
+    uint64_t vals[ENG_PROJ_DICT_MAX];
+    size_t k = dict_build(p, vals, out);
+    memcpy(out + ENG_PROJ_SEG_ROWS, vals, k * 8);
+    return;
+  }
   unsigned char *rows = out + (size_t)e->width * ENG_PROJ_SEG_ROWS,
                 *vals = rows + 2 * e->nex;
   for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++) {
@@ -297,7 +351,7 @@ size_t eng_proj_encode(const eng_proj_seg *s, unsigned char *out) {
     choose(p, w, &e);
     d[ENG_PROJ_D_ENC] = (unsigned char)e.enc;
     d[ENG_PROJ_D_WIDTH] = (unsigned char)e.width;
-    if (e.enc == ENG_PROJ_ENC_PATCH) {
+    if (e.enc == ENG_PROJ_ENC_PATCH || e.enc == ENG_PROJ_ENC_DICT) {
       uint16_t nex = (uint16_t)e.nex;
       memcpy(d + ENG_PROJ_D_NEX, &nex, 2);
     }
@@ -403,13 +457,18 @@ static void fill(uint64_t v, int w, void *out) {
 static int entry_ok(const unsigned char *d, int c, size_t len) {
   int width = d[ENG_PROJ_D_WIDTH], e = d[ENG_PROJ_D_ENC];
   uint32_t off = get_u32(d + ENG_PROJ_D_OFF);
-  if (e != ENG_PROJ_ENC_PATCH && (d[ENG_PROJ_D_NEX] || d[ENG_PROJ_D_NEX + 1]))
+  uint16_t nex;
+  memcpy(&nex, d + ENG_PROJ_D_NEX, 2);
+  if (e != ENG_PROJ_ENC_PATCH && e != ENG_PROJ_ENC_DICT && nex)
+    return 0;
+  if (e == ENG_PROJ_ENC_DICT &&
+      (width != 1 || nex == 0 || nex > ENG_PROJ_DICT_MAX))
     return 0;
   if (e == ENG_PROJ_ENC_CONST)
     return width == 0 && off == 0;
   if ((e != ENG_PROJ_ENC_FOR && ENG_PROJ_COL_WIDTH(c) != 8) ||
       (e != ENG_PROJ_ENC_FOR && e != ENG_PROJ_ENC_OPEN &&
-       e != ENG_PROJ_ENC_PATCH) ||
+       e != ENG_PROJ_ENC_PATCH && e != ENG_PROJ_ENC_DICT) ||
       get_u64(d + ENG_PROJ_D_STEP) == 0)
     return 0;
   if (width != 1 && width != 2 && width != 4 && width != 8)
@@ -441,6 +500,24 @@ static void set_col(eng_proj_seg *s, int c, unsigned char *p) {
     s->ftag[c - ENG_PROJ_COL_FTAG0] = p;
   else
     s->fscale[c - ENG_PROJ_COL_FSCALE0] = p;
+}
+
+/* DICT: row i is the idx[i]-th of the values after the indices (an i64
+ * column). CREDO_CORRUPT for an index past them. */
+static int undict(const unsigned char *d, const unsigned char *restrict q,
+                  uint64_t *restrict out) {
+  uint64_t vals[ENG_PROJ_DICT_MAX];
+  uint16_t k;
+  unsigned char top = 0;
+  memcpy(&k, d + ENG_PROJ_D_NEX, 2);
+  memcpy(vals, q + ENG_PROJ_SEG_ROWS, (size_t)k * 8);
+  for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++)
+    top = q[i] > top ? q[i] : top;
+  if (top >= k)
+    return CREDO_CORRUPT;
+  for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++)
+    out[i] = vals[q[i]];
+  return CREDO_OK;
 }
 
 /* PATCH: puts the exceptions that follow the quotients q into out (an
@@ -476,6 +553,8 @@ static int decode_col(const unsigned char *v, const unsigned char *d, int c,
   if (XXH3_64bits_withSeed(q, blob_len(d), (XXH64_hash_t)c + 1) !=
       get_u64(d + ENG_PROJ_D_SUM))
     return CREDO_CORRUPT;
+  if (d[ENG_PROJ_D_ENC] == ENG_PROJ_ENC_DICT)
+    return undict(d, q, (uint64_t *)(void *)out);
   if (d[ENG_PROJ_D_ENC] == ENG_PROJ_ENC_OPEN)
     widen_open(q, width, base, step, out);
   else

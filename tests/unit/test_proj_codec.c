@@ -4,13 +4,13 @@
  * over random columns of every shape (CONSTANT, small and large spans,
  * negative values, INT64_MIN .. INT64_MAX, GCD 1 and large, each width);
  * the narrowest encoding is chosen (OPEN for times with open ends, PATCH
- * for whole days with a few exceptions); a flipped byte in one column's
- * bytes fails decoding THAT column with CREDO_CORRUPT (naming it) while
- * the others still decode; a flipped byte in the header or directory
- * fails every decode; a truncated value, a directory pointing outside the
- * value or an exception row out of range is refused; decoding reads no
- * byte of a column it is not asked for; threads decode the same value at
- * once. CREDO_TEST_SEED replays.
+ * for whole days with a few exceptions, DICT for a few distinct values); a
+ * flipped byte in one column's bytes fails decoding THAT column with
+ * CREDO_CORRUPT (naming it) while the others still decode; a flipped byte in
+ * the header or directory fails every decode; a truncated value, a directory
+ * pointing outside the value, an exception row or a DICT index out of range is
+ * refused; decoding reads no byte of a column it is not asked for; threads
+ * decode the same value at once. CREDO_TEST_SEED replays.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -65,6 +65,7 @@ enum {
   S_EXTREME,
   S_OPEN,
   S_PATCH,
+  S_FEW,
   S_RANDOM,
   S_NSHAPES
 };
@@ -101,6 +102,10 @@ static void fill_col(fixture *f, int c, int shape) {
           : th_rnd(&seed) % 90 == 0
               ? 0
               : 1577836800000000ULL + (th_rnd(&seed) % 3000) * 86400000000ULL;
+      break;
+    case S_FEW: /* recorded: a few transactions' instants */
+      v = th_rnd(&seed) % (1 + span % 300); /* GCD 1: no narrow FOR */
+      v = base + v * 1000003ULL + v * v;
       break;
     case S_OPEN: /* public_until: days, some open (INT64_MAX) */
       v = th_rnd(&seed) % 3 == 0
@@ -259,6 +264,23 @@ static void test_narrowest(void **state) {
     o[i] = i % 3 ? 1700000000123456LL + (int64_t)i : 1577836800000000LL;
   encode(f);
   assert_int_equal(dir(f, c)[ENG_PROJ_D_ENC], ENG_PROJ_ENC_FOR);
+  /* three transactions' instants (µs): DICT, a byte a row */
+  for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++)
+    o[i] = 1796302851710478LL + (int64_t)(i % 3) * 342987653LL + (i % 3 == 2);
+  len = encode(f);
+  assert_int_equal(dir(f, c)[ENG_PROJ_D_ENC], ENG_PROJ_ENC_DICT);
+  assert_int_equal(dir(f, c)[ENG_PROJ_D_WIDTH], 1);
+  memcpy(&nex, dir(f, c) + ENG_PROJ_D_NEX, 2);
+  assert_int_equal(nex, 3);
+  assert_int_equal(
+      eng_proj_decode(f->enc, len, ENG_PROJ_BIT(c), &f->d, f->wide2, NULL),
+      CREDO_OK);
+  assert_memory_equal(f->d.occurred, o, ENG_PROJ_C8);
+  /* 257 distinct values: no DICT */
+  for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++)
+    o[i] = 1796302851710478LL + (int64_t)(i % 257) * 342987654LL;
+  encode(f);
+  assert_int_not_equal(dir(f, c)[ENG_PROJ_D_ENC], ENG_PROJ_ENC_DICT);
   /* u32 ids of a segment: base + width 1 */
   for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++)
     f->s.subject[i] = 3000000000u + (uint32_t)(i % 100);
@@ -359,6 +381,31 @@ static void test_patch_row_out_of_range(void **state) {
       CREDO_OK);
 }
 
+/* A DICT index past the values (sums resealed) fails that column. */
+static void test_dict_index_out_of_range(void **state) {
+  fixture *f = *state;
+  int c = ENG_PROJ_COL_RECORDED, bad = 99;
+  random_segment(f);
+  for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++)
+    f->s.recorded[i] = 1796302851710478LL + (int64_t)(i % 2) * 7777777LL +
+                       (i == 3); /* three values, GCD 1 */
+  size_t len = encode(f);
+  unsigned char *d = f->enc + ENG_PROJ_HDR_LEN + (size_t)c * ENG_PROJ_DIR_LEN;
+  assert_int_equal(d[ENG_PROJ_D_ENC], ENG_PROJ_ENC_DICT);
+  uint32_t off;
+  memcpy(&off, d + ENG_PROJ_D_OFF, 4);
+  f->enc[off + 500] = 3; /* three values: 0, 1 and 2 */
+  uint64_t sum = XXH3_64bits_withSeed(f->enc + off, ENG_PROJ_SEG_ROWS + 24,
+                                      (XXH64_hash_t)c + 1);
+  memcpy(d + ENG_PROJ_D_SUM, &sum, 8);
+  sum = XXH3_64bits(f->enc, ENG_PROJ_META_SUM);
+  memcpy(f->enc + ENG_PROJ_META_SUM, &sum, 8);
+  assert_int_equal(
+      eng_proj_decode(f->enc, len, ENG_PROJ_BIT(c), &f->d, f->wide2, &bad),
+      CREDO_CORRUPT);
+  assert_int_equal(bad, c);
+}
+
 /* Decoding reads nothing of a column it is not asked for: the other
  * blobs may be garbage. */
 static void test_reads_only_asked(void **state) {
@@ -440,6 +487,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_patch_row_out_of_range, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_dict_index_out_of_range, setup,
+                                      teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
