@@ -360,11 +360,13 @@ define run_fuzz
 endef
 
 fuzz: $(BUILD)/fuzz/fuzz_cql $(BUILD)/fuzz/fuzz_plan $(BUILD)/fuzz/fuzz_frame \
-      $(BUILD)/fuzz/fuzz_pg
+      $(BUILD)/fuzz/fuzz_pg $(BUILD)/fuzz/fuzz_proj
 	$(call run_fuzz,fuzz_cql,tests/fuzz/corpus/cql,-dict=tests/fuzz/cql.dict)
 	$(call run_fuzz,fuzz_plan,tests/fuzz/corpus/cql,-dict=tests/fuzz/cql.dict)
 	$(call run_fuzz,fuzz_frame,tests/fuzz/corpus/frame,)
-	$(call run_fuzz,fuzz_pg,tests/fuzz/corpus/pg,)
+		$(call run_fuzz,fuzz_pg,tests/fuzz/corpus/pg,)
+	$(call run_fuzz,fuzz_proj,tests/fuzz/corpus/proj,-max_len=70000)
+
 	$(MAKE) corrupt
 
 # The corruption campaign of `credo check` (tests/corrupt.py): CORRUPT_RUNS
@@ -392,6 +394,13 @@ FUZZ_FRAME_SRC := wire/cl_frame.c server/srv_auth.c tests/fuzz/fuzz_frame.c
 $(BUILD)/fuzz/fuzz_frame: $(FUZZ_FRAME_SRC) wire/cl_frame.h server/srv.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iwire -Iserver -o $@ $(FUZZ_FRAME_SRC)
+
+# The projection's segment decoder (tests/fuzz/fuzz_proj.c).
+FUZZ_PROJ_SRC := engine/proj_codec.c tests/fuzz/fuzz_proj.c
+$(BUILD)/fuzz/fuzz_proj: $(FUZZ_PROJ_SRC) engine/proj.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -DCREDO_BUILDING -Istorage -Iengine -Iapi \
+	  -o $@ $(FUZZ_PROJ_SRC)
 
 # The PostgreSQL front end's startup and message decoders, SCRAM and the
 # dialect edges (tests/fuzz/fuzz_pg.c).
