@@ -494,45 +494,68 @@ static int agg_vec(bwork *w, size_t a, const eng_proj_seg *s, size_t n) {
 /* ---------------------------------------------------------- segments */
 
 /* Creates the group of key id k, kept (its first row in the scan); ids
- * are 1 .. cap - 1 (0 is the slot of rows not kept, g1[0] = INT32_MAX,
- * never a group): another id declines. */
-static int fast_new(bwork *w, uint32_t k, uint32_t cap) {
+ * are 1 .. fast_cap - 1 (0 is the slot of rows not kept, whose g1 entry
+ * is INT32_MAX, never a group). */
+static int fast_new(bwork *w, uint32_t k) {
   int32_t g;
   int rc;
-  if (k == 0 || k >= cap)
-    return ENG_BATCH_NO; /* an id the dictionary did not give */
   if ((rc = eng_bl_group_add(w, &k, &g)) == CREDO_OK)
     w->g1[k] = g;
   return rc;
 }
 
-/* b->fast: one pass over the rows, counting kept rows by key id (no
- * selection vector); a group is created at its first kept row. Counts go
- * to BL_LANES interleaved counters per id (row i to lane i % BL_LANES),
- * so that rows of one id in a row do not wait on each other's add (and
- * rows not kept, which all add 0 to id 0, neither). */
+/* b->fast, first pass: the key id of each row, 0 when it is not kept
+ * (flags, window); the largest id. Branch-free, so that it vectorizes. */
+__attribute__((optimize("O3"))) static uint32_t
+fast_keys(const uint32_t *restrict col, const uint8_t *restrict fl,
+          const int64_t *restrict from, const int64_t *restrict until,
+          int hidden, credo_time vis, uint32_t *restrict key) {
+  uint32_t max = 0;
+  if (hidden)
+    for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++) {
+      uint32_t keep =
+          (fl[i] & (ENG_PROJ_PRESENT | ENG_PROJ_RETRACTED)) == ENG_PROJ_PRESENT;
+      key[i] = col[i] & -keep;
+      max = key[i] > max ? key[i] : max;
+    }
+  else
+    for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++) {
+      uint32_t keep = ((fl[i] & (ENG_PROJ_PRESENT | ENG_PROJ_RETRACTED)) ==
+                       ENG_PROJ_PRESENT) &
+                      (from[i] <= vis) & (vis < until[i]);
+      key[i] = col[i] & -keep;
+      max = key[i] > max ? key[i] : max;
+    }
+  return max;
+}
+
+/* b->fast: counts the rows of a segment by key id (no selection vector):
+ * keys first (fast_keys), then one pass adding each row to one of
+ * BL_LANES interleaved counters of its id (row i to lane i % BL_LANES, so
+ * that rows of one id in a row do not wait on each other's add; rows not
+ * kept add to id 0, never a group) and noting whether an id has no group
+ * yet; if one has, a pass in row order creates the groups at their first
+ * kept row (first appearance order). */
 static int count_by_id(bwork *w, const eng_proj_seg *s, int hidden,
                        credo_time vis) {
-  const uint32_t *col = dict_col(&w->keys[0], s);
-  const uint8_t *fl = s->flags;
-  const int64_t *from = s->from, *until = s->until;
-  uint32_t cap = w->b->fast_cap;
-  int32_t *g1 = w->g1;
+  uint32_t *key = (uint32_t *)w->kv[0];
+  const int32_t *g1 = w->g1;
   int64_t *cnt = w->cnt;
+  int32_t none = 0;
   int rc;
+  if (fast_keys(dict_col(&w->keys[0], s), s->flags, s->from, s->until, hidden,
+                vis, key) >= w->b->fast_cap)
+    return ENG_BATCH_NO; /* an id the dictionary did not give */
   for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i += BL_LANES)
     for (size_t l = 0; l < BL_LANES; l++) {
-      size_t r = i + l;
-      uint32_t keep =
-          (fl[r] & (ENG_PROJ_PRESENT | ENG_PROJ_RETRACTED)) == ENG_PROJ_PRESENT;
-      if (!hidden)
-        keep &= (from[r] <= vis) & (vis < until[r]);
-      uint32_t k = col[r] & -keep; /* 0 when not kept: g1[0] >= 0 */
-      if (__builtin_expect((k >= cap) | (g1[k] < 0), 0) &&
-          (rc = fast_new(w, k, cap)) != CREDO_OK)
-        return rc;
-      cnt[(size_t)k * BL_LANES + l] += keep;
+      uint32_t k = key[i + l];
+      none |= g1[k]; /* g1[0] = INT32_MAX: rows not kept never set it */
+      cnt[(size_t)k * BL_LANES + l]++;
     }
+  if (none < 0) /* a new id: its group, in row order */
+    for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++)
+      if (g1[key[i]] < 0 && (rc = fast_new(w, key[i])) != CREDO_OK)
+        return rc;
   return CREDO_OK;
 }
 
