@@ -103,6 +103,7 @@ typedef struct batch {
    * counts only; ids of the key's column are < fast_cap */
   int fast;
   uint32_t fast_cap;
+  size_t fast_lanes; /* counters per id (exec_batch_loop.c) */
   /* the columns the workers decode (ENG_PROJ_BIT mask, scan_cols) */
   unsigned cols;
   pthread_mutex_t mu;
@@ -201,6 +202,9 @@ int eng_bl_group_add(bwork *w, const uint32_t *kv, int32_t *gid);
 /* Adds (group g, value vid) to w's distinct set of aggregate a: 1 when
  * new, 0 when present, -1 out of memory. */
 int eng_bl_distinct_add(bwork *w, size_t a, int32_t g, int32_t vid);
+/* Dictionaries up to this many ids get 4 counters per id in the count by
+ * id loop, larger ones 1 (default 65,536; tests set 0). */
+extern unsigned eng_bl_lanes_cap;
 /* Sizes the by-id arrays of b's memos (before any worker runs) and
  * computes its constant memos. CREDO_OK, ENG_BATCH_NO or an error. */
 int eng_bl_prepare(batch *b);

@@ -39,10 +39,12 @@
 
 /* META key holding the next type id, u32 BE (engine/types.c). */
 #define BL_META_NEXT_TYPE "next_type"
-/* Largest key id the count-by-id loop counts in an array, and its
- * interleaved counters per id. */
+/* Largest key id the count-by-id loop counts in an array; its
+ * interleaved counters per id (BL_LANES up to eng_bl_lanes_cap ids, so
+ * that a worker's counters of a large dictionary stay 8 B per id). */
 #define BL_FAST_CAP_MAX (1u << 22)
 #define BL_LANES 4
+unsigned eng_bl_lanes_cap = 1u << 16; /* a variable: tests set 0 */
 /* A worker of several declines at these partial sums (see above). */
 #define BL_DEC_STRICT 1000000000000000000LL /* 10^18 */
 #define BL_INT_STRICT (INT64_C(1) << 62)
@@ -529,10 +531,24 @@ fast_keys(const uint32_t *restrict col, const uint8_t *restrict fl,
   return max;
 }
 
+/* Adds each row to counter lane i % lanes of its key id; the OR of the
+ * ids' group slots (negative: an id without a group yet). */
+static inline int32_t count_lanes(const uint32_t *key, const int32_t *g1,
+                                  int64_t *cnt, size_t lanes) {
+  int32_t none = 0;
+  for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i += lanes)
+    for (size_t l = 0; l < lanes; l++) {
+      uint32_t k = key[i + l];
+      none |= g1[k]; /* g1[0] = INT32_MAX: rows not kept never set it */
+      cnt[(size_t)k * lanes + l]++;
+    }
+  return none;
+}
+
 /* b->fast: counts the rows of a segment by key id (no selection vector):
  * keys first (fast_keys), then one pass adding each row to one of
- * BL_LANES interleaved counters of its id (row i to lane i % BL_LANES, so
- * that rows of one id in a row do not wait on each other's add; rows not
+ * b->fast_lanes interleaved counters of its id (row i to lane i % lanes,
+ * so that rows of one id in a row do not wait on each other's add; rows not
  * kept add to id 0, never a group) and noting whether an id has no group
  * yet; if one has, a pass in row order creates the groups at their first
  * kept row (first appearance order). */
@@ -541,17 +557,15 @@ static int count_by_id(bwork *w, const eng_proj_seg *s, int hidden,
   uint32_t *key = (uint32_t *)w->kv[0];
   const int32_t *g1 = w->g1;
   int64_t *cnt = w->cnt;
-  int32_t none = 0;
+  int32_t none;
   int rc;
   if (fast_keys(dict_col(&w->keys[0], s), s->flags, s->from, s->until, hidden,
                 vis, key) >= w->b->fast_cap)
     return ENG_BATCH_NO; /* an id the dictionary did not give */
-  for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i += BL_LANES)
-    for (size_t l = 0; l < BL_LANES; l++) {
-      uint32_t k = key[i + l];
-      none |= g1[k]; /* g1[0] = INT32_MAX: rows not kept never set it */
-      cnt[(size_t)k * BL_LANES + l]++;
-    }
+  if (w->b->fast_lanes == BL_LANES)
+    none = count_lanes(key, g1, cnt, BL_LANES);
+  else
+    none = count_lanes(key, g1, cnt, 1);
   if (none < 0) /* a new id: its group, in row order */
     for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++)
       if (g1[key[i]] < 0 && (rc = fast_new(w, key[i])) != CREDO_OK)
@@ -563,9 +577,10 @@ static int count_by_id(bwork *w, const eng_proj_seg *s, int hidden,
 static void fast_finish(bwork *w) {
   size_t na = w->b->p->naggs;
   for (size_t g = 0; g < w->ngroups; g++) {
-    const int64_t *c = w->cnt + (size_t)w->groups[g].kv[0] * BL_LANES;
+    size_t lanes = w->b->fast_lanes;
+    const int64_t *c = w->cnt + (size_t)w->groups[g].kv[0] * lanes;
     int64_t sum = 0;
-    for (size_t l = 0; l < BL_LANES; l++)
+    for (size_t l = 0; l < lanes; l++)
       sum += c[l];
     for (size_t a = 0; a < na; a++)
       w->states[g * na + a].count += sum;
@@ -667,7 +682,7 @@ int eng_bl_work_init(bwork *w, batch *b, int strict) {
   if (b->fast) {
     w->g1cap = b->fast_cap;
     w->g1 = malloc(w->g1cap * sizeof *w->g1);
-    w->cnt = calloc(w->g1cap * BL_LANES, sizeof *w->cnt);
+    w->cnt = calloc(w->g1cap * b->fast_lanes, sizeof *w->cnt);
     if (!w->g1 || !w->cnt)
       return CREDO_NOMEM;
     memset(w->g1, 0xff, w->g1cap * sizeof *w->g1);
@@ -767,6 +782,7 @@ static int fast_prepare(batch *b) {
       return CREDO_OK;
   int rc = col_ids_size(b->st->txn, k->col, &b->fast_cap);
   b->fast = rc == CREDO_OK && b->fast_cap <= BL_FAST_CAP_MAX;
+  b->fast_lanes = b->fast_cap <= eng_bl_lanes_cap ? BL_LANES : 1;
   return rc;
 }
 
