@@ -192,10 +192,15 @@ bench-cql: deps $(BUILD)/bin/bench_cql
 
 # `make bench-analytics`: the report set of issue 16 on credo, DuckDB
 # (npm @duckdb/node-api under BUILD/node) and SQLite, answers cross-checked;
-# the table goes into docs/performance.md (bench/analytics.sh).
-ANALYTICS_EVENTS ?= 300000
+# one run per scale, each table goes into docs/performance.md between its
+# scale's markers (bench/analytics.sh). The 10M scale needs ~40 GB of disk
+# and about an hour (most of it loading SQLite).
+ANALYTICS_SCALES ?= 1000000 10000000
 bench-analytics: deps $(BUILD)/bin/credo $(BUILD)/bin/bench_analytics
-	BUILD=$(BUILD) ANALYTICS_EVENTS=$(ANALYTICS_EVENTS) ANALYTICS_DOCS=1 bash bench/analytics.sh
+	for n in $(ANALYTICS_SCALES); do \
+	  BUILD=$(BUILD) ANALYTICS_EVENTS=$$n ANALYTICS_DIR=$(BUILD)/bench-analytics-$$n \
+	    ANALYTICS_DOCS=1 bash bench/analytics.sh || exit 1; \
+	done
 
 # ----------------------------------------------------------------- tests
 # Unit tests may also test the shell's pure functions (client/sh_*.c).

@@ -26,7 +26,8 @@
 #
 # Output: ANALYTICS_DIR (BUILD/bench-analytics)/analytics.md, the table;
 # with ANALYTICS_DOCS=1 also spliced into docs/performance.md between the
-# markers <!-- analytics:begin --> and <!-- analytics:end -->.
+# markers <!-- analytics:begin EVENTS --> and <!-- analytics:end EVENTS -->
+# of its scale (EVENTS = ANALYTICS_EVENTS).
 # ANALYTICS_KEEP=1 keeps the generated data and stores (and reuses them).
 set -u
 
@@ -216,6 +217,10 @@ q q7b_as_of "$Q1 AS OF '$T0'" \
 
 # ------------------------------------------------------------- the runs
 say "credo"
+# a read-write open brings a kept store's projection to this build's layout
+# (rebuilt when it differs), before and outside the timed runs
+"$CREDO" "$STORE" -c "SELECT 1" >/dev/null 2>"$DIR/err" ||
+  die "opening the credo store failed: $(cat "$DIR/err")"
 "$DRIVER" "$STORE" "$DIR/q.cql" "$OUT/credo" "$RUNS" >"$OUT/credo.txt" ||
   die "credo queries failed"
 say "DuckDB"
@@ -279,10 +284,13 @@ bytes_sqlite=$(du -b "$SQL" | cut -f1)
 bytes_duck=$(du -b "$DUCK" | cut -f1)
 {
   echo "Reproduce: \`BUILD=build ANALYTICS_EVENTS=$N bash bench/analytics.sh\`"
+  echo "(commit $(git -C "$HERE" rev-parse --short HEAD 2>/dev/null || echo ?),"
+  echo "load average at the end $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores)"
   echo "($(date -u +%Y-%m-%d), $N events, $((N / 10)) subjects, minimum of"
   echo "$RUNS warm runs each, all systems in the same run; answers"
-  echo "cross-checked row by row). Store files: credo $bytes_credo B,"
-  echo "SQLite $bytes_sqlite B, DuckDB $bytes_duck B."
+  echo "cross-checked row by row). Store files: credo $bytes_credo B"
+  echo "($((bytes_credo / N)) B/event), SQLite $bytes_sqlite B ($((bytes_sqlite / N))"
+  echo "B/event), DuckDB $bytes_duck B ($((bytes_duck / N)) B/event)."
   echo
   echo "| query | rows | credo ms | DuckDB ms | SQLite ms | credo / DuckDB (target <= 2) | SQLite / credo (target >= 3) |"
   echo "|---|---:|---:|---:|---:|---:|---:|"
@@ -294,10 +302,13 @@ bytes_duck=$(du -b "$DUCK" | cut -f1)
 cat "$DIR/analytics.md"
 if [ "${ANALYTICS_DOCS:-0}" = 1 ]; then
   DOC=$HERE/../docs/performance.md
-  awk -v f="$DIR/analytics.md" '
-    /<!-- analytics:begin -->/ { print; while ((getline l < f) > 0) print l
+  grep -q "<!-- analytics:begin $N -->" "$DOC" ||
+    die "docs/performance.md has no <!-- analytics:begin $N --> marker"
+  awk -v f="$DIR/analytics.md" -v b="<!-- analytics:begin $N -->" \
+    -v e="<!-- analytics:end $N -->" '
+    $0 == b { print; while ((getline l < f) > 0) print l
       skip = 1; next }
-    /<!-- analytics:end -->/ { skip = 0 }
+    $0 == e { skip = 0 }
     !skip' "$DOC" >"$DOC.tmp" && mv "$DOC.tmp" "$DOC"
 fi
 if [ "${ANALYTICS_KEEP:-0}" != 1 ]; then

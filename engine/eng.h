@@ -352,6 +352,12 @@ int eng_version_public(const eng_version *v, credo_time t);
  * B-tree lookup, two when as_of is before the latest version. */
 int eng_version_as_of(stor_txn *txn, uint64_t id, credo_time as_of,
                       eng_version *v);
+/* The same when the latest version is known to be recorded after as_of:
+ * only the seek in STOR_VERSIONS, through cursor vc (on STOR_VERSIONS in
+ * txn; NULL: one opened for the call). CREDO_NOTFOUND when the event did
+ * not exist at as_of. */
+int eng_version_older(stor_txn *txn, stor_cursor *vc, uint64_t id,
+                      credo_time as_of, eng_version *v);
 
 /* Write-side helpers of events.c, shared with restore.c (operations).
  * eng_put_version writes `v` into STOR_EVENTS (key: id) or STOR_VERSIONS

@@ -17,8 +17,11 @@
  * and aggregate steps (count, count DISTINCT over value ids, sum / avg of
  * a projected numeric field exactly as expr_agg.c sums).
  *
- * Not taken (the row path answers; EXPLAIN says why): joins (p->join), AS OF a
- * past instant (older versions live only in STOR_VERSIONS), INCLUDE RETRACTED,
+ * AS OF a past instant: each segment passes through the overlay of
+ * exec_batch_asof.c (rows recorded after the instant read as of it).
+ *
+ * Not taken (the row path answers; EXPLAIN says why): joins (p->join),
+ * INCLUDE RETRACTED,
  * other tables, subqueries, an index path other than type, a column outside the
  * projection, a conjunct or key reading two columns, FILTER, min / max /
  * string_agg, more than two keys, the public role reading `data` (its
@@ -123,9 +126,14 @@ void eng_batch_explain(credo_stmt *st, char *buf, size_t n) {
   if (why)
     snprintf(buf, n, "row path: %s", why);
   else
-    snprintf(buf, n, "batch path: projection segments of %d rows%s",
+    snprintf(buf, n, "batch path: projection segments of %d rows%s%s",
              ENG_PROJ_SEG_ROWS,
-             st->plan->as_of ? " (AS OF a past instant: row path)" : "");
+             eng_batch_topk_plan(st->plan)
+                 ? ", only the groups that can reach LIMIT"
+                 : "",
+             st->plan->as_of
+                 ? ", AS OF: rows recorded after the instant read as of it"
+                 : "");
 }
 
 /* A group in the batch's result (emit: aggregates over no rows). */
@@ -195,6 +203,9 @@ static int scan(batch *b) {
   size_t n = 0, cap = 0;
   int rc;
   b->cols = scan_cols(b, (b->p->flags & CREDO_READ_HIDDEN) != 0);
+  if (b->st->x.as_of != CREDO_TIME_OPEN &&
+      eng_batch_asof_new(b->st->x.as_of, b->cols, &b->asof) != CREDO_OK)
+    return CREDO_NOMEM;
   stor_key_init(&k);
   k.buf[0] = ENG_PROJ_K_SEG;
   k.len = 1;
@@ -215,6 +226,13 @@ static int scan(batch *b) {
       }
       segs = ns;
     }
+    /* AS OF: the rows recorded after the instant, as of it (segment n
+     * of the overlay; the workers apply it after decoding) */
+    if (b->asof && (rc = eng_batch_asof_collect(
+                        b->asof, b->st->txn,
+                        stor_dec_u64((const unsigned char *)key.data + 1),
+                        val.data, val.len)) != CREDO_OK)
+      break;
     segs[n++] = (bsegref){val.data, val.len};
   }
   stor_cursor_close(c); /* the values stay valid while the txn is open */
@@ -290,21 +308,29 @@ static void batch_free(batch *b) {
   eng_buf_free(&b->text);
   eng_bm_dicts_free(b);
   pthread_mutex_destroy(&b->mu);
+  eng_batch_asof_free(b->asof);
 }
 
-/* The batch's groups into the statement's (first appearance order). */
+/* The batch's groups into the statement's (first appearance order);
+ * with a top-k ORDER BY / LIMIT only those that can reach the LIMIT
+ * window (exec_batch_topk.c). */
 static int emit(batch *b) {
   const eng_plan *p = b->p;
   uint32_t none[2] = {0, 0};
   eng_value kv[2];
   eng_buf text[2] = {{0}};
   eng_group *g;
+  unsigned char *keep = NULL;
   int32_t gid;
   int rc = CREDO_OK;
   if (p->nkeys == 0 && b->ngroups == 0 &&
       (rc = group_add(b, none, &gid)) != CREDO_OK)
     return rc; /* aggregates over no rows: one group */
+  if ((rc = eng_batch_topk(b, &keep)) != CREDO_OK)
+    return rc;
   for (size_t i = 0; i < b->ngroups && rc == CREDO_OK; i++) {
+    if (keep && !keep[i])
+      continue;
     for (size_t k = 0; k < p->nkeys && rc == CREDO_OK; k++)
       if (b->keys[k].direct)
         rc = eng_bm_direct_value(b, &b->keys[k], (int32_t)b->groups[i].kv[k],
@@ -315,6 +341,7 @@ static int emit(batch *b) {
       break;
     memcpy(g->st, b->states + i * p->naggs, p->naggs * sizeof *g->st);
   }
+  free(keep);
   eng_buf_free(&text[0]);
   eng_buf_free(&text[1]);
   return rc;
@@ -323,7 +350,7 @@ static int emit(batch *b) {
 int eng_batch_group(credo_stmt *st) {
   batch b;
   int ready = 0, rc;
-  if (plan_why_not(st) || st->empty || st->x.as_of != CREDO_TIME_OPEN)
+  if (plan_why_not(st) || st->empty)
     return ENG_BATCH_NO;
   /* inside a write transaction: its cached segments first */
   if ((rc = eng_proj_flush(st->db, st->txn)) != CREDO_OK ||

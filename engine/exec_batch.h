@@ -71,6 +71,9 @@ typedef struct memo {
   size_t hcap, hn;
 } memo;
 
+/* The AS OF overlay of one scanning thread (exec_batch_asof.c). */
+typedef struct eng_batch_asof eng_batch_asof;
+
 typedef struct bgroup {
   uint32_t kv[2];
 } bgroup;
@@ -106,6 +109,9 @@ typedef struct batch {
   size_t fast_lanes; /* counters per id (exec_batch_loop.c) */
   /* the columns the workers decode (ENG_PROJ_BIT mask, scan_cols) */
   unsigned cols;
+  /* AS OF a past instant: the overlay (collected by the cursor's
+   * thread in scan(), applied by each worker to its segments) */
+  eng_batch_asof *asof;
   pthread_mutex_t mu;
   _Atomic int stop;
 } batch;
@@ -224,6 +230,39 @@ extern void (*eng_batch_seg_hook)(int worker);
  * (first-appearance order as one pass would give). CREDO_OK,
  * ENG_BATCH_NO, or an error (set on the handle). */
 int eng_bl_par(batch *b, const bsegref *segs, size_t n);
+
+/* ------------------------------------------ top-k (exec_batch_topk.c) */
+
+/* 1 when p's ORDER BY / LIMIT lets the batch path emit only the groups
+ * that can reach the LIMIT window (see exec_batch_topk.c). */
+int eng_batch_topk_plan(const eng_plan *p);
+/* Which of b's groups to emit: *keep is NULL (every group) or a malloc'd
+ * array of b->ngroups flags, 1 = emit (the caller frees it). Reads the
+ * statement's LIMIT / OFFSET (set before the drain). CREDO_OK or
+ * CREDO_NOMEM. */
+int eng_batch_topk(const batch *b, unsigned char **keep);
+
+/* ------------------------------------------ AS OF (exec_batch_asof.c) */
+
+/* The overlay for AS OF instant t of a query that decodes columns
+ * `cols` (ENG_PROJ_BIT mask: which data fields to read). CREDO_OK or
+ * CREDO_NOMEM (*out NULL). */
+int eng_batch_asof_new(credo_time t, unsigned cols, eng_batch_asof **out);
+void eng_batch_asof_free(eng_batch_asof *a); /* NULL: no-op */
+/* Collects the rows of segment no (its stored value val, len) recorded
+ * after t, read as of t in txn: call it for each segment in scan order
+ * (the k-th call is segment k of eng_batch_asof_apply), on one thread.
+ * CREDO_OK, ENG_BATCH_NO (a damaged segment, or a text the dictionaries
+ * do not hold: the row path answers) or an error. */
+int eng_batch_asof_collect(eng_batch_asof *a, stor_txn *txn, uint64_t no,
+                           const void *val, size_t len);
+/* Writes the rows collected for the seq-th segment into its decoded
+ * columns s (only the columns s has; a row the event did not have at t
+ * loses its present flag) and widens s's zone maps to bound them. Pure:
+ * any thread, once that segment is collected. */
+void eng_batch_asof_apply(const eng_batch_asof *a, size_t seq, eng_proj_seg *s);
+/* Rows read as of t so far (for figures). */
+uint64_t eng_batch_asof_late(const eng_batch_asof *a);
 
 /* Open-addressing slot of a 64-bit key in a table of cap (a power of 2). */
 static inline size_t eng_bm_hash(int64_t t, size_t cap) {

@@ -620,10 +620,12 @@ static int segment(bwork *w, const eng_proj_seg *s) {
 
 /* The columns the query reads of a stored segment value, verified
  * against their sums and widened into the worker's scratch. */
-static int seg_open(bwork *w, const bsegref *r, eng_proj_seg *s) {
-  if (eng_proj_decode(r->data, r->len, w->b->cols, s, w->segbuf, NULL) !=
-      CREDO_OK)
+static int seg_open(bwork *w, const bsegref *segs, size_t i, eng_proj_seg *s) {
+  if (eng_proj_decode(segs[i].data, segs[i].len, w->b->cols, s, w->segbuf,
+                      NULL) != CREDO_OK)
     return ENG_BATCH_NO; /* damaged: the rows answer, credo check says */
+  if (w->b->asof)        /* AS OF: its rows as of the instant (segment i) */
+    eng_batch_asof_apply(w->b->asof, i, s);
   return CREDO_OK;
 }
 
@@ -638,7 +640,7 @@ int eng_bl_run(bwork *w, const bsegref *segs, size_t from, size_t to) {
       break; /* another worker failed: its result is the answer */
     if (atomic_load_explicit(&db->interrupt, memory_order_relaxed))
       rc = ENG_BL_INTERRUPTED;
-    else if ((rc = seg_open(w, &segs[i], &s)) == CREDO_OK)
+    else if ((rc = seg_open(w, segs, i, &s)) == CREDO_OK)
       rc = segment(w, &s);
   }
   if (rc != CREDO_OK)

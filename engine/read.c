@@ -31,18 +31,13 @@ int eng_version_public(const eng_version *v, credo_time t) {
  * (from a look-up, or from the full scan's own cursor, which saves the
  * look-up); `vc` is an optional open cursor on STOR_VERSIONS (scans reuse
  * theirs). */
-static int version_from_latest(stor_txn *txn, stor_cursor *vc, uint64_t id,
-                               stor_val latest, credo_time as_of,
-                               eng_version *v) {
+int eng_version_older(stor_txn *txn, stor_cursor *vc, uint64_t id,
+                      credo_time as_of, eng_version *v) {
   stor_key k;
   stor_val key, val;
   stor_cursor *own = NULL;
   int rc;
 
-  if ((rc = eng_version_decode(latest, v)) != CREDO_OK)
-    return rc;
-  if (v->recorded <= as_of)
-    return CREDO_OK;
   if (!vc && (rc = stor_cursor_open(txn, STOR_VERSIONS, &own)) != CREDO_OK)
     return rc;
   stor_key_init(&k);
@@ -57,6 +52,18 @@ static int version_from_latest(stor_txn *txn, stor_cursor *vc, uint64_t id,
     rc = eng_version_decode(val, v);
   stor_cursor_close(own);
   return rc;
+}
+
+static int version_from_latest(stor_txn *txn, stor_cursor *vc, uint64_t id,
+                               stor_val latest, credo_time as_of,
+                               eng_version *v) {
+  int rc;
+
+  if ((rc = eng_version_decode(latest, v)) != CREDO_OK)
+    return rc;
+  if (v->recorded <= as_of)
+    return CREDO_OK;
+  return eng_version_older(txn, vc, id, as_of, v);
 }
 
 static int version_as_of(stor_txn *txn, stor_cursor *vc, uint64_t id,
