@@ -86,19 +86,23 @@ static int eval_locked(bwork *w, memo *m, uint64_t id, int64_t t,
   return rc;
 }
 
-/* m's value for dictionary / type id `id` (not yet in the array, or
- * beyond it): evaluated once, published for every worker. */
-static int memo_miss(bwork *w, memo *m, uint32_t id, int32_t *out) {
-  int32_t v;
-  int rc;
-  if (id >= m->cap)
-    return eval_locked(w, m, id, 0, out);
+/* The values of m for the n ids missing from its array (or beyond it),
+ * into out[at[k]]: evaluated under one hold of the batch's lock (once
+ * per id: another worker, or an earlier miss of the same id, may have
+ * filled it), published for every worker. */
+static int memo_misses(bwork *w, memo *m, size_t n, const uint32_t *ids,
+                       const uint16_t *at, int32_t *out) {
+  int rc = CREDO_OK;
   pthread_mutex_lock(&w->b->mu);
-  if ((v = __atomic_load_n(&m->arr[id], __ATOMIC_RELAXED)) >= 0) {
-    *out = v; /* another worker filled it meanwhile */
-    rc = CREDO_OK;
-  } else if ((rc = eng_bm_eval(w->b, m, id, 0, out)) == CREDO_OK)
-    __atomic_store_n(&m->arr[id], *out, __ATOMIC_RELAXED);
+  for (size_t k = 0; k < n && rc == CREDO_OK; k++) {
+    uint32_t id = ids[k];
+    int32_t v =
+        id < m->cap ? __atomic_load_n(&m->arr[id], __ATOMIC_RELAXED) : -1;
+    if (v < 0 && (rc = eng_bm_eval(w->b, m, id, 0, &v)) == CREDO_OK &&
+        id < m->cap)
+      __atomic_store_n(&m->arr[id], v, __ATOMIC_RELAXED);
+    out[at[k]] = v;
+  }
   pthread_mutex_unlock(&w->b->mu);
   return rc;
 }
@@ -206,15 +210,18 @@ static int memo_vec(bwork *w, memo *m, const eng_proj_seg *s,
       big |= ids[j];
     return big > INT32_MAX ? ENG_BATCH_NO : CREDO_OK;
   }
-  for (size_t j = 0; j < n && rc == CREDO_OK; j++) {
+  size_t nm = 0;
+  for (size_t j = 0; j < n; j++) {
     uint32_t id = ids[j];
     int32_t v =
         id < m->cap ? __atomic_load_n(&m->arr[id], __ATOMIC_RELAXED) : -1;
-    if (v < 0)
-      rc = memo_miss(w, m, id, &v);
+    if (__builtin_expect(v < 0, 0)) {
+      w->miss_id[nm] = id;
+      w->miss_at[nm++] = (uint16_t)j;
+    }
     out[j] = v;
   }
-  return rc;
+  return nm ? memo_misses(w, m, nm, w->miss_id, w->miss_at, out) : CREDO_OK;
 }
 
 /* The dictionary / type id column m reads; NULL for a field. */
@@ -246,24 +253,31 @@ static size_t drop_unknown(bwork *w, size_t n) {
   return k;
 }
 
-/* Narrows by a memoized conjunct over a dictionary / type column in one
- * pass: read the id, its memo entry (a miss is evaluated), keep. */
+/* Narrows by a memoized conjunct over a dictionary / type column: the
+ * memo entry of each row's id (the segment's misses evaluated together),
+ * then keep. */
 static int narrow_dict(bwork *w, memo *m, const uint32_t *col, uint16_t *sel,
                        size_t *np) {
-  size_t n = *np, k = 0, cap = m->cap;
+  size_t n = *np, k = 0, cap = m->cap, nm = 0;
   const int32_t *arr = m->arr;
+  int32_t *v = w->v;
   int rc;
   for (size_t j = 0; j < n; j++) {
+    uint32_t id = col[sel[j]];
+    v[j] = id < cap ? __atomic_load_n(&arr[id], __ATOMIC_RELAXED) : -1;
+    if (__builtin_expect(v[j] < 0, 0)) {
+      w->miss_id[nm] = id;
+      w->miss_at[nm++] = (uint16_t)j;
+    }
+  }
+  if (nm && (rc = memo_misses(w, m, nm, w->miss_id, w->miss_at, v)) != CREDO_OK)
+    return rc;
+  for (size_t j = 0; j < n; j++) {
     uint16_t i = sel[j];
-    uint32_t id = col[i];
-    int32_t v = id < cap ? __atomic_load_n(&arr[id], __ATOMIC_RELAXED) : -1;
-    if (__builtin_expect(v < 0, 0) &&
-        (rc = memo_miss(w, m, id, &v)) != CREDO_OK)
-      return rc;
-    if (__builtin_expect(v == BM_COND_NULL, 0))
+    if (__builtin_expect(v[j] == BM_COND_NULL, 0))
       unknown(w, i);
     sel[k] = i;
-    k += v != 0;
+    k += v[j] != 0;
   }
   *np = k;
   return CREDO_OK;
@@ -473,6 +487,19 @@ static int agg_vec(bwork *w, size_t a, const eng_proj_seg *s, size_t n) {
   case BA_DISTINCT_MEMO:
     if ((rc = memo_vec(w, &w->args[a], s, w->sel, n, w->v)) != CREDO_OK)
       return rc;
+    if (w->vg[a]) { /* the id decides the group: seen once per id */
+      int32_t *vg = w->vg[a];
+      for (size_t j = 0; j < n; j++) {
+        uint32_t id = (uint32_t)w->v[j];
+        if (id >= w->b->vgcap[a])
+          return ENG_BATCH_NO; /* an id the dictionary did not give */
+        if (id && vg[id] < 0) {
+          vg[id] = gid[j];
+          st[(size_t)gid[j] * na].count++;
+        }
+      }
+      return CREDO_OK;
+    }
     for (size_t j = 0; j < n; j++) {
       if (!w->v[j])
         continue;
@@ -671,10 +698,17 @@ int eng_bl_work_init(bwork *w, batch *b, int strict) {
   w->dset = calloc(na, sizeof *w->dset);
   w->dcap = calloc(na, sizeof *w->dcap);
   w->dn = calloc(na, sizeof *w->dn);
+  w->vg = calloc(na, sizeof *w->vg);
   w->segbuf = aligned_alloc(8, ENG_PROJ_SCRATCH);
   if (!w->conds || !w->keys || !w->args || !w->dset || !w->dcap || !w->dn ||
-      !w->segbuf)
+      !w->vg || !w->segbuf)
     return CREDO_NOMEM;
+  for (size_t a = 0; a < p->naggs; a++)
+    if (b->vgcap[a]) {
+      if (!(w->vg[a] = malloc(b->vgcap[a] * sizeof *w->vg[a])))
+        return CREDO_NOMEM;
+      memset(w->vg[a], 0xff, b->vgcap[a] * sizeof *w->vg[a]);
+    }
   for (size_t c = 0; c < b->nconds; c++)
     memo_copy(&w->conds[c], &b->conds[c]);
   for (size_t k = 0; k < p->nkeys; k++)
@@ -712,6 +746,8 @@ void eng_bl_work_free(bwork *w) {
       memo_own_free(&w->args[a]);
     if (w->dset)
       free(w->dset[a]);
+    if (w->vg)
+      free(w->vg[a]);
   }
   free(w->conds);
   free(w->keys);
@@ -719,6 +755,7 @@ void eng_bl_work_free(bwork *w) {
   free(w->dset);
   free(w->dcap);
   free(w->dn);
+  free(w->vg);
   free(w->groups);
   free(w->states);
   free(w->g1);
@@ -788,9 +825,29 @@ static int fast_prepare(batch *b) {
   return rc;
 }
 
+/* Which count(DISTINCT) aggregates count by id (b->vgcap). */
+static int distinct_prepare(batch *b) {
+  const eng_plan *p = b->p;
+  int rc = CREDO_OK;
+  if (!(b->vgcap = calloc(p->naggs + 1, sizeof *b->vgcap)))
+    return CREDO_NOMEM;
+  for (size_t a = 0; a < p->naggs && rc == CREDO_OK; a++) {
+    const memo *m = &b->args[a];
+    if (b->akind[a] != BA_DISTINCT_MEMO || !m->direct || BC_IS_FIELD(m->col) ||
+        p->nkeys > 1 || (p->nkeys == 1 && b->keys[0].col != m->col))
+      continue;
+    rc = col_ids_size(b->st->txn, m->col, &b->vgcap[a]);
+    if (b->vgcap[a] > BL_FAST_CAP_MAX)
+      b->vgcap[a] = 0;
+  }
+  return rc;
+}
+
 int eng_bl_prepare(batch *b) {
   const eng_plan *p = b->p;
   int rc = fast_prepare(b);
+  if (rc == CREDO_OK)
+    rc = distinct_prepare(b);
   for (size_t c = 0; c < b->nconds && rc == CREDO_OK; c++)
     rc = memo_prepare(b, &b->conds[c]);
   for (size_t k = 0; k < p->nkeys && rc == CREDO_OK; k++)
