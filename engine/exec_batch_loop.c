@@ -44,6 +44,8 @@
  * that a worker's counters of a large dictionary stay 8 B per id). */
 #define BL_FAST_CAP_MAX (1u << 22)
 #define BL_LANES 4
+/* Groups a count-by-id worker allocates at once (at most). */
+#define BL_PRESIZE_MAX (1u << 20)
 unsigned eng_bl_lanes_cap = 1u << 16; /* a variable: tests set 0 */
 /* A worker of several declines at these partial sums (see above). */
 #define BL_DEC_STRICT 1000000000000000000LL /* 10^18 */
@@ -723,6 +725,13 @@ int eng_bl_work_init(bwork *w, batch *b, int strict) {
       return CREDO_NOMEM;
     memset(w->g1, 0xff, w->g1cap * sizeof *w->g1);
     w->g1[0] = INT32_MAX; /* count_by_id: rows not kept, never a group */
+    /* as many groups as ids at most: sized once (pages are touched only
+     * as groups are made), not copied as they grow */
+    w->gcap = b->fast_cap < BL_PRESIZE_MAX ? b->fast_cap : BL_PRESIZE_MAX;
+    w->groups = malloc(w->gcap * sizeof *w->groups);
+    w->states = malloc((p->naggs ? w->gcap * p->naggs : 1) * sizeof *w->states);
+    if (!w->groups || !w->states)
+      return CREDO_NOMEM;
   }
   return CREDO_OK;
 }
