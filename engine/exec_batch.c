@@ -307,6 +307,7 @@ static void batch_free(batch *b) {
   free(b->states);
   eng_buf_free(&b->text);
   eng_bm_dicts_free(b);
+  free(b->vgcap);
   pthread_mutex_destroy(&b->mu);
   eng_batch_asof_free(b->asof);
 }

@@ -106,6 +106,11 @@ typedef struct batch {
    * counts only; ids of the key's column are < fast_cap */
   int fast;
   uint32_t fast_cap;
+  size_t fast_lanes; /* counters per id (exec_batch_loop.c) */
+  /* count(DISTINCT a bare dictionary column) whose group is a function
+   * of that column (no key, or one key reading it): distinct by id, one
+   * group per id; vgcap[a] ids (0: the pair sets) */
+  uint32_t *vgcap;
   /* the columns the workers decode (ENG_PROJ_BIT mask, scan_cols) */
   unsigned cols;
   /* AS OF a past instant: the overlay (collected by the cursor's
@@ -137,9 +142,11 @@ typedef struct bwork {
   uint64_t *g2k; /* two keys: open addressing, g2v -1 = empty */
   int32_t *g2v;
   size_t g2cap;
-  /* count(DISTINCT): (group, value id) pairs, per aggregate */
+  /* count(DISTINCT): (group, value id) pairs, per aggregate; or, when
+   * b->vgcap[a], the group of each id seen (-1: not seen) */
   uint64_t **dset;
   size_t *dcap, *dn;
+  int32_t **vg;
   int no;       /* worker number: 0 takes the first segments */
   int strict;   /* bounds sums so that merged halves equal one pass */
   int64_t *cnt; /* b->fast: rows counted by key id (fast_cap) */
@@ -150,6 +157,9 @@ typedef struct bwork {
   uint16_t sel[ENG_PROJ_SEG_ROWS];
   uint8_t unknown[ENG_PROJ_SEG_ROWS];
   int any_unknown;
+  /* a memo's misses in the segment: their ids and positions */
+  uint32_t miss_id[ENG_PROJ_SEG_ROWS];
+  uint16_t miss_at[ENG_PROJ_SEG_ROWS];
   int32_t gid[ENG_PROJ_SEG_ROWS], v[ENG_PROJ_SEG_ROWS];
   int32_t kv[2][ENG_PROJ_SEG_ROWS];
 } bwork;
@@ -207,6 +217,9 @@ int eng_bl_group_add(bwork *w, const uint32_t *kv, int32_t *gid);
 /* Adds (group g, value vid) to w's distinct set of aggregate a: 1 when
  * new, 0 when present, -1 out of memory. */
 int eng_bl_distinct_add(bwork *w, size_t a, int32_t g, int32_t vid);
+/* Dictionaries up to this many ids get 4 counters per id in the count by
+ * id loop, larger ones 1 (default 65,536; tests set 0). */
+extern unsigned eng_bl_lanes_cap;
 /* Sizes the by-id arrays of b's memos (before any worker runs) and
  * computes its constant memos. CREDO_OK, ENG_BATCH_NO or an error. */
 int eng_bl_prepare(batch *b);

@@ -39,10 +39,14 @@
 
 /* META key holding the next type id, u32 BE (engine/types.c). */
 #define BL_META_NEXT_TYPE "next_type"
-/* Largest key id the count-by-id loop counts in an array, and its
- * interleaved counters per id. */
+/* Largest key id the count-by-id loop counts in an array; its
+ * interleaved counters per id (BL_LANES up to eng_bl_lanes_cap ids, so
+ * that a worker's counters of a large dictionary stay 8 B per id). */
 #define BL_FAST_CAP_MAX (1u << 22)
 #define BL_LANES 4
+/* Groups a count-by-id worker allocates at once (at most). */
+#define BL_PRESIZE_MAX (1u << 20)
+unsigned eng_bl_lanes_cap = 1u << 16; /* a variable: tests set 0 */
 /* A worker of several declines at these partial sums (see above). */
 #define BL_DEC_STRICT 1000000000000000000LL /* 10^18 */
 #define BL_INT_STRICT (INT64_C(1) << 62)
@@ -84,19 +88,23 @@ static int eval_locked(bwork *w, memo *m, uint64_t id, int64_t t,
   return rc;
 }
 
-/* m's value for dictionary / type id `id` (not yet in the array, or
- * beyond it): evaluated once, published for every worker. */
-static int memo_miss(bwork *w, memo *m, uint32_t id, int32_t *out) {
-  int32_t v;
-  int rc;
-  if (id >= m->cap)
-    return eval_locked(w, m, id, 0, out);
+/* The values of m for the n ids missing from its array (or beyond it),
+ * into out[at[k]]: evaluated under one hold of the batch's lock (once
+ * per id: another worker, or an earlier miss of the same id, may have
+ * filled it), published for every worker. */
+static int memo_misses(bwork *w, memo *m, size_t n, const uint32_t *ids,
+                       const uint16_t *at, int32_t *out) {
+  int rc = CREDO_OK;
   pthread_mutex_lock(&w->b->mu);
-  if ((v = __atomic_load_n(&m->arr[id], __ATOMIC_RELAXED)) >= 0) {
-    *out = v; /* another worker filled it meanwhile */
-    rc = CREDO_OK;
-  } else if ((rc = eng_bm_eval(w->b, m, id, 0, out)) == CREDO_OK)
-    __atomic_store_n(&m->arr[id], *out, __ATOMIC_RELAXED);
+  for (size_t k = 0; k < n && rc == CREDO_OK; k++) {
+    uint32_t id = ids[k];
+    int32_t v =
+        id < m->cap ? __atomic_load_n(&m->arr[id], __ATOMIC_RELAXED) : -1;
+    if (v < 0 && (rc = eng_bm_eval(w->b, m, id, 0, &v)) == CREDO_OK &&
+        id < m->cap)
+      __atomic_store_n(&m->arr[id], v, __ATOMIC_RELAXED);
+    out[at[k]] = v;
+  }
   pthread_mutex_unlock(&w->b->mu);
   return rc;
 }
@@ -204,15 +212,18 @@ static int memo_vec(bwork *w, memo *m, const eng_proj_seg *s,
       big |= ids[j];
     return big > INT32_MAX ? ENG_BATCH_NO : CREDO_OK;
   }
-  for (size_t j = 0; j < n && rc == CREDO_OK; j++) {
+  size_t nm = 0;
+  for (size_t j = 0; j < n; j++) {
     uint32_t id = ids[j];
     int32_t v =
         id < m->cap ? __atomic_load_n(&m->arr[id], __ATOMIC_RELAXED) : -1;
-    if (v < 0)
-      rc = memo_miss(w, m, id, &v);
+    if (__builtin_expect(v < 0, 0)) {
+      w->miss_id[nm] = id;
+      w->miss_at[nm++] = (uint16_t)j;
+    }
     out[j] = v;
   }
-  return rc;
+  return nm ? memo_misses(w, m, nm, w->miss_id, w->miss_at, out) : CREDO_OK;
 }
 
 /* The dictionary / type id column m reads; NULL for a field. */
@@ -244,24 +255,31 @@ static size_t drop_unknown(bwork *w, size_t n) {
   return k;
 }
 
-/* Narrows by a memoized conjunct over a dictionary / type column in one
- * pass: read the id, its memo entry (a miss is evaluated), keep. */
+/* Narrows by a memoized conjunct over a dictionary / type column: the
+ * memo entry of each row's id (the segment's misses evaluated together),
+ * then keep. */
 static int narrow_dict(bwork *w, memo *m, const uint32_t *col, uint16_t *sel,
                        size_t *np) {
-  size_t n = *np, k = 0, cap = m->cap;
+  size_t n = *np, k = 0, cap = m->cap, nm = 0;
   const int32_t *arr = m->arr;
+  int32_t *v = w->v;
   int rc;
   for (size_t j = 0; j < n; j++) {
+    uint32_t id = col[sel[j]];
+    v[j] = id < cap ? __atomic_load_n(&arr[id], __ATOMIC_RELAXED) : -1;
+    if (__builtin_expect(v[j] < 0, 0)) {
+      w->miss_id[nm] = id;
+      w->miss_at[nm++] = (uint16_t)j;
+    }
+  }
+  if (nm && (rc = memo_misses(w, m, nm, w->miss_id, w->miss_at, v)) != CREDO_OK)
+    return rc;
+  for (size_t j = 0; j < n; j++) {
     uint16_t i = sel[j];
-    uint32_t id = col[i];
-    int32_t v = id < cap ? __atomic_load_n(&arr[id], __ATOMIC_RELAXED) : -1;
-    if (__builtin_expect(v < 0, 0) &&
-        (rc = memo_miss(w, m, id, &v)) != CREDO_OK)
-      return rc;
-    if (__builtin_expect(v == BM_COND_NULL, 0))
+    if (__builtin_expect(v[j] == BM_COND_NULL, 0))
       unknown(w, i);
     sel[k] = i;
-    k += v != 0;
+    k += v[j] != 0;
   }
   *np = k;
   return CREDO_OK;
@@ -471,6 +489,19 @@ static int agg_vec(bwork *w, size_t a, const eng_proj_seg *s, size_t n) {
   case BA_DISTINCT_MEMO:
     if ((rc = memo_vec(w, &w->args[a], s, w->sel, n, w->v)) != CREDO_OK)
       return rc;
+    if (w->vg[a]) { /* the id decides the group: seen once per id */
+      int32_t *vg = w->vg[a];
+      for (size_t j = 0; j < n; j++) {
+        uint32_t id = (uint32_t)w->v[j];
+        if (id >= w->b->vgcap[a])
+          return ENG_BATCH_NO; /* an id the dictionary did not give */
+        if (id && vg[id] < 0) {
+          vg[id] = gid[j];
+          st[(size_t)gid[j] * na].count++;
+        }
+      }
+      return CREDO_OK;
+    }
     for (size_t j = 0; j < n; j++) {
       if (!w->v[j])
         continue;
@@ -494,45 +525,80 @@ static int agg_vec(bwork *w, size_t a, const eng_proj_seg *s, size_t n) {
 /* ---------------------------------------------------------- segments */
 
 /* Creates the group of key id k, kept (its first row in the scan); ids
- * are 1 .. cap - 1 (0 is the slot of rows not kept, g1[0] = INT32_MAX,
- * never a group): another id declines. */
-static int fast_new(bwork *w, uint32_t k, uint32_t cap) {
+ * are 1 .. fast_cap - 1 (0 is the slot of rows not kept, whose g1 entry
+ * is INT32_MAX, never a group). */
+static int fast_new(bwork *w, uint32_t k) {
   int32_t g;
   int rc;
-  if (k == 0 || k >= cap)
-    return ENG_BATCH_NO; /* an id the dictionary did not give */
   if ((rc = eng_bl_group_add(w, &k, &g)) == CREDO_OK)
     w->g1[k] = g;
   return rc;
 }
 
-/* b->fast: one pass over the rows, counting kept rows by key id (no
- * selection vector); a group is created at its first kept row. Counts go
- * to BL_LANES interleaved counters per id (row i to lane i % BL_LANES),
- * so that rows of one id in a row do not wait on each other's add (and
- * rows not kept, which all add 0 to id 0, neither). */
+/* b->fast, first pass: the key id of each row, 0 when it is not kept
+ * (flags, window); the largest id. Branch-free, so that it vectorizes. */
+__attribute__((optimize("O3"))) static uint32_t
+fast_keys(const uint32_t *restrict col, const uint8_t *restrict fl,
+          const int64_t *restrict from, const int64_t *restrict until,
+          int hidden, credo_time vis, uint32_t *restrict key) {
+  uint32_t max = 0;
+  if (hidden)
+    for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++) {
+      uint32_t keep =
+          (fl[i] & (ENG_PROJ_PRESENT | ENG_PROJ_RETRACTED)) == ENG_PROJ_PRESENT;
+      key[i] = col[i] & -keep;
+      max = key[i] > max ? key[i] : max;
+    }
+  else
+    for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++) {
+      uint32_t keep = ((fl[i] & (ENG_PROJ_PRESENT | ENG_PROJ_RETRACTED)) ==
+                       ENG_PROJ_PRESENT) &
+                      (from[i] <= vis) & (vis < until[i]);
+      key[i] = col[i] & -keep;
+      max = key[i] > max ? key[i] : max;
+    }
+  return max;
+}
+
+/* Adds each row to counter lane i % lanes of its key id; the OR of the
+ * ids' group slots (negative: an id without a group yet). */
+static inline int32_t count_lanes(const uint32_t *key, const int32_t *g1,
+                                  int64_t *cnt, size_t lanes) {
+  int32_t none = 0;
+  for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i += lanes)
+    for (size_t l = 0; l < lanes; l++) {
+      uint32_t k = key[i + l];
+      none |= g1[k]; /* g1[0] = INT32_MAX: rows not kept never set it */
+      cnt[(size_t)k * lanes + l]++;
+    }
+  return none;
+}
+
+/* b->fast: counts the rows of a segment by key id (no selection vector):
+ * keys first (fast_keys), then one pass adding each row to one of
+ * b->fast_lanes interleaved counters of its id (row i to lane i % lanes,
+ * so that rows of one id in a row do not wait on each other's add; rows not
+ * kept add to id 0, never a group) and noting whether an id has no group
+ * yet; if one has, a pass in row order creates the groups at their first
+ * kept row (first appearance order). */
 static int count_by_id(bwork *w, const eng_proj_seg *s, int hidden,
                        credo_time vis) {
-  const uint32_t *col = dict_col(&w->keys[0], s);
-  const uint8_t *fl = s->flags;
-  const int64_t *from = s->from, *until = s->until;
-  uint32_t cap = w->b->fast_cap;
-  int32_t *g1 = w->g1;
+  uint32_t *key = (uint32_t *)w->kv[0];
+  const int32_t *g1 = w->g1;
   int64_t *cnt = w->cnt;
+  int32_t none;
   int rc;
-  for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i += BL_LANES)
-    for (size_t l = 0; l < BL_LANES; l++) {
-      size_t r = i + l;
-      uint32_t keep =
-          (fl[r] & (ENG_PROJ_PRESENT | ENG_PROJ_RETRACTED)) == ENG_PROJ_PRESENT;
-      if (!hidden)
-        keep &= (from[r] <= vis) & (vis < until[r]);
-      uint32_t k = col[r] & -keep; /* 0 when not kept: g1[0] >= 0 */
-      if (__builtin_expect((k >= cap) | (g1[k] < 0), 0) &&
-          (rc = fast_new(w, k, cap)) != CREDO_OK)
+  if (fast_keys(dict_col(&w->keys[0], s), s->flags, s->from, s->until, hidden,
+                vis, key) >= w->b->fast_cap)
+    return ENG_BATCH_NO; /* an id the dictionary did not give */
+  if (w->b->fast_lanes == BL_LANES)
+    none = count_lanes(key, g1, cnt, BL_LANES);
+  else
+    none = count_lanes(key, g1, cnt, 1);
+  if (none < 0) /* a new id: its group, in row order */
+    for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++)
+      if (g1[key[i]] < 0 && (rc = fast_new(w, key[i])) != CREDO_OK)
         return rc;
-      cnt[(size_t)k * BL_LANES + l] += keep;
-    }
   return CREDO_OK;
 }
 
@@ -540,9 +606,10 @@ static int count_by_id(bwork *w, const eng_proj_seg *s, int hidden,
 static void fast_finish(bwork *w) {
   size_t na = w->b->p->naggs;
   for (size_t g = 0; g < w->ngroups; g++) {
-    const int64_t *c = w->cnt + (size_t)w->groups[g].kv[0] * BL_LANES;
+    size_t lanes = w->b->fast_lanes;
+    const int64_t *c = w->cnt + (size_t)w->groups[g].kv[0] * lanes;
     int64_t sum = 0;
-    for (size_t l = 0; l < BL_LANES; l++)
+    for (size_t l = 0; l < lanes; l++)
       sum += c[l];
     for (size_t a = 0; a < na; a++)
       w->states[g * na + a].count += sum;
@@ -633,10 +700,17 @@ int eng_bl_work_init(bwork *w, batch *b, int strict) {
   w->dset = calloc(na, sizeof *w->dset);
   w->dcap = calloc(na, sizeof *w->dcap);
   w->dn = calloc(na, sizeof *w->dn);
+  w->vg = calloc(na, sizeof *w->vg);
   w->segbuf = aligned_alloc(8, ENG_PROJ_SCRATCH);
   if (!w->conds || !w->keys || !w->args || !w->dset || !w->dcap || !w->dn ||
-      !w->segbuf)
+      !w->vg || !w->segbuf)
     return CREDO_NOMEM;
+  for (size_t a = 0; a < p->naggs; a++)
+    if (b->vgcap[a]) {
+      if (!(w->vg[a] = malloc(b->vgcap[a] * sizeof *w->vg[a])))
+        return CREDO_NOMEM;
+      memset(w->vg[a], 0xff, b->vgcap[a] * sizeof *w->vg[a]);
+    }
   for (size_t c = 0; c < b->nconds; c++)
     memo_copy(&w->conds[c], &b->conds[c]);
   for (size_t k = 0; k < p->nkeys; k++)
@@ -646,11 +720,18 @@ int eng_bl_work_init(bwork *w, batch *b, int strict) {
   if (b->fast) {
     w->g1cap = b->fast_cap;
     w->g1 = malloc(w->g1cap * sizeof *w->g1);
-    w->cnt = calloc(w->g1cap * BL_LANES, sizeof *w->cnt);
+    w->cnt = calloc(w->g1cap * b->fast_lanes, sizeof *w->cnt);
     if (!w->g1 || !w->cnt)
       return CREDO_NOMEM;
     memset(w->g1, 0xff, w->g1cap * sizeof *w->g1);
     w->g1[0] = INT32_MAX; /* count_by_id: rows not kept, never a group */
+    /* as many groups as ids at most: sized once (pages are touched only
+     * as groups are made), not copied as they grow */
+    w->gcap = b->fast_cap < BL_PRESIZE_MAX ? b->fast_cap : BL_PRESIZE_MAX;
+    w->groups = malloc(w->gcap * sizeof *w->groups);
+    w->states = malloc((p->naggs ? w->gcap * p->naggs : 1) * sizeof *w->states);
+    if (!w->groups || !w->states)
+      return CREDO_NOMEM;
   }
   return CREDO_OK;
 }
@@ -674,6 +755,8 @@ void eng_bl_work_free(bwork *w) {
       memo_own_free(&w->args[a]);
     if (w->dset)
       free(w->dset[a]);
+    if (w->vg)
+      free(w->vg[a]);
   }
   free(w->conds);
   free(w->keys);
@@ -681,6 +764,7 @@ void eng_bl_work_free(bwork *w) {
   free(w->dset);
   free(w->dcap);
   free(w->dn);
+  free(w->vg);
   free(w->groups);
   free(w->states);
   free(w->g1);
@@ -746,12 +830,33 @@ static int fast_prepare(batch *b) {
       return CREDO_OK;
   int rc = col_ids_size(b->st->txn, k->col, &b->fast_cap);
   b->fast = rc == CREDO_OK && b->fast_cap <= BL_FAST_CAP_MAX;
+  b->fast_lanes = b->fast_cap <= eng_bl_lanes_cap ? BL_LANES : 1;
+  return rc;
+}
+
+/* Which count(DISTINCT) aggregates count by id (b->vgcap). */
+static int distinct_prepare(batch *b) {
+  const eng_plan *p = b->p;
+  int rc = CREDO_OK;
+  if (!(b->vgcap = calloc(p->naggs + 1, sizeof *b->vgcap)))
+    return CREDO_NOMEM;
+  for (size_t a = 0; a < p->naggs && rc == CREDO_OK; a++) {
+    const memo *m = &b->args[a];
+    if (b->akind[a] != BA_DISTINCT_MEMO || !m->direct || BC_IS_FIELD(m->col) ||
+        p->nkeys > 1 || (p->nkeys == 1 && b->keys[0].col != m->col))
+      continue;
+    rc = col_ids_size(b->st->txn, m->col, &b->vgcap[a]);
+    if (b->vgcap[a] > BL_FAST_CAP_MAX)
+      b->vgcap[a] = 0;
+  }
   return rc;
 }
 
 int eng_bl_prepare(batch *b) {
   const eng_plan *p = b->p;
   int rc = fast_prepare(b);
+  if (rc == CREDO_OK)
+    rc = distinct_prepare(b);
   for (size_t c = 0; c < b->nconds && rc == CREDO_OK; c++)
     rc = memo_prepare(b, &b->conds[c]);
   for (size_t k = 0; k < p->nkeys && rc == CREDO_OK; k++)

@@ -106,6 +106,15 @@ static int state_merge(int kind, eng_agg_state *to, const eng_agg_state *from) {
 static int distinct_merge(bwork *w0, const bwork *w, size_t a,
                           const int32_t *map) {
   size_t na = w0->b->p->naggs;
+  if (w->vg[a]) { /* by id: the ids w0 has not seen */
+    for (size_t id = 0; id < w0->b->vgcap[a]; id++)
+      if (w->vg[a][id] >= 0 && w0->vg[a][id] < 0) {
+        int32_t g = map[w->vg[a][id]];
+        w0->vg[a][id] = g;
+        w0->states[(size_t)g * na + a].count++;
+      }
+    return CREDO_OK;
+  }
   for (size_t i = 0; i < w->dcap[a]; i++) {
     uint64_t key = w->dset[a][i];
     if (!key)

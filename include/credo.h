@@ -27,6 +27,12 @@
  * shares the open store, as credo_dup() would, with the settings of the
  * first open (LMDB allows one environment per file per process); a writing
  * open of a store that is open read-only is refused (CREDO_BUSY).
+ * Inside one call, a grouped SELECT answered from the columnar projection
+ * may scan on worker threads of its own (one per online core, at most 4;
+ * the environment variable CREDO_BATCH_THREADS=n forces n): they end
+ * before the call returns, and never call back into the application (a
+ * handle with a check handler or a time limit scans on the calling
+ * thread only).
  *
  * Time. credo_time is a count of microseconds since 1970-01-01T00:00:00Z.
  * CREDO_TIME_OPEN stands for an open end (a window with no end);

@@ -9,9 +9,10 @@
  * BY is the same whatever the number of workers (groups in first
  * appearance order); credo_interrupt stops a threaded query mid-way
  * (delivered from inside a worker's loop through the test hook) with
- * CREDO_CANCELLED, and the next statement runs; sums whose halves could
- * overflow where one pass would not make the workers decline, and the
- * rows answer the same. CREDO_TEST_SEED replays a run.
+ * CREDO_CANCELLED, and the next statement runs; a check handler or a
+ * time limit keeps the scan on the calling thread (served per row); sums whose
+ * halves could overflow where one pass would not make the workers decline, and
+ * the rows answer the same. CREDO_TEST_SEED replays a run.
  */
 #include <inttypes.h>
 #include <setjmp.h>
@@ -33,6 +34,7 @@ extern int eng_batch_threads;
 extern _Atomic unsigned long eng_batch_answered;
 extern void (*eng_batch_seg_hook)(int worker);
 extern unsigned eng_bm_dict_walk; /* read a dictionary whole after n */
+extern unsigned eng_bl_lanes_cap; /* count by id: 4 lanes up to n ids */
 
 enum { NSUBJ = 40, NEVENTS = 4600 }; /* 5 segments of 1,024 rows */
 
@@ -175,10 +177,13 @@ static void test_workers_equal_rows(void **state) {
   credo *db = make_store(dir, &clk);
   compare(db, "INCLUDE HIDDEN");
   /* dictionaries read whole at their first look-up (subject, source,
-   * authority texts from the walk, not one look-up per id) */
+   * authority texts from the walk, not one look-up per id); count by id
+   * with one counter per id */
   eng_bm_dict_walk = 1;
+  eng_bl_lanes_cap = 0;
   compare(db, "INCLUDE HIDDEN");
   eng_bm_dict_walk = 4096;
+  eng_bl_lanes_cap = 1u << 16;
   compare(db, "");
   compare(db, "VISIBLE AT '2025-02-01'");
   /* inside a write transaction (segments flushed first) */
@@ -228,6 +233,64 @@ static void test_interrupt_threaded(void **state) {
     assert_string_equal(got, want);
     free(got);
   }
+  free(want);
+  credo_close(db);
+  th_rmdir(dir);
+}
+
+/* A check handler or a time limit is served per row on the calling
+ * thread: the batch path then runs one worker, whatever is forced, and
+ * answers as the rows do. */
+static int max_worker;
+static void note_worker(int worker) {
+  if (worker > max_worker)
+    max_worker = worker;
+}
+static int handler_calls;
+static int count_calls(void *arg) {
+  (void)arg;
+  handler_calls++;
+  return 0;
+}
+
+static void test_one_worker_per_row_checks(void **state) {
+  (void)state;
+  char *dir = th_tmpdir("projparchk");
+  th_clock clk = {th_t("2025-01-01T08:00:00")};
+  credo *db = make_store(dir, &clk);
+  const char *q = "SELECT source, count(*), sum(data.amount_wan) FROM events "
+                  "GROUP BY source ORDER BY source INCLUDE HIDDEN";
+  eng_batch_enabled = 0;
+  char *want = answer(db, q);
+  eng_batch_enabled = 1;
+  eng_batch_threads = 2;
+  eng_batch_seg_hook = note_worker;
+  /* forced 2 workers, no handler: worker 1 runs */
+  max_worker = 0;
+  char *got = answer(db, q);
+  assert_string_equal(got, want);
+  assert_int_equal(max_worker, 1);
+  free(got);
+  /* a check handler: one worker, the handler called per row */
+  assert_int_equal(credo_set_check_handler(db, 50, count_calls, NULL),
+                   CREDO_OK);
+  max_worker = 0;
+  handler_calls = 0;
+  got = answer(db, q);
+  assert_string_equal(got, want);
+  assert_int_equal(max_worker, 0);
+  assert_true(handler_calls >= NEVENTS / 50 - 2);
+  free(got);
+  assert_int_equal(credo_set_check_handler(db, 0, NULL, NULL), CREDO_OK);
+  /* a time limit: one worker too */
+  assert_int_equal(credo_set_timeout(db, 60LL * 1000000), CREDO_OK);
+  max_worker = 0;
+  got = answer(db, q);
+  assert_string_equal(got, want);
+  assert_int_equal(max_worker, 0);
+  free(got);
+  eng_batch_seg_hook = NULL;
+  eng_batch_threads = 0;
   free(want);
   credo_close(db);
   th_rmdir(dir);
@@ -333,6 +396,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_workers_equal_rows),
       cmocka_unit_test(test_interrupt_threaded),
+      cmocka_unit_test(test_one_worker_per_row_checks),
       cmocka_unit_test(test_big_sums),
       cmocka_unit_test(test_null_conjunct),
   };
