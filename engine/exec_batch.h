@@ -1,16 +1,29 @@
 /*
- * exec_batch.h -- what the batch path's two files share (exec_batch.c:
- * plan, row loop, groups, aggregates; exec_batch_memo.c: the memoized
- * evaluation of one-column expressions). Internal to those two files.
+ * exec_batch.h -- what the batch path's files share: exec_batch.c (plan,
+ * driver, emission), exec_batch_memo.c (the memoized evaluation of
+ * one-column expressions), exec_batch_loop.c (the vectorized per-segment
+ * loop and aggregate steps of one worker), exec_batch_groups.c (a
+ * worker's group tables and distinct sets) and exec_batch_par.c
+ * (the workers on threads and the merge of their groups). Internal to
+ * those files.
  *
  * Invariants: a memo's value for a column value never changes within one
  * execution (expressions of one column are functions of it: the
  * evaluator has no per-row state such as random numbers); value id 0 is
  * NULL.
+ *
+ * Threads: the batch (plan, memos' by-id arrays, interned values, the
+ * statement's evaluation context) is shared by the workers; each worker
+ * (bwork) owns its groups, aggregate states, distinct sets and time-memo
+ * hashes. Every call into the evaluator (eng_bm_eval) holds batch.mu; a
+ * by-id memo array is sized before the workers start (never
+ * reallocated while they run) and its entries are read and written with
+ * __atomic builtins.
  */
 #ifndef CREDO_ENG_EXEC_BATCH_H
 #define CREDO_ENG_EXEC_BATCH_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "exec_int.h"
@@ -35,8 +48,10 @@ enum {
 
 /* ------------------------------------------------------------ memos */
 
-/* One memoized expression: a WHERE conjunct (cond: value 1 when true) or
- * a key / aggregate argument (value = interned value id, 0 = NULL). */
+/* One memoized expression: a WHERE conjunct (cond: value 1 when true, 0
+ * false, BM_COND_NULL unknown) or a key / aggregate argument (value =
+ * interned value id, 0 = NULL). */
+#define BM_COND_NULL 2
 typedef struct memo {
   const eng_expr *e;
   int col, cond, mask;
@@ -48,15 +63,15 @@ typedef struct memo {
    * field): its value id is the dictionary / type id itself, resolved
    * to the value only for the groups emitted */
   int direct;
-  int32_t konst; /* BC_CONST: the value, -1 until computed */
-  int32_t *arr;  /* by id: -1 unknown */
-  size_t cap;
-  int64_t *hk; /* times: open addressing, hv -1 = empty */
+  int32_t konst; /* BC_CONST: the value, computed before the loop */
+  int32_t *arr;  /* by id: -1 unknown (shared by the workers, __atomic) */
+  size_t cap;    /* fixed while workers run; ids >= cap are not cached */
+  int64_t *hk;   /* times: open addressing, hv -1 = empty (per worker) */
   int32_t *hv;
   size_t hcap, hn;
 } memo;
 
-/* The AS OF overlay of one scanning thread (exec_batch_asof.c). */
+/* The AS OF overlay (exec_batch_asof.c). */
 typedef struct eng_batch_asof eng_batch_asof;
 
 typedef struct bgroup {
@@ -69,15 +84,53 @@ typedef struct batch {
   memo *conds, *keys, *args;
   size_t nconds;
   int *akind;
-  /* interned values: vals[id]; vals[0] is NULL */
+  /* interned values: vals[id]; vals[0] is NULL (written under mu) */
   eng_hmap ivals;
   eng_brow **vals;
   size_t nvals, vcap;
-  /* groups */
+  /* the result: groups in first-appearance order (the workers' merged) */
   bgroup *groups;
   eng_agg_state *states; /* ngroups * naggs */
   size_t ngroups, gcap;
-  int32_t *g1; /* one key: group by value id */
+  eng_buf text;
+  /* dictionary texts by id, read in one cursor walk once a dictionary
+   * has had eng_bm_dict_walk look-ups (under mu): dtext[d][id], dlen[d][id]
+   * (NULL: no such id); they point into the transaction's map */
+  const char **dtext[ENG_PROJ_NDICTS];
+  uint32_t *dlen[ENG_PROJ_NDICTS];
+  uint32_t dn[ENG_PROJ_NDICTS], dlook[ENG_PROJ_NDICTS];
+  /* workers: how many (1: the calling thread alone), the evaluator's
+   * lock, and the flag that stops them all after one failed */
+  int nthreads;
+  /* count by id (eng_bl_prepare): no conjunct, one bare dictionary key,
+   * counts only; ids of the key's column are < fast_cap */
+  int fast;
+  uint32_t fast_cap;
+  /* the columns the workers decode (ENG_PROJ_BIT mask, scan_cols) */
+  unsigned cols;
+  pthread_mutex_t mu;
+  _Atomic int stop;
+  eng_batch_asof *asof; /* AS OF a past instant: the overlay */
+} batch;
+
+/* Aggregate kinds of the batch path (batch.akind). */
+enum {
+  BA_COUNT_STAR,
+  BA_COUNT_ALWAYS,  /* count(column that is never NULL) */
+  BA_COUNT_MEMO,    /* count(expr): value id != NULL */
+  BA_DISTINCT_MEMO, /* count(DISTINCT expr) */
+  BA_SUM_FIELD      /* sum / avg (data.<projected field>) */
+};
+
+/* One worker's state (exec_batch_loop.c). Its memos are copies of the
+ * batch's: the by-id arrays are the batch's, the time hashes its own. */
+typedef struct bwork {
+  batch *b;
+  memo *conds, *keys, *args;
+  bgroup *groups;
+  eng_agg_state *states; /* ngroups * naggs */
+  size_t ngroups, gcap;
+  int32_t *g1; /* one key: group by value id, -1 = none yet */
   size_t g1cap;
   uint64_t *g2k; /* two keys: open addressing, g2v -1 = empty */
   int32_t *g2v;
@@ -85,10 +138,27 @@ typedef struct batch {
   /* count(DISTINCT): (group, value id) pairs, per aggregate */
   uint64_t **dset;
   size_t *dcap, *dn;
-  eng_buf text;
+  int no;       /* worker number: 0 takes the first segments */
+  int strict;   /* bounds sums so that merged halves equal one pass */
+  int64_t *cnt; /* b->fast: rows counted by key id (fast_cap) */
+  int rc;       /* the worker's result */
   unsigned char *segbuf;
-  eng_batch_asof *asof; /* AS OF a past instant: the overlay */
-} batch;
+  /* per segment: selected row numbers, their group ids, memo values;
+   * rows whose conjuncts so far include an unknown (NULL) one */
+  uint16_t sel[ENG_PROJ_SEG_ROWS];
+  uint8_t unknown[ENG_PROJ_SEG_ROWS];
+  int any_unknown;
+  int32_t gid[ENG_PROJ_SEG_ROWS], v[ENG_PROJ_SEG_ROWS];
+  int32_t kv[2][ENG_PROJ_SEG_ROWS];
+} bwork;
+
+/* One stored segment value, as the cursor gave it (points into the
+ * read transaction's map: valid while it is open and nothing writes). */
+typedef struct bsegref {
+  const void *data;
+  size_t len;
+  size_t seq; /* its position in the scan (the AS OF overlay's) */
+} bsegref;
 
 /* The one projected column e reads: BC_CONST, a BC_* column or BC_MANY. */
 int eng_bm_col1(const eng_expr *e);
@@ -105,6 +175,56 @@ int eng_bm_eval(batch *b, memo *m, uint64_t id, int64_t t, int32_t *out);
 int eng_bm_direct_value(batch *b, const memo *m, int32_t id, eng_buf *buf,
                         eng_value *out);
 void eng_bm_free(memo *m);
+/* Dictionary look-ups after which a batch reads the dictionary whole
+ * (default 4096; tests set 1). */
+extern unsigned eng_bm_dict_walk;
+/* Frees b's dictionary text arrays. */
+void eng_bm_dicts_free(batch *b);
+
+/* ------------------------------------------------ the loop (workers) */
+
+/* Sets up worker w of b (its memo copies, group tables); strict: more
+ * than one worker. CREDO_OK or CREDO_NOMEM. eng_bl_work_free frees it
+ * (accepts a worker that failed half-way). */
+int eng_bl_work_init(bwork *w, batch *b, int strict);
+void eng_bl_work_free(bwork *w);
+/* eng_bl_run saw the handle's interrupt flag (not a credo code): the
+ * calling thread reports it through eng_run_check. */
+#define ENG_BL_INTERRUPTED 4
+/* Runs w over segments [from, to) of segs: CREDO_OK, ENG_BATCH_NO,
+ * ENG_BL_INTERRUPTED or an error. Stops early (CREDO_OK) when b->stop is
+ * set; sets it when failing. */
+int eng_bl_run(bwork *w, const bsegref *segs, size_t from, size_t to);
+/* Groups (exec_batch_groups.c). The group of keys kv in w (found, or
+ * added at the end of w's list): CREDO_OK or CREDO_NOMEM. eng_bl_group1
+ * and eng_bl_group2 are its one- and two-key forms; eng_bl_group_add
+ * adds a group without looking (its states zeroed). */
+int eng_bl_group(bwork *w, const uint32_t *kv, int32_t *gid);
+int eng_bl_group1(bwork *w, uint32_t k, int32_t *gid);
+int eng_bl_group2(bwork *w, const uint32_t *kv, int32_t *gid);
+int eng_bl_group_add(bwork *w, const uint32_t *kv, int32_t *gid);
+/* Adds (group g, value vid) to w's distinct set of aggregate a: 1 when
+ * new, 0 when present, -1 out of memory. */
+int eng_bl_distinct_add(bwork *w, size_t a, int32_t g, int32_t vid);
+/* Sizes the by-id arrays of b's memos (before any worker runs) and
+ * computes its constant memos. CREDO_OK, ENG_BATCH_NO or an error. */
+int eng_bl_prepare(batch *b);
+
+/* ----------------------------------------- workers (exec_batch_par.c) */
+
+/* Engine switch: the number of workers of a batch query; 0 (default):
+ * one per online core, capped at ENG_BATCH_MAX_THREADS, and one for small
+ * scans; n > 0: exactly n (tests force 1 or 2). A check handler or a
+ * time limit on the handle always gets one (they are served per row). */
+extern int eng_batch_threads;
+#define ENG_BATCH_MAX_THREADS 4
+/* Test hook: when set, each worker calls it with its number before each
+ * segment (to interrupt a threaded query mid-way). */
+extern void (*eng_batch_seg_hook)(int worker);
+/* Runs the workers over segs[0, n) and leaves the merged groups in b
+ * (first-appearance order as one pass would give). CREDO_OK,
+ * ENG_BATCH_NO, or an error (set on the handle). */
+int eng_bl_par(batch *b, const bsegref *segs, size_t n);
 
 /* ------------------------------------------ top-k (exec_batch_topk.c) */
 

@@ -35,6 +35,8 @@ static void seg_key(stor_key *k, uint64_t no) {
 }
 
 /* Loads segment no from txn (zeroed when absent) into a new buffer. */
+static int seg_repair(credo *db, stor_txn *txn, eng_proj_seg *s);
+
 static int seg_load(credo *db, stor_txn *txn, uint64_t no, eng_proj_seg **out) {
   eng_proj_seg *s = calloc(1, sizeof *s);
   unsigned char *buf = aligned_alloc(8, ENG_PROJ_SCRATCH);
@@ -49,17 +51,27 @@ static int seg_load(credo *db, stor_txn *txn, uint64_t no, eng_proj_seg **out) {
   seg_key(&k, no);
   /* a verifying read: the whole value is decoded */
   rc = stor_get(txn, STOR_PROJ, stor_key_val(&k), &v);
+  s->no = no;
   if (rc == CREDO_OK &&
       eng_proj_decode(v.data, v.len, ENG_PROJ_ALL, s, buf, NULL) == CREDO_OK)
-    ;
-  else if (rc == CREDO_OK || rc == CREDO_NOTFOUND)
-    memset(buf, 0, ENG_PROJ_SCRATCH); /* a damaged one is rewritten */
-  else {
+    rc = CREDO_OK;
+  else if (rc == CREDO_NOTFOUND) {
+    memset(buf, 0, ENG_PROJ_SCRATCH);
+    rc = CREDO_OK;
+  } else if (rc == CREDO_OK || rc == CREDO_CORRUPT) {
+    /* damaged: its rows are made again from the events, so that the
+     * rewrite of one row does not lose the others */
+    stor_corruption_take(NULL, 0);
+    memset(buf, 0, ENG_PROJ_SCRATCH);
+    eng_proj_seg_view(s, buf);
+    rc = seg_repair(db, txn, s);
+  } else
+    rc = eng_err_stor(db, rc, "cannot read the projection");
+  if (rc != CREDO_OK) {
     free(s);
     free(buf);
-    return eng_err_stor(db, rc, "cannot read the projection");
+    return rc;
   }
-  s->no = no;
   eng_proj_seg_view(s, buf);
   *out = s;
   return CREDO_OK;
@@ -376,36 +388,85 @@ static int seg_for(credo *db, stor_txn *txn, uint64_t no, eng_proj_seg **out,
   return CREDO_OK;
 }
 
-/* Sets (r non-NULL) or clears row id. */
-static int set_row(credo *db, stor_txn *txn, uint64_t id, const eng_proj_row *r,
-                   const uint32_t *ids) {
-  uint64_t no = id / ENG_PROJ_SEG_ROWS;
-  size_t i = id % ENG_PROJ_SEG_ROWS;
-  eng_proj_seg *s;
-  int own, rc;
-  if ((rc = seg_for(db, txn, no, &s, &own)) != CREDO_OK)
-    return rc;
+/* Sets row i of s to r (ids: dictionary ids of subject, source and text
+ * fields) or, with r NULL, clears it. */
+static void row_set(eng_proj_seg *s, size_t i, const eng_proj_row *r,
+                    const uint32_t *ids) {
   if (!r) {
     s->flags[i] = 0;
     s->type[i] = s->subject[i] = s->source[i] = 0;
     s->occurred[i] = s->from[i] = s->until[i] = s->recorded[i] = 0;
     for (int f = 0; f < ENG_PROJ_NFIELDS; f++)
       s->ftag[f][i] = s->fscale[f][i] = 0, s->fval[f][i] = 0;
-  } else {
-    s->flags[i] = r->flags;
-    s->type[i] = r->type;
-    s->subject[i] = ids[0];
-    s->source[i] = ids[1];
-    s->occurred[i] = r->occurred;
-    s->from[i] = r->from;
-    s->until[i] = r->until;
-    s->recorded[i] = r->recorded;
-    for (int f = 0; f < ENG_PROJ_NFIELDS; f++) {
-      s->ftag[f][i] = r->ftag[f];
-      s->fscale[f][i] = r->fscale[f];
-      s->fval[f][i] = r->ftag[f] == ENG_PROJ_TEXT ? ids[2 + f] : r->fval[f];
-    }
+    return;
   }
+  s->flags[i] = r->flags;
+  s->type[i] = r->type;
+  s->subject[i] = ids[0];
+  s->source[i] = ids[1];
+  s->occurred[i] = r->occurred;
+  s->from[i] = r->from;
+  s->until[i] = r->until;
+  s->recorded[i] = r->recorded;
+  for (int f = 0; f < ENG_PROJ_NFIELDS; f++) {
+    s->ftag[f][i] = r->ftag[f];
+    s->fscale[f][i] = r->fscale[f];
+    s->fval[f][i] = r->ftag[f] == ENG_PROJ_TEXT ? ids[2 + f] : r->fval[f];
+  }
+}
+
+/* The dictionary ids of r's texts (allocated when new). */
+static int row_ids(credo *db, stor_txn *txn, const eng_proj_row *r,
+                   uint32_t *ids) {
+  int rc;
+  if ((rc = dict_id(db, txn, ENG_PROJ_D_SUBJECT, r->subject, strlen(r->subject),
+                    &ids[0])) != CREDO_OK ||
+      (rc = dict_id(db, txn, ENG_PROJ_D_SOURCE, r->source, strlen(r->source),
+                    &ids[1])) != CREDO_OK)
+    return rc;
+  for (int f = 0; f < ENG_PROJ_NFIELDS; f++)
+    if (r->ftag[f] == ENG_PROJ_TEXT &&
+        (rc = dict_id(db, txn, (uint8_t)(ENG_PROJ_D_FIELD0 + f), r->ftext[f],
+                      strlen(r->ftext[f]), &ids[2 + f])) != CREDO_OK)
+      return rc;
+  return CREDO_OK;
+}
+
+/* Makes every row of s (zeroed) again from STOR_EVENTS. */
+static int seg_repair(credo *db, stor_txn *txn, eng_proj_seg *s) {
+  eng_arena arena = {0};
+  int rc = CREDO_OK;
+  for (size_t i = 0; i < ENG_PROJ_SEG_ROWS && rc == CREDO_OK; i++) {
+    uint32_t ids[2 + ENG_PROJ_NFIELDS] = {0};
+    eng_version v;
+    eng_proj_row r;
+    stor_val val;
+    rc = stor_get_u64(txn, STOR_EVENTS, s->no * ENG_PROJ_SEG_ROWS + i, &val);
+    if (rc == CREDO_NOTFOUND) {
+      rc = CREDO_OK;
+      continue;
+    }
+    if (rc != CREDO_OK || (rc = eng_version_decode(val, &v)) != CREDO_OK) {
+      rc = eng_err_stor(db, rc, "cannot read an event");
+      break;
+    }
+    eng_arena_reset(&arena);
+    eng_proj_row_of(&v, &arena, &r);
+    if ((rc = row_ids(db, txn, &r, ids)) == CREDO_OK)
+      row_set(s, i, &r, ids);
+  }
+  eng_arena_free(&arena);
+  return rc;
+}
+
+/* Sets (r non-NULL) or clears row id. */
+static int set_row(credo *db, stor_txn *txn, uint64_t id, const eng_proj_row *r,
+                   const uint32_t *ids) {
+  eng_proj_seg *s = NULL;
+  int own, rc;
+  if ((rc = seg_for(db, txn, id / ENG_PROJ_SEG_ROWS, &s, &own)) != CREDO_OK)
+    return rc;
+  row_set(s, id % ENG_PROJ_SEG_ROWS, r, ids);
   if (own) {
     eng_projw *w = state(db);
     rc = w ? seg_store(db, txn, s, w->enc)
@@ -424,16 +485,8 @@ int eng_proj_put(credo *db, stor_txn *txn, uint64_t id, const eng_version *v) {
     return eng_err(db, CREDO_NOMEM, "out of memory");
   eng_arena_reset(&w->arena);
   eng_proj_row_of(v, &w->arena, &r);
-  if ((rc = dict_id(db, txn, ENG_PROJ_D_SUBJECT, r.subject, strlen(r.subject),
-                    &ids[0])) != CREDO_OK ||
-      (rc = dict_id(db, txn, ENG_PROJ_D_SOURCE, r.source, strlen(r.source),
-                    &ids[1])) != CREDO_OK)
+  if ((rc = row_ids(db, txn, &r, ids)) != CREDO_OK)
     return rc;
-  for (int f = 0; f < ENG_PROJ_NFIELDS; f++)
-    if (r.ftag[f] == ENG_PROJ_TEXT &&
-        (rc = dict_id(db, txn, (uint8_t)(ENG_PROJ_D_FIELD0 + f), r.ftext[f],
-                      strlen(r.ftext[f]), &ids[2 + f])) != CREDO_OK)
-      return rc;
   return set_row(db, txn, id, &r, ids);
 }
 

@@ -141,6 +141,7 @@ enum {
 /* Directory entry of column c at ENG_PROJ_HDR_LEN + c * ENG_PROJ_DIR_LEN */
 #define ENG_PROJ_D_ENC 0   /* u8: ENG_PROJ_ENC_* */
 #define ENG_PROJ_D_WIDTH 1 /* u8: bytes per row of the blob (0, 1, 2, 4, 8) */
+#define ENG_PROJ_D_NEX 2   /* u16: PATCH: number of exceptions; else 0 */
 #define ENG_PROJ_D_OFF 4   /* u32: the blob's offset in the value */
 #define ENG_PROJ_D_BASE 8  /* i64: CONST: the value; FOR: the least one */
 #define ENG_PROJ_D_STEP 16 /* u64: FOR: the GCD of (value - base); CONST 0 */
@@ -159,6 +160,11 @@ enum {
 /* OPEN (i64 columns): frame of reference over the rows other than
  * INT64_MAX; a q of all ones at the width is INT64_MAX (an open end). */
 #define ENG_PROJ_ENC_OPEN 3
+/* PATCH (i64 columns): frame of reference over all rows but NEX
+ * exceptions, whose q is 0; the blob goes on with their rows (u16 each)
+ * and then their values (i64 each). At most ENG_PROJ_PATCH_MAX. */
+#define ENG_PROJ_ENC_PATCH 4
+#define ENG_PROJ_PATCH_MAX 256
 
 /* One projected row, as eng_proj_row_of computes it (texts by value). */
 typedef struct eng_proj_row {

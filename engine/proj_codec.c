@@ -11,9 +11,11 @@
  * bytes. Times that are whole days or seconds thus shrink by their GCD;
  * ids of a segment by their base. An i64 column holding INT64_MAX (an
  * open public_until) beside other values uses OPEN: frame of reference
- * over the others, and all ones at the width for INT64_MAX. All arithmetic is
- * modulo 2^64, so a span over INT64_MIN .. INT64_MAX still encodes (width 8)
- * exactly.
+ * over the others, and all ones at the width for INT64_MAX. An i64
+ * column of whole days (or seconds) but for a few rows uses PATCH: frame
+ * of reference over the whole ones, the few listed as exceptions. All
+ * arithmetic is modulo 2^64, so a span over INT64_MIN .. INT64_MAX still
+ * encodes (width 8) exactly.
  *
  * Integrity: the header and directory carry an XXH3-64, each blob its
  * own (seeded with the column number + 1, so that blobs cannot trade
@@ -139,11 +141,62 @@ static uint64_t gcd(uint64_t a, uint64_t b) {
   return a;
 }
 
-/* A column's encoding: ENG_PROJ_ENC_*, width (0: CONSTANT), base, step. */
+/* A column's encoding: ENG_PROJ_ENC_*, width (0: CONSTANT), base, step,
+ * and PATCH's number of exceptions. */
 typedef struct enc {
   int enc, width;
   uint64_t base, step;
+  size_t nex;
+  int64_t unit; /* PATCH: rows not a multiple of it are exceptions */
 } enc;
+
+/* Bytes of a PATCH exception: u16 row and i64 value. */
+#define EX_LEN 10
+
+/* Length of the blob that directory entry d describes. */
+static size_t blob_len(const unsigned char *d) {
+  size_t n = (size_t)d[ENG_PROJ_D_WIDTH] * ENG_PROJ_SEG_ROWS;
+  uint16_t nex;
+  memcpy(&nex, d + ENG_PROJ_D_NEX, 2);
+  return d[ENG_PROJ_D_ENC] == ENG_PROJ_ENC_PATCH ? n + (size_t)nex * EX_LEN : n;
+}
+
+static int width_of(uint64_t span) {
+  return span <= UINT8_MAX    ? 1
+         : span <= UINT16_MAX ? 2
+         : span <= UINT32_MAX ? 4
+                              : 8;
+}
+
+/* Times that are whole days (or seconds) but for a few rows (a
+ * correction at a transaction's instant): frame of reference with step
+ * `unit` over the rows that are multiples of it, the others listed as
+ * exceptions. Taken when smaller than e's encoding. */
+static void try_patch(const unsigned char *p, int64_t unit, enc *e) {
+  int64_t lo = INT64_MAX, hi = INT64_MIN;
+  uint64_t g = 0;
+  size_t nex = 0;
+  for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++) {
+    int64_t v = (int64_t)cell(p, 8, i);
+    if (v % unit != 0) {
+      nex++;
+      continue;
+    }
+    lo = v < lo ? v : lo;
+    hi = v > hi ? v : hi;
+  }
+  if (nex == ENG_PROJ_SEG_ROWS || nex > ENG_PROJ_PATCH_MAX)
+    return;
+  for (size_t i = 0; i < ENG_PROJ_SEG_ROWS && g != 1; i++)
+    if ((int64_t)cell(p, 8, i) % unit == 0)
+      g = gcd(cell(p, 8, i) - (uint64_t)lo, g);
+  g = g ? g : (uint64_t)unit;
+  int width = width_of(((uint64_t)hi - (uint64_t)lo) / g);
+  if ((size_t)width * ENG_PROJ_SEG_ROWS + nex * EX_LEN >=
+      (size_t)e->width * ENG_PROJ_SEG_ROWS + e->nex * EX_LEN)
+    return;
+  *e = (enc){ENG_PROJ_ENC_PATCH, width, (uint64_t)lo, g, nex, unit};
+}
 
 /* All ones at `width` bytes: the OPEN encoding's code of INT64_MAX. */
 static uint64_t ones(int width) {
@@ -170,6 +223,8 @@ static void choose(const unsigned char *p, int w, enc *e) {
   }
   e->step = 0;
   e->width = 0;
+  e->nex = 0;
+  e->unit = 0;
   if (nopen == ENG_PROJ_SEG_ROWS || (!nopen && lo == hi)) {
     e->enc = ENG_PROJ_ENC_CONST;
     e->base = nopen ? (uint64_t)INT64_MAX : (uint64_t)lo;
@@ -183,20 +238,33 @@ static void choose(const unsigned char *p, int w, enc *e) {
   e->step = g ? g : 1; /* g 0: the values besides INT64_MAX are equal */
   span = ((uint64_t)hi - e->base) / e->step;
   reserve = nopen ? 1 : 0; /* OPEN keeps all ones for INT64_MAX */
-  e->width = span + reserve <= ones(1)   ? 1
-             : span + reserve <= ones(2) ? 2
-             : span + reserve <= ones(4) ? 4
-                                         : 8;
+  e->width = width_of(span + reserve);
+  if (w == 8 && e->width >= 4) {
+    try_patch(p, 86400000000LL, e); /* whole days (UTC) */
+    try_patch(p, 1000000LL, e);     /* whole seconds */
+  }
 }
 
-/* Writes the quotients of column p (width w) at out, e->width bytes each. */
+/* Writes the quotients of column p (width w) at out, e->width bytes each
+ * (PATCH: an exception's is 0, and the exceptions follow: their u16 rows,
+ * then their i64 values). */
 static void pack(const unsigned char *p, int w, const enc *e,
                  unsigned char *out) {
+  unsigned char *rows = out + (size_t)e->width * ENG_PROJ_SEG_ROWS,
+                *vals = rows + 2 * e->nex;
   for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++) {
     uint64_t x = cell(p, w, i), q;
-    q = e->enc == ENG_PROJ_ENC_OPEN && x == (uint64_t)INT64_MAX
-            ? ones(e->width)
-            : (x - e->base) / e->step;
+    if (e->enc == ENG_PROJ_ENC_PATCH && (int64_t)x % e->unit != 0) {
+      uint16_t r = (uint16_t)i;
+      memcpy(rows, &r, 2);
+      memcpy(vals, &x, 8);
+      rows += 2;
+      vals += 8;
+      x = e->base; /* q 0 */
+    }
+    q = e->enc == ENG_PROJ_ENC_OPEN && x == (uint64_t)INT64_MAX ? ones(e->width)
+        : e->step == 1 ? x - e->base /* ids: no division */
+                       : (x - e->base) / e->step;
     if (e->width == 1)
       out[i] = (unsigned char)q;
     else if (e->width == 2) {
@@ -229,6 +297,10 @@ size_t eng_proj_encode(const eng_proj_seg *s, unsigned char *out) {
     choose(p, w, &e);
     d[ENG_PROJ_D_ENC] = (unsigned char)e.enc;
     d[ENG_PROJ_D_WIDTH] = (unsigned char)e.width;
+    if (e.enc == ENG_PROJ_ENC_PATCH) {
+      uint16_t nex = (uint16_t)e.nex;
+      memcpy(d + ENG_PROJ_D_NEX, &nex, 2);
+    }
     put_u64(d + ENG_PROJ_D_BASE, e.base);
     put_u64(d + ENG_PROJ_D_STEP, e.step);
     if (!e.width)
@@ -236,9 +308,8 @@ size_t eng_proj_encode(const eng_proj_seg *s, unsigned char *out) {
     put_u32(d + ENG_PROJ_D_OFF, (uint32_t)at);
     pack(p, w, &e, out + at);
     put_u64(d + ENG_PROJ_D_SUM,
-            XXH3_64bits_withSeed(out + at, (size_t)e.width * ENG_PROJ_SEG_ROWS,
-                                 (XXH64_hash_t)c + 1));
-    at += (size_t)e.width * ENG_PROJ_SEG_ROWS;
+            XXH3_64bits_withSeed(out + at, blob_len(d), (XXH64_hash_t)c + 1));
+    at += blob_len(d);
   }
   put_u64(out + ENG_PROJ_META_SUM, XXH3_64bits(out, ENG_PROJ_META_SUM));
   return at;
@@ -251,12 +322,19 @@ size_t eng_proj_encode(const eng_proj_seg *s, unsigned char *out) {
  * (width, w) pair so that the compiler vectorizes each. */
 #define WIDEN(QT, OT)                                                          \
   do {                                                                         \
-    OT *o = (OT *)out;                                                         \
-    for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++) {                           \
-      QT v;                                                                    \
-      memcpy(&v, q + i * sizeof(QT), sizeof(QT));                              \
-      o[i] = (OT)(base + (uint64_t)v * step);                                  \
-    }                                                                          \
+    OT *restrict o = (OT *)out;                                                \
+    if (step == 1) /* ids, tags: no multiply, so it vectorizes */              \
+      for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++) {                         \
+        QT v;                                                                  \
+        memcpy(&v, q + i * sizeof(QT), sizeof(QT));                            \
+        o[i] = (OT)(base + (uint64_t)v);                                       \
+      }                                                                        \
+    else                                                                       \
+      for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++) {                         \
+        QT v;                                                                  \
+        memcpy(&v, q + i * sizeof(QT), sizeof(QT));                            \
+        o[i] = (OT)(base + (uint64_t)v * step);                                \
+      }                                                                        \
   } while (0)
 
 #define WIDEN_OUT(QT)                                                          \
@@ -281,8 +359,8 @@ size_t eng_proj_encode(const eng_proj_seg *s, unsigned char *out) {
     }                                                                          \
   } while (0)
 
-static void widen_open(const unsigned char *q, int width, uint64_t base,
-                       uint64_t step, void *out) {
+static void widen_open(const unsigned char *restrict q, int width,
+                       uint64_t base, uint64_t step, void *restrict out) {
   if (width == 1)
     WIDEN_OPEN(uint8_t);
   else if (width == 2)
@@ -293,8 +371,8 @@ static void widen_open(const unsigned char *q, int width, uint64_t base,
     WIDEN_OPEN(uint64_t);
 }
 
-static void widen(const unsigned char *q, int width, uint64_t base,
-                  uint64_t step, int w, void *out) {
+static void widen(const unsigned char *restrict q, int width, uint64_t base,
+                  uint64_t step, int w, void *restrict out) {
   if (width == 1)
     WIDEN_OUT(uint8_t);
   else if (width == 2)
@@ -306,29 +384,37 @@ static void widen(const unsigned char *q, int width, uint64_t base,
 }
 
 static void fill(uint64_t v, int w, void *out) {
-  for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++)
-    if (w == 8)
-      ((uint64_t *)out)[i] = v;
-    else if (w == 4)
-      ((uint32_t *)out)[i] = (uint32_t)v;
-    else
-      ((uint8_t *)out)[i] = (uint8_t)v;
+  if (w == 1) {
+    memset(out, (int)(uint8_t)v, ENG_PROJ_SEG_ROWS);
+    return;
+  }
+  if (w == 8) {
+    uint64_t *o = out;
+    for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++)
+      o[i] = v;
+  } else {
+    uint32_t *o = out;
+    for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++)
+      o[i] = (uint32_t)v;
+  }
 }
 
 /* Checks directory entry d of column c against a value of len bytes. */
 static int entry_ok(const unsigned char *d, int c, size_t len) {
   int width = d[ENG_PROJ_D_WIDTH], e = d[ENG_PROJ_D_ENC];
   uint32_t off = get_u32(d + ENG_PROJ_D_OFF);
+  if (e != ENG_PROJ_ENC_PATCH && (d[ENG_PROJ_D_NEX] || d[ENG_PROJ_D_NEX + 1]))
+    return 0;
   if (e == ENG_PROJ_ENC_CONST)
     return width == 0 && off == 0;
-  if ((e != ENG_PROJ_ENC_FOR &&
-       (e != ENG_PROJ_ENC_OPEN || ENG_PROJ_COL_WIDTH(c) != 8)) ||
+  if ((e != ENG_PROJ_ENC_FOR && ENG_PROJ_COL_WIDTH(c) != 8) ||
+      (e != ENG_PROJ_ENC_FOR && e != ENG_PROJ_ENC_OPEN &&
+       e != ENG_PROJ_ENC_PATCH) ||
       get_u64(d + ENG_PROJ_D_STEP) == 0)
     return 0;
   if (width != 1 && width != 2 && width != 4 && width != 8)
     return 0;
-  return off >= ENG_PROJ_BLOBS && off <= len &&
-         (size_t)width * ENG_PROJ_SEG_ROWS <= len - off;
+  return off >= ENG_PROJ_BLOBS && off <= len && blob_len(d) <= len - off;
 }
 
 /* Sets s's array of column c to p (NULL: not decoded). */
@@ -357,6 +443,23 @@ static void set_col(eng_proj_seg *s, int c, unsigned char *p) {
     s->fscale[c - ENG_PROJ_COL_FSCALE0] = p;
 }
 
+/* PATCH: puts the exceptions that follow the quotients q into out (an
+ * i64 column). CREDO_CORRUPT for a row out of range. */
+static int patch(const unsigned char *d, const unsigned char *q,
+                 unsigned char *out) {
+  uint16_t nex, row;
+  const unsigned char *rows =
+      q + (size_t)d[ENG_PROJ_D_WIDTH] * ENG_PROJ_SEG_ROWS;
+  memcpy(&nex, d + ENG_PROJ_D_NEX, 2);
+  for (size_t k = 0; k < nex; k++) {
+    memcpy(&row, rows + 2 * k, 2);
+    if (row >= ENG_PROJ_SEG_ROWS)
+      return CREDO_CORRUPT;
+    memcpy(out + 8 * (size_t)row, rows + 2 * (size_t)nex + 8 * k, 8);
+  }
+  return CREDO_OK;
+}
+
 /* Verifies and widens column c of value v (directory entry d). */
 static int decode_col(const unsigned char *v, const unsigned char *d, int c,
                       unsigned char *out) {
@@ -370,14 +473,14 @@ static int decode_col(const unsigned char *v, const unsigned char *d, int c,
     fill(base, w, out);
     return CREDO_OK;
   }
-  if (XXH3_64bits_withSeed(q, (size_t)width * ENG_PROJ_SEG_ROWS,
-                           (XXH64_hash_t)c + 1) != get_u64(d + ENG_PROJ_D_SUM))
+  if (XXH3_64bits_withSeed(q, blob_len(d), (XXH64_hash_t)c + 1) !=
+      get_u64(d + ENG_PROJ_D_SUM))
     return CREDO_CORRUPT;
   if (d[ENG_PROJ_D_ENC] == ENG_PROJ_ENC_OPEN)
     widen_open(q, width, base, step, out);
   else
     widen(q, width, base, step, w, out);
-  return CREDO_OK;
+  return d[ENG_PROJ_D_ENC] == ENG_PROJ_ENC_PATCH ? patch(d, q, out) : CREDO_OK;
 }
 
 int eng_proj_decode(const void *val, size_t len, unsigned mask, eng_proj_seg *s,

@@ -1,0 +1,763 @@
+/*
+ * exec_batch_loop.c -- the batch path's row loop (exec_batch.h): one
+ * worker's pass over projection segments, a column at a time.
+ *
+ * Per segment of ENG_PROJ_SEG_ROWS rows: a selection vector of row
+ * numbers from the flags and the window (never retracted; INCLUDE HIDDEN:
+ * present, else public at the read instant, as read.c's passes()); each
+ * WHERE conjunct, in order, narrows it in one loop (a time column against
+ * a constant compares in place; any other conjunct reads its memo by
+ * dictionary id or time, filling misses through eng_bm_eval); then the
+ * group of each selected row (no key: one group; one key: an array by
+ * value id; two keys: a hash), and each aggregate as one loop over the
+ * selection. A conjunct is evaluated on exactly the rows the conjuncts
+ * before it kept, and keys and aggregate arguments on the rows all kept,
+ * so the evaluations (and so the declines) are those of a row-at-a-time
+ * pass; groups are created in row order (first appearance).
+ *
+ * Sums of a projected field add exact mantissas as expr_agg.c does; an
+ * OTHER cell or an overflow declines (ENG_BATCH_NO: the row path
+ * answers). A worker of several (strict) also declines when a partial
+ * sum reaches a bound (|decimal mantissa| >= 10^18, |integer| >= 2^62)
+ * below which the merged halves provably equal one pass (no prefix of
+ * the whole could overflow either).
+ *
+ * Threads: a worker touches only its own bwork, reads the batch and the
+ * memos' shared by-id arrays (__atomic), and takes batch.mu around every
+ * evaluation (the statement's evaluation context, interning).
+ *
+ * Does not: walk the cursor (exec_batch.c's scan), keep group tables
+ * (exec_batch_groups.c), start threads or merge workers
+ * (exec_batch_par.c), emit groups.
+ */
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec_batch.h"
+
+/* META key holding the next type id, u32 BE (engine/types.c). */
+#define BL_META_NEXT_TYPE "next_type"
+/* Largest key id the count-by-id loop counts in an array, and its
+ * interleaved counters per id. */
+#define BL_FAST_CAP_MAX (1u << 22)
+#define BL_LANES 4
+/* A worker of several declines at these partial sums (see above). */
+#define BL_DEC_STRICT 1000000000000000000LL /* 10^18 */
+#define BL_INT_STRICT (INT64_C(1) << 62)
+
+/* 10^0 .. 10^18. */
+static const int64_t P10[19] = {1LL,
+                                10LL,
+                                100LL,
+                                1000LL,
+                                10000LL,
+                                100000LL,
+                                1000000LL,
+                                10000000LL,
+                                100000000LL,
+                                1000000000LL,
+                                10000000000LL,
+                                100000000000LL,
+                                1000000000000LL,
+                                10000000000000LL,
+                                100000000000000LL,
+                                1000000000000000LL,
+                                10000000000000000LL,
+                                100000000000000000LL,
+                                1000000000000000000LL};
+
+/* eng_dec_acc_add's bound on an exact sum: 10^37. */
+#define DEC_ACC_LIM                                                            \
+  ((__int128)1000000000000000000LL * 1000000000000000000LL * 10)
+
+/* ------------------------------------------------------------ memos */
+
+/* Evaluates m for (id, t) under the batch's lock. */
+static int eval_locked(bwork *w, memo *m, uint64_t id, int64_t t,
+                       int32_t *out) {
+  int rc;
+  pthread_mutex_lock(&w->b->mu);
+  rc = eng_bm_eval(w->b, m, id, t, out);
+  pthread_mutex_unlock(&w->b->mu);
+  return rc;
+}
+
+/* m's value for dictionary / type id `id` (not yet in the array, or
+ * beyond it): evaluated once, published for every worker. */
+static int memo_miss(bwork *w, memo *m, uint32_t id, int32_t *out) {
+  int32_t v;
+  int rc;
+  if (id >= m->cap)
+    return eval_locked(w, m, id, 0, out);
+  pthread_mutex_lock(&w->b->mu);
+  if ((v = __atomic_load_n(&m->arr[id], __ATOMIC_RELAXED)) >= 0) {
+    *out = v; /* another worker filled it meanwhile */
+    rc = CREDO_OK;
+  } else if ((rc = eng_bm_eval(w->b, m, id, 0, out)) == CREDO_OK)
+    __atomic_store_n(&m->arr[id], *out, __ATOMIC_RELAXED);
+  pthread_mutex_unlock(&w->b->mu);
+  return rc;
+}
+
+static int time_grow(memo *m) {
+  size_t cap = m->hcap ? m->hcap * 2 : 1024, ocap = m->hcap, j;
+  int64_t *hk = malloc(cap * sizeof *hk), *ok = m->hk;
+  int32_t *hv = malloc(cap * sizeof *hv), *ov = m->hv;
+  if (!hk || !hv) {
+    free(hk);
+    free(hv);
+    return CREDO_NOMEM;
+  }
+  memset(hv, 0xff, cap * sizeof *hv);
+  for (size_t i = 0; i < ocap; i++)
+    if (ov[i] >= 0) {
+      for (j = eng_bm_hash(ok[i], cap); hv[j] >= 0; j = (j + 1) & (cap - 1))
+        ;
+      hk[j] = ok[i];
+      hv[j] = ov[i];
+    }
+  free(ok);
+  free(ov);
+  m->hk = hk;
+  m->hv = hv;
+  m->hcap = cap;
+  return CREDO_OK;
+}
+
+/* m's value for time t (the worker's own hash). */
+static int memo_time(bwork *w, memo *m, int64_t t, int32_t *out) {
+  size_t j;
+  int rc;
+  if (m->hcap)
+    for (j = eng_bm_hash(t, m->hcap); m->hv[j] >= 0;
+         j = (j + 1) & (m->hcap - 1))
+      if (m->hk[j] == t) {
+        *out = m->hv[j];
+        return CREDO_OK;
+      }
+  if ((rc = eval_locked(w, m, 0, t, out)) != CREDO_OK)
+    return rc;
+  if ((m->hn + 1) * 2 > m->hcap && (rc = time_grow(m)) != CREDO_OK)
+    return rc;
+  for (j = eng_bm_hash(t, m->hcap); m->hv[j] >= 0; j = (j + 1) & (m->hcap - 1))
+    ;
+  m->hk[j] = t;
+  m->hv[j] = *out;
+  m->hn++;
+  return CREDO_OK;
+}
+
+/* The time column m reads. */
+static const int64_t *time_col(const memo *m, const eng_proj_seg *s) {
+  return m->col == BC_OCCURRED ? s->occurred
+         : m->col == BC_FROM   ? s->from
+                               : s->until;
+}
+
+/* The dictionary / type ids of m's column on the n selected rows into
+ * ids; a field cell that is neither NULL (id 0) nor text declines
+ * (numbers as keys or conditions: the rows answer). */
+static int col_ids(const memo *m, const eng_proj_seg *s, const uint16_t *sel,
+                   size_t n, uint32_t *ids) {
+  const uint32_t *c = m->col == BC_SUBJECT  ? s->subject
+                      : m->col == BC_SOURCE ? s->source
+                      : m->col == BC_TYPE   ? s->type
+                                            : NULL;
+  if (c) {
+    for (size_t j = 0; j < n; j++)
+      ids[j] = c[sel[j]];
+    return CREDO_OK;
+  }
+  int f = m->col - BC_FIELD0, bad = 0;
+  const uint8_t *tag = s->ftag[f];
+  const int64_t *val = s->fval[f];
+  for (size_t j = 0; j < n; j++) {
+    uint8_t t = tag[sel[j]];
+    ids[j] = t == ENG_PROJ_TEXT ? (uint32_t)val[sel[j]] : 0;
+    bad |= t != ENG_PROJ_TEXT && t != ENG_PROJ_NULL;
+  }
+  return bad ? ENG_BATCH_NO : CREDO_OK;
+}
+
+/* m's value ids on the n selected rows into out. */
+static int memo_vec(bwork *w, memo *m, const eng_proj_seg *s,
+                    const uint16_t *sel, size_t n, int32_t *out) {
+  uint32_t *ids = (uint32_t *)out, big = 0;
+  int rc = CREDO_OK;
+  if (m->col == BC_CONST) {
+    for (size_t j = 0; j < n; j++)
+      out[j] = m->konst;
+    return CREDO_OK;
+  }
+  if (BC_IS_TIME(m->col)) {
+    const int64_t *t = time_col(m, s);
+    for (size_t j = 0; j < n && rc == CREDO_OK; j++)
+      rc = memo_time(w, m, t[sel[j]], &out[j]);
+    return rc;
+  }
+  if ((rc = col_ids(m, s, sel, n, ids)) != CREDO_OK)
+    return rc;
+  if (m->direct) { /* the id is the value id */
+    for (size_t j = 0; j < n; j++)
+      big |= ids[j];
+    return big > INT32_MAX ? ENG_BATCH_NO : CREDO_OK;
+  }
+  for (size_t j = 0; j < n && rc == CREDO_OK; j++) {
+    uint32_t id = ids[j];
+    int32_t v =
+        id < m->cap ? __atomic_load_n(&m->arr[id], __ATOMIC_RELAXED) : -1;
+    if (v < 0)
+      rc = memo_miss(w, m, id, &v);
+    out[j] = v;
+  }
+  return rc;
+}
+
+/* The dictionary / type id column m reads; NULL for a field. */
+static const uint32_t *dict_col(const memo *m, const eng_proj_seg *s) {
+  return m->col == BC_SUBJECT  ? s->subject
+         : m->col == BC_SOURCE ? s->source
+         : m->col == BC_TYPE   ? s->type
+                               : NULL;
+}
+
+/* Row i's conjuncts so far include an unknown one: later conjuncts are
+ * still evaluated on it (three-valued AND stops at FALSE only, as
+ * expr_logic.c), but it is not kept (drop_unknown). */
+static void unknown(bwork *w, uint16_t i) {
+  w->unknown[i] = 1;
+  w->any_unknown = 1;
+}
+
+/* Drops the rows marked unknown from the selection, clearing the marks. */
+static size_t drop_unknown(bwork *w, size_t n) {
+  size_t k = 0;
+  for (size_t j = 0; j < n; j++) {
+    uint16_t i = w->sel[j];
+    w->sel[k] = i;
+    k += !w->unknown[i];
+  }
+  memset(w->unknown, 0, sizeof w->unknown);
+  w->any_unknown = 0;
+  return k;
+}
+
+/* Narrows by a memoized conjunct over a dictionary / type column in one
+ * pass: read the id, its memo entry (a miss is evaluated), keep. */
+static int narrow_dict(bwork *w, memo *m, const uint32_t *col, uint16_t *sel,
+                       size_t *np) {
+  size_t n = *np, k = 0, cap = m->cap;
+  const int32_t *arr = m->arr;
+  int rc;
+  for (size_t j = 0; j < n; j++) {
+    uint16_t i = sel[j];
+    uint32_t id = col[i];
+    int32_t v = id < cap ? __atomic_load_n(&arr[id], __ATOMIC_RELAXED) : -1;
+    if (__builtin_expect(v < 0, 0) &&
+        (rc = memo_miss(w, m, id, &v)) != CREDO_OK)
+      return rc;
+    if (__builtin_expect(v == BM_COND_NULL, 0))
+      unknown(w, i);
+    sel[k] = i;
+    k += v != 0;
+  }
+  *np = k;
+  return CREDO_OK;
+}
+
+/* Keeps the selected rows whose time t[i] OP ft (branch-free). */
+#define KEEP_IF(OP)                                                            \
+  for (size_t j = 0; j < n; j++) {                                             \
+    uint16_t i = sel[j];                                                       \
+    sel[k] = i;                                                                \
+    k += t[i] OP ft;                                                           \
+  }
+
+/* Narrows the selection (sel, *np) by conjunct m. */
+static int narrow(bwork *w, memo *m, const eng_proj_seg *s, uint16_t *sel,
+                  size_t *np) {
+  size_t n = *np, k = 0;
+  int rc;
+  if (m->fop) { /* `time op constant`, as eng_v_compare orders times */
+    const int64_t *t = time_col(m, s);
+    int64_t ft = m->ft;
+    switch (m->fop) {
+    case CQL_OP_EQ:
+      KEEP_IF(==);
+      break;
+    case CQL_OP_NE:
+      KEEP_IF(!=);
+      break;
+    case CQL_OP_LT:
+      KEEP_IF(<);
+      break;
+    case CQL_OP_LE:
+      KEEP_IF(<=);
+      break;
+    case CQL_OP_GT:
+      KEEP_IF(>);
+      break;
+    default:
+      KEEP_IF(>=);
+    }
+    *np = k;
+    return CREDO_OK;
+  }
+  if (!m->direct && dict_col(m, s))
+    return narrow_dict(w, m, dict_col(m, s), sel, np);
+  if ((rc = memo_vec(w, m, s, sel, n, w->v)) != CREDO_OK)
+    return rc;
+  for (size_t j = 0; j < n; j++) {
+    if (__builtin_expect(w->v[j] == BM_COND_NULL, 0))
+      unknown(w, sel[j]);
+    sel[k] = sel[j];
+    k += w->v[j] != 0;
+  }
+  *np = k;
+  return CREDO_OK;
+}
+
+/* The rows of s the query reads (flags, window) into sel: their count. */
+static size_t select_rows(const eng_proj_seg *s, int hidden, credo_time vis,
+                          uint16_t *sel) {
+  const uint8_t *fl = s->flags;
+  size_t k = 0;
+  if (hidden) {
+    for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++) {
+      sel[k] = (uint16_t)i;
+      k +=
+          (fl[i] & (ENG_PROJ_PRESENT | ENG_PROJ_RETRACTED)) == ENG_PROJ_PRESENT;
+    }
+    return k;
+  }
+  const int64_t *from = s->from, *until = s->until;
+  for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++) {
+    sel[k] = (uint16_t)i;
+    k += ((fl[i] & (ENG_PROJ_PRESENT | ENG_PROJ_RETRACTED)) ==
+          ENG_PROJ_PRESENT) &
+         (from[i] <= vis) & (vis < until[i]);
+  }
+  return k;
+}
+
+/* ----------------------------------------------------------- groups */
+
+/* The group of the two-key pair k (eng_bl_group2's table: k + 1 stored,
+ * 0 empty), -1 when it has none yet. */
+static inline int32_t g2_find(const bwork *w, uint64_t k) {
+  size_t cap = w->g2cap, j;
+  if (!cap)
+    return -1;
+  for (j = eng_bm_hash((int64_t)(k + 1), cap); w->g2k[j];
+       j = (j + 1) & (cap - 1))
+    if (w->g2k[j] == k + 1)
+      return w->g2v[j];
+  return -1;
+}
+
+/* The group ids of the n selected rows into w->gid. */
+static int groups_of(bwork *w, const eng_proj_seg *s, size_t n) {
+  const eng_plan *p = w->b->p;
+  uint32_t kv[2] = {0, 0};
+  int rc = CREDO_OK;
+  if (p->nkeys == 0) {
+    if (n && !w->ngroups &&
+        (rc = eng_bl_group_add(w, kv, &w->gid[0])) != CREDO_OK)
+      return rc;
+    memset(w->gid, 0, n * sizeof *w->gid);
+    return CREDO_OK;
+  }
+  if (p->nkeys == 1 && w->keys[0].direct && dict_col(&w->keys[0], s)) {
+    const uint32_t *col = dict_col(&w->keys[0], s);
+    for (size_t j = 0; j < n && rc == CREDO_OK; j++) {
+      uint32_t k = col[w->sel[j]];
+      int32_t g = k < w->g1cap ? w->g1[k] : -1;
+      if (__builtin_expect(g < 0, 0))
+        rc = k > INT32_MAX ? ENG_BATCH_NO : eng_bl_group1(w, k, &g);
+      w->gid[j] = g;
+    }
+    return rc;
+  }
+  for (size_t k = 0; k < p->nkeys; k++)
+    if ((rc = memo_vec(w, &w->keys[k], s, w->sel, n, w->kv[k])) != CREDO_OK)
+      return rc;
+  if (p->nkeys == 1) {
+    const int32_t *k0 = w->kv[0];
+    for (size_t j = 0; j < n && rc == CREDO_OK; j++) {
+      uint32_t k = (uint32_t)k0[j];
+      int32_t g = k < w->g1cap ? w->g1[k] : -1;
+      if (g < 0)
+        rc = eng_bl_group1(w, k, &g);
+      w->gid[j] = g;
+    }
+    return rc;
+  }
+  for (size_t j = 0; j < n && rc == CREDO_OK; j++) {
+    kv[0] = (uint32_t)w->kv[0][j];
+    kv[1] = (uint32_t)w->kv[1][j];
+    /* an existing group: probed inline; a new one: added */
+    if ((w->gid[j] = g2_find(w, (uint64_t)kv[0] << 32 | kv[1])) < 0)
+      rc = eng_bl_group2(w, kv, &w->gid[j]);
+  }
+  return rc;
+}
+
+/* ------------------------------------------------------- aggregates */
+
+/* expr_agg.c's sum of an INT: REAL after an overflow. */
+static void sum_int(eng_agg_state *s, int64_t i) {
+  if (!s->real && __builtin_add_overflow(s->isum, i, &s->isum)) {
+    s->real = 1;
+    s->rsum += (double)s->isum + (double)i;
+    s->isum = 0;
+  } else if (s->real)
+    s->rsum += (double)i;
+}
+
+/* Adds one cell of a projected field to s, as agg_step summed it. */
+static int sum_cell(eng_agg_state *s, uint8_t tag, int64_t val, uint8_t sc,
+                    int strict) {
+  switch (tag) {
+  case ENG_PROJ_INT:
+    sum_int(s, val);
+    if (strict &&
+        (s->real || s->isum >= BL_INT_STRICT || s->isum <= -BL_INT_STRICT))
+      return ENG_BATCH_NO;
+    break;
+  case ENG_PROJ_DEC:
+    s->dec = 1;
+    if (sc <= s->dsum.s && s->dsum.s <= 18) {
+      /* eng_dec_acc_add's sum, without its pow10 loop */
+      s->dsum.m += (__int128)val * P10[s->dsum.s - sc];
+      if (s->dsum.m >= DEC_ACC_LIM || s->dsum.m <= -DEC_ACC_LIM)
+        return ENG_BATCH_NO;
+    } else if (eng_dec_acc_add(&s->dsum, (eng_dec){val, sc}) != CREDO_OK)
+      return ENG_BATCH_NO; /* the row path says "decimal overflow" */
+    if (strict && (s->dsum.m >= BL_DEC_STRICT || s->dsum.m <= -BL_DEC_STRICT))
+      return ENG_BATCH_NO;
+    break;
+  case ENG_PROJ_OTHER:
+    return ENG_BATCH_NO;
+  default:
+    return CREDO_OK; /* NULL and texts are skipped, as rows do */
+  }
+  s->count++;
+  return CREDO_OK;
+}
+
+/* Aggregate a over the n selected rows (groups in w->gid). */
+static int agg_vec(bwork *w, size_t a, const eng_proj_seg *s, size_t n) {
+  size_t na = w->b->p->naggs;
+  eng_agg_state *st = w->states + a;
+  const int32_t *gid = w->gid;
+  int rc = CREDO_OK, f;
+  switch (w->b->akind[a]) {
+  case BA_COUNT_STAR:
+  case BA_COUNT_ALWAYS:
+    if (w->b->p->nkeys == 0)
+      st->count += (int64_t)n;
+    else
+      for (size_t j = 0; j < n; j++)
+        st[(size_t)gid[j] * na].count++;
+    return CREDO_OK;
+  case BA_COUNT_MEMO:
+    if ((rc = memo_vec(w, &w->args[a], s, w->sel, n, w->v)) != CREDO_OK)
+      return rc;
+    for (size_t j = 0; j < n; j++)
+      st[(size_t)gid[j] * na].count += w->v[j] != 0;
+    return CREDO_OK;
+  case BA_DISTINCT_MEMO:
+    if ((rc = memo_vec(w, &w->args[a], s, w->sel, n, w->v)) != CREDO_OK)
+      return rc;
+    for (size_t j = 0; j < n; j++) {
+      if (!w->v[j])
+        continue;
+      int r = eng_bl_distinct_add(w, a, gid[j], w->v[j]);
+      if (r < 0)
+        return CREDO_NOMEM;
+      st[(size_t)gid[j] * na].count += r;
+    }
+    return CREDO_OK;
+  default: /* BA_SUM_FIELD */
+    f = w->args[a].col - BC_FIELD0;
+    for (size_t j = 0; j < n && rc == CREDO_OK; j++) {
+      uint16_t i = w->sel[j];
+      rc = sum_cell(&st[(size_t)gid[j] * na], s->ftag[f][i], s->fval[f][i],
+                    s->fscale[f][i], w->strict);
+    }
+    return rc;
+  }
+}
+
+/* ---------------------------------------------------------- segments */
+
+/* Creates the group of key id k, kept (its first row in the scan); ids
+ * are 1 .. cap - 1 (0 is the slot of rows not kept, g1[0] = INT32_MAX,
+ * never a group): another id declines. */
+static int fast_new(bwork *w, uint32_t k, uint32_t cap) {
+  int32_t g;
+  int rc;
+  if (k == 0 || k >= cap)
+    return ENG_BATCH_NO; /* an id the dictionary did not give */
+  if ((rc = eng_bl_group_add(w, &k, &g)) == CREDO_OK)
+    w->g1[k] = g;
+  return rc;
+}
+
+/* b->fast: one pass over the rows, counting kept rows by key id (no
+ * selection vector); a group is created at its first kept row. Counts go
+ * to BL_LANES interleaved counters per id (row i to lane i % BL_LANES),
+ * so that rows of one id in a row do not wait on each other's add (and
+ * rows not kept, which all add 0 to id 0, neither). */
+static int count_by_id(bwork *w, const eng_proj_seg *s, int hidden,
+                       credo_time vis) {
+  const uint32_t *col = dict_col(&w->keys[0], s);
+  const uint8_t *fl = s->flags;
+  const int64_t *from = s->from, *until = s->until;
+  uint32_t cap = w->b->fast_cap;
+  int32_t *g1 = w->g1;
+  int64_t *cnt = w->cnt;
+  int rc;
+  for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i += BL_LANES)
+    for (size_t l = 0; l < BL_LANES; l++) {
+      size_t r = i + l;
+      uint32_t keep =
+          (fl[r] & (ENG_PROJ_PRESENT | ENG_PROJ_RETRACTED)) == ENG_PROJ_PRESENT;
+      if (!hidden)
+        keep &= (from[r] <= vis) & (vis < until[r]);
+      uint32_t k = col[r] & -keep; /* 0 when not kept: g1[0] >= 0 */
+      if (__builtin_expect((k >= cap) | (g1[k] < 0), 0) &&
+          (rc = fast_new(w, k, cap)) != CREDO_OK)
+        return rc;
+      cnt[(size_t)k * BL_LANES + l] += keep;
+    }
+  return CREDO_OK;
+}
+
+/* b->fast: the counts by id into the groups' states (end of a run). */
+static void fast_finish(bwork *w) {
+  size_t na = w->b->p->naggs;
+  for (size_t g = 0; g < w->ngroups; g++) {
+    const int64_t *c = w->cnt + (size_t)w->groups[g].kv[0] * BL_LANES;
+    int64_t sum = 0;
+    for (size_t l = 0; l < BL_LANES; l++)
+      sum += c[l];
+    for (size_t a = 0; a < na; a++)
+      w->states[g * na + a].count += sum;
+  }
+}
+
+static int segment(bwork *w, const eng_proj_seg *s) {
+  batch *b = w->b;
+  credo *db = b->st->db;
+  int hidden = (b->p->flags & CREDO_READ_HIDDEN) != 0, rc;
+  credo_time vis = b->st->read_vis;
+  size_t n;
+  if (!hidden && s->until_max <= vis)
+    return CREDO_OK;                /* every window ended before the instant */
+  if (db->check_fn || db->deadline) /* served per row (one worker) */
+    for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++)
+      if ((s->flags[i] & ENG_PROJ_PRESENT) &&
+          (rc = eng_run_check(db)) != CREDO_OK)
+        return rc;
+  if (b->fast)
+    return count_by_id(w, s, hidden, vis);
+  n = select_rows(s, hidden, vis, w->sel);
+  for (size_t c = 0; c < b->nconds && n; c++)
+    if ((rc = narrow(w, &w->conds[c], s, w->sel, &n)) != CREDO_OK)
+      return rc;
+  if (w->any_unknown)
+    n = drop_unknown(w, n);
+  if (!n)
+    return CREDO_OK;
+  if ((rc = groups_of(w, s, n)) != CREDO_OK)
+    return rc;
+  for (size_t a = 0; a < b->p->naggs; a++)
+    if ((rc = agg_vec(w, a, s, n)) != CREDO_OK)
+      return rc;
+  return CREDO_OK;
+}
+
+/* The columns the query reads of a stored segment value, verified
+ * against their sums and widened into the worker's scratch. */
+static int seg_open(bwork *w, const bsegref *r, eng_proj_seg *s) {
+  if (eng_proj_decode(r->data, r->len, w->b->cols, s, w->segbuf, NULL) !=
+      CREDO_OK)
+    return ENG_BATCH_NO; /* damaged: the rows answer, credo check says */
+  if (w->b->asof)        /* AS OF: the rows scan() collected for this segment */
+    eng_batch_asof_apply(w->b->asof, r->seq, s);
+  return CREDO_OK;
+}
+
+int eng_bl_run(bwork *w, const bsegref *segs, size_t from, size_t to) {
+  credo *db = w->b->st->db;
+  eng_proj_seg s;
+  int rc = CREDO_OK;
+  for (size_t i = from; i < to && rc == CREDO_OK; i++) {
+    if (eng_batch_seg_hook)
+      eng_batch_seg_hook(w->no);
+    if (atomic_load_explicit(&w->b->stop, memory_order_relaxed))
+      break; /* another worker failed: its result is the answer */
+    if (atomic_load_explicit(&db->interrupt, memory_order_relaxed))
+      rc = ENG_BL_INTERRUPTED;
+    else if ((rc = seg_open(w, &segs[i], &s)) == CREDO_OK)
+      rc = segment(w, &s);
+  }
+  if (rc != CREDO_OK)
+    atomic_store(&w->b->stop, 1);
+  else if (w->b->fast)
+    fast_finish(w);
+  return rc;
+}
+
+/* ----------------------------------------------------------- workers */
+
+/* A copy of memo m for a worker: shares the array, no time hash yet. */
+static void memo_copy(memo *to, const memo *m) {
+  *to = *m;
+  to->hk = NULL;
+  to->hv = NULL;
+  to->hcap = to->hn = 0;
+}
+
+int eng_bl_work_init(bwork *w, batch *b, int strict) {
+  const eng_plan *p = b->p;
+  size_t na = p->naggs + 1;
+  w->b = b;
+  w->strict = strict;
+  w->conds = calloc(b->nconds + 1, sizeof *w->conds);
+  w->keys = calloc(p->nkeys + 1, sizeof *w->keys);
+  w->args = calloc(na, sizeof *w->args);
+  w->dset = calloc(na, sizeof *w->dset);
+  w->dcap = calloc(na, sizeof *w->dcap);
+  w->dn = calloc(na, sizeof *w->dn);
+  w->segbuf = aligned_alloc(8, ENG_PROJ_SCRATCH);
+  if (!w->conds || !w->keys || !w->args || !w->dset || !w->dcap || !w->dn ||
+      !w->segbuf)
+    return CREDO_NOMEM;
+  for (size_t c = 0; c < b->nconds; c++)
+    memo_copy(&w->conds[c], &b->conds[c]);
+  for (size_t k = 0; k < p->nkeys; k++)
+    memo_copy(&w->keys[k], &b->keys[k]);
+  for (size_t a = 0; a < p->naggs; a++)
+    memo_copy(&w->args[a], &b->args[a]);
+  if (b->fast) {
+    w->g1cap = b->fast_cap;
+    w->g1 = malloc(w->g1cap * sizeof *w->g1);
+    w->cnt = calloc(w->g1cap * BL_LANES, sizeof *w->cnt);
+    if (!w->g1 || !w->cnt)
+      return CREDO_NOMEM;
+    memset(w->g1, 0xff, w->g1cap * sizeof *w->g1);
+    w->g1[0] = INT32_MAX; /* count_by_id: rows not kept, never a group */
+  }
+  return CREDO_OK;
+}
+
+/* Frees a worker memo's own part (its time hash). */
+static void memo_own_free(memo *m) {
+  free(m->hk);
+  free(m->hv);
+}
+
+void eng_bl_work_free(bwork *w) {
+  const eng_plan *p = w->b ? w->b->p : NULL;
+  if (!p)
+    return;
+  for (size_t c = 0; w->conds && c < w->b->nconds; c++)
+    memo_own_free(&w->conds[c]);
+  for (size_t k = 0; w->keys && k < p->nkeys; k++)
+    memo_own_free(&w->keys[k]);
+  for (size_t a = 0; a < p->naggs; a++) {
+    if (w->args)
+      memo_own_free(&w->args[a]);
+    if (w->dset)
+      free(w->dset[a]);
+  }
+  free(w->conds);
+  free(w->keys);
+  free(w->args);
+  free(w->dset);
+  free(w->dcap);
+  free(w->dn);
+  free(w->groups);
+  free(w->states);
+  free(w->g1);
+  free(w->g2k);
+  free(w->g2v);
+  free(w->cnt);
+  free(w->segbuf);
+}
+
+/* ----------------------------------------------------- preparation */
+
+/* The number of ids column col (a dictionary column, or type) can hold
+ * in txn: the dictionary's / the type table's next id. A storage error
+ * declines (the rows answer, and meet it or not). */
+static int col_ids_size(stor_txn *txn, int col, uint32_t *n) {
+  stor_key k;
+  stor_val key, v;
+  int rc;
+  stor_key_init(&k);
+  k.buf[0] = ENG_PROJ_K_NEXT;
+  k.buf[1] =
+      (unsigned char)(col == BC_SUBJECT  ? ENG_PROJ_D_SUBJECT
+                      : col == BC_SOURCE ? ENG_PROJ_D_SOURCE
+                                         : ENG_PROJ_D_FIELD0 + col - BC_FIELD0);
+  k.len = 2;
+  key = stor_key_val(&k);
+  if (col == BC_TYPE)
+    key = (stor_val){BL_META_NEXT_TYPE, sizeof BL_META_NEXT_TYPE - 1};
+  rc = stor_get(txn, col == BC_TYPE ? STOR_META : STOR_PROJ, key, &v);
+  *n = rc == CREDO_OK && v.len == 4 ? stor_dec_u32(v.data) : 1;
+  return rc == CREDO_OK || rc == CREDO_NOTFOUND ? CREDO_OK : ENG_BATCH_NO;
+}
+
+/* Sizes m's by-id array to every id its column can hold in this
+ * transaction, all unknown, or computes its constant. */
+static int memo_prepare(batch *b, memo *m) {
+  uint32_t n;
+  int rc;
+  if (m->col == BC_CONST)
+    return eng_bm_eval(b, m, 0, 0, &m->konst);
+  if (m->fop || m->direct || BC_IS_TIME(m->col))
+    return CREDO_OK;
+  if ((rc = col_ids_size(b->st->txn, m->col, &n)) != CREDO_OK)
+    return rc;
+  if (n > MEMO_ID_MAX)
+    n = MEMO_ID_MAX; /* larger ids: evaluated uncached */
+  free(m->arr);
+  if (!(m->arr = malloc((size_t)n * sizeof *m->arr)))
+    return CREDO_NOMEM;
+  memset(m->arr, 0xff, (size_t)n * sizeof *m->arr);
+  m->cap = n;
+  return CREDO_OK;
+}
+
+/* Whether b can count by key id (b->fast, fast_cap). */
+static int fast_prepare(batch *b) {
+  const eng_plan *p = b->p;
+  const memo *k = &b->keys[0];
+  if (b->nconds || p->nkeys != 1 || !k->direct || BC_IS_FIELD(k->col))
+    return CREDO_OK;
+  for (size_t a = 0; a < p->naggs; a++)
+    if (b->akind[a] != BA_COUNT_STAR && b->akind[a] != BA_COUNT_ALWAYS)
+      return CREDO_OK;
+  int rc = col_ids_size(b->st->txn, k->col, &b->fast_cap);
+  b->fast = rc == CREDO_OK && b->fast_cap <= BL_FAST_CAP_MAX;
+  return rc;
+}
+
+int eng_bl_prepare(batch *b) {
+  const eng_plan *p = b->p;
+  int rc = fast_prepare(b);
+  for (size_t c = 0; c < b->nconds && rc == CREDO_OK; c++)
+    rc = memo_prepare(b, &b->conds[c]);
+  for (size_t k = 0; k < p->nkeys && rc == CREDO_OK; k++)
+    rc = memo_prepare(b, &b->keys[k]);
+  for (size_t a = 0; a < p->naggs && rc == CREDO_OK; a++)
+    if (p->aggs[a].arg)
+      rc = memo_prepare(b, &b->args[a]);
+  return rc;
+}

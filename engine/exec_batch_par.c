@@ -1,0 +1,196 @@
+/*
+ * exec_batch_par.c -- the batch path on several cores (exec_batch.h):
+ * splits the segments a scan collected into contiguous runs, one per
+ * worker (worker 0, on the calling thread, takes the first), runs the
+ * others on threads, and merges every worker's groups into worker 0's in
+ * worker order, so that groups keep the first-appearance order of one
+ * pass over the segments (and so the row order of a query without ORDER
+ * BY does not depend on the number of workers).
+ *
+ * Merge: counts add; exact sums add mantissas at the larger scale (the
+ * workers' strict bounds make that equal to one pass, exec_batch_loop.c);
+ * count(DISTINCT) re-adds each worker's (group, value) pairs into worker
+ * 0's sets and counts the new ones.
+ *
+ * Threads and LMDB: the segment values point into the read transaction's
+ * map, valid while it is open; the workers never call LMDB themselves
+ * except through the evaluator, which runs under batch.mu (one thread at
+ * a time uses the transaction). Errors: the first failing worker (in
+ * worker order) gives the result; it stops the others; an interrupt seen
+ * by any worker is reported once, by the calling thread.
+ *
+ * Does not: walk the cursor (exec_batch.c), or evaluate rows
+ * (exec_batch_loop.c).
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exec_batch.h"
+
+int eng_batch_threads = 0;
+void (*eng_batch_seg_hook)(int worker);
+
+/* Fewer segments than this are not worth a thread (auto mode). */
+#define PAR_MIN_SEGS 16
+
+typedef struct par_job {
+  bwork w;
+  const bsegref *segs;
+  size_t from, to;
+  pthread_t th;
+  int started;
+} par_job;
+
+/* How many workers for n segments. */
+static int workers(const batch *b, size_t n) {
+  const credo *db = b->st->db;
+  long cores;
+  const char *env = getenv("CREDO_BATCH_THREADS");
+  int t = eng_batch_threads;
+  if (t <= 0 && env) /* a measurement knob: bench/, docs/performance.md */
+    t = atoi(env);
+  if (db->check_fn || db->deadline)
+    return 1; /* served per row, on the calling thread */
+  if (t <= 0) {
+    if (n < PAR_MIN_SEGS)
+      return 1;
+    cores = sysconf(_SC_NPROCESSORS_ONLN);
+    t = cores < 1                       ? 1
+        : cores > ENG_BATCH_MAX_THREADS ? ENG_BATCH_MAX_THREADS
+                                        : (int)cores;
+  }
+  if (t > ENG_BATCH_MAX_THREADS)
+    t = ENG_BATCH_MAX_THREADS;
+  if ((size_t)t > n)
+    t = n ? (int)n : 1;
+  return t;
+}
+
+static void *job_main(void *arg) {
+  par_job *j = arg;
+  j->w.rc = eng_bl_run(&j->w, j->segs, j->from, j->to);
+  return NULL;
+}
+
+/* Adds worker state `from` of aggregate kind `kind` into `to`. */
+static int state_merge(int kind, eng_agg_state *to, const eng_agg_state *from) {
+  int32_t s;
+  if (kind == BA_DISTINCT_MEMO)
+    return CREDO_OK; /* counted as its pairs are re-added */
+  to->count += from->count;
+  if (kind != BA_SUM_FIELD)
+    return CREDO_OK;
+  if (to->real || from->real ||
+      __builtin_add_overflow(to->isum, from->isum, &to->isum))
+    return ENG_BATCH_NO; /* strict workers never get here */
+  if (!from->dec)
+    return CREDO_OK;
+  /* both |m| < 10^18 at scales <= 18: the aligned sum fits (< 10^37) */
+  s = to->dsum.s > from->dsum.s ? to->dsum.s : from->dsum.s;
+  if (s > 18)
+    return ENG_BATCH_NO;
+  __int128 a = to->dsum.m, c = from->dsum.m;
+  for (int32_t i = to->dsum.s; i < s; i++)
+    a *= 10;
+  for (int32_t i = from->dsum.s; i < s; i++)
+    c *= 10;
+  to->dsum.m = a + c;
+  to->dsum.s = s;
+  to->dec = 1;
+  return CREDO_OK;
+}
+
+/* Re-adds w's distinct pairs of aggregate a into w0 (groups by map). */
+static int distinct_merge(bwork *w0, const bwork *w, size_t a,
+                          const int32_t *map) {
+  size_t na = w0->b->p->naggs;
+  for (size_t i = 0; i < w->dcap[a]; i++) {
+    uint64_t key = w->dset[a][i];
+    if (!key)
+      continue;
+    key--;
+    int32_t g = map[key >> 32];
+    int r = eng_bl_distinct_add(w0, a, g, (int32_t)(uint32_t)key);
+    if (r < 0)
+      return CREDO_NOMEM;
+    w0->states[(size_t)g * na + a].count += r;
+  }
+  return CREDO_OK;
+}
+
+/* Merges worker w into w0 (w's segments follow w0's). */
+static int merge(bwork *w0, const bwork *w) {
+  const batch *b = w0->b;
+  size_t na = b->p->naggs;
+  int32_t *map = malloc((w->ngroups + 1) * sizeof *map);
+  int rc = map ? CREDO_OK : CREDO_NOMEM;
+  for (size_t g = 0; g < w->ngroups && rc == CREDO_OK; g++) {
+    if ((rc = eng_bl_group(w0, w->groups[g].kv, &map[g])) != CREDO_OK)
+      break;
+    for (size_t a = 0; a < na && rc == CREDO_OK; a++)
+      rc = state_merge(b->akind[a], &w0->states[(size_t)map[g] * na + a],
+                       &w->states[g * na + a]);
+  }
+  for (size_t a = 0; a < na && rc == CREDO_OK; a++)
+    if (b->akind[a] == BA_DISTINCT_MEMO)
+      rc = distinct_merge(w0, w, a, map);
+  free(map);
+  return rc;
+}
+
+/* The result of the jobs, in worker order; an interrupt is reported on
+ * the handle here (once). */
+static int result(batch *b, par_job *jobs, int n) {
+  int rc = CREDO_OK;
+  for (int i = 0; i < n && rc == CREDO_OK; i++)
+    rc = jobs[i].w.rc;
+  if (rc == ENG_BL_INTERRUPTED) {
+    rc = eng_run_check(b->st->db); /* takes the flag, says why */
+    if (rc == CREDO_OK)
+      rc = eng_err(b->st->db, CREDO_CANCELLED, "statement interrupted");
+  }
+  return rc;
+}
+
+int eng_bl_par(batch *b, const bsegref *segs, size_t n) {
+  int nt = workers(b, n), rc = CREDO_OK;
+  par_job *jobs = calloc((size_t)nt, sizeof *jobs);
+  if (!jobs)
+    return CREDO_NOMEM;
+  b->nthreads = nt;
+  for (int i = 0; i < nt && rc == CREDO_OK; i++) {
+    jobs[i].w.no = i;
+    jobs[i].segs = segs;
+    jobs[i].from = n * (size_t)i / (size_t)nt;
+    jobs[i].to = n * (size_t)(i + 1) / (size_t)nt;
+    rc = eng_bl_work_init(&jobs[i].w, b, nt > 1);
+  }
+  for (int i = 1; i < nt && rc == CREDO_OK; i++)
+    jobs[i].started =
+        pthread_create(&jobs[i].th, NULL, job_main, &jobs[i]) == 0;
+  if (rc == CREDO_OK) {
+    job_main(&jobs[0]);
+    for (int i = 1; i < nt; i++)
+      if (jobs[i].started)
+        pthread_join(jobs[i].th, NULL);
+      else /* no thread: this one runs it */
+        job_main(&jobs[i]);
+    rc = result(b, jobs, nt);
+  }
+  for (int i = 1; i < nt && rc == CREDO_OK; i++)
+    rc = merge(&jobs[0].w, &jobs[i].w);
+  if (rc == CREDO_OK) { /* worker 0's groups are the batch's */
+    b->groups = jobs[0].w.groups;
+    b->states = jobs[0].w.states;
+    b->ngroups = jobs[0].w.ngroups;
+    b->gcap = jobs[0].w.gcap;
+    jobs[0].w.groups = NULL;
+    jobs[0].w.states = NULL;
+  }
+  for (int i = 0; i < nt; i++)
+    eng_bl_work_free(&jobs[i].w);
+  free(jobs);
+  return rc;
+}
