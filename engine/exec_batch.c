@@ -17,17 +17,18 @@
  * and aggregate steps (count, count DISTINCT over value ids, sum / avg of
  * a projected numeric field exactly as expr_agg.c sums).
  *
- * AS OF a past instant: each segment passes through the overlay of
- * exec_batch_asof.c (rows recorded after the instant read as of it).
+ * AS OF a past instant: the rows recorded after the instant are read as
+ * of it and written over the segment's rows (exec_batch_asof.c). ORDER BY
+ * an aggregate with LIMIT: only the groups that can reach the LIMIT
+ * window are emitted (exec_batch_topk.c).
  *
  * Not taken (the row path answers; EXPLAIN says why): joins (p->join),
- * INCLUDE RETRACTED,
- * other tables, subqueries, an index path other than type, a column outside the
- * projection, a conjunct or key reading two columns, FILTER, min / max /
- * string_agg, more than two keys, the public role reading `data` (its
- * PUBLIC FIELDS view), a projection not built. At run time, any surprise
- * (a field cell of another shape, an evaluation error, a damaged
- * segment) drops the batch before any output and the row path runs: the
+ * INCLUDE RETRACTED, other tables, subqueries, an index path other than
+ * type, a column outside the projection, a conjunct or key reading two
+ * columns, FILTER, min / max / string_agg, more than two keys, the public
+ * role reading `data` (its PUBLIC FIELDS view), a projection not built. At run
+ * time, any surprise (a field cell of another shape, an evaluation error, a
+ * damaged segment) drops the batch before any output and the row path runs: the
  * batch path never answers differently, it only declines.
  *
  * This file: the plan (whether the batch path may answer), the scan that
