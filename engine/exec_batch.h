@@ -71,7 +71,7 @@ typedef struct memo {
   size_t hcap, hn;
 } memo;
 
-/* The AS OF overlay of one scanning thread (exec_batch_asof.c). */
+/* The AS OF overlay (exec_batch_asof.c). */
 typedef struct eng_batch_asof eng_batch_asof;
 
 typedef struct bgroup {
@@ -118,6 +118,7 @@ typedef struct batch {
   eng_batch_asof *asof;
   pthread_mutex_t mu;
   _Atomic int stop;
+  eng_batch_asof *asof; /* AS OF a past instant: the overlay */
 } batch;
 
 /* Aggregate kinds of the batch path (batch.akind). */
@@ -169,6 +170,7 @@ typedef struct bwork {
 typedef struct bsegref {
   const void *data;
   size_t len;
+  size_t seq; /* its position in the scan (the AS OF overlay's) */
 } bsegref;
 
 /* The one projected column e reads: BC_CONST, a BC_* column or BC_MANY. */
