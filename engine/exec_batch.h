@@ -118,7 +118,6 @@ typedef struct batch {
   eng_batch_asof *asof;
   pthread_mutex_t mu;
   _Atomic int stop;
-  eng_batch_asof *asof; /* AS OF a past instant: the overlay */
 } batch;
 
 /* Aggregate kinds of the batch path (batch.akind). */
