@@ -220,6 +220,12 @@ int eng_bl_distinct_add(bwork *w, size_t a, int32_t g, int32_t vid);
 /* Dictionaries up to this many ids get 4 counters per id in the count by
  * id loop, larger ones 1 (default 65,536; tests set 0). */
 extern unsigned eng_bl_lanes_cap;
+/* Count by id (b->fast): adds worker w's groups (at the end of w0's, in
+ * w's order) and counts into w0; then the states of w0's groups from its
+ * counts (the workers keep none while they scan). CREDO_OK or
+ * CREDO_NOMEM. */
+int eng_bl_fast_merge(bwork *w0, const bwork *w);
+int eng_bl_fast_finish(bwork *w);
 /* Sizes the by-id arrays of b's memos (before any worker runs) and
  * computes its constant memos. CREDO_OK, ENG_BATCH_NO or an error. */
 int eng_bl_prepare(batch *b);

@@ -602,18 +602,35 @@ static int count_by_id(bwork *w, const eng_proj_seg *s, int hidden,
   return CREDO_OK;
 }
 
-/* b->fast: the counts by id into the groups' states (end of a run). */
-static void fast_finish(bwork *w) {
-  size_t na = w->b->p->naggs;
+int eng_bl_fast_merge(bwork *w0, const bwork *w) {
+  size_t lanes = w0->b->fast_lanes;
+  int32_t g;
+  int rc;
+  for (size_t i = 0; i < w->ngroups; i++) {
+    uint32_t id = w->groups[i].kv[0];
+    if ((rc = eng_bl_group1(w0, id, &g)) != CREDO_OK)
+      return rc;
+    for (size_t l = 0; l < lanes; l++)
+      w0->cnt[(size_t)id * lanes + l] += w->cnt[(size_t)id * lanes + l];
+  }
+  return CREDO_OK;
+}
+
+int eng_bl_fast_finish(bwork *w) {
+  size_t na = w->b->p->naggs, lanes = w->b->fast_lanes;
+  free(w->states);
+  if (!(w->states =
+            calloc(na && w->gcap ? w->gcap * na : 1, sizeof *w->states)))
+    return CREDO_NOMEM;
   for (size_t g = 0; g < w->ngroups; g++) {
-    size_t lanes = w->b->fast_lanes;
     const int64_t *c = w->cnt + (size_t)w->groups[g].kv[0] * lanes;
     int64_t sum = 0;
     for (size_t l = 0; l < lanes; l++)
       sum += c[l];
     for (size_t a = 0; a < na; a++)
-      w->states[g * na + a].count += sum;
+      w->states[g * na + a].count = sum;
   }
+  return CREDO_OK;
 }
 
 static int segment(bwork *w, const eng_proj_seg *s) {
@@ -674,8 +691,6 @@ int eng_bl_run(bwork *w, const bsegref *segs, size_t from, size_t to) {
   }
   if (rc != CREDO_OK)
     atomic_store(&w->b->stop, 1);
-  else if (w->b->fast)
-    fast_finish(w);
   return rc;
 }
 
@@ -726,11 +741,9 @@ int eng_bl_work_init(bwork *w, batch *b, int strict) {
     memset(w->g1, 0xff, w->g1cap * sizeof *w->g1);
     w->g1[0] = INT32_MAX; /* count_by_id: rows not kept, never a group */
     /* as many groups as ids at most: sized once (pages are touched only
-     * as groups are made), not copied as they grow */
+     * as groups are made), not copied as they grow; no states */
     w->gcap = b->fast_cap < BL_PRESIZE_MAX ? b->fast_cap : BL_PRESIZE_MAX;
-    w->groups = malloc(w->gcap * sizeof *w->groups);
-    w->states = malloc((p->naggs ? w->gcap * p->naggs : 1) * sizeof *w->states);
-    if (!w->groups || !w->states)
+    if (!(w->groups = malloc(w->gcap * sizeof *w->groups)))
       return CREDO_NOMEM;
   }
   return CREDO_OK;

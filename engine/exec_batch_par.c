@@ -189,7 +189,10 @@ int eng_bl_par(batch *b, const bsegref *segs, size_t n) {
     rc = result(b, jobs, nt);
   }
   for (int i = 1; i < nt && rc == CREDO_OK; i++)
-    rc = merge(&jobs[0].w, &jobs[i].w);
+    rc = b->fast ? eng_bl_fast_merge(&jobs[0].w, &jobs[i].w)
+                 : merge(&jobs[0].w, &jobs[i].w);
+  if (rc == CREDO_OK && b->fast)
+    rc = eng_bl_fast_finish(&jobs[0].w);
   if (rc == CREDO_OK) { /* worker 0's groups are the batch's */
     b->groups = jobs[0].w.groups;
     b->states = jobs[0].w.states;

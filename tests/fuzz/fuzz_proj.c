@@ -69,8 +69,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size >= ENG_PROJ_BLOBS)
     reseal(v, size);
   for (int c = -1; c <= ENG_PROJ_NCOLS; c++) {
-    unsigned mask = c < 0 ? 0 : c == ENG_PROJ_NCOLS ? ENG_PROJ_ALL
-                                                    : ENG_PROJ_BIT(c);
+    unsigned mask = c < 0                 ? 0
+                    : c == ENG_PROJ_NCOLS ? ENG_PROJ_ALL
+                                          : ENG_PROJ_BIT(c);
     bad = 99;
     int rc = eng_proj_decode(v, size, mask, &s, wide, &bad);
     CHECK(rc == CREDO_OK || rc == CREDO_CORRUPT);
@@ -79,8 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       /* a decodable value re-encodes to the same columns */
       size_t n = eng_proj_encode(&s, enc);
       CHECK(n <= ENG_PROJ_ENC_MAX);
-      CHECK(eng_proj_decode(enc, n, ENG_PROJ_ALL, &t, wide2, NULL) ==
-            CREDO_OK);
+      CHECK(eng_proj_decode(enc, n, ENG_PROJ_ALL, &t, wide2, NULL) == CREDO_OK);
       CHECK(memcmp(wide, wide2, ENG_PROJ_SCRATCH) == 0);
     }
   }
