@@ -337,11 +337,28 @@ static int narrow(bwork *w, memo *m, const eng_proj_seg *s, uint16_t *sel,
   return CREDO_OK;
 }
 
+/* Whether every row of the segment is present and not retracted (the
+ * common case: a segment of live events); sets sel to every row then.
+ * Branch-free loops (compiled at O3: vectorized). */
+__attribute__((optimize("O3"))) static int all_live(const uint8_t *restrict fl,
+                                                    uint16_t *restrict sel) {
+  unsigned bad = 0;
+  for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++)
+    bad |= (fl[i] & (ENG_PROJ_PRESENT | ENG_PROJ_RETRACTED)) ^ ENG_PROJ_PRESENT;
+  if (bad)
+    return 0;
+  for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++)
+    sel[i] = (uint16_t)i;
+  return 1;
+}
+
 /* The rows of s the query reads (flags, window) into sel: their count. */
 static size_t select_rows(const eng_proj_seg *s, int hidden, credo_time vis,
                           uint16_t *sel) {
   const uint8_t *fl = s->flags;
   size_t k = 0;
+  if (hidden && all_live(fl, sel))
+    return ENG_PROJ_SEG_ROWS;
   if (hidden) {
     for (size_t i = 0; i < ENG_PROJ_SEG_ROWS; i++) {
       sel[k] = (uint16_t)i;
