@@ -17,17 +17,18 @@
  * and aggregate steps (count, count DISTINCT over value ids, sum / avg of
  * a projected numeric field exactly as expr_agg.c sums).
  *
- * AS OF a past instant: each segment passes through the overlay of
- * exec_batch_asof.c (rows recorded after the instant read as of it).
+ * AS OF a past instant: the rows recorded after the instant are read as
+ * of it and written over the segment's rows (exec_batch_asof.c). ORDER BY
+ * an aggregate with LIMIT: only the groups that can reach the LIMIT
+ * window are emitted (exec_batch_topk.c).
  *
  * Not taken (the row path answers; EXPLAIN says why): joins (p->join),
- * INCLUDE RETRACTED,
- * other tables, subqueries, an index path other than type, a column outside the
- * projection, a conjunct or key reading two columns, FILTER, min / max /
- * string_agg, more than two keys, the public role reading `data` (its
- * PUBLIC FIELDS view), a projection not built. At run time, any surprise
- * (a field cell of another shape, an evaluation error, a damaged
- * segment) drops the batch before any output and the row path runs: the
+ * INCLUDE RETRACTED, other tables, subqueries, an index path other than
+ * type, a column outside the projection, a conjunct or key reading two
+ * columns, FILTER, min / max / string_agg, more than two keys, the public
+ * role reading `data` (its PUBLIC FIELDS view), a projection not built. At run
+ * time, any surprise (a field cell of another shape, an evaluation error, a
+ * damaged segment) drops the batch before any output and the row path runs: the
  * batch path never answers differently, it only declines.
  *
  * This file: the plan (whether the batch path may answer), the scan that
@@ -203,6 +204,7 @@ static int scan(batch *b) {
   size_t n = 0, cap = 0;
   int rc;
   b->cols = scan_cols(b, (b->p->flags & CREDO_READ_HIDDEN) != 0);
+  size_t seq = 0; /* segments collected (the AS OF overlay's numbering) */
   if (b->st->x.as_of != CREDO_TIME_OPEN &&
       eng_batch_asof_new(b->st->x.as_of, b->cols, &b->asof) != CREDO_OK)
     return CREDO_NOMEM;
@@ -226,14 +228,14 @@ static int scan(batch *b) {
       }
       segs = ns;
     }
-    /* AS OF: the rows recorded after the instant, as of it (segment n
-     * of the overlay; the workers apply it after decoding) */
+    /* AS OF: the rows recorded after the instant, as of it (applied
+     * by the worker that decodes the segment) */
     if (b->asof && (rc = eng_batch_asof_collect(
                         b->asof, b->st->txn,
                         stor_dec_u64((const unsigned char *)key.data + 1),
                         val.data, val.len)) != CREDO_OK)
       break;
-    segs[n++] = (bsegref){val.data, val.len};
+    segs[n++] = (bsegref){val.data, val.len, seq++};
   }
   stor_cursor_close(c); /* the values stay valid while the txn is open */
   if (rc == CREDO_NOTFOUND || rc == CREDO_OK)

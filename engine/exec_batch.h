@@ -71,7 +71,7 @@ typedef struct memo {
   size_t hcap, hn;
 } memo;
 
-/* The AS OF overlay of one scanning thread (exec_batch_asof.c). */
+/* The AS OF overlay (exec_batch_asof.c). */
 typedef struct eng_batch_asof eng_batch_asof;
 
 typedef struct bgroup {
@@ -169,6 +169,7 @@ typedef struct bwork {
 typedef struct bsegref {
   const void *data;
   size_t len;
+  size_t seq; /* its position in the scan (the AS OF overlay's) */
 } bsegref;
 
 /* The one projected column e reads: BC_CONST, a BC_* column or BC_MANY. */

@@ -212,10 +212,14 @@ int eng_batch_asof_collect(eng_batch_asof *a, stor_txn *txn, uint64_t no,
     a->start = st;
     a->scap *= 2;
   }
-  if (eng_proj_decode(val, len,
-                      ENG_PROJ_BIT(ENG_PROJ_COL_FLAGS) |
-                          ENG_PROJ_BIT(ENG_PROJ_COL_RECORDED),
-                      &s, a->scratch, NULL) != CREDO_OK)
+  /* the header's rec_max first (no column decoded), then, only when a
+   * row was recorded after t, flags and recorded */
+  if (eng_proj_decode(val, len, 0, &s, a->scratch, NULL) != CREDO_OK ||
+      (s.rec_max > a->t &&
+       eng_proj_decode(val, len,
+                       ENG_PROJ_BIT(ENG_PROJ_COL_FLAGS) |
+                           ENG_PROJ_BIT(ENG_PROJ_COL_RECORDED),
+                       &s, a->scratch, NULL) != CREDO_OK))
     return ENG_BATCH_NO; /* damaged: the rows answer, credo check says */
   if (s.rec_max > a->t && (rc = versions_cursor(a, txn)) == CREDO_OK)
     for (size_t i = 0; i < ENG_PROJ_SEG_ROWS && rc == CREDO_OK; i++)

@@ -687,8 +687,8 @@ static int seg_open(bwork *w, const bsegref *segs, size_t i, eng_proj_seg *s) {
   if (eng_proj_decode(segs[i].data, segs[i].len, w->b->cols, s, w->segbuf,
                       NULL) != CREDO_OK)
     return ENG_BATCH_NO; /* damaged: the rows answer, credo check says */
-  if (w->b->asof)        /* AS OF: its rows as of the instant (segment i) */
-    eng_batch_asof_apply(w->b->asof, i, s);
+  if (w->b->asof)        /* AS OF: the rows scan() collected for this segment */
+    eng_batch_asof_apply(w->b->asof, segs[i].seq, s);
   return CREDO_OK;
 }
 

@@ -233,6 +233,13 @@ static void random_writes(credo *db, th_clock *clk, int *minute, int odd,
                             : "minor",
                SUBJECTS[pick(NSUBJ)], 1 + pick(12), 1 + pick(28), pick(3),
                (*minute)++, data);
+    else if (op == 5 && pick(5) == 0) /* AS OF patches the type column */
+      snprintf(sql, sizeof sql, "CORRECT EVENT %d SET type = %s REASON 'type'",
+               id, pick(2) ? "pen" : "minor");
+    else if (op == 5 && pick(4) == 0) /* ... and occurred */
+      snprintf(sql, sizeof sql,
+               "CORRECT EVENT %d SET occurred = '2025-%02d-10' REASON 'date'",
+               id, 1 + pick(12));
     else if (op == 5)
       snprintf(sql, sizeof sql, "CORRECT EVENT %d SET data = %s REASON 'fix'",
                id, data);
