@@ -11,9 +11,17 @@
  * group of each selected row (no key: one group; one key: an array by
  * value id; two keys: a hash), and each aggregate as one loop over the
  * selection. A conjunct is evaluated on exactly the rows the conjuncts
- * before it kept, and keys and aggregate arguments on the rows all kept,
- * so the evaluations (and so the declines) are those of a row-at-a-time
- * pass; groups are created in row order (first appearance).
+ * before it did not find FALSE (one found unknown, NULL, goes on and is
+ * dropped at the end: three-valued AND, as expr_logic.c), and keys and
+ * aggregate arguments on the rows all kept, so the evaluations (and so
+ * the declines) are those of a row-at-a-time pass; groups are created in
+ * row order (first appearance).
+ *
+ * Specialized loops: count(*) GROUP BY a bare dictionary column without
+ * WHERE counts by key id without a selection vector (count_by_id);
+ * count(DISTINCT a bare dictionary column) whose group is a function of
+ * that column keeps the group of each id seen instead of pair sets; a
+ * segment of live rows only (INCLUDE HIDDEN) selects every row at once.
  *
  * Sums of a projected field add exact mantissas as expr_agg.c does; an
  * OTHER cell or an overflow declines (ENG_BATCH_NO: the row path
