@@ -99,6 +99,7 @@ typedef struct batch {
   const char **dtext[ENG_PROJ_NDICTS];
   uint32_t *dlen[ENG_PROJ_NDICTS];
   uint32_t dn[ENG_PROJ_NDICTS], dlook[ENG_PROJ_NDICTS];
+  int dfull[ENG_PROJ_NDICTS]; /* read whole: dtext holds every entry */
   /* workers: how many (1: the calling thread alone), the evaluator's
    * lock, and the flag that stops them all after one failed */
   int nthreads;
@@ -190,6 +191,13 @@ void eng_bm_free(memo *m);
 /* Dictionary look-ups after which a batch reads the dictionary whole
  * (default 4096; tests set 1). */
 extern unsigned eng_bm_dict_walk;
+/* Before workers start, on the calling thread: makes every evaluation of
+ * memo m read nothing from the store (LMDB's transaction stays on its
+ * thread): its dictionary read whole, or every type id cached. 1 when
+ * done (or not needed), 0 when it cannot be (a dictionary of more than
+ * max_ids ids, a type id without a type, out of memory): then the scan
+ * runs on one worker. */
+int eng_bm_preload(batch *b, const memo *m, uint32_t max_ids);
 /* Frees b's dictionary text arrays. */
 void eng_bm_dicts_free(batch *b);
 
