@@ -18,7 +18,11 @@
  * hashes. Every call into the evaluator (eng_bm_eval) holds batch.mu; a
  * by-id memo array is sized before the workers start (never
  * reallocated while they run) and its entries are read and written with
- * __atomic builtins.
+ * __atomic builtins. With several workers, the memos' dictionaries are
+ * read whole before they start (eng_bm_preload), so that no evaluation
+ * on a worker's thread reads the store: LMDB's transaction and cursors
+ * are used by the calling thread only (the segment values it collected
+ * point into the map, valid while the transaction is open).
  */
 #ifndef CREDO_ENG_EXEC_BATCH_H
 #define CREDO_ENG_EXEC_BATCH_H
