@@ -18,7 +18,11 @@
  * hashes. Every call into the evaluator (eng_bm_eval) holds batch.mu; a
  * by-id memo array is sized before the workers start (never
  * reallocated while they run) and its entries are read and written with
- * __atomic builtins.
+ * __atomic builtins. With several workers, the memos' dictionaries are
+ * read whole before they start (eng_bm_preload), so that no evaluation
+ * on a worker's thread reads the store: LMDB's transaction and cursors
+ * are used by the calling thread only (the segment values it collected
+ * point into the map, valid while the transaction is open).
  */
 #ifndef CREDO_ENG_EXEC_BATCH_H
 #define CREDO_ENG_EXEC_BATCH_H
@@ -99,6 +103,7 @@ typedef struct batch {
   const char **dtext[ENG_PROJ_NDICTS];
   uint32_t *dlen[ENG_PROJ_NDICTS];
   uint32_t dn[ENG_PROJ_NDICTS], dlook[ENG_PROJ_NDICTS];
+  int dfull[ENG_PROJ_NDICTS]; /* read whole: dtext holds every entry */
   /* workers: how many (1: the calling thread alone), the evaluator's
    * lock, and the flag that stops them all after one failed */
   int nthreads;
@@ -190,6 +195,13 @@ void eng_bm_free(memo *m);
 /* Dictionary look-ups after which a batch reads the dictionary whole
  * (default 4096; tests set 1). */
 extern unsigned eng_bm_dict_walk;
+/* Before workers start, on the calling thread: makes every evaluation of
+ * memo m read nothing from the store (LMDB's transaction stays on its
+ * thread): its dictionary read whole, or every type id cached. 1 when
+ * done (or not needed), 0 when it cannot be (a dictionary of more than
+ * max_ids ids, a type id without a type, out of memory): then the scan
+ * runs on one worker. */
+int eng_bm_preload(batch *b, const memo *m, uint32_t max_ids);
 /* Frees b's dictionary text arrays. */
 void eng_bm_dicts_free(batch *b);
 
@@ -221,6 +233,12 @@ int eng_bl_distinct_add(bwork *w, size_t a, int32_t g, int32_t vid);
 /* Dictionaries up to this many ids get 4 counters per id in the count by
  * id loop, larger ones 1 (default 65,536; tests set 0). */
 extern unsigned eng_bl_lanes_cap;
+/* Count by id (b->fast): adds worker w's groups (at the end of w0's, in
+ * w's order) and counts into w0; then the states of w0's groups from its
+ * counts (the workers keep none while they scan). CREDO_OK or
+ * CREDO_NOMEM. */
+int eng_bl_fast_merge(bwork *w0, const bwork *w);
+int eng_bl_fast_finish(bwork *w);
 /* Sizes the by-id arrays of b's memos (before any worker runs) and
  * computes its constant memos. CREDO_OK, ENG_BATCH_NO or an error. */
 int eng_bl_prepare(batch *b);

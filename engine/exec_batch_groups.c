@@ -16,23 +16,27 @@
 
 #include "exec_batch.h"
 
+/* A count-by-id worker (b->fast) keeps no states while it scans: its
+ * counts are by id, and the states are made once at the end
+ * (eng_bl_fast_finish). */
 int eng_bl_group_add(bwork *w, const uint32_t *kv, int32_t *gid) {
-  size_t na = w->b->p->naggs;
+  size_t na = w->b->fast ? 0 : w->b->p->naggs;
   if (w->ngroups == w->gcap) {
     size_t cap = w->gcap ? w->gcap * 2 : 64;
     bgroup *g = realloc(w->groups, cap * sizeof *g);
-    eng_agg_state *s;
+    eng_agg_state *s = NULL;
     if (g)
       w->groups = g;
-    s = realloc(w->states, (na ? cap * na : 1) * sizeof *s);
-    if (!g || !s)
+    if (na && (s = realloc(w->states, cap * na * sizeof *s)))
+      w->states = s;
+    if (!g || (na && !s))
       return CREDO_NOMEM;
-    w->states = s;
     w->gcap = cap;
   }
   memset(&w->groups[w->ngroups], 0, sizeof(bgroup));
   memcpy(w->groups[w->ngroups].kv, kv, w->b->p->nkeys * sizeof *kv);
-  memset(w->states + w->ngroups * na, 0, na * sizeof(eng_agg_state));
+  if (na)
+    memset(w->states + w->ngroups * na, 0, na * sizeof(eng_agg_state));
   *gid = (int32_t)w->ngroups++;
   return CREDO_OK;
 }

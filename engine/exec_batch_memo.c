@@ -126,7 +126,7 @@ unsigned eng_bm_dict_walk = 4096;
 /* Reads dictionary dict's id -> text entries into b->dtext / dlen. Any
  * failure (memory, storage) only ends the walk early: the ids it did not
  * reach are looked up one by one, which meets the same error or not. */
-static void dict_walk(batch *b, int dict) {
+static int dict_walk(batch *b, int dict) {
   stor_cursor *c = NULL;
   stor_key k;
   stor_val key, val;
@@ -138,13 +138,15 @@ static void dict_walk(batch *b, int dict) {
   k.buf[1] = (unsigned char)dict;
   k.len = 2;
   if (stor_cursor_open(b->st->txn, STOR_PROJ, &c) != CREDO_OK)
-    return;
+    return 0;
   for (rc = stor_cursor_seek(c, stor_key_val(&k), &key, &val);
        rc == CREDO_OK && key.len == BM_NAME_KEY_LEN &&
        (kp = key.data)[0] == ENG_PROJ_K_NAME && kp[1] == dict;
        rc = stor_cursor_next(c, &key, &val)) {
-    if ((id = stor_dec_u32(kp + 2)) >= BM_DICT_MAX)
-      break; /* larger ids: looked up one by one */
+    if ((id = stor_dec_u32(kp + 2)) >= BM_DICT_MAX) {
+      rc = CREDO_RANGE; /* larger ids: looked up one by one */
+      break;
+    }
     if (id >= n) {
       uint32_t cap = n ? n : 1024;
       while (cap <= id)
@@ -153,8 +155,10 @@ static void dict_walk(batch *b, int dict) {
       uint32_t *l = t ? realloc(b->dlen[dict], cap * sizeof *l) : NULL;
       if (t)
         b->dtext[dict] = t;
-      if (!t || !l)
+      if (!t || !l) {
+        rc = CREDO_NOMEM;
         break;
+      }
       b->dlen[dict] = l;
       memset(t + n, 0, (cap - n) * sizeof *t);
       n = b->dn[dict] = cap;
@@ -163,6 +167,9 @@ static void dict_walk(batch *b, int dict) {
     b->dlen[dict][id] = (uint32_t)val.len;
   }
   stor_cursor_close(c);
+  /* whole: an id it does not hold is in no dictionary entry either */
+  b->dfull[dict] = rc == CREDO_OK || rc == CREDO_NOTFOUND;
+  return b->dfull[dict];
 }
 
 /* The text of id in dictionary dict (pointing into the map). */
@@ -175,7 +182,35 @@ static int dict_get(batch *b, int dict, uint32_t id, const char **p,
     *n = b->dlen[dict][id];
     return CREDO_OK;
   }
+  if (b->dfull[dict])
+    return CREDO_NOTFOUND; /* read whole: no such entry */
   return eng_proj_text(b->st->txn, dict, id, p, n);
+}
+
+int eng_bm_preload(batch *b, const memo *m, uint32_t max_ids) {
+  const eng_type *ty;
+  int dict;
+  if (m->col == BC_CONST || m->col == BC_MANY || BC_IS_TIME(m->col) ||
+      m->direct || m->fop)
+    return 1; /* evaluated without the store, or never */
+  if (m->col == BC_TYPE) {
+    for (uint32_t id = 1; id < m->cap; id++)
+      if (eng_type_by_id(b->st->db, b->st->txn, id, &ty) != CREDO_OK) {
+        eng_err_clear(b->st->db); /* a gap: one worker meets it */
+        return 0;
+      }
+    return m->cap > 0;
+  }
+  if (m->cap > max_ids)
+    return 0;
+  dict = m->col == BC_SUBJECT  ? ENG_PROJ_D_SUBJECT
+         : m->col == BC_SOURCE ? ENG_PROJ_D_SOURCE
+                               : ENG_PROJ_D_FIELD0 + m->col - BC_FIELD0;
+  if (!b->dfull[dict]) {
+    b->dlook[dict] = UINT32_MAX; /* no second walk */
+    return dict_walk(b, dict);
+  }
+  return 1;
 }
 
 void eng_bm_dicts_free(batch *b) {

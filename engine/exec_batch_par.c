@@ -34,6 +34,9 @@ void (*eng_batch_seg_hook)(int worker);
 
 /* Fewer segments than this are not worth a thread (auto mode). */
 #define PAR_MIN_SEGS 16
+/* A dictionary read whole before the workers start has at most one id
+ * per this many rows scanned (else the scan runs on one worker). */
+#define PAR_ROWS_PER_ID 8
 
 typedef struct par_job {
   bwork w;
@@ -43,8 +46,24 @@ typedef struct par_job {
   int started;
 } par_job;
 
+/* With several workers, evaluations (under batch.mu, on any worker's
+ * thread) must not read the store: every memo's dictionary is read
+ * whole first, on this thread (eng_bm_preload), when it holds at most
+ * one id per PAR_ROWS_PER_ID rows scanned; 0 when a memo cannot be. */
+static int preload(batch *b, size_t nsegs) {
+  uint32_t max = (uint32_t)(nsegs * ENG_PROJ_SEG_ROWS / PAR_ROWS_PER_ID);
+  int ok = 1;
+  for (size_t c = 0; c < b->nconds && ok; c++)
+    ok = eng_bm_preload(b, &b->conds[c], max);
+  for (size_t k = 0; k < b->p->nkeys && ok; k++)
+    ok = eng_bm_preload(b, &b->keys[k], max);
+  for (size_t a = 0; a < b->p->naggs && ok; a++)
+    ok = !b->p->aggs[a].arg || eng_bm_preload(b, &b->args[a], max);
+  return ok;
+}
+
 /* How many workers for n segments. */
-static int workers(const batch *b, size_t n) {
+static int workers(batch *b, size_t n) {
   const credo *db = b->st->db;
   long cores;
   const char *env = getenv("CREDO_BATCH_THREADS");
@@ -65,7 +84,7 @@ static int workers(const batch *b, size_t n) {
     t = ENG_BATCH_MAX_THREADS;
   if ((size_t)t > n)
     t = n ? (int)n : 1;
-  return t;
+  return t > 1 && !preload(b, n) ? 1 : t;
 }
 
 static void *job_main(void *arg) {
@@ -189,7 +208,10 @@ int eng_bl_par(batch *b, const bsegref *segs, size_t n) {
     rc = result(b, jobs, nt);
   }
   for (int i = 1; i < nt && rc == CREDO_OK; i++)
-    rc = merge(&jobs[0].w, &jobs[i].w);
+    rc = b->fast ? eng_bl_fast_merge(&jobs[0].w, &jobs[i].w)
+                 : merge(&jobs[0].w, &jobs[i].w);
+  if (rc == CREDO_OK && b->fast)
+    rc = eng_bl_fast_finish(&jobs[0].w);
   if (rc == CREDO_OK) { /* worker 0's groups are the batch's */
     b->groups = jobs[0].w.groups;
     b->states = jobs[0].w.states;

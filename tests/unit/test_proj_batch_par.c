@@ -76,8 +76,9 @@ static char *answer(credo *db, const char *sql) {
 }
 
 /* Random events in one transaction: types, subjects, sources, decimal
- * and integer amounts, authorities; then corrections and retractions. */
-static credo *make_store(char *dir, th_clock *clk) {
+ * and integer amounts, authorities; then `edits` corrections and
+ * retractions (none: every segment but the last all live rows). */
+static credo *make_store(char *dir, th_clock *clk, int edits) {
   credo *db = NULL;
   char sql[512];
   assert_int_equal(credo_open(dir, NULL, &db), CREDO_OK);
@@ -105,7 +106,7 @@ static credo *make_store(char *dir, th_clock *clk) {
     ok_on(db, sql);
   }
   ok_on(db, "COMMIT");
-  for (int i = 0; i < 60; i++) {
+  for (int i = 0; i < edits; i++) {
     uint64_t r = th_rnd(&seed);
     clk->now += 3600LL * 1000000;
     snprintf(sql, sizeof sql,
@@ -174,7 +175,7 @@ static void test_workers_equal_rows(void **state) {
   (void)state;
   char *dir = th_tmpdir("projpar");
   th_clock clk = {th_t("2025-01-01T08:00:00")};
-  credo *db = make_store(dir, &clk);
+  credo *db = make_store(dir, &clk, 60);
   compare(db, "INCLUDE HIDDEN");
   /* dictionaries read whole at their first look-up (subject, source,
    * authority texts from the walk, not one look-up per id); count by id
@@ -210,7 +211,7 @@ static void test_interrupt_threaded(void **state) {
   (void)state;
   char *dir = th_tmpdir("projparint");
   th_clock clk = {th_t("2025-01-01T08:00:00")};
-  credo *db = make_store(dir, &clk);
+  credo *db = make_store(dir, &clk, 60);
   const char *q = "SELECT source, count(*), sum(data.amount_wan) FROM events "
                   "GROUP BY source ORDER BY source INCLUDE HIDDEN";
   char *want;
@@ -257,7 +258,8 @@ static void test_one_worker_per_row_checks(void **state) {
   (void)state;
   char *dir = th_tmpdir("projparchk");
   th_clock clk = {th_t("2025-01-01T08:00:00")};
-  credo *db = make_store(dir, &clk);
+  credo *db = make_store(dir, &clk, 0);
+  compare(db, "INCLUDE HIDDEN"); /* segments of live rows only, too */
   const char *q = "SELECT source, count(*), sum(data.amount_wan) FROM events "
                   "GROUP BY source ORDER BY source INCLUDE HIDDEN";
   eng_batch_enabled = 0;
@@ -321,7 +323,7 @@ static void test_big_sums(void **state) {
   (void)state;
   char *dir = th_tmpdir("projparsum");
   th_clock clk = {th_t("2025-01-01T08:00:00")};
-  credo *db = make_store(dir, &clk);
+  credo *db = make_store(dir, &clk, 60);
   const char *q[] = {
       "SELECT count(*), sum(data.amount_wan) FROM events INCLUDE HIDDEN",
       "SELECT type, count(*), sum(data.amount_wan) FROM events "
