@@ -174,6 +174,18 @@ static const char *const QUERIES[] = {
     "ORDER BY d DESC, occurred LIMIT 3 OFFSET 1",
     "SELECT occurred, count(*) n FROM events GROUP BY occurred "
     "HAVING count(*) > 3 ORDER BY n DESC, occurred LIMIT 4",
+    "SELECT occurred, count(*) n FROM events GROUP BY occurred "
+    "HAVING count(*) > 6 ORDER BY n DESC, occurred LIMIT 50",
+    "SELECT occurred, sum(data.amount_wan) s FROM events GROUP BY occurred "
+    "HAVING sum(data.amount_wan) IS NOT NULL AND count(*) < 6 "
+    "ORDER BY s LIMIT 4 OFFSET 1",
+    "SELECT occurred, count(*) n FROM events GROUP BY occurred "
+    "HAVING count(*) * 9223372036854775807 > 1 ORDER BY n DESC, occurred "
+    "LIMIT 3",
+    "SELECT occurred, count(*) n FROM events GROUP BY occurred "
+    "HAVING count(*) > 2 ORDER BY n LIMIT 0",
+    "SELECT occurred, count(*) n FROM events GROUP BY occurred "
+    "HAVING occurred > '2025-06-01' ORDER BY n DESC, occurred LIMIT 3",
     "SELECT type, count(*) n FROM events GROUP BY type ORDER BY n LIMIT 50",
     "SELECT subject, count(*) FROM events GROUP BY subject ORDER BY 2 LIMIT 0",
     "SELECT occurred, count(*) n FROM events GROUP BY occurred "
@@ -395,12 +407,15 @@ static void test_topk_plan(void **state) {
       "SELECT subject, count(*) n FROM events GROUP BY subject "
       "ORDER BY n DESC, subject LIMIT 10",
       "SELECT type, sum(data.amount_wan) FROM events GROUP BY type "
-      "ORDER BY 2 LIMIT 1 OFFSET 2"};
+      "ORDER BY 2 LIMIT 1 OFFSET 2",
+      "SELECT subject, count(*) n FROM events GROUP BY subject "
+      "HAVING count(*) > 1 AND sum(data.amount_wan) IS NOT NULL "
+      "ORDER BY n DESC LIMIT 10"}; /* HAVING over aggregates only */
   static const char *const NOT_TAKEN[] = {
       "SELECT subject, count(*) n FROM events GROUP BY subject "
       "ORDER BY n DESC, subject", /* no LIMIT */
       "SELECT subject, count(*) n FROM events GROUP BY subject "
-      "HAVING count(*) > 1 ORDER BY n DESC LIMIT 10",
+      "HAVING subject <> 'x' ORDER BY n DESC LIMIT 10", /* HAVING: a key */
       "SELECT subject, count(*) n FROM events GROUP BY subject "
       "ORDER BY subject LIMIT 10", /* first key not an aggregate */
       "SELECT subject, count(*) + 1 FROM events GROUP BY subject "
