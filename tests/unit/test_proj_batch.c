@@ -1,16 +1,21 @@
 /*
  * test_proj_batch.c -- the batch path (engine/exec_batch.c, over the
  * projection of engine/proj.c) answers every grouped query exactly as the
- * row path does. Property test: random records, corrections (data and
- * window), repairs, retractions, erasures, windows that end as the clock
- * moves, at random instants; then a set of report queries, each run with
+ * row path does. Property test: random records, corrections (data,
+ * window, type, occurred), repairs, retractions, erasures, windows that
+ * end as the clock moves, at random instants; then a set of report
+ * queries (top-k ones too: ties at the LIMIT boundary, ASC / DESC,
+ * OFFSET, HAVING, NULL sums, LIMIT 0 or beyond the groups), each run with
  * the batch path on and off (the internal switch eng_batch_enabled) and
  * the answers compared as text, under the latest state, INCLUDE HIDDEN,
- * several VISIBLE AT and AS OF instants, inside an open write transaction
- * (unflushed segments), for the public role (persons masked, hidden /
- * ended / repaired records invisible) and after a reopen. The test also
- * asserts that the batch path did answer (eng_batch_answered grows), so
- * that a path that always declines cannot pass.
+ * several VISIBLE AT instants, AS OF instants exactly on, just before and
+ * between writes (the overlay of exec_batch_asof.c), inside an open write
+ * transaction (unflushed segments), for the public role (persons masked,
+ * hidden / ended / repaired records invisible) and after a reopen. The
+ * test also asserts that the batch path did answer (eng_batch_answered
+ * grows), AS OF included, so that a path that always declines cannot
+ * pass; and that it declines when an older version holds a text its
+ * dictionary lacks.
  *
  * credo check: clean after all that; a projection row damaged through
  * the storage API is reported, and a rebuild at the next read-write open
