@@ -307,21 +307,22 @@ static int err_text(char *err, size_t n, int rc, const char *fmt, ...) {
 }
 
 /* Reads the fields of a parsed manifest; the name of the first missing
- * or mistyped one in *bad. */
-static int manifest_fields(json_t *j, credo_backup_info *b, const char **bad) {
+ * or mistyped one in *bad (a literal, or je's text: je is the caller's,
+ * so that *bad outlives this call). */
+static int manifest_fields(json_t *j, credo_backup_info *b, json_error_t *je,
+                           const char **bad) {
   json_int_t fv = 0, sf = 0, ca = 0, lt = 0, ev = 0, ve = 0, su = 0, ty = 0,
              size = 0;
   const char *kind = NULL, *ver = NULL, *name = NULL, *hash = NULL;
-  json_error_t je;
 
-  if (json_unpack_ex(j, &je, 0, "{s:s, s:I}", "format", &kind, "format_version",
+  if (json_unpack_ex(j, je, 0, "{s:s, s:I}", "format", &kind, "format_version",
                      &fv) != 0 ||
       strcmp(kind, MANIFEST_KIND) != 0)
     return *bad = "format", CREDO_CORRUPT;
   b->format_version = (uint32_t)fv;
   if (fv > CREDO_BACKUP_FORMAT)
     return *bad = "format_version", CREDO_FORMAT;
-  if (json_unpack_ex(j, &je, 0,
+  if (json_unpack_ex(j, je, 0,
                      "{s:s, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I},"
                      " s:[{s:s, s:I, s:s}]}",
                      "credo_version", &ver, "store_format", &sf,
@@ -329,7 +330,7 @@ static int manifest_fields(json_t *j, credo_backup_info *b, const char **bad) {
                      "events", &ev, "versions", &ve, "subjects", &su, "types",
                      &ty, "files", "name", &name, "size", &size, "xxh3_128",
                      &hash) != 0)
-    return *bad = je.text, CREDO_CORRUPT;
+    return *bad = je->text, CREDO_CORRUPT;
   if (strlen(hash) != 32 || strchr(name, '/') || size < 0)
     return *bad = "files", CREDO_CORRUPT;
   snprintf(b->credo_version, sizeof b->credo_version, "%s", ver);
@@ -366,7 +367,7 @@ int credo_backup_read(const char *dir, credo_backup_info *out, char *err,
     return err_text(err, errlen, CREDO_CORRUPT,
                     MANIFEST ": not valid JSON: %s (line %d, column %d)",
                     je.text, je.line, je.column);
-  rc = manifest_fields(j, out, &bad);
+  rc = manifest_fields(j, out, &je, &bad);
   json_decref(j);
   if (rc == CREDO_FORMAT)
     return err_text(err, errlen, rc,

@@ -413,6 +413,17 @@ static void test_verify_manifest(void **state) {
   fclose(fp);
   assert_int_equal(credo_verify(f->dest, collect, &l, NULL), CREDO_CORRUPT);
   assert_true(has_line(&l, "data.mdb: 4 events, manifest says 5", NULL));
+  /* a mistyped field: jansson's reason, which outlives the reader's
+   * frames (it once pointed into a returned frame) */
+  fp = fopen(man, "w");
+  assert_non_null(fp);
+  fprintf(fp, "%.*s\"events\": \"x\"%s", (int)(p - buf), buf, p + 11);
+  fclose(fp);
+  char err[256] = "";
+  assert_int_equal(credo_backup_read(f->dest, &info, err, sizeof err),
+                   CREDO_CORRUPT);
+  assert_non_null(strstr(err, "bad or missing field: "));
+  assert_non_null(strstr(err, "integer"));
   unlink(man);
   l.n = 0;
   assert_int_equal(credo_verify(f->dest, collect, &l, NULL), CREDO_NOTFOUND);
