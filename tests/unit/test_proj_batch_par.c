@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -242,10 +243,11 @@ static void test_interrupt_threaded(void **state) {
 /* A check handler or a time limit is served per row on the calling
  * thread: the batch path then runs one worker, whatever is forced, and
  * answers as the rows do. */
-static int max_worker;
+static _Atomic int max_worker; /* written by every worker's thread */
 static void note_worker(int worker) {
-  if (worker > max_worker)
-    max_worker = worker;
+  int m = max_worker;
+  while (worker > m && !atomic_compare_exchange_weak(&max_worker, &m, worker))
+    ;
 }
 static int handler_calls;
 static int count_calls(void *arg) {
