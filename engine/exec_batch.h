@@ -199,8 +199,9 @@ extern unsigned eng_bm_dict_walk;
  * memo m read nothing from the store (LMDB's transaction stays on its
  * thread): its dictionary read whole, or every type id cached. 1 when
  * done (or not needed), 0 when it cannot be (a dictionary of more than
- * max_ids ids, a type id without a type, out of memory): then the scan
- * runs on one worker. */
+ * max_ids ids, a type id without a type, out of memory, a masked subject:
+ * the public role's masking reads the subject's kind from the store):
+ * then the scan runs on one worker. */
 int eng_bm_preload(batch *b, const memo *m, uint32_t max_ids);
 /* Frees b's dictionary text arrays. */
 void eng_bm_dicts_free(batch *b);

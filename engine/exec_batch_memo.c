@@ -193,6 +193,8 @@ int eng_bm_preload(batch *b, const memo *m, uint32_t max_ids) {
   if (m->col == BC_CONST || m->col == BC_MANY || BC_IS_TIME(m->col) ||
       m->direct || m->fop)
     return 1; /* evaluated without the store, or never */
+  if (m->mask && m->col == BC_SUBJECT)
+    return 0; /* masking reads each subject's kind (expr_row.c) */
   if (m->col == BC_TYPE) {
     for (uint32_t id = 1; id < m->cap; id++)
       if (eng_type_by_id(b->st->db, b->st->txn, id, &ty) != CREDO_OK) {

@@ -10,7 +10,8 @@
  * appearance order); credo_interrupt stops a threaded query mid-way
  * (delivered from inside a worker's loop through the test hook) with
  * CREDO_CANCELLED, and the next statement runs; a check handler or a
- * time limit keeps the scan on the calling thread (served per row); sums whose
+ * time limit keeps the scan on the calling thread (served per row), and so
+ * does the public role's masking of subjects (it reads the store); sums whose
  * halves could overflow where one pass would not make the workers decline, and
  * the rows answer the same. CREDO_TEST_SEED replays a run.
  */
@@ -300,6 +301,43 @@ static void test_one_worker_per_row_checks(void **state) {
   th_rmdir(dir);
 }
 
+/* The public role masks persons' subjects, which reads each subject's
+ * kind from the store: LMDB's transaction stays on the calling thread,
+ * so a query evaluating a masked subject runs one worker (it once ran
+ * two, the second reading the store); other public queries still run
+ * two. Both answer as the rows do. */
+static void test_public_subject_one_worker(void **state) {
+  (void)state;
+  char *dir = th_tmpdir("projparpub");
+  th_clock clk = {th_t("2025-01-01T08:00:00")};
+  credo *db = make_store(dir, &clk, 0), *pub = NULL;
+  static const char *const Q[] = {
+      "SELECT subject, count(*) FROM events GROUP BY subject ORDER BY 1",
+      "SELECT source, count(*) FROM events GROUP BY source ORDER BY 1"};
+  assert_int_equal(credo_dup(db, &pub), CREDO_OK);
+  assert_int_equal(credo_set_user(pub, "web", CREDO_ROLE_PUBLIC), CREDO_OK);
+  for (int q = 0; q < 2; q++) {
+    eng_batch_enabled = 0;
+    char *want = answer(pub, Q[q]);
+    eng_batch_enabled = 1;
+    unsigned long before = eng_batch_answered;
+    eng_batch_threads = 2;
+    eng_batch_seg_hook = note_worker;
+    max_worker = 0;
+    char *got = answer(pub, Q[q]);
+    eng_batch_seg_hook = NULL;
+    eng_batch_threads = 0;
+    assert_string_equal(got, want);
+    assert_int_equal(eng_batch_answered, before + 1);
+    assert_int_equal(max_worker, q == 0 ? 0 : 1);
+    free(got);
+    free(want);
+  }
+  credo_close(pub);
+  credo_close(db);
+  th_rmdir(dir);
+}
+
 /* ------------------------------------------------------------- sums */
 
 /* Sets the amount of the first event from id `from` up that takes the
@@ -401,6 +439,7 @@ int main(void) {
       cmocka_unit_test(test_workers_equal_rows),
       cmocka_unit_test(test_interrupt_threaded),
       cmocka_unit_test(test_one_worker_per_row_checks),
+      cmocka_unit_test(test_public_subject_one_worker),
       cmocka_unit_test(test_big_sums),
       cmocka_unit_test(test_null_conjunct),
   };
