@@ -117,9 +117,9 @@ static void damage(const char *dir, uint64_t seg, int col) {
   assert_int_not_equal(d[ENG_PROJ_D_ENC], ENG_PROJ_ENC_CONST);
   memcpy(&off, d + ENG_PROJ_D_OFF, sizeof off);
   enc[off + 1] ^= 0x40;
-  assert_int_equal(stor_put(t, STOR_PROJ, stor_key_val(&k),
-                            (stor_val){enc, v.len}),
-                   CREDO_OK);
+  assert_int_equal(
+      stor_put(t, STOR_PROJ, stor_key_val(&k), (stor_val){enc, v.len}),
+      CREDO_OK);
   assert_int_equal(stor_txn_commit(t), CREDO_OK);
   stor_close(env);
   free(enc);
@@ -202,8 +202,7 @@ static void test_interrupt_asof_collect(void **state) {
   calls = 0;
   got = answer(db, q);
   char msg[64];
-  snprintf(msg, sizeof msg, "error %d: statement interrupted",
-           CREDO_CANCELLED);
+  snprintf(msg, sizeof msg, "error %d: statement interrupted", CREDO_CANCELLED);
   assert_string_equal(got, msg);
   assert_int_equal(calls, 2); /* stopped in the scan, before the rows */
   assert_int_equal(eng_batch_answered, before + 1);
