@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -242,10 +243,10 @@ static void test_interrupt_threaded(void **state) {
 /* A check handler or a time limit is served per row on the calling
  * thread: the batch path then runs one worker, whatever is forced, and
  * answers as the rows do. */
-static int max_worker;
+static _Atomic int other_worker; /* set from the workers' threads */
 static void note_worker(int worker) {
-  if (worker > max_worker)
-    max_worker = worker;
+  if (worker > 0)
+    atomic_store(&other_worker, 1);
 }
 static int handler_calls;
 static int count_calls(void *arg) {
@@ -268,28 +269,28 @@ static void test_one_worker_per_row_checks(void **state) {
   eng_batch_threads = 2;
   eng_batch_seg_hook = note_worker;
   /* forced 2 workers, no handler: worker 1 runs */
-  max_worker = 0;
+  atomic_store(&other_worker, 0);
   char *got = answer(db, q);
   assert_string_equal(got, want);
-  assert_int_equal(max_worker, 1);
+  assert_int_equal(atomic_load(&other_worker), 1);
   free(got);
   /* a check handler: one worker, the handler called per row */
   assert_int_equal(credo_set_check_handler(db, 50, count_calls, NULL),
                    CREDO_OK);
-  max_worker = 0;
+  atomic_store(&other_worker, 0);
   handler_calls = 0;
   got = answer(db, q);
   assert_string_equal(got, want);
-  assert_int_equal(max_worker, 0);
+  assert_int_equal(atomic_load(&other_worker), 0);
   assert_true(handler_calls >= NEVENTS / 50 - 2);
   free(got);
   assert_int_equal(credo_set_check_handler(db, 0, NULL, NULL), CREDO_OK);
   /* a time limit: one worker too */
   assert_int_equal(credo_set_timeout(db, 60LL * 1000000), CREDO_OK);
-  max_worker = 0;
+  atomic_store(&other_worker, 0);
   got = answer(db, q);
   assert_string_equal(got, want);
-  assert_int_equal(max_worker, 0);
+  assert_int_equal(atomic_load(&other_worker), 0);
   free(got);
   eng_batch_seg_hook = NULL;
   eng_batch_threads = 0;
