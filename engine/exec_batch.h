@@ -289,8 +289,6 @@ int eng_batch_asof_collect(eng_batch_asof *a, stor_txn *txn, uint64_t no,
  * loses its present flag) and widens s's zone maps to bound them. Pure:
  * any thread, once that segment is collected. */
 void eng_batch_asof_apply(const eng_batch_asof *a, size_t seq, eng_proj_seg *s);
-/* Rows read as of t so far (for figures). */
-uint64_t eng_batch_asof_late(const eng_batch_asof *a);
 
 /* Open-addressing slot of a 64-bit key in a table of cap (a power of 2). */
 static inline size_t eng_bm_hash(int64_t t, size_t cap) {

@@ -98,10 +98,6 @@ void eng_batch_asof_free(eng_batch_asof *a) {
   free(a);
 }
 
-uint64_t eng_batch_asof_late(const eng_batch_asof *a) {
-  return a ? a->np : 0;
-}
-
 /* ----------------------------------------------------------- collect */
 
 /* The dictionary id of text p of field f; ENG_BATCH_NO when it has none. */

@@ -15,9 +15,16 @@
  * emitted ones on the first key already, so the rows in the LIMIT /
  * OFFSET window are exactly those of a full emission.
  *
- * When not taken (every group emitted): no LIMIT; HAVING, DISTINCT or
- * window functions (they look at every group); a first sort key that is
- * not an aggregate; an output column or sort key that could fail to
+ * HAVING: when it reads aggregates (and constants) only, it is evaluated
+ * here on every group, in group order, as emit_groups (exec_group.c)
+ * would, and only the groups it keeps compete; its first error is the
+ * row path's (the output columns cannot fail, below). The emitted groups
+ * pass through HAVING again (the same answer: it is deterministic).
+ *
+ * When not taken (every group emitted): no LIMIT; a HAVING that reads a
+ * GROUP BY key, an output column or a subquery; DISTINCT or window
+ * functions (they look at every group); a first sort key that is not an
+ * aggregate; an output column or sort key that could fail to
  * evaluate (only keys, aggregates, output references and constants are
  * accepted: a group left out must not hide an error the full emission
  * would raise); k + o overflowing; no more groups than k + o.
@@ -27,6 +34,7 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "exec_batch.h"
 
@@ -46,8 +54,33 @@ static int first_key_agg(const eng_plan *p) {
              : -1;
 }
 
+/* 1 when e reads no row, key, output column, subquery or window: only
+ * aggregates, constants and operators / functions over them. */
+static int aggs_only(const eng_expr *e) {
+  if (!e)
+    return 1;
+  switch (e->kind) {
+  case ENG_X_KEY:
+  case ENG_X_OUT:
+  case ENG_X_SUBQ:
+  case ENG_X_COL:
+  case ENG_X_JPATH:
+  case ENG_X_WIN:
+  case ENG_X_WREF:
+  case ENG_X_OUTER:
+    return 0;
+  default:
+    break;
+  }
+  for (size_t i = 0; i < e->nargs; i++)
+    if (!aggs_only(e->args[i]))
+      return 0;
+  return aggs_only(e->a) && aggs_only(e->b) && aggs_only(e->c);
+}
+
 int eng_batch_topk_plan(const eng_plan *p) {
-  if (!p->limit || p->having || p->distinct || p->nwins || first_key_agg(p) < 0)
+  if (!p->limit || !aggs_only(p->having) || p->distinct || p->nwins ||
+      first_key_agg(p) < 0)
     return 0;
   for (size_t c = 0; c < p->ncols; c++)
     if (!safe_expr(p->cols[c]))
@@ -102,12 +135,14 @@ static void sift_up(topk *t, size_t i) {
 }
 
 /* Marks in keep[] the groups within the best k values of t->v (ties with
- * the k-th included); k >= 1 and k < ngroups. */
+ * the k-th included) among those keep[] holds already (HAVING); k >= 1. */
 static int select_k(topk *t, size_t ngroups, size_t k, unsigned char *keep) {
   size_t thr;
   if (!(t->heap = malloc(k * sizeof *t->heap)))
     return CREDO_NOMEM;
   for (size_t i = 0; i < ngroups; i++) {
+    if (!keep[i])
+      continue;
     if (t->n < k) {
       t->heap[t->n++] = i;
       sift_up(t, t->n - 1);
@@ -116,11 +151,42 @@ static int select_k(topk *t, size_t ngroups, size_t k, unsigned char *keep) {
       sift_down(t, 0);
     }
   }
-  thr = t->heap[0]; /* the k-th best value */
-  for (size_t i = 0; i < ngroups; i++)
-    keep[i] = worse(t, i, thr) <= 0;
+  if (t->n == k) {    /* else fewer than k compete: all are kept */
+    thr = t->heap[0]; /* the k-th best value */
+    for (size_t i = 0; i < ngroups; i++)
+      keep[i] = keep[i] && worse(t, i, thr) <= 0;
+  }
   free(t->heap);
   return CREDO_OK;
+}
+
+/* keep[i] = 1 for the groups HAVING keeps (all without HAVING): evaluated
+ * in group order over the aggregates' final values, as emit_groups does.
+ * CREDO_OK or the evaluation's error (on the handle). */
+static int having(const batch *b, unsigned char *keep) {
+  const eng_plan *p = b->p;
+  eng_ectx *x = &b->st->x;
+  eng_value *aggv;
+  int rc = CREDO_OK, tri;
+  if (!p->having) {
+    memset(keep, 1, b->ngroups);
+    return CREDO_OK;
+  }
+  if (!(aggv = malloc((p->naggs + 1) * sizeof *aggv)))
+    return CREDO_NOMEM;
+  for (size_t i = 0; i < b->ngroups && rc == CREDO_OK; i++) {
+    eng_ectx_row(x);
+    for (size_t a = 0; a < p->naggs; a++)
+      eng_agg_final(&p->aggs[a], &b->states[i * p->naggs + a], &aggv[a]);
+    x->keys = NULL; /* HAVING reads none (aggs_only) */
+    x->aggv = aggv;
+    tri = 0;
+    rc = eng_eval_cond(x, p->having, &tri);
+    keep[i] = tri == 1;
+  }
+  x->aggv = NULL;
+  free(aggv);
+  return rc;
 }
 
 /* t's first sort key of every group: the counts for a count (its final
@@ -159,10 +225,13 @@ int eng_batch_topk(const batch *b, unsigned char **keep) {
     return CREDO_OK; /* every group */
   if (!(*keep = calloc(b->ngroups ? b->ngroups : 1, 1)))
     return CREDO_NOMEM;
-  if (k == 0)
-    return CREDO_OK; /* LIMIT 0: no row */
   t.desc = p->desc[0];
-  if ((rc = first_keys(b, first_key_agg(p), &t)) == CREDO_OK)
+  /* HAVING runs on every group even for LIMIT 0: its errors are the
+   * row path's */
+  if ((rc = having(b, *keep)) == CREDO_OK && k == 0)
+    memset(*keep, 0, b->ngroups); /* LIMIT 0: no row */
+  else if (rc == CREDO_OK &&
+           (rc = first_keys(b, first_key_agg(p), &t)) == CREDO_OK)
     rc = select_k(&t, b->ngroups, (size_t)k, *keep);
   free((void *)t.c);
   free((void *)t.v);

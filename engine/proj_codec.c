@@ -52,6 +52,9 @@ static const char *const COL_NAMES[ENG_PROJ_NCOLS] = {
     "source",           "flags",          "amount_wan tag", "authority tag",
     "amount_wan scale", "authority scale"};
 _Static_assert(ENG_PROJ_NFIELDS == 2, "COL_NAMES names two fields");
+_Static_assert(ENG_PROJ_SEG_ROWS <= 65536 && ENG_PROJ_DICT_MAX <= 256 &&
+                   ENG_PROJ_PATCH_MAX <= 65535,
+               "PATCH rows are u16, DICT indices u8, counts u16");
 
 const char *eng_proj_col_name(int c) {
   return c >= 0 && c < ENG_PROJ_NCOLS ? COL_NAMES[c] : "header";
@@ -144,7 +147,7 @@ static uint64_t gcd(uint64_t a, uint64_t b) {
 }
 
 /* A column's encoding: ENG_PROJ_ENC_*, width (0: CONSTANT), base, step,
- * and PATCH's number of exceptions. */
+ * and the number of PATCH's exceptions or of DICT's values. */
 typedef struct enc {
   int enc, width;
   uint64_t base, step;

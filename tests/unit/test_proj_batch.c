@@ -1,16 +1,21 @@
 /*
  * test_proj_batch.c -- the batch path (engine/exec_batch.c, over the
  * projection of engine/proj.c) answers every grouped query exactly as the
- * row path does. Property test: random records, corrections (data and
- * window), repairs, retractions, erasures, windows that end as the clock
- * moves, at random instants; then a set of report queries, each run with
+ * row path does. Property test: random records, corrections (data,
+ * window, type, occurred), repairs, retractions, erasures, windows that
+ * end as the clock moves, at random instants; then a set of report
+ * queries (top-k ones too: ties at the LIMIT boundary, ASC / DESC,
+ * OFFSET, HAVING, NULL sums, LIMIT 0 or beyond the groups), each run with
  * the batch path on and off (the internal switch eng_batch_enabled) and
  * the answers compared as text, under the latest state, INCLUDE HIDDEN,
- * several VISIBLE AT and AS OF instants, inside an open write transaction
- * (unflushed segments), for the public role (persons masked, hidden /
- * ended / repaired records invisible) and after a reopen. The test also
- * asserts that the batch path did answer (eng_batch_answered grows), so
- * that a path that always declines cannot pass.
+ * several VISIBLE AT instants, AS OF instants exactly on, just before and
+ * between writes (the overlay of exec_batch_asof.c), inside an open write
+ * transaction (unflushed segments), for the public role (persons masked,
+ * hidden / ended / repaired records invisible) and after a reopen. The
+ * test also asserts that the batch path did answer (eng_batch_answered
+ * grows), AS OF included, so that a path that always declines cannot
+ * pass; and that it declines when an older version holds a text its
+ * dictionary lacks.
  *
  * credo check: clean after all that; a projection row damaged through
  * the storage API is reported, and a rebuild at the next read-write open
@@ -174,6 +179,18 @@ static const char *const QUERIES[] = {
     "ORDER BY d DESC, occurred LIMIT 3 OFFSET 1",
     "SELECT occurred, count(*) n FROM events GROUP BY occurred "
     "HAVING count(*) > 3 ORDER BY n DESC, occurred LIMIT 4",
+    "SELECT occurred, count(*) n FROM events GROUP BY occurred "
+    "HAVING count(*) > 6 ORDER BY n DESC, occurred LIMIT 50",
+    "SELECT occurred, sum(data.amount_wan) s FROM events GROUP BY occurred "
+    "HAVING sum(data.amount_wan) IS NOT NULL AND count(*) < 6 "
+    "ORDER BY s LIMIT 4 OFFSET 1",
+    "SELECT occurred, count(*) n FROM events GROUP BY occurred "
+    "HAVING count(*) * 9223372036854775807 > 1 ORDER BY n DESC, occurred "
+    "LIMIT 3",
+    "SELECT occurred, count(*) n FROM events GROUP BY occurred "
+    "HAVING count(*) > 2 ORDER BY n LIMIT 0",
+    "SELECT occurred, count(*) n FROM events GROUP BY occurred "
+    "HAVING occurred > '2025-06-01' ORDER BY n DESC, occurred LIMIT 3",
     "SELECT type, count(*) n FROM events GROUP BY type ORDER BY n LIMIT 50",
     "SELECT subject, count(*) FROM events GROUP BY subject ORDER BY 2 LIMIT 0",
     "SELECT occurred, count(*) n FROM events GROUP BY occurred "
@@ -395,12 +412,15 @@ static void test_topk_plan(void **state) {
       "SELECT subject, count(*) n FROM events GROUP BY subject "
       "ORDER BY n DESC, subject LIMIT 10",
       "SELECT type, sum(data.amount_wan) FROM events GROUP BY type "
-      "ORDER BY 2 LIMIT 1 OFFSET 2"};
+      "ORDER BY 2 LIMIT 1 OFFSET 2",
+      "SELECT subject, count(*) n FROM events GROUP BY subject "
+      "HAVING count(*) > 1 AND sum(data.amount_wan) IS NOT NULL "
+      "ORDER BY n DESC LIMIT 10"}; /* HAVING over aggregates only */
   static const char *const NOT_TAKEN[] = {
       "SELECT subject, count(*) n FROM events GROUP BY subject "
       "ORDER BY n DESC, subject", /* no LIMIT */
       "SELECT subject, count(*) n FROM events GROUP BY subject "
-      "HAVING count(*) > 1 ORDER BY n DESC LIMIT 10",
+      "HAVING subject <> 'x' ORDER BY n DESC LIMIT 10", /* HAVING: a key */
       "SELECT subject, count(*) n FROM events GROUP BY subject "
       "ORDER BY subject LIMIT 10", /* first key not an aggregate */
       "SELECT subject, count(*) + 1 FROM events GROUP BY subject "
