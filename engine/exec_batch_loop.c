@@ -350,6 +350,60 @@ __attribute__((optimize("O3"))) static int all_live(const uint8_t *restrict fl,
   return 1;
 }
 
+/* The lower (GE / GT) or upper (LT / LE) bound of a time comparison as
+ * a half-open [lo, hi) over integers (times compare as integers): *is_lo
+ * says which; 0 when m is not such a comparison. */
+static int bound_of(const memo *m, int *is_lo, __int128 *v) {
+  if (!m->fop)
+    return 0;
+  switch (m->fop) {
+  case CQL_OP_GE:
+  case CQL_OP_GT:
+    *is_lo = 1;
+    *v = (__int128)m->ft + (m->fop == CQL_OP_GT);
+    return 1;
+  case CQL_OP_LT:
+  case CQL_OP_LE:
+    *is_lo = 0;
+    *v = (__int128)m->ft + (m->fop == CQL_OP_LE);
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+/* Two adjacent conjuncts bounding the same time column from below and
+ * above (`occurred >= a AND occurred < b`, either order) narrow in one
+ * pass: lo <= t < hi as one unsigned comparison. Neither can be unknown
+ * or fail, so one pass keeps what two would. 0 when they are not such a
+ * pair (nothing done). */
+static int narrow_range(const memo *a, const memo *b, const eng_proj_seg *s,
+                        uint16_t *sel, size_t *np) {
+  __int128 va, vb, lo, hi;
+  int la, lb;
+  size_t n = *np, k = 0;
+  if (a->col != b->col || !bound_of(a, &la, &va) || !bound_of(b, &lb, &vb) ||
+      la == lb)
+    return 0;
+  lo = la ? va : vb;
+  hi = la ? vb : va;
+  if (hi <= lo) {
+    *np = 0; /* an empty range */
+    return 1;
+  }
+  if (hi - lo > (__int128)UINT64_MAX)
+    return 1; /* every time: all kept */
+  const int64_t *t = time_col(a, s);
+  uint64_t ulo = (uint64_t)(int64_t)lo, width = (uint64_t)(hi - lo);
+  for (size_t j = 0; j < n; j++) {
+    uint16_t i = sel[j];
+    sel[k] = i;
+    k += (uint64_t)t[i] - ulo < width;
+  }
+  *np = k;
+  return 1;
+}
+
 /* The rows of s the query reads (flags, window) into sel: their count. */
 static size_t select_rows(const eng_proj_seg *s, int hidden, credo_time vis,
                           uint16_t *sel) {
@@ -665,7 +719,10 @@ static int segment(bwork *w, const eng_proj_seg *s) {
     return count_by_id(w, s, hidden, vis);
   n = select_rows(s, hidden, vis, w->sel);
   for (size_t c = 0; c < b->nconds && n; c++)
-    if ((rc = narrow(w, &w->conds[c], s, w->sel, &n)) != CREDO_OK)
+    if (c + 1 < b->nconds &&
+        narrow_range(&w->conds[c], &w->conds[c + 1], s, w->sel, &n))
+      c++; /* both conjuncts in one pass */
+    else if ((rc = narrow(w, &w->conds[c], s, w->sel, &n)) != CREDO_OK)
       return rc;
   if (w->any_unknown)
     n = drop_unknown(w, n);

@@ -137,6 +137,11 @@ static const char *const QUERIES[] = {
     "ORDER BY source, m",
     "SELECT count(*), sum(data.amount_wan), count(DISTINCT subject) "
     "FROM events",
+    /* time ranges of both bound kinds, either order, empty */
+    "SELECT type, count(*) FROM events WHERE occurred <= '2024-09-30' "
+    "AND occurred > '2024-02-01' GROUP BY type ORDER BY type",
+    "SELECT count(*) FROM events WHERE public_until > '2025-03-01' AND "
+    "public_until < '2025-01-01' AND type = 'pen'",
     /* without ORDER BY: groups in first appearance order */
     "SELECT subject, count(*) FROM events GROUP BY subject",
     "SELECT source, type, count(*), sum(data.amount_wan) FROM events "
