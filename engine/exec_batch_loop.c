@@ -688,8 +688,11 @@ int eng_bl_fast_merge(bwork *w0, const bwork *w) {
 int eng_bl_fast_finish(bwork *w) {
   size_t na = w->b->p->naggs, lanes = w->b->fast_lanes;
   free(w->states);
+  /* each state written once, whole (no zeroing pass first); those past
+   * ngroups stay unset: no group is added after this (emit's group_add
+   * zeroes the states of any group it adds) */
   if (!(w->states =
-            calloc(na && w->gcap ? w->gcap * na : 1, sizeof *w->states)))
+            malloc((na && w->gcap ? w->gcap * na : 1) * sizeof *w->states)))
     return CREDO_NOMEM;
   for (size_t g = 0; g < w->ngroups; g++) {
     const int64_t *c = w->cnt + (size_t)w->groups[g].kv[0] * lanes;
@@ -697,7 +700,7 @@ int eng_bl_fast_finish(bwork *w) {
     for (size_t l = 0; l < lanes; l++)
       sum += c[l];
     for (size_t a = 0; a < na; a++)
-      w->states[g * na + a].count = sum;
+      w->states[g * na + a] = (eng_agg_state){.count = sum};
   }
   return CREDO_OK;
 }
