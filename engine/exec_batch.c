@@ -34,9 +34,9 @@
  * This file: the plan (whether the batch path may answer), the scan that
  * collects the segments, the driver and the emission of groups. The
  * memoized evaluation is in exec_batch_memo.c, the vectorized row loop
- * (one worker) in exec_batch_loop.c and its group tables in
- * exec_batch_groups.c, the workers on threads and their merge in
- * exec_batch_par.c (exec_batch.h).
+ * (one worker) in exec_batch_loop.c, its set-up in exec_batch_prep.c,
+ * its group tables in exec_batch_groups.c, the workers on threads and
+ * their merge in exec_batch_par.c (exec_batch.h).
  *
  * Does not: write, or answer ungrouped SELECTs.
  */

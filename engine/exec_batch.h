@@ -2,7 +2,8 @@
  * exec_batch.h -- what the batch path's files share: exec_batch.c (plan,
  * driver, emission), exec_batch_memo.c (the memoized evaluation of
  * one-column expressions), exec_batch_loop.c (the vectorized per-segment
- * loop and aggregate steps of one worker), exec_batch_groups.c (a
+ * loop and aggregate steps of one worker), exec_batch_prep.c (setting
+ * the loop and its workers up), exec_batch_groups.c (a
  * worker's group tables and distinct sets) and exec_batch_par.c
  * (the workers on threads and the merge of their groups). Internal to
  * those files.
@@ -231,8 +232,10 @@ int eng_bl_group_add(bwork *w, const uint32_t *kv, int32_t *gid);
 /* Adds (group g, value vid) to w's distinct set of aggregate a: 1 when
  * new, 0 when present, -1 out of memory. */
 int eng_bl_distinct_add(bwork *w, size_t a, int32_t g, int32_t vid);
-/* Dictionaries up to this many ids get 4 counters per id in the count by
- * id loop, larger ones 1 (default 65,536; tests set 0). */
+/* Counters per id of the count-by-id loop (interleaved lanes). */
+#define ENG_BL_LANES 4
+/* Dictionaries up to this many ids get ENG_BL_LANES counters per id in
+ * the count by id loop, larger ones 1 (default 65,536; tests set 0). */
 extern unsigned eng_bl_lanes_cap;
 /* Count by id (b->fast): adds worker w's groups (at the end of w0's, in
  * w's order) and counts into w0; then the states of w0's groups from its

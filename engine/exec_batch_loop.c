@@ -34,9 +34,9 @@
  * memos' shared by-id arrays (__atomic), and takes batch.mu around every
  * evaluation (the statement's evaluation context, interning).
  *
- * Does not: walk the cursor (exec_batch.c's scan), keep group tables
- * (exec_batch_groups.c), start threads or merge workers
- * (exec_batch_par.c), emit groups.
+ * Does not: walk the cursor (exec_batch.c's scan), set workers up
+ * (exec_batch_prep.c), keep group tables (exec_batch_groups.c), start
+ * threads or merge workers (exec_batch_par.c), emit groups.
  */
 #include <stdatomic.h>
 #include <stdint.h>
@@ -45,16 +45,6 @@
 
 #include "exec_batch.h"
 
-/* META key holding the next type id, u32 BE (engine/types.c). */
-#define BL_META_NEXT_TYPE "next_type"
-/* Largest key id the count-by-id loop counts in an array; its
- * interleaved counters per id (BL_LANES up to eng_bl_lanes_cap ids, so
- * that a worker's counters of a large dictionary stay 8 B per id). */
-#define BL_FAST_CAP_MAX (1u << 22)
-#define BL_LANES 4
-/* Groups a count-by-id worker allocates at once (at most). */
-#define BL_PRESIZE_MAX (1u << 20)
-unsigned eng_bl_lanes_cap = 1u << 16; /* a variable: tests set 0 */
 /* A worker of several declines at these partial sums (see above). */
 #define BL_DEC_STRICT 1000000000000000000LL /* 10^18 */
 #define BL_INT_STRICT (INT64_C(1) << 62)
@@ -360,6 +350,60 @@ __attribute__((optimize("O3"))) static int all_live(const uint8_t *restrict fl,
   return 1;
 }
 
+/* The lower (GE / GT) or upper (LT / LE) bound of a time comparison as
+ * a half-open [lo, hi) over integers (times compare as integers): *is_lo
+ * says which; 0 when m is not such a comparison. */
+static int bound_of(const memo *m, int *is_lo, __int128 *v) {
+  if (!m->fop)
+    return 0;
+  switch (m->fop) {
+  case CQL_OP_GE:
+  case CQL_OP_GT:
+    *is_lo = 1;
+    *v = (__int128)m->ft + (m->fop == CQL_OP_GT);
+    return 1;
+  case CQL_OP_LT:
+  case CQL_OP_LE:
+    *is_lo = 0;
+    *v = (__int128)m->ft + (m->fop == CQL_OP_LE);
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+/* Two adjacent conjuncts bounding the same time column from below and
+ * above (`occurred >= a AND occurred < b`, either order) narrow in one
+ * pass: lo <= t < hi as one unsigned comparison. Neither can be unknown
+ * or fail, so one pass keeps what two would. 0 when they are not such a
+ * pair (nothing done). */
+static int narrow_range(const memo *a, const memo *b, const eng_proj_seg *s,
+                        uint16_t *sel, size_t *np) {
+  __int128 va, vb, lo, hi;
+  int la, lb;
+  size_t n = *np, k = 0;
+  if (a->col != b->col || !bound_of(a, &la, &va) || !bound_of(b, &lb, &vb) ||
+      la == lb)
+    return 0;
+  lo = la ? va : vb;
+  hi = la ? vb : va;
+  if (hi <= lo) {
+    *np = 0; /* an empty range */
+    return 1;
+  }
+  if (hi - lo > (__int128)UINT64_MAX)
+    return 1; /* every time: all kept */
+  const int64_t *t = time_col(a, s);
+  uint64_t ulo = (uint64_t)(int64_t)lo, width = (uint64_t)(hi - lo);
+  for (size_t j = 0; j < n; j++) {
+    uint16_t i = sel[j];
+    sel[k] = i;
+    k += (uint64_t)t[i] - ulo < width;
+  }
+  *np = k;
+  return 1;
+}
+
 /* The rows of s the query reads (flags, window) into sel: their count. */
 static size_t select_rows(const eng_proj_seg *s, int hidden, credo_time vis,
                           uint16_t *sel) {
@@ -616,8 +660,8 @@ static int count_by_id(bwork *w, const eng_proj_seg *s, int hidden,
   if (fast_keys(dict_col(&w->keys[0], s), s->flags, s->from, s->until, hidden,
                 vis, key) >= w->b->fast_cap)
     return ENG_BATCH_NO; /* an id the dictionary did not give */
-  if (w->b->fast_lanes == BL_LANES)
-    none = count_lanes(key, g1, cnt, BL_LANES);
+  if (w->b->fast_lanes == ENG_BL_LANES)
+    none = count_lanes(key, g1, cnt, ENG_BL_LANES);
   else
     none = count_lanes(key, g1, cnt, 1);
   if (none < 0) /* a new id: its group, in row order */
@@ -644,8 +688,11 @@ int eng_bl_fast_merge(bwork *w0, const bwork *w) {
 int eng_bl_fast_finish(bwork *w) {
   size_t na = w->b->p->naggs, lanes = w->b->fast_lanes;
   free(w->states);
+  /* each state written once, whole (no zeroing pass first); those past
+   * ngroups stay unset: no group is added after this (emit's group_add
+   * zeroes the states of any group it adds) */
   if (!(w->states =
-            calloc(na && w->gcap ? w->gcap * na : 1, sizeof *w->states)))
+            malloc((na && w->gcap ? w->gcap * na : 1) * sizeof *w->states)))
     return CREDO_NOMEM;
   for (size_t g = 0; g < w->ngroups; g++) {
     const int64_t *c = w->cnt + (size_t)w->groups[g].kv[0] * lanes;
@@ -653,7 +700,7 @@ int eng_bl_fast_finish(bwork *w) {
     for (size_t l = 0; l < lanes; l++)
       sum += c[l];
     for (size_t a = 0; a < na; a++)
-      w->states[g * na + a].count = sum;
+      w->states[g * na + a] = (eng_agg_state){.count = sum};
   }
   return CREDO_OK;
 }
@@ -675,7 +722,10 @@ static int segment(bwork *w, const eng_proj_seg *s) {
     return count_by_id(w, s, hidden, vis);
   n = select_rows(s, hidden, vis, w->sel);
   for (size_t c = 0; c < b->nconds && n; c++)
-    if ((rc = narrow(w, &w->conds[c], s, w->sel, &n)) != CREDO_OK)
+    if (c + 1 < b->nconds &&
+        narrow_range(&w->conds[c], &w->conds[c + 1], s, w->sel, &n))
+      c++; /* both conjuncts in one pass */
+    else if ((rc = narrow(w, &w->conds[c], s, w->sel, &n)) != CREDO_OK)
       return rc;
   if (w->any_unknown)
     n = drop_unknown(w, n);
@@ -716,191 +766,5 @@ int eng_bl_run(bwork *w, const bsegref *segs, size_t from, size_t to) {
   }
   if (rc != CREDO_OK)
     atomic_store(&w->b->stop, 1);
-  return rc;
-}
-
-/* ----------------------------------------------------------- workers */
-
-/* A copy of memo m for a worker: shares the array, no time hash yet. */
-static void memo_copy(memo *to, const memo *m) {
-  *to = *m;
-  to->hk = NULL;
-  to->hv = NULL;
-  to->hcap = to->hn = 0;
-}
-
-int eng_bl_work_init(bwork *w, batch *b, int strict) {
-  const eng_plan *p = b->p;
-  size_t na = p->naggs + 1;
-  w->b = b;
-  w->strict = strict;
-  w->conds = calloc(b->nconds + 1, sizeof *w->conds);
-  w->keys = calloc(p->nkeys + 1, sizeof *w->keys);
-  w->args = calloc(na, sizeof *w->args);
-  w->dset = calloc(na, sizeof *w->dset);
-  w->dcap = calloc(na, sizeof *w->dcap);
-  w->dn = calloc(na, sizeof *w->dn);
-  w->vg = calloc(na, sizeof *w->vg);
-  w->segbuf = aligned_alloc(8, ENG_PROJ_SCRATCH);
-  if (!w->conds || !w->keys || !w->args || !w->dset || !w->dcap || !w->dn ||
-      !w->vg || !w->segbuf)
-    return CREDO_NOMEM;
-  for (size_t a = 0; a < p->naggs; a++)
-    if (b->vgcap[a]) {
-      if (!(w->vg[a] = malloc(b->vgcap[a] * sizeof *w->vg[a])))
-        return CREDO_NOMEM;
-      memset(w->vg[a], 0xff, b->vgcap[a] * sizeof *w->vg[a]);
-    }
-  for (size_t c = 0; c < b->nconds; c++)
-    memo_copy(&w->conds[c], &b->conds[c]);
-  for (size_t k = 0; k < p->nkeys; k++)
-    memo_copy(&w->keys[k], &b->keys[k]);
-  for (size_t a = 0; a < p->naggs; a++)
-    memo_copy(&w->args[a], &b->args[a]);
-  if (b->fast) {
-    w->g1cap = b->fast_cap;
-    w->g1 = malloc(w->g1cap * sizeof *w->g1);
-    w->cnt = calloc(w->g1cap * b->fast_lanes, sizeof *w->cnt);
-    if (!w->g1 || !w->cnt)
-      return CREDO_NOMEM;
-    memset(w->g1, 0xff, w->g1cap * sizeof *w->g1);
-    w->g1[0] = INT32_MAX; /* count_by_id: rows not kept, never a group */
-    /* as many groups as ids at most: sized once (pages are touched only
-     * as groups are made), not copied as they grow; no states */
-    w->gcap = b->fast_cap < BL_PRESIZE_MAX ? b->fast_cap : BL_PRESIZE_MAX;
-    if (!(w->groups = malloc(w->gcap * sizeof *w->groups)))
-      return CREDO_NOMEM;
-  }
-  return CREDO_OK;
-}
-
-/* Frees a worker memo's own part (its time hash). */
-static void memo_own_free(memo *m) {
-  free(m->hk);
-  free(m->hv);
-}
-
-void eng_bl_work_free(bwork *w) {
-  const eng_plan *p = w->b ? w->b->p : NULL;
-  if (!p)
-    return;
-  for (size_t c = 0; w->conds && c < w->b->nconds; c++)
-    memo_own_free(&w->conds[c]);
-  for (size_t k = 0; w->keys && k < p->nkeys; k++)
-    memo_own_free(&w->keys[k]);
-  for (size_t a = 0; a < p->naggs; a++) {
-    if (w->args)
-      memo_own_free(&w->args[a]);
-    if (w->dset)
-      free(w->dset[a]);
-    if (w->vg)
-      free(w->vg[a]);
-  }
-  free(w->conds);
-  free(w->keys);
-  free(w->args);
-  free(w->dset);
-  free(w->dcap);
-  free(w->dn);
-  free(w->vg);
-  free(w->groups);
-  free(w->states);
-  free(w->g1);
-  free(w->g2k);
-  free(w->g2v);
-  free(w->cnt);
-  free(w->segbuf);
-}
-
-/* ----------------------------------------------------- preparation */
-
-/* The number of ids column col (a dictionary column, or type) can hold
- * in txn: the dictionary's / the type table's next id. A storage error
- * declines (the rows answer, and meet it or not). */
-static int col_ids_size(stor_txn *txn, int col, uint32_t *n) {
-  stor_key k;
-  stor_val key, v;
-  int rc;
-  stor_key_init(&k);
-  k.buf[0] = ENG_PROJ_K_NEXT;
-  k.buf[1] =
-      (unsigned char)(col == BC_SUBJECT  ? ENG_PROJ_D_SUBJECT
-                      : col == BC_SOURCE ? ENG_PROJ_D_SOURCE
-                                         : ENG_PROJ_D_FIELD0 + col - BC_FIELD0);
-  k.len = 2;
-  key = stor_key_val(&k);
-  if (col == BC_TYPE)
-    key = (stor_val){BL_META_NEXT_TYPE, sizeof BL_META_NEXT_TYPE - 1};
-  rc = stor_get(txn, col == BC_TYPE ? STOR_META : STOR_PROJ, key, &v);
-  *n = rc == CREDO_OK && v.len == 4 ? stor_dec_u32(v.data) : 1;
-  return rc == CREDO_OK || rc == CREDO_NOTFOUND ? CREDO_OK : ENG_BATCH_NO;
-}
-
-/* Sizes m's by-id array to every id its column can hold in this
- * transaction, all unknown, or computes its constant. */
-static int memo_prepare(batch *b, memo *m) {
-  uint32_t n;
-  int rc;
-  if (m->col == BC_CONST)
-    return eng_bm_eval(b, m, 0, 0, &m->konst);
-  if (m->fop || m->direct || BC_IS_TIME(m->col))
-    return CREDO_OK;
-  if ((rc = col_ids_size(b->st->txn, m->col, &n)) != CREDO_OK)
-    return rc;
-  if (n > MEMO_ID_MAX)
-    n = MEMO_ID_MAX; /* larger ids: evaluated uncached */
-  free(m->arr);
-  if (!(m->arr = malloc((size_t)n * sizeof *m->arr)))
-    return CREDO_NOMEM;
-  memset(m->arr, 0xff, (size_t)n * sizeof *m->arr);
-  m->cap = n;
-  return CREDO_OK;
-}
-
-/* Whether b can count by key id (b->fast, fast_cap). */
-static int fast_prepare(batch *b) {
-  const eng_plan *p = b->p;
-  const memo *k = &b->keys[0];
-  if (b->nconds || p->nkeys != 1 || !k->direct || BC_IS_FIELD(k->col))
-    return CREDO_OK;
-  for (size_t a = 0; a < p->naggs; a++)
-    if (b->akind[a] != BA_COUNT_STAR && b->akind[a] != BA_COUNT_ALWAYS)
-      return CREDO_OK;
-  int rc = col_ids_size(b->st->txn, k->col, &b->fast_cap);
-  b->fast = rc == CREDO_OK && b->fast_cap <= BL_FAST_CAP_MAX;
-  b->fast_lanes = b->fast_cap <= eng_bl_lanes_cap ? BL_LANES : 1;
-  return rc;
-}
-
-/* Which count(DISTINCT) aggregates count by id (b->vgcap). */
-static int distinct_prepare(batch *b) {
-  const eng_plan *p = b->p;
-  int rc = CREDO_OK;
-  if (!(b->vgcap = calloc(p->naggs + 1, sizeof *b->vgcap)))
-    return CREDO_NOMEM;
-  for (size_t a = 0; a < p->naggs && rc == CREDO_OK; a++) {
-    const memo *m = &b->args[a];
-    if (b->akind[a] != BA_DISTINCT_MEMO || !m->direct || BC_IS_FIELD(m->col) ||
-        p->nkeys > 1 || (p->nkeys == 1 && b->keys[0].col != m->col))
-      continue;
-    rc = col_ids_size(b->st->txn, m->col, &b->vgcap[a]);
-    if (b->vgcap[a] > BL_FAST_CAP_MAX)
-      b->vgcap[a] = 0;
-  }
-  return rc;
-}
-
-int eng_bl_prepare(batch *b) {
-  const eng_plan *p = b->p;
-  int rc = fast_prepare(b);
-  if (rc == CREDO_OK)
-    rc = distinct_prepare(b);
-  for (size_t c = 0; c < b->nconds && rc == CREDO_OK; c++)
-    rc = memo_prepare(b, &b->conds[c]);
-  for (size_t k = 0; k < p->nkeys && rc == CREDO_OK; k++)
-    rc = memo_prepare(b, &b->keys[k]);
-  for (size_t a = 0; a < p->naggs && rc == CREDO_OK; a++)
-    if (p->aggs[a].arg)
-      rc = memo_prepare(b, &b->args[a]);
   return rc;
 }
