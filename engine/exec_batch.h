@@ -234,6 +234,10 @@ int eng_bl_group_add(bwork *w, const uint32_t *kv, int32_t *gid);
 int eng_bl_distinct_add(bwork *w, size_t a, int32_t g, int32_t vid);
 /* Counters per id of the count-by-id loop (interleaved lanes). */
 #define ENG_BL_LANES 4
+/* A strict worker (one of several) declines when an exact decimal sum
+ * reaches this magnitude (10^18), so that the merge adds each worker's
+ * sum as one decimal (exec_batch_loop.c, exec_batch_par.c). */
+#define ENG_BL_DEC_STRICT 1000000000000000000LL
 /* Dictionaries up to this many ids get ENG_BL_LANES counters per id in
  * the count by id loop, larger ones 1 (default 65,536; tests set 0). */
 extern unsigned eng_bl_lanes_cap;

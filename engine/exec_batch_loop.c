@@ -46,7 +46,6 @@
 #include "exec_batch.h"
 
 /* A worker of several declines at these partial sums (see above). */
-#define BL_DEC_STRICT 1000000000000000000LL /* 10^18 */
 #define BL_INT_STRICT (INT64_C(1) << 62)
 
 /* 10^0 .. 10^18. */
@@ -493,22 +492,12 @@ static int groups_of(bwork *w, const eng_proj_seg *s, size_t n) {
 
 /* ------------------------------------------------------- aggregates */
 
-/* expr_agg.c's sum of an INT: REAL after an overflow. */
-static void sum_int(eng_agg_state *s, int64_t i) {
-  if (!s->real && __builtin_add_overflow(s->isum, i, &s->isum)) {
-    s->real = 1;
-    s->rsum += (double)s->isum + (double)i;
-    s->isum = 0;
-  } else if (s->real)
-    s->rsum += (double)i;
-}
-
 /* Adds one cell of a projected field to s, as agg_step summed it. */
 static int sum_cell(eng_agg_state *s, uint8_t tag, int64_t val, uint8_t sc,
                     int strict) {
   switch (tag) {
   case ENG_PROJ_INT:
-    sum_int(s, val);
+    eng_agg_sum_int(s, val); /* expr_agg.c's step */
     if (strict &&
         (s->real || s->isum >= BL_INT_STRICT || s->isum <= -BL_INT_STRICT))
       return ENG_BATCH_NO;
@@ -522,7 +511,8 @@ static int sum_cell(eng_agg_state *s, uint8_t tag, int64_t val, uint8_t sc,
         return ENG_BATCH_NO;
     } else if (eng_dec_acc_add(&s->dsum, (eng_dec){val, sc}) != CREDO_OK)
       return ENG_BATCH_NO; /* the row path says "decimal overflow" */
-    if (strict && (s->dsum.m >= BL_DEC_STRICT || s->dsum.m <= -BL_DEC_STRICT))
+    if (strict &&
+        (s->dsum.m >= ENG_BL_DEC_STRICT || s->dsum.m <= -ENG_BL_DEC_STRICT))
       return ENG_BATCH_NO;
     break;
   case ENG_PROJ_OTHER:

@@ -22,6 +22,7 @@
  * Does not: walk the cursor (exec_batch.c), or evaluate rows
  * (exec_batch_loop.c).
  */
+#include <assert.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,7 +96,6 @@ static void *job_main(void *arg) {
 
 /* Adds worker state `from` of aggregate kind `kind` into `to`. */
 static int state_merge(int kind, eng_agg_state *to, const eng_agg_state *from) {
-  int32_t s;
   if (kind == BA_DISTINCT_MEMO)
     return CREDO_OK; /* counted as its pairs are re-added */
   to->count += from->count;
@@ -106,17 +106,13 @@ static int state_merge(int kind, eng_agg_state *to, const eng_agg_state *from) {
     return ENG_BATCH_NO; /* strict workers never get here */
   if (!from->dec)
     return CREDO_OK;
-  /* both |m| < 10^18 at scales <= 18: the aligned sum fits (< 10^37) */
-  s = to->dsum.s > from->dsum.s ? to->dsum.s : from->dsum.s;
-  if (s > 18)
-    return ENG_BATCH_NO;
-  __int128 a = to->dsum.m, c = from->dsum.m;
-  for (int32_t i = to->dsum.s; i < s; i++)
-    a *= 10;
-  for (int32_t i = from->dsum.s; i < s; i++)
-    c *= 10;
-  to->dsum.m = a + c;
-  to->dsum.s = s;
+  /* a strict worker's exact sum is a decimal (|m| < 10^18, its cells'
+   * largest scale): added as one more cell, as the loop adds them */
+  assert(from->dsum.m < (__int128)ENG_BL_DEC_STRICT &&
+         from->dsum.m > -(__int128)ENG_BL_DEC_STRICT);
+  if (eng_dec_acc_add(&to->dsum, (eng_dec){(int64_t)from->dsum.m,
+                                           from->dsum.s}) != CREDO_OK)
+    return ENG_BATCH_NO; /* beyond 10^37: the rows say so */
   to->dec = 1;
   return CREDO_OK;
 }

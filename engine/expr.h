@@ -401,5 +401,16 @@ int eng_agg_step(eng_ectx *x, const eng_agg_spec *a, eng_agg_state *s);
 void eng_agg_final(const eng_agg_spec *a, const eng_agg_state *s,
                    eng_value *out);
 void eng_agg_state_free(eng_agg_state *s);
+/* sum / avg of an INT into s: exact in isum until it would overflow, then
+ * REAL (rsum) from there on. The one definition of that step, inline so
+ * that the batch path's loop (exec_batch_loop.c) keeps it in registers. */
+static inline void eng_agg_sum_int(eng_agg_state *s, int64_t i) {
+  if (!s->real && __builtin_add_overflow(s->isum, i, &s->isum)) {
+    s->real = 1; /* keep going in REAL */
+    s->rsum += (double)s->isum + (double)i;
+    s->isum = 0;
+  } else if (s->real)
+    s->rsum += (double)i;
+}
 
 #endif /* CREDO_ENG_EXPR_H */

@@ -125,16 +125,6 @@ static int distinct_seen(eng_ectx *x, eng_agg_state *s, const eng_value *v) {
 
 /* --------------------------------------------------------------- steps */
 
-static int sum_int(eng_agg_state *s, int64_t i) {
-  if (!s->real && __builtin_add_overflow(s->isum, i, &s->isum)) {
-    s->real = 1; /* keep going in REAL */
-    s->rsum += (double)s->isum + (double)i;
-    s->isum = 0;
-  } else if (s->real)
-    s->rsum += (double)i;
-  return CREDO_OK;
-}
-
 static int agg_sum(eng_ectx *x, const eng_agg_spec *a, const eng_value *v,
                    eng_agg_state *s) {
   const char *fn = a->fn == ENG_FN_SUM ? "sum" : "avg";
@@ -145,7 +135,7 @@ static int agg_sum(eng_ectx *x, const eng_agg_spec *a, const eng_value *v,
                              "%s",
                              fn, "numbers");
   if (v->t == ENG_V_INT)
-    sum_int(s, v->u.i);
+    eng_agg_sum_int(s, v->u.i);
   else if (v->t == ENG_V_REAL) {
     s->real = 1;
     s->rsum += v->u.r;

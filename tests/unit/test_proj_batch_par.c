@@ -97,14 +97,17 @@ static credo *make_store(char *dir, th_clock *clk, int edits) {
     static const char *const TY[] = {"pen", "pen", "lic", "minor"};
     uint64_t r = th_rnd(&seed);
     clk->now += 60LL * 1000000 * (1 + (int64_t)(r % 600));
+    /* 3 decimals in the first and last segments, 2 between: workers'
+     * exact sums of different scales are merged */
+    int sc = i < 100 || i >= 4 * 1024 ? 3 : 2;
     snprintf(sql, sizeof sql,
              "RECORD %s FOR 's-%03d' OCCURRED '202%d-%02d-%02d' SOURCE "
-             "'src%d' REF 'r%d' DATA {\"amount_wan\": %d.%02d, "
+             "'src%d' REF 'r%d' DATA {\"amount_wan\": %d.%0*d, "
              "\"authority\": \"auth%d\"}",
              TY[r % 4], (int)((r >> 8) % NSUBJ), 3 + (int)((r >> 16) % 3),
              1 + (int)((r >> 20) % 12), 1 + (int)((r >> 24) % 28),
-             (int)((r >> 30) % 5), i, (int)((r >> 34) % 100000),
-             (int)((r >> 52) % 100), (int)((r >> 40) % 7));
+             (int)((r >> 30) % 5), i, (int)((r >> 34) % 100000), sc,
+             (int)((r >> 52) % (sc == 3 ? 1000 : 100)), (int)((r >> 40) % 7));
     ok_on(db, sql);
   }
   ok_on(db, "COMMIT");
