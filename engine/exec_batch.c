@@ -192,6 +192,34 @@ static unsigned scan_cols(const batch *b, int hidden) {
 
 /* ------------------------------------------------------------- scan */
 
+/* Offset of the segment number (u64 BE) in a segment key (proj.h). */
+#define BATCH_SEG_KEY_NO 1
+
+/* Appends the segment (key, val) to segs (*n of *cap) as the workers'
+ * next one; AS OF: first collects its rows recorded after the instant,
+ * as of it (applied by the worker that decodes the segment). */
+static int seg_add(batch *b, bsegref **segs, size_t *n, size_t *cap,
+                   stor_val key, stor_val val) {
+  bsegref *ns;
+  int rc;
+  if (*n == *cap) {
+    if (!(ns = realloc(*segs, (*cap ? *cap * 2 : 256) * sizeof *ns)))
+      return CREDO_NOMEM;
+    *segs = ns;
+    *cap = *cap ? *cap * 2 : 256;
+  }
+  if (b->asof &&
+      (rc = eng_batch_asof_collect(
+           b->asof, b->st->txn,
+           stor_dec_u64((const unsigned char *)key.data + BATCH_SEG_KEY_NO),
+           val.data, val.len)) != CREDO_OK)
+    return rc;
+  /* seq: its number in the scan (the AS OF overlay's collection order) */
+  (*segs)[*n] = (bsegref){val.data, val.len, *n};
+  (*n)++;
+  return CREDO_OK;
+}
+
 /* Walks the segments (the cursor on this thread) and hands their values
  * to the workers (exec_batch_par.c). Each value is read unverified by
  * storage: its columns carry their own sums, and the workers verify and
@@ -200,11 +228,10 @@ static int scan(batch *b) {
   stor_cursor *c = NULL;
   stor_key k;
   stor_val key, val;
-  bsegref *segs = NULL, *ns;
+  bsegref *segs = NULL;
   size_t n = 0, cap = 0;
   int rc;
   b->cols = scan_cols(b, (b->p->flags & CREDO_READ_HIDDEN) != 0);
-  size_t seq = 0; /* segments collected (the AS OF overlay's numbering) */
   if (b->st->x.as_of != CREDO_TIME_OPEN &&
       eng_batch_asof_new(b->st->x.as_of, b->cols, &b->asof) != CREDO_OK)
     return CREDO_NOMEM;
@@ -217,26 +244,10 @@ static int scan(batch *b) {
   for (rc = stor_cursor_seek(c, stor_key_val(&k), &key, &val);
        rc == CREDO_OK && key.len == ENG_PROJ_K_SEG_LEN &&
        ((const unsigned char *)key.data)[0] == ENG_PROJ_K_SEG;
-       rc = stor_cursor_next(c, &key, &val)) {
-    if ((rc = eng_run_check(b->st->db)) != CREDO_OK)
+       rc = stor_cursor_next(c, &key, &val))
+    if ((rc = eng_run_check(b->st->db)) != CREDO_OK ||
+        (rc = seg_add(b, &segs, &n, &cap, key, val)) != CREDO_OK)
       break;
-    if (n == cap) {
-      cap = cap ? cap * 2 : 256;
-      if (!(ns = realloc(segs, cap * sizeof *ns))) {
-        rc = CREDO_NOMEM;
-        break;
-      }
-      segs = ns;
-    }
-    /* AS OF: the rows recorded after the instant, as of it (applied
-     * by the worker that decodes the segment) */
-    if (b->asof && (rc = eng_batch_asof_collect(
-                        b->asof, b->st->txn,
-                        stor_dec_u64((const unsigned char *)key.data + 1),
-                        val.data, val.len)) != CREDO_OK)
-      break;
-    segs[n++] = (bsegref){val.data, val.len, seq++};
-  }
   stor_cursor_close(c); /* the values stay valid while the txn is open */
   if (rc == CREDO_NOTFOUND || rc == CREDO_OK)
     rc = eng_bl_par(b, segs, n);
@@ -365,12 +376,12 @@ int eng_batch_group(credo_stmt *st) {
       (rc = eng_bl_prepare(&b)) == CREDO_OK && (rc = scan(&b)) == CREDO_OK)
     rc = emit(&b);
   batch_free(&b);
+  if (rc != CREDO_OK) /* declined or failed: nothing was output */
+    eng_exec_groups_free(st);
   if (rc == CREDO_NOMEM)
     return eng_exec_nomem(st->db);
-  if (rc != CREDO_OK) {
-    eng_exec_groups_free(st); /* declined or failed: nothing was output */
+  if (rc != CREDO_OK)
     return rc;
-  }
   eng_batch_answered++;
   return eng_exec_groups_finish(st);
 }

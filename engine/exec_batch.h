@@ -4,9 +4,10 @@
  * one-column expressions), exec_batch_loop.c (the vectorized per-segment
  * loop and aggregate steps of one worker), exec_batch_prep.c (setting
  * the loop and its workers up), exec_batch_groups.c (a
- * worker's group tables and distinct sets) and exec_batch_par.c
- * (the workers on threads and the merge of their groups). Internal to
- * those files.
+ * worker's group tables and distinct sets), exec_batch_par.c
+ * (the workers on threads and the merge of their groups),
+ * exec_batch_topk.c (which groups an ORDER BY aggregate LIMIT emits) and
+ * exec_batch_asof.c (the AS OF overlay). Internal to those files.
  *
  * Invariants: a memo's value for a column value never changes within one
  * execution (expressions of one column are functions of it: the

@@ -524,6 +524,34 @@ static int sum_cell(eng_agg_state *s, uint8_t tag, int64_t val, uint8_t sc,
   return CREDO_OK;
 }
 
+/* count(DISTINCT) a over the n selected rows, their value ids in w->v:
+ * by id when the id decides the group (w->vg[a], each id counted once),
+ * else through the (group, value) pair set. */
+static int agg_distinct(bwork *w, size_t a, size_t n) {
+  size_t na = w->b->p->naggs;
+  eng_agg_state *st = w->states + a;
+  const int32_t *gid = w->gid;
+  int32_t *vg = w->vg[a];
+  int r;
+  for (size_t j = 0; vg && j < n; j++) {
+    uint32_t id = (uint32_t)w->v[j];
+    if (id >= w->b->vgcap[a])
+      return ENG_BATCH_NO; /* an id the dictionary did not give */
+    if (id && vg[id] < 0) {
+      vg[id] = gid[j];
+      st[(size_t)gid[j] * na].count++;
+    }
+  }
+  for (size_t j = 0; !vg && j < n; j++) {
+    if (!w->v[j])
+      continue; /* NULL */
+    if ((r = eng_bl_distinct_add(w, a, gid[j], w->v[j])) < 0)
+      return CREDO_NOMEM;
+    st[(size_t)gid[j] * na].count += r;
+  }
+  return CREDO_OK;
+}
+
 /* Aggregate a over the n selected rows (groups in w->gid). */
 static int agg_vec(bwork *w, size_t a, const eng_proj_seg *s, size_t n) {
   size_t na = w->b->p->naggs;
@@ -548,28 +576,7 @@ static int agg_vec(bwork *w, size_t a, const eng_proj_seg *s, size_t n) {
   case BA_DISTINCT_MEMO:
     if ((rc = memo_vec(w, &w->args[a], s, w->sel, n, w->v)) != CREDO_OK)
       return rc;
-    if (w->vg[a]) { /* the id decides the group: seen once per id */
-      int32_t *vg = w->vg[a];
-      for (size_t j = 0; j < n; j++) {
-        uint32_t id = (uint32_t)w->v[j];
-        if (id >= w->b->vgcap[a])
-          return ENG_BATCH_NO; /* an id the dictionary did not give */
-        if (id && vg[id] < 0) {
-          vg[id] = gid[j];
-          st[(size_t)gid[j] * na].count++;
-        }
-      }
-      return CREDO_OK;
-    }
-    for (size_t j = 0; j < n; j++) {
-      if (!w->v[j])
-        continue;
-      int r = eng_bl_distinct_add(w, a, gid[j], w->v[j]);
-      if (r < 0)
-        return CREDO_NOMEM;
-      st[(size_t)gid[j] * na].count += r;
-    }
-    return CREDO_OK;
+    return agg_distinct(w, a, n);
   default: /* BA_SUM_FIELD */
     f = w->args[a].col - BC_FIELD0;
     for (size_t j = 0; j < n && rc == CREDO_OK; j++) {

@@ -7,7 +7,14 @@
  * of `time column op constant`, and the values of bare dictionary
  * columns for the emitted groups.
  *
- * Does not: loop over rows or group (exec_batch.c).
+ * Threads: every function here uses the statement's evaluation context,
+ * the batch's interned values and its dictionary arrays: the callers
+ * hold batch.mu (exec_batch_loop.c), or run before or after the workers
+ * on the calling thread. eng_bm_preload (before the workers) is what
+ * keeps a worker's evaluations off the store.
+ *
+ * Does not: loop over rows or group (exec_batch_loop.c,
+ * exec_batch_groups.c).
  */
 #include <jansson.h>
 #include <stdint.h>
