@@ -71,7 +71,7 @@ LIBSO   := $(BUILD)/lib/libcredo.so.$(VERSION)
 PROGS   := $(BUILD)/bin/credo-demo $(if $(CLI_SRC),$(BUILD)/bin/credo) \
            $(if $(SRV_SRC),$(BUILD)/bin/credo-server)
 
-.PHONY: all deps lib progs unit unit-run integration test asan demo clean \
+.PHONY: all deps lib progs unit unit-run integration test asan tsan demo clean \
         format format-check bench bench-quick bench-core bench-cql bench-analytics install uninstall check-exports \
         check-embedded
 .DEFAULT_GOAL := all
@@ -241,6 +241,19 @@ integration: all
 asan:
 	$(MAKE) SAN=1 BUILD=build/asan unit-run
 
+# ThreadSanitizer over the suites that run the batch path's workers on
+# threads (engine/exec_batch_par.c): its own build, exits non-zero on a
+# reported race.
+TSAN_TESTS := test_proj_batch_par test_proj_batch_err
+tsan:
+	$(MAKE) BUILD=build/tsan LDFLAGS=-fsanitize=thread \
+	  CFLAGS="-O1 -g -fsanitize=thread -fno-omit-frame-pointer" \
+	  $(TSAN_TESTS:%=build/tsan/tests/%)
+	@mkdir -p build/tsan/tmp; fail=0; for t in $(TSAN_TESTS); do \
+	  echo "== tsan $$t"; \
+	  CREDO_TEST_TMP=build/tsan/tmp build/tsan/tests/$$t || fail=1; \
+	done; exit $$fail
+
 # make test (and so CI) fuzzes each target for TEST_FUZZ_SECONDS seconds;
 # it must be at least 1 (libFuzzer reads 0 as "no limit").
 TEST_FUZZ_SECONDS ?= 60
@@ -255,6 +268,7 @@ test: deps
 	$(MAKE) unit-run
 	$(MAKE) integration
 	$(MAKE) asan
+	$(MAKE) tsan
 	$(MAKE) fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) \
 	  CORRUPT_RUNS=$(TEST_CORRUPT_RUNS)
 	@echo "make test: all suites passed"
