@@ -192,14 +192,11 @@ static unsigned scan_cols(const batch *b, int hidden) {
 
 /* ------------------------------------------------------------- scan */
 
-/* Offset of the segment number (u64 BE) in a segment key (proj.h). */
-#define BATCH_SEG_KEY_NO 1
-
-/* Appends the segment (key, val) to segs (*n of *cap) as the workers'
- * next one; AS OF: first collects its rows recorded after the instant,
- * as of it (applied by the worker that decodes the segment). */
+/* Appends segment no (its value val) to segs (*n of *cap) as the
+ * workers' next one; AS OF: first collects its rows recorded after the
+ * instant, as of it (applied by the worker that decodes the segment). */
 static int seg_add(batch *b, bsegref **segs, size_t *n, size_t *cap,
-                   stor_val key, stor_val val) {
+                   uint64_t no, stor_val val) {
   bsegref *ns;
   int rc;
   if (*n == *cap) {
@@ -208,11 +205,8 @@ static int seg_add(batch *b, bsegref **segs, size_t *n, size_t *cap,
     *segs = ns;
     *cap = *cap ? *cap * 2 : 256;
   }
-  if (b->asof &&
-      (rc = eng_batch_asof_collect(
-           b->asof, b->st->txn,
-           stor_dec_u64((const unsigned char *)key.data + BATCH_SEG_KEY_NO),
-           val.data, val.len)) != CREDO_OK)
+  if (b->asof && (rc = eng_batch_asof_collect(b->asof, b->st->txn, no, val.data,
+                                              val.len)) != CREDO_OK)
     return rc;
   /* seq: its number in the scan (the AS OF overlay's collection order) */
   (*segs)[*n] = (bsegref){val.data, val.len, *n};
@@ -226,8 +220,8 @@ static int seg_add(batch *b, bsegref **segs, size_t *n, size_t *cap,
  * decode only the columns the query reads (eng_proj_decode, b->cols). */
 static int scan(batch *b) {
   stor_cursor *c = NULL;
-  stor_key k;
-  stor_val key, val;
+  stor_val val;
+  uint64_t no;
   bsegref *segs = NULL;
   size_t n = 0, cap = 0;
   int rc;
@@ -235,18 +229,13 @@ static int scan(batch *b) {
   if (b->st->x.as_of != CREDO_TIME_OPEN &&
       eng_batch_asof_new(b->st->x.as_of, b->cols, &b->asof) != CREDO_OK)
     return CREDO_NOMEM;
-  stor_key_init(&k);
-  k.buf[0] = ENG_PROJ_K_SEG;
-  k.len = 1;
   if ((rc = stor_cursor_open_flags(b->st->txn, STOR_PROJ, STOR_CUR_NOVERIFY,
                                    &c)) != CREDO_OK)
     return rc == CREDO_NOTFOUND ? ENG_BATCH_NO : rc;
-  for (rc = stor_cursor_seek(c, stor_key_val(&k), &key, &val);
-       rc == CREDO_OK && key.len == ENG_PROJ_K_SEG_LEN &&
-       ((const unsigned char *)key.data)[0] == ENG_PROJ_K_SEG;
-       rc = stor_cursor_next(c, &key, &val))
+  for (rc = eng_proj_seg_next(c, 1, &no, &val); rc == CREDO_OK;
+       rc = eng_proj_seg_next(c, 0, &no, &val))
     if ((rc = eng_run_check(b->st->db)) != CREDO_OK ||
-        (rc = seg_add(b, &segs, &n, &cap, key, val)) != CREDO_OK)
+        (rc = seg_add(b, &segs, &n, &cap, no, val)) != CREDO_OK)
       break;
   stor_cursor_close(c); /* the values stay valid while the txn is open */
   if (rc == CREDO_NOTFOUND || rc == CREDO_OK)

@@ -41,6 +41,27 @@ static void seg_key(stor_key *k, uint64_t no) {
   stor_key_u64(k, no);
 }
 
+/* Offset of the segment number (u64 BE) in a segment key. */
+#define PROJ_SEG_KEY_NO 1
+
+int eng_proj_seg_next(stor_cursor *c, int first, uint64_t *no, stor_val *val) {
+  stor_key k;
+  stor_val key;
+  int rc;
+  stor_key_init(&k);
+  k.buf[0] = ENG_PROJ_K_SEG;
+  k.len = 1;
+  rc = first ? stor_cursor_seek(c, stor_key_val(&k), &key, val)
+             : stor_cursor_next(c, &key, val);
+  if (rc != CREDO_OK)
+    return rc;
+  if (key.len != ENG_PROJ_K_SEG_LEN ||
+      ((const unsigned char *)key.data)[0] != ENG_PROJ_K_SEG)
+    return CREDO_NOTFOUND; /* past the segments */
+  *no = stor_dec_u64((const unsigned char *)key.data + PROJ_SEG_KEY_NO);
+  return CREDO_OK;
+}
+
 /* Loads segment no from txn (zeroed when absent) into a new buffer. */
 static int seg_repair(credo *db, stor_txn *txn, eng_proj_seg *s);
 

@@ -268,6 +268,14 @@ int eng_proj_upgrade(credo *db);
 int eng_proj_text(stor_txn *txn, int dict, uint32_t id, const char **s,
                   size_t *n);
 
+/* The segments of a cursor on STOR_PROJ, in number order: first = 1
+ * seeks the first, 0 steps to the next. CREDO_OK with its number *no and
+ * stored value *val (pointing into the map, valid while the transaction
+ * is open and nothing is written), CREDO_NOTFOUND past the last one, or
+ * the cursor's error. The one walk scan (exec_batch.c) and check
+ * (proj_check.c) share, so that the key layout is known here only. */
+int eng_proj_seg_next(stor_cursor *c, int first, uint64_t *no, stor_val *val);
+
 /* Compares the projection with STOR_EVENTS (credo check): each problem
  * goes to fn (non-zero stops); *rows counts the projected rows. */
 int eng_proj_check(credo *db, stor_txn *txn, credo_check_fn fn, void *arg,

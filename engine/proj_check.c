@@ -175,11 +175,10 @@ static int seg_decoded(pck *c, uint64_t no, stor_val val, eng_proj_seg *s,
 
 static int walk(pck *c, uint64_t *rows) {
   stor_cursor *cur = NULL;
-  stor_key k;
-  stor_val key, val;
+  stor_val val;
   eng_proj_seg s;
   unsigned char *buf = aligned_alloc(8, ENG_PROJ_SCRATCH);
-  uint64_t next = 0; /* the first segment not seen yet */
+  uint64_t next = 0, no; /* next: the first segment not seen yet */
   int rc;
   if (!buf)
     return CREDO_NOMEM;
@@ -187,14 +186,8 @@ static int walk(pck *c, uint64_t *rows) {
     free(buf);
     return rc;
   }
-  stor_key_init(&k);
-  k.buf[0] = ENG_PROJ_K_SEG;
-  k.len = 1;
-  for (rc = stor_cursor_seek(cur, stor_key_val(&k), &key, &val);
-       rc == CREDO_OK && !c->stop && key.len == ENG_PROJ_K_SEG_LEN &&
-       ((const unsigned char *)key.data)[0] == ENG_PROJ_K_SEG;
-       rc = stor_cursor_next(cur, &key, &val)) {
-    uint64_t no = stor_dec_u64((const unsigned char *)key.data + 1);
+  for (rc = eng_proj_seg_next(cur, 1, &no, &val); rc == CREDO_OK && !c->stop;
+       rc = eng_proj_seg_next(cur, 0, &no, &val)) {
     if (no > next && (rc = check_missing(c, next * ENG_PROJ_SEG_ROWS,
                                          no * ENG_PROJ_SEG_ROWS)) != CREDO_OK)
       break;
