@@ -37,7 +37,7 @@
 #include "credo.h"
 #include "proj.h" /* the projection's layout: damaged or removed entries */
 #include "stor.h"
-#include "th.h"
+#include "th_store.h"
 
 /* engine/exec_batch.c's internal switches and counter (tests only):
  * the batch path on / off, its number of workers (0: automatic) */
@@ -56,12 +56,6 @@ static uint64_t rnd(void) {
 }
 static int pick(int n) {
   return (int)(rnd() % (uint64_t)n);
-}
-
-static void ok_on(credo *db, const char *sql) {
-  int rc = credo_exec(db, sql, NULL, NULL);
-  if (rc != CREDO_OK)
-    fail_msg("%s\n  -> %s", sql, credo_errmsg(db));
 }
 
 static const char *const SUBJECTS[] = {
@@ -105,37 +99,6 @@ static void random_data(char *buf, size_t n, int odd) {
   else
     snprintf(buf, n, "{\"amount_wan\": %s, \"authority\": %s}", amount,
              AUTH[pick(6)]);
-}
-
-/* The answer of one statement as text (rows, then the return code). */
-static char *answer(credo *db, const char *sql) {
-  credo_stmt *st = NULL;
-  size_t cap = 4096, len = 0;
-  char *out = malloc(cap);
-  int rc;
-  assert_non_null(out);
-  out[0] = 0;
-  /* every row (rc is CREDO_ROW after the first) */
-  rc = credo_prepare(db, sql, -1, &st, NULL);
-  /* (rc is CREDO_ROW inside the loop: test the step's code only) */
-  while ((rc == CREDO_OK || rc == CREDO_ROW) &&
-         (rc = credo_step(st)) == CREDO_ROW)
-    for (int i = 0; i < credo_column_count(st); i++) {
-      const char *t = credo_column_text(st, i);
-      size_t need = len + (t ? strlen(t) : 4) + 3;
-      if (need > cap && !(out = realloc(out, cap = need * 2)))
-        fail();
-      len += (size_t)sprintf(out + len, "%s%c", t ? t : "NULL",
-                             i + 1 == credo_column_count(st) ? '\n' : '|');
-    }
-  if (rc != CREDO_DONE) { /* the same error on both paths */
-    size_t need = len + strlen(credo_errmsg(db)) + 32;
-    if (need > cap && !(out = realloc(out, cap = need)))
-      fail();
-    sprintf(out + len, "error %d: %s", rc, credo_errmsg(db));
-  }
-  credo_finalize(st);
-  return out;
 }
 
 static const char *const QUERIES[] = {
@@ -208,11 +171,11 @@ static void compare_all(credo *db, const char *clause) {
   for (size_t q = 0; q < NQUERIES; q++) {
     snprintf(sql, sizeof sql, "%s %s", QUERIES[q], clause);
     eng_batch_enabled = 0;
-    char *rows = answer(db, sql);
+    char *rows = th_answer(db, sql);
     eng_batch_enabled = 1;
     for (int t = 1; t <= 2; t++) {
       eng_batch_threads = t;
-      char *batch = answer(db, sql);
+      char *batch = th_answer(db, sql);
       eng_batch_threads = 0;
       if (strcmp(rows, batch) != 0)
         fail_msg("CREDO_TEST_SEED=%" PRIu64
@@ -235,7 +198,7 @@ static void random_writes(credo *db, th_clock *clk, int *minute, int odd,
   int txn = credo_in_txn(db); /* a refused write ends an explicit one */
   for (int i = 0; i < n; i++) {
     if (txn && !credo_in_txn(db))
-      ok_on(db, "BEGIN");
+      th_ok(db, "BEGIN");
     clk->now += 3600LL * 1000000 * (1 + pick(200)); /* up to ~8 days */
     if (nwrite_at < sizeof write_at / sizeof *write_at)
       write_at[nwrite_at++] = clk->now;
@@ -326,7 +289,7 @@ static void test_batch_equals_rows(void **state) {
   unsigned long before;
   assert_int_equal(credo_open(dir, NULL, &db), CREDO_OK);
   credo_set_clock(db, th_clock_fn, &clk);
-  ok_on(db, "CREATE TYPE pen PUBLICITY 1 YEAR REPAIRABLE AFTER 0 DAYS;"
+  th_ok(db, "CREATE TYPE pen PUBLICITY 1 YEAR REPAIRABLE AFTER 0 DAYS;"
             "CREATE TYPE minor NOT PUBLISHED;"
             "CREATE TYPE lic PUBLICITY OPEN POSITIVE");
   for (int s = 0; s < NSUBJ; s++) {
@@ -337,7 +300,7 @@ static void test_batch_equals_rows(void **state) {
              : s < 4 ? "person"
                      : "other",
              s);
-    ok_on(db, sql);
+    th_ok(db, sql);
   }
   /* phase 1: shapes the projection holds: the batch path must answer */
   random_writes(db, &clk, &counter, 0, NEVENTS);
@@ -353,11 +316,11 @@ static void test_batch_equals_rows(void **state) {
   }
   compare_as_of(db, 9);
   /* inside a write transaction: segments not yet written */
-  ok_on(db, "BEGIN");
+  th_ok(db, "BEGIN");
   random_writes(db, &clk, &counter, 0, 30);
   compare_all(db, "INCLUDE HIDDEN");
   compare_as_of(db, 1);
-  ok_on(db, "ROLLBACK");
+  th_ok(db, "ROLLBACK");
   compare_all(db, "");
   /* the public role: persons masked, only what is public now */
   assert_int_equal(credo_dup(db, &pub), CREDO_OK);
@@ -366,8 +329,8 @@ static void test_batch_equals_rows(void **state) {
   compare_all(pub, "");
   assert_true(eng_batch_answered > before);
   {
-    char *a = answer(pub, "SELECT subject, count(*) FROM events "
-                          "GROUP BY subject ORDER BY 1");
+    char *a = th_answer(pub, "SELECT subject, count(*) FROM events "
+                             "GROUP BY subject ORDER BY 1");
     assert_null(strstr(a, "11010519491231002X")); /* masked */
     free(a);
   }
@@ -394,7 +357,7 @@ static void explain_says(credo *db, const char *sql, const char *want,
                          int yes) {
   char q[512];
   snprintf(q, sizeof q, "EXPLAIN %s", sql);
-  char *a = answer(db, q), *last = a + strlen(a);
+  char *a = th_answer(db, q), *last = a + strlen(a);
   while (last > a && last[-1] == '\n')
     *--last = 0;
   last = strrchr(a, '\n') ? strrchr(a, '\n') + 1 : a;
@@ -430,7 +393,7 @@ static void test_topk_plan(void **state) {
   char *dir = th_tmpdir("projtopk");
   credo *db = NULL;
   assert_int_equal(credo_open(dir, NULL, &db), CREDO_OK);
-  ok_on(db, "CREATE TYPE pen PUBLICITY 1 YEAR");
+  th_ok(db, "CREATE TYPE pen PUBLICITY 1 YEAR");
   for (size_t i = 0; i < sizeof TAKEN / sizeof *TAKEN; i++)
     explain_says(db, TAKEN[i], "only the groups that can reach LIMIT", 1);
   for (size_t i = 0; i < sizeof NOT_TAKEN / sizeof *NOT_TAKEN; i++)
@@ -458,12 +421,12 @@ static void test_asof_declines_unknown_text(void **state) {
   unsigned long before;
   assert_int_equal(credo_open(dir, NULL, &db), CREDO_OK);
   credo_set_clock(db, th_clock_fn, &clk);
-  ok_on(db, "CREATE TYPE pen PUBLICITY 1 YEAR;"
+  th_ok(db, "CREATE TYPE pen PUBLICITY 1 YEAR;"
             "CREATE SUBJECT 's1' KIND other NAME 'one';"
             "RECORD pen FOR 's1' OCCURRED '2025-05-01' SOURCE 'a' REF 'r1' "
             "DATA {\"authority\": \"gone\"}");
   clk.now = th_t("2025-06-01T10:00:00");
-  ok_on(db, "CORRECT EVENT 1 SET data = {\"authority\": \"kept\"} "
+  th_ok(db, "CORRECT EVENT 1 SET data = {\"authority\": \"kept\"} "
             "REASON 'fix'");
   credo_close(db);
   assert_int_equal(stor_open(dir, NULL, &env, NULL, 0), CREDO_OK);
@@ -478,10 +441,10 @@ static void test_asof_declines_unknown_text(void **state) {
   stor_close(env);
   assert_int_equal(credo_open(dir, NULL, &db), CREDO_OK);
   eng_batch_enabled = 0;
-  char *rows = answer(db, Q);
+  char *rows = th_answer(db, Q);
   eng_batch_enabled = 1;
   before = eng_batch_answered;
-  char *batch = answer(db, Q);
+  char *batch = th_answer(db, Q);
   assert_int_equal(eng_batch_answered, before); /* declined */
   assert_string_equal(rows, "gone|1\n");
   assert_string_equal(batch, rows);
@@ -566,7 +529,7 @@ static void test_check_reports_damage(void **state) {
                   "ORDER BY occurred";
   assert_int_equal(credo_open(dir, NULL, &db), CREDO_OK);
   credo_set_clock(db, th_clock_fn, &clk);
-  ok_on(db, "CREATE TYPE pen PUBLICITY 1 YEAR;"
+  th_ok(db, "CREATE TYPE pen PUBLICITY 1 YEAR;"
             "CREATE SUBJECT 's1' KIND other NAME 'one';"
             "RECORD pen FOR 's1' OCCURRED '2025-05-01' SOURCE 'a' REF 'r1' "
             "DATA {\"amount_wan\": 3.5};"
@@ -574,7 +537,7 @@ static void test_check_reports_damage(void **state) {
             "DATA {\"amount_wan\": 4}");
   check_clean(db);
   eng_batch_enabled = 0;
-  char *rows = answer(db, q);
+  char *rows = th_answer(db, q);
   eng_batch_enabled = 1;
   credo_close(db);
   damage_seg0(dir, shift_occurred, 0);
@@ -600,25 +563,25 @@ static void test_check_reports_damage(void **state) {
   assert_string_equal(last, "projection: segment 0 column occurred is "
                             "damaged");
   unsigned long before = eng_batch_answered;
-  char *got = answer(db, q);
+  char *got = th_answer(db, q);
   assert_string_equal(got, rows);
   assert_int_equal(eng_batch_answered, before); /* declined */
   /* a query not reading the damaged column still takes the batch path */
   free(got);
-  got = answer(db, "SELECT type, count(*) FROM events GROUP BY type");
+  got = th_answer(db, "SELECT type, count(*) FROM events GROUP BY type");
   assert_string_equal(got, "pen|2\n");
   assert_int_equal(eng_batch_answered, before + 1);
   free(got);
   /* a write into the damaged segment makes its rows again from the
    * events: none is lost, check is clean, both paths agree */
-  ok_on(db, "RECORD pen FOR 's1' OCCURRED '2025-05-03' SOURCE 'a' REF 'r3' "
+  th_ok(db, "RECORD pen FOR 's1' OCCURRED '2025-05-03' SOURCE 'a' REF 'r3' "
             "DATA {\"amount_wan\": 5}");
   check_clean(db);
   free(rows);
   eng_batch_enabled = 0;
-  rows = answer(db, q);
+  rows = th_answer(db, q);
   eng_batch_enabled = 1;
-  got = answer(db, q);
+  got = th_answer(db, q);
   assert_string_equal(got, rows);
   assert_int_equal(eng_batch_answered, before + 2);
   assert_non_null(strstr(rows, "|1\n"));

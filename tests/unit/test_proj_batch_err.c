@@ -25,7 +25,7 @@
 #include "credo.h"
 #include "proj.h" /* the segment value's header and column directory */
 #include "stor.h"
-#include "th.h"
+#include "th_store.h"
 
 /* engine/exec_batch*.c's internal switches and counter (tests) */
 extern int eng_batch_enabled;
@@ -33,35 +33,6 @@ extern int eng_batch_threads;
 extern _Atomic unsigned long eng_batch_answered;
 
 enum { NSEGS = 5, NEVENTS = NSEGS * ENG_PROJ_SEG_ROWS - 500 };
-
-static void ok_on(credo *db, const char *sql) {
-  int rc = credo_exec(db, sql, NULL, NULL);
-  if (rc != CREDO_OK)
-    fail_msg("%.200s\n  -> %s", sql, credo_errmsg(db));
-}
-
-/* The answer of one statement as text (rows, then the return code). */
-static char *answer(credo *db, const char *sql) {
-  credo_stmt *st = NULL;
-  size_t cap = 1 << 16, len = 0;
-  char *out = malloc(cap);
-  int rc;
-  assert_non_null(out);
-  out[0] = 0;
-  rc = credo_prepare(db, sql, -1, &st, NULL);
-  while ((rc == CREDO_OK || rc == CREDO_ROW) &&
-         (rc = credo_step(st)) == CREDO_ROW)
-    for (int i = 0; i < credo_column_count(st); i++) {
-      const char *t = credo_column_text(st, i);
-      assert_true(len + (t ? strlen(t) : 4) + 2 < cap);
-      len += (size_t)sprintf(out + len, "%s%c", t ? t : "NULL",
-                             i + 1 == credo_column_count(st) ? '\n' : '|');
-    }
-  if (rc != CREDO_DONE)
-    snprintf(out + len, cap - len, "error %d: %s", rc, credo_errmsg(db));
-  credo_finalize(st);
-  return out;
-}
 
 /* NEVENTS events over NSEGS segments in one transaction (sources and
  * amounts vary by row), then corrections of every 7th event an hour
@@ -71,25 +42,25 @@ static credo *make_store(const char *dir, th_clock *clk) {
   char sql[512];
   assert_int_equal(credo_open(dir, NULL, &db), CREDO_OK);
   credo_set_clock(db, th_clock_fn, clk);
-  ok_on(db, "CREATE TYPE pen PUBLICITY 1 YEAR;"
+  th_ok(db, "CREATE TYPE pen PUBLICITY 1 YEAR;"
             "CREATE SUBJECT 's1' KIND other NAME 'n'");
-  ok_on(db, "BEGIN");
+  th_ok(db, "BEGIN");
   for (int i = 0; i < NEVENTS; i++) {
     clk->now += 1000000;
     snprintf(sql, sizeof sql,
              "RECORD pen FOR 's1' OCCURRED '2024-%02d-01' SOURCE 'src%d' "
              "REF 'r%d' DATA {\"amount_wan\": %d}",
              1 + i % 12, (i * 7919) % 13, i, i % 1000);
-    ok_on(db, sql);
+    th_ok(db, sql);
   }
-  ok_on(db, "COMMIT");
+  th_ok(db, "COMMIT");
   clk->now += 3600LL * 1000000;
   for (int id = 1; id <= NEVENTS; id += 7) {
     clk->now += 1000000;
     snprintf(sql, sizeof sql,
              "CORRECT EVENT %d SET data = {\"amount_wan\": 5} REASON 'fix'",
              id);
-    ok_on(db, sql);
+    th_ok(db, sql);
   }
   return db;
 }
@@ -139,7 +110,7 @@ static void test_damage_mid_threaded(void **state) {
   th_clock clk = {th_t("2025-01-01T08:00:00")};
   credo *db = make_store(dir, &clk);
   eng_batch_enabled = 0;
-  char *want = answer(db, Q_SOURCE);
+  char *want = th_answer(db, Q_SOURCE);
   eng_batch_enabled = 1;
   credo_close(db);
   damage(dir, 3, ENG_PROJ_COL_SOURCE);
@@ -147,7 +118,7 @@ static void test_damage_mid_threaded(void **state) {
   for (int t = 1; t <= 4; t++) {
     unsigned long before = eng_batch_answered;
     eng_batch_threads = t;
-    char *got = answer(db, Q_SOURCE);
+    char *got = th_answer(db, Q_SOURCE);
     eng_batch_threads = 0;
     assert_string_equal(got, want);
     assert_int_equal(eng_batch_answered, before); /* declined */
@@ -155,7 +126,7 @@ static void test_damage_mid_threaded(void **state) {
   }
   unsigned long before = eng_batch_answered;
   eng_batch_threads = 2;
-  char *got = answer(db, "SELECT count(*) FROM events INCLUDE HIDDEN");
+  char *got = th_answer(db, "SELECT count(*) FROM events INCLUDE HIDDEN");
   eng_batch_threads = 0;
   assert_int_equal(eng_batch_answered, before + 1);
   char n[32];
@@ -189,18 +160,18 @@ static void test_interrupt_asof_collect(void **state) {
                   "GROUP BY source ORDER BY source "
                   "AS OF '2025-01-01T10:00:00' INCLUDE HIDDEN";
   eng_batch_enabled = 0;
-  char *want = answer(db, q);
+  char *want = th_answer(db, q);
   eng_batch_enabled = 1;
   /* the overlay is used: the batch path answers the same */
   unsigned long before = eng_batch_answered;
-  char *got = answer(db, q);
+  char *got = th_answer(db, q);
   assert_string_equal(got, want);
   assert_int_equal(eng_batch_answered, before + 1);
   free(got);
   assert_int_equal(credo_set_check_handler(db, 1, interrupt_at_2, db),
                    CREDO_OK);
   calls = 0;
-  got = answer(db, q);
+  got = th_answer(db, q);
   char msg[64];
   snprintf(msg, sizeof msg, "error %d: statement interrupted", CREDO_CANCELLED);
   assert_string_equal(got, msg);
@@ -208,7 +179,7 @@ static void test_interrupt_asof_collect(void **state) {
   assert_int_equal(eng_batch_answered, before + 1);
   free(got);
   assert_int_equal(credo_set_check_handler(db, 0, NULL, NULL), CREDO_OK);
-  got = answer(db, q);
+  got = th_answer(db, q);
   assert_string_equal(got, want);
   free(got);
   free(want);
@@ -225,11 +196,11 @@ static void test_time_limit(void **state) {
   th_clock clk = {th_t("2025-01-01T08:00:00")};
   credo *db = make_store(dir, &clk);
   eng_batch_enabled = 0;
-  char *want = answer(db, Q_SOURCE);
+  char *want = th_answer(db, Q_SOURCE);
   eng_batch_enabled = 1;
   unsigned long before = eng_batch_answered;
   assert_int_equal(credo_set_timeout(db, 1), CREDO_OK);
-  char *got = answer(db, Q_SOURCE);
+  char *got = th_answer(db, Q_SOURCE);
   char msg[64];
   snprintf(msg, sizeof msg, "error %d: statement exceeded its time limit",
            CREDO_CANCELLED);
@@ -238,7 +209,7 @@ static void test_time_limit(void **state) {
   assert_int_equal(eng_batch_answered, before);
   free(got);
   assert_int_equal(credo_set_timeout(db, 0), CREDO_OK);
-  got = answer(db, Q_SOURCE);
+  got = th_answer(db, Q_SOURCE);
   assert_string_equal(got, want);
   assert_int_equal(eng_batch_answered, before + 1);
   free(got);

@@ -28,7 +28,7 @@
 #include <cmocka.h>
 
 #include "credo.h"
-#include "th.h"
+#include "th_store.h"
 
 /* engine/exec_batch*.c's internal switches, counter and hook (tests) */
 extern int eng_batch_enabled;
@@ -42,41 +42,6 @@ enum { NSUBJ = 40, NEVENTS = 4600 }; /* 5 segments of 1,024 rows */
 
 static uint64_t seed, seed0;
 
-static void ok_on(credo *db, const char *sql) {
-  int rc = credo_exec(db, sql, NULL, NULL);
-  if (rc != CREDO_OK)
-    fail_msg("%.200s\n  -> %s", sql, credo_errmsg(db));
-}
-
-/* The answer of one statement as text (rows, then the return code). */
-static char *answer(credo *db, const char *sql) {
-  credo_stmt *st = NULL;
-  size_t cap = 4096, len = 0;
-  char *out = malloc(cap);
-  int rc;
-  assert_non_null(out);
-  out[0] = 0;
-  rc = credo_prepare(db, sql, -1, &st, NULL);
-  while ((rc == CREDO_OK || rc == CREDO_ROW) &&
-         (rc = credo_step(st)) == CREDO_ROW)
-    for (int i = 0; i < credo_column_count(st); i++) {
-      const char *t = credo_column_text(st, i);
-      size_t need = len + (t ? strlen(t) : 4) + 3;
-      if (need > cap && !(out = realloc(out, cap = need * 2)))
-        fail();
-      len += (size_t)sprintf(out + len, "%s%c", t ? t : "NULL",
-                             i + 1 == credo_column_count(st) ? '\n' : '|');
-    }
-  if (rc != CREDO_DONE) {
-    size_t need = len + strlen(credo_errmsg(db)) + 32;
-    if (need > cap && !(out = realloc(out, cap = need)))
-      fail();
-    sprintf(out + len, "error %d: %s", rc, credo_errmsg(db));
-  }
-  credo_finalize(st);
-  return out;
-}
-
 /* Random events in one transaction: types, subjects, sources, decimal
  * and integer amounts, authorities; then `edits` corrections and
  * retractions (none: every segment but the last all live rows). */
@@ -85,14 +50,14 @@ static credo *make_store(char *dir, th_clock *clk, int edits) {
   char sql[512];
   assert_int_equal(credo_open(dir, NULL, &db), CREDO_OK);
   credo_set_clock(db, th_clock_fn, clk);
-  ok_on(db, "CREATE TYPE pen PUBLICITY 1 YEAR REPAIRABLE AFTER 0 DAYS;"
+  th_ok(db, "CREATE TYPE pen PUBLICITY 1 YEAR REPAIRABLE AFTER 0 DAYS;"
             "CREATE TYPE lic PUBLICITY OPEN POSITIVE;"
             "CREATE TYPE minor NOT PUBLISHED");
   for (int s = 0; s < NSUBJ; s++) {
     snprintf(sql, sizeof sql, "CREATE SUBJECT 's-%03d' KIND other NAME 'n'", s);
-    ok_on(db, sql);
+    th_ok(db, sql);
   }
-  ok_on(db, "BEGIN");
+  th_ok(db, "BEGIN");
   for (int i = 0; i < NEVENTS; i++) {
     static const char *const TY[] = {"pen", "pen", "lic", "minor"};
     uint64_t r = th_rnd(&seed);
@@ -108,9 +73,9 @@ static credo *make_store(char *dir, th_clock *clk, int edits) {
              1 + (int)((r >> 20) % 12), 1 + (int)((r >> 24) % 28),
              (int)((r >> 30) % 5), i, (int)((r >> 34) % 100000), sc,
              (int)((r >> 52) % (sc == 3 ? 1000 : 100)), (int)((r >> 40) % 7));
-    ok_on(db, sql);
+    th_ok(db, sql);
   }
-  ok_on(db, "COMMIT");
+  th_ok(db, "COMMIT");
   for (int i = 0; i < edits; i++) {
     uint64_t r = th_rnd(&seed);
     clk->now += 3600LL * 1000000;
@@ -163,11 +128,11 @@ static void compare(credo *db, const char *clause) {
   for (size_t q = 0; q < NQUERIES; q++) {
     snprintf(sql, sizeof sql, "%s %s", QUERIES[q], clause);
     eng_batch_enabled = 0;
-    char *rows = answer(db, sql);
+    char *rows = th_answer(db, sql);
     eng_batch_enabled = 1;
     for (int t = 1; t <= 4; t++) {
       eng_batch_threads = t;
-      char *batch = answer(db, sql);
+      char *batch = th_answer(db, sql);
       eng_batch_threads = 0;
       if (strcmp(rows, batch) != 0)
         fail_msg("CREDO_TEST_SEED=%" PRIu64
@@ -198,11 +163,11 @@ static void test_workers_equal_rows(void **state) {
   compare(db, "");
   compare(db, "VISIBLE AT '2025-02-01'");
   /* inside a write transaction (segments flushed first) */
-  ok_on(db, "BEGIN");
-  ok_on(db, "RECORD pen FOR 's-001' OCCURRED '2024-03-03' SOURCE 'src9' "
+  th_ok(db, "BEGIN");
+  th_ok(db, "RECORD pen FOR 's-001' OCCURRED '2024-03-03' SOURCE 'src9' "
             "REF 'tx1' DATA {\"amount_wan\": 1.5}");
   compare(db, "INCLUDE HIDDEN");
-  ok_on(db, "ROLLBACK");
+  th_ok(db, "ROLLBACK");
   credo_close(db);
   th_rmdir(dir);
 }
@@ -226,7 +191,7 @@ static void test_interrupt_threaded(void **state) {
                   "GROUP BY source ORDER BY source INCLUDE HIDDEN";
   char *want;
   eng_batch_enabled = 0;
-  want = answer(db, q);
+  want = th_answer(db, q);
   eng_batch_enabled = 1;
   hook_db = db;
   for (hook_worker = 0; hook_worker < 2; hook_worker++) {
@@ -239,7 +204,7 @@ static void test_interrupt_threaded(void **state) {
     credo_finalize(st);
     eng_batch_seg_hook = NULL;
     /* the request was taken: the next statement answers */
-    char *got = answer(db, q);
+    char *got = th_answer(db, q);
     eng_batch_threads = 0;
     assert_string_equal(got, want);
     free(got);
@@ -273,13 +238,13 @@ static void test_one_worker_per_row_checks(void **state) {
   const char *q = "SELECT source, count(*), sum(data.amount_wan) FROM events "
                   "GROUP BY source ORDER BY source INCLUDE HIDDEN";
   eng_batch_enabled = 0;
-  char *want = answer(db, q);
+  char *want = th_answer(db, q);
   eng_batch_enabled = 1;
   eng_batch_threads = 2;
   eng_batch_seg_hook = note_worker;
   /* forced 2 workers, no handler: worker 1 runs */
   atomic_store(&other_worker, 0);
-  char *got = answer(db, q);
+  char *got = th_answer(db, q);
   assert_string_equal(got, want);
   assert_int_equal(atomic_load(&other_worker), 1);
   free(got);
@@ -288,7 +253,7 @@ static void test_one_worker_per_row_checks(void **state) {
                    CREDO_OK);
   atomic_store(&other_worker, 0);
   handler_calls = 0;
-  got = answer(db, q);
+  got = th_answer(db, q);
   assert_string_equal(got, want);
   assert_int_equal(atomic_load(&other_worker), 0);
   assert_true(handler_calls >= NEVENTS / 50 - 2);
@@ -297,7 +262,7 @@ static void test_one_worker_per_row_checks(void **state) {
   /* a time limit: one worker too */
   assert_int_equal(credo_set_timeout(db, 60LL * 1000000), CREDO_OK);
   atomic_store(&other_worker, 0);
-  got = answer(db, q);
+  got = th_answer(db, q);
   assert_string_equal(got, want);
   assert_int_equal(atomic_load(&other_worker), 0);
   free(got);
@@ -325,13 +290,13 @@ static void test_public_subject_one_worker(void **state) {
   assert_int_equal(credo_set_user(pub, "web", CREDO_ROLE_PUBLIC), CREDO_OK);
   for (int q = 0; q < 2; q++) {
     eng_batch_enabled = 0;
-    char *want = answer(pub, Q[q]);
+    char *want = th_answer(pub, Q[q]);
     eng_batch_enabled = 1;
     unsigned long before = eng_batch_answered;
     eng_batch_threads = 2;
     eng_batch_seg_hook = note_worker;
     other_worker = 0;
-    char *got = answer(pub, Q[q]);
+    char *got = th_answer(pub, Q[q]);
     eng_batch_seg_hook = NULL;
     eng_batch_threads = 0;
     assert_string_equal(got, want);
@@ -380,11 +345,11 @@ static void test_big_sums(void **state) {
   correct_from(db, last + 1, "-9000000000000000000");
   for (size_t i = 0; i < 2; i++) {
     eng_batch_enabled = 0;
-    char *rows = answer(db, q[i]);
+    char *rows = th_answer(db, q[i]);
     eng_batch_enabled = 1;
     for (int t = 1; t <= 2; t++) {
       eng_batch_threads = t;
-      char *batch = answer(db, q[i]);
+      char *batch = th_answer(db, q[i]);
       eng_batch_threads = 0;
       if (strcmp(rows, batch) != 0)
         fail_msg("%s: %d worker(s)\n--- rows\n%s\n--- batch\n%s", q[i], t, rows,
@@ -413,7 +378,7 @@ static void test_null_conjunct(void **state) {
       "AND source <> 'bad' GROUP BY source ORDER BY source INCLUDE HIDDEN"};
   assert_int_equal(credo_open(dir, NULL, &db), CREDO_OK);
   credo_set_clock(db, th_clock_fn, &clk);
-  ok_on(db, "CREATE TYPE pen PUBLICITY 1 YEAR;"
+  th_ok(db, "CREATE TYPE pen PUBLICITY 1 YEAR;"
             "CREATE SUBJECT 's1' KIND other NAME 'n';"
             "RECORD pen FOR 's1' OCCURRED '2025-01-01' SOURCE 'ok' REF 'r1' "
             "DATA {\"authority\": \"a\"};"
@@ -423,11 +388,11 @@ static void test_null_conjunct(void **state) {
             "DATA {\"x\": 2}");
   for (size_t i = 0; i < 2; i++) {
     eng_batch_enabled = 0;
-    char *rows = answer(db, q[i]);
+    char *rows = th_answer(db, q[i]);
     eng_batch_enabled = 1;
     for (int t = 1; t <= 2; t++) {
       eng_batch_threads = t;
-      char *batch = answer(db, q[i]);
+      char *batch = th_answer(db, q[i]);
       eng_batch_threads = 0;
       if (strcmp(rows, batch) != 0)
         fail_msg("%s: %d worker(s)\n--- rows\n%s\n--- batch\n%s", q[i], t, rows,

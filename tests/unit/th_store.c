@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,6 +83,20 @@ char *th_rows(credo *db, const char *sql) {
   rc = credo_exec(db, sql, collect_cb, &o);
   if (rc != CREDO_OK)
     fail_msg("%s\n  -> %s (%s)", sql, credo_errmsg(db), credo_errname(rc));
+  return o.p;
+}
+
+char *th_answer(credo *db, const char *sql) {
+  out o = {0};
+  char tail[64];
+  int rc;
+  out_put(&o, "");
+  rc = credo_exec(db, sql, collect_cb, &o);
+  if (rc != CREDO_OK) {
+    snprintf(tail, sizeof tail, "error %d: ", rc);
+    out_put(&o, tail);
+    out_put(&o, credo_errmsg(db));
+  }
   return o.p;
 }
 

@@ -35,6 +35,10 @@ int th_fx_teardown(void **state);
 /* Runs `sql` (any number of statements); the rows of all of them as text
  * (malloc'ed, "" for none). Fails the test unless it succeeds. */
 char *th_rows(credo *db, const char *sql);
+/* Runs `sql`; its answer as text whether it succeeds or not: the rows,
+ * then, when it fails, "error <code>: <message>" (so that two ways of
+ * answering compare, errors included). malloc'ed. */
+char *th_answer(credo *db, const char *sql);
 /* Runs `sql`, failing the test unless it succeeds. */
 void th_ok(credo *db, const char *sql);
 /* Runs `sql`, failing the test unless it succeeds with exactly `rows`. */
