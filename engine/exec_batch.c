@@ -342,7 +342,8 @@ static int emit(batch *b) {
         kv[k] = b->vals[b->groups[i].kv[k]]->v[0];
     if (rc != CREDO_OK || (rc = eng_exec_group_new(b->st, kv, &g)))
       break;
-    memcpy(g->st, b->states + i * p->naggs, p->naggs * sizeof *g->st);
+    if (p->naggs) /* none: b->states may be NULL (no memcpy from NULL) */
+      memcpy(g->st, b->states + i * p->naggs, p->naggs * sizeof *g->st);
   }
   free(keep);
   eng_buf_free(&text[0]);

@@ -106,6 +106,9 @@ static const char *const QUERIES[] = {
     "ORDER BY source, m",
     "SELECT count(*), sum(data.amount_wan), count(DISTINCT subject) "
     "FROM events",
+    /* keys without aggregates (no states: once a memcpy from NULL) */
+    "SELECT source, type FROM events GROUP BY source, type "
+    "ORDER BY source, type",
     /* time ranges of both bound kinds, either order, empty */
     "SELECT type, count(*) FROM events WHERE occurred <= '2024-09-30' "
     "AND occurred > '2024-02-01' GROUP BY type ORDER BY type",
