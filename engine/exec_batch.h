@@ -30,6 +30,7 @@
 #define CREDO_ENG_EXEC_BATCH_H
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "exec_int.h"
@@ -72,7 +73,7 @@ typedef struct memo {
   int32_t konst; /* BC_CONST: the value, computed before the loop */
   int32_t *arr;  /* by id: -1 unknown (shared by the workers, __atomic) */
   size_t cap;    /* fixed while workers run; ids >= cap are not cached */
-  int64_t *hk;   /* times: open addressing, hv -1 = empty (per worker) */
+  uint64_t *hk;  /* times: eng_bl_set_add's set, values in hv (per worker) */
   int32_t *hv;
   size_t hcap, hn;
 } memo;
@@ -230,6 +231,16 @@ int eng_bl_group(bwork *w, const uint32_t *kv, int32_t *gid);
 int eng_bl_group1(bwork *w, uint32_t k, int32_t *gid);
 int eng_bl_group2(bwork *w, const uint32_t *kv, int32_t *gid);
 int eng_bl_group_add(bwork *w, const uint32_t *kv, int32_t *gid);
+/* The open-addressed sets of u64 of the batch path (a worker's two-key
+ * groups, distinct pairs, time memos): x + 1 stored, 0 empty (so x =
+ * UINT64_MAX cannot be stored), a power-of-2 capacity, at most half
+ * full. eng_bl_set_add adds x: 1 when new, 0 when present, < 0 out of
+ * memory; with vals (a value per slot) it stores *slot_val when new and
+ * gives the present one back. eng_bl_set_find: x's slot, or -1. */
+int eng_bl_set_add(uint64_t **set, size_t *cap, size_t *n, uint64_t x,
+                   int32_t *slot_val, int32_t **vals);
+static inline ptrdiff_t eng_bl_set_find(const uint64_t *set, size_t cap,
+                                        uint64_t x);
 /* Adds (group g, value vid) to w's distinct set of aggregate a: 1 when
  * new, 0 when present, -1 out of memory. */
 int eng_bl_distinct_add(bwork *w, size_t a, int32_t g, int32_t vid);
@@ -302,6 +313,17 @@ void eng_batch_asof_apply(const eng_batch_asof *a, size_t seq, eng_proj_seg *s);
 /* Open-addressing slot of a 64-bit key in a table of cap (a power of 2). */
 static inline size_t eng_bm_hash(int64_t t, size_t cap) {
   return (size_t)(((uint64_t)t * 0x9E3779B97F4A7C15ULL) >> 17) & (cap - 1);
+}
+
+static inline ptrdiff_t eng_bl_set_find(const uint64_t *set, size_t cap,
+                                        uint64_t x) {
+  size_t j;
+  if (!cap)
+    return -1;
+  for (j = eng_bm_hash((int64_t)(x + 1), cap); set[j]; j = (j + 1) & (cap - 1))
+    if (set[j] == x + 1)
+      return (ptrdiff_t)j;
+  return -1;
 }
 
 #endif /* CREDO_ENG_EXEC_BATCH_H */

@@ -63,11 +63,8 @@ int eng_bl_group1(bwork *w, uint32_t k, int32_t *gid) {
   return rc;
 }
 
-/* Adds x to the open-addressed set (*set, *cap, *n) of u64 (+1 stored,
- * 0 = empty): 1 when new, 0 when present, < 0 out of memory. With vals,
- * a value per slot: stored from *slot_val when new, given back when
- * present. */
-static int set_add(uint64_t **set, size_t *cap, size_t *n, uint64_t x,
+/* exec_batch.h: the sets' contract. */
+int eng_bl_set_add(uint64_t **set, size_t *cap, size_t *n, uint64_t x,
                    int32_t *slot_val, int32_t **vals) {
   size_t j;
   uint64_t key = x + 1;
@@ -113,7 +110,7 @@ int eng_bl_group2(bwork *w, const uint32_t *kv, int32_t *gid) {
   uint64_t k = (uint64_t)kv[0] << 32 | kv[1];
   size_t n = w->ngroups;
   int32_t g = (int32_t)n;
-  int r = set_add(&w->g2k, &w->g2cap, &n, k, &g, &w->g2v);
+  int r = eng_bl_set_add(&w->g2k, &w->g2cap, &n, k, &g, &w->g2v);
   if (r < 0)
     return CREDO_NOMEM;
   if (r == 0) {
@@ -133,6 +130,7 @@ int eng_bl_group(bwork *w, const uint32_t *kv, int32_t *gid) {
 }
 
 int eng_bl_distinct_add(bwork *w, size_t a, int32_t g, int32_t vid) {
-  return set_add(&w->dset[a], &w->dcap[a], &w->dn[a],
-                 (uint64_t)(uint32_t)g << 32 | (uint32_t)vid, NULL, NULL);
+  return eng_bl_set_add(&w->dset[a], &w->dcap[a], &w->dn[a],
+                        (uint64_t)(uint32_t)g << 32 | (uint32_t)vid, NULL,
+                        NULL);
 }

@@ -106,52 +106,21 @@ static int memo_misses(bwork *w, memo *m, size_t n, const uint32_t *ids,
   return rc;
 }
 
-static int time_grow(memo *m) {
-  size_t cap = m->hcap ? m->hcap * 2 : 1024, ocap = m->hcap, j;
-  int64_t *hk = malloc(cap * sizeof *hk), *ok = m->hk;
-  int32_t *hv = malloc(cap * sizeof *hv), *ov = m->hv;
-  if (!hk || !hv) {
-    free(hk);
-    free(hv);
-    return CREDO_NOMEM;
-  }
-  memset(hv, 0xff, cap * sizeof *hv);
-  for (size_t i = 0; i < ocap; i++)
-    if (ov[i] >= 0) {
-      for (j = eng_bm_hash(ok[i], cap); hv[j] >= 0; j = (j + 1) & (cap - 1))
-        ;
-      hk[j] = ok[i];
-      hv[j] = ov[i];
-    }
-  free(ok);
-  free(ov);
-  m->hk = hk;
-  m->hv = hv;
-  m->hcap = cap;
-  return CREDO_OK;
-}
-
-/* m's value for time t (the worker's own hash). */
+/* m's value for time t (the worker's own set, m->hk / hv). */
 static int memo_time(bwork *w, memo *m, int64_t t, int32_t *out) {
-  size_t j;
+  ptrdiff_t j = eng_bl_set_find(m->hk, m->hcap, (uint64_t)t);
   int rc;
-  if (m->hcap)
-    for (j = eng_bm_hash(t, m->hcap); m->hv[j] >= 0;
-         j = (j + 1) & (m->hcap - 1))
-      if (m->hk[j] == t) {
-        *out = m->hv[j];
-        return CREDO_OK;
-      }
+  if (j >= 0) {
+    *out = m->hv[j];
+    return CREDO_OK;
+  }
   if ((rc = eval_locked(w, m, 0, t, out)) != CREDO_OK)
     return rc;
-  if ((m->hn + 1) * 2 > m->hcap && (rc = time_grow(m)) != CREDO_OK)
-    return rc;
-  for (j = eng_bm_hash(t, m->hcap); m->hv[j] >= 0; j = (j + 1) & (m->hcap - 1))
-    ;
-  m->hk[j] = t;
-  m->hv[j] = *out;
-  m->hn++;
-  return CREDO_OK;
+  if ((uint64_t)t == UINT64_MAX)
+    return CREDO_OK; /* the one key the set cannot hold: not cached */
+  return eng_bl_set_add(&m->hk, &m->hcap, &m->hn, (uint64_t)t, out, &m->hv) < 0
+             ? CREDO_NOMEM
+             : CREDO_OK;
 }
 
 /* The time column m reads. */
@@ -430,17 +399,11 @@ static size_t select_rows(const eng_proj_seg *s, int hidden, credo_time vis,
 
 /* ----------------------------------------------------------- groups */
 
-/* The group of the two-key pair k (eng_bl_group2's table: k + 1 stored,
- * 0 empty), -1 when it has none yet. */
+/* The group of the two-key pair k (eng_bl_group2's set), -1 when it has
+ * none yet. */
 static inline int32_t g2_find(const bwork *w, uint64_t k) {
-  size_t cap = w->g2cap, j;
-  if (!cap)
-    return -1;
-  for (j = eng_bm_hash((int64_t)(k + 1), cap); w->g2k[j];
-       j = (j + 1) & (cap - 1))
-    if (w->g2k[j] == k + 1)
-      return w->g2v[j];
-  return -1;
+  ptrdiff_t j = eng_bl_set_find(w->g2k, w->g2cap, k);
+  return j < 0 ? -1 : w->g2v[j];
 }
 
 /* The group ids of the n selected rows into w->gid. */

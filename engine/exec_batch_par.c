@@ -13,11 +13,14 @@
  * 0's sets and counts the new ones.
  *
  * Threads and LMDB: the segment values point into the read transaction's
- * map, valid while it is open; the workers never call LMDB themselves
- * except through the evaluator, which runs under batch.mu (one thread at
- * a time uses the transaction). Errors: the first failing worker (in
- * worker order) gives the result; it stops the others; an interrupt seen
- * by any worker is reported once, by the calling thread.
+ * map, valid while it is open; the workers never call LMDB: every
+ * evaluation runs under batch.mu, and with several workers whatever an
+ * evaluation would read from the store (dictionaries, types) is read
+ * before they start, on the calling thread (preload); a query whose
+ * evaluations would still read it (a dictionary too large, the public
+ * role's masked subjects) runs one worker, the calling thread. Errors: the
+ * first failing worker (in worker order) gives the result; it stops the others;
+ * an interrupt seen by any worker is reported once, by the calling thread.
  *
  * Does not: walk the cursor (exec_batch.c), or evaluate rows
  * (exec_batch_loop.c).

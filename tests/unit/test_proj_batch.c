@@ -484,10 +484,12 @@ static void damage_seg0(const char *dir, void (*edit)(eng_proj_seg *),
     len = eng_proj_encode(&s, enc);
   } else {
     /* the blob of flip_col: its directory entry (docs/storage.md) */
-    const unsigned char *d = (const unsigned char *)v.data + 40 + 32 * flip_col;
+    const unsigned char *d = (const unsigned char *)v.data + ENG_PROJ_HDR_LEN +
+                             ENG_PROJ_DIR_LEN * flip_col;
     uint32_t off;
-    memcpy(&off, d + 4, 4);
-    assert_int_not_equal(d[0], ENG_PROJ_ENC_CONST); /* it has a blob */
+    memcpy(&off, d + ENG_PROJ_D_OFF, sizeof off);
+    /* it has a blob */
+    assert_int_not_equal(d[ENG_PROJ_D_ENC], ENG_PROJ_ENC_CONST);
     memcpy(enc, v.data, v.len);
     enc[off + 1] ^= 0x40;
   }

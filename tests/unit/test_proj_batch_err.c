@@ -3,7 +3,8 @@
  * (engine/exec_batch*.c) with several workers and AS OF: a column damaged
  * in a segment that one worker meets half-way through a threaded scan
  * makes the batch path decline before any output, and the row path
- * answers exactly (whatever the number of workers); credo_interrupt
+ * answers exactly (whatever the number of workers), and so does a
+ * damaged `recorded` column met by the AS OF overlay; credo_interrupt
  * delivered while the AS OF overlay is being collected (on the scanning
  * thread, before any worker runs) ends the statement with
  * CREDO_CANCELLED and the next statement answers; a time limit that has
@@ -138,6 +139,38 @@ static void test_damage_mid_threaded(void **state) {
   th_rmdir(dir);
 }
 
+/* AS OF: the overlay's collection (the scanning thread) decodes flags
+ * and `recorded` of every segment with rows recorded after the instant;
+ * a damaged `recorded` in segment 2 declines before any worker runs, and
+ * the rows answer, with any number of workers. */
+static void test_damage_asof(void **state) {
+  (void)state;
+  char *dir = th_tmpdir("projerrdmgasof");
+  th_clock clk = {th_t("2025-01-01T08:00:00")};
+  credo *db = make_store(dir, &clk);
+  const char *q = "SELECT source, count(*), sum(data.amount_wan) FROM events "
+                  "GROUP BY source ORDER BY source "
+                  "AS OF '2025-01-01T10:00:00' INCLUDE HIDDEN";
+  eng_batch_enabled = 0;
+  char *want = th_answer(db, q);
+  eng_batch_enabled = 1;
+  credo_close(db);
+  damage(dir, 2, ENG_PROJ_COL_RECORDED);
+  assert_int_equal(credo_open(dir, NULL, &db), CREDO_OK);
+  for (int t = 1; t <= 2; t++) {
+    unsigned long before = eng_batch_answered;
+    eng_batch_threads = t;
+    char *got = th_answer(db, q);
+    eng_batch_threads = 0;
+    assert_string_equal(got, want);
+    assert_int_equal(eng_batch_answered, before); /* declined */
+    free(got);
+  }
+  free(want);
+  credo_close(db);
+  th_rmdir(dir);
+}
+
 /* A check handler that asks for an interrupt at its second call. */
 static int calls;
 static int interrupt_at_2(void *arg) {
@@ -221,6 +254,7 @@ static void test_time_limit(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_damage_mid_threaded),
+      cmocka_unit_test(test_damage_asof),
       cmocka_unit_test(test_interrupt_asof_collect),
       cmocka_unit_test(test_time_limit),
   };

@@ -408,6 +408,48 @@ static void test_null_conjunct(void **state) {
   th_rmdir(dir);
 }
 
+/* Time memos live in a set that cannot hold the key UINT64_MAX, the time
+ * -1 (one microsecond before 1970): that time is evaluated uncached, and
+ * answers as the rows do, next to its neighbours. */
+static void test_time_minus_one(void **state) {
+  (void)state;
+  char *dir = th_tmpdir("projpartime");
+  credo *db = NULL;
+  th_clock clk = {th_t("2025-01-01T08:00:00")};
+  const char *q = "SELECT occurred, count(*) FROM events GROUP BY occurred "
+                  "ORDER BY occurred INCLUDE HIDDEN";
+  assert_int_equal(credo_open(dir, NULL, &db), CREDO_OK);
+  credo_set_clock(db, th_clock_fn, &clk);
+  th_ok(db, "CREATE TYPE pen PUBLICITY 1 YEAR;"
+            "CREATE SUBJECT 's1' KIND other NAME 'n'");
+  for (int i = 0; i < 9; i++) {
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "RECORD pen FOR 's1' OCCURRED '%s' SOURCE 'a' REF 'r%d'",
+             i % 3 == 0   ? "1969-12-31T23:59:59.999999Z"
+             : i % 3 == 1 ? "1969-12-31T23:59:59.999998Z"
+                          : "1970-01-01T00:00:00Z",
+             i);
+    th_ok(db, sql);
+  }
+  eng_batch_enabled = 0;
+  char *rows = th_answer(db, q);
+  eng_batch_enabled = 1;
+  for (int t = 1; t <= 2; t++) {
+    unsigned long before = eng_batch_answered;
+    eng_batch_threads = t;
+    char *batch = th_answer(db, q);
+    eng_batch_threads = 0;
+    assert_string_equal(batch, rows);
+    assert_int_equal(eng_batch_answered, before + 1);
+    free(batch);
+  }
+  assert_non_null(strstr(rows, "|3\n"));
+  free(rows);
+  credo_close(db);
+  th_rmdir(dir);
+}
+
 int main(void) {
   seed = seed0 = th_seed("test_proj_batch_par");
   const struct CMUnitTest tests[] = {
@@ -417,6 +459,7 @@ int main(void) {
       cmocka_unit_test(test_public_subject_one_worker),
       cmocka_unit_test(test_big_sums),
       cmocka_unit_test(test_null_conjunct),
+      cmocka_unit_test(test_time_minus_one),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
