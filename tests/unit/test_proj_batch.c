@@ -37,13 +37,11 @@
 #include "credo.h"
 #include "proj.h" /* the projection's layout: damaged or removed entries */
 #include "stor.h"
+#include "th_batch.h"
 #include "th_store.h"
 
 /* engine/exec_batch.c's internal switches and counter (tests only):
  * the batch path on / off, its number of workers (0: automatic) */
-extern int eng_batch_enabled;
-extern int eng_batch_threads;
-extern _Atomic unsigned long eng_batch_answered;
 
 enum { NEVENTS = 2600, NOPS = 400 }; /* ~1,500 events: two segments */
 
@@ -170,20 +168,7 @@ static void compare_all(credo *db, const char *clause) {
   char sql[1024];
   for (size_t q = 0; q < NQUERIES; q++) {
     snprintf(sql, sizeof sql, "%s %s", QUERIES[q], clause);
-    eng_batch_enabled = 0;
-    char *rows = th_answer(db, sql);
-    eng_batch_enabled = 1;
-    for (int t = 1; t <= 2; t++) {
-      eng_batch_threads = t;
-      char *batch = th_answer(db, sql);
-      eng_batch_threads = 0;
-      if (strcmp(rows, batch) != 0)
-        fail_msg("CREDO_TEST_SEED=%" PRIu64
-                 ": %s\n--- row path\n%s\n--- batch path, %d worker(s)\n%s",
-                 seed0, sql, rows, t, batch);
-      free(batch);
-    }
-    free(rows);
+    th_batch_compare(db, sql, 2, seed0);
   }
 }
 

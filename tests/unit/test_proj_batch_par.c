@@ -28,12 +28,10 @@
 #include <cmocka.h>
 
 #include "credo.h"
+#include "th_batch.h"
 #include "th_store.h"
 
 /* engine/exec_batch*.c's internal switches, counter and hook (tests) */
-extern int eng_batch_enabled;
-extern int eng_batch_threads;
-extern _Atomic unsigned long eng_batch_answered;
 extern void (*eng_batch_seg_hook)(int worker);
 extern unsigned eng_bm_dict_walk; /* read a dictionary whole after n */
 extern unsigned eng_bl_lanes_cap; /* count by id: 4 lanes up to n ids */
@@ -130,20 +128,7 @@ static void compare(credo *db, const char *clause) {
   unsigned long before = eng_batch_answered;
   for (size_t q = 0; q < NQUERIES; q++) {
     snprintf(sql, sizeof sql, "%s %s", QUERIES[q], clause);
-    eng_batch_enabled = 0;
-    char *rows = th_answer(db, sql);
-    eng_batch_enabled = 1;
-    for (int t = 1; t <= 4; t++) {
-      eng_batch_threads = t;
-      char *batch = th_answer(db, sql);
-      eng_batch_threads = 0;
-      if (strcmp(rows, batch) != 0)
-        fail_msg("CREDO_TEST_SEED=%" PRIu64
-                 ": %s\n--- row path\n%s\n--- batch path, %d worker(s)\n%s",
-                 seed0, sql, rows, t, batch);
-      free(batch);
-    }
-    free(rows);
+    th_batch_compare(db, sql, 4, seed0);
   }
   /* the batch path did answer (every query, every worker count) */
   assert_int_equal(eng_batch_answered - before, 4 * NQUERIES);
