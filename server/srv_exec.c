@@ -190,11 +190,14 @@ static int watch_cancel(void *arg) {
 /* Why the engine stopped a step with `rc`: CREDO_CANCELLED comes from the
  * check handler (a CANCEL, or the client gone) or from the handle's time
  * limit (credo_set_timeout with max time, srv_listen.c); anything else is
- * the engine's own error. */
+ * the engine's own error. The clock is read exactly here: s->end came
+ * from the coarse clock before the engine armed its own (exact) limit, so
+ * an exact reading is past s->end whenever the engine's limit fired; a
+ * coarse one may lag a tick behind and call it the engine's own error. */
 static int stopped_why(srv_conn *c, const stream *s, int rc, int read) {
   if (rc == CREDO_CANCELLED && read && srv_conn_cancelled(c, s->req))
     return RUN_CANCELLED;
-  if (rc == CREDO_CANCELLED && cl_now_ms() >= s->end)
+  if (rc == CREDO_CANCELLED && cl_now_ms_exact() >= s->end)
     return RUN_TIME;
   return RUN_ENGINE;
 }

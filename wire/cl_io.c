@@ -32,6 +32,12 @@ int64_t cl_now_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t cl_now_ms_exact(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int cl_io_prepare_socket(int fd) {
   int one = 1;
   int fl = fcntl(fd, F_GETFL, 0);

@@ -36,6 +36,12 @@ typedef struct cl_io {
 
 /* Milliseconds on the monotonic clock (coarse: a few ms of resolution). */
 int64_t cl_now_ms(void);
+/* The same clock read exactly (CLOCK_MONOTONIC): never behind a
+ * cl_now_ms() instant taken earlier, and never behind the engine's own
+ * clock for credo_set_timeout. For deciding after the fact whether a
+ * deadline passed; cl_now_ms (coarse: it may lag by a clock tick, ~4 ms)
+ * for the deadlines themselves. */
+int64_t cl_now_ms_exact(void);
 
 /* Reads up to n bytes (> 0). Returns the count, 0 at end of stream, or a
  * CL_IO_* code. `deadline` is a cl_now_ms() instant or CL_IO_NOWAIT. */
