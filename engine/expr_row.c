@@ -56,7 +56,8 @@ static const col_def TY_COLS[ENG_TY_NCOLS] = {
     {"created", ENG_V_TIME},   {"polarity", ENG_V_TEXT},
     {"published", ENG_V_BOOL}, {"public_fields", ENG_V_TEXT}};
 
-/* The versions table's columns, as event columns (expr.h). */
+/* The versions table's columns, as the event columns they show (expr.h):
+ * their names and types are those of EV_COLS. */
 static const int VS_EV[ENG_VS_NCOLS] = {
     ENG_EV_ID,           ENG_EV_VERSION,        ENG_EV_OP,
     ENG_EV_RECORDED,     ENG_EV_ACTOR,          ENG_EV_REASON,
@@ -64,24 +65,6 @@ static const int VS_EV[ENG_VS_NCOLS] = {
     ENG_EV_PUBLIC_FROM,  ENG_EV_PUBLIC_UNTIL,   ENG_EV_SOURCE,
     ENG_EV_REF,          ENG_EV_DATA,           ENG_EV_SUBJECT_NAME,
     ENG_EV_SUBJECT_KIND, ENG_EV_REPAIRABLE_FROM};
-
-static const col_def VS_COLS[ENG_VS_NCOLS] = {{"id", ENG_V_INT},
-                                              {"version", ENG_V_INT},
-                                              {"op", ENG_V_TEXT},
-                                              {"recorded", ENG_V_TIME},
-                                              {"actor", ENG_V_TEXT},
-                                              {"reason", ENG_V_TEXT},
-                                              {"subject", ENG_V_TEXT},
-                                              {"type", ENG_V_TEXT},
-                                              {"occurred", ENG_V_TIME},
-                                              {"public_from", ENG_V_TIME},
-                                              {"public_until", ENG_V_TIME},
-                                              {"source", ENG_V_TEXT},
-                                              {"ref", ENG_V_TEXT},
-                                              {"data", ENG_V_JSON},
-                                              {"subject_name", ENG_V_TEXT},
-                                              {"subject_kind", ENG_V_TEXT},
-                                              {"repairable_from", ENG_V_TIME}};
 
 int eng_col_is_data(int table, int col) {
   return (table == CQL_TABLE_EVENTS && col == ENG_EV_DATA) ||
@@ -91,9 +74,9 @@ int eng_col_is_data(int table, int col) {
 
 static const col_def *table_cols(int table, int *n) {
   switch (table) {
-  case CQL_TABLE_VERSIONS:
+  case CQL_TABLE_VERSIONS: /* through VS_EV: see col_at */
     *n = ENG_VS_NCOLS;
-    return VS_COLS;
+    return EV_COLS;
   case CQL_TABLE_EVENTS:
     *n = ENG_EV_NCOLS;
     return EV_COLS;
@@ -122,23 +105,29 @@ int eng_table_star(int table) {
                                        : eng_table_ncols(table);
 }
 
-const char *eng_col_name(int table, int col) {
+/* Column col of table, NULL when out of range. */
+static const col_def *col_at(int table, int col) {
   int n;
   const col_def *c = table_cols(table, &n);
-  return col >= 0 && col < n ? c[col].name : "?";
+  if (col < 0 || col >= n)
+    return NULL;
+  return table == CQL_TABLE_VERSIONS ? &c[VS_EV[col]] : &c[col];
+}
+
+const char *eng_col_name(int table, int col) {
+  const col_def *c = col_at(table, col);
+  return c ? c->name : "?";
 }
 
 int eng_col_type(int table, int col) {
-  int n;
-  const col_def *c = table_cols(table, &n);
-  return col >= 0 && col < n ? c[col].type : ENG_V_ANY;
+  const col_def *c = col_at(table, col);
+  return c ? c->type : ENG_V_ANY;
 }
 
 int eng_col_find(int table, const char *name) {
-  int n;
-  const col_def *c = table_cols(table, &n);
-  for (int i = 0; i < n; i++)
-    if (strcasecmp(c[i].name, name) == 0)
+  const col_def *c;
+  for (int i = 0; (c = col_at(table, i)) != NULL; i++)
+    if (strcasecmp(c->name, name) == 0)
       return i;
   return -1;
 }
